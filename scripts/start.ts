@@ -1,0 +1,216 @@
+// `npm start`: the HTTP API on this machine, under serverless-offline (`osls offline start`).
+//
+// With none of IMAGE_CREDENTIALS_SECRET_ID, HUAWEICLOUD_SDK_AK, BCE_ACCESS_KEY_ID,
+// MODELARTS_ENDPOINT or BCC_ENDPOINT set, the provider emulator is started in this process (on
+// EMULATOR_PORT, or a free port) and the functions are pointed at it with the demo credentials;
+// otherwise the functions use what the environment says, and no emulator is started.
+//
+//   PORT           the HTTP API's port on 127.0.0.1 (default 3000)
+//   EMULATOR_PORT  the emulator's port (default: any free one; printed as "Emulator: <url>")
+//   LAMBDA_PORT    serverless-offline's Lambda invoke API (default: any free one)
+// Any arguments are passed on to `osls offline start` (e.g. `npm start -- --stage test`).
+//
+// How variables reach the handlers: serverless-offline gives a handler only AWS_* variables and
+// serverless.yml's `environment` unless started with --localEnvironment, which this script does;
+// so the credentials (which serverless.yml must not deploy) reach the handlers as well.
+// AWS_IAM authorization is not supported by serverless-offline (it breaks start-up);
+// serverless.yml turns authorizers off for offline only (`noAuth`), so local calls are unsigned.
+
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { DEMO_BCC, DEMO_MODELARTS, SEEDED } from '../emulator/demo.js';
+import { startEmulator } from '../emulator/server.js';
+import { oslsScript, root } from './build.js';
+
+const HOST = '127.0.0.1';
+
+const realConfigurationVariables = [
+  'IMAGE_CREDENTIALS_SECRET_ID',
+  'HUAWEICLOUD_SDK_AK',
+  'BCE_ACCESS_KEY_ID',
+  'MODELARTS_ENDPOINT',
+  'BCC_ENDPOINT',
+] as const;
+
+const portFrom = (name: string, fallback: number): number => {
+  const text = process.env[name];
+  if (text === undefined || text === '') return fallback;
+  const port = Number(text);
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new Error(`${name} must be a port number, not ${JSON.stringify(text)}`);
+  }
+  return port;
+};
+
+const freePort = async (): Promise<number> => {
+  const server = createServer();
+  server.listen(0, HOST);
+  await once(server, 'listening');
+  const address = server.address();
+  server.close();
+  await once(server, 'close');
+  if (address === null || typeof address === 'string') throw new Error('no free port');
+  return address.port;
+};
+
+const curlCommands = (api: string, useSeeded: boolean): string[] => {
+  const ids = useSeeded
+    ? {
+        modelartsBuiltIn: SEEDED.modelarts.builtIn,
+        modelartsCustom: SEEDED.modelarts.custom,
+        bccSystem: SEEDED.bcc.system,
+        bccCustom: SEEDED.bcc.custom,
+      }
+    : {
+        modelartsBuiltIn: '<built-in-image-uuid>',
+        modelartsCustom: '<custom-image-uuid>',
+        bccSystem: '<m-system-image-id>',
+        bccCustom: '<m-custom-image-id>',
+      };
+  const images = `${api}/images`;
+  return [
+    '# ModelArts',
+    `curl -s ${images}/modelarts/${ids.modelartsBuiltIn}                     # show a built-in image`,
+    `curl -s ${images}/modelarts/${ids.modelartsCustom}                     # show a custom image`,
+    `curl -s -X DELETE '${images}/modelarts/${ids.modelartsCustom}?dryRun=true'  # what a delete would do`,
+    `curl -s -X DELETE ${images}/modelarts/${ids.modelartsCustom}           # delete it`,
+    `curl -s -X DELETE ${images}/modelarts/${ids.modelartsBuiltIn}           # refused: 403 IMAGE_PROTECTED`,
+    '# BCC',
+    `curl -s ${images}/bcc/${ids.bccSystem}                                   # show a system image`,
+    `curl -s ${images}/bcc/${ids.bccCustom}                                   # show a custom image`,
+    `curl -s -X DELETE '${images}/bcc/${ids.bccCustom}?dryRun=true'                # what a delete would do`,
+    `curl -s -X DELETE ${images}/bcc/${ids.bccCustom}                         # delete it`,
+    `curl -s -X DELETE ${images}/bcc/${ids.bccSystem}                         # refused: 403 IMAGE_PROTECTED`,
+  ];
+};
+
+const main = async (): Promise<void> => {
+  const httpPort = portFrom('PORT', 3000);
+  const lambdaPort = portFrom('LAMBDA_PORT', 0) || (await freePort());
+  const websocketPort = await freePort();
+  const albPort = await freePort();
+
+  const configuredBy = realConfigurationVariables.filter(
+    (name) => (process.env[name] ?? '') !== '',
+  );
+  const useEmulator = configuredBy.length === 0;
+  const env: NodeJS.ProcessEnv = { ...process.env };
+
+  let emulator: { url: string; close(): Promise<void> | void } | undefined;
+  if (useEmulator) {
+    emulator = await startEmulator({ host: HOST, port: portFrom('EMULATOR_PORT', 0) });
+    const url = emulator.url.replace(/\/+$/, '');
+    Object.assign(env, {
+      IMAGE_CREDENTIALS_SECRET_ID: '',
+      MODELARTS_ENDPOINT: url,
+      BCC_ENDPOINT: url,
+      HUAWEICLOUD_SDK_AK: DEMO_MODELARTS.accessKeyId,
+      HUAWEICLOUD_SDK_SK: DEMO_MODELARTS.secretAccessKey,
+      HUAWEICLOUD_SDK_PROJECT_ID: DEMO_MODELARTS.projectId,
+      HUAWEICLOUD_REGION: DEMO_MODELARTS.region,
+      BCE_ACCESS_KEY_ID: DEMO_BCC.accessKeyId,
+      BCE_SECRET_ACCESS_KEY: DEMO_BCC.secretAccessKey,
+      BCE_REGION: DEMO_BCC.region,
+    });
+    for (const name of ['HUAWEICLOUD_SDK_SECURITY_TOKEN', 'BCE_SESSION_TOKEN']) delete env[name];
+    console.log(`Emulator: ${url} (control API ${url}/_emulator/, seeded with demo images)`);
+  } else {
+    console.log(
+      `Using the configuration in the environment (${configuredBy.join(', ')}); no emulator.`,
+    );
+  }
+
+  // Each instance builds in a folder of its own (see custom.esbuild.outputWorkFolder).
+  const workFolder = join(
+    'node_modules',
+    '.cache',
+    'cloud-image-functions',
+    `offline-${process.pid}`,
+  );
+  env.ESBUILD_WORK_FOLDER = workFolder;
+
+  const args = [
+    oslsScript(),
+    'offline',
+    'start',
+    '--host',
+    HOST,
+    '--httpPort',
+    String(httpPort),
+    '--lambdaPort',
+    String(lambdaPort),
+    '--websocketPort',
+    String(websocketPort),
+    '--albPort',
+    String(albPort),
+    '--noAuth',
+    '--localEnvironment',
+    '--noSponsor',
+    ...process.argv.slice(2),
+  ];
+  const osls: ChildProcess = spawn(process.execPath, args, {
+    cwd: root,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+
+  let stopping = false;
+  const cleanUp = async (): Promise<void> => {
+    await emulator?.close();
+    rmSync(join(root, workFolder), { recursive: true, force: true });
+  };
+
+  const api = `http://${HOST}:${httpPort}`;
+  let ready = false;
+  let seen = '';
+  const watch = (chunk: Buffer, out: NodeJS.WriteStream): void => {
+    out.write(chunk);
+    if (ready) return;
+    seen = (seen + chunk.toString('utf8')).slice(-4096);
+    if (/Server ready:/.test(seen)) {
+      ready = true;
+      const lines = [
+        '',
+        `Ready: ${api}  (IAM authorization is off locally; Ctrl+C stops everything)`,
+        ...curlCommands(api, useEmulator),
+        '',
+      ];
+      console.log(lines.join('\n'));
+    }
+  };
+  osls.stdout?.on('data', (chunk: Buffer) => watch(chunk, process.stdout));
+  osls.stderr?.on('data', (chunk: Buffer) => watch(chunk, process.stderr));
+
+  const exited = new Promise<number>((resolve) => {
+    osls.once('exit', (code) => resolve(code ?? 1));
+  });
+
+  const stop = async (signal: NodeJS.Signals): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\n${signal}: stopping serverless-offline${emulator ? ' and the emulator' : ''}`);
+    if (osls.exitCode === null && osls.signalCode === null) osls.kill('SIGTERM');
+    const timer = setTimeout(() => osls.kill('SIGKILL'), 5_000);
+    await exited;
+    clearTimeout(timer);
+    await cleanUp();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+
+  const code = await exited;
+  if (!stopping) {
+    console.error(`osls offline exited (${code})`);
+    await cleanUp();
+    process.exit(code);
+  }
+};
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

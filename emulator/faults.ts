@@ -1,0 +1,178 @@
+// Fault injection: a queue of faults, each with an optional match, a count or a probability, and one
+// action. The server asks `take()` twice per provider request: before signature verification (only
+// faults with `beforeAuth: true`) and after it (all others).
+
+import { z } from 'zod';
+import type { ProviderKey } from './types.js';
+
+export interface FaultMatch {
+  provider?: ProviderKey;
+  /** HTTP method, e.g. `GET` or `DELETE` (case-insensitive). */
+  method?: string;
+  /** The (decoded) image ID named by the path. */
+  imageId?: string;
+}
+
+export type FaultAction =
+  /** Answer with this status instead of handling the request. `body` objects are sent as JSON;
+   *  with no body a provider-shaped error body for that status is sent. */
+  | {
+      kind: 'status';
+      status: number;
+      body?: string | Record<string, unknown>;
+      headers?: Record<string, string>;
+    }
+  /** Wait, then handle the request normally. */
+  | { kind: 'latency'; ms: number }
+  /** Destroy the socket without answering. With `afterHandling` the request is handled first (the
+   *  image really is deleted) and only the reply is lost. */
+  | { kind: 'reset'; afterHandling?: boolean }
+  /** Never answer (until the emulator closes). `afterHandling` as for `reset`. */
+  | { kind: 'stall'; afterHandling?: boolean }
+  /** Handle the request, declare the full Content-Length, send half the body, destroy the socket. */
+  | { kind: 'truncated' }
+  /** Answer 200 with this raw body (Content-Type: application/json). */
+  | { kind: 'malformed'; body: string };
+
+export type FaultKind = FaultAction['kind'];
+
+export interface Fault {
+  match?: FaultMatch;
+  /** How many matching requests it applies to; default 1, or unlimited when `probability` is set. */
+  times?: number;
+  /** Chance (0..1) that it applies to each matching request. */
+  probability?: number;
+  /** Seed for the probability draws (reproducible); Math.random when absent. */
+  seed?: number;
+  /** Apply before signature verification (default: after it, i.e. only to well-signed requests). */
+  beforeAuth?: boolean;
+  action: FaultAction;
+}
+
+export const faultSchema = z
+  .object({
+    match: z
+      .object({
+        provider: z.enum(['modelarts', 'bcc']).optional(),
+        method: z.string().min(1).optional(),
+        imageId: z.string().min(1).optional(),
+      })
+      .strict()
+      .optional(),
+    times: z.number().int().positive().optional(),
+    probability: z.number().min(0).max(1).optional(),
+    seed: z.number().int().optional(),
+    beforeAuth: z.boolean().optional(),
+    action: z.discriminatedUnion('kind', [
+      z
+        .object({
+          kind: z.literal('status'),
+          status: z.number().int().min(200).max(599),
+          body: z.union([z.string(), z.record(z.string(), z.unknown())]).optional(),
+          headers: z.record(z.string(), z.string()).optional(),
+        })
+        .strict(),
+      z.object({ kind: z.literal('latency'), ms: z.number().int().min(0).max(600_000) }).strict(),
+      z.object({ kind: z.literal('reset'), afterHandling: z.boolean().optional() }).strict(),
+      z.object({ kind: z.literal('stall'), afterHandling: z.boolean().optional() }).strict(),
+      z.object({ kind: z.literal('truncated') }).strict(),
+      z.object({ kind: z.literal('malformed'), body: z.string() }).strict(),
+    ]),
+  })
+  .strict();
+
+/** Parse and validate a fault (throws a ZodError when it is not one). */
+export const parseFault = (input: unknown): Fault => faultSchema.parse(input);
+
+export interface InjectedFault {
+  readonly id: number;
+  readonly fault: Fault;
+  /** Applications left (Infinity when unlimited). */
+  readonly remaining: number;
+  /** How many requests it has been applied to. */
+  readonly hits: number;
+}
+
+export interface FaultContext {
+  provider: ProviderKey;
+  method: string;
+  imageId: string | undefined;
+}
+
+interface Entry {
+  id: number;
+  fault: Fault;
+  remaining: number;
+  hits: number;
+  random: () => number;
+}
+
+export class FaultController {
+  #entries: Entry[] = [];
+  #nextId = 1;
+
+  /** Queue a fault; faults are tried in the order injected and at most one applies per phase. */
+  inject(fault: Fault): InjectedFault {
+    const parsed = parseFault(fault);
+    const entry: Entry = {
+      id: this.#nextId++,
+      fault: parsed,
+      remaining: parsed.times ?? (parsed.probability === undefined ? 1 : Number.POSITIVE_INFINITY),
+      hits: 0,
+      random: parsed.seed === undefined ? Math.random : mulberry32(parsed.seed),
+    };
+    this.#entries.push(entry);
+    return snapshot(entry);
+  }
+
+  /** Remove every queued fault. */
+  clear(): void {
+    this.#entries = [];
+  }
+
+  /** The faults still queued. */
+  list(): InjectedFault[] {
+    return this.#entries.map(snapshot);
+  }
+
+  /** The action to apply to this request in this phase, consuming one application; or undefined. */
+  take(context: FaultContext, phase: 'beforeAuth' | 'afterAuth'): FaultAction | undefined {
+    for (const entry of this.#entries) {
+      if ((entry.fault.beforeAuth === true) !== (phase === 'beforeAuth')) continue;
+      if (!matches(entry.fault.match, context)) continue;
+      if (entry.fault.probability !== undefined && entry.random() >= entry.fault.probability) {
+        continue;
+      }
+      entry.hits += 1;
+      entry.remaining -= 1;
+      if (entry.remaining <= 0) this.#entries = this.#entries.filter((e) => e !== entry);
+      return entry.fault.action;
+    }
+    return undefined;
+  }
+}
+
+const matches = (match: FaultMatch | undefined, context: FaultContext): boolean =>
+  match === undefined ||
+  ((match.provider === undefined || match.provider === context.provider) &&
+    (match.method === undefined || match.method.toUpperCase() === context.method.toUpperCase()) &&
+    (match.imageId === undefined || match.imageId === context.imageId));
+
+const snapshot = (entry: Entry): InjectedFault => ({
+  id: entry.id,
+  fault: entry.fault,
+  remaining: entry.remaining,
+  hits: entry.hits,
+});
+
+/** Small seeded PRNG (mulberry32), uniform in [0, 1). */
+export const mulberry32 = (seed: number): (() => number) => {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+};

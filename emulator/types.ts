@@ -1,0 +1,57 @@
+// Types shared by the emulator's modules and by tests that drive it.
+
+export type ProviderKey = 'modelarts' | 'bcc';
+
+export type JsonValue =
+  | string
+  | number
+  | boolean
+  | null
+  | JsonValue[]
+  | { [key: string]: JsonValue | undefined };
+
+export type JsonObject = { [key: string]: JsonValue | undefined };
+
+/**
+ * A ModelArts image record as ShowImage returns it. The fields the emulator's logic reads are
+ * required; everything else is kept as given (the real service returns fields the docs omit).
+ */
+export interface ModelArtsImageRecord extends JsonObject {
+  id: string;
+  /** `INIT`, `CREATING`, `CREATE_FAILED`, `ERROR`, `DELETED`, `ACTIVE`. */
+  status: string;
+  /** `BUILD_IN` or `DEDICATED`. */
+  type: string;
+}
+
+/** A BCC ImageModel as `GET /v2/image/{id}` returns it inside `{"image": ...}`. */
+export interface BccImageRecord extends JsonObject {
+  id: string;
+  /** `Creating`, `CreateFailed`, `Available`, `NotAvailable`, `Error`. */
+  status: string;
+  /** `System`, `Custom`, `Integration`, `Sharing`, `GpuBccCustom`, ... */
+  type: string;
+}
+
+/** One provider request as the emulator received and answered it. */
+export interface RecordedRequest {
+  /** Which provider's API the path belongs to; `undefined` for paths neither provider serves. */
+  provider: ProviderKey | undefined;
+  method: string;
+  /** The raw path as received (still percent-encoded). */
+  path: string;
+  /** Decoded query pairs in the order received. */
+  query: Array<[string, string]>;
+  /** Headers as received (lower-case names). */
+  headers: Record<string, string>;
+  /** The raw body text ('' when none). */
+  body: string;
+  /** The image ID the path names (decoded), when it names one. */
+  imageId: string | undefined;
+  /** HTTP status sent; `undefined` when no status line was sent (reset, stall). */
+  status: number | undefined;
+  /** The fault that shaped the reply, if any. */
+  fault: string | undefined;
+  /** Emulator clock (`now`) when the request arrived, ISO 8601. */
+  time: string;
+}

@@ -1,0 +1,25 @@
+// DELETE /images/{provider}/{imageId}?region=&force=&dryRun=
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { ImageNotFound } from '../../lib/errors.js';
+import { deleteImage } from '../../lib/images/operations.js';
+import { httpApi, invocationOf } from '../../lib/middleware/http-api.js';
+import {
+  deleteRequestFromHttp,
+  type HttpEvent,
+  type HttpResult,
+  jsonResponse,
+} from '../../lib/triggers/http.js';
+import { deleteInputSchema, parseInput } from '../../lib/validation.js';
+
+export const handler = middy<HttpEvent, HttpResult, Error, Context>()
+  .use(httpApi('delete'))
+  .handler(async (event, context) => {
+    const input = parseInput(deleteInputSchema, deleteRequestFromHttp(event));
+    const result = await deleteImage(input, invocationOf(context).deps);
+    // Queues and workflows get `already-absent`; over HTTP a missing image is a 404.
+    if (result.outcome === 'already-absent') {
+      throw new ImageNotFound(`${input.provider} image ${input.imageId} does not exist`);
+    }
+    return jsonResponse(200, result);
+  });

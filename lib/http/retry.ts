@@ -1,0 +1,175 @@
+// The one retry layer for upstream calls. Each attempt is built (and so signed) afresh; retries
+// happen only for network failures, attempt timeouts, throttling (429, provider codes; Retry-After
+// honoured) and 500/502/503/504, with capped full-jitter backoff, and never past the deadline. A
+// rejection of our credentials is retried once, after the caller has dropped its cached ones.
+
+import {
+  type ProviderKey,
+  UpstreamBadResponse,
+  UpstreamThrottled,
+  UpstreamTimeout,
+  UpstreamUnavailable,
+} from '../errors.js';
+import type { Deadline } from './deadline.js';
+import type { OutboundRequest } from './outbound-request.js';
+import { type RawResponse, type Transport, TransportFailure } from './transport.js';
+
+/** What the provider adapter makes of a response. */
+export type Verdict =
+  | { kind: 'final' }
+  | { kind: 'throttled'; code?: string | undefined }
+  | { kind: 'transient'; code?: string | undefined }
+  | { kind: 'auth'; code?: string | undefined };
+
+export interface RetryPolicy {
+  /** Attempts for transient faults and throttling, the first included. */
+  maxAttempts: number;
+  retryBaseMs: number;
+  throttleBaseMs: number;
+  maxBackoffMs: number;
+  attemptTimeoutMs: number;
+}
+
+export interface SendOptions {
+  provider: ProviderKey;
+  build: (attempt: number) => Promise<OutboundRequest>;
+  classify: (response: RawResponse) => Verdict;
+  requestIdOf: (response: RawResponse) => string | undefined;
+  /** Called before the single re-signed retry after an auth rejection. */
+  onAuthRejected: () => void;
+  deadline: Deadline;
+  policy: RetryPolicy;
+  transport: Transport;
+  random?: () => number;
+}
+
+export interface SendResult {
+  response: RawResponse;
+  attempts: number;
+}
+
+/** Below this much time left, another attempt cannot succeed; report now instead. */
+const MIN_ATTEMPT_MS = 200;
+
+/** `Retry-After` as seconds or an HTTP date, in ms from now; undefined when absent or unreadable. */
+export const parseRetryAfter = (
+  value: string | undefined,
+  now = Date.now(),
+): number | undefined => {
+  if (value === undefined || value.trim() === '') return undefined;
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  const date = Date.parse(trimmed);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+};
+
+/** Full jitter: uniform in [0, min(cap, base * 2^retry)). */
+export const backoffMs = (base: number, retry: number, cap: number, random: () => number): number =>
+  Math.floor(random() * Math.min(cap, base * 2 ** retry));
+
+type Failure =
+  | { kind: 'throttled' | 'transient'; response: RawResponse; code?: string | undefined }
+  | { kind: 'network' | 'timeout'; detail: string };
+
+const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    if (ms <= 0 || signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+
+export const sendWithRetry = async (options: SendOptions): Promise<SendResult> => {
+  const { provider, deadline, policy } = options;
+  const random = options.random ?? Math.random;
+  let attempts = 0;
+  let retries = 0;
+  let authRetried = false;
+
+  const facts = (failure?: Failure) => {
+    const response = failure && 'response' in failure ? failure.response : undefined;
+    return {
+      provider,
+      attempts,
+      status: response?.status,
+      code: failure && 'code' in failure ? failure.code : undefined,
+      requestId: response ? options.requestIdOf(response) : undefined,
+    };
+  };
+
+  const giveUp = (failure: Failure, retryAfterMs?: number): Error => {
+    const tries = `after ${attempts} attempt${attempts === 1 ? '' : 's'}`;
+    switch (failure.kind) {
+      case 'throttled':
+        return new UpstreamThrottled(`${provider} is throttling requests (${tries})`, {
+          upstream: facts(failure),
+          retryAfterSeconds: Math.max(1, Math.ceil((retryAfterMs ?? 1000) / 1000)),
+        });
+      case 'transient':
+        return new UpstreamUnavailable(
+          `${provider} answered HTTP ${failure.response.status} (${tries})`,
+          { upstream: facts(failure) },
+        );
+      case 'network':
+        return new UpstreamUnavailable(
+          `${provider} could not be reached: ${failure.detail} (${tries})`,
+          {
+            upstream: facts(),
+          },
+        );
+      case 'timeout':
+        return new UpstreamTimeout(`${provider} did not answer within the time left (${tries})`, {
+          upstream: facts(),
+        });
+    }
+  };
+
+  for (;;) {
+    if (deadline.remainingMs() <= 0) {
+      throw giveUp({ kind: 'timeout', detail: 'deadline passed' });
+    }
+    attempts += 1;
+    const req = await options.build(attempts);
+    const attemptMs = Math.max(1, Math.min(policy.attemptTimeoutMs, deadline.remainingMs()));
+    const signal = AbortSignal.any([deadline.signal, AbortSignal.timeout(attemptMs)]);
+
+    let failure: Failure;
+    try {
+      const response = await options.transport(req, { signal, timeoutMs: attemptMs });
+      const verdict = options.classify(response);
+      if (verdict.kind === 'final') return { response, attempts };
+      if (verdict.kind === 'auth') {
+        if (authRetried) return { response, attempts };
+        authRetried = true;
+        options.onAuthRejected();
+        continue;
+      }
+      failure = { kind: verdict.kind, response, code: verdict.code };
+    } catch (error) {
+      if (!(error instanceof TransportFailure)) throw error;
+      if (error.kind === 'too-large') {
+        throw new UpstreamBadResponse(`${provider} sent ${error.message}`, { upstream: facts() });
+      }
+      if (deadline.signal.aborted || deadline.remainingMs() <= 0) {
+        throw giveUp({ kind: 'timeout', detail: error.message });
+      }
+      failure = { kind: error.kind, detail: error.message };
+    }
+
+    const hinted =
+      failure.kind === 'throttled'
+        ? parseRetryAfter(failure.response.headers['retry-after'])
+        : undefined;
+    if (retries + 1 >= policy.maxAttempts) throw giveUp(failure, hinted);
+    const base = failure.kind === 'throttled' ? policy.throttleBaseMs : policy.retryBaseMs;
+    const jittered = backoffMs(base, retries, policy.maxBackoffMs, random);
+    const delay = Math.max(jittered, Math.min(hinted ?? 0, policy.maxBackoffMs));
+    if (delay + MIN_ATTEMPT_MS > deadline.remainingMs()) throw giveUp(failure, hinted ?? delay);
+    await sleep(delay, deadline.signal);
+    retries += 1;
+  }
+};

@@ -1,0 +1,47 @@
+// The normalised Image and DeleteResult of the spec, as zod schemas (the one source for types and,
+// later, the OpenAPI document).
+
+import * as z from 'zod';
+
+export const PROVIDERS = ['modelarts', 'bcc'] as const;
+export const providerSchema = z.enum(PROVIDERS);
+
+export const IMAGE_STATUSES = [
+  'available',
+  'creating',
+  'failed',
+  'error',
+  'unavailable',
+  'deleted',
+  'unknown',
+] as const;
+export const IMAGE_KINDS = ['custom', 'system', 'shared', 'other'] as const;
+
+export const imageSchema = z.object({
+  provider: providerSchema,
+  region: z.string(),
+  id: z.string(),
+  name: z.string(),
+  status: z.enum(IMAGE_STATUSES),
+  providerStatus: z.string(),
+  kind: z.enum(IMAGE_KINDS),
+  createdAt: z.string().optional(),
+  updatedAt: z.string().optional(),
+  details: z.record(z.string(), z.unknown()),
+});
+export type Image = z.infer<typeof imageSchema>;
+export type ImageStatus = Image['status'];
+export type ImageKind = Image['kind'];
+
+export const deleteResultSchema = z.object({
+  outcome: z.enum(['deleted', 'already-absent', 'dry-run']),
+  image: imageSchema.optional(),
+});
+export type DeleteResult = z.infer<typeof deleteResultSchema>;
+
+/** Epoch milliseconds or an ISO-ish date string to ISO 8601; undefined for anything else. */
+export const toIsoTime = (value: unknown): string | undefined => {
+  if (typeof value !== 'number' && typeof value !== 'string') return undefined;
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
+};

@@ -1,0 +1,98 @@
+// ModelArts replies as documented (ShowImage / DeleteImage), tolerant of the drift the docs and SDKs
+// show (lowercase `arch`, enum values such as ASCEND or HIDDEN, new statuses, extra fields such as
+// flavor_type), strict about what we need to decide anything: id, name, status and type.
+
+import * as z from 'zod';
+import type { Image, ImageKind, ImageStatus } from '../../images/image.js';
+import { toIsoTime } from '../../images/image.js';
+
+const strings = z.array(z.string());
+
+export const modelArtsImageSchema = z.looseObject({
+  id: z.string().min(1),
+  name: z.string(),
+  status: z.string().min(1),
+  type: z.string().min(1),
+  arch: z.string().optional(),
+  create_at: z.number().optional(),
+  update_at: z.number().optional(),
+  description: z.string().optional(),
+  dev_services: strings.optional(),
+  namespace: z.string().optional(),
+  origin: z.string().optional(),
+  resource_categories: strings.optional(),
+  support_res_categories: strings.optional(),
+  service_type: z.string().optional(),
+  size: z.number().optional(),
+  status_message: z.string().optional(),
+  swr_path: z.string().optional(),
+  tag: z.string().optional(),
+  visibility: z.string().optional(),
+  workspace_id: z.string().optional(),
+  flavor_type: z.string().optional(),
+});
+export type ModelArtsImage = z.infer<typeof modelArtsImageSchema>;
+
+/** Both Huawei error shapes: `{error_code, error_msg}` and the nested `{error: {code, message}}`. */
+const flatErrorSchema = z.looseObject({
+  error_code: z.string(),
+  error_msg: z.string().optional(),
+  request_id: z.string().optional(),
+});
+const nestedErrorSchema = z.looseObject({
+  error: z.looseObject({ code: z.string(), message: z.string().optional() }),
+  request_id: z.string().optional(),
+});
+
+export interface HuaweiError {
+  code?: string | undefined;
+  message?: string | undefined;
+  requestId?: string | undefined;
+}
+
+export const parseHuaweiError = (body: string): HuaweiError => {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    return {};
+  }
+  const flat = flatErrorSchema.safeParse(json);
+  if (flat.success) {
+    return {
+      code: flat.data.error_code,
+      message: flat.data.error_msg,
+      requestId: flat.data.request_id,
+    };
+  }
+  const nested = nestedErrorSchema.safeParse(json);
+  if (nested.success) {
+    const { error, request_id } = nested.data;
+    return { code: error.code, message: error.message, requestId: request_id };
+  }
+  return {};
+};
+
+const STATUS: Record<string, ImageStatus> = {
+  ACTIVE: 'available',
+  INIT: 'creating',
+  CREATING: 'creating',
+  CREATE_FAILED: 'failed',
+  ERROR: 'error',
+  DELETED: 'deleted',
+};
+
+const KIND: Record<string, ImageKind> = { BUILD_IN: 'system', DEDICATED: 'custom' };
+
+export const normaliseModelArtsImage = (record: ModelArtsImage, region: string): Image => ({
+  provider: 'modelarts',
+  region,
+  id: record.id,
+  name: record.name,
+  status: STATUS[record.status.toUpperCase()] ?? 'unknown',
+  providerStatus: record.status,
+  kind: KIND[record.type.toUpperCase()] ?? 'other',
+  createdAt: toIsoTime(record.create_at),
+  updatedAt: toIsoTime(record.update_at),
+  details: record,
+});

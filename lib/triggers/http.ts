@@ -1,0 +1,62 @@
+// The HTTP API's shapes (API Gateway HTTP API, payload format 2.0): path and query into operation
+// inputs, results and errors into responses. Unknown query parameters are refused: a typo such as
+// `dryrun=true` must never turn into a real delete.
+
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import * as z from 'zod';
+import { isImageError } from '../errors.js';
+import { parseInput, queryFlagSchema, regionSchema } from '../validation.js';
+
+export type HttpEvent = APIGatewayProxyEventV2;
+export type HttpResult = APIGatewayProxyStructuredResultV2;
+
+const showQuerySchema = z.strictObject({ region: regionSchema.optional() });
+const deleteQuerySchema = z.strictObject({
+  region: regionSchema.optional(),
+  force: queryFlagSchema.optional(),
+  dryRun: queryFlagSchema.optional(),
+});
+
+const pathOf = (event: HttpEvent) => ({
+  provider: event.pathParameters?.provider,
+  imageId: event.pathParameters?.imageId,
+});
+
+export const showRequestFromHttp = (event: HttpEvent): Record<string, unknown> => ({
+  ...pathOf(event),
+  ...parseInput(showQuerySchema, event.queryStringParameters ?? {}),
+});
+
+export const deleteRequestFromHttp = (event: HttpEvent): Record<string, unknown> => ({
+  ...pathOf(event),
+  ...parseInput(deleteQuerySchema, event.queryStringParameters ?? {}),
+});
+
+export const requestIdOf = (event: HttpEvent, awsRequestId: string | undefined): string =>
+  event.requestContext?.requestId ?? awsRequestId ?? 'unknown';
+
+export const jsonResponse = (
+  statusCode: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): HttpResult => ({
+  statusCode,
+  headers: { 'content-type': 'application/json', ...headers },
+  body: JSON.stringify(body),
+});
+
+/** The spec's error body; anything that is not one of our errors is a bug and says nothing more. */
+export const errorResponse = (error: unknown, requestId: string): HttpResult => {
+  if (!isImageError(error)) {
+    return jsonResponse(500, {
+      error: { code: 'INTERNAL_ERROR', message: 'internal error', requestId },
+    });
+  }
+  const headers: Record<string, string> =
+    error.retryAfterSeconds === undefined ? {} : { 'retry-after': String(error.retryAfterSeconds) };
+  return jsonResponse(
+    error.httpStatus,
+    { error: { code: error.code, message: error.message, requestId } },
+    headers,
+  );
+};

@@ -1,0 +1,128 @@
+// The retry layer: pure backoff arithmetic, then the real transport against the emulator on
+// loopback for what only a socket shows (Retry-After, the deadline, a fresh signature per attempt).
+
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DEMO_MODELARTS, SEEDED } from '../../emulator/demo.js';
+import { type RunningEmulator, startEmulator } from '../../emulator/server.js';
+import { createCredentialStore } from '../../lib/credentials.js';
+import { UpstreamThrottled, UpstreamTimeout } from '../../lib/errors.js';
+import { deadlineIn } from '../../lib/http/deadline.js';
+import { backoffMs, parseRetryAfter, type RetryPolicy } from '../../lib/http/retry.js';
+import { undiciTransport } from '../../lib/http/transport.js';
+import { createModelArtsProvider } from '../../lib/providers/modelarts/adapter.js';
+import type { CallContext } from '../../lib/providers/provider.js';
+
+describe('backoff arithmetic', () => {
+  it('full jitter stays in [0, min(cap, base * 2^retry))', () => {
+    expect(backoffMs(100, 0, 20_000, () => 0)).toBe(0);
+    expect(backoffMs(100, 0, 20_000, () => 0.999)).toBe(99);
+    expect(backoffMs(100, 3, 20_000, () => 0.5)).toBe(400);
+    expect(backoffMs(500, 10, 20_000, () => 0.999)).toBe(19_980);
+  });
+
+  it('reads Retry-After as seconds or as an HTTP date', () => {
+    expect(parseRetryAfter('3')).toBe(3_000);
+    expect(parseRetryAfter(undefined)).toBeUndefined();
+    expect(parseRetryAfter('soon')).toBeUndefined();
+    const now = Date.parse('2026-01-01T00:00:00Z');
+    expect(parseRetryAfter('Thu, 01 Jan 2026 00:00:05 GMT', now)).toBe(5_000);
+  });
+});
+
+describe('against the emulator', () => {
+  let emulator: RunningEmulator;
+  const policy: RetryPolicy = {
+    maxAttempts: 3,
+    retryBaseMs: 1,
+    throttleBaseMs: 1,
+    maxBackoffMs: 20_000,
+    attemptTimeoutMs: 2_000,
+  };
+  const credentials = createCredentialStore({
+    env: {
+      HUAWEICLOUD_SDK_AK: DEMO_MODELARTS.accessKeyId,
+      HUAWEICLOUD_SDK_SK: DEMO_MODELARTS.secretAccessKey,
+      HUAWEICLOUD_SDK_PROJECT_ID: DEMO_MODELARTS.projectId,
+      HUAWEICLOUD_REGION: DEMO_MODELARTS.region,
+    },
+  });
+  const context = (ms: number, overrides: Partial<RetryPolicy> = {}): CallContext => ({
+    deadline: deadlineIn(ms),
+    policy: { ...policy, ...overrides },
+    transport: undiciTransport,
+    calls: [],
+  });
+
+  beforeAll(async () => {
+    emulator = await startEmulator();
+  });
+  afterAll(() => emulator.close());
+  beforeEach(() => emulator.reset());
+
+  const provider = () => createModelArtsProvider({ credentials, endpointOverride: emulator.url });
+
+  it('waits at least as long as Retry-After says before trying again', async () => {
+    emulator.faults.inject({
+      action: { kind: 'status', status: 429, headers: { 'Retry-After': '1' } },
+    });
+    const image = await provider().show(SEEDED.modelarts.custom, 'cn-north-4', context(10_000));
+    expect(image.id).toBe(SEEDED.modelarts.custom);
+    const [first, second] = emulator.requests.map((request) => Date.parse(request.time));
+    expect((second ?? 0) - (first ?? 0)).toBeGreaterThanOrEqual(1_000);
+  });
+
+  it('gives up at once when Retry-After is beyond the time left, passing the hint on', async () => {
+    emulator.faults.inject({
+      action: { kind: 'status', status: 429, headers: { 'Retry-After': '60' } },
+    });
+    const error = await provider()
+      .show(SEEDED.modelarts.custom, 'cn-north-4', context(3_000))
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(UpstreamThrottled);
+    expect((error as UpstreamThrottled).retryAfterSeconds).toBe(60);
+    expect(emulator.requests).toHaveLength(1);
+  });
+
+  it('signs every attempt afresh', async () => {
+    emulator.faults.inject({ times: 2, action: { kind: 'status', status: 503 } });
+    await provider().show(
+      SEEDED.modelarts.custom,
+      'cn-north-4',
+      context(10_000, { retryBaseMs: 1_100 }),
+    );
+    const dates = emulator.requests.map((request) => request.headers['x-sdk-date']);
+    expect(emulator.requests).toHaveLength(3);
+    // At least one backoff crossed a second boundary only if the jitter allowed; the signatures
+    // differ whenever the dates do, and the dates are never carried over from a previous attempt.
+    const authorizations = emulator.requests.map((request) => request.headers.authorization);
+    for (let i = 1; i < dates.length; i += 1) {
+      if (dates[i] !== dates[i - 1]) expect(authorizations[i]).not.toBe(authorizations[i - 1]);
+    }
+  });
+
+  it('a stalled attempt is cut at the attempt timeout and retried within the deadline', async () => {
+    emulator.faults.inject({ action: { kind: 'stall' } });
+    const image = await provider().show(
+      SEEDED.modelarts.custom,
+      'cn-north-4',
+      context(5_000, { attemptTimeoutMs: 300 }),
+    );
+    expect(image.id).toBe(SEEDED.modelarts.custom);
+    expect(emulator.requests).toHaveLength(2);
+  });
+
+  it('stops at the deadline with UpstreamTimeout', async () => {
+    emulator.faults.inject({ times: 10, action: { kind: 'stall' } });
+    const error = await provider()
+      .show(SEEDED.modelarts.custom, 'cn-north-4', context(600))
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(UpstreamTimeout);
+  });
+
+  it('a truncated body is a failed connection, retried', async () => {
+    emulator.faults.inject({ action: { kind: 'truncated' } });
+    const image = await provider().show(SEEDED.modelarts.custom, 'cn-north-4', context(5_000));
+    expect(image.id).toBe(SEEDED.modelarts.custom);
+    expect(emulator.requests).toHaveLength(2);
+  });
+});

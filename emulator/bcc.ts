@@ -30,7 +30,8 @@ const noSuchObject = (requestId: string): EmulatorResponse =>
   );
 
 /** `Custom`, and the per-product custom types (`GpuBccCustom`, `BbcCustom`, ...). */
-const isCustomType = (type: string): boolean => type === 'Custom' || type.endsWith('Custom');
+const isCustomType = (type: string | undefined): boolean =>
+  type !== undefined && (type === 'Custom' || type.endsWith('Custom'));
 
 export const handleBcc = (
   request: ReceivedRequest,

@@ -13,24 +13,24 @@ export type JsonValue =
 export type JsonObject = { [key: string]: JsonValue | undefined };
 
 /**
- * A ModelArts image record as ShowImage returns it. The fields the emulator's logic reads are
- * required; everything else is kept as given (the real service returns fields the docs omit).
+ * A ModelArts image record as ShowImage returns it. Only `id` is required (it keys the store);
+ * everything is kept as given (the real service returns fields the docs omit).
  */
 export interface ModelArtsImageRecord extends JsonObject {
   id: string;
   /** `INIT`, `CREATING`, `CREATE_FAILED`, `ERROR`, `DELETED`, `ACTIVE`. */
-  status: string;
+  status?: string;
   /** `BUILD_IN` or `DEDICATED`. */
-  type: string;
+  type?: string;
 }
 
 /** A BCC ImageModel as `GET /v2/image/{id}` returns it inside `{"image": ...}`. */
 export interface BccImageRecord extends JsonObject {
   id: string;
   /** `Creating`, `CreateFailed`, `Available`, `NotAvailable`, `Error`. */
-  status: string;
+  status?: string;
   /** `System`, `Custom`, `Integration`, `Sharing`, `GpuBccCustom`, ... */
-  type: string;
+  type?: string;
 }
 
 /** One provider request as the emulator received and answered it. */

@@ -1,0 +1,104 @@
+// BCC replies as documented ("Query Details of the Image", the BCE-GO ImageModel), tolerant of the
+// drift a live service shows (new ImageType or ImageStatus values, extra fields such as the doc
+// example's `ephemeralSize`, nulls for absent optional fields), strict about what we need to decide
+// anything: id, name, type and status.
+
+import * as z from 'zod';
+import type { Image, ImageKind, ImageStatus } from '../../images/image.js';
+import { toIsoTime } from '../../images/image.js';
+
+const text = z.string().nullish();
+const count = z.number().nullish();
+const flag = z.boolean().nullish();
+
+export const bccImageSchema = z.looseObject({
+  id: z.string().min(1),
+  name: z.string(),
+  type: z.string().min(1),
+  status: z.string().min(1),
+  createTime: text,
+  osVersion: text,
+  osArch: text,
+  osLang: text,
+  osName: text,
+  osBuild: text,
+  osType: text,
+  specialVersion: text,
+  desc: text,
+  package: flag,
+  encrypted: flag,
+  minDiskGb: count,
+  diskSize: count,
+  ephemeralSize: count,
+  snapshots: z.array(z.looseObject({})).nullish(),
+});
+export type BccImage = z.infer<typeof bccImageSchema>;
+
+/** `GET /v2/image/{imageId}` → `{"image": ImageModel}`. */
+export const bccImageReplySchema = z.looseObject({ image: bccImageSchema });
+
+/** The BCE error body: `{"requestId", "code", "message"}`. */
+const bceErrorSchema = z.looseObject({
+  code: z.string(),
+  message: z.string().optional(),
+  requestId: z.string().optional(),
+});
+
+export interface BceError {
+  code?: string | undefined;
+  message?: string | undefined;
+  requestId?: string | undefined;
+}
+
+export const parseBceError = (body: string): BceError => {
+  let json: unknown;
+  try {
+    json = JSON.parse(body);
+  } catch {
+    return {};
+  }
+  const parsed = bceErrorSchema.safeParse(json);
+  if (!parsed.success) return {};
+  const { code, message, requestId } = parsed.data;
+  return { code, message, requestId };
+};
+
+// ImageStatus (BCE-GO model.go): Creating, CreateFailed, Available, NotAvailable, Error.
+const STATUS: Record<string, ImageStatus> = {
+  available: 'available',
+  creating: 'creating',
+  createfailed: 'failed',
+  notavailable: 'unavailable',
+  error: 'error',
+};
+
+// ImageType (BCE-GO model.go and the list-image doc). EbcTotal and the query value All are no kind.
+const KIND: Record<string, ImageKind> = {
+  custom: 'custom',
+  gpubcccustom: 'custom',
+  fpgabcccustom: 'custom',
+  bbccustom: 'custom',
+  ebccustom: 'custom',
+  system: 'system',
+  integration: 'system',
+  gpubccsystem: 'system',
+  fpgabccsystem: 'system',
+  bbcsystem: 'system',
+  ebcsystem: 'system',
+  sharing: 'shared',
+};
+
+export const normaliseBccImage = (record: BccImage, region: string): Image => {
+  const createdAt = toIsoTime(record.createTime);
+  return {
+    provider: 'bcc',
+    region,
+    id: record.id,
+    name: record.name,
+    status: STATUS[record.status.toLowerCase()] ?? 'unknown',
+    providerStatus: record.status,
+    kind: KIND[record.type.toLowerCase()] ?? 'other',
+    ...(createdAt === undefined ? {} : { createdAt }),
+    details: record,
+  };
+};

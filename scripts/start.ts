@@ -71,20 +71,44 @@ const curlCommands = (api: string, useSeeded: boolean): string[] => {
         bccCustom: '<m-custom-image-id>',
       };
   const images = `${api}/images`;
-  return [
-    '# ModelArts',
-    `curl -s ${images}/modelarts/${ids.modelartsBuiltIn}                     # show a built-in image`,
-    `curl -s ${images}/modelarts/${ids.modelartsCustom}                     # show a custom image`,
-    `curl -s -X DELETE '${images}/modelarts/${ids.modelartsCustom}?dryRun=true'  # what a delete would do`,
-    `curl -s -X DELETE ${images}/modelarts/${ids.modelartsCustom}           # delete it`,
-    `curl -s -X DELETE ${images}/modelarts/${ids.modelartsBuiltIn}           # refused: 403 IMAGE_PROTECTED`,
-    '# BCC',
-    `curl -s ${images}/bcc/${ids.bccSystem}                                   # show a system image`,
-    `curl -s ${images}/bcc/${ids.bccCustom}                                   # show a custom image`,
-    `curl -s -X DELETE '${images}/bcc/${ids.bccCustom}?dryRun=true'                # what a delete would do`,
-    `curl -s -X DELETE ${images}/bcc/${ids.bccCustom}                         # delete it`,
-    `curl -s -X DELETE ${images}/bcc/${ids.bccSystem}                         # refused: 403 IMAGE_PROTECTED`,
+  const groups: Array<[string, Array<[string, string]>]> = [
+    [
+      'ModelArts',
+      [
+        [`curl -s ${images}/modelarts/${ids.modelartsBuiltIn}`, 'show a built-in image'],
+        [`curl -s ${images}/modelarts/${ids.modelartsCustom}`, 'show a custom image'],
+        [
+          `curl -s -X DELETE '${images}/modelarts/${ids.modelartsCustom}?dryRun=true'`,
+          'what deleting it would do',
+        ],
+        [`curl -s -X DELETE ${images}/modelarts/${ids.modelartsCustom}`, 'delete it'],
+        [
+          `curl -s -X DELETE ${images}/modelarts/${ids.modelartsBuiltIn}`,
+          'refused: 403 IMAGE_PROTECTED',
+        ],
+      ],
+    ],
+    [
+      'BCC',
+      [
+        [`curl -s ${images}/bcc/${ids.bccSystem}`, 'show a system image'],
+        [`curl -s ${images}/bcc/${ids.bccCustom}`, 'show a custom image'],
+        [
+          `curl -s -X DELETE '${images}/bcc/${ids.bccCustom}?dryRun=true'`,
+          'what deleting it would do',
+        ],
+        [`curl -s -X DELETE ${images}/bcc/${ids.bccCustom}`, 'delete it'],
+        [`curl -s -X DELETE ${images}/bcc/${ids.bccSystem}`, 'refused: 403 IMAGE_PROTECTED'],
+      ],
+    ],
   ];
+  const width = Math.max(
+    ...groups.flatMap(([, commands]) => commands.map(([command]) => command.length)),
+  );
+  return groups.flatMap(([title, commands]) => [
+    `# ${title}`,
+    ...commands.map(([command, what]) => `${command.padEnd(width)}  # ${what}`),
+  ]);
 };
 
 const main = async (): Promise<void> => {

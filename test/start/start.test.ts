@@ -1,0 +1,161 @@
+// `npm start` end to end: scripts/start.ts in a child process (serverless-offline serving the
+// esbuild bundles, backed by the emulator it starts), driven over HTTP on loopback.
+
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SEEDED } from '../../emulator/demo.js';
+import { type Child, freePort, spawnChild } from '../support/child.js';
+
+const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+
+interface RecordedRequest {
+  method: string;
+  path: string;
+  imageId?: string;
+}
+
+interface ErrorBody {
+  error: { code: string; message: string; requestId: string };
+}
+
+let child: Child;
+let api: string;
+let emulatorUrl: string;
+
+const call = async (
+  method: 'GET' | 'DELETE',
+  path: string,
+): Promise<{ status: number; body: unknown; headers: Headers }> => {
+  const response = await fetch(`${api}${path}`, { method });
+  const text = await response.text();
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // not JSON: keep the text, the assertion will show it
+  }
+  return { status: response.status, body, headers: response.headers };
+};
+
+const emulatorRequests = async (): Promise<RecordedRequest[]> => {
+  const response = await fetch(`${emulatorUrl}/_emulator/requests`);
+  expect(response.status).toBe(200);
+  return (await response.json()) as RecordedRequest[];
+};
+
+beforeAll(async () => {
+  const port = await freePort();
+  const emulatorPort = await freePort();
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PORT: String(port),
+    EMULATOR_PORT: String(emulatorPort),
+  };
+  // No real configuration: start.ts must start the emulator.
+  for (const name of [
+    'IMAGE_CREDENTIALS_SECRET_ID',
+    'HUAWEICLOUD_SDK_AK',
+    'HUAWEICLOUD_SDK_SK',
+    'BCE_ACCESS_KEY_ID',
+    'BCE_SECRET_ACCESS_KEY',
+    'MODELARTS_ENDPOINT',
+    'BCC_ENDPOINT',
+    'PROTECTED_IMAGE_IDS',
+    'PROTECTED_IMAGE_NAME_PATTERNS',
+  ]) {
+    delete env[name];
+  }
+  child = spawnChild(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], { cwd: root, env });
+  const [, emulator] = await child.waitFor(/Emulator: (http:\/\/\S+)/, 30_000);
+  const [, ready] = await child.waitFor(/Ready: (http:\/\/\S+)/, 60_000);
+  emulatorUrl = emulator ?? '';
+  api = ready ?? '';
+  expect(api).toBe(`http://127.0.0.1:${port}`);
+  expect(emulatorUrl).toBe(`http://127.0.0.1:${emulatorPort}`);
+}, 90_000);
+
+afterAll(async () => {
+  await child?.stop();
+});
+
+describe('npm start', () => {
+  it('prints ready-to-paste curl commands for the seeded images of both providers', () => {
+    const output = child.output();
+    expect(output).toContain(`curl -s ${api}/images/modelarts/${SEEDED.modelarts.builtIn}`);
+    expect(output).toContain(
+      `curl -s -X DELETE '${api}/images/modelarts/${SEEDED.modelarts.custom}?dryRun=true'`,
+    );
+    expect(output).toContain(`curl -s -X DELETE ${api}/images/bcc/${SEEDED.bcc.custom}`);
+    expect(output).toContain(`curl -s ${api}/images/bcc/${SEEDED.bcc.system}`);
+  });
+
+  it('shows a seeded ModelArts image without request signing (IAM is off locally)', async () => {
+    const { status, body } = await call('GET', `/images/modelarts/${SEEDED.modelarts.builtIn}`);
+    expect(status).toBe(200);
+    expect(body).toMatchObject({
+      image: {
+        provider: 'modelarts',
+        id: SEEDED.modelarts.builtIn,
+        kind: 'system',
+        status: 'available',
+      },
+    });
+  });
+
+  it('shows a seeded BCC image', async () => {
+    const { status, body } = await call('GET', `/images/bcc/${SEEDED.bcc.custom}`);
+    expect(status).toBe(200);
+    expect(body).toMatchObject({
+      image: { provider: 'bcc', id: SEEDED.bcc.custom, kind: 'custom' },
+    });
+  });
+
+  it('dryRun=true reports what would happen and deletes nothing', async () => {
+    const { status, body } = await call(
+      'DELETE',
+      `/images/modelarts/${SEEDED.modelarts.custom}?dryRun=true`,
+    );
+    expect(status).toBe(200);
+    expect(body).toMatchObject({ outcome: 'dry-run' });
+    expect((await emulatorRequests()).filter((request) => request.method === 'DELETE')).toEqual([]);
+    const again = await call('GET', `/images/modelarts/${SEEDED.modelarts.custom}`);
+    expect(again.status).toBe(200);
+  });
+
+  it('deletes the custom image, then answers 404 IMAGE_NOT_FOUND for it', async () => {
+    const first = await call('DELETE', `/images/modelarts/${SEEDED.modelarts.custom}`);
+    expect(first.status).toBe(200);
+    expect(first.body).toMatchObject({ outcome: 'deleted' });
+    const deletes = (await emulatorRequests()).filter((request) => request.method === 'DELETE');
+    expect(deletes.map((request) => request.imageId)).toEqual([SEEDED.modelarts.custom]);
+
+    const second = await call('DELETE', `/images/modelarts/${SEEDED.modelarts.custom}`);
+    expect(second.status).toBe(404);
+    const error = (second.body as ErrorBody).error;
+    expect(error.code).toBe('IMAGE_NOT_FOUND');
+    expect(typeof error.message).toBe('string');
+    expect(error.requestId).toEqual(expect.any(String));
+    expect(error.requestId.length).toBeGreaterThan(0);
+  });
+
+  it('refuses to delete the built-in image (403 IMAGE_PROTECTED) without sending a DELETE', async () => {
+    const { status, body } = await call('DELETE', `/images/modelarts/${SEEDED.modelarts.builtIn}`);
+    expect(status).toBe(403);
+    expect((body as ErrorBody).error.code).toBe('IMAGE_PROTECTED');
+    const deletes = (await emulatorRequests()).filter(
+      (request) => request.method === 'DELETE' && request.imageId === SEEDED.modelarts.builtIn,
+    );
+    expect(deletes).toEqual([]);
+  });
+
+  it('answers 400 naming imageId for a malformed ID, and sends nothing upstream', async () => {
+    const before = (await emulatorRequests()).length;
+    const { status, body } = await call('GET', '/images/modelarts/not-a-uuid');
+    expect(status).toBe(400);
+    const error = (body as ErrorBody).error;
+    expect(error.code).toBe('INVALID_REQUEST');
+    expect(error.message).toContain('imageId');
+    expect((await emulatorRequests()).length).toBe(before);
+  });
+});

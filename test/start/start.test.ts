@@ -4,7 +4,8 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SEEDED } from '../../emulator/demo.js';
+import { DEMO_BCC, DEMO_MODELARTS, SEEDED } from '../../emulator/demo.js';
+import { type RunningEmulator, startEmulator } from '../../emulator/server.js';
 import { type Child, freePort, spawnChild } from '../support/child.js';
 
 const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -22,6 +23,31 @@ interface ErrorBody {
 let child: Child;
 let api: string;
 let emulatorUrl: string;
+
+const configurationVariables = [
+  'IMAGE_CREDENTIALS_SECRET_ID',
+  'HUAWEICLOUD_SDK_AK',
+  'HUAWEICLOUD_SDK_SK',
+  'HUAWEICLOUD_SDK_SECURITY_TOKEN',
+  'HUAWEICLOUD_SDK_PROJECT_ID',
+  'HUAWEICLOUD_REGION',
+  'BCE_ACCESS_KEY_ID',
+  'BCE_SECRET_ACCESS_KEY',
+  'BCE_SESSION_TOKEN',
+  'BCE_REGION',
+  'MODELARTS_ENDPOINT',
+  'BCC_ENDPOINT',
+  'PROTECTED_IMAGE_IDS',
+  'PROTECTED_IMAGE_NAME_PATTERNS',
+  'EMULATOR_PORT',
+];
+
+/** This process's environment without any of the service's configuration. */
+const bareEnv = (): NodeJS.ProcessEnv => {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const name of configurationVariables) delete env[name];
+  return env;
+};
 
 const call = async (
   method: 'GET' | 'DELETE',
@@ -44,42 +70,28 @@ const emulatorRequests = async (): Promise<RecordedRequest[]> => {
   return (await response.json()) as RecordedRequest[];
 };
 
-beforeAll(async () => {
-  const port = await freePort();
-  const emulatorPort = await freePort();
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    PORT: String(port),
-    EMULATOR_PORT: String(emulatorPort),
-  };
-  // No real configuration: start.ts must start the emulator.
-  for (const name of [
-    'IMAGE_CREDENTIALS_SECRET_ID',
-    'HUAWEICLOUD_SDK_AK',
-    'HUAWEICLOUD_SDK_SK',
-    'BCE_ACCESS_KEY_ID',
-    'BCE_SECRET_ACCESS_KEY',
-    'MODELARTS_ENDPOINT',
-    'BCC_ENDPOINT',
-    'PROTECTED_IMAGE_IDS',
-    'PROTECTED_IMAGE_NAME_PATTERNS',
-  ]) {
-    delete env[name];
-  }
-  child = spawnChild(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], { cwd: root, env });
-  const [, emulator] = await child.waitFor(/Emulator: (http:\/\/\S+)/, 30_000);
-  const [, ready] = await child.waitFor(/Ready: (http:\/\/\S+)/, 60_000);
-  emulatorUrl = emulator ?? '';
-  api = ready ?? '';
-  expect(api).toBe(`http://127.0.0.1:${port}`);
-  expect(emulatorUrl).toBe(`http://127.0.0.1:${emulatorPort}`);
-}, 90_000);
+describe('npm start with no configuration: the emulator', () => {
+  beforeAll(async () => {
+    const port = await freePort();
+    const emulatorPort = await freePort();
+    // No real configuration: start.ts must start the emulator.
+    const env = { ...bareEnv(), PORT: String(port), EMULATOR_PORT: String(emulatorPort) };
+    child = spawnChild(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
+      cwd: root,
+      env,
+    });
+    const [, emulator] = await child.waitFor(/Emulator: (http:\/\/\S+)/, 30_000);
+    const [, ready] = await child.waitFor(/Ready: (http:\/\/\S+)/, 60_000);
+    emulatorUrl = emulator ?? '';
+    api = ready ?? '';
+    expect(api).toBe(`http://127.0.0.1:${port}`);
+    expect(emulatorUrl).toBe(`http://127.0.0.1:${emulatorPort}`);
+  }, 90_000);
 
-afterAll(async () => {
-  await child?.stop();
-});
+  afterAll(async () => {
+    await child?.stop();
+  });
 
-describe('npm start', () => {
   it('prints ready-to-paste curl commands for the seeded images of both providers', () => {
     const output = child.output();
     expect(output).toContain(`curl -s ${api}/images/modelarts/${SEEDED.modelarts.builtIn}`);
@@ -157,5 +169,61 @@ describe('npm start', () => {
     expect(error.code).toBe('INVALID_REQUEST');
     expect(error.message).toContain('imageId');
     expect((await emulatorRequests()).length).toBe(before);
+  });
+});
+
+describe('npm start with the configuration in the environment', () => {
+  let own: Child;
+  let upstream: RunningEmulator;
+  let ownApi: string;
+
+  beforeAll(async () => {
+    // An emulator this test owns stands in for the real clouds.
+    upstream = await startEmulator({ host: '127.0.0.1', port: 0 });
+    const port = await freePort();
+    const env = {
+      ...bareEnv(),
+      PORT: String(port),
+      MODELARTS_ENDPOINT: upstream.url,
+      BCC_ENDPOINT: upstream.url,
+      HUAWEICLOUD_SDK_AK: DEMO_MODELARTS.accessKeyId,
+      HUAWEICLOUD_SDK_SK: DEMO_MODELARTS.secretAccessKey,
+      HUAWEICLOUD_SDK_PROJECT_ID: DEMO_MODELARTS.projectId,
+      HUAWEICLOUD_REGION: DEMO_MODELARTS.region,
+      BCE_ACCESS_KEY_ID: DEMO_BCC.accessKeyId,
+      BCE_SECRET_ACCESS_KEY: DEMO_BCC.secretAccessKey,
+      BCE_REGION: DEMO_BCC.region,
+      PROTECTED_IMAGE_IDS: SEEDED.bcc.custom,
+    };
+    own = spawnChild(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], { cwd: root, env });
+    const [, ready] = await own.waitFor(/Ready: (http:\/\/\S+)/, 60_000);
+    ownApi = ready ?? '';
+  }, 90_000);
+
+  afterAll(async () => {
+    await own?.stop();
+    await upstream?.close();
+  });
+
+  it('starts no emulator and says which variables it uses', () => {
+    expect(own.output()).not.toMatch(/Emulator: http/);
+    expect(own.output()).toMatch(
+      /Using the configuration in the environment \(.*MODELARTS_ENDPOINT/,
+    );
+  });
+
+  it('passes every variable to the handlers: endpoints, credentials and protection rules', async () => {
+    const shown = await fetch(`${ownApi}/images/bcc/${SEEDED.bcc.custom}`);
+    expect(shown.status).toBe(200);
+    expect(
+      upstream.requests.filter((request) => request.imageId === SEEDED.bcc.custom),
+    ).toHaveLength(1);
+    // PROTECTED_IMAGE_IDS reached the delete handler: refused before any DELETE.
+    const refused = await fetch(`${ownApi}/images/bcc/${SEEDED.bcc.custom}`, { method: 'DELETE' });
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as ErrorBody).error.code).toBe('IMAGE_PROTECTED');
+    expect(upstream.requests.filter((request) => request.method === 'DELETE')).toEqual([]);
+    const modelarts = await fetch(`${ownApi}/images/modelarts/${SEEDED.modelarts.custom}`);
+    expect(modelarts.status).toBe(200);
   });
 });

@@ -45,7 +45,7 @@ export const jsonResponse = (
   body: JSON.stringify(body),
 });
 
-/** The spec's error body; anything that is not one of our errors is a bug and says nothing more. */
+/** The spec's error body (plus `upstreamRequestId` when known); anything that is not one of our errors is a bug and says nothing more. */
 export const errorResponse = (error: unknown, requestId: string): HttpResult => {
   if (!isImageError(error)) {
     return jsonResponse(500, {
@@ -54,9 +54,18 @@ export const errorResponse = (error: unknown, requestId: string): HttpResult => 
   }
   const headers: Record<string, string> =
     error.retryAfterSeconds === undefined ? {} : { 'retry-after': String(error.retryAfterSeconds) };
+  // The provider's own request id, when it sent one, lets an operator trace the call on their side.
+  const upstreamRequestId = error.upstream?.requestId;
   return jsonResponse(
     error.httpStatus,
-    { error: { code: error.code, message: error.message, requestId } },
+    {
+      error: {
+        code: error.code,
+        message: error.message,
+        requestId,
+        ...(upstreamRequestId === undefined ? {} : { upstreamRequestId }),
+      },
+    },
     headers,
   );
 };

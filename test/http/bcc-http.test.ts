@@ -1,0 +1,271 @@
+// The HTTP handlers end to end for BCC, through the emulator: every outcome in the seed's error
+// table and each error of the spec that a BCC call can produce, with the documented status and body.
+
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DEMO_BCC, SEEDED } from '../../emulator/demo.js';
+import { type RunningEmulator, startEmulator } from '../../emulator/server.js';
+import { handler as deleteHandler } from '../../functions/http/delete-image.js';
+import { handler as showHandler } from '../../functions/http/show-image.js';
+import { setLogSink } from '../../lib/log.js';
+import { httpEvent, lambdaContext, type ParsedResponse, parseResult } from '../support/lambda.js';
+
+let emulator: RunningEmulator;
+const logLines: string[] = [];
+
+beforeAll(async () => {
+  emulator = await startEmulator();
+  Object.assign(process.env, {
+    BCC_ENDPOINT: emulator.url,
+    BCE_ACCESS_KEY_ID: DEMO_BCC.accessKeyId,
+    BCE_SECRET_ACCESS_KEY: DEMO_BCC.secretAccessKey,
+    BCE_REGION: DEMO_BCC.region,
+    UPSTREAM_RETRY_BASE_MS: '5',
+    UPSTREAM_THROTTLE_BASE_MS: '5',
+  });
+  setLogSink((line) => logLines.push(line));
+});
+
+afterAll(() => emulator.close());
+
+beforeEach(() => {
+  emulator.reset();
+  logLines.length = 0;
+});
+
+const show = async (imageId: string, query: Record<string, string> = {}, remainingMs?: number) =>
+  parseResult(
+    await showHandler(httpEvent('GET', 'bcc', imageId, query), lambdaContext(remainingMs)),
+  );
+
+const remove = async (imageId: string, query: Record<string, string> = {}) =>
+  parseResult(await deleteHandler(httpEvent('DELETE', 'bcc', imageId, query), lambdaContext()));
+
+const deletesReceived = () => emulator.requests.filter((request) => request.method === 'DELETE');
+
+interface ErrorBody {
+  code: string;
+  message: string;
+  requestId: string;
+  upstreamRequestId?: string;
+}
+
+const expectError = (response: ParsedResponse, status: number, code: string): ErrorBody => {
+  expect(response.status).toBe(status);
+  const error = response.body.error as ErrorBody;
+  expect(error.code).toBe(code);
+  expect(error.requestId).toMatch(/^[0-9a-f-]{36}$/);
+  return error;
+};
+
+const bceError = (status: number, code: string, message = code) => ({
+  kind: 'status' as const,
+  status,
+  body: { requestId: 'bce-req-0001', code, message },
+});
+
+describe('GET /images/bcc/{imageId}', () => {
+  it.each([
+    [SEEDED.bcc.system, 'available', 'system', 'Available'],
+    [SEEDED.bcc.custom, 'available', 'custom', 'Available'],
+    [SEEDED.bcc.creating, 'creating', 'custom', 'Creating'],
+    [SEEDED.bcc.sharedToOthers, 'available', 'custom', 'Available'],
+  ])('shows %s as %s/%s', async (id, status, kind, providerStatus) => {
+    const response = await show(id);
+    expect(response.status).toBe(200);
+    expect(response.body.image).toMatchObject({
+      provider: 'bcc',
+      region: 'bj',
+      id,
+      status,
+      kind,
+      providerStatus,
+    });
+  });
+
+  it('turns createTime into createdAt and keeps the record whole', async () => {
+    const response = await show(SEEDED.bcc.system);
+    expect(response.body.image).toMatchObject({
+      createdAt: '2015-06-17T10:37:02.000Z',
+      details: { osName: 'Ubuntu', type: 'System', createTime: '2015-06-17T10:37:02Z' },
+    });
+  });
+
+  it('404 IMAGE_NOT_FOUND (NoSuchObject), with the provider request id', async () => {
+    const error = expectError(await show('m-missing0'), 404, 'IMAGE_NOT_FOUND');
+    expect(error.upstreamRequestId).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});
+
+describe('DELETE /images/bcc/{imageId}', () => {
+  it('deletes a custom image; deleting it again is a 404', async () => {
+    const first = await remove(SEEDED.bcc.custom);
+    expect(first.status).toBe(200);
+    expect(first.body).toMatchObject({ outcome: 'deleted', image: { id: SEEDED.bcc.custom } });
+    expectError(await remove(SEEDED.bcc.custom), 404, 'IMAGE_NOT_FOUND');
+    expect(emulator.state.deleteCount('bcc', SEEDED.bcc.custom)).toBe(1);
+  });
+
+  it('refuses a system image with 403 before any delete is sent', async () => {
+    expectError(await remove(SEEDED.bcc.system), 403, 'IMAGE_PROTECTED');
+    expect(deletesReceived()).toHaveLength(0);
+  });
+
+  it('refuses an image shared with us by another account (Sharing) before any delete is sent', async () => {
+    const base = emulator.state.bcc.get(SEEDED.bcc.custom);
+    emulator.state.bcc.set({ ...base, id: 'm-sharing01', name: 'theirs', type: 'Sharing' });
+    expectError(await remove('m-sharing01'), 403, 'IMAGE_PROTECTED');
+    expect(deletesReceived()).toHaveLength(0);
+  });
+
+  it('refuses an image still being created with 409 before any delete is sent', async () => {
+    expectError(await remove(SEEDED.bcc.creating), 409, 'IMAGE_BUSY');
+    expect(deletesReceived()).toHaveLength(0);
+  });
+
+  it('409 IMAGE_BUSY for an image shared to others (Image.ImageHasBeenSharedToOthers), message kept', async () => {
+    const error = expectError(await remove(SEEDED.bcc.sharedToOthers), 409, 'IMAGE_BUSY');
+    expect(error.message).toContain('Image has been shared to others.');
+    expect(deletesReceived()).toHaveLength(1);
+    expect(error.upstreamRequestId).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('409 IMAGE_BUSY when BCC says the image is being created (Image.CreatingImageCannotBeDeleted)', async () => {
+    emulator.faults.inject({
+      match: { method: 'DELETE' },
+      action: bceError(
+        409,
+        'Image.CreatingImageCannotBeDeleted',
+        'Cannot delete image when creating.',
+      ),
+    });
+    const error = expectError(await remove(SEEDED.bcc.custom), 409, 'IMAGE_BUSY');
+    expect(error.message).toContain('Cannot delete image when creating.');
+    expect(error.upstreamRequestId).toBeDefined();
+  });
+
+  it('403 IMAGE_PROTECTED when BCC refuses a non-custom image (Image.UnCustomImageCannotBeDeleted)', async () => {
+    emulator.faults.inject({
+      match: { method: 'DELETE' },
+      action: bceError(
+        403,
+        'Image.UnCustomImageCannotBeDeleted',
+        'Only custom image can be deleted.',
+      ),
+    });
+    const error = expectError(await remove(SEEDED.bcc.custom), 403, 'IMAGE_PROTECTED');
+    expect(error.message).toContain('Only custom image can be deleted.');
+  });
+
+  it('a 404 on the delete itself (gone in between) is a 404 over HTTP', async () => {
+    emulator.faults.inject({ match: { method: 'DELETE' }, action: bceError(404, 'NoSuchObject') });
+    expectError(await remove(SEEDED.bcc.custom), 404, 'IMAGE_NOT_FOUND');
+  });
+
+  it('dryRun checks and deletes nothing', async () => {
+    const response = await remove(SEEDED.bcc.custom, { dryRun: 'true' });
+    expect(response.body).toMatchObject({ outcome: 'dry-run' });
+    expect(deletesReceived()).toHaveLength(0);
+  });
+});
+
+describe('bad input: 400 naming the field, no upstream request', () => {
+  it.each([
+    ['imageId', 'm-'],
+    ['imageId', 'm-abc_def'],
+    ['imageId', 'c9ab2b2f-edda-4556-bdbb-494e868d043c'],
+    ['imageId', `m-${'a'.repeat(33)}`],
+  ])('%s %s', async (field, id) => {
+    const error = expectError(await show(id), 400, 'INVALID_REQUEST');
+    expect(error.message).toContain(field);
+    expect(emulator.requests).toHaveLength(0);
+  });
+
+  it('force is ModelArts-only', async () => {
+    const error = expectError(
+      await remove(SEEDED.bcc.custom, { force: 'true' }),
+      400,
+      'INVALID_REQUEST',
+    );
+    expect(error.message).toContain('force');
+    expect(emulator.requests).toHaveLength(0);
+  });
+
+  it('a malformed region', async () => {
+    const error = expectError(
+      await show(SEEDED.bcc.custom, { region: 'BJ' }),
+      400,
+      'INVALID_REQUEST',
+    );
+    expect(error.message).toContain('region');
+    expect(emulator.requests).toHaveLength(0);
+  });
+});
+
+describe('faults upstream', () => {
+  it.each([
+    [400, 'SignatureDoesNotMatch'],
+    [400, 'RequestExpired'],
+    [403, 'InvalidAccessKeyId'],
+    [403, 'AccessDenied'],
+    [403, 'RequestTimeTooSkewed'],
+  ])('%i %s is 502 UPSTREAM_AUTH_FAILED after one re-signed retry', async (status, code) => {
+    emulator.faults.inject({ times: 5, action: bceError(status, code) });
+    const error = expectError(await show(SEEDED.bcc.custom), 502, 'UPSTREAM_AUTH_FAILED');
+    expect(error.message).toContain(code);
+    expect(emulator.requests).toHaveLength(2);
+  });
+
+  it('a real signature rejection (wrong secret key) is 502 UPSTREAM_AUTH_FAILED', async () => {
+    process.env.BCE_SECRET_ACCESS_KEY = 'not-the-right-secret-key-000000';
+    try {
+      expectError(await show(SEEDED.bcc.custom), 502, 'UPSTREAM_AUTH_FAILED');
+      expect(emulator.requests.map((request) => request.status)).toEqual([400, 400]);
+    } finally {
+      process.env.BCE_SECRET_ACCESS_KEY = DEMO_BCC.secretAccessKey;
+    }
+  });
+
+  it('503 UPSTREAM_THROTTLED with Retry-After when 429 persists; clears otherwise', async () => {
+    emulator.faults.inject({ times: 3, action: { kind: 'status', status: 429 } });
+    const response = await show(SEEDED.bcc.custom);
+    expectError(response, 503, 'UPSTREAM_THROTTLED');
+    expect(response.headers['retry-after']).toBeDefined();
+    emulator.faults.inject({ times: 1, action: { kind: 'status', status: 429 } });
+    expect((await show(SEEDED.bcc.custom)).status).toBe(200);
+  });
+
+  it.each([500, 502, 503, 504])('502 UPSTREAM_UNAVAILABLE when %i persists', async (status) => {
+    emulator.faults.inject({ times: 3, action: { kind: 'status', status } });
+    expectError(await show(SEEDED.bcc.custom), 502, 'UPSTREAM_UNAVAILABLE');
+  });
+
+  it('502 UPSTREAM_BAD_RESPONSE for a reply that is not an image', async () => {
+    emulator.faults.inject({
+      action: { kind: 'malformed', body: '{"image":{"id":"m-custom01"}}' },
+    });
+    expectError(await show(SEEDED.bcc.custom), 502, 'UPSTREAM_BAD_RESPONSE');
+  });
+
+  it('504 UPSTREAM_TIMEOUT when BCC stalls past the time left', async () => {
+    emulator.faults.inject({ times: 5, action: { kind: 'stall' } });
+    expectError(await show(SEEDED.bcc.custom, {}, 1_200), 504, 'UPSTREAM_TIMEOUT');
+  });
+
+  it('500 CONFIGURATION_ERROR when no BCC credentials are configured', async () => {
+    delete process.env.BCE_ACCESS_KEY_ID;
+    try {
+      const error = expectError(await show(SEEDED.bcc.custom), 500, 'CONFIGURATION_ERROR');
+      expect(error.message).toContain('BCE_ACCESS_KEY_ID');
+      expect(emulator.requests).toHaveLength(0);
+    } finally {
+      process.env.BCE_ACCESS_KEY_ID = DEMO_BCC.accessKeyId;
+    }
+  });
+
+  it('the provider request id reaches the log line', async () => {
+    await show(SEEDED.bcc.custom);
+    const [line] = logLines.map((text) => JSON.parse(text) as Record<string, unknown>);
+    expect(line).toMatchObject({ provider: 'bcc', status: 200 });
+    expect(line?.upstreamRequestId).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});

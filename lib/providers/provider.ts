@@ -1,10 +1,11 @@
 // The port every provider adapter implements, and what the adapters share: choosing the endpoint
 // for a region (never a host the operator did not configure) and the per-call context.
 
-import { InvalidRequest, type ProviderKey } from '../errors.js';
+import { ConfigurationError, InvalidRequest, isImageError, type ProviderKey } from '../errors.js';
 import type { Deadline } from '../http/deadline.js';
-import type { RetryPolicy } from '../http/retry.js';
-import type { Transport } from '../http/transport.js';
+import type { OutboundRequest } from '../http/outbound-request.js';
+import { type RetryPolicy, type SendResult, sendWithRetry, type Verdict } from '../http/retry.js';
+import type { RawResponse, Transport } from '../http/transport.js';
 import type { Image } from '../images/image.js';
 
 /** One upstream exchange, for the request's log line. */
@@ -59,18 +60,68 @@ export const originFor = (
   return origin;
 };
 
-/** The time spent on an upstream exchange, recorded whatever its outcome. */
-export const timed = async <T>(
+/** How one provider's replies are read by the retry layer. */
+export interface UpstreamProtocol {
+  provider: ProviderKey;
+  classify: (response: RawResponse) => Verdict;
+  requestIdOf: (response: RawResponse) => string | undefined;
+  /** Drops cached credentials before the single re-signed retry. */
+  onAuthRejected: () => void;
+}
+
+/**
+ * One upstream exchange through the retry layer, `build` signing each attempt afresh, recorded in
+ * the call context (status, provider request id, attempts, time) whatever its outcome.
+ */
+export const exchange = async (
   context: CallContext,
   operation: UpstreamCall['operation'],
-  run: (record: (facts: Omit<UpstreamCall, 'operation' | 'durationMs'>) => void) => Promise<T>,
-): Promise<T> => {
+  protocol: UpstreamProtocol,
+  build: () => Promise<OutboundRequest>,
+): Promise<SendResult> => {
   const started = performance.now();
   const call: UpstreamCall = { operation, attempts: 0, durationMs: 0 };
   context.calls.push(call);
   try {
-    return await run((facts) => Object.assign(call, facts));
+    const result = await sendWithRetry({
+      ...protocol,
+      build,
+      deadline: context.deadline,
+      policy: context.policy,
+      transport: context.transport,
+    });
+    call.status = result.response.status;
+    call.requestId = protocol.requestIdOf(result.response);
+    call.attempts = result.attempts;
+    return result;
+  } catch (error) {
+    call.attempts = isImageError(error) ? (error.upstream?.attempts ?? 0) : 0;
+    throw error;
   } finally {
     call.durationMs = Math.round(performance.now() - started);
   }
+};
+
+/**
+ * The region asked for (checked against the endpoint table, unless overridden), or the configured
+ * default, which must itself be a known region: a bad default is the operator's, not the caller's.
+ */
+export const resolveRegion = async (
+  provider: ProviderKey,
+  region: string | undefined,
+  table: Readonly<Record<string, string>>,
+  override: string | undefined,
+  defaultRegion: () => Promise<string>,
+): Promise<string> => {
+  if (region !== undefined) {
+    originFor(provider, region, table, override);
+    return region;
+  }
+  const fallback = await defaultRegion();
+  if (override === undefined && table[fallback] === undefined) {
+    throw new ConfigurationError(
+      `the default ${provider} region ${fallback} is not a known region`,
+    );
+  }
+  return fallback;
 };

@@ -3,7 +3,6 @@
 
 import type { CredentialStore } from '../../credentials.js';
 import {
-  ConfigurationError,
   ImageBusy,
   type ImageError,
   ImageNotFound,
@@ -13,11 +12,18 @@ import {
   type UpstreamFacts,
 } from '../../errors.js';
 import type { HttpMethod, OutboundRequest } from '../../http/outbound-request.js';
-import { sendWithRetry, type Verdict } from '../../http/retry.js';
+import type { Verdict } from '../../http/retry.js';
 import type { RawResponse } from '../../http/transport.js';
 import type { Image } from '../../images/image.js';
 import { signBceAuthV1 } from '../../signing/bce-auth-v1.js';
-import { type CallContext, type ImageProvider, originFor, timed } from '../provider.js';
+import {
+  type CallContext,
+  exchange,
+  type ImageProvider,
+  originFor,
+  resolveRegion,
+  type UpstreamProtocol,
+} from '../provider.js';
 import { parseOptionalReply, parseReply, quote, SERVER_FAULT_STATUSES } from '../upstream-reply.js';
 import { BCC_ENDPOINTS } from './endpoints.js';
 import { bccImageReplySchema, normaliseBccImage, parseBceError } from './schemas.js';
@@ -102,58 +108,40 @@ export const createBccProvider = (deps: BccDeps): ImageProvider => {
   const now = deps.now ?? (() => new Date());
   const origin = (region: string) => originFor('bcc', region, BCC_ENDPOINTS, deps.endpointOverride);
 
+  const protocol: UpstreamProtocol = {
+    provider: 'bcc',
+    classify,
+    requestIdOf,
+    onAuthRejected: () => deps.credentials.invalidate('bcc'),
+  };
+
   const send = (
     context: CallContext,
     operation: 'show' | 'delete',
     request: { method: HttpMethod; imageId: string; region: string },
   ) =>
-    timed(context, operation, async (record) => {
-      const result = await sendWithRetry({
-        provider: 'bcc',
-        build: async () => {
-          const credentials = await deps.credentials.bcc();
-          const unsigned: OutboundRequest = {
-            method: request.method,
-            origin: origin(request.region),
-            path: `/v2/image/${request.imageId}`,
-            query: [],
-            headers: { 'Content-Type': 'application/json; charset=utf-8' },
-            body: '',
-          };
-          const signed = signBceAuthV1(unsigned, credentials, now());
-          return { ...unsigned, headers: { ...unsigned.headers, ...signed } };
-        },
-        classify,
-        requestIdOf,
-        onAuthRejected: () => deps.credentials.invalidate('bcc'),
-        deadline: context.deadline,
-        policy: context.policy,
-        transport: context.transport,
-      });
-      record({
-        status: result.response.status,
-        requestId: requestIdOf(result.response),
-        attempts: result.attempts,
-      });
-      return result;
+    exchange(context, operation, protocol, async () => {
+      const credentials = await deps.credentials.bcc();
+      const unsigned: OutboundRequest = {
+        method: request.method,
+        origin: origin(request.region),
+        path: `/v2/image/${request.imageId}`,
+        query: [],
+        headers: { 'Content-Type': 'application/json; charset=utf-8' },
+        body: '',
+      };
+      const signed = signBceAuthV1(unsigned, credentials, now());
+      return { ...unsigned, headers: { ...unsigned.headers, ...signed } };
     });
 
   return {
     key: 'bcc',
 
-    async resolveRegion(region) {
-      if (region !== undefined) {
-        origin(region);
-        return region;
-      }
-      const { defaultRegion } = await deps.credentials.bcc();
-      if (deps.endpointOverride === undefined && BCC_ENDPOINTS[defaultRegion] === undefined) {
-        throw new ConfigurationError(
-          `the default BCC region ${defaultRegion} is not a known region`,
-        );
-      }
-      return defaultRegion;
-    },
+    resolveRegion: (region) =>
+      resolveRegion('bcc', region, BCC_ENDPOINTS, deps.endpointOverride, async () => {
+        const { defaultRegion } = await deps.credentials.bcc();
+        return defaultRegion;
+      }),
 
     async show(imageId, region, context) {
       const { response, attempts } = await send(context, 'show', {

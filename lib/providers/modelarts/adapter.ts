@@ -13,11 +13,18 @@ import {
   type UpstreamFacts,
 } from '../../errors.js';
 import type { HttpMethod, OutboundRequest } from '../../http/outbound-request.js';
-import { sendWithRetry, type Verdict } from '../../http/retry.js';
+import type { Verdict } from '../../http/retry.js';
 import type { RawResponse } from '../../http/transport.js';
 import type { Image } from '../../images/image.js';
 import { signSdkHmacSha256 } from '../../signing/huawei-sdk-hmac.js';
-import { type CallContext, type ImageProvider, originFor, timed } from '../provider.js';
+import {
+  type CallContext,
+  exchange,
+  type ImageProvider,
+  originFor,
+  resolveRegion,
+  type UpstreamProtocol,
+} from '../provider.js';
 import { parseOptionalReply, parseReply, quote, SERVER_FAULT_STATUSES } from '../upstream-reply.js';
 import { MODELARTS_ENDPOINTS } from './endpoints.js';
 import { modelArtsImageSchema, normaliseModelArtsImage, parseHuaweiError } from './schemas.js';
@@ -106,6 +113,13 @@ export const createModelArtsProvider = (deps: ModelArtsDeps): ImageProvider => {
   const origin = (region: string) =>
     originFor('modelarts', region, MODELARTS_ENDPOINTS, deps.endpointOverride);
 
+  const protocol: UpstreamProtocol = {
+    provider: 'modelarts',
+    classify,
+    requestIdOf,
+    onAuthRejected: () => deps.credentials.invalidate('modelarts'),
+  };
+
   const send = (
     context: CallContext,
     operation: 'show' | 'delete',
@@ -117,59 +131,34 @@ export const createModelArtsProvider = (deps: ModelArtsDeps): ImageProvider => {
       body: string;
     },
   ) =>
-    timed(context, operation, async (record) => {
-      const result = await sendWithRetry({
-        provider: 'modelarts',
-        build: async () => {
-          const credentials = await deps.credentials.modelarts();
-          const projectId = credentials.projects[request.region];
-          if (projectId === undefined) {
-            throw new ConfigurationError(
-              `no ModelArts project ID is configured for region ${request.region}`,
-            );
-          }
-          const unsigned: OutboundRequest = {
-            method: request.method,
-            origin: origin(request.region),
-            path: `/v1/${projectId}/images/${request.imageId}`,
-            query: request.query,
-            headers: { 'Content-Type': 'application/json' },
-            body: request.body,
-          };
-          const signed = signSdkHmacSha256(unsigned, { ...credentials, projectId }, now());
-          return { ...unsigned, headers: { ...unsigned.headers, ...signed } };
-        },
-        classify,
-        requestIdOf,
-        onAuthRejected: () => deps.credentials.invalidate('modelarts'),
-        deadline: context.deadline,
-        policy: context.policy,
-        transport: context.transport,
-      });
-      record({
-        status: result.response.status,
-        requestId: requestIdOf(result.response),
-        attempts: result.attempts,
-      });
-      return result;
+    exchange(context, operation, protocol, async () => {
+      const credentials = await deps.credentials.modelarts();
+      const projectId = credentials.projects[request.region];
+      if (projectId === undefined) {
+        throw new ConfigurationError(
+          `no ModelArts project ID is configured for region ${request.region}`,
+        );
+      }
+      const unsigned: OutboundRequest = {
+        method: request.method,
+        origin: origin(request.region),
+        path: `/v1/${projectId}/images/${request.imageId}`,
+        query: request.query,
+        headers: { 'Content-Type': 'application/json' },
+        body: request.body,
+      };
+      const signed = signSdkHmacSha256(unsigned, { ...credentials, projectId }, now());
+      return { ...unsigned, headers: { ...unsigned.headers, ...signed } };
     });
 
   return {
     key: 'modelarts',
 
-    async resolveRegion(region) {
-      if (region !== undefined) {
-        origin(region);
-        return region;
-      }
-      const { defaultRegion } = await deps.credentials.modelarts();
-      if (deps.endpointOverride === undefined && MODELARTS_ENDPOINTS[defaultRegion] === undefined) {
-        throw new ConfigurationError(
-          `the default ModelArts region ${defaultRegion} is not a known region`,
-        );
-      }
-      return defaultRegion;
-    },
+    resolveRegion: (region) =>
+      resolveRegion('modelarts', region, MODELARTS_ENDPOINTS, deps.endpointOverride, async () => {
+        const { defaultRegion } = await deps.credentials.modelarts();
+        return defaultRegion;
+      }),
 
     async show(imageId, region, context) {
       const { response, attempts } = await send(context, 'show', {

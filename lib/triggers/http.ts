@@ -32,8 +32,12 @@ export const deleteRequestFromHttp = (event: HttpEvent): Record<string, unknown>
   ...parseInput(deleteQuerySchema, event.queryStringParameters ?? {}),
 });
 
+/**
+ * The Lambda request id: unique everywhere (serverless-offline gives every event the same
+ * requestContext.requestId) and the one CloudWatch shows beside our log line.
+ */
 export const requestIdOf = (event: HttpEvent, awsRequestId: string | undefined): string =>
-  event.requestContext?.requestId ?? awsRequestId ?? 'unknown';
+  awsRequestId ?? event.requestContext?.requestId ?? 'unknown';
 
 export const jsonResponse = (
   statusCode: number,

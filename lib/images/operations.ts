@@ -69,10 +69,18 @@ export const deleteImage = async (
 
   try {
     const final = await provider.remove(image, { force: input.force ?? false }, deps.context);
-    return { outcome: 'deleted', image: final ?? image };
+    // A final record of another image than the one we deleted describes nothing we did.
+    const same = final !== undefined && final.id.toLowerCase() === image.id.toLowerCase();
+    return { outcome: 'deleted', image: same ? final : image };
   } catch (error) {
-    // Gone between our look and our delete (a concurrent retry, another caller): done all the same.
-    if (error instanceof ImageNotFound) return { outcome: 'already-absent', image };
+    if (error instanceof ImageNotFound) {
+      // After more than one attempt, an earlier one whose reply was lost (reset, timeout) may
+      // have deleted it: the image we just looked at is gone because of this call.
+      const retried = (error.upstream?.attempts ?? 1) > 1;
+      // Otherwise gone between our look and our delete (a concurrent retry, another caller):
+      // done all the same.
+      return { outcome: retried ? 'deleted' : 'already-absent', image };
+    }
     throw error;
   }
 };

@@ -170,6 +170,47 @@ describe('npm start with no configuration: the emulator', () => {
     expect(error.message).toContain('imageId');
     expect((await emulatorRequests()).length).toBe(before);
   });
+
+  const bccDeletes = async (imageId: string) =>
+    (await emulatorRequests()).filter(
+      (request) => request.method === 'DELETE' && request.imageId === imageId,
+    );
+
+  it('BCC: deletes the custom image, then answers 404 for it', async () => {
+    const first = await call('DELETE', `/images/bcc/${SEEDED.bcc.custom}`);
+    expect(first.status).toBe(200);
+    expect(first.body).toMatchObject({ outcome: 'deleted', image: { id: SEEDED.bcc.custom } });
+    const second = await call('DELETE', `/images/bcc/${SEEDED.bcc.custom}`);
+    expect(second.status).toBe(404);
+    expect((second.body as ErrorBody).error.code).toBe('IMAGE_NOT_FOUND');
+    expect(await bccDeletes(SEEDED.bcc.custom)).toHaveLength(1);
+  });
+
+  it('BCC: refuses the system image (403) without sending a DELETE', async () => {
+    const shown = await call('GET', `/images/bcc/${SEEDED.bcc.system}`);
+    expect(shown.body).toMatchObject({ image: { kind: 'system' } });
+    const { status, body } = await call('DELETE', `/images/bcc/${SEEDED.bcc.system}`);
+    expect(status).toBe(403);
+    expect((body as ErrorBody).error.code).toBe('IMAGE_PROTECTED');
+    expect(await bccDeletes(SEEDED.bcc.system)).toEqual([]);
+  });
+
+  it('BCC: an image shared to others is 409 IMAGE_BUSY with the provider message', async () => {
+    const { status, body } = await call('DELETE', `/images/bcc/${SEEDED.bcc.sharedToOthers}`);
+    expect(status).toBe(409);
+    const error = (body as ErrorBody).error;
+    expect(error.code).toBe('IMAGE_BUSY');
+    expect(error.message).toContain('Image has been shared to others.');
+  });
+
+  it('BCC: an image being created is 409 IMAGE_BUSY, and nothing is deleted', async () => {
+    const shown = await call('GET', `/images/bcc/${SEEDED.bcc.creating}`);
+    expect(shown.body).toMatchObject({ image: { status: 'creating' } });
+    const { status, body } = await call('DELETE', `/images/bcc/${SEEDED.bcc.creating}`);
+    expect(status).toBe(409);
+    expect((body as ErrorBody).error.code).toBe('IMAGE_BUSY');
+    expect(await bccDeletes(SEEDED.bcc.creating)).toEqual([]);
+  });
 });
 
 describe('npm start with the configuration in the environment', () => {

@@ -1,0 +1,189 @@
+// The SQS delete consumer, in-process, against the provider emulator over real HTTP: what each kind
+// of record becomes in the partial batch response, and the log line that says why.
+
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DEMO_BCC, DEMO_MODELARTS, SEEDED } from '../../emulator/demo.js';
+import { type RunningEmulator, startEmulator } from '../../emulator/server.js';
+import { handler } from '../../functions/sqs/delete-image.js';
+import { setLogSink } from '../../lib/log.js';
+import { deleteBatch, MIN_RECORD_MS, recordConcurrency } from '../../lib/triggers/sqs.js';
+import { lambdaContext } from '../support/lambda.js';
+import { sqsRecord } from './records.js';
+
+let emulator: RunningEmulator;
+const logLines: Array<Record<string, unknown>> = [];
+
+beforeAll(async () => {
+  emulator = await startEmulator();
+  Object.assign(process.env, {
+    MODELARTS_ENDPOINT: emulator.url,
+    HUAWEICLOUD_SDK_AK: DEMO_MODELARTS.accessKeyId,
+    HUAWEICLOUD_SDK_SK: DEMO_MODELARTS.secretAccessKey,
+    HUAWEICLOUD_SDK_PROJECT_ID: DEMO_MODELARTS.projectId,
+    HUAWEICLOUD_REGION: DEMO_MODELARTS.region,
+    BCC_ENDPOINT: emulator.url,
+    BCE_ACCESS_KEY_ID: DEMO_BCC.accessKeyId,
+    BCE_SECRET_ACCESS_KEY: DEMO_BCC.secretAccessKey,
+    BCE_REGION: DEMO_BCC.region,
+    UPSTREAM_RETRY_BASE_MS: '5',
+    UPSTREAM_THROTTLE_BASE_MS: '5',
+  });
+  setLogSink((line) => logLines.push(JSON.parse(line) as Record<string, unknown>));
+});
+
+afterAll(async () => {
+  await emulator?.close();
+});
+
+beforeEach(() => {
+  emulator.reset();
+  logLines.length = 0;
+});
+
+const consume = (event: SQSEvent, context: Context = lambdaContext(30_000)) =>
+  (handler as (e: SQSEvent, c: Context) => Promise<SQSBatchResponse>)(event, context);
+
+const body = (input: Record<string, unknown>) => JSON.stringify(input);
+const failedIds = (response: SQSBatchResponse) =>
+  response.batchItemFailures.map((failure) => failure.itemIdentifier).sort();
+const lineFor = (messageId: string) =>
+  logLines.filter((line) => line.messageId === messageId && line.message !== 'batch completed');
+
+describe('SQS delete consumer', () => {
+  it('reports exactly the records that did not succeed, each with a log line saying why', async () => {
+    const event: SQSEvent = {
+      Records: [
+        sqsRecord('deleted', body({ provider: 'modelarts', imageId: SEEDED.modelarts.custom })),
+        sqsRecord('absent', body({ provider: 'bcc', imageId: 'm-gone' })),
+        sqsRecord('dry', body({ provider: 'bcc', imageId: SEEDED.bcc.custom, dryRun: true })),
+        sqsRecord('not-json', '{"provider": "modelarts",'),
+        sqsRecord(
+          'bad-shape',
+          body({ provider: 'modelarts', imageId: SEEDED.modelarts.custom, x: 1 }),
+        ),
+        sqsRecord('protected', body({ provider: 'modelarts', imageId: SEEDED.modelarts.builtIn })),
+        sqsRecord('busy', body({ provider: 'bcc', imageId: SEEDED.bcc.creating }), 3),
+      ],
+    };
+
+    const response = await consume(event);
+
+    expect(failedIds(response)).toEqual(['bad-shape', 'busy', 'not-json', 'protected']);
+    expect(emulator.state.deleteCount('modelarts', SEEDED.modelarts.custom)).toBe(1);
+    expect(emulator.state.bcc.has(SEEDED.bcc.custom)).toBe(true);
+
+    expect(lineFor('deleted')).toEqual([
+      expect.objectContaining({ level: 'info', message: 'message processed', outcome: 'deleted' }),
+    ]);
+    expect(lineFor('absent')).toEqual([
+      expect.objectContaining({ level: 'info', outcome: 'already-absent' }),
+    ]);
+    expect(lineFor('dry')).toEqual([expect.objectContaining({ outcome: 'dry-run' })]);
+    expect(lineFor('not-json')).toEqual([
+      expect.objectContaining({
+        level: 'error',
+        outcome: 'failed',
+        error: 'InvalidRequest',
+        reason: 'body: is not valid JSON',
+      }),
+    ]);
+    expect(String(lineFor('not-json')[0]?.message)).toMatch(/dead-letter queue/);
+    expect(lineFor('bad-shape')[0]).toMatchObject({ error: 'InvalidRequest' });
+    expect(String(lineFor('bad-shape')[0]?.reason)).toMatch(/unknown field/);
+    expect(lineFor('protected')).toEqual([
+      expect.objectContaining({ level: 'error', error: 'ImageProtected', outcome: 'failed' }),
+    ]);
+    expect(lineFor('busy')[0]).toMatchObject({ error: 'ImageBusy', receiveCount: 3 });
+    expect(logLines.at(-1)).toMatchObject({
+      message: 'batch completed',
+      trigger: 'sqs',
+      records: 7,
+      failed: 4,
+      outcomes: { deleted: 1, 'already-absent': 1, 'dry-run': 1, failed: 4 },
+    });
+  });
+
+  it('retries transient faults in the Lambda (3 attempts) before reporting anything', async () => {
+    emulator.faults.inject({ times: 2, action: { kind: 'status', status: 429 } });
+
+    const response = await consume({
+      Records: [sqsRecord('m1', body({ provider: 'bcc', imageId: SEEDED.bcc.custom }))],
+    });
+
+    expect(response.batchItemFailures).toEqual([]);
+    expect(emulator.state.deleteCount('bcc', SEEDED.bcc.custom)).toBe(1);
+  });
+
+  it('reports a transient failure that outlasts the attempts, as a warning: the queue redelivers it', async () => {
+    emulator.faults.inject({ times: 3, action: { kind: 'status', status: 503 } });
+
+    const response = await consume({
+      Records: [sqsRecord('m1', body({ provider: 'modelarts', imageId: SEEDED.modelarts.custom }))],
+    });
+
+    expect(failedIds(response)).toEqual(['m1']);
+    expect(lineFor('m1')).toEqual([
+      expect.objectContaining({ level: 'warn', error: 'UpstreamUnavailable', attempts: 3 }),
+    ]);
+  });
+
+  it('handles two messages for the same image one after the other: one deletes, one finds it gone', async () => {
+    const same = body({ provider: 'modelarts', imageId: SEEDED.modelarts.custom });
+
+    const response = await consume({ Records: [sqsRecord('a', same), sqsRecord('b', same)] });
+
+    expect(response.batchItemFailures).toEqual([]);
+    expect(lineFor('a')[0]).toMatchObject({ outcome: 'deleted' });
+    expect(lineFor('b')[0]).toMatchObject({ outcome: 'already-absent' });
+    expect(emulator.state.deleteCount('modelarts', SEEDED.modelarts.custom)).toBe(1);
+  });
+
+  it('shares one deadline: records not started in time are reported failed, none is lost', async () => {
+    // Each record takes ~150 ms upstream; the batch has ~400 ms (900 - the 500 ms margin).
+    emulator.faults.inject({
+      probability: 1,
+      action: { kind: 'latency', ms: 150 },
+    });
+    const ids = Array.from({ length: 8 }, (_, index) => `m${index}`);
+    const records = ids.map((id) => sqsRecord(id, body({ provider: 'bcc', imageId: `m-x${id}` })));
+
+    const response = await deleteBatch(records, lambdaContext(900), { concurrency: 1 });
+
+    const failed = failedIds(response);
+    expect(failed.length).toBeGreaterThan(0);
+    expect(failed.length).toBeLessThan(ids.length);
+    for (const id of failed) expect(ids).toContain(id);
+    const notStarted = logLines.filter((line) => line.error === 'DeadlineReached');
+    expect(notStarted.length).toBeGreaterThan(0);
+    expect(MIN_RECORD_MS).toBeGreaterThan(0);
+  });
+
+  it('runs at most `concurrency` records at once', async () => {
+    emulator.faults.inject({ probability: 1, action: { kind: 'latency', ms: 100 } });
+    const records = Array.from({ length: 8 }, (_, index) =>
+      sqsRecord(`m${index}`, body({ provider: 'bcc', imageId: `m-absent${index}` })),
+    );
+
+    const started = performance.now();
+    const response = await deleteBatch(records, lambdaContext(30_000), { concurrency: 4 });
+    const elapsed = performance.now() - started;
+
+    expect(response.batchItemFailures).toEqual([]);
+    // Two rounds of ~100 ms with 4 at a time (one GET each); 8 at once would take one round.
+    expect(elapsed).toBeGreaterThanOrEqual(190);
+    expect(elapsed).toBeLessThan(8 * 100);
+  });
+
+  it('answers an empty batch with no failures', async () => {
+    expect(await consume({ Records: [] })).toEqual({ batchItemFailures: [] });
+  });
+
+  it('reads SQS_RECORD_CONCURRENCY (1 to 10), else 4', () => {
+    expect(recordConcurrency({})).toBe(4);
+    expect(recordConcurrency({ SQS_RECORD_CONCURRENCY: '' })).toBe(4);
+    expect(recordConcurrency({ SQS_RECORD_CONCURRENCY: '7' })).toBe(7);
+    expect(recordConcurrency({ SQS_RECORD_CONCURRENCY: '0' })).toBe(4);
+    expect(recordConcurrency({ SQS_RECORD_CONCURRENCY: 'lots' })).toBe(4);
+  });
+});

@@ -1,0 +1,256 @@
+// The direct-invocation / Step Functions task handlers, in-process, against the provider emulator
+// over real HTTP: the output is the HTTP body's JSON, failures are thrown with the spec's names,
+// one upstream attempt per invocation, one log line per invocation, and nothing but our own
+// errors reaches the caller.
+
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DEMO_BCC, DEMO_MODELARTS, SEEDED } from '../../emulator/demo.js';
+import { type RunningEmulator, startEmulator } from '../../emulator/server.js';
+import { handler as deleteHandler } from '../../functions/task/delete-image.js';
+import { handler as showHandler } from '../../functions/task/show-image.js';
+import { UpstreamThrottled } from '../../lib/errors.js';
+import { setLogSink } from '../../lib/log.js';
+import { taskInvocation } from '../../lib/middleware/task.js';
+import { InternalError, toTaskError } from '../../lib/triggers/task.js';
+import { lambdaContext } from '../support/lambda.js';
+
+let emulator: RunningEmulator;
+const logLines: Array<Record<string, unknown>> = [];
+
+beforeAll(async () => {
+  emulator = await startEmulator();
+  Object.assign(process.env, {
+    MODELARTS_ENDPOINT: emulator.url,
+    HUAWEICLOUD_SDK_AK: DEMO_MODELARTS.accessKeyId,
+    HUAWEICLOUD_SDK_SK: DEMO_MODELARTS.secretAccessKey,
+    HUAWEICLOUD_SDK_PROJECT_ID: DEMO_MODELARTS.projectId,
+    HUAWEICLOUD_REGION: DEMO_MODELARTS.region,
+    BCC_ENDPOINT: emulator.url,
+    BCE_ACCESS_KEY_ID: DEMO_BCC.accessKeyId,
+    BCE_SECRET_ACCESS_KEY: DEMO_BCC.secretAccessKey,
+    BCE_REGION: DEMO_BCC.region,
+    UPSTREAM_RETRY_BASE_MS: '5',
+    UPSTREAM_THROTTLE_BASE_MS: '5',
+  });
+  setLogSink((line) => logLines.push(JSON.parse(line) as Record<string, unknown>));
+});
+
+afterAll(async () => {
+  await emulator?.close();
+});
+
+beforeEach(() => {
+  emulator.reset();
+  logLines.length = 0;
+});
+
+type Handler = (event: unknown, context: Context) => Promise<unknown>;
+const show = (event: unknown, context = lambdaContext()) =>
+  (showHandler as Handler)(event, context);
+const remove = (event: unknown, context = lambdaContext()) =>
+  (deleteHandler as Handler)(event, context);
+
+/** What the handler threw (fails the test when it resolves). */
+const thrown = async (promise: Promise<unknown>): Promise<Error> => {
+  try {
+    await promise;
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected the handler to throw');
+};
+
+const deletesReceived = () => emulator.requests.filter((request) => request.method === 'DELETE');
+
+describe('task show', () => {
+  it('returns {"image": Image}, the HTTP body', async () => {
+    const result = await show({ provider: 'modelarts', imageId: SEEDED.modelarts.builtIn });
+
+    expect(result).toMatchObject({
+      image: { provider: 'modelarts', id: SEEDED.modelarts.builtIn, kind: 'system' },
+    });
+    expect(Object.keys(result as object)).toEqual(['image']);
+  });
+
+  it('shows a BCC image in the region asked for', async () => {
+    const result = await show({ provider: 'bcc', imageId: SEEDED.bcc.custom, region: 'bj' });
+
+    expect(result).toMatchObject({ image: { provider: 'bcc', region: 'bj', kind: 'custom' } });
+  });
+
+  it('writes exactly one log line per invocation', async () => {
+    await show({ provider: 'modelarts', imageId: SEEDED.modelarts.custom });
+
+    expect(logLines).toHaveLength(1);
+    expect(logLines[0]).toMatchObject({
+      level: 'info',
+      message: 'task completed',
+      trigger: 'task',
+      operation: 'show',
+      provider: 'modelarts',
+      imageId: SEEDED.modelarts.custom,
+      outcome: 'shown',
+      upstreamCalls: 1,
+      attempts: 1,
+      upstreamStatus: 200,
+    });
+    expect(typeof logLines[0]?.requestId).toBe('string');
+  });
+
+  it('throws ImageNotFound for an image the provider does not have', async () => {
+    const error = await thrown(
+      show({ provider: 'modelarts', imageId: '00000000-0000-4000-8000-000000000000' }),
+    );
+
+    expect(error.name).toBe('ImageNotFound');
+    expect(logLines).toHaveLength(1);
+    expect(logLines[0]).toMatchObject({ level: 'warn', outcome: 'failed', error: 'ImageNotFound' });
+  });
+
+  it.each([
+    ['a flag', { provider: 'modelarts', imageId: SEEDED.modelarts.custom, force: true }],
+    ['a bad id', { provider: 'modelarts', imageId: 'nope' }],
+    ['an unknown provider', { provider: 'aws', imageId: 'ami-1' }],
+    ['no object at all', 'modelarts'],
+    ['null', null],
+  ])('throws InvalidRequest for %s, before calling upstream', async (_, event) => {
+    const error = await thrown(show(event));
+
+    expect(error.name).toBe('InvalidRequest');
+    expect(emulator.requests).toHaveLength(0);
+  });
+
+  it('tries upstream once: the state machine retries', async () => {
+    emulator.faults.inject({ match: { method: 'GET' }, action: { kind: 'status', status: 503 } });
+
+    const error = await thrown(show({ provider: 'modelarts', imageId: SEEDED.modelarts.custom }));
+
+    expect(error.name).toBe('UpstreamUnavailable');
+    expect(emulator.requests).toHaveLength(1);
+    expect(logLines[0]).toMatchObject({
+      level: 'error',
+      error: 'UpstreamUnavailable',
+      attempts: 1,
+    });
+  });
+
+  it('throws UpstreamThrottled on a 429, after one attempt', async () => {
+    emulator.faults.inject({ action: { kind: 'status', status: 429 } });
+
+    const error = await thrown(show({ provider: 'bcc', imageId: SEEDED.bcc.custom }));
+
+    expect(error.name).toBe('UpstreamThrottled');
+    expect(emulator.requests).toHaveLength(1);
+  });
+
+  it('throws UpstreamAuthFailed when the provider rejects the credentials', async () => {
+    emulator.faults.inject({ times: 5, action: { kind: 'status', status: 401 } });
+
+    const error = await thrown(show({ provider: 'modelarts', imageId: SEEDED.modelarts.custom }));
+
+    expect(error.name).toBe('UpstreamAuthFailed');
+  });
+});
+
+describe('task delete', () => {
+  it('deletes and returns the DeleteResult, the HTTP body', async () => {
+    const result = await remove({ provider: 'modelarts', imageId: SEEDED.modelarts.custom });
+
+    expect(result).toMatchObject({ outcome: 'deleted', image: { id: SEEDED.modelarts.custom } });
+    expect(emulator.state.deleteCount('modelarts', SEEDED.modelarts.custom)).toBe(1);
+    expect(logLines).toHaveLength(1);
+    expect(logLines[0]).toMatchObject({
+      message: 'task completed',
+      operation: 'delete',
+      outcome: 'deleted',
+      upstreamCalls: 2,
+    });
+  });
+
+  it('reports a repeated delete as already-absent, a success', async () => {
+    await remove({ provider: 'bcc', imageId: SEEDED.bcc.custom });
+    const again = await remove({ provider: 'bcc', imageId: SEEDED.bcc.custom });
+
+    expect(again).toEqual({ outcome: 'already-absent' });
+    expect(emulator.state.deleteCount('bcc', SEEDED.bcc.custom)).toBe(1);
+  });
+
+  it('does every check and deletes nothing on dryRun', async () => {
+    const result = await remove({
+      provider: 'modelarts',
+      imageId: SEEDED.modelarts.custom,
+      dryRun: true,
+    });
+
+    expect(result).toMatchObject({ outcome: 'dry-run', image: { id: SEEDED.modelarts.custom } });
+    expect(deletesReceived()).toHaveLength(0);
+  });
+
+  it.each([
+    ['modelarts', SEEDED.modelarts.builtIn, 'ImageProtected'],
+    ['bcc', SEEDED.bcc.system, 'ImageProtected'],
+    ['modelarts', SEEDED.modelarts.creating, 'ImageBusy'],
+    ['bcc', SEEDED.bcc.creating, 'ImageBusy'],
+  ])('refuses %s %s with %s, sending no DELETE', async (provider, imageId, name) => {
+    const error = await thrown(remove({ provider, imageId }));
+
+    expect(error.name).toBe(name);
+    expect(deletesReceived()).toHaveLength(0);
+  });
+
+  it('throws InvalidRequest for force on bcc', async () => {
+    const error = await thrown(
+      remove({ provider: 'bcc', imageId: SEEDED.bcc.custom, force: true }),
+    );
+
+    expect(error.name).toBe('InvalidRequest');
+    expect(emulator.requests).toHaveLength(0);
+  });
+});
+
+describe('anything that is not one of our errors', () => {
+  it('reaches the caller as InternalError with a generic message; the log keeps the detail', async () => {
+    const context = lambdaContext();
+    context.getRemainingTimeInMillis = () => {
+      throw new TypeError('secret-looking detail: sk=abc');
+    };
+
+    const error = await thrown(
+      show({ provider: 'modelarts', imageId: SEEDED.modelarts.custom }, context),
+    );
+
+    expect(error.name).toBe('InternalError');
+    expect(error.message).toBe('internal error');
+    expect(error.stack).toBe('InternalError: internal error');
+    expect(error.cause).toBeUndefined();
+    expect(JSON.stringify(error)).not.toContain('secret');
+    expect(logLines).toHaveLength(1);
+    expect(logLines[0]).toMatchObject({ level: 'error', error: 'InternalError' });
+    expect(String(logLines[0]?.stack)).toContain('TypeError');
+  });
+
+  it('is shaped by the middleware whatever the handler throws', async () => {
+    const handler = middy<unknown, unknown, Error, Context>()
+      .use(taskInvocation('show'))
+      .handler(() => {
+        throw new RangeError('bug');
+      });
+
+    const error = await thrown(handler({}, lambdaContext()));
+
+    expect(error).toBeInstanceOf(InternalError);
+    expect(error.name).toBe('InternalError');
+  });
+
+  it('maps: our errors as they are, middy early timeout as UpstreamTimeout, the rest generic', () => {
+    const ours = new UpstreamThrottled('slow down');
+    const timeout = Object.assign(new Error('[AbortError]'), { name: 'TimeoutError' });
+
+    expect(toTaskError(ours)).toBe(ours);
+    expect(toTaskError(timeout).name).toBe('UpstreamTimeout');
+    expect(toTaskError('a string').name).toBe('InternalError');
+    expect(toTaskError(new Error('x')).name).toBe('InternalError');
+  });
+});

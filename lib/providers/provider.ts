@@ -50,7 +50,8 @@ export const originFor = (
   override: string | undefined,
 ): string => {
   if (override !== undefined) return override;
-  const origin = table[region];
+  // Own entries only: `constructor` is a well-formed region name, and no endpoint.
+  const origin = Object.hasOwn(table, region) ? table[region] : undefined;
   if (origin === undefined) {
     throw new InvalidRequest(
       `region: '${region}' is not a known ${provider} region (known: ${Object.keys(table).join(', ')})`,
@@ -118,7 +119,7 @@ export const resolveRegion = async (
     return region;
   }
   const fallback = await defaultRegion();
-  if (override === undefined && table[fallback] === undefined) {
+  if (override === undefined && !Object.hasOwn(table, fallback)) {
     throw new ConfigurationError(
       `the default ${provider} region ${fallback} is not a known region`,
     );

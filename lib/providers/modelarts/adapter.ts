@@ -133,7 +133,11 @@ export const createModelArtsProvider = (deps: ModelArtsDeps): ImageProvider => {
   ) =>
     exchange(context, operation, protocol, async () => {
       const credentials = await deps.credentials.modelarts();
-      const projectId = credentials.projects[request.region];
+      const { projects } = credentials;
+      // Own entries only: a region named `constructor` must not find Object's.
+      const projectId = Object.hasOwn(projects, request.region)
+        ? projects[request.region]
+        : undefined;
       if (projectId === undefined) {
         throw new ConfigurationError(
           `no ModelArts project ID is configured for region ${request.region}`,

@@ -1,0 +1,614 @@
+// Hostile input, generated: path parameters, query flags, task inputs and SQS bodies full of
+// non-ASCII, `..`, encoded slashes, control characters, prototype keys, wrong types and very long
+// strings. Every invalid input must be InvalidRequest / 400 naming a field at fault, with no
+// upstream request at all; every valid one may only ever reach `/v1/{project}/images/{id}` or
+// `/v2/image/{id}` on the configured endpoint, for exactly the image asked for. Each case runs the
+// real handler in-process against the emulator on loopback (invalid ones never leave the process).
+
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_BCC, DEMO_MODELARTS, SEEDED } from '../../emulator/demo.js';
+import { type RunningEmulator, startEmulator } from '../../emulator/server.js';
+import { ERROR_NAMES } from '../../lib/errors.js';
+import { BCC_ENDPOINTS } from '../../lib/providers/bcc/endpoints.js';
+import { MODELARTS_ENDPOINTS } from '../../lib/providers/modelarts/endpoints.js';
+import { originFor } from '../../lib/providers/provider.js';
+import { lambdaContext } from '../support/lambda.js';
+import {
+  httpEvent,
+  type LoadedFunctions,
+  loadFunctions,
+  presentTriggers,
+  sqsEvent,
+  sqsRecord,
+  watchUnhandled,
+} from './support/harness.js';
+
+// ---------------------------------------------------------------------------------------------
+// The contract, restated from the spec as an oracle
+
+const PROVIDERS = ['modelarts', 'bcc'] as const;
+type Provider = (typeof PROVIDERS)[number];
+const ID_FORMAT: Record<Provider, RegExp> = {
+  modelarts: /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i,
+  bcc: /^m-[A-Za-z0-9]{1,32}$/,
+};
+const REGION = /^[a-z0-9]+(-[a-z0-9]+)*$/;
+
+const isProvider = (value: unknown): value is Provider =>
+  typeof value === 'string' && (PROVIDERS as readonly string[]).includes(value);
+const validRegion = (value: unknown): boolean =>
+  typeof value === 'string' && value.length <= 64 && REGION.test(value);
+
+/** The fields at fault in a delete/show input object, or [] when it is valid. */
+const badInputFields = (operation: 'show' | 'delete', input: unknown): string[] => {
+  // An invocation without a payload reaches the handler as {} (middy), so it lacks every field.
+  const value = input === undefined ? {} : input;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return ['input'];
+  const record = value as Record<string, unknown>;
+  const allowed =
+    operation === 'show'
+      ? ['provider', 'imageId', 'region']
+      : ['provider', 'imageId', 'region', 'force', 'dryRun'];
+  const bad = Object.keys(record).filter((key) => !allowed.includes(key));
+  const present = (key: string) => record[key] !== undefined;
+  if (!isProvider(record.provider)) bad.push('provider');
+  if (typeof record.imageId !== 'string' || record.imageId.length > 64) bad.push('imageId');
+  else if (isProvider(record.provider) && !ID_FORMAT[record.provider].test(record.imageId)) {
+    bad.push('imageId');
+  }
+  if (present('region') && !validRegion(record.region)) bad.push('region');
+  for (const flag of ['force', 'dryRun']) {
+    if (allowed.includes(flag) && present(flag) && typeof record[flag] !== 'boolean') {
+      bad.push(flag);
+    }
+  }
+  if (operation === 'delete' && record.force === true && record.provider !== 'modelarts') {
+    bad.push('force');
+  }
+  return bad;
+};
+
+/** The fields at fault in an HTTP request: its query, then its path parameters. */
+const badHttpFields = (
+  operation: 'show' | 'delete',
+  provider: string | undefined,
+  imageId: string | undefined,
+  query: Record<string, string>,
+): string[] => {
+  const allowed = operation === 'show' ? ['region'] : ['region', 'force', 'dryRun'];
+  const bad: string[] = [];
+  for (const [key, value] of Object.entries(query)) {
+    if (!allowed.includes(key)) bad.push(key);
+    else if (key === 'region' && !validRegion(value)) bad.push('region');
+    else if (key !== 'region' && value !== 'true' && value !== 'false') bad.push(key);
+  }
+  const input: Record<string, unknown> = { provider, imageId };
+  if (query.region !== undefined) input.region = query.region;
+  if (query.force === 'true' || query.force === 'false') input.force = query.force === 'true';
+  if (query.dryRun === 'true' || query.dryRun === 'false') input.dryRun = query.dryRun === 'true';
+  return [...bad, ...badInputFields(operation, input)];
+};
+
+// ---------------------------------------------------------------------------------------------
+// Generators
+
+const FRAGMENTS = [
+  '..',
+  '../',
+  '..\\',
+  '%2F',
+  '%2f',
+  '%252F',
+  '/',
+  '\\',
+  '%00',
+  '\u0000',
+  '\n',
+  '\r\n',
+  '\t',
+  '\u001b[31m',
+  '?',
+  '#',
+  '&',
+  '=',
+  ' ',
+  '%',
+  '%2e%2e',
+  '..%2F',
+  ';',
+  '@',
+  ':',
+  '//evil.example',
+  'http://evil.example/',
+  '@evil.example',
+  '\u202e',
+  '\ufeff',
+  '\u2028',
+  '\u0085',
+  'é',
+  '中文',
+  '😀',
+  '\ud800',
+  'İ',
+  '０',
+  'ｍ-',
+  '__proto__',
+  'constructor',
+  '${jndi:ldap://x}',
+  '<script>',
+  "' OR 1=1 --",
+];
+
+const VALID_ID: Record<Provider, fc.Arbitrary<string>> = {
+  modelarts: fc.uuid({ version: [4] }),
+  bcc: fc.stringMatching(/^m-[A-Za-z0-9]{1,32}$/),
+};
+const anyValidId = fc.oneof(VALID_ID.modelarts, VALID_ID.bcc);
+
+const fragment = fc.constantFrom(...FRAGMENTS);
+const joined = fc.array(fragment, { minLength: 1, maxLength: 6 }).map((parts) => parts.join(''));
+/** A valid ID with hostile text spliced in somewhere. */
+const spliced = fc
+  .tuple(anyValidId, fc.array(fragment, { minLength: 1, maxLength: 3 }), fc.nat())
+  .map(([id, parts, at]) => {
+    const cut = at % (id.length + 1);
+    return `${id.slice(0, cut)}${parts.join('')}${id.slice(cut)}`;
+  });
+const long = fc.oneof(
+  fc.nat({ max: 4_000 }).map((n) => `m-${'a'.repeat(33 + n)}`),
+  fc.string({ minLength: 65, maxLength: 2_000 }),
+  fc.constant('%2F..'.repeat(2_000)),
+);
+const hostile = fc.oneof(
+  { weight: 3, arbitrary: joined },
+  { weight: 3, arbitrary: spliced },
+  { weight: 2, arbitrary: fc.string({ unit: 'grapheme', maxLength: 80 }) },
+  { weight: 2, arbitrary: fc.string({ unit: 'binary', maxLength: 80 }) },
+  { weight: 1, arbitrary: long },
+  { weight: 1, arbitrary: fc.constantFrom('', ' ', '.', '..', '/', '%2F', 'm-', 'null') },
+);
+const idArb = fc.oneof({ weight: 1, arbitrary: anyValidId }, { weight: 4, arbitrary: hostile });
+const providerArb = fc.oneof(
+  { weight: 4, arbitrary: fc.constantFrom<string>(...PROVIDERS) },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      'ModelArts',
+      'BCC',
+      'modelarts ',
+      'bcc\u0000',
+      '__proto__',
+      'constructor',
+      'toString',
+      '../bcc',
+      'bcc/..',
+      'modelarts%2F..',
+    ),
+  },
+  { weight: 1, arbitrary: hostile },
+);
+const regionArb = fc.oneof(
+  fc.constantFrom(
+    'cn-north-4',
+    'bj',
+    'eu-de',
+    'ap-southeast-1',
+    'constructor',
+    'hasownproperty',
+    'prototype',
+    '__proto__',
+    'toString',
+    'cn-north-4.evil.example',
+    'bj/../x',
+    'bj%2F..',
+    'BJ',
+    '-bj',
+    'bj-',
+    'b--j',
+    '',
+  ),
+  fc.stringMatching(/^[a-z0-9]{1,12}(-[a-z0-9]{1,8}){0,3}$/),
+  hostile,
+);
+const flagText = fc.oneof(
+  fc.constantFrom('true', 'false', 'TRUE', 'True', '1', '0', 'yes', '', 'true ', 'false\u0000'),
+  hostile,
+);
+const queryKey = fc.oneof(
+  { weight: 6, arbitrary: fc.constantFrom('region', 'force', 'dryRun') },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      'dryrun',
+      'DryRun',
+      'Force',
+      'region ',
+      'provider',
+      'imageId',
+      '__proto__',
+      'constructor',
+    ),
+  },
+  { weight: 1, arbitrary: hostile },
+);
+const queryArb = fc
+  .array(
+    fc.tuple(queryKey, fc.oneof(regionArb, flagText)).map(([key, value]) => {
+      // Values that fit their key often enough that valid queries do come up.
+      return [key, value] as const;
+    }),
+    { maxLength: 4 },
+  )
+  .map((pairs) => {
+    const query: Record<string, string> = {};
+    for (const [key, value] of pairs)
+      Object.defineProperty(query, key, {
+        value,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    return query;
+  });
+
+const flagValue = fc.oneof(
+  { weight: 3, arbitrary: fc.boolean() },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom<unknown>('true', 'false', 1, 0, null, [], {}, 'yes'),
+  },
+);
+/** Names for an unexpected extra key: near-misses, prototype keys and hostile text. */
+const extraKey = fc.oneof(
+  fc.constantFrom('dryrun', 'Force', 'imageID', 'region ', '__proto__', 'constructor', ''),
+  hostile.map((text) => text.slice(0, 20)),
+);
+/** Well-formed task inputs (the containment half of the property needs enough of them). */
+const validTaskInput: fc.Arbitrary<unknown> = fc
+  .constantFrom<Provider>(...PROVIDERS)
+  .chain((provider) =>
+    fc.record(
+      {
+        provider: fc.constant(provider),
+        imageId: fc.oneof(VALID_ID[provider], fc.constantFrom(...Object.values(SEEDED[provider]))),
+        region: fc.constantFrom(...(provider === 'modelarts' ? ['cn-north-4'] : ['bj', 'gz'])),
+        force: provider === 'modelarts' ? fc.boolean() : fc.constant(false),
+        dryRun: fc.boolean(),
+      },
+      { requiredKeys: ['provider', 'imageId'] },
+    ),
+  );
+/** Task inputs: mostly the right shape with hostile values, sometimes anything at all. */
+const taskInputArb: fc.Arbitrary<unknown> = fc.oneof(
+  {
+    weight: 6,
+    arbitrary: fc
+      .tuple(
+        fc.record(
+          {
+            provider: fc.oneof(providerArb, fc.constantFrom<unknown>(1, null, true, ['bcc'])),
+            imageId: fc.oneof(idArb, fc.constantFrom<unknown>(1, null, {}, [SEEDED.bcc.custom])),
+            region: fc.oneof(regionArb, fc.constantFrom<unknown>(1, null, ['bj'])),
+            force: flagValue,
+            dryRun: flagValue,
+          },
+          { requiredKeys: [] },
+        ),
+        fc.option(fc.tuple(extraKey, fc.jsonValue()), { freq: 4 }),
+      )
+      // A computed key defines an own property, `__proto__` included.
+      .map(([record, extra]) => (extra === null ? record : { ...record, [extra[0]]: extra[1] })),
+  },
+  { weight: 2, arbitrary: validTaskInput },
+  { weight: 1, arbitrary: fc.jsonValue() },
+  { weight: 1, arbitrary: fc.anything() },
+);
+
+// ---------------------------------------------------------------------------------------------
+// The harness
+
+let emulator: RunningEmulator;
+let functions: LoadedFunctions;
+let emulatorHost: string;
+const logLines: string[] = [];
+const unhandled = watchUnhandled();
+const tried: Record<string, number> = {};
+
+beforeAll(async () => {
+  emulator = await startEmulator();
+  emulatorHost = new URL(emulator.url).host;
+  functions = await loadFunctions({
+    IMAGE_CREDENTIALS_SECRET_ID: undefined,
+    MODELARTS_ENDPOINT: emulator.url,
+    BCC_ENDPOINT: emulator.url,
+    HUAWEICLOUD_SDK_AK: DEMO_MODELARTS.accessKeyId,
+    HUAWEICLOUD_SDK_SK: DEMO_MODELARTS.secretAccessKey,
+    HUAWEICLOUD_SDK_PROJECT_ID: DEMO_MODELARTS.projectId,
+    HUAWEICLOUD_REGION: DEMO_MODELARTS.region,
+    BCE_ACCESS_KEY_ID: DEMO_BCC.accessKeyId,
+    BCE_SECRET_ACCESS_KEY: DEMO_BCC.secretAccessKey,
+    BCE_REGION: DEMO_BCC.region,
+    LOG_LEVEL: 'info',
+    UPSTREAM_RETRY_BASE_MS: '1',
+    UPSTREAM_THROTTLE_BASE_MS: '1',
+  });
+  functions.setLogSink((line) => logLines.push(line));
+});
+
+afterAll(async () => {
+  unhandled.stop();
+  await functions.agent().close();
+  await emulator.close();
+  const total = Object.entries(tried)
+    .filter(([what]) => !what.endsWith('(valid)'))
+    .reduce((sum, [, n]) => sum + n, 0);
+  console.info(`[hostile-input] ${total} generated inputs: ${JSON.stringify(tried)}`);
+});
+
+const count = (what: string) => {
+  tried[what] = (tried[what] ?? 0) + 1;
+};
+
+/** Every upstream request reached the configured endpoint, on one of the two documented paths, for these images. */
+const expectContained = (imageIds: ReadonlySet<string>): void => {
+  for (const request of emulator.requests) {
+    expect(request.headers.host).toBe(emulatorHost);
+    expect(['GET', 'DELETE']).toContain(request.method);
+    const modelarts = /^\/v1\/([^/]+)\/images\/([^/]+)$/.exec(request.path);
+    const bcc = /^\/v2\/image\/([^/]+)$/.exec(request.path);
+    if (modelarts !== null) {
+      expect(modelarts[1]).toBe(DEMO_MODELARTS.projectId);
+      expect(imageIds).toContain(modelarts[2]);
+    } else {
+      expect(bcc, `path ${request.path}`).not.toBeNull();
+      expect(imageIds).toContain(bcc?.[1]);
+    }
+  }
+};
+
+/** Undo whatever a valid input did upstream, so the next case starts from the seed. */
+const resetIfUsed = (): void => {
+  if (emulator.requests.length > 0) emulator.reset();
+};
+
+/** A valid input ends in success or one of the spec's errors, never in an internal error. */
+const SPEC_CODES = [
+  'OK',
+  'IMAGE_PROTECTED',
+  'IMAGE_NOT_FOUND',
+  'IMAGE_BUSY',
+  'UPSTREAM_AUTH_FAILED',
+  'UPSTREAM_BAD_RESPONSE',
+  'UPSTREAM_UNAVAILABLE',
+  'UPSTREAM_THROTTLED',
+  'UPSTREAM_TIMEOUT',
+  'CONFIGURATION_ERROR',
+];
+
+const mentionsOneOf = (message: string, fields: readonly string[]): boolean =>
+  fields.some((field) => message.includes(field));
+
+// ---------------------------------------------------------------------------------------------
+// Properties
+
+const RUNS = {
+  path: 3_000,
+  query: 2_500,
+  task: 3_000,
+  queueBatches: 200,
+  origin: 1_500,
+};
+
+describe('hostile input', () => {
+  it('HTTP path parameters and query flags: 400 naming the field and nothing sent, or contained upstream', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom<'show' | 'delete'>('show', 'delete'),
+        fc.option(providerArb, { nil: undefined, freq: 10 }),
+        fc.option(idArb, { nil: undefined, freq: 10 }),
+        fc.oneof({ weight: 3, arbitrary: fc.constant({}) }, { weight: 1, arbitrary: queryArb }),
+        async (operation, provider, imageId, query) => {
+          count('http path');
+          const event = httpEvent(
+            operation === 'show' ? 'GET' : 'DELETE',
+            provider ?? '',
+            imageId ?? '',
+            query,
+          );
+          event.pathParameters = {
+            ...(provider === undefined ? {} : { provider }),
+            ...(imageId === undefined ? {} : { imageId }),
+          };
+          const result = await functions.http[operation](event, lambdaContext());
+          const body = JSON.parse(result.body ?? '{}') as {
+            error?: { code?: string; message?: string };
+          };
+          const bad = badHttpFields(operation, provider, imageId, query);
+          if (bad.length > 0) {
+            expect(result.statusCode).toBe(400);
+            expect(body.error?.code).toBe('INVALID_REQUEST');
+            expect(mentionsOneOf(body.error?.message ?? '', bad), body.error?.message).toBe(true);
+            expect(emulator.requests).toEqual([]);
+          } else {
+            count('http path (valid)');
+            expect(result.statusCode).not.toBe(400);
+            expect(SPEC_CODES).toContain(body.error?.code ?? 'OK');
+            expectContained(new Set([imageId ?? '']));
+            resetIfUsed();
+          }
+          expect(unhandled.seen).toEqual([]);
+        },
+      ),
+      { numRuns: RUNS.path },
+    );
+  });
+
+  it('HTTP query flags on real images: 400 naming the parameter, or contained upstream', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom<'show' | 'delete'>('show', 'delete'),
+        fc.constantFrom<Provider>(...PROVIDERS),
+        queryArb,
+        async (operation, provider, query) => {
+          count('http query');
+          const imageId = provider === 'modelarts' ? SEEDED.modelarts.custom : SEEDED.bcc.custom;
+          const event = httpEvent(
+            operation === 'show' ? 'GET' : 'DELETE',
+            provider,
+            imageId,
+            query,
+          );
+          const result = await functions.http[operation](event, lambdaContext());
+          const body = JSON.parse(result.body ?? '{}') as {
+            error?: { code?: string; message?: string };
+          };
+          const bad = badHttpFields(operation, provider, imageId, query);
+          if (bad.length > 0) {
+            expect(result.statusCode).toBe(400);
+            expect(body.error?.code).toBe('INVALID_REQUEST');
+            expect(mentionsOneOf(body.error?.message ?? '', bad), body.error?.message).toBe(true);
+            expect(emulator.requests).toEqual([]);
+          } else {
+            count('http query (valid)');
+            expect(result.statusCode).not.toBe(400);
+            expect(SPEC_CODES).toContain(body.error?.code ?? 'OK');
+            expectContained(new Set([imageId]));
+            resetIfUsed();
+          }
+        },
+      ),
+      {
+        numRuns: RUNS.query,
+        // Found by this property: Object.prototype's `constructor` as a region and a project.
+        examples: [
+          ['show', 'modelarts', { region: 'constructor' }],
+          ['delete', 'bcc', { region: 'constructor', dryRun: 'true' }],
+        ],
+      },
+    );
+  });
+
+  it.runIf(presentTriggers().task)(
+    'task inputs: InvalidRequest naming the field and nothing sent, or contained upstream',
+    async () => {
+      const task = functions.task;
+      if (task === undefined) throw new Error('task handlers missing');
+      await fc.assert(
+        fc.asyncProperty(
+          fc.constantFrom<'show' | 'delete'>('show', 'delete'),
+          taskInputArb,
+          async (operation, input) => {
+            count('task input');
+            const bad = badInputFields(operation, input);
+            let thrown: Error | undefined;
+            try {
+              await task[operation](input, lambdaContext());
+            } catch (error) {
+              thrown = error as Error;
+            }
+            if (bad.length > 0) {
+              expect(thrown?.name).toBe('InvalidRequest');
+              expect(mentionsOneOf(thrown?.message ?? '', bad), thrown?.message).toBe(true);
+              expect(emulator.requests).toEqual([]);
+            } else {
+              count('task input (valid)');
+              expect(thrown?.name).not.toBe('InvalidRequest');
+              expect(['OK', ...ERROR_NAMES]).toContain(thrown?.name ?? 'OK');
+              const id = (input as { imageId: string }).imageId;
+              expectContained(new Set([id]));
+              resetIfUsed();
+            }
+          },
+        ),
+        { numRuns: RUNS.task },
+      );
+    },
+  );
+
+  it.runIf(presentTriggers().queue)(
+    'SQS bodies (not JSON, wrong types, oversized): each invalid record failed as InvalidRequest naming the field, nothing sent for it',
+    async () => {
+      const queue = functions.queue;
+      if (queue === undefined) throw new Error('queue handler missing');
+      const bodyArb = fc.oneof(
+        { weight: 3, arbitrary: taskInputArb.map((input) => JSON.stringify(input) ?? 'undefined') },
+        { weight: 2, arbitrary: hostile },
+        {
+          weight: 1,
+          arbitrary: fc.constantFrom('', '{', '{"provider":"bcc",', 'null', '[]', '"bcc"', '1e999'),
+        },
+        {
+          weight: 1,
+          arbitrary: fc
+            .nat({ max: 64 })
+            .map(
+              (n) =>
+                `{"provider":"bcc","imageId":"m-custom01","region":"bj","pad":"${'x'.repeat(262_144 + n)}"}`,
+            ),
+        },
+      );
+      await fc.assert(
+        fc.asyncProperty(fc.array(bodyArb, { minLength: 1, maxLength: 10 }), async (bodies) => {
+          logLines.length = 0;
+          const records = bodies.map((body) => sqsRecord(body));
+          const invalid = new Map<string, string[]>();
+          const validIds = new Set<string>();
+          for (const record of records) {
+            count('sqs body');
+            let parsed: unknown;
+            let bad: string[];
+            try {
+              parsed = JSON.parse(record.body);
+              bad = badInputFields('delete', parsed);
+            } catch {
+              bad = ['body'];
+            }
+            if (bad.length > 0) invalid.set(record.messageId, bad);
+            else validIds.add((parsed as { imageId: string }).imageId);
+          }
+          const response = await queue.delete(sqsEvent(records), lambdaContext());
+          const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
+          const entries = logLines.map((line) => JSON.parse(line) as Record<string, unknown>);
+          for (const [messageId, bad] of invalid) {
+            expect(failed).toContain(messageId);
+            const entry = entries.find((e) => e.messageId === messageId);
+            expect(entry?.error).toBe('InvalidRequest');
+            expect(mentionsOneOf(String(entry?.reason), bad), String(entry?.reason)).toBe(true);
+          }
+          for (const id of failed) expect(records.map((r) => r.messageId)).toContain(id);
+          if (validIds.size === 0) expect(emulator.requests).toEqual([]);
+          expectContained(validIds);
+          resetIfUsed();
+        }),
+        { numRuns: RUNS.queueBatches },
+      );
+    },
+  );
+
+  it('no region ever selects a host outside the endpoint table (no override configured)', () => {
+    const tables = { modelarts: MODELARTS_ENDPOINTS, bcc: BCC_ENDPOINTS } as const;
+    fc.assert(
+      fc.property(fc.constantFrom<Provider>(...PROVIDERS), regionArb, (provider, region) => {
+        count('region → origin');
+        const table = tables[provider];
+        let origin: unknown;
+        try {
+          origin = originFor(provider, region, table, undefined);
+        } catch (error) {
+          expect((error as Error).name).toBe('InvalidRequest');
+          return;
+        }
+        expect(Object.hasOwn(table, region)).toBe(true);
+        expect(Object.values(table)).toContain(origin);
+      }),
+      {
+        numRuns: RUNS.origin,
+        examples: [
+          ['modelarts', 'constructor'],
+          ['bcc', 'constructor'],
+        ],
+      },
+    );
+  });
+});

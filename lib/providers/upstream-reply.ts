@@ -46,9 +46,16 @@ export const parseOptionalReply = <T>(schema: z.ZodType<T>, body: string): T | u
   return result.success ? result.data : undefined;
 };
 
-/** Upstream text kept in our messages is bounded and single-line. */
-export const quote = (message: string | undefined): string =>
-  message ? `: ${message.replace(/\s+/g, ' ').slice(0, 200)}` : '';
+/**
+ * Upstream text kept in our messages is bounded and single-line, and never repeats the
+ * credentials the request was signed with (a provider that echoes them must not make us log them).
+ */
+export const quote = (message: string | undefined, secrets: readonly string[] = []): string => {
+  if (!message) return '';
+  let text = message;
+  for (const secret of secrets) if (secret !== '') text = text.split(secret).join('[redacted]');
+  return `: ${text.replace(/\s+/g, ' ').slice(0, 200)}`;
+};
 
 export const SERVER_FAULT_STATUSES: ReadonlySet<number> = new Set([500, 502, 503, 504]);
 

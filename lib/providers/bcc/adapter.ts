@@ -62,6 +62,7 @@ const failure = (
   operation: 'show' | 'delete',
   imageId: string,
   attempts: number,
+  secrets: readonly string[],
 ): ImageError => {
   const error = parseBceError(response.body);
   const { status } = response;
@@ -83,12 +84,15 @@ const failure = (
     });
   }
   if (PROTECTED_CODES.has(code)) {
-    return new ImageProtected(`BCC refuses to delete image ${imageId}${quote(error.message)}`, {
-      upstream,
-    });
+    return new ImageProtected(
+      `BCC refuses to delete image ${imageId}${quote(error.message, secrets)}`,
+      {
+        upstream,
+      },
+    );
   }
   if (BUSY_CODES.has(code)) {
-    return new ImageBusy(`BCC cannot delete image ${imageId} now${quote(error.message)}`, {
+    return new ImageBusy(`BCC cannot delete image ${imageId} now${quote(error.message, secrets)}`, {
       upstream,
     });
   }
@@ -115,13 +119,20 @@ export const createBccProvider = (deps: BccDeps): ImageProvider => {
     onAuthRejected: () => deps.credentials.invalidate('bcc'),
   };
 
-  const send = (
+  /** Also returns the credential values the attempts were signed with, for `quote`. */
+  const send = async (
     context: CallContext,
     operation: 'show' | 'delete',
     request: { method: HttpMethod; imageId: string; region: string },
-  ) =>
-    exchange(context, operation, protocol, async () => {
+  ) => {
+    const secrets: string[] = [];
+    const result = await exchange(context, operation, protocol, async () => {
       const credentials = await deps.credentials.bcc();
+      secrets.push(
+        credentials.accessKeyId,
+        credentials.secretAccessKey,
+        credentials.sessionToken ?? '',
+      );
       const unsigned: OutboundRequest = {
         method: request.method,
         origin: origin(request.region),
@@ -133,6 +144,8 @@ export const createBccProvider = (deps: BccDeps): ImageProvider => {
       const signed = signBceAuthV1(unsigned, credentials, now());
       return { ...unsigned, headers: { ...unsigned.headers, ...signed } };
     });
+    return { ...result, secrets };
+  };
 
   return {
     key: 'bcc',
@@ -144,12 +157,12 @@ export const createBccProvider = (deps: BccDeps): ImageProvider => {
       }),
 
     async show(imageId, region, context) {
-      const { response, attempts } = await send(context, 'show', {
+      const { response, attempts, secrets } = await send(context, 'show', {
         method: 'GET',
         imageId,
         region,
       });
-      if (response.status !== 200) throw failure(response, 'show', imageId, attempts);
+      if (response.status !== 200) throw failure(response, 'show', imageId, attempts, secrets);
       const upstream = {
         provider: 'bcc' as const,
         status: 200,
@@ -167,13 +180,13 @@ export const createBccProvider = (deps: BccDeps): ImageProvider => {
 
     async remove(image, _options, context) {
       // BCC has no force: deleting a custom image removes it whole.
-      const { response, attempts } = await send(context, 'delete', {
+      const { response, attempts, secrets } = await send(context, 'delete', {
         method: 'DELETE',
         imageId: image.id,
         region: image.region,
       });
       if (response.status === 204) return undefined;
-      if (response.status !== 200) throw failure(response, 'delete', image.id, attempts);
+      if (response.status !== 200) throw failure(response, 'delete', image.id, attempts, secrets);
       // Documented: 200 with no body. Should a record come along, it is a bonus, not a condition.
       const reply = parseOptionalReply(bccImageReplySchema, response.body);
       return reply === undefined ? undefined : normaliseBccImage(reply.image, image.region);

@@ -59,6 +59,7 @@ const failure = (
   operation: 'show' | 'delete',
   imageId: string,
   attempts: number,
+  secrets: readonly string[],
 ): ImageError => {
   const error = parseHuaweiError(response.body);
   const { status } = response;
@@ -81,13 +82,16 @@ const failure = (
     );
   }
   if (operation === 'delete' && (status === 409 || BUSY_CODES.has(code))) {
-    return new ImageBusy(`ModelArts cannot delete image ${imageId} now${quote(error.message)}`, {
-      upstream,
-    });
+    return new ImageBusy(
+      `ModelArts cannot delete image ${imageId} now${quote(error.message, secrets)}`,
+      {
+        upstream,
+      },
+    );
   }
   if (operation === 'delete' && status === 403) {
     return new ImageProtected(
-      `ModelArts refuses to delete image ${imageId}${quote(error.message)}`,
+      `ModelArts refuses to delete image ${imageId}${quote(error.message, secrets)}`,
       {
         upstream,
       },
@@ -120,7 +124,8 @@ export const createModelArtsProvider = (deps: ModelArtsDeps): ImageProvider => {
     onAuthRejected: () => deps.credentials.invalidate('modelarts'),
   };
 
-  const send = (
+  /** Also returns the credential values the attempts were signed with, for `quote`. */
+  const send = async (
     context: CallContext,
     operation: 'show' | 'delete',
     request: {
@@ -130,9 +135,15 @@ export const createModelArtsProvider = (deps: ModelArtsDeps): ImageProvider => {
       query: OutboundRequest['query'];
       body: string;
     },
-  ) =>
-    exchange(context, operation, protocol, async () => {
+  ) => {
+    const secrets: string[] = [];
+    const result = await exchange(context, operation, protocol, async () => {
       const credentials = await deps.credentials.modelarts();
+      secrets.push(
+        credentials.accessKeyId,
+        credentials.secretAccessKey,
+        credentials.securityToken ?? '',
+      );
       const { projects } = credentials;
       // Own entries only: a region named `constructor` must not find Object's.
       const projectId = Object.hasOwn(projects, request.region)
@@ -154,6 +165,8 @@ export const createModelArtsProvider = (deps: ModelArtsDeps): ImageProvider => {
       const signed = signSdkHmacSha256(unsigned, { ...credentials, projectId }, now());
       return { ...unsigned, headers: { ...unsigned.headers, ...signed } };
     });
+    return { ...result, secrets };
+  };
 
   return {
     key: 'modelarts',
@@ -165,14 +178,14 @@ export const createModelArtsProvider = (deps: ModelArtsDeps): ImageProvider => {
       }),
 
     async show(imageId, region, context) {
-      const { response, attempts } = await send(context, 'show', {
+      const { response, attempts, secrets } = await send(context, 'show', {
         method: 'GET',
         imageId,
         region,
         query: [],
         body: '',
       });
-      if (response.status !== 200) throw failure(response, 'show', imageId, attempts);
+      if (response.status !== 200) throw failure(response, 'show', imageId, attempts, secrets);
       const upstream = {
         provider: 'modelarts' as const,
         status: 200,
@@ -192,7 +205,7 @@ export const createModelArtsProvider = (deps: ModelArtsDeps): ImageProvider => {
       // Public sources disagree on how `force` travels: the API documents a query parameter
       // `force`, the official SDKs (Node, Go, .NET) send a JSON body {"is_force": true}. We send
       // both, so that either reading of the service deletes the SWR content when asked to.
-      const { response, attempts } = await send(context, 'delete', {
+      const { response, attempts, secrets } = await send(context, 'delete', {
         method: 'DELETE',
         imageId: image.id,
         region: image.region,
@@ -200,7 +213,7 @@ export const createModelArtsProvider = (deps: ModelArtsDeps): ImageProvider => {
         body: force ? JSON.stringify({ is_force: true }) : '',
       });
       if (response.status === 204) return undefined;
-      if (response.status !== 200) throw failure(response, 'delete', image.id, attempts);
+      if (response.status !== 200) throw failure(response, 'delete', image.id, attempts, secrets);
       // The image is gone either way; its final record is a bonus, not a condition.
       const record = parseOptionalReply(modelArtsImageSchema, response.body);
       return record === undefined ? undefined : normaliseModelArtsImage(record, image.region);

@@ -40,7 +40,36 @@ export interface Invocation {
   deadline: Deadline;
   log: Logger;
   startedAt: number;
+  /** The region the operation resolved to (the one asked for, or the provider's default). */
+  region(): string | undefined;
 }
+
+/**
+ * The providers, each remembering the region it resolved, so that the request's log line
+ * names the region even when the caller left it to the default.
+ */
+export const recordingRegion = (
+  providers: Readonly<Record<ProviderKey, ImageProvider>>,
+): { providers: Readonly<Record<ProviderKey, ImageProvider>>; region(): string | undefined } => {
+  let resolved: string | undefined;
+  const wrap = (provider: ImageProvider): ImageProvider => ({
+    ...provider,
+    resolveRegion: async (region) => {
+      resolved = await provider.resolveRegion(region);
+      return resolved;
+    },
+  });
+  return {
+    providers: { modelarts: wrap(providers.modelarts), bcc: wrap(providers.bcc) },
+    region: () => resolved,
+  };
+};
+
+/** The X-Ray trace id root (Lambda sets it per invocation; SQS and Step Functions pass theirs on). */
+export const traceIdOf = (header: string | undefined): string | undefined =>
+  header === undefined ? undefined : (/(?:^|;)\s*Root=([^;]+)/.exec(header)?.[1] ?? undefined);
+
+let invocations = 0;
 
 export const startInvocation = (
   context: Partial<Context> | undefined,
@@ -56,15 +85,21 @@ export const startInvocation = (
     maxBackoffMs: 20_000,
     attemptTimeoutMs: config.upstream.attemptTimeoutMs,
   };
+  const recording = recordingRegion(defaultProviders());
   return {
     deps: {
-      providers: defaultProviders(),
+      providers: recording.providers,
       protection: config,
       context: { deadline, policy, transport: undiciTransport, calls: [] },
     },
     deadline,
-    log: createLogger(config.logLevel, logFields),
+    log: createLogger(config.logLevel, {
+      ...logFields,
+      coldStart: invocations++ === 0,
+      traceId: logFields.traceId ?? traceIdOf(process.env._X_AMZN_TRACE_ID),
+    }),
     startedAt: performance.now(),
+    region: recording.region,
   };
 };
 

@@ -1,11 +1,16 @@
 // The HTTP handlers' middy middleware: starts the invocation (deadline, deps, logger) before the
-// handler, maps every failure to the spec's error body, and writes one log line per request.
+// handler, maps every failure to the spec's error body, and writes one log line per request:
+// trigger, operation, provider, image id, region (as resolved), outcome, HTTP status, upstream
+// status / request id / attempts, duration, the correlation ids (the Lambda request id, API
+// Gateway's request id as `correlationId`, the X-Ray `traceId`) and the request's CloudWatch
+// metrics (EMF, lib/metrics.ts).
 
 import type { MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { isImageError } from '../errors.js';
-import { createLogger } from '../log.js';
-import { type Invocation, startInvocation, upstreamSummary } from '../runtime.js';
+import { createLogger, type LogFields } from '../log.js';
+import { metricFields } from '../metrics.js';
+import { type Invocation, startInvocation, traceIdOf, upstreamSummary } from '../runtime.js';
 import { errorResponse, type HttpEvent, type HttpResult, requestIdOf } from '../triggers/http.js';
 
 /** API Gateway gives up on an integration at 30 s. */
@@ -22,10 +27,28 @@ export const invocationOf = (context: Context): Invocation => {
   return invocation;
 };
 
-const outcomeOf = (response: HttpResult | null | undefined): unknown => {
-  if (response?.statusCode !== 200 || typeof response.body !== 'string') return undefined;
+/** `shown` for a show, the DeleteResult's outcome for a delete. */
+const outcomeOf = (response: HttpResult | null | undefined): string => {
+  if (response?.statusCode !== 200 || typeof response.body !== 'string') return 'unknown';
   const body = JSON.parse(response.body) as { outcome?: unknown };
-  return body.outcome ?? 'shown';
+  return typeof body.outcome === 'string' ? body.outcome : 'shown';
+};
+
+/** The measured part of the line: region, time, upstream summary and the EMF metrics. */
+const measured = (
+  invocation: Invocation,
+  fields: { provider?: unknown; region?: unknown },
+  operation: 'show' | 'delete',
+  outcome: string,
+  error?: string,
+): LogFields => {
+  const calls = invocation.deps.context.calls;
+  return {
+    region: invocation.region() ?? fields.region,
+    durationMs: Math.round(performance.now() - invocation.startedAt),
+    ...upstreamSummary(calls),
+    ...metricFields({ provider: fields.provider, operation, outcome, error, calls }),
+  };
 };
 
 export const httpApi = (
@@ -35,6 +58,8 @@ export const httpApi = (
     trigger: 'http',
     operation,
     requestId: requestIdOf(event, context.awsRequestId),
+    correlationId: event.requestContext?.requestId,
+    traceId: traceIdOf(event.headers?.['x-amzn-trace-id']),
     provider: event.pathParameters?.provider,
     imageId: event.pathParameters?.imageId,
     region: event.queryStringParameters?.region,
@@ -50,11 +75,11 @@ export const httpApi = (
     },
     after: (request) => {
       const invocation = invocationOf(request.context);
+      const outcome = outcomeOf(request.response);
       invocation.log.info('request completed', {
         status: request.response?.statusCode,
-        outcome: outcomeOf(request.response),
-        durationMs: Math.round(performance.now() - invocation.startedAt),
-        ...upstreamSummary(invocation.deps.context.calls),
+        outcome,
+        ...measured(invocation, fieldsOf(request.event, request.context), operation, outcome),
       });
     },
     onError: (request) => {
@@ -64,18 +89,15 @@ export const httpApi = (
       const log = invocation?.log ?? createLogger('info', fields);
       const error = request.error;
       const known = isImageError(error);
+      // Anything but our own errors is a bug: named InternalError (its stack says what it was).
+      const name = known ? error.name : 'InternalError';
       const entry = {
         status: request.response.statusCode,
         outcome: 'failed',
-        error: error?.name,
+        error: name,
         errorMessage: error?.message,
         ...(known ? { upstream: error.upstream } : { stack: error?.stack }),
-        ...(invocation
-          ? {
-              durationMs: Math.round(performance.now() - invocation.startedAt),
-              ...upstreamSummary(invocation.deps.context.calls),
-            }
-          : {}),
+        ...(invocation ? measured(invocation, fields, operation, 'failed', name) : {}),
       };
       if (!known || (request.response.statusCode ?? 500) >= 500) log.error('request failed', entry);
       else log.warn('request failed', entry);

@@ -10,6 +10,7 @@ import type { MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { isImageError } from '../errors.js';
 import { createLogger, type LogFields } from '../log.js';
+import { metricFields } from '../metrics.js';
 import { type Invocation, startInvocation, upstreamSummary } from '../runtime.js';
 import { taskLogFields, taskOutcome, toTaskError } from '../triggers/task.js';
 
@@ -25,6 +26,23 @@ export const taskInvocationOf = (context: Context): Invocation => {
   const { invocation } = context as TaskContext;
   if (invocation === undefined) throw new Error('task middleware did not run');
   return invocation;
+};
+
+/** The measured part of the line: region, time, upstream summary and the EMF metrics (lib/metrics.ts). */
+const measured = (
+  invocation: Invocation,
+  fields: LogFields,
+  operation: 'show' | 'delete',
+  outcome: string,
+  error?: string,
+): LogFields => {
+  const calls = invocation.deps.context.calls;
+  return {
+    region: invocation.region() ?? fields.region,
+    durationMs: Math.round(performance.now() - invocation.startedAt),
+    ...upstreamSummary(calls),
+    ...metricFields({ provider: fields.provider, operation, outcome, error, calls }),
+  };
 };
 
 /** A caller's mistake or the image's state, not ours: logged as a warning. */
@@ -50,10 +68,10 @@ export const taskInvocation = (
     },
     after: (request) => {
       const invocation = taskInvocationOf(request.context);
+      const outcome = taskOutcome(request.response) ?? 'unknown';
       invocation.log.info('task completed', {
-        outcome: taskOutcome(request.response),
-        durationMs: Math.round(performance.now() - invocation.startedAt),
-        ...upstreamSummary(invocation.deps.context.calls),
+        outcome,
+        ...measured(invocation, fieldsOf(request.event, request.context), operation, outcome),
       });
     },
     onError: (request) => {
@@ -68,10 +86,13 @@ export const taskInvocation = (
         errorMessage: known ? error.message : (error as Error | undefined)?.message,
         ...(known ? { upstream: error.upstream } : { stack: (error as Error | undefined)?.stack }),
         ...(invocation
-          ? {
-              durationMs: Math.round(performance.now() - invocation.startedAt),
-              ...upstreamSummary(invocation.deps.context.calls),
-            }
+          ? measured(
+              invocation,
+              fieldsOf(request.event, request.context),
+              operation,
+              'failed',
+              thrown.name,
+            )
           : {}),
       };
       if (known && CALLER_ERRORS.has(error.name)) log.warn('task failed', entry);

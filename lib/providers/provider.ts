@@ -96,7 +96,11 @@ export const exchange = async (
     call.attempts = result.attempts;
     return result;
   } catch (error) {
-    call.attempts = isImageError(error) ? (error.upstream?.attempts ?? 0) : 0;
+    const upstream = isImageError(error) ? error.upstream : undefined;
+    call.attempts = upstream?.attempts ?? 0;
+    // What the provider last answered, when it answered at all (not on a reset or timeout).
+    call.status = upstream?.status;
+    call.requestId = upstream?.requestId;
     throw error;
   } finally {
     call.durationMs = Math.round(performance.now() - started);

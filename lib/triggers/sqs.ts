@@ -13,8 +13,15 @@ import * as z from 'zod';
 import { isImageError } from '../errors.js';
 import { deleteImage } from '../images/operations.js';
 import { createLogger, type Logger } from '../log.js';
+import { metricFields } from '../metrics.js';
 import type { UpstreamCall } from '../providers/provider.js';
-import { type Invocation, startInvocation, upstreamSummary } from '../runtime.js';
+import {
+  type Invocation,
+  recordingRegion,
+  startInvocation,
+  traceIdOf,
+  upstreamSummary,
+} from '../runtime.js';
 import { type DeleteInput, deleteInputSchema, parseJsonInput } from '../validation.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -139,17 +146,27 @@ const deleteOne = async (
 ): Promise<string> => {
   const started = performance.now();
   const receiveCount = receiveCountOf(record);
-  let log = batchLog.child({ messageId: record.messageId, receiveCount });
+  let log = batchLog.child({
+    messageId: record.messageId,
+    correlationId: record.messageId,
+    traceId: traceIdOf(record.attributes?.AWSTraceHeader),
+    receiveCount,
+  });
   const calls: UpstreamCall[] = [];
-  const elapsed = () => ({
+  const recording = recordingRegion(invocation.deps.providers);
+  // Time, upstream summary, the region resolved, and the record's EMF metrics (lib/metrics.ts).
+  const elapsed = (outcome: string, error?: string, input?: DeleteInput) => ({
+    region: recording.region() ?? input?.region,
     durationMs: Math.round(performance.now() - started),
     ...upstreamSummary(calls),
+    ...metricFields({ provider: input?.provider, operation: 'delete', outcome, error, calls }),
   });
 
   if (invocation.deadline.remainingMs() < MIN_RECORD_MS) {
     log.warn('message not processed: the invocation is about to time out; it will be redelivered', {
       outcome: 'failed',
       error: 'DeadlineReached',
+      ...elapsed('failed', 'DeadlineReached'),
     });
     throw new RecordFailure('deadline reached');
   }
@@ -158,13 +175,15 @@ const deleteOne = async (
   try {
     input = parseJsonInput(deleteInputSchema, record.body);
   } catch (error) {
+    const name = isImageError(error) ? error.name : 'InternalError';
     log.error(
       'message rejected: its body is not a valid delete request; it will reach the dead-letter queue after maxReceiveCount receives',
       {
         outcome: 'failed',
-        error: isImageError(error) ? error.name : 'InternalError',
+        error: name,
         reason: error instanceof Error ? error.message : String(error),
         bodyBytes: Buffer.byteLength(record.body ?? '', 'utf8'),
+        ...elapsed('failed', name),
       },
     );
     throw new RecordFailure('invalid body');
@@ -174,18 +193,23 @@ const deleteOne = async (
   try {
     const result = await deleteImage(input, {
       ...invocation.deps,
+      providers: recording.providers,
       context: { ...invocation.deps.context, calls },
     });
-    log.info('message processed', { outcome: result.outcome, ...elapsed() });
+    log.info('message processed', {
+      outcome: result.outcome,
+      ...elapsed(result.outcome, undefined, input),
+    });
     return result.outcome;
   } catch (error) {
     const known = isImageError(error);
+    const name = known ? error.name : 'InternalError';
     const entry = {
       outcome: 'failed',
-      error: known ? error.name : 'InternalError',
+      error: name,
       errorMessage: error instanceof Error ? error.message : String(error),
       ...(known ? { upstream: error.upstream } : { stack: (error as Error | undefined)?.stack }),
-      ...elapsed(),
+      ...elapsed('failed', name, input),
     };
     if (known && error.retryable) {
       log.warn('message failed (transient); it will be redelivered', entry);

@@ -1,0 +1,88 @@
+// CloudWatch metrics as Embedded Metric Format (EMF), built by Powertools' Metrics serializer and
+// written as part of the request's one log line (lib/log.ts): CloudWatch Logs extracts the metrics
+// from that line, so there is no second output and no PutMetricData call.
+//
+// Per request (HTTP request, task invocation, SQS record), namespace POWERTOOLS_METRICS_NAMESPACE
+// (default CloudImageFunctions), dimension sets
+//   [service, provider, operation, outcome]   outcome: shown | deleted | already-absent | dry-run | failed
+//   [service, provider, operation]
+//   [service, provider, operation, error]     failures only: the error's name
+// and the metrics
+//   Requests          Count         1
+//   UpstreamLatency   Milliseconds  time spent in upstream exchanges (only when there were any)
+//   UpstreamAttempts  Count         HTTP attempts sent upstream (only when there were any)
+// A provider that is not one of ours (a caller's typo) is not a dimension: request input never
+// becomes a metric dimension, so a caller cannot create metrics.
+
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { PROVIDERS } from './images/image.js';
+import { createLogger, type LogFields } from './log.js';
+import type { UpstreamCall } from './providers/provider.js';
+
+export const DEFAULT_NAMESPACE = 'CloudImageFunctions';
+export const DEFAULT_SERVICE = 'cloud-image-functions';
+
+export interface RequestMeasurement {
+  provider: unknown;
+  operation: 'show' | 'delete';
+  /** `failed`, or the success outcome. */
+  outcome: string;
+  /** The error's name when the request failed. */
+  error?: string | undefined;
+  calls: readonly UpstreamCall[];
+}
+
+let metrics: Metrics | undefined;
+
+const instance = (): Metrics => {
+  if (metrics === undefined) {
+    // Powertools' own warnings (an invalid dimension, ...) go through our logger too.
+    const log = createLogger('warn', { source: 'metrics' });
+    const say = (level: 'warn' | 'error') => (message: unknown) => log[level](String(message));
+    metrics = new Metrics({
+      namespace: process.env.POWERTOOLS_METRICS_NAMESPACE || DEFAULT_NAMESPACE,
+      serviceName: serviceName(),
+      logger: { debug: () => {}, info: () => {}, warn: say('warn'), error: say('error') },
+    });
+  }
+  return metrics;
+};
+
+const serviceName = (): string => process.env.POWERTOOLS_SERVICE_NAME || DEFAULT_SERVICE;
+
+const isProvider = (value: unknown): value is (typeof PROVIDERS)[number] =>
+  typeof value === 'string' && (PROVIDERS as readonly string[]).includes(value);
+
+/**
+ * The EMF members for one request, to be merged into its log line: `_aws` (the metric
+ * directive), the dimension values and the metric values. Synchronous from the first call on the
+ * shared serializer to its reset, so concurrent requests (SQS records) never mix.
+ */
+export const metricFields = (measurement: RequestMeasurement): LogFields => {
+  const m = instance();
+  const dimensions: Record<string, string> = {
+    service: serviceName(),
+    ...(isProvider(measurement.provider) ? { provider: measurement.provider } : {}),
+    operation: measurement.operation,
+  };
+  m.clearDefaultDimensions();
+  m.setDefaultDimensions(dimensions);
+  m.addDimension('outcome', measurement.outcome);
+  // An empty set is the default dimensions alone: [service, provider, operation].
+  m.addDimensions({});
+  if (measurement.error !== undefined) m.addDimensions({ error: measurement.error });
+
+  m.addMetric('Requests', MetricUnit.Count, 1);
+  if (measurement.calls.length > 0) {
+    const latency = measurement.calls.reduce((sum, call) => sum + call.durationMs, 0);
+    const attempts = measurement.calls.reduce((sum, call) => sum + call.attempts, 0);
+    m.addMetric('UpstreamLatency', MetricUnit.Milliseconds, latency);
+    m.addMetric('UpstreamAttempts', MetricUnit.Count, attempts);
+  }
+  try {
+    return m.serializeMetrics() as unknown as LogFields;
+  } finally {
+    m.clearMetrics();
+    m.clearDimensions();
+  }
+};

@@ -1,0 +1,330 @@
+// The one log line per request, captured through lib/log.ts's sink: for show and delete, success
+// and failure, over HTTP, SQS and task invocations, it carries provider, operation, region (as
+// resolved), image id, outcome, upstream status and request id, attempts, duration and the
+// correlation ids, and it is at the same time a valid CloudWatch Embedded Metric Format document
+// (upstream latency, attempts and outcomes by provider and operation).
+
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { DEMO_BCC, DEMO_MODELARTS, SEEDED } from '../../emulator/demo.js';
+import { type RunningEmulator, startEmulator } from '../../emulator/server.js';
+import { handler as httpDelete } from '../../functions/http/delete-image.js';
+import { handler as httpShow } from '../../functions/http/show-image.js';
+import { handler as sqsDelete } from '../../functions/sqs/delete-image.js';
+import { handler as taskShow } from '../../functions/task/show-image.js';
+import { setLogSink } from '../../lib/log.js';
+import { DEFAULT_NAMESPACE } from '../../lib/metrics.js';
+import { sqsRecord } from '../sqs/records.js';
+import { httpEvent, lambdaContext, parseResult } from '../support/lambda.js';
+
+type Line = Record<string, unknown>;
+
+let emulator: RunningEmulator;
+const lines: Line[] = [];
+
+beforeAll(async () => {
+  emulator = await startEmulator();
+  Object.assign(process.env, {
+    MODELARTS_ENDPOINT: emulator.url,
+    HUAWEICLOUD_SDK_AK: DEMO_MODELARTS.accessKeyId,
+    HUAWEICLOUD_SDK_SK: DEMO_MODELARTS.secretAccessKey,
+    HUAWEICLOUD_SDK_PROJECT_ID: DEMO_MODELARTS.projectId,
+    HUAWEICLOUD_REGION: DEMO_MODELARTS.region,
+    BCC_ENDPOINT: emulator.url,
+    BCE_ACCESS_KEY_ID: DEMO_BCC.accessKeyId,
+    BCE_SECRET_ACCESS_KEY: DEMO_BCC.secretAccessKey,
+    BCE_REGION: DEMO_BCC.region,
+    UPSTREAM_RETRY_BASE_MS: '5',
+    UPSTREAM_THROTTLE_BASE_MS: '5',
+  });
+  setLogSink((line) => lines.push(JSON.parse(line) as Line));
+});
+
+afterAll(async () => {
+  await emulator?.close();
+});
+
+beforeEach(() => {
+  emulator.reset();
+  lines.length = 0;
+});
+
+const TRACE = 'Root=1-6745a2b1-0123456789abcdef01234567;Parent=53995c3f42cd8ad8;Sampled=1';
+const TRACE_ROOT = '1-6745a2b1-0123456789abcdef01234567';
+
+interface MetricDirective {
+  Namespace: string;
+  Dimensions: string[][];
+  Metrics: Array<{ Name: string; Unit: string }>;
+}
+
+/**
+ * The CloudWatch EMF rules (docs: CloudWatch_Embedded_Metric_Format_Specification): `_aws` with a
+ * millisecond Timestamp and metric directives; every dimension named is a top-level string
+ * member, every metric a top-level number; at most 30 dimensions per set, 100 metrics.
+ */
+const emfOf = (line: Line): MetricDirective => {
+  const aws = line._aws as { Timestamp: unknown; CloudWatchMetrics: unknown } | undefined;
+  expect(aws, 'the line carries an EMF _aws member').toBeDefined();
+  expect(typeof aws?.Timestamp).toBe('number');
+  expect(Math.abs(Number(aws?.Timestamp) - Date.now())).toBeLessThan(60_000);
+  const directives = aws?.CloudWatchMetrics as MetricDirective[];
+  expect(directives).toHaveLength(1);
+  const [directive] = directives as [MetricDirective];
+  expect(directive.Namespace).toBe(DEFAULT_NAMESPACE);
+  expect(directive.Metrics.length).toBeGreaterThan(0);
+  expect(directive.Metrics.length).toBeLessThanOrEqual(100);
+  for (const set of directive.Dimensions) {
+    expect(set.length).toBeLessThanOrEqual(30);
+    for (const name of set) expect(typeof line[name], `dimension ${name}`).toBe('string');
+  }
+  for (const metric of directive.Metrics) {
+    expect(typeof line[metric.Name], `metric ${metric.Name}`).toBe('number');
+  }
+  return directive;
+};
+
+const metricNames = (directive: MetricDirective) => directive.Metrics.map((metric) => metric.Name);
+
+const only = (): Line => {
+  expect(lines, JSON.stringify(lines, null, 2)).toHaveLength(1);
+  return lines[0] as Line;
+};
+
+const tracedHttpEvent = (...args: Parameters<typeof httpEvent>) => {
+  const event = httpEvent(...args);
+  event.headers = { ...event.headers, 'x-amzn-trace-id': TRACE };
+  return event;
+};
+
+describe('HTTP: one line per request, with the request metrics embedded', () => {
+  it('show, success: region resolved to the default, upstream status and request id, attempts, ids', async () => {
+    const event = tracedHttpEvent('GET', 'bcc', SEEDED.bcc.custom);
+    const context = lambdaContext();
+    const response = parseResult(await httpShow(event, context));
+    expect(response.status).toBe(200);
+
+    const line = only();
+    expect(line).toMatchObject({
+      level: 'info',
+      message: 'request completed',
+      trigger: 'http',
+      operation: 'show',
+      provider: 'bcc',
+      imageId: SEEDED.bcc.custom,
+      // No region in the request: the line names the default it resolved to.
+      region: DEMO_BCC.region,
+      outcome: 'shown',
+      status: 200,
+      upstreamStatus: 200,
+      upstreamCalls: 1,
+      attempts: 1,
+      requestId: context.awsRequestId,
+      correlationId: event.requestContext.requestId,
+      traceId: TRACE_ROOT,
+    });
+    expect(line.upstreamRequestId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(typeof line.durationMs).toBe('number');
+    expect(typeof line.time).toBe('string');
+
+    const emf = emfOf(line);
+    expect(emf.Dimensions).toEqual([
+      ['service', 'provider', 'operation', 'outcome'],
+      ['service', 'provider', 'operation'],
+    ]);
+    expect(metricNames(emf)).toEqual(['Requests', 'UpstreamLatency', 'UpstreamAttempts']);
+    expect(emf.Metrics.map((metric) => metric.Unit)).toEqual(['Count', 'Milliseconds', 'Count']);
+    expect(line).toMatchObject({
+      Requests: 1,
+      UpstreamAttempts: 1,
+      service: 'cloud-image-functions',
+    });
+    expect(line.UpstreamLatency).toBeGreaterThanOrEqual(0);
+  });
+
+  it('show, failure: the error, the last upstream status and every attempt, at error level', async () => {
+    emulator.faults.inject({ times: 3, action: { kind: 'status', status: 503 } });
+    const response = parseResult(
+      await httpShow(tracedHttpEvent('GET', 'modelarts', SEEDED.modelarts.custom), lambdaContext()),
+    );
+    expect(response.status).toBe(502);
+
+    const line = only();
+    expect(line).toMatchObject({
+      level: 'error',
+      message: 'request failed',
+      operation: 'show',
+      provider: 'modelarts',
+      imageId: SEEDED.modelarts.custom,
+      region: DEMO_MODELARTS.region,
+      outcome: 'failed',
+      error: 'UpstreamUnavailable',
+      status: 502,
+      upstreamStatus: 503,
+      attempts: 3,
+      traceId: TRACE_ROOT,
+    });
+    const emf = emfOf(line);
+    expect(emf.Dimensions).toContainEqual(['service', 'provider', 'operation', 'error']);
+    expect(line).toMatchObject({ Requests: 1, UpstreamAttempts: 3 });
+  });
+
+  it('delete, success: both upstream exchanges counted, the delete status last', async () => {
+    const response = parseResult(
+      await httpDelete(httpEvent('DELETE', 'modelarts', SEEDED.modelarts.custom), lambdaContext()),
+    );
+    expect(response.status).toBe(200);
+
+    const line = only();
+    expect(line).toMatchObject({
+      level: 'info',
+      operation: 'delete',
+      provider: 'modelarts',
+      imageId: SEEDED.modelarts.custom,
+      region: DEMO_MODELARTS.region,
+      outcome: 'deleted',
+      status: 200,
+      upstreamCalls: 2,
+      attempts: 2,
+    });
+    expect(line.upstreamStatus).toBeGreaterThanOrEqual(200);
+    expect(line.upstreamStatus).toBeLessThan(300);
+    const emf = emfOf(line);
+    expect(emf.Dimensions[0]).toEqual(['service', 'provider', 'operation', 'outcome']);
+    expect(line).toMatchObject({ outcome: 'deleted', Requests: 1, UpstreamAttempts: 2 });
+  });
+
+  it('delete, failure: a protected image is a warning naming the error, with the show it took', async () => {
+    const response = parseResult(
+      await httpDelete(
+        httpEvent('DELETE', 'modelarts', SEEDED.modelarts.builtIn, { dryRun: 'true' }),
+        lambdaContext(),
+      ),
+    );
+    expect(response.status).toBe(403);
+
+    const line = only();
+    expect(line).toMatchObject({
+      level: 'warn',
+      operation: 'delete',
+      provider: 'modelarts',
+      imageId: SEEDED.modelarts.builtIn,
+      region: DEMO_MODELARTS.region,
+      outcome: 'failed',
+      error: 'ImageProtected',
+      status: 403,
+      upstreamStatus: 200,
+      attempts: 1,
+    });
+    emfOf(line);
+    expect(line).toMatchObject({ error: 'ImageProtected', Requests: 1 });
+  });
+
+  it('a caller-supplied provider never becomes a metric dimension', async () => {
+    const response = parseResult(
+      await httpShow(httpEvent('GET', 'nope', 'm-abc'), lambdaContext()),
+    );
+    expect(response.status).toBe(400);
+
+    const line = only();
+    expect(line).toMatchObject({ provider: 'nope', error: 'InvalidRequest', upstreamCalls: 0 });
+    const emf = emfOf(line);
+    for (const set of emf.Dimensions) expect(set).not.toContain('provider');
+    // Nothing went upstream: no latency or attempts to report.
+    expect(metricNames(emf)).toEqual(['Requests']);
+  });
+});
+
+describe('SQS and task invocations', () => {
+  it('SQS: one line per record, correlated by message id and the trace the message carried', async () => {
+    const record = sqsRecord(
+      'msg-1',
+      JSON.stringify({ provider: 'bcc', imageId: SEEDED.bcc.custom, dryRun: true }),
+    );
+    record.attributes.AWSTraceHeader = TRACE;
+    const event: SQSEvent = { Records: [record] };
+    const response = await (sqsDelete as (e: SQSEvent, c: Context) => Promise<SQSBatchResponse>)(
+      event,
+      lambdaContext(30_000),
+    );
+    expect(response.batchItemFailures).toEqual([]);
+
+    const line = lines.find((entry) => entry.messageId === 'msg-1');
+    expect(line).toMatchObject({
+      trigger: 'sqs',
+      operation: 'delete',
+      provider: 'bcc',
+      imageId: SEEDED.bcc.custom,
+      region: DEMO_BCC.region,
+      outcome: 'dry-run',
+      correlationId: 'msg-1',
+      traceId: TRACE_ROOT,
+      upstreamStatus: 200,
+      attempts: 1,
+    });
+    const emf = emfOf(line as Line);
+    expect(metricNames(emf)).toContain('UpstreamLatency');
+  });
+
+  it('task (direct invocation, Step Functions): the X-Ray trace id Lambda sets, and the metrics', async () => {
+    const previous = process.env._X_AMZN_TRACE_ID;
+    process.env._X_AMZN_TRACE_ID = TRACE;
+    try {
+      await (taskShow as (e: unknown, c: Context) => Promise<unknown>)(
+        { provider: 'modelarts', imageId: SEEDED.modelarts.builtIn },
+        lambdaContext(),
+      );
+    } finally {
+      if (previous === undefined) delete process.env._X_AMZN_TRACE_ID;
+      else process.env._X_AMZN_TRACE_ID = previous;
+    }
+    const line = only();
+    expect(line).toMatchObject({
+      trigger: 'task',
+      operation: 'show',
+      provider: 'modelarts',
+      region: DEMO_MODELARTS.region,
+      outcome: 'shown',
+      traceId: TRACE_ROOT,
+      upstreamStatus: 200,
+      attempts: 1,
+    });
+    emfOf(line);
+  });
+});
+
+describe('LOG_LEVEL', () => {
+  it('comes from the configuration: at warn, a success writes nothing and a refusal still does', async () => {
+    // Fresh modules: the configuration is read once per process (a Lambda sandbox).
+    vi.resetModules();
+    const previous = process.env.LOG_LEVEL;
+    process.env.LOG_LEVEL = 'warn';
+    try {
+      const log = await import('../../lib/log.js');
+      const { handler } = await import('../../functions/http/delete-image.js');
+      const captured: Line[] = [];
+      log.setLogSink((text) => captured.push(JSON.parse(text) as Line));
+
+      const refusal = () => handler(httpEvent('DELETE', 'bcc', SEEDED.bcc.system), lambdaContext());
+      expect((await refusal()).statusCode).toBe(403);
+      const dryRun = await handler(
+        httpEvent('DELETE', 'bcc', SEEDED.bcc.custom, { dryRun: 'true' }),
+        lambdaContext(),
+      );
+      expect(dryRun.statusCode).toBe(200);
+      expect((await refusal()).statusCode).toBe(403);
+
+      // Two refusals logged, the success in between not.
+      expect(captured.map((line) => [line.level, line.error ?? line.outcome])).toEqual([
+        ['warn', 'ImageProtected'],
+        ['warn', 'ImageProtected'],
+      ]);
+      // The first request of a fresh process (a Lambda sandbox) is its cold start.
+      expect(captured.map((line) => line.coldStart)).toEqual([true, false]);
+    } finally {
+      if (previous === undefined) delete process.env.LOG_LEVEL;
+      else process.env.LOG_LEVEL = previous;
+      vi.resetModules();
+    }
+  });
+});

@@ -6,7 +6,8 @@ import * as z from 'zod';
 import { InvalidRequest } from './errors.js';
 import { type PROVIDERS, providerSchema } from './images/image.js';
 
-const IMAGE_ID_FORMATS: Record<
+/** Each provider's image ID format (also the OpenAPI document's description of `imageId`). */
+export const IMAGE_ID_FORMATS: Record<
   (typeof PROVIDERS)[number],
   { pattern: RegExp; description: string }
 > = {

@@ -33,6 +33,10 @@ export type Image = z.infer<typeof imageSchema>;
 export type ImageStatus = Image['status'];
 export type ImageKind = Image['kind'];
 
+/** What a show answers (the HTTP body and the task output). */
+export const showResultSchema = z.object({ image: imageSchema });
+export type ShowResult = z.infer<typeof showResultSchema>;
+
 export const deleteResultSchema = z.object({
   outcome: z.enum(['deleted', 'already-absent', 'dry-run']),
   image: imageSchema.optional(),

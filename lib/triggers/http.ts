@@ -10,8 +10,8 @@ import { parseInput, queryFlagSchema, regionSchema } from '../validation.js';
 export type HttpEvent = APIGatewayProxyEventV2;
 export type HttpResult = APIGatewayProxyStructuredResultV2;
 
-const showQuerySchema = z.strictObject({ region: regionSchema.optional() });
-const deleteQuerySchema = z.strictObject({
+export const showQuerySchema = z.strictObject({ region: regionSchema.optional() });
+export const deleteQuerySchema = z.strictObject({
   region: regionSchema.optional(),
   force: queryFlagSchema.optional(),
   dryRun: queryFlagSchema.optional(),
@@ -39,6 +39,18 @@ export const deleteRequestFromHttp = (event: HttpEvent): Record<string, unknown>
 export const requestIdOf = (event: HttpEvent, awsRequestId: string | undefined): string =>
   awsRequestId ?? event.requestContext?.requestId ?? 'unknown';
 
+/** Every error response's body (the OpenAPI document derives its per-status schemas from it). */
+export const errorBodySchema = z.object({
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    requestId: z.string(),
+    /** The provider's own request id, when it sent one. */
+    upstreamRequestId: z.string().optional(),
+  }),
+});
+export type ErrorBody = z.infer<typeof errorBodySchema>;
+
 export const jsonResponse = (
   statusCode: number,
   body: unknown,
@@ -52,24 +64,22 @@ export const jsonResponse = (
 /** The spec's error body (plus `upstreamRequestId` when known); anything that is not one of our errors is a bug and says nothing more. */
 export const errorResponse = (error: unknown, requestId: string): HttpResult => {
   if (!isImageError(error)) {
-    return jsonResponse(500, {
+    const body: ErrorBody = {
       error: { code: 'INTERNAL_ERROR', message: 'internal error', requestId },
-    });
+    };
+    return jsonResponse(500, body);
   }
   const headers: Record<string, string> =
     error.retryAfterSeconds === undefined ? {} : { 'retry-after': String(error.retryAfterSeconds) };
   // The provider's own request id, when it sent one, lets an operator trace the call on their side.
   const upstreamRequestId = error.upstream?.requestId;
-  return jsonResponse(
-    error.httpStatus,
-    {
-      error: {
-        code: error.code,
-        message: error.message,
-        requestId,
-        ...(upstreamRequestId === undefined ? {} : { upstreamRequestId }),
-      },
+  const body: ErrorBody = {
+    error: {
+      code: error.code,
+      message: error.message,
+      requestId,
+      ...(upstreamRequestId === undefined ? {} : { upstreamRequestId }),
     },
-    headers,
-  );
+  };
+  return jsonResponse(error.httpStatus, body, headers);
 };

@@ -1,0 +1,273 @@
+// The HTTP API's OpenAPI 3.1 document, generated from the zod schemas the handlers use: the
+// Image / show / DeleteResult bodies (lib/images/image.ts), the path and query validation
+// (lib/validation.ts, lib/triggers/http.ts), the error body (lib/triggers/http.ts) and the error
+// table (lib/errors.ts) for the status codes. Nothing here is a hand-kept copy of a schema.
+//
+// `npm run openapi` writes it to docs/openapi.json (a test fails when that file is stale);
+// GET /openapi.json serves it (functions/http/openapi.ts).
+
+import * as z from 'zod';
+import packageJson from '../package.json' with { type: 'json' };
+import {
+  ConfigurationError,
+  ERROR_NAMES,
+  type ErrorName,
+  ImageBusy,
+  type ImageError,
+  ImageNotFound,
+  ImageProtected,
+  InvalidRequest,
+  UpstreamAuthFailed,
+  UpstreamBadResponse,
+  UpstreamThrottled,
+  UpstreamTimeout,
+  UpstreamUnavailable,
+} from './errors.js';
+import { deleteResultSchema, imageSchema, showResultSchema } from './images/image.js';
+import { deleteQuerySchema, errorBodySchema, showQuerySchema } from './triggers/http.js';
+import { IMAGE_ID_FORMATS, showInputSchema } from './validation.js';
+
+type JsonSchema = Record<string, unknown>;
+
+/** One instance of each error of the spec's table: name, code and HTTP status. */
+const ERRORS: readonly ImageError[] = [
+  new InvalidRequest(''),
+  new ImageProtected(''),
+  new ImageNotFound(''),
+  new ImageBusy(''),
+  new UpstreamAuthFailed(''),
+  new UpstreamBadResponse(''),
+  new UpstreamUnavailable(''),
+  new UpstreamThrottled(''),
+  new UpstreamTimeout(''),
+  new ConfigurationError(''),
+];
+
+/** Errors a show cannot produce: it neither refuses nor waits. */
+const DELETE_ONLY: ReadonlySet<ErrorName> = new Set(['ImageProtected', 'ImageBusy']);
+
+/** Not in the spec's table: a bug, answered with a generic body. */
+const INTERNAL = { name: 'InternalError', code: 'INTERNAL_ERROR', httpStatus: 500 } as const;
+
+/** zod's JSON Schema without the document-level keys (`$schema`, `$id`) a component must not carry. */
+const bare = (schema: JsonSchema): JsonSchema => {
+  const { $schema: _schema, $id: _id, ...rest } = schema;
+  return rest;
+};
+
+const ref = (name: string): JsonSchema => ({ $ref: `#/components/schemas/${name}` });
+
+/** The named schemas, with references between them. */
+const componentSchemas = (): Record<string, JsonSchema> => {
+  const registry = z.registry<{ id: string }>();
+  registry.add(imageSchema, { id: 'Image' });
+  registry.add(showResultSchema, { id: 'ShowResult' });
+  registry.add(deleteResultSchema, { id: 'DeleteResult' });
+  registry.add(errorBodySchema, { id: 'ErrorBody' });
+  const { schemas } = z.toJSONSchema(registry, {
+    target: 'draft-2020-12',
+    uri: (id) => `#/components/schemas/${id}`,
+  });
+  const named = Object.fromEntries(
+    Object.entries(schemas).map(([name, schema]) => [name, bare(schema as JsonSchema)]),
+  );
+  return {
+    ...named,
+    // What API Gateway itself answers (no or a bad signature: 403; its throttling: 429).
+    GatewayError: {
+      type: 'object',
+      properties: { message: { type: 'string' } },
+      required: ['message'],
+      description: "API Gateway's own error body, before the function runs.",
+    },
+  };
+};
+
+/** The error body with `code` narrowed to the codes of one status. */
+const errorBodyWith = (codes: readonly [string, ...string[]]): JsonSchema =>
+  bare(
+    z.toJSONSchema(
+      z.object({ error: errorBodySchema.shape.error.extend({ code: z.enum(codes) }) }),
+      { target: 'draft-2020-12' },
+    ) as JsonSchema,
+  );
+
+const json = (schema: JsonSchema) => ({ 'application/json': { schema } });
+
+/** The error responses of an operation, one per status, each listing its codes. */
+const errorResponses = (operation: 'show' | 'delete'): Record<string, JsonSchema> => {
+  const errors = [
+    ...ERRORS.filter((error) => operation === 'delete' || !DELETE_ONLY.has(error.name)),
+    INTERNAL,
+  ];
+  const statuses = [...new Set(errors.map((error) => error.httpStatus))].sort((a, b) => a - b);
+  const responses: Record<string, JsonSchema> = {};
+  for (const status of statuses) {
+    const here = errors.filter((error) => error.httpStatus === status);
+    const codes = here.map((error) => error.code) as [string, ...string[]];
+    const names = here.map((error) => `\`${error.code}\` (${error.name})`).join(', ');
+    const body = errorBodyWith(codes);
+    const viaGateway = status === 403;
+    responses[String(status)] = {
+      description: viaGateway
+        ? `${names}; or API Gateway's \`{"message": "Forbidden"}\` when the request is not signed with SigV4 by a principal allowed to invoke it.`
+        : names,
+      content: json(viaGateway ? { oneOf: [body, ref('GatewayError')] } : body),
+      ...(status === 503
+        ? {
+            headers: {
+              'Retry-After': {
+                description: 'Seconds to wait before trying again.',
+                schema: { type: 'integer', minimum: 0 },
+              },
+            },
+          }
+        : {}),
+    };
+  }
+  if (responses['403'] === undefined) {
+    responses['403'] = {
+      description:
+        'API Gateway: the request is not signed with SigV4 by a principal allowed to invoke it.',
+      content: json(ref('GatewayError')),
+    };
+  }
+  responses['429'] = {
+    description: "API Gateway's throttling (the stage's rate or burst limit).",
+    content: json(ref('GatewayError')),
+  };
+  return responses;
+};
+
+/** Query parameters from a strict zod object: one parameter per property. */
+const queryParameters = (schema: z.ZodType): JsonSchema[] => {
+  const object = bare(z.toJSONSchema(schema, { io: 'input' }) as JsonSchema) as {
+    properties: Record<string, JsonSchema>;
+    required?: string[];
+  };
+  return Object.entries(object.properties).map(([name, property]) => ({
+    name,
+    in: 'query',
+    required: object.required?.includes(name) ?? false,
+    description: QUERY_DESCRIPTIONS[name] ?? '',
+    schema: property,
+  }));
+};
+
+const QUERY_DESCRIPTIONS: Record<string, string> = {
+  region:
+    "The provider's region; default: the provider's configured default region. Only regions of the provider's endpoint table (or any, with an endpoint override).",
+  force: 'ModelArts only: also delete the image content in SWR.',
+  dryRun: 'Run every check and delete nothing.',
+};
+
+/** `provider` and `imageId` from the input schema the handlers validate with. */
+const pathParameters = (): JsonSchema[] => {
+  const input = bare(z.toJSONSchema(showInputSchema, { io: 'input' }) as JsonSchema) as {
+    properties: Record<string, JsonSchema>;
+  };
+  const formats = Object.entries(IMAGE_ID_FORMATS)
+    .map(([provider, format]) => `${provider}: ${format.description}`)
+    .join('; ');
+  return [
+    {
+      name: 'provider',
+      in: 'path',
+      required: true,
+      description: 'The cloud holding the image.',
+      schema: input.properties.provider,
+    },
+    {
+      name: 'imageId',
+      in: 'path',
+      required: true,
+      description: `The provider's image ID (${formats}).`,
+      schema: input.properties.imageId,
+    },
+  ];
+};
+
+const UNKNOWN_PARAMETERS =
+  'Unknown query parameters are refused (400), so that a typo can never change what a request does.';
+
+export type OpenApiDocument = Record<string, unknown> & { openapi: '3.1.0' };
+
+/** The OpenAPI 3.1 document of the HTTP API. */
+export const buildOpenApiDocument = (): OpenApiDocument => ({
+  openapi: '3.1.0',
+  info: {
+    title: 'cloud-image-functions',
+    version: packageJson.version,
+    summary: 'Show and delete machine images at Huawei Cloud ModelArts and Baidu BCC.',
+    description: `${packageJson.description} Every route requires IAM authorization (SigV4, service \`execute-api\`) when deployed. Errors are \`{"error": {"code", "message", "requestId"}}\`, plus \`upstreamRequestId\` when the provider sent one; the codes per status are those of the spec's error table (${ERROR_NAMES.join(', ')}).`,
+  },
+  servers: [
+    {
+      url: 'https://{apiId}.execute-api.{region}.amazonaws.com',
+      description: 'Deployed (API Gateway HTTP API, IAM authorization)',
+      variables: {
+        apiId: { default: 'api-id', description: 'The HTTP API id (osls info)' },
+        region: { default: 'eu-central-1' },
+      },
+    },
+    { url: 'http://127.0.0.1:3000', description: '`npm start` (no authorization locally)' },
+  ],
+  security: [{ sigv4: [] }],
+  paths: {
+    '/images/{provider}/{imageId}': {
+      parameters: pathParameters(),
+      get: {
+        operationId: 'showImage',
+        summary: 'Show an image',
+        description: UNKNOWN_PARAMETERS,
+        parameters: queryParameters(showQuerySchema),
+        responses: {
+          '200': { description: 'The image, normalised.', content: json(ref('ShowResult')) },
+          ...errorResponses('show'),
+        },
+      },
+      delete: {
+        operationId: 'deleteImage',
+        summary: 'Delete an image',
+        description: `Built-in, shared and operator-protected images are refused (403) before anything is deleted; an image still being created is 409. Over HTTP a missing image is a 404 (queues and workflows get \`already-absent\`). ${UNKNOWN_PARAMETERS}`,
+        parameters: queryParameters(deleteQuerySchema),
+        responses: {
+          '200': {
+            description: '`deleted` or `dry-run`, with the image.',
+            content: json(ref('DeleteResult')),
+          },
+          ...errorResponses('delete'),
+        },
+      },
+    },
+    '/openapi.json': {
+      get: {
+        operationId: 'openApiDocument',
+        summary: 'This document',
+        responses: {
+          '200': {
+            description: 'The OpenAPI 3.1 document of this API.',
+            content: json({ type: 'object' }),
+          },
+          '403': {
+            description: 'API Gateway: the request is not signed with SigV4.',
+            content: json(ref('GatewayError')),
+          },
+        },
+      },
+    },
+  },
+  components: {
+    schemas: componentSchemas(),
+    securitySchemes: {
+      sigv4: {
+        type: 'apiKey',
+        name: 'Authorization',
+        in: 'header',
+        description:
+          'AWS Signature Version 4 for the service `execute-api` (e.g. `awscurl --service execute-api`); the caller needs `execute-api:Invoke` on the route.',
+        'x-amazon-apigateway-authtype': 'awsSigv4',
+      },
+    },
+  },
+});

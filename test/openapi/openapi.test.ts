@@ -1,0 +1,236 @@
+// The OpenAPI 3.1 document (lib/openapi.ts): the committed docs/openapi.json is what the code
+// generates, it is a valid OpenAPI 3.1 document whose schemas are valid JSON Schema 2020-12, it
+// lists the spec's error table, and the handlers' real responses (in-process, against the
+// emulator over real HTTP) conform to it for every status they can answer.
+
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DEMO_BCC, DEMO_MODELARTS, SEEDED } from '../../emulator/demo.js';
+import { type RunningEmulator, startEmulator } from '../../emulator/server.js';
+import { handler as deleteHandler } from '../../functions/http/delete-image.js';
+import { handler as openApiHandler } from '../../functions/http/openapi.js';
+import { handler as showHandler } from '../../functions/http/show-image.js';
+import { ERROR_NAMES } from '../../lib/errors.js';
+import { setLogSink } from '../../lib/log.js';
+import { buildOpenApiDocument } from '../../lib/openapi.js';
+import { OPENAPI_FILE, renderOpenApi } from '../../scripts/openapi.js';
+import { httpEvent, lambdaContext } from '../support/lambda.js';
+import { type Conformance, openApiConformance } from './conformance.js';
+
+const document = buildOpenApiDocument();
+let conformance: Conformance;
+
+beforeAll(() => {
+  conformance = openApiConformance(document);
+});
+
+describe('docs/openapi.json', () => {
+  it('is what `npm run openapi` writes from the zod schemas (not stale)', () => {
+    const committed = readFileSync(OPENAPI_FILE, 'utf8');
+    // If this fails: run `npm run openapi` and commit docs/openapi.json.
+    expect(committed).toBe(renderOpenApi());
+    expect(JSON.parse(committed)).toEqual(document);
+  });
+});
+
+describe('the document', () => {
+  it('is valid OpenAPI 3.1 (official schema, @seriousme/openapi-schema-validator)', async () => {
+    const result = await conformance.validateDocument(document);
+    expect(result.errors ?? []).toEqual([]);
+    expect(result.valid).toBe(true);
+    expect(result.version).toBe('3.1');
+  });
+
+  it('the validator bites: a response without a description, or a bad `in`, is refused', async () => {
+    interface Editable {
+      paths: Record<
+        string,
+        { parameters: Array<Record<string, unknown>>; get: { responses: Record<string, unknown> } }
+      >;
+    }
+    const copy = (): Editable => JSON.parse(JSON.stringify(document)) as Editable;
+    const route = (doc: Editable) => doc.paths['/images/{provider}/{imageId}'];
+
+    const noDescription = copy();
+    const noDescriptionRoute = route(noDescription);
+    if (noDescriptionRoute) noDescriptionRoute.get.responses['200'] = { content: {} };
+    expect((await conformance.validateDocument(noDescription)).valid).toBe(false);
+
+    const badParameter = copy();
+    const first = route(badParameter)?.parameters[0];
+    if (first) first.in = 'body';
+    expect((await conformance.validateDocument(badParameter)).valid).toBe(false);
+  });
+
+  it('every schema in it is valid JSON Schema 2020-12 (compiled by ajv)', () => {
+    expect(conformance.schemaCount()).toBeGreaterThan(20);
+  });
+
+  it('lists the spec error table: each error name with its status and code, per operation', () => {
+    const codesAt = (method: 'get' | 'delete', status: string): string[] =>
+      conformance.errorCodes('/images/{provider}/{imageId}', method, status);
+    const table: Array<[string, string, string]> = [
+      ['InvalidRequest', '400', 'INVALID_REQUEST'],
+      ['ImageProtected', '403', 'IMAGE_PROTECTED'],
+      ['ImageNotFound', '404', 'IMAGE_NOT_FOUND'],
+      ['ImageBusy', '409', 'IMAGE_BUSY'],
+      ['UpstreamAuthFailed', '502', 'UPSTREAM_AUTH_FAILED'],
+      ['UpstreamBadResponse', '502', 'UPSTREAM_BAD_RESPONSE'],
+      ['UpstreamUnavailable', '502', 'UPSTREAM_UNAVAILABLE'],
+      ['UpstreamThrottled', '503', 'UPSTREAM_THROTTLED'],
+      ['UpstreamTimeout', '504', 'UPSTREAM_TIMEOUT'],
+      ['ConfigurationError', '500', 'CONFIGURATION_ERROR'],
+    ];
+    expect(table.map(([name]) => name)).toEqual([...ERROR_NAMES]);
+    for (const [, status, code] of table) expect(codesAt('delete', status)).toContain(code);
+    expect(codesAt('get', '403')).toEqual([]);
+    expect(codesAt('get', '409')).toEqual([]);
+    expect(codesAt('get', '500')).toEqual(['CONFIGURATION_ERROR', 'INTERNAL_ERROR']);
+  });
+
+  it('GET /openapi.json answers it', async () => {
+    const response = await openApiHandler();
+    expect(response.statusCode).toBe(200);
+    expect(JSON.parse(response.body ?? '')).toEqual(document);
+    conformance.expectConforms('/openapi.json', 'get', response);
+  });
+});
+
+describe('real responses conform to it', () => {
+  let emulator: RunningEmulator;
+
+  beforeAll(async () => {
+    emulator = await startEmulator();
+    Object.assign(process.env, {
+      MODELARTS_ENDPOINT: emulator.url,
+      HUAWEICLOUD_SDK_AK: DEMO_MODELARTS.accessKeyId,
+      HUAWEICLOUD_SDK_SK: DEMO_MODELARTS.secretAccessKey,
+      HUAWEICLOUD_SDK_PROJECT_ID: DEMO_MODELARTS.projectId,
+      HUAWEICLOUD_REGION: DEMO_MODELARTS.region,
+      BCC_ENDPOINT: emulator.url,
+      BCE_ACCESS_KEY_ID: DEMO_BCC.accessKeyId,
+      BCE_SECRET_ACCESS_KEY: DEMO_BCC.secretAccessKey,
+      BCE_REGION: DEMO_BCC.region,
+      UPSTREAM_RETRY_BASE_MS: '5',
+      UPSTREAM_THROTTLE_BASE_MS: '5',
+    });
+    setLogSink(() => undefined);
+  });
+
+  afterAll(async () => {
+    await emulator?.close();
+  });
+
+  beforeEach(() => {
+    emulator.reset();
+  });
+
+  const ROUTE = '/images/{provider}/{imageId}';
+  type Call = () => ReturnType<typeof showHandler>;
+  const show =
+    (provider: string, imageId: string, query: Record<string, string> = {}, remainingMs?: number) =>
+    () =>
+      showHandler(httpEvent('GET', provider, imageId, query), lambdaContext(remainingMs));
+  const remove =
+    (provider: string, imageId: string, query: Record<string, string> = {}): Call =>
+    () =>
+      deleteHandler(httpEvent('DELETE', provider, imageId, query), lambdaContext());
+
+  const faults = {
+    unavailable: () =>
+      emulator.faults.inject({ times: 10, action: { kind: 'status', status: 503 } }),
+    throttled: () =>
+      emulator.faults.inject({
+        times: 10,
+        action: { kind: 'status', status: 429, headers: { 'Retry-After': '0' } },
+      }),
+    authFailed: () =>
+      emulator.faults.inject({
+        times: 5,
+        action: { kind: 'status', status: 401, body: { error_code: 'APIGW.0301' } },
+      }),
+    malformed: () =>
+      emulator.faults.inject({ action: { kind: 'malformed', body: '{"not": "an image"' } }),
+    stall: () => emulator.faults.inject({ times: 10, action: { kind: 'stall' } }),
+    none: () => undefined,
+  };
+
+  it.each([
+    [
+      'show a ModelArts image',
+      'get',
+      200,
+      faults.none,
+      show('modelarts', SEEDED.modelarts.builtIn),
+    ],
+    ['show a BCC image', 'get', 200, faults.none, show('bcc', SEEDED.bcc.custom)],
+    ['show: a malformed id', 'get', 400, faults.none, show('modelarts', 'not-a-uuid')],
+    ['show: an unknown parameter', 'get', 400, faults.none, show('bcc', 'm-a', { x: '1' })],
+    ['show: a missing image', 'get', 404, faults.none, show('bcc', 'm-gone')],
+    [
+      'show: no project for the region',
+      'get',
+      500,
+      faults.none,
+      show('modelarts', SEEDED.modelarts.custom, { region: 'mars-north-1' }),
+    ],
+    [
+      'show: credentials rejected',
+      'get',
+      502,
+      faults.authFailed,
+      show('modelarts', SEEDED.modelarts.custom),
+    ],
+    [
+      'show: a malformed reply',
+      'get',
+      502,
+      faults.malformed,
+      show('modelarts', SEEDED.modelarts.custom),
+    ],
+    ['show: the provider is down', 'get', 502, faults.unavailable, show('bcc', SEEDED.bcc.custom)],
+    ['show: throttled', 'get', 503, faults.throttled, show('bcc', SEEDED.bcc.custom)],
+    [
+      'show: no answer in time',
+      'get',
+      504,
+      faults.stall,
+      show('modelarts', SEEDED.modelarts.custom, {}, 1_500),
+    ],
+    [
+      'delete: dry run',
+      'delete',
+      200,
+      faults.none,
+      remove('modelarts', SEEDED.modelarts.custom, { dryRun: 'true' }),
+    ],
+    ['delete a custom image', 'delete', 200, faults.none, remove('bcc', SEEDED.bcc.custom)],
+    ['delete: built-in', 'delete', 403, faults.none, remove('modelarts', SEEDED.modelarts.builtIn)],
+    ['delete: a missing image', 'delete', 404, faults.none, remove('bcc', 'm-gone')],
+    ['delete: still being created', 'delete', 409, faults.none, remove('bcc', SEEDED.bcc.creating)],
+    [
+      'delete: force on BCC',
+      'delete',
+      400,
+      faults.none,
+      remove('bcc', SEEDED.bcc.custom, { force: 'true' }),
+    ],
+  ] as const)('%s: %s answers %i as documented', async (_label, method, status, fault, call) => {
+    fault();
+    const response = await call();
+    expect(response.statusCode, response.body).toBe(status);
+    conformance.expectConforms(ROUTE, method, response);
+  });
+
+  it('an undocumented body is caught (the check bites)', async () => {
+    const response = await show('bcc', SEEDED.bcc.custom)();
+    const body = JSON.parse(response.body ?? '{}') as { image: Record<string, unknown> };
+    body.image.kind = 'golden';
+    expect(() =>
+      conformance.expectConforms(ROUTE, 'get', { ...response, body: JSON.stringify(body) }),
+    ).toThrow(/kind/);
+    expect(() =>
+      conformance.expectConforms(ROUTE, 'get', { ...response, statusCode: 418 }),
+    ).toThrow(/418/);
+  });
+});

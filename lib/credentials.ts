@@ -27,8 +27,12 @@ export interface BccCredentials {
 }
 
 export interface CredentialStore {
-  modelarts(): Promise<ModelArtsCredentials>;
-  bcc(): Promise<BccCredentials>;
+  /**
+   * `signal`: the caller's deadline. A secret read that has not finished by then is given up with
+   * a ConfigurationError (the read itself goes on, and its result is cached for the next call).
+   */
+  modelarts(signal?: AbortSignal): Promise<ModelArtsCredentials>;
+  bcc(signal?: AbortSignal): Promise<BccCredentials>;
   /** The upstream rejected our credentials: the next call fetches them again (at most once per rejection; callers retry once). */
   invalidate(provider: ProviderKey): void;
 }
@@ -333,11 +337,41 @@ export function createCredentialStore(options: CredentialStoreOptions = {}): Cre
     return promise;
   };
 
+  /** The load, or a ConfigurationError once `signal` aborts (a read that does not answer in time). */
+  const loadWithin = (
+    secretId: string,
+    provider: ProviderKey,
+    signal: AbortSignal | undefined,
+  ): Promise<CachedSecret> => {
+    const loading = load(secretId, provider);
+    if (signal === undefined) return loading;
+    const late = () =>
+      new ConfigurationError(
+        `Could not read credentials secret "${secretId}" from Secrets Manager within the time left`,
+      );
+    if (signal.aborted) return Promise.reject(late());
+    return new Promise((resolve, reject) => {
+      const onAbort = () => reject(late());
+      signal.addEventListener('abort', onAbort, { once: true });
+      loading.then(
+        (entry) => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(entry);
+        },
+        (error: unknown) => {
+          signal.removeEventListener('abort', onAbort);
+          reject(error);
+        },
+      );
+    });
+  };
+
   const fromSecret = async <P extends ProviderKey>(
     secretId: string,
     provider: P,
+    signal: AbortSignal | undefined,
   ): Promise<NonNullable<CachedSecret[P]>> => {
-    const entry = await load(secretId, provider);
+    const entry = await loadWithin(secretId, provider, signal);
     const credentials = entry[provider];
     if (credentials === undefined) {
       throw new ConfigurationError(
@@ -348,13 +382,15 @@ export function createCredentialStore(options: CredentialStoreOptions = {}): Cre
   };
 
   return {
-    modelarts: async () => {
+    modelarts: async (signal) => {
       const secretId = read(env, SECRET_ID_VARIABLE);
-      return secretId === undefined ? modelartsFromEnv(env) : fromSecret(secretId, 'modelarts');
+      return secretId === undefined
+        ? modelartsFromEnv(env)
+        : fromSecret(secretId, 'modelarts', signal);
     },
-    bcc: async () => {
+    bcc: async (signal) => {
       const secretId = read(env, SECRET_ID_VARIABLE);
-      return secretId === undefined ? bccFromEnv(env) : fromSecret(secretId, 'bcc');
+      return secretId === undefined ? bccFromEnv(env) : fromSecret(secretId, 'bcc', signal);
     },
     invalidate: (provider) => {
       // A fetch already under way started after these credentials were handed out: it stands.

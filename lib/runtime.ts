@@ -54,8 +54,8 @@ export const recordingRegion = (
   let resolved: string | undefined;
   const wrap = (provider: ImageProvider): ImageProvider => ({
     ...provider,
-    resolveRegion: async (region) => {
-      resolved = await provider.resolveRegion(region);
+    resolveRegion: async (region, signal) => {
+      resolved = await provider.resolveRegion(region, signal);
       return resolved;
     },
   });

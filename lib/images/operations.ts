@@ -19,7 +19,7 @@ export interface OperationDeps {
 
 export const showImage = async (input: ShowInput, deps: OperationDeps): Promise<Image> => {
   const provider = deps.providers[input.provider];
-  const region = await provider.resolveRegion(input.region);
+  const region = await provider.resolveRegion(input.region, deps.context.deadline.signal);
   return provider.show(input.imageId, region, deps.context);
 };
 
@@ -53,7 +53,7 @@ export const deleteImage = async (
   deps: OperationDeps,
 ): Promise<DeleteResult> => {
   const provider = deps.providers[input.provider];
-  const region = await provider.resolveRegion(input.region);
+  const region = await provider.resolveRegion(input.region, deps.context.deadline.signal);
 
   let image: Image;
   try {

@@ -27,8 +27,11 @@ export interface CallContext {
 
 export interface ImageProvider {
   readonly key: ProviderKey;
-  /** The region to use: the one asked for (checked against the endpoint table) or the configured default. */
-  resolveRegion(region: string | undefined): Promise<string>;
+  /**
+   * The region to use: the one asked for (checked against the endpoint table) or the configured
+   * default (read from the credentials, within `signal`, the call's deadline).
+   */
+  resolveRegion(region: string | undefined, signal?: AbortSignal): Promise<string>;
   /** Throws ImageNotFound when the provider does not have it. */
   show(imageId: string, region: string, context: CallContext): Promise<Image>;
   /** Deletes; returns the provider's final record when it sends one. Throws ImageNotFound when absent. */

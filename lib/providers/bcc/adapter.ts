@@ -127,7 +127,7 @@ export const createBccProvider = (deps: BccDeps): ImageProvider => {
   ) => {
     const secrets: string[] = [];
     const result = await exchange(context, operation, protocol, async () => {
-      const credentials = await deps.credentials.bcc();
+      const credentials = await deps.credentials.bcc(context.deadline.signal);
       secrets.push(
         credentials.accessKeyId,
         credentials.secretAccessKey,
@@ -150,9 +150,9 @@ export const createBccProvider = (deps: BccDeps): ImageProvider => {
   return {
     key: 'bcc',
 
-    resolveRegion: (region) =>
+    resolveRegion: (region, signal) =>
       resolveRegion('bcc', region, BCC_ENDPOINTS, deps.endpointOverride, async () => {
-        const { defaultRegion } = await deps.credentials.bcc();
+        const { defaultRegion } = await deps.credentials.bcc(signal);
         return defaultRegion;
       }),
 

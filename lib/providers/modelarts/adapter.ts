@@ -138,7 +138,7 @@ export const createModelArtsProvider = (deps: ModelArtsDeps): ImageProvider => {
   ) => {
     const secrets: string[] = [];
     const result = await exchange(context, operation, protocol, async () => {
-      const credentials = await deps.credentials.modelarts();
+      const credentials = await deps.credentials.modelarts(context.deadline.signal);
       secrets.push(
         credentials.accessKeyId,
         credentials.secretAccessKey,
@@ -171,9 +171,9 @@ export const createModelArtsProvider = (deps: ModelArtsDeps): ImageProvider => {
   return {
     key: 'modelarts',
 
-    resolveRegion: (region) =>
+    resolveRegion: (region, signal) =>
       resolveRegion('modelarts', region, MODELARTS_ENDPOINTS, deps.endpointOverride, async () => {
-        const { defaultRegion } = await deps.credentials.modelarts();
+        const { defaultRegion } = await deps.credentials.modelarts(signal);
         return defaultRegion;
       }),
 

@@ -15,6 +15,7 @@ import { MODELARTS_ENDPOINTS } from '../../lib/providers/modelarts/endpoints.js'
 import { originFor } from '../../lib/providers/provider.js';
 import { lambdaContext } from '../support/lambda.js';
 import {
+  eventBridgeEvent,
   httpEvent,
   type LoadedFunctions,
   loadFunctions,
@@ -135,6 +136,7 @@ const FRAGMENTS = [
   'ｍ-',
   '__proto__',
   'constructor',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a log4shell-style payload, literally.
   '${jndi:ldap://x}',
   '<script>',
   "' OR 1=1 --",
@@ -397,6 +399,7 @@ const RUNS = {
   query: 2_500,
   task: 3_000,
   queueBatches: 200,
+  eventBatches: 100,
   origin: 1_500,
 };
 
@@ -582,6 +585,50 @@ describe('hostile input', () => {
           resetIfUsed();
         }),
         { numRuns: RUNS.queueBatches },
+      );
+    },
+  );
+
+  it.runIf(presentTriggers().queue)(
+    'EventBridge details (the rule delivers $.detail to the queue): invalid ones fail as InvalidRequest, valid ones stay contained',
+    async () => {
+      const queue = functions.queue;
+      if (queue === undefined) throw new Error('queue handler missing');
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(taskInputArb, { minLength: 1, maxLength: 10 }),
+          async (details) => {
+            logLines.length = 0;
+            // InputPath $.detail: the body is the detail as JSON (an absent detail sends nothing).
+            const records = details
+              .map((detail) => eventBridgeEvent(detail))
+              .filter((event) => event.detail !== undefined)
+              .map((event) => sqsRecord(JSON.stringify(event.detail)));
+            if (records.length === 0) return;
+            const invalid = new Map<string, string[]>();
+            const validIds = new Set<string>();
+            for (const record of records) {
+              count('eventbridge detail');
+              const detail: unknown = JSON.parse(record.body);
+              const bad = badInputFields('delete', detail);
+              if (bad.length > 0) invalid.set(record.messageId, bad);
+              else validIds.add((detail as { imageId: string }).imageId);
+            }
+            const response = await queue.delete(sqsEvent(records), lambdaContext());
+            const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
+            const entries = logLines.map((line) => JSON.parse(line) as Record<string, unknown>);
+            for (const [messageId, bad] of invalid) {
+              expect(failed).toContain(messageId);
+              const entry = entries.find((e) => e.messageId === messageId);
+              expect(entry?.error).toBe('InvalidRequest');
+              expect(mentionsOneOf(String(entry?.reason), bad), String(entry?.reason)).toBe(true);
+            }
+            if (validIds.size === 0) expect(emulator.requests).toEqual([]);
+            expectContained(validIds);
+            resetIfUsed();
+          },
+        ),
+        { numRuns: RUNS.eventBatches },
       );
     },
   );

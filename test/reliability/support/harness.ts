@@ -26,8 +26,6 @@ export interface LoadedFunctions {
   task: { show: TaskHandler; delete: TaskHandler } | undefined;
   /** Present once functions/sqs/delete-image.ts exists. */
   queue: { delete: QueueHandler } | undefined;
-  /** EventBridge consumer, when one exists (functions/events/delete-image.ts). */
-  events: { delete: TaskHandler } | undefined;
   setLogSink: (sink: (line: string) => void) => (line: string) => void;
   /** This module graph's process-wide undici Agent. */
   agent: () => Agent;
@@ -37,10 +35,9 @@ const root = fileURLToPath(new URL('../../../', import.meta.url));
 const exists = (relative: string): boolean => existsSync(`${root}${relative}`);
 
 /** Which of the optional triggers' handler files exist (decided when the suite is collected). */
-export const presentTriggers = (): { task: boolean; queue: boolean; events: boolean } => ({
+export const presentTriggers = (): { task: boolean; queue: boolean } => ({
   task: exists('functions/task/show-image.ts') && exists('functions/task/delete-image.ts'),
   queue: exists('functions/sqs/delete-image.ts'),
-  events: exists('functions/events/delete-image.ts'),
 });
 
 /** Handlers of triggers another engineer may still be adding: loaded only when their file exists. */
@@ -64,7 +61,6 @@ export const loadFunctions = async (
   const taskShow = await optionalHandler<TaskHandler>('functions/task/show-image.ts');
   const taskDelete = await optionalHandler<TaskHandler>('functions/task/delete-image.ts');
   const queueDelete = await optionalHandler<QueueHandler>('functions/sqs/delete-image.ts');
-  const eventsDelete = await optionalHandler<TaskHandler>('functions/events/delete-image.ts');
   // Configuration and providers are built on first use: build them now, from this environment.
   const runtime = await import('../../../lib/runtime.js');
   runtime.defaultProviders();
@@ -78,7 +74,6 @@ export const loadFunctions = async (
         ? { show: taskShow, delete: taskDelete }
         : undefined,
     queue: queueDelete === undefined ? undefined : { delete: queueDelete },
-    events: eventsDelete === undefined ? undefined : { delete: eventsDelete },
     setLogSink: log.setLogSink,
     agent: () => transport.sharedDispatcher(),
   };
@@ -115,6 +110,10 @@ export const sqsRecord = (body: string, messageId: string = randomUUID()): SQSRe
 
 export const sqsEvent = (records: SQSRecord[]): SQSEvent => ({ Records: records });
 
+/**
+ * An EventBridge event. "Image Delete Requested" events reach the delete queue through a rule with
+ * `InputPath: $.detail` (serverless.yml), so the SQS message body is `JSON.stringify(event.detail)`.
+ */
 export const eventBridgeEvent = (detail: unknown, detailType = 'Image Delete Requested') => ({
   version: '0',
   id: randomUUID(),

@@ -6,7 +6,7 @@
 // JSON.parse's own message quotes the input and is therefore dropped, and zod issues are rewritten
 // from their code and the schema's field names only.
 
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import * as z from 'zod';
 import { ConfigurationError, type ProviderKey } from './errors.js';
 
@@ -172,7 +172,20 @@ const awsErrorDetail = (error: unknown): string => {
   return parts.length > 0 ? ` (${parts.join(', ')})` : '';
 };
 
+type SecretsManagerModule = typeof import('@aws-sdk/client-secrets-manager');
+let secretsManagerModule: Promise<SecretsManagerModule> | undefined;
+
+/**
+ * The Secrets Manager client library, loaded on the first use of the secret path only: a function
+ * that takes its credentials from the environment never evaluates the AWS SDK during INIT.
+ */
+const loadSecretsManager = (): Promise<SecretsManagerModule> => {
+  secretsManagerModule ??= import('@aws-sdk/client-secrets-manager');
+  return secretsManagerModule;
+};
+
 const fetchSecret = async (client: SecretsManagerClient, secretId: string): Promise<string> => {
+  const { GetSecretValueCommand } = await loadSecretsManager();
   let output: { SecretString?: string | undefined; SecretBinary?: Uint8Array | undefined };
   try {
     output = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
@@ -296,11 +309,14 @@ export function createCredentialStore(options: CredentialStoreOptions = {}): Cre
   let cached: CachedSecret | undefined;
   let inFlight: { secretId: string; promise: Promise<CachedSecret> } | undefined;
 
-  const secretsClient = (): SecretsManagerClient => {
-    client ??= new SecretsManagerClient({
-      // Bounded so that an unreachable endpoint fails the call rather than the whole invocation.
-      requestHandler: { connectionTimeout: 3_000, requestTimeout: 5_000 },
-    });
+  const secretsClient = async (): Promise<SecretsManagerClient> => {
+    if (client === undefined) {
+      const { SecretsManagerClient } = await loadSecretsManager();
+      client ??= new SecretsManagerClient({
+        // Bounded so that an unreachable endpoint fails the call rather than the whole invocation.
+        requestHandler: { connectionTimeout: 3_000, requestTimeout: 5_000 },
+      });
+    }
     return client;
   };
 
@@ -317,7 +333,7 @@ export function createCredentialStore(options: CredentialStoreOptions = {}): Cre
     if (inFlight !== undefined && inFlight.secretId === secretId) return inFlight.promise;
     const promise = (async () => {
       const startedAt = now();
-      const raw = await fetchSecret(secretsClient(), secretId);
+      const raw = await fetchSecret(await secretsClient(), secretId);
       return freezeSecret(secretId, startedAt, parseSecret(secretId, raw));
     })();
     const current = { secretId, promise };

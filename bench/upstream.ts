@@ -1,0 +1,83 @@
+// The minimal loopback upstream for the benchmark, run as its own process (forked with an IPC
+// channel) so that its work does not share the event loop of the client being measured.
+// Any GET answers 200 with a fixed ModelArts image record, any DELETE 200 with the same record
+// marked DELETED, anything else 200 with `{}`. No signature check, no state, no routing: the
+// emulator's own work would hide the overhead being measured.
+//
+// IPC: {type: 'reset'} zeroes the counters and closes idle keep-alive sockets (so the next phase
+// starts with no connection), answers {type: 'reset', ...counters before}; {type: 'stats'} answers
+// {type: 'stats', connections, requests}; {type: 'delay', ms} makes every later answer wait `ms`
+// (a stand-in for a real provider's latency), answered like stats. The first message sent is
+// {type: 'ready', port}.
+
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { SEEDED } from '../emulator/demo.js';
+import { seedModelArtsImages } from '../emulator/seed.js';
+
+export interface UpstreamStats {
+  connections: number;
+  requests: number;
+}
+
+export type UpstreamMessage =
+  | { type: 'ready'; port: number }
+  | ({ type: 'stats' | 'reset' | 'delay' } & UpstreamStats);
+
+const record = seedModelArtsImages().find((image) => image.id === SEEDED.modelarts.custom);
+if (record === undefined) throw new Error('the seed has no custom ModelArts image');
+
+const showBody = JSON.stringify(record);
+const deleteBody = JSON.stringify({ ...record, status: 'DELETED' });
+const headers = (body: string) => ({
+  'content-type': 'application/json',
+  'content-length': Buffer.byteLength(body),
+  'x-request-id': 'bench-0000000000000000000000000000',
+});
+
+let connections = 0;
+let requests = 0;
+let delayMs = 0;
+
+const server = createServer((req, res) => {
+  req.resume();
+  req.on('end', () => {
+    requests += 1;
+    const body = req.method === 'GET' ? showBody : req.method === 'DELETE' ? deleteBody : '{}';
+    const answer = () => {
+      res.writeHead(200, headers(body));
+      res.end(body);
+    };
+    if (delayMs > 0) setTimeout(answer, delayMs);
+    else answer();
+  });
+});
+// Reuse is the client's business: the server never closes an idle socket on its own mid-phase.
+server.keepAliveTimeout = 120_000;
+server.on('connection', () => {
+  connections += 1;
+});
+
+const send = (message: UpstreamMessage): void => {
+  process.send?.(message);
+};
+
+process.on('message', (message: { type?: unknown; ms?: unknown }) => {
+  if (message.type === 'reset') {
+    const before = { connections, requests };
+    server.closeIdleConnections();
+    connections = 0;
+    requests = 0;
+    send({ type: 'reset', ...before });
+  } else if (message.type === 'delay') {
+    delayMs = typeof message.ms === 'number' ? message.ms : 0;
+    send({ type: 'delay', connections, requests });
+  } else if (message.type === 'stats') {
+    send({ type: 'stats', connections, requests });
+  }
+});
+process.on('disconnect', () => process.exit(0));
+
+server.listen(0, '127.0.0.1', () => {
+  send({ type: 'ready', port: (server.address() as AddressInfo).port });
+});

@@ -57,6 +57,7 @@ type FaultId =
   | 'another image than asked for'
   | 'signature expired'
   | 'signature rejected'
+  | 'signature expired (real clock skew)'
   | 'DELETE done, reply lost';
 
 /** How many attempts the policy allows at the faulty call (see `attemptsAt`). */
@@ -69,7 +70,7 @@ interface FaultSpec {
   /** The Lambda's remaining time for this case (default 29.5 s, as API Gateway allows). */
   remainingMs?: number;
   /** `refused`: the functions point at a closed port; `wrong-key`: the real emulator rejects our signature. */
-  via?: 'refused' | 'wrong-key';
+  via?: 'refused' | 'wrong-key' | 'skewed-clock';
   /** The emulator action (for `via` cases at the DELETE, an injected provider reply). */
   action?: (provider: Provider) => Record<string, unknown>;
   /** Applications of the fault (default: every attempt). */
@@ -241,6 +242,14 @@ const FAULTS: Record<FaultId, FaultSpec> = {
       ),
     }),
   },
+  // The emulator's clock 40 minutes ahead: Huawei's 15-minute window and BCE's 1,800 s expiry
+  // both reject a freshly made signature, as real gateways do with a skewed clock.
+  'signature expired (real clock skew)': {
+    providers: BOTH,
+    phases: ['show', 'delete:look'],
+    attempts: 'auth',
+    via: 'skewed-clock',
+  },
   'DELETE done, reply lost': {
     providers: BOTH,
     phases: ['delete:delete'],
@@ -343,6 +352,7 @@ const EXPECTED: Record<FaultId, Partial<Record<Phase, Outcomes>>> = {
     'delete:look': AUTH_FAILED,
     'delete:delete': AUTH_FAILED,
   },
+  'signature expired (real clock skew)': { show: AUTH_FAILED, 'delete:look': AUTH_FAILED },
   // Our own retry of a DELETE whose reply was lost finds the image gone: that is our delete.
   // A task makes one attempt, so it reports the lost reply and the workflow's Retry repeats it.
   'DELETE done, reply lost': {
@@ -426,6 +436,8 @@ const IMAGE: Record<Provider, string> = {
 let emulator: RunningEmulator;
 let functions: LoadedFunctions;
 let refusing: LoadedFunctions;
+let skewedEmulator: RunningEmulator;
+let skewed: LoadedFunctions;
 let refusedPort: number;
 const agents: Agent[] = [];
 const logLines: string[] = [];
@@ -466,9 +478,11 @@ const DEMO_SECRET: Record<Provider, string> = {
 beforeAll(async () => {
   emulator = await startEmulator();
   refusedPort = await closedPort();
+  skewedEmulator = await startEmulator({ now: () => new Date(Date.now() + 40 * 60_000) });
   refusing = await loadFunctions(baseEnv(`http://127.0.0.1:${refusedPort}`));
+  skewed = await loadFunctions(baseEnv(skewedEmulator.url));
   functions = await loadFunctions(baseEnv(emulator.url));
-  for (const loaded of [functions, refusing]) {
+  for (const loaded of [functions, refusing, skewed]) {
     loaded.setLogSink((line) => logLines.push(line));
     agents.push(loaded.agent());
   }
@@ -550,14 +564,18 @@ const invoke = async (
 const runCase = async (c: Case): Promise<void> => {
   const spec = FAULTS[c.fault];
   emulator.reset();
+  skewedEmulator.reset();
   logLines.length = 0;
   const method = c.phase === 'delete:delete' ? 'DELETE' : 'GET';
+  const upstream = spec.via === 'skewed-clock' ? skewedEmulator : emulator;
   let loaded = functions;
   let restoreKey: (() => void) | undefined;
   const connects = watchConnects(refusedPort);
 
   if (spec.via === 'refused') {
     loaded = refusing;
+  } else if (spec.via === 'skewed-clock') {
+    loaded = skewed;
   } else if (spec.via === 'wrong-key' && c.phase !== 'delete:delete') {
     const variable = SECRET_KEY_VARIABLE[c.provider];
     process.env[variable] = 'canary-wrong-secret-key-0000000000';
@@ -587,8 +605,8 @@ const runCase = async (c: Case): Promise<void> => {
     spec.via === 'refused'
       ? { GET: connects.count(), DELETE: 0 }
       : {
-          GET: emulator.requests.filter((request) => request.method === 'GET').length,
-          DELETE: emulator.requests.filter((request) => request.method === 'DELETE').length,
+          GET: upstream.requests.filter((request) => request.method === 'GET').length,
+          DELETE: upstream.requests.filter((request) => request.method === 'DELETE').length,
         };
   const sockets = await settleSockets(agents);
   const passed =
@@ -646,6 +664,7 @@ describe('fault matrix', () => {
   it('leaves no socket open once the agents are closed', async () => {
     for (const agent of agents) await agent.close();
     await emulator.close();
+    await skewedEmulator.close();
     const until = Date.now() + 2_000;
     while (openTcpSockets() > 0 && Date.now() < until) {
       await new Promise((resolve) => setTimeout(resolve, 20));

@@ -20,8 +20,11 @@ export interface OutboundRequest {
   body: string;
 }
 
+const PLAIN_PATH = /^[A-Za-z0-9\-._~/]*$/;
+
 /** Each path segment RFC 3986 encoded (unreserved characters kept), `/` kept between them. */
-export const encodePath = (path: string): string => path.split('/').map(uriEncode).join('/');
+export const encodePath = (path: string): string =>
+  PLAIN_PATH.test(path) ? path : path.split('/').map(uriEncode).join('/');
 
 /** `k=v` pairs, encoded, in the given order (the order on the wire does not matter to either signer). */
 export const encodeQuery = (query: OutboundRequest['query']): string =>
@@ -33,8 +36,15 @@ export const wireUrl = (request: OutboundRequest): string => {
   return `${request.origin}${encodePath(request.path)}${search ? `?${search}` : ''}`;
 };
 
+let lastOrigin: string | undefined;
+let lastHost = '';
+
 /** `host[:port]` as the Host header carries it: the port only when it is not the scheme's default. */
 export const hostHeader = (origin: string): string => {
-  const url = new URL(origin);
-  return url.host; // WHATWG URL already drops :80 for http and :443 for https
+  // Every attempt of a call signs the same origin: remember the last one.
+  if (origin !== lastOrigin) {
+    lastHost = new URL(origin).host; // WHATWG URL already drops :80 for http and :443 for https
+    lastOrigin = origin;
+  }
+  return lastHost;
 };

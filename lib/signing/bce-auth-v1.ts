@@ -10,7 +10,7 @@
 // what the transport sends.
 
 import { encodePath, hostHeader, type OutboundRequest } from '../http/outbound-request.js';
-import { byCodeUnit, hmacSha256Hex, uriEncode } from './uri-encode.js';
+import { byCodeUnit, hmacSha256Hex, pad2, sortByCodeUnit, uriEncode } from './uri-encode.js';
 
 export interface BceSigningCredentials {
   accessKeyId: string;
@@ -35,8 +35,12 @@ const DEFAULT_SIGNED_HEADERS: ReadonlySet<string> = new Set([
 ]);
 
 /** `yyyy-mm-ddThh:mm:ssZ` in UTC, milliseconds dropped (not rounded). */
-export const formatBceTimestamp = (now: Date): string =>
-  now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+export const formatBceTimestamp = (now: Date): string => {
+  const year = now.getUTCFullYear();
+  // Other years (and invalid dates, a RangeError) as toISOString writes them, which ends in `.sssZ`.
+  if (!(year >= 1000 && year <= 9999)) return `${now.toISOString().slice(0, -5)}Z`;
+  return `${year}-${pad2(now.getUTCMonth() + 1)}-${pad2(now.getUTCDate())}T${pad2(now.getUTCHours())}:${pad2(now.getUTCMinutes())}:${pad2(now.getUTCSeconds())}Z`;
+};
 
 /**
  * The request's headers keyed by lower-case name, with `host` filled in from the origin when the
@@ -60,11 +64,13 @@ const isDefaultSigned = (name: string): boolean =>
   (name.startsWith(BCE_HEADER_PREFIX) && name !== BCE_REQUEST_ID);
 
 const canonicalQueryString = (query: OutboundRequest['query']): string =>
-  query
-    .filter(([key]) => key.toLowerCase() !== 'authorization')
-    .map(([key, value]) => `${uriEncode(key)}=${uriEncode(value)}`)
-    .sort(byCodeUnit)
-    .join('&');
+  query.length === 0
+    ? ''
+    : sortByCodeUnit(
+        query
+          .filter(([key]) => key.toLowerCase() !== 'authorization')
+          .map(([key, value]) => `${uriEncode(key)}=${uriEncode(value)}`),
+      ).join('&');
 
 const canonicalHeaders = (request: OutboundRequest, signedHeaders: readonly string[]): string => {
   const named = new Set(signedHeaders.map((name) => name.toLowerCase()));
@@ -139,27 +145,48 @@ export const signBceAuthV1 = (
     added[BCE_SECURITY_TOKEN] = credentials.sessionToken;
   }
 
-  // The request as it will be sent: the caller's headers with ours in place of any older copies.
-  const replaced = new Set([...Object.keys(added), 'authorization']);
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(request.headers)) {
-    if (!replaced.has(name.toLowerCase())) headers[name] = value;
+  // The request as it will be sent: the caller's headers with ours in place of any older copies,
+  // and `host` from the origin when the caller set none. Two spellings of one name are refused, as
+  // lowerCaseHeaders does. Signed and listed: host, content-type and every x-bce-* header, each
+  // only when its trimmed value is non-empty; the canonical headers are exactly these (what
+  // bceCanonicalRequest makes with this list).
+  const sessionToken = added[BCE_SECURITY_TOKEN];
+  const signedHeaders: string[] = [];
+  const lines: string[] = [];
+  const sign = (name: string, raw: string): void => {
+    if (!(name === 'host' || name === 'content-type' || name.startsWith(BCE_HEADER_PREFIX))) {
+      return;
+    }
+    const value = raw.trim();
+    if (value === '') return;
+    signedHeaders.push(name);
+    lines.push(`${uriEncode(name)}:${uriEncode(value)}`);
+  };
+  const seen: string[] = [];
+  for (const name of Object.keys(request.headers)) {
+    const lower = name.toLowerCase();
+    if (lower === BCE_DATE || lower === 'authorization') continue;
+    if (sessionToken !== undefined && lower === BCE_SECURITY_TOKEN) continue;
+    if (seen.includes(lower)) {
+      throw new TypeError(`header "${lower}" is given more than once (in different letter case)`);
+    }
+    seen.push(lower);
+    sign(lower, request.headers[name] as string);
   }
-  Object.assign(headers, added);
-  const signed: OutboundRequest = { ...request, headers };
+  sign(BCE_DATE, timestamp);
+  if (sessionToken !== undefined) sign(BCE_SECURITY_TOKEN, sessionToken);
+  if (!seen.includes('host')) sign('host', hostHeader(request.origin));
+  sortByCodeUnit(signedHeaders);
+  sortByCodeUnit(lines);
 
-  const signedHeaders = [...lowerCaseHeaders(signed)]
-    .filter(
-      ([name, value]) =>
-        (name === 'host' || name === 'content-type' || name.startsWith(BCE_HEADER_PREFIX)) &&
-        value.trim() !== '',
-    )
-    .map(([name]) => name)
-    .sort(byCodeUnit);
-
+  const canonicalRequest = `${request.method}\n${encodePath(request.path) || '/'}\n${canonicalQueryString(request.query)}\n${lines.join('\n')}`;
   const prefix = `${AUTH_VERSION}/${credentials.accessKeyId}/${timestamp}/${expirationSeconds}`;
-  const signature = bceSignature(signed, credentials.secretAccessKey, prefix, signedHeaders);
-  return { ...added, Authorization: `${prefix}/${signedHeaders.join(';')}/${signature}` };
+  const signature = hmacSha256Hex(
+    bceSigningKey(credentials.secretAccessKey, prefix),
+    canonicalRequest,
+  );
+  added.Authorization = `${prefix}/${signedHeaders.join(';')}/${signature}`;
+  return added;
 };
 
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;

@@ -2,7 +2,14 @@
 // and clock in, headers out. The raw SK is the HMAC key; there is no key derivation.
 
 import { encodePath, hostHeader, type OutboundRequest } from '../http/outbound-request.js';
-import { byCodeUnit, hmacSha256Hex, sha256Hex, uriEncode } from './uri-encode.js';
+import {
+  byCodeUnit,
+  hmacSha256Hex,
+  pad2,
+  sha256Hex,
+  sortByCodeUnit,
+  uriEncode,
+} from './uri-encode.js';
 
 export const SDK_HMAC_ALGORITHM = 'SDK-HMAC-SHA256';
 
@@ -14,23 +21,30 @@ export interface HuaweiSigningCredentials {
 }
 
 /** `YYYYMMDDTHHMMSSZ` in UTC, the only form the gateway accepts for `X-Sdk-Date`. */
-export const formatSdkDate = (now: Date): string =>
-  `${now.toISOString().slice(0, 19).replace(/[-:]/g, '')}Z`;
-
-const headerValue = (
-  headers: OutboundRequest['headers'],
-  lowerName: string,
-): string | undefined => {
-  for (const [name, value] of Object.entries(headers)) {
-    if (name.toLowerCase() === lowerName) return value;
+export const formatSdkDate = (now: Date): string => {
+  const year = now.getUTCFullYear();
+  // Other years (and invalid dates, a RangeError) from toISOString, as the SDK derives it.
+  if (!(year >= 1000 && year <= 9999)) {
+    return `${now.toISOString().slice(0, 19).replace(/[-:]/g, '')}Z`;
   }
-  return undefined;
+  return `${year}${pad2(now.getUTCMonth() + 1)}${pad2(now.getUTCDate())}T${pad2(now.getUTCHours())}${pad2(now.getUTCMinutes())}${pad2(now.getUTCSeconds())}Z`;
 };
 
-/** The canonical request of api-sign-algorithm-002, over exactly the given (lower-case) headers. */
-export const huaweiCanonicalRequest = (
+/** Header values by lower-case name; of two spellings of one name, the first (as iterated) wins. */
+const byLowerName = (headers: OutboundRequest['headers']): Map<string, string> => {
+  const values = new Map<string, string>();
+  for (const [name, value] of Object.entries(headers)) {
+    const lower = name.toLowerCase();
+    if (!values.has(lower)) values.set(lower, value);
+  }
+  return values;
+};
+
+/** Over exactly `signedHeaders` (lower-case), with header values looked up in `values`. */
+const canonicalRequest = (
   request: OutboundRequest,
   signedHeaders: readonly string[],
+  values: ReadonlyMap<string, string>,
 ): string => {
   // The signature is computed over a URI ending in '/', even though the request itself need not.
   const encodedPath = encodePath(request.path);
@@ -38,35 +52,38 @@ export const huaweiCanonicalRequest = (
 
   // Sorted on the encoded text, key first and then value, so the order never depends on locale
   // or on the order the caller happened to add parameters in.
-  const canonicalQuery = request.query
-    .map(([key, value]) => [uriEncode(key), uriEncode(value)] as const)
-    .sort(([keyA, valueA], [keyB, valueB]) => byCodeUnit(keyA, keyB) || byCodeUnit(valueA, valueB))
-    .map(([key, value]) => `${key}=${value}`)
-    .join('&');
+  const canonicalQuery =
+    request.query.length === 0
+      ? ''
+      : request.query
+          .map(([key, value]) => [uriEncode(key), uriEncode(value)] as const)
+          .sort(
+            ([keyA, valueA], [keyB, valueB]) =>
+              byCodeUnit(keyA, keyB) || byCodeUnit(valueA, valueB),
+          )
+          .map(([key, value]) => `${key}=${value}`)
+          .join('&');
 
-  const canonicalHeaders = signedHeaders
-    .map((name) => {
-      const value =
-        name === 'host'
-          ? (headerValue(request.headers, 'host') ?? hostHeader(request.origin))
-          : (headerValue(request.headers, name) ?? '');
-      return `${name}:${value.trim()}\n`;
-    })
-    .join('');
+  let canonicalHeaders = '';
+  for (const name of signedHeaders) {
+    const value = values.get(name) ?? (name === 'host' ? hostHeader(request.origin) : '');
+    canonicalHeaders += `${name}:${value.trim()}\n`;
+  }
 
   // `X-Sdk-Content-Sha256: UNSIGNED-PAYLOAD` tells the gateway the body is not signed.
-  const payloadHash =
-    headerValue(request.headers, 'x-sdk-content-sha256') ?? sha256Hex(request.body);
+  const payloadHash = values.get('x-sdk-content-sha256') ?? sha256Hex(request.body);
 
-  return [
-    request.method,
-    canonicalUri,
-    canonicalQuery,
-    canonicalHeaders,
-    signedHeaders.join(';'),
-    payloadHash,
-  ].join('\n');
+  return `${request.method}\n${canonicalUri}\n${canonicalQuery}\n${canonicalHeaders}\n${signedHeaders.join(';')}\n${payloadHash}`;
 };
+
+/** The canonical request of api-sign-algorithm-002, over exactly the given (lower-case) headers. */
+export const huaweiCanonicalRequest = (
+  request: OutboundRequest,
+  signedHeaders: readonly string[],
+): string => canonicalRequest(request, signedHeaders, byLowerName(request.headers));
+
+const signatureOver = (canonical: string, secretAccessKey: string, sdkDate: string): string =>
+  hmacSha256Hex(secretAccessKey, `${SDK_HMAC_ALGORITHM}\n${sdkDate}\n${sha256Hex(canonical)}`);
 
 /** Hex HMAC-SHA256 of the string to sign; `sdkDate` must be the request's `X-Sdk-Date` value. */
 export const huaweiSignature = (
@@ -74,11 +91,8 @@ export const huaweiSignature = (
   secretAccessKey: string,
   sdkDate: string,
   signedHeaders: readonly string[],
-): string => {
-  const canonicalRequest = huaweiCanonicalRequest(request, signedHeaders);
-  const stringToSign = `${SDK_HMAC_ALGORITHM}\n${sdkDate}\n${sha256Hex(canonicalRequest)}`;
-  return hmacSha256Hex(secretAccessKey, stringToSign);
-};
+): string =>
+  signatureOver(huaweiCanonicalRequest(request, signedHeaders), secretAccessKey, sdkDate);
 
 /**
  * The headers to add to `request` (and only those). Call it once per attempt: the date is part of
@@ -95,28 +109,32 @@ export const signSdkHmacSha256 = (
   if (credentials.securityToken) added['X-Security-Token'] = credentials.securityToken;
 
   // Sign what will be sent: the caller's headers with ours laid over them (case-insensitively).
-  const addedNames = new Set(Object.keys(added).map((name) => name.toLowerCase()));
-  const headers: Record<string, string> = {};
+  // `values` holds what the signed request's headers hold, by lower-case name, first spelling
+  // first: the caller's (but those we replace), then ours.
+  const values = new Map<string, string>();
   for (const [name, value] of Object.entries(request.headers)) {
-    if (!addedNames.has(name.toLowerCase())) headers[name] = value;
+    const lower = name.toLowerCase();
+    if (lower === 'x-sdk-date') continue;
+    if (lower === 'x-project-id' && credentials.projectId) continue;
+    if (lower === 'x-security-token' && credentials.securityToken) continue;
+    if (!values.has(lower)) values.set(lower, value);
   }
-  Object.assign(headers, added);
+  values.set('x-sdk-date', sdkDate);
+  if (credentials.projectId) values.set('x-project-id', credentials.projectId);
+  if (credentials.securityToken) values.set('x-security-token', credentials.securityToken);
 
   // Every header is signed (as the official SDK does), plus host, in one plain code-unit order.
-  const signedHeaders = [
-    ...new Set([...Object.keys(headers).map((name) => name.toLowerCase()), 'host']),
-  ].sort(byCodeUnit);
+  const signedHeaders = [...values.keys()];
+  if (!values.has('host')) signedHeaders.push('host');
+  sortByCodeUnit(signedHeaders);
 
-  const signature = huaweiSignature(
-    { ...request, headers },
+  const signature = signatureOver(
+    canonicalRequest(request, signedHeaders, values),
     credentials.secretAccessKey,
     sdkDate,
-    signedHeaders,
   );
-  return {
-    ...added,
-    Authorization: `${SDK_HMAC_ALGORITHM} Access=${credentials.accessKeyId}, SignedHeaders=${signedHeaders.join(';')}, Signature=${signature}`,
-  };
+  added.Authorization = `${SDK_HMAC_ALGORITHM} Access=${credentials.accessKeyId}, SignedHeaders=${signedHeaders.join(';')}, Signature=${signature}`;
+  return added;
 };
 
 const AUTHORIZATION =

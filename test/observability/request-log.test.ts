@@ -15,6 +15,7 @@ import { handler as taskShow } from '../../functions/task/show-image.js';
 import { setLogSink } from '../../lib/log.js';
 import { DEFAULT_NAMESPACE } from '../../lib/metrics.js';
 import { sqsRecord } from '../sqs/records.js';
+import { demoEnvironment } from '../support/demo-env.js';
 import { httpEvent, lambdaContext, parseResult } from '../support/lambda.js';
 
 type Line = Record<string, unknown>;
@@ -25,15 +26,7 @@ const lines: Line[] = [];
 beforeAll(async () => {
   emulator = await startEmulator();
   Object.assign(process.env, {
-    MODELARTS_ENDPOINT: emulator.url,
-    HUAWEICLOUD_SDK_AK: DEMO_MODELARTS.accessKeyId,
-    HUAWEICLOUD_SDK_SK: DEMO_MODELARTS.secretAccessKey,
-    HUAWEICLOUD_SDK_PROJECT_ID: DEMO_MODELARTS.projectId,
-    HUAWEICLOUD_REGION: DEMO_MODELARTS.region,
-    BCC_ENDPOINT: emulator.url,
-    BCE_ACCESS_KEY_ID: DEMO_BCC.accessKeyId,
-    BCE_SECRET_ACCESS_KEY: DEMO_BCC.secretAccessKey,
-    BCE_REGION: DEMO_BCC.region,
+    ...demoEnvironment(emulator.url),
     UPSTREAM_RETRY_BASE_MS: '5',
     UPSTREAM_THROTTLE_BASE_MS: '5',
   });

@@ -5,7 +5,7 @@
 
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DEMO_BCC, DEMO_MODELARTS, SEEDED } from '../../emulator/demo.js';
+import { SEEDED } from '../../emulator/demo.js';
 import { type RunningEmulator, startEmulator } from '../../emulator/server.js';
 import { handler as deleteHandler } from '../../functions/http/delete-image.js';
 import { handler as openApiHandler } from '../../functions/http/openapi.js';
@@ -14,6 +14,7 @@ import { ERROR_NAMES } from '../../lib/errors.js';
 import { setLogSink } from '../../lib/log.js';
 import { buildOpenApiDocument } from '../../lib/openapi.js';
 import { OPENAPI_FILE, renderOpenApi } from '../../scripts/openapi.js';
+import { demoEnvironment } from '../support/demo-env.js';
 import { httpEvent, lambdaContext } from '../support/lambda.js';
 import { type Conformance, openApiConformance } from './conformance.js';
 
@@ -102,15 +103,7 @@ describe('real responses conform to it', () => {
   beforeAll(async () => {
     emulator = await startEmulator();
     Object.assign(process.env, {
-      MODELARTS_ENDPOINT: emulator.url,
-      HUAWEICLOUD_SDK_AK: DEMO_MODELARTS.accessKeyId,
-      HUAWEICLOUD_SDK_SK: DEMO_MODELARTS.secretAccessKey,
-      HUAWEICLOUD_SDK_PROJECT_ID: DEMO_MODELARTS.projectId,
-      HUAWEICLOUD_REGION: DEMO_MODELARTS.region,
-      BCC_ENDPOINT: emulator.url,
-      BCE_ACCESS_KEY_ID: DEMO_BCC.accessKeyId,
-      BCE_SECRET_ACCESS_KEY: DEMO_BCC.secretAccessKey,
-      BCE_REGION: DEMO_BCC.region,
+      ...demoEnvironment(emulator.url),
       UPSTREAM_RETRY_BASE_MS: '5',
       UPSTREAM_THROTTLE_BASE_MS: '5',
     });

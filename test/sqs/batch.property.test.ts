@@ -7,11 +7,12 @@
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_BCC, DEMO_MODELARTS, SEEDED } from '../../emulator/demo.js';
+import { SEEDED } from '../../emulator/demo.js';
 import { type RunningEmulator, startEmulator } from '../../emulator/server.js';
 import { handler } from '../../functions/sqs/delete-image.js';
 import { setLogSink } from '../../lib/log.js';
 import { batchResponse, processRecords } from '../../lib/triggers/sqs.js';
+import { demoEnvironment } from '../support/demo-env.js';
 import { lambdaContext } from '../support/lambda.js';
 import { sqsRecord } from './records.js';
 
@@ -125,15 +126,7 @@ describe('the SQS delete handler (any batch, real upstream calls)', () => {
   beforeAll(async () => {
     emulator = await startEmulator();
     Object.assign(process.env, {
-      MODELARTS_ENDPOINT: emulator.url,
-      HUAWEICLOUD_SDK_AK: DEMO_MODELARTS.accessKeyId,
-      HUAWEICLOUD_SDK_SK: DEMO_MODELARTS.secretAccessKey,
-      HUAWEICLOUD_SDK_PROJECT_ID: DEMO_MODELARTS.projectId,
-      HUAWEICLOUD_REGION: DEMO_MODELARTS.region,
-      BCC_ENDPOINT: emulator.url,
-      BCE_ACCESS_KEY_ID: DEMO_BCC.accessKeyId,
-      BCE_SECRET_ACCESS_KEY: DEMO_BCC.secretAccessKey,
-      BCE_REGION: DEMO_BCC.region,
+      ...demoEnvironment(emulator.url),
       UPSTREAM_RETRY_BASE_MS: '1',
       UPSTREAM_THROTTLE_BASE_MS: '1',
     });

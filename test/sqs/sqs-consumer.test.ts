@@ -3,11 +3,12 @@
 
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DEMO_BCC, DEMO_MODELARTS, SEEDED } from '../../emulator/demo.js';
+import { SEEDED } from '../../emulator/demo.js';
 import { type RunningEmulator, startEmulator } from '../../emulator/server.js';
 import { handler } from '../../functions/sqs/delete-image.js';
 import { setLogSink } from '../../lib/log.js';
 import { deleteBatch, MIN_RECORD_MS, recordConcurrency } from '../../lib/triggers/sqs.js';
+import { demoEnvironment } from '../support/demo-env.js';
 import { lambdaContext } from '../support/lambda.js';
 import { sqsRecord } from './records.js';
 
@@ -17,15 +18,7 @@ const logLines: Array<Record<string, unknown>> = [];
 beforeAll(async () => {
   emulator = await startEmulator();
   Object.assign(process.env, {
-    MODELARTS_ENDPOINT: emulator.url,
-    HUAWEICLOUD_SDK_AK: DEMO_MODELARTS.accessKeyId,
-    HUAWEICLOUD_SDK_SK: DEMO_MODELARTS.secretAccessKey,
-    HUAWEICLOUD_SDK_PROJECT_ID: DEMO_MODELARTS.projectId,
-    HUAWEICLOUD_REGION: DEMO_MODELARTS.region,
-    BCC_ENDPOINT: emulator.url,
-    BCE_ACCESS_KEY_ID: DEMO_BCC.accessKeyId,
-    BCE_SECRET_ACCESS_KEY: DEMO_BCC.secretAccessKey,
-    BCE_REGION: DEMO_BCC.region,
+    ...demoEnvironment(emulator.url),
     UPSTREAM_RETRY_BASE_MS: '5',
     UPSTREAM_THROTTLE_BASE_MS: '5',
   });

@@ -8,10 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DEMO_BCC, DEMO_MODELARTS, SEEDED } from '../../emulator/demo.js';
+import { SEEDED } from '../../emulator/demo.js';
 import { type RunningEmulator, startEmulator } from '../../emulator/server.js';
 import { type BuiltBundle, buildBundles } from '../../scripts/build.js';
 import { runChild } from '../support/child.js';
+import { demoEnvironment } from '../support/demo-env.js';
 
 let work: string;
 let bundles: Map<string, BuiltBundle>;
@@ -76,15 +77,7 @@ const invoke = async (
     env: {
       PATH: process.env.PATH ?? '',
       AWS_REGION: 'eu-central-1',
-      MODELARTS_ENDPOINT: emulator.url,
-      HUAWEICLOUD_SDK_AK: DEMO_MODELARTS.accessKeyId,
-      HUAWEICLOUD_SDK_SK: DEMO_MODELARTS.secretAccessKey,
-      HUAWEICLOUD_SDK_PROJECT_ID: DEMO_MODELARTS.projectId,
-      HUAWEICLOUD_REGION: DEMO_MODELARTS.region,
-      BCC_ENDPOINT: emulator.url,
-      BCE_ACCESS_KEY_ID: DEMO_BCC.accessKeyId,
-      BCE_SECRET_ACCESS_KEY: DEMO_BCC.secretAccessKey,
-      BCE_REGION: DEMO_BCC.region,
+      ...demoEnvironment(emulator.url),
       LOG_LEVEL: 'silent',
     },
     timeoutMs: 30_000,

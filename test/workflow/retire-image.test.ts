@@ -8,11 +8,12 @@
 import type { Context } from 'aws-lambda';
 import { ExecutionError, StateMachine } from 'aws-local-stepfunctions';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DEMO_BCC, DEMO_MODELARTS, SEEDED } from '../../emulator/demo.js';
+import { DEMO_MODELARTS, SEEDED } from '../../emulator/demo.js';
 import { type RunningEmulator, startEmulator } from '../../emulator/server.js';
 import { handler as deleteHandler } from '../../functions/task/delete-image.js';
 import { handler as showHandler } from '../../functions/task/show-image.js';
 import { setLogSink } from '../../lib/log.js';
+import { demoEnvironment } from '../support/demo-env.js';
 import { lambdaContext } from '../support/lambda.js';
 import { type Json, resolveDefinition } from './definition.js';
 
@@ -34,15 +35,7 @@ const machine = new StateMachine(definition as never, {
 beforeAll(async () => {
   emulator = await startEmulator();
   Object.assign(process.env, {
-    MODELARTS_ENDPOINT: emulator.url,
-    HUAWEICLOUD_SDK_AK: DEMO_MODELARTS.accessKeyId,
-    HUAWEICLOUD_SDK_SK: DEMO_MODELARTS.secretAccessKey,
-    HUAWEICLOUD_SDK_PROJECT_ID: DEMO_MODELARTS.projectId,
-    HUAWEICLOUD_REGION: DEMO_MODELARTS.region,
-    BCC_ENDPOINT: emulator.url,
-    BCE_ACCESS_KEY_ID: DEMO_BCC.accessKeyId,
-    BCE_SECRET_ACCESS_KEY: DEMO_BCC.secretAccessKey,
-    BCE_REGION: DEMO_BCC.region,
+    ...demoEnvironment(emulator.url),
     PROTECTED_IMAGE_IDS: OPERATOR_PROTECTED,
     UPSTREAM_RETRY_BASE_MS: '5',
     UPSTREAM_THROTTLE_BASE_MS: '5',

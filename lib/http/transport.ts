@@ -2,8 +2,16 @@
 // read to the end (or destroyed) so no connection is left hanging; failures become TransportFailure
 // with a kind the retry loop understands. No retries here: lib/http/retry.ts is the only layer.
 
-import { Agent, type Dispatcher, request } from 'undici';
-import { type OutboundRequest, wireUrl } from './outbound-request.js';
+//
+// undici is imported by module path, Agent and the request API only: its package root would also
+// bundle fetch, WebSocket, EventSource, the caches, mocks and proxy agents (~40 % of a function's
+// bundle, all compiled during INIT). Types: ./undici-internals.d.ts.
+
+import type { Agent as AgentType, Dispatcher } from 'undici';
+import apiRequest from 'undici/lib/api/api-request.js';
+import undiciUtil from 'undici/lib/core/util.js';
+import Agent from 'undici/lib/dispatcher/agent.js';
+import { encodePath, encodeQuery, type OutboundRequest, wireUrl } from './outbound-request.js';
 
 export interface RawResponse {
   status: number;
@@ -37,10 +45,10 @@ export type Transport = (req: OutboundRequest, options: TransportOptions) => Pro
 /** Upstream replies are small JSON documents; anything bigger is not what the provider documents. */
 export const MAX_RESPONSE_BYTES = 1024 * 1024;
 
-let sharedAgent: Agent | undefined;
+let sharedAgent: AgentType | undefined;
 
 /** The process-wide agent: explicit connect, keep-alive and (per request) header/body timeouts. */
-export const sharedDispatcher = (connectTimeoutMs = 3_000): Agent => {
+export const sharedDispatcher = (connectTimeoutMs = 3_000): AgentType => {
   sharedAgent ??= new Agent({
     connect: { timeout: connectTimeoutMs },
     headersTimeout: 10_000,
@@ -78,20 +86,51 @@ const toFailure = (error: unknown, signal: AbortSignal): TransportFailure => {
   return new TransportFailure('network', `connection failed (${code ?? 'unknown'})`, code);
 };
 
-const readBody = async (body: Dispatcher.ResponseData['body']): Promise<string> => {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
-    size += buffer.length;
-    if (size > MAX_RESPONSE_BYTES) {
-      body.destroy();
-      throw new TransportFailure('too-large', `response larger than ${MAX_RESPONSE_BYTES} bytes`);
-    }
-    chunks.push(buffer);
-  }
-  return Buffer.concat(chunks).toString('utf8');
-};
+const prematureClose = (): Error =>
+  Object.assign(new Error('Premature close'), { code: 'ERR_STREAM_PREMATURE_CLOSE' });
+
+/**
+ * The whole body as UTF-8 text, or a TransportFailure('too-large') past MAX_RESPONSE_BYTES (the
+ * body is then destroyed, and with it the connection). Stream errors reject as they are; a body
+ * closed before its end rejects as `for await` would (ERR_STREAM_PREMATURE_CLOSE). Plain 'data'
+ * listeners: an async iterator costs several promises and a stream.finished per response.
+ */
+const readBody = (body: Dispatcher.ResponseData['body']): Promise<string> =>
+  new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let settled = false;
+    const fail = (error: unknown): void => {
+      if (settled) return;
+      settled = true;
+      reject(error);
+    };
+    // The listeners stay attached after settling: an 'error' with no listener would be thrown.
+    body.on('data', (chunk: Buffer | Uint8Array) => {
+      if (settled) return;
+      const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
+      size += buffer.length;
+      if (size > MAX_RESPONSE_BYTES) {
+        fail(new TransportFailure('too-large', `response larger than ${MAX_RESPONSE_BYTES} bytes`));
+        body.destroy();
+        return;
+      }
+      chunks.push(buffer);
+    });
+    body.on('end', () => {
+      if (settled) return;
+      settled = true;
+      resolve(
+        chunks.length === 1
+          ? (chunks[0] as Buffer).toString('utf8')
+          : Buffer.concat(chunks, size).toString('utf8'),
+      );
+    });
+    body.on('error', fail);
+    body.on('close', () => {
+      if (!settled) fail(prematureClose());
+    });
+  });
 
 const flattenHeaders = (headers: Dispatcher.ResponseData['headers']): Record<string, string> => {
   const flat: Record<string, string> = {};
@@ -102,13 +141,47 @@ const flattenHeaders = (headers: Dispatcher.ResponseData['headers']): Record<str
   return flat;
 };
 
+const DOT_SEGMENT = /(?:^|\/)\.{1,2}(?:\/|$)/;
+
+let lastOrigin: string | undefined;
+let lastOriginIsCanonical = false;
+
+/**
+ * `origin` and `path` for undici's dispatcher, exactly as undici's `request(url)` derives them
+ * from the wire URL (WHATWG parsing via util.parseURL: http(s) only, origin normalised, dot
+ * segments resolved). The encoded path and query hold only unreserved characters, `%XX`, `/`,
+ * `=` and `&`, which URL parsing leaves as they are; so when the origin is already in canonical
+ * form and the path starts with `/` and has no dot segment, the parse is skipped.
+ */
+const dispatchTarget = (req: OutboundRequest): { origin: string; path: string } => {
+  const path = encodePath(req.path);
+  if (req.origin !== lastOrigin) {
+    let canonical = false;
+    try {
+      canonical = undiciUtil.parseURL(req.origin).origin === req.origin;
+    } catch {
+      // The full parse below throws the same error.
+    }
+    lastOrigin = req.origin;
+    lastOriginIsCanonical = canonical;
+  }
+  if (lastOriginIsCanonical && path.startsWith('/') && !DOT_SEGMENT.test(path)) {
+    const search = encodeQuery(req.query);
+    return { origin: req.origin, path: search ? `${path}?${search}` : path };
+  }
+  const url = undiciUtil.parseURL(wireUrl(req));
+  return { origin: url.origin, path: url.search ? `${url.pathname}${url.search}` : url.pathname };
+};
+
 export const undiciTransport: Transport = async (req, options) => {
   try {
-    const response = await request(wireUrl(req), {
+    const target = dispatchTarget(req);
+    const response = await apiRequest.call(options.dispatcher ?? sharedDispatcher(), {
+      origin: target.origin,
+      path: target.path,
       method: req.method,
       headers: req.headers,
       body: req.body === '' ? null : req.body,
-      dispatcher: options.dispatcher ?? sharedDispatcher(),
       signal: options.signal,
       headersTimeout: options.timeoutMs,
       bodyTimeout: options.timeoutMs,

@@ -83,6 +83,19 @@ const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
     signal.addEventListener('abort', done, { once: true });
   });
 
+/**
+ * A signal that aborts after `ms` as AbortSignal.timeout's does (reason: a TimeoutError
+ * DOMException; the timer does not keep the process alive), and whose timer `clear` cancels.
+ */
+const attemptTimeout = (ms: number): { signal: AbortSignal; clear: () => void } => {
+  const controller = new AbortController();
+  const timer = setTimeout(() => {
+    controller.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError'));
+  }, ms);
+  timer.unref();
+  return { signal: controller.signal, clear: () => clearTimeout(timer) };
+};
+
 export const sendWithRetry = async (options: SendOptions): Promise<SendResult> => {
   const { provider, deadline, policy } = options;
   const random = options.random ?? Math.random;
@@ -134,12 +147,17 @@ export const sendWithRetry = async (options: SendOptions): Promise<SendResult> =
     }
     attempts += 1;
     const req = await options.build(attempts);
+    // The attempt's time never runs past the deadline, so one timer stands for both: no
+    // AbortSignal.any and no AbortSignal.timeout left pending (and to be collected) per attempt.
     const attemptMs = Math.max(1, Math.min(policy.attemptTimeoutMs, deadline.remainingMs()));
-    const signal = AbortSignal.any([deadline.signal, AbortSignal.timeout(attemptMs)]);
+    const attempt = attemptTimeout(attemptMs);
 
     let failure: Failure;
     try {
-      const response = await options.transport(req, { signal, timeoutMs: attemptMs });
+      const response = await options.transport(req, {
+        signal: attempt.signal,
+        timeoutMs: attemptMs,
+      });
       const verdict = options.classify(response);
       if (verdict.kind === 'final') return { response, attempts };
       if (verdict.kind === 'auth') {
@@ -158,6 +176,8 @@ export const sendWithRetry = async (options: SendOptions): Promise<SendResult> =
         throw giveUp({ kind: 'timeout', detail: error.message });
       }
       failure = { kind: error.kind, detail: error.message };
+    } finally {
+      attempt.clear();
     }
 
     const hinted =

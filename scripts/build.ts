@@ -3,6 +3,11 @@
 // packaging), then prints each bundle's size, raw and gzipped, and writes esbuild's metafile
 // next to it (dist/<function>/metafile.json, for https://esbuild.github.io/analyze/).
 //
+// With code splitting on (`splitting: true`), modules that are only imported dynamically (the
+// Secrets Manager client) go to chunks in dist/<function>/chunks/: each function's folder holds
+// everything it loads, as its zip does. The size report then also gives what is loaded at start
+// (the entry and the chunks it imports statically) and the total with the lazily loaded chunks.
+//
 // serverless.yml is the one list of functions and the one set of bundling options: they are read
 // with `osls print`, which resolves the file's variables without calling AWS.
 //
@@ -15,7 +20,7 @@ import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
-import { type BuildOptions, build } from 'esbuild';
+import { type BuildOptions, build, type Metafile } from 'esbuild';
 
 export const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
 
@@ -113,7 +118,53 @@ export interface BuiltBundle extends BundleEntry {
   file: string;
   bytes: number;
   gzipBytes: number;
+  /** The entry and every chunk it imports statically: what is compiled during INIT. */
+  initialBytes: number;
+  /** Every output file of the function (code, not maps), the lazily loaded chunks included. */
+  totalBytes: number;
 }
+
+/** Code output files (not source maps) of a build, by path relative to `root`. */
+const codeOutputs = (metafile: Metafile): Map<string, Metafile['outputs'][string]> =>
+  new Map(
+    Object.entries(metafile.outputs).filter(
+      ([path]) => path.endsWith('.mjs') || path.endsWith('.js'),
+    ),
+  );
+
+/** Bytes of `entry` and of every output it imports statically, transitively. */
+export const initialBytes = (metafile: Metafile, entry: string): number => {
+  const outputs = codeOutputs(metafile);
+  const seen = new Set<string>();
+  const visit = (path: string): number => {
+    const output = outputs.get(path);
+    if (output === undefined || seen.has(path)) return 0;
+    seen.add(path);
+    return (
+      output.bytes +
+      output.imports
+        .filter((found) => found.kind === 'import-statement' && found.external !== true)
+        .reduce((sum, found) => sum + visit(found.path), 0)
+    );
+  };
+  return visit(entry);
+};
+
+/** Bytes of every code output of the build. */
+export const totalBytes = (metafile: Metafile): number =>
+  [...codeOutputs(metafile).values()].reduce((sum, output) => sum + output.bytes, 0);
+
+/**
+ * Where esbuild writes one function: dist/<function>/index.<ext>, chunks (if splitting) under
+ * dist/<function>/chunks/. serverless.yml's own `chunkNames` is relative to serverless-esbuild's
+ * per-folder outdir (functions/http, functions/task, ...) and is not used here.
+ */
+export const outputOptions = (dir: string): BuildOptions => ({
+  outdir: dir,
+  entryNames: 'index',
+  chunkNames: 'chunks/[name]-[hash]',
+  outExtension: { '.js': '.mjs' },
+});
 
 export const buildBundles = async (outDir: string): Promise<BuiltBundle[]> => {
   const definition = await readServiceDefinition();
@@ -127,15 +178,22 @@ export const buildBundles = async (outDir: string): Promise<BuiltBundle[]> => {
       const file = join(dir, 'index.mjs');
       const result = await build({
         ...options,
+        ...outputOptions(dir),
         absWorkingDir: root,
         entryPoints: [join(root, entry.entry)],
-        outfile: file,
         metafile: true,
         logLevel: 'warning',
       });
       await writeFile(join(dir, 'metafile.json'), JSON.stringify(result.metafile));
       const code = await readFile(file);
-      return { ...entry, file, bytes: code.length, gzipBytes: gzipSync(code, { level: 9 }).length };
+      return {
+        ...entry,
+        file,
+        bytes: code.length,
+        gzipBytes: gzipSync(code, { level: 9 }).length,
+        initialBytes: initialBytes(result.metafile, relative(root, file)),
+        totalBytes: totalBytes(result.metafile),
+      };
     }),
   );
 };
@@ -151,8 +209,12 @@ const main = async (): Promise<void> => {
   const bundles = await buildBundles(outDir);
   const width = Math.max(...bundles.map((bundle) => relative(process.cwd(), bundle.file).length));
   for (const bundle of bundles) {
+    const chunks =
+      bundle.totalBytes > bundle.bytes
+        ? `; at start ${kib(bundle.initialBytes)}, with lazy chunks ${kib(bundle.totalBytes)}`
+        : '';
     console.log(
-      `${relative(process.cwd(), bundle.file).padEnd(width)}  ${kib(bundle.bytes).padStart(10)}  ${kib(bundle.gzipBytes).padStart(10)} gzipped  (${bundle.entry})`,
+      `${relative(process.cwd(), bundle.file).padEnd(width)}  ${kib(bundle.bytes).padStart(10)}  ${kib(bundle.gzipBytes).padStart(10)} gzipped  (${bundle.entry}${chunks})`,
     );
   }
   console.log(`built ${bundles.length} bundles in ${Math.round(performance.now() - started)} ms`);

@@ -221,35 +221,44 @@ const badRegionVariable = (name: string): ConfigurationError =>
     `Environment variable ${name} must be a region name (lowercase letters, digits and hyphens)`,
   );
 
+/** The named variables, each read once (process.env reads are not cheap); a missing one throws. */
+const readAll = <const N extends readonly string[]>(
+  env: Env,
+  names: N,
+): { [K in keyof N]: string } => {
+  const values = names.map((name) => read(env, name));
+  const missing = names.filter((_, index) => values[index] === undefined);
+  if (missing.length > 0) throw missingVariables(missing);
+  return values as { [K in keyof N]: string };
+};
+
 const modelartsFromEnv = (env: Env): ModelArtsCredentials => {
-  const names = [
+  const [accessKeyId, secretAccessKey, projectId, regionName] = readAll(env, [
     'HUAWEICLOUD_SDK_AK',
     'HUAWEICLOUD_SDK_SK',
     'HUAWEICLOUD_SDK_PROJECT_ID',
     'HUAWEICLOUD_REGION',
-  ] as const;
-  const missing = names.filter((name) => read(env, name) === undefined);
-  if (missing.length > 0) throw missingVariables(missing);
-  const regionName = read(env, 'HUAWEICLOUD_REGION') as string;
+  ] as const);
   if (!REGION_PATTERN.test(regionName)) throw badRegionVariable('HUAWEICLOUD_REGION');
   return Object.freeze({
-    accessKeyId: read(env, 'HUAWEICLOUD_SDK_AK') as string,
-    secretAccessKey: read(env, 'HUAWEICLOUD_SDK_SK') as string,
+    accessKeyId,
+    secretAccessKey,
     securityToken: read(env, 'HUAWEICLOUD_SDK_SECURITY_TOKEN'),
-    projects: Object.freeze({ [regionName]: read(env, 'HUAWEICLOUD_SDK_PROJECT_ID') as string }),
+    projects: Object.freeze({ [regionName]: projectId }),
     defaultRegion: regionName,
   });
 };
 
 const bccFromEnv = (env: Env): BccCredentials => {
-  const names = ['BCE_ACCESS_KEY_ID', 'BCE_SECRET_ACCESS_KEY'] as const;
-  const missing = names.filter((name) => read(env, name) === undefined);
-  if (missing.length > 0) throw missingVariables(missing);
+  const [accessKeyId, secretAccessKey] = readAll(env, [
+    'BCE_ACCESS_KEY_ID',
+    'BCE_SECRET_ACCESS_KEY',
+  ] as const);
   const regionName = read(env, 'BCE_REGION') ?? DEFAULT_BCC_REGION;
   if (!REGION_PATTERN.test(regionName)) throw badRegionVariable('BCE_REGION');
   return Object.freeze({
-    accessKeyId: read(env, 'BCE_ACCESS_KEY_ID') as string,
-    secretAccessKey: read(env, 'BCE_SECRET_ACCESS_KEY') as string,
+    accessKeyId,
+    secretAccessKey,
     sessionToken: read(env, 'BCE_SESSION_TOKEN'),
     defaultRegion: regionName,
   });

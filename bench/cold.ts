@@ -5,18 +5,21 @@
 
 import { spawn } from 'node:child_process';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { type BuildOptions, build, type Metafile, type Plugin } from 'esbuild';
 import {
   buildBundles,
   esbuildOptions,
+  initialBytes,
+  outputOptions,
   readServiceDefinition,
   root,
   type ServiceDefinition,
+  totalBytes,
 } from '../scripts/build.js';
-import { functionEnv, IMAGE_ID } from './lib/fixtures.js';
+import { functionEnv, IMAGE_ID, secretEnv } from './lib/fixtures.js';
 import { median } from './lib/stats.js';
 
 const probeScript = fileURLToPath(new URL('./probe/cold-probe.mjs', import.meta.url));
@@ -28,6 +31,8 @@ export interface Bundle {
   gzipBytes: number;
   /** Bytes in the output per source package (node_modules/<pkg>) or own folder, largest first. */
   composition: Array<{ source: string; bytes: number }>;
+  /** The entry and the chunks it imports statically: what is compiled during INIT. */
+  initialBytes: number;
   /** With code splitting: the entry file and every chunk together (else equal to `bytes`). */
   totalBytes: number;
 }
@@ -62,26 +67,28 @@ const composition = (metafile: Metafile): Bundle['composition'] => {
 
 const describe = async (name: string, file: string, metafile: Metafile): Promise<Bundle> => {
   const code = await readFile(file);
-  const totalBytes = Object.entries(metafile.outputs)
-    .filter(([output]) => output.endsWith('.mjs') || output.endsWith('.js'))
-    .reduce((sum, [, output]) => sum + output.bytes, 0);
   return {
     name,
     file,
     bytes: code.length,
     gzipBytes: gzipSync(code, { level: 9 }).length,
     composition: composition(metafile),
-    totalBytes: Math.max(totalBytes, code.length),
+    initialBytes: Math.max(initialBytes(metafile, relative(root, file)), code.length),
+    totalBytes: Math.max(totalBytes(metafile), code.length),
   };
 };
 
-/** Points lib/http/transport.ts's `undici` at bench/variants/undici-slim.cjs. */
-const slimUndici: Plugin = {
-  name: 'bench-slim-undici',
+/**
+ * Points lib/http/transport.ts's undici Agent import at bench/variants/undici-root-agent.cjs, which
+ * takes Agent from the package root: the bundle then holds the whole of undici again, as before
+ * transport.ts imported Agent and the request API by module path.
+ */
+const undiciRoot: Plugin = {
+  name: 'bench-undici-root',
   setup(pluginBuild) {
-    pluginBuild.onResolve({ filter: /^undici$/ }, (args) =>
+    pluginBuild.onResolve({ filter: /^undici\/lib\/dispatcher\/agent\.js$/ }, (args) =>
       args.importer.endsWith(join('lib', 'http', 'transport.ts'))
-        ? { path: fileURLToPath(new URL('./variants/undici-slim.cjs', import.meta.url)) }
+        ? { path: fileURLToPath(new URL('./variants/undici-root-agent.cjs', import.meta.url)) }
         : undefined,
     );
   },
@@ -92,64 +99,67 @@ export interface Variant {
   description: string;
   entry: string;
   extra: (options: BuildOptions) => BuildOptions;
-  /** esbuild code splitting: lazily imported modules go to chunks beside index.mjs. */
-  split?: boolean;
 }
 
-const trimmed = (options: BuildOptions): BuildOptions => ({
+const withoutSplitting = (options: BuildOptions): BuildOptions => ({
   ...options,
-  define: { ...(options.define ?? {}), esbuildDetection: 'true' },
-  plugins: [...(options.plugins ?? []), slimUndici],
+  splitting: false,
 });
+
+const withoutDefine = (options: BuildOptions): BuildOptions => {
+  const { define: _define, ...rest } = options;
+  return rest;
+};
 
 const showEntry = join(root, 'functions', 'http', 'show-image.ts');
 
-/** What-if builds of the show function (informative; the targets are measured on the real build). */
+/**
+ * The naive bundle, and what-if builds of the show function that undo this round's bundling
+ * changes one by one, so that each one's share is measured in the same run (informative; the
+ * targets are measured on the real build).
+ */
 export const VARIANTS: Variant[] = [
   {
     name: 'naive',
     description:
-      'same handler + undici (whole), zod `{ z }`, middy, Secrets Manager client imported and used at module scope',
+      'same handler + undici (whole), zod `{ z }`, middy, Secrets Manager client imported and used at module scope; same esbuild options',
     entry: fileURLToPath(new URL('./variants/naive-show-image.ts', import.meta.url)),
     extra: (options) => options,
   },
   {
-    name: 'what-if: define esbuildDetection',
+    name: 'what-if: no code splitting',
     description:
-      "esbuild `define: { esbuildDetection: 'true' }` (drops undici's opt-in experimental Milo parser, as Node's own build does)",
+      'the show function without `splitting`: the lazily imported Secrets Manager client is inlined (compiled during INIT)',
+    entry: showEntry,
+    extra: withoutSplitting,
+  },
+  {
+    name: 'what-if: no splitting, no define',
+    description:
+      "also without `define: { esbuildDetection }`: undici's experimental Milo parser is bundled again",
+    entry: showEntry,
+    extra: (options) => withoutDefine(withoutSplitting(options)),
+  },
+  {
+    name: 'before: undici root, no define, no splitting',
+    description:
+      'also with Agent from the undici package root (fetch, WebSocket, caches, mocks... bundled): the bundling of the previous round',
     entry: showEntry,
     extra: (options) => ({
-      ...options,
-      define: { ...(options.define ?? {}), esbuildDetection: 'true' },
+      ...withoutDefine(withoutSplitting(options)),
+      plugins: [...(options.plugins ?? []), undiciRoot],
     }),
-  },
-  {
-    name: 'what-if: undici Agent+request only',
-    description:
-      'transport.ts importing undici/lib/dispatcher/agent.js and lib/api/api-request.js instead of the package root',
-    entry: showEntry,
-    extra: (options) => ({ ...options, plugins: [...(options.plugins ?? []), slimUndici] }),
-  },
-  {
-    name: 'what-if: both',
-    description: 'both of the above',
-    entry: showEntry,
-    extra: trimmed,
-  },
-  {
-    name: 'what-if: both + SDK chunk',
-    description:
-      'both, and esbuild `splitting: true`: the lazily imported Secrets Manager client goes to a chunk loaded only on the secret path',
-    entry: showEntry,
-    extra: trimmed,
-    split: true,
   },
 ];
 
 export interface Built {
   functions: Bundle[];
   variants: Bundle[];
-  /** Unminified, map-less builds for profiling: the show function, the naive variant, bench/probe/warm-harness.ts. */
+  /**
+   * Unminified, map-less builds for profiling: the show function, the naive variant,
+   * bench/probe/warm-harness.ts. Time in chunks (none is loaded with environment credentials but
+   * a 1 KiB helper chunk) counts as "other".
+   */
   forProfile: Bundle[];
   /** NODE_OPTIONS of the deployed functions (serverless.yml provider.environment). */
   deployedNodeOptions: string | undefined;
@@ -184,17 +194,9 @@ export const buildAll = async (workDir: string, existingDist?: string): Promise<
     await mkdir(join(outfile, '..'), { recursive: true });
     const result = await build({
       ...variant.extra(options),
+      ...outputOptions(join(outfile, '..')),
       absWorkingDir: root,
       entryPoints: [variant.entry],
-      ...(variant.split === true
-        ? {
-            outdir: join(outfile, '..'),
-            splitting: true,
-            entryNames: 'index',
-            chunkNames: 'chunk-[hash]',
-            outExtension: { '.js': '.mjs' },
-          }
-        : { outfile }),
       metafile: true,
       logLevel: 'warning',
     });
@@ -210,11 +212,11 @@ export const buildAll = async (workDir: string, existingDist?: string): Promise<
     await mkdir(join(outfile, '..'), { recursive: true });
     const result = await build({
       ...options,
+      ...outputOptions(join(outfile, '..')),
       minify: false,
       sourcemap: false,
       absWorkingDir: root,
       entryPoints: [entry],
-      outfile,
       metafile: true,
       logLevel: 'warning',
     });
@@ -339,10 +341,18 @@ export const probeAll = async (
   );
 };
 
-/** The environment of a probe: PATH, the function's variables, and NODE_OPTIONS if given. */
-export const probeEnv = (origin: string, nodeOptions?: string): Record<string, string> => ({
+/**
+ * The environment of a probe: PATH, the function's variables, and NODE_OPTIONS if given. With
+ * `credentials: 'secret'`, the deployed configuration: credentials from the Secrets Manager secret
+ * the loopback upstream serves, instead of the providers' environment variables.
+ */
+export const probeEnv = (
+  origin: string,
+  nodeOptions?: string,
+  credentials: 'environment' | 'secret' = 'environment',
+): Record<string, string> => ({
   PATH: process.env.PATH ?? '',
-  ...functionEnv(origin),
+  ...(credentials === 'secret' ? secretEnv(origin) : functionEnv(origin)),
   BENCH_IMAGE_ID: IMAGE_ID,
   ...(nodeOptions === undefined ? {} : { NODE_OPTIONS: nodeOptions }),
 });

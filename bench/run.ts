@@ -17,6 +17,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
+  type Bundle,
   buildAll,
   loadsCleanly,
   probeAll,
@@ -153,9 +154,21 @@ const main = async (): Promise<void> => {
     ];
     const plainEnv = probeEnv(upstream.origin);
     const deployedEnv = probeEnv(upstream.origin, built.deployedNodeOptions);
+    const secretDeployedEnv = probeEnv(upstream.origin, built.deployedNodeOptions, 'secret');
+    const unsplit = built.variants.find((bundle) => bundle.name === 'what-if: no code splitting');
     const showSubjects: Subject[] = [
       ...[show, ...built.variants].map(
         (bundle): Subject => ({ id: `show:${bundle.name}`, mode: 'show', targets: [bundle.file] }),
+      ),
+      // The deployed configuration: the first show also loads the Secrets Manager client (a lazy
+      // chunk for ours) and reads the secret.
+      ...[show, naive(built.variants), ...(unsplit === undefined ? [] : [unsplit])].map(
+        (bundle): Subject => ({
+          id: `secret:${bundle.name}`,
+          mode: 'show',
+          targets: [bundle.file],
+          env: secretDeployedEnv,
+        }),
       ),
       ...(built.deployedNodeOptions === undefined
         ? []
@@ -213,24 +226,33 @@ const main = async (): Promise<void> => {
       kind: built.functions.includes(bundle) ? 'function' : 'variant',
       bytes: bundle.bytes,
       gzipBytes: bundle.gzipBytes,
+      initialBytes: bundle.initialBytes,
       totalBytesWithChunks: bundle.totalBytes,
       importMinusEmptyMs: round(importCost(bundle.name), 2),
       top: bundle.composition.slice(0, 8).map(({ source, bytes }) => ({ source, bytes })),
     }));
     const ours = sub(shows, `show:${show.name}`);
     const naiveShow = sub(shows, 'show:naive');
+    const oursSecret = sub(shows, `secret:${show.name}`);
+    const naiveSecret = sub(shows, 'secret:naive');
     const pairedRatio = (a: SubjectSummary, b: SubjectSummary) =>
       median(a.samples.map((sample, i) => sample.coldMs / (b.samples[i]?.coldMs ?? Number.NaN)));
     const coldRatio = pairedRatio(ours, naiveShow);
-    const userMeets = [...shows.values()].map((summary) => ({
-      subject: summary.id.replace(/^show:/, ''),
-      processes: summary.processes,
-      importPlusFirstShowMs: round(summary.medianColdMs, 2),
-      importMs: round(summary.medianImportMs, 2),
-      processStartToShownMs: round(summary.medianSinceStartMs, 2),
-      spawnToExitMs: round(summary.medianWallMs, 2),
-      ratioVsNaive: round(pairedRatio(summary, naiveShow), 3),
-    }));
+    const coldSecretRatio = pairedRatio(oursSecret, naiveSecret);
+    const userMeets = [...shows.values()].map((summary) => {
+      const secret = summary.id.startsWith('secret:');
+      return {
+        subject: secret
+          ? `${summary.id.replace(/^secret:/, '')} (credentials from the secret)`
+          : summary.id.replace(/^show:/, ''),
+        processes: summary.processes,
+        importPlusFirstShowMs: round(summary.medianColdMs, 2),
+        importMs: round(summary.medianImportMs, 2),
+        processStartToShownMs: round(summary.medianSinceStartMs, 2),
+        spawnToExitMs: round(summary.medianWallMs, 2),
+        ratioVsNaive: round(pairedRatio(summary, secret ? naiveSecret : naiveShow), 3),
+      };
+    });
 
     const targets: TargetRow[] = [];
     for (const operation of warm) {
@@ -260,17 +282,25 @@ const main = async (): Promise<void> => {
       met: conc.median.handlerReuseShare >= TARGETS.reuse,
     });
     targets.push({
-      figure: 'cold import + first show: ours/naive',
+      figure: 'cold import + first show: ours/naive (env credentials)',
       value: `${x(coldRatio)} (${ms(ours.medianColdMs)} vs ${ms(naiveShow.medianColdMs)})`,
       target: `≤ ${x(TARGETS.coldVsNaive)}`,
       met: coldRatio <= TARGETS.coldVsNaive,
     });
+    targets.push({
+      figure: 'cold import + first show: ours/naive (secret, as deployed)',
+      value: `${x(coldSecretRatio)} (${ms(oursSecret.medianColdMs)} vs ${ms(naiveSecret.medianColdMs)})`,
+      target: `≤ ${x(TARGETS.coldVsNaive)}`,
+      met: coldSecretRatio <= TARGETS.coldVsNaive,
+    });
+    // What is compiled during INIT: the entry and the chunks it imports statically. The lazily
+    // loaded chunks (the Secrets Manager client) are shown beside it.
     for (const bundle of built.functions) {
       targets.push({
-        figure: `bundle ${bundle.name} (minified)`,
-        value: `${kib(bundle.bytes)} (gzip ${kib(bundle.gzipBytes)})`,
+        figure: `bundle ${bundle.name} (minified, loaded at start)`,
+        value: `${kib(bundle.initialBytes)} (gzip entry ${kib(bundle.gzipBytes)}${bundle.totalBytes > bundle.initialBytes ? `; with lazy chunks ${kib(bundle.totalBytes)}` : ''})`,
         target: `≤ ${kib(TARGETS.bundleBytes)}`,
-        met: bundle.bytes <= TARGETS.bundleBytes,
+        met: bundle.initialBytes <= TARGETS.bundleBytes,
       });
     }
     for (const scheme of signers) {
@@ -285,7 +315,7 @@ const main = async (): Promise<void> => {
     const info: Array<[string, string]> = [
       ...bundles.map((bundle): [string, string] => [
         `import − empty: ${bundle.name}`,
-        `${ms(bundle.importMinusEmptyMs)}  (${kib(bundle.bytes)}, gzip ${kib(bundle.gzipBytes)}${bundle.totalBytesWithChunks > bundle.bytes ? `; with chunks ${kib(bundle.totalBytesWithChunks)}` : ''})`,
+        `${ms(bundle.importMinusEmptyMs)}  (${kib(bundle.initialBytes)} at start, gzip entry ${kib(bundle.gzipBytes)}${bundle.totalBytesWithChunks > bundle.initialBytes ? `; with lazy chunks ${kib(bundle.totalBytesWithChunks)}` : ''})`,
       ]),
       [
         'import − empty: httpShowImage with --enable-source-maps',
@@ -376,6 +406,7 @@ const main = async (): Promise<void> => {
         })),
         importPlusFirstShow: userMeets,
         ratioOursVsNaive: round(coldRatio),
+        ratioOursVsNaiveWithSecret: round(coldSecretRatio),
         huaweiSdkCoreImportMinusEmptyMs: round(importCost('huawei-sdk-core'), 2),
       },
       signing: signers.map((scheme) => ({
@@ -470,6 +501,13 @@ const main = async (): Promise<void> => {
     await rm(workDir, { recursive: true, force: true });
   }
 };
+
+/** The naive variant among the built ones. */
+function naive(variants: readonly Bundle[]): Bundle {
+  const found = variants.find((bundle) => bundle.name === 'naive');
+  if (found === undefined) throw new Error('no naive bundle was built');
+  return found;
+}
 
 /** Every number in a flat record rounded for the JSON file. */
 function roundAll<T extends object>(record: T): T {

@@ -21,6 +21,42 @@ export const functionEnv = (origin: string): Record<string, string> => ({
   LOG_LEVEL: 'info',
 });
 
+/** The name of the credentials secret the loopback upstream serves (see secretEnv). */
+export const BENCH_SECRET_ID = 'cloud-image-functions/bench';
+
+/** The credentials secret's value, as Secrets Manager returns it (the shape lib/credentials.ts reads). */
+export const benchSecretString = (): string =>
+  JSON.stringify({
+    modelarts: {
+      accessKeyId: DEMO_MODELARTS.accessKeyId,
+      secretAccessKey: DEMO_MODELARTS.secretAccessKey,
+      projects: { [DEMO_MODELARTS.region]: DEMO_MODELARTS.projectId },
+      defaultRegion: DEMO_MODELARTS.region,
+    },
+    bcc: {
+      accessKeyId: DEMO_BCC.accessKeyId,
+      secretAccessKey: DEMO_BCC.secretAccessKey,
+      defaultRegion: DEMO_BCC.region,
+    },
+  });
+
+/**
+ * The deployed configuration: credentials from the Secrets Manager secret (the loopback upstream
+ * answers GetSecretValue too), the function's AWS credentials from the environment as Lambda
+ * provides them. The first call loads the Secrets Manager client and reads the secret.
+ */
+export const secretEnv = (origin: string): Record<string, string> => ({
+  IMAGE_CREDENTIALS_SECRET_ID: BENCH_SECRET_ID,
+  AWS_REGION: 'eu-central-1',
+  AWS_ACCESS_KEY_ID: 'AKIDBENCHBENCHBENCH0',
+  AWS_SECRET_ACCESS_KEY: 'bench-secret-access-key-not-real',
+  AWS_SESSION_TOKEN: 'bench-session-token',
+  AWS_ENDPOINT_URL_SECRETS_MANAGER: origin,
+  AWS_EC2_METADATA_DISABLED: 'true',
+  MODELARTS_ENDPOINT: origin,
+  LOG_LEVEL: 'info',
+});
+
 /** The request the ModelArts adapter sends for show (GET) or a plain delete (DELETE). */
 export const modelArtsRequest = (origin: string, method: HttpMethod): OutboundRequest => ({
   method,

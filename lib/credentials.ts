@@ -232,7 +232,11 @@ const readAll = <const N extends readonly string[]>(
   return values as { [K in keyof N]: string };
 };
 
-const modelartsFromEnv = (env: Env): ModelArtsCredentials => {
+/**
+ * The ModelArts credentials the environment holds now; `previous` (frozen, from an earlier call)
+ * when they are the same values, so that an unchanged environment costs no new frozen objects.
+ */
+const modelartsFromEnv = (env: Env, previous?: ModelArtsCredentials): ModelArtsCredentials => {
   const [accessKeyId, secretAccessKey, projectId, regionName] = readAll(env, [
     'HUAWEICLOUD_SDK_AK',
     'HUAWEICLOUD_SDK_SK',
@@ -240,28 +244,46 @@ const modelartsFromEnv = (env: Env): ModelArtsCredentials => {
     'HUAWEICLOUD_REGION',
   ] as const);
   if (!REGION_PATTERN.test(regionName)) throw badRegionVariable('HUAWEICLOUD_REGION');
+  const securityToken = read(env, 'HUAWEICLOUD_SDK_SECURITY_TOKEN');
+  if (
+    previous !== undefined &&
+    previous.accessKeyId === accessKeyId &&
+    previous.secretAccessKey === secretAccessKey &&
+    previous.securityToken === securityToken &&
+    previous.defaultRegion === regionName &&
+    Object.hasOwn(previous.projects, regionName) &&
+    previous.projects[regionName] === projectId
+  ) {
+    return previous;
+  }
   return Object.freeze({
     accessKeyId,
     secretAccessKey,
-    securityToken: read(env, 'HUAWEICLOUD_SDK_SECURITY_TOKEN'),
+    securityToken,
     projects: Object.freeze({ [regionName]: projectId }),
     defaultRegion: regionName,
   });
 };
 
-const bccFromEnv = (env: Env): BccCredentials => {
+/** As modelartsFromEnv, for BCC. */
+const bccFromEnv = (env: Env, previous?: BccCredentials): BccCredentials => {
   const [accessKeyId, secretAccessKey] = readAll(env, [
     'BCE_ACCESS_KEY_ID',
     'BCE_SECRET_ACCESS_KEY',
   ] as const);
   const regionName = read(env, 'BCE_REGION') ?? DEFAULT_BCC_REGION;
   if (!REGION_PATTERN.test(regionName)) throw badRegionVariable('BCE_REGION');
-  return Object.freeze({
-    accessKeyId,
-    secretAccessKey,
-    sessionToken: read(env, 'BCE_SESSION_TOKEN'),
-    defaultRegion: regionName,
-  });
+  const sessionToken = read(env, 'BCE_SESSION_TOKEN');
+  if (
+    previous !== undefined &&
+    previous.accessKeyId === accessKeyId &&
+    previous.secretAccessKey === secretAccessKey &&
+    previous.sessionToken === sessionToken &&
+    previous.defaultRegion === regionName
+  ) {
+    return previous;
+  }
+  return Object.freeze({ accessKeyId, secretAccessKey, sessionToken, defaultRegion: regionName });
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -406,16 +428,22 @@ export function createCredentialStore(options: CredentialStoreOptions = {}): Cre
     return credentials as NonNullable<CachedSecret[P]>;
   };
 
+  // The last credentials read from the environment, handed out again while it holds the same values.
+  let envModelarts: ModelArtsCredentials | undefined;
+  let envBcc: BccCredentials | undefined;
+
   return {
     modelarts: async (signal) => {
       const secretId = read(env, SECRET_ID_VARIABLE);
-      return secretId === undefined
-        ? modelartsFromEnv(env)
-        : fromSecret(secretId, 'modelarts', signal);
+      if (secretId !== undefined) return fromSecret(secretId, 'modelarts', signal);
+      envModelarts = modelartsFromEnv(env, envModelarts);
+      return envModelarts;
     },
     bcc: async (signal) => {
       const secretId = read(env, SECRET_ID_VARIABLE);
-      return secretId === undefined ? bccFromEnv(env) : fromSecret(secretId, 'bcc', signal);
+      if (secretId !== undefined) return fromSecret(secretId, 'bcc', signal);
+      envBcc = bccFromEnv(env, envBcc);
+      return envBcc;
     },
     invalidate: (provider) => {
       // A fetch already under way started after these credentials were handed out: it stands.

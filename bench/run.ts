@@ -30,7 +30,13 @@ import { median, round } from './lib/stats.js';
 import { startUpstream } from './lib/upstream.js';
 import { type ColdProfile, profileCold, profileWarm, type WarmProfile } from './profile.js';
 import { signing } from './signing.js';
-import { concurrency, loadHandlers, peerLatency, warmOverhead } from './warm.js';
+import {
+  concurrency,
+  loadHandlers,
+  peerLatency,
+  warmOverhead,
+  warmOverheadWithSecret,
+} from './warm.js';
 
 const benchDir = fileURLToPath(new URL('.', import.meta.url));
 const resultsDir = join(benchDir, 'results');
@@ -112,6 +118,8 @@ const main = async (): Promise<void> => {
     const handlers = await loadHandlers(upstream.origin);
     log('1. warm overhead (show, delete)…');
     const warm = await warmOverhead(upstream, handlers, settings.warm);
+    log('1b. warm show, credentials from the secret (as deployed)…');
+    const warmSecret = await warmOverheadWithSecret(upstream, handlers, settings.warm);
     log('2. concurrency…');
     const conc = await concurrency(upstream, handlers, settings.concurrency);
     log('5. peer latency (Huawei SDK HcClient)…');
@@ -342,6 +350,14 @@ const main = async (): Promise<void> => {
         `${x(conc.withLatency.run.throughputRatio)} (${Math.round(conc.withLatency.run.handler.requestsPerSecond)} vs ${Math.round(conc.withLatency.run.bare.requestsPerSecond)} req/s; reuse ${pct(conc.withLatency.run.handler.reuseShare)})`,
       ],
       [
+        'warm show, credentials from the secret (as deployed): p50 handler/bare',
+        `${x(warmSecret.median.ratioP50)} (${us(warmSecret.median.handlerP50Us)} vs ${us(warmSecret.median.bareP50Us)}, +${us(warmSecret.median.handlerP50Us - warmSecret.median.bareP50Us)})`,
+      ],
+      [
+        'warm show, credentials from the secret (as deployed): p99 handler/bare',
+        `${x(warmSecret.median.ratioP99)} (${us(warmSecret.median.handlerP99Us)} vs ${us(warmSecret.median.bareP99Us)})`,
+      ],
+      [
         'warm show: ours vs Huawei SDK HcClient, p50',
         `${us(peer.median.handlerP50Us)} vs ${us(peer.median.bareP50Us)} (ours ${x(peer.median.ratioP50)} of SDK)`,
       ],
@@ -370,7 +386,7 @@ const main = async (): Promise<void> => {
       machine,
       settings,
       targets: targets.map((row) => ({ ...row })),
-      warm: warm.map((operation) => ({
+      warm: [...warm, warmSecret].map((operation) => ({
         operation: operation.operation,
         samplesPerRun: operation.samplesPerRun,
         median: roundAll(operation.median),

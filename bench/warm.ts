@@ -16,7 +16,13 @@ import { DEMO_MODELARTS } from '../emulator/demo.js';
 import { sharedDispatcher } from '../lib/http/transport.js';
 import { setLogSink } from '../lib/log.js';
 import { httpEvent, lambdaContext } from '../test/support/lambda.js';
-import { functionEnv, IMAGE_ID, signedWireRequest, type WireRequest } from './lib/fixtures.js';
+import {
+  functionEnv,
+  IMAGE_ID,
+  secretEnv,
+  signedWireRequest,
+  type WireRequest,
+} from './lib/fixtures.js';
 import { median, percentile } from './lib/stats.js';
 import type { Upstream } from './lib/upstream.js';
 
@@ -176,6 +182,34 @@ export const warmOverhead = async (
       options,
     ),
   ];
+};
+
+/**
+ * Section 1 in the deployed configuration: credentials from the Secrets Manager secret (served by
+ * the loopback upstream; fetched once, then cached by the credential store) instead of the
+ * providers' environment variables. The environment is restored afterwards.
+ */
+export const warmOverheadWithSecret = async (
+  upstream: Upstream,
+  handlers: Handlers,
+  options: { runs: number; samples: number; warmup: number },
+): Promise<LatencySummary> => {
+  const before = { ...process.env };
+  Object.assign(process.env, secretEnv(upstream.origin));
+  try {
+    const show = signedWireRequest(upstream.origin, 'GET');
+    return await latencyRuns(
+      'show (credentials from the secret)',
+      handlerPath(handlers.show, 'GET'),
+      barePath([show]),
+      options,
+    );
+  } finally {
+    for (const name of Object.keys(process.env)) {
+      if (!(name in before)) delete process.env[name];
+    }
+    Object.assign(process.env, before);
+  }
 };
 
 export interface ConcurrencyPhase {

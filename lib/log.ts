@@ -27,6 +27,47 @@ const redact = (value: unknown, depth = 0): unknown => {
   );
 };
 
+const secretKeys = new Map<string, boolean>();
+
+/** SECRET_KEY.test, remembered for the keys seen (they repeat line after line). */
+const isSecretKey = (key: string): boolean => {
+  let secret = secretKeys.get(key);
+  if (secret === undefined) {
+    secret = SECRET_KEY.test(key);
+    if (secretKeys.size < 1_000) secretKeys.set(key, secret);
+  }
+  return secret;
+};
+
+/**
+ * True when `JSON.stringify(value)` already gives what `JSON.stringify(redact(value))` gives, so
+ * the tree need not be rebuilt: plain data (no `toJSON`, no boxed primitive) within redact's depth,
+ * and no key that redaction would replace.
+ */
+const isClean = (value: unknown, depth = 0): boolean => {
+  if (value === null || typeof value !== 'object') return true;
+  if (depth > 6) return false;
+  if (
+    typeof (value as { toJSON?: unknown }).toJSON === 'function' ||
+    value instanceof String ||
+    value instanceof Number ||
+    value instanceof Boolean ||
+    value instanceof BigInt
+  ) {
+    return false;
+  }
+  if (Array.isArray(value)) {
+    for (const item of value) if (!isClean(item, depth + 1)) return false;
+    return true;
+  }
+  for (const key of Object.keys(value)) {
+    if (isSecretKey(key) || !isClean((value as Record<string, unknown>)[key], depth + 1)) {
+      return false;
+    }
+  }
+  return true;
+};
+
 export type LogSink = (line: string) => void;
 
 let sink: LogSink = (line) => process.stdout.write(`${line}\n`);
@@ -41,14 +82,14 @@ export const setLogSink = (next: LogSink): LogSink => {
 export const createLogger = (level: LogLevel, base: LogFields = {}): Logger => {
   const write = (at: Exclude<LogLevel, 'silent'>, message: string, fields?: LogFields) => {
     if (RANK[at] < RANK[level]) return;
-    const entry = redact({
+    const entry = {
       level: at,
       time: new Date().toISOString(),
       message,
       ...base,
       ...fields,
-    });
-    sink(JSON.stringify(entry));
+    };
+    sink(JSON.stringify(isClean(entry) ? entry : redact(entry)));
   };
   return {
     debug: (message, fields) => write('debug', message, fields),

@@ -11,7 +11,13 @@ import { isImageError } from '../errors.js';
 import { createLogger, type LogFields } from '../log.js';
 import { metricFields } from '../metrics.js';
 import { type Invocation, startInvocation, traceIdOf, upstreamSummary } from '../runtime.js';
-import { errorResponse, type HttpEvent, type HttpResult, requestIdOf } from '../triggers/http.js';
+import {
+  bodyValueOf,
+  errorResponse,
+  type HttpEvent,
+  type HttpResult,
+  requestIdOf,
+} from '../triggers/http.js';
 
 /** API Gateway gives up on an integration at 30 s. */
 const HTTP_CAP_MS = 29_000;
@@ -30,7 +36,7 @@ export const invocationOf = (context: Context): Invocation => {
 /** `shown` for a show, the DeleteResult's outcome for a delete. */
 const outcomeOf = (response: HttpResult | null | undefined): string => {
   if (response?.statusCode !== 200 || typeof response.body !== 'string') return 'unknown';
-  const body = JSON.parse(response.body) as { outcome?: unknown };
+  const body = bodyValueOf(response as HttpResult & { body: string }) as { outcome?: unknown };
   return typeof body.outcome === 'string' ? body.outcome : 'shown';
 };
 
@@ -79,7 +85,16 @@ export const httpApi = (
       invocation.log.info('request completed', {
         status: request.response?.statusCode,
         outcome,
-        ...measured(invocation, fieldsOf(request.event, request.context), operation, outcome),
+        // The two members of fieldsOf that measured reads, from the same event.
+        ...measured(
+          invocation,
+          {
+            provider: request.event.pathParameters?.provider,
+            region: request.event.queryStringParameters?.region,
+          },
+          operation,
+          outcome,
+        ),
       });
     },
     onError: (request) => {

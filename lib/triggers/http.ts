@@ -51,15 +51,34 @@ export const errorBodySchema = z.object({
 });
 export type ErrorBody = z.infer<typeof errorBodySchema>;
 
+/** Each response jsonResponse built, with the value its body serialises (see bodyValueOf). */
+const bodyValues = new WeakMap<HttpResult, { text: string; value: unknown }>();
+
 export const jsonResponse = (
   statusCode: number,
   body: unknown,
   headers: Record<string, string> = {},
-): HttpResult => ({
-  statusCode,
-  headers: { 'content-type': 'application/json', ...headers },
-  body: JSON.stringify(body),
-});
+): HttpResult => {
+  const text = JSON.stringify(body);
+  const response: HttpResult = {
+    statusCode,
+    headers: { 'content-type': 'application/json', ...headers },
+    body: text,
+  };
+  bodyValues.set(response, { text, value: body });
+  return response;
+};
+
+/**
+ * `JSON.parse(response.body)` without parsing: the value jsonResponse serialised, while the
+ * response still carries that serialisation (otherwise the body is parsed).
+ */
+export const bodyValueOf = (response: HttpResult & { body: string }): unknown => {
+  const built = bodyValues.get(response);
+  return built !== undefined && built.text === response.body
+    ? built.value
+    : JSON.parse(response.body);
+};
 
 /** The spec's error body (plus `upstreamRequestId` when known); anything that is not one of our errors is a bug and says nothing more. */
 export const errorResponse = (error: unknown, requestId: string): HttpResult => {

@@ -1,0 +1,20 @@
+// What uses an image: the spec's Usage. ModelArts notebooks name their image (`image.id`), BCC
+// instances theirs (`imageId`); no cloud filters its lists by image, so usage comes from scanning.
+
+import * as z from 'zod';
+
+export const USAGE_REFERENCE_TYPES = ['notebook', 'instance'] as const;
+
+export const usageReferenceSchema = z.object({
+  type: z.enum(USAGE_REFERENCE_TYPES),
+  id: z.string(),
+  name: z.string(),
+  status: z.string(),
+});
+export type UsageReference = z.infer<typeof usageReferenceSchema>;
+
+export const usageSchema = z.object({
+  inUse: z.boolean(),
+  references: z.array(usageReferenceSchema),
+});
+export type Usage = z.infer<typeof usageSchema>;

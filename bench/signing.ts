@@ -5,9 +5,9 @@ import sdk from '@baiducloud/sdk';
 import { AKSKSigner } from '@huaweicloud/huaweicloud-sdk-core/auth/AKSKSigner.js';
 import { BasicCredentials } from '@huaweicloud/huaweicloud-sdk-core/auth/BasicCredentials.js';
 import { DEMO_BCC, DEMO_MODELARTS } from '../emulator/demo.js';
-import type { OutboundRequest } from '../lib/http/outbound-request.js';
 import { formatBceTimestamp, signBceAuthV1 } from '../lib/signing/bce-auth-v1.js';
 import { formatSdkDate, signSdkHmacSha256 } from '../lib/signing/huawei-sdk-hmac.js';
+import type { OutboundRequest } from '../lib/wire/outbound-request.js';
 import { BCC_IMAGE_ID, IMAGE_ID } from './lib/fixtures.js';
 import { median } from './lib/stats.js';
 

@@ -14,7 +14,7 @@ import type {
 import { request } from 'undici';
 import { DEMO_MODELARTS } from '../emulator/demo.js';
 import { sharedDispatcher } from '../lib/http/transport.js';
-import { setLogSink } from '../lib/log.js';
+import { setLogSink } from '../lib/log/log.js';
 import { httpEvent, lambdaContext } from '../test/support/lambda.js';
 import {
   functionEnv,

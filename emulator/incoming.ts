@@ -2,7 +2,7 @@
 // the client must have signed.
 
 import type { IncomingMessage } from 'node:http';
-import type { HttpMethod, OutboundRequest } from '../lib/http/outbound-request.js';
+import type { HttpMethod, OutboundRequest } from '../lib/wire/outbound-request.js';
 
 export interface ReceivedRequest {
   method: string;

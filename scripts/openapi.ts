@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildOpenApiDocument } from '../lib/openapi.js';
+import { buildOpenApiDocument } from '../lib/openapi/openapi.js';
 
 export const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
 export const OPENAPI_FILE = join(root, 'docs', 'openapi.json');

@@ -2,8 +2,8 @@
 // request the handlers send, and that request signed once for the bare client.
 
 import { DEMO_BCC, DEMO_MODELARTS, SEEDED } from '../../emulator/demo.js';
-import { type HttpMethod, type OutboundRequest, wireUrl } from '../../lib/http/outbound-request.js';
 import { signSdkHmacSha256 } from '../../lib/signing/huawei-sdk-hmac.js';
+import { type HttpMethod, type OutboundRequest, wireUrl } from '../../lib/wire/outbound-request.js';
 
 export const IMAGE_ID = SEEDED.modelarts.custom;
 export const BCC_IMAGE_ID = SEEDED.bcc.custom;

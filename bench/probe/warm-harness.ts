@@ -11,7 +11,7 @@ import { Session } from 'node:inspector/promises';
 import { request } from 'undici';
 import { handler } from '../../functions/http/show-image.js';
 import { sharedDispatcher } from '../../lib/http/transport.js';
-import { setLogSink } from '../../lib/log.js';
+import { setLogSink } from '../../lib/log/log.js';
 import { httpEvent, lambdaContext } from '../../test/support/lambda.js';
 import { signedWireRequest } from '../lib/fixtures.js';
 

@@ -3,14 +3,15 @@
 // because of the first one); failures are thrown with the spec's error name.
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
+import { deleteImage } from '../../lib/images/delete-image.js';
 import type { DeleteResult } from '../../lib/images/image.js';
-import { deleteImage } from '../../lib/images/operations.js';
-import { taskInvocation, taskInvocationOf } from '../../lib/middleware/task.js';
-import { deleteInputSchema, parseInput } from '../../lib/validation.js';
+import { invocationOf, pipeline } from '../../lib/triggers/pipeline.js';
+import { TASK_TRIGGER } from '../../lib/triggers/task.js';
+import { deleteInputSchema, parseInput } from '../../lib/validation/inputs.js';
 
 export const handler = middy<unknown, DeleteResult, Error, Context>()
-  .use(taskInvocation('delete'))
+  .use(pipeline(TASK_TRIGGER, 'delete'))
   .handler(async (event, context) => {
-    const input = parseInput(deleteInputSchema, event);
-    return deleteImage(input, taskInvocationOf(context).deps);
+    const input = parseInput(deleteInputSchema(), event);
+    return deleteImage(input, invocationOf(context));
   });

@@ -4,14 +4,14 @@
 // rejection of our credentials is retried once, after the caller has dropped its cached ones.
 
 import {
-  type ProviderKey,
   UpstreamBadResponse,
   UpstreamThrottled,
   UpstreamTimeout,
   UpstreamUnavailable,
-} from '../errors.js';
+} from '../errors/errors.js';
+import type { Logger } from '../log/log.js';
+import type { OutboundRequest } from '../wire/outbound-request.js';
 import type { Deadline } from './deadline.js';
-import type { OutboundRequest } from './outbound-request.js';
 import { type RawResponse, type Transport, TransportFailure } from './transport.js';
 
 /** What the provider adapter makes of a response. */
@@ -31,7 +31,7 @@ export interface RetryPolicy {
 }
 
 export interface SendOptions {
-  provider: ProviderKey;
+  provider: string;
   build: (attempt: number) => Promise<OutboundRequest>;
   classify: (response: RawResponse) => Verdict;
   requestIdOf: (response: RawResponse) => string | undefined;
@@ -40,6 +40,8 @@ export interface SendOptions {
   deadline: Deadline;
   policy: RetryPolicy;
   transport: Transport;
+  /** One debug line per retry: attempt, reason, wait. */
+  log?: Logger | undefined;
   random?: () => number;
 }
 
@@ -164,6 +166,12 @@ export const sendWithRetry = async (options: SendOptions): Promise<SendResult> =
         if (authRetried) return { response, attempts };
         authRetried = true;
         options.onAuthRejected();
+        options.log?.debug('upstream retry', {
+          provider,
+          attempt: attempts,
+          reason: `credentials rejected (HTTP ${response.status}${verdict.code ? ` ${verdict.code}` : ''}); read again`,
+          waitMs: 0,
+        });
         continue;
       }
       failure = { kind: verdict.kind, response, code: verdict.code };
@@ -189,6 +197,15 @@ export const sendWithRetry = async (options: SendOptions): Promise<SendResult> =
     const jittered = backoffMs(base, retries, policy.maxBackoffMs, random);
     const delay = Math.max(jittered, Math.min(hinted ?? 0, policy.maxBackoffMs));
     if (delay + MIN_ATTEMPT_MS > deadline.remainingMs()) throw giveUp(failure, hinted ?? delay);
+    options.log?.debug('upstream retry', {
+      provider,
+      attempt: attempts,
+      reason:
+        'response' in failure
+          ? `HTTP ${failure.response.status}${failure.code ? ` ${failure.code}` : ''}`
+          : `${failure.kind}: ${failure.detail}`,
+      waitMs: delay,
+    });
     await sleep(delay, deadline.signal);
     retries += 1;
   }

@@ -11,7 +11,12 @@ import type { Agent as AgentType, Dispatcher } from 'undici';
 import apiRequest from 'undici/lib/api/api-request.js';
 import undiciUtil from 'undici/lib/core/util.js';
 import Agent from 'undici/lib/dispatcher/agent.js';
-import { encodePath, encodeQuery, type OutboundRequest, wireUrl } from './outbound-request.js';
+import {
+  encodePath,
+  encodeQuery,
+  type OutboundRequest,
+  wireUrl,
+} from '../wire/outbound-request.js';
 
 export interface RawResponse {
   status: number;
@@ -46,18 +51,29 @@ export type Transport = (req: OutboundRequest, options: TransportOptions) => Pro
 export const MAX_RESPONSE_BYTES = 1024 * 1024;
 
 let sharedAgent: AgentType | undefined;
+let agentConnectTimeoutMs: number | undefined;
 
-/** The process-wide agent: explicit connect, keep-alive and (per request) header/body timeouts. */
+/** The connect timeout the process-wide agent was made with (what configuration set). */
+export const sharedAgentConnectTimeoutMs = (): number | undefined => agentConnectTimeoutMs;
+
+/**
+ * The process-wide agent: explicit connect, keep-alive and (per request) header/body timeouts.
+ * The first caller's connect timeout holds for the process (the composition root passes the
+ * configured UPSTREAM_CONNECT_TIMEOUT_MS before any request is sent).
+ */
 export const sharedDispatcher = (connectTimeoutMs = 3_000): AgentType => {
-  sharedAgent ??= new Agent({
-    connect: { timeout: connectTimeoutMs },
-    headersTimeout: 10_000,
-    bodyTimeout: 10_000,
-    // Lambda freezes idle sockets; keep them short-lived so a thawed process rarely reuses a dead one.
-    keepAliveTimeout: 4_000,
-    keepAliveMaxTimeout: 30_000,
-    connections: 64,
-  });
+  if (sharedAgent === undefined) {
+    agentConnectTimeoutMs = connectTimeoutMs;
+    sharedAgent = new Agent({
+      connect: { timeout: connectTimeoutMs },
+      headersTimeout: 10_000,
+      bodyTimeout: 10_000,
+      // Lambda freezes idle sockets; keep them short-lived so a thawed process rarely reuses a dead one.
+      keepAliveTimeout: 4_000,
+      keepAliveMaxTimeout: 30_000,
+      connections: 64,
+    });
+  }
   return sharedAgent;
 };
 

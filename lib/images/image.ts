@@ -1,10 +1,7 @@
-// The normalised Image and DeleteResult of the spec, as zod schemas (the one source for types and,
-// later, the OpenAPI document).
+// The normalised Image and DeleteResult of the spec, as zod schemas (the one source for types and
+// the OpenAPI document). `provider` is a registered cloud's key (lib/providers/registry.ts).
 
 import * as z from 'zod';
-
-export const PROVIDERS = ['modelarts', 'bcc'] as const;
-export const providerSchema = z.enum(PROVIDERS);
 
 export const IMAGE_STATUSES = [
   'available',
@@ -18,7 +15,7 @@ export const IMAGE_STATUSES = [
 export const IMAGE_KINDS = ['custom', 'system', 'shared', 'other'] as const;
 
 export const imageSchema = z.object({
-  provider: providerSchema,
+  provider: z.string(),
   region: z.string(),
   id: z.string(),
   name: z.string(),

@@ -9,8 +9,9 @@
 // `uri-encode.ts`, the path encoding and Host rule from `outbound-request.ts`, so what is signed is
 // what the transport sends.
 
-import { encodePath, hostHeader, type OutboundRequest } from '../http/outbound-request.js';
-import { byCodeUnit, hmacSha256Hex, pad2, sortByCodeUnit, uriEncode } from './uri-encode.js';
+import { encodePath, hostHeader, type OutboundRequest } from '../wire/outbound-request.js';
+import { uriEncode } from '../wire/uri-encode.js';
+import { byCodeUnit, hmacSha256Hex, pad2, sortByCodeUnit } from './canonical.js';
 
 export interface BceSigningCredentials {
   accessKeyId: string;

@@ -1,15 +1,9 @@
 // Huawei API Gateway AK/SK signing (`SDK-HMAC-SHA256`), as pure functions: request, credentials
 // and clock in, headers out. The raw SK is the HMAC key; there is no key derivation.
 
-import { encodePath, hostHeader, type OutboundRequest } from '../http/outbound-request.js';
-import {
-  byCodeUnit,
-  hmacSha256Hex,
-  pad2,
-  sha256Hex,
-  sortByCodeUnit,
-  uriEncode,
-} from './uri-encode.js';
+import { encodePath, hostHeader, type OutboundRequest } from '../wire/outbound-request.js';
+import { uriEncode } from '../wire/uri-encode.js';
+import { byCodeUnit, hmacSha256Hex, pad2, sha256Hex, sortByCodeUnit } from './canonical.js';
 
 export const SDK_HMAC_ALGORITHM = 'SDK-HMAC-SHA256';
 

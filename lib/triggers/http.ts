@@ -4,8 +4,12 @@
 
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import * as z from 'zod';
-import { isImageError } from '../errors.js';
-import { parseInput, queryFlagSchema, regionSchema } from '../validation.js';
+import { INTERNAL_ERROR } from '../errors/error-table.js';
+import { isImageError } from '../errors/errors.js';
+import { traceIdOf } from '../runtime/invocation.js';
+import { bounded } from '../runtime/request-line.js';
+import { parseInput, queryFlagSchema, regionSchema } from '../validation/inputs.js';
+import { SUCCESS_WORD, type TriggerShape } from './pipeline.js';
 
 export type HttpEvent = APIGatewayProxyEventV2;
 export type HttpResult = APIGatewayProxyStructuredResultV2;
@@ -84,9 +88,9 @@ export const bodyValueOf = (response: HttpResult & { body: string }): unknown =>
 export const errorResponse = (error: unknown, requestId: string): HttpResult => {
   if (!isImageError(error)) {
     const body: ErrorBody = {
-      error: { code: 'INTERNAL_ERROR', message: 'internal error', requestId },
+      error: { code: INTERNAL_ERROR.code, message: 'internal error', requestId },
     };
-    return jsonResponse(500, body);
+    return jsonResponse(INTERNAL_ERROR.httpStatus, body);
   }
   const headers: Record<string, string> =
     error.retryAfterSeconds === undefined ? {} : { 'retry-after': String(error.retryAfterSeconds) };
@@ -101,4 +105,34 @@ export const errorResponse = (error: unknown, requestId: string): HttpResult => 
     },
   };
   return jsonResponse(error.httpStatus, body, headers);
+};
+
+/** API Gateway gives up on an integration at 30 s. */
+const HTTP_CAP_MS = 29_000;
+
+export const HTTP_TRIGGER: TriggerShape<HttpEvent, HttpResult> = {
+  trigger: 'http',
+  capMs: HTTP_CAP_MS,
+  fieldsOf: (event, context) => ({
+    requestId: requestIdOf(event, context.awsRequestId),
+    correlationId: bounded(event.requestContext?.requestId),
+    traceId: traceIdOf(bounded(event.headers?.['x-amzn-trace-id'])),
+    provider: bounded(event.pathParameters?.provider),
+    imageId: bounded(event.pathParameters?.imageId),
+    region: bounded(event.queryStringParameters?.region),
+  }),
+  outcomeOf: (response, operation) => {
+    if (response === null || response === undefined || typeof response.body !== 'string') {
+      return 'unknown';
+    }
+    if ((response.statusCode ?? 200) >= 300) return 'unknown';
+    if (!String(response.headers?.['content-type'] ?? '').startsWith('application/json')) {
+      return SUCCESS_WORD[operation];
+    }
+    const body = bodyValueOf(response as HttpResult & { body: string }) as { outcome?: unknown };
+    return typeof body?.outcome === 'string' ? body.outcome : SUCCESS_WORD[operation];
+  },
+  answer: (request, error, fields) => {
+    request.response = errorResponse(error, String(fields.requestId));
+  },
 };

@@ -1,107 +1,23 @@
 // SQS: each message body is a delete task input. Records are handled one by one (a poison message
-// cannot fail its batch), with bounded concurrency, within the invocation's one deadline, and the
-// answer is a partial batch response: every record that did not succeed is reported failed, so the
-// queue redelivers it and, after maxReceiveCount receives, moves it to the dead-letter queue.
-// Nothing is dropped silently and no message id is reported that was not in the batch (Lambda
-// would then retry the whole batch).
+// cannot fail its batch) through the record pool, with bounded concurrency, within the batch's one
+// deadline; each record is an invocation of its own (the pipeline's start, its own log line and
+// metrics). The answer is a partial batch response: every record that did not succeed is reported
+// failed, so the queue redelivers it and, after maxReceiveCount receives, moves it to the
+// dead-letter queue. Nothing is dropped silently.
 //
 // Retry layers on this path: the in-Lambda retry policy (UPSTREAM_MAX_ATTEMPTS, 3 by default) for
 // transient upstream faults, then the queue's redelivery for what still fails.
 
 import type { Context, SQSBatchResponse, SQSRecord } from 'aws-lambda';
 import * as z from 'zod';
-import { isImageError } from '../errors.js';
-import { deleteImage } from '../images/operations.js';
-import { createLogger, type Logger } from '../log.js';
-import { metricFields } from '../metrics.js';
-import type { UpstreamCall } from '../providers/provider.js';
-import {
-  type Invocation,
-  recordingRegion,
-  startInvocation,
-  traceIdOf,
-  upstreamSummary,
-} from '../runtime.js';
-import { type DeleteInput, deleteInputSchema, parseJsonInput } from '../validation.js';
-
-// ---------------------------------------------------------------------------------------------
-// Generic: records through a bounded pool
-
-export type RecordResult =
-  | { messageId: string; ok: true; value: unknown }
-  | { messageId: string; ok: false; reason: unknown };
-
-export interface ProcessOptions {
-  /** Records (lanes) in flight at once; at least 1. */
-  concurrency: number;
-  /**
-   * Records with the same key are handled one after the other, in batch order (two messages for
-   * the same image never race each other); undefined = no ordering constraint.
-   */
-  keyOf?: (record: SQSRecord) => string | undefined;
-}
-
-/**
- * Runs `worker` once for each record and settles every one of them: the result array has exactly
- * one entry per record, in batch order. Never rejects, whatever the worker (or keyOf) throws.
- */
-export const processRecords = async (
-  records: readonly SQSRecord[],
-  worker: (record: SQSRecord) => Promise<unknown>,
-  options: ProcessOptions,
-): Promise<RecordResult[]> => {
-  const results: RecordResult[] = new Array(records.length);
-  const lanes = new Map<string, number[]>();
-  const order: number[][] = [];
-  records.forEach((record, index) => {
-    let key: string | undefined;
-    try {
-      key = options.keyOf?.(record);
-    } catch {
-      key = undefined;
-    }
-    const existing = key === undefined ? undefined : lanes.get(key);
-    if (existing !== undefined) {
-      existing.push(index);
-      return;
-    }
-    const lane = [index];
-    order.push(lane);
-    if (key !== undefined) lanes.set(key, lane);
-  });
-
-  const runOne = async (index: number): Promise<void> => {
-    const record = records[index] as SQSRecord;
-    try {
-      results[index] = { messageId: record.messageId, ok: true, value: await worker(record) };
-    } catch (reason) {
-      results[index] = { messageId: record.messageId, ok: false, reason };
-    }
-  };
-
-  let next = 0;
-  const pool = Array.from(
-    { length: Math.max(1, Math.min(Math.floor(options.concurrency) || 1, order.length)) },
-    async () => {
-      while (next < order.length) {
-        const lane = order[next++] as number[];
-        for (const index of lane) await runOne(index);
-      }
-    },
-  );
-  await Promise.all(pool);
-  return results;
-};
-
-/** The partial batch response: the failed records' ids, each once, and only ids of this batch. */
-export const batchResponse = (results: readonly RecordResult[]): SQSBatchResponse => ({
-  batchItemFailures: results
-    .filter((result) => !result.ok)
-    .map((result) => ({ itemIdentifier: result.messageId })),
-});
-
-// ---------------------------------------------------------------------------------------------
-// The delete consumer
+import { isImageError } from '../errors/errors.js';
+import { type DeleteRequest, deleteImage } from '../images/delete-image.js';
+import { createLogger } from '../log/log.js';
+import { type Invocation, startInvocation, traceIdOf } from '../runtime/invocation.js';
+import { bounded, failed, succeeded } from '../runtime/request-line.js';
+import { deleteInputSchema, parseJsonInput } from '../validation/inputs.js';
+import { checkConfigurationOnce } from './pipeline.js';
+import { batchResponse, processRecords } from './record-pool.js';
 
 /** Below this much time left, a record is not started: it is reported failed and comes back. */
 export const MIN_RECORD_MS = 250;
@@ -119,7 +35,7 @@ export const recordConcurrency = (env: Record<string, string | undefined>): numb
   return parsed.success ? parsed.data : DEFAULT_RECORD_CONCURRENCY;
 };
 
-/** Why a record failed, for the caller of processRecords (kept out of the batch response). */
+/** Why a record failed, for the pool (kept out of the batch response). */
 class RecordFailure extends Error {
   override readonly name = 'RecordFailure';
 }
@@ -132,94 +48,91 @@ const receiveCountOf = (record: SQSRecord): number | undefined => {
 /** Same image, same lane: provider, region (as given) and image id of a well-formed body. */
 const imageKeyOf = (record: SQSRecord): string | undefined => {
   try {
-    const input = parseJsonInput(deleteInputSchema, record.body);
+    const input = parseJsonInput(deleteInputSchema(), record.body);
     return `${input.provider}\u0000${input.region ?? ''}\u0000${input.imageId}`;
   } catch {
     return undefined;
   }
 };
 
-const deleteOne = async (
-  record: SQSRecord,
-  invocation: Invocation,
-  batchLog: Logger,
-): Promise<string> => {
-  const started = performance.now();
-  const receiveCount = receiveCountOf(record);
-  let log = batchLog.child({
+/** The body's provider and region, read defensively for the line when the body is invalid. */
+const askedFor = (body: string): { provider?: unknown; region?: unknown } => {
+  try {
+    const value = JSON.parse(body) as { provider?: unknown; region?: unknown } | null;
+    return value !== null && typeof value === 'object' ? value : {};
+  } catch {
+    return {};
+  }
+};
+
+const deleteOne = async (record: SQSRecord, batch: Invocation): Promise<string> => {
+  const invocation = batch.child({
     messageId: record.messageId,
     correlationId: record.messageId,
     traceId: traceIdOf(record.attributes?.AWSTraceHeader),
-    receiveCount,
+    receiveCount: receiveCountOf(record),
   });
-  const calls: UpstreamCall[] = [];
-  const recording = recordingRegion(invocation.deps.providers);
-  // Time, upstream summary, the region resolved, and the record's EMF metrics (lib/metrics.ts).
-  const elapsed = (outcome: string, error?: string, input?: DeleteInput) => ({
-    region: recording.region() ?? input?.region,
-    durationMs: Math.round(performance.now() - started),
-    ...upstreamSummary(calls),
-    ...metricFields({ provider: input?.provider, operation: 'delete', outcome, error, calls }),
-  });
+  const asked = askedFor(record.body ?? '');
+  const completion = {
+    operation: 'delete' as const,
+    provider: asked.provider,
+    region: asked.region,
+  };
 
   if (invocation.deadline.remainingMs() < MIN_RECORD_MS) {
-    log.warn('message not processed: the invocation is about to time out; it will be redelivered', {
-      outcome: 'failed',
-      error: 'DeadlineReached',
-      ...elapsed('failed', 'DeadlineReached'),
-    });
+    const line = failed(
+      invocation,
+      completion,
+      new RecordFailure('deadline reached'),
+      'DeadlineReached',
+    );
+    invocation.log.warn(
+      'message not processed: the invocation is about to time out; it will be redelivered',
+      line.fields,
+    );
     throw new RecordFailure('deadline reached');
   }
 
-  let input: DeleteInput;
+  let input: DeleteRequest;
   try {
-    input = parseJsonInput(deleteInputSchema, record.body);
+    input = parseJsonInput(deleteInputSchema(), record.body);
   } catch (error) {
-    const name = isImageError(error) ? error.name : 'InternalError';
-    log.error(
+    invocation.log.error(
       'message rejected: its body is not a valid delete request; it will reach the dead-letter queue after maxReceiveCount receives',
       {
-        outcome: 'failed',
-        error: name,
-        reason: error instanceof Error ? error.message : String(error),
+        ...failed(invocation, completion, error).fields,
         bodyBytes: Buffer.byteLength(record.body ?? '', 'utf8'),
-        ...elapsed('failed', name),
       },
     );
     throw new RecordFailure('invalid body');
   }
-  log = log.child({ provider: input.provider, imageId: input.imageId, region: input.region });
+  const log = invocation.log.child({
+    provider: input.provider,
+    imageId: input.imageId,
+    region: bounded(input.region),
+  });
 
   try {
-    const result = await deleteImage(input, {
-      ...invocation.deps,
-      providers: recording.providers,
-      context: { ...invocation.deps.context, calls },
-    });
+    const result = await deleteImage(input, invocation);
     log.info('message processed', {
-      outcome: result.outcome,
-      ...elapsed(result.outcome, undefined, input),
+      ...succeeded(invocation, {
+        ...completion,
+        provider: input.provider,
+        outcome: result.outcome,
+      }),
     });
     return result.outcome;
   } catch (error) {
-    const known = isImageError(error);
-    const name = known ? error.name : 'InternalError';
-    const entry = {
-      outcome: 'failed',
-      error: name,
-      errorMessage: error instanceof Error ? error.message : String(error),
-      ...(known ? { upstream: error.upstream } : { stack: (error as Error | undefined)?.stack }),
-      ...elapsed('failed', name, input),
-    };
-    if (known && error.retryable) {
-      log.warn('message failed (transient); it will be redelivered', entry);
+    const line = failed(invocation, { ...completion, provider: input.provider }, error);
+    if (isImageError(error) && error.retryable) {
+      log.warn('message failed (transient); it will be redelivered', line.fields);
     } else {
       log.error(
         'message failed (not retryable); it will be redelivered and reach the dead-letter queue after maxReceiveCount receives',
-        entry,
+        line.fields,
       );
     }
-    throw new RecordFailure(entry.error);
+    throw new RecordFailure(String(line.fields.error));
   }
 };
 
@@ -237,9 +150,10 @@ export const deleteBatch = async (
   options: DeleteBatchOptions,
 ): Promise<SQSBatchResponse> => {
   const baseFields = { trigger: 'sqs', operation: 'delete', requestId: context?.awsRequestId };
-  let invocation: Invocation;
+  checkConfigurationOnce();
+  let batch: Invocation;
   try {
-    invocation = startInvocation(context, { capMs: SQS_CAP_MS }, baseFields);
+    batch = startInvocation(context, { capMs: SQS_CAP_MS }, baseFields);
   } catch (error) {
     createLogger('info', baseFields).error('batch not processed: the invocation could not start', {
       outcome: 'failed',
@@ -252,22 +166,21 @@ export const deleteBatch = async (
     };
   }
 
-  const results = await processRecords(
-    records,
-    (record) => deleteOne(record, invocation, invocation.log),
-    { concurrency: options.concurrency, keyOf: imageKeyOf },
-  );
+  const results = await processRecords(records, (record) => deleteOne(record, batch), {
+    concurrency: options.concurrency,
+    keyOf: imageKeyOf,
+  });
   const response = batchResponse(results);
   const outcomes: Record<string, number> = {};
   for (const result of results) {
     const key = result.ok ? String(result.value) : 'failed';
     outcomes[key] = (outcomes[key] ?? 0) + 1;
   }
-  invocation.log.info('batch completed', {
+  batch.log.info('batch completed', {
     records: records.length,
     failed: response.batchItemFailures.length,
     outcomes,
-    durationMs: Math.round(performance.now() - invocation.startedAt),
+    durationMs: Math.round(performance.now() - batch.startedAt),
   });
   return response;
 };

@@ -3,15 +3,18 @@
 // state machine's Retry/Catch can match it. Nothing but our own errors reaches the caller as it
 // is: anything else (a bug) becomes an `InternalError` with a generic message.
 
-import { isImageError, UpstreamTimeout } from '../errors.js';
-import type { LogFields } from '../log.js';
+import { INTERNAL_ERROR } from '../errors/error-table.js';
+import { isImageError, UpstreamTimeout } from '../errors/errors.js';
+import type { LogFields } from '../log/log.js';
+import { bounded } from '../runtime/request-line.js';
+import { SUCCESS_WORD, type TriggerShape } from './pipeline.js';
 
 /**
  * Not one of the spec's errors: what a caller sees instead of a bug. `name` is a literal so that
  * minified bundles keep it (Step Functions matches on it); the message says nothing about the bug.
  */
 export class InternalError extends Error {
-  override readonly name = 'InternalError';
+  override readonly name = INTERNAL_ERROR.name;
 
   constructor() {
     super('internal error');
@@ -30,26 +33,39 @@ export const toTaskError = (error: unknown): Error => {
   return new InternalError();
 };
 
-const text = (value: unknown): string | undefined =>
-  typeof value === 'string' ? value.slice(0, 100) : undefined;
-
 /** What the log line says about the request, read defensively: the input is not validated yet. */
 export const taskLogFields = (input: unknown): LogFields => {
   if (input === null || typeof input !== 'object' || Array.isArray(input)) return {};
   const record = input as Record<string, unknown>;
   return {
-    provider: text(record.provider),
-    imageId: text(record.imageId),
-    region: text(record.region),
+    provider: bounded(record.provider),
+    imageId: bounded(record.imageId),
+    region: bounded(record.region),
     ...(typeof record.force === 'boolean' ? { force: record.force } : {}),
     ...(typeof record.dryRun === 'boolean' ? { dryRun: record.dryRun } : {}),
   };
 };
 
-/** The outcome word for the log line: `shown` for a show, the DeleteResult's outcome for a delete. */
-export const taskOutcome = (result: unknown): string | undefined => {
-  if (result === null || typeof result !== 'object') return undefined;
-  const outcome = (result as { outcome?: unknown }).outcome;
-  if (typeof outcome === 'string') return outcome;
-  return 'image' in result ? 'shown' : undefined;
+/** The longest a task may spend upstream when the context does not say (the Lambda's own timeout rules). */
+const TASK_CAP_MS = 60_000;
+
+/**
+ * Tasks: one attempt upstream per invocation (`maxAttempts: 1`): the state machine's Retry (with
+ * jitter, on the table's retryable errors) is the retry layer for these paths. Retrying here as
+ * well would multiply the attempts and hide the throttling from the workflow.
+ */
+export const TASK_TRIGGER: TriggerShape<unknown, unknown> = {
+  trigger: 'task',
+  capMs: TASK_CAP_MS,
+  maxAttempts: 1,
+  fieldsOf: (event, context) => ({ requestId: context.awsRequestId, ...taskLogFields(event) }),
+  outcomeOf: (result, operation) => {
+    const outcome = (result as { outcome?: unknown } | null | undefined)?.outcome;
+    return typeof outcome === 'string' ? outcome : SUCCESS_WORD[operation];
+  },
+  answer: (request, error) => {
+    // Set rather than thrown: middy then rethrows it as it is (a throw here would get the
+    // original error attached as `cause`).
+    request.error = toTaskError(error);
+  },
 };

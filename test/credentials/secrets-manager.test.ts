@@ -8,8 +8,13 @@ import {
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { type CredentialStoreOptions, createCredentialStore } from '../../lib/credentials.js';
-import { ConfigurationError } from '../../lib/errors.js';
+import {
+  type CredentialStoreOptions,
+  createCredentialStore,
+} from '../../lib/credentials/credential-store.js';
+import { ConfigurationError } from '../../lib/errors/errors.js';
+import { bccCredentials } from '../../lib/providers/bcc/credentials.js';
+import { modelArtsCredentials } from '../../lib/providers/modelarts/credentials.js';
 import {
   MOTO_AWS_ENV,
   type Moto,
@@ -51,6 +56,9 @@ const expectConfigurationError = async (promise: Promise<unknown>): Promise<Conf
   const configError = error as ConfigurationError;
   for (const canary of CANARIES) expect(configError.message).not.toContain(canary);
   expect(configError.message).not.toContain('    at ');
+  // The secret's id (possibly an ARN with the account) is for the log line, never the caller.
+  expect(configError.message).not.toContain('image-functions/');
+  expect(configError.logDetail).toMatch(/^secret image-functions\//);
   return configError;
 };
 
@@ -107,11 +115,14 @@ describe.skipIf(skipWithoutMoto('credentials from Secrets Manager'))(
     it('reads and parses a full secret', async () => {
       const id = await createSecret(JSON.stringify(SECRET));
       const credentials = store(id);
-      await expect(credentials.modelarts()).resolves.toEqual({
+      await expect(credentials.get(modelArtsCredentials)).resolves.toEqual({
         ...SECRET.modelarts,
         securityToken: undefined,
       });
-      await expect(credentials.bcc()).resolves.toEqual({ ...SECRET.bcc, sessionToken: undefined });
+      await expect(credentials.get(bccCredentials)).resolves.toEqual({
+        ...SECRET.bcc,
+        sessionToken: undefined,
+      });
       expect(gets).toBe(1);
     });
 
@@ -126,7 +137,7 @@ describe.skipIf(skipWithoutMoto('credentials from Secrets Manager'))(
         vi.stubEnv('AWS_ENDPOINT_URL_SECRETS_MANAGER', moto?.endpoint ?? '');
         vi.stubEnv('IMAGE_CREDENTIALS_SECRET_ID', id);
         const credentials = createCredentialStore();
-        await expect(credentials.bcc()).resolves.toMatchObject({
+        await expect(credentials.get(bccCredentials)).resolves.toMatchObject({
           accessKeyId: SECRET.bcc.accessKeyId,
         });
       });
@@ -135,17 +146,17 @@ describe.skipIf(skipWithoutMoto('credentials from Secrets Manager'))(
     it('a secret with only bcc: bcc() works, modelarts() is a ConfigurationError', async () => {
       const id = await createSecret(JSON.stringify({ bcc: SECRET.bcc }));
       const credentials = store(id);
-      await expect(credentials.bcc()).resolves.toMatchObject({ defaultRegion: 'bj' });
-      const error = await expectConfigurationError(credentials.modelarts());
-      expect(error.message).toContain(id);
+      await expect(credentials.get(bccCredentials)).resolves.toMatchObject({ defaultRegion: 'bj' });
+      const error = await expectConfigurationError(credentials.get(modelArtsCredentials));
+      expect(error.logDetail).toContain(id);
       expect(error.message).toContain('modelarts');
     });
 
     it('malformed JSON: a ConfigurationError without the secret text', async () => {
       const text = JSON.stringify(SECRET).slice(0, -7);
       const id = await createSecret(text);
-      const error = await expectConfigurationError(store(id).bcc());
-      expect(error.message).toContain(id);
+      const error = await expectConfigurationError(store(id).get(bccCredentials));
+      expect(error.logDetail).toContain(id);
       expect(error.message).toMatch(/not valid JSON/);
     });
 
@@ -156,22 +167,26 @@ describe.skipIf(skipWithoutMoto('credentials from Secrets Manager'))(
           bcc: { ...SECRET.bcc, secretAccessKey: '', defaultRegion: 'MOTO-BCC-SK-canary-6666' },
         }),
       );
-      const error = await expectConfigurationError(store(id).modelarts());
-      expect(error.message).toContain('modelarts.projects');
-      expect(error.message).toContain('bcc.secretAccessKey');
-      expect(error.message).toContain('bcc.defaultRegion');
+      // Each cloud's section is checked when that cloud is used, and names its own fields.
+      const modelarts = await expectConfigurationError(store(id).get(modelArtsCredentials));
+      expect(modelarts.message).toContain('modelarts.projects');
+      const bcc = await expectConfigurationError(store(id).get(bccCredentials));
+      expect(bcc.message).toContain('bcc.secretAccessKey');
+      expect(bcc.message).toContain('bcc.defaultRegion');
     });
 
     it('a missing secret: a ConfigurationError naming the secret and the AWS error', async () => {
-      const error = await expectConfigurationError(store('image-functions/no-such-secret').bcc());
-      expect(error.message).toContain('image-functions/no-such-secret');
+      const error = await expectConfigurationError(
+        store('image-functions/no-such-secret').get(bccCredentials),
+      );
+      expect(error.logDetail).toContain('image-functions/no-such-secret');
       expect(error.message).toContain('ResourceNotFoundException');
     });
 
     it('a rotated value is seen only after invalidate()', async () => {
       const id = await createSecret(JSON.stringify(SECRET));
       const credentials = store(id);
-      expect((await credentials.bcc()).accessKeyId).toBe(SECRET.bcc.accessKeyId);
+      expect((await credentials.get(bccCredentials)).accessKeyId).toBe(SECRET.bcc.accessKeyId);
       await admin.send(
         new PutSecretValueCommand({
           SecretId: id,
@@ -181,11 +196,11 @@ describe.skipIf(skipWithoutMoto('credentials from Secrets Manager'))(
           }),
         }),
       );
-      expect((await credentials.bcc()).accessKeyId).toBe(SECRET.bcc.accessKeyId);
+      expect((await credentials.get(bccCredentials)).accessKeyId).toBe(SECRET.bcc.accessKeyId);
       expect(gets).toBe(1);
       credentials.invalidate('bcc');
-      expect((await credentials.bcc()).accessKeyId).toBe('ROTATED');
-      expect((await credentials.bcc()).accessKeyId).toBe('ROTATED');
+      expect((await credentials.get(bccCredentials)).accessKeyId).toBe('ROTATED');
+      expect((await credentials.get(bccCredentials)).accessKeyId).toBe('ROTATED');
       expect(gets).toBe(2);
     });
 
@@ -193,7 +208,7 @@ describe.skipIf(skipWithoutMoto('credentials from Secrets Manager'))(
       let time = 0;
       const id = await createSecret(JSON.stringify(SECRET));
       const credentials = store(id, { now: () => time, ttlMs: 10_000 });
-      await credentials.modelarts();
+      await credentials.get(modelArtsCredentials);
       await admin.send(
         new PutSecretValueCommand({
           SecretId: id,
@@ -204,10 +219,12 @@ describe.skipIf(skipWithoutMoto('credentials from Secrets Manager'))(
         }),
       );
       time = 9_999;
-      expect((await credentials.modelarts()).accessKeyId).toBe(SECRET.modelarts.accessKeyId);
+      expect((await credentials.get(modelArtsCredentials)).accessKeyId).toBe(
+        SECRET.modelarts.accessKeyId,
+      );
       expect(gets).toBe(1);
       time = 10_000;
-      expect((await credentials.modelarts()).accessKeyId).toBe('ROTATED');
+      expect((await credentials.get(modelArtsCredentials)).accessKeyId).toBe('ROTATED');
       expect(gets).toBe(2);
     });
 
@@ -216,7 +233,7 @@ describe.skipIf(skipWithoutMoto('credentials from Secrets Manager'))(
       const credentials = store(id);
       const results = await Promise.all(
         Array.from({ length: 20 }, (_, index) =>
-          index % 2 === 0 ? credentials.bcc() : credentials.modelarts(),
+          index % 2 === 0 ? credentials.get(bccCredentials) : credentials.get(modelArtsCredentials),
         ),
       );
       expect(results[0]).toMatchObject({ accessKeyId: SECRET.bcc.accessKeyId });
@@ -228,9 +245,9 @@ describe.skipIf(skipWithoutMoto('credentials from Secrets Manager'))(
       sequence += 1;
       const id = `image-functions/late-${sequence}`;
       const credentials = store(id);
-      await expectConfigurationError(credentials.bcc());
+      await expectConfigurationError(credentials.get(bccCredentials));
       await admin.send(new CreateSecretCommand({ Name: id, SecretString: JSON.stringify(SECRET) }));
-      await expect(credentials.bcc()).resolves.toMatchObject({ defaultRegion: 'bj' });
+      await expect(credentials.get(bccCredentials)).resolves.toMatchObject({ defaultRegion: 'bj' });
       expect(gets).toBe(2);
     });
   },

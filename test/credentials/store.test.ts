@@ -11,8 +11,10 @@ import {
   type CredentialStoreOptions,
   createCredentialStore,
   defaultCredentialStore,
-} from '../../lib/credentials.js';
-import { ConfigurationError } from '../../lib/errors.js';
+} from '../../lib/credentials/credential-store.js';
+import { ConfigurationError, CredentialsUnavailable } from '../../lib/errors/errors.js';
+import { bccCredentials } from '../../lib/providers/bcc/credentials.js';
+import { modelArtsCredentials } from '../../lib/providers/modelarts/credentials.js';
 
 const SECRET_ID = 'image-functions/credentials';
 
@@ -106,8 +108,16 @@ const configurationError = async (promise: Promise<unknown>): Promise<Configurat
   const configError = error as ConfigurationError;
   for (const canary of ALL_CANARIES) expect(configError.message).not.toContain(canary);
   expect(configError.cause).toBeUndefined();
+  expectSecretIdOnlyInLogDetail(configError);
   return configError;
 };
+
+/** Callers never see the secret's id (it may be an ARN with the account id); the log line does. */
+function expectSecretIdOnlyInLogDetail(error: { message: string; logDetail?: string | undefined }) {
+  expect(error.message).not.toContain('image-functions/');
+  expect(error.message).not.toMatch(/arn:aws|\d{12}/);
+  if (error.logDetail !== undefined) expect(error.logDetail).toMatch(/^secret /);
+}
 
 const rotated = (accessKeyId: string) =>
   JSON.stringify({ ...FULL_SECRET, bcc: { ...FULL_SECRET.bcc, accessKeyId } });
@@ -116,8 +126,8 @@ describe('reading the secret', () => {
   it('parses both providers', async () => {
     const { client, calls } = stubClient(JSON.stringify(FULL_SECRET));
     const store = storeWith(client);
-    await expect(store.modelarts()).resolves.toEqual(FULL_SECRET.modelarts);
-    await expect(store.bcc()).resolves.toEqual(FULL_SECRET.bcc);
+    await expect(store.get(modelArtsCredentials)).resolves.toEqual(FULL_SECRET.modelarts);
+    await expect(store.get(bccCredentials)).resolves.toEqual(FULL_SECRET.bcc);
     expect(calls).toEqual([SECRET_ID]);
   });
 
@@ -128,16 +138,17 @@ describe('reading the secret', () => {
       bcc: { ...FULL_SECRET.bcc, extra: 1 },
     });
     const { client } = stubClient({ binary: new TextEncoder().encode(json) });
-    await expect(storeWith(client).bcc()).resolves.toEqual(FULL_SECRET.bcc);
+    await expect(storeWith(client).get(bccCredentials)).resolves.toEqual(FULL_SECRET.bcc);
   });
 
   it('makes a provider missing from the secret a ConfigurationError for that provider only', async () => {
     const { client } = stubClient(JSON.stringify({ bcc: FULL_SECRET.bcc }));
     const store = storeWith(client);
-    await expect(store.bcc()).resolves.toEqual(FULL_SECRET.bcc);
-    const error = await configurationError(store.modelarts());
-    expect(error.message).toContain(SECRET_ID);
+    await expect(store.get(bccCredentials)).resolves.toEqual(FULL_SECRET.bcc);
+    const error = await configurationError(store.get(modelArtsCredentials));
+    expect(error.message).toContain('IMAGE_CREDENTIALS_SECRET_ID');
     expect(error.message).toContain('modelarts');
+    expect(error.logDetail).toBe(`secret ${SECRET_ID}`);
   });
 
   it('never falls back to the environment when a secret is configured', async () => {
@@ -150,12 +161,12 @@ describe('reading the secret', () => {
       },
       secretsClient: client,
     });
-    await configurationError(store.bcc());
+    await configurationError(store.get(bccCredentials));
   });
 
   it('hands out frozen credentials', async () => {
     const { client } = stubClient(JSON.stringify(FULL_SECRET));
-    const credentials = await storeWith(client).modelarts();
+    const credentials = await storeWith(client).get(modelArtsCredentials);
     expect(Object.isFrozen(credentials)).toBe(true);
     expect(Object.isFrozen(credentials.projects)).toBe(true);
   });
@@ -208,13 +219,12 @@ describe('a malformed secret', () => {
     async (_, secret, words) => {
       const { client } = stubClient(JSON.stringify(secret));
       const store = storeWith(client);
-      const error = await configurationError(
-        (async () => {
-          await store.modelarts();
-          await store.bcc();
-        })(),
-      );
-      expect(error.message).toContain(SECRET_ID);
+      // Each cloud's section is its own: the call for the cloud at fault names the field.
+      const section = words.some((word) => word.startsWith('bcc'))
+        ? bccCredentials
+        : modelArtsCredentials;
+      const error = await configurationError(store.get(section));
+      expect(error.logDetail).toBe(`secret ${SECRET_ID}`);
       for (const word of words) expect(error.message).toContain(word);
     },
   );
@@ -222,23 +232,27 @@ describe('a malformed secret', () => {
   it('invalid JSON: ConfigurationError without the text (JSON.parse quotes it)', async () => {
     const text = `{"bcc": {"accessKeyId": BCC-AK-canary-0b1e, "secretAccessKey": "BCC-SK-canary-d4e8"}`;
     const { client } = stubClient(text);
-    const error = await configurationError(storeWith(client).bcc());
+    const error = await configurationError(storeWith(client).get(bccCredentials));
     expect(error.message).toMatch(/not valid JSON/);
-    expect(error.message).toContain(SECRET_ID);
+    expect(error.logDetail).toBe(`secret ${SECRET_ID}`);
   });
 
-  it('reports several problems at once', async () => {
+  it("reports several problems of a cloud's section at once, and only that cloud's", async () => {
     const { client } = stubClient(JSON.stringify({ modelarts: { accessKeyId: 'x' }, bcc: {} }));
-    const error = await configurationError(storeWith(client).bcc());
+    const store = storeWith(client);
+    const modelartsError = await configurationError(store.get(modelArtsCredentials));
+    const bccError = await configurationError(store.get(bccCredentials));
     for (const field of [
       'modelarts.secretAccessKey',
       'modelarts.projects',
       'modelarts.defaultRegion',
-      'bcc.accessKeyId',
-      'bcc.secretAccessKey',
-      'bcc.defaultRegion',
     ]) {
-      expect(error.message).toContain(field);
+      expect(modelartsError.message).toContain(field);
+      expect(bccError.message).not.toContain(field);
+    }
+    for (const field of ['bcc.accessKeyId', 'bcc.secretAccessKey', 'bcc.defaultRegion']) {
+      expect(bccError.message).toContain(field);
+      expect(modelartsError.message).not.toContain(field);
     }
   });
 });
@@ -248,13 +262,13 @@ describe('caching', () => {
     const { client, calls } = stubClient(JSON.stringify(FULL_SECRET), rotated('BCC-AK-rotated'));
     const time = clock();
     const store = storeWith(client, { now: time.now, ttlMs: 60_000 });
-    expect((await store.bcc()).accessKeyId).toBe(FULL_SECRET.bcc.accessKeyId);
+    expect((await store.get(bccCredentials)).accessKeyId).toBe(FULL_SECRET.bcc.accessKeyId);
     time.advance(59_999);
-    await store.modelarts();
-    expect((await store.bcc()).accessKeyId).toBe(FULL_SECRET.bcc.accessKeyId);
+    await store.get(modelArtsCredentials);
+    expect((await store.get(bccCredentials)).accessKeyId).toBe(FULL_SECRET.bcc.accessKeyId);
     expect(calls).toHaveLength(1);
     time.advance(1);
-    expect((await store.bcc()).accessKeyId).toBe('BCC-AK-rotated');
+    expect((await store.get(bccCredentials)).accessKeyId).toBe('BCC-AK-rotated');
     expect(calls).toHaveLength(2);
   });
 
@@ -263,12 +277,12 @@ describe('caching', () => {
       const { client, calls } = stubClient(JSON.stringify(FULL_SECRET));
       const time = clock();
       const store = storeWith(client, { now: time.now, ...(ttlMs === undefined ? {} : { ttlMs }) });
-      await store.bcc();
+      await store.get(bccCredentials);
       time.advance(299_999);
-      await store.bcc();
+      await store.get(bccCredentials);
       expect(calls).toHaveLength(1);
       time.advance(1);
-      await store.bcc();
+      await store.get(bccCredentials);
       expect(calls).toHaveLength(2);
     }
   });
@@ -276,8 +290,8 @@ describe('caching', () => {
   it('a TTL of 0 (or less) fetches on every call', async () => {
     const { client, calls } = stubClient(JSON.stringify(FULL_SECRET));
     const store = storeWith(client, { ttlMs: -5 });
-    await store.bcc();
-    await store.bcc();
+    await store.get(bccCredentials);
+    await store.get(bccCredentials);
     expect(calls).toHaveLength(2);
   });
 
@@ -285,23 +299,23 @@ describe('caching', () => {
     const { client, calls } = stubClient(JSON.stringify(FULL_SECRET));
     const time = clock();
     const store = storeWith(client, { now: time.now });
-    await store.bcc();
+    await store.get(bccCredentials);
     time.advance(-1);
-    await store.bcc();
+    await store.get(bccCredentials);
     expect(calls).toHaveLength(2);
   });
 
   it('invalidate(provider): that provider fetches again once; the other keeps its copy', async () => {
     const { client, calls } = stubClient(JSON.stringify(FULL_SECRET), rotated('BCC-AK-rotated'));
     const store = storeWith(client);
-    await store.bcc();
+    await store.get(bccCredentials);
     store.invalidate('bcc');
-    await store.modelarts();
+    await store.get(modelArtsCredentials);
     expect(calls).toHaveLength(1);
-    expect((await store.bcc()).accessKeyId).toBe('BCC-AK-rotated');
+    expect((await store.get(bccCredentials)).accessKeyId).toBe('BCC-AK-rotated');
     expect(calls).toHaveLength(2);
-    await store.bcc();
-    await store.modelarts();
+    await store.get(bccCredentials);
+    await store.get(modelArtsCredentials);
     expect(calls).toHaveLength(2);
   });
 
@@ -309,11 +323,11 @@ describe('caching', () => {
     const stub = stubClient(JSON.stringify(FULL_SECRET));
     const store = storeWith(stub.client);
     const release = stub.hold();
-    const pending = store.bcc();
+    const pending = store.get(bccCredentials);
     store.invalidate('bcc');
     release();
     await pending;
-    await store.bcc();
+    await store.get(bccCredentials);
     expect(stub.calls).toHaveLength(1);
   });
 
@@ -322,8 +336,8 @@ describe('caching', () => {
     const store = storeWith(stub.client);
     const release = stub.hold();
     const pending = Promise.all([
-      ...Array.from({ length: 10 }, () => store.bcc()),
-      ...Array.from({ length: 10 }, () => store.modelarts()),
+      ...Array.from({ length: 10 }, () => store.get(bccCredentials)),
+      ...Array.from({ length: 10 }, () => store.get(modelArtsCredentials)),
     ]);
     await vi.waitFor(() => expect(stub.calls).toHaveLength(1));
     release();
@@ -340,25 +354,31 @@ describe('caching', () => {
     });
     const stub = stubClient(denied, JSON.stringify(FULL_SECRET));
     const store = storeWith(stub.client);
-    const [first, second] = await Promise.allSettled([store.bcc(), store.modelarts()]);
+    const [first, second] = await Promise.allSettled([
+      store.get(bccCredentials),
+      store.get(modelArtsCredentials),
+    ]);
     expect(stub.calls).toHaveLength(1);
     for (const result of [first, second]) {
       expect(result?.status).toBe('rejected');
       const reason = (result as PromiseRejectedResult).reason as ConfigurationError;
       expect(reason).toBeInstanceOf(ConfigurationError);
-      expect(reason.message).toContain(SECRET_ID);
+      expectSecretIdOnlyInLogDetail(reason);
       expect(reason.message).toContain('AccessDeniedException');
+      expect(reason.message).not.toContain('User is not authorized');
+      expect(reason.logDetail).toContain(SECRET_ID);
+      expect(reason.logDetail).toContain('User is not authorized');
       expect(reason.message).not.toContain('    at ');
     }
-    await expect(store.bcc()).resolves.toEqual(FULL_SECRET.bcc);
+    await expect(store.get(bccCredentials)).resolves.toEqual(FULL_SECRET.bcc);
     expect(stub.calls).toHaveLength(2);
   });
 
   it('does not cache a malformed secret either', async () => {
     const { client, calls } = stubClient('not json', JSON.stringify(FULL_SECRET));
     const store = storeWith(client);
-    await configurationError(store.bcc());
-    await expect(store.bcc()).resolves.toEqual(FULL_SECRET.bcc);
+    await configurationError(store.get(bccCredentials));
+    await expect(store.get(bccCredentials)).resolves.toEqual(FULL_SECRET.bcc);
     expect(calls).toHaveLength(2);
   });
 
@@ -366,16 +386,16 @@ describe('caching', () => {
     const { client, calls } = stubClient(JSON.stringify(FULL_SECRET));
     const env: Record<string, string | undefined> = { IMAGE_CREDENTIALS_SECRET_ID: 'first' };
     const store = createCredentialStore({ env, secretsClient: client });
-    await store.bcc();
+    await store.get(bccCredentials);
     env.IMAGE_CREDENTIALS_SECRET_ID = 'second';
-    await store.bcc();
-    await store.bcc();
+    await store.get(bccCredentials);
+    await store.get(bccCredentials);
     expect(calls).toEqual(['first', 'second']);
   });
 });
 
 describe('Secrets Manager unreachable', () => {
-  it('fails fast with a ConfigurationError naming the secret and the error, and retries next time', async () => {
+  it("is CredentialsUnavailable (transient, retryable, Retry-After), not the deployment's fault, and the next call tries again", async () => {
     const { createServer } = await import('node:net');
     const server = createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -399,16 +419,71 @@ describe('Secrets Manager unreachable', () => {
       { step: 'initialize', name: 'countSends' },
     );
     const store = storeWith(client);
-    const started = performance.now();
-    const error = await configurationError(store.bcc());
-    expect(performance.now() - started).toBeLessThan(3_000);
-    expect(error.message).toContain(SECRET_ID);
-    expect(error.message).toMatch(/ECONNREFUSED|Error/);
+    const unavailable = async () => {
+      const error = await store.get(bccCredentials).then(
+        () => undefined,
+        (caught: unknown) => caught,
+      );
+      expect(error).toBeInstanceOf(CredentialsUnavailable);
+      return error as CredentialsUnavailable;
+    };
+
+    const error = await unavailable();
+
+    expect(error.retryable).toBe(true);
+    expect(error.httpStatus).toBe(503);
+    expect(error.retryAfterSeconds).toBeGreaterThan(0);
+    expectSecretIdOnlyInLogDetail(error);
+    expect(error.logDetail).toContain(SECRET_ID);
+    expect(error.logDetail).toMatch(/ECONNREFUSED|Error/);
     expect(error.message).not.toContain('    at ');
-    await configurationError(store.bcc());
+    await unavailable();
     expect(sends).toBe(2);
     client.destroy();
   });
+
+  it.each([
+    ['ThrottlingException', 400],
+    ['InternalServiceError', 500],
+    ['ServiceUnavailable', 503],
+  ])(
+    '%s is CredentialsUnavailable; AccessDenied, a missing secret and a bad key are ConfigurationError',
+    async (name, status) => {
+      const transient = Object.assign(
+        new Error(`${name} for arn:aws:secretsmanager:eu-central-1:123456789012:secret:x`),
+        {
+          name,
+          $metadata: { httpStatusCode: status },
+        },
+      );
+      const { client } = stubClient(transient);
+      const error = await storeWith(client)
+        .get(bccCredentials)
+        .then(
+          () => undefined,
+          (caught: unknown) => caught,
+        );
+      expect(error).toBeInstanceOf(CredentialsUnavailable);
+      expectSecretIdOnlyInLogDetail(error as CredentialsUnavailable);
+      expect((error as CredentialsUnavailable).logDetail).toContain('123456789012');
+
+      for (const configuration of [
+        'AccessDeniedException',
+        'ResourceNotFoundException',
+        'DecryptionFailure',
+      ]) {
+        const denied = Object.assign(
+          new Error(`${configuration}: arn:aws:iam::123456789012:role/fn`),
+          {
+            name: configuration,
+            $metadata: { httpStatusCode: 400 },
+          },
+        );
+        const stub = stubClient(denied);
+        await configurationError(storeWith(stub.client).get(bccCredentials));
+      }
+    },
+  );
 });
 
 describe('defaultCredentialStore', () => {
@@ -423,11 +498,11 @@ describe('defaultCredentialStore', () => {
     vi.stubEnv('BCE_REGION', 'hkg');
     const store = defaultCredentialStore();
     expect(defaultCredentialStore()).toBe(store);
-    await expect(store.bcc()).resolves.toMatchObject({
+    await expect(store.get(bccCredentials)).resolves.toMatchObject({
       accessKeyId: 'process-ak',
       defaultRegion: 'hkg',
     });
     vi.stubEnv('BCE_REGION', 'sin');
-    expect((await store.bcc()).defaultRegion).toBe('sin');
+    expect((await store.get(bccCredentials)).defaultRegion).toBe('sin');
   });
 });

@@ -3,13 +3,13 @@
 
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { DEMO_BCC, DEMO_MODELARTS } from '../../emulator/demo.js';
-import { type OutboundRequest, wireUrl } from '../../lib/http/outbound-request.js';
 import { bceSignature, signBceAuthV1 } from '../../lib/signing/bce-auth-v1.js';
 import {
   formatSdkDate,
   huaweiSignature,
   signSdkHmacSha256,
 } from '../../lib/signing/huawei-sdk-hmac.js';
+import { type OutboundRequest, wireUrl } from '../../lib/wire/outbound-request.js';
 
 export interface RawResponse {
   status: number;

@@ -6,7 +6,7 @@ import { DEMO_BCC, SEEDED } from '../../emulator/demo.js';
 import { type RunningEmulator, startEmulator } from '../../emulator/server.js';
 import { handler as deleteHandler } from '../../functions/http/delete-image.js';
 import { handler as showHandler } from '../../functions/http/show-image.js';
-import { setLogSink } from '../../lib/log.js';
+import { setLogSink } from '../../lib/log/log.js';
 import { httpEvent, lambdaContext, type ParsedResponse, parseResult } from '../support/lambda.js';
 
 let emulator: RunningEmulator;

@@ -7,7 +7,7 @@ import { DEMO_MODELARTS, SEEDED } from '../../emulator/demo.js';
 import { type RunningEmulator, startEmulator } from '../../emulator/server.js';
 import { handler as deleteHandler } from '../../functions/http/delete-image.js';
 import { handler as showHandler } from '../../functions/http/show-image.js';
-import { setLogSink } from '../../lib/log.js';
+import { setLogSink } from '../../lib/log/log.js';
 import { httpEvent, lambdaContext, parseResult } from '../support/lambda.js';
 
 let emulator: RunningEmulator;
@@ -378,13 +378,25 @@ describe('faults upstream get the documented error', () => {
     expect(Date.now() - started).toBeLessThan(1_500);
   });
 
-  it('500 CONFIGURATION_ERROR when no project is configured for the region', async () => {
-    // With an endpoint override any well-formed region is accepted; this one has no project ID.
-    expectError(
+  it('400 INVALID_REQUEST naming the configured regions when the region has no project', async () => {
+    // With an endpoint override any well-formed region is accepted; this one has no project ID:
+    // the caller chose it, so it is the caller's mistake, not the deployment's.
+    const error = expectError(
       await show(SEEDED.modelarts.custom, { region: 'mars-north-1' }),
-      500,
-      'CONFIGURATION_ERROR',
+      400,
+      'INVALID_REQUEST',
     );
+    expect(error.message).toContain(`configured: ${DEMO_MODELARTS.region}`);
+    expect(emulator.requests).toHaveLength(0);
+  });
+
+  it('400 INVALID_REQUEST for a known region without a project (no endpoint override needed)', async () => {
+    const error = expectError(
+      await remove(SEEDED.modelarts.custom, { region: 'cn-north-1' }),
+      400,
+      'INVALID_REQUEST',
+    );
+    expect(error.message).toMatch(/region: 'cn-north-1' is not configured for modelarts/);
     expect(emulator.requests).toHaveLength(0);
   });
 });
@@ -403,9 +415,16 @@ describe('logging', () => {
       operation: 'show',
       provider: 'modelarts',
       status: 200,
-      attempts: 1,
+      upstreamCalls: 1,
+      upstreamRetries: 0,
     });
-    expect(failed).toMatchObject({ status: 502, error: 'UpstreamAuthFailed', attempts: 2 });
+    // The one re-signed retry after the rejection counts as a retry.
+    expect(failed).toMatchObject({
+      status: 502,
+      error: 'UpstreamAuthFailed',
+      upstreamCalls: 1,
+      upstreamRetries: 1,
+    });
     const all = logLines.join('\n');
     expect(all).not.toContain(DEMO_MODELARTS.secretAccessKey);
     for (const request of emulator.requests) {

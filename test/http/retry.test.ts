@@ -4,13 +4,13 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEMO_MODELARTS, SEEDED } from '../../emulator/demo.js';
 import { type RunningEmulator, startEmulator } from '../../emulator/server.js';
-import { createCredentialStore } from '../../lib/credentials.js';
-import { UpstreamThrottled, UpstreamTimeout } from '../../lib/errors.js';
+import { createCredentialStore } from '../../lib/credentials/credential-store.js';
+import { UpstreamThrottled, UpstreamTimeout } from '../../lib/errors/errors.js';
 import { deadlineIn } from '../../lib/http/deadline.js';
 import { backoffMs, parseRetryAfter, type RetryPolicy } from '../../lib/http/retry.js';
 import { undiciTransport } from '../../lib/http/transport.js';
-import { createModelArtsProvider } from '../../lib/providers/modelarts/adapter.js';
-import type { CallContext } from '../../lib/providers/provider.js';
+import type { CallContext } from '../../lib/images/provider-port.js';
+import { modelArtsCloud } from '../../lib/providers/modelarts/cloud.js';
 
 describe('backoff arithmetic', () => {
   it('full jitter stays in [0, min(cap, base * 2^retry))', () => {
@@ -59,7 +59,8 @@ describe('against the emulator', () => {
   afterAll(() => emulator.close());
   beforeEach(() => emulator.reset());
 
-  const provider = () => createModelArtsProvider({ credentials, endpointOverride: emulator.url });
+  const provider = () =>
+    modelArtsCloud.createProvider({ credentials, endpointOverride: emulator.url });
 
   it('waits at least as long as Retry-After says before trying again', async () => {
     emulator.faults.inject({

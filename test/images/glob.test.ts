@@ -9,7 +9,11 @@ const reference = (glob: string, name: string): boolean =>
   new RegExp(
     `^${[...glob]
       .map((char) =>
-        char === '*' ? '[\\s\\S]*' : char === '?' ? '[\\s\\S]' : char.replace(/[.+^${}()|[\]\\]/g, '\\$&'),
+        char === '*'
+          ? '[\\s\\S]*'
+          : char === '?'
+            ? '[\\s\\S]'
+            : char.replace(/[.+^${}()|[\]\\]/g, '\\$&'),
       )
       .join('')}$`,
   ).test(name);

@@ -1,8 +1,8 @@
 // The one log line per request, captured through lib/log.ts's sink: for show and delete, success
 // and failure, over HTTP, SQS and task invocations, it carries provider, operation, region (as
-// resolved), image id, outcome, upstream status and request id, attempts, duration and the
+// resolved), image id, outcome, upstream status and request id, upstream calls and retries, duration and the
 // correlation ids, and it is at the same time a valid CloudWatch Embedded Metric Format document
-// (upstream latency, attempts and outcomes by provider and operation).
+// (upstream latency, calls, retries and outcomes by provider and operation).
 
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -12,8 +12,8 @@ import { handler as httpDelete } from '../../functions/http/delete-image.js';
 import { handler as httpShow } from '../../functions/http/show-image.js';
 import { handler as sqsDelete } from '../../functions/sqs/delete-image.js';
 import { handler as taskShow } from '../../functions/task/show-image.js';
-import { setLogSink } from '../../lib/log.js';
-import { DEFAULT_NAMESPACE } from '../../lib/metrics.js';
+import { setLogSink } from '../../lib/log/log.js';
+import { DEFAULT_NAMESPACE } from '../../lib/runtime/metrics.js';
 import { sqsRecord } from '../sqs/records.js';
 import { demoEnvironment } from '../support/demo-env.js';
 import { httpEvent, lambdaContext, parseResult } from '../support/lambda.js';
@@ -111,7 +111,7 @@ describe('HTTP: one line per request, with the request metrics embedded', () => 
       status: 200,
       upstreamStatus: 200,
       upstreamCalls: 1,
-      attempts: 1,
+      upstreamRetries: 0,
       requestId: context.awsRequestId,
       correlationId: event.requestContext.requestId,
       traceId: TRACE_ROOT,
@@ -125,11 +125,22 @@ describe('HTTP: one line per request, with the request metrics embedded', () => 
       ['service', 'provider', 'operation', 'outcome'],
       ['service', 'provider', 'operation'],
     ]);
-    expect(metricNames(emf)).toEqual(['Requests', 'UpstreamLatency', 'UpstreamAttempts']);
-    expect(emf.Metrics.map((metric) => metric.Unit)).toEqual(['Count', 'Milliseconds', 'Count']);
+    expect(metricNames(emf)).toEqual([
+      'Requests',
+      'UpstreamLatency',
+      'UpstreamCalls',
+      'UpstreamRetries',
+    ]);
+    expect(emf.Metrics.map((metric) => metric.Unit)).toEqual([
+      'Count',
+      'Milliseconds',
+      'Count',
+      'Count',
+    ]);
     expect(line).toMatchObject({
       Requests: 1,
-      UpstreamAttempts: 1,
+      UpstreamCalls: 1,
+      UpstreamRetries: 0,
       service: 'cloud-image-functions',
     });
     expect(line.UpstreamLatency).toBeGreaterThanOrEqual(0);
@@ -154,12 +165,13 @@ describe('HTTP: one line per request, with the request metrics embedded', () => 
       error: 'UpstreamUnavailable',
       status: 502,
       upstreamStatus: 503,
-      attempts: 3,
+      upstreamCalls: 1,
+      upstreamRetries: 2,
       traceId: TRACE_ROOT,
     });
     const emf = emfOf(line);
     expect(emf.Dimensions).toContainEqual(['service', 'provider', 'operation', 'error']);
-    expect(line).toMatchObject({ Requests: 1, UpstreamAttempts: 3 });
+    expect(line).toMatchObject({ Requests: 1, UpstreamCalls: 1, UpstreamRetries: 2 });
   });
 
   it('delete, success: both upstream exchanges counted, the delete status last', async () => {
@@ -178,13 +190,19 @@ describe('HTTP: one line per request, with the request metrics embedded', () => 
       outcome: 'deleted',
       status: 200,
       upstreamCalls: 2,
-      attempts: 2,
+      // A show and a delete, neither retried: an alarm on retries stays quiet.
+      upstreamRetries: 0,
     });
     expect(line.upstreamStatus).toBeGreaterThanOrEqual(200);
     expect(line.upstreamStatus).toBeLessThan(300);
     const emf = emfOf(line);
     expect(emf.Dimensions[0]).toEqual(['service', 'provider', 'operation', 'outcome']);
-    expect(line).toMatchObject({ outcome: 'deleted', Requests: 1, UpstreamAttempts: 2 });
+    expect(line).toMatchObject({
+      outcome: 'deleted',
+      Requests: 1,
+      UpstreamCalls: 2,
+      UpstreamRetries: 0,
+    });
   });
 
   it('delete, failure: a protected image is a warning naming the error, with the show it took', async () => {
@@ -207,7 +225,8 @@ describe('HTTP: one line per request, with the request metrics embedded', () => 
       error: 'ImageProtected',
       status: 403,
       upstreamStatus: 200,
-      attempts: 1,
+      upstreamCalls: 1,
+      upstreamRetries: 0,
     });
     emfOf(line);
     expect(line).toMatchObject({ error: 'ImageProtected', Requests: 1 });
@@ -223,7 +242,7 @@ describe('HTTP: one line per request, with the request metrics embedded', () => 
     expect(line).toMatchObject({ provider: 'nope', error: 'InvalidRequest', upstreamCalls: 0 });
     const emf = emfOf(line);
     for (const set of emf.Dimensions) expect(set).not.toContain('provider');
-    // Nothing went upstream: no latency or attempts to report.
+    // Nothing went upstream: no latency, calls or retries to report.
     expect(metricNames(emf)).toEqual(['Requests']);
   });
 });
@@ -253,7 +272,8 @@ describe('SQS and task invocations', () => {
       correlationId: 'msg-1',
       traceId: TRACE_ROOT,
       upstreamStatus: 200,
-      attempts: 1,
+      upstreamCalls: 1,
+      upstreamRetries: 0,
     });
     const emf = emfOf(line as Line);
     expect(metricNames(emf)).toContain('UpstreamLatency');
@@ -280,7 +300,8 @@ describe('SQS and task invocations', () => {
       outcome: 'shown',
       traceId: TRACE_ROOT,
       upstreamStatus: 200,
-      attempts: 1,
+      upstreamCalls: 1,
+      upstreamRetries: 0,
     });
     emfOf(line);
   });
@@ -293,7 +314,7 @@ describe('LOG_LEVEL', () => {
     const previous = process.env.LOG_LEVEL;
     process.env.LOG_LEVEL = 'warn';
     try {
-      const log = await import('../../lib/log.js');
+      const log = await import('../../lib/log/log.js');
       const { handler } = await import('../../functions/http/delete-image.js');
       const captured: Line[] = [];
       log.setLogSink((text) => captured.push(JSON.parse(text) as Line));

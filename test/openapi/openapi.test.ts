@@ -10,9 +10,9 @@ import { type RunningEmulator, startEmulator } from '../../emulator/server.js';
 import { handler as deleteHandler } from '../../functions/http/delete-image.js';
 import { handler as openApiHandler } from '../../functions/http/openapi.js';
 import { handler as showHandler } from '../../functions/http/show-image.js';
-import { ERROR_NAMES } from '../../lib/errors.js';
-import { setLogSink } from '../../lib/log.js';
-import { buildOpenApiDocument } from '../../lib/openapi.js';
+import { ERROR_NAMES } from '../../lib/errors/error-table.js';
+import { setLogSink } from '../../lib/log/log.js';
+import { buildOpenApiDocument } from '../../lib/openapi/openapi.js';
 import { OPENAPI_FILE, renderOpenApi } from '../../scripts/openapi.js';
 import { demoEnvironment } from '../support/demo-env.js';
 import { httpEvent, lambdaContext } from '../support/lambda.js';
@@ -74,16 +74,22 @@ describe('the document', () => {
       ['InvalidRequest', '400', 'INVALID_REQUEST'],
       ['ImageProtected', '403', 'IMAGE_PROTECTED'],
       ['ImageNotFound', '404', 'IMAGE_NOT_FOUND'],
+      ['PlanNotFound', '404', 'PLAN_NOT_FOUND'],
       ['ImageBusy', '409', 'IMAGE_BUSY'],
       ['UpstreamAuthFailed', '502', 'UPSTREAM_AUTH_FAILED'],
       ['UpstreamBadResponse', '502', 'UPSTREAM_BAD_RESPONSE'],
       ['UpstreamUnavailable', '502', 'UPSTREAM_UNAVAILABLE'],
       ['UpstreamThrottled', '503', 'UPSTREAM_THROTTLED'],
       ['UpstreamTimeout', '504', 'UPSTREAM_TIMEOUT'],
+      ['CredentialsUnavailable', '503', 'CREDENTIALS_UNAVAILABLE'],
       ['ConfigurationError', '500', 'CONFIGURATION_ERROR'],
     ];
     expect(table.map(([name]) => name)).toEqual([...ERROR_NAMES]);
-    for (const [, status, code] of table) expect(codesAt('delete', status)).toContain(code);
+    // A delete can meet every error but a missing plan.
+    for (const [name, status, code] of table) {
+      if (name === 'PlanNotFound') expect(codesAt('delete', status)).not.toContain(code);
+      else expect(codesAt('delete', status)).toContain(code);
+    }
     expect(codesAt('get', '403')).toEqual([]);
     expect(codesAt('get', '409')).toEqual([]);
     expect(codesAt('get', '500')).toEqual(['CONFIGURATION_ERROR', 'INTERNAL_ERROR']);
@@ -163,7 +169,7 @@ describe('real responses conform to it', () => {
     [
       'show: no project for the region',
       'get',
-      500,
+      400,
       faults.none,
       show('modelarts', SEEDED.modelarts.custom, { region: 'mars-north-1' }),
     ],

@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SEEDED } from '../../emulator/demo.js';
-import { buildOpenApiDocument } from '../../lib/openapi.js';
+import { buildOpenApiDocument } from '../../lib/openapi/openapi.js';
 import { type Child, freePort, spawnChild } from '../support/child.js';
 import { openApiConformance } from './conformance.js';
 

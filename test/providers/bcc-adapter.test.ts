@@ -6,7 +6,10 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEMO_BCC, SEEDED } from '../../emulator/demo.js';
 import { type RunningEmulator, startEmulator } from '../../emulator/server.js';
 import type { BccImageRecord } from '../../emulator/types.js';
-import { type CredentialStore, createCredentialStore } from '../../lib/credentials.js';
+import {
+  type CredentialStore,
+  createCredentialStore,
+} from '../../lib/credentials/credential-store.js';
 import {
   ConfigurationError,
   ImageBusy,
@@ -14,19 +17,18 @@ import {
   ImageNotFound,
   ImageProtected,
   InvalidRequest,
-  type ProviderKey,
   UpstreamAuthFailed,
   UpstreamBadResponse,
   UpstreamThrottled,
   UpstreamTimeout,
   UpstreamUnavailable,
-} from '../../lib/errors.js';
+} from '../../lib/errors/errors.js';
 import { deadlineIn } from '../../lib/http/deadline.js';
-import type { OutboundRequest } from '../../lib/http/outbound-request.js';
 import type { RetryPolicy } from '../../lib/http/retry.js';
 import { type RawResponse, type Transport, undiciTransport } from '../../lib/http/transport.js';
-import { createBccProvider } from '../../lib/providers/bcc/adapter.js';
-import type { CallContext, ImageProvider } from '../../lib/providers/provider.js';
+import type { CallContext, ImageProvider } from '../../lib/images/provider-port.js';
+import { bccCloud } from '../../lib/providers/bcc/cloud.js';
+import type { OutboundRequest } from '../../lib/wire/outbound-request.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const policy: RetryPolicy = {
@@ -51,7 +53,7 @@ beforeEach(() => {
 
 interface Setup {
   provider: ImageProvider;
-  invalidated: ProviderKey[];
+  invalidated: string[];
 }
 
 /** A provider on the demo credentials (or others), with `invalidate` calls counted. */
@@ -70,18 +72,18 @@ const setup = (
       ...options.env,
     },
   });
-  const invalidated: ProviderKey[] = [];
+  const invalidated: string[] = [];
   const credentials: CredentialStore = {
-    modelarts: () => store.modelarts(),
-    bcc: () => store.bcc(),
-    invalidate: (provider) => {
-      invalidated.push(provider);
-      store.invalidate(provider);
+    get: (section, signal) => store.get(section, signal),
+    usesSecret: () => store.usesSecret(),
+    invalidate: (key) => {
+      invalidated.push(key);
+      store.invalidate(key);
     },
   };
   const endpointOverride =
     options.endpointOverride === null ? undefined : (options.endpointOverride ?? emulator.url);
-  const provider = createBccProvider({
+  const provider = bccCloud.createProvider({
     credentials,
     endpointOverride,
     ...(options.now === undefined ? {} : { now: options.now }),

@@ -1,9 +1,11 @@
 // Credential faults, through the real handlers with IMAGE_CREDENTIALS_SECRET_ID and the AWS SDK
 // configured only by its own environment (AWS_ENDPOINT_URL_SECRETS_MANAGER): Secrets Manager
 // unreachable, throttling, not answering, the secret malformed or missing a provider, and the
-// secret rotated between calls. Each ends in a clear ConfigurationError (HTTP 500
-// CONFIGURATION_ERROR naming the secret, never a value from it) or a successful re-read; never a
-// crash, never a hang past the Lambda's time, never more than one re-signed retry upstream.
+// secret rotated between calls. Each ends in the right error — CredentialsUnavailable (HTTP 503
+// with Retry-After: transient, the service's fault, retried by queues and workflows) or
+// ConfigurationError (HTTP 500: the deployment's fault) — whose message names neither the secret's
+// id nor a value from it (the id is in the log line), or in a successful re-read; never a crash,
+// never a hang past the Lambda's time, never more than one re-signed retry upstream.
 //
 // moto serves Secrets Manager. Between the functions and moto sits a small loopback HTTP
 // forwarder of ours that counts GetSecretValue calls and, on demand, answers as Secrets Manager
@@ -215,6 +217,7 @@ describe.skipIf(skipWithoutMoto('credential faults'))('credential faults', () =>
     code: string | undefined;
     message: string;
     elapsedMs: number;
+    retryAfter: string | undefined;
     raw: string;
   }
 
@@ -235,6 +238,7 @@ describe.skipIf(skipWithoutMoto('credential faults'))('credential faults', () =>
       code: body.error?.code,
       message: body.error?.message ?? '',
       elapsedMs,
+      retryAfter: result.headers?.['retry-after'] as string | undefined,
       raw: JSON.stringify(result),
     };
   };
@@ -246,13 +250,27 @@ describe.skipIf(skipWithoutMoto('credential faults'))('credential faults', () =>
     }
   };
 
+  /** The caller's message never names the secret (an ARN would show the account); the log does. */
+  const expectSecretIdOnlyInLog = (outcome: Outcome, id: string): void => {
+    expect(outcome.message).not.toContain(id);
+    expect(outcome.raw).not.toContain(id);
+    expect(logLines.some((line) => line.includes(id))).toBe(true);
+  };
+
   const expectConfigurationError = (outcome: Outcome, id: string): void => {
     expect(outcome.status).toBe(500);
     expect(outcome.code).toBe('CONFIGURATION_ERROR');
-    expect(outcome.message).toContain(id);
+    expectSecretIdOnlyInLog(outcome, id);
   };
 
-  it('Secrets Manager unreachable (refused): 500 CONFIGURATION_ERROR naming the secret, every time, nothing sent upstream', async () => {
+  const expectCredentialsUnavailable = (outcome: Outcome, id: string): void => {
+    expect(outcome.status).toBe(503);
+    expect(outcome.code).toBe('CREDENTIALS_UNAVAILABLE');
+    expect(Number(outcome.retryAfter)).toBeGreaterThan(0);
+    expectSecretIdOnlyInLog(outcome, id);
+  };
+
+  it('Secrets Manager unreachable (refused): 503 CREDENTIALS_UNAVAILABLE with Retry-After, every time, nothing sent upstream', async () => {
     const id = await useSecret(secretValue(RIGHT));
     const outcomes: Outcome[] = [];
     // The SDK reads its endpoint variable when the store first creates its client.
@@ -261,7 +279,7 @@ describe.skipIf(skipWithoutMoto('credential faults'))('credential faults', () =>
       for (let call = 0; call < 3; call += 1) {
         for (const provider of ['modelarts', 'bcc'] as const) {
           const outcome = await show(provider, unreachable, 5_000);
-          expectConfigurationError(outcome, id);
+          expectCredentialsUnavailable(outcome, id);
           expect(outcome.elapsedMs).toBeLessThan(5_000);
           outcomes.push(outcome);
         }
@@ -274,11 +292,11 @@ describe.skipIf(skipWithoutMoto('credential faults'))('credential faults', () =>
     expect(unhandled.seen).toEqual([]);
   });
 
-  it('Secrets Manager throttling (ThrottlingException): 500 CONFIGURATION_ERROR naming the secret; recovers once it stops', async () => {
+  it('Secrets Manager throttling (ThrottlingException): 503 CREDENTIALS_UNAVAILABLE after the retries; recovers once it stops', async () => {
     const id = await useSecret(secretValue(RIGHT));
     forwarder.mode = 'throttle';
     const outcome = await show('bcc', functions, 10_000);
-    expectConfigurationError(outcome, id);
+    expectCredentialsUnavailable(outcome, id);
     expect(outcome.message).toContain('ThrottlingException');
     expect(outcome.elapsedMs).toBeLessThan(10_000);
     // The SDK's own retries (3 attempts in standard mode), and no more.
@@ -301,7 +319,7 @@ describe.skipIf(skipWithoutMoto('credential faults'))('credential faults', () =>
     const remainingMs = 2_000;
     const outcome = await show('modelarts', functions, remainingMs);
     expect(outcome.elapsedMs).toBeLessThan(remainingMs);
-    expectConfigurationError(outcome, id);
+    expectCredentialsUnavailable(outcome, id);
     expect(emulator.requests).toEqual([]);
     expectNoSecretAnywhere([outcome]);
     forwarder.mode = 'forward';
@@ -318,7 +336,7 @@ describe.skipIf(skipWithoutMoto('credential faults'))('credential faults', () =>
       }),
     ],
   ])(
-    'secret malformed (%s): 500 CONFIGURATION_ERROR naming the secret, never its value; no crash loop',
+    'secret malformed (%s): 500 CONFIGURATION_ERROR, naming neither the secret nor its value; no crash loop',
     async (_what, value) => {
       const id = await useSecret(value);
       const outcomes: Outcome[] = [];
@@ -389,7 +407,7 @@ describe.skipIf(skipWithoutMoto('credential faults'))('credential faults', () =>
           (error: unknown) => error as Error,
         );
       expect(thrown?.name).toBe('ConfigurationError');
-      expect(thrown?.message).toContain(id);
+      expect(thrown?.message).not.toContain(id);
       const records = [
         sqsRecord(JSON.stringify({ provider: 'bcc', imageId: IMAGE.bcc })),
         sqsRecord(JSON.stringify({ provider: 'modelarts', imageId: IMAGE.modelarts })),

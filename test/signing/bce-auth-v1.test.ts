@@ -1,7 +1,6 @@
 import sdk from '@baiducloud/sdk';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { encodePath, type OutboundRequest } from '../../lib/http/outbound-request.js';
 import {
   type BceSigningCredentials,
   bceCanonicalRequest,
@@ -12,7 +11,9 @@ import {
   parseBceAuthorization,
   signBceAuthV1,
 } from '../../lib/signing/bce-auth-v1.js';
-import { byCodeUnit, uriEncode } from '../../lib/signing/uri-encode.js';
+import { byCodeUnit } from '../../lib/signing/canonical.js';
+import { encodePath, type OutboundRequest } from '../../lib/wire/outbound-request.js';
+import { uriEncode } from '../../lib/wire/uri-encode.js';
 
 const request = (overrides: Partial<OutboundRequest>): OutboundRequest => ({
   method: 'GET',

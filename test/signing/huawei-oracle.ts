@@ -19,8 +19,8 @@
 import { parse, type Url } from 'node:url';
 import { AKSKSigner } from '@huaweicloud/huaweicloud-sdk-core/auth/AKSKSigner.js';
 import { BasicCredentials } from '@huaweicloud/huaweicloud-sdk-core/auth/BasicCredentials.js';
-import type { OutboundRequest } from '../../lib/http/outbound-request.js';
 import { formatSdkDate, type HuaweiSigningCredentials } from '../../lib/signing/huawei-sdk-hmac.js';
+import type { OutboundRequest } from '../../lib/wire/outbound-request.js';
 
 const endpointWithDecodedPath = (origin: string, path: string): Url => {
   const endpoint = parse(origin);

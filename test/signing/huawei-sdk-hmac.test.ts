@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { HttpMethod, OutboundRequest } from '../../lib/http/outbound-request.js';
+import { sha256Hex } from '../../lib/signing/canonical.js';
 import {
   formatSdkDate,
   type HuaweiSigningCredentials,
@@ -10,7 +10,7 @@ import {
   SDK_HMAC_ALGORITHM,
   signSdkHmacSha256,
 } from '../../lib/signing/huawei-sdk-hmac.js';
-import { sha256Hex } from '../../lib/signing/uri-encode.js';
+import type { HttpMethod, OutboundRequest } from '../../lib/wire/outbound-request.js';
 import { officialAuthorization, officialAuthorizationForUrl } from './huawei-oracle.js';
 
 const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';

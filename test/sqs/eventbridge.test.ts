@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_MODELARTS, SEEDED } from '../../emulator/demo.js';
 import { type RunningEmulator, startEmulator } from '../../emulator/server.js';
 import { handler } from '../../functions/sqs/delete-image.js';
-import { setLogSink } from '../../lib/log.js';
+import { setLogSink } from '../../lib/log/log.js';
 import { readServiceDefinition } from '../../scripts/build.js';
 import { lambdaContext } from '../support/lambda.js';
 import { sqsRecord } from './records.js';

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SEEDED } from '../../emulator/demo.js';
 import { type RunningEmulator, startEmulator } from '../../emulator/server.js';
 import { handler } from '../../functions/sqs/delete-image.js';
-import { setLogSink } from '../../lib/log.js';
+import { setLogSink } from '../../lib/log/log.js';
 import { deleteBatch, MIN_RECORD_MS, recordConcurrency } from '../../lib/triggers/sqs.js';
 import { demoEnvironment } from '../support/demo-env.js';
 import { lambdaContext } from '../support/lambda.js';
@@ -78,12 +78,12 @@ describe('SQS delete consumer', () => {
         level: 'error',
         outcome: 'failed',
         error: 'InvalidRequest',
-        reason: 'body: is not valid JSON',
+        errorMessage: 'body: is not valid JSON',
       }),
     ]);
     expect(String(lineFor('not-json')[0]?.message)).toMatch(/dead-letter queue/);
     expect(lineFor('bad-shape')[0]).toMatchObject({ error: 'InvalidRequest' });
-    expect(String(lineFor('bad-shape')[0]?.reason)).toMatch(/unknown field/);
+    expect(String(lineFor('bad-shape')[0]?.errorMessage)).toMatch(/unknown field/);
     expect(lineFor('protected')).toEqual([
       expect.objectContaining({ level: 'error', error: 'ImageProtected', outcome: 'failed' }),
     ]);
@@ -117,7 +117,12 @@ describe('SQS delete consumer', () => {
 
     expect(failedIds(response)).toEqual(['m1']);
     expect(lineFor('m1')).toEqual([
-      expect.objectContaining({ level: 'warn', error: 'UpstreamUnavailable', attempts: 3 }),
+      expect.objectContaining({
+        level: 'warn',
+        error: 'UpstreamUnavailable',
+        upstreamCalls: 1,
+        upstreamRetries: 2,
+      }),
     ]);
   });
 

@@ -29,7 +29,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SEEDED } from '../../emulator/demo.js';
 import { type RunningEmulator, startEmulator } from '../../emulator/server.js';
 import { handler } from '../../functions/sqs/delete-image.js';
-import { setLogSink } from '../../lib/log.js';
+import { setLogSink } from '../../lib/log/log.js';
 import { demoEnvironment } from '../support/demo-env.js';
 import { lambdaContext } from '../support/lambda.js';
 import { type Moto, motoClientConfig, skipWithoutMoto, startMoto } from '../support/moto.js';

@@ -10,10 +10,10 @@ import { SEEDED } from '../../emulator/demo.js';
 import { type RunningEmulator, startEmulator } from '../../emulator/server.js';
 import { handler as deleteHandler } from '../../functions/task/delete-image.js';
 import { handler as showHandler } from '../../functions/task/show-image.js';
-import { UpstreamThrottled } from '../../lib/errors.js';
-import { setLogSink } from '../../lib/log.js';
-import { taskInvocation } from '../../lib/middleware/task.js';
-import { InternalError, toTaskError } from '../../lib/triggers/task.js';
+import { UpstreamThrottled } from '../../lib/errors/errors.js';
+import { setLogSink } from '../../lib/log/log.js';
+import { pipeline } from '../../lib/triggers/pipeline.js';
+import { InternalError, TASK_TRIGGER, toTaskError } from '../../lib/triggers/task.js';
 import { demoEnvironment } from '../support/demo-env.js';
 import { lambdaContext } from '../support/lambda.js';
 
@@ -86,7 +86,7 @@ describe('task show', () => {
       imageId: SEEDED.modelarts.custom,
       outcome: 'shown',
       upstreamCalls: 1,
-      attempts: 1,
+      upstreamRetries: 0,
       upstreamStatus: 200,
     });
     expect(typeof logLines[0]?.requestId).toBe('string');
@@ -125,7 +125,8 @@ describe('task show', () => {
     expect(logLines[0]).toMatchObject({
       level: 'error',
       error: 'UpstreamUnavailable',
-      attempts: 1,
+      upstreamCalls: 1,
+      upstreamRetries: 0,
     });
   });
 
@@ -226,7 +227,7 @@ describe('anything that is not one of our errors', () => {
 
   it('is shaped by the middleware whatever the handler throws', async () => {
     const handler = middy<unknown, unknown, Error, Context>()
-      .use(taskInvocation('show'))
+      .use(pipeline(TASK_TRIGGER, 'show'))
       .handler(() => {
         throw new RangeError('bug');
       });

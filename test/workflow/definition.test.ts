@@ -5,7 +5,7 @@
 
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
-import { ERROR_NAMES } from '../../lib/errors.js';
+import { ERROR_NAMES, RETRYABLE_ERROR_NAMES } from '../../lib/errors/error-table.js';
 import { readServiceDefinition } from '../../scripts/build.js';
 import { type Json, rawDefinition, resolveDefinition } from './definition.js';
 
@@ -43,7 +43,8 @@ const LAMBDA_SERVICE_ERRORS = [
   'Lambda.TooManyRequestsException',
   'Lambda.ClientExecutionTimeoutException',
 ];
-const TRANSIENT = ['UpstreamThrottled', 'UpstreamUnavailable', 'UpstreamTimeout'];
+// The error table's retryable rows: the state machine retries exactly those.
+const TRANSIENT = RETRYABLE_ERROR_NAMES;
 
 describe('workflows/retire-image.asl.json', () => {
   it('is valid ASL (asl-validator, ARNs and paths checked)', () => {

@@ -12,7 +12,7 @@ import { DEMO_MODELARTS, SEEDED } from '../../emulator/demo.js';
 import { type RunningEmulator, startEmulator } from '../../emulator/server.js';
 import { handler as deleteHandler } from '../../functions/task/delete-image.js';
 import { handler as showHandler } from '../../functions/task/show-image.js';
-import { setLogSink } from '../../lib/log.js';
+import { setLogSink } from '../../lib/log/log.js';
 import { demoEnvironment } from '../support/demo-env.js';
 import { lambdaContext } from '../support/lambda.js';
 import { type Json, resolveDefinition } from './definition.js';

@@ -36,6 +36,7 @@ export type BccImage = z.infer<typeof bccImageSchema>;
 
 /** `GET /v2/image/{imageId}` → `{"image": ImageModel}`. */
 export const bccImageReplySchema = z.looseObject({ image: bccImageSchema });
+export type BccImageReply = z.infer<typeof bccImageReplySchema>;
 
 /** The BCE error body: `{"requestId", "code", "message"}`. */
 const bceErrorSchema = z.looseObject({

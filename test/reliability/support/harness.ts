@@ -56,14 +56,15 @@ export const loadFunctions = async (
   vi.resetModules();
   const show = await import('../../../functions/http/show-image.js');
   const remove = await import('../../../functions/http/delete-image.js');
-  const log = await import('../../../lib/log.js');
+  const log = await import('../../../lib/log/log.js');
   const transport = await import('../../../lib/http/transport.js');
   const taskShow = await optionalHandler<TaskHandler>('functions/task/show-image.ts');
   const taskDelete = await optionalHandler<TaskHandler>('functions/task/delete-image.ts');
   const queueDelete = await optionalHandler<QueueHandler>('functions/sqs/delete-image.ts');
   // Configuration and providers are built on first use: build them now, from this environment.
-  const runtime = await import('../../../lib/runtime.js');
-  runtime.defaultProviders();
+  const composition = await import('../../../lib/runtime/composition.js');
+  composition.providerFor('modelarts');
+  composition.providerFor('bcc');
   return {
     http: {
       show: show.handler as unknown as HttpHandler,

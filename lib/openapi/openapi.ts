@@ -7,47 +7,38 @@
 // GET /openapi.json serves it (functions/http/openapi.ts).
 
 import * as z from 'zod';
-import packageJson from '../package.json' with { type: 'json' };
+import packageJson from '../../package.json' with { type: 'json' };
 import {
-  ConfigurationError,
   ERROR_NAMES,
+  ERROR_TABLE,
   type ErrorName,
-  ImageBusy,
-  type ImageError,
-  ImageNotFound,
-  ImageProtected,
-  InvalidRequest,
-  UpstreamAuthFailed,
-  UpstreamBadResponse,
-  UpstreamThrottled,
-  UpstreamTimeout,
-  UpstreamUnavailable,
-} from './errors.js';
-import { deleteResultSchema, imageSchema, showResultSchema } from './images/image.js';
-import { deleteQuerySchema, errorBodySchema, showQuerySchema } from './triggers/http.js';
-import { IMAGE_ID_FORMATS, showInputSchema } from './validation.js';
+  INTERNAL_ERROR,
+  type OperationName,
+} from '../errors/error-table.js';
+import { deleteResultSchema, imageSchema, showResultSchema } from '../images/image.js';
+import { allClouds } from '../providers/registry.js';
+import { deleteQuerySchema, errorBodySchema, showQuerySchema } from '../triggers/http.js';
+import { showInputSchema } from '../validation/inputs.js';
 
 type JsonSchema = Record<string, unknown>;
 
-/** One instance of each error of the spec's table: name, code and HTTP status. */
-const ERRORS: readonly ImageError[] = [
-  new InvalidRequest(''),
-  new ImageProtected(''),
-  new ImageNotFound(''),
-  new ImageBusy(''),
-  new UpstreamAuthFailed(''),
-  new UpstreamBadResponse(''),
-  new UpstreamUnavailable(''),
-  new UpstreamThrottled(''),
-  new UpstreamTimeout(''),
-  new ConfigurationError(''),
+interface TableRow {
+  name: string;
+  code: string;
+  httpStatus: number;
+}
+
+/** The table's rows an operation can raise, and the generic one for a bug. */
+const errorsOf = (operation: OperationName): TableRow[] => [
+  ...ERROR_NAMES.filter((name: ErrorName) =>
+    (ERROR_TABLE[name].raisedBy as readonly OperationName[]).includes(operation),
+  ).map((name) => ({
+    name,
+    code: ERROR_TABLE[name].code,
+    httpStatus: ERROR_TABLE[name].httpStatus,
+  })),
+  INTERNAL_ERROR,
 ];
-
-/** Errors a show cannot produce: it neither refuses nor waits. */
-const DELETE_ONLY: ReadonlySet<ErrorName> = new Set(['ImageProtected', 'ImageBusy']);
-
-/** Not in the spec's table: a bug, answered with a generic body. */
-const INTERNAL = { name: 'InternalError', code: 'INTERNAL_ERROR', httpStatus: 500 } as const;
 
 /** zod's JSON Schema without the document-level keys (`$schema`, `$id`) a component must not carry. */
 const bare = (schema: JsonSchema): JsonSchema => {
@@ -95,11 +86,8 @@ const errorBodyWith = (codes: readonly [string, ...string[]]): JsonSchema =>
 const json = (schema: JsonSchema) => ({ 'application/json': { schema } });
 
 /** The error responses of an operation, one per status, each listing its codes. */
-const errorResponses = (operation: 'show' | 'delete'): Record<string, JsonSchema> => {
-  const errors = [
-    ...ERRORS.filter((error) => operation === 'delete' || !DELETE_ONLY.has(error.name)),
-    INTERNAL,
-  ];
+const errorResponses = (operation: OperationName): Record<string, JsonSchema> => {
+  const errors = errorsOf(operation);
   const statuses = [...new Set(errors.map((error) => error.httpStatus))].sort((a, b) => a - b);
   const responses: Record<string, JsonSchema> = {};
   for (const status of statuses) {
@@ -113,7 +101,9 @@ const errorResponses = (operation: 'show' | 'delete'): Record<string, JsonSchema
         ? `${names}; or API Gateway's \`{"message": "Forbidden"}\` when the request is not signed with SigV4 by a principal allowed to invoke it.`
         : names,
       content: json(viaGateway ? { oneOf: [body, ref('GatewayError')] } : body),
-      ...(status === 503
+      ...(here.some(
+        (error) => error.name in ERROR_TABLE && ERROR_TABLE[error.name as ErrorName].retryAfter,
+      )
         ? {
             headers: {
               'Retry-After': {
@@ -163,19 +153,18 @@ const QUERY_DESCRIPTIONS: Record<string, string> = {
 
 /** `provider` and `imageId` from the input schema the handlers validate with. */
 const pathParameters = (): JsonSchema[] => {
-  const input = bare(z.toJSONSchema(showInputSchema, { io: 'input' }) as JsonSchema) as {
+  const input = bare(z.toJSONSchema(showInputSchema(), { io: 'input' }) as JsonSchema) as {
     properties: Record<string, JsonSchema>;
   };
-  const formats = Object.entries(IMAGE_ID_FORMATS)
-    .map(([provider, format]) => `${provider}: ${format.description}`)
-    .join('; ');
+  const clouds = allClouds();
+  const formats = clouds.map((cloud) => `${cloud.key}: ${cloud.imageId.description}`).join('; ');
   return [
     {
       name: 'provider',
       in: 'path',
       required: true,
       description: 'The cloud holding the image.',
-      schema: input.properties.provider,
+      schema: { type: 'string', enum: clouds.map((cloud) => cloud.key) },
     },
     {
       name: 'imageId',

@@ -1,5 +1,5 @@
 // CloudWatch metrics as Embedded Metric Format (EMF), built by Powertools' Metrics serializer and
-// written as part of the request's one log line (lib/log.ts): CloudWatch Logs extracts the metrics
+// written as part of the request's one log line (lib/log/log.ts): CloudWatch Logs extracts the metrics
 // from that line, so there is no second output and no PutMetricData call.
 //
 // Per request (HTTP request, task invocation, SQS record), namespace POWERTOOLS_METRICS_NAMESPACE
@@ -10,21 +10,24 @@
 // and the metrics
 //   Requests          Count         1
 //   UpstreamLatency   Milliseconds  time spent in upstream exchanges (only when there were any)
-//   UpstreamAttempts  Count         HTTP attempts sent upstream (only when there were any)
+//   UpstreamCalls     Count         upstream exchanges (a delete is a show and a delete: 2)
+//   UpstreamRetries   Count         attempts beyond each exchange's first (0 on a normal request:
+//                                   an alarm on it fires on retries, not on every delete)
 // A provider that is not one of ours (a caller's typo) is not a dimension: request input never
 // becomes a metric dimension, so a caller cannot create metrics.
 
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { PROVIDERS } from './images/image.js';
-import { createLogger, type LogFields } from './log.js';
-import type { UpstreamCall } from './providers/provider.js';
+import type { OperationName } from '../errors/error-table.js';
+import type { UpstreamCall } from '../images/provider-port.js';
+import { createLogger, type LogFields } from '../log/log.js';
+import { findCloud } from '../providers/registry.js';
 
 export const DEFAULT_NAMESPACE = 'CloudImageFunctions';
 export const DEFAULT_SERVICE = 'cloud-image-functions';
 
 export interface RequestMeasurement {
   provider: unknown;
-  operation: 'show' | 'delete';
+  operation: OperationName;
   /** `failed`, or the success outcome. */
   outcome: string;
   /** The error's name when the request failed. */
@@ -33,6 +36,7 @@ export interface RequestMeasurement {
 }
 
 let metrics: Metrics | undefined;
+let service: string | undefined;
 
 const instance = (): Metrics => {
   if (metrics === undefined) {
@@ -48,10 +52,18 @@ const instance = (): Metrics => {
   return metrics;
 };
 
-const serviceName = (): string => process.env.POWERTOOLS_SERVICE_NAME || DEFAULT_SERVICE;
+/** Read once per process: the environment does not change under a running function. */
+const serviceName = (): string => {
+  service ??= process.env.POWERTOOLS_SERVICE_NAME || DEFAULT_SERVICE;
+  return service;
+};
 
-const isProvider = (value: unknown): value is (typeof PROVIDERS)[number] =>
-  typeof value === 'string' && (PROVIDERS as readonly string[]).includes(value);
+const isProvider = (value: unknown): value is string =>
+  typeof value === 'string' && findCloud(value) !== undefined;
+
+/** Attempts beyond the first of each exchange. */
+export const upstreamRetries = (calls: readonly UpstreamCall[]): number =>
+  calls.reduce((sum, call) => sum + Math.max(0, call.attempts - 1), 0);
 
 /**
  * The EMF members for one request, to be merged into its log line: `_aws` (the metric
@@ -75,9 +87,9 @@ export const metricFields = (measurement: RequestMeasurement): LogFields => {
   m.addMetric('Requests', MetricUnit.Count, 1);
   if (measurement.calls.length > 0) {
     const latency = measurement.calls.reduce((sum, call) => sum + call.durationMs, 0);
-    const attempts = measurement.calls.reduce((sum, call) => sum + call.attempts, 0);
     m.addMetric('UpstreamLatency', MetricUnit.Milliseconds, latency);
-    m.addMetric('UpstreamAttempts', MetricUnit.Count, attempts);
+    m.addMetric('UpstreamCalls', MetricUnit.Count, measurement.calls.length);
+    m.addMetric('UpstreamRetries', MetricUnit.Count, upstreamRetries(measurement.calls));
   }
   try {
     return m.serializeMetrics() as unknown as LogFields;

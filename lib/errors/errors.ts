@@ -1,15 +1,16 @@
-// The spec's error table, and nothing else. Every class sets `name` to a string literal so that
-// minified bundles keep it: Step Functions Retry/Catch and the HTTP mapping both match on it.
+// The error table's rows as classes. Every class sets `name` to a string literal so that minified
+// bundles keep it (Step Functions Retry/Catch and the HTTP mapping both match on it); status, code
+// and retryability come from the one table (error-table.ts).
 
-export type ProviderKey = 'modelarts' | 'bcc';
+import { ERROR_TABLE, type ErrorName } from './error-table.js';
 
 /** What we learned from the provider about a failed call; safe to log and to return. */
 export interface UpstreamFacts {
-  provider: ProviderKey;
-  status?: number;
-  code?: string;
-  requestId?: string;
-  attempts?: number;
+  provider: string;
+  status?: number | undefined;
+  code?: string | undefined;
+  requestId?: string | undefined;
+  attempts?: number | undefined;
 }
 
 export interface ImageErrorOptions {
@@ -17,104 +18,117 @@ export interface ImageErrorOptions {
   /** The input field at fault (InvalidRequest). */
   field?: string;
   upstream?: UpstreamFacts;
-  /** Seconds a caller should wait before trying again (UpstreamThrottled). */
+  /** Seconds a caller should wait before trying again (UpstreamThrottled, CredentialsUnavailable). */
   retryAfterSeconds?: number;
+  /**
+   * For the log line only, never for the caller: what the message leaves out on purpose (an AWS
+   * error text with an ARN or account id, say).
+   */
+  logDetail?: string;
 }
 
 export abstract class ImageError extends Error {
   abstract override readonly name: ErrorName;
-  abstract readonly code: string;
-  abstract readonly httpStatus: number;
-  /** Worth trying again later with the same input. */
-  readonly retryable: boolean = false;
   readonly field: string | undefined;
   readonly upstream: UpstreamFacts | undefined;
   readonly retryAfterSeconds: number | undefined;
+  readonly logDetail: string | undefined;
 
   constructor(message: string, options: ImageErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.field = options.field;
     this.upstream = options.upstream;
     this.retryAfterSeconds = options.retryAfterSeconds;
+    this.logDetail = options.logDetail;
+  }
+
+  get code(): string {
+    return ERROR_TABLE[this.name].code;
+  }
+
+  get httpStatus(): number {
+    return ERROR_TABLE[this.name].httpStatus;
+  }
+
+  /** Worth trying again later with the same input. */
+  get retryable(): boolean {
+    return ERROR_TABLE[this.name].retryable;
   }
 }
 
 export class InvalidRequest extends ImageError {
   override readonly name = 'InvalidRequest';
-  readonly code = 'INVALID_REQUEST';
-  readonly httpStatus = 400;
 }
 
 export class ImageProtected extends ImageError {
   override readonly name = 'ImageProtected';
-  readonly code = 'IMAGE_PROTECTED';
-  readonly httpStatus = 403;
 }
 
 export class ImageNotFound extends ImageError {
   override readonly name = 'ImageNotFound';
-  readonly code = 'IMAGE_NOT_FOUND';
-  readonly httpStatus = 404;
+}
+
+export class PlanNotFound extends ImageError {
+  override readonly name = 'PlanNotFound';
 }
 
 export class ImageBusy extends ImageError {
   override readonly name = 'ImageBusy';
-  readonly code = 'IMAGE_BUSY';
-  readonly httpStatus = 409;
 }
 
 export class UpstreamAuthFailed extends ImageError {
   override readonly name = 'UpstreamAuthFailed';
-  readonly code = 'UPSTREAM_AUTH_FAILED';
-  readonly httpStatus = 502;
 }
 
 export class UpstreamBadResponse extends ImageError {
   override readonly name = 'UpstreamBadResponse';
-  readonly code = 'UPSTREAM_BAD_RESPONSE';
-  readonly httpStatus = 502;
 }
 
 export class UpstreamUnavailable extends ImageError {
   override readonly name = 'UpstreamUnavailable';
-  readonly code = 'UPSTREAM_UNAVAILABLE';
-  readonly httpStatus = 502;
-  override readonly retryable = true;
 }
 
 export class UpstreamThrottled extends ImageError {
   override readonly name = 'UpstreamThrottled';
-  readonly code = 'UPSTREAM_THROTTLED';
-  readonly httpStatus = 503;
-  override readonly retryable = true;
 }
 
 export class UpstreamTimeout extends ImageError {
   override readonly name = 'UpstreamTimeout';
-  readonly code = 'UPSTREAM_TIMEOUT';
-  readonly httpStatus = 504;
-  override readonly retryable = true;
+}
+
+export class CredentialsUnavailable extends ImageError {
+  override readonly name = 'CredentialsUnavailable';
 }
 
 export class ConfigurationError extends ImageError {
   override readonly name = 'ConfigurationError';
-  readonly code = 'CONFIGURATION_ERROR';
-  readonly httpStatus = 500;
 }
 
-/** Every error name a caller can match on, in the spec's order. */
-export const ERROR_NAMES = [
-  'InvalidRequest',
-  'ImageProtected',
-  'ImageNotFound',
-  'ImageBusy',
-  'UpstreamAuthFailed',
-  'UpstreamBadResponse',
-  'UpstreamUnavailable',
-  'UpstreamThrottled',
-  'UpstreamTimeout',
-  'ConfigurationError',
-] as const;
-export type ErrorName = (typeof ERROR_NAMES)[number];
+const CLASSES: {
+  [N in ErrorName]: new (
+    message: string,
+    options?: ImageErrorOptions,
+  ) => ImageError;
+} = {
+  InvalidRequest,
+  ImageProtected,
+  ImageNotFound,
+  PlanNotFound,
+  ImageBusy,
+  UpstreamAuthFailed,
+  UpstreamBadResponse,
+  UpstreamUnavailable,
+  UpstreamThrottled,
+  UpstreamTimeout,
+  CredentialsUnavailable,
+  ConfigurationError,
+};
+
+/** The error of that name (a cloud's failure rules name the error they map to). */
+export const errorNamed = (
+  name: ErrorName,
+  message: string,
+  options?: ImageErrorOptions,
+): ImageError => new CLASSES[name](message, options);
 
 export const isImageError = (error: unknown): error is ImageError => error instanceof ImageError;

@@ -2,7 +2,7 @@
 // Path and query hold decoded text; `encodePath`/`encodeQuery` turn them into the bytes on the
 // wire, and the signers canonicalise with the same encoder, so what is signed is what is sent.
 
-import { uriEncode } from '../signing/uri-encode.js';
+import { uriEncode } from './uri-encode.js';
 
 export type HttpMethod = 'GET' | 'HEAD' | 'DELETE' | 'POST' | 'PUT' | 'PATCH';
 

@@ -1,7 +1,7 @@
 // Structured JSON log lines, one home for redaction. Nothing that looks like a credential or a
 // signature is ever written: keys that name one are replaced, whatever their value.
 
-import type { LogLevel } from './config.js';
+import type { LogLevel } from '../config/service-config.js';
 
 export type LogFields = Record<string, unknown>;
 

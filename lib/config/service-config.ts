@@ -1,0 +1,124 @@
+// Operator configuration from the environment, parsed once per process with zod: protection
+// rules, logging, timeouts and retry policy, and the endpoint-override rule every cloud uses.
+// Credentials are not here (lib/credentials); each cloud names its own variables
+// (lib/providers/<cloud>).
+
+import * as z from 'zod';
+import { ConfigurationError } from '../errors/errors.js';
+
+const emptyAsUnset = (value: unknown): unknown => (value === '' ? undefined : value);
+
+const listSchema = z.preprocess(
+  emptyAsUnset,
+  z
+    .string()
+    .optional()
+    .transform((value) =>
+      (value ?? '')
+        .split(',')
+        .map((item) => item.trim())
+        .filter((item) => item.length > 0),
+    ),
+);
+
+const millis = (fallback: number) =>
+  z.preprocess(emptyAsUnset, z.coerce.number().int().positive().default(fallback));
+
+const envSchema = z.object({
+  PROTECTED_IMAGE_IDS: listSchema,
+  PROTECTED_IMAGE_NAME_PATTERNS: listSchema,
+  LOG_LEVEL: z.preprocess(
+    emptyAsUnset,
+    z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  ),
+  UPSTREAM_CONNECT_TIMEOUT_MS: millis(3_000),
+  UPSTREAM_ATTEMPT_TIMEOUT_MS: millis(10_000),
+  UPSTREAM_MAX_ATTEMPTS: z.preprocess(
+    emptyAsUnset,
+    z.coerce.number().int().min(1).max(5).default(3),
+  ),
+  UPSTREAM_RETRY_BASE_MS: millis(100),
+  UPSTREAM_THROTTLE_BASE_MS: millis(500),
+});
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
+
+export interface UpstreamSettings {
+  connectTimeoutMs: number;
+  attemptTimeoutMs: number;
+  maxAttempts: number;
+  retryBaseMs: number;
+  throttleBaseMs: number;
+}
+
+export interface ServiceConfig {
+  protection: { ids: readonly string[]; nameGlobs: readonly string[] };
+  logLevel: LogLevel;
+  upstream: UpstreamSettings;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+const describe = (error: z.ZodError): string =>
+  error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
+
+export const loadConfig = (env: Env): ServiceConfig => {
+  const result = envSchema.safeParse(env);
+  if (!result.success) {
+    throw new ConfigurationError(`invalid configuration: ${describe(result.error)}`);
+  }
+  const parsed = result.data;
+  return {
+    protection: {
+      ids: parsed.PROTECTED_IMAGE_IDS,
+      nameGlobs: parsed.PROTECTED_IMAGE_NAME_PATTERNS,
+    },
+    logLevel: parsed.LOG_LEVEL,
+    upstream: {
+      connectTimeoutMs: parsed.UPSTREAM_CONNECT_TIMEOUT_MS,
+      attemptTimeoutMs: parsed.UPSTREAM_ATTEMPT_TIMEOUT_MS,
+      maxAttempts: parsed.UPSTREAM_MAX_ATTEMPTS,
+      retryBaseMs: parsed.UPSTREAM_RETRY_BASE_MS,
+      throttleBaseMs: parsed.UPSTREAM_THROTTLE_BASE_MS,
+    },
+  };
+};
+
+const LOOPBACK_HOST = /^(?:localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
+
+/**
+ * An operator's endpoint override (`https://host[:port]`, no path) as an origin; undefined when
+ * unset. Plain `http://` only for loopback (the emulator): signed requests and session tokens
+ * never travel in clear text to another host.
+ */
+export const endpointOverride = (env: Env, variable: string): string | undefined => {
+  const value = env[variable];
+  if (value === undefined || value === '') return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigurationError(`invalid configuration: ${variable}: must be an https URL`);
+  }
+  const loopback = LOOPBACK_HOST.test(url.hostname);
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
+    throw new ConfigurationError(
+      `invalid configuration: ${variable}: must be an https URL (http only for loopback hosts)`,
+    );
+  }
+  if (!['', '/'].includes(url.pathname) || url.search !== '' || url.hash !== '') {
+    throw new ConfigurationError(`invalid configuration: ${variable}: must have no path`);
+  }
+  if (url.username !== '' || url.password !== '') {
+    throw new ConfigurationError(`invalid configuration: ${variable}: must carry no credentials`);
+  }
+  return url.origin;
+};
+
+let cached: ServiceConfig | undefined;
+
+/** The process's configuration, parsed on first use (not at import, so a bad value is a clean error). */
+export const serviceConfig = (): ServiceConfig => {
+  cached ??= loadConfig(process.env);
+  return cached;
+};

@@ -1,0 +1,93 @@
+// delete(provider, imageId, region?, force?, dryRun?) → DeleteResult. Safe by construction: it
+// looks first, refuses what must not be deleted before any delete is sent (system, shared,
+// operator-protected, unknown kinds, being created), honours dryRun, and treats an image that is
+// already gone as done.
+
+import { ImageBusy, ImageNotFound, ImageProtected } from '../errors/errors.js';
+import type { DeleteResult, Image } from './image.js';
+import type { Protection } from './protection.js';
+import type { CallContext, ImageProvider, ProviderLookup } from './provider-port.js';
+import type { ImageRef } from './show-image.js';
+
+export interface DeleteRequest extends ImageRef {
+  force?: boolean | undefined;
+  dryRun?: boolean | undefined;
+}
+
+export interface DeleteDeps {
+  providers: ProviderLookup;
+  protection: Protection;
+  context: CallContext;
+}
+
+/** Throws ImageProtected or ImageBusy when this image must not be deleted now. */
+export const assertDeletable = (
+  image: Image,
+  provider: ImageProvider,
+  protection: Protection,
+): void => {
+  const label = `${image.provider} image ${image.id} (${image.name})`;
+  if (image.kind === 'system') {
+    throw new ImageProtected(`${label} is a system/built-in image and cannot be deleted`);
+  }
+  if (image.kind === 'shared') {
+    throw new ImageProtected(
+      `${label} is shared with this account by another; only its owner can delete it`,
+    );
+  }
+  if (image.kind !== 'custom') {
+    // Unknown means keep: a type the cloud added after this was written is never deleted.
+    throw new ImageProtected(
+      `${label} is of a kind this service does not recognise (${String(image.details.type ?? 'unknown')}); it is kept`,
+    );
+  }
+  const protectedBy = protection(image, provider.canonicalId);
+  if (protectedBy !== undefined) throw new ImageProtected(`${label} is ${protectedBy}`);
+  if (image.status === 'creating') {
+    throw new ImageBusy(`${label} is still being created (${image.providerStatus})`);
+  }
+};
+
+/** The image as it is after our delete: status `deleted`, the provider's last record in details. */
+const deletedImage = (image: Image): Image => ({ ...image, status: 'deleted' });
+
+export const deleteImage = async (
+  input: DeleteRequest,
+  deps: DeleteDeps,
+): Promise<DeleteResult> => {
+  const provider = deps.providers(input.provider);
+  const region = await provider.resolveRegion(input.region, deps.context.deadline.signal);
+  deps.context.region = region;
+
+  let image: Image;
+  try {
+    image = await provider.show(input.imageId, region, deps.context);
+  } catch (error) {
+    if (error instanceof ImageNotFound) return { outcome: 'already-absent' };
+    throw error;
+  }
+  if (image.status === 'deleted') return { outcome: 'already-absent', image };
+
+  assertDeletable(image, provider, deps.protection);
+  if (input.dryRun === true) return { outcome: 'dry-run', image };
+
+  try {
+    const final = await provider.remove(image, { force: input.force ?? false }, deps.context);
+    // A final record of another image than the one we deleted describes nothing we did.
+    const same =
+      final !== undefined && provider.canonicalId(final.id) === provider.canonicalId(image.id);
+    return { outcome: 'deleted', image: deletedImage(same ? final : image) };
+  } catch (error) {
+    if (error instanceof ImageNotFound) {
+      // After more than one attempt, an earlier one whose reply was lost (reset, timeout) may
+      // have deleted it: the image we just looked at is gone because of this call.
+      const retried = (error.upstream?.attempts ?? 1) > 1;
+      // Otherwise gone between our look and our delete (a concurrent retry, another caller):
+      // done all the same.
+      return retried
+        ? { outcome: 'deleted', image: deletedImage(image) }
+        : { outcome: 'already-absent', image };
+    }
+    throw error;
+  }
+};

@@ -1,0 +1,22 @@
+// show(provider, imageId, region?) → Image.
+
+import type { Image } from './image.js';
+import type { CallContext, ProviderLookup } from './provider-port.js';
+
+export interface ImageRef {
+  provider: string;
+  imageId: string;
+  region?: string | undefined;
+}
+
+export interface ShowDeps {
+  providers: ProviderLookup;
+  context: CallContext;
+}
+
+export const showImage = async (input: ImageRef, deps: ShowDeps): Promise<Image> => {
+  const provider = deps.providers(input.provider);
+  const region = await provider.resolveRegion(input.region, deps.context.deadline.signal);
+  deps.context.region = region;
+  return provider.show(input.imageId, region, deps.context);
+};

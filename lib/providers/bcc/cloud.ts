@@ -1,0 +1,85 @@
+// Baidu AI Cloud BCC custom images: "Query Details of the Image" and "Delete a Custom Image" as
+// the seeds document them, signed with bce-auth-v1.
+
+import { signBceAuthV1 } from '../../signing/bce-auth-v1.js';
+import type { FailureRule } from '../kit/cloud.js';
+import { defineCloud } from '../kit/cloud-provider.js';
+import { type BccCredentials, bccCredentials } from './credentials.js';
+import { BCC_ENDPOINTS } from './endpoints.js';
+import {
+  type BccImageReply,
+  bccImageReplySchema,
+  normaliseBccImage,
+  parseBceError,
+} from './schemas.js';
+
+// A rejected signature, key or clock (BCE common error codes; RequestTimeTooSkewed from BCE-JS).
+const AUTH_CODES = new Set([
+  'SignatureDoesNotMatch',
+  'RequestExpired',
+  'InvalidAccessKeyId',
+  'AccessDenied',
+  'RequestTimeTooSkewed',
+]);
+
+const RULES: readonly FailureRule[] = [
+  // BCC's own not-found: `NoSuchObject` in its error body. A 404 without it (an HTML page, a
+  // gateway, `InvalidVersion`) is not the image being gone.
+  { error: 'ImageNotFound', operations: ['show', 'delete'], codes: new Set(['NoSuchObject']) },
+  { error: 'UpstreamAuthFailed', codes: AUTH_CODES },
+  // The delete page's error table.
+  {
+    error: 'ImageProtected',
+    operations: ['delete'],
+    codes: new Set(['Image.UnCustomImageCannotBeDeleted']),
+    quote: true,
+  },
+  {
+    error: 'ImageBusy',
+    operations: ['delete'],
+    codes: new Set(['Image.CreatingImageCannotBeDeleted', 'Image.ImageHasBeenSharedToOthers']),
+    quote: true,
+  },
+];
+
+export const bccCloud = defineCloud<BccCredentials, BccImageReply>({
+  key: 'bcc',
+  label: 'BCC',
+  imageId: {
+    pattern: /^m-[A-Za-z0-9]{1,32}$/,
+    description: "'m-' followed by 1 to 32 letters and digits",
+    caseInsensitive: false,
+  },
+  endpoints: BCC_ENDPOINTS,
+  endpointVariable: 'BCC_ENDPOINT',
+  credentials: bccCredentials,
+  defaultRegion: (credentials) => credentials.defaultRegion,
+  secretsOf: (credentials) => [
+    credentials.accessKeyId,
+    credentials.secretAccessKey,
+    credentials.sessionToken,
+  ],
+  // BCC has no force: deleting a custom image removes it whole.
+  supportsForce: false,
+  protocol: {
+    contentType: 'application/json; charset=utf-8',
+    requestIdHeader: 'x-bce-request-id',
+    parseError: parseBceError,
+    authStatuses: [],
+    authCodes: AUTH_CODES,
+    // Baidu documents no throttling code for BCC: HTTP 429 is throttling.
+    throttleCodes: new Set(),
+    rules: RULES,
+  },
+  sign: (request, credentials, _region, now) => signBceAuthV1(request, credentials, now),
+  basePath: () => '/v2',
+  requests: {
+    show: (imageId) => ({ method: 'GET', path: `/image/${imageId}` }),
+    delete: (imageId) => ({ method: 'DELETE', path: `/image/${imageId}` }),
+  },
+  image: {
+    replySchema: bccImageReplySchema,
+    recordOf: (reply) => reply.image,
+    normalise: (reply, region) => normaliseBccImage(reply.image, region),
+  },
+});

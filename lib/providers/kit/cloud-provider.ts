@@ -1,0 +1,164 @@
+// The one ImageProvider implementation, driven by a cloud's description: region resolution,
+// request building and signing (afresh on every attempt), the exchange through the retry layer,
+// reply validation and normalisation, and failure mapping by the cloud's rules.
+
+import type { OperationName } from '../../errors/error-table.js';
+import { UpstreamBadResponse, type UpstreamFacts } from '../../errors/errors.js';
+import type { RawResponse } from '../../http/transport.js';
+import type { CallContext, ImageProvider } from '../../images/provider-port.js';
+import type { OutboundRequest } from '../../wire/outbound-request.js';
+import type { Cloud, CloudDescription, CloudRequest, ProviderDeps } from './cloud.js';
+import { exchange, type UpstreamProtocol } from './exchange.js';
+import { classifyReply, failureOf, requestIdOf } from './failures.js';
+import { assertConfiguredRegion, assertUsableDefault, originFor } from './regions.js';
+import { parseOptionalReply, parseReply } from './reply.js';
+
+export interface CloudCall {
+  response: RawResponse;
+  attempts: number;
+  /** The credential values the attempts were signed with, for quoting upstream messages. */
+  secrets: (string | undefined)[];
+}
+
+/** What the list and usage scans of a cloud build on (also used by cloud-specific pagers). */
+export interface CloudClient<C, R> {
+  description: CloudDescription<C, R>;
+  send(
+    context: CallContext,
+    operation: OperationName,
+    region: string,
+    request: CloudRequest,
+  ): Promise<CloudCall>;
+  facts(call: CloudCall): UpstreamFacts;
+  fail(call: CloudCall, operation: OperationName, imageId?: string): never;
+}
+
+export const createCloudClient = <C, R>(
+  description: CloudDescription<C, R>,
+  deps: ProviderDeps,
+): CloudClient<C, R> => {
+  const now = deps.now ?? (() => new Date());
+  const { protocol } = description;
+  const upstreamProtocol: UpstreamProtocol = {
+    provider: description.key,
+    classify: (response) => classifyReply(protocol, response),
+    requestIdOf: (response) => requestIdOf(protocol, response),
+    onAuthRejected: () => deps.credentials.invalidate(description.key),
+  };
+
+  return {
+    description,
+    async send(context, operation, region, request) {
+      const secrets: (string | undefined)[] = [];
+      const result = await exchange(context, operation, upstreamProtocol, async () => {
+        const credentials = await deps.credentials.get(
+          description.credentials,
+          context.deadline.signal,
+        );
+        secrets.push(...description.secretsOf(credentials));
+        const unsigned: OutboundRequest = {
+          method: request.method,
+          origin: originFor(description.key, region, description.endpoints, deps.endpointOverride),
+          path: `${description.basePath(credentials, region)}${request.path}`,
+          query: request.query ?? [],
+          headers: { 'Content-Type': protocol.contentType },
+          body: request.body ?? '',
+        };
+        const signed = description.sign(unsigned, credentials, region, now());
+        return { ...unsigned, headers: { ...unsigned.headers, ...signed } };
+      });
+      return { ...result, secrets };
+    },
+    facts: (call) => ({
+      provider: description.key,
+      status: call.response.status,
+      requestId: requestIdOf(protocol, call.response),
+      attempts: call.attempts,
+    }),
+    fail(call, operation, imageId) {
+      throw failureOf(protocol, call.response, {
+        key: description.key,
+        label: description.label,
+        operation,
+        imageId,
+        attempts: call.attempts,
+        secrets: call.secrets,
+      });
+    },
+  };
+};
+
+const createCloudProvider = <C, R>(
+  description: CloudDescription<C, R>,
+  deps: ProviderDeps,
+): ImageProvider => {
+  const client = createCloudClient(description, deps);
+  const { key, label } = description;
+  const canonicalId = description.imageId.caseInsensitive
+    ? (id: string) => id.toLowerCase()
+    : (id: string) => id;
+
+  return {
+    key,
+    label,
+    canonicalId,
+
+    async resolveRegion(region, signal) {
+      const credentials = await deps.credentials.get(description.credentials, signal);
+      const configured = description.configuredRegions?.(credentials);
+      if (region !== undefined) {
+        originFor(key, region, description.endpoints, deps.endpointOverride);
+        assertConfiguredRegion(key, region, configured);
+        return region;
+      }
+      const fallback = description.defaultRegion(credentials);
+      assertUsableDefault(key, fallback, description.endpoints, deps.endpointOverride);
+      return fallback;
+    },
+
+    async show(imageId, region, context) {
+      const call = await client.send(context, 'show', region, description.requests.show(imageId));
+      if (call.response.status !== 200) client.fail(call, 'show', imageId);
+      const facts = client.facts(call);
+      const reply = parseReply(
+        description.image.replySchema,
+        call.response.body,
+        facts,
+        label,
+        'an image',
+      );
+      if (canonicalId(description.image.recordOf(reply).id) !== canonicalId(imageId)) {
+        throw new UpstreamBadResponse(`${label} answered with a different image than asked for`, {
+          upstream: facts,
+        });
+      }
+      return description.image.normalise(reply, region);
+    },
+
+    async remove(image, { force }, context) {
+      const call = await client.send(
+        context,
+        'delete',
+        image.region,
+        description.requests.delete(image.id, { force }),
+      );
+      if (call.response.status === 204) return undefined;
+      if (call.response.status !== 200) client.fail(call, 'delete', image.id);
+      // The image is gone either way; a final record is a bonus, not a condition.
+      const reply = parseOptionalReply(description.image.replySchema, call.response.body);
+      return reply === undefined ? undefined : description.image.normalise(reply, image.region);
+    },
+  };
+};
+
+/** A cloud from its description: what the registry lists. */
+export const defineCloud = <C, R>(description: CloudDescription<C, R>): Cloud => ({
+  key: description.key,
+  label: description.label,
+  imageId: description.imageId,
+  endpoints: description.endpoints,
+  endpointVariable: description.endpointVariable,
+  credentialVariables: description.credentials.variables,
+  supportsForce: description.supportsForce,
+  createProvider: (deps) => createCloudProvider(description, deps),
+});

@@ -1,0 +1,106 @@
+// How a cloud's replies are read, from its description: which replies the retry layer retries
+// (rejected credentials once, throttling and 500/502/503/504 with backoff), and what a final
+// non-2xx reply means (its failure rules, in order; then any 5xx is UpstreamUnavailable and
+// anything else UpstreamBadResponse).
+
+import type { ErrorName, OperationName } from '../../errors/error-table.js';
+import { errorNamed, type ImageError, type UpstreamFacts } from '../../errors/errors.js';
+import type { Verdict } from '../../http/retry.js';
+import type { RawResponse } from '../../http/transport.js';
+import type { CloudDescription, FailureRule, ProviderError } from './cloud.js';
+import { quote } from './reply.js';
+
+/** Statuses the retry layer retries (other 5xx answers are final: retrying 501 changes nothing). */
+export const RETRIED_SERVER_STATUSES: ReadonlySet<number> = new Set([500, 502, 503, 504]);
+
+type Protocol = CloudDescription<unknown, unknown>['protocol'];
+
+export const classifyReply = (protocol: Protocol, response: RawResponse): Verdict => {
+  if (response.status >= 200 && response.status < 300) return { kind: 'final' };
+  const { code } = protocol.parseError(response.body);
+  if (
+    protocol.authStatuses.includes(response.status) ||
+    (code !== undefined && protocol.authCodes.has(code))
+  ) {
+    return { kind: 'auth', code };
+  }
+  if (response.status === 429 || (code !== undefined && protocol.throttleCodes.has(code))) {
+    return { kind: 'throttled', code };
+  }
+  if (RETRIED_SERVER_STATUSES.has(response.status)) return { kind: 'transient', code };
+  return { kind: 'final' };
+};
+
+export const requestIdOf = (protocol: Protocol, response: RawResponse): string | undefined =>
+  response.headers[protocol.requestIdHeader] ?? protocol.parseError(response.body).requestId;
+
+const matches = (
+  rule: FailureRule,
+  status: number,
+  code: string | undefined,
+  operation: OperationName,
+): boolean =>
+  (rule.operations === undefined || rule.operations.includes(operation)) &&
+  (rule.status === undefined || rule.status.includes(status)) &&
+  (rule.codes === undefined || (code !== undefined && rule.codes.has(code))) &&
+  (rule.codePattern === undefined || (code !== undefined && rule.codePattern.test(code)));
+
+export interface FailureSubject {
+  key: string;
+  label: string;
+  operation: OperationName;
+  /** The image the call was about, when it was about one. */
+  imageId?: string | undefined;
+  attempts: number;
+  secrets: readonly (string | undefined)[];
+}
+
+const message = (
+  name: ErrorName,
+  subject: FailureSubject,
+  status: number,
+  error: ProviderError,
+  quoted: string,
+): string => {
+  const code = error.code ?? '';
+  const what = subject.imageId === undefined ? '' : ` image ${subject.imageId}`;
+  switch (name) {
+    case 'ImageNotFound':
+      return `${subject.key}${what} does not exist`;
+    case 'UpstreamAuthFailed':
+      // The gateway's own text can echo request details: keep only its code.
+      return `${subject.label} rejected our credentials or signature (${code || `HTTP ${status}`})`;
+    case 'ImageBusy':
+      return `${subject.label} cannot ${subject.operation}${what} now${quoted}`;
+    case 'ImageProtected':
+      return `${subject.label} refuses to ${subject.operation}${what}${quoted}`;
+    case 'UpstreamUnavailable':
+      return `${subject.label} answered ${subject.operation} with HTTP ${status}${code ? ` ${code}` : ''}`;
+    default:
+      return `${subject.label} answered ${subject.operation} with HTTP ${status}${code ? ` ${code}` : ''}, which it does not document`;
+  }
+};
+
+/** The error a final non-2xx reply is, by the cloud's failure rules. */
+export const failureOf = (
+  protocol: Protocol,
+  response: RawResponse,
+  subject: FailureSubject,
+): ImageError => {
+  const error = protocol.parseError(response.body);
+  const { status } = response;
+  const upstream: UpstreamFacts = {
+    provider: subject.key,
+    status,
+    code: error.code,
+    requestId: requestIdOf(protocol, response),
+    attempts: subject.attempts,
+  };
+  const rule = protocol.rules.find((candidate) =>
+    matches(candidate, status, error.code, subject.operation),
+  );
+  const name: ErrorName =
+    rule?.error ?? (status >= 500 && status < 600 ? 'UpstreamUnavailable' : 'UpstreamBadResponse');
+  const quoted = rule?.quote === true ? quote(error.message, subject.secrets) : '';
+  return errorNamed(name, message(name, subject, status, error, quoted), { upstream });
+};

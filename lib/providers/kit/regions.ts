@@ -1,0 +1,49 @@
+// Choosing where a call goes: the operator's endpoint override (any well-formed region then), or
+// the cloud's known endpoint table. A request can never make the service call a host the operator
+// did not configure, and a region the credentials are not set up for is the caller's mistake.
+
+import { ConfigurationError, InvalidRequest } from '../../errors/errors.js';
+
+/** The base URL for a region; an unknown region is InvalidRequest, reported before any call. */
+export const originFor = (
+  key: string,
+  region: string,
+  table: Readonly<Record<string, string>>,
+  override: string | undefined,
+): string => {
+  if (override !== undefined) return override;
+  // Own entries only: `constructor` is a well-formed region name, and no endpoint.
+  const origin = Object.hasOwn(table, region) ? table[region] : undefined;
+  if (origin === undefined) {
+    throw new InvalidRequest(
+      `region: '${region}' is not a known ${key} region (known: ${Object.keys(table).join(', ')})`,
+      { field: 'region' },
+    );
+  }
+  return origin;
+};
+
+/** A region the credentials have no setup for (a ModelArts project): the caller chose it. */
+export const assertConfiguredRegion = (
+  key: string,
+  region: string,
+  configured: readonly string[] | undefined,
+): void => {
+  if (configured === undefined || configured.includes(region)) return;
+  throw new InvalidRequest(
+    `region: '${region}' is not configured for ${key} (configured: ${configured.join(', ')})`,
+    { field: 'region' },
+  );
+};
+
+/** The default region must itself be usable: a bad default is the operator's, not the caller's. */
+export const assertUsableDefault = (
+  key: string,
+  region: string,
+  table: Readonly<Record<string, string>>,
+  override: string | undefined,
+): void => {
+  if (override === undefined && !Object.hasOwn(table, region)) {
+    throw new ConfigurationError(`the default ${key} region ${region} is not a known region`);
+  }
+};

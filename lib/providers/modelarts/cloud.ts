@@ -1,0 +1,109 @@
+// Huawei Cloud / Open Telekom Cloud ModelArts images: ShowImage and DeleteImage as the seeds
+// document them, over the Huawei API Gateway, signed with SDK-HMAC-SHA256.
+
+import { InvalidRequest } from '../../errors/errors.js';
+import { signSdkHmacSha256 } from '../../signing/huawei-sdk-hmac.js';
+import type { FailureRule } from '../kit/cloud.js';
+import { defineCloud } from '../kit/cloud-provider.js';
+import { type ModelArtsCredentials, modelArtsCredentials } from './credentials.js';
+import { MODELARTS_ENDPOINTS } from './endpoints.js';
+import {
+  type ModelArtsImage,
+  modelArtsImageSchema,
+  normaliseModelArtsImage,
+  parseHuaweiError,
+} from './schemas.js';
+
+// Gateway codes for a rejected signature or credentials (APIGW: shared gateway, APIG: dedicated).
+const AUTH_CODES = new Set(['APIGW.0301', 'APIG.0301', 'APIG.0303', 'APIG.0307', 'ModelArts.6620']);
+const THROTTLE_CODES = new Set(['APIGW.0308', 'APIG.0308', 'ModelArts.6101']);
+// ModelArts.6797 is the documented "image cannot be found"; 6404 is what the service sends in the
+// wild (terraform-provider-huaweicloud treats it as gone); 6309 "the instance does not exist".
+// They come with HTTP 400.
+const NOT_FOUND_CODES = new Set(['ModelArts.6797', 'ModelArts.6404', 'ModelArts.6309']);
+// "another operation is being performed on the instance", the closest documented code to "in use".
+const BUSY_CODES = new Set(['ModelArts.6357']);
+
+const RULES: readonly FailureRule[] = [
+  // Not found: only ModelArts' own signals. A 404 from the gateway (APIGW.0101 "API does not
+  // exist") or from anything else in front of it (an HTML page) is not the image being gone.
+  { error: 'ImageNotFound', operations: ['show', 'delete'], codes: NOT_FOUND_CODES },
+  {
+    error: 'ImageNotFound',
+    operations: ['show', 'delete'],
+    status: [404],
+    codePattern: /^ModelArts\./,
+  },
+  { error: 'UpstreamAuthFailed', status: [401] },
+  { error: 'UpstreamAuthFailed', codes: AUTH_CODES },
+  { error: 'UpstreamAuthFailed', status: [403], codePattern: /^APIG/ },
+  { error: 'ImageBusy', operations: ['delete'], status: [409], quote: true },
+  { error: 'ImageBusy', operations: ['delete'], codes: BUSY_CODES, quote: true },
+  { error: 'ImageProtected', operations: ['delete'], status: [403], quote: true },
+  { error: 'UpstreamAuthFailed', status: [403] },
+];
+
+/** The project of a region; a region without one is the caller's choice, not a deployment fault. */
+const projectOf = (credentials: ModelArtsCredentials, region: string): string => {
+  // Own entries only: a region named `constructor` must not find Object's.
+  const projectId = Object.hasOwn(credentials.projects, region)
+    ? credentials.projects[region]
+    : undefined;
+  if (projectId === undefined) {
+    throw new InvalidRequest(
+      `region: '${region}' is not configured for modelarts (configured: ${Object.keys(credentials.projects).join(', ')})`,
+      { field: 'region' },
+    );
+  }
+  return projectId;
+};
+
+export const modelArtsCloud = defineCloud<ModelArtsCredentials, ModelArtsImage>({
+  key: 'modelarts',
+  label: 'ModelArts',
+  imageId: {
+    pattern: /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i,
+    description: 'a UUID',
+    caseInsensitive: true,
+  },
+  endpoints: MODELARTS_ENDPOINTS,
+  endpointVariable: 'MODELARTS_ENDPOINT',
+  credentials: modelArtsCredentials,
+  defaultRegion: (credentials) => credentials.defaultRegion,
+  configuredRegions: (credentials) => Object.keys(credentials.projects),
+  secretsOf: (credentials) => [
+    credentials.accessKeyId,
+    credentials.secretAccessKey,
+    credentials.securityToken,
+  ],
+  supportsForce: true,
+  protocol: {
+    contentType: 'application/json',
+    requestIdHeader: 'x-request-id',
+    parseError: parseHuaweiError,
+    authStatuses: [401],
+    authCodes: AUTH_CODES,
+    throttleCodes: THROTTLE_CODES,
+    rules: RULES,
+  },
+  sign: (request, credentials, region, now) =>
+    signSdkHmacSha256(request, { ...credentials, projectId: projectOf(credentials, region) }, now),
+  basePath: (credentials, region) => `/v1/${projectOf(credentials, region)}`,
+  requests: {
+    show: (imageId) => ({ method: 'GET', path: `/images/${imageId}` }),
+    // Public sources disagree on how `force` travels: the API documents a query parameter
+    // `force`, the official SDKs (Node, Go, .NET) send a JSON body {"is_force": true}. We send
+    // both, so that either reading of the service deletes the SWR content when asked to.
+    delete: (imageId, { force }) => ({
+      method: 'DELETE',
+      path: `/images/${imageId}`,
+      query: force ? [['force', 'true']] : [],
+      body: force ? JSON.stringify({ is_force: true }) : '',
+    }),
+  },
+  image: {
+    replySchema: modelArtsImageSchema,
+    recordOf: (record) => record,
+    normalise: normaliseModelArtsImage,
+  },
+});

@@ -1,0 +1,73 @@
+// What each invocation gets, whatever its trigger (HTTP request, task, SQS record): a deadline from
+// the Lambda's remaining time, a retry policy, the providers and protection rules, a call context
+// that records every upstream exchange, and a logger carrying the request's ids. Its one log line
+// is written through `finish` (request-line.ts builds its fields).
+
+import type { Context } from 'aws-lambda';
+import { serviceConfig } from '../config/service-config.js';
+import { type Deadline, deadlineFromContext } from '../http/deadline.js';
+import type { RetryPolicy } from '../http/retry.js';
+import type { Protection } from '../images/protection.js';
+import type { CallContext, ProviderLookup } from '../images/provider-port.js';
+import { createLogger, type LogFields, type Logger } from '../log/log.js';
+import { operatorProtection, providerFor, upstreamTransport } from './composition.js';
+
+export interface InvocationOptions {
+  /** Longest the invocation may spend upstream, whatever the Lambda's own timeout. */
+  capMs: number;
+  /** Attempts for transient faults; a trigger with its own retry layer (Step Functions) uses 1. */
+  maxAttempts?: number;
+}
+
+export interface Invocation {
+  providers: ProviderLookup;
+  protection: Protection;
+  context: CallContext;
+  deadline: Deadline;
+  log: Logger;
+  startedAt: number;
+  /** A part of this invocation with its own log line and upstream record (an SQS record). */
+  child(fields: LogFields): Invocation;
+}
+
+/** The X-Ray trace id root (Lambda sets it per invocation; SQS and Step Functions pass theirs on). */
+export const traceIdOf = (header: string | undefined): string | undefined =>
+  header === undefined ? undefined : (/(?:^|;)\s*Root=([^;]+)/.exec(header)?.[1] ?? undefined);
+
+let invocations = 0;
+
+const invocationWith = (deadline: Deadline, policy: RetryPolicy, log: Logger): Invocation => {
+  const invocation: Invocation = {
+    providers: providerFor,
+    protection: operatorProtection(),
+    context: { deadline, policy, transport: upstreamTransport(), log, calls: [] },
+    deadline,
+    log,
+    startedAt: performance.now(),
+    child: (fields) => invocationWith(deadline, policy, log.child(fields)),
+  };
+  return invocation;
+};
+
+/** Throws ConfigurationError when the configuration is invalid (the caller maps it). */
+export const startInvocation = (
+  context: Partial<Context> | undefined,
+  options: InvocationOptions,
+  logFields: LogFields,
+): Invocation => {
+  const config = serviceConfig();
+  const deadline = deadlineFromContext(context, options.capMs);
+  const policy: RetryPolicy = {
+    maxAttempts: options.maxAttempts ?? config.upstream.maxAttempts,
+    retryBaseMs: config.upstream.retryBaseMs,
+    throttleBaseMs: config.upstream.throttleBaseMs,
+    maxBackoffMs: 20_000,
+    attemptTimeoutMs: config.upstream.attemptTimeoutMs,
+  };
+  const log = createLogger(config.logLevel, {
+    ...logFields,
+    coldStart: invocations++ === 0,
+    traceId: logFields.traceId ?? traceIdOf(process.env._X_AMZN_TRACE_ID),
+  });
+  return invocationWith(deadline, policy, log);
+};

@@ -1,0 +1,110 @@
+// Every input boundary: path and query of the HTTP API, task inputs (direct invocation, Step
+// Functions, SQS bodies, EventBridge details). Anything wrong becomes InvalidRequest naming the
+// field, before anything is sent upstream. Which providers exist, their image ID formats and
+// whether they take `force` come from the cloud registry.
+
+import * as z from 'zod';
+import { InvalidRequest } from '../errors/errors.js';
+import { cloudKeys, findCloud, registryVersion } from '../providers/registry.js';
+
+export const regionSchema = z
+  .string()
+  .max(64, 'must be at most 64 characters')
+  .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'must be lowercase letters, digits and single hyphens');
+
+/** `true`/`false` as query strings carry them; anything else is refused rather than guessed. */
+export const queryFlagSchema = z.enum(['true', 'false']).transform((value) => value === 'true');
+
+/** One of the registered clouds. */
+export const providerSchema = (): z.ZodType<string> =>
+  z.string().refine((value) => findCloud(value) !== undefined, {
+    message: `must be one of ${cloudKeys().join(', ')}`,
+  });
+
+/** The cloud decides the image ID format; checked after the shape so the message can say which. */
+const checkImageId = (value: { provider: string; imageId: string }, ctx: z.RefinementCtx): void => {
+  const format = findCloud(value.provider)?.imageId;
+  if (format !== undefined && !format.pattern.test(value.imageId)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['imageId'],
+      message: `must be ${format.description} for provider ${value.provider}`,
+    });
+  }
+};
+
+const imageRefShape = () => ({
+  provider: providerSchema(),
+  imageId: z.string().max(64, 'must be at most 64 characters'),
+  region: regionSchema.optional(),
+});
+
+const buildShowInput = () => z.strictObject(imageRefShape()).superRefine(checkImageId);
+
+const buildDeleteInput = () =>
+  z
+    .strictObject({
+      ...imageRefShape(),
+      force: z.boolean().optional(),
+      dryRun: z.boolean().optional(),
+    })
+    .superRefine(checkImageId)
+    .superRefine((value, ctx) => {
+      if (value.force === true && findCloud(value.provider)?.supportsForce === false) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['force'],
+          message: `is not supported for ${value.provider}`,
+        });
+      }
+    });
+
+/** A schema built on first use and again when the registry changed (zod schemas cost CPU to build). */
+const lazySchema = <T>(build: () => T): (() => T) => {
+  let built: { version: number; schema: T } | undefined;
+  return () => {
+    const version = registryVersion();
+    if (built?.version !== version) built = { version, schema: build() };
+    return built.schema;
+  };
+};
+
+export const showInputSchema = lazySchema(buildShowInput);
+export type ShowInput = z.infer<ReturnType<typeof buildShowInput>>;
+
+export const deleteInputSchema = lazySchema(buildDeleteInput);
+export type DeleteInput = z.infer<ReturnType<typeof buildDeleteInput>>;
+
+const describeIssue = (issue: z.core.$ZodIssue): { field: string; message: string } => {
+  const field = issue.path.length > 0 ? issue.path.map(String).join('.') : 'input';
+  if (issue.code === 'unrecognized_keys') {
+    const keys = issue.keys.join(', ');
+    const where = issue.path.length > 0 ? `${field}: ` : '';
+    return { field: issue.keys[0] ?? field, message: `${where}unknown field(s): ${keys}` };
+  }
+  if (issue.code === 'invalid_type' && issue.input === undefined) {
+    return { field, message: `${field}: is required` };
+  }
+  return { field, message: `${field}: ${issue.message}` };
+};
+
+/** Parses or throws InvalidRequest whose message names every bad field; `field` is the first. */
+export const parseInput = <T>(schema: z.ZodType<T>, input: unknown): T => {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const described = result.error.issues.map(describeIssue);
+  throw new InvalidRequest(described.map((issue) => issue.message).join('; '), {
+    field: described[0]?.field ?? 'input',
+  });
+};
+
+/** Parses JSON text (an SQS body) and then the schema; bad JSON is InvalidRequest too. */
+export const parseJsonInput = <T>(schema: z.ZodType<T>, text: string, field = 'body'): T => {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new InvalidRequest(`${field}: is not valid JSON`, { field });
+  }
+  return parseInput(schema, value);
+};

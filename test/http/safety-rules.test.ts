@@ -1,0 +1,282 @@
+// The safety rules an adversarial run and a new user found broken, each through the real handlers
+// against the emulator: what is not the cloud's own not-found never means "gone", operator
+// protection compares IDs as the cloud does and matches names without backtracking, unknown kinds
+// are kept, other 5xx are UpstreamUnavailable, a deleted image says so, log lines stay bounded,
+// retries are visible at debug level, and endpoints never downgrade to clear text.
+
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { SEEDED } from '../../emulator/demo.js';
+import { type RunningEmulator, startEmulator } from '../../emulator/server.js';
+import { endpointOverride } from '../../lib/config/service-config.js';
+import { ConfigurationError } from '../../lib/errors/errors.js';
+import { sqsRecord } from '../sqs/records.js';
+import { demoEnvironment } from '../support/demo-env.js';
+import { httpEvent, lambdaContext, parseResult } from '../support/lambda.js';
+
+type Handler = (event: unknown, context: Context) => Promise<unknown>;
+
+interface Functions {
+  httpShow: Handler;
+  httpDelete: Handler;
+  taskDelete: Handler;
+  queueDelete: Handler;
+  lines: Record<string, unknown>[];
+}
+
+let emulator: RunningEmulator;
+
+/** The handlers loaded afresh with this environment (configuration is read once per process). */
+const load = async (env: Record<string, string> = {}): Promise<Functions> => {
+  vi.resetModules();
+  vi.unstubAllEnvs();
+  for (const [name, value] of Object.entries({ ...demoEnvironment(emulator.url), ...env })) {
+    vi.stubEnv(name, value);
+  }
+  const log = await import('../../lib/log/log.js');
+  const lines: Record<string, unknown>[] = [];
+  log.setLogSink((line) => lines.push(JSON.parse(line) as Record<string, unknown>));
+  return {
+    httpShow: (await import('../../functions/http/show-image.js')).handler as unknown as Handler,
+    httpDelete: (await import('../../functions/http/delete-image.js'))
+      .handler as unknown as Handler,
+    taskDelete: (await import('../../functions/task/delete-image.js'))
+      .handler as unknown as Handler,
+    queueDelete: (await import('../../functions/sqs/delete-image.js'))
+      .handler as unknown as Handler,
+    lines,
+  };
+};
+
+const http = async (handler: Handler, ...args: Parameters<typeof httpEvent>) =>
+  parseResult((await handler(httpEvent(...args), lambdaContext())) as never);
+
+const errorCode = (response: { body: Record<string, unknown> }) =>
+  (response.body.error as { code?: string } | undefined)?.code;
+
+const thrownBy = async (promise: Promise<unknown>): Promise<Error | undefined> =>
+  promise.then(
+    () => undefined,
+    (error: unknown) => error as Error,
+  );
+
+const deletesSent = () => emulator.requests.filter((request) => request.method === 'DELETE');
+
+beforeAll(async () => {
+  emulator = await startEmulator();
+});
+afterAll(async () => {
+  vi.unstubAllEnvs();
+  await emulator.close();
+});
+beforeEach(() => {
+  emulator.reset();
+});
+
+describe('only the cloud\u2019s own not-found means the image is gone', () => {
+  const foreign404s = [
+    ['an HTML page from a proxy', '<html><body><h1>404 Not Found</h1></body></html>'],
+    [
+      "the Huawei gateway's APIGW.0101 (API does not exist)",
+      { error_code: 'APIGW.0101', error_msg: 'The API does not exist or has not been published' },
+    ],
+    ["BCC's InvalidVersion", { code: 'InvalidVersion', message: 'version', requestId: 'r-1' }],
+  ] as const;
+
+  it.each(foreign404s)(
+    '%s: HTTP answers 502 UPSTREAM_BAD_RESPONSE, tasks throw it, the queue keeps the record',
+    async (_what, body) => {
+      // Prepare
+      const functions = await load();
+      const cases = [
+        { provider: 'modelarts', imageId: SEEDED.modelarts.custom },
+        { provider: 'bcc', imageId: SEEDED.bcc.custom },
+      ];
+      for (const { provider, imageId } of cases) {
+        emulator.reset();
+        emulator.faults.inject({
+          match: { provider: provider as 'modelarts' | 'bcc', method: 'GET' },
+          times: 100,
+          action: { kind: 'status', status: 404, body },
+        });
+
+        // Act
+        const shown = await http(functions.httpShow, 'GET', provider, imageId);
+        const deleted = await http(functions.httpDelete, 'DELETE', provider, imageId);
+        const task = await thrownBy(functions.taskDelete({ provider, imageId }, lambdaContext()));
+        const queue = (await functions.queueDelete(
+          { Records: [sqsRecord('m-1', JSON.stringify({ provider, imageId }))] } as SQSEvent,
+          lambdaContext(),
+        )) as SQSBatchResponse;
+
+        // Assess: nobody is told the image is gone, and it is still there.
+        expect([shown.status, errorCode(shown)]).toEqual([502, 'UPSTREAM_BAD_RESPONSE']);
+        expect([deleted.status, errorCode(deleted)]).toEqual([502, 'UPSTREAM_BAD_RESPONSE']);
+        expect(task?.name).toBe('UpstreamBadResponse');
+        expect(queue.batchItemFailures).toEqual([{ itemIdentifier: 'm-1' }]);
+        expect(deletesSent()).toEqual([]);
+      }
+    },
+  );
+
+  it("the cloud's own not-found still is: ModelArts.6404, BCC NoSuchObject", async () => {
+    const functions = await load();
+    const modelarts = await http(
+      functions.httpShow,
+      'GET',
+      'modelarts',
+      '00000000-0000-4000-8000-000000000000',
+    );
+    const bcc = await http(functions.httpShow, 'GET', 'bcc', 'm-nosuchimage');
+    expect([modelarts.status, errorCode(modelarts)]).toEqual([404, 'IMAGE_NOT_FOUND']);
+    expect([bcc.status, errorCode(bcc)]).toEqual([404, 'IMAGE_NOT_FOUND']);
+  });
+});
+
+describe('operator protection', () => {
+  it('compares ModelArts IDs case-insensitively, as the cloud does (UUIDs)', async () => {
+    const functions = await load({ PROTECTED_IMAGE_IDS: SEEDED.modelarts.custom.toUpperCase() });
+    const response = await http(
+      functions.httpDelete,
+      'DELETE',
+      'modelarts',
+      SEEDED.modelarts.custom,
+    );
+    expect([response.status, errorCode(response)]).toEqual([403, 'IMAGE_PROTECTED']);
+    expect(deletesSent()).toEqual([]);
+  });
+
+  it('matches name globs with * across any character (newlines too), without backtracking', async () => {
+    const name = `nightly\n${'-'.repeat(300)}`;
+    emulator.state.bcc.set({
+      ...(emulator.state.bcc.get(SEEDED.bcc.custom) ?? {}),
+      id: 'm-long01',
+      name,
+    });
+    // A backtracking matcher needs ~n^5 steps for this pattern on this name.
+    const functions = await load({ PROTECTED_IMAGE_NAME_PATTERNS: '*-*-*-*-*-x,nightly*' });
+    const response = await http(functions.httpDelete, 'DELETE', 'bcc', 'm-long01');
+    expect([response.status, errorCode(response)]).toEqual([403, 'IMAGE_PROTECTED']);
+    expect(String((response.body.error as { message: string }).message)).toContain("'nightly*'");
+    expect(deletesSent()).toEqual([]);
+  });
+
+  it('refuses a pattern longer than 256 characters as a configuration error', async () => {
+    const functions = await load({ PROTECTED_IMAGE_NAME_PATTERNS: `${'*a'.repeat(129)}` });
+    const response = await http(functions.httpShow, 'GET', 'bcc', SEEDED.bcc.custom);
+    expect([response.status, errorCode(response)]).toEqual([500, 'CONFIGURATION_ERROR']);
+    expect(functions.lines[0]).toMatchObject({
+      level: 'error',
+      source: 'configuration',
+      problems: [expect.stringContaining('PROTECTED_IMAGE_NAME_PATTERNS')],
+    });
+  });
+});
+
+describe('what is deleted and how it is reported', () => {
+  it('keeps an image of a kind this service does not recognise (unknown means keep)', async () => {
+    const custom = emulator.state.bcc.get(SEEDED.bcc.custom);
+    emulator.state.bcc.set({ ...custom, id: SEEDED.bcc.custom, type: 'QuantumCustom' });
+    const functions = await load();
+    const response = await http(functions.httpDelete, 'DELETE', 'bcc', SEEDED.bcc.custom);
+    expect([response.status, errorCode(response)]).toEqual([403, 'IMAGE_PROTECTED']);
+    expect(String((response.body.error as { message: string }).message)).toContain('QuantumCustom');
+    expect(deletesSent()).toEqual([]);
+  });
+
+  it.each(['modelarts', 'bcc'] as const)(
+    '%s: a deleted image has status deleted (the cloud\u2019s last record stays in details)',
+    async (provider) => {
+      const functions = await load();
+      const imageId = provider === 'modelarts' ? SEEDED.modelarts.custom : SEEDED.bcc.custom;
+      const response = await http(functions.httpDelete, 'DELETE', provider, imageId);
+      expect(response.status).toBe(200);
+      expect(response.body).toMatchObject({ outcome: 'deleted', image: { status: 'deleted' } });
+      expect((response.body.image as { details: object }).details).toHaveProperty('id');
+    },
+  );
+
+  it.each([501, 505, 507])(
+    'HTTP %i from the cloud is UPSTREAM_UNAVAILABLE, not a bad response (and not retried)',
+    async (status) => {
+      emulator.faults.inject({ times: 10, action: { kind: 'status', status } });
+      const functions = await load();
+      const response = await http(functions.httpShow, 'GET', 'bcc', SEEDED.bcc.custom);
+      expect([response.status, errorCode(response)]).toEqual([502, 'UPSTREAM_UNAVAILABLE']);
+      expect(emulator.requests).toHaveLength(1);
+    },
+  );
+});
+
+describe('log lines', () => {
+  it('carry at most a bounded piece of unvalidated input (a 12 KB region stays out)', async () => {
+    const functions = await load();
+    const region = 'a'.repeat(12_000);
+    const response = await http(functions.httpShow, 'GET', 'bcc', SEEDED.bcc.custom, { region });
+    expect(response.status).toBe(400);
+    const line = JSON.stringify(functions.lines.at(-1));
+    expect(line).not.toContain('a'.repeat(101));
+    expect(line.length).toBeLessThan(4_000);
+  });
+
+  it('LOG_LEVEL=debug writes one line per retry (attempt, reason, wait); the default writes none', async () => {
+    emulator.faults.inject({ times: 2, action: { kind: 'status', status: 503 } });
+    const debug = await load({ LOG_LEVEL: 'debug', UPSTREAM_RETRY_BASE_MS: '5' });
+    expect((await http(debug.httpShow, 'GET', 'bcc', SEEDED.bcc.custom)).status).toBe(200);
+    const retries = debug.lines.filter((line) => line.message === 'upstream retry');
+    expect(retries).toEqual([
+      expect.objectContaining({
+        level: 'debug',
+        attempt: 1,
+        reason: 'HTTP 503 ServiceUnavailable',
+        provider: 'bcc',
+      }),
+      expect.objectContaining({
+        level: 'debug',
+        attempt: 2,
+        reason: 'HTTP 503 ServiceUnavailable',
+      }),
+    ]);
+    for (const retry of retries) expect(typeof retry.waitMs).toBe('number');
+
+    emulator.reset();
+    emulator.faults.inject({ times: 2, action: { kind: 'status', status: 503 } });
+    const info = await load({ UPSTREAM_RETRY_BASE_MS: '5' });
+    expect((await http(info.httpShow, 'GET', 'bcc', SEEDED.bcc.custom)).status).toBe(200);
+    expect(info.lines.filter((line) => line.level === 'debug')).toEqual([]);
+  });
+});
+
+describe('configuration', () => {
+  it('UPSTREAM_CONNECT_TIMEOUT_MS reaches the HTTP agent', async () => {
+    const functions = await load({ UPSTREAM_CONNECT_TIMEOUT_MS: '1234' });
+    expect((await http(functions.httpShow, 'GET', 'bcc', SEEDED.bcc.custom)).status).toBe(200);
+    const transport = await import('../../lib/http/transport.js');
+    expect(transport.sharedAgentConnectTimeoutMs()).toBe(1234);
+  });
+
+  it.each([
+    ['http://bcc.bj.baidubce.com', false],
+    ['http://10.0.0.7:8080', false],
+    ['ftp://127.0.0.1', false],
+    ['https://user:pw@bcc.bj.baidubce.com', false],
+    ['https://bcc.bj.baidubce.com/v2', false],
+    ['https://bcc.internal.example:8443', true],
+    ['http://127.0.0.1:9000', true],
+    ['http://localhost:9000', true],
+    ['http://[::1]:9000', true],
+  ])('an endpoint override %s is accepted: %s', (value, accepted) => {
+    const read = () => endpointOverride({ BCC_ENDPOINT: value }, 'BCC_ENDPOINT');
+    if (accepted) expect(read()).toBe(new URL(value).origin);
+    else expect(read).toThrow(ConfigurationError);
+  });
+
+  it('a clear-text endpoint for a remote host fails every call with CONFIGURATION_ERROR, one line naming it', async () => {
+    const functions = await load({ BCC_ENDPOINT: 'http://bcc.bj.baidubce.com' });
+    const response = await http(functions.httpShow, 'GET', 'bcc', SEEDED.bcc.custom);
+    expect([response.status, errorCode(response)]).toEqual([500, 'CONFIGURATION_ERROR']);
+    expect(String((response.body.error as { message: string }).message)).toContain('BCC_ENDPOINT');
+    expect(functions.lines.filter((line) => line.source === 'configuration')).toHaveLength(1);
+    expect(emulator.requests).toEqual([]);
+  });
+});

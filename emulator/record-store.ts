@@ -11,6 +11,7 @@ export class RecordStore<R extends { id: string }> {
   readonly #records = new Map<string, R>();
   readonly #views = new Map<string, readonly R[]>();
   #version = 0;
+  #viewsBuilt = 0;
 
   /** A copy of the record, or `undefined` when there is none. */
   get(id: string): R | undefined {
@@ -54,6 +55,11 @@ export class RecordStore<R extends { id: string }> {
     return this.#version;
   }
 
+  /** How many views have been built (filtered and sorted) so far: what paging costs. */
+  get viewsBuilt(): number {
+    return this.#viewsBuilt;
+  }
+
   clear(): void {
     this.#records.clear();
     this.#changed();
@@ -68,6 +74,7 @@ export class RecordStore<R extends { id: string }> {
     const cached = this.#views.get(key);
     if (cached !== undefined) return cached;
     const built = build([...this.#records.values()]);
+    this.#viewsBuilt += 1;
     if (this.#views.size >= MAX_VIEWS) this.#views.clear();
     this.#views.set(key, built);
     return built;

@@ -25,7 +25,11 @@ export interface GeneratedRecords {
   instances: BccInstanceRecord[];
 }
 
-/** Images already there (the demo ones): generated ids avoid theirs, references may use them. */
+/**
+ * Images already there (the demo ones): generated ids avoid theirs. Generated notebooks and
+ * instances use generated images only (so the demo images keep their documented behaviour), or,
+ * when none are generated, the demo's built-in / system images (which cannot be deleted anyway).
+ */
 export interface ExistingImages {
   modelarts: readonly ModelArtsImageRecord[];
   bcc: readonly BccImageRecord[];
@@ -384,7 +388,9 @@ export const generateRecords = (
     spec.modelarts?.notebooks ?? 0,
     stream('modelarts-notebooks'),
     anchorMs,
-    [...existing.modelarts, ...modelartsImages],
+    modelartsImages.length > 0
+      ? modelartsImages
+      : existing.modelarts.filter((image) => image.type === 'BUILD_IN'),
     taken,
   );
   const bcc = generateBccImages(spec.bcc?.images ?? 0, stream('bcc-images'), anchorMs, taken);
@@ -392,7 +398,7 @@ export const generateRecords = (
     spec.bcc?.instances ?? 0,
     stream('bcc-instances'),
     anchorMs,
-    [...existing.bcc, ...bcc.images],
+    bcc.images.length > 0 ? bcc.images : existing.bcc.filter((image) => image.type === 'System'),
     taken,
   );
   return { modelartsImages, notebooks, bccImages: bcc.images, bccShares: bcc.shares, instances };

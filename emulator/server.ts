@@ -63,6 +63,8 @@ export interface EmulatorOptions {
   modelartsOffset?: ModelArtsOffsetMode;
   /** Request-rate limits per cloud, applied per access key (none by default). */
   rateLimit?: RateLimitOptions;
+  /** More access keys (access key → secret key) accepted besides each cloud's demo key. */
+  credentials?: { modelarts?: Record<string, string>; bcc?: Record<string, string> };
 }
 
 export async function startEmulator(options: EmulatorOptions = {}): Promise<RunningEmulator> {
@@ -79,7 +81,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const settings: EmulatorSettings = { modelartsOffset: configured.modelartsOffset };
   const lockoutMs = options.lockoutMs ?? DEFAULT_LOCKOUT_MS;
   const authenticators = new Map(
-    DIALECTS.map((dialect) => [dialect.provider, dialect.createAuthenticator({ lockoutMs })]),
+    DIALECTS.map((dialect) => {
+      const { accessKeyId, secretAccessKey } = dialect.demoCredentials;
+      const secrets = new Map([
+        [accessKeyId, secretAccessKey],
+        ...Object.entries(options.credentials?.[dialect.provider] ?? {}),
+      ]);
+      return [dialect.provider, dialect.createAuthenticator({ lockoutMs, secrets })] as const;
+    }),
   );
   const dependencies = (closing: AbortSignal): PipelineDependencies => ({
     state,

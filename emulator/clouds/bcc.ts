@@ -22,10 +22,6 @@ import {
 } from './bce-replies.js';
 import type { CloudDialect, CloudRoute, RouteParams } from './dialect.js';
 
-const SECRETS: ReadonlyMap<string, string> = new Map([
-  [DEMO_BCC.accessKeyId, DEMO_BCC.secretAccessKey],
-]);
-
 /** `/v2/{collection}` (+ `/{id}` when `withId`) → its parameters. */
 const path =
   (collection: string, withId: boolean) =>
@@ -56,7 +52,8 @@ export const bccDialect: CloudDialect = {
   requestIdHeader: BCE_REQUEST_ID_HEADER,
   headers: bceHeaders,
   error: bceError,
-  createAuthenticator: () => bceAuthenticator((accessKeyId) => SECRETS.get(accessKeyId)),
+  demoCredentials: DEMO_BCC,
+  createAuthenticator: ({ secrets }) => bceAuthenticator((accessKeyId) => secrets.get(accessKeyId)),
   admit: () => undefined,
   faultBody: bceFaultBody,
   tooLarge: bceTooLarge,

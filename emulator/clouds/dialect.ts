@@ -48,7 +48,13 @@ export interface CloudDialect {
   headers(requestId: string): Record<string, string>;
   /** This cloud's error body. */
   error(requestId: string, status: number, code: string, message: string): EmulatorResponse;
-  createAuthenticator(options: { lockoutMs: number }): Authenticator;
+  /** The demo access key every emulator accepts for this cloud. */
+  demoCredentials: { accessKeyId: string; secretAccessKey: string };
+  /** A signature checker accepting the keys in `secrets` (access key → secret key). */
+  createAuthenticator(options: {
+    lockoutMs: number;
+    secrets: ReadonlyMap<string, string>;
+  }): Authenticator;
   /** Checks made after authentication and before the operation (ModelArts: the project). */
   admit(context: OperationContext): EmulatorResponse | undefined;
   /** The body a `status` fault sends when it names none. */

@@ -26,10 +26,6 @@ import {
 import { deleteImage, listImages, showImage } from './modelarts-images.js';
 import { listNotebooks } from './modelarts-notebooks.js';
 
-const SECRETS: ReadonlyMap<string, string> = new Map([
-  [DEMO_MODELARTS.accessKeyId, DEMO_MODELARTS.secretAccessKey],
-]);
-
 /** `/v1/{project_id}/{collection}` (+ `/{id}` when `withId`) → its parameters. */
 const path =
   (collection: string, withId: boolean) =>
@@ -60,8 +56,9 @@ export const modelArtsDialect: CloudDialect = {
   requestIdHeader: HUAWEI_REQUEST_ID_HEADER,
   headers: huaweiHeaders,
   error: huaweiError,
-  createAuthenticator: ({ lockoutMs }) =>
-    huaweiAuthenticator((accessKeyId) => SECRETS.get(accessKeyId), new AkLockout(lockoutMs)),
+  demoCredentials: DEMO_MODELARTS,
+  createAuthenticator: ({ lockoutMs, secrets }) =>
+    huaweiAuthenticator((accessKeyId) => secrets.get(accessKeyId), new AkLockout(lockoutMs)),
   admit: ({ request, params, requestId }) => {
     const header = request.headers['x-project-id'];
     const projectId = params.projectId ?? '';

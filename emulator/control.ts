@@ -1,8 +1,18 @@
 // The HTTP control API under `/_emulator/`, for tests that run the emulator in another process.
-// No signature needed. Every reply is JSON (or empty for 204).
+// No signature needed; control requests are not recorded. Every reply is JSON (or empty for 204).
+// This list is the one reference for it:
 //
 //   GET    /_emulator/health                              → {"ok": true}
-//   POST   /_emulator/reset                               → 204 (images re-seeded; faults, requests, lockouts cleared)
+//   POST   /_emulator/reset                               → 204 (as started: records re-seeded; faults,
+//                                                            requests, lockouts, rate counters cleared;
+//                                                            settings and rate limits as configured)
+//   GET    /_emulator/settings                            → {"modelartsOffset", "rateLimit", "seed"}
+//   GET    /_emulator/modelarts-offset                    → {"mode": "records" | "pages"}
+//   PUT    /_emulator/modelarts-offset  body: {"mode"}     → 200 {"mode"}
+//   POST   /_emulator/seed      body: SeedSpec             → 200 StateCounts (records = demo + generated)
+//   GET    /_emulator/rate-limit                          → {"limits": RateLimitOptions, "counters": [RateLimitCounter]}
+//   PUT    /_emulator/rate-limit  body: RateLimitOptions   → 200 {"limits"} ({} = no limit)
+//   DELETE /_emulator/rate-limit/counters                 → 204
 //   GET    /_emulator/faults                              → [InjectedFault]
 //   POST   /_emulator/faults          body: Fault         → 201 InjectedFault | 400 {"error","issues"}
 //   DELETE /_emulator/faults                              → 204
@@ -15,37 +25,57 @@
 //   GET    /_emulator/images/{provider}/{id}/delete-count → {"deleteCount": n}
 //   POST   /_emulator/images/{provider}/{id}/ready-after  body: {"gets": n} → 204
 //   PUT    /_emulator/images/bcc/{id}/shares  body: {"sharedWith": [account...]} → 204
+//   GET    /_emulator/images/{provider}/{id}/references   → [notebook | instance] using the image
+//   POST   /_emulator/images/{provider}/{id}/references   body: {"id"?, "name"?, "status"?}
+//                                                          → 201 the new notebook (modelarts) or
+//                                                            instance (bcc) using it | 404
+//   GET    /_emulator/notebooks                           → [NotebookRecord]
+//   GET    /_emulator/notebooks/{id}                      → NotebookRecord | 404
+//   PUT    /_emulator/notebooks/{id}  body: NotebookRecord → 200 record (needs "image": {"id"})
+//   DELETE /_emulator/notebooks/{id}                      → 204 | 404
+//   GET    /_emulator/instances                           → [BccInstanceRecord]
+//   GET    /_emulator/instances/{id}                      → BccInstanceRecord | 404
+//   PUT    /_emulator/instances/{id}  body: BccInstanceRecord → 200 record (needs "imageId")
+//   DELETE /_emulator/instances/{id}                      → 204 | 404
 
-import { z } from 'zod';
+import * as z from 'zod';
+import {
+  badRequest,
+  type ControlBody,
+  type ControlReply,
+  handleImages,
+  handleInstances,
+  handleNotebooks,
+  noContent,
+  notFound,
+} from './control-records.js';
 import { parseFault } from './faults.js';
-import type { RunningEmulator } from './server.js';
-import type { BccImageRecord, ModelArtsImageRecord, ProviderKey } from './types.js';
+import { modelArtsOffsetModeSchema, rateLimitOptionsSchema, seedSpecSchema } from './options.js';
+import type { RunningEmulator } from './running-emulator.js';
 
-export interface ControlReply {
-  status: number;
-  body?: unknown;
-}
+export type { ControlReply } from './control-records.js';
 
-const providerSchema = z.enum(['modelarts', 'bcc']);
-const recordSchema = z
-  .object({ id: z.string().min(1).optional(), status: z.string(), type: z.string() })
-  .passthrough();
-const readyAfterSchema = z.object({ gets: z.number().int().min(0) }).strict();
-const sharesSchema = z.object({ sharedWith: z.array(z.string().min(1)) }).strict();
+const offsetBodySchema = z.object({ mode: modelArtsOffsetModeSchema }).strict();
 
-const badRequest = (error: string, issues?: unknown): ControlReply => ({
-  status: 400,
-  body: issues === undefined ? { error } : { error, issues },
-});
-const notFound: ControlReply = { status: 404, body: { error: 'not found' } };
-const noContent: ControlReply = { status: 204 };
-
-const parseJson = (text: string): { ok: true; value: unknown } | { ok: false } => {
+const parseJson = (text: string): ControlBody => {
+  if (text.trim() === '') return { ok: true, value: undefined };
   try {
     return { ok: true, value: JSON.parse(text) };
   } catch {
     return { ok: false };
   }
+};
+
+/** Parse the body with `schema`, then act on it. */
+const withBody = <T>(
+  body: ControlBody,
+  schema: z.ZodType<T>,
+  what: string,
+  act: (value: T) => ControlReply,
+): ControlReply => {
+  if (!body.ok) return badRequest('body is not JSON');
+  const parsed = schema.safeParse(body.value ?? {});
+  return parsed.success ? act(parsed.data) : badRequest(`invalid ${what}`, parsed.error.issues);
 };
 
 export const handleControl = (
@@ -55,22 +85,54 @@ export const handleControl = (
   bodyText: string,
 ): ControlReply => {
   const [resource, ...rest] = segments;
-  const body = (): { ok: true; value: unknown } | { ok: false } =>
-    bodyText.trim() === '' ? { ok: true, value: undefined } : parseJson(bodyText);
+  const body = parseJson(bodyText);
 
-  switch (`${method} ${resource ?? ''}${rest.length > 0 ? '/*' : ''}`) {
+  switch (`${method} ${resource ?? ''}${rest.length > 0 ? `/${rest.join('/')}` : ''}`) {
     case 'GET health':
       return { status: 200, body: { ok: true } };
     case 'POST reset':
       emulator.reset();
       return noContent;
+    case 'GET settings':
+      return {
+        status: 200,
+        body: {
+          modelartsOffset: emulator.settings.modelartsOffset,
+          rateLimit: emulator.rateLimit.limits,
+          seed: emulator.state.configuredSeed,
+        },
+      };
+    case 'GET modelarts-offset':
+      return { status: 200, body: { mode: emulator.settings.modelartsOffset } };
+    case 'PUT modelarts-offset':
+      return withBody(body, offsetBodySchema, 'offset mode', ({ mode }) => {
+        emulator.settings.modelartsOffset = mode;
+        return { status: 200, body: { mode } };
+      });
+    case 'POST seed':
+      return withBody(body, seedSpecSchema, 'seed', (spec) => ({
+        status: 200,
+        body: emulator.seed(spec),
+      }));
+    case 'GET rate-limit':
+      return {
+        status: 200,
+        body: { limits: emulator.rateLimit.limits, counters: emulator.rateLimit.counters() },
+      };
+    case 'PUT rate-limit':
+      return withBody(body, rateLimitOptionsSchema, 'rate limit', (limits) => {
+        emulator.rateLimit.set(limits);
+        return { status: 200, body: { limits: emulator.rateLimit.limits } };
+      });
+    case 'DELETE rate-limit/counters':
+      emulator.rateLimit.clearCounters();
+      return noContent;
     case 'GET faults':
       return { status: 200, body: emulator.faults.list() };
     case 'POST faults': {
-      const parsed = body();
-      if (!parsed.ok) return badRequest('body is not JSON');
+      if (!body.ok) return badRequest('body is not JSON');
       try {
-        return { status: 201, body: emulator.faults.inject(parseFault(parsed.value)) };
+        return { status: 201, body: emulator.faults.inject(parseFault(body.value)) };
       } catch (error) {
         return badRequest(
           'invalid fault',
@@ -86,77 +148,16 @@ export const handleControl = (
     case 'DELETE requests':
       emulator.requests.length = 0;
       return noContent;
-    case 'GET images/*':
-    case 'PUT images/*':
-    case 'POST images/*':
-    case 'DELETE images/*':
-      return handleImages(emulator, method, rest, body);
     default:
-      return notFound;
+      break;
   }
-};
-
-const handleImages = (
-  emulator: RunningEmulator,
-  method: string,
-  segments: readonly string[],
-  body: () => { ok: true; value: unknown } | { ok: false },
-): ControlReply => {
-  const [providerText, id, action, ...extra] = segments;
-  const provider = providerSchema.safeParse(providerText);
-  if (!provider.success || extra.length > 0) return notFound;
-  const key: ProviderKey = provider.data;
-  const { state } = emulator;
-  const store = key === 'modelarts' ? state.modelarts : state.bcc;
-
-  if (id === undefined) {
-    return method === 'GET' ? { status: 200, body: store.list() } : notFound;
-  }
-  const parsedBody = (): { ok: true; value: unknown } | { ok: false; reply: ControlReply } => {
-    const parsed = body();
-    return parsed.ok ? parsed : { ok: false, reply: badRequest('body is not JSON') };
-  };
-
-  switch (`${method} ${action ?? ''}`) {
-    case 'GET ': {
-      const record = store.get(id);
-      return record === undefined ? notFound : { status: 200, body: record };
-    }
-    case 'PUT ': {
-      const parsed = parsedBody();
-      if (!parsed.ok) return parsed.reply;
-      const record = recordSchema.safeParse(parsed.value);
-      if (!record.success) return badRequest('invalid image record', record.error.issues);
-      if (record.data.id !== undefined && record.data.id !== id) {
-        return badRequest('record id differs from the path id');
-      }
-      const full = { ...record.data, id };
-      if (key === 'modelarts') state.modelarts.set(full as ModelArtsImageRecord);
-      else state.bcc.set(full as BccImageRecord);
-      return { status: 200, body: store.get(id) };
-    }
-    case 'DELETE ':
-      return store.delete(id) ? noContent : notFound;
-    case 'GET delete-count':
-      return { status: 200, body: { deleteCount: state.deleteCount(key, id) } };
-    case 'POST ready-after': {
-      const parsed = parsedBody();
-      if (!parsed.ok) return parsed.reply;
-      const options = readyAfterSchema.safeParse(parsed.value);
-      if (!options.success) return badRequest('expected {"gets": n}', options.error.issues);
-      state.readyAfterGets(key, id, options.data.gets);
-      return noContent;
-    }
-    case 'PUT shares': {
-      if (key !== 'bcc') return notFound;
-      const parsed = parsedBody();
-      if (!parsed.ok) return parsed.reply;
-      const options = sharesSchema.safeParse(parsed.value);
-      if (!options.success)
-        return badRequest('expected {"sharedWith": [...]}', options.error.issues);
-      state.bcc.share(id, options.data.sharedWith);
-      return noContent;
-    }
+  switch (resource) {
+    case 'images':
+      return handleImages(emulator.state, method, rest, body);
+    case 'notebooks':
+      return handleNotebooks(emulator.state, method, rest, body);
+    case 'instances':
+      return handleInstances(emulator.state, method, rest, body);
     default:
       return notFound;
   }

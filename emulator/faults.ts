@@ -1,9 +1,12 @@
 // Fault injection: a queue of faults, each with an optional match, a count or a probability, and one
 // action. The server asks `take()` twice per provider request: before signature verification (only
-// faults with `beforeAuth: true`) and after it (all others).
+// faults with `beforeAuth: true`) and after it and the rate limit (all others).
 
-import { z } from 'zod';
-import type { ProviderKey } from './types.js';
+import * as z from 'zod';
+import { mulberry32 } from './random.js';
+import { OPERATIONS, type Operation, type ProviderKey } from './types.js';
+
+export { mulberry32 } from './random.js';
 
 export interface FaultMatch {
   provider?: ProviderKey;
@@ -11,6 +14,8 @@ export interface FaultMatch {
   method?: string;
   /** The (decoded) image ID named by the path. */
   imageId?: string;
+  /** The operation: `show`, `delete`, `list-images`, `list-notebooks`, `list-instances`. */
+  operation?: Operation;
 }
 
 export type FaultAction =
@@ -56,6 +61,7 @@ export const faultSchema = z
         provider: z.enum(['modelarts', 'bcc']).optional(),
         method: z.string().min(1).optional(),
         imageId: z.string().min(1).optional(),
+        operation: z.enum(OPERATIONS as [Operation, ...Operation[]]).optional(),
       })
       .strict()
       .optional(),
@@ -97,6 +103,7 @@ export interface FaultContext {
   provider: ProviderKey;
   method: string;
   imageId: string | undefined;
+  operation: Operation | undefined;
 }
 
 interface Entry {
@@ -156,7 +163,8 @@ const matches = (match: FaultMatch | undefined, context: FaultContext): boolean 
   match === undefined ||
   ((match.provider === undefined || match.provider === context.provider) &&
     (match.method === undefined || match.method.toUpperCase() === context.method.toUpperCase()) &&
-    (match.imageId === undefined || match.imageId === context.imageId));
+    (match.imageId === undefined || match.imageId === context.imageId) &&
+    (match.operation === undefined || match.operation === context.operation));
 
 const snapshot = (entry: Entry): InjectedFault => ({
   id: entry.id,
@@ -164,15 +172,3 @@ const snapshot = (entry: Entry): InjectedFault => ({
   remaining: entry.remaining,
   hits: entry.hits,
 });
-
-/** Small seeded PRNG (mulberry32), uniform in [0, 1). */
-export const mulberry32 = (seed: number): (() => number) => {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-};

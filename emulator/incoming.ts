@@ -1,8 +1,7 @@
-// A received HTTP request, decoded the way a gateway sees it, and rebuilt as the OutboundRequest
-// the client must have signed.
+// A received HTTP request, decoded the way a gateway sees it.
 
 import type { IncomingMessage } from 'node:http';
-import type { HttpMethod, OutboundRequest } from '../lib/wire/outbound-request.js';
+import { percentDecode } from './auth/encoding.js';
 
 export interface ReceivedRequest {
   method: string;
@@ -19,13 +18,7 @@ export interface ReceivedRequest {
   body: string;
 }
 
-const decode = (text: string): string | undefined => {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return undefined;
-  }
-};
+const decode = percentDecode;
 
 /** RFC 3986 style: `%XX` decoded, `+` kept as `+` (clients encode a space as `%20`). */
 const decodeQuery = (search: string): Array<[string, string]> | undefined => {
@@ -64,33 +57,5 @@ export const receive = (message: IncomingMessage, body: string): ReceivedRequest
     query: decodeQuery(search),
     headers,
     body,
-  };
-};
-
-const METHODS: readonly HttpMethod[] = ['GET', 'HEAD', 'DELETE', 'POST', 'PUT', 'PATCH'];
-const isHttpMethod = (method: string): method is HttpMethod =>
-  (METHODS as readonly string[]).includes(method);
-
-/**
- * What the client must have signed: origin from the Host header, decoded path and query, the
- * headers as received, the raw body. Undefined when the request cannot be rebuilt.
- */
-export const toOutbound = (request: ReceivedRequest): OutboundRequest | undefined => {
-  const host = request.headers.host;
-  if (
-    host === undefined ||
-    request.path === undefined ||
-    request.query === undefined ||
-    !isHttpMethod(request.method)
-  ) {
-    return undefined;
-  }
-  return {
-    method: request.method,
-    origin: `http://${host}`,
-    path: request.path,
-    query: request.query,
-    headers: request.headers,
-    body: request.body,
   };
 };

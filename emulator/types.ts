@@ -2,6 +2,17 @@
 
 export type ProviderKey = 'modelarts' | 'bcc';
 
+/** The provider operations the emulator serves (what a fault can match on). */
+export type Operation = 'show' | 'delete' | 'list-images' | 'list-notebooks' | 'list-instances';
+
+export const OPERATIONS: readonly Operation[] = [
+  'show',
+  'delete',
+  'list-images',
+  'list-notebooks',
+  'list-instances',
+];
+
 export type JsonValue =
   | string
   | number
@@ -33,6 +44,27 @@ export interface BccImageRecord extends JsonObject {
   type?: string;
 }
 
+/**
+ * A ModelArts notebook instance as ListNotebooks returns it. `image.id` names the image it uses
+ * (what makes an image "in use"); the rest is kept as given.
+ */
+export interface NotebookRecord extends JsonObject {
+  id: string;
+  name?: string;
+  /** `INIT`, `CREATING`, `STARTING`, `STOPPING`, `DELETING`, `RUNNING`, `STOPPED`, `SNAPSHOTTING`, ... */
+  status?: string;
+  image: { id: string; name?: string; swr_path?: string; type?: string } & JsonObject;
+}
+
+/** A BCC instance as `GET /v2/instance` returns it; `imageId` names the image it was built from. */
+export interface BccInstanceRecord extends JsonObject {
+  id: string;
+  name?: string;
+  /** `Running`, `Stopped`, `Starting`, `Stopping`, `Recycled`, ... */
+  status?: string;
+  imageId: string;
+}
+
 /** One provider request as the emulator received and answered it. */
 export interface RecordedRequest {
   /** Which provider's API the path belongs to; `undefined` for paths neither provider serves. */
@@ -48,6 +80,12 @@ export interface RecordedRequest {
   body: string;
   /** The image ID the path names (decoded), when it names one. */
   imageId: string | undefined;
+  /** The operation the path and method name; `undefined` for APIs the emulator does not serve. */
+  operation: Operation | undefined;
+  /** The access key of a request whose signature was accepted. */
+  accessKeyId: string | undefined;
+  /** True when the request-rate limit refused it (429, not handled). */
+  throttled: boolean;
   /** HTTP status sent; `undefined` when no status line was sent (reset, stall). */
   status: number | undefined;
   /** The fault that shaped the reply, if any. */

@@ -164,7 +164,7 @@ describe('BCC Delete a Custom Image', () => {
   });
 
   it('answers 400 InvalidURI for another path under /v2/', async () => {
-    const request = { ...bccRequest(emulator.url, 'GET', 'x'), path: '/v2/instance' };
+    const request = { ...bccRequest(emulator.url, 'GET', 'x'), path: '/v2/volume' };
     const response = await send(signedBcc(request, clock.now()));
     expect(response.status).toBe(400);
     expect(json(response)).toMatchObject({ code: 'InvalidURI' });

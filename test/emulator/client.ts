@@ -215,3 +215,31 @@ export const control = async (
   const text = await response.text();
   return { status: response.status, body: text === '' ? undefined : JSON.parse(text) };
 };
+
+/** `GET /v1/{project}/{collection}?query` (ModelArts ListImage / ListNotebooks), unsigned. */
+export const modelArtsListRequest = (
+  origin: string,
+  collection: 'images' | 'notebooks',
+  query: ReadonlyArray<readonly [string, string]> = [],
+): OutboundRequest => ({
+  method: 'GET',
+  origin,
+  path: `/v1/${DEMO_MODELARTS.projectId}/${collection}`,
+  query,
+  headers: {},
+  body: '',
+});
+
+/** `GET /v2/{collection}?query` (BCC image or instance list), unsigned. */
+export const bccListRequest = (
+  origin: string,
+  collection: 'image' | 'instance',
+  query: ReadonlyArray<readonly [string, string]> = [],
+): OutboundRequest => ({
+  method: 'GET',
+  origin,
+  path: `/v2/${collection}`,
+  query,
+  headers: { 'Content-Type': 'application/json; charset=utf-8' },
+  body: '',
+});

@@ -200,7 +200,7 @@ describe('ModelArts project and routing', () => {
   it('answers 404 APIGW.0101 for an API it does not have', async () => {
     const request = {
       ...modelArtsRequest(emulator.url, 'GET', SEEDED.modelarts.builtIn),
-      path: `/v1/${DEMO_MODELARTS.projectId}/notebooks`,
+      path: `/v1/${DEMO_MODELARTS.projectId}/training-jobs`,
     };
     const response = await send(signedModelArts(request, clock.now()));
     expect(response.status).toBe(404);

@@ -8,7 +8,9 @@
 //   PORT           the HTTP API's port on 127.0.0.1 (default 3000)
 //   EMULATOR_PORT  the emulator's port (default: any free one; printed as "Emulator: <url>")
 //   LAMBDA_PORT    serverless-offline's Lambda invoke API (default: any free one)
-// Any arguments are passed on to `osls offline start` (e.g. `npm start -- --stage test`).
+// It runs the `local` stage (serverless.yml: the stage that needs no credentials secret and is
+// never deployed) unless the arguments name another. Any arguments are passed on to
+// `osls offline start` (e.g. `npm start -- --stage test`).
 //
 // How variables reach the handlers: serverless-offline gives a handler only AWS_* variables and
 // serverless.yml's `environment` unless started with --localEnvironment, which this script does;
@@ -26,6 +28,11 @@ import { startEmulator } from '../emulator/server.js';
 import { oslsScript, root } from './build.js';
 
 const HOST = '127.0.0.1';
+/** serverless.yml's stage for this machine (scripts/stack-params.cjs). */
+const LOCAL_STAGE = 'local';
+
+const stageGiven = (args: readonly string[]): boolean =>
+  args.some((arg) => arg === '--stage' || arg === '-s' || arg.startsWith('--stage='));
 
 const realConfigurationVariables = [
   'IMAGE_CREDENTIALS_SECRET_ID',
@@ -173,6 +180,7 @@ const main = async (): Promise<void> => {
     '--noAuth',
     '--localEnvironment',
     '--noSponsor',
+    ...(stageGiven(process.argv.slice(2)) ? [] : ['--stage', LOCAL_STAGE]),
     ...process.argv.slice(2),
   ];
   const osls: ChildProcess = spawn(process.execPath, args, {

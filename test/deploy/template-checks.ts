@@ -15,6 +15,8 @@ export interface Resource {
 
 export interface Template {
   Resources: Record<string, Resource>;
+  Parameters?: Record<string, Json>;
+  Conditions?: Record<string, unknown>;
 }
 
 /**
@@ -422,4 +424,52 @@ export const deadLetterQueuesNotRetained = (template: Template): string[] => {
       .filter((policy) => queue[policy] !== 'Retain')
       .map((policy) => `${id}: ${policy} is ${queue[policy] ?? 'Delete (the default)'}`);
   });
+};
+
+// --- the credentials secret's customer managed key ------------------------------------------------
+
+/**
+ * What is wrong with the kms:Decrypt grant for a secret encrypted with a customer managed key:
+ * it must reach exactly the roles that read the secret, name the key (not `*`), hold only when
+ * Secrets Manager asks (kms:ViaService), and exist only when a key is configured (a Condition).
+ */
+export const credentialsKeyGrantProblems = (template: Template): string[] => {
+  const readers = new Set(
+    iamStatements(template)
+      .filter((statement) => statement.effect === 'Allow')
+      .filter((statement) => statement.actions.includes('secretsmanager:GetSecretValue'))
+      .map((statement) => statement.where.split(' ')[0] ?? ''),
+  );
+  const grants = resourcesOfType(template, 'AWS::IAM::Policy').filter(([, policy]) =>
+    list((policy.Properties?.PolicyDocument as Json | undefined)?.Statement).some((statement) =>
+      list((statement as Json).Action).includes('kms:Decrypt'),
+    ),
+  );
+  if (grants.length !== 1) return [`${grants.length} policies grant kms:Decrypt, not 1`];
+  const [id, policy] = grants[0] as [string, Resource];
+  const problems: string[] = [];
+  if (policy.Condition === undefined) problems.push(`${id}: granted with no key configured too`);
+  const roles = new Set(
+    list(policy.Properties?.Roles).map((role) => referenced(role) ?? text(role)),
+  );
+  for (const reader of readers) {
+    if (!roles.has(reader))
+      problems.push(`${id}: ${reader} reads the secret and cannot decrypt it`);
+  }
+  for (const role of roles) {
+    if (!readers.has(role)) problems.push(`${id}: ${role} reads no secret and may decrypt`);
+  }
+  for (const raw of list((policy.Properties?.PolicyDocument as Json | undefined)?.Statement)) {
+    const statement = raw as Json;
+    if (list(statement.Resource).some((resource) => isWildcardResource(text(resource)))) {
+      problems.push(`${id}: kms:Decrypt on a wildcard resource`);
+    }
+    const viaService = (
+      (statement.Condition as Json | undefined)?.StringEquals as Json | undefined
+    )?.['kms:ViaService'];
+    if (!text(viaService ?? '').includes('secretsmanager.')) {
+      problems.push(`${id}: kms:Decrypt not limited to Secrets Manager (kms:ViaService)`);
+    }
+  }
+  return problems;
 };

@@ -14,6 +14,7 @@ import { runChild } from '../support/child.js';
 import { readZip } from '../support/zip.js';
 import { esbuildWorkFolder, root, runOsls } from './packaging.js';
 import {
+  credentialsKeyGrantProblems,
   deadLetterQueuesNotRetained,
   functionsWithoutLogGroup,
   grantsOf,
@@ -38,6 +39,7 @@ const REGION = 'eu-west-1';
 const SECRET_ID = 'cloud-image-functions/ci';
 /** Stage parameters of the HTTP API throttle, other than the defaults: they reach the template. */
 const THROTTLE = { rate: 40, burst: 80 };
+const KMS_KEY = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 
 let work: string;
 let packageDir: string;
@@ -65,6 +67,8 @@ beforeAll(async () => {
       `httpApiThrottlingRateLimit=${THROTTLE.rate}`,
       '--param',
       `httpApiThrottlingBurstLimit=${THROTTLE.burst}`,
+      '--param',
+      `imageCredentialsKmsKeyArn=${KMS_KEY}`,
     ],
     'package',
   );
@@ -202,6 +206,34 @@ describe('the packaged template', () => {
       );
       expect(grantsOf(template, `${name}LambdaFunction`), name).toEqual(expected);
     }
+  });
+
+  it('lets exactly the roles that read the secret decrypt it with its customer managed key, via Secrets Manager, when one is given', () => {
+    expect(credentialsKeyGrantProblems(template)).toEqual([]);
+    expect(template.Parameters?.CredentialsSecretKmsKeyArn).toMatchObject({
+      Type: 'String',
+      Default: KMS_KEY,
+    });
+    expect(template.Conditions?.CredentialsSecretHasCustomerKey).toEqual({
+      'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'CredentialsSecretKmsKeyArn' }, ''] }],
+    });
+    const policy = template.Resources.CredentialsSecretKeyPolicy;
+    expect(policy?.Condition).toBe('CredentialsSecretHasCustomerKey');
+    expect(policy?.Properties?.PolicyDocument).toEqual({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Action: 'kms:Decrypt',
+          Resource: { Ref: 'CredentialsSecretKmsKeyArn' },
+          Condition: {
+            StringEquals: {
+              'kms:ViaService': { 'Fn::Sub': `secretsmanager.\${AWS::Region}.\${AWS::URLSuffix}` },
+            },
+          },
+        },
+      ],
+    });
   });
 
   it('runs every function on nodejs24.x, arm64, with its memory, timeout, handler and environment', () => {
@@ -680,6 +712,27 @@ describe('the checks fail on a wrong template', () => {
     expect(deadLetterQueuesNotRetained(t)).toEqual([
       'ImageDeleteDeadLetterQueue: UpdateReplacePolicy is Delete',
       'ImageEventsDeadLetterQueue: DeletionPolicy is Delete (the default)',
+    ]);
+  });
+  it('a customer-key grant that misses a secret reader, reaches a role that reads no secret, or holds for any service', () => {
+    const t = planted();
+    const policy = properties(t, 'CredentialsSecretKeyPolicy') as {
+      Roles: Array<{ Ref: string }>;
+      PolicyDocument: { Statement: Array<{ Condition?: unknown }> };
+    };
+    policy.Roles = [
+      ...policy.Roles.filter((role) => role.Ref !== 'SqsDeleteImageRole'),
+      { Ref: 'HttpOpenApiRole' },
+    ];
+    const statement = policy.PolicyDocument.Statement[0];
+    if (statement) delete statement.Condition;
+    const key = t.Resources.CredentialsSecretKeyPolicy;
+    if (key) delete key.Condition;
+    expect(credentialsKeyGrantProblems(t)).toEqual([
+      'CredentialsSecretKeyPolicy: granted with no key configured too',
+      'CredentialsSecretKeyPolicy: SqsDeleteImageRole reads the secret and cannot decrypt it',
+      'CredentialsSecretKeyPolicy: HttpOpenApiRole reads no secret and may decrypt',
+      'CredentialsSecretKeyPolicy: kms:Decrypt not limited to Secrets Manager (kms:ViaService)',
     ]);
   });
 });

@@ -16,6 +16,7 @@ export interface Resource {
 export interface Template {
   Resources: Record<string, Resource>;
   Parameters?: Record<string, Json>;
+  Outputs?: Record<string, Json>;
   Conditions?: Record<string, unknown>;
 }
 

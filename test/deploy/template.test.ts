@@ -338,6 +338,23 @@ describe('the packaged template', () => {
     expect(template.Resources.ImageDeleteQueue?.DeletionPolicy).toBeUndefined();
   });
 
+  it('outputs what operators look up with `osls info --verbose` (README): the API, the queues, the bus, the state machine', () => {
+    const outputs = template.Outputs ?? {};
+    expect(Object.keys(outputs)).toEqual(
+      expect.arrayContaining([
+        'HttpApiUrl',
+        'ImageDeleteQueueUrl',
+        'ImageDeleteDeadLetterQueueUrl',
+        'ImageEventsDeadLetterQueueUrl',
+        'ImageEventBusName',
+        'RetireImageStateMachineArn',
+      ]),
+    );
+    expect(outputs.ImageEventsDeadLetterQueueUrl).toEqual({
+      Value: { Ref: 'ImageEventsDeadLetterQueue' },
+    });
+  });
+
   it('feeds the consumer from its queue with partial batch responses, the queue its role may read', () => {
     const mappings = Object.values(template.Resources).filter(
       (resource) => resource.Type === 'AWS::Lambda::EventSourceMapping',

@@ -8,7 +8,9 @@
 //   PORT           the HTTP API's port on 127.0.0.1 (default 3000)
 //   EMULATOR_PORT  the emulator's port (default: any free one; printed as "Emulator: <url>")
 //   LAMBDA_PORT    serverless-offline's Lambda invoke API (default: any free one)
-// Any arguments are passed on to `osls offline start` (e.g. `npm start -- --stage test`).
+// It runs the `local` stage (serverless.yml: the stage that needs no credentials secret and is
+// never deployed) unless the arguments name another. Any arguments are passed on to
+// `osls offline start` (e.g. `npm start -- --stage test`).
 //
 // How variables reach the handlers: serverless-offline gives a handler only AWS_* variables and
 // serverless.yml's `environment` unless started with --localEnvironment, which this script does;
@@ -21,19 +23,21 @@ import { once } from 'node:events';
 import { rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { DEMO_BCC, DEMO_MODELARTS, SEEDED } from '../emulator/demo.js';
+import { SEEDED } from '../emulator/demo.js';
 import { startEmulator } from '../emulator/server.js';
 import { oslsScript, root } from './build.js';
+import {
+  emulatorEnvironment,
+  REAL_ONLY_VARIABLES,
+  realConfigurationIn,
+} from './local-environment.js';
 
 const HOST = '127.0.0.1';
+/** serverless.yml's stage for this machine (scripts/stack-params.cjs). */
+const LOCAL_STAGE = 'local';
 
-const realConfigurationVariables = [
-  'IMAGE_CREDENTIALS_SECRET_ID',
-  'HUAWEICLOUD_SDK_AK',
-  'BCE_ACCESS_KEY_ID',
-  'MODELARTS_ENDPOINT',
-  'BCC_ENDPOINT',
-] as const;
+const stageGiven = (args: readonly string[]): boolean =>
+  args.some((arg) => arg === '--stage' || arg === '-s' || arg.startsWith('--stage='));
 
 const portFrom = (name: string, fallback: number): number => {
   const text = process.env[name];
@@ -117,9 +121,7 @@ const main = async (): Promise<void> => {
   const websocketPort = await freePort();
   const albPort = await freePort();
 
-  const configuredBy = realConfigurationVariables.filter(
-    (name) => (process.env[name] ?? '') !== '',
-  );
+  const configuredBy = realConfigurationIn(process.env);
   const useEmulator = configuredBy.length === 0;
   const env: NodeJS.ProcessEnv = { ...process.env };
 
@@ -127,19 +129,8 @@ const main = async (): Promise<void> => {
   if (useEmulator) {
     emulator = await startEmulator({ host: HOST, port: portFrom('EMULATOR_PORT', 0) });
     const url = emulator.url.replace(/\/+$/, '');
-    Object.assign(env, {
-      IMAGE_CREDENTIALS_SECRET_ID: '',
-      MODELARTS_ENDPOINT: url,
-      BCC_ENDPOINT: url,
-      HUAWEICLOUD_SDK_AK: DEMO_MODELARTS.accessKeyId,
-      HUAWEICLOUD_SDK_SK: DEMO_MODELARTS.secretAccessKey,
-      HUAWEICLOUD_SDK_PROJECT_ID: DEMO_MODELARTS.projectId,
-      HUAWEICLOUD_REGION: DEMO_MODELARTS.region,
-      BCE_ACCESS_KEY_ID: DEMO_BCC.accessKeyId,
-      BCE_SECRET_ACCESS_KEY: DEMO_BCC.secretAccessKey,
-      BCE_REGION: DEMO_BCC.region,
-    });
-    for (const name of ['HUAWEICLOUD_SDK_SECURITY_TOKEN', 'BCE_SESSION_TOKEN']) delete env[name];
+    Object.assign(env, emulatorEnvironment(url));
+    for (const name of REAL_ONLY_VARIABLES) delete env[name];
     console.log(`Emulator: ${url} (control API ${url}/_emulator/, seeded with demo images)`);
   } else {
     console.log(
@@ -173,6 +164,7 @@ const main = async (): Promise<void> => {
     '--noAuth',
     '--localEnvironment',
     '--noSponsor',
+    ...(stageGiven(process.argv.slice(2)) ? [] : ['--stage', LOCAL_STAGE]),
     ...process.argv.slice(2),
   ];
   const osls: ChildProcess = spawn(process.execPath, args, {

@@ -4,12 +4,43 @@
 
 export type Json = Record<string, unknown>;
 
-export interface Template {
-  Resources: Record<string, { Type: string; Properties?: Json; DependsOn?: unknown }>;
+export interface Resource {
+  Type: string;
+  Properties?: Json;
+  DependsOn?: unknown;
+  DeletionPolicy?: string;
+  UpdateReplacePolicy?: string;
+  Condition?: string;
 }
 
-/** IAM actions whose grants must name their resources: never `*`. */
-export const SCOPED_SERVICES = ['secretsmanager', 'sqs', 'states', 'events'] as const;
+export interface Template {
+  Resources: Record<string, Resource>;
+  Parameters?: Record<string, Json>;
+  Outputs?: Record<string, Json>;
+  Conditions?: Record<string, unknown>;
+}
+
+/**
+ * The only actions a role may be granted on `*`: AWS offers no resource-level permission for
+ * them, so `*` is the narrowest grant there is. Everything else names its resources.
+ */
+export const UNSCOPABLE_ACTIONS: Record<string, string> = {
+  // Step Functions execution logs (loggingConfig): CloudWatch Logs vended-log delivery is set up
+  // by the state machine's role, and these calls take no resource ARN.
+  'logs:CreateLogDelivery': 'vended-log delivery (Step Functions logging)',
+  'logs:GetLogDelivery': 'vended-log delivery (Step Functions logging)',
+  'logs:UpdateLogDelivery': 'vended-log delivery (Step Functions logging)',
+  'logs:DeleteLogDelivery': 'vended-log delivery (Step Functions logging)',
+  'logs:ListLogDeliveries': 'vended-log delivery (Step Functions logging)',
+  'logs:PutResourcePolicy': 'vended-log delivery (Step Functions logging)',
+  'logs:DescribeResourcePolicies': 'vended-log delivery (Step Functions logging)',
+  'logs:DescribeLogGroups': 'vended-log delivery (Step Functions logging)',
+  // X-Ray tracing of the state machine (tracingConfig): X-Ray has no resource-level permissions.
+  'xray:PutTraceSegments': 'X-Ray tracing (Step Functions tracing)',
+  'xray:PutTelemetryRecords': 'X-Ray tracing (Step Functions tracing)',
+  'xray:GetSamplingRules': 'X-Ray tracing (Step Functions tracing)',
+  'xray:GetSamplingTargets': 'X-Ray tracing (Step Functions tracing)',
+};
 
 export interface Statement {
   /** Where it is: `<LogicalId> <policy name> #<index>`. */
@@ -55,12 +86,6 @@ export const iamStatements = (template: Template): Statement[] => [
   ].flatMap(([id, policy]) => statementsOf(id, policy.Properties?.PolicyDocument)),
 ];
 
-/** Does `action` (possibly a wildcard like `sqs:*` or `*`) cover any action of `service`? */
-const touches = (action: string, service: string): boolean => {
-  const lower = action.toLowerCase();
-  return lower === '*' || lower.startsWith(`${service}:`);
-};
-
 /** `*`, or an ARN (or Fn::Sub template) whose resource part is a wildcard. */
 export const isWildcardResource = (resource: string): boolean => {
   if (resource.trim() === '*') return true;
@@ -77,24 +102,27 @@ export const isWildcardResource = (resource: string): boolean => {
   });
 };
 
+const unscopable = new Set(Object.keys(UNSCOPABLE_ACTIONS).map((action) => action.toLowerCase()));
+
 /**
- * Allow statements that give a Secrets Manager, SQS, Step Functions or EventBridge action on a
- * wildcard resource (or on everything but some resources, NotResource).
+ * Allow statements that give an action on a wildcard resource (or on everything but some
+ * resources, NotResource), naming the actions that are not in UNSCOPABLE_ACTIONS. Wildcard
+ * actions (`sqs:*`, `*`) are never unscopable.
  */
 export const wildcardGrants = (template: Template): string[] =>
   iamStatements(template)
     .filter((statement) => statement.effect === 'Allow')
     .flatMap((statement) => {
-      const services = SCOPED_SERVICES.filter((service) =>
-        statement.actions.some((action) => touches(action, service)),
-      );
-      if (services.length === 0) return [];
       const wild = statement.notResource
         ? ['NotResource']
         : statement.resources.filter(isWildcardResource);
-      return wild.length === 0
+      if (wild.length === 0) return [];
+      const actions = statement.notResource
+        ? statement.actions
+        : statement.actions.filter((action) => !unscopable.has(action.toLowerCase()));
+      return actions.length === 0
         ? []
-        : [`${statement.where}: ${statement.actions.join(', ')} on ${wild.join(', ')}`];
+        : [`${statement.where}: ${actions.join(', ')} on ${wild.join(', ')}`];
     });
 
 /** HTTP API routes (and REST methods) that do not require IAM authorization. */
@@ -187,4 +215,262 @@ export const grantsOf = (template: Template, functionLogicalId: string): Grant[]
       ),
     )
     .sort((a, b) => `${a.action} ${a.resource}`.localeCompare(`${b.action} ${b.resource}`));
+};
+
+// --- logging ---------------------------------------------------------------------------------------
+
+const logGroupOf = (template: Template, arn: unknown): string | undefined => {
+  const id = referenced(arn);
+  return id !== undefined && template.Resources[id]?.Type === 'AWS::Logs::LogGroup'
+    ? id
+    : undefined;
+};
+
+/** Log groups that would keep their events forever (no RetentionInDays). */
+export const logGroupsWithoutRetention = (template: Template): string[] =>
+  resourcesOfType(template, 'AWS::Logs::LogGroup')
+    .filter(([, group]) => typeof group.Properties?.RetentionInDays !== 'number')
+    .map(([id]) => `${id}: no RetentionInDays`);
+
+/**
+ * Functions whose log group is not in the template: Lambda would create `/aws/lambda/<name>` on
+ * first use, with no retention and outside the stack.
+ */
+export const functionsWithoutLogGroup = (template: Template): string[] => {
+  const names = new Set(
+    resourcesOfType(template, 'AWS::Logs::LogGroup').map(([, group]) =>
+      text(group.Properties?.LogGroupName),
+    ),
+  );
+  return resourcesOfType(template, 'AWS::Lambda::Function')
+    .filter(([, fn]) => !names.has(`/aws/lambda/${text(fn.Properties?.FunctionName)}`))
+    .map(([id, fn]) => `${id}: no log group /aws/lambda/${text(fn.Properties?.FunctionName)}`);
+};
+
+/** Log groups written by more than one of: a function, an API stage, a state machine. */
+const logGroupWriters = (template: Template): Map<string, string[]> => {
+  const writers = new Map<string, string[]>();
+  const add = (group: string | undefined, writer: string): void => {
+    if (group !== undefined) writers.set(group, [...(writers.get(group) ?? []), writer]);
+  };
+  for (const [id, stage] of resourcesOfType(template, 'AWS::ApiGatewayV2::Stage')) {
+    add(logGroupOf(template, (stage.Properties?.AccessLogSettings as Json)?.DestinationArn), id);
+  }
+  for (const [id, machine] of resourcesOfType(template, 'AWS::StepFunctions::StateMachine')) {
+    for (const destination of list(
+      (machine.Properties?.LoggingConfiguration as Json | undefined)?.Destinations,
+    )) {
+      const group = (destination as Json).CloudWatchLogsLogGroup as Json | undefined;
+      add(logGroupOf(template, group?.LogGroupArn), id);
+    }
+  }
+  const byName = new Map(
+    resourcesOfType(template, 'AWS::Logs::LogGroup').map(([id, group]) => [
+      text(group.Properties?.LogGroupName),
+      id,
+    ]),
+  );
+  for (const [id, fn] of resourcesOfType(template, 'AWS::Lambda::Function')) {
+    add(byName.get(`/aws/lambda/${text(fn.Properties?.FunctionName)}`), id);
+  }
+  return writers;
+};
+
+const sharedLogGroup = (template: Template, group: string, writer: string): string[] => {
+  const others = (logGroupWriters(template).get(group) ?? []).filter((id) => id !== writer);
+  return others.length > 0
+    ? [`${writer}: its log group ${group} is also written by ${others}`]
+    : [];
+};
+
+/**
+ * HTTP API stages without access logs: no AccessLogSettings, a destination that is not a log
+ * group of this template, a log group shared with something else, or a format that is not one
+ * JSON object with the request id, the route and the status.
+ */
+export const stagesWithoutAccessLogs = (template: Template): string[] =>
+  resourcesOfType(template, 'AWS::ApiGatewayV2::Stage').flatMap(([id, stage]) => {
+    const settings = stage.Properties?.AccessLogSettings as Json | undefined;
+    if (settings === undefined) return [`${id}: no AccessLogSettings`];
+    const group = logGroupOf(template, settings.DestinationArn);
+    if (group === undefined) return [`${id}: access logs go to no log group of this template`];
+    let format: unknown;
+    try {
+      format = JSON.parse(String(settings.Format));
+    } catch {
+      return [`${id}: access log format is not JSON`];
+    }
+    const fields = Object.values((format ?? {}) as Json);
+    const missing = ['$context.requestId', '$context.routeKey', '$context.status'].filter(
+      (field) => !fields.includes(field),
+    );
+    return [
+      ...sharedLogGroup(template, group, id),
+      ...(missing.length > 0 ? [`${id}: access log format lacks ${missing.join(', ')}`] : []),
+    ];
+  });
+
+/** HTTP API stages whose default route settings set no throttle (rate and burst above 0). */
+export const stagesWithoutThrottle = (template: Template): string[] =>
+  resourcesOfType(template, 'AWS::ApiGatewayV2::Stage').flatMap(([id, stage]) => {
+    const settings = (stage.Properties?.DefaultRouteSettings ?? {}) as Json;
+    return (['ThrottlingRateLimit', 'ThrottlingBurstLimit'] as const)
+      .filter((name) => !(typeof settings[name] === 'number' && settings[name] > 0))
+      .map((name) => `${id}: DefaultRouteSettings.${name} is ${text(settings[name])}`);
+  });
+
+/** The log-delivery actions a state machine's role needs to write its execution logs. */
+export const LOG_DELIVERY_ACTIONS = Object.keys(UNSCOPABLE_ACTIONS).filter((action) =>
+  action.startsWith('logs:'),
+);
+
+/**
+ * State machines that log nothing to a log group of their own: no LoggingConfiguration, level
+ * OFF/FATAL, a destination outside the template or shared, or a role without log delivery.
+ */
+export const stateMachinesWithoutLogging = (template: Template): string[] =>
+  resourcesOfType(template, 'AWS::StepFunctions::StateMachine').flatMap(([id, machine]) => {
+    const logging = machine.Properties?.LoggingConfiguration as Json | undefined;
+    if (logging === undefined) return [`${id}: no LoggingConfiguration`];
+    const problems: string[] = [];
+    if (logging.Level !== 'ERROR' && logging.Level !== 'ALL') {
+      problems.push(`${id}: logging level ${text(logging.Level)}`);
+    }
+    const destinations = list(logging.Destinations);
+    const groups = destinations.map((destination) =>
+      logGroupOf(template, ((destination as Json).CloudWatchLogsLogGroup as Json)?.LogGroupArn),
+    );
+    if (groups.length === 0 || groups.includes(undefined)) {
+      problems.push(`${id}: logs go to no log group of this template`);
+    }
+    for (const group of groups) {
+      if (group !== undefined) problems.push(...sharedLogGroup(template, group, id));
+    }
+    const role = referenced(machine.Properties?.RoleArn);
+    const allowed = new Set(
+      iamStatements(template)
+        .filter((statement) => statement.where.startsWith(`${role} `))
+        .filter((statement) => statement.effect === 'Allow')
+        .flatMap((statement) => statement.actions),
+    );
+    const lacking = LOG_DELIVERY_ACTIONS.filter((action) => !allowed.has(action));
+    if (lacking.length > 0) problems.push(`${id}: its role lacks ${lacking.join(', ')}`);
+    return problems;
+  });
+
+// --- queues ----------------------------------------------------------------------------------------
+
+const isEveryone = (principal: unknown): boolean =>
+  principal === '*' || (principal as Json | undefined)?.AWS === '*';
+
+const deniesWithoutTls = (statement: Json, queueArn: string): boolean => {
+  const secure = ((statement.Condition as Json | undefined)?.Bool as Json | undefined)?.[
+    'aws:SecureTransport'
+  ];
+  return (
+    statement.Effect === 'Deny' &&
+    isEveryone(statement.Principal) &&
+    list(statement.Action).some((action) => action === 'sqs:*' || action === '*') &&
+    list(statement.Resource).some((resource) => resource === '*' || text(resource) === queueArn) &&
+    (secure === 'false' || secure === false)
+  );
+};
+
+/**
+ * Queues that accept requests without TLS: not in any queue policy, in more than one (the last
+ * one written wins, the other is lost), or whose policy has no Deny for everyone on every SQS
+ * action of that queue when aws:SecureTransport is false.
+ */
+export const queuesWithoutTlsDeny = (template: Template): string[] => {
+  const policies = resourcesOfType(template, 'AWS::SQS::QueuePolicy');
+  return resourcesOfType(template, 'AWS::SQS::Queue').flatMap(([id]) => {
+    const covering = policies.filter(([, policy]) =>
+      list(policy.Properties?.Queues).some((queue) => referenced(queue) === id),
+    );
+    if (covering.length === 0) return [`${id}: in no queue policy`];
+    if (covering.length > 1) {
+      return [`${id}: in ${covering.length} queue policies (${covering.map(([p]) => p)})`];
+    }
+    const [policyId, policy] = covering[0] as [string, Resource];
+    const statements = list((policy.Properties?.PolicyDocument as Json | undefined)?.Statement);
+    const arn = JSON.stringify({ 'Fn::GetAtt': [id, 'Arn'] });
+    return statements.some((statement) => deniesWithoutTls(statement as Json, arn))
+      ? []
+      : [`${id}: ${policyId} does not deny requests without TLS`];
+  });
+};
+
+/**
+ * Dead-letter queues (a queue's redrive target, an EventBridge target's DLQ) that the stack's
+ * removal or a replacement would delete along with the messages they keep.
+ */
+export const deadLetterQueuesNotRetained = (template: Template): string[] => {
+  const dlqs = new Set<string>();
+  const add = (arn: unknown): void => {
+    const id = referenced(arn);
+    if (id !== undefined) dlqs.add(id);
+  };
+  for (const [, queue] of resourcesOfType(template, 'AWS::SQS::Queue')) {
+    add((queue.Properties?.RedrivePolicy as Json | undefined)?.deadLetterTargetArn);
+  }
+  for (const [, rule] of resourcesOfType(template, 'AWS::Events::Rule')) {
+    for (const target of list(rule.Properties?.Targets)) {
+      add(((target as Json).DeadLetterConfig as Json | undefined)?.Arn);
+    }
+  }
+  return [...dlqs].sort().flatMap((id) => {
+    const queue = template.Resources[id];
+    if (queue === undefined) return [`${id}: a dead-letter queue not in this template`];
+    return (['DeletionPolicy', 'UpdateReplacePolicy'] as const)
+      .filter((policy) => queue[policy] !== 'Retain')
+      .map((policy) => `${id}: ${policy} is ${queue[policy] ?? 'Delete (the default)'}`);
+  });
+};
+
+// --- the credentials secret's customer managed key ------------------------------------------------
+
+/**
+ * What is wrong with the kms:Decrypt grant for a secret encrypted with a customer managed key:
+ * it must reach exactly the roles that read the secret, name the key (not `*`), hold only when
+ * Secrets Manager asks (kms:ViaService), and exist only when a key is configured (a Condition).
+ */
+export const credentialsKeyGrantProblems = (template: Template): string[] => {
+  const readers = new Set(
+    iamStatements(template)
+      .filter((statement) => statement.effect === 'Allow')
+      .filter((statement) => statement.actions.includes('secretsmanager:GetSecretValue'))
+      .map((statement) => statement.where.split(' ')[0] ?? ''),
+  );
+  const grants = resourcesOfType(template, 'AWS::IAM::Policy').filter(([, policy]) =>
+    list((policy.Properties?.PolicyDocument as Json | undefined)?.Statement).some((statement) =>
+      list((statement as Json).Action).includes('kms:Decrypt'),
+    ),
+  );
+  if (grants.length !== 1) return [`${grants.length} policies grant kms:Decrypt, not 1`];
+  const [id, policy] = grants[0] as [string, Resource];
+  const problems: string[] = [];
+  if (policy.Condition === undefined) problems.push(`${id}: granted with no key configured too`);
+  const roles = new Set(
+    list(policy.Properties?.Roles).map((role) => referenced(role) ?? text(role)),
+  );
+  for (const reader of readers) {
+    if (!roles.has(reader))
+      problems.push(`${id}: ${reader} reads the secret and cannot decrypt it`);
+  }
+  for (const role of roles) {
+    if (!readers.has(role)) problems.push(`${id}: ${role} reads no secret and may decrypt`);
+  }
+  for (const raw of list((policy.Properties?.PolicyDocument as Json | undefined)?.Statement)) {
+    const statement = raw as Json;
+    if (list(statement.Resource).some((resource) => isWildcardResource(text(resource)))) {
+      problems.push(`${id}: kms:Decrypt on a wildcard resource`);
+    }
+    const viaService = (
+      (statement.Condition as Json | undefined)?.StringEquals as Json | undefined
+    )?.['kms:ViaService'];
+    if (!text(viaService ?? '').includes('secretsmanager.')) {
+      problems.push(`${id}: kms:Decrypt not limited to Secrets Manager (kms:ViaService)`);
+    }
+  }
+  return problems;
 };

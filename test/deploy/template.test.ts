@@ -7,67 +7,49 @@
 
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { oslsScript } from '../../scripts/build.js';
 import { runChild } from '../support/child.js';
 import { readZip } from '../support/zip.js';
+import { esbuildWorkFolder, root, runOsls } from './packaging.js';
 import {
+  credentialsKeyGrantProblems,
+  deadLetterQueuesNotRetained,
+  functionsWithoutLogGroup,
   grantsOf,
+  iamStatements,
   isWildcardResource,
+  LOG_DELIVERY_ACTIONS,
   lambdaFunctions,
+  logGroupsWithoutRetention,
+  queuesWithoutTlsDeny,
   routesWithoutIam,
   sharedOrMissingRoles,
+  stagesWithoutAccessLogs,
+  stagesWithoutThrottle,
+  stateMachinesWithoutLogging,
   type Template,
+  UNSCOPABLE_ACTIONS,
   wildcardGrants,
 } from './template-checks.js';
 
-const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const STAGE = 'ci';
 const REGION = 'eu-west-1';
 const SECRET_ID = 'cloud-image-functions/ci';
+/** Stage parameters of the HTTP API throttle, other than the defaults: they reach the template. */
+const THROTTLE = { rate: 40, burst: 80 };
+const KMS_KEY = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 
 let work: string;
 let packageDir: string;
 let template: Template;
 
-/** The environment of `osls package` in CI: no AWS credentials of any kind, no service config. */
-const packagingEnv = (): NodeJS.ProcessEnv => {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [name, value] of Object.entries(process.env)) {
-    if (name.startsWith('AWS_')) continue;
-    if (
-      /^(IMAGE_CREDENTIALS_|MODELARTS_|BCC_|HUAWEICLOUD_|BCE_|PROTECTED_|LOG_LEVEL|POWERTOOLS_)/.test(
-        name,
-      )
-    )
-      continue;
-    env[name] = value;
-  }
-  return {
-    ...env,
-    AWS_CONFIG_FILE: '/dev/null',
-    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-    AWS_EC2_METADATA_DISABLED: 'true',
-    // A build folder of its own: `osls package` removes it afterwards, and `npm start` or another
-    // package run may be using the default one.
-    ESBUILD_WORK_FOLDER: join(
-      'node_modules',
-      '.cache',
-      'cloud-image-functions',
-      `package-${process.pid}`,
-    ),
-  };
-};
-
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'cif-deploy-'));
   packageDir = join(work, 'package');
-  const result = await runChild(
-    process.execPath,
+  const result = await runOsls(
     [
-      oslsScript(),
       'package',
       '--package',
       packageDir,
@@ -81,8 +63,14 @@ beforeAll(async () => {
       'logLevel=warn',
       '--param',
       'protectedImageIds=m-golden1',
+      '--param',
+      `httpApiThrottlingRateLimit=${THROTTLE.rate}`,
+      '--param',
+      `httpApiThrottlingBurstLimit=${THROTTLE.burst}`,
+      '--param',
+      `imageCredentialsKmsKeyArn=${KMS_KEY}`,
     ],
-    { cwd: root, env: packagingEnv(), timeoutMs: 170_000 },
+    'package',
   );
   if (result.code !== 0) {
     throw new Error(`osls package failed (${result.code}):\n${result.stdout}\n${result.stderr}`);
@@ -94,10 +82,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (work) await rm(work, { recursive: true, force: true });
-  await rm(join(root, packagingEnv().ESBUILD_WORK_FOLDER ?? 'none'), {
-    recursive: true,
-    force: true,
-  });
+  await rm(join(root, esbuildWorkFolder('package')), { recursive: true, force: true });
 });
 
 const getAtt = (id: string) => JSON.stringify({ 'Fn::GetAtt': [id, 'Arn'] });
@@ -187,8 +172,18 @@ describe('the packaged template', () => {
     expect(routesWithoutIam(template)).toEqual([]);
   });
 
-  it('grants no Secrets Manager, SQS, Step Functions or EventBridge action on a wildcard resource', () => {
+  it('grants nothing on a wildcard resource but the log-delivery and X-Ray actions AWS cannot scope', () => {
     expect(wildcardGrants(template)).toEqual([]);
+    // What is granted on `*` at all: exactly the unscopable actions, and only to the state machine.
+    const onWildcard = iamStatements(template)
+      .filter((statement) => statement.effect === 'Allow')
+      .filter((statement) => statement.resources.some(isWildcardResource));
+    expect(onWildcard.map((statement) => statement.where.split(' ')[0])).toEqual([
+      'RetireImageStateMachineRole',
+    ]);
+    expect(onWildcard.flatMap((statement) => statement.actions).sort()).toEqual(
+      Object.keys(UNSCOPABLE_ACTIONS).sort(),
+    );
   });
 
   it('gives each function a role of its own, and no shared execution role exists', () => {
@@ -213,6 +208,34 @@ describe('the packaged template', () => {
     }
   });
 
+  it('lets exactly the roles that read the secret decrypt it with its customer managed key, via Secrets Manager, when one is given', () => {
+    expect(credentialsKeyGrantProblems(template)).toEqual([]);
+    expect(template.Parameters?.CredentialsSecretKmsKeyArn).toMatchObject({
+      Type: 'String',
+      Default: KMS_KEY,
+    });
+    expect(template.Conditions?.CredentialsSecretHasCustomerKey).toEqual({
+      'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'CredentialsSecretKmsKeyArn' }, ''] }],
+    });
+    const policy = template.Resources.CredentialsSecretKeyPolicy;
+    expect(policy?.Condition).toBe('CredentialsSecretHasCustomerKey');
+    expect(policy?.Properties?.PolicyDocument).toEqual({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Action: 'kms:Decrypt',
+          Resource: { Ref: 'CredentialsSecretKmsKeyArn' },
+          Condition: {
+            StringEquals: {
+              'kms:ViaService': { 'Fn::Sub': `secretsmanager.\${AWS::Region}.\${AWS::URLSuffix}` },
+            },
+          },
+        },
+      ],
+    });
+  });
+
   it('runs every function on nodejs24.x, arm64, with its memory, timeout, handler and environment', () => {
     for (const fn of lambdaFunctions(template)) {
       const design = DESIGN[fn.logicalId.replace(/LambdaFunction$/, '')];
@@ -230,16 +253,106 @@ describe('the packaged template', () => {
     }
   });
 
-  it('keeps every log group 30 days', () => {
+  it("keeps every log group 30 days: each function's, the API's access log, the state machine's", () => {
     const groups = Object.entries(template.Resources).filter(
       ([, r]) => r.Type === 'AWS::Logs::LogGroup',
     );
     expect(groups.map(([id]) => id).sort()).toEqual(
-      Object.keys(DESIGN)
-        .map((name) => `${name}LogGroup`)
-        .sort(),
+      [
+        ...Object.keys(DESIGN).map((name) => `${name}LogGroup`),
+        'HttpApiLogGroup',
+        'RetireImageStateMachineLogGroup',
+      ].sort(),
     );
     for (const [, group] of groups) expect(group.Properties?.RetentionInDays).toBe(30);
+    expect(logGroupsWithoutRetention(template)).toEqual([]);
+    expect(functionsWithoutLogGroup(template)).toEqual([]);
+  });
+
+  it('writes one JSON access-log line per HTTP request to a log group of its own', () => {
+    expect(stagesWithoutAccessLogs(template)).toEqual([]);
+    const stage = template.Resources.HttpApiStage?.Properties as {
+      AccessLogSettings: { DestinationArn: unknown; Format: string };
+    };
+    expect(stage.AccessLogSettings.DestinationArn).toEqual({
+      'Fn::GetAtt': ['HttpApiLogGroup', 'Arn'],
+    });
+    expect(template.Resources.HttpApiLogGroup?.Properties?.LogGroupName).toBe(
+      `/aws/http-api/cloud-image-functions-${STAGE}`,
+    );
+    // Who called: the signed caller's IAM ARN.
+    expect(JSON.parse(stage.AccessLogSettings.Format)).toMatchObject({
+      caller: '$context.identity.userArn',
+      status: '$context.status',
+    });
+  });
+
+  it('throttles every route by default, at the rate and burst the stage parameters give', () => {
+    expect(stagesWithoutThrottle(template)).toEqual([]);
+    expect(template.Resources.HttpApiStage?.Properties?.DefaultRouteSettings).toEqual({
+      ThrottlingRateLimit: THROTTLE.rate,
+      ThrottlingBurstLimit: THROTTLE.burst,
+    });
+  });
+
+  it('logs the retire-image executions that fail (ERROR, with execution data) to a log group of their own', () => {
+    expect(stateMachinesWithoutLogging(template)).toEqual([]);
+    expect(template.Resources.RetireImageStateMachine?.Properties?.LoggingConfiguration).toEqual({
+      Level: 'ERROR',
+      IncludeExecutionData: true,
+      Destinations: [
+        {
+          CloudWatchLogsLogGroup: {
+            LogGroupArn: { 'Fn::GetAtt': ['RetireImageStateMachineLogGroup', 'Arn'] },
+          },
+        },
+      ],
+    });
+    expect(template.Resources.RetireImageStateMachineLogGroup?.Properties?.LogGroupName).toBe(
+      `/aws/vendedlogs/states/cloud-image-functions-${STAGE}-retire-image`,
+    );
+  });
+
+  it('denies every request without TLS on every queue, the dead-letter queues included', () => {
+    const queues = Object.entries(template.Resources)
+      .filter(([, resource]) => resource.Type === 'AWS::SQS::Queue')
+      .map(([id]) => id)
+      .sort();
+    expect(queues).toEqual([
+      'ImageDeleteDeadLetterQueue',
+      'ImageDeleteQueue',
+      'ImageEventsDeadLetterQueue',
+    ]);
+    expect(queuesWithoutTlsDeny(template)).toEqual([]);
+  });
+
+  it('keeps both dead-letter queues, and their messages, when the stack is removed or they are replaced', () => {
+    expect(deadLetterQueuesNotRetained(template)).toEqual([]);
+    for (const id of ['ImageDeleteDeadLetterQueue', 'ImageEventsDeadLetterQueue']) {
+      expect(template.Resources[id], id).toMatchObject({
+        DeletionPolicy: 'Retain',
+        UpdateReplacePolicy: 'Retain',
+      });
+    }
+    // The queue that carries work is not kept: removing a stage removes its pending requests.
+    expect(template.Resources.ImageDeleteQueue?.DeletionPolicy).toBeUndefined();
+  });
+
+  it('outputs what operators look up with `osls info --verbose` (README): the API, the queues, the bus, the state machine', () => {
+    const outputs = template.Outputs ?? {};
+    expect(Object.keys(outputs)).toEqual(
+      expect.arrayContaining([
+        'HttpApiUrl',
+        'ImageDeleteQueueUrl',
+        'ImageDeleteDeadLetterQueueUrl',
+        'ImageEventsDeadLetterQueueUrl',
+        'ImageEventBusName',
+        'RetireImageStateMachineArn',
+      ]),
+    );
+    expect(outputs.ImageEventsDeadLetterQueueUrl).toEqual({
+      Value: { Ref: 'ImageEventsDeadLetterQueue' },
+    });
   });
 
   it('feeds the consumer from its queue with partial batch responses, the queue its role may read', () => {
@@ -398,6 +511,10 @@ describe('the checks fail on a wrong template', () => {
                   { Effect: 'Allow', Action: '*', Resource: ['*'] },
                   { Effect: 'Deny', Action: 'events:PutEvents', Resource: '*' },
                   { Effect: 'Allow', Action: 'logs:PutLogEvents', Resource: '*' },
+                  // A wildcard action is never one of the unscopable ones; next to them it is
+                  // still reported, and they are not.
+                  { Effect: 'Allow', Action: ['logs:*', 'logs:CreateLogDelivery'], Resource: '*' },
+                  { Effect: 'Allow', Action: 'xray:PutTraceSegments', Resource: '*' },
                 ],
               },
             },
@@ -426,12 +543,14 @@ describe('the checks fail on a wrong template', () => {
     ]);
   });
 
-  it("`Resource: '*'` on secretsmanager:GetSecretValue, and other wildcard grants of the four services", () => {
+  it("`Resource: '*'` on secretsmanager:GetSecretValue, and every other grant on a wildcard but the unscopable ones", () => {
     expect(wildcardGrants(wrong())).toEqual([
       'SharedRole too-much #0: secretsmanager:GetSecretValue on *',
       'SharedRole too-much #1: sqs:* on arn:aws:sqs:eu-west-1:123456789012:*',
       'SharedRole too-much #2: states:StartExecution on NotResource',
       'SharedRole too-much #3: * on *',
+      'SharedRole too-much #5: logs:PutLogEvents on *',
+      'SharedRole too-much #6: logs:* on *',
     ]);
   });
 
@@ -476,5 +595,161 @@ describe('the checks fail on a wrong template', () => {
     expect(isWildcardResource(subArn('*:*'))).toBe(true);
     expect(isWildcardResource(SECRET_ARN)).toBe(false);
     expect(isWildcardResource(getAtt('ImageDeleteQueue'))).toBe(false);
+  });
+  // The hardening checks, each shown to fail on the real template with one mistake planted.
+  const planted = (): Template => structuredClone(template);
+  const properties = (t: Template, id: string) => {
+    const resource = t.Resources[id];
+    if (resource?.Properties === undefined) throw new Error(`no ${id}`);
+    return resource.Properties as Record<string, unknown>;
+  };
+
+  it('a log group without retention, and a function whose log group is not in the stack', () => {
+    const t = planted();
+    delete properties(t, 'HttpApiLogGroup').RetentionInDays;
+    delete t.Resources.HttpShowImageLogGroup;
+    expect(logGroupsWithoutRetention(t)).toEqual(['HttpApiLogGroup: no RetentionInDays']);
+    expect(functionsWithoutLogGroup(t)).toEqual([
+      `HttpShowImageLambdaFunction: no log group /aws/lambda/cloud-image-functions-${STAGE}-httpShowImage`,
+    ]);
+  });
+
+  it("an API stage without access logs, logging into a function's log group, or in a format without the status", () => {
+    const none = planted();
+    delete properties(none, 'HttpApiStage').AccessLogSettings;
+    expect(stagesWithoutAccessLogs(none)).toEqual(['HttpApiStage: no AccessLogSettings']);
+
+    const shared = planted();
+    (
+      properties(shared, 'HttpApiStage').AccessLogSettings as Record<string, unknown>
+    ).DestinationArn = { 'Fn::GetAtt': ['HttpShowImageLogGroup', 'Arn'] };
+    expect(stagesWithoutAccessLogs(shared)).toEqual([
+      'HttpApiStage: its log group HttpShowImageLogGroup is also written by HttpShowImageLambdaFunction',
+    ]);
+
+    const outside = planted();
+    (
+      properties(outside, 'HttpApiStage').AccessLogSettings as Record<string, unknown>
+    ).DestinationArn = 'arn:aws:logs:eu-west-1:123456789012:log-group:somewhere';
+    expect(stagesWithoutAccessLogs(outside)).toEqual([
+      'HttpApiStage: access logs go to no log group of this template',
+    ]);
+
+    const plain = planted();
+    (properties(plain, 'HttpApiStage').AccessLogSettings as Record<string, unknown>).Format =
+      '{"requestId":"$context.requestId","routeKey":"$context.routeKey"}';
+    expect(stagesWithoutAccessLogs(plain)).toEqual([
+      'HttpApiStage: access log format lacks $context.status',
+    ]);
+  });
+
+  it('an API stage with no default throttle, or a burst of 0', () => {
+    const t = planted();
+    properties(t, 'HttpApiStage').DefaultRouteSettings = { ThrottlingBurstLimit: 0 };
+    expect(stagesWithoutThrottle(t)).toEqual([
+      'HttpApiStage: DefaultRouteSettings.ThrottlingRateLimit is undefined',
+      'HttpApiStage: DefaultRouteSettings.ThrottlingBurstLimit is 0',
+    ]);
+  });
+
+  it("a state machine that logs nothing, logs into the API's log group, or whose role cannot deliver logs", () => {
+    const none = planted();
+    delete properties(none, 'RetireImageStateMachine').LoggingConfiguration;
+    expect(stateMachinesWithoutLogging(none)).toEqual([
+      'RetireImageStateMachine: no LoggingConfiguration',
+    ]);
+
+    const off = planted();
+    const logging = properties(off, 'RetireImageStateMachine').LoggingConfiguration as {
+      Level: string;
+      Destinations: Array<{ CloudWatchLogsLogGroup: { LogGroupArn: unknown } }>;
+    };
+    logging.Level = 'OFF';
+    const destination = logging.Destinations[0];
+    if (destination) {
+      destination.CloudWatchLogsLogGroup.LogGroupArn = { 'Fn::GetAtt': ['HttpApiLogGroup', 'Arn'] };
+    }
+    const role = properties(off, 'RetireImageStateMachineRole') as {
+      Policies: Array<{ PolicyDocument: { Statement: Array<{ Action: string[] }> } }>;
+    };
+    for (const statement of role.Policies[0]?.PolicyDocument.Statement ?? []) {
+      statement.Action = statement.Action.filter((action) => action !== 'logs:PutResourcePolicy');
+    }
+    expect(stateMachinesWithoutLogging(off)).toEqual([
+      'RetireImageStateMachine: logging level OFF',
+      'RetireImageStateMachine: its log group HttpApiLogGroup is also written by HttpApiStage',
+      'RetireImageStateMachine: its role lacks logs:PutResourcePolicy',
+    ]);
+    expect(LOG_DELIVERY_ACTIONS).toContain('logs:PutResourcePolicy');
+  });
+
+  it('a queue whose policy allows plain HTTP, a queue in no policy, a queue in two', () => {
+    const allowing = planted();
+    const dlqPolicy = properties(allowing, 'ImageDeleteDeadLetterQueuePolicy').PolicyDocument as {
+      Statement: Array<{ Condition: { Bool: Record<string, string> } }>;
+    };
+    const deny = dlqPolicy.Statement[0];
+    if (deny) deny.Condition.Bool['aws:SecureTransport'] = 'true';
+    expect(queuesWithoutTlsDeny(allowing)).toEqual([
+      'ImageDeleteDeadLetterQueue: ImageDeleteDeadLetterQueuePolicy does not deny requests without TLS',
+    ]);
+
+    const uncovered = planted();
+    delete uncovered.Resources.ImageDeleteDeadLetterQueuePolicy;
+    expect(queuesWithoutTlsDeny(uncovered)).toEqual([
+      'ImageDeleteDeadLetterQueue: in no queue policy',
+    ]);
+
+    const twice = planted();
+    twice.Resources.SecondPolicy = {
+      Type: 'AWS::SQS::QueuePolicy',
+      Properties: { Queues: [{ Ref: 'ImageDeleteQueue' }], PolicyDocument: { Statement: [] } },
+    };
+    expect(queuesWithoutTlsDeny(twice)).toEqual([
+      'ImageDeleteQueue: in 2 queue policies (ImageQueuesEventBridgePolicy,SecondPolicy)',
+    ]);
+
+    const otherQueue = planted();
+    const shared = properties(otherQueue, 'ImageQueuesEventBridgePolicy').PolicyDocument as {
+      Statement: Array<{ Resource: unknown }>;
+    };
+    const tls = shared.Statement[0];
+    if (tls) tls.Resource = [{ 'Fn::GetAtt': ['ImageDeleteQueue', 'Arn'] }];
+    expect(queuesWithoutTlsDeny(otherQueue)).toEqual([
+      'ImageEventsDeadLetterQueue: ImageQueuesEventBridgePolicy does not deny requests without TLS',
+    ]);
+  });
+
+  it('a dead-letter queue deleted with the stack, or on replacement', () => {
+    const t = planted();
+    const events = t.Resources.ImageEventsDeadLetterQueue;
+    const deletes = t.Resources.ImageDeleteDeadLetterQueue;
+    if (events) delete events.DeletionPolicy;
+    if (deletes) deletes.UpdateReplacePolicy = 'Delete';
+    expect(deadLetterQueuesNotRetained(t)).toEqual([
+      'ImageDeleteDeadLetterQueue: UpdateReplacePolicy is Delete',
+      'ImageEventsDeadLetterQueue: DeletionPolicy is Delete (the default)',
+    ]);
+  });
+  it('a customer-key grant that misses a secret reader, reaches a role that reads no secret, or holds for any service', () => {
+    const t = planted();
+    const policy = properties(t, 'CredentialsSecretKeyPolicy') as {
+      Roles: Array<{ Ref: string }>;
+      PolicyDocument: { Statement: Array<{ Condition?: unknown }> };
+    };
+    policy.Roles = [
+      ...policy.Roles.filter((role) => role.Ref !== 'SqsDeleteImageRole'),
+      { Ref: 'HttpOpenApiRole' },
+    ];
+    const statement = policy.PolicyDocument.Statement[0];
+    if (statement) delete statement.Condition;
+    const key = t.Resources.CredentialsSecretKeyPolicy;
+    if (key) delete key.Condition;
+    expect(credentialsKeyGrantProblems(t)).toEqual([
+      'CredentialsSecretKeyPolicy: granted with no key configured too',
+      'CredentialsSecretKeyPolicy: SqsDeleteImageRole reads the secret and cannot decrypt it',
+      'CredentialsSecretKeyPolicy: HttpOpenApiRole reads no secret and may decrypt',
+      'CredentialsSecretKeyPolicy: kms:Decrypt not limited to Secrets Manager (kms:ViaService)',
+    ]);
   });
 });

@@ -1,0 +1,107 @@
+// Deployment parameters that osls must check before it packages or deploys anything, resolved
+// from serverless.yml as `${file(./scripts/stack-params.cjs):<name>}`. osls calls each exported
+// function with its variable resolver; what the function returns becomes the value, and what it
+// throws stops the command before any bundle is built or any AWS call is made.
+//
+// CommonJS because osls loads `${file(...)}` JavaScript with require().
+
+'use strict';
+
+/** The stage that runs only on this machine (`npm start`, `npm run invoke`); never deployed. */
+const LOCAL_STAGE = 'local';
+
+/** Commands that produce or ship a template: the ones a missing secret must stop. */
+const SHIPPING_COMMANDS = ['package', 'deploy'];
+
+/**
+ * The osls command in an argv (`osls deploy function -f x` -> `deploy function`): every argument
+ * before the first option, the way osls itself reads its command line.
+ */
+const commandOf = (argv) => {
+  const args = argv.slice(2);
+  const firstOption = args.findIndex((arg) => arg.startsWith('-'));
+  return args.slice(0, firstOption === -1 ? args.length : firstOption).join(' ');
+};
+
+/** An error osls prints as it is: its message, no stack trace. */
+const stackError = (message) => {
+  const error = new Error(message);
+  error.stack = message;
+  return error;
+};
+
+/**
+ * What is wrong with packaging or deploying `stage` with this secret id, or undefined when
+ * nothing is. Without a secret every deployed call answers 500 (ConfigurationError): only the
+ * local stage, which runs on this machine with credentials from the environment, goes without.
+ */
+const credentialsSecretProblem = ({ command, stage, secretId }) => {
+  const shipping = SHIPPING_COMMANDS.some(
+    (name) => command === name || command.startsWith(`${name} `),
+  );
+  if (!shipping) return undefined;
+  if (stage === LOCAL_STAGE && command.startsWith('deploy')) {
+    return (
+      `The "${LOCAL_STAGE}" stage runs on this machine only (npm start) and is never deployed: ` +
+      'name a stage, e.g. `--stage prod --param imageCredentialsSecretId=cloud-image-functions/prod`.'
+    );
+  }
+  if (stage !== LOCAL_STAGE && String(secretId ?? '').trim() === '') {
+    return (
+      `Stage "${stage}" has no credentials secret: pass ` +
+      '`--param imageCredentialsSecretId=<secret name or ARN>` (or set IMAGE_CREDENTIALS_SECRET_ID). ' +
+      'Without it every call of the deployed functions would fail with ConfigurationError (500). ' +
+      `Only the "${LOCAL_STAGE}" stage (npm start) runs without one.`
+    );
+  }
+  return undefined;
+};
+
+/** A positive whole number from a stage parameter (`--param name=value` arrives as text). */
+const positiveInteger = (name, value) => {
+  const number = typeof value === 'number' ? value : Number(String(value).trim());
+  if (!Number.isSafeInteger(number) || number < 1) {
+    throw stackError(
+      `Parameter ${name} must be a whole number of at least 1, not ${JSON.stringify(value)}.`,
+    );
+  }
+  return number;
+};
+
+/** A positive number (fractions allowed) from a stage parameter. */
+const positiveNumber = (name, value) => {
+  const number = typeof value === 'number' ? value : Number(String(value).trim());
+  if (!Number.isFinite(number) || number <= 0 || String(value).trim() === '') {
+    throw stackError(`Parameter ${name} must be a number above 0, not ${JSON.stringify(value)}.`);
+  }
+  return number;
+};
+
+module.exports = {
+  LOCAL_STAGE,
+  commandOf,
+  credentialsSecretProblem,
+  positiveInteger,
+  positiveNumber,
+
+  /** `param:imageCredentialsSecretId`, refused where the stack would have no credentials. */
+  imageCredentialsSecretId: async ({ resolveVariable }) => {
+    const stage = await resolveVariable('sls:stage');
+    const secretId = await resolveVariable('param:imageCredentialsSecretId');
+    const problem = credentialsSecretProblem({ command: commandOf(process.argv), stage, secretId });
+    if (problem !== undefined) throw stackError(problem);
+    return secretId;
+  },
+
+  httpApiThrottlingBurstLimit: async ({ resolveVariable }) =>
+    positiveInteger(
+      'httpApiThrottlingBurstLimit',
+      await resolveVariable('param:httpApiThrottlingBurstLimit'),
+    ),
+
+  httpApiThrottlingRateLimit: async ({ resolveVariable }) =>
+    positiveNumber(
+      'httpApiThrottlingRateLimit',
+      await resolveVariable('param:httpApiThrottlingRateLimit'),
+    ),
+};

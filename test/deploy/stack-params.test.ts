@@ -1,0 +1,138 @@
+// The stage rules serverless.yml enforces through scripts/stack-params.cjs: the `local` stage
+// (npm start) is the only one that goes without a credentials secret and is never deployed;
+// packaging or deploying any other stage without one stops before anything is built. The rule
+// is checked as a function, then once for real: `osls package` of a deployed stage with no
+// secret, in a child process, as CI would run it.
+
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { esbuildWorkFolder, root, runOsls } from './packaging.js';
+
+interface StackParams {
+  LOCAL_STAGE: string;
+  commandOf(argv: string[]): string;
+  credentialsSecretProblem(input: {
+    command: string;
+    stage: string;
+    secretId: unknown;
+  }): string | undefined;
+  positiveInteger(name: string, value: unknown): number;
+  positiveNumber(name: string, value: unknown): number;
+}
+
+const params = createRequire(import.meta.url)('../../scripts/stack-params.cjs') as StackParams;
+const argv = (...args: string[]) => ['node', 'osls', ...args];
+
+afterAll(async () => {
+  for (const purpose of ['no-secret', 'print']) {
+    await rm(join(root, esbuildWorkFolder(purpose)), { recursive: true, force: true });
+  }
+});
+
+describe('the stage rule (scripts/stack-params.cjs)', () => {
+  it('reads the osls command the way osls does: every argument before the first option', () => {
+    expect(params.commandOf(argv('package', '--stage', 'prod'))).toBe('package');
+    expect(params.commandOf(argv('deploy', 'function', '-f', 'x'))).toBe('deploy function');
+    expect(params.commandOf(argv('offline', 'start', '--stage', 'local'))).toBe('offline start');
+    expect(params.commandOf(argv('--stage', 'prod', 'package'))).toBe('');
+  });
+
+  it('stops package and deploy of a deployed stage whose secret is empty or blank', () => {
+    for (const command of ['package', 'deploy', 'deploy function']) {
+      for (const secretId of ['', '  ', undefined]) {
+        expect(
+          params.credentialsSecretProblem({ command, stage: 'prod', secretId }),
+          `${command} ${JSON.stringify(secretId)}`,
+        ).toMatch(
+          /^Stage "prod" has no credentials secret: pass `--param imageCredentialsSecretId=/,
+        );
+      }
+    }
+  });
+
+  it('lets a deployed stage with a secret through, and every command that ships nothing', () => {
+    for (const command of ['package', 'deploy']) {
+      expect(
+        params.credentialsSecretProblem({ command, stage: 'prod', secretId: 'cif/prod' }),
+      ).toBeUndefined();
+    }
+    for (const command of ['print', 'info', 'remove', 'offline start', 'invoke local']) {
+      expect(
+        params.credentialsSecretProblem({ command, stage: 'prod', secretId: '' }),
+        command,
+      ).toBeUndefined();
+    }
+  });
+
+  it('packages the local stage without a secret, and never deploys it, secret or not', () => {
+    expect(params.LOCAL_STAGE).toBe('local');
+    expect(
+      params.credentialsSecretProblem({ command: 'package', stage: 'local', secretId: '' }),
+    ).toBeUndefined();
+    for (const secretId of ['', 'cif/local']) {
+      expect(
+        params.credentialsSecretProblem({ command: 'deploy', stage: 'local', secretId }),
+      ).toMatch(/^The "local" stage runs on this machine only \(npm start\) and is never deployed/);
+    }
+  });
+
+  it('takes throttle parameters as numbers (from --param text too) and refuses anything else', () => {
+    expect(params.positiveInteger('b', '80')).toBe(80);
+    expect(params.positiveInteger('b', 50)).toBe(50);
+    expect(params.positiveNumber('r', '12.5')).toBe(12.5);
+    for (const bad of ['', '0', '-1', '1.5', 'many']) {
+      expect(() => params.positiveInteger('burst', bad), bad).toThrow(
+        /^Parameter burst must be a whole number of at least 1/,
+      );
+    }
+    for (const bad of ['', '0', '-2', 'fast']) {
+      expect(() => params.positiveNumber('rate', bad), bad).toThrow(
+        /^Parameter rate must be a number above 0/,
+      );
+    }
+  });
+});
+
+describe('osls with serverless.yml', () => {
+  it('refuses to package a deployed stage without a credentials secret, building nothing', async () => {
+    const work = await mkdtemp(join(tmpdir(), 'cif-no-secret-'));
+    const packageDir = join(work, 'package');
+    try {
+      const result = await runOsls(
+        ['package', '--stage', 'ci', '--package', packageDir],
+        'no-secret',
+        60_000,
+      );
+      const output = `${result.stdout}\n${result.stderr}`;
+
+      expect(result.code, output).not.toBe(0);
+      expect(output).toContain(
+        'Stage "ci" has no credentials secret: pass `--param imageCredentialsSecretId=<secret name or ARN>`',
+      );
+      expect(output).not.toMatch(/Service packaged/);
+      expect(existsSync(join(packageDir, 'cloudformation-template-update-stack.json'))).toBe(false);
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
+  }, 70_000);
+
+  it('resolves the local stage by default, with no secret and the default throttle (25/s, bursts of 50)', async () => {
+    const result = await runOsls(['print', '--format', 'json'], 'print', 60_000);
+    expect(result.code, result.stderr).toBe(0);
+    const service = JSON.parse(result.stdout.slice(result.stdout.indexOf('{'))) as {
+      provider: { stage: string; environment: Record<string, string> };
+      resources: { extensions: { HttpApiStage: { Properties: Record<string, unknown> } } };
+    };
+
+    expect(service.provider.stage).toBe('local');
+    expect(service.provider.environment.IMAGE_CREDENTIALS_SECRET_ID).toBe('');
+    expect(service.resources.extensions.HttpApiStage.Properties.DefaultRouteSettings).toEqual({
+      ThrottlingRateLimit: 25,
+      ThrottlingBurstLimit: 50,
+    });
+  }, 70_000);
+});

@@ -90,7 +90,8 @@ const describeIssue = (issue: z.core.$ZodIssue): { field: string; message: strin
 
 /** Parses or throws InvalidRequest whose message names every bad field; `field` is the first. */
 export const parseInput = <T>(schema: z.ZodType<T>, input: unknown): T => {
-  const result = schema.safeParse(input);
+  // reportInput: zod 4 leaves `input` out of issues otherwise, and a wrong type would read as missing.
+  const result = schema.safeParse(input, { reportInput: true });
   if (result.success) return result.data;
   const described = result.error.issues.map(describeIssue);
   throw new InvalidRequest(described.map((issue) => issue.message).join('; '), {

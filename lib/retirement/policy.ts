@@ -250,7 +250,9 @@ const describeIssue = (issue: z.core.$ZodIssue): { field: string; message: strin
  * names every bad field (`limits.maxDeletions: is required`) and whose `field` is the first.
  */
 export const parsePolicy = (value: unknown): Policy => {
-  const result = policySchema.safeParse(value);
+  // reportInput: zod 4 leaves `input` out of issues otherwise, and a missing field (input
+  // undefined) could not be told from a field of the wrong type.
+  const result = policySchema.safeParse(value, { reportInput: true });
   if (result.success) return result.data;
   const described = result.error.issues.map(describeIssue);
   throw new InvalidRequest(described.map((issue) => issue.message).join('; '), {
@@ -278,7 +280,7 @@ export const parsePolicyText = (text: string, format: 'json' | 'yaml'): Policy =
       // capped so a small document cannot expand into a huge one.
       value = parseYaml(text, { prettyErrors: false, uniqueKeys: true, maxAliasCount: 100 });
     } catch (error) {
-      throw new InvalidRequest(`policy: is not valid YAML: ${yamlProblem(error)}`, {
+      throw new InvalidRequest(`policy: is not valid YAML: ${yamlProblem(error, text)}`, {
         field: 'policy',
       });
     }
@@ -287,10 +289,15 @@ export const parsePolicyText = (text: string, format: 'json' | 'yaml'): Policy =
 };
 
 /** The YAML parser's complaint and where, without echoing the document back. */
-const yamlProblem = (error: unknown): string => {
+const yamlProblem = (error: unknown, text: string): string => {
   if (!(error instanceof Error)) return 'unreadable';
   const firstLine = (error.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '');
-  const position = (error as { linePos?: Array<{ line: number; col: number }> }).linePos?.[0];
-  const where = position ? ` (line ${position.line}, column ${position.col})` : '';
-  return `${firstLine.slice(0, 200)}${where}`;
+  const offset = (error as { pos?: [number, number] }).pos?.[0];
+  return `${firstLine.slice(0, 200)}${offset === undefined ? '' : ` (${lineAndColumn(text, offset)})`}`;
+};
+
+const lineAndColumn = (text: string, offset: number): string => {
+  const before = text.slice(0, offset);
+  const line = before.split('\n').length;
+  return `line ${line}, column ${offset - before.lastIndexOf('\n')}`;
 };

@@ -38,28 +38,23 @@ const EXCLUDED_ID_FORMATS = {
   },
 } as const;
 
-// EventBridge Scheduler expressions: rate(value unit), cron(6 fields), at(yyyy-mm-ddThh:mm:ss).
-const RATE = /^rate\((?<value>[1-9][0-9]{0,5}) (?<unit>minutes?|hours?|days?)\)$/;
-const CRON = /^cron\((?<fields>[0-9A-Za-z*?,/#-]+(?: [0-9A-Za-z*?,/#-]+){5})\)$/;
-const AT = /^at\(\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d\)$/;
-
-const isScheduleExpression = (value: string): boolean => {
-  const rate = RATE.exec(value);
-  if (rate?.groups) {
-    // `rate(1 minute)` but `rate(5 minutes)`, as EventBridge Scheduler insists.
-    const singular = rate.groups.value === '1';
-    return singular === !(rate.groups.unit ?? '').endsWith('s');
-  }
-  return CRON.test(value) || AT.test(value);
-};
+// EventBridge Scheduler expressions: rate(value unit) (`1 minute` but `5 minutes`), cron(...) with
+// six fields, at(yyyy-mm-ddThh:mm:ss). One pattern, so that the JSON Schema carries it too.
+const SCHEDULE_PATTERN = new RegExp(
+  [
+    String.raw`^rate\((?:1 (?:minute|hour|day)|(?:[2-9]|[1-9][0-9]{1,5}) (?:minutes|hours|days))\)$`,
+    String.raw`^cron\([0-9A-Za-z*?,/#-]+(?: [0-9A-Za-z*?,/#-]+){5}\)$`,
+    String.raw`^at\([0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]\)$`,
+  ].join('|'),
+);
 
 const scheduleSchema = z
   .string()
   .max(256, 'must be at most 256 characters')
-  .refine(isScheduleExpression, {
-    message:
-      'must be an EventBridge Scheduler expression: rate(5 minutes), cron(0 3 * * ? *) or at(2030-01-31T03:00:00)',
-  })
+  .regex(
+    SCHEDULE_PATTERN,
+    'must be an EventBridge Scheduler expression: rate(5 minutes), cron(0 3 * * ? *) or at(2030-01-31T03:00:00)',
+  )
   .describe(
     'An EventBridge Scheduler expression (rate(...), cron(...) with six fields, or at(...)): when to plan this policy.',
   );

@@ -7,21 +7,23 @@ import { createHash } from 'node:crypto';
 import type { Decision } from './plan.js';
 import type { Policy } from './policy.js';
 
-/** JSON with object keys in code-unit order at every level; `undefined` members are dropped. */
-export const canonicalJson = (value: unknown): string => {
-  if (value === null || typeof value !== 'object') {
-    const text = JSON.stringify(value);
-    if (text === undefined) throw new TypeError(`canonicalJson: ${typeof value} is not JSON`);
-    return text;
+/**
+ * The same value with every object's keys in code-unit order (undefined members dropped). Keys that
+ * look like array indices would still come first (JavaScript's property order); plans have none.
+ */
+const sortedKeys = (value: unknown): unknown => {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map(sortedKeys);
+  const sorted: Record<string, unknown> = {};
+  for (const key of Object.keys(value).sort()) {
+    const member = (value as Record<string, unknown>)[key];
+    if (member !== undefined) sorted[key] = sortedKeys(member);
   }
-  if (Array.isArray(value)) {
-    return `[${value.map((item) => (item === undefined ? 'null' : canonicalJson(item))).join(',')}]`;
-  }
-  const entries = Object.entries(value as Record<string, unknown>)
-    .filter(([, member]) => member !== undefined)
-    .sort(([left], [right]) => (left < right ? -1 : left > right ? 1 : 0));
-  return `{${entries.map(([key, member]) => `${JSON.stringify(key)}:${canonicalJson(member)}`).join(',')}}`;
+  return sorted;
 };
+
+/** JSON with object keys in code-unit order at every level; `undefined` members are dropped. */
+export const canonicalJson = (value: unknown): string => JSON.stringify(sortedKeys(value));
 
 export const planIdOf = (policy: Policy, decisions: readonly Decision[]): string =>
   `plan-${createHash('sha256')

@@ -79,3 +79,77 @@ export const planInput = (
   now: NOW,
   ...extra,
 });
+
+/** A small deterministic pseudo-random source (mulberry32), so that fixtures vary but repeat. */
+const randomSource = (seed: number): (() => number) => {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let mixed = Math.imul(state ^ (state >>> 15), 1 | state);
+    mixed = (mixed + Math.imul(mixed ^ (mixed >>> 7), 61 | mixed)) ^ mixed;
+    return ((mixed ^ (mixed >>> 14)) >>> 0) / 4_294_967_296;
+  };
+};
+
+/**
+ * A varied plan input of `count` images: several families and regions, every kind, unknown ages,
+ * usage, protections, sizes and names written to break out of HTML. Deterministic for a given count.
+ */
+export const variedPlanInput = (count: number): PlanInput => {
+  const random = randomSource(count);
+  const pick = <T>(values: readonly T[]): T => values[Math.floor(random() * values.length)] as T;
+  const families = ['train-resnet', 'train-bert', 'serve-api', 'base', '<b>"bold"</b>', 'eval'];
+  const kinds: Image['kind'][] = [
+    'custom',
+    'custom',
+    'custom',
+    'custom',
+    'custom',
+    'system',
+    'shared',
+    'other',
+  ];
+  const statuses: Image['status'][] = [
+    'available',
+    'available',
+    'available',
+    'failed',
+    'creating',
+    'unknown',
+  ];
+  const regions = ['cn-north-4', 'cn-south-1'];
+  const inventory: Image[] = [];
+  const usage = new Map<string, UsageReference[]>();
+  const pinned = new Set<string>();
+  for (let index = 0; index < count; index += 1) {
+    const image = modelartsImage({
+      id: `00000000-0000-4000-8000-${index.toString(16).padStart(12, '0')}`,
+      region: pick(regions),
+      name:
+        index === 7
+          ? '<script>alert("name")</script>'
+          : index === 11
+            ? '"><img src=x onerror=alert(1)>'
+            : pick(families),
+      kind: pick(kinds),
+      status: pick(statuses),
+      createdAt: random() < 0.05 ? undefined : daysAgo(Math.floor(random() * 900)),
+      details: random() < 0.2 ? {} : { size: Math.floor(random() * 12) * 750_000_000 },
+    });
+    if (random() < 0.06) usage.set(`${image.region}/${image.id}`, [notebook(`nb-${index}`)]);
+    if (random() < 0.05) pinned.add(image.id);
+    inventory.push(image);
+  }
+  const policy = policyOf({
+    regions,
+    select: { status: ['available', 'failed', 'creating'], olderThanDays: 60 },
+    keep: { newestPerFamily: 2 },
+    exclude: { names: ['base'] },
+    limits: { maxDeletions: Math.max(1, Math.floor(count / 6)), maxPercent: 20 },
+  });
+  return planInput(policy, inventory, {
+    usage,
+    protection: (image) => (pinned.has(image.id) ? 'operator pin <prod>' : undefined),
+    createdBy: 'arn:aws:iam::123456789012:user/alice',
+  });
+};

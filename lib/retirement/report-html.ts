@@ -43,9 +43,13 @@ svg .retire{fill:var(--retire)}svg .deferred{fill:var(--deferred)}svg .keep{fill
 .legend .retire{--c:var(--retire)}.legend .deferred{--c:var(--deferred)}.legend .keep{--c:var(--keep)}
 .controls{display:flex;flex-wrap:wrap;gap:12px;align-items:center;margin:8px 0}
 .controls input{padding:4px 8px;min-width:260px}
-table{border-collapse:collapse;width:100%}
-th,td{text-align:left;padding:4px 8px;border-bottom:1px solid var(--line);vertical-align:top}
-th{position:sticky;top:0;background:#fff;white-space:nowrap}
+table{border-collapse:collapse;width:100%;font-size:13px}
+th,td{text-align:left;padding:4px 6px;border-bottom:1px solid var(--line);vertical-align:top;white-space:nowrap}
+td:nth-child(3),td:nth-child(4),td:last-child{white-space:normal;overflow-wrap:anywhere;min-width:12ch}
+td:nth-child(3) code{font-size:11px;color:var(--muted);white-space:nowrap}
+td:last-child{min-width:30ch}
+th{background:#fff}
+.scroll{overflow-x:auto}
 th button{font:inherit;font-weight:600;border:0;background:none;padding:0;cursor:pointer;color:inherit}
 th[aria-sort=ascending] button::after{content:" \\25B2"}th[aria-sort=descending] button::after{content:" \\25BC"}
 td.n{text-align:right;font-variant-numeric:tabular-nums}
@@ -259,10 +263,9 @@ const policySummary = (plan: Plan): string => {
 const HEADERS: ReadonlyArray<{ label: string; type: 'text' | 'number' }> = [
   { label: 'Decision', type: 'text' },
   { label: 'Reason', type: 'text' },
-  { label: 'Name', type: 'text' },
-  { label: 'ID', type: 'text' },
-  { label: 'Region', type: 'text' },
+  { label: 'Image (name, ID)', type: 'text' },
   { label: 'Family', type: 'text' },
+  { label: 'Region', type: 'text' },
   { label: 'Status', type: 'text' },
   { label: 'Created (UTC)', type: 'text' },
   { label: 'Age (days)', type: 'number' },
@@ -277,12 +280,11 @@ const row = (decision: Decision, planTime: number): string => {
   const cells = [
     `<td>${decision.decision}</td>`,
     `<td>${decision.reason}</td>`,
-    `<td>${escapeHtml(image.name)}</td>`,
-    `<td><code>${escapeHtml(image.id)}</code></td>`,
-    `<td>${escapeHtml(image.region)}</td>`,
+    `<td>${escapeHtml(image.name)}<br><code>${escapeHtml(image.id)}</code></td>`,
     `<td>${escapeHtml(decision.family)}</td>`,
+    `<td>${escapeHtml(image.region)}</td>`,
     `<td>${escapeHtml(image.status)}</td>`,
-    `<td>${escapeHtml(formatTime(image.createdAt))}</td>`,
+    `<td>${escapeHtml(formatTime(image.createdAt).slice(0, 10))}</td>`,
     `<td class="n" data-v="${age ?? ''}">${age ?? 'unknown'}</td>`,
     `<td class="n" data-v="${decision.size ?? ''}">${formatSize(decision.size)}</td>`,
     `<td>${escapeHtml(decision.detail ?? '')}</td>`,
@@ -371,12 +373,12 @@ ${legend}
 <label>Decision <select id="only"><option value="">all</option>${DECISIONS.map((kind) => `<option value="${kind}">${kind}</option>`).join('')}</select></label>
 <span>Showing <b id="shown">${plan.decisions.length}</b> of ${plan.decisions.length}</span>
 </div>
-<table id="decisions">
+<div class="scroll"><table id="decisions">
 <thead><tr>${HEADERS.map((header) => `<th data-type="${header.type}" scope="col"><button type="button">${header.label}</button></th>`).join('')}</tr></thead>
 <tbody>
 ${plan.decisions.map((decision) => row(decision, planTime)).join('\n')}
 </tbody>
-</table>
+</table></div>
 <script>${SCRIPT}</script>
 </body>
 </html>

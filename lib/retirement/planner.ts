@@ -10,7 +10,7 @@
 
 import { UpstreamBadResponse } from '../errors.js';
 import { matchesGlob } from '../images/glob.js';
-import type { Image, PROVIDERS } from '../images/image.js';
+import type { Image } from '../images/image.js';
 import type { UsageReference } from '../images/usage.js';
 import { familyOf } from './family.js';
 import {
@@ -24,6 +24,7 @@ import {
 } from './plan.js';
 import { planIdOf } from './plan-id.js';
 import type { Policy } from './policy.js';
+import { canonicalImageId } from './providers.js';
 
 export interface PlanInput {
   readonly policy: Policy;
@@ -45,15 +46,9 @@ const DAY_MS = 86_400_000;
 /** How many usage references a decision's detail names before summarising the rest. */
 const REFERENCES_NAMED = 3;
 
-/** ModelArts IDs are UUIDs, which compare case-insensitively; BCC IDs are compared as they are. */
-const ID_NORMALISERS: Record<(typeof PROVIDERS)[number], (id: string) => string> = {
-  modelarts: (id) => id.toLowerCase(),
-  bcc: (id) => id,
-};
-
-/** An image's identity within a provider: `region/id` (the ID normalised for the provider). */
+/** An image's identity within a provider: `region/id`, the ID as its provider compares IDs. */
 export const imageKey = (image: Pick<Image, 'provider' | 'region' | 'id'>): string =>
-  `${image.region}/${ID_NORMALISERS[image.provider](image.id)}`;
+  `${image.region}/${canonicalImageId(image.provider, image.id)}`;
 
 /** Code-unit order: the same on every machine and locale (localeCompare is not). */
 const compareText = (left: string, right: string): number =>
@@ -256,7 +251,7 @@ export const planRetirement = (input: PlanInput): Plan => {
   const now = input.now.getTime();
   if (Number.isNaN(now)) throw new TypeError('planRetirement: `now` is not a valid date');
   const regions = new Set(policy.regions);
-  const normaliseId = ID_NORMALISERS[policy.provider];
+  const normaliseId = (id: string): string => canonicalImageId(policy.provider, id);
   const excludedIds = new Set<string>();
   for (const region of policy.regions) {
     for (const id of policy.exclude?.ids ?? []) excludedIds.add(`${region}/${normaliseId(id)}`);

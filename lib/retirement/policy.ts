@@ -7,7 +7,8 @@ import { parse as parseYaml } from 'yaml';
 import * as z from 'zod';
 import { InvalidRequest } from '../errors.js';
 import { MAX_GLOB_LENGTH } from '../images/glob.js';
-import { IMAGE_STATUSES, providerSchema } from '../images/image.js';
+import { IMAGE_STATUSES } from '../images/image.js';
+import { providerRules, retirementProviderSchema } from './providers.js';
 
 /** The largest policy document (JSON or YAML text) accepted, in characters. */
 export const MAX_POLICY_TEXT_LENGTH = 256 * 1024;
@@ -22,21 +23,6 @@ const globSchema = z
   .min(1, 'must not be empty')
   .max(MAX_GLOB_LENGTH, `must be at most ${MAX_GLOB_LENGTH} characters`)
   .describe('A name glob: `*` any run of characters, `?` exactly one; case-sensitive.');
-
-/**
- * Each provider's image ID format, so that a mistyped excluded ID is a 400 instead of an exclusion
- * that matches nothing (which would widen the deletion).
- */
-const EXCLUDED_ID_FORMATS = {
-  modelarts: {
-    pattern: /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i,
-    description: 'a UUID',
-  },
-  bcc: {
-    pattern: /^m-[A-Za-z0-9]{1,32}$/,
-    description: "'m-' followed by 1 to 32 letters and digits",
-  },
-} as const;
 
 // EventBridge Scheduler expressions: rate(value unit) (`1 minute` but `5 minutes`), cron(...) with
 // six fields, at(yyyy-mm-ddThh:mm:ss). One pattern, so that the JSON Schema carries it too.
@@ -152,7 +138,7 @@ export const policySchema = z
       .max(1024, 'must be at most 1024 characters')
       .optional()
       .describe('What the policy is for, for the people reading its plans.'),
-    provider: providerSchema,
+    provider: retirementProviderSchema,
     regions: z
       .array(regionSchema)
       .min(1, 'must list at least one region')
@@ -190,18 +176,23 @@ export const policySchema = z
         message: `lists ${status} twice`,
       });
     }
-    const format = EXCLUDED_ID_FORMATS[policy.provider];
+    // A mistyped excluded ID would match nothing and so widen the deletion: refuse it.
+    const rules = providerRules(policy.provider);
     (policy.exclude?.ids ?? []).forEach((id, index) => {
-      if (!format.pattern.test(id)) {
+      if (rules !== undefined && !rules.idPattern.test(id)) {
         ctx.addIssue({
           code: 'custom',
           path: ['exclude', 'ids', index],
-          message: `must be ${format.description} for provider ${policy.provider}`,
+          message: `must be ${rules.idDescription} for provider ${policy.provider}`,
         });
       }
     });
-    if (policy.force === true && policy.provider !== 'modelarts') {
-      ctx.addIssue({ code: 'custom', path: ['force'], message: 'is only supported for modelarts' });
+    if (policy.force === true && rules?.supportsForce !== true) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['force'],
+        message: `is not supported for provider ${policy.provider}`,
+      });
     }
     if (policy.apply === 'auto' && policy.schedule === undefined) {
       ctx.addIssue({

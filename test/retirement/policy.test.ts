@@ -210,7 +210,7 @@ describe('parsePolicy: each mistake names its field', () => {
       'force for BCC',
       { provider: 'bcc', exclude: undefined, force: true },
       'force',
-      'force: is only supported for modelarts',
+      'force: is not supported for provider bcc',
     ],
     [
       'force that is not a boolean',

@@ -77,7 +77,7 @@ interface Entry {
 const newestFirst = (left: Entry, right: Entry): number => {
   const leftTime = Number.isNaN(left.created) ? Number.POSITIVE_INFINITY : left.created;
   const rightTime = Number.isNaN(right.created) ? Number.POSITIVE_INFINITY : right.created;
-  if (leftTime !== rightTime) return rightTime - leftTime > 0 ? 1 : -1;
+  if (leftTime !== rightTime) return rightTime > leftTime ? 1 : -1;
   return compareText(left.key, right.key);
 };
 

@@ -1,0 +1,116 @@
+// A retirement plan: for every image a policy looks at, what would happen and why. The zod schema
+// is the one source for the type, docs/plan.schema.json and (later) the OpenAPI document.
+
+import * as z from 'zod';
+import { imageSchema } from '../images/image.js';
+import { usageReferenceSchema } from '../images/usage.js';
+import { policySchema } from './policy.js';
+
+/**
+ * Every reason, in precedence order: the first that applies to an image is its reason. `retire`
+ * comes last because it is what remains when nothing keeps or defers the image.
+ */
+export const REASON_PRECEDENCE = [
+  'system',
+  'shared',
+  'protected',
+  'excluded',
+  'not-selected',
+  'busy',
+  'in-use',
+  'newest-in-family',
+  'too-new',
+  'over-limit',
+  'retire',
+] as const;
+export const reasonSchema = z.enum(REASON_PRECEDENCE);
+export type RetirementReason = z.infer<typeof reasonSchema>;
+
+export const DECISIONS = ['retire', 'deferred', 'keep'] as const;
+export const decisionKindSchema = z.enum(DECISIONS);
+export type DecisionKind = z.infer<typeof decisionKindSchema>;
+
+/** The decision each reason leads to: only `retire` deletes; `over-limit` waits for a later plan. */
+export const decisionFor = (reason: RetirementReason): DecisionKind =>
+  reason === 'retire' ? 'retire' : reason === 'over-limit' ? 'deferred' : 'keep';
+
+/**
+ * The image as the plan saw it, without the provider's record (`details`): a plan of 10,000 images
+ * must fit a Lambda response. `status`, `name` and `updatedAt` stay: applying compares them.
+ */
+export const plannedImageSchema = imageSchema.omit({ details: true });
+export type PlannedImage = z.infer<typeof plannedImageSchema>;
+
+export const decisionSchema = z.object({
+  image: plannedImageSchema,
+  decision: decisionKindSchema,
+  reason: reasonSchema,
+  family: z.string().describe('The family the image belongs to (per region).'),
+  detail: z
+    .string()
+    .optional()
+    .describe('Why, for people: the protection, the exclusion that matched, the age, the limits.'),
+  references: z
+    .array(usageReferenceSchema)
+    .optional()
+    .describe('For `in-use`: what uses the image.'),
+  size: z
+    .number()
+    .optional()
+    .describe("The image's size as the provider reports it (ModelArts `size`), when known."),
+});
+export type Decision = z.infer<typeof decisionSchema>;
+
+const countSchema = z.number().int().min(0);
+
+export const planTotalsSchema = z.object({
+  images: countSchema.describe('Images decided (every image of the provider in the regions).'),
+  retire: countSchema,
+  keep: countSchema,
+  deferred: countSchema,
+  byReason: z.strictObject(
+    Object.fromEntries(REASON_PRECEDENCE.map((reason) => [reason, countSchema])) as Record<
+      RetirementReason,
+      typeof countSchema
+    >,
+  ),
+  bytes: z
+    .number()
+    .min(0)
+    .optional()
+    .describe('Total size of the images to retire; present only when every one of them is known.'),
+});
+export type PlanTotals = z.infer<typeof planTotalsSchema>;
+
+export const planLimitsSchema = z.object({
+  allowed: countSchema.describe('min(maxDeletions, floor(maxPercent% of the images decided)).'),
+  wouldRetire: countSchema.describe('Images that would be retired with no limits.'),
+  bound: z.boolean().describe('True when the limits deferred some images (wouldRetire > allowed).'),
+});
+export type PlanLimits = z.infer<typeof planLimitsSchema>;
+
+export const PLAN_ID_PATTERN = /^plan-[0-9a-f]{24}$/;
+
+export const planSchema = z
+  .object({
+    planId: z
+      .string()
+      .regex(PLAN_ID_PATTERN)
+      .describe('Derived from the policy and the decisions: the same inputs give the same ID.'),
+    policy: policySchema,
+    createdAt: z.iso.datetime().describe('When the plan was made (its clock).'),
+    createdBy: z.string().optional().describe('The identity that made the plan.'),
+    complete: z
+      .literal(true)
+      .describe('Every image of the provider in the regions has a decision.'),
+    limits: planLimitsSchema,
+    totals: planTotalsSchema,
+    warnings: z
+      .array(z.string())
+      .describe('Things a person should check, such as an excluded ID that matches no image.'),
+    decisions: z
+      .array(decisionSchema)
+      .describe('One per image, sorted by region, family, newest first, then image key.'),
+  })
+  .describe('A retirement plan (cloud-image-functions).');
+export type Plan = z.infer<typeof planSchema>;

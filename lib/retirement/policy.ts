@@ -1,0 +1,289 @@
+// A retirement policy: which images of one provider's regions to retire, what to keep, and how many
+// one plan may retire at most. Every object is strict (an unknown key is refused): a typo such as
+// `exlude` must be a 400, never a policy that silently retires more than its author meant.
+// The same schema generates docs/policy.schema.json (scripts/schemas.ts).
+
+import { parse as parseYaml } from 'yaml';
+import * as z from 'zod';
+import { InvalidRequest } from '../errors.js';
+import { MAX_GLOB_LENGTH } from '../images/glob.js';
+import { IMAGE_STATUSES } from '../images/image.js';
+import { providerRules, retirementProviderSchema } from './providers.js';
+
+/** The largest policy document (JSON or YAML text) accepted, in characters. */
+export const MAX_POLICY_TEXT_LENGTH = 256 * 1024;
+
+const regionSchema = z
+  .string()
+  .max(64, 'must be at most 64 characters')
+  .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'must be lowercase letters, digits and single hyphens');
+
+const globSchema = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(MAX_GLOB_LENGTH, `must be at most ${MAX_GLOB_LENGTH} characters`)
+  .describe('A name glob: `*` any run of characters, `?` exactly one; case-sensitive.');
+
+// EventBridge Scheduler expressions: rate(value unit) (`1 minute` but `5 minutes`), cron(...) with
+// six fields, at(yyyy-mm-ddThh:mm:ss). One pattern, so that the JSON Schema carries it too.
+const SCHEDULE_PATTERN = new RegExp(
+  [
+    String.raw`^rate\((?:1 (?:minute|hour|day)|(?:[2-9]|[1-9][0-9]{1,5}) (?:minutes|hours|days))\)$`,
+    String.raw`^cron\([0-9A-Za-z*?,/#-]+(?: [0-9A-Za-z*?,/#-]+){5}\)$`,
+    String.raw`^at\([0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]\)$`,
+  ].join('|'),
+);
+
+const scheduleSchema = z
+  .string()
+  .max(256, 'must be at most 256 characters')
+  .regex(
+    SCHEDULE_PATTERN,
+    'must be an EventBridge Scheduler expression: rate(5 minutes), cron(0 3 * * ? *) or at(2030-01-31T03:00:00)',
+  )
+  .describe(
+    'An EventBridge Scheduler expression (rate(...), cron(...) with six fields, or at(...)): when to plan this policy.',
+  );
+
+const selectSchema = z
+  .strictObject({
+    kind: z
+      .literal('custom')
+      .optional()
+      .describe('Only custom images can ever be retired; absent means custom.'),
+    name: globSchema.optional().describe('Only images whose name matches this glob.'),
+    status: z
+      .array(z.enum(IMAGE_STATUSES))
+      .min(1, 'must list at least one status')
+      .max(IMAGE_STATUSES.length)
+      .meta({ uniqueItems: true })
+      .optional()
+      .describe(
+        'Only images in one of these statuses. Absent: every status except `unknown` (a status the provider added later is only selected when listed).',
+      ),
+    olderThanDays: z
+      .number()
+      .int('must be a whole number of days')
+      .min(0, 'must be at least 0')
+      .max(36_500, 'must be at most 36500')
+      .optional()
+      .describe(
+        'Only images created at least this many days before the plan; an image with no creation time is never old enough.',
+      ),
+  })
+  .describe('Which images the policy may retire.');
+
+const keepSchema = z
+  .strictObject({
+    newestPerFamily: z
+      .number()
+      .int('must be a whole number')
+      .min(0, 'must be at least 0')
+      .max(1000, 'must be at most 1000')
+      .optional()
+      .describe(
+        'In each family and region, keep the N newest selected images (images still being created do not count).',
+      ),
+  })
+  .describe('What to keep even when selected.');
+
+const excludeSchema = z
+  .strictObject({
+    ids: z
+      .array(z.string().min(1, 'must not be empty').max(64, 'must be at most 64 characters'))
+      .max(1000, 'must list at most 1000 IDs')
+      .optional()
+      .describe('Image IDs never to retire (ModelArts UUIDs compare case-insensitively).'),
+    names: z
+      .array(globSchema)
+      .max(100, 'must list at most 100 globs')
+      .optional()
+      .describe('Name globs never to retire.'),
+  })
+  .describe('Images never to retire, whatever the selection says.');
+
+const limitsSchema = z
+  .strictObject({
+    maxDeletions: z
+      .number()
+      .int('must be a whole number')
+      .min(0, 'must be at least 0')
+      .max(100_000, 'must be at most 100000')
+      .describe('The most images one plan may retire.'),
+    maxPercent: z
+      .number()
+      .min(0, 'must be at least 0')
+      .max(100, 'must be at most 100')
+      .describe(
+        'The most one plan may retire, as a percentage of the images it decides (rounded down).',
+      ),
+  })
+  .describe(
+    'Required. The plan retires at most min(maxDeletions, maxPercent% of its images), oldest first; the rest are deferred.',
+  );
+
+export const policySchema = z
+  .strictObject({
+    name: z
+      .string()
+      .min(1, 'must not be empty')
+      .max(64, 'must be at most 64 characters')
+      .regex(
+        /^[A-Za-z0-9][A-Za-z0-9._-]*$/,
+        'must be letters, digits, dots, dashes and underscores',
+      )
+      .describe('The policy name (usable as a schedule name).'),
+    description: z
+      .string()
+      .max(1024, 'must be at most 1024 characters')
+      .optional()
+      .describe('What the policy is for, for the people reading its plans.'),
+    provider: retirementProviderSchema,
+    regions: z
+      .array(regionSchema)
+      .min(1, 'must list at least one region')
+      .max(32, 'must list at most 32 regions')
+      .meta({ uniqueItems: true })
+      .describe('The regions whose images the policy looks at.'),
+    select: selectSchema,
+    keep: keepSchema.optional(),
+    exclude: excludeSchema.optional(),
+    limits: limitsSchema,
+    force: z
+      .boolean()
+      .optional()
+      .describe('ModelArts only: also delete the SWR content of each retired private image.'),
+    schedule: scheduleSchema.optional(),
+    apply: z
+      .enum(['auto', 'manual'])
+      .default('manual')
+      .describe(
+        'With a schedule: `auto` applies each scheduled plan, `manual` (default) waits for a person.',
+      ),
+  })
+  .superRefine((policy, ctx) => {
+    const duplicate = (values: readonly string[]): string | undefined =>
+      values.find((value, index) => values.indexOf(value) !== index);
+    const region = duplicate(policy.regions);
+    if (region !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['regions'], message: `lists ${region} twice` });
+    }
+    const status = duplicate(policy.select.status ?? []);
+    if (status !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['select', 'status'],
+        message: `lists ${status} twice`,
+      });
+    }
+    // A mistyped excluded ID would match nothing and so widen the deletion: refuse it.
+    const rules = providerRules(policy.provider);
+    (policy.exclude?.ids ?? []).forEach((id, index) => {
+      if (rules !== undefined && !rules.idPattern.test(id)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['exclude', 'ids', index],
+          message: `must be ${rules.idDescription} for provider ${policy.provider}`,
+        });
+      }
+    });
+    if (policy.force === true && rules?.supportsForce !== true) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['force'],
+        message: `is not supported for provider ${policy.provider}`,
+      });
+    }
+    if (policy.apply === 'auto' && policy.schedule === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['apply'],
+        message: '`auto` needs a schedule (plans made on request are always applied by a person)',
+      });
+    }
+  })
+  .describe('A retirement policy (cloud-image-functions).');
+
+/** A parsed policy (`apply` defaulted). */
+export type Policy = z.output<typeof policySchema>;
+/** A policy as written (what callers send and files hold). */
+export type PolicyInput = z.input<typeof policySchema>;
+
+const fieldOf = (path: readonly PropertyKey[]): string =>
+  path.length > 0 ? path.map(String).join('.') : 'policy';
+
+const describeIssue = (issue: z.core.$ZodIssue): { field: string; message: string } => {
+  const field = fieldOf(issue.path);
+  if (issue.code === 'unrecognized_keys') {
+    const first = fieldOf([...issue.path, issue.keys[0] ?? '']);
+    return { field: first, message: `${field}: unknown field(s): ${issue.keys.join(', ')}` };
+  }
+  if (issue.code === 'invalid_type' && issue.input === undefined) {
+    return { field, message: `${field}: is required` };
+  }
+  if (issue.code === 'invalid_value') {
+    const allowed = issue.values.map((value) => String(value)).join(', ');
+    return {
+      field,
+      message: `${field}: must be ${issue.values.length > 1 ? 'one of ' : ''}${allowed}`,
+    };
+  }
+  return { field, message: `${field}: ${issue.message}` };
+};
+
+/**
+ * A policy from any value (a parsed JSON body, a YAML document), or InvalidRequest whose message
+ * names every bad field (`limits.maxDeletions: is required`) and whose `field` is the first.
+ */
+export const parsePolicy = (value: unknown): Policy => {
+  // reportInput: zod 4 leaves `input` out of issues otherwise, and a missing field (input
+  // undefined) could not be told from a field of the wrong type.
+  const result = policySchema.safeParse(value, { reportInput: true });
+  if (result.success) return result.data;
+  const described = result.error.issues.map(describeIssue);
+  throw new InvalidRequest(described.map((issue) => issue.message).join('; '), {
+    field: described[0]?.field ?? 'policy',
+  });
+};
+
+/** A policy from JSON text (a request body) or YAML text (a file under policies/). */
+export const parsePolicyText = (text: string, format: 'json' | 'yaml'): Policy => {
+  if (text.length > MAX_POLICY_TEXT_LENGTH) {
+    throw new InvalidRequest(`policy: must be at most ${MAX_POLICY_TEXT_LENGTH} characters`, {
+      field: 'policy',
+    });
+  }
+  let value: unknown;
+  if (format === 'json') {
+    try {
+      value = JSON.parse(text);
+    } catch {
+      throw new InvalidRequest('policy: is not valid JSON', { field: 'policy' });
+    }
+  } else {
+    try {
+      // YAML 1.2 core schema: `yes` stays a string, duplicate keys are an error, and aliases are
+      // capped so a small document cannot expand into a huge one.
+      value = parseYaml(text, { prettyErrors: false, uniqueKeys: true, maxAliasCount: 100 });
+    } catch (error) {
+      throw new InvalidRequest(`policy: is not valid YAML: ${yamlProblem(error, text)}`, {
+        field: 'policy',
+      });
+    }
+  }
+  return parsePolicy(value);
+};
+
+/** The YAML parser's complaint and where, without echoing the document back. */
+const yamlProblem = (error: unknown, text: string): string => {
+  if (!(error instanceof Error)) return 'unreadable';
+  const firstLine = (error.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '');
+  const offset = (error as { pos?: [number, number] }).pos?.[0];
+  return `${firstLine.slice(0, 200)}${offset === undefined ? '' : ` (${lineAndColumn(text, offset)})`}`;
+};
+
+const lineAndColumn = (text: string, offset: number): string => {
+  const before = text.slice(0, offset);
+  const line = before.split('\n').length;
+  return `line ${line}, column ${offset - before.lastIndexOf('\n')}`;
+};

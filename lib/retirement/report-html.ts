@@ -1,0 +1,386 @@
+// A plan as one self-contained HTML page, for a person deciding whether to apply it: who planned
+// what and when, the totals and whether the limits bound, charts of what would be retired, deferred
+// and kept by age and by reason, and every decision in a table that sorts and filters.
+//
+// Nothing is fetched: the styles, the script and the SVG charts are inline, and the page's
+// Content-Security-Policy forbids any network use (default-src 'none') and admits only the inline
+// style and script by their SHA-256 hashes (constant, so the same policy can be sent as a header).
+// Every value from a plan (names, IDs, details) is escaped.
+
+import { createHash } from 'node:crypto';
+import {
+  DECISIONS,
+  type Decision,
+  type DecisionKind,
+  decisionFor,
+  type Plan,
+  REASON_PRECEDENCE,
+} from './plan.js';
+
+const STYLE = `
+:root{color-scheme:light;--retire:#c62828;--deferred:#b26a00;--keep:#2e7d32;--line:#d0d7de;--muted:#57606a}
+*{box-sizing:border-box}
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;padding:24px;color:#1f2328;background:#fff}
+h1{font-size:20px;margin:0 0 4px}h2{font-size:16px;margin:28px 0 8px}
+code{font:12px/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
+.meta{color:var(--muted);margin:0}
+.cards{display:flex;flex-wrap:wrap;gap:12px;margin:16px 0}
+.card{border:1px solid var(--line);border-radius:8px;padding:10px 16px;min-width:120px}
+.card b{display:block;font-size:24px}
+.card.retire b{color:var(--retire)}.card.deferred b{color:var(--deferred)}.card.keep b{color:var(--keep)}
+.limits{padding:10px 14px;border-radius:8px;border:1px solid var(--line);background:#f6f8fa}
+.limits.bound{border-color:var(--deferred);background:#fff8e6}
+.warnings{border:1px solid var(--deferred);background:#fff8e6;border-radius:8px;padding:8px 14px 8px 32px}
+dl.policy{display:grid;grid-template-columns:max-content 1fr;gap:4px 16px;margin:0}
+dl.policy dt{color:var(--muted)}dl.policy dd{margin:0}
+pre{background:#f6f8fa;padding:12px;border-radius:8px;overflow:auto}
+.charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(420px,1fr));gap:24px}
+figure{margin:0}svg.chart{width:100%;height:auto;font-size:12px}
+svg .label{fill:#1f2328}svg .count{fill:var(--muted)}
+svg .retire{fill:var(--retire)}svg .deferred{fill:var(--deferred)}svg .keep{fill:var(--keep)}
+.legend{display:flex;gap:16px;margin:4px 0 0;padding:0;list-style:none;color:var(--muted)}
+.legend li::before{content:"";display:inline-block;width:10px;height:10px;margin-right:6px;border-radius:2px;background:var(--c)}
+.legend .retire{--c:var(--retire)}.legend .deferred{--c:var(--deferred)}.legend .keep{--c:var(--keep)}
+.controls{display:flex;flex-wrap:wrap;gap:12px;align-items:center;margin:8px 0}
+.controls input{padding:4px 8px;min-width:260px}
+table{border-collapse:collapse;width:100%;font-size:13px}
+th,td{text-align:left;padding:4px 6px;border-bottom:1px solid var(--line);vertical-align:top;white-space:nowrap}
+td:nth-child(3),td:nth-child(4),td:last-child{white-space:normal;overflow-wrap:anywhere;min-width:12ch}
+td:nth-child(3) code{font-size:11px;color:var(--muted);white-space:nowrap}
+td:last-child{min-width:30ch}
+th{background:#fff}
+.scroll{overflow-x:auto}
+th button{font:inherit;font-weight:600;border:0;background:none;padding:0;cursor:pointer;color:inherit}
+th[aria-sort=ascending] button::after{content:" \\25B2"}th[aria-sort=descending] button::after{content:" \\25BC"}
+td.n{text-align:right;font-variant-numeric:tabular-nums}
+tr.retire td:first-child{color:var(--retire);font-weight:600}
+tr.deferred td:first-child{color:var(--deferred);font-weight:600}
+tr.keep td:first-child{color:var(--keep)}
+`;
+
+const SCRIPT = `
+(() => {
+  const table = document.getElementById('decisions');
+  const body = table.tBodies[0];
+  const rows = Array.from(body.rows);
+  const texts = rows.map((row) => row.textContent.toLowerCase());
+  const filter = document.getElementById('filter');
+  const only = document.getElementById('only');
+  const shown = document.getElementById('shown');
+  const refilter = () => {
+    const query = filter.value.trim().toLowerCase();
+    let count = 0;
+    rows.forEach((row, index) => {
+      const visible =
+        (only.value === '' || row.className === only.value) &&
+        (query === '' || texts[index].includes(query));
+      row.hidden = !visible;
+      if (visible) count += 1;
+    });
+    shown.textContent = String(count);
+  };
+  filter.addEventListener('input', refilter);
+  only.addEventListener('change', refilter);
+  const headers = Array.from(table.tHead.rows[0].cells);
+  headers.forEach((header, column) => {
+    header.querySelector('button').addEventListener('click', () => {
+      const ascending = header.getAttribute('aria-sort') !== 'ascending';
+      for (const other of headers) other.removeAttribute('aria-sort');
+      header.setAttribute('aria-sort', ascending ? 'ascending' : 'descending');
+      const numeric = header.dataset.type === 'number';
+      const keyed = rows.map((row, index) => {
+        const cell = row.cells[column];
+        const raw = cell.dataset.v !== undefined ? cell.dataset.v : cell.textContent;
+        const key = numeric ? (raw === '' ? Infinity : Number(raw)) : raw;
+        return { row, index, key };
+      });
+      const direction = ascending ? 1 : -1;
+      keyed.sort((a, b) => (a.key < b.key ? -direction : a.key > b.key ? direction : a.index - b.index));
+      const fragment = document.createDocumentFragment();
+      for (const entry of keyed) fragment.appendChild(entry.row);
+      body.appendChild(fragment);
+    });
+  });
+})();
+`;
+
+const sha256 = (text: string): string =>
+  `'sha256-${createHash('sha256').update(text, 'utf8').digest('base64')}'`;
+
+/**
+ * The report's Content-Security-Policy: nothing may be fetched, only the inline style and script
+ * run. Send it as a header too when serving the report.
+ */
+export const REPORT_CONTENT_SECURITY_POLICY = [
+  "default-src 'none'",
+  `style-src ${sha256(STYLE)}`,
+  `script-src ${sha256(SCRIPT)}`,
+  "img-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+].join('; ');
+
+const ESCAPES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
+
+/** Text and attribute values from a plan, made inert. */
+export const escapeHtml = (value: string): string =>
+  value.replace(/[&<>"']/g, (char) => ESCAPES[char] ?? char);
+
+const DAY_MS = 86_400_000;
+
+/** Age buckets, youngest first; the last is for images whose creation time is unknown. */
+export const AGE_BUCKETS = [
+  { label: '< 30 days', below: 30 },
+  { label: '30–90 days', below: 90 },
+  { label: '90–180 days', below: 180 },
+  { label: '180–365 days', below: 365 },
+  { label: '> 1 year', below: Number.POSITIVE_INFINITY },
+  { label: 'unknown', below: Number.NaN },
+] as const;
+
+/** Whole days between the image's creation and the plan; undefined when unknown. */
+const ageInDays = (decision: Decision, planTime: number): number | undefined => {
+  const created =
+    decision.image.createdAt === undefined ? Number.NaN : Date.parse(decision.image.createdAt);
+  return Number.isNaN(created) ? undefined : Math.floor((planTime - created) / DAY_MS);
+};
+
+const bucketOf = (age: number | undefined): number =>
+  age === undefined
+    ? AGE_BUCKETS.length - 1
+    : AGE_BUCKETS.findIndex((bucket) => age < bucket.below);
+
+const formatSize = (size: number | undefined): string => {
+  if (size === undefined) return '';
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = size;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
+};
+
+/** `2024-03-01 10:00` (UTC) from an ISO time; the text as it is when it does not parse. */
+const formatTime = (iso: string | undefined): string => {
+  if (iso === undefined) return '';
+  const time = Date.parse(iso);
+  return Number.isNaN(time) ? iso : new Date(time).toISOString().slice(0, 16).replace('T', ' ');
+};
+
+type Counts = Record<DecisionKind, number>;
+const noCounts = (): Counts => ({ retire: 0, deferred: 0, keep: 0 });
+
+interface Bar {
+  readonly label: string;
+  readonly counts: Counts;
+}
+
+/** A horizontal stacked bar chart (retire, deferred, keep) as inline SVG, with its counts written out. */
+const barChart = (id: string, title: string, bars: readonly Bar[]): string => {
+  const labelWidth = 110;
+  const barWidth = 300;
+  const rowHeight = 26;
+  const width = labelWidth + barWidth + 210;
+  const height = bars.length * rowHeight + 8;
+  const largest = Math.max(
+    1,
+    ...bars.map((bar) => bar.counts.retire + bar.counts.deferred + bar.counts.keep),
+  );
+  const rows = bars.map((bar, index) => {
+    const y = index * rowHeight + 4;
+    let x = labelWidth;
+    const segments = DECISIONS.map((kind) => {
+      const count = bar.counts[kind];
+      if (count === 0) return '';
+      const w = Math.max(1, (count / largest) * barWidth);
+      const rect = `<rect class="${kind}" x="${x.toFixed(1)}" y="${y}" width="${w.toFixed(1)}" height="${rowHeight - 8}"><title>${escapeHtml(bar.label)}: ${count} ${kind}</title></rect>`;
+      x += w;
+      return rect;
+    }).join('');
+    const summary = DECISIONS.filter((kind) => bar.counts[kind] > 0)
+      .map((kind) => `${bar.counts[kind]} ${kind}`)
+      .join(' · ');
+    return `<g data-bar="${escapeHtml(bar.label)}"><text class="label" x="0" y="${y + 13}">${escapeHtml(bar.label)}</text>${segments}<text class="count" x="${(x + 6).toFixed(1)}" y="${y + 13}">${summary === '' ? '0' : summary}</text></g>`;
+  });
+  return `<figure><svg class="chart" id="${id}" viewBox="0 0 ${width} ${height}" role="img" aria-labelledby="${id}-title"><title id="${id}-title">${escapeHtml(title)}</title>${rows.join('')}</svg></figure>`;
+};
+
+const legend = `<ul class="legend">${DECISIONS.map((kind) => `<li class="${kind}">${kind}</li>`).join('')}</ul>`;
+
+const policySummary = (plan: Plan): string => {
+  const { policy } = plan;
+  const select = policy.select;
+  const item = (term: string, value: string | undefined): string =>
+    value === undefined ? '' : `<dt>${term}</dt><dd>${escapeHtml(value)}</dd>`;
+  return `<dl class="policy">${[
+    item('Provider', policy.provider),
+    item('Regions', policy.regions.join(', ')),
+    item('Description', policy.description),
+    item(
+      'Selects',
+      [
+        'custom images',
+        select.name === undefined ? undefined : `named ${select.name}`,
+        select.status === undefined
+          ? 'in any known status'
+          : `in status ${select.status.join(', ')}`,
+        select.olderThanDays === undefined
+          ? undefined
+          : `at least ${select.olderThanDays} days old`,
+      ]
+        .filter((part) => part !== undefined)
+        .join(', '),
+    ),
+    item(
+      'Keeps',
+      policy.keep?.newestPerFamily === undefined
+        ? undefined
+        : `the ${policy.keep.newestPerFamily} newest of each family, per region`,
+    ),
+    item('Excludes IDs', policy.exclude?.ids?.length ? policy.exclude.ids.join(', ') : undefined),
+    item(
+      'Excludes names',
+      policy.exclude?.names?.length ? policy.exclude.names.join(', ') : undefined,
+    ),
+    item(
+      'Limits',
+      `at most ${policy.limits.maxDeletions} images and ${policy.limits.maxPercent}% of the images decided`,
+    ),
+    item('Force', policy.force === undefined ? undefined : String(policy.force)),
+    item('Schedule', policy.schedule),
+    item('Apply', policy.apply),
+  ].join('')}</dl>`;
+};
+
+const HEADERS: ReadonlyArray<{ label: string; type: 'text' | 'number' }> = [
+  { label: 'Decision', type: 'text' },
+  { label: 'Reason', type: 'text' },
+  { label: 'Image (name, ID)', type: 'text' },
+  { label: 'Family', type: 'text' },
+  { label: 'Region', type: 'text' },
+  { label: 'Status', type: 'text' },
+  { label: 'Created (UTC)', type: 'text' },
+  { label: 'Age (days)', type: 'number' },
+  { label: 'Size', type: 'number' },
+  { label: 'Detail', type: 'text' },
+];
+
+/** One table row; lean markup, since a plan may hold 10,000 decisions. */
+const row = (decision: Decision, planTime: number): string => {
+  const { image } = decision;
+  const age = ageInDays(decision, planTime);
+  const cells = [
+    `<td>${decision.decision}</td>`,
+    `<td>${decision.reason}</td>`,
+    `<td>${escapeHtml(image.name)}<br><code>${escapeHtml(image.id)}</code></td>`,
+    `<td>${escapeHtml(decision.family)}</td>`,
+    `<td>${escapeHtml(image.region)}</td>`,
+    `<td>${escapeHtml(image.status)}</td>`,
+    `<td>${escapeHtml(formatTime(image.createdAt).slice(0, 10))}</td>`,
+    `<td class="n" data-v="${age ?? ''}">${age ?? 'unknown'}</td>`,
+    `<td class="n" data-v="${decision.size ?? ''}">${formatSize(decision.size)}</td>`,
+    `<td>${escapeHtml(decision.detail ?? '')}</td>`,
+  ];
+  return `<tr class="${decision.decision}">${cells.join('')}</tr>`;
+};
+
+/** The plan as a self-contained HTML document (see REPORT_CONTENT_SECURITY_POLICY). */
+export const renderPlanReport = (plan: Plan): string => {
+  const planTime = Date.parse(plan.createdAt);
+  const { totals, limits, policy } = plan;
+
+  const byAge = AGE_BUCKETS.map((bucket) => ({ label: bucket.label, counts: noCounts() }));
+  for (const decision of plan.decisions) {
+    const bar = byAge[bucketOf(ageInDays(decision, planTime))];
+    if (bar !== undefined) bar.counts[decision.decision] += 1;
+  }
+  const byReason = REASON_PRECEDENCE.filter((reason) => totals.byReason[reason] > 0).map(
+    (reason) => ({
+      label: reason,
+      counts: { ...noCounts(), [decisionFor(reason)]: totals.byReason[reason] },
+    }),
+  );
+
+  const totalAttributes = [
+    `data-total-images="${totals.images}"`,
+    `data-total-retire="${totals.retire}"`,
+    `data-total-keep="${totals.keep}"`,
+    `data-total-deferred="${totals.deferred}"`,
+    totals.bytes === undefined ? '' : `data-total-bytes="${totals.bytes}"`,
+    ...REASON_PRECEDENCE.map((reason) => `data-reason-${reason}="${totals.byReason[reason]}"`),
+  ]
+    .filter((attribute) => attribute !== '')
+    .join(' ');
+  const card = (kind: string, label: string, value: string): string =>
+    `<div class="card ${kind}"><b>${value}</b>${label}</div>`;
+  const limitsText = limits.bound
+    ? `The limits bound: ${limits.wouldRetire} images would be retired, the limits allow ${limits.allowed}; the ${limits.wouldRetire - limits.allowed} newest of them are deferred to a later plan.`
+    : `The limits did not bind: ${limits.wouldRetire} to retire, the limits allow ${limits.allowed}.`;
+  const warnings =
+    plan.warnings.length === 0
+      ? ''
+      : `<h2>Warnings</h2><ul class="warnings">${plan.warnings.map((warning) => `<li>${escapeHtml(warning)}</li>`).join('')}</ul>`;
+  const title = `Retirement plan ${plan.planId} (${policy.name})`;
+
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${REPORT_CONTENT_SECURITY_POLICY}">
+<meta name="referrer" content="no-referrer">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)}</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<header>
+<h1>Retirement plan <code id="plan-id">${escapeHtml(plan.planId)}</code></h1>
+<p class="meta">Policy <b>${escapeHtml(policy.name)}</b> · ${escapeHtml(policy.provider)} · ${escapeHtml(policy.regions.join(', '))} · planned ${escapeHtml(formatTime(plan.createdAt))} UTC${plan.createdBy === undefined ? '' : ` by ${escapeHtml(plan.createdBy)}`}</p>
+</header>
+<section id="totals" ${totalAttributes}>
+<div class="cards">${[
+    card('images', 'images decided', String(totals.images)),
+    card('retire', 'to retire', String(totals.retire)),
+    card('deferred', 'deferred (limits)', String(totals.deferred)),
+    card('keep', 'kept', String(totals.keep)),
+    totals.bytes === undefined
+      ? ''
+      : card('bytes', 'to free (as reported)', formatSize(totals.bytes)),
+  ].join('')}</div>
+<p class="limits${limits.bound ? ' bound' : ''}" id="limits" data-bound="${limits.bound}">${limitsText}</p>
+</section>
+${warnings}
+<h2>Policy</h2>
+${policySummary(plan)}
+<details><summary>Policy document</summary><pre>${escapeHtml(JSON.stringify(policy, null, 2))}</pre></details>
+<h2>What would happen</h2>
+${legend}
+<div class="charts">
+<div><h3>By age</h3>${barChart('chart-age', 'Decisions by image age', byAge)}</div>
+<div><h3>By reason</h3>${barChart('chart-reason', 'Decisions by reason', byReason)}</div>
+</div>
+<h2>Every decision</h2>
+<div class="controls">
+<label>Filter <input id="filter" type="search" placeholder="name, ID, family, reason..." autocomplete="off"></label>
+<label>Decision <select id="only"><option value="">all</option>${DECISIONS.map((kind) => `<option value="${kind}">${kind}</option>`).join('')}</select></label>
+<span>Showing <b id="shown">${plan.decisions.length}</b> of ${plan.decisions.length}</span>
+</div>
+<div class="scroll"><table id="decisions">
+<thead><tr>${HEADERS.map((header) => `<th data-type="${header.type}" scope="col"><button type="button">${header.label}</button></th>`).join('')}</tr></thead>
+<tbody>
+${plan.decisions.map((decision) => row(decision, planTime)).join('\n')}
+</tbody>
+</table></div>
+<script>${SCRIPT}</script>
+</body>
+</html>
+`;
+};

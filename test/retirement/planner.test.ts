@@ -1,0 +1,561 @@
+// The planner, by example: each reason of the spec, the precedence between them, families, the
+// limits and the plan's shape. Every example plans a real policy (parsed) over normalised images.
+
+import { describe, expect, it } from 'vitest';
+import { UpstreamBadResponse } from '../../lib/errors.js';
+import type { Image } from '../../lib/images/image.js';
+import { familyOf } from '../../lib/retirement/family.js';
+import { type Plan, planSchema, REASON_PRECEDENCE } from '../../lib/retirement/plan.js';
+import { imageKey, planRetirement } from '../../lib/retirement/planner.js';
+import type { Policy } from '../../lib/retirement/policy.js';
+import {
+  bccImage,
+  daysAgo,
+  modelartsImage,
+  NOW,
+  notebook,
+  planInput,
+  policyOf,
+} from './fixtures.js';
+
+const plan = (
+  policy: Policy,
+  inventory: readonly Image[],
+  extra: Parameters<typeof planInput>[2] = {},
+): Plan => planRetirement(planInput(policy, inventory, extra));
+
+/** The decision of one image, found by its ID. */
+const decisionOf = (result: Plan, image: Image) => {
+  const found = result.decisions.find((decision) => decision.image.id === image.id);
+  if (found === undefined) throw new Error(`no decision for ${image.id}`);
+  return found;
+};
+
+const reasonOf = (result: Plan, image: Image): string => decisionOf(result, image).reason;
+
+describe('the reasons, in precedence order', () => {
+  it('are exactly the spec list, system first and retire last', () => {
+    expect(REASON_PRECEDENCE).toEqual([
+      'system',
+      'shared',
+      'protected',
+      'excluded',
+      'not-selected',
+      'busy',
+      'in-use',
+      'newest-in-family',
+      'too-new',
+      'over-limit',
+      'retire',
+    ]);
+  });
+});
+
+describe('each reason', () => {
+  it('retire: an old, selected, unused custom image', () => {
+    const image = modelartsImage({ createdAt: daysAgo(120) });
+
+    const result = plan(policyOf({ select: { olderThanDays: 90 } }), [image]);
+
+    expect(decisionOf(result, image)).toMatchObject({
+      decision: 'retire',
+      reason: 'retire',
+      detail: '120 days old',
+    });
+  });
+
+  it('system: a built-in image is kept', () => {
+    const image = modelartsImage({ kind: 'system' });
+
+    expect(decisionOf(plan(policyOf(), [image]), image)).toMatchObject({
+      decision: 'keep',
+      reason: 'system',
+    });
+  });
+
+  it('shared: an image shared with other accounts is kept', () => {
+    const image = bccImage({ kind: 'shared' });
+
+    const result = plan(policyOf({ provider: 'bcc', regions: ['bj'] }), [image]);
+
+    expect(decisionOf(result, image)).toMatchObject({ decision: 'keep', reason: 'shared' });
+  });
+
+  it('protected: the operator protection is kept, with its reason as the detail', () => {
+    const image = modelartsImage({ name: 'prod-base' });
+
+    const result = plan(policyOf(), [image], {
+      protection: (candidate) =>
+        candidate.name.startsWith('prod-') ? 'matches operator pattern prod-*' : undefined,
+    });
+
+    expect(decisionOf(result, image)).toMatchObject({
+      decision: 'keep',
+      reason: 'protected',
+      detail: 'matches operator pattern prod-*',
+    });
+  });
+
+  it('excluded: by ID (ModelArts UUIDs in any case) and by name glob, naming the glob', () => {
+    const byId = modelartsImage({ id: 'ABCDEF01-0000-4000-8000-000000000001' });
+    const byName = modelartsImage({ name: 'train-golden' });
+    const policy = policyOf({
+      exclude: { ids: ['abcdef01-0000-4000-8000-000000000001'], names: ['*-golden'] },
+    });
+
+    const result = plan(policy, [byId, byName]);
+
+    expect(decisionOf(result, byId)).toMatchObject({ reason: 'excluded', detail: 'exclude.ids' });
+    expect(decisionOf(result, byName)).toMatchObject({
+      reason: 'excluded',
+      detail: 'exclude.names: *-golden',
+    });
+  });
+
+  it('excluded: BCC IDs compare exactly (m-Abc is not m-abc)', () => {
+    const image = bccImage({ id: 'm-Abc' });
+    const policy = policyOf({ provider: 'bcc', regions: ['bj'], exclude: { ids: ['m-abc'] } });
+
+    expect(reasonOf(plan(policy, [image]), image)).toBe('retire');
+  });
+
+  it('not-selected: another kind, another name, another status; an unknown kind is never retired', () => {
+    const other = modelartsImage({ kind: 'other' });
+    const otherName = modelartsImage({ name: 'serve-api', status: 'failed' });
+    const otherStatus = modelartsImage({ name: 'train-bert', status: 'available' });
+    const policy = policyOf({ select: { name: 'train-*', status: ['failed', 'error'] } });
+
+    const result = plan(policy, [other, otherName, otherStatus]);
+
+    expect(decisionOf(result, other)).toMatchObject({
+      decision: 'keep',
+      reason: 'not-selected',
+      detail: 'kind other: only custom images are retired',
+    });
+    expect(decisionOf(result, otherName).detail).toBe('name does not match train-*');
+    expect(decisionOf(result, otherStatus).detail).toBe('status available is not selected');
+  });
+
+  it('not-selected: status unknown unless the policy lists it (unknown means keep)', () => {
+    const unknown = modelartsImage({ status: 'unknown', providerStatus: 'FROZEN' });
+
+    expect(reasonOf(plan(policyOf(), [unknown]), unknown)).toBe('not-selected');
+    expect(reasonOf(plan(policyOf({ select: { status: ['unknown'] } }), [unknown]), unknown)).toBe(
+      'retire',
+    );
+  });
+
+  it('busy: an image still being created is kept', () => {
+    const image = modelartsImage({ status: 'creating' });
+
+    expect(decisionOf(plan(policyOf(), [image]), image)).toMatchObject({
+      decision: 'keep',
+      reason: 'busy',
+    });
+  });
+
+  it('in-use: kept, with its references in the decision and named in the detail', () => {
+    const image = modelartsImage();
+    const references = [notebook('nb-1'), notebook('nb-2'), notebook('nb-3'), notebook('nb-4')];
+
+    const result = plan(policyOf(), [image], { usage: new Map([[imageKey(image), references]]) });
+
+    expect(decisionOf(result, image)).toMatchObject({
+      decision: 'keep',
+      reason: 'in-use',
+      references,
+      detail:
+        'used by notebook notebook-nb-1 (nb-1, RUNNING), notebook notebook-nb-2 (nb-2, RUNNING), notebook notebook-nb-3 (nb-3, RUNNING) and 1 more',
+    });
+  });
+
+  it('in-use: an empty reference list is not use', () => {
+    const image = modelartsImage();
+
+    const result = plan(policyOf(), [image], { usage: new Map([[imageKey(image), []]]) });
+
+    expect(reasonOf(result, image)).toBe('retire');
+  });
+
+  it('newest-in-family: the N newest of each family are kept, the older ones retired', () => {
+    const versions = [10, 20, 30, 40].map((age) =>
+      modelartsImage({ name: 'train-resnet', createdAt: daysAgo(age) }),
+    );
+    const otherFamily = modelartsImage({ name: 'train-bert', createdAt: daysAgo(50) });
+
+    const result = plan(policyOf({ keep: { newestPerFamily: 2 } }), [...versions, otherFamily]);
+
+    expect(versions.map((image) => reasonOf(result, image))).toEqual([
+      'newest-in-family',
+      'newest-in-family',
+      'retire',
+      'retire',
+    ]);
+    expect(decisionOf(result, versions[1] as Image).detail).toBe(
+      '2nd newest of family train-resnet (keeps 2)',
+    );
+    expect(reasonOf(result, otherFamily)).toBe('newest-in-family');
+  });
+
+  it('newest-in-family: each region keeps its own N newest', () => {
+    const north = modelartsImage({ region: 'cn-north-4', createdAt: daysAgo(100) });
+    const south = modelartsImage({ region: 'cn-south-1', createdAt: daysAgo(300) });
+    const policy = policyOf({
+      regions: ['cn-north-4', 'cn-south-1'],
+      keep: { newestPerFamily: 1 },
+    });
+
+    const result = plan(policy, [north, south]);
+
+    expect(reasonOf(result, north)).toBe('newest-in-family');
+    expect(reasonOf(result, south)).toBe('newest-in-family');
+  });
+
+  it('newest-in-family: equal creation times rank by image key; unknown creation time ranks newest', () => {
+    const sameTime = daysAgo(100);
+    const first = modelartsImage({
+      id: '00000000-0000-4000-8000-00000000000a',
+      createdAt: sameTime,
+    });
+    const second = modelartsImage({
+      id: '00000000-0000-4000-8000-00000000000b',
+      createdAt: sameTime,
+    });
+    const undated = modelartsImage({ createdAt: undefined });
+
+    const keepOne = plan(policyOf({ keep: { newestPerFamily: 1 } }), [second, first]);
+    const keepTwo = plan(policyOf({ keep: { newestPerFamily: 2 } }), [second, first, undated]);
+
+    expect(reasonOf(keepOne, first)).toBe('newest-in-family');
+    expect(reasonOf(keepOne, second)).toBe('retire');
+    expect(reasonOf(keepTwo, undated)).toBe('newest-in-family');
+    expect(reasonOf(keepTwo, first)).toBe('newest-in-family');
+    expect(reasonOf(keepTwo, second)).toBe('retire');
+  });
+
+  it('newest-in-family: protected, excluded or used versions count among the N; versions being created do not', () => {
+    const creating = modelartsImage({ status: 'creating', createdAt: daysAgo(1) });
+    const protectedNewest = modelartsImage({ name: 'train-resnet', createdAt: daysAgo(10) });
+    const next = modelartsImage({ createdAt: daysAgo(20) });
+    const older = modelartsImage({ createdAt: daysAgo(30) });
+
+    const result = plan(
+      policyOf({ keep: { newestPerFamily: 2 } }),
+      [creating, protectedNewest, next, older],
+      { protection: (image) => (image.id === protectedNewest.id ? 'pinned' : undefined) },
+    );
+
+    expect(reasonOf(result, creating)).toBe('busy');
+    expect(reasonOf(result, protectedNewest)).toBe('protected');
+    expect(reasonOf(result, next)).toBe('newest-in-family');
+    expect(reasonOf(result, older)).toBe('retire');
+  });
+
+  it('newest-in-family: only selected images rank (another status is not a version to keep)', () => {
+    const failedNewest = modelartsImage({ status: 'failed', createdAt: daysAgo(10) });
+    const available = modelartsImage({ status: 'available', createdAt: daysAgo(20) });
+    const policy = policyOf({ select: { status: ['available'] }, keep: { newestPerFamily: 1 } });
+
+    const result = plan(policy, [failedNewest, available]);
+
+    expect(reasonOf(result, failedNewest)).toBe('not-selected');
+    expect(reasonOf(result, available)).toBe('newest-in-family');
+  });
+
+  it('too-new: younger than olderThanDays is kept; exactly that old is retired', () => {
+    const young = modelartsImage({ createdAt: daysAgo(89.9) });
+    const exactly = modelartsImage({ createdAt: daysAgo(90) });
+
+    const result = plan(policyOf({ select: { olderThanDays: 90 } }), [young, exactly]);
+
+    expect(decisionOf(result, young)).toMatchObject({
+      decision: 'keep',
+      reason: 'too-new',
+      detail: '89 days old; retired after 90',
+    });
+    expect(reasonOf(result, exactly)).toBe('retire');
+  });
+
+  it('too-new: an image with no (or an unreadable) creation time is kept, even with no age floor', () => {
+    const undated = modelartsImage({ createdAt: undefined });
+    const unreadable = modelartsImage({ createdAt: 'yesterday-ish' });
+
+    const result = plan(policyOf(), [undated, unreadable]);
+
+    expect(decisionOf(result, undated)).toMatchObject({
+      reason: 'too-new',
+      detail: 'creation time unknown',
+    });
+    expect(reasonOf(result, unreadable)).toBe('too-new');
+  });
+
+  it('over-limit: maxDeletions retires the oldest first and defers the rest', () => {
+    const images = [100, 400, 200, 300].map((age) => modelartsImage({ createdAt: daysAgo(age) }));
+
+    const result = plan(policyOf({ limits: { maxDeletions: 2, maxPercent: 100 } }), images);
+
+    expect(images.map((image) => decisionOf(result, image).decision)).toEqual([
+      'deferred',
+      'retire',
+      'deferred',
+      'retire',
+    ]);
+    expect(decisionOf(result, images[0] as Image)).toMatchObject({
+      reason: 'over-limit',
+      detail: 'the limits allow 2 of 4 (maxDeletions 2, maxPercent 100 of 4 images)',
+    });
+    expect(result.limits).toEqual({ allowed: 2, wouldRetire: 4, bound: true });
+  });
+
+  it('over-limit: maxPercent counts every image decided, rounded down', () => {
+    const old = [1, 2, 3].map((index) => modelartsImage({ createdAt: daysAgo(300 + index) }));
+    const kept = Array.from({ length: 7 }, () => modelartsImage({ kind: 'system' }));
+
+    // 29% of 10 images is 2.9: two may go.
+    const result = plan(policyOf({ limits: { maxDeletions: 50, maxPercent: 29 } }), [
+      ...old,
+      ...kept,
+    ]);
+
+    expect(result.totals).toMatchObject({ images: 10, retire: 2, deferred: 1 });
+    expect(reasonOf(result, old[0] as Image)).toBe('over-limit');
+  });
+
+  it('over-limit: maxPercent 29 of 100 images is 29, not 28 (no binary-fraction loss)', () => {
+    const images = Array.from({ length: 100 }, (_, index) =>
+      modelartsImage({ createdAt: daysAgo(100 + index) }),
+    );
+
+    const result = plan(policyOf({ limits: { maxDeletions: 100, maxPercent: 29 } }), images);
+
+    expect(result.totals.retire).toBe(29);
+  });
+
+  it('over-limit: limits of 0 retire nothing', () => {
+    const image = modelartsImage();
+
+    const result = plan(policyOf({ limits: { maxDeletions: 0, maxPercent: 100 } }), [image]);
+
+    expect(decisionOf(result, image).decision).toBe('deferred');
+    expect(result.totals.retire).toBe(0);
+  });
+});
+
+describe('precedence: when two reasons apply, the earlier one wins', () => {
+  const old = daysAgo(400);
+  it.each<[string, Partial<Image>, { protect?: boolean; exclude?: boolean; use?: boolean }]>([
+    ['system', { kind: 'system', status: 'creating' }, { protect: true, exclude: true, use: true }],
+    ['shared', { kind: 'shared' }, { protect: true, exclude: true, use: true }],
+    ['protected', {}, { protect: true, exclude: true, use: true }],
+    ['excluded', { kind: 'other', status: 'creating' }, { exclude: true, use: true }],
+    ['not-selected', { kind: 'other', status: 'creating' }, { use: true }],
+    ['busy', { status: 'creating', createdAt: undefined }, { use: true }],
+    ['in-use', { createdAt: daysAgo(1) }, { use: true }],
+    ['newest-in-family', { createdAt: daysAgo(1) }, {}],
+  ])('%s', (expected, overrides, flags) => {
+    const image = modelartsImage({ createdAt: old, ...overrides });
+    const policy = policyOf({
+      select: { olderThanDays: 30 },
+      keep: { newestPerFamily: 1 },
+      exclude: flags.exclude ? { ids: [image.id] } : {},
+      limits: { maxDeletions: 0, maxPercent: 0 },
+    });
+
+    const result = plan(policy, [image], {
+      protection: () => (flags.protect ? 'pinned' : undefined),
+      usage: new Map(flags.use ? [[imageKey(image), [notebook('nb')]]] : []),
+    });
+
+    expect(reasonOf(result, image)).toBe(expected);
+  });
+
+  it('too-new before over-limit, over-limit before retire', () => {
+    const young = modelartsImage({ createdAt: daysAgo(1) });
+    const old1 = modelartsImage({ createdAt: daysAgo(100) });
+    const old2 = modelartsImage({ createdAt: daysAgo(200) });
+    const policy = policyOf({
+      select: { olderThanDays: 30 },
+      limits: { maxDeletions: 1, maxPercent: 100 },
+    });
+
+    const result = plan(policy, [young, old1, old2]);
+
+    expect([young, old1, old2].map((image) => reasonOf(result, image))).toEqual([
+      'too-new',
+      'over-limit',
+      'retire',
+    ]);
+  });
+});
+
+describe('families', () => {
+  it.each([
+    ['bcc', 'web-2024-03-01', 'web'],
+    ['bcc', 'web-2024-04-01', 'web'],
+    ['bcc', 'web2', 'web'],
+    // The rule is literal: the trailing run includes the `64` of amd64.
+    ['bcc', 'ubuntu-14.04.1-server-amd64-201506171832', 'ubuntu-14.04.1-server-amd'],
+    ['bcc', 'base_v1.2', 'base_v'],
+    ['bcc', '2024-03-01', '2024-03-01'],
+    ['bcc', 'web', 'web'],
+    ['modelarts', 'train-2024-03-01', 'train-2024-03-01'],
+  ] as const)('%s %j is family %j', (provider, name, family) => {
+    expect(familyOf({ provider, name })).toBe(family);
+  });
+
+  it('BCC dated versions of one family: the newest kept, the older retired', () => {
+    const march = bccImage({ name: 'web-2024-03-01', createdAt: daysAgo(90) });
+    const april = bccImage({ name: 'web-2024-04-01', createdAt: daysAgo(60) });
+    const policy = policyOf({ provider: 'bcc', regions: ['bj'], keep: { newestPerFamily: 1 } });
+
+    const result = plan(policy, [march, april]);
+
+    expect(decisionOf(result, april)).toMatchObject({ reason: 'newest-in-family', family: 'web' });
+    expect(decisionOf(result, march)).toMatchObject({ reason: 'retire', family: 'web' });
+  });
+});
+
+describe('the plan', () => {
+  it('decides every image of the provider in the regions, and nothing else', () => {
+    const inScope = [modelartsImage(), modelartsImage({ region: 'cn-south-1' })];
+    const otherRegion = modelartsImage({ region: 'ap-southeast-1' });
+    const otherProvider = bccImage();
+
+    const result = plan(policyOf({ regions: ['cn-north-4', 'cn-south-1'] }), [
+      ...inScope,
+      otherRegion,
+      otherProvider,
+    ]);
+
+    expect(result.decisions.map((decision) => decision.image.id).sort()).toEqual(
+      inScope.map((image) => image.id).sort(),
+    );
+    expect(result.complete).toBe(true);
+  });
+
+  it('refuses an inventory that lists an image twice (ModelArts IDs in any case)', () => {
+    const image = modelartsImage({ id: 'abcdef01-0000-4000-8000-000000000001' });
+    const again = { ...image, id: image.id.toUpperCase() };
+
+    expect(() => plan(policyOf(), [image, again])).toThrow(UpstreamBadResponse);
+  });
+
+  it('keeps the image without the provider record, but with what applying compares', () => {
+    const image = modelartsImage({ details: { size: 4096, swr_path: 'swr.example/x' } });
+
+    const decision = decisionOf(plan(policyOf(), [image]), image);
+
+    expect(decision.image).toEqual({
+      provider: image.provider,
+      region: image.region,
+      id: image.id,
+      name: image.name,
+      status: image.status,
+      providerStatus: image.providerStatus,
+      kind: image.kind,
+      createdAt: image.createdAt,
+      updatedAt: image.updatedAt,
+    });
+    expect(decision.size).toBe(4096);
+  });
+
+  it('sorts decisions by region, family, newest first, then image key', () => {
+    const images = [
+      modelartsImage({ region: 'cn-south-1', name: 'a', createdAt: daysAgo(5) }),
+      modelartsImage({ region: 'cn-north-4', name: 'b', createdAt: daysAgo(5) }),
+      modelartsImage({ region: 'cn-north-4', name: 'a', createdAt: daysAgo(9) }),
+      modelartsImage({ region: 'cn-north-4', name: 'a', createdAt: daysAgo(3) }),
+    ];
+
+    const result = plan(policyOf({ regions: ['cn-south-1', 'cn-north-4'] }), images);
+
+    expect(result.decisions.map((decision) => decision.image.id)).toEqual(
+      [images[3], images[2], images[1], images[0]].map((image) => image?.id),
+    );
+  });
+
+  it('totals count decisions and every reason; bytes sums the retired sizes when all are known', () => {
+    const retired = [
+      modelartsImage({ details: { size: 100 } }),
+      modelartsImage({ details: { size: 50 } }),
+    ];
+    const kept = modelartsImage({ kind: 'system', details: {} });
+
+    const result = plan(policyOf(), [...retired, kept]);
+
+    expect(result.totals).toEqual({
+      images: 3,
+      retire: 2,
+      keep: 1,
+      deferred: 0,
+      byReason: Object.fromEntries(
+        REASON_PRECEDENCE.map((reason) => [
+          reason,
+          reason === 'retire' ? 2 : reason === 'system' ? 1 : 0,
+        ]),
+      ),
+      bytes: 150,
+    });
+  });
+
+  it('totals leave bytes out when a retired image has no known size', () => {
+    const result = plan(policyOf(), [modelartsImage(), modelartsImage({ details: {} })]);
+
+    expect(result.totals.retire).toBe(2);
+    expect(result.totals.bytes).toBeUndefined();
+  });
+
+  it('records its clock and creator, and is a valid Plan', () => {
+    const result = plan(policyOf(), [modelartsImage()], {
+      createdBy: 'arn:aws:iam::123456789012:user/alice',
+    });
+
+    expect(result.createdAt).toBe(NOW.toISOString());
+    expect(result.createdBy).toBe('arn:aws:iam::123456789012:user/alice');
+    expect(planSchema.parse(result)).toEqual(result);
+  });
+
+  it('warns about an excluded ID that matches no image', () => {
+    const policy = policyOf({ exclude: { ids: ['ffffffff-0000-4000-8000-000000000000'] } });
+
+    const result = plan(policy, [modelartsImage()]);
+
+    expect(result.warnings).toEqual([
+      'exclude.ids: ffffffff-0000-4000-8000-000000000000 matches no image of modelarts in cn-north-4',
+    ]);
+  });
+
+  it('planId: the same inputs give the same ID, whoever asks and in whatever order', () => {
+    const images = [modelartsImage(), modelartsImage({ createdAt: daysAgo(3) }), bccImage()];
+    const policy = policyOf({ keep: { newestPerFamily: 1 } });
+
+    const first = plan(policy, images, { createdBy: 'alice' });
+    const second = plan(policy, [...images].reverse(), { createdBy: 'bob' });
+
+    expect(first.planId).toMatch(/^plan-[0-9a-f]{24}$/);
+    expect(second.planId).toBe(first.planId);
+    expect(second.decisions).toEqual(first.decisions);
+  });
+
+  it('planId: changes with the policy and with any decision', () => {
+    const images = [modelartsImage(), modelartsImage({ createdAt: daysAgo(3) })];
+    const base = plan(policyOf(), images);
+
+    const otherPolicy = plan(policyOf({ name: 'renamed' }), images);
+    const otherDecision = plan(policyOf(), images, {
+      protection: (image) => (image.id === images[0]?.id ? 'pinned' : undefined),
+    });
+
+    expect(otherPolicy.planId).not.toBe(base.planId);
+    expect(otherDecision.planId).not.toBe(base.planId);
+  });
+});
+
+describe('imageKey', () => {
+  it('is region/id, with ModelArts UUIDs lower-cased and BCC IDs as they are', () => {
+    expect(imageKey({ provider: 'modelarts', region: 'cn-north-4', id: 'ABC-D' })).toBe(
+      'cn-north-4/abc-d',
+    );
+    expect(imageKey({ provider: 'bcc', region: 'bj', id: 'm-AbC' })).toBe('bj/m-AbC');
+  });
+});

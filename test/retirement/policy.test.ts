@@ -1,0 +1,329 @@
+// Policy documents: the spec's example is accepted in JSON and in YAML, and every mistake is a 400
+// (InvalidRequest) whose message and `field` name the bad field. Unknown keys are refused at every
+// level: a typo must never widen a deletion.
+
+import { describe, expect, it } from 'vitest';
+import { InvalidRequest } from '../../lib/errors.js';
+import {
+  MAX_POLICY_TEXT_LENGTH,
+  parsePolicy,
+  parsePolicyText,
+} from '../../lib/retirement/policy.js';
+
+const SPEC_EXAMPLE = {
+  name: 'stale-training-images',
+  provider: 'modelarts',
+  regions: ['cn-north-4'],
+  select: {
+    kind: 'custom',
+    name: 'train-*',
+    status: ['available', 'failed', 'error'],
+    olderThanDays: 90,
+  },
+  keep: { newestPerFamily: 3 },
+  exclude: { ids: [], names: ['*-golden'] },
+  limits: { maxDeletions: 50, maxPercent: 20 },
+  force: false,
+};
+
+const SPEC_EXAMPLE_YAML = `# yaml-language-server: $schema=../docs/policy.schema.json
+name: stale-training-images
+provider: modelarts
+regions: [cn-north-4]
+select:
+  kind: custom
+  name: "train-*"
+  status: [available, failed, error]
+  olderThanDays: 90
+keep:
+  newestPerFamily: 3
+exclude:
+  ids: []
+  names: ["*-golden"]
+limits:
+  maxDeletions: 50
+  maxPercent: 20
+force: false
+`;
+
+/** The InvalidRequest a bad policy throws (fails the test when it parses). */
+const refusal = (run: () => unknown): InvalidRequest => {
+  try {
+    run();
+  } catch (error) {
+    expect(error).toBeInstanceOf(InvalidRequest);
+    return error as InvalidRequest;
+  }
+  throw new Error('expected the policy to be refused');
+};
+
+const withChanges = (changes: Record<string, unknown>): Record<string, unknown> => ({
+  ...SPEC_EXAMPLE,
+  ...changes,
+});
+
+describe('parsePolicy: the spec example', () => {
+  it('is accepted, with `apply` defaulting to manual', () => {
+    const policy = parsePolicy(SPEC_EXAMPLE);
+
+    expect(policy).toEqual({ ...SPEC_EXAMPLE, apply: 'manual' });
+  });
+
+  it('reads the same from YAML as from JSON', () => {
+    expect(parsePolicyText(SPEC_EXAMPLE_YAML, 'yaml')).toEqual(parsePolicy(SPEC_EXAMPLE));
+    expect(parsePolicyText(JSON.stringify(SPEC_EXAMPLE), 'json')).toEqual(
+      parsePolicy(SPEC_EXAMPLE),
+    );
+  });
+
+  it('accepts a minimal policy: select {} means custom images, any known status', () => {
+    const policy = parsePolicy({
+      name: 'all-old',
+      provider: 'bcc',
+      regions: ['bj', 'gz'],
+      select: {},
+      limits: { maxDeletions: 0, maxPercent: 0 },
+    });
+
+    expect(policy.select).toEqual({});
+    expect(policy.apply).toBe('manual');
+  });
+
+  it.each([
+    ['rate(1 minute)'],
+    ['rate(15 minutes)'],
+    ['rate(1 day)'],
+    ['cron(0 3 * * ? *)'],
+    ['cron(0/15 8-17 ? * MON-FRI *)'],
+    ['cron(0 12 L * ? 2030)'],
+    ['at(2030-01-31T03:00:00)'],
+  ])('accepts the schedule %s (EventBridge Scheduler), with apply auto', (schedule) => {
+    const policy = parsePolicy(withChanges({ schedule, apply: 'auto' }));
+
+    expect(policy.schedule).toBe(schedule);
+    expect(policy.apply).toBe('auto');
+  });
+});
+
+describe('parsePolicy: each mistake names its field', () => {
+  it.each<[string, Record<string, unknown>, string, string]>([
+    ['limits missing', { limits: undefined }, 'limits', 'limits: is required'],
+    [
+      'limits.maxDeletions missing',
+      { limits: { maxPercent: 20 } },
+      'limits.maxDeletions',
+      'limits.maxDeletions: is required',
+    ],
+    [
+      'limits.maxPercent above 100',
+      { limits: { maxDeletions: 5, maxPercent: 120 } },
+      'limits.maxPercent',
+      'limits.maxPercent: must be at most 100',
+    ],
+    [
+      'limits.maxDeletions negative',
+      { limits: { maxDeletions: -1, maxPercent: 20 } },
+      'limits.maxDeletions',
+      'limits.maxDeletions: must be at least 0',
+    ],
+    [
+      'limits.maxDeletions fractional',
+      { limits: { maxDeletions: 1.5, maxPercent: 20 } },
+      'limits.maxDeletions',
+      'limits.maxDeletions: must be a whole number',
+    ],
+    [
+      'a misspelt top-level key',
+      { exlude: { names: ['*'] } },
+      'exlude',
+      'policy: unknown field(s): exlude',
+    ],
+    [
+      'a misspelt nested key',
+      { select: { kinds: 'custom' } },
+      'select.kinds',
+      'select: unknown field(s): kinds',
+    ],
+    ['select missing', { select: undefined }, 'select', 'select: is required'],
+    [
+      'select.kind other than custom',
+      { select: { kind: 'system' } },
+      'select.kind',
+      'select.kind: must be custom',
+    ],
+    [
+      'an unknown status',
+      { select: { status: ['available', 'gone'] } },
+      'select.status.1',
+      'select.status.1: must be one of available, creating, failed, error, unavailable, deleted, unknown',
+    ],
+    [
+      'a status listed twice',
+      { select: { status: ['failed', 'failed'] } },
+      'select.status',
+      'select.status: lists failed twice',
+    ],
+    [
+      'olderThanDays fractional',
+      { select: { olderThanDays: 1.5 } },
+      'select.olderThanDays',
+      'select.olderThanDays: must be a whole number of days',
+    ],
+    [
+      'a glob longer than 256 characters',
+      { select: { name: `${'a'.repeat(256)}*` } },
+      'select.name',
+      'select.name: must be at most 256 characters',
+    ],
+    [
+      'an empty exclusion glob',
+      { exclude: { names: [''] } },
+      'exclude.names.0',
+      'exclude.names.0: must not be empty',
+    ],
+    [
+      'an unknown provider',
+      { provider: 'aws' },
+      'provider',
+      'provider: must be one of modelarts, bcc',
+    ],
+    [
+      'a malformed region',
+      { regions: ['CN North'] },
+      'regions.0',
+      'regions.0: must be lowercase letters, digits and single hyphens',
+    ],
+    ['no region', { regions: [] }, 'regions', 'regions: must list at least one region'],
+    [
+      'a region listed twice',
+      { regions: ['cn-north-4', 'cn-north-4'] },
+      'regions',
+      'regions: lists cn-north-4 twice',
+    ],
+    [
+      'an excluded ID in the wrong format for the provider',
+      { exclude: { ids: ['m-abc123'] } },
+      'exclude.ids.0',
+      'exclude.ids.0: must be a UUID for provider modelarts',
+    ],
+    [
+      'force for BCC',
+      { provider: 'bcc', exclude: undefined, force: true },
+      'force',
+      'force: is not supported for provider bcc',
+    ],
+    [
+      'force that is not a boolean',
+      { force: 'yes' },
+      'force',
+      'force: Invalid input: expected boolean, received string',
+    ],
+    [
+      'a bad policy name',
+      { name: 'stale images!' },
+      'name',
+      'name: must be letters, digits, dots, dashes and underscores',
+    ],
+    [
+      'apply auto without a schedule',
+      { apply: 'auto' },
+      'apply',
+      'apply: `auto` needs a schedule (plans made on request are always applied by a person)',
+    ],
+  ])('%s', (_case, changes, field, message) => {
+    const error = refusal(() => parsePolicy(withChanges(changes)));
+
+    expect(error.field).toBe(field);
+    expect(error.message).toBe(message);
+    expect(error.httpStatus).toBe(400);
+  });
+
+  it.each([
+    ['rate(1 minutes)'],
+    ['rate(5 minute)'],
+    ['rate(0 days)'],
+    ['rate(5 weeks)'],
+    ['cron(0 3 * * *)'],
+    ['at(2030-13-01T00:00:00)'],
+    ['every day'],
+  ])('refuses the schedule %j, naming schedule', (schedule) => {
+    const error = refusal(() => parsePolicy(withChanges({ schedule })));
+
+    expect(error.field).toBe('schedule');
+    expect(error.message).toMatch(/^schedule: must be an EventBridge Scheduler expression/);
+  });
+
+  it('names every bad field at once, the first as `field`', () => {
+    const error = refusal(() =>
+      parsePolicy(withChanges({ provider: 'bcc', limits: {}, exclude: { ids: ['not-an-id'] } })),
+    );
+
+    expect(error.field).toBe('limits.maxDeletions');
+    expect(error.message).toBe('limits.maxDeletions: is required; limits.maxPercent: is required');
+  });
+
+  it('refuses a value that is not an object', () => {
+    const error = refusal(() => parsePolicy(['a policy']));
+
+    expect(error.field).toBe('policy');
+    expect(error.message).toBe('policy: Invalid input: expected object, received array');
+  });
+});
+
+describe('parsePolicyText', () => {
+  it('refuses text that is not JSON', () => {
+    const error = refusal(() => parsePolicyText('{"name": ', 'json'));
+
+    expect(error.message).toBe('policy: is not valid JSON');
+    expect(error.field).toBe('policy');
+  });
+
+  it('refuses YAML that does not parse, saying where, without echoing the document', () => {
+    const error = refusal(() => parsePolicyText('name: x\nregions: [bj\nsecret: s3cr3t\n', 'yaml'));
+
+    expect(error.message).toMatch(/^policy: is not valid YAML: .+ \(line \d+, column \d+\)$/);
+    expect(error.message).not.toContain('s3cr3t');
+  });
+
+  it('refuses YAML with a key written twice (the second would silently win)', () => {
+    const text = `${SPEC_EXAMPLE_YAML}limits:\n  maxDeletions: 5000\n  maxPercent: 100\n`;
+
+    const error = refusal(() => parsePolicyText(text, 'yaml'));
+
+    expect(error.message).toMatch(/^policy: is not valid YAML: Map keys must be unique/);
+  });
+
+  it('reads YAML 1.2: `yes` is a string, not true', () => {
+    const error = refusal(() =>
+      parsePolicyText(`${SPEC_EXAMPLE_YAML.replace('force: false', 'force: yes')}`, 'yaml'),
+    );
+
+    expect(error.field).toBe('force');
+  });
+
+  it('names nested fields from YAML the same way', () => {
+    const text = SPEC_EXAMPLE_YAML.replace('  maxDeletions: 50\n', '  maxDeletion: 50\n');
+
+    const error = refusal(() => parsePolicyText(text, 'yaml'));
+
+    expect(error.message).toBe(
+      'limits.maxDeletions: is required; limits: unknown field(s): maxDeletion',
+    );
+  });
+
+  it('refuses a YAML stream of several documents', () => {
+    const error = refusal(() =>
+      parsePolicyText(`${SPEC_EXAMPLE_YAML}---\n${SPEC_EXAMPLE_YAML}`, 'yaml'),
+    );
+
+    expect(error.message).toMatch(/^policy: is not valid YAML/);
+  });
+
+  it(`refuses text longer than ${MAX_POLICY_TEXT_LENGTH} characters before parsing it`, () => {
+    const text = `${SPEC_EXAMPLE_YAML}#${'x'.repeat(MAX_POLICY_TEXT_LENGTH)}\n`;
+
+    const error = refusal(() => parsePolicyText(text, 'yaml'));
+
+    expect(error.message).toBe(`policy: must be at most ${MAX_POLICY_TEXT_LENGTH} characters`);
+  });
+});

@@ -1,0 +1,218 @@
+// The HTML report in a real browser: Debian's Chromium (headless, driven by playwright-core) loads
+// the report of a generated plan from a loopback server, as the service will serve it (with its
+// Content-Security-Policy header too). It must render with no console message of any kind, request
+// nothing but the document, show the plan's totals, sort on a header click, filter, run no script
+// from the plan's data, and leave a screenshot at test-results/plan-report.png.
+//
+// Chromium is required: `.ci/run` installs it when missing (`apt-get install -y chromium`).
+
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Plan } from '../../lib/retirement/plan.js';
+import { planRetirement } from '../../lib/retirement/planner.js';
+import {
+  REPORT_CONTENT_SECURITY_POLICY,
+  renderPlanReport,
+} from '../../lib/retirement/report-html.js';
+import { variedPlanInput } from './fixtures.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+const SCREENSHOT = join(root, 'test-results', 'plan-report.png');
+
+const plan: Plan = planRetirement(variedPlanInput(150));
+const html = renderPlanReport(plan);
+
+let browser: Browser;
+let server: Server;
+let reportUrl: string;
+/** Every path the server was asked for, by anyone. */
+const served: string[] = [];
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(
+      `Chromium is not installed at ${CHROMIUM}: install it with \`apt-get update && apt-get install -y chromium\` (.ci/run does this in CI)`,
+    );
+  }
+  server = createServer((request, response) => {
+    served.push(request.url ?? '');
+    if (request.url !== '/plan') {
+      response.writeHead(404).end();
+      return;
+    }
+    response
+      .writeHead(200, {
+        'content-type': 'text/html; charset=utf-8',
+        'content-security-policy': REPORT_CONTENT_SECURITY_POLICY,
+      })
+      .end(html);
+  });
+  await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening));
+  reportUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/plan`;
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await new Promise((closed) => server?.close(closed));
+});
+
+interface Opened {
+  page: Page;
+  console: string[];
+  errors: string[];
+  requests: string[];
+  dialogs: string[];
+}
+
+/** The report in a fresh page, with everything it says or asks for recorded. */
+const openReport = async (): Promise<Opened> => {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const opened: Opened = { page, console: [], errors: [], requests: [], dialogs: [] };
+  page.on('console', (message) => opened.console.push(`${message.type()}: ${message.text()}`));
+  page.on('pageerror', (error) => opened.errors.push(error.message));
+  page.on('request', (request) => opened.requests.push(request.url()));
+  page.on('dialog', (dialog) => {
+    opened.dialogs.push(dialog.message());
+    void dialog.dismiss();
+  });
+  await page.goto(reportUrl, { waitUntil: 'load' });
+  return opened;
+};
+
+const columnTexts = (page: Page, column: number): Promise<string[]> =>
+  page.$$eval(`#decisions tbody tr:not([hidden]) td:nth-child(${column})`, (cells) =>
+    cells.map((cell) => cell.textContent ?? ''),
+  );
+
+describe('the plan report in Chromium', () => {
+  it('renders with no console message, no script error, and requests nothing but itself', async () => {
+    const opened = await openReport();
+    // Let anything late (a blocked fetch, a CSP report) surface before judging.
+    await opened.page.waitForTimeout(300);
+
+    expect(opened.console).toEqual([]);
+    expect(opened.errors).toEqual([]);
+    expect(opened.dialogs).toEqual([]);
+    expect(opened.requests).toEqual([reportUrl]);
+    expect(served.filter((path) => path !== '/plan')).toEqual([]);
+    expect(await opened.page.title()).toBe(`Retirement plan ${plan.planId} (test-policy)`);
+    await opened.page.close();
+  });
+
+  it("shows the JSON plan's totals, and a row per decision", async () => {
+    const { page } = await openReport();
+
+    const totals = await page.$eval('#totals', (section) =>
+      Object.fromEntries(
+        section
+          .getAttributeNames()
+          .map((name: string) => [name, Number(section.getAttribute(name))]),
+      ),
+    );
+    const rowsByDecision = await page.$$eval('#decisions tbody tr', (rows) =>
+      rows.reduce<Record<string, number>>((counts, row) => {
+        counts[row.className] = (counts[row.className] ?? 0) + 1;
+        return counts;
+      }, {}),
+    );
+    const cards = await page.$$eval('.card b', (numbers) => numbers.map((b) => b.textContent));
+
+    expect(totals).toMatchObject({
+      'data-total-images': plan.totals.images,
+      'data-total-retire': plan.totals.retire,
+      'data-total-keep': plan.totals.keep,
+      'data-total-deferred': plan.totals.deferred,
+      ...Object.fromEntries(
+        Object.entries(plan.totals.byReason).map(([reason, count]) => [
+          `data-reason-${reason}`,
+          count,
+        ]),
+      ),
+    });
+    expect(rowsByDecision).toEqual({
+      retire: plan.totals.retire,
+      keep: plan.totals.keep,
+      deferred: plan.totals.deferred,
+    });
+    expect(cards.slice(0, 4)).toEqual(
+      [plan.totals.images, plan.totals.retire, plan.totals.deferred, plan.totals.keep].map(String),
+    );
+    await page.close();
+  });
+
+  it('sorts the table by a clicked header (the image: name, then ID), ascending then descending', async () => {
+    const { page } = await openReport();
+    const before = await columnTexts(page, 3);
+    const byName = [...before].sort((left, right) => (left < right ? -1 : left > right ? 1 : 0));
+
+    await page.click('#decisions th:nth-child(3) button');
+    const ascending = await columnTexts(page, 3);
+    await page.click('#decisions th:nth-child(3) button');
+    const descending = await columnTexts(page, 3);
+
+    expect(ascending).not.toEqual(before);
+    expect(ascending).toEqual(byName);
+    expect(descending).toEqual([...byName].reverse());
+    expect(await page.getAttribute('#decisions th:nth-child(3)', 'aria-sort')).toBe('descending');
+    await page.close();
+  });
+
+  it('sorts numbers as numbers (age), unknown ages last', async () => {
+    const { page } = await openReport();
+
+    await page.click('#decisions th:nth-child(8) button');
+    const ages = await columnTexts(page, 8);
+
+    const known = ages.filter((age) => age !== 'unknown').map(Number);
+    expect(known).toEqual([...known].sort((left, right) => left - right));
+    expect(ages.slice(known.length).every((age) => age === 'unknown')).toBe(true);
+    await page.close();
+  });
+
+  it('filters by text and by decision', async () => {
+    const { page } = await openReport();
+
+    await page.selectOption('#only', 'retire');
+    const retired = await columnTexts(page, 1);
+    const shownRetired = await page.textContent('#shown');
+    await page.selectOption('#only', '');
+    await page.fill('#filter', 'serve-api');
+    const images = await columnTexts(page, 3);
+
+    expect(retired).toHaveLength(plan.totals.retire);
+    expect(new Set(retired)).toEqual(new Set(plan.totals.retire > 0 ? ['retire'] : []));
+    expect(shownRetired).toBe(String(plan.totals.retire));
+    expect(images.length).toBeGreaterThan(0);
+    expect(images.every((image) => image.startsWith('serve-api'))).toBe(true);
+    await page.close();
+  });
+
+  it('leaves a screenshot at test-results/plan-report.png', async () => {
+    const { page } = await openReport();
+    mkdirSync(join(root, 'test-results'), { recursive: true });
+
+    await page.screenshot({ path: SCREENSHOT, fullPage: true });
+
+    expect(statSync(SCREENSHOT).size).toBeGreaterThan(10_000);
+    await page.close();
+  });
+});

@@ -4,6 +4,7 @@
 
 import { bccCloud } from './bcc/cloud.js';
 import type { Cloud } from './kit/cloud.js';
+import { canonicalImageId } from './kit/cloud-provider.js';
 import { modelArtsCloud } from './modelarts/cloud.js';
 
 const clouds = new Map<string, Cloud>([
@@ -35,6 +36,12 @@ export const allClouds = (): Cloud[] => [...clouds.values()];
 
 /** Changes whenever the list changes: caches keyed on it (the input schemas) rebuild. */
 export const registryVersion = (): number => version;
+
+/** An image ID in the form its cloud compares IDs; as it is for a cloud not registered. */
+export const canonicalId = (provider: string, id: string): string => {
+  const cloud = findCloud(provider);
+  return cloud === undefined ? id : canonicalImageId(cloud.imageId, id);
+};
 
 export type { Cloud } from './kit/cloud.js';
 export { defineCloud } from './kit/cloud-provider.js';

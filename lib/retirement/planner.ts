@@ -8,10 +8,11 @@
 // Unknown means keep: an unknown kind or status is not selected, an unknown creation time is too new.
 // The cost is one sort per family plus one sort of the candidates and one of the decisions.
 
-import { UpstreamBadResponse } from '../errors.js';
+import { UpstreamBadResponse } from '../errors/errors.js';
 import { matchesGlob } from '../images/glob.js';
 import type { Image } from '../images/image.js';
 import type { UsageReference } from '../images/usage.js';
+import { canonicalId } from '../providers/registry.js';
 import { familyOf } from './family.js';
 import {
   type Decision,
@@ -24,7 +25,6 @@ import {
 } from './plan.js';
 import { planIdOf } from './plan-id.js';
 import type { Policy } from './policy.js';
-import { canonicalImageId } from './providers.js';
 
 export interface PlanInput {
   readonly policy: Policy;
@@ -48,7 +48,7 @@ const REFERENCES_NAMED = 3;
 
 /** An image's identity within a provider: `region/id`, the ID as its provider compares IDs. */
 export const imageKey = (image: Pick<Image, 'provider' | 'region' | 'id'>): string =>
-  `${image.region}/${canonicalImageId(image.provider, image.id)}`;
+  `${image.region}/${canonicalId(image.provider, image.id)}`;
 
 /** Code-unit order: the same on every machine and locale (localeCompare is not). */
 const compareText = (left: string, right: string): number =>
@@ -251,7 +251,7 @@ export const planRetirement = (input: PlanInput): Plan => {
   const now = input.now.getTime();
   if (Number.isNaN(now)) throw new TypeError('planRetirement: `now` is not a valid date');
   const regions = new Set(policy.regions);
-  const normaliseId = (id: string): string => canonicalImageId(policy.provider, id);
+  const normaliseId = (id: string): string => canonicalId(policy.provider, id);
   const excludedIds = new Set<string>();
   for (const region of policy.regions) {
     for (const id of policy.exclude?.ids ?? []) excludedIds.add(`${region}/${normaliseId(id)}`);

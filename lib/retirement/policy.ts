@@ -5,10 +5,10 @@
 
 import { parse as parseYaml } from 'yaml';
 import * as z from 'zod';
-import { InvalidRequest } from '../errors.js';
+import { InvalidRequest } from '../errors/errors.js';
 import { MAX_GLOB_LENGTH } from '../images/glob.js';
 import { IMAGE_STATUSES } from '../images/image.js';
-import { providerRules, retirementProviderSchema } from './providers.js';
+import { cloudKeys, findCloud } from '../providers/registry.js';
 
 /** The largest policy document (JSON or YAML text) accepted, in characters. */
 export const MAX_POLICY_TEXT_LENGTH = 256 * 1024;
@@ -138,7 +138,12 @@ export const policySchema = z
       .max(1024, 'must be at most 1024 characters')
       .optional()
       .describe('What the policy is for, for the people reading its plans.'),
-    provider: retirementProviderSchema,
+    provider: z
+      .string()
+      .refine((value) => findCloud(value) !== undefined, {
+        error: () => `must be one of ${cloudKeys().join(', ')}`,
+      })
+      .describe(`The cloud whose images the policy looks at (${cloudKeys().join(', ')}).`),
     regions: z
       .array(regionSchema)
       .min(1, 'must list at least one region')
@@ -177,17 +182,17 @@ export const policySchema = z
       });
     }
     // A mistyped excluded ID would match nothing and so widen the deletion: refuse it.
-    const rules = providerRules(policy.provider);
+    const cloud = findCloud(policy.provider);
     (policy.exclude?.ids ?? []).forEach((id, index) => {
-      if (rules !== undefined && !rules.idPattern.test(id)) {
+      if (cloud !== undefined && !cloud.imageId.pattern.test(id)) {
         ctx.addIssue({
           code: 'custom',
           path: ['exclude', 'ids', index],
-          message: `must be ${rules.idDescription} for provider ${policy.provider}`,
+          message: `must be ${cloud.imageId.description} for provider ${policy.provider}`,
         });
       }
     });
-    if (policy.force === true && rules?.supportsForce !== true) {
+    if (policy.force === true && cloud?.supportsForce !== true) {
       ctx.addIssue({
         code: 'custom',
         path: ['force'],

@@ -2,7 +2,7 @@
 // limits and the plan's shape. Every example plans a real policy (parsed) over normalised images.
 
 import { describe, expect, it } from 'vitest';
-import { UpstreamBadResponse } from '../../lib/errors.js';
+import { UpstreamBadResponse } from '../../lib/errors/errors.js';
 import type { Image } from '../../lib/images/image.js';
 import { familyOf } from '../../lib/retirement/family.js';
 import { type Plan, planSchema, REASON_PRECEDENCE } from '../../lib/retirement/plan.js';

@@ -3,7 +3,7 @@
 // level: a typo must never widen a deletion.
 
 import { describe, expect, it } from 'vitest';
-import { InvalidRequest } from '../../lib/errors.js';
+import { InvalidRequest } from '../../lib/errors/errors.js';
 import {
   MAX_POLICY_TEXT_LENGTH,
   parsePolicy,

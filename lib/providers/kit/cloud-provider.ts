@@ -7,7 +7,13 @@ import { UpstreamBadResponse, type UpstreamFacts } from '../../errors/errors.js'
 import type { RawResponse } from '../../http/transport.js';
 import type { CallContext, ImageProvider } from '../../images/provider-port.js';
 import type { OutboundRequest } from '../../wire/outbound-request.js';
-import type { Cloud, CloudDescription, CloudRequest, ProviderDeps } from './cloud.js';
+import type {
+  Cloud,
+  CloudDescription,
+  CloudRequest,
+  ImageIdFormat,
+  ProviderDeps,
+} from './cloud.js';
 import { exchange, type UpstreamProtocol } from './exchange.js';
 import { classifyReply, failureOf, requestIdOf } from './failures.js';
 import { assertConfiguredRegion, assertUsableDefault, originFor } from './regions.js';
@@ -88,15 +94,17 @@ export const createCloudClient = <C, R>(
   };
 };
 
+/** An image ID in the form its cloud compares IDs (UUIDs case-insensitively). */
+export const canonicalImageId = (format: ImageIdFormat, id: string): string =>
+  format.caseInsensitive ? id.toLowerCase() : id;
+
 const createCloudProvider = <C, R>(
   description: CloudDescription<C, R>,
   deps: ProviderDeps,
 ): ImageProvider => {
   const client = createCloudClient(description, deps);
   const { key, label } = description;
-  const canonicalId = description.imageId.caseInsensitive
-    ? (id: string) => id.toLowerCase()
-    : (id: string) => id;
+  const canonicalId = (id: string) => canonicalImageId(description.imageId, id);
 
   return {
     key,

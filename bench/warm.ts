@@ -15,7 +15,7 @@ import { request } from 'undici';
 import { DEMO_MODELARTS } from '../emulator/demo.js';
 import { sharedDispatcher } from '../lib/http/transport.js';
 import { setLogSink } from '../lib/log/log.js';
-import { httpEvent, lambdaContext } from '../test/support/lambda.js';
+import { httpEvent, lambdaContext } from '../scripts/lambda-events.js';
 import {
   functionEnv,
   IMAGE_ID,

@@ -12,7 +12,7 @@ import { request } from 'undici';
 import { handler } from '../../functions/http/show-image.js';
 import { sharedDispatcher } from '../../lib/http/transport.js';
 import { setLogSink } from '../../lib/log/log.js';
-import { httpEvent, lambdaContext } from '../../test/support/lambda.js';
+import { httpEvent, lambdaContext } from '../../scripts/lambda-events.js';
 import { signedWireRequest } from '../lib/fixtures.js';
 
 const [mode = 'handler', countText = '10000', inFlightText = '64', output = 'warm.cpuprofile'] =

@@ -86,7 +86,9 @@ describe('npm run build', () => {
       const inputs = Object.keys(meta.inputs);
       // Every function that reads the credentials secret carries its own Secrets Manager client
       // (httpOpenApi reads none).
-      const readsSecret = inputs.some((path) => path.endsWith('lib/credentials/secrets-manager.ts'));
+      const readsSecret = inputs.some((path) =>
+        path.endsWith('lib/credentials/secrets-manager.ts'),
+      );
       expect(readsSecret).toBe(name !== 'httpOpenApi');
       expect(
         inputs.some((path) => path.includes('node_modules/@aws-sdk/client-secrets-manager/')),

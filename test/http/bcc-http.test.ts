@@ -7,7 +7,12 @@ import { type RunningEmulator, startEmulator } from '../../emulator/server.js';
 import { handler as deleteHandler } from '../../functions/http/delete-image.js';
 import { handler as showHandler } from '../../functions/http/show-image.js';
 import { setLogSink } from '../../lib/log/log.js';
-import { httpEvent, lambdaContext, type ParsedResponse, parseResult } from '../support/lambda.js';
+import {
+  httpEvent,
+  lambdaContext,
+  type ParsedResponse,
+  parseResult,
+} from '../../scripts/lambda-events.js';
 
 let emulator: RunningEmulator;
 const logLines: string[] = [];

@@ -10,9 +10,9 @@ import { SEEDED } from '../../emulator/demo.js';
 import { type RunningEmulator, startEmulator } from '../../emulator/server.js';
 import { endpointOverride } from '../../lib/config/service-config.js';
 import { ConfigurationError } from '../../lib/errors/errors.js';
+import { httpEvent, lambdaContext, parseResult } from '../../scripts/lambda-events.js';
 import { sqsRecord } from '../sqs/records.js';
 import { demoEnvironment } from '../support/demo-env.js';
-import { httpEvent, lambdaContext, parseResult } from '../support/lambda.js';
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
 

@@ -14,9 +14,9 @@ import { handler as sqsDelete } from '../../functions/sqs/delete-image.js';
 import { handler as taskShow } from '../../functions/task/show-image.js';
 import { setLogSink } from '../../lib/log/log.js';
 import { DEFAULT_NAMESPACE } from '../../lib/runtime/metrics.js';
+import { httpEvent, lambdaContext, parseResult } from '../../scripts/lambda-events.js';
 import { sqsRecord } from '../sqs/records.js';
 import { demoEnvironment } from '../support/demo-env.js';
-import { httpEvent, lambdaContext, parseResult } from '../support/lambda.js';
 
 type Line = Record<string, unknown>;
 

@@ -13,9 +13,9 @@ import { handler as showHandler } from '../../functions/http/show-image.js';
 import { ERROR_NAMES } from '../../lib/errors/error-table.js';
 import { setLogSink } from '../../lib/log/log.js';
 import { buildOpenApiDocument } from '../../lib/openapi/openapi.js';
+import { httpEvent, lambdaContext } from '../../scripts/lambda-events.js';
 import { OPENAPI_FILE, renderOpenApi } from '../../scripts/openapi.js';
 import { demoEnvironment } from '../support/demo-env.js';
-import { httpEvent, lambdaContext } from '../support/lambda.js';
 import { type Conformance, openApiConformance } from './conformance.js';
 
 const document = buildOpenApiDocument();

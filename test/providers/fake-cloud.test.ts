@@ -16,7 +16,7 @@ import {
 import type { Image } from '../../lib/images/image.js';
 import { setLogSink } from '../../lib/log/log.js';
 import { defineCloud, registerCloud } from '../../lib/providers/registry.js';
-import { httpEvent, lambdaContext, parseResult } from '../support/lambda.js';
+import { httpEvent, lambdaContext, parseResult } from '../../scripts/lambda-events.js';
 
 // ---------------------------------------------------------------------------------------------
 // The cloud: "Acme Images", IDs like `img-1234`, an HMAC of method and path as its signature.

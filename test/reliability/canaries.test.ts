@@ -15,7 +15,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEMO_BCC, DEMO_MODELARTS, SEEDED } from '../../emulator/demo.js';
 import { type RunningEmulator, startEmulator } from '../../emulator/server.js';
 import { bceSigningKey } from '../../lib/signing/bce-auth-v1.js';
-import { lambdaContext } from '../support/lambda.js';
+import { lambdaContext } from '../../scripts/lambda-events.js';
 import {
   closedPort,
   httpEvent,

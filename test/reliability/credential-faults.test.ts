@@ -22,7 +22,7 @@ import {
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEMO_BCC, DEMO_MODELARTS, SEEDED } from '../../emulator/demo.js';
 import { type RunningEmulator, startEmulator } from '../../emulator/server.js';
-import { lambdaContext } from '../support/lambda.js';
+import { lambdaContext } from '../../scripts/lambda-events.js';
 import {
   MOTO_AWS_ENV,
   type Moto,

@@ -15,7 +15,7 @@ import type { Agent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_BCC, DEMO_MODELARTS, SEEDED } from '../../emulator/demo.js';
 import { type RunningEmulator, startEmulator } from '../../emulator/server.js';
-import { lambdaContext } from '../support/lambda.js';
+import { lambdaContext } from '../../scripts/lambda-events.js';
 import {
   closedPort,
   httpEvent,

@@ -13,7 +13,7 @@ import { ERROR_NAMES } from '../../lib/errors/error-table.js';
 import { BCC_ENDPOINTS } from '../../lib/providers/bcc/endpoints.js';
 import { originFor } from '../../lib/providers/kit/regions.js';
 import { MODELARTS_ENDPOINTS } from '../../lib/providers/modelarts/endpoints.js';
-import { lambdaContext } from '../support/lambda.js';
+import { lambdaContext } from '../../scripts/lambda-events.js';
 import {
   eventBridgeEvent,
   httpEvent,

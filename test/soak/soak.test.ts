@@ -13,12 +13,12 @@ import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_BCC, DEMO_MODELARTS, SEEDED } from '../../emulator/demo.js';
 import { type RunningEmulator, startEmulator } from '../../emulator/server.js';
+import { httpEvent, lambdaContext } from '../../scripts/lambda-events.js';
 import {
   type LoadedFunctions,
   loadFunctions,
   openTcpSockets,
 } from '../reliability/support/harness.js';
-import { httpEvent, lambdaContext } from '../support/lambda.js';
 
 const INVOCATIONS = Number(process.env.SOAK_INVOCATIONS ?? '2000');
 const CONCURRENCY = Number(process.env.SOAK_CONCURRENCY ?? '100');

@@ -12,8 +12,8 @@ import { type RunningEmulator, startEmulator } from '../../emulator/server.js';
 import { handler } from '../../functions/sqs/delete-image.js';
 import { setLogSink } from '../../lib/log/log.js';
 import { batchResponse, processRecords } from '../../lib/triggers/record-pool.js';
+import { lambdaContext } from '../../scripts/lambda-events.js';
 import { demoEnvironment } from '../support/demo-env.js';
-import { lambdaContext } from '../support/lambda.js';
 import { sqsRecord } from './records.js';
 
 const checkPartition = (

@@ -13,7 +13,7 @@ import { type RunningEmulator, startEmulator } from '../../emulator/server.js';
 import { handler } from '../../functions/sqs/delete-image.js';
 import { setLogSink } from '../../lib/log/log.js';
 import { readServiceDefinition } from '../../scripts/build.js';
-import { lambdaContext } from '../support/lambda.js';
+import { lambdaContext } from '../../scripts/lambda-events.js';
 import { sqsRecord } from './records.js';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };

@@ -8,8 +8,8 @@ import { type RunningEmulator, startEmulator } from '../../emulator/server.js';
 import { handler } from '../../functions/sqs/delete-image.js';
 import { setLogSink } from '../../lib/log/log.js';
 import { deleteBatch, MIN_RECORD_MS, recordConcurrency } from '../../lib/triggers/sqs.js';
+import { lambdaContext } from '../../scripts/lambda-events.js';
 import { demoEnvironment } from '../support/demo-env.js';
-import { lambdaContext } from '../support/lambda.js';
 import { sqsRecord } from './records.js';
 
 let emulator: RunningEmulator;

@@ -30,8 +30,8 @@ import { SEEDED } from '../../emulator/demo.js';
 import { type RunningEmulator, startEmulator } from '../../emulator/server.js';
 import { handler } from '../../functions/sqs/delete-image.js';
 import { setLogSink } from '../../lib/log/log.js';
+import { lambdaContext } from '../../scripts/lambda-events.js';
 import { demoEnvironment } from '../support/demo-env.js';
-import { lambdaContext } from '../support/lambda.js';
 import { type Moto, motoClientConfig, skipWithoutMoto, startMoto } from '../support/moto.js';
 
 const IMAGES_PER_PROVIDER = 500;

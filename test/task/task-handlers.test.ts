@@ -14,8 +14,8 @@ import { UpstreamThrottled } from '../../lib/errors/errors.js';
 import { setLogSink } from '../../lib/log/log.js';
 import { pipeline } from '../../lib/triggers/pipeline.js';
 import { InternalError, TASK_TRIGGER, toTaskError } from '../../lib/triggers/task.js';
+import { lambdaContext } from '../../scripts/lambda-events.js';
 import { demoEnvironment } from '../support/demo-env.js';
-import { lambdaContext } from '../support/lambda.js';
 
 let emulator: RunningEmulator;
 const logLines: Array<Record<string, unknown>> = [];

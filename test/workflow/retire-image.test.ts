@@ -13,8 +13,8 @@ import { type RunningEmulator, startEmulator } from '../../emulator/server.js';
 import { handler as deleteHandler } from '../../functions/task/delete-image.js';
 import { handler as showHandler } from '../../functions/task/show-image.js';
 import { setLogSink } from '../../lib/log/log.js';
+import { lambdaContext } from '../../scripts/lambda-events.js';
 import { demoEnvironment } from '../support/demo-env.js';
-import { lambdaContext } from '../support/lambda.js';
 import { type Json, resolveDefinition } from './definition.js';
 
 type TaskHandler = (event: unknown, context: Context) => Promise<unknown>;

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { Agent } from 'undici';
 import { vi } from 'vitest';
-import { httpEvent } from '../../support/lambda.js';
+import { httpEvent } from '../../../scripts/lambda-events.js';
 
 export type HttpResult = { statusCode?: number; headers?: Record<string, unknown>; body?: string };
 export type HttpHandler = (

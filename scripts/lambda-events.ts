@@ -1,5 +1,5 @@
-// Lambda inputs for handler tests: an API Gateway HTTP API (payload 2.0) event and a context whose
-// remaining time the test chooses.
+// Lambda inputs for handlers run outside Lambda (tests, benchmarks, local runs): an API Gateway HTTP
+// API (payload 2.0) event and a context whose remaining time the caller chooses.
 
 import { randomUUID } from 'node:crypto';
 import type {

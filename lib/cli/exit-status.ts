@@ -1,0 +1,52 @@
+// The exit status of every way `cloud-images` can end: one per error-table name, so a script can
+// tell a protected image from a missing one without parsing text. Derived from the table's order
+// (lib/errors/error-table.ts): a new error is appended there and gets the next status. The README,
+// docs/contract.md and `cloud-images --help` list them; test/cli checks each.
+
+import { ERROR_NAMES, ERROR_TABLE, type ErrorName } from '../errors/error-table.js';
+
+export const EXIT_OK = 0;
+/** A bug: anything that is not one of our errors (InternalError over HTTP). */
+export const EXIT_INTERNAL = 1;
+/** A bad command line: unknown command or flag, missing argument, or `--yes` needed. */
+export const EXIT_USAGE = 2;
+/** The person answered "no" at the confirmation prompt (or left it): nothing was done. */
+export const EXIT_CANCELLED = 3;
+
+/** The first error-table name's status; the others follow in the table's order. */
+const FIRST_ERROR_STATUS = 10;
+
+export const exitStatusOfError = (name: ErrorName): number =>
+  FIRST_ERROR_STATUS + ERROR_NAMES.indexOf(name);
+
+export interface ExitStatusRow {
+  status: number;
+  name: string;
+  meaning: string;
+}
+
+/** Every exit status, lowest first: what `--help` and the documentation list. */
+export const exitStatusTable = (): ExitStatusRow[] => [
+  { status: EXIT_OK, name: 'success', meaning: 'Done.' },
+  {
+    status: EXIT_INTERNAL,
+    name: 'InternalError',
+    meaning: 'Something unexpected (a bug); the message says what.',
+  },
+  {
+    status: EXIT_USAGE,
+    name: 'usage',
+    meaning:
+      'A bad command line: an unknown command or flag, a missing argument, or a delete from a script without `--yes`.',
+  },
+  {
+    status: EXIT_CANCELLED,
+    name: 'cancelled',
+    meaning: 'Answered "no" at the confirmation prompt (or left it with Ctrl-C): nothing was done.',
+  },
+  ...ERROR_NAMES.map((name) => ({
+    status: exitStatusOfError(name),
+    name,
+    meaning: ERROR_TABLE[name].meaning,
+  })),
+];

@@ -1,0 +1,107 @@
+// The `cloud-images` program: commander parses the command line, each command (commands/*.ts)
+// parses its input with lib/validation, calls the one operation the functions call, and renders
+// its result; failures become the error's name, message and advice, and an exit status per name.
+
+import { randomUUID } from 'node:crypto';
+import { Command, CommanderError } from 'commander';
+import { UsageError } from './cli-errors.js';
+import { registerDelete } from './commands/delete.js';
+import { registerShow } from './commands/show.js';
+import { EXIT_OK } from './exit-status.js';
+import { environmentHelp, exitStatusHelp } from './help.js';
+import { reportFailure } from './output/failure.js';
+import type { Output } from './output/output.js';
+import {
+  type CliHost,
+  type GlobalFlags,
+  outputFor,
+  type Session,
+  startSession,
+} from './session.js';
+
+export type { CliHost } from './session.js';
+
+/** The global flags as written, for a failure found before commander could parse them. */
+const flagsFromArgv = (argv: readonly string[]): GlobalFlags => {
+  const before = argv.includes('--') ? argv.slice(0, argv.indexOf('--')) : argv;
+  return {
+    json: before.includes('--json'),
+    quiet: before.includes('--quiet') || before.includes('-q'),
+    color: !before.includes('--no-color'),
+  };
+};
+
+const buildProgram = (
+  host: CliHost,
+  version: string,
+  run: (action: (session: Session) => Promise<void>, command: Command) => Promise<void>,
+): Command => {
+  const program = new Command('cloud-images')
+    .description(
+      'Show and delete machine images at Huawei Cloud ModelArts and Baidu BCC with the operations and configuration of the cloud-image-functions API, from a terminal or a script.',
+    )
+    .version(version, '--version', 'print the version')
+    .option(
+      '--json',
+      "print the result as the HTTP API's JSON body (errors: its error body, on stderr)",
+    )
+    .option('-q, --quiet', 'print no result, note or progress: only errors (the exit status tells)')
+    .option(
+      '--no-color',
+      'no colour (also NO_COLOR=1; there is none when output is not a terminal)',
+    )
+    .option(
+      '--emulator <url>',
+      'use the provider emulator at <url> (the one npm start runs) with its demo credentials, for every provider',
+    )
+    .option('--verbose', 'log lines (LOG_LEVEL=debug) and stacks on stderr')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => host.streams.stdout.write(text),
+      writeErr: (text) => host.streams.stderr.write(text),
+      // Told by reportFailure instead (with --json as an error body).
+      outputError: () => undefined,
+    })
+    .addHelpText('after', `${environmentHelp()}${exitStatusHelp()}`);
+  registerShow(program, run);
+  registerDelete(program, run);
+  return program;
+};
+
+/** Runs one command line; resolves with the exit status. */
+export const runCli = async (
+  argv: readonly string[],
+  host: CliHost,
+  version: string,
+): Promise<number> => {
+  const requestId = randomUUID();
+  let output: Output = outputFor(host, flagsFromArgv(argv));
+  let verbose = false;
+  const run = async (
+    action: (session: Session) => Promise<void>,
+    command: Command,
+  ): Promise<void> => {
+    const flags = command.optsWithGlobals<GlobalFlags>();
+    output = outputFor(host, flags);
+    verbose = flags.verbose === true;
+    await action(startSession(host, flags, requestId, output));
+  };
+  const program = buildProgram(host, version, run);
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return EXIT_OK;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version end this way too, with status 0.
+      if (error.exitCode === 0) return EXIT_OK;
+      const message = error.message.replace(/^error: /, '');
+      return reportFailure(
+        new UsageError(`${message} (see cloud-images --help)`),
+        output,
+        requestId,
+        verbose,
+      );
+    }
+    return reportFailure(error, output, requestId, verbose);
+  }
+};

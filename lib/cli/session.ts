@@ -1,0 +1,92 @@
+// What a command gets once its flags are parsed: the output (json/quiet/colour), the configuration
+// applied (emulator, endpoints, log level), and operation dependencies built the way a Lambda
+// invocation builds them (lib/runtime/invocation.ts), with no Lambda context and the command
+// line's own cap on time upstream.
+
+import confirm from '@inquirer/confirm';
+import type { OperationName } from '../errors/error-table.js';
+import { setLogSink } from '../log/log.js';
+import { type Invocation, startInvocation } from '../runtime/invocation.js';
+import { createOutput, type Output, type Streams } from './output/output.js';
+import {
+  type EmulatorWiring,
+  emulatorChoice,
+  pointAtEmulator,
+  timeoutMsFor,
+  useEndpoint,
+} from './settings.js';
+
+export interface CliHost {
+  streams: Streams;
+  /** The process environment: read as the functions read it, and changed by --emulator and --endpoint. */
+  env: Record<string, string | undefined>;
+  emulator: EmulatorWiring;
+}
+
+/** The flags every command takes (on the program: before or after the command's name). */
+export interface GlobalFlags {
+  json?: boolean;
+  quiet?: boolean;
+  color?: boolean;
+  verbose?: boolean;
+  emulator?: string;
+}
+
+export interface Session {
+  readonly output: Output;
+  readonly requestId: string;
+  readonly verbose: boolean;
+  /** Applies `--endpoint` to the provider's endpoint variable (before its first call). */
+  useEndpoint(provider: string, url: string | undefined): void;
+  /** Providers, protection, deadline and retry policy for one operation, as a Lambda gets them. */
+  invocation(operation: OperationName): Invocation;
+  /** Asks a yes/no question on the terminal (default no); false when it is left with Ctrl-C. */
+  confirm(question: string): Promise<boolean>;
+}
+
+export const outputFor = (host: CliHost, flags: GlobalFlags): Output =>
+  createOutput(host.streams, host.env, {
+    json: flags.json === true,
+    quiet: flags.quiet === true,
+    color: flags.color !== false,
+  });
+
+export const startSession = (
+  host: CliHost,
+  flags: GlobalFlags,
+  requestId: string,
+  output: Output,
+): Session => {
+  const { env, streams } = host;
+  const verbose = flags.verbose === true;
+  // Log lines (the same JSON lines as the functions') go to stderr: stdout is the result's.
+  setLogSink((line) => streams.stderr.write(`${line}\n`));
+  if (verbose) env.LOG_LEVEL = 'debug';
+  const emulator = emulatorChoice(flags.emulator, env);
+  if (emulator !== undefined) pointAtEmulator(emulator, env, host.emulator);
+
+  return {
+    output,
+    requestId,
+    verbose,
+    useEndpoint: (provider, url) => useEndpoint(provider, url, env),
+    invocation: (operation) =>
+      startInvocation(
+        undefined,
+        { capMs: timeoutMsFor(operation, env) },
+        { trigger: 'cli', operation, requestId },
+      ),
+    confirm: async (question) => {
+      try {
+        return await confirm(
+          { message: question, default: false },
+          { input: streams.stdin, output: streams.stderr as NodeJS.WritableStream },
+        );
+      } catch (error) {
+        // Ctrl-C or Escape at the prompt: no answer is not a yes.
+        if (error instanceof Error && error.name === 'ExitPromptError') return false;
+        throw error;
+      }
+    },
+  };
+};

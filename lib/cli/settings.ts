@@ -1,0 +1,76 @@
+// The command line's configuration on top of the functions' own (read from the environment by
+// lib/config and the providers, unchanged): where the emulator is, which endpoint a provider uses,
+// how long a command may take upstream.
+
+import { endpointOverride } from '../config/service-config.js';
+import type { OperationName } from '../errors/error-table.js';
+import { ConfigurationError } from '../errors/errors.js';
+import { findCloud } from '../providers/registry.js';
+
+type Env = Record<string, string | undefined>;
+
+/** What the entry point knows about the emulator (scripts/local-environment.ts, which lib cannot import). */
+export interface EmulatorWiring {
+  /** Both providers pointed at the emulator at `url`, with the demo credentials it accepts. */
+  environment(url: string): Record<string, string>;
+  /** Variables of real credentials only (session tokens), dropped when the emulator is used. */
+  realOnlyVariables: readonly string[];
+}
+
+export const EMULATOR_VARIABLE = 'CLOUD_IMAGES_EMULATOR';
+export const TIMEOUT_VARIABLE = 'CLOUD_IMAGES_TIMEOUT_MS';
+
+/** The emulator to use: `--emulator`, else CLOUD_IMAGES_EMULATOR; the name says which, for messages. */
+export const emulatorChoice = (
+  flag: string | undefined,
+  env: Env,
+): { url: string; source: string } | undefined => {
+  if (flag !== undefined) return { url: flag, source: '--emulator' };
+  const fromEnv = env[EMULATOR_VARIABLE];
+  return fromEnv === undefined || fromEnv === ''
+    ? undefined
+    : { url: fromEnv, source: EMULATOR_VARIABLE };
+};
+
+/**
+ * Points every provider at the emulator with its demo credentials, as `npm start` does. The URL is
+ * checked by the rule every endpoint override follows (https, or http on loopback; no path).
+ */
+export const pointAtEmulator = (
+  choice: { url: string; source: string },
+  env: Env,
+  wiring: EmulatorWiring,
+): void => {
+  const origin = endpointOverride({ [choice.source]: choice.url }, choice.source);
+  if (origin === undefined) return;
+  Object.assign(env, wiring.environment(origin));
+  for (const name of wiring.realOnlyVariables) delete env[name];
+};
+
+/** `--endpoint` for a provider: sets that cloud's endpoint variable (MODELARTS_ENDPOINT, BCC_ENDPOINT). */
+export const useEndpoint = (provider: string, url: string | undefined, env: Env): void => {
+  if (url === undefined) return;
+  const cloud = findCloud(provider);
+  if (cloud === undefined) return; // inputs are validated first: an unknown provider never gets here
+  env[cloud.endpointVariable] = endpointOverride({ '--endpoint': url }, '--endpoint');
+};
+
+/** Plans and applies walk whole inventories; a show or delete is one or two calls. */
+const LONG_OPERATIONS: readonly OperationName[] = ['plan', 'apply', 'list', 'usage'];
+const DEFAULT_TIMEOUT_MS = 60_000;
+const LONG_TIMEOUT_MS = 15 * 60_000;
+
+/** The longest a command may spend upstream: CLOUD_IMAGES_TIMEOUT_MS, or 60 s (15 min for the long ones). */
+export const timeoutMsFor = (operation: OperationName, env: Env): number => {
+  const raw = env[TIMEOUT_VARIABLE];
+  if (raw === undefined || raw === '') {
+    return LONG_OPERATIONS.includes(operation) ? LONG_TIMEOUT_MS : DEFAULT_TIMEOUT_MS;
+  }
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value <= 0) {
+    throw new ConfigurationError(
+      `invalid configuration: ${TIMEOUT_VARIABLE}: must be a positive whole number of milliseconds`,
+    );
+  }
+  return value;
+};

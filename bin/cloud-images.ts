@@ -6,6 +6,14 @@ import { runCli } from '../lib/cli/main.js';
 import packageJson from '../package.json' with { type: 'json' };
 import { emulatorEnvironment, REAL_ONLY_VARIABLES } from '../scripts/local-environment.js';
 
+// A reader that stops early (`cloud-images show ... | head -3`) is not a failure to report.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
+}
+
 const status = await runCli(
   process.argv.slice(2),
   {

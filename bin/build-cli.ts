@@ -2,6 +2,7 @@
 //
 //   node --import tsx bin/build-cli.ts          dist/cli/cloud-images.mjs: one file, every dependency inside
 //   node --import tsx bin/build-cli.ts --pack   also dist/cloud-image-functions-cli-<version>.tgz
+//   ... --outdir DIR                            DIR instead of dist/ (tests build into a temp dir)
 //
 // The tarball is a package of its own (`cloud-image-functions-cli`, bin `cloud-images`): the
 // launcher bin/cloud-images.mjs and the bundle, and a package.json that declares no dependency.
@@ -16,8 +17,13 @@ import { promisify } from 'node:util';
 import { build } from 'esbuild';
 
 const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
-const bundle = join(root, 'dist', 'cli', 'cloud-images.mjs');
-const packageDir = join(root, 'dist', 'cli-package');
+const outdirAt = process.argv.indexOf('--outdir');
+const outdir = outdirAt > 0 ? resolve(process.argv[outdirAt + 1] ?? 'dist') : join(root, 'dist');
+const bundle = join(outdir, 'cli', 'cloud-images.mjs');
+const packageDir = join(outdir, 'cli-package');
+
+const shown = (file: string): string =>
+  file.startsWith(`${root}/`) ? relative(root, file) : file;
 
 const kib = async (file: string): Promise<string> =>
   `${((await stat(file)).size / 1024).toFixed(0)} KiB`;
@@ -40,7 +46,7 @@ await build({
   },
   logLevel: 'warning',
 });
-console.log(`${relative(root, bundle)}: ${await kib(bundle)}`);
+console.log(`${shown(bundle)}: ${await kib(bundle)}`);
 
 if (process.argv.includes('--pack')) {
   const project = JSON.parse(await readFile(join(root, 'package.json'), 'utf8')) as {
@@ -71,9 +77,10 @@ if (process.argv.includes('--pack')) {
   await writeFile(join(packageDir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   const { stdout } = await promisify(execFile)(
     'npm',
-    ['pack', packageDir, '--pack-destination', join(root, 'dist'), '--silent'],
+    ['pack', packageDir, '--pack-destination', outdir, '--silent'],
     { cwd: root },
   );
-  const tarball = join(root, 'dist', stdout.trim().split('\n').at(-1) ?? '');
-  console.log(`${relative(root, tarball)}: ${await kib(tarball)}`);
+  const tarball = join(outdir, stdout.trim().split('\n').at(-1) ?? '');
+  // The last line names the tarball (test/cli reads it).
+  console.log(`${shown(tarball)}: ${await kib(tarball)}`);
 }

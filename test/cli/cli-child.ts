@@ -1,0 +1,77 @@
+// `cloud-images` as a person or a script runs it: bin/cloud-images.mjs in a child process, with
+// an environment that holds none of the service's configuration unless a test gives it.
+
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { REAL_CONFIGURATION_VARIABLES } from '../../scripts/local-environment.js';
+import { type RunResult, runChild } from '../support/child.js';
+
+export const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+export const launcher = resolve(root, 'bin', 'cloud-images.mjs');
+
+/** Variables that would change what the command does or how it prints. */
+const UNSET = [
+  ...REAL_CONFIGURATION_VARIABLES,
+  'HUAWEICLOUD_SDK_SK',
+  'HUAWEICLOUD_SDK_PROJECT_ID',
+  'HUAWEICLOUD_SDK_SECURITY_TOKEN',
+  'HUAWEICLOUD_REGION',
+  'BCE_SECRET_ACCESS_KEY',
+  'BCE_SESSION_TOKEN',
+  'BCE_REGION',
+  'PROTECTED_IMAGE_IDS',
+  'PROTECTED_IMAGE_NAME_PATTERNS',
+  'LOG_LEVEL',
+  'CLOUD_IMAGES_EMULATOR',
+  'CLOUD_IMAGES_TIMEOUT_MS',
+  'NO_COLOR',
+  'FORCE_COLOR',
+  'UPSTREAM_MAX_ATTEMPTS',
+];
+
+/** This process's environment without the service's configuration, plus `extra`. */
+export const bareEnv = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  for (const name of UNSET) delete env[name];
+  return { ...env, ...extra };
+};
+
+export interface CliRun extends RunResult {
+  /** stdout parsed as JSON (throws with the output when it is not). */
+  json<T = Record<string, unknown>>(): T;
+  /** stderr parsed as the one JSON error body. */
+  errorBody(): { error: { code: string; message: string; requestId: string } };
+}
+
+const withParsers = (run: RunResult): CliRun => ({
+  ...run,
+  json: <T>() => {
+    try {
+      return JSON.parse(run.stdout) as T;
+    } catch {
+      throw new Error(
+        `stdout is not JSON (exit ${run.code}):\n${run.stdout}\nstderr:\n${run.stderr}`,
+      );
+    }
+  },
+  errorBody: () => {
+    try {
+      return JSON.parse(run.stderr) as ReturnType<CliRun['errorBody']>;
+    } catch {
+      throw new Error(`stderr is not one JSON error body (exit ${run.code}):\n${run.stderr}`);
+    }
+  },
+});
+
+/** `cloud-images <args>` with this test's Node (>= 22), output piped. */
+export const cloudImages = async (
+  args: readonly string[],
+  env: Record<string, string> = {},
+): Promise<CliRun> =>
+  withParsers(
+    await runChild(process.execPath, [launcher, ...args], {
+      cwd: root,
+      env: bareEnv(env),
+      timeoutMs: 60_000,
+    }),
+  );

@@ -1,0 +1,375 @@
+// `cloud-images show` and `delete` in child processes against the emulator on loopback, output
+// piped as a script reads it: the results, the --json bodies (the very bodies the HTTP handlers
+// answer, compared side by side), the safety of delete from a script, colour and progress only
+// where a person looks, and an exit status per error name.
+
+import type { Context } from 'aws-lambda';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { DEMO_BCC, SEEDED } from '../../emulator/demo.js';
+import { type RunningEmulator, startEmulator } from '../../emulator/server.js';
+import { exitStatusOfError } from '../../lib/cli/exit-status.js';
+import { ERROR_NAMES, ERROR_TABLE, type ErrorName } from '../../lib/errors/error-table.js';
+import { imageSchema } from '../../lib/images/image.js';
+import { httpEvent, lambdaContext, parseResult } from '../../scripts/lambda-events.js';
+import { demoEnvironment } from '../support/demo-env.js';
+import { type CliRun, cloudImages } from './cli-child.js';
+
+type Handler = (event: unknown, context: Context) => Promise<unknown>;
+
+let emulator: RunningEmulator;
+let httpShow: Handler;
+let httpDelete: Handler;
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: an ANSI escape is what is looked for
+const ANSI = /\x1b\[/;
+
+/** cloud-images pointed at the test's emulator. */
+const cli = (args: readonly string[], env: Record<string, string> = {}): Promise<CliRun> =>
+  cloudImages(['--emulator', emulator.url, ...args], env);
+
+/** What the HTTP API answers for the same request (the real handler, in this process). */
+const http = async (
+  handler: Handler,
+  method: 'GET' | 'DELETE',
+  provider: string,
+  imageId: string,
+  query: Record<string, string> = {},
+) =>
+  parseResult(
+    (await handler(httpEvent(method, provider, imageId, query), lambdaContext())) as Parameters<
+      typeof parseResult
+    >[0],
+  );
+
+const deletesSent = (): number =>
+  emulator.requests.filter((request) => request.method === 'DELETE').length;
+
+beforeAll(async () => {
+  emulator = await startEmulator();
+  for (const [name, value] of Object.entries(demoEnvironment(emulator.url))) {
+    vi.stubEnv(name, value);
+  }
+  // The handlers' own log lines are not what these tests read.
+  (await import('../../lib/log/log.js')).setLogSink(() => undefined);
+  httpShow = (await import('../../functions/http/show-image.js')).handler as unknown as Handler;
+  httpDelete = (await import('../../functions/http/delete-image.js')).handler as unknown as Handler;
+});
+
+beforeEach(() => {
+  emulator.reset();
+});
+
+afterAll(async () => {
+  vi.unstubAllEnvs();
+  await emulator?.close();
+});
+
+describe('cloud-images show', () => {
+  it('prints the image as aligned "key  value" lines, without colour when piped', async () => {
+    const run = await cli(['show', 'modelarts', SEEDED.modelarts.builtIn]);
+
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toBe('');
+    expect(run.stdout).not.toMatch(ANSI);
+    const lines = run.stdout.trimEnd().split('\n');
+    expect(lines.slice(0, 6)).toEqual([
+      expect.stringMatching(/^provider +modelarts$/),
+      expect.stringMatching(/^region +cn-north-4$/),
+      expect.stringMatching(new RegExp(`^id +${SEEDED.modelarts.builtIn}$`)),
+      expect.stringMatching(/^name +pytorch1\.8-cuda10\.2-cudnn7-ubuntu18\.04$/),
+      expect.stringMatching(/^status +available \(ACTIVE\)$/),
+      expect.stringMatching(/^kind +system$/),
+    ]);
+    // Aligned: every value starts in the same column.
+    const valueColumns = new Set(lines.map((line) => line.search(/(?<= {2})\S/)));
+    expect(valueColumns.size).toBe(1);
+    expect(run.stdout).toMatch(/^details\.type +BUILD_IN$/m);
+  });
+
+  it('--json prints what GET /images/{provider}/{imageId} answers, --region included', async () => {
+    const run = await cli(['show', 'bcc', SEEDED.bcc.custom, '--region', 'gz', '--json']);
+    const answered = await http(httpShow, 'GET', 'bcc', SEEDED.bcc.custom, { region: 'gz' });
+
+    expect(run.code, run.stderr).toBe(0);
+    expect(answered.status).toBe(200);
+    const body = run.json<{ image: unknown }>();
+    expect(body).toEqual(answered.body);
+    expect(imageSchema.parse(body.image)).toMatchObject({ region: 'gz', kind: 'custom' });
+    // One line when piped: a stream of documents a script reads line by line.
+    expect(run.stdout.trimEnd().split('\n')).toHaveLength(1);
+  });
+
+  it('--quiet prints nothing and says it all with the exit status', async () => {
+    const shown = await cli(['show', 'bcc', SEEDED.bcc.custom, '--quiet']);
+    const missing = await cli(['show', 'bcc', 'm-absent01', '-q']);
+
+    expect([shown.code, shown.stdout, shown.stderr]).toEqual([0, '', '']);
+    expect(missing.code).toBe(exitStatusOfError('ImageNotFound'));
+    expect(missing.stdout).toBe('');
+    expect(missing.stderr).toMatch(/^ImageNotFound: bcc image m-absent01/);
+  });
+
+  it('CLOUD_IMAGES_EMULATOR points every provider at the emulator, as --emulator does', async () => {
+    const run = await cloudImages(['show', 'modelarts', SEEDED.modelarts.custom, '--json'], {
+      CLOUD_IMAGES_EMULATOR: emulator.url,
+    });
+
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.json<{ image: { id: string } }>().image.id).toBe(SEEDED.modelarts.custom);
+  });
+
+  it('--endpoint points one provider at a URL, with the credentials the environment holds', async () => {
+    const run = await cloudImages(
+      ['show', 'bcc', SEEDED.bcc.custom, '--endpoint', emulator.url, '--json'],
+      { BCE_ACCESS_KEY_ID: DEMO_BCC.accessKeyId, BCE_SECRET_ACCESS_KEY: DEMO_BCC.secretAccessKey },
+    );
+
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.json<{ image: { id: string } }>().image.id).toBe(SEEDED.bcc.custom);
+    expect(emulator.requests.at(-1)?.headers.authorization).toContain(DEMO_BCC.accessKeyId);
+  });
+
+  it("--verbose writes the functions' JSON log lines to stderr; stdout stays the one body", async () => {
+    emulator.faults.inject({
+      match: { provider: 'bcc', operation: 'show' },
+      action: { kind: 'status', status: 503 },
+    });
+
+    const run = await cli(['show', 'bcc', SEEDED.bcc.custom, '--json', '--verbose']);
+
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.json()).toHaveProperty('image.id', SEEDED.bcc.custom);
+    const lines = run.stderr
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines.some((line) => line.level === 'debug' && line.operation === 'show')).toBe(true);
+    expect(run.stderr).not.toContain(DEMO_BCC.secretAccessKey);
+  });
+});
+
+describe('cloud-images delete', () => {
+  it('--dry-run --json prints what DELETE ?dryRun=true answers, and deletes nothing', async () => {
+    const run = await cli(['delete', 'bcc', SEEDED.bcc.custom, '--dry-run', '--json']);
+    const answered = await http(httpDelete, 'DELETE', 'bcc', SEEDED.bcc.custom, {
+      dryRun: 'true',
+    });
+
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.json()).toEqual(answered.body);
+    expect(run.json()).toHaveProperty('outcome', 'dry-run');
+    expect(deletesSent()).toBe(0);
+    expect(emulator.state.bcc.has(SEEDED.bcc.custom)).toBe(true);
+  });
+
+  it('--dry-run for people shows the image and says nothing was deleted', async () => {
+    const run = await cli(['delete', 'modelarts', SEEDED.modelarts.custom, '--dry-run']);
+
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(new RegExp(`^id +${SEEDED.modelarts.custom}$`, 'm'));
+    expect(run.stdout).toMatch(
+      /dry run: modelarts image .* would be deleted; nothing was deleted\.$/m,
+    );
+    expect(deletesSent()).toBe(0);
+  });
+
+  it('--yes --json deletes and prints the HTTP body; a second delete is ImageNotFound, as over HTTP', async () => {
+    const first = await cli(['delete', 'bcc', SEEDED.bcc.custom, '--yes', '--json']);
+    const second = await cli(['delete', 'bcc', SEEDED.bcc.custom, '--yes', '--json']);
+    const answered = await http(httpDelete, 'DELETE', 'bcc', SEEDED.bcc.custom);
+
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.json()).toMatchObject({
+      outcome: 'deleted',
+      image: { id: SEEDED.bcc.custom, status: 'deleted' },
+    });
+    expect(emulator.state.bcc.has(SEEDED.bcc.custom)).toBe(false);
+    // Piped: no progress bar, no colour, nothing on stderr.
+    expect(first.stderr).toBe('');
+
+    expect(second.code).toBe(exitStatusOfError('ImageNotFound'));
+    expect(second.stdout).toBe('');
+    expect(answered.status).toBe(404);
+    const { error } = second.errorBody();
+    expect({ code: error.code, message: error.message }).toEqual({
+      code: (answered.body.error as { code: string }).code,
+      message: (answered.body.error as { message: string }).message,
+    });
+    expect(error.requestId).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('for people: one line saying what was deleted', async () => {
+    const name = emulator.state.modelarts.get(SEEDED.modelarts.custom)?.name;
+
+    const run = await cli(['delete', 'modelarts', SEEDED.modelarts.custom, '-y']);
+
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toBe(`deleted modelarts image ${SEEDED.modelarts.custom} (${name})\n`);
+    expect(run.stdout).not.toMatch(ANSI);
+  });
+
+  it('from a script without --yes it refuses (exit 2) and sends no delete', async () => {
+    const run = await cli(['delete', 'bcc', SEEDED.bcc.custom]);
+
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/^UsageError: .*not a terminal: pass --yes/);
+    expect(deletesSent()).toBe(0);
+    expect(emulator.state.bcc.has(SEEDED.bcc.custom)).toBe(true);
+  });
+});
+
+describe('colour', () => {
+  it('only on a terminal or with FORCE_COLOR; never with NO_COLOR or --no-color', async () => {
+    const args = ['show', 'bcc', SEEDED.bcc.custom];
+    const forced = await cli(args, { FORCE_COLOR: '1' });
+    const noColor = await cli(args, { FORCE_COLOR: '1', NO_COLOR: '1' });
+    const flag = await cli([...args, '--no-color'], { FORCE_COLOR: '1' });
+
+    expect(forced.stdout).toMatch(ANSI);
+    expect(noColor.stdout).not.toMatch(ANSI);
+    expect(flag.stdout).not.toMatch(ANSI);
+    expect(noColor.stdout.replace(/ +/g, ' ')).toBe(
+      forced.stdout
+        // biome-ignore lint/suspicious/noControlCharactersInRegex: removing ANSI escapes
+        .replace(/\x1b\[[0-9;]*m/g, '')
+        .replace(/ +/g, ' '),
+    );
+  });
+});
+
+interface ErrorCase {
+  name: ErrorName;
+  args: string[];
+  env?: Record<string, string>;
+  /** Faults and state before the run. */
+  prepare?: () => void;
+  /** Run without --emulator (the case configures the providers itself). */
+  own?: boolean;
+}
+
+const ERROR_CASES: ErrorCase[] = [
+  { name: 'InvalidRequest', args: ['show', 'bcc', 'not-an-id'] },
+  { name: 'ImageProtected', args: ['delete', 'bcc', SEEDED.bcc.system, '--yes'] },
+  { name: 'ImageNotFound', args: ['show', 'modelarts', '00000000-0000-4000-8000-000000000000'] },
+  { name: 'ImageBusy', args: ['delete', 'bcc', SEEDED.bcc.creating, '--yes'] },
+  {
+    name: 'UpstreamAuthFailed',
+    args: ['show', 'bcc', SEEDED.bcc.custom],
+    own: true,
+    env: {
+      BCE_ACCESS_KEY_ID: DEMO_BCC.accessKeyId,
+      BCE_SECRET_ACCESS_KEY: 'not-the-demo-secret-key-0000000000',
+    },
+  },
+  {
+    name: 'UpstreamBadResponse',
+    args: ['show', 'bcc', SEEDED.bcc.custom],
+    prepare: () =>
+      emulator.faults.inject({
+        match: { provider: 'bcc', operation: 'show' },
+        action: { kind: 'malformed', body: '<html>not json</html>' },
+      }),
+  },
+  {
+    name: 'UpstreamUnavailable',
+    args: ['show', 'bcc', SEEDED.bcc.custom],
+    env: { UPSTREAM_MAX_ATTEMPTS: '1' },
+    prepare: () =>
+      emulator.faults.inject({
+        match: { provider: 'bcc', operation: 'show' },
+        action: { kind: 'status', status: 503 },
+      }),
+  },
+  {
+    name: 'UpstreamThrottled',
+    args: ['show', 'bcc', SEEDED.bcc.custom],
+    env: { UPSTREAM_MAX_ATTEMPTS: '1' },
+    prepare: () =>
+      emulator.faults.inject({
+        match: { provider: 'bcc', operation: 'show' },
+        action: { kind: 'status', status: 429 },
+      }),
+  },
+  {
+    name: 'UpstreamTimeout',
+    args: ['show', 'bcc', SEEDED.bcc.custom],
+    env: { CLOUD_IMAGES_TIMEOUT_MS: '1500' },
+    prepare: () =>
+      emulator.faults.inject({
+        match: { provider: 'bcc', operation: 'show' },
+        action: { kind: 'stall' },
+      }),
+  },
+  {
+    name: 'CredentialsUnavailable',
+    args: ['show', 'bcc', SEEDED.bcc.custom],
+    own: true,
+    env: {
+      IMAGE_CREDENTIALS_SECRET_ID: 'cloud-image-functions/test',
+      AWS_REGION: 'eu-central-1',
+      AWS_ACCESS_KEY_ID: 'testing',
+      AWS_SECRET_ACCESS_KEY: 'testing',
+      // Nothing listens on port 9 (discard) of loopback: Secrets Manager cannot be reached.
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: 'http://127.0.0.1:9',
+    },
+  },
+  {
+    name: 'ConfigurationError',
+    args: ['show', 'bcc', SEEDED.bcc.custom, '--endpoint', 'http://images.example.com'],
+  },
+];
+
+describe('exit statuses', () => {
+  it('cover every error show and delete can raise', () => {
+    const raisable = ERROR_NAMES.filter((name) =>
+      (ERROR_TABLE[name].raisedBy as readonly string[]).some((op) =>
+        ['show', 'delete'].includes(op),
+      ),
+    );
+    expect(ERROR_CASES.map((c) => c.name).sort()).toEqual([...raisable].sort());
+  });
+
+  it.each(ERROR_CASES)(
+    '$name: its own exit status and the HTTP error body with --json',
+    async (c) => {
+      c.prepare?.();
+      const env = c.own ? { ...c.env, BCC_ENDPOINT: emulator.url } : (c.env ?? {});
+      const run = c.own
+        ? await cloudImages([...c.args, '--json'], env)
+        : await cli([...c.args, '--json'], env);
+
+      expect(run.code, run.stderr).toBe(exitStatusOfError(c.name));
+      expect(run.stdout).toBe('');
+      expect(run.errorBody().error.code).toBe(ERROR_TABLE[c.name].code);
+    },
+  );
+
+  it('for people: the name, the message and what to do', async () => {
+    const run = await cli(['delete', 'bcc', SEEDED.bcc.system, '--yes']);
+
+    expect(run.code).toBe(exitStatusOfError('ImageProtected'));
+    const [first, second] = run.stderr.split('\n');
+    expect(first).toMatch(
+      /^ImageProtected: bcc image m-nky7qeom \(.*\) is a system\/built-in image/,
+    );
+    expect(second?.trim()).toBe(ERROR_TABLE.ImageProtected.meaning);
+    expect(run.stderr).not.toMatch(ANSI);
+  });
+
+  it('a bad command line is status 2, with --json as an error body', async () => {
+    const unknownCommand = await cli(['remove', 'bcc', SEEDED.bcc.custom]);
+    const unknownFlag = await cli(['delete', 'bcc', SEEDED.bcc.custom, '--dryrun', '--json']);
+    const missing = await cli(['show', 'bcc']);
+
+    expect(unknownCommand.code).toBe(2);
+    expect(unknownCommand.stderr).toMatch(/^UsageError: unknown command 'remove'/);
+    expect(unknownFlag.code).toBe(2);
+    expect(unknownFlag.errorBody().error).toMatchObject({
+      code: 'USAGE_ERROR',
+      message: expect.stringContaining("unknown option '--dryrun'"),
+    });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain("missing required argument 'image-id'");
+    expect(deletesSent()).toBe(0);
+  });
+});

@@ -1,0 +1,172 @@
+// `cloud-images` on a real terminal: each run in a tmux pane (a pseudo-terminal) on a tmux server
+// of this test's own, against the emulator. A person answers the delete prompt through send-keys;
+// what they see is read back with capture-pane: the image they are asked about, the question, the
+// progress bar while the delete runs, the result, colour.
+
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { SEEDED } from '../../emulator/demo.js';
+import { type RunningEmulator, startEmulator } from '../../emulator/server.js';
+import { bareEnv, launcher, root } from './cli-child.js';
+
+const run = promisify(execFile);
+let emulator: RunningEmulator;
+/** The tmux server's socket, in a folder of this test's own. */
+let socketDir: string;
+let sessions = 0;
+
+const tmux = async (...args: string[]): Promise<string> =>
+  (
+    await run('tmux', ['-S', join(socketDir, 'tmux.sock'), '-f', '/dev/null', ...args], {
+      cwd: root,
+      env: bareEnv(),
+    })
+  ).stdout;
+
+const quote = (value: string): string => `'${value.replaceAll("'", `'\\''`)}'`;
+
+/**
+ * Starts `cloud-images <args>` in a new 120x30 pane; the pane stays after it exits and shows
+ * `EXIT:<status>`. Returns the session's name.
+ */
+const startInTerminal = async (
+  args: readonly string[],
+  env: Record<string, string> = {},
+): Promise<string> => {
+  sessions += 1;
+  const name = `s${sessions}`;
+  const assignments = Object.entries(env).map(([key, value]) => `${key}=${quote(value)}`);
+  const command = [
+    'env',
+    ...assignments,
+    quote(process.execPath),
+    quote(launcher),
+    '--emulator',
+    quote(emulator.url),
+    ...args.map(quote),
+  ].join(' ');
+  await tmux(
+    'new-session',
+    '-d',
+    '-s',
+    name,
+    '-x',
+    '120',
+    '-y',
+    '30',
+    `${command}; echo "EXIT:$?"; sleep 600`,
+  );
+  return name;
+};
+
+/** What the pane shows now (with -e: colours as escape sequences). */
+const screen = (session: string, escapes = false): Promise<string> =>
+  tmux('capture-pane', '-p', ...(escapes ? ['-e'] : []), '-t', session);
+
+/** Polls the pane until `pattern` shows, within `timeoutMs`; resolves with the screen. */
+const waitForScreen = async (
+  session: string,
+  pattern: RegExp,
+  timeoutMs = 20_000,
+  escapes = false,
+): Promise<string> => {
+  const deadline = Date.now() + timeoutMs;
+  let shown = '';
+  while (Date.now() < deadline) {
+    shown = await screen(session, escapes);
+    if (pattern.test(shown)) return shown;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`the terminal never showed ${pattern}; it shows:\n${shown}`);
+};
+
+const deletesSent = (): number =>
+  emulator.requests.filter((request) => request.method === 'DELETE').length;
+
+beforeAll(async () => {
+  socketDir = await mkdtemp(join(tmpdir(), 'cloud-images-tmux-'));
+  emulator = await startEmulator();
+});
+
+beforeEach(() => {
+  emulator.reset();
+});
+
+afterAll(async () => {
+  // Only the server this test started, on its own socket.
+  if (socketDir) {
+    await tmux('kill-server').catch(() => undefined);
+    await rm(socketDir, { recursive: true, force: true });
+  }
+  await emulator?.close();
+});
+
+describe('delete on a terminal', () => {
+  it('shows the image, asks, and on "y" deletes with a progress bar, then says what it deleted', async () => {
+    // The delete takes a moment, so the bar is seen before it completes.
+    emulator.faults.inject({
+      match: { provider: 'bcc', operation: 'delete' },
+      action: { kind: 'latency', ms: 1_500 },
+    });
+    const session = await startInTerminal(['delete', 'bcc', SEEDED.bcc.custom]);
+
+    const asked = await waitForScreen(session, /Delete bcc image m-custom01\?/);
+    expect(asked).toContain('bcc image m-custom01 (my-custom-ubuntu)');
+    expect(asked).toMatch(/kind custom, status available, region bj/);
+    expect(asked).toMatch(/\(y\/N\)/);
+    expect(deletesSent()).toBe(0);
+
+    await tmux('send-keys', '-t', session, 'y', 'Enter');
+
+    const during = await waitForScreen(session, /deleting .* 0\/1/);
+    expect(during).not.toContain('EXIT:');
+    const after = await waitForScreen(session, /EXIT:\d+/);
+    expect(after).toMatch(/deleting .* 1\/1/);
+    expect(after).toMatch(/^deleted bcc image m-custom01 \(my-custom-ubuntu\)$/m);
+    expect(after).toContain('EXIT:0');
+    expect(emulator.state.bcc.has(SEEDED.bcc.custom)).toBe(false);
+  });
+
+  it('on "n" deletes nothing and ends with the cancelled status', async () => {
+    const session = await startInTerminal(['delete', 'modelarts', SEEDED.modelarts.custom]);
+    await waitForScreen(session, /Delete modelarts image .*\?/);
+
+    await tmux('send-keys', '-t', session, 'n', 'Enter');
+
+    const after = await waitForScreen(session, /EXIT:\d+/);
+    expect(after).toMatch(/Cancelled: nothing was deleted/);
+    expect(after).toContain('EXIT:3');
+    expect(deletesSent()).toBe(0);
+    expect(emulator.state.modelarts.has(SEEDED.modelarts.custom)).toBe(true);
+  });
+
+  it('never asks about an image it would refuse: a system image is ImageProtected at once', async () => {
+    const session = await startInTerminal(['delete', 'bcc', SEEDED.bcc.system]);
+
+    const after = await waitForScreen(session, /EXIT:\d+/);
+    expect(after).not.toMatch(/Delete bcc image/);
+    expect(after).toMatch(/ImageProtected: bcc image m-nky7qeom/);
+    expect(after).toContain('EXIT:11');
+    expect(deletesSent()).toBe(0);
+  });
+});
+
+describe('colour on a terminal', () => {
+  it('is on, and off with NO_COLOR', async () => {
+    const coloured = await startInTerminal(['show', 'bcc', SEEDED.bcc.custom]);
+    const plain = await startInTerminal(['show', 'bcc', SEEDED.bcc.custom], { NO_COLOR: '1' });
+
+    const withColour = await waitForScreen(coloured, /EXIT:0/, 20_000, true);
+    const withoutColour = await waitForScreen(plain, /EXIT:0/, 20_000, true);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: an SGR colour escape is what is looked for
+    const colourEscape = /\x1b\[(?:[0-9;]*;)?3[0-9]m/;
+    expect(withColour).toMatch(colourEscape);
+    expect(await screen(coloured)).toMatch(/status +available \(Available\)/);
+    expect(withoutColour).not.toMatch(colourEscape);
+    expect(withoutColour).toMatch(/status +available \(Available\)/);
+  });
+});

@@ -3,13 +3,9 @@
 import { exitStatusTable } from './exit-status.js';
 import { EMULATOR_VARIABLE, TIMEOUT_VARIABLE } from './settings.js';
 
-/** `Examples:` and one `$ command  # what it does` per line. */
-export const examples = (lines: readonly (readonly [string, string])[]): string => {
-  const width = Math.max(...lines.map(([command]) => command.length));
-  return `\nExamples:\n${lines
-    .map(([command, what]) => `  $ ${command.padEnd(width)}  # ${what}`)
-    .join('\n')}\n`;
-};
+/** `Examples:`, each as what it does and, under it, the command. */
+export const examples = (lines: readonly (readonly [string, string])[]): string =>
+  `\nExamples:\n${lines.map(([command, what]) => `  ${what}\n    $ ${command}`).join('\n')}\n`;
 
 export const exitStatusHelp = (): string =>
   `\nExit status:\n${exitStatusTable()
@@ -24,7 +20,8 @@ Configuration (the functions' own, from the environment; see the README's Config
   IMAGE_CREDENTIALS_SECRET_ID, HUAWEICLOUD_SDK_AK/SK/PROJECT_ID, HUAWEICLOUD_REGION,
   BCE_ACCESS_KEY_ID/SECRET_ACCESS_KEY, BCE_REGION, MODELARTS_ENDPOINT, BCC_ENDPOINT,
   PROTECTED_IMAGE_IDS, PROTECTED_IMAGE_NAME_PATTERNS, UPSTREAM_*, LOG_LEVEL
-  ${EMULATOR_VARIABLE}   the provider emulator's URL (as --emulator)
-  ${TIMEOUT_VARIABLE}  the longest a command may take upstream (default 60000; 900000 for list, usage, plan, apply)
-  NO_COLOR                no colour (none either when the output is not a terminal)
+  ${EMULATOR_VARIABLE}    the provider emulator's URL (as --emulator)
+  ${TIMEOUT_VARIABLE}  the longest a command may take upstream, in ms (default 60000;
+                           900000 for list, usage, plan and apply)
+  NO_COLOR                 no colour (there is none either when output is not a terminal)
 `;

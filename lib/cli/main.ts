@@ -7,8 +7,8 @@ import { Command, CommanderError } from 'commander';
 import { UsageError } from './cli-errors.js';
 import { registerDelete } from './commands/delete.js';
 import { registerShow } from './commands/show.js';
-import { EXIT_OK } from './exit-status.js';
-import { environmentHelp, exitStatusHelp } from './help.js';
+import { EXIT_OK, EXIT_USAGE } from './exit-status.js';
+import { environmentHelp, examples, exitStatusHelp } from './help.js';
 import { reportFailure } from './output/failure.js';
 import type { Output } from './output/output.js';
 import {
@@ -55,6 +55,8 @@ const buildProgram = (
       'use the provider emulator at <url> (the one npm start runs) with its demo credentials, for every provider',
     )
     .option('--verbose', 'log lines (LOG_LEVEL=debug) and stacks on stderr')
+    // Each command's help lists --json, --emulator and the others too.
+    .configureHelp({ showGlobalOptions: true })
     .exitOverride()
     .configureOutput({
       writeOut: (text) => host.streams.stdout.write(text),
@@ -62,7 +64,23 @@ const buildProgram = (
       // Told by reportFailure instead (with --json as an error body).
       outputError: () => undefined,
     })
-    .addHelpText('after', `${environmentHelp()}${exitStatusHelp()}`);
+    .addHelpText(
+      'after',
+      `${examples([
+        [
+          'cloud-images --emulator http://127.0.0.1:4010 show bcc m-custom01',
+          'Against the provider emulator (EMULATOR_PORT=4010 npm start), no cloud account',
+        ],
+        [
+          'cloud-images delete modelarts c9ab2b2f-edda-4556-bdbb-494e868d043c --dry-run',
+          'Would it be deleted? Exit status 0, or the reason',
+        ],
+        [
+          'cloud-images show bcc m-custom01 --region gz --json | jq .image.status',
+          "For scripts: the HTTP API's JSON",
+        ],
+      ])}${environmentHelp()}${exitStatusHelp()}`,
+    );
   registerShow(program, run);
   registerDelete(program, run);
   return program;
@@ -94,6 +112,8 @@ export const runCli = async (
     if (error instanceof CommanderError) {
       // --help and --version end this way too, with status 0.
       if (error.exitCode === 0) return EXIT_OK;
+      // No command: the help is already on stderr.
+      if (error.code === 'commander.help') return EXIT_USAGE;
       const message = error.message.replace(/^error: /, '');
       return reportFailure(
         new UsageError(`${message} (see cloud-images --help)`),

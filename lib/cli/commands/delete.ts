@@ -120,12 +120,12 @@ export const registerDelete = (
       examples([
         [
           'cloud-images delete bcc m-custom01 --dry-run',
-          'would it be deleted? (exit 0, or the reason)',
+          'Would it be deleted? Exit status 0, or the reason',
         ],
-        ['cloud-images delete bcc m-custom01', 'shows the image, asks, deletes'],
+        ['cloud-images delete bcc m-custom01', 'Shows the image, asks, deletes'],
         [
           'cloud-images delete modelarts c9ab2b2f-edda-4556-bdbb-494e868d043c --yes --json',
-          'from a script',
+          "From a script (no question): the HTTP API's body",
         ],
       ]),
     )

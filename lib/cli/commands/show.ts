@@ -42,12 +42,15 @@ export const registerShow = (
       examples([
         [
           'cloud-images show modelarts 278e88d1-5b71-4766-8502-b3ba72e824d9',
-          'one image, as a table',
+          'One image, for people',
         ],
-        ['cloud-images show bcc m-custom01 --region gz --json', 'the HTTP body {"image": ...}'],
+        [
+          'cloud-images show bcc m-custom01 --region gz --json',
+          'The HTTP API\'s body {"image": ...}, for scripts',
+        ],
         [
           'cloud-images show bcc m-custom01 --emulator http://127.0.0.1:4010',
-          'against the emulator of npm start',
+          'Against the emulator of `EMULATOR_PORT=4010 npm start`',
         ],
       ]),
     )

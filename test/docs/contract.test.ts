@@ -40,7 +40,6 @@ describe('docs/contract.md', () => {
       'Inventory and usage',
       'Retirement policies',
       'Events',
-      'Command line',
     ]) {
       const section = contract.split(`\n## ${heading}\n`)[1]?.split('\n## ')[0] ?? '';
       expect(section, heading).toMatch(/^> \*\*Placeholder\.\*\*/m);

@@ -22,8 +22,7 @@ const outdir = outdirAt > 0 ? resolve(process.argv[outdirAt + 1] ?? 'dist') : jo
 const bundle = join(outdir, 'cli', 'cloud-images.mjs');
 const packageDir = join(outdir, 'cli-package');
 
-const shown = (file: string): string =>
-  file.startsWith(`${root}/`) ? relative(root, file) : file;
+const shown = (file: string): string => (file.startsWith(`${root}/`) ? relative(root, file) : file);
 
 const kib = async (file: string): Promise<string> =>
   `${((await stat(file)).size / 1024).toFixed(0)} KiB`;

@@ -36,11 +36,7 @@ describe('docs/contract.md', () => {
   });
 
   it('has the sections still to be written marked as placeholders', () => {
-    for (const heading of [
-      'Inventory and usage',
-      'Retirement policies',
-      'Events',
-    ]) {
+    for (const heading of ['Inventory and usage', 'Retirement policies', 'Events']) {
       const section = contract.split(`\n## ${heading}\n`)[1]?.split('\n## ')[0] ?? '';
       expect(section, heading).toMatch(/^> \*\*Placeholder\.\*\*/m);
     }

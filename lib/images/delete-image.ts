@@ -3,8 +3,9 @@
 // operator-protected, unknown kinds, being created), honours dryRun, and treats an image that is
 // already gone as done.
 
-import { ImageBusy, ImageNotFound, ImageProtected } from '../errors/errors.js';
+import { ImageBusy, ImageNotFound, ImageProtected, UpstreamTimeout } from '../errors/errors.js';
 import type { DeleteResult, Image } from './image.js';
+import { describeReferences, type UsageScanner } from './image-usage.js';
 import type { Protection } from './protection.js';
 import type { CallContext, ImageProvider, ProviderLookup } from './provider-port.js';
 import type { ImageRef } from './show-image.js';
@@ -18,6 +19,7 @@ export interface DeleteDeps {
   providers: ProviderLookup;
   protection: Protection;
   context: CallContext;
+  usage: UsageScanner;
 }
 
 /** Throws ImageProtected or ImageBusy when this image must not be deleted now. */
@@ -48,6 +50,24 @@ export const assertDeletable = (
   }
 };
 
+/**
+ * Throws ImageBusy naming what uses the image. Fails closed: a scan that failed throws its error,
+ * one that ran out of time is UpstreamTimeout, and nothing is deleted either way.
+ */
+const assertUnused = async (image: Image, provider: ImageProvider, deps: DeleteDeps) => {
+  const index = await deps.usage(provider, image.region, deps.context);
+  const label = `${image.provider} image ${image.id} (${image.name})`;
+  const references = index.usesOf(provider.usageKeysOf(image));
+  if (references.length > 0) {
+    throw new ImageBusy(`${label} is in use by ${describeReferences(references)}`);
+  }
+  if (!index.complete) {
+    throw new UpstreamTimeout(
+      `could not find out in the time left whether ${label} is in use; nothing was deleted (repeat the request)`,
+    );
+  }
+};
+
 /** The image as it is after our delete: status `deleted`, the provider's last record in details. */
 const deletedImage = (image: Image): Image => ({ ...image, status: 'deleted' });
 
@@ -69,7 +89,10 @@ export const deleteImage = async (
   if (image.status === 'deleted') return { outcome: 'already-absent', image };
 
   assertDeletable(image, provider, deps.protection);
-  if (input.dryRun === true) return { outcome: 'dry-run', image };
+  await assertUnused(image, provider, deps);
+  if (input.dryRun === true) {
+    return { outcome: 'dry-run', image, usage: { inUse: false, references: [] } };
+  }
 
   try {
     const final = await provider.remove(image, { force: input.force ?? false }, deps.context);

@@ -2,6 +2,7 @@
 // the OpenAPI document). `provider` is a registered cloud's key (lib/providers/registry.ts).
 
 import * as z from 'zod';
+import { usageSchema } from './usage.js';
 
 export const IMAGE_STATUSES = [
   'available',
@@ -37,6 +38,8 @@ export type ShowResult = z.infer<typeof showResultSchema>;
 export const deleteResultSchema = z.object({
   outcome: z.enum(['deleted', 'already-absent', 'dry-run']),
   image: imageSchema.optional(),
+  /** A dry run reports what uses the image (nothing, or it would have been refused). */
+  usage: usageSchema.optional(),
 });
 export type DeleteResult = z.infer<typeof deleteResultSchema>;
 

@@ -7,7 +7,8 @@ import type { Deadline } from '../http/deadline.js';
 import type { RetryPolicy } from '../http/retry.js';
 import type { Transport } from '../http/transport.js';
 import type { Logger } from '../log/log.js';
-import type { Image } from './image.js';
+import type { Image, ImageKind } from './image.js';
+import type { UsageReference } from './usage.js';
 
 /** One upstream exchange, for the request's log line and metrics. */
 export interface UpstreamCall {
@@ -39,6 +40,11 @@ export interface ImageProvider {
   /** The form in which two IDs of this cloud compare equal (ModelArts UUIDs: lower case). */
   canonicalId(id: string): string;
   /**
+   * Every key a use of this image may name it by (its ID, and for ModelArts its SWR path too):
+   * an image is in use when any use names any of them.
+   */
+  usageKeysOf(image: Image): string[];
+  /**
    * The region to use: the one asked for (checked against the endpoint table and the configured
    * regions) or the configured default, within `signal` (the call's deadline).
    */
@@ -51,6 +57,50 @@ export interface ImageProvider {
     options: { force: boolean },
     context: CallContext,
   ): Promise<Image | undefined>;
+  /** One upstream page of the region's images, from `position` (absent: the start). */
+  listImages(
+    region: string,
+    filter: UpstreamImageFilter,
+    position: ScanPosition | undefined,
+    context: CallContext,
+  ): Promise<ImagePage>;
+  /** One upstream page of what uses images in the region, from `position` (absent: the start). */
+  listUsage(
+    region: string,
+    position: ScanPosition | undefined,
+    context: CallContext,
+  ): Promise<UsagePage>;
+}
+
+/**
+ * Where an upstream scan stands, as the cloud's pager left it (an offset, a marker): plain JSON, so
+ * that a cursor can carry it. Opaque to the domain.
+ */
+export type ScanPosition = Readonly<Record<string, string | number>>;
+
+/** Filters a cloud may apply upstream to narrow a listing (the domain applies every filter again). */
+export interface UpstreamImageFilter {
+  kind?: ImageKind | undefined;
+  /** A run of literal characters every wanted name contains. */
+  nameContains?: string | undefined;
+}
+
+export interface ImagePage {
+  images: Image[];
+  /** Where the next page starts; absent on the last page. */
+  next?: ScanPosition | undefined;
+}
+
+/** One use of an image: the keys it names the image by (see `usageKeysOf`) and what uses it. */
+export interface ImageUse {
+  imageKeys: string[];
+  reference: UsageReference;
+}
+
+/** What uses which image, one upstream page of the cloud's usage list (notebooks, instances). */
+export interface UsagePage {
+  uses: ImageUse[];
+  next?: ScanPosition | undefined;
 }
 
 /** The providers an operation may use, by key (keys come validated from the input). */

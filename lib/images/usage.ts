@@ -18,3 +18,12 @@ export const usageSchema = z.object({
   references: z.array(usageReferenceSchema),
 });
 export type Usage = z.infer<typeof usageSchema>;
+
+/** The usage route's answer: the spec's Usage, and whether the scan read everything. */
+export const usageResultSchema = usageSchema.extend({
+  /** False when the scan stopped for time: `inUse: false` then means "none found so far". */
+  complete: z.boolean(),
+  /** Goes on where an incomplete scan stopped. */
+  nextCursor: z.string().optional(),
+});
+export type UsageResult = z.infer<typeof usageResultSchema>;

@@ -7,6 +7,7 @@ import type { Context } from 'aws-lambda';
 import { serviceConfig } from '../config/service-config.js';
 import { type Deadline, deadlineFromContext } from '../http/deadline.js';
 import type { RetryPolicy } from '../http/retry.js';
+import { createUsageScanner, type UsageScanner } from '../images/image-usage.js';
 import type { Protection } from '../images/protection.js';
 import type { CallContext, ProviderLookup } from '../images/provider-port.js';
 import { createLogger, type LogFields, type Logger } from '../log/log.js';
@@ -22,6 +23,8 @@ export interface InvocationOptions {
 export interface Invocation {
   providers: ProviderLookup;
   protection: Protection;
+  /** Usage scans, once per region for the whole invocation (its children share them). */
+  usage: UsageScanner;
   context: CallContext;
   deadline: Deadline;
   log: Logger;
@@ -36,18 +39,21 @@ export const traceIdOf = (header: string | undefined): string | undefined =>
 
 let invocations = 0;
 
-const invocationWith = (deadline: Deadline, policy: RetryPolicy, log: Logger): Invocation => {
-  const invocation: Invocation = {
-    providers: providerFor,
-    protection: operatorProtection(),
-    context: { deadline, policy, transport: upstreamTransport(), log, calls: [] },
-    deadline,
-    log,
-    startedAt: performance.now(),
-    child: (fields) => invocationWith(deadline, policy, log.child(fields)),
-  };
-  return invocation;
-};
+const invocationWith = (
+  deadline: Deadline,
+  policy: RetryPolicy,
+  log: Logger,
+  usage: UsageScanner,
+): Invocation => ({
+  providers: providerFor,
+  protection: operatorProtection(),
+  usage,
+  context: { deadline, policy, transport: upstreamTransport(), log, calls: [] },
+  deadline,
+  log,
+  startedAt: performance.now(),
+  child: (fields) => invocationWith(deadline, policy, log.child(fields), usage),
+});
 
 /** Throws ConfigurationError when the configuration is invalid (the caller maps it). */
 export const startInvocation = (
@@ -69,5 +75,5 @@ export const startInvocation = (
     coldStart: invocations++ === 0,
     traceId: logFields.traceId ?? traceIdOf(process.env._X_AMZN_TRACE_ID),
   });
-  return invocationWith(deadline, policy, log);
+  return invocationWith(deadline, policy, log, createUsageScanner());
 };

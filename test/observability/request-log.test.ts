@@ -174,7 +174,7 @@ describe('HTTP: one line per request, with the request metrics embedded', () => 
     expect(line).toMatchObject({ Requests: 1, UpstreamCalls: 1, UpstreamRetries: 2 });
   });
 
-  it('delete, success: both upstream exchanges counted, the delete status last', async () => {
+  it('delete, success: every upstream exchange counted (show, usage scan, delete), the delete status last', async () => {
     const response = parseResult(
       await httpDelete(httpEvent('DELETE', 'modelarts', SEEDED.modelarts.custom), lambdaContext()),
     );
@@ -189,8 +189,8 @@ describe('HTTP: one line per request, with the request metrics embedded', () => 
       region: DEMO_MODELARTS.region,
       outcome: 'deleted',
       status: 200,
-      upstreamCalls: 2,
-      // A show and a delete, neither retried: an alarm on retries stays quiet.
+      upstreamCalls: 3,
+      // The show, the usage scan and the delete, none retried: an alarm on retries stays quiet.
       upstreamRetries: 0,
     });
     expect(line.upstreamStatus).toBeGreaterThanOrEqual(200);
@@ -200,7 +200,7 @@ describe('HTTP: one line per request, with the request metrics embedded', () => 
     expect(line).toMatchObject({
       outcome: 'deleted',
       Requests: 1,
-      UpstreamCalls: 2,
+      UpstreamCalls: 3,
       UpstreamRetries: 0,
     });
   });
@@ -272,7 +272,8 @@ describe('SQS and task invocations', () => {
       correlationId: 'msg-1',
       traceId: TRACE_ROOT,
       upstreamStatus: 200,
-      upstreamCalls: 1,
+      // The show and the usage scan (a dry run checks usage too).
+      upstreamCalls: 2,
       upstreamRetries: 0,
     });
     const emf = emfOf(line as Line);

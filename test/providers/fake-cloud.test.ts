@@ -30,14 +30,14 @@ interface AcmeCredentials {
 const acmeSignature = (secret: string, method: string, path: string): string =>
   createHmac('sha256', secret).update(`${method} ${path}`).digest('hex');
 
-const acmeImageSchema = z.looseObject({
-  image: z.looseObject({
-    ref: z.string(),
-    title: z.string(),
-    state: z.string(),
-    flavour: z.string(),
-  }),
+const acmeRecordSchema = z.looseObject({
+  ref: z.string(),
+  title: z.string(),
+  state: z.string(),
+  flavour: z.string(),
 });
+type AcmeRecord = z.infer<typeof acmeRecordSchema>;
+const acmeImageSchema = z.looseObject({ image: acmeRecordSchema });
 type AcmeReply = z.infer<typeof acmeImageSchema>;
 
 const sectionSchema = z.object({
@@ -59,6 +59,17 @@ const acmeCredentials: CredentialSection<AcmeCredentials, typeof sectionSchema> 
     return { keyId, secret, region };
   },
 };
+
+const normaliseAcme = (record: AcmeRecord, region: string): Image => ({
+  provider: 'acme',
+  region,
+  id: record.ref,
+  name: record.title,
+  status: record.state === 'ready' ? 'available' : 'unknown',
+  providerStatus: record.state,
+  kind: record.flavour === 'own' ? 'custom' : 'system',
+  details: record,
+});
 
 const acmeCloud = defineCloud<AcmeCredentials, AcmeReply>({
   key: 'acme',
@@ -101,19 +112,34 @@ const acmeCloud = defineCloud<AcmeCredentials, AcmeReply>({
     show: (imageId) => ({ method: 'GET', path: `/images/${imageId}` }),
     delete: (imageId) => ({ method: 'DELETE', path: `/images/${imageId}` }),
   },
+  lists: {
+    images: {
+      path: '/images',
+      paging: { style: 'marker', pageSize: 50, markerParam: 'after', sizeParam: 'max' },
+      replySchema: z
+        .object({ items: z.array(acmeRecordSchema), next: z.string().optional() })
+        .transform((reply) => ({ items: reply.items, nextMarker: reply.next })),
+      filterQuery: () => [],
+      normalise: (record: AcmeRecord, region: string) => normaliseAcme(record, region),
+    },
+    usage: {
+      path: '/uses',
+      paging: { style: 'marker', pageSize: 50, markerParam: 'after', sizeParam: 'max' },
+      replySchema: z
+        .object({ items: z.array(z.object({ vm: z.string(), ref: z.string() })) })
+        .transform((reply) => ({ items: reply.items })),
+      usesOf: (use: { vm: string; ref: string }) => [
+        {
+          imageKeys: [`id:${use.ref}`],
+          reference: { type: 'instance', id: use.vm, name: use.vm, status: 'running' },
+        },
+      ],
+    },
+  },
   image: {
     replySchema: acmeImageSchema,
     recordOf: (reply) => ({ id: reply.image.ref }),
-    normalise: (reply, region): Image => ({
-      provider: 'acme',
-      region,
-      id: reply.image.ref,
-      name: reply.image.title,
-      status: reply.image.state === 'ready' ? 'available' : 'unknown',
-      providerStatus: reply.image.state,
-      kind: reply.image.flavour === 'own' ? 'custom' : 'system',
-      details: reply.image,
-    }),
+    normalise: (reply, region) => normaliseAcme(reply.image, region),
   },
 });
 
@@ -143,6 +169,8 @@ const startAcme = async (): Promise<AcmeServer> => {
       res.end(body === undefined ? '' : JSON.stringify(body));
     };
     if (req.headers.authorization !== expected) return answer(401, { error: 'BadSignature' });
+    if (path === '/api/uses') return answer(200, { items: [] });
+    if (path === '/api/images') return answer(200, { items: [...images.values()] });
     const id = /^\/api\/images\/([^/]+)$/.exec(path)?.[1];
     const image = id === undefined ? undefined : images.get(id);
     if (image === undefined) return answer(404, { error: 'NoSuchImage' });

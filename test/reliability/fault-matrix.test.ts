@@ -566,7 +566,9 @@ const runCase = async (c: Case): Promise<void> => {
   emulator.reset();
   skewedEmulator.reset();
   logLines.length = 0;
-  const method = c.phase === 'delete:delete' ? 'DELETE' : 'GET';
+  // The fault hits the look (the show a delete starts with) or the delete itself; the usage scan
+  // between them (a list GET) is not the target here (test/http/inventory tests it).
+  const target = c.phase === 'delete:delete' ? 'delete' : 'show';
   const upstream = spec.via === 'skewed-clock' ? skewedEmulator : emulator;
   let loaded = functions;
   let restoreKey: (() => void) | undefined;
@@ -584,7 +586,7 @@ const runCase = async (c: Case): Promise<void> => {
     };
   } else if (spec.action !== undefined) {
     emulator.faults.inject({
-      match: { provider: c.provider, method },
+      match: { provider: c.provider, operation: target },
       times: spec.times ?? 10,
       action: spec.action(c.provider),
     } as Parameters<RunningEmulator['faults']['inject']>[0]);
@@ -605,8 +607,8 @@ const runCase = async (c: Case): Promise<void> => {
     spec.via === 'refused'
       ? { GET: connects.count(), DELETE: 0 }
       : {
-          GET: upstream.requests.filter((request) => request.method === 'GET').length,
-          DELETE: upstream.requests.filter((request) => request.method === 'DELETE').length,
+          GET: upstream.requests.filter((request) => request.operation === 'show').length,
+          DELETE: upstream.requests.filter((request) => request.operation === 'delete').length,
         };
   const sockets = await settleSockets(agents);
   const passed =

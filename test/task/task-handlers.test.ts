@@ -159,7 +159,8 @@ describe('task delete', () => {
       message: 'task completed',
       operation: 'delete',
       outcome: 'deleted',
-      upstreamCalls: 2,
+      // The show, the usage scan (one page of notebooks) and the delete.
+      upstreamCalls: 3,
     });
   });
 

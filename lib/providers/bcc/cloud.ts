@@ -2,13 +2,18 @@
 // the seeds document them, signed with bce-auth-v1.
 
 import { signBceAuthV1 } from '../../signing/bce-auth-v1.js';
-import type { FailureRule } from '../kit/cloud.js';
-import { defineCloud } from '../kit/cloud-provider.js';
+import type { FailureRule, ImageListDescription, UsageListDescription } from '../kit/cloud.js';
+import { defineCloud, usageIdKey } from '../kit/cloud-provider.js';
+import type { MarkerPaging } from '../kit/paging.js';
 import { type BccCredentials, bccCredentials } from './credentials.js';
 import { BCC_ENDPOINTS } from './endpoints.js';
 import {
+  type BccImage,
   type BccImageReply,
+  type BccInstance,
+  bccImageListSchema,
   bccImageReplySchema,
+  bccInstanceListSchema,
   normaliseBccImage,
   parseBceError,
 } from './schemas.js';
@@ -41,6 +46,44 @@ const RULES: readonly FailureRule[] = [
     quote: true,
   },
 ];
+
+/** maxKeys: default and documented maximum 1000. */
+const MARKER_PAGING: MarkerPaging = {
+  style: 'marker',
+  pageSize: 1000,
+  markerParam: 'marker',
+  sizeParam: 'maxKeys',
+};
+
+const images: ImageListDescription<BccImage> = {
+  path: '/image',
+  paging: MARKER_PAGING,
+  replySchema: bccImageListSchema,
+  // Only `shared` is one imageType (Sharing); custom and system span several (GpuBccCustom,
+  // Integration...), and imageName works only with imageType=Custom: the rest is filtered here.
+  filterQuery: (filter) => (filter.kind === 'shared' ? [['imageType', 'Sharing']] : []),
+  normalise: normaliseBccImage,
+};
+
+const instances: UsageListDescription<BccInstance> = {
+  path: '/instance',
+  paging: MARKER_PAGING,
+  replySchema: bccInstanceListSchema,
+  usesOf: (instance) =>
+    instance.imageId
+      ? [
+          {
+            imageKeys: [usageIdKey(instance.imageId)],
+            reference: {
+              type: 'instance',
+              id: instance.id,
+              name: instance.name ?? '',
+              status: instance.status ?? 'unknown',
+            },
+          },
+        ]
+      : [],
+};
 
 export const bccCloud = defineCloud<BccCredentials, BccImageReply>({
   key: 'bcc',
@@ -77,6 +120,7 @@ export const bccCloud = defineCloud<BccCredentials, BccImageReply>({
     show: (imageId) => ({ method: 'GET', path: `/image/${imageId}` }),
     delete: (imageId) => ({ method: 'DELETE', path: `/image/${imageId}` }),
   },
+  lists: { images, usage: instances },
   image: {
     replySchema: bccImageReplySchema,
     recordOf: (reply) => reply.image,

@@ -103,3 +103,31 @@ export const normaliseBccImage = (record: BccImage, region: string): Image => {
     details: record,
   };
 };
+
+/** The marker-paging facts of a list reply: `{marker, isTruncated, nextMarker?, maxKeys, ...}`. */
+const paging = {
+  isTruncated: z.boolean().nullish(),
+  nextMarker: z.string().nullish(),
+};
+
+/** A reply that says it is not truncated has no next page, whatever marker it carries. */
+const nextMarkerOf = (reply: { isTruncated?: boolean | null; nextMarker?: string | null }) =>
+  reply.isTruncated === false ? undefined : (reply.nextMarker ?? undefined);
+
+/** `GET /v2/image` → `{..., images: [ImageModel]}`. */
+export const bccImageListSchema = z
+  .looseObject({ images: z.array(bccImageSchema), ...paging })
+  .transform((reply) => ({ items: reply.images, nextMarker: nextMarkerOf(reply) }));
+
+/** An instance as `GET /v2/instance` lists it: what we need to know which image it runs. */
+export const bccInstanceSchema = z.looseObject({
+  id: z.string().min(1),
+  name: z.string().nullish(),
+  status: z.string().nullish(),
+  imageId: z.string().nullish(),
+});
+export type BccInstance = z.infer<typeof bccInstanceSchema>;
+
+export const bccInstanceListSchema = z
+  .looseObject({ instances: z.array(bccInstanceSchema), ...paging })
+  .transform((reply) => ({ items: reply.instances, nextMarker: nextMarkerOf(reply) }));

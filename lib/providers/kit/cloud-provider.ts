@@ -5,17 +5,19 @@
 import type { OperationName } from '../../errors/error-table.js';
 import { UpstreamBadResponse, type UpstreamFacts } from '../../errors/errors.js';
 import type { RawResponse } from '../../http/transport.js';
-import type { CallContext, ImageProvider } from '../../images/provider-port.js';
+import type { CallContext, ImageProvider, ScanPosition } from '../../images/provider-port.js';
 import type { OutboundRequest } from '../../wire/outbound-request.js';
 import type {
   Cloud,
   CloudDescription,
   CloudRequest,
   ImageIdFormat,
+  ListDescription,
   ProviderDeps,
 } from './cloud.js';
 import { exchange, type UpstreamProtocol } from './exchange.js';
 import { classifyReply, failureOf, requestIdOf } from './failures.js';
+import { type Query, readPage } from './paging.js';
 import { assertConfiguredRegion, assertUsableDefault, originFor } from './regions.js';
 import { parseOptionalReply, parseReply } from './reply.js';
 
@@ -94,6 +96,9 @@ export const createCloudClient = <C, R>(
   };
 };
 
+/** The usage key of an image ID (canonical); a cloud's other keys use other prefixes. */
+export const usageIdKey = (canonical: string): string => `id:${canonical}`;
+
 /** An image ID in the form its cloud compares IDs (UUIDs case-insensitively). */
 export const canonicalImageId = (format: ImageIdFormat, id: string): string =>
   format.caseInsensitive ? id.toLowerCase() : id;
@@ -106,10 +111,41 @@ const createCloudProvider = <C, R>(
   const { key, label } = description;
   const canonicalId = (id: string) => canonicalImageId(description.imageId, id);
 
+  /** One upstream page of a list: fetched, signed, validated, paged in the cloud's style. */
+  const readList = <T>(
+    list: ListDescription<T>,
+    operation: 'list' | 'usage',
+    region: string,
+    context: CallContext,
+    position: ScanPosition | undefined,
+    filterQuery: () => Query,
+  ) =>
+    readPage(
+      list.paging,
+      async (paging) => {
+        const call = await client.send(context, operation, region, {
+          method: 'GET',
+          path: list.path,
+          query: [...filterQuery(), ...paging],
+        });
+        if (call.response.status !== 200) client.fail(call, operation);
+        return parseReply(
+          list.replySchema,
+          call.response.body,
+          client.facts(call),
+          label,
+          'a list',
+        );
+      },
+      position,
+      label,
+    );
+
   return {
     key,
     label,
     canonicalId,
+    usageKeysOf: (image) => description.usageKeysOf?.(image) ?? [usageIdKey(canonicalId(image.id))],
 
     async resolveRegion(region, signal) {
       const credentials = await deps.credentials.get(description.credentials, signal);
@@ -141,6 +177,20 @@ const createCloudProvider = <C, R>(
         });
       }
       return description.image.normalise(reply, region);
+    },
+
+    async listImages(region, filter, position, context) {
+      const list = description.lists.images;
+      const { items, next } = await readList(list, 'list', region, context, position, () =>
+        list.filterQuery(filter),
+      );
+      return { images: items.map((item) => list.normalise(item, region)), next };
+    },
+
+    async listUsage(region, position, context) {
+      const list = description.lists.usage;
+      const { items, next } = await readList(list, 'usage', region, context, position, () => []);
+      return { uses: items.flatMap((item) => list.usesOf(item)), next };
     },
 
     async remove(image, { force }, context) {

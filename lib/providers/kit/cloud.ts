@@ -9,8 +9,9 @@ import type { CredentialSection } from '../../credentials/credential-section.js'
 import type { CredentialStore } from '../../credentials/credential-store.js';
 import type { ErrorName, OperationName } from '../../errors/error-table.js';
 import type { Image } from '../../images/image.js';
-import type { ImageProvider } from '../../images/provider-port.js';
+import type { ImageProvider, ImageUse, UpstreamImageFilter } from '../../images/provider-port.js';
 import type { HttpMethod, OutboundRequest } from '../../wire/outbound-request.js';
+import type { ListReply, Paging, Query } from './paging.js';
 
 /** A cloud's error body, as far as it could be read. */
 export interface ProviderError {
@@ -48,6 +49,26 @@ export interface ImageIdFormat {
   description: string;
   /** UUIDs compare case-insensitively; other IDs as they are. */
   caseInsensitive: boolean;
+}
+
+/** One of a cloud's list APIs: where it is, how it pages, and how its replies read. */
+export interface ListDescription<T> {
+  /** After the base path. */
+  path: string;
+  paging: Paging;
+  /** The reply envelope, validated, as items and paging facts. */
+  replySchema: z.ZodType<ListReply<T>>;
+}
+
+export interface ImageListDescription<T> extends ListDescription<T> {
+  /** The query parameters that narrow the list upstream (the domain filters again). */
+  filterQuery(filter: UpstreamImageFilter): Query;
+  normalise(item: T, region: string): Image;
+}
+
+export interface UsageListDescription<T> extends ListDescription<T> {
+  /** What this item (a notebook, an instance) uses, by usage keys; none when it names no image. */
+  usesOf(item: T): ImageUse[];
 }
 
 export interface CloudDescription<C, R> {
@@ -88,6 +109,12 @@ export interface CloudDescription<C, R> {
     show(imageId: string): CloudRequest;
     delete(imageId: string, options: { force: boolean }): CloudRequest;
   };
+  lists: {
+    images: ImageListDescription<unknown>;
+    usage: UsageListDescription<unknown>;
+  };
+  /** The usage keys of an image (default: its canonical ID). */
+  usageKeysOf?(image: Image): string[];
   /** A show reply: its schema and the image record inside it. */
   image: {
     replySchema: z.ZodType<R>;

@@ -3,13 +3,17 @@
 
 import { InvalidRequest } from '../../errors/errors.js';
 import { signSdkHmacSha256 } from '../../signing/huawei-sdk-hmac.js';
-import type { FailureRule } from '../kit/cloud.js';
-import { defineCloud } from '../kit/cloud-provider.js';
+import type { FailureRule, ImageListDescription, UsageListDescription } from '../kit/cloud.js';
+import { defineCloud, usageIdKey } from '../kit/cloud-provider.js';
+import type { OffsetPaging } from '../kit/paging.js';
 import { type ModelArtsCredentials, modelArtsCredentials } from './credentials.js';
 import { MODELARTS_ENDPOINTS } from './endpoints.js';
 import {
   type ModelArtsImage,
+  type ModelArtsNotebook,
+  modelArtsImageListSchema,
   modelArtsImageSchema,
+  modelArtsNotebookListSchema,
   normaliseModelArtsImage,
   parseHuaweiError,
 } from './schemas.js';
@@ -58,6 +62,62 @@ const projectOf = (credentials: ModelArtsCredentials, region: string): string =>
   return projectId;
 };
 
+/** ListImage's documented default page size (no maximum is documented). */
+const offsetPaging = (pageSize: number): OffsetPaging => ({
+  style: 'offset',
+  pageSize,
+  offsetParam: 'offset',
+  limitParam: 'limit',
+});
+
+/** A notebook may name its image by SWR path as well as by ID: both are usage keys. */
+const swrKey = (path: string): string => `swr:${path}`;
+
+const images: ImageListDescription<ModelArtsImage> = {
+  path: '/images',
+  paging: offsetPaging(200),
+  replySchema: modelArtsImageListSchema,
+  filterQuery: (filter) =>
+    [
+      ...(filter.kind === 'system' ? ([['type', 'BUILD_IN']] as const) : []),
+      ...(filter.kind === 'custom' ? ([['type', 'DEDICATED']] as const) : []),
+      // A fuzzy name match narrows; the glob is applied again on our side.
+      ...(filter.nameContains
+        ? ([
+            ['name', filter.nameContains],
+            ['name_fuzzy_match', 'true'],
+          ] as const)
+        : []),
+    ].map(([key, value]) => [key, value] as [string, string]),
+  normalise: normaliseModelArtsImage,
+};
+
+const notebooks: UsageListDescription<ModelArtsNotebook> = {
+  path: '/notebooks',
+  // ListNotebooks documents a default of 10 and no maximum; 100 keeps the pages few and safe.
+  paging: offsetPaging(100),
+  replySchema: modelArtsNotebookListSchema,
+  usesOf: (notebook) => {
+    const keys = [
+      ...(notebook.image?.id ? [usageIdKey(notebook.image.id.toLowerCase())] : []),
+      ...(notebook.image?.swr_path ? [swrKey(notebook.image.swr_path)] : []),
+    ];
+    return keys.length === 0
+      ? []
+      : [
+          {
+            imageKeys: keys,
+            reference: {
+              type: 'notebook',
+              id: notebook.id,
+              name: notebook.name ?? '',
+              status: notebook.status ?? 'unknown',
+            },
+          },
+        ];
+  },
+};
+
 export const modelArtsCloud = defineCloud<ModelArtsCredentials, ModelArtsImage>({
   key: 'modelarts',
   label: 'ModelArts',
@@ -100,6 +160,14 @@ export const modelArtsCloud = defineCloud<ModelArtsCredentials, ModelArtsImage>(
       query: force ? [['force', 'true']] : [],
       body: force ? JSON.stringify({ is_force: true }) : '',
     }),
+  },
+  lists: { images, usage: notebooks },
+  usageKeysOf: (image) => {
+    const swrPath = image.details.swr_path;
+    return [
+      usageIdKey(image.id.toLowerCase()),
+      ...(typeof swrPath === 'string' && swrPath !== '' ? [swrKey(swrPath)] : []),
+    ];
   },
   image: {
     replySchema: modelArtsImageSchema,

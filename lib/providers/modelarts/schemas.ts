@@ -96,3 +96,34 @@ export const normaliseModelArtsImage = (record: ModelArtsImage, region: string):
   updatedAt: toIsoTime(record.update_at),
   details: record,
 });
+
+/** ListImage: `{current, data, pages, size, total}` (offset pages), items as ShowImage's. */
+export const modelArtsImageListSchema = z
+  .looseObject({ data: z.array(modelArtsImageSchema), total: z.number().int().min(0).optional() })
+  .transform((reply) => ({ items: reply.data, total: reply.total }));
+
+/**
+ * A notebook as ListNotebooks returns it: what we need to know which image it runs (`image.id`,
+ * and its SWR path). A notebook that names its image some other way fails validation: usage that
+ * cannot be read is not "unused".
+ */
+export const modelArtsNotebookSchema = z.looseObject({
+  id: z.string().min(1),
+  name: z.string().nullish(),
+  status: z.string().nullish(),
+  image: z
+    .looseObject({
+      id: z.string().nullish(),
+      name: z.string().nullish(),
+      swr_path: z.string().nullish(),
+    })
+    .nullish(),
+});
+export type ModelArtsNotebook = z.infer<typeof modelArtsNotebookSchema>;
+
+export const modelArtsNotebookListSchema = z
+  .looseObject({
+    data: z.array(modelArtsNotebookSchema),
+    total: z.number().int().min(0).optional(),
+  })
+  .transform((reply) => ({ items: reply.data, total: reply.total }));

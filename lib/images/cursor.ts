@@ -1,0 +1,68 @@
+// Opaque list cursors. A cursor carries where the upstream scan stands (the cloud's position and
+// how many of that page's images were already handed out) and is bound to what it was made for
+// (provider, region, filter, page size): used with anything else, or altered, it is refused with
+// InvalidRequest naming `cursor`. A cursor is no secret and grants nothing (it only says where a
+// read-only listing resumes); the checksum is there to catch damaged or edited cursors.
+
+import { createHash } from 'node:crypto';
+import * as z from 'zod';
+import { InvalidRequest } from '../errors/errors.js';
+import type { ScanPosition } from './provider-port.js';
+
+export interface CursorState {
+  position?: ScanPosition | undefined;
+  /** Images of the page at `position` already handed out. */
+  skip: number;
+}
+
+const stateSchema = z.strictObject({
+  v: z.literal(1),
+  b: z.string().regex(/^[0-9a-f]{16}$/),
+  p: z
+    .record(z.string().max(64), z.union([z.string().max(1024), z.number().int().min(0)]))
+    .optional(),
+  s: z.number().int().min(0).max(100_000),
+});
+
+const hex16 = (text: string): string =>
+  createHash('sha256').update(text).digest('hex').slice(0, 16);
+
+/** What a cursor is bound to: a digest of the listing's identity (canonical JSON). */
+export const cursorBinding = (identity: Record<string, unknown>): string =>
+  hex16(
+    JSON.stringify(
+      Object.keys(identity)
+        .sort()
+        .map((key) => [key, identity[key] ?? null]),
+    ),
+  );
+
+export const encodeCursor = (state: CursorState, binding: string): string => {
+  const payload = Buffer.from(
+    JSON.stringify({ v: 1, b: binding, p: state.position, s: state.skip }),
+  ).toString('base64url');
+  return `${payload}.${hex16(`cursor:${payload}`)}`;
+};
+
+const invalid = (why: string) =>
+  new InvalidRequest(`cursor: ${why}; start again without a cursor`, { field: 'cursor' });
+
+export const decodeCursor = (cursor: string, binding: string): CursorState => {
+  const [payload, check, ...rest] = cursor.split('.');
+  if (payload === undefined || check === undefined || rest.length > 0 || payload === '') {
+    throw invalid('is not a cursor this service made');
+  }
+  if (hex16(`cursor:${payload}`) !== check) throw invalid('has been altered or damaged');
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+  } catch {
+    throw invalid('is not a cursor this service made');
+  }
+  const parsed = stateSchema.safeParse(value);
+  if (!parsed.success) throw invalid('is not a cursor this service made');
+  if (parsed.data.b !== binding) {
+    throw invalid('was made for another provider, region or filter');
+  }
+  return { position: parsed.data.p, skip: parsed.data.s };
+};

@@ -1,0 +1,155 @@
+// usage(provider, imageId, region?) → what uses the image: ModelArts notebooks, BCC instances,
+// found by scanning the cloud's lists (no cloud filters them by image). One scan serves every image
+// of a region for the rest of the invocation (a batch of deletes or a plan never rescans per
+// image). A scan that runs out of time says so (`complete: false`, with a cursor to go on): it
+// never answers "not in use" for what it did not read.
+
+import { InvalidRequest } from '../errors/errors.js';
+import { cursorBinding, decodeCursor, encodeCursor } from './cursor.js';
+import { timeForAnotherPage } from './list-images.js';
+import type { CallContext, ImageProvider, ProviderLookup, ScanPosition } from './provider-port.js';
+import type { ImageRef } from './show-image.js';
+import type { UsageReference, UsageResult } from './usage.js';
+
+/** Everything one usage scan of a region found, by usage key. */
+export interface UsageIndex {
+  /** False when the scan stopped for time: what it did not read may use any image. */
+  complete: boolean;
+  /** Where the scan stopped (when not complete). */
+  next?: ScanPosition | undefined;
+  /** The references naming any of these keys, each once. */
+  usesOf(keys: readonly string[]): UsageReference[];
+}
+
+/** A region's usage index for this invocation (scanned once, then shared). */
+export type UsageScanner = (
+  provider: ImageProvider,
+  region: string,
+  context: CallContext,
+) => Promise<UsageIndex>;
+
+/** Scans the region's usage lists from `from` (the start by default) to the end, or until time runs short. */
+export const scanUsage = async (
+  provider: ImageProvider,
+  region: string,
+  context: CallContext,
+  from?: ScanPosition,
+): Promise<UsageIndex> => {
+  const byKey = new Map<string, Map<string, UsageReference>>();
+  let position = from;
+  for (let pages = 0; ; pages += 1) {
+    if (pages > 0 && !timeForAnotherPage(context)) return indexOf(byKey, false, position);
+    const page = await provider.listUsage(region, position, context);
+    for (const use of page.uses) {
+      for (const key of use.imageKeys) {
+        let references = byKey.get(key);
+        if (references === undefined) {
+          references = new Map();
+          byKey.set(key, references);
+        }
+        references.set(`${use.reference.type}\u0000${use.reference.id}`, use.reference);
+      }
+    }
+    if (page.next === undefined) return indexOf(byKey, true, undefined);
+    position = page.next;
+  }
+};
+
+const indexOf = (
+  byKey: ReadonlyMap<string, ReadonlyMap<string, UsageReference>>,
+  complete: boolean,
+  next: ScanPosition | undefined,
+): UsageIndex => ({
+  complete,
+  next,
+  usesOf: (keys) => {
+    const found = new Map<string, UsageReference>();
+    for (const key of keys) {
+      for (const [id, reference] of byKey.get(key) ?? []) found.set(id, reference);
+    }
+    return [...found.values()];
+  },
+});
+
+/**
+ * A scanner that scans each region once per invocation and shares the result (and an in-flight
+ * scan); a failed scan is not kept, so the next caller scans again.
+ */
+export const createUsageScanner = (): UsageScanner => {
+  const scans = new Map<string, Promise<UsageIndex>>();
+  return (provider, region, context) => {
+    const key = `${provider.key}\u0000${region}`;
+    let scan = scans.get(key);
+    if (scan === undefined) {
+      scan = scanUsage(provider, region, context);
+      scans.set(key, scan);
+      scan.then(
+        (index) => {
+          // An incomplete scan is no answer for the next image: let it scan again.
+          if (!index.complete) scans.delete(key);
+        },
+        () => scans.delete(key),
+      );
+    }
+    return scan;
+  };
+};
+
+/** "notebook nb-1 (train, RUNNING), instance i-2 (web, Running)", at most five named. */
+export const describeReferences = (references: readonly UsageReference[]): string => {
+  const named = references
+    .slice(0, 5)
+    .map(
+      (reference) =>
+        `${reference.type} ${reference.id} (${reference.name || 'unnamed'}, ${reference.status})`,
+    );
+  const more = references.length > 5 ? ` and ${references.length - 5} more` : '';
+  return `${named.join(', ')}${more}`;
+};
+
+export interface UsageRequest extends ImageRef {
+  cursor?: string | undefined;
+}
+
+export type { UsageResult } from './usage.js';
+
+export interface UsageDeps {
+  providers: ProviderLookup;
+  context: CallContext;
+  usage: UsageScanner;
+}
+
+export const imageUsage = async (request: UsageRequest, deps: UsageDeps): Promise<UsageResult> => {
+  const provider = deps.providers(request.provider);
+  const region = await provider.resolveRegion(request.region, deps.context.deadline.signal);
+  deps.context.region = region;
+  // The image first: a missing one is a 404, and its record names its usage keys (an SWR path).
+  const image = await provider.show(request.imageId, region, deps.context);
+  const binding = cursorBinding({
+    operation: 'usage',
+    provider: provider.key,
+    region,
+    imageId: provider.canonicalId(request.imageId),
+  });
+  const index =
+    request.cursor === undefined
+      ? await deps.usage(provider, region, deps.context)
+      : await scanUsage(provider, region, deps.context, resumeFrom(request.cursor, binding));
+  const references = index.usesOf(provider.usageKeysOf(image));
+  return {
+    inUse: references.length > 0,
+    references,
+    complete: index.complete,
+    ...(index.complete
+      ? {}
+      : { nextCursor: encodeCursor({ position: index.next, skip: 0 }, binding) }),
+  };
+};
+
+const resumeFrom = (cursor: string, binding: string): ScanPosition => {
+  const state = decodeCursor(cursor, binding);
+  if (state.position === undefined) {
+    throw new InvalidRequest('cursor: is not a usage cursor', { field: 'cursor' });
+  }
+  return state.position;
+};

@@ -1,0 +1,167 @@
+// list(provider, region?, filter) → one page of images and a cursor to the next. The filters the
+// cloud supports are sent upstream (it narrows, never widens: every filter is applied again here);
+// the page has at most `limit` images, and the cursor resumes exactly after the last one handed
+// out, also when upstream pages and ours do not line up and when filters drop most of a page.
+// A listing that is running out of time stops cleanly with what it has and a cursor to go on.
+
+import { type CursorState, cursorBinding, decodeCursor, encodeCursor } from './cursor.js';
+import { matchesGlob } from './glob.js';
+import type { Image, ImageKind, ImageStatus } from './image.js';
+import type {
+  CallContext,
+  ImageProvider,
+  ProviderLookup,
+  ScanPosition,
+  UpstreamImageFilter,
+} from './provider-port.js';
+
+export const DEFAULT_LIST_LIMIT = 100;
+export const MAX_LIST_LIMIT = 1000;
+
+/**
+ * Time kept for answering once a scan has read at least one page: another upstream page is not
+ * started with less left (a page normally takes well under a second).
+ */
+export const SCAN_RESERVE_MS = 1_500;
+
+export interface ImageFilter {
+  kind?: ImageKind | undefined;
+  status?: readonly ImageStatus[] | undefined;
+  /** A glob: `*` any run of characters, `?` one. */
+  name?: string | undefined;
+  /** ISO 8601; images created strictly before / after. An image with no creation time matches neither. */
+  createdBefore?: string | undefined;
+  createdAfter?: string | undefined;
+}
+
+export interface ListRequest extends ImageFilter {
+  provider: string;
+  region?: string | undefined;
+  limit?: number | undefined;
+  cursor?: string | undefined;
+}
+
+export interface ImageList {
+  images: Image[];
+  nextCursor?: string;
+}
+
+export interface ListDeps {
+  providers: ProviderLookup;
+  context: CallContext;
+}
+
+/** Whether an image passes every filter. */
+export const imageMatcher = (filter: ImageFilter): ((image: Image) => boolean) => {
+  const before = filter.createdBefore === undefined ? undefined : Date.parse(filter.createdBefore);
+  const after = filter.createdAfter === undefined ? undefined : Date.parse(filter.createdAfter);
+  return (image) => {
+    if (filter.kind !== undefined && image.kind !== filter.kind) return false;
+    if (filter.status !== undefined && !filter.status.includes(image.status)) return false;
+    if (filter.name !== undefined && !matchesGlob(filter.name, image.name)) return false;
+    if (before !== undefined || after !== undefined) {
+      const created = image.createdAt === undefined ? Number.NaN : Date.parse(image.createdAt);
+      if (Number.isNaN(created)) return false;
+      if (before !== undefined && !(created < before)) return false;
+      if (after !== undefined && !(created > after)) return false;
+    }
+    return true;
+  };
+};
+
+/** The longest literal run of a glob: every matching name contains it. */
+const literalRun = (glob: string): string | undefined => {
+  const runs = glob.split(/[*?]/).filter((run) => run.length > 0);
+  return runs.sort((a, b) => b.length - a.length)[0];
+};
+
+/** What the cloud may narrow by upstream. */
+export const upstreamFilterOf = (filter: ImageFilter): UpstreamImageFilter => ({
+  kind: filter.kind,
+  nameContains: filter.name === undefined ? undefined : literalRun(filter.name),
+});
+
+/** Whether a scan that has read a page already may start another. */
+export const timeForAnotherPage = (context: CallContext): boolean =>
+  context.deadline.remainingMs() > SCAN_RESERVE_MS;
+
+const bindingOf = (provider: ImageProvider, region: string, request: ListRequest, limit: number) =>
+  cursorBinding({
+    operation: 'list',
+    provider: provider.key,
+    region,
+    kind: request.kind,
+    status: request.status === undefined ? undefined : [...request.status].sort(),
+    name: request.name,
+    createdBefore: request.createdBefore,
+    createdAfter: request.createdAfter,
+    limit,
+  });
+
+export const listImages = async (request: ListRequest, deps: ListDeps): Promise<ImageList> => {
+  const provider = deps.providers(request.provider);
+  const region = await provider.resolveRegion(request.region, deps.context.deadline.signal);
+  deps.context.region = region;
+  const limit = request.limit ?? DEFAULT_LIST_LIMIT;
+  const binding = bindingOf(provider, region, request, limit);
+  let state: CursorState =
+    request.cursor === undefined ? { skip: 0 } : decodeCursor(request.cursor, binding);
+  const matches = imageMatcher(request);
+  const upstream = upstreamFilterOf(request);
+  const images: Image[] = [];
+  // An offset scan can meet an image twice when the list shifts under it: hand each out once.
+  const handedOut = new Set<string>();
+  const resumeAt = (next: CursorState): ImageList => ({
+    images,
+    nextCursor: encodeCursor(next, binding),
+  });
+
+  for (let pages = 0; ; pages += 1) {
+    if (pages > 0 && !timeForAnotherPage(deps.context)) return resumeAt(state);
+    const page = await provider.listImages(region, upstream, state.position, deps.context);
+    for (let index = state.skip; index < page.images.length; index += 1) {
+      const image = page.images[index] as Image;
+      const key = provider.canonicalId(image.id);
+      if (matches(image) && !handedOut.has(key)) {
+        handedOut.add(key);
+        images.push(image);
+      }
+      if (images.length === limit) {
+        if (index + 1 < page.images.length) {
+          return resumeAt({ position: state.position, skip: index + 1 });
+        }
+        return page.next === undefined ? { images } : resumeAt({ position: page.next, skip: 0 });
+      }
+    }
+    if (page.next === undefined) return { images };
+    state = { position: page.next, skip: 0 };
+  }
+};
+
+/** Every image of a region that passes the filter, page by page; stops early only for time. */
+export const scanImages = async (
+  provider: ImageProvider,
+  region: string,
+  filter: ImageFilter,
+  context: CallContext,
+  onPage?: (seen: number) => void,
+): Promise<{ images: Image[]; complete: boolean; upstreamPages: number }> => {
+  const matches = imageMatcher(filter);
+  const upstream = upstreamFilterOf(filter);
+  const byId = new Map<string, Image>();
+  let position: ScanPosition | undefined;
+  for (let pages = 0; ; pages += 1) {
+    if (pages > 0 && !timeForAnotherPage(context)) {
+      return { images: [...byId.values()], complete: false, upstreamPages: pages };
+    }
+    const page = await provider.listImages(region, upstream, position, context);
+    for (const image of page.images) {
+      if (matches(image)) byId.set(provider.canonicalId(image.id), image);
+    }
+    onPage?.(byId.size);
+    if (page.next === undefined) {
+      return { images: [...byId.values()], complete: true, upstreamPages: pages + 1 };
+    }
+    position = page.next;
+  }
+};

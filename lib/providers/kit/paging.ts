@@ -1,0 +1,129 @@
+// The two ways the clouds page their lists, written once: offset/limit (ModelArts) and
+// marker/maxKeys (BCC). A pager asks for one upstream page and says where the next one starts.
+//
+// ModelArts documents `offset` only as "the start offset of the paged records" while its replies
+// count pages (`current`, `pages`); no public example shows a second page. So the offset pager
+// finds out which reading the service uses before it relies on either: after a full first page it
+// asks for offset 1. If that page starts with the first page's second record, offsets count
+// records; otherwise they count pages (and that answer is page two, not wasted). With a page size
+// of 1 both readings agree. The position it hands on carries the reading, so every later page (in
+// this invocation or through a cursor) is asked for the right way. The end is `total` when the
+// reply gives one, else a short page.
+
+import { UpstreamBadResponse } from '../../errors/errors.js';
+import type { ScanPosition } from '../../images/provider-port.js';
+
+export type Query = Array<[string, string]>;
+
+export interface OffsetPaging {
+  style: 'offset';
+  pageSize: number;
+  offsetParam: string;
+  limitParam: string;
+}
+
+export interface MarkerPaging {
+  style: 'marker';
+  pageSize: number;
+  markerParam: string;
+  sizeParam: string;
+}
+
+export type Paging = OffsetPaging | MarkerPaging;
+
+/** What one upstream list reply says, as the cloud's envelope reads it. */
+export interface ListReply<T> {
+  items: T[];
+  /** Records in the whole list (offset style). */
+  total?: number | undefined;
+  /** Where the next page starts (marker style); absent on the last page. */
+  nextMarker?: string | undefined;
+}
+
+export type FetchPage<T> = (query: Query) => Promise<ListReply<T>>;
+
+export interface PagedItems<T> {
+  items: T[];
+  next?: ScanPosition | undefined;
+}
+
+type OffsetReading = 'records' | 'pages';
+
+const idOf = (item: unknown): unknown =>
+  typeof item === 'object' && item !== null ? (item as { id?: unknown }).id : undefined;
+
+const offsetPage = async <T>(
+  paging: OffsetPaging,
+  fetch: FetchPage<T>,
+  position: ScanPosition | undefined,
+  label: string,
+): Promise<PagedItems<T>> => {
+  const limit = paging.pageSize;
+  const start = typeof position?.offset === 'number' ? position.offset : 0;
+  const reading = position?.reading as OffsetReading | undefined;
+  const ask = (offset: number) =>
+    fetch([
+      [paging.limitParam, String(limit)],
+      [paging.offsetParam, String(offset)],
+    ]);
+  const offsetFor = (record: number) => (reading === 'pages' ? Math.floor(record / limit) : record);
+
+  const reply = await ask(offsetFor(start));
+  const items = reply.items;
+  const isLast = (seen: number, got: number) =>
+    got === 0 || (reply.total !== undefined ? seen >= reply.total : got < limit);
+  if (isLast(start + items.length, items.length)) return { items };
+  if (reading !== undefined) {
+    return { items, next: { offset: start + items.length, reading } };
+  }
+  // The first full page, and more to come: find out what an offset counts.
+  if (limit === 1) return { items, next: { offset: 1, reading: 'records' } };
+  const probe = await ask(1);
+  const second = idOf(items[1]);
+  if (second !== undefined && idOf(probe.items[0]) === second) {
+    return { items, next: { offset: items.length, reading: 'records' } };
+  }
+  // Offsets count pages: the probe was page two.
+  const seen = items.length + probe.items.length;
+  const pageTwoIsLast =
+    probe.items.length === 0 ||
+    (reply.total !== undefined ? seen >= reply.total : probe.items.length < limit);
+  if (probe.items.length > limit) {
+    throw new UpstreamBadResponse(`${label} answered a page larger than the ${limit} asked for`);
+  }
+  return {
+    items: [...items, ...probe.items],
+    next: pageTwoIsLast ? undefined : { offset: seen, reading: 'pages' },
+  };
+};
+
+const markerPage = async <T>(
+  paging: MarkerPaging,
+  fetch: FetchPage<T>,
+  position: ScanPosition | undefined,
+  label: string,
+): Promise<PagedItems<T>> => {
+  const marker = typeof position?.marker === 'string' ? position.marker : undefined;
+  const reply = await fetch([
+    ...(marker === undefined ? [] : [[paging.markerParam, marker] as [string, string]]),
+    [paging.sizeParam, String(paging.pageSize)],
+  ]);
+  const next = reply.nextMarker;
+  if (next === undefined || next === '') return { items: reply.items };
+  if (next === marker) {
+    // Following it would ask for the same page for ever.
+    throw new UpstreamBadResponse(`${label} answered a list page whose next marker is its own`);
+  }
+  return { items: reply.items, next: { marker: next } };
+};
+
+/** One upstream page of a list, from `position`, in the cloud's paging style. */
+export const readPage = <T>(
+  paging: Paging,
+  fetch: FetchPage<T>,
+  position: ScanPosition | undefined,
+  label: string,
+): Promise<PagedItems<T>> =>
+  paging.style === 'offset'
+    ? offsetPage(paging, fetch, position, label)
+    : markerPage(paging, fetch, position, label);

@@ -6,18 +6,14 @@ import { randomUUID } from 'node:crypto';
 import { Command, CommanderError } from 'commander';
 import { UsageError } from './cli-errors.js';
 import { registerDelete } from './commands/delete.js';
+import type { Runner } from './commands/runner.js';
 import { registerShow } from './commands/show.js';
+import { registerUsage } from './commands/usage.js';
 import { EXIT_OK, EXIT_USAGE } from './exit-status.js';
 import { environmentHelp, examples, exitStatusHelp } from './help.js';
 import { reportFailure } from './output/failure.js';
 import type { Output } from './output/output.js';
-import {
-  type CliHost,
-  type GlobalFlags,
-  outputFor,
-  type Session,
-  startSession,
-} from './session.js';
+import { type CliHost, type GlobalFlags, outputFor, startSession } from './session.js';
 
 export type { CliHost } from './session.js';
 
@@ -31,11 +27,7 @@ const flagsFromArgv = (argv: readonly string[]): GlobalFlags => {
   };
 };
 
-const buildProgram = (
-  host: CliHost,
-  version: string,
-  run: (action: (session: Session) => Promise<void>, command: Command) => Promise<void>,
-): Command => {
+const buildProgram = (host: CliHost, version: string, run: Runner): Command => {
   const program = new Command('cloud-images')
     .description(
       'Show and delete machine images at Huawei Cloud ModelArts and Baidu BCC with the operations and configuration of the cloud-image-functions API, from a terminal or a script.',
@@ -83,6 +75,7 @@ const buildProgram = (
     );
   registerShow(program, run);
   registerDelete(program, run);
+  registerUsage(program, run);
   return program;
 };
 
@@ -95,10 +88,7 @@ export const runCli = async (
   const requestId = randomUUID();
   let output: Output = outputFor(host, flagsFromArgv(argv));
   let verbose = false;
-  const run = async (
-    action: (session: Session) => Promise<void>,
-    command: Command,
-  ): Promise<void> => {
+  const run: Runner = async (action, command) => {
     const flags = command.optsWithGlobals<GlobalFlags>();
     output = outputFor(host, flags);
     verbose = flags.verbose === true;

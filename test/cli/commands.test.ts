@@ -320,10 +320,10 @@ const ERROR_CASES: ErrorCase[] = [
 ];
 
 describe('exit statuses', () => {
-  it('cover every error show and delete can raise', () => {
+  it('cover every error show, delete and usage can raise', () => {
     const raisable = ERROR_NAMES.filter((name) =>
       (ERROR_TABLE[name].raisedBy as readonly string[]).some((op) =>
-        ['show', 'delete'].includes(op),
+        ['show', 'delete', 'usage'].includes(op),
       ),
     );
     expect(ERROR_CASES.map((c) => c.name).sort()).toEqual([...raisable].sort());

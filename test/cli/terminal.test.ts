@@ -116,7 +116,7 @@ describe('delete on a terminal', () => {
 
     const asked = await waitForScreen(session, /Delete bcc image m-custom01\?/);
     expect(asked).toContain('bcc image m-custom01 (my-custom-ubuntu)');
-    expect(asked).toMatch(/kind custom, status available, region bj/);
+    expect(asked).toMatch(/kind custom, status available, region bj, not in use/);
     expect(asked).toMatch(/\(y\/N\)/);
     expect(deletesSent()).toBe(0);
 

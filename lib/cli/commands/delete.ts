@@ -16,6 +16,7 @@ import { imageLabel, imageRecord, statusText } from '../output/image.js';
 import { startProgress } from '../output/progress.js';
 import type { Session } from '../session.js';
 import { providerArgument, regionOptions } from './arguments.js';
+import type { Runner } from './runner.js';
 
 export interface DeleteFlags {
   region?: string;
@@ -76,7 +77,7 @@ export const remove = async (
     const { err } = output;
     const image = checked.image;
     output.streams.stderr.write(
-      `${err.bold(imageLabel(image))}\n  kind ${image.kind}, status ${statusText(image.status, err)}, region ${image.region}${input.force === true ? `, ${err.yellow('with --force: its SWR content too')}` : ''}\n`,
+      `${err.bold(imageLabel(image))}\n  kind ${image.kind}, status ${statusText(image.status, err)}, region ${image.region}${checked.usage?.inUse === false ? ', not in use' : ''}${input.force === true ? `, ${err.yellow('with --force: its SWR content too')}` : ''}\n`,
     );
     const yes = await session.confirm(`Delete ${input.provider} image ${image.id}?`);
     if (!yes) throw new Cancelled(`nothing was deleted (${imageLabel(image)})`);
@@ -99,10 +100,7 @@ export const remove = async (
   output.result(result, () => humanResult(result, session));
 };
 
-export const registerDelete = (
-  program: Command,
-  run: (action: (session: Session) => Promise<void>, command: Command) => Promise<void>,
-): void => {
+export const registerDelete = (program: Command, run: Runner): void => {
   const command = program
     .command('delete')
     .summary('delete one image (asks first)')

@@ -8,6 +8,7 @@ import { examples } from '../help.js';
 import { imageRecord } from '../output/image.js';
 import type { Session } from '../session.js';
 import { providerArgument, regionOptions } from './arguments.js';
+import type { Runner } from './runner.js';
 
 export interface ShowFlags {
   region?: string;
@@ -26,10 +27,7 @@ export const show = async (
   session.output.result({ image }, () => imageRecord(image, session.output.out));
 };
 
-export const registerShow = (
-  program: Command,
-  run: (action: (session: Session) => Promise<void>, command: Command) => Promise<void>,
-): void => {
+export const registerShow = (program: Command, run: Runner): void => {
   const command = program
     .command('show')
     .summary('show one image')

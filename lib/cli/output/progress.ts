@@ -44,3 +44,18 @@ export const startProgress = (output: Output, label: string, total: number): Pro
     stop: () => bar.stop(),
   };
 };
+
+/** Work that cannot be counted (one scan inside an operation): the label and the seconds so far. */
+export const startActivity = (output: Output, label: string): { stop(): void } => {
+  if (!output.progress) return NO_PROGRESS;
+  const bar = new cliProgress.SingleBar({
+    format: `${label} ${output.err.dim('{duration}s')}`,
+    stream: output.streams.stderr as NodeJS.WritableStream,
+    hideCursor: true,
+    // The line goes once the work is done: the result says the rest.
+    clearOnComplete: true,
+    gracefulExit: true,
+  });
+  bar.start(1, 0);
+  return { stop: () => bar.stop() };
+};

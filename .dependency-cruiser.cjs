@@ -20,6 +20,7 @@ const LAYERS = [
   ['retirement', 6],
   ['validation', 7],
   ['stores', 7],
+  ['events', 7],
   ['runtime', 8],
   ['triggers', 9],
   ['openapi', 10],

@@ -81,6 +81,12 @@ export const upstreamFilterOf = (filter: ImageFilter): UpstreamImageFilter => ({
   nameContains: filter.name === undefined ? undefined : literalRun(filter.name),
 });
 
+/**
+ * Upstream pages for a listing of `limit`: a few times larger, so that filters rarely need a
+ * second page, but not the cloud's largest for a small page (the cursor resumes inside a page).
+ */
+export const upstreamPageSize = (limit: number): number => Math.max(10, limit * 2);
+
 /** Whether a scan that has read a page already may start another. */
 export const timeForAnotherPage = (context: CallContext): boolean =>
   context.deadline.remainingMs() > SCAN_RESERVE_MS;
@@ -118,7 +124,13 @@ export const listImages = async (request: ListRequest, deps: ListDeps): Promise<
 
   for (let pages = 0; ; pages += 1) {
     if (pages > 0 && !timeForAnotherPage(deps.context)) return resumeAt(state);
-    const page = await provider.listImages(region, upstream, state.position, deps.context);
+    const page = await provider.listImages(
+      region,
+      upstream,
+      state.position,
+      deps.context,
+      upstreamPageSize(limit),
+    );
     for (let index = state.skip; index < page.images.length; index += 1) {
       const image = page.images[index] as Image;
       const key = provider.canonicalId(image.id);

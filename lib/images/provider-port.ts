@@ -57,12 +57,16 @@ export interface ImageProvider {
     options: { force: boolean },
     context: CallContext,
   ): Promise<Image | undefined>;
-  /** One upstream page of the region's images, from `position` (absent: the start). */
+  /**
+   * One upstream page of the region's images, from `position` (absent: the start), of at most
+   * `pageSize` images (default and cap: the cloud's largest page). A scan keeps one page size.
+   */
   listImages(
     region: string,
     filter: UpstreamImageFilter,
     position: ScanPosition | undefined,
     context: CallContext,
+    pageSize?: number,
   ): Promise<ImagePage>;
   /** One upstream page of what uses images in the region, from `position` (absent: the start). */
   listUsage(

@@ -16,9 +16,22 @@ import {
   type OperationName,
 } from '../errors/error-table.js';
 import { deleteResultSchema, imageSchema, showResultSchema } from '../images/image.js';
+import { usageResultSchema } from '../images/usage.js';
 import { allClouds } from '../providers/registry.js';
-import { deleteQuerySchema, errorBodySchema, showQuerySchema } from '../triggers/http.js';
-import { showInputSchema } from '../validation/inputs.js';
+import {
+  deleteQuerySchema,
+  errorBodySchema,
+  showQuerySchema,
+  usageQuerySchema,
+} from '../triggers/http.js';
+import { listInputSchema, showInputSchema } from '../validation/inputs.js';
+
+/** A page of images: what the list route answers. */
+const imageListSchema = z.object({
+  images: z.array(imageSchema),
+  /** Present when there is more: pass it back as `cursor` with the same provider, region and filter. */
+  nextCursor: z.string().optional(),
+});
 
 type JsonSchema = Record<string, unknown>;
 
@@ -54,6 +67,8 @@ const componentSchemas = (): Record<string, JsonSchema> => {
   registry.add(imageSchema, { id: 'Image' });
   registry.add(showResultSchema, { id: 'ShowResult' });
   registry.add(deleteResultSchema, { id: 'DeleteResult' });
+  registry.add(imageListSchema, { id: 'ImageList' });
+  registry.add(usageResultSchema, { id: 'UsageResult' });
   registry.add(errorBodySchema, { id: 'ErrorBody' });
   const { schemas } = z.toJSONSchema(registry, {
     target: 'draft-2020-12',
@@ -149,6 +164,31 @@ const QUERY_DESCRIPTIONS: Record<string, string> = {
     "The provider's region; default: the provider's configured default region. Only regions of the provider's endpoint table (or any, with an endpoint override).",
   force: 'ModelArts only: also delete the image content in SWR.',
   dryRun: 'Run every check and delete nothing.',
+  kind: 'Only images of this kind.',
+  status: 'Only images in one of these statuses (comma-separated, e.g. `available,failed`).',
+  name: 'Only images whose name matches this glob (`*` any run of characters, `?` one).',
+  createdBefore: 'Only images created before this time (ISO 8601 date or date-time).',
+  createdAfter: 'Only images created after this time (ISO 8601 date or date-time).',
+  limit: 'At most this many images (1 to 1000, default 100).',
+  cursor:
+    "The previous page's `nextCursor`: valid only with the same provider, region and filter (else 400).",
+};
+
+/** The list route's query: the task input's filter fields, as query strings. */
+const listQueryParameters = (): JsonSchema[] => {
+  const input = bare(z.toJSONSchema(listInputSchema(), { io: 'input' }) as JsonSchema) as {
+    properties: Record<string, JsonSchema>;
+  };
+  return Object.entries(input.properties)
+    .filter(([name]) => name !== 'provider')
+    .map(([name, property]) => ({
+      name,
+      in: 'query',
+      required: false,
+      description: QUERY_DESCRIPTIONS[name] ?? '',
+      schema: name === 'status' ? { type: 'string' } : property,
+      ...(name === 'status' ? { explode: false, style: 'form' } : {}),
+    }));
 };
 
 /** `provider` and `imageId` from the input schema the handlers validate with. */
@@ -226,6 +266,32 @@ export const buildOpenApiDocument = (): OpenApiDocument => ({
             content: json(ref('DeleteResult')),
           },
           ...errorResponses('delete'),
+        },
+      },
+    },
+    '/images/{provider}': {
+      parameters: [pathParameters()[0]],
+      get: {
+        operationId: 'listImages',
+        summary: 'List images',
+        description: `One page of the provider's images in a region, filtered; follow \`nextCursor\` to page through (each image exactly once). A listing running out of time answers what it has with a cursor to go on. ${UNKNOWN_PARAMETERS}`,
+        parameters: listQueryParameters(),
+        responses: {
+          '200': { description: 'A page of images.', content: json(ref('ImageList')) },
+          ...errorResponses('list'),
+        },
+      },
+    },
+    '/images/{provider}/{imageId}/usage': {
+      parameters: pathParameters(),
+      get: {
+        operationId: 'imageUsage',
+        summary: 'What uses an image',
+        description: `ModelArts notebooks or BCC instances running the image, found by scanning their lists. \`complete: false\` (with \`nextCursor\`) when the scan ran out of time: then \`inUse: false\` only means none found so far. ${UNKNOWN_PARAMETERS}`,
+        parameters: queryParameters(usageQuerySchema),
+        responses: {
+          '200': { description: 'The usage.', content: json(ref('UsageResult')) },
+          ...errorResponses('usage'),
         },
       },
     },

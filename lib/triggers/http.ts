@@ -21,6 +21,34 @@ export const deleteQuerySchema = z.strictObject({
   dryRun: queryFlagSchema.optional(),
 });
 
+/** `status=available,failed`: one or more statuses, comma-separated. */
+const commaList = z
+  .string()
+  .transform((value) => value.split(',').map((item) => item.trim()))
+  .pipe(z.array(z.string()));
+
+/** A whole number in a query string; anything else is refused rather than guessed. */
+const queryInteger = z
+  .string()
+  .regex(/^\d{1,7}$/, 'must be a whole number')
+  .transform((value) => Number(value));
+
+export const listQuerySchema = z.strictObject({
+  region: regionSchema.optional(),
+  kind: z.string().optional(),
+  status: commaList.optional(),
+  name: z.string().optional(),
+  createdBefore: z.string().optional(),
+  createdAfter: z.string().optional(),
+  limit: queryInteger.optional(),
+  cursor: z.string().optional(),
+});
+
+export const usageQuerySchema = z.strictObject({
+  region: regionSchema.optional(),
+  cursor: z.string().optional(),
+});
+
 const pathOf = (event: HttpEvent) => ({
   provider: event.pathParameters?.provider,
   imageId: event.pathParameters?.imageId,
@@ -34,6 +62,17 @@ export const showRequestFromHttp = (event: HttpEvent): Record<string, unknown> =
 export const deleteRequestFromHttp = (event: HttpEvent): Record<string, unknown> => ({
   ...pathOf(event),
   ...parseInput(deleteQuerySchema, event.queryStringParameters ?? {}),
+});
+
+/** The query's shape only; the values are validated with the task input's schema next. */
+export const listRequestFromHttp = (event: HttpEvent): Record<string, unknown> => ({
+  provider: event.pathParameters?.provider,
+  ...parseInput(listQuerySchema, event.queryStringParameters ?? {}),
+});
+
+export const usageRequestFromHttp = (event: HttpEvent): Record<string, unknown> => ({
+  ...pathOf(event),
+  ...parseInput(usageQuerySchema, event.queryStringParameters ?? {}),
 });
 
 /**

@@ -5,6 +5,9 @@
 
 import * as z from 'zod';
 import { InvalidRequest } from '../errors/errors.js';
+import { MAX_GLOB_LENGTH } from '../images/glob.js';
+import { IMAGE_KINDS, IMAGE_STATUSES } from '../images/image.js';
+import { MAX_LIST_LIMIT } from '../images/list-images.js';
 import { cloudKeys, findCloud, registryVersion } from '../providers/registry.js';
 
 export const regionSchema = z
@@ -59,6 +62,44 @@ const buildDeleteInput = () =>
       }
     });
 
+/** An ISO 8601 date-time with an offset (or Z), or a date (midnight UTC). */
+export const isoTimeSchema = z.union([z.iso.datetime({ offset: true }), z.iso.date()], {
+  error: 'must be an ISO 8601 date or date-time (e.g. 2026-01-31 or 2026-01-31T12:00:00Z)',
+});
+
+export const cursorSchema = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(4096, 'must be at most 4096 characters');
+
+const filterShape = {
+  kind: z.enum(IMAGE_KINDS).optional(),
+  status: z
+    .array(z.enum(IMAGE_STATUSES))
+    .min(1, 'must list at least one status')
+    .max(IMAGE_STATUSES.length)
+    .optional(),
+  name: z
+    .string()
+    .min(1, 'must not be empty')
+    .max(MAX_GLOB_LENGTH, `must be at most ${MAX_GLOB_LENGTH} characters`)
+    .optional(),
+  createdBefore: isoTimeSchema.optional(),
+  createdAfter: isoTimeSchema.optional(),
+  limit: z.number().int().min(1).max(MAX_LIST_LIMIT).optional(),
+  cursor: cursorSchema.optional(),
+};
+
+const buildListInput = () =>
+  z.strictObject({
+    provider: providerSchema(),
+    region: regionSchema.optional(),
+    ...filterShape,
+  });
+
+const buildUsageInput = () =>
+  z.strictObject({ ...imageRefShape(), cursor: cursorSchema.optional() }).superRefine(checkImageId);
+
 /** A schema built on first use and again when the registry changed (zod schemas cost CPU to build). */
 const lazySchema = <T>(build: () => T): (() => T) => {
   let built: { version: number; schema: T } | undefined;
@@ -74,6 +115,12 @@ export type ShowInput = z.infer<ReturnType<typeof buildShowInput>>;
 
 export const deleteInputSchema = lazySchema(buildDeleteInput);
 export type DeleteInput = z.infer<ReturnType<typeof buildDeleteInput>>;
+
+export const listInputSchema = lazySchema(buildListInput);
+export type ListInput = z.infer<ReturnType<typeof buildListInput>>;
+
+export const usageInputSchema = lazySchema(buildUsageInput);
+export type UsageInput = z.infer<ReturnType<typeof buildUsageInput>>;
 
 const describeIssue = (issue: z.core.$ZodIssue): { field: string; message: string } => {
   const field = issue.path.length > 0 ? issue.path.map(String).join('.') : 'input';

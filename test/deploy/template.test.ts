@@ -120,6 +120,30 @@ const DESIGN: Record<
     timeout: 29,
     grants: [...logs('HttpDeleteImage'), ...readSecret],
   },
+  HttpListImages: {
+    handler: 'functions/http/list-images.handler',
+    memorySize: 512,
+    timeout: 29,
+    grants: [...logs('HttpListImages'), ...readSecret],
+  },
+  HttpImageUsage: {
+    handler: 'functions/http/image-usage.handler',
+    memorySize: 512,
+    timeout: 29,
+    grants: [...logs('HttpImageUsage'), ...readSecret],
+  },
+  TaskListImages: {
+    handler: 'functions/task/list-images.handler',
+    memorySize: 512,
+    timeout: 30,
+    grants: [...logs('TaskListImages'), ...readSecret],
+  },
+  TaskImageUsage: {
+    handler: 'functions/task/image-usage.handler',
+    memorySize: 512,
+    timeout: 30,
+    grants: [...logs('TaskImageUsage'), ...readSecret],
+  },
   HttpOpenApi: {
     handler: 'functions/http/openapi.handler',
     memorySize: 256,
@@ -166,7 +190,9 @@ describe('the packaged template', () => {
       .sort();
     expect(routes).toEqual([
       'DELETE /images/{provider}/{imageId}',
+      'GET /images/{provider}',
       'GET /images/{provider}/{imageId}',
+      'GET /images/{provider}/{imageId}/usage',
       'GET /openapi.json',
     ]);
     expect(routesWithoutIam(template)).toEqual([]);

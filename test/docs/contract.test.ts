@@ -1,5 +1,6 @@
 // docs/contract.md is the product contract in the repository. What can be checked mechanically is
-// checked here: its HTTP routes table names exactly the routes serverless.yml deploys, and the
+// checked here: its HTTP routes table names exactly the routes serverless.yml deploys, its error
+// table is the service's error table, and the
 // project's documents link nothing outside the repository (every clone has the files they link).
 
 import { existsSync } from 'node:fs';
@@ -7,6 +8,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ERROR_NAMES, ERROR_TABLE } from '../../lib/errors/error-table.js';
 import {
   deployedRoutes,
   documentedRoutes,
@@ -35,8 +37,26 @@ describe('docs/contract.md', () => {
     expect(routeMismatches(documented, deployed)).toEqual([]);
   });
 
+  it("lists the service's error table: every name with its HTTP status and code, in order", () => {
+    const section = contract.split('\n## Errors\n')[1]?.split('\n## ')[0] ?? '';
+    const rows = section
+      .split('\n')
+      .filter((line) => /^\| `[A-Za-z]+` \|/.test(line))
+      .map((line) => {
+        const [, name, status, code] = line.split('|').map((cell) => cell.trim());
+        return [
+          name?.replace(/`/g, ''),
+          Number.parseInt(status ?? '', 10),
+          code?.replace(/`/g, ''),
+        ];
+      });
+    expect(rows).toEqual(
+      ERROR_NAMES.map((name) => [name, ERROR_TABLE[name].httpStatus, ERROR_TABLE[name].code]),
+    );
+  });
+
   it('has the sections still to be written marked as placeholders', () => {
-    for (const heading of ['Inventory and usage', 'Retirement policies', 'Events']) {
+    for (const heading of ['Retirement policies', 'Events']) {
       const section = contract.split(`\n## ${heading}\n`)[1]?.split('\n## ')[0] ?? '';
       expect(section, heading).toMatch(/^> \*\*Placeholder\.\*\*/m);
     }

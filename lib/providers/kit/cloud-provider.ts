@@ -119,6 +119,7 @@ const createCloudProvider = <C, R>(
     context: CallContext,
     position: ScanPosition | undefined,
     filterQuery: () => Query,
+    pageSize?: number,
   ) =>
     readPage(
       list.paging,
@@ -139,6 +140,7 @@ const createCloudProvider = <C, R>(
       },
       position,
       label,
+      pageSize,
     );
 
   return {
@@ -179,10 +181,16 @@ const createCloudProvider = <C, R>(
       return description.image.normalise(reply, region);
     },
 
-    async listImages(region, filter, position, context) {
+    async listImages(region, filter, position, context, pageSize) {
       const list = description.lists.images;
-      const { items, next } = await readList(list, 'list', region, context, position, () =>
-        list.filterQuery(filter),
+      const { items, next } = await readList(
+        list,
+        'list',
+        region,
+        context,
+        position,
+        () => list.filterQuery(filter),
+        pageSize,
       );
       return { images: items.map((item) => list.normalise(item, region)), next };
     },

@@ -52,13 +52,19 @@ type OffsetReading = 'records' | 'pages';
 const idOf = (item: unknown): unknown =>
   typeof item === 'object' && item !== null ? (item as { id?: unknown }).id : undefined;
 
+/** The page size of a scan: what the caller asks for, within the cloud's largest page. */
+const pageSizeOf = (paging: Paging, asked: number | undefined): number =>
+  Math.max(1, Math.min(paging.pageSize, Math.floor(asked ?? paging.pageSize)));
+
 const offsetPage = async <T>(
   paging: OffsetPaging,
   fetch: FetchPage<T>,
   position: ScanPosition | undefined,
   label: string,
+  asked: number | undefined,
 ): Promise<PagedItems<T>> => {
-  const limit = paging.pageSize;
+  // A scan keeps its page size (a page offset only means something for one size).
+  const limit = typeof position?.size === 'number' ? position.size : pageSizeOf(paging, asked);
   const start = typeof position?.offset === 'number' ? position.offset : 0;
   const reading = position?.reading as OffsetReading | undefined;
   const ask = (offset: number) =>
@@ -74,14 +80,14 @@ const offsetPage = async <T>(
     got === 0 || (reply.total !== undefined ? seen >= reply.total : got < limit);
   if (isLast(start + items.length, items.length)) return { items };
   if (reading !== undefined) {
-    return { items, next: { offset: start + items.length, reading } };
+    return { items, next: { offset: start + items.length, reading, size: limit } };
   }
   // The first full page, and more to come: find out what an offset counts.
-  if (limit === 1) return { items, next: { offset: 1, reading: 'records' } };
+  if (limit === 1) return { items, next: { offset: 1, reading: 'records', size: limit } };
   const probe = await ask(1);
   const second = idOf(items[1]);
   if (second !== undefined && idOf(probe.items[0]) === second) {
-    return { items, next: { offset: items.length, reading: 'records' } };
+    return { items, next: { offset: items.length, reading: 'records', size: limit } };
   }
   // Offsets count pages: the probe was page two.
   const seen = items.length + probe.items.length;
@@ -93,7 +99,7 @@ const offsetPage = async <T>(
   }
   return {
     items: [...items, ...probe.items],
-    next: pageTwoIsLast ? undefined : { offset: seen, reading: 'pages' },
+    next: pageTwoIsLast ? undefined : { offset: seen, reading: 'pages', size: limit },
   };
 };
 
@@ -102,11 +108,12 @@ const markerPage = async <T>(
   fetch: FetchPage<T>,
   position: ScanPosition | undefined,
   label: string,
+  asked: number | undefined,
 ): Promise<PagedItems<T>> => {
   const marker = typeof position?.marker === 'string' ? position.marker : undefined;
   const reply = await fetch([
     ...(marker === undefined ? [] : [[paging.markerParam, marker] as [string, string]]),
-    [paging.sizeParam, String(paging.pageSize)],
+    [paging.sizeParam, String(pageSizeOf(paging, asked))],
   ]);
   const next = reply.nextMarker;
   if (next === undefined || next === '') return { items: reply.items };
@@ -123,7 +130,8 @@ export const readPage = <T>(
   fetch: FetchPage<T>,
   position: ScanPosition | undefined,
   label: string,
+  pageSize?: number,
 ): Promise<PagedItems<T>> =>
   paging.style === 'offset'
-    ? offsetPage(paging, fetch, position, label)
-    : markerPage(paging, fetch, position, label);
+    ? offsetPage(paging, fetch, position, label, pageSize)
+    : markerPage(paging, fetch, position, label, pageSize);

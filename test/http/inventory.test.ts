@@ -1,0 +1,405 @@
+// The inventory through the real handlers against a seeded emulator: paging through thousands of
+// images yields each exactly once, for any page size and filter, under both readings of ModelArts
+// offsets and under BCC markers; cursors are bound and tamper-evident; usage finds what runs an
+// image; a delete refuses an image in use, and fails closed when usage cannot be read.
+
+import type { Context } from 'aws-lambda';
+import fc from 'fast-check';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { SEEDED } from '../../emulator/demo.js';
+import { type RunningEmulator, startEmulator } from '../../emulator/server.js';
+import { handler as deleteHandler } from '../../functions/http/delete-image.js';
+import { handler as usageHandler } from '../../functions/http/image-usage.js';
+import { handler as listHandler } from '../../functions/http/list-images.js';
+import { handler as taskUsage } from '../../functions/task/image-usage.js';
+import { handler as taskList } from '../../functions/task/list-images.js';
+import type { Image } from '../../lib/images/image.js';
+import { setLogSink } from '../../lib/log/log.js';
+import { httpEvent, lambdaContext, parseResult } from '../../scripts/lambda-events.js';
+import { demoEnvironment } from '../support/demo-env.js';
+
+const SEED_IMAGES = 5_000;
+
+let emulator: RunningEmulator;
+
+beforeAll(async () => {
+  emulator = await startEmulator({
+    seed: {
+      modelarts: { images: SEED_IMAGES, notebooks: 300 },
+      bcc: { images: SEED_IMAGES, instances: 300 },
+      random: 7,
+    },
+  });
+  for (const [name, value] of Object.entries(demoEnvironment(emulator.url))) {
+    vi.stubEnv(name, value);
+  }
+  vi.stubEnv('UPSTREAM_RETRY_BASE_MS', '5');
+  setLogSink(() => undefined);
+});
+
+afterAll(async () => {
+  vi.unstubAllEnvs();
+  await emulator.close();
+});
+
+beforeEach(() => {
+  emulator.reset();
+});
+
+/** GET /images/{provider} with a query, as API Gateway hands it over. */
+const listEvent = (provider: string, query: Record<string, string>) => {
+  const event = httpEvent('GET', provider, 'unused', query);
+  event.rawPath = `/images/${provider}`;
+  event.routeKey = 'GET /images/{provider}';
+  event.pathParameters = { provider };
+  return event;
+};
+
+const list = async (provider: string, query: Record<string, string>, remainingMs?: number) =>
+  parseResult(await listHandler(listEvent(provider, query), lambdaContext(remainingMs)));
+
+const usageEvent = (provider: string, imageId: string, query: Record<string, string> = {}) => {
+  const event = httpEvent('GET', provider, imageId, query);
+  event.rawPath = `/images/${provider}/${imageId}/usage`;
+  event.routeKey = 'GET /images/{provider}/{imageId}/usage';
+  return event;
+};
+
+type Page = { images: Image[]; nextCursor?: string };
+
+/** Every page of a listing, following nextCursor to the end. */
+const pageThrough = async (
+  provider: string,
+  query: Record<string, string>,
+): Promise<{ images: Image[]; pages: number }> => {
+  const images: Image[] = [];
+  let cursor: string | undefined;
+  let pages = 0;
+  do {
+    const response = await list(provider, cursor === undefined ? query : { ...query, cursor });
+    expect(response.status, JSON.stringify(response.body).slice(0, 300)).toBe(200);
+    const page = response.body as unknown as Page;
+    expect(page.images.length).toBeLessThanOrEqual(Number(query.limit ?? 100));
+    images.push(...page.images);
+    cursor = page.nextCursor;
+    pages += 1;
+  } while (cursor !== undefined);
+  return { images, pages };
+};
+
+interface Filter {
+  kind?: string;
+  status?: string[];
+  name?: string;
+  createdBefore?: string;
+}
+
+const queryOf = (filter: Filter, limit: number): Record<string, string> => ({
+  limit: String(limit),
+  ...(filter.kind === undefined ? {} : { kind: filter.kind }),
+  ...(filter.status === undefined ? {} : { status: filter.status.join(',') }),
+  ...(filter.name === undefined ? {} : { name: filter.name }),
+  ...(filter.createdBefore === undefined ? {} : { createdBefore: filter.createdBefore }),
+});
+
+/** The filter's meaning, written independently of the service (a glob as a regular expression). */
+const expectedFrom = (all: readonly Image[], filter: Filter): string[] => {
+  const glob =
+    filter.name === undefined
+      ? undefined
+      : new RegExp(
+          `^${filter.name
+            .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+            .replace(/\*/g, '[\\s\\S]*')
+            .replace(/\?/g, '[\\s\\S]')}$`,
+        );
+  const before = filter.createdBefore === undefined ? undefined : Date.parse(filter.createdBefore);
+  return all
+    .filter(
+      (image) =>
+        (filter.kind === undefined || image.kind === filter.kind) &&
+        (filter.status === undefined || filter.status.includes(image.status)) &&
+        (glob === undefined || glob.test(image.name)) &&
+        (before === undefined ||
+          (image.createdAt !== undefined && Date.parse(image.createdAt) < before)),
+    )
+    .map((image) => image.id)
+    .sort();
+};
+
+/** Filters from none at all to narrow ones; most keep hundreds or thousands of images. */
+const filterArb: fc.Arbitrary<Filter> = fc.record(
+  {
+    kind: fc.constantFrom('custom', 'custom', 'system', 'shared'),
+    status: fc.subarray(['available', 'creating', 'failed', 'error', 'unknown'], { minLength: 2 }),
+    name: fc.constantFrom('*', '*a*', '*e*', 'train-*', '*-golden', 'web-?*'),
+    createdBefore: fc.constantFrom('2030-01-01', '2026-06-01', '2025-06-01T00:00:00Z'),
+  },
+  { requiredKeys: [] },
+);
+
+describe('listing pages through every image exactly once', () => {
+  const scenarios = [
+    { provider: 'bcc', offsets: 'records' as const, label: 'BCC (markers)' },
+    {
+      provider: 'modelarts',
+      offsets: 'records' as const,
+      label: 'ModelArts (offsets count records)',
+    },
+    { provider: 'modelarts', offsets: 'pages' as const, label: 'ModelArts (offsets count pages)' },
+  ];
+
+  it.each(scenarios)(
+    '$label: the whole inventory, with no filter, is what the cloud holds',
+    async ({ provider, offsets }) => {
+      emulator.settings.modelartsOffset = offsets;
+      const { images } = await pageThrough(provider, { limit: '1000' });
+      const held = provider === 'bcc' ? emulator.state.bcc.list() : emulator.state.modelarts.list();
+      expect(images.map((image) => image.id).sort()).toEqual(
+        held.map((record) => record.id).sort(),
+      );
+      expect(new Set(images.map((image) => image.id)).size).toBe(images.length);
+    },
+  );
+
+  it.each([1, 7, 100, 1000])(
+    'in pages of %i, for generated filters, under markers and both offset readings',
+    async (limit) => {
+      const all: Record<string, Image[]> = {};
+      for (const scenario of scenarios) {
+        emulator.settings.modelartsOffset = scenario.offsets;
+        all[scenario.label] = (await pageThrough(scenario.provider, { limit: '1000' })).images;
+      }
+      const [bcc, recordsReading, pagesReading] = scenarios as [
+        (typeof scenarios)[0],
+        (typeof scenarios)[0],
+        (typeof scenarios)[0],
+      ];
+      // Always tried: no filter (page boundaries everywhere) and a filter that drops most of
+      // every upstream page, under each paging style.
+      const examples: Array<[(typeof scenarios)[0], Filter]> =
+        limit === 1
+          ? [
+              [bcc, { kind: 'custom', name: '*-golden' }],
+              [recordsReading, { kind: 'custom', status: ['failed', 'error'] }],
+              [pagesReading, { name: 'train-*', status: ['available', 'failed'] }],
+            ]
+          : [
+              [bcc, {}],
+              [recordsReading, {}],
+              [pagesReading, {}],
+              [bcc, { name: '*-golden' }],
+              [pagesReading, { kind: 'custom', status: ['failed', 'error'] }],
+            ];
+      let checked = 0;
+      await fc.assert(
+        fc.asyncProperty(fc.constantFrom(...scenarios), filterArb, async (scenario, filter) => {
+          emulator.settings.modelartsOffset = scenario.offsets;
+          const expected = expectedFrom(all[scenario.label] ?? [], filter);
+          // Pages of one image over thousands of matches take thousands of calls: keep those
+          // runs to filters that narrow the inventory.
+          fc.pre(limit > 1 || expected.length <= 600);
+          const { images, pages } = await pageThrough(scenario.provider, queryOf(filter, limit));
+          const ids = images.map((image) => image.id);
+          expect(new Set(ids).size, 'an image handed out twice').toBe(ids.length);
+          expect([...ids].sort()).toEqual(expected);
+          expect(pages).toBeLessThanOrEqual(Math.max(1, Math.ceil(expected.length / limit)) + 1);
+          checked += expected.length;
+        }),
+        { numRuns: limit === 1 ? 4 : 10, seed: 42 + limit, examples },
+      );
+      // The runs did page through many images, not only empty results.
+      expect(checked).toBeGreaterThan(limit === 1 ? 100 : 5_000);
+    },
+    300_000,
+  );
+
+  it('uses the fewest upstream requests its page sizes allow for a whole inventory', async () => {
+    emulator.settings.modelartsOffset = 'records';
+    await pageThrough('bcc', { limit: '1000' });
+    const bccLists = emulator.requests.filter((request) => request.operation === 'list-images');
+    // 5,004 images (the seeded ones and the demo ones) in upstream pages of 1,000.
+    expect(bccLists).toHaveLength(Math.ceil(emulator.state.bcc.list().length / 1000));
+  });
+});
+
+describe('cursors', () => {
+  it('are bound to provider, region and filter: another filter is a 400 naming the cursor', async () => {
+    const first = await list('bcc', { limit: '5', kind: 'custom' });
+    const cursor = String(first.body.nextCursor);
+    const other = await list('bcc', { limit: '5', kind: 'system', cursor });
+    expect(other.status).toBe(400);
+    expect(other.body.error).toMatchObject({ code: 'INVALID_REQUEST' });
+    expect(String((other.body.error as { message: string }).message)).toMatch(
+      /^cursor: was made for another provider, region or filter/,
+    );
+    const otherProvider = await list('modelarts', { limit: '5', kind: 'custom', cursor });
+    expect(otherProvider.status).toBe(400);
+  });
+
+  it('that are altered or not ours are a 400, and nothing is sent upstream', async () => {
+    const first = await list('bcc', { limit: '5' });
+    const cursor = String(first.body.nextCursor);
+    emulator.requests.length = 0;
+    const [payload, check] = cursor.split('.') as [string, string];
+    const edited = Buffer.from(
+      JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), s: 3 }),
+    ).toString('base64url');
+    for (const bad of [`${edited}.${check}`, 'not-a-cursor', `${payload}.0000000000000000`]) {
+      const response = await list('bcc', { limit: '5', cursor: bad });
+      expect(response.status).toBe(400);
+      expect((response.body.error as { message: string }).message).toMatch(/^cursor: /);
+    }
+    expect(emulator.requests).toEqual([]);
+  });
+
+  it('bad filters are 400s naming the parameter, before any upstream call', async () => {
+    for (const [query, field] of [
+      [{ limit: '0' }, 'limit'],
+      [{ limit: '1001' }, 'limit'],
+      [{ limit: 'ten' }, 'limit'],
+      [{ kind: 'golden' }, 'kind'],
+      [{ status: 'available,gone' }, 'status'],
+      [{ createdBefore: 'yesterday' }, 'createdBefore'],
+      [{ name: '*'.repeat(257) }, 'name'],
+      [{ colour: 'blue' }, 'colour'],
+    ] as const) {
+      const response = await list('bcc', query);
+      expect(response.status, field).toBe(400);
+      expect((response.body.error as { message: string }).message).toContain(field);
+    }
+    expect(emulator.requests).toEqual([]);
+  });
+});
+
+describe('a listing running out of time', () => {
+  it('stops with what it has and a cursor to go on, never a timeout with nothing', async () => {
+    emulator.faults.inject({
+      match: { operation: 'list-images' },
+      times: 100,
+      action: { kind: 'latency', ms: 400 },
+    });
+    // Room for a few slow pages, not for the hundreds a filter this narrow needs.
+    const response = await list('bcc', { limit: '50', name: '*-never-matches-*' }, 3_000);
+    expect(response.status).toBe(200);
+    expect(response.body.images).toEqual([]);
+    expect(typeof response.body.nextCursor).toBe('string');
+  });
+});
+
+describe('usage', () => {
+  it('names the notebooks and instances that run an image (a scan serves the whole invocation)', async () => {
+    emulator.state.referenceImage('bcc', SEEDED.bcc.custom, {
+      id: 'i-web01',
+      name: 'web',
+      status: 'Running',
+    });
+    emulator.state.referenceImage('bcc', SEEDED.bcc.custom, {
+      id: 'i-web02',
+      name: 'web',
+      status: 'Stopped',
+    });
+    const response = parseResult(
+      await usageHandler(usageEvent('bcc', SEEDED.bcc.custom), lambdaContext()),
+    );
+    expect(response.status).toBe(200);
+    expect(response.body).toMatchObject({ inUse: true, complete: true });
+    expect(response.body.references).toEqual(
+      expect.arrayContaining([
+        { type: 'instance', id: 'i-web01', name: 'web', status: 'Running' },
+        { type: 'instance', id: 'i-web02', name: 'web', status: 'Stopped' },
+      ]),
+    );
+  });
+
+  it('an unused image is not in use; a missing one is a 404', async () => {
+    const unused = parseResult(
+      await usageHandler(usageEvent('modelarts', SEEDED.modelarts.custom), lambdaContext()),
+    );
+    expect(unused.body).toEqual({ inUse: false, references: [], complete: true });
+    const missing = parseResult(await usageHandler(usageEvent('bcc', 'm-nosuch'), lambdaContext()));
+    expect(missing.status).toBe(404);
+  });
+
+  it('tasks page a listing and check usage like the HTTP routes', async () => {
+    const context = lambdaContext() as Context;
+    const page = (await taskList({ provider: 'bcc', limit: 3, kind: 'custom' }, context)) as Page;
+    expect(page.images).toHaveLength(3);
+    const next = (await taskList(
+      { provider: 'bcc', limit: 3, kind: 'custom', cursor: page.nextCursor },
+      lambdaContext(),
+    )) as Page;
+    expect(next.images.map((image) => image.id)).not.toContain(page.images[0]?.id);
+    const usage = await taskUsage({ provider: 'bcc', imageId: SEEDED.bcc.custom }, lambdaContext());
+    expect(usage).toMatchObject({ inUse: false, complete: true });
+    await expect(taskList({ provider: 'bcc', limit: 0 }, lambdaContext())).rejects.toMatchObject({
+      name: 'InvalidRequest',
+    });
+  });
+});
+
+describe('delete safety: an image in use is never deleted', () => {
+  const remove = async (provider: string, imageId: string, query: Record<string, string> = {}) =>
+    parseResult(
+      await deleteHandler(httpEvent('DELETE', provider, imageId, query), lambdaContext()),
+    );
+  const deletes = () => emulator.requests.filter((request) => request.method === 'DELETE');
+
+  it.each([
+    ['bcc', SEEDED.bcc.custom, 'instance'],
+    ['modelarts', SEEDED.modelarts.custom, 'notebook'],
+  ] as const)(
+    '%s: refused with IMAGE_BUSY naming the %s, no DELETE sent',
+    async (provider, imageId, type) => {
+      emulator.state.referenceImage(provider, imageId, {
+        id: 'user-1',
+        name: 'still-running',
+        status: 'RUNNING',
+      });
+      const response = await remove(provider, imageId);
+      expect(response.status).toBe(409);
+      expect(response.body.error).toMatchObject({ code: 'IMAGE_BUSY' });
+      expect((response.body.error as { message: string }).message).toContain(
+        `in use by ${type} user-1 (still-running, RUNNING)`,
+      );
+      expect(deletes()).toEqual([]);
+    },
+  );
+
+  it('a dry run reports usage (unused), deleting nothing', async () => {
+    const response = await remove('bcc', SEEDED.bcc.custom, { dryRun: 'true' });
+    expect(response.body).toMatchObject({
+      outcome: 'dry-run',
+      usage: { inUse: false, references: [] },
+    });
+    expect(deletes()).toEqual([]);
+  });
+
+  it.each([
+    ['the usage list fails', { kind: 'status', status: 503 }, 502, 'UPSTREAM_UNAVAILABLE'],
+    [
+      'the usage list is not what the cloud documents',
+      { kind: 'malformed', body: '{"instances": 7}' },
+      502,
+      'UPSTREAM_BAD_RESPONSE',
+    ],
+    [
+      'the usage list is rejected',
+      { kind: 'status', status: 400, body: { code: 'AccessDenied', message: 'no' } },
+      502,
+      'UPSTREAM_AUTH_FAILED',
+    ],
+  ] as const)(
+    'fails closed when %s: the error, and nothing deleted',
+    async (_what, action, status, code) => {
+      emulator.faults.inject({ match: { operation: 'list-instances' }, times: 10, action });
+      const response = await remove('bcc', SEEDED.bcc.custom);
+      expect([response.status, (response.body.error as { code: string }).code]).toEqual([
+        status,
+        code,
+      ]);
+      expect(deletes()).toEqual([]);
+      expect(emulator.state.bcc.has(SEEDED.bcc.custom)).toBe(true);
+    },
+  );
+});

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { Command, CommanderError } from 'commander';
 import { UsageError } from './cli-errors.js';
 import { registerDelete } from './commands/delete.js';
+import { registerList } from './commands/list.js';
 import type { Runner } from './commands/runner.js';
 import { registerShow } from './commands/show.js';
 import { registerUsage } from './commands/usage.js';
@@ -75,6 +76,7 @@ const buildProgram = (host: CliHost, version: string, run: Runner): Command => {
     );
   registerShow(program, run);
   registerDelete(program, run);
+  registerList(program, run);
   registerUsage(program, run);
   return program;
 };

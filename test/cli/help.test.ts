@@ -21,7 +21,9 @@ describe('cloud-images --help', () => {
     const run = await cloudImages(['--help']);
 
     expect(run.code).toBe(0);
-    expect(listedCommands(run.stdout)).toEqual(expect.arrayContaining(['show', 'delete']));
+    expect(listedCommands(run.stdout)).toEqual(
+      expect.arrayContaining(['show', 'delete', 'list', 'usage']),
+    );
     expect(run.stdout).toContain('Examples:');
     expect(run.stdout).toContain('CLOUD_IMAGES_EMULATOR');
     const statuses = run.stdout

@@ -155,6 +155,25 @@ describe('delete on a terminal', () => {
   });
 });
 
+describe('list on a terminal', () => {
+  it('counts the images listed so far while it pages, then prints the table', async () => {
+    emulator.seed({ bcc: { images: 2_500 } });
+    // Each upstream page of 1,000 takes a moment, so the count is seen between pages.
+    emulator.faults.inject({
+      match: { provider: 'bcc', operation: 'list-images' },
+      times: 3,
+      action: { kind: 'latency', ms: 700 },
+    });
+    const session = await startInTerminal(['list', 'bcc']);
+
+    const during = await waitForScreen(session, /listing bcc images: (1000|2000)/);
+    expect(during).not.toContain('EXIT:');
+    const after = await waitForScreen(session, /EXIT:\d+/);
+    expect(after).toMatch(/^2504 images of bcc in bj$/m);
+    expect(after).toContain('EXIT:0');
+  });
+});
+
 describe('colour on a terminal', () => {
   it('is on, and off with NO_COLOR', async () => {
     const coloured = await startInTerminal(['show', 'bcc', SEEDED.bcc.custom]);

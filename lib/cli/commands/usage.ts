@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import { UpstreamTimeout } from '../../errors/errors.js';
 import { imageUsage, type UsageResult } from '../../images/image-usage.js';
-import { parseInput, showInputSchema } from '../../validation/inputs.js';
+import { parseInput, usageInputSchema } from '../../validation/inputs.js';
 import { examples } from '../help.js';
 import { printable } from '../output/printable.js';
 import { startActivity } from '../output/progress.js';
@@ -45,8 +45,7 @@ export const usage = async (
   imageId: string,
   flags: UsageFlags,
 ): Promise<void> => {
-  // The image reference is the show input's (provider, image ID, region); the CLI has no cursor.
-  const input = parseInput(showInputSchema(), { provider, imageId, region: flags.region });
+  const input = parseInput(usageInputSchema(), { provider, imageId, region: flags.region });
   session.useEndpoint(input.provider, flags.endpoint);
   const activity = startActivity(session.output, `scanning what uses ${input.imageId}`);
   let result: UsageResult;

@@ -59,3 +59,21 @@ export const startActivity = (output: Output, label: string): { stop(): void } =
   bar.start(1, 0);
   return { stop: () => bar.stop() };
 };
+
+/** Work counted without a known total (images listed so far): the label and the count. */
+export const startCounter = (output: Output, label: string): Progress => {
+  if (!output.progress) return NO_PROGRESS;
+  const bar = new cliProgress.SingleBar({
+    format: `${label}: {value}`,
+    stream: output.streams.stderr as NodeJS.WritableStream,
+    hideCursor: true,
+    clearOnComplete: true,
+    gracefulExit: true,
+  });
+  bar.start(Number.MAX_SAFE_INTEGER, 0);
+  return {
+    update: (done) => bar.update(done),
+    increment: () => bar.increment(),
+    stop: () => bar.stop(),
+  };
+};

@@ -1,0 +1,161 @@
+// What `cloud-images plan` does around the plan operation: the policy file (JSON or YAML, read and
+// parsed as the API parses policies, every problem an InvalidRequest naming `policy` and the
+// path), the summary people read, and the HTML report written next to it. Real files in a
+// temporary folder; the plan comes from the real planner.
+
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { paint } from '../../lib/cli/output/colour.js';
+import { planSummary, writePlanReport } from '../../lib/cli/output/plan.js';
+import { readPolicyFile } from '../../lib/cli/policy-file.js';
+import { InvalidRequest } from '../../lib/errors/errors.js';
+import { planRetirement } from '../../lib/retirement/planner.js';
+import { MAX_POLICY_TEXT_LENGTH } from '../../lib/retirement/policy.js';
+import { daysAgo, modelartsImage, NOW, policyOf } from '../retirement/fixtures.js';
+
+let dir: string;
+
+const POLICY = {
+  name: 'stale-training-images',
+  provider: 'modelarts',
+  regions: ['cn-north-4'],
+  select: { kind: 'custom', name: 'train-*', olderThanDays: 90 },
+  keep: { newestPerFamily: 1 },
+  limits: { maxDeletions: 50, maxPercent: 50 },
+};
+
+const YAML = `# kept in the repository
+name: stale-training-images
+provider: modelarts
+regions: [cn-north-4]
+select:
+  kind: custom
+  name: "train-*"
+  olderThanDays: 90
+keep:
+  newestPerFamily: 1
+limits:
+  maxDeletions: 50
+  maxPercent: 50
+`;
+
+const file = async (name: string, content: string): Promise<string> => {
+  const path = join(dir, name);
+  await writeFile(path, content);
+  return path;
+};
+
+/** The InvalidRequest readPolicyFile rejects with. */
+const refusal = async (path: string): Promise<InvalidRequest> => {
+  const error = await readPolicyFile(path).then(
+    () => undefined,
+    (thrown: unknown) => thrown,
+  );
+  if (!(error instanceof InvalidRequest))
+    throw new Error(`not an InvalidRequest: ${String(error)}`);
+  return error;
+};
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'cloud-images-plan-'));
+});
+
+afterAll(async () => {
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe('the policy file', () => {
+  it('reads JSON and YAML alike, by extension or by the first character', async () => {
+    const paths = [
+      await file('policy.json', JSON.stringify(POLICY)),
+      await file('policy.yaml', YAML),
+      await file('policy.yml', YAML),
+      await file('policy-json', `\n  ${JSON.stringify(POLICY)}`),
+      await file('policy-yaml', YAML),
+      await file('policy-bom.json', `\uFEFF${JSON.stringify(POLICY)}`),
+    ];
+
+    const policies = await Promise.all(paths.map((path) => readPolicyFile(path)));
+
+    for (const policy of policies) {
+      expect(policy).toMatchObject({ ...POLICY, apply: 'manual' });
+    }
+  });
+
+  it('a file that cannot be read is InvalidRequest naming policy and the path', async () => {
+    await mkdir(join(dir, 'a-folder'), { recursive: true });
+
+    const missing = await refusal(join(dir, 'nope.yaml'));
+    const folder = await refusal(join(dir, 'a-folder'));
+
+    expect(missing.message).toBe(
+      `policy: cannot read ${join(dir, 'nope.yaml')}: there is no such file`,
+    );
+    expect(missing.field).toBe('policy');
+    expect(folder.message).toBe(`policy: cannot read ${join(dir, 'a-folder')}: it is not a file`);
+  });
+
+  it('a document that is not a policy is refused as the API refuses it, naming the field', async () => {
+    const noLimits = await refusal(
+      await file('no-limits.json', JSON.stringify({ ...POLICY, limits: undefined })),
+    );
+    const typo = await refusal(await file('typo.yaml', `${YAML}exlude:\n  ids: []\n`));
+    const notYaml = await refusal(await file('broken.yaml', 'name: [unclosed\n'));
+    const yamlAsJson = await refusal(await file('yaml.json', YAML));
+
+    expect(noLimits.message).toBe('limits: is required');
+    expect(noLimits.field).toBe('limits');
+    expect(typo.message).toMatch(/unknown field\(s\): exlude/);
+    expect(notYaml.message).toMatch(/^policy: is not valid YAML/);
+    expect(yamlAsJson.message).toBe('policy: is not valid JSON');
+  });
+
+  it('a file too large to be a policy is refused before it is read', async () => {
+    const path = await file('huge.json', ' '.repeat(MAX_POLICY_TEXT_LENGTH * 4 + 1));
+
+    const error = await refusal(path);
+
+    expect(error.message).toBe(`policy: must be at most ${MAX_POLICY_TEXT_LENGTH} characters`);
+  });
+});
+
+describe('the plan for people', () => {
+  const plan = planRetirement({
+    policy: policyOf({ limits: { maxDeletions: 2, maxPercent: 100 } }),
+    inventory: [
+      modelartsImage({ name: 'train-a', createdAt: daysAgo(300) }),
+      modelartsImage({ name: 'train-b', createdAt: daysAgo(250) }),
+      modelartsImage({ name: 'train-c', createdAt: daysAgo(200) }),
+      modelartsImage({ name: 'built-in', kind: 'system' }),
+    ],
+    usage: new Map(),
+    protection: () => undefined,
+    now: NOW,
+  });
+
+  it('sums it up: the counts, the limits that bound it, each reason that applies', () => {
+    const text = planSummary(plan, paint(false));
+
+    expect(text.split('\n')).toEqual([
+      `plan ${plan.planId} of policy test-policy (modelarts: cn-north-4)`,
+      '  4 images: 2 to retire, 1 deferred, 1 kept',
+      '  the limits allow 2 of the 3 it would retire; the oldest go first, the rest wait for a later plan',
+      expect.stringMatching(/^ {2}REASON +IMAGES$/),
+      expect.stringMatching(/^ {2}system +1$/),
+      expect.stringMatching(/^ {2}over-limit +1$/),
+      expect.stringMatching(/^ {2}retire +2$/),
+      '',
+    ]);
+  });
+
+  it('writes the HTML report as <planId>.html and says where', async () => {
+    const path = await writePlanReport(plan, join(dir, 'reports'));
+
+    expect(path).toBe(join(dir, 'reports', `${plan.planId}.html`));
+    const html = await readFile(path, 'utf8');
+    expect(html).toMatch(/^<!doctype html>/i);
+    expect(html).toContain(plan.planId);
+  });
+});

@@ -13,6 +13,11 @@ import type { ImageRef } from './show-image.js';
 export interface DeleteRequest extends ImageRef {
   force?: boolean | undefined;
   dryRun?: boolean | undefined;
+  /**
+   * What the caller saw when it decided (a retirement plan): an image whose status, name or
+   * update time differs now is refused (ImageBusy) rather than deleted on stale grounds.
+   */
+  expected?: { status: string; name: string; updatedAt?: string | undefined } | undefined;
 }
 
 export interface DeleteDeps {
@@ -47,6 +52,22 @@ export const assertDeletable = (
   if (protectedBy !== undefined) throw new ImageProtected(`${label} is ${protectedBy}`);
   if (image.status === 'creating') {
     throw new ImageBusy(`${label} is still being created (${image.providerStatus})`);
+  }
+};
+
+/** Throws ImageBusy naming what changed since the caller looked. */
+const assertUnchanged = (image: Image, expected: NonNullable<DeleteRequest['expected']>): void => {
+  const changes = [
+    image.status !== expected.status ? `status ${expected.status} → ${image.status}` : undefined,
+    image.name !== expected.name ? `name ${expected.name} → ${image.name}` : undefined,
+    (image.updatedAt ?? '') !== (expected.updatedAt ?? '')
+      ? `updated ${expected.updatedAt ?? 'never'} → ${image.updatedAt ?? 'never'}`
+      : undefined,
+  ].filter((change) => change !== undefined);
+  if (changes.length > 0) {
+    throw new ImageBusy(
+      `${image.provider} image ${image.id} changed since the plan (${changes.join(', ')}); plan again`,
+    );
   }
 };
 
@@ -88,6 +109,7 @@ export const deleteImage = async (
   }
   if (image.status === 'deleted') return { outcome: 'already-absent', image };
 
+  if (input.expected !== undefined) assertUnchanged(image, input.expected);
   assertDeletable(image, provider, deps.protection);
   await assertUnused(image, provider, deps);
   if (input.dryRun === true) {

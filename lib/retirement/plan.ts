@@ -101,8 +101,11 @@ export const planSchema = z
     createdAt: z.iso.datetime().describe('When the plan was made (its clock).'),
     createdBy: z.string().optional().describe('The identity that made the plan.'),
     complete: z
-      .literal(true)
-      .describe('Every image of the provider in the regions has a decision.'),
+      .boolean()
+      .describe(
+        'True when every image of the provider in the regions has a decision. An incomplete plan (the inventory or usage could not be read in time) decides nothing and cannot be applied.',
+      ),
+    incomplete: z.string().optional().describe('Why the plan is incomplete (only then present).'),
     limits: planLimitsSchema,
     totals: planTotalsSchema,
     warnings: z

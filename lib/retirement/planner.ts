@@ -326,3 +326,28 @@ export const planRetirement = (input: PlanInput): Plan => {
     decisions,
   };
 };
+
+/**
+ * The plan when the inventory or usage could not be read in full: it decides nothing rather than
+ * decide on a partial view (an image it did not see could be the newest of its family, or in use).
+ */
+export const incompletePlan = (
+  policy: Policy,
+  now: Date,
+  reason: string,
+  createdBy?: string,
+): Plan => {
+  const decisions: Decision[] = [];
+  return {
+    planId: planIdOf(policy, decisions),
+    policy,
+    createdAt: now.toISOString(),
+    ...(createdBy === undefined ? {} : { createdBy }),
+    complete: false,
+    incomplete: reason,
+    limits: { allowed: 0, wouldRetire: 0, bound: false },
+    totals: countTotals(decisions),
+    warnings: [],
+    decisions,
+  };
+};

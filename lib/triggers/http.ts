@@ -5,7 +5,7 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import * as z from 'zod';
 import { INTERNAL_ERROR } from '../errors/error-table.js';
-import { isImageError } from '../errors/errors.js';
+import { InvalidRequest, isImageError } from '../errors/errors.js';
 import { traceIdOf } from '../runtime/invocation.js';
 import { bounded } from '../runtime/request-line.js';
 import { parseInput, queryFlagSchema, regionSchema } from '../validation/inputs.js';
@@ -73,6 +73,56 @@ export const listRequestFromHttp = (event: HttpEvent): Record<string, unknown> =
 export const usageRequestFromHttp = (event: HttpEvent): Record<string, unknown> => ({
   ...pathOf(event),
   ...parseInput(usageQuerySchema, event.queryStringParameters ?? {}),
+});
+
+/** The request body as text (API Gateway may hand it over base64-encoded). */
+export const bodyTextOf = (event: HttpEvent): string => {
+  const body = event.body ?? '';
+  return event.isBase64Encoded === true ? Buffer.from(body, 'base64').toString('utf8') : body;
+};
+
+/** A JSON request body, or InvalidRequest naming `body` (no body, too large, not JSON). */
+export const jsonBodyOf = (event: HttpEvent, maxBytes: number): unknown => {
+  const text = bodyTextOf(event);
+  if (text.trim() === '') throw new InvalidRequest('body: is required', { field: 'body' });
+  if (Buffer.byteLength(text, 'utf8') > maxBytes) {
+    throw new InvalidRequest(`body: must be at most ${maxBytes} bytes`, { field: 'body' });
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new InvalidRequest('body: is not valid JSON', { field: 'body' });
+  }
+};
+
+/**
+ * Who signed the request: the caller's IAM ARN, which API Gateway puts in the request context of
+ * an IAM-authorized route (absent locally, where serverless-offline authorizes nothing).
+ */
+export const callerOf = (event: HttpEvent): string | undefined => {
+  const authorizer = (event.requestContext as { authorizer?: { iam?: { userArn?: unknown } } })
+    .authorizer;
+  const arn = authorizer?.iam?.userArn;
+  return typeof arn === 'string' && arn !== '' ? arn : undefined;
+};
+
+/** Whether the caller asked for HTML before JSON (a browser does). */
+export const prefersHtml = (event: HttpEvent): boolean => {
+  const accept = (event.headers?.accept ?? event.headers?.Accept ?? '').toLowerCase();
+  const html = accept.indexOf('text/html');
+  if (html < 0) return false;
+  const json = accept.indexOf('application/json');
+  return json < 0 || html < json;
+};
+
+export const htmlResponse = (
+  statusCode: number,
+  html: string,
+  headers: Record<string, string> = {},
+): HttpResult => ({
+  statusCode,
+  headers: { 'content-type': 'text/html; charset=utf-8', ...headers },
+  body: html,
 });
 
 /**
@@ -159,6 +209,9 @@ export const HTTP_TRIGGER: TriggerShape<HttpEvent, HttpResult> = {
     provider: bounded(event.pathParameters?.provider),
     imageId: bounded(event.pathParameters?.imageId),
     region: bounded(event.queryStringParameters?.region),
+    planId: bounded(event.pathParameters?.planId),
+    runId: bounded(event.pathParameters?.runId),
+    identity: callerOf(event),
   }),
   outcomeOf: (response, operation) => {
     if (response === null || response === undefined || typeof response.body !== 'string') {

@@ -1,0 +1,93 @@
+// plan(policy) → Plan, stored: reads the whole inventory of the policy's provider in its regions
+// and what uses each image (one usage scan per region), hands both to the pure planner with the
+// operator's protections and the clock, and keeps the result. When the inventory or usage cannot
+// be read in full in the time the call has, the plan says it is incomplete and decides nothing.
+
+import type { Image } from '../images/image.js';
+import type { UsageScanner } from '../images/image-usage.js';
+import { scanImages } from '../images/list-images.js';
+import type { Protection } from '../images/protection.js';
+import type { CallContext, ProviderLookup } from '../images/provider-port.js';
+import type { UsageReference } from '../images/usage.js';
+import type { Plan } from './plan.js';
+import { imageKey, incompletePlan, planRetirement } from './planner.js';
+import type { Policy } from './policy.js';
+import type { PlanStore } from './ports.js';
+
+export interface PlanDeps {
+  providers: ProviderLookup;
+  protection: Protection;
+  context: CallContext;
+  usage: UsageScanner;
+  plans: PlanStore;
+  now?: () => Date;
+}
+
+export interface PlanProgress {
+  stage: 'inventory' | 'usage' | 'planning';
+  region?: string;
+  images: number;
+}
+
+export interface PlanOptions {
+  /** Who asks: the caller's IAM identity, a schedule, a person at the command line. */
+  createdBy?: string | undefined;
+  onProgress?: (progress: PlanProgress) => void;
+}
+
+export const createPlan = async (
+  policy: Policy,
+  deps: PlanDeps,
+  options: PlanOptions = {},
+): Promise<Plan> => {
+  const now = deps.now ?? (() => new Date());
+  const provider = deps.providers(policy.provider);
+  // Every region first: an unknown or unconfigured one is the caller's mistake, before any scan.
+  for (const region of policy.regions) {
+    await provider.resolveRegion(region, deps.context.deadline.signal);
+  }
+  const inventory: Image[] = [];
+  const usage = new Map<string, readonly UsageReference[]>();
+  const incomplete = (reason: string) => incompletePlan(policy, now(), reason, options.createdBy);
+  let plan: Plan | undefined;
+
+  for (const region of policy.regions) {
+    deps.context.region = region;
+    const scanned = await scanImages(provider, region, {}, deps.context, (images) =>
+      options.onProgress?.({ stage: 'inventory', region, images: inventory.length + images }),
+    );
+    if (!scanned.complete) {
+      plan = incomplete(`the inventory of ${region} could not be read in the time left`);
+      break;
+    }
+    options.onProgress?.({
+      stage: 'usage',
+      region,
+      images: inventory.length + scanned.images.length,
+    });
+    const index = await deps.usage(provider, region, deps.context);
+    if (!index.complete) {
+      plan = incomplete(`what uses the images of ${region} could not be read in the time left`);
+      break;
+    }
+    for (const image of scanned.images) {
+      const references = index.usesOf(provider.usageKeysOf(image));
+      if (references.length > 0) usage.set(imageKey(image), references);
+      inventory.push(image);
+    }
+  }
+
+  if (plan === undefined) {
+    options.onProgress?.({ stage: 'planning', images: inventory.length });
+    plan = planRetirement({
+      policy,
+      inventory,
+      usage,
+      protection: (image) => deps.protection(image, provider.canonicalId),
+      now: now(),
+      createdBy: options.createdBy,
+    });
+  }
+  await deps.plans.put(plan);
+  return plan;
+};

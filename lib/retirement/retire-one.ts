@@ -1,0 +1,103 @@
+// One retire decision of a run, as the delete queue's consumer meets it: claimed (a redelivered
+// message whose decision already has its outcome does nothing more), looked at again just before
+// the delete (changed since the plan, protected, in use or being created: `skipped` with the
+// reason), deleted, and its one outcome recorded. A transient failure is left to the queue to
+// redeliver until its last receive, then recorded `failed`: nothing reaches the dead-letter queue
+// without an outcome.
+
+import { isImageError } from '../errors/errors.js';
+import { type DeleteDeps, deleteImage } from '../images/delete-image.js';
+import type { Image } from '../images/image.js';
+import type { RunMessage, RunOutcome, RunStore } from './ports.js';
+
+export interface RetireDeps extends DeleteDeps {
+  runs: RunStore;
+  now?: () => Date;
+}
+
+export interface RetireOptions {
+  /** This delivery's receive count, and the queue's limit (the last receive records a failure). */
+  receiveCount: number;
+  maxReceiveCount: number;
+}
+
+export interface Retired {
+  outcome: RunOutcome;
+  reason?: string | undefined;
+  error?: string | undefined;
+  /** The image as the delete saw it (for the event), when it was seen. */
+  image?: Image | undefined;
+  /** False when an earlier delivery had recorded the outcome already: nothing was done now. */
+  recorded: boolean;
+  /** True for the one delivery whose outcome completed the run. */
+  completedRun: boolean;
+}
+
+/** Refusals are the image's state, not a failure: the decision is skipped, with the reason. */
+const SKIPPED_BY = new Set(['ImageProtected', 'ImageBusy']);
+
+export const retireOne = async (
+  message: RunMessage,
+  deps: RetireDeps,
+  options: RetireOptions,
+): Promise<Retired> => {
+  const now = () => (deps.now ?? (() => new Date()))().toISOString();
+  const claim = await deps.runs.claim(message.runId, message.imageKey, now());
+  if (!claim.claimed && claim.existing.state === 'final') {
+    return {
+      outcome: claim.existing.outcome ?? 'failed',
+      reason: claim.existing.reason,
+      error: claim.existing.error,
+      recorded: false,
+      completedRun: false,
+    };
+  }
+  // Claimed by an earlier delivery that did not finish: it may have deleted the image already.
+  const earlierAttempt = !claim.claimed;
+
+  let result: Omit<Retired, 'recorded' | 'completedRun'>;
+  try {
+    const deleted = await deleteImage(
+      {
+        provider: message.provider,
+        imageId: message.imageId,
+        region: message.region,
+        force: message.force,
+        expected: message.expected,
+      },
+      deps,
+    );
+    result =
+      deleted.outcome === 'already-absent' && earlierAttempt
+        ? { outcome: 'deleted', image: deleted.image, reason: 'deleted by an earlier delivery' }
+        : {
+            outcome: deleted.outcome === 'dry-run' ? 'skipped' : deleted.outcome,
+            image: deleted.image,
+          };
+  } catch (error) {
+    const name = isImageError(error) ? error.name : 'InternalError';
+    const reason = error instanceof Error ? error.message : String(error);
+    if (isImageError(error) && SKIPPED_BY.has(error.name)) {
+      result = { outcome: 'skipped', error: name, reason };
+    } else if (
+      isImageError(error) &&
+      error.retryable &&
+      options.receiveCount < options.maxReceiveCount
+    ) {
+      // The queue redelivers it; the claim stays, so the next delivery knows it started.
+      throw error;
+    } else {
+      result = { outcome: 'failed', error: name, reason };
+    }
+  }
+
+  const finished = await deps.runs.finish(message.runId, message.imageKey, {
+    outcome: result.outcome,
+    ...(result.reason === undefined ? {} : { reason: result.reason }),
+    ...(result.error === undefined ? {} : { error: result.error }),
+    at: now(),
+  });
+  const recorded = finished === 'recorded';
+  const completedRun = recorded && (await deps.runs.complete(message.runId, now()));
+  return { ...result, recorded, completedRun };
+};

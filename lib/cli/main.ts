@@ -5,8 +5,10 @@
 import { randomUUID } from 'node:crypto';
 import { Command, CommanderError } from 'commander';
 import { UsageError } from './cli-errors.js';
+import { registerApply } from './commands/apply.js';
 import { registerDelete } from './commands/delete.js';
 import { registerList } from './commands/list.js';
+import { registerPlan } from './commands/plan.js';
 import type { Runner } from './commands/runner.js';
 import { registerShow } from './commands/show.js';
 import { registerUsage } from './commands/usage.js';
@@ -31,7 +33,7 @@ const flagsFromArgv = (argv: readonly string[]): GlobalFlags => {
 const buildProgram = (host: CliHost, version: string, run: Runner): Command => {
   const program = new Command('cloud-images')
     .description(
-      'Show and delete machine images at Huawei Cloud ModelArts and Baidu BCC with the operations and configuration of the cloud-image-functions API, from a terminal or a script.',
+      'Show, list and delete machine images at Huawei Cloud ModelArts and Baidu BCC, find what uses them, and plan and apply retirement policies: the operations and configuration of the cloud-image-functions API, from a terminal or a script.',
     )
     .version(version, '--version', 'print the version')
     .option(
@@ -78,6 +80,8 @@ const buildProgram = (host: CliHost, version: string, run: Runner): Command => {
   registerDelete(program, run);
   registerList(program, run);
   registerUsage(program, run);
+  registerPlan(program, run);
+  registerApply(program, run);
   return program;
 };
 

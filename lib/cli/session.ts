@@ -34,6 +34,8 @@ export interface GlobalFlags {
 
 export interface Session {
   readonly output: Output;
+  /** The environment, as the functions read it (after --emulator). */
+  readonly env: Readonly<Record<string, string | undefined>>;
   readonly requestId: string;
   readonly verbose: boolean;
   /** Applies `--endpoint` to the provider's endpoint variable (before its first call). */
@@ -67,6 +69,7 @@ export const startSession = (
 
   return {
     output,
+    env,
     requestId,
     verbose,
     useEndpoint: (provider, url) => useEndpoint(provider, url, env),

@@ -2,7 +2,7 @@
 // warnings; and its self-contained HTML report (lib/retirement/report-html.ts) written to a file.
 
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { dirname } from 'node:path';
 import { type Plan, REASON_PRECEDENCE } from '../../retirement/plan.js';
 import { renderPlanReport } from '../../retirement/report-html.js';
 import type { Paint } from './colour.js';
@@ -34,10 +34,8 @@ export const planSummary = (plan: Plan, paint: Paint): string => {
     .join('\n')}${warnings.length > 0 ? `${warnings.join('\n')}\n` : ''}`;
 };
 
-/** Writes `<dir>/<planId>.html` and returns its absolute path. */
-export const writePlanReport = async (plan: Plan, dir: string): Promise<string> => {
-  await mkdir(dir, { recursive: true });
-  const path = resolve(join(dir, `${plan.planId}.html`));
+/** Writes the plan's HTML report to `path` (its folder made when missing). */
+export const writePlanReport = async (plan: Plan, path: string): Promise<void> => {
+  await mkdir(dirname(path), { recursive: true });
   await writeFile(path, renderPlanReport(plan), 'utf8');
-  return path;
 };

@@ -77,3 +77,20 @@ export const startCounter = (output: Output, label: string): Progress => {
     stop: () => bar.stop(),
   };
 };
+
+/** One line that says what is going on (the stage of a plan), redrawn as it changes. */
+export const startStatus = (
+  output: Output,
+  initial: string,
+): { set(text: string): void; stop(): void } => {
+  if (!output.progress) return { set: () => undefined, stop: () => undefined };
+  const bar = new cliProgress.SingleBar({
+    format: `{text} ${output.err.dim('{duration}s')}`,
+    stream: output.streams.stderr as NodeJS.WritableStream,
+    hideCursor: true,
+    clearOnComplete: true,
+    gracefulExit: true,
+  });
+  bar.start(1, 0, { text: initial });
+  return { set: (text) => bar.update(0, { text }), stop: () => bar.stop() };
+};

@@ -1,0 +1,214 @@
+// cloud-images apply PLAN [--dir DIR] [--yes]: carries out a stored plan (its ID) or a plan file,
+// through the operations the service's run uses: applyPlan (a run, one message per retire
+// decision) and retireOne (look again just before the delete: skip what changed since the plan,
+// became protected or in use; delete; one outcome each). The messages are worked through here, one
+// at a time, instead of through the stack's queue, with a progress bar as deletes complete and a
+// summary at the end. Like delete, it asks first on a terminal and needs --yes from a script.
+
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Command } from 'commander';
+import { ERROR_NAMES, type ErrorName } from '../../errors/error-table.js';
+import { errorNamed, InvalidRequest, PlanNotFound } from '../../errors/errors.js';
+import { applyPlan } from '../../retirement/apply-plan.js';
+import { PLAN_ID_PATTERN, type Plan } from '../../retirement/plan.js';
+import { planIdOf } from '../../retirement/plan-id.js';
+import type { OutcomeRecord, RunMessage, RunRecord } from '../../retirement/ports.js';
+import { retireOne } from '../../retirement/retire-one.js';
+import { Cancelled, UsageError } from '../cli-errors.js';
+import { examples } from '../help.js';
+import { planSummary } from '../output/plan.js';
+import { printable } from '../output/printable.js';
+import { startProgress } from '../output/progress.js';
+import { columns } from '../output/table.js';
+import { readTextFile } from '../read-text-file.js';
+import type { Session } from '../session.js';
+import {
+  DEFAULT_DIR,
+  DIR_VARIABLE,
+  type LocalStorage,
+  localStorage,
+  memoryRunStore,
+  parseStoredPlan,
+  writeRun,
+} from '../storage.js';
+import { cliIdentity } from './plan.js';
+import type { Runner } from './runner.js';
+
+export interface ApplyFlags {
+  dir?: string;
+  endpoint?: string;
+  yes?: boolean;
+}
+
+/** Deliveries of one decision before its outcome is `failed` (the stack's queue allows as many). */
+export const MAX_RECEIVES = 3;
+const REDELIVERY_PAUSE_MS = 500;
+
+/** The plan to apply: a stored one by ID, or a plan file (kept in the folder, unaltered). */
+const planOf = async (reference: string, storage: LocalStorage): Promise<Plan> => {
+  if (PLAN_ID_PATTERN.test(reference)) {
+    const stored = await storage.plans.get(reference);
+    if (stored === undefined) {
+      throw new PlanNotFound(`no plan ${reference} is stored in ${storage.dir}`);
+    }
+    return stored;
+  }
+  const plan = parseStoredPlan(await readTextFile(reference, 'plan'), reference);
+  // The ID is a digest of the policy and the decisions: an edited plan no longer matches it.
+  if (planIdOf(plan.policy, plan.decisions) !== plan.planId) {
+    throw new InvalidRequest(
+      `plan: ${reference} has been altered since it was made (its decisions do not match ${plan.planId}); make a new plan`,
+      { field: 'plan' },
+    );
+  }
+  await storage.plans.put(plan);
+  return plan;
+};
+
+interface RunView {
+  run: RunRecord;
+  outcomes: OutcomeRecord[];
+}
+
+const humanRun = (view: RunView, plan: Plan, path: string, session: Session): string => {
+  const { out } = session.output;
+  const { counts } = view.run;
+  const names = new Map(
+    plan.decisions.map((decision) => [
+      `${decision.image.region}/${decision.image.id}`,
+      decision.image.name,
+    ]),
+  );
+  const lines = [
+    `${out.bold(`run ${view.run.runId}`)} of plan ${plan.planId}: ${out.green(`${counts.deleted} deleted`)}, ${counts['already-absent']} already absent, ${out.yellow(`${counts.skipped} skipped`)}, ${counts.failed > 0 ? out.red(`${counts.failed} failed`) : '0 failed'}`,
+  ];
+  const notDeleted = view.outcomes.filter((outcome) => outcome.outcome !== 'deleted');
+  const table =
+    notDeleted.length === 0
+      ? ''
+      : columns(
+          ['IMAGE', 'NAME', 'OUTCOME', 'WHY'].map((title) => out.bold(title)),
+          notDeleted.map((outcome) => [
+            outcome.imageKey,
+            printable(names.get(outcome.imageKey) ?? ''),
+            outcome.outcome ?? 'unknown',
+            printable(outcome.reason ?? outcome.error ?? ''),
+          ]),
+        );
+  return `${lines.join('\n')}\n${table}  run record: ${path}\n`;
+};
+
+/** One decision through retireOne, redelivered as the stack's queue would while it is transient. */
+const retire = async (
+  message: RunMessage,
+  deps: Parameters<typeof retireOne>[1],
+): Promise<void> => {
+  for (let receive = 1; ; receive += 1) {
+    try {
+      await retireOne(message, deps, { receiveCount: receive, maxReceiveCount: MAX_RECEIVES });
+      return;
+    } catch {
+      // Transient (retireOne records the outcome itself at the last delivery): deliver again.
+      await sleep(REDELIVERY_PAUSE_MS * receive);
+    }
+  }
+};
+
+export const apply = async (
+  session: Session,
+  reference: string,
+  flags: ApplyFlags,
+): Promise<void> => {
+  const storage = localStorage(flags.dir ?? session.env[DIR_VARIABLE] ?? DEFAULT_DIR);
+  const plan = await planOf(reference, storage);
+  session.useEndpoint(plan.policy.provider, flags.endpoint);
+  const { output } = session;
+
+  if (plan.complete && plan.totals.retire > 0 && flags.yes !== true) {
+    if (!output.interactive) {
+      throw new UsageError(
+        'apply asks for confirmation and this is not a terminal: pass --yes to apply from a script',
+      );
+    }
+    output.streams.stderr.write(planSummary(plan, output.err));
+    const yes = await session.confirm(
+      `Retire ${plan.totals.retire} image${plan.totals.retire === 1 ? '' : 's'} of ${plan.policy.provider}?`,
+    );
+    if (!yes) throw new Cancelled(`nothing was deleted (plan ${plan.planId})`);
+  }
+
+  const runs = memoryRunStore();
+  const messages: RunMessage[] = [];
+  const applied = await applyPlan(
+    plan.planId,
+    {
+      plans: storage.plans,
+      runs,
+      // The messages are worked through below, in this process, instead of the stack's queue.
+      queue: {
+        send: async (batch) => {
+          messages.push(...batch);
+          return [];
+        },
+      },
+    },
+    { createdBy: cliIdentity() },
+  );
+
+  const invocation = session.invocation('apply');
+  const progress = startProgress(output, 'retiring', messages.length);
+  try {
+    for (const message of messages) {
+      await retire(message, { ...invocation, runs });
+      progress.increment();
+    }
+  } finally {
+    progress.stop();
+  }
+
+  const view = await runs.read(applied.runId);
+  if (view === undefined) throw new Error(`run ${applied.runId} vanished`);
+  const path = await writeRun(storage, view);
+  output.result(view, () => humanRun(view, plan, path, session));
+
+  const failed = view.outcomes.filter((outcome) => outcome.outcome === 'failed');
+  if (failed.length > 0) {
+    const first = failed[0]?.error ?? 'InternalError';
+    const message = `${failed.length} of ${view.run.total} retire decisions failed (first: ${first}); the run record has each reason: ${path}`;
+    throw (ERROR_NAMES as readonly string[]).includes(first)
+      ? errorNamed(first as ErrorName, message)
+      : new Error(message);
+  }
+};
+
+export const registerApply = (program: Command, run: Runner): void => {
+  program
+    .command('apply')
+    .summary('carry out a plan (asks first)')
+    .description(
+      'Carries out a plan: every retire decision is looked at again just before its delete (skipped when the image changed since the plan, became protected or in use), deleted, and given one outcome. Shows progress as deletes complete and a summary at the end; the run record is kept in the local folder. On a terminal it asks first; from a script it needs --yes.',
+    )
+    .argument('<plan>', 'a plan ID stored in the folder (plan-...), or a plan file (JSON)')
+    .option(
+      '--dir <dir>',
+      `where plans and runs are kept (default: ${DIR_VARIABLE}, or ${DEFAULT_DIR} here)`,
+    )
+    .option('--endpoint <url>', "the plan's provider at this base URL (https://host[:port])")
+    .option('-y, --yes', 'do not ask (needed when not on a terminal)')
+    .addHelpText(
+      'after',
+      examples([
+        [
+          'cloud-images apply plan-0123456789abcdef01234567',
+          'Shows the plan, asks, retires with a progress bar',
+        ],
+        [
+          'cloud-images apply plan.json --yes --json',
+          'From a script: a plan file, and the run with every outcome as JSON',
+        ],
+      ]),
+    )
+    .action((reference: string, flags: ApplyFlags, self: Command) =>
+      run((session) => apply(session, reference, flags), self),
+    );
+};

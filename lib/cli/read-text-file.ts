@@ -1,0 +1,40 @@
+// A file named on the command line (a policy, a plan), read as UTF-8 text. Every problem is
+// InvalidRequest naming the field and the path, before anything is sent upstream; a file larger
+// than the field can be is refused before it is read into memory.
+
+import { readFile, stat } from 'node:fs/promises';
+import { InvalidRequest } from '../errors/errors.js';
+
+const WHY: Record<string, string> = {
+  ENOENT: 'there is no such file',
+  EISDIR: 'it is a folder',
+  EACCES: 'it may not be read',
+  EPERM: 'it may not be read',
+};
+
+/** The file's text (without a byte order mark); `tooLarge` is the message for a file over `maxBytes`. */
+export const readTextFile = async (
+  path: string,
+  field: string,
+  limit: { maxBytes: number; tooLarge: string } = {
+    maxBytes: 256 * 1024 * 1024,
+    tooLarge: 'must be at most 256 MiB',
+  },
+): Promise<string> => {
+  const unreadable = (why: string) =>
+    new InvalidRequest(`${field}: cannot read ${path}: ${why}`, { field });
+  let text: string;
+  try {
+    const stats = await stat(path);
+    if (!stats.isFile()) throw unreadable('it is not a file');
+    if (stats.size > limit.maxBytes) {
+      throw new InvalidRequest(`${field}: ${limit.tooLarge}`, { field });
+    }
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if (error instanceof InvalidRequest) throw error;
+    const code = (error as NodeJS.ErrnoException).code ?? '';
+    throw unreadable(WHY[code] ?? (code === '' ? 'unreadable' : code));
+  }
+  return text.startsWith('\uFEFF') ? text.slice(1) : text;
+};

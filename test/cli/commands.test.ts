@@ -3,6 +3,8 @@
 // answer, compared side by side), the safety of delete from a script, colour and progress only
 // where a person looks, and an exit status per error name.
 
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DEMO_BCC, SEEDED } from '../../emulator/demo.js';
@@ -251,6 +253,10 @@ const ERROR_CASES: ErrorCase[] = [
   { name: 'InvalidRequest', args: ['show', 'bcc', 'not-an-id'] },
   { name: 'ImageProtected', args: ['delete', 'bcc', SEEDED.bcc.system, '--yes'] },
   { name: 'ImageNotFound', args: ['show', 'modelarts', '00000000-0000-4000-8000-000000000000'] },
+  {
+    name: 'PlanNotFound',
+    args: ['apply', 'plan-000000000000000000000000', '--yes', '--dir', join(tmpdir(), 'no-plans')],
+  },
   { name: 'ImageBusy', args: ['delete', 'bcc', SEEDED.bcc.creating, '--yes'] },
   {
     name: 'UpstreamAuthFailed',
@@ -320,11 +326,10 @@ const ERROR_CASES: ErrorCase[] = [
 ];
 
 describe('exit statuses', () => {
-  it('cover every error show, delete and usage can raise', () => {
+  it('cover every error the commands can raise', () => {
+    const commands = ['show', 'delete', 'list', 'usage', 'plan', 'apply'];
     const raisable = ERROR_NAMES.filter((name) =>
-      (ERROR_TABLE[name].raisedBy as readonly string[]).some((op) =>
-        ['show', 'delete', 'usage'].includes(op),
-      ),
+      (ERROR_TABLE[name].raisedBy as readonly string[]).some((op) => commands.includes(op)),
     );
     expect(ERROR_CASES.map((c) => c.name).sort()).toEqual([...raisable].sort());
   });

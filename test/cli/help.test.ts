@@ -22,7 +22,7 @@ describe('cloud-images --help', () => {
 
     expect(run.code).toBe(0);
     expect(listedCommands(run.stdout)).toEqual(
-      expect.arrayContaining(['show', 'delete', 'list', 'usage']),
+      expect.arrayContaining(['show', 'delete', 'list', 'usage', 'plan', 'apply']),
     );
     expect(run.stdout).toContain('Examples:');
     expect(run.stdout).toContain('CLOUD_IMAGES_EMULATOR');

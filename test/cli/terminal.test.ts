@@ -4,14 +4,14 @@
 // progress bar while the delete runs, the result, colour.
 
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SEEDED } from '../../emulator/demo.js';
 import { type RunningEmulator, startEmulator } from '../../emulator/server.js';
-import { bareEnv, launcher, root } from './cli-child.js';
+import { bareEnv, cloudImages, launcher, root } from './cli-child.js';
 
 const run = promisify(execFile);
 let emulator: RunningEmulator;
@@ -171,6 +171,60 @@ describe('list on a terminal', () => {
     const after = await waitForScreen(session, /EXIT:\d+/);
     expect(after).toMatch(/^2504 images of bcc in bj$/m);
     expect(after).toContain('EXIT:0');
+  });
+});
+
+describe('apply on a terminal', () => {
+  it('shows the plan, asks, then counts deletes as they complete and sums up the run', async () => {
+    emulator.seed({ bcc: { images: 30 }, random: 7 });
+    const dir = join(socketDir, 'plans');
+    const policy = join(socketDir, 'policy.json');
+    await writeFile(
+      policy,
+      JSON.stringify({
+        name: 'old-bcc-images',
+        provider: 'bcc',
+        regions: ['bj'],
+        select: { olderThanDays: 30 },
+        keep: { newestPerFamily: 1 },
+        limits: { maxDeletions: 4, maxPercent: 50 },
+      }),
+    );
+    const planned = await cloudImages([
+      '--emulator',
+      emulator.url,
+      'plan',
+      policy,
+      '--dir',
+      dir,
+      '--json',
+    ]);
+    const { planId, totals } = planned.json<{ planId: string; totals: { retire: number } }>();
+    expect(totals.retire).toBe(4);
+    // Each delete takes a moment, so the bar is seen between them.
+    emulator.faults.inject({
+      match: { provider: 'bcc', operation: 'delete' },
+      times: 4,
+      action: { kind: 'latency', ms: 600 },
+    });
+    const session = await startInTerminal(['apply', planId, '--dir', dir]);
+
+    const asked = await waitForScreen(session, /Retire 4 images of bcc\?/);
+    expect(asked).toContain(`plan ${planId} of policy old-bcc-images (bcc: bj)`);
+    expect(asked).toMatch(/4 to retire/);
+    expect(deletesSent()).toBe(0);
+
+    await tmux('send-keys', '-t', session, 'y', 'Enter');
+
+    const during = await waitForScreen(session, /retiring .* [123]\/4/);
+    expect(during).not.toContain('EXIT:');
+    const after = await waitForScreen(session, /EXIT:\d+/);
+    expect(after).toMatch(/retiring .* 4\/4/);
+    expect(after).toMatch(
+      /^run run-[0-9a-f]+ of plan plan-[0-9a-f]+: 4 deleted, 0 already absent, 0 skipped, 0 failed$/m,
+    );
+    expect(after).toContain('EXIT:0');
+    expect(deletesSent()).toBe(4);
   });
 });
 

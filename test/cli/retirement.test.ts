@@ -1,0 +1,257 @@
+// `cloud-images plan` and `apply` in child processes against the emulator, with a policy file and
+// a plans folder of the test's own: the plan is the plan operation's (stored, with its report),
+// applying retires exactly its retire decisions and looks again before each delete, a second apply
+// deletes nothing more, a plan file edited by hand is refused, a plan that could not see everything
+// decides nothing, and a delete that keeps failing ends the run with that error's exit status.
+
+import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type RunningEmulator, startEmulator } from '../../emulator/server.js';
+import { exitStatusOfError } from '../../lib/cli/exit-status.js';
+import { type Plan, planSchema } from '../../lib/retirement/plan.js';
+import type { OutcomeRecord, RunRecord } from '../../lib/retirement/ports.js';
+import { type CliRun, cloudImages } from './cli-child.js';
+
+let emulator: RunningEmulator;
+let work: string;
+/** A fresh plans folder for each test. */
+let dir: string;
+let tests = 0;
+
+const POLICY_YAML = `name: old-bcc-images
+provider: bcc
+regions: [bj]
+select:
+  olderThanDays: 30
+keep:
+  newestPerFamily: 1
+limits:
+  maxDeletions: 6
+  maxPercent: 50
+`;
+
+const cli = (args: readonly string[], env: Record<string, string> = {}): Promise<CliRun> =>
+  cloudImages(['--emulator', emulator.url, ...args, '--dir', dir], env);
+
+const policyFile = async (text = POLICY_YAML): Promise<string> => {
+  const path = join(work, `policy-${tests}.yaml`);
+  await writeFile(path, text);
+  return path;
+};
+
+const planOf = (run: CliRun): Plan => {
+  expect(run.code, run.stderr).toBe(0);
+  return planSchema.parse(run.json());
+};
+
+const retired = (plan: Plan) =>
+  plan.decisions.filter((decision) => decision.decision === 'retire').map((d) => d.image);
+
+const deletesSent = (): number =>
+  emulator.requests.filter((request) => request.method === 'DELETE').length;
+
+beforeAll(async () => {
+  emulator = await startEmulator({ seed: { bcc: { images: 30, instances: 4 }, random: 7 } });
+  work = await mkdtemp(join(tmpdir(), 'cloud-images-retire-'));
+});
+
+beforeEach(() => {
+  emulator.reset();
+  tests += 1;
+  dir = join(work, `plans-${tests}`);
+});
+
+afterAll(async () => {
+  await emulator?.close();
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+describe('cloud-images plan', () => {
+  it('--json prints the plan, the one stored in the folder with its HTML report beside it', async () => {
+    const run = await cli(['plan', await policyFile(), '--json']);
+
+    const plan = planOf(run);
+    expect(plan.complete).toBe(true);
+    expect(plan.policy.name).toBe('old-bcc-images');
+    expect(plan.createdBy).toMatch(/^cli/);
+    expect(plan.decisions).toHaveLength(emulator.state.bcc.size);
+    expect(retired(plan).length).toBeGreaterThan(0);
+    const stored = JSON.parse(await readFile(join(dir, 'plans', `${plan.planId}.json`), 'utf8'));
+    expect(stored).toEqual(plan);
+    const report = await readFile(join(dir, 'plans', `${plan.planId}.html`), 'utf8');
+    expect(report).toContain(plan.planId);
+    expect(deletesSent()).toBe(0);
+  });
+
+  it('for people: the summary, where the plan and report are, and how to apply it', async () => {
+    const run = await cli(['plan', await policyFile()]);
+
+    expect(run.code, run.stderr).toBe(0);
+    const planId = /^plan (plan-[0-9a-f]{24}) of policy old-bcc-images \(bcc: bj\)$/m.exec(
+      run.stdout,
+    )?.[1];
+    expect(planId).toBeDefined();
+    expect(run.stdout).toMatch(/^ {2}\d+ images: \d+ to retire, \d+ deferred, \d+ kept$/m);
+    expect(run.stdout).toContain(`  report: ${join(dir, 'plans', `${planId}.html`)}\n`);
+    expect(run.stdout).toContain(`  apply:  cloud-images apply ${planId}\n`);
+  });
+
+  it('a policy that is not one is InvalidRequest naming the field; nothing is sent upstream', async () => {
+    const noLimits = await cli([
+      'plan',
+      await policyFile(POLICY_YAML.replace(/limits:[\s\S]*$/, '')),
+      '--json',
+    ]);
+    const missing = await cli(['plan', join(work, 'no-such-policy.yaml'), '--json']);
+
+    expect(noLimits.code).toBe(exitStatusOfError('InvalidRequest'));
+    expect(noLimits.errorBody().error.message).toBe('limits: is required');
+    expect(missing.code).toBe(exitStatusOfError('InvalidRequest'));
+    expect(missing.errorBody().error.message).toMatch(/^policy: cannot read .*no such file/);
+    expect(emulator.requests).toHaveLength(0);
+  });
+
+  it('a plan that could not read everything in time decides nothing and ends as UpstreamTimeout', async () => {
+    emulator.seed({ bcc: { images: 3_000 }, random: 7 });
+    emulator.faults.inject({
+      match: { provider: 'bcc', operation: 'list-images' },
+      times: 10,
+      action: { kind: 'latency', ms: 700 },
+    });
+
+    const run = await cli(['plan', await policyFile(), '--json'], {
+      CLOUD_IMAGES_TIMEOUT_MS: '2600',
+    });
+
+    expect(run.code).toBe(exitStatusOfError('UpstreamTimeout'));
+    const plan = planSchema.parse(run.json());
+    expect(plan.complete).toBe(false);
+    expect(plan.decisions).toEqual([]);
+    expect(run.errorBody().error.message).toMatch(/^the plan is incomplete and decides nothing/);
+  });
+});
+
+describe('cloud-images apply', () => {
+  it('retires exactly the retire decisions, prints the run, and a second apply deletes nothing more', async () => {
+    const plan = planOf(await cli(['plan', await policyFile(), '--json']));
+    const toRetire = retired(plan);
+
+    const first = await cli(['apply', plan.planId, '--yes', '--json']);
+    const deletes = deletesSent();
+    const again = await cli(['apply', plan.planId, '--yes', '--json']);
+
+    expect(first.code, first.stderr).toBe(0);
+    const run = first.json<{ run: RunRecord; outcomes: OutcomeRecord[] }>();
+    expect(run.run).toMatchObject({
+      planId: plan.planId,
+      total: toRetire.length,
+      status: 'completed',
+    });
+    expect(run.run.counts.deleted).toBe(toRetire.length);
+    for (const image of toRetire) expect(emulator.state.bcc.has(image.id), image.id).toBe(false);
+    const kept = plan.decisions.filter((decision) => decision.decision !== 'retire');
+    for (const { image } of kept) expect(emulator.state.bcc.has(image.id), image.id).toBe(true);
+    const record = JSON.parse(
+      await readFile(join(dir, 'runs', `${run.run.runId}.json`), 'utf8'),
+    ) as unknown;
+    expect(record).toEqual(run);
+
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.json<{ run: RunRecord }>().run.counts).toEqual({
+      deleted: 0,
+      'already-absent': toRetire.length,
+      skipped: 0,
+      failed: 0,
+    });
+    expect(deletesSent()).toBe(deletes);
+  });
+
+  it('skips an image that changed since the plan, and says why', async () => {
+    const plan = planOf(await cli(['plan', await policyFile(), '--json']));
+    const [changed, ...others] = retired(plan);
+    if (changed === undefined) throw new Error('the plan retires nothing');
+    const record = emulator.state.bcc.get(changed.id);
+    emulator.state.bcc.set({ ...record, id: changed.id, name: `${changed.name}-renamed` });
+
+    const run = await cli(['apply', plan.planId, '--yes']);
+
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(
+      new RegExp(`: ${others.length} deleted, 0 already absent, 1 skipped, 0 failed$`, 'm'),
+    );
+    expect(run.stdout).toMatch(
+      new RegExp(`^bj/${changed.id} +${changed.name} +skipped +.*changed since the plan`, 'm'),
+    );
+    expect(emulator.state.bcc.has(changed.id)).toBe(true);
+  });
+
+  it('from a script without --yes it refuses (exit 2) and deletes nothing', async () => {
+    const plan = planOf(await cli(['plan', await policyFile(), '--json']));
+
+    const run = await cli(['apply', plan.planId]);
+
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/^UsageError: apply asks for confirmation/);
+    expect(deletesSent()).toBe(0);
+  });
+
+  it('applies a plan file, and refuses one edited by hand', async () => {
+    const plan = planOf(await cli(['plan', await policyFile(), '--json']));
+    const copy = join(work, `copy-${tests}.json`);
+    await copyFile(join(dir, 'plans', `${plan.planId}.json`), copy);
+    const edited = join(work, `edited-${tests}.json`);
+    const widened: Plan = {
+      ...plan,
+      decisions: plan.decisions.map((decision) =>
+        decision.image.kind === 'custom' ? { ...decision, decision: 'retire' } : decision,
+      ),
+    };
+    await writeFile(edited, JSON.stringify(widened));
+
+    const refused = await cli(['apply', edited, '--yes', '--json']);
+    const applied = await cli(['apply', copy, '--yes', '--json']);
+
+    expect(refused.code).toBe(exitStatusOfError('InvalidRequest'));
+    expect(refused.errorBody().error.message).toMatch(/has been altered since it was made/);
+    expect(applied.code, applied.stderr).toBe(0);
+    expect(applied.json<{ run: RunRecord }>().run.counts.deleted).toBe(retired(plan).length);
+  });
+
+  it('a plan ID not in the folder is PlanNotFound', async () => {
+    const run = await cli(['apply', 'plan-000000000000000000000000', '--yes', '--json']);
+
+    expect(run.code).toBe(exitStatusOfError('PlanNotFound'));
+    expect(run.errorBody().error.code).toBe('PLAN_NOT_FOUND');
+  });
+
+  it('a delete that keeps failing is recorded failed and the run ends with its exit status', async () => {
+    const plan = planOf(
+      await cli([
+        'plan',
+        await policyFile(POLICY_YAML.replace('maxDeletions: 6', 'maxDeletions: 1')),
+        '--json',
+      ]),
+    );
+    const [image] = retired(plan);
+    if (image === undefined) throw new Error('the plan retires nothing');
+    emulator.faults.inject({
+      match: { provider: 'bcc', operation: 'delete' },
+      times: 10,
+      action: { kind: 'status', status: 503 },
+    });
+
+    const run = await cli(['apply', plan.planId, '--yes', '--json'], {
+      UPSTREAM_MAX_ATTEMPTS: '1',
+    });
+
+    expect(run.code).toBe(exitStatusOfError('UpstreamUnavailable'));
+    const body = run.json<{ run: RunRecord; outcomes: OutcomeRecord[] }>();
+    expect(body.run.counts.failed).toBe(1);
+    expect(body.outcomes[0]).toMatchObject({ outcome: 'failed', error: 'UpstreamUnavailable' });
+    // Delivered as often as the stack's queue would before giving up.
+    expect(deletesSent()).toBe(3);
+    expect(emulator.state.bcc.has(image.id)).toBe(true);
+  });
+});

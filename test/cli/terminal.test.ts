@@ -174,6 +174,36 @@ describe('list on a terminal', () => {
   });
 });
 
+describe('plan on a terminal', () => {
+  it('says which stage it is at while it reads the inventory, then prints the summary', async () => {
+    emulator.seed({ bcc: { images: 2_500 }, random: 7 });
+    emulator.faults.inject({
+      match: { provider: 'bcc', operation: 'list-images' },
+      times: 3,
+      action: { kind: 'latency', ms: 700 },
+    });
+    const policy = join(socketDir, 'plan-policy.json');
+    await writeFile(
+      policy,
+      JSON.stringify({
+        name: 'everything-old',
+        provider: 'bcc',
+        regions: ['bj'],
+        select: { olderThanDays: 30 },
+        limits: { maxDeletions: 10, maxPercent: 10 },
+      }),
+    );
+    const session = await startInTerminal(['plan', policy, '--dir', join(socketDir, 'plans')]);
+
+    const during = await waitForScreen(session, /reading the images of bj: (1000|2000)/);
+    expect(during).not.toContain('EXIT:');
+    const after = await waitForScreen(session, /EXIT:\d+/);
+    expect(after).toMatch(/^plan plan-[0-9a-f]{24} of policy everything-old \(bcc: bj\)$/m);
+    expect(after).toMatch(/^ {2}2504 images: 10 to retire/m);
+    expect(after).toContain('EXIT:0');
+  });
+});
+
 describe('apply on a terminal', () => {
   it('shows the plan, asks, then counts deletes as they complete and sums up the run', async () => {
     emulator.seed({ bcc: { images: 30 }, random: 7 });

@@ -7,7 +7,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { SEEDED } from '../../emulator/demo.js';
 import { type RunningEmulator, type SeedSpec, startEmulator } from '../../emulator/server.js';
 import { type Child, spawnChild } from '../support/child.js';
-import { control, testClock } from './client.js';
+import { testClock } from '../support/clock.js';
+import { control } from './client.js';
 
 const clock = testClock('2026-03-01T12:00:00Z');
 const CLOCK_MS = clock.now().getTime();

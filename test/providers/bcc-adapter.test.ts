@@ -29,6 +29,7 @@ import type { CallContext, ImageProvider } from '../../lib/images/provider-port.
 import { bccCloud } from '../../lib/providers/bcc/cloud.js';
 import type { OutboundRequest } from '../../lib/wire/outbound-request.js';
 import { useFixture } from '../support/fixture.js';
+import { rejectionOf } from '../support/outcomes.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const policy: RetryPolicy = {
@@ -90,15 +91,7 @@ const contextWith = (transport: Transport = undiciTransport, ms = 5000): CallCon
   calls: [],
 });
 
-/** The error a promise rejects with (fails the test when it resolves). */
-const rejection = async (promise: Promise<unknown>): Promise<ImageError> => {
-  try {
-    await promise;
-  } catch (error) {
-    return error as ImageError;
-  }
-  throw new Error('expected a rejection');
-};
+const rejection = (promise: Promise<unknown>) => rejectionOf<ImageError>(promise);
 
 const show = (id: string, context = contextWith(), provider = setup().provider) =>
   provider.show(id, 'bj', context);

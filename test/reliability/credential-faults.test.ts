@@ -25,13 +25,7 @@ import { DEMO_BCC, DEMO_MODELARTS, SEEDED } from '../../emulator/demo.js';
 import { httpEvent, lambdaContext } from '../../scripts/lambda-events.js';
 import { sqsEvent, sqsRecord } from '../support/events.js';
 import { useFixture } from '../support/fixture.js';
-import {
-  MOTO_AWS_ENV,
-  type Moto,
-  motoClientConfig,
-  skipWithoutMoto,
-  startMoto,
-} from '../support/moto.js';
+import { MOTO_AWS_ENV, motoClientConfig, skipWithoutMoto } from '../support/moto.js';
 import {
   closedPort,
   type LoadedFunctions,
@@ -133,8 +127,7 @@ const startForwarder = async (target: string): Promise<Forwarder> => {
 };
 
 describe.skipIf(skipWithoutMoto('credential faults'))('credential faults', () => {
-  const fixture = useFixture();
-  let moto: Moto;
+  const fixture = useFixture({ moto: true });
   let admin: SecretsManagerClient;
   let forwarder: Forwarder;
   let functions: LoadedFunctions;
@@ -165,9 +158,8 @@ describe.skipIf(skipWithoutMoto('credential faults'))('credential faults', () =>
   });
 
   beforeAll(async () => {
-    moto = await startMoto();
-    admin = new SecretsManagerClient(motoClientConfig(moto.endpoint));
-    forwarder = await startForwarder(moto.endpoint);
+    admin = new SecretsManagerClient(motoClientConfig(fixture.moto.endpoint));
+    forwarder = await startForwarder(fixture.moto.endpoint);
     unreachableEndpoint = `http://127.0.0.1:${await closedPort()}`;
     unreachable = await loadFunctions(fixture, env(unreachableEndpoint));
     functions = await loadFunctions(fixture, env(forwarder.endpoint));
@@ -179,7 +171,6 @@ describe.skipIf(skipWithoutMoto('credential faults'))('credential faults', () =>
     await forwarder?.close();
     await functions?.agent().close();
     await unreachable?.agent().close();
-    await moto?.stop();
   });
 
   beforeEach(async () => {

@@ -30,7 +30,7 @@ import { SEEDED } from '../../emulator/demo.js';
 import { handler } from '../../functions/sqs/delete-image.js';
 import { lambdaContext } from '../../scripts/lambda-events.js';
 import { useFixture } from '../support/fixture.js';
-import { type Moto, motoClientConfig, skipWithoutMoto, startMoto } from '../support/moto.js';
+import { motoClientConfig, skipWithoutMoto } from '../support/moto.js';
 
 const IMAGES_PER_PROVIDER = 500;
 const MALFORMED = 20;
@@ -60,18 +60,16 @@ const bccId = (index: number): string => `m-load${index.toString().padStart(5, '
 describe.skipIf(skipWithoutMoto('SQS load test'))('SQS consumer under load (moto SQS)', () => {
   const fixture = useFixture({
     env: { UPSTREAM_RETRY_BASE_MS: '5', UPSTREAM_THROTTLE_BASE_MS: '10', LOG_LEVEL: 'warn' },
+    moto: true,
   });
-  let moto: Moto;
   let sqs: SQSClient;
 
-  beforeAll(async () => {
-    moto = await startMoto();
-    sqs = new SQSClient(motoClientConfig(moto.endpoint));
+  beforeAll(() => {
+    sqs = new SQSClient(motoClientConfig(fixture.moto.endpoint));
   });
 
-  afterAll(async () => {
+  afterAll(() => {
     sqs?.destroy();
-    await moto?.stop();
   });
 
   it('loses nothing, duplicates no delete, and reconciles every message', async () => {

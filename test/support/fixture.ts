@@ -20,6 +20,7 @@ import { setLogSink } from '../../lib/log/log.js';
 import { emulatorEnvironment } from '../../scripts/local-environment.js';
 import { type TestClock, testClock } from './clock.js';
 import { createLogCapture, type LogCapture } from './log-capture.js';
+import { type Moto, startMoto } from './moto.js';
 
 /** Variables to set; `undefined` unsets one. */
 export type EnvVars = Record<string, string | undefined>;
@@ -35,6 +36,8 @@ export interface FixtureOptions {
   env?: EnvVars;
   /** `count` keeps no lines, only their number (for runs that measure the heap). */
   logs?: 'capture' | 'count';
+  /** Also start moto_server (AWS APIs on loopback) for the suite: `fixture.moto`. */
+  moto?: boolean;
 }
 
 export interface Fixture {
@@ -44,6 +47,8 @@ export interface Fixture {
   readonly url: string;
   /** The emulator's clock (only with the `clock` option). */
   readonly clock: TestClock;
+  /** moto_server (only with the `moto` option). */
+  readonly moto: Moto;
   /** Every line the functions logged in this test (or, in a beforeAll, so far). */
   readonly log: LogCapture;
   /** Sets variables for the rest of the current test, or (in a beforeAll) of the suite. */
@@ -69,6 +74,7 @@ export const useFixture = (options: FixtureOptions = {}): Fixture => {
   const clock = options.clock === undefined ? undefined : testClock(options.clock);
   const log = createLogCapture(options.logs);
   let emulator: RunningEmulator | undefined;
+  let moto: Moto | undefined;
   /** What to undo at the end of the suite, then (on top) at the end of the current test. */
   const scopes: Undo[][] = [];
 
@@ -103,13 +109,26 @@ export const useFixture = (options: FixtureOptions = {}): Fixture => {
   beforeAll(async () => {
     scopes.push([]);
     installSink(setLogSink);
-    if (withEmulator) {
-      const started = await startEmulator({
-        ...(clock === undefined ? {} : { now: clock.now }),
-        ...emulatorOptions,
-      });
-      emulator = started;
-      scope().push(() => started.close());
+    const undos = scope();
+    // Started side by side; whatever did start is stopped again at the end, even if the other failed.
+    const [startedEmulator, startedMoto] = await Promise.allSettled([
+      withEmulator
+        ? startEmulator({ ...(clock === undefined ? {} : { now: clock.now }), ...emulatorOptions })
+        : undefined,
+      options.moto === true ? startMoto() : undefined,
+    ]);
+    if (startedEmulator.status === 'fulfilled' && startedEmulator.value !== undefined) {
+      const running = startedEmulator.value;
+      emulator = running;
+      undos.push(() => running.close());
+    }
+    if (startedMoto.status === 'fulfilled' && startedMoto.value !== undefined) {
+      const running = startedMoto.value;
+      moto = running;
+      undos.push(() => running.stop());
+    }
+    for (const result of [startedEmulator, startedMoto]) {
+      if (result.status === 'rejected') throw result.reason;
     }
     if (withEmulator && options.demoEnv !== false) setEnv(emulatorEnvironment(started().url));
     setEnv(options.env ?? {});
@@ -127,6 +146,7 @@ export const useFixture = (options: FixtureOptions = {}): Fixture => {
   afterAll(async () => {
     await unwind(scopes.pop());
     emulator = undefined;
+    moto = undefined;
   });
 
   const started = (): RunningEmulator => {
@@ -141,6 +161,10 @@ export const useFixture = (options: FixtureOptions = {}): Fixture => {
     },
     get url() {
       return started().url;
+    },
+    get moto() {
+      if (moto === undefined) throw new Error('no moto: pass useFixture({ moto: true })');
+      return moto;
     },
     get clock() {
       if (clock === undefined) throw new Error('no clock: pass useFixture({ clock: <ISO time> })');

@@ -14,6 +14,7 @@ import { pipeline } from '../../lib/triggers/pipeline.js';
 import { InternalError, TASK_TRIGGER, toTaskError } from '../../lib/triggers/task.js';
 import { lambdaContext } from '../../scripts/lambda-events.js';
 import { useFixture } from '../support/fixture.js';
+import { rejectionOf } from '../support/outcomes.js';
 
 const fixture = useFixture({
   env: { UPSTREAM_RETRY_BASE_MS: '5', UPSTREAM_THROTTLE_BASE_MS: '5' },
@@ -26,14 +27,7 @@ const remove = (event: unknown, context = lambdaContext()) =>
   (deleteHandler as Handler)(event, context);
 
 /** What the handler threw (fails the test when it resolves). */
-const thrown = async (promise: Promise<unknown>): Promise<Error> => {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected the handler to throw');
-};
+const thrown = (promise: Promise<unknown>) => rejectionOf(promise);
 
 const deletesReceived = () =>
   fixture.emulator.requests.filter((request) => request.method === 'DELETE');

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEMO_MODELARTS, SEEDED } from '../../emulator/demo.js';
 import { startEmulator } from '../../emulator/server.js';
-import { type Child, spawnChild } from '../support/child.js';
+import type { Child } from '../support/child.js';
 import { useFixture } from '../support/fixture.js';
 import {
   bccRequest,
@@ -12,6 +12,7 @@ import {
   signedBcc,
   signedModelArts,
 } from './client.js';
+import { emulatorMainUrl, spawnEmulatorMain } from './main-process.js';
 
 describe('control API (in process)', () => {
   const fixture = useFixture({ demoEnv: false });
@@ -192,11 +193,8 @@ describe('emulator/main.ts in a child process', () => {
   });
 
   it('prints its URL and the demo IDs, and is driven through the control API', async () => {
-    child = spawnChild(process.execPath, ['--import', 'tsx', 'emulator/main.ts'], {
-      env: { ...process.env, PORT: '0' },
-    });
-    const [, url = ''] = await child.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+)/, 20_000);
-    await child.waitFor(/control API/, 5000);
+    child = spawnEmulatorMain();
+    const url = await emulatorMainUrl(child);
     expect(child.output()).toContain(SEEDED.modelarts.custom);
     expect(child.output()).toContain(SEEDED.bcc.sharedToOthers);
 

@@ -51,8 +51,7 @@ describe('task show', () => {
   it('writes exactly one log line per invocation', async () => {
     await show({ provider: 'modelarts', imageId: SEEDED.modelarts.custom });
 
-    expect(fixture.log.lines).toHaveLength(1);
-    expect(fixture.log.lines[0]).toMatchObject({
+    expect(fixture.log.only()).toMatchObject({
       level: 'info',
       message: 'task completed',
       trigger: 'task',
@@ -73,8 +72,7 @@ describe('task show', () => {
     );
 
     expect(error.name).toBe('ImageNotFound');
-    expect(fixture.log.lines).toHaveLength(1);
-    expect(fixture.log.lines[0]).toMatchObject({
+    expect(fixture.log.only()).toMatchObject({
       level: 'warn',
       outcome: 'failed',
       error: 'ImageNotFound',
@@ -136,8 +134,7 @@ describe('task delete', () => {
 
     expect(result).toMatchObject({ outcome: 'deleted', image: { id: SEEDED.modelarts.custom } });
     expect(fixture.emulator.state.deleteCount('modelarts', SEEDED.modelarts.custom)).toBe(1);
-    expect(fixture.log.lines).toHaveLength(1);
-    expect(fixture.log.lines[0]).toMatchObject({
+    expect(fixture.log.only()).toMatchObject({
       message: 'task completed',
       operation: 'delete',
       outcome: 'deleted',
@@ -202,8 +199,7 @@ describe('anything that is not one of our errors', () => {
     expect(error.stack).toBe('InternalError: internal error');
     expect(error.cause).toBeUndefined();
     expect(JSON.stringify(error)).not.toContain('secret');
-    expect(fixture.log.lines).toHaveLength(1);
-    expect(fixture.log.lines[0]).toMatchObject({ level: 'error', error: 'InternalError' });
+    expect(fixture.log.only()).toMatchObject({ level: 'error', error: 'InternalError' });
     expect(String(fixture.log.lines[0]?.stack)).toContain('TypeError');
   });
 

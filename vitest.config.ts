@@ -7,5 +7,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Fails a test file that leaves process.env changed.
+    setupFiles: ['test/support/env-guard.ts'],
   },
 });

@@ -115,28 +115,133 @@ const curlCommands = (api: string, useSeeded: boolean): string[] => {
   ]);
 };
 
-const main = async (): Promise<void> => {
-  const httpPort = portFrom('PORT', 3000);
-  const lambdaPort = portFrom('LAMBDA_PORT', 0) || (await freePort());
-  const websocketPort = await freePort();
-  const albPort = await freePort();
+interface Ports {
+  http: number;
+  lambda: number;
+  websocket: number;
+  alb: number;
+}
 
+/** PORT and LAMBDA_PORT as given; serverless-offline's other listeners on free ports. */
+const choosePorts = async (): Promise<Ports> => ({
+  http: portFrom('PORT', 3000),
+  lambda: portFrom('LAMBDA_PORT', 0) || (await freePort()),
+  websocket: await freePort(),
+  alb: await freePort(),
+});
+
+interface Upstream {
+  /** The handlers' environment. */
+  env: NodeJS.ProcessEnv;
+  /** The emulator this process started, if the environment named no real configuration. */
+  emulator: { url: string; close(): Promise<void> | void } | undefined;
+}
+
+/** The emulator and the demo credentials, unless the environment configures the real clouds. */
+const startUpstream = async (): Promise<Upstream> => {
   const configuredBy = realConfigurationIn(process.env);
-  const useEmulator = configuredBy.length === 0;
   const env: NodeJS.ProcessEnv = { ...process.env };
-
-  let emulator: { url: string; close(): Promise<void> | void } | undefined;
-  if (useEmulator) {
-    emulator = await startEmulator({ host: HOST, port: portFrom('EMULATOR_PORT', 0) });
-    const url = emulator.url.replace(/\/+$/, '');
-    Object.assign(env, emulatorEnvironment(url));
-    for (const name of REAL_ONLY_VARIABLES) delete env[name];
-    console.log(`Emulator: ${url} (control API ${url}/_emulator/, seeded with demo images)`);
-  } else {
+  if (configuredBy.length > 0) {
     console.log(
       `Using the configuration in the environment (${configuredBy.join(', ')}); no emulator.`,
     );
+    return { env, emulator: undefined };
   }
+  const emulator = await startEmulator({ host: HOST, port: portFrom('EMULATOR_PORT', 0) });
+  const url = emulator.url.replace(/\/+$/, '');
+  Object.assign(env, emulatorEnvironment(url));
+  for (const name of REAL_ONLY_VARIABLES) delete env[name];
+  console.log(`Emulator: ${url} (control API ${url}/_emulator/, seeded with demo images)`);
+  return { env, emulator };
+};
+
+/** `osls offline start` on these ports, on the local stage unless the arguments name one. */
+const offlineArguments = (ports: Ports, extra: readonly string[]): string[] => [
+  oslsScript(),
+  'offline',
+  'start',
+  '--host',
+  HOST,
+  '--httpPort',
+  String(ports.http),
+  '--lambdaPort',
+  String(ports.lambda),
+  '--websocketPort',
+  String(ports.websocket),
+  '--albPort',
+  String(ports.alb),
+  '--noAuth',
+  '--localEnvironment',
+  '--noSponsor',
+  ...(stageGiven(extra) ? [] : ['--stage', LOCAL_STAGE]),
+  ...extra,
+];
+
+/** What is printed once serverless-offline is ready. */
+const readyMessage = (api: string, useEmulator: boolean): string =>
+  [
+    '',
+    `Ready: ${api}  (IAM authorization is off locally; Ctrl+C stops everything)`,
+    ...curlCommands(api, useEmulator),
+    '',
+  ].join('\n');
+
+/** Copies the child's output through and calls `onReady` once, when it says "Server ready:". */
+const watchForReady = (child: ChildProcess, onReady: () => void): void => {
+  let ready = false;
+  let seen = '';
+  const watch = (chunk: Buffer, out: NodeJS.WriteStream): void => {
+    out.write(chunk);
+    if (ready) return;
+    seen = (seen + chunk.toString('utf8')).slice(-4096);
+    if (/Server ready:/.test(seen)) {
+      ready = true;
+      onReady();
+    }
+  };
+  child.stdout?.on('data', (chunk: Buffer) => watch(chunk, process.stdout));
+  child.stderr?.on('data', (chunk: Buffer) => watch(chunk, process.stderr));
+};
+
+/**
+ * Runs serverless-offline until it exits or this process is told to stop (SIGINT, SIGTERM: the
+ * child gets SIGTERM, then SIGKILL after 5 s); `cleanUp` runs either way, then this process exits.
+ */
+const superviseOffline = async (
+  child: ChildProcess,
+  stopping: string,
+  cleanUp: () => Promise<void>,
+): Promise<void> => {
+  let stopRequested = false;
+  const exited = new Promise<number>((resolve) => {
+    child.once('exit', (code) => resolve(code ?? 1));
+  });
+
+  const stop = async (signal: NodeJS.Signals): Promise<void> => {
+    if (stopRequested) return;
+    stopRequested = true;
+    console.log(`\n${signal}: stopping ${stopping}`);
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    await exited;
+    clearTimeout(timer);
+    await cleanUp();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+
+  const code = await exited;
+  if (!stopRequested) {
+    console.error(`osls offline exited (${code})`);
+    await cleanUp();
+    process.exit(code);
+  }
+};
+
+const main = async (): Promise<void> => {
+  const ports = await choosePorts();
+  const { env, emulator } = await startUpstream();
 
   // Each instance builds in a folder of its own (see custom.esbuild.outputWorkFolder).
   const workFolder = join(
@@ -147,83 +252,22 @@ const main = async (): Promise<void> => {
   );
   env.ESBUILD_WORK_FOLDER = workFolder;
 
-  const args = [
-    oslsScript(),
-    'offline',
-    'start',
-    '--host',
-    HOST,
-    '--httpPort',
-    String(httpPort),
-    '--lambdaPort',
-    String(lambdaPort),
-    '--websocketPort',
-    String(websocketPort),
-    '--albPort',
-    String(albPort),
-    '--noAuth',
-    '--localEnvironment',
-    '--noSponsor',
-    ...(stageGiven(process.argv.slice(2)) ? [] : ['--stage', LOCAL_STAGE]),
-    ...process.argv.slice(2),
-  ];
-  const osls: ChildProcess = spawn(process.execPath, args, {
+  const osls = spawn(process.execPath, offlineArguments(ports, process.argv.slice(2)), {
     cwd: root,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  const api = `http://${HOST}:${ports.http}`;
+  watchForReady(osls, () => console.log(readyMessage(api, emulator !== undefined)));
 
-  let stopping = false;
-  const cleanUp = async (): Promise<void> => {
-    await emulator?.close();
-    rmSync(join(root, workFolder), { recursive: true, force: true });
-  };
-
-  const api = `http://${HOST}:${httpPort}`;
-  let ready = false;
-  let seen = '';
-  const watch = (chunk: Buffer, out: NodeJS.WriteStream): void => {
-    out.write(chunk);
-    if (ready) return;
-    seen = (seen + chunk.toString('utf8')).slice(-4096);
-    if (/Server ready:/.test(seen)) {
-      ready = true;
-      const lines = [
-        '',
-        `Ready: ${api}  (IAM authorization is off locally; Ctrl+C stops everything)`,
-        ...curlCommands(api, useEmulator),
-        '',
-      ];
-      console.log(lines.join('\n'));
-    }
-  };
-  osls.stdout?.on('data', (chunk: Buffer) => watch(chunk, process.stdout));
-  osls.stderr?.on('data', (chunk: Buffer) => watch(chunk, process.stderr));
-
-  const exited = new Promise<number>((resolve) => {
-    osls.once('exit', (code) => resolve(code ?? 1));
-  });
-
-  const stop = async (signal: NodeJS.Signals): Promise<void> => {
-    if (stopping) return;
-    stopping = true;
-    console.log(`\n${signal}: stopping serverless-offline${emulator ? ' and the emulator' : ''}`);
-    if (osls.exitCode === null && osls.signalCode === null) osls.kill('SIGTERM');
-    const timer = setTimeout(() => osls.kill('SIGKILL'), 5_000);
-    await exited;
-    clearTimeout(timer);
-    await cleanUp();
-    process.exit(0);
-  };
-  process.once('SIGINT', () => void stop('SIGINT'));
-  process.once('SIGTERM', () => void stop('SIGTERM'));
-
-  const code = await exited;
-  if (!stopping) {
-    console.error(`osls offline exited (${code})`);
-    await cleanUp();
-    process.exit(code);
-  }
+  await superviseOffline(
+    osls,
+    `serverless-offline${emulator ? ' and the emulator' : ''}`,
+    async () => {
+      await emulator?.close();
+      rmSync(join(root, workFolder), { recursive: true, force: true });
+    },
+  );
 };
 
 main().catch((error: unknown) => {

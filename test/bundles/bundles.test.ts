@@ -9,8 +9,9 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_MODELARTS, SEEDED } from '../../emulator/demo.js';
-import { type RunningEmulator, startEmulator } from '../../emulator/server.js';
+import { emulatorEnvironment } from '../../scripts/local-environment.js';
 import { runChild } from '../support/child.js';
+import { useFixture } from '../support/fixture.js';
 
 const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const BANNER =
@@ -116,15 +117,7 @@ describe('npm run build', () => {
 });
 
 describe('the show bundle against the emulator', () => {
-  let emulator: RunningEmulator;
-
-  beforeAll(async () => {
-    emulator = await startEmulator({ host: '127.0.0.1', port: 0 });
-  });
-
-  afterAll(async () => {
-    await emulator?.close();
-  });
+  const fixture = useFixture({ demoEnv: false });
 
   const invoke = async (
     name: string,
@@ -180,11 +173,7 @@ describe('the show bundle against the emulator', () => {
       ].join('\n'),
       {
         AWS_REGION: 'eu-central-1',
-        MODELARTS_ENDPOINT: emulator.url,
-        HUAWEICLOUD_SDK_AK: DEMO_MODELARTS.accessKeyId,
-        HUAWEICLOUD_SDK_SK: DEMO_MODELARTS.secretAccessKey,
-        HUAWEICLOUD_SDK_PROJECT_ID: DEMO_MODELARTS.projectId,
-        HUAWEICLOUD_REGION: DEMO_MODELARTS.region,
+        ...emulatorEnvironment(fixture.url),
         LOG_LEVEL: 'silent',
       },
     );
@@ -199,7 +188,6 @@ describe('the show bundle against the emulator', () => {
   };
 
   it('shows a seeded ModelArts image: 200 {"image": ...}, with a signed request reaching the emulator', async () => {
-    emulator.reset();
     const result = await invoke('httpShowImage', 'GET', 'modelarts', SEEDED.modelarts.builtIn);
     expect(result.statusCode).toBe(200);
     const body = JSON.parse(result.body) as { image: Record<string, unknown> };
@@ -209,19 +197,18 @@ describe('the show bundle against the emulator', () => {
       id: SEEDED.modelarts.builtIn,
       kind: 'system',
     });
-    const seen = emulator.requests.filter(
+    const seen = fixture.emulator.requests.filter(
       (request) => request.imageId === SEEDED.modelarts.builtIn,
     );
     expect(seen.map((request) => [request.method, request.status])).toEqual([['GET', 200]]);
   });
 
   it('runs a dry-run delete of a custom image: 200 {"outcome": "dry-run"}, nothing deleted', async () => {
-    emulator.reset();
     const result = await invoke('httpDeleteImage', 'DELETE', 'modelarts', SEEDED.modelarts.custom, {
       dryRun: 'true',
     });
     expect(result.statusCode).toBe(200);
     expect(JSON.parse(result.body)).toMatchObject({ outcome: 'dry-run' });
-    expect(emulator.requests.filter((request) => request.method === 'DELETE')).toEqual([]);
+    expect(fixture.emulator.requests.filter((request) => request.method === 'DELETE')).toEqual([]);
   });
 });

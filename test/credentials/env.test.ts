@@ -2,9 +2,10 @@
 
 import { describe, expect, it } from 'vitest';
 import { createCredentialStore } from '../../lib/credentials/credential-store.js';
-import { ConfigurationError } from '../../lib/errors/errors.js';
+import type { ConfigurationError } from '../../lib/errors/errors.js';
 import { bccCredentials } from '../../lib/providers/bcc/credentials.js';
 import { modelArtsCredentials } from '../../lib/providers/modelarts/credentials.js';
+import { configurationErrorOf } from './configuration-error.js';
 
 const HUAWEI = {
   HUAWEICLOUD_SDK_AK: 'HW-AK-canary-0001',
@@ -19,14 +20,8 @@ const BAIDU = {
 const CANARIES = [...Object.values(HUAWEI), ...Object.values(BAIDU), 'TOKEN-canary-0005'];
 
 const configurationError = async (promise: Promise<unknown>): Promise<ConfigurationError> => {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(ConfigurationError);
-  const configError = error as ConfigurationError;
+  const configError = await configurationErrorOf(promise, CANARIES);
   expect(configError.name).toBe('ConfigurationError');
-  for (const canary of CANARIES) expect(configError.message).not.toContain(canary);
   return configError;
 };
 

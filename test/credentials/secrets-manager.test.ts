@@ -7,21 +7,17 @@ import {
   PutSecretValueCommand,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   type CredentialStoreOptions,
   createCredentialStore,
 } from '../../lib/credentials/credential-store.js';
-import { ConfigurationError } from '../../lib/errors/errors.js';
+import type { ConfigurationError } from '../../lib/errors/errors.js';
 import { bccCredentials } from '../../lib/providers/bcc/credentials.js';
 import { modelArtsCredentials } from '../../lib/providers/modelarts/credentials.js';
-import {
-  MOTO_AWS_ENV,
-  type Moto,
-  motoClientConfig,
-  skipWithoutMoto,
-  startMoto,
-} from '../support/moto.js';
+import { useFixture } from '../support/fixture.js';
+import { MOTO_AWS_ENV, motoClientConfig, skipWithoutMoto } from '../support/moto.js';
+import { configurationErrorOf } from './configuration-error.js';
 
 const SECRET = {
   modelarts: {
@@ -48,13 +44,7 @@ const CANARIES = [
 ];
 
 const expectConfigurationError = async (promise: Promise<unknown>): Promise<ConfigurationError> => {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(ConfigurationError);
-  const configError = error as ConfigurationError;
-  for (const canary of CANARIES) expect(configError.message).not.toContain(canary);
+  const configError = await configurationErrorOf(promise, CANARIES);
   expect(configError.message).not.toContain('    at ');
   // The secret's id (possibly an ARN with the account) is for the log line, never the caller.
   expect(configError.message).not.toContain('image-functions/');
@@ -65,16 +55,15 @@ const expectConfigurationError = async (promise: Promise<unknown>): Promise<Conf
 describe.skipIf(skipWithoutMoto('credentials from Secrets Manager'))(
   'credentials from Secrets Manager (moto)',
   () => {
-    let moto: Moto | undefined;
+    const fixture = useFixture({ emulator: false, moto: true });
     let admin: SecretsManagerClient;
     let reader: SecretsManagerClient;
     let gets = 0;
     let sequence = 0;
 
     beforeAll(async () => {
-      moto = await startMoto();
-      admin = new SecretsManagerClient(motoClientConfig(moto.endpoint));
-      reader = new SecretsManagerClient(motoClientConfig(moto.endpoint));
+      admin = new SecretsManagerClient(motoClientConfig(fixture.moto.endpoint));
+      reader = new SecretsManagerClient(motoClientConfig(fixture.moto.endpoint));
       reader.middlewareStack.add(
         (next, context) => (args) => {
           if (context.commandName === 'GetSecretValueCommand') gets += 1;
@@ -87,7 +76,6 @@ describe.skipIf(skipWithoutMoto('credentials from Secrets Manager'))(
     afterAll(async () => {
       admin?.destroy();
       reader?.destroy();
-      await moto?.stop();
     });
 
     beforeEach(() => {
@@ -127,15 +115,13 @@ describe.skipIf(skipWithoutMoto('credentials from Secrets Manager'))(
     });
 
     describe('with the SDK configured only by its own environment variables', () => {
-      afterEach(() => {
-        vi.unstubAllEnvs();
-      });
-
       it('finds moto through AWS_ENDPOINT_URL_SECRETS_MANAGER with its default client', async () => {
         const id = await createSecret(JSON.stringify(SECRET));
-        for (const [name, value] of Object.entries(MOTO_AWS_ENV)) vi.stubEnv(name, value);
-        vi.stubEnv('AWS_ENDPOINT_URL_SECRETS_MANAGER', moto?.endpoint ?? '');
-        vi.stubEnv('IMAGE_CREDENTIALS_SECRET_ID', id);
+        fixture.setEnv({
+          ...MOTO_AWS_ENV,
+          AWS_ENDPOINT_URL_SECRETS_MANAGER: fixture.moto.endpoint,
+          IMAGE_CREDENTIALS_SECRET_ID: id,
+        });
         const credentials = createCredentialStore();
         await expect(credentials.get(bccCredentials)).resolves.toMatchObject({
           accessKeyId: SECRET.bcc.accessKeyId,

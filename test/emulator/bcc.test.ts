@@ -1,34 +1,18 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SEEDED } from '../../emulator/demo.js';
-import { type RunningEmulator, startEmulator } from '../../emulator/server.js';
 import { formatBceTimestamp } from '../../lib/signing/bce-auth-v1.js';
-import {
-  bccRequest,
-  json,
-  send,
-  signedBcc,
-  signedBccWith,
-  tamperSignature,
-  testClock,
-} from './client.js';
+import { useFixture } from '../support/fixture.js';
+import { bccRequest, json, send, signedBcc, signedBccWith, tamperSignature } from './client.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const clock = testClock();
-let emulator: RunningEmulator;
-
-beforeAll(async () => {
-  emulator = await startEmulator({ now: clock.now });
+const fixture = useFixture({
+  clock: '2026-03-01T12:00:00Z',
+  demoEnv: false,
 });
-afterAll(async () => {
-  await emulator.close();
-});
-beforeEach(() => {
-  clock.set('2026-03-01T12:00:00Z');
-  emulator.reset();
-});
+const { clock } = fixture;
 
 const call = (method: 'GET' | 'DELETE', id: string) =>
-  send(signedBcc(bccRequest(emulator.url, method, id), clock.now()));
+  send(signedBcc(bccRequest(fixture.emulator.url, method, id), clock.now()));
 
 const errorBody = (
   response: { headers: Record<string, unknown> },
@@ -79,7 +63,7 @@ describe('BCC Query Details of the Image', () => {
     expect(json(await call('GET', SEEDED.bcc.sharedToOthers))).toMatchObject({
       image: { type: 'Custom', status: 'Available' },
     });
-    expect(emulator.state.bcc.sharedWith(SEEDED.bcc.sharedToOthers)).not.toEqual([]);
+    expect(fixture.emulator.state.bcc.sharedWith(SEEDED.bcc.sharedToOthers)).not.toEqual([]);
   });
 
   it('answers 404 NoSuchObject for a missing image', async () => {
@@ -95,7 +79,7 @@ describe('BCC Query Details of the Image', () => {
   });
 
   it('turns a creating image Available after N further GETs', async () => {
-    emulator.state.readyAfterGets('bcc', SEEDED.bcc.creating, 1);
+    fixture.emulator.state.readyAfterGets('bcc', SEEDED.bcc.creating, 1);
     const first = json(await call('GET', SEEDED.bcc.creating)) as { image: { status: string } };
     const second = json(await call('GET', SEEDED.bcc.creating)) as { image: { status: string } };
     expect([first.image.status, second.image.status]).toEqual(['Creating', 'Available']);
@@ -109,13 +93,13 @@ describe('BCC Delete a Custom Image', () => {
     expect(response.status).toBe(200);
     expect(response.body).toBe('');
     expect(response.headers['x-bce-request-id']).toMatch(UUID);
-    expect(emulator.state.deleteCount('bcc', SEEDED.bcc.custom)).toBe(1);
+    expect(fixture.emulator.state.deleteCount('bcc', SEEDED.bcc.custom)).toBe(1);
     const after = await call('GET', SEEDED.bcc.custom);
     expect(after.status).toBe(404);
     const again = await call('DELETE', SEEDED.bcc.custom);
     expect(again.status).toBe(404);
     expect(json(again)).toMatchObject({ code: 'NoSuchObject' });
-    expect(emulator.state.deleteCount('bcc', SEEDED.bcc.custom)).toBe(1);
+    expect(fixture.emulator.state.deleteCount('bcc', SEEDED.bcc.custom)).toBe(1);
   });
 
   it('refuses a system image: 403 Image.UnCustomImageCannotBeDeleted', async () => {
@@ -131,11 +115,11 @@ describe('BCC Delete a Custom Image', () => {
   });
 
   it('refuses integration and sharing (shared-to-me) images the same way', async () => {
-    const base = emulator.state.bcc.get(SEEDED.bcc.custom);
+    const base = fixture.emulator.state.bcc.get(SEEDED.bcc.custom);
     if (base === undefined) throw new Error('seed missing');
-    emulator.state.bcc.set({ ...base, id: 'm-integ01', type: 'Integration' });
-    emulator.state.bcc.set({ ...base, id: 'm-sharing01', type: 'Sharing' });
-    emulator.state.bcc.set({ ...base, id: 'm-gpucustom01', type: 'GpuBccCustom' });
+    fixture.emulator.state.bcc.set({ ...base, id: 'm-integ01', type: 'Integration' });
+    fixture.emulator.state.bcc.set({ ...base, id: 'm-sharing01', type: 'Sharing' });
+    fixture.emulator.state.bcc.set({ ...base, id: 'm-gpucustom01', type: 'GpuBccCustom' });
     expect((await call('DELETE', 'm-integ01')).status).toBe(403);
     expect((await call('DELETE', 'm-sharing01')).status).toBe(403);
     expect((await call('DELETE', 'm-gpucustom01')).status).toBe(200);
@@ -159,12 +143,12 @@ describe('BCC Delete a Custom Image', () => {
     expect(json(response)).toEqual(
       errorBody(response, 'Image.ImageHasBeenSharedToOthers', 'Image has been shared to others.'),
     );
-    emulator.state.bcc.share(SEEDED.bcc.sharedToOthers, []);
+    fixture.emulator.state.bcc.share(SEEDED.bcc.sharedToOthers, []);
     expect((await call('DELETE', SEEDED.bcc.sharedToOthers)).status).toBe(200);
   });
 
   it('answers 400 InvalidURI for another path under /v2/', async () => {
-    const request = { ...bccRequest(emulator.url, 'GET', 'x'), path: '/v2/volume' };
+    const request = { ...bccRequest(fixture.emulator.url, 'GET', 'x'), path: '/v2/volume' };
     const response = await send(signedBcc(request, clock.now()));
     expect(response.status).toBe(400);
     expect(json(response)).toMatchObject({ code: 'InvalidURI' });
@@ -172,7 +156,7 @@ describe('BCC Delete a Custom Image', () => {
 });
 
 describe('BCC signature verification', () => {
-  const request = () => bccRequest(emulator.url, 'GET', SEEDED.bcc.system);
+  const request = () => bccRequest(fixture.emulator.url, 'GET', SEEDED.bcc.system);
   const mismatch = 'SignatureDoesNotMatch';
 
   it('rejects a tampered signature: 400 SignatureDoesNotMatch', async () => {

@@ -186,20 +186,6 @@ export const tamperSignature = (request: OutboundRequest): OutboundRequest => {
   };
 };
 
-/** A clock tests can move. */
-export const testClock = (start = '2026-03-01T12:00:00Z') => {
-  let current = new Date(start);
-  return {
-    now: (): Date => new Date(current),
-    advance: (ms: number): void => {
-      current = new Date(current.getTime() + ms);
-    },
-    set: (iso: string): void => {
-      current = new Date(iso);
-    },
-  };
-};
-
 /** Plain request to the control API. */
 export const control = async (
   baseUrl: string,

@@ -1,7 +1,8 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { DEMO_MODELARTS, SEEDED } from '../../emulator/demo.js';
-import { type RunningEmulator, startEmulator } from '../../emulator/server.js';
-import { type Child, spawnChild } from '../support/child.js';
+import { startEmulator } from '../../emulator/server.js';
+import type { Child } from '../support/child.js';
+import { useFixture } from '../support/fixture.js';
 import {
   bccRequest,
   control,
@@ -11,30 +12,24 @@ import {
   signedBcc,
   signedModelArts,
 } from './client.js';
+import { emulatorMainUrl, spawnEmulatorMain } from './main-process.js';
 
 describe('control API (in process)', () => {
-  let emulator: RunningEmulator;
-  beforeAll(async () => {
-    emulator = await startEmulator();
-  });
-  afterAll(async () => {
-    await emulator.close();
-  });
-  beforeEach(() => emulator.reset());
+  const fixture = useFixture({ demoEnv: false });
 
   const bcc = (method: 'GET' | 'DELETE', id: string) =>
-    send(signedBcc(bccRequest(emulator.url, method, id), new Date()));
+    send(signedBcc(bccRequest(fixture.emulator.url, method, id), new Date()));
 
   it('health answers without a signature and is not recorded', async () => {
-    expect(await control(emulator.url, 'GET', 'health')).toEqual({
+    expect(await control(fixture.emulator.url, 'GET', 'health')).toEqual({
       status: 200,
       body: { ok: true },
     });
-    expect(emulator.requests).toEqual([]);
+    expect(fixture.emulator.requests).toEqual([]);
   });
 
   it('POST /faults injects a validated fault; DELETE /faults clears them', async () => {
-    const created = await control(emulator.url, 'POST', 'faults', {
+    const created = await control(fixture.emulator.url, 'POST', 'faults', {
       match: { provider: 'bcc' },
       times: 2,
       action: { kind: 'status', status: 503 },
@@ -42,44 +37,46 @@ describe('control API (in process)', () => {
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ id: expect.any(Number), remaining: 2, hits: 0 });
     expect((await bcc('GET', SEEDED.bcc.system)).status).toBe(503);
-    expect((await control(emulator.url, 'GET', 'faults')).body).toMatchObject([
+    expect((await control(fixture.emulator.url, 'GET', 'faults')).body).toMatchObject([
       { remaining: 1, hits: 1 },
     ]);
-    expect((await control(emulator.url, 'DELETE', 'faults')).status).toBe(204);
+    expect((await control(fixture.emulator.url, 'DELETE', 'faults')).status).toBe(204);
     expect((await bcc('GET', SEEDED.bcc.system)).status).toBe(200);
   });
 
   it('POST /faults answers 400 for a bad fault or bad JSON', async () => {
-    const bad = await control(emulator.url, 'POST', 'faults', { action: { kind: 'explode' } });
+    const bad = await control(fixture.emulator.url, 'POST', 'faults', {
+      action: { kind: 'explode' },
+    });
     expect(bad.status).toBe(400);
     expect(bad.body).toMatchObject({ error: 'invalid fault', issues: expect.any(Array) });
-    const extra = await control(emulator.url, 'POST', 'faults', {
+    const extra = await control(fixture.emulator.url, 'POST', 'faults', {
       action: { kind: 'reset' },
       surprise: true,
     });
     expect(extra.status).toBe(400);
-    expect((await control(emulator.url, 'POST', 'faults', '{nope')).status).toBe(400);
-    expect(emulator.faults.list()).toEqual([]);
+    expect((await control(fixture.emulator.url, 'POST', 'faults', '{nope')).status).toBe(400);
+    expect(fixture.emulator.faults.list()).toEqual([]);
   });
 
   it('GET /requests lists provider requests; DELETE /requests empties the list', async () => {
     await bcc('GET', SEEDED.bcc.system);
     await bcc('DELETE', SEEDED.bcc.system);
-    const listed = await control(emulator.url, 'GET', 'requests');
+    const listed = await control(fixture.emulator.url, 'GET', 'requests');
     expect(listed.body).toMatchObject([
       { provider: 'bcc', method: 'GET', path: `/v2/image/${SEEDED.bcc.system}`, status: 200 },
       { provider: 'bcc', method: 'DELETE', imageId: SEEDED.bcc.system, status: 403 },
     ]);
-    expect((await control(emulator.url, 'DELETE', 'requests')).status).toBe(204);
-    expect(emulator.requests).toEqual([]);
+    expect((await control(fixture.emulator.url, 'DELETE', 'requests')).status).toBe(204);
+    expect(fixture.emulator.requests).toEqual([]);
   });
 
   it('GET/PUT/DELETE /images/{provider}/{id} read, upsert and remove records', async () => {
-    const seeded = await control(emulator.url, 'GET', `images/bcc/${SEEDED.bcc.system}`);
+    const seeded = await control(fixture.emulator.url, 'GET', `images/bcc/${SEEDED.bcc.system}`);
     expect(seeded.body).toMatchObject({ id: SEEDED.bcc.system, type: 'System' });
-    expect((await control(emulator.url, 'GET', 'images/bcc/m-nothere')).status).toBe(404);
+    expect((await control(fixture.emulator.url, 'GET', 'images/bcc/m-nothere')).status).toBe(404);
 
-    const put = await control(emulator.url, 'PUT', 'images/bcc/m-new01', {
+    const put = await control(fixture.emulator.url, 'PUT', 'images/bcc/m-new01', {
       name: 'new',
       type: 'Custom',
       status: 'Available',
@@ -90,19 +87,25 @@ describe('control API (in process)', () => {
     });
     expect(json(await bcc('GET', 'm-new01'))).toEqual({ image: put.body });
     expect(
-      (await control(emulator.url, 'PUT', 'images/bcc/m-new01', { id: 'm-other', type: 'x' }))
-        .status,
+      (
+        await control(fixture.emulator.url, 'PUT', 'images/bcc/m-new01', {
+          id: 'm-other',
+          type: 'x',
+        })
+      ).status,
     ).toBe(400);
-    expect((await control(emulator.url, 'PUT', 'images/bcc/m-new01', { type: 7 })).status).toBe(
-      400,
+    expect(
+      (await control(fixture.emulator.url, 'PUT', 'images/bcc/m-new01', { type: 7 })).status,
+    ).toBe(400);
+    expect((await control(fixture.emulator.url, 'PUT', 'images/nope/m-new01', {})).status).toBe(
+      404,
     );
-    expect((await control(emulator.url, 'PUT', 'images/nope/m-new01', {})).status).toBe(404);
 
-    expect((await control(emulator.url, 'DELETE', 'images/bcc/m-new01')).status).toBe(204);
+    expect((await control(fixture.emulator.url, 'DELETE', 'images/bcc/m-new01')).status).toBe(204);
     expect((await bcc('GET', 'm-new01')).status).toBe(404);
-    expect(emulator.state.deleteCount('bcc', 'm-new01')).toBe(0);
+    expect(fixture.emulator.state.deleteCount('bcc', 'm-new01')).toBe(0);
 
-    const list = await control(emulator.url, 'GET', 'images/modelarts');
+    const list = await control(fixture.emulator.url, 'GET', 'images/modelarts');
     expect((list.body as Array<{ id: string }>).map((r) => r.id)).toEqual(
       Object.values(SEEDED.modelarts),
     );
@@ -111,32 +114,48 @@ describe('control API (in process)', () => {
   it('delete-count, ready-after and shares', async () => {
     await bcc('DELETE', SEEDED.bcc.custom);
     expect(
-      (await control(emulator.url, 'GET', `images/bcc/${SEEDED.bcc.custom}/delete-count`)).body,
+      (await control(fixture.emulator.url, 'GET', `images/bcc/${SEEDED.bcc.custom}/delete-count`))
+        .body,
     ).toEqual({ deleteCount: 1 });
 
     expect(
       (
-        await control(emulator.url, 'POST', `images/bcc/${SEEDED.bcc.creating}/ready-after`, {
-          gets: 1,
-        })
+        await control(
+          fixture.emulator.url,
+          'POST',
+          `images/bcc/${SEEDED.bcc.creating}/ready-after`,
+          {
+            gets: 1,
+          },
+        )
       ).status,
     ).toBe(204);
     await bcc('GET', SEEDED.bcc.creating);
-    expect(emulator.state.bcc.get(SEEDED.bcc.creating)?.status).toBe('Available');
+    expect(fixture.emulator.state.bcc.get(SEEDED.bcc.creating)?.status).toBe('Available');
     expect(
       (
-        await control(emulator.url, 'POST', `images/bcc/${SEEDED.bcc.creating}/ready-after`, {
-          gets: -1,
-        })
+        await control(
+          fixture.emulator.url,
+          'POST',
+          `images/bcc/${SEEDED.bcc.creating}/ready-after`,
+          {
+            gets: -1,
+          },
+        )
       ).status,
     ).toBe(400);
 
     expect((await bcc('DELETE', SEEDED.bcc.sharedToOthers)).status).toBe(409);
     expect(
       (
-        await control(emulator.url, 'PUT', `images/bcc/${SEEDED.bcc.sharedToOthers}/shares`, {
-          sharedWith: [],
-        })
+        await control(
+          fixture.emulator.url,
+          'PUT',
+          `images/bcc/${SEEDED.bcc.sharedToOthers}/shares`,
+          {
+            sharedWith: [],
+          },
+        )
       ).status,
     ).toBe(204);
     expect((await bcc('DELETE', SEEDED.bcc.sharedToOthers)).status).toBe(200);
@@ -144,20 +163,20 @@ describe('control API (in process)', () => {
 
   it('POST /reset re-seeds images and clears faults and requests', async () => {
     await bcc('DELETE', SEEDED.bcc.custom);
-    emulator.faults.inject({ action: { kind: 'status', status: 500 } });
-    expect((await control(emulator.url, 'POST', 'reset')).status).toBe(204);
-    expect(emulator.requests).toEqual([]);
-    expect(emulator.faults.list()).toEqual([]);
-    expect(emulator.state.deleteCount('bcc', SEEDED.bcc.custom)).toBe(0);
+    fixture.emulator.faults.inject({ action: { kind: 'status', status: 500 } });
+    expect((await control(fixture.emulator.url, 'POST', 'reset')).status).toBe(204);
+    expect(fixture.emulator.requests).toEqual([]);
+    expect(fixture.emulator.faults.list()).toEqual([]);
+    expect(fixture.emulator.state.deleteCount('bcc', SEEDED.bcc.custom)).toBe(0);
     expect((await bcc('GET', SEEDED.bcc.custom)).status).toBe(200);
   });
 
   it('unknown control routes are 404; non-provider paths are 404 and recorded', async () => {
-    expect((await control(emulator.url, 'GET', 'nothing')).status).toBe(404);
-    const response = await fetch(`${emulator.url}/v9/other`);
+    expect((await control(fixture.emulator.url, 'GET', 'nothing')).status).toBe(404);
+    const response = await fetch(`${fixture.emulator.url}/v9/other`);
     expect(response.status).toBe(404);
     await response.text();
-    expect(emulator.requests).toMatchObject([
+    expect(fixture.emulator.requests).toMatchObject([
       { provider: undefined, path: '/v9/other', status: 404 },
     ]);
   });
@@ -174,11 +193,8 @@ describe('emulator/main.ts in a child process', () => {
   });
 
   it('prints its URL and the demo IDs, and is driven through the control API', async () => {
-    child = spawnChild(process.execPath, ['--import', 'tsx', 'emulator/main.ts'], {
-      env: { ...process.env, PORT: '0' },
-    });
-    const [, url = ''] = await child.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+)/, 20_000);
-    await child.waitFor(/control API/, 5000);
+    child = spawnEmulatorMain();
+    const url = await emulatorMainUrl(child);
     expect(child.output()).toContain(SEEDED.modelarts.custom);
     expect(child.output()).toContain(SEEDED.bcc.sharedToOthers);
 

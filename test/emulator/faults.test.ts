@@ -1,6 +1,7 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SEEDED } from '../../emulator/demo.js';
-import { type RunningEmulator, startEmulator } from '../../emulator/server.js';
+import { startEmulator } from '../../emulator/server.js';
+import { useFixture } from '../support/fixture.js';
 import {
   bccRequest,
   json,
@@ -9,30 +10,22 @@ import {
   signedBcc,
   signedModelArts,
   tamperSignature,
-  testClock,
 } from './client.js';
 
-const clock = testClock();
-let emulator: RunningEmulator;
-
-beforeAll(async () => {
-  emulator = await startEmulator({ now: clock.now });
+const fixture = useFixture({
+  clock: '2026-03-01T12:00:00Z',
+  demoEnv: false,
 });
-afterAll(async () => {
-  await emulator.close();
-});
-beforeEach(() => {
-  emulator.reset();
-});
+const { clock } = fixture;
 
 const modelArts = (method: 'GET' | 'DELETE', id: string, timeoutMs?: number) =>
-  send(signedModelArts(modelArtsRequest(emulator.url, method, id), clock.now()), timeoutMs);
+  send(signedModelArts(modelArtsRequest(fixture.emulator.url, method, id), clock.now()), timeoutMs);
 const bcc = (method: 'GET' | 'DELETE', id: string, timeoutMs?: number) =>
-  send(signedBcc(bccRequest(emulator.url, method, id), clock.now()), timeoutMs);
+  send(signedBcc(bccRequest(fixture.emulator.url, method, id), clock.now()), timeoutMs);
 
 describe('status faults', () => {
   it('429 with Retry-After and the APIGW.0308 throttling body by default', async () => {
-    emulator.faults.inject({
+    fixture.emulator.faults.inject({
       action: { kind: 'status', status: 429, headers: { 'Retry-After': '2' } },
     });
     const response = await modelArts('GET', SEEDED.modelarts.builtIn);
@@ -43,14 +36,14 @@ describe('status faults', () => {
       request_id: response.headers['x-request-id'],
     });
     expect((await modelArts('GET', SEEDED.modelarts.builtIn)).status).toBe(200);
-    expect(emulator.requests.map((r) => [r.status, r.fault])).toEqual([
+    expect(fixture.emulator.requests.map((r) => [r.status, r.fault])).toEqual([
       [429, 'status'],
       [200, undefined],
     ]);
   });
 
   it('sends a given body (object or string) and no Retry-After unless asked', async () => {
-    emulator.faults.inject({
+    fixture.emulator.faults.inject({
       action: {
         kind: 'status',
         status: 429,
@@ -60,7 +53,7 @@ describe('status faults', () => {
         },
       },
     });
-    emulator.faults.inject({
+    fixture.emulator.faults.inject({
       action: { kind: 'status', status: 502, body: '<html>Bad Gateway</html>' },
     });
     const busy = await modelArts('GET', SEEDED.modelarts.builtIn);
@@ -75,7 +68,7 @@ describe('status faults', () => {
   });
 
   it('gives BCC-shaped default bodies for 5xx', async () => {
-    emulator.faults.inject({ times: 2, action: { kind: 'status', status: 503 } });
+    fixture.emulator.faults.inject({ times: 2, action: { kind: 'status', status: 503 } });
     const first = await bcc('GET', SEEDED.bcc.system);
     expect(first.status).toBe(503);
     expect(json(first)).toEqual({
@@ -88,18 +81,18 @@ describe('status faults', () => {
   });
 
   it('can answer 204 No Content (listed for DeleteImage) without touching state', async () => {
-    emulator.faults.inject({
+    fixture.emulator.faults.inject({
       match: { method: 'DELETE' },
       action: { kind: 'status', status: 204, body: '' },
     });
     const response = await modelArts('DELETE', SEEDED.modelarts.custom);
     expect(response.status).toBe(204);
     expect(response.body).toBe('');
-    expect(emulator.state.deleteCount('modelarts', SEEDED.modelarts.custom)).toBe(0);
+    expect(fixture.emulator.state.deleteCount('modelarts', SEEDED.modelarts.custom)).toBe(0);
   });
 
   it('can send an expired-signature reply for a good request', async () => {
-    emulator.faults.inject({
+    fixture.emulator.faults.inject({
       action: {
         kind: 'status',
         status: 401,
@@ -113,13 +106,13 @@ describe('status faults', () => {
     });
     const response = await modelArts('DELETE', SEEDED.modelarts.custom);
     expect(response.status).toBe(401);
-    expect(emulator.state.modelarts.get(SEEDED.modelarts.custom)).toBeDefined();
+    expect(fixture.emulator.state.modelarts.get(SEEDED.modelarts.custom)).toBeDefined();
   });
 });
 
 describe('matching and counting', () => {
   it('applies only to the matching provider, method and image', async () => {
-    emulator.faults.inject({
+    fixture.emulator.faults.inject({
       match: { provider: 'bcc', method: 'delete', imageId: SEEDED.bcc.custom },
       action: { kind: 'status', status: 500 },
     });
@@ -129,13 +122,13 @@ describe('matching and counting', () => {
     const hit = await bcc('DELETE', SEEDED.bcc.custom);
     expect(hit.status).toBe(500);
     expect(json(hit)).toMatchObject({ code: 'InternalError' });
-    expect(emulator.faults.list()).toEqual([]);
+    expect(fixture.emulator.faults.list()).toEqual([]);
   });
 
   it('applies a probability fault reproducibly with a seed', async () => {
     const run = async (): Promise<number[]> => {
-      emulator.reset();
-      emulator.faults.inject({
+      fixture.emulator.reset();
+      fixture.emulator.faults.inject({
         probability: 0.5,
         seed: 42,
         action: { kind: 'status', status: 503 },
@@ -148,83 +141,91 @@ describe('matching and counting', () => {
     expect(first).toContain(503);
     expect(first).toContain(200);
     expect(await run()).toEqual(first);
-    expect(emulator.faults.list()[0]?.hits).toBe(first.filter((s) => s === 503).length);
+    expect(fixture.emulator.faults.list()[0]?.hits).toBe(first.filter((s) => s === 503).length);
   });
 
   it('does not spend after-auth faults on badly signed requests', async () => {
-    emulator.faults.inject({ action: { kind: 'status', status: 503 } });
+    fixture.emulator.faults.inject({ action: { kind: 'status', status: 503 } });
     const bad = await send(
-      tamperSignature(signedBcc(bccRequest(emulator.url, 'GET', SEEDED.bcc.system), clock.now())),
+      tamperSignature(
+        signedBcc(bccRequest(fixture.emulator.url, 'GET', SEEDED.bcc.system), clock.now()),
+      ),
     );
     expect(bad.status).toBe(400);
-    expect(emulator.faults.list()).toHaveLength(1);
+    expect(fixture.emulator.faults.list()).toHaveLength(1);
     expect((await bcc('GET', SEEDED.bcc.system)).status).toBe(503);
   });
 
   it('applies beforeAuth faults to unsigned requests', async () => {
-    emulator.faults.inject({ beforeAuth: true, action: { kind: 'status', status: 429 } });
-    const response = await send(bccRequest(emulator.url, 'GET', SEEDED.bcc.system));
+    fixture.emulator.faults.inject({ beforeAuth: true, action: { kind: 'status', status: 429 } });
+    const response = await send(bccRequest(fixture.emulator.url, 'GET', SEEDED.bcc.system));
     expect(response.status).toBe(429);
-    expect((await send(bccRequest(emulator.url, 'GET', SEEDED.bcc.system))).status).toBe(403);
+    expect((await send(bccRequest(fixture.emulator.url, 'GET', SEEDED.bcc.system))).status).toBe(
+      403,
+    );
   });
 
   it('clear() removes every fault', async () => {
-    emulator.faults.inject({ times: 5, action: { kind: 'status', status: 500 } });
-    emulator.faults.clear();
+    fixture.emulator.faults.inject({ times: 5, action: { kind: 'status', status: 500 } });
+    fixture.emulator.faults.clear();
     expect((await bcc('GET', SEEDED.bcc.system)).status).toBe(200);
   });
 
   it('refuses an invalid fault', () => {
-    expect(() => emulator.faults.inject({ action: { kind: 'status', status: 42 } })).toThrow();
-    expect(() => emulator.faults.inject({ probability: 2, action: { kind: 'reset' } })).toThrow();
+    expect(() =>
+      fixture.emulator.faults.inject({ action: { kind: 'status', status: 42 } }),
+    ).toThrow();
+    expect(() =>
+      fixture.emulator.faults.inject({ probability: 2, action: { kind: 'reset' } }),
+    ).toThrow();
   });
 });
 
 describe('transport faults', () => {
   it('latency delays the reply, then handles it normally', async () => {
-    emulator.faults.inject({ action: { kind: 'latency', ms: 80 } });
+    fixture.emulator.faults.inject({ action: { kind: 'latency', ms: 80 } });
     const started = performance.now();
     const response = await modelArts('DELETE', SEEDED.modelarts.custom);
     expect(performance.now() - started).toBeGreaterThanOrEqual(75);
     expect(response.status).toBe(200);
-    expect(emulator.state.deleteCount('modelarts', SEEDED.modelarts.custom)).toBe(1);
+    expect(fixture.emulator.state.deleteCount('modelarts', SEEDED.modelarts.custom)).toBe(1);
   });
 
   it('reset destroys the socket without handling the request', async () => {
-    emulator.faults.inject({ action: { kind: 'reset' } });
+    fixture.emulator.faults.inject({ action: { kind: 'reset' } });
     await expect(bcc('DELETE', SEEDED.bcc.custom)).rejects.toThrow();
-    expect(emulator.state.bcc.get(SEEDED.bcc.custom)).toBeDefined();
-    expect(emulator.requests.at(-1)).toMatchObject({ fault: 'reset', status: undefined });
+    expect(fixture.emulator.state.bcc.get(SEEDED.bcc.custom)).toBeDefined();
+    expect(fixture.emulator.requests.at(-1)).toMatchObject({ fault: 'reset', status: undefined });
   });
 
   it('reset with afterHandling loses only the reply: the image is deleted', async () => {
-    emulator.faults.inject({ action: { kind: 'reset', afterHandling: true } });
+    fixture.emulator.faults.inject({ action: { kind: 'reset', afterHandling: true } });
     await expect(bcc('DELETE', SEEDED.bcc.custom)).rejects.toThrow();
-    expect(emulator.state.bcc.get(SEEDED.bcc.custom)).toBeUndefined();
-    expect(emulator.state.deleteCount('bcc', SEEDED.bcc.custom)).toBe(1);
+    expect(fixture.emulator.state.bcc.get(SEEDED.bcc.custom)).toBeUndefined();
+    expect(fixture.emulator.state.deleteCount('bcc', SEEDED.bcc.custom)).toBe(1);
     expect((await bcc('DELETE', SEEDED.bcc.custom)).status).toBe(404);
   });
 
   it('stall never answers', async () => {
-    emulator.faults.inject({ action: { kind: 'stall' } });
+    fixture.emulator.faults.inject({ action: { kind: 'stall' } });
     await expect(modelArts('GET', SEEDED.modelarts.builtIn, 100)).rejects.toThrow(/timeout/);
     expect((await modelArts('GET', SEEDED.modelarts.builtIn)).status).toBe(200);
   });
 
   it('truncated declares a Content-Length and sends half the JSON', async () => {
-    emulator.faults.inject({ action: { kind: 'truncated' } });
+    fixture.emulator.faults.inject({ action: { kind: 'truncated' } });
     await expect(modelArts('GET', SEEDED.modelarts.builtIn)).rejects.toThrow();
-    expect(emulator.requests.at(-1)).toMatchObject({ fault: 'truncated', status: 200 });
+    expect(fixture.emulator.requests.at(-1)).toMatchObject({ fault: 'truncated', status: 200 });
   });
 
   it('truncated on a bodiless BCC delete still cuts a JSON body short (and deletes)', async () => {
-    emulator.faults.inject({ action: { kind: 'truncated' } });
+    fixture.emulator.faults.inject({ action: { kind: 'truncated' } });
     await expect(bcc('DELETE', SEEDED.bcc.custom)).rejects.toThrow();
-    expect(emulator.state.deleteCount('bcc', SEEDED.bcc.custom)).toBe(1);
+    expect(fixture.emulator.state.deleteCount('bcc', SEEDED.bcc.custom)).toBe(1);
   });
 
   it('malformed answers 200 with the raw body', async () => {
-    emulator.faults.inject({ action: { kind: 'malformed', body: '{"id": ' } });
+    fixture.emulator.faults.inject({ action: { kind: 'malformed', body: '{"id": ' } });
     const response = await modelArts('GET', SEEDED.modelarts.builtIn);
     expect(response.status).toBe(200);
     expect(response.body).toBe('{"id": ');
@@ -232,23 +233,12 @@ describe('transport faults', () => {
 });
 
 describe('close()', () => {
-  it('ends promptly with a stalled request open', async () => {
+  it.each([
+    ['with a stalled request open', { kind: 'stall' }],
+    ['during a long latency fault', { kind: 'latency', ms: 60_000 }],
+  ] as const)('ends promptly %s', async (_what, action) => {
     const own = await startEmulator();
-    own.faults.inject({ action: { kind: 'stall' } });
-    const pending = send(
-      signedBcc(bccRequest(own.url, 'GET', SEEDED.bcc.system), new Date()),
-      5000,
-    ).catch((error: unknown) => error);
-    while (own.requests.length === 0) await new Promise((r) => setTimeout(r, 5));
-    const started = performance.now();
-    await own.close();
-    expect(performance.now() - started).toBeLessThan(200);
-    expect(await pending).toBeInstanceOf(Error);
-  });
-
-  it('ends promptly during a long latency fault', async () => {
-    const own = await startEmulator();
-    own.faults.inject({ action: { kind: 'latency', ms: 60_000 } });
+    own.faults.inject({ action });
     const pending = send(
       signedBcc(bccRequest(own.url, 'GET', SEEDED.bcc.system), new Date()),
       5000,

@@ -2,15 +2,16 @@
 // records or as pages), BCC image and instance lists (marker pages), their filters, envelopes and
 // order; usage (notebooks and instances naming an image); faults on list routes.
 
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SEEDED } from '../../emulator/demo.js';
-import { type RunningEmulator, startEmulator } from '../../emulator/server.js';
+import { startEmulator } from '../../emulator/server.js';
 import type {
   BccImageRecord,
   BccInstanceRecord,
   ModelArtsImageRecord,
   NotebookRecord,
 } from '../../emulator/types.js';
+import { useFixture } from '../support/fixture.js';
 import {
   bccListRequest,
   bccRequest,
@@ -21,7 +22,6 @@ import {
   send,
   signedBcc,
   signedModelArts,
-  testClock,
 } from './client.js';
 
 type Query = ReadonlyArray<readonly [string, string]>;
@@ -41,31 +41,24 @@ interface MarkerEnvelope {
   maxKeys: number;
 }
 
-const clock = testClock();
 const SEED = {
   modelarts: { images: 300, notebooks: 40 },
   bcc: { images: 250, instances: 30 },
   random: 7,
 };
-let emulator: RunningEmulator;
-
-beforeAll(async () => {
-  emulator = await startEmulator({ now: clock.now, seed: SEED });
+const fixture = useFixture({
+  emulator: { seed: SEED },
+  clock: '2026-03-01T12:00:00Z',
+  demoEnv: false,
 });
-afterAll(async () => {
-  await emulator.close();
-});
-beforeEach(() => {
-  clock.set('2026-03-01T12:00:00Z');
-  emulator.reset();
-});
+const { clock } = fixture;
 
 const listModelArts = async <T = ModelArtsImageRecord>(
   collection: 'images' | 'notebooks',
   query: Query = [],
 ) => {
   const response = await send(
-    signedModelArts(modelArtsListRequest(emulator.url, collection, query), clock.now()),
+    signedModelArts(modelArtsListRequest(fixture.emulator.url, collection, query), clock.now()),
   );
   return { status: response.status, body: json(response) as OffsetEnvelope<T> };
 };
@@ -75,7 +68,7 @@ const listBcc = async <K extends 'images' | 'instances'>(
   query: Query = [],
 ) => {
   const response = await send(
-    signedBcc(bccListRequest(emulator.url, collection, query), clock.now()),
+    signedBcc(bccListRequest(fixture.emulator.url, collection, query), clock.now()),
   );
   return {
     status: response.status,
@@ -119,7 +112,7 @@ const pageThrough = async (
 
 describe('ModelArts ListImage', () => {
   it('answers the documented envelope with the defaults (limit 200, offset 0, create_at DESC)', async () => {
-    const all = emulator.state.modelarts.list();
+    const all = fixture.emulator.state.modelarts.list();
     expect(all).toHaveLength(303);
     const { status, body } = await listModelArts('images');
     expect(status).toBe(200);
@@ -128,11 +121,11 @@ describe('ModelArts ListImage', () => {
     expect(ids(body.data)).toEqual(newestFirst(all).slice(0, 200));
     // Each entry is the record ShowImage answers.
     const first = body.data[0] as ModelArtsImageRecord;
-    expect(first).toEqual(emulator.state.modelarts.get(first.id));
+    expect(first).toEqual(fixture.emulator.state.modelarts.get(first.id));
   });
 
   it('with offset counting records: every image exactly once, current = offset / limit', async () => {
-    const expected = newestFirst(emulator.state.modelarts.list());
+    const expected = newestFirst(fixture.emulator.state.modelarts.list());
     const { ids: seen, pages } = await pageThrough(7, (page) => page * 7);
     expect(seen).toEqual(expected);
     expect(pages.map((p) => p.current)).toEqual(pages.map((_, page) => page));
@@ -140,14 +133,16 @@ describe('ModelArts ListImage', () => {
   });
 
   it('with offset counting pages (set through the control API): every image exactly once', async () => {
-    expect(await control(emulator.url, 'PUT', 'modelarts-offset', { mode: 'pages' })).toEqual({
+    expect(
+      await control(fixture.emulator.url, 'PUT', 'modelarts-offset', { mode: 'pages' }),
+    ).toEqual({
       status: 200,
       body: { mode: 'pages' },
     });
-    expect((await control(emulator.url, 'GET', 'modelarts-offset')).body).toEqual({
+    expect((await control(fixture.emulator.url, 'GET', 'modelarts-offset')).body).toEqual({
       mode: 'pages',
     });
-    const expected = newestFirst(emulator.state.modelarts.list());
+    const expected = newestFirst(fixture.emulator.state.modelarts.list());
     const { ids: seen, pages } = await pageThrough(7, (page) => page);
     expect(seen).toEqual(expected);
     expect(pages.map((p) => p.current)).toEqual(pages.map((_, page) => page));
@@ -161,9 +156,9 @@ describe('ModelArts ListImage', () => {
   });
 
   it('reset() goes back to the offset mode the emulator started with', async () => {
-    emulator.settings.modelartsOffset = 'pages';
-    emulator.reset();
-    expect(emulator.settings.modelartsOffset).toBe('records');
+    fixture.emulator.settings.modelartsOffset = 'pages';
+    fixture.emulator.reset();
+    expect(fixture.emulator.settings.modelartsOffset).toBe('records');
     const own = await startEmulator({ modelartsOffset: 'pages' });
     try {
       expect((await control(own.url, 'GET', 'settings')).body).toMatchObject({
@@ -175,7 +170,7 @@ describe('ModelArts ListImage', () => {
   });
 
   it('filters by type, namespace, service_type and name (substring by default, or exact)', async () => {
-    const all = emulator.state.modelarts.list();
+    const all = fixture.emulator.state.modelarts.list();
     const builtIn = await listModelArts('images', [
       ['type', 'BUILD_IN'],
       ['limit', '1000'],
@@ -247,7 +242,7 @@ describe('ModelArts ListImage', () => {
   });
 
   it('does not sort again for each page: one view per filter until the images change', async () => {
-    const store = emulator.state.modelarts;
+    const store = fixture.emulator.state.modelarts;
     const before = store.viewsBuilt;
     for (let offset = 0; offset < 60; offset++) {
       await listModelArts('images', [
@@ -258,7 +253,7 @@ describe('ModelArts ListImage', () => {
     expect(store.viewsBuilt - before).toBe(1);
     await send(
       signedModelArts(
-        modelArtsRequest(emulator.url, 'DELETE', SEEDED.modelarts.custom),
+        modelArtsRequest(fixture.emulator.url, 'DELETE', SEEDED.modelarts.custom),
         clock.now(),
       ),
     );
@@ -282,14 +277,14 @@ describe('ModelArts ListNotebooks', () => {
         create_at: expect.any(Number),
         image: { id: expect.any(String), name: expect.any(String), swr_path: expect.any(String) },
       });
-      expect(emulator.state.modelarts.has(notebook.image.id)).toBe(true);
+      expect(fixture.emulator.state.modelarts.has(notebook.image.id)).toBe(true);
     }
   });
 
   it('pages through every notebook under both offset modes, and filters by status and name', async () => {
-    const all = emulator.state.notebooks.list();
+    const all = fixture.emulator.state.notebooks.list();
     for (const mode of ['records', 'pages'] as const) {
-      emulator.settings.modelartsOffset = mode;
+      fixture.emulator.settings.modelartsOffset = mode;
       const seen: string[] = [];
       for (let page = 0; page < 10; page++) {
         const offset = mode === 'records' ? page * 6 : page;
@@ -321,14 +316,14 @@ describe('BCC image list', () => {
     expect(status).toBe(200);
     expect(body).toMatchObject({ marker: '', isTruncated: false, maxKeys: 1000 });
     expect('nextMarker' in body).toBe(false);
-    expect(ids(body.images)).toEqual(ids(emulator.state.bcc.list()).sort());
+    expect(ids(body.images)).toEqual(ids(fixture.emulator.state.bcc.list()).sort());
     expect(body.images.find((image) => image.id === SEEDED.bcc.system)).toEqual(
-      emulator.state.bcc.get(SEEDED.bcc.system),
+      fixture.emulator.state.bcc.get(SEEDED.bcc.system),
     );
   });
 
   it('pages by marker: each page starts at the marker, nextMarker is the next page’s first id', async () => {
-    const expected = ids(emulator.state.bcc.list()).sort();
+    const expected = ids(fixture.emulator.state.bcc.list()).sort();
     const seen: string[] = [];
     let marker: string | undefined;
     for (let page = 0; page < 100; page++) {
@@ -351,9 +346,9 @@ describe('BCC image list', () => {
   });
 
   it('positions a page at a marker whose image was deleted meanwhile', async () => {
-    const expected = ids(emulator.state.bcc.list()).sort();
+    const expected = ids(fixture.emulator.state.bcc.list()).sort();
     const marker = expected[20] as string;
-    emulator.state.bcc.delete(marker);
+    fixture.emulator.state.bcc.delete(marker);
     const { body } = await listBcc<'images'>('image', [
       ['maxKeys', '3'],
       ['marker', marker],
@@ -362,7 +357,7 @@ describe('BCC image list', () => {
   });
 
   it('serves more than 1000 maxKeys as 1000', async () => {
-    emulator.seed({ bcc: { images: 1100 } });
+    fixture.emulator.seed({ bcc: { images: 1100 } });
     const { body } = await listBcc<'images'>('image', [['maxKeys', '5000']]);
     expect(body.maxKeys).toBe(1000);
     expect(body.images).toHaveLength(1000);
@@ -370,7 +365,7 @@ describe('BCC image list', () => {
   });
 
   it('filters by imageType (All, System, Custom, GpuBccCustom, ...) and imageName substring', async () => {
-    const all = emulator.state.bcc.list();
+    const all = fixture.emulator.state.bcc.list();
     for (const type of ['System', 'Custom', 'Sharing', 'GpuBccCustom']) {
       const { body } = await listBcc<'images'>('image', [['imageType', type]]);
       expect(ids(body.images)).toEqual(ids(all.filter((image) => image.type === type)).sort());
@@ -399,7 +394,7 @@ describe('BCC image list', () => {
 
 describe('BCC instance list', () => {
   it('pages instances by marker, each naming its image', async () => {
-    const expected = ids(emulator.state.instances.list()).sort();
+    const expected = ids(fixture.emulator.state.instances.list()).sort();
     const first = await listBcc<'instances'>('instance', [['maxKeys', '20']]);
     expect(first.body).toMatchObject({ marker: '', isTruncated: true, maxKeys: 20 });
     const second = await listBcc<'instances'>('instance', [
@@ -417,18 +412,18 @@ describe('BCC instance list', () => {
         createTime: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/),
         zoneName: expect.any(String),
       });
-      expect(emulator.state.bcc.has(instance.imageId)).toBe(true);
+      expect(fixture.emulator.state.bcc.has(instance.imageId)).toBe(true);
     }
   });
 });
 
 describe('images in use', () => {
   const deleteModelArts = (id: string) =>
-    send(signedModelArts(modelArtsRequest(emulator.url, 'DELETE', id), clock.now()));
+    send(signedModelArts(modelArtsRequest(fixture.emulator.url, 'DELETE', id), clock.now()));
 
   it('ModelArts refuses to delete an image a notebook uses (400 ModelArts.6357), until it is gone', async () => {
     const created = await control(
-      emulator.url,
+      fixture.emulator.url,
       'POST',
       `images/modelarts/${SEEDED.modelarts.custom}/references`,
       { name: 'team-notebook' },
@@ -441,8 +436,13 @@ describe('images in use', () => {
       image: { id: SEEDED.modelarts.custom, name: 'mock-service-python', type: 'DEDICATED' },
     });
     expect(
-      (await control(emulator.url, 'GET', `images/modelarts/${SEEDED.modelarts.custom}/references`))
-        .body,
+      (
+        await control(
+          fixture.emulator.url,
+          'GET',
+          `images/modelarts/${SEEDED.modelarts.custom}/references`,
+        )
+      ).body,
     ).toEqual([notebook]);
     const listed = await listModelArts<NotebookRecord>('notebooks', [['name', 'team-notebook']]);
     expect(listed.body.data).toEqual([notebook]);
@@ -450,24 +450,28 @@ describe('images in use', () => {
     const refused = await deleteModelArts(SEEDED.modelarts.custom);
     expect(refused.status).toBe(400);
     expect(json(refused)).toMatchObject({ error_code: 'ModelArts.6357' });
-    expect(emulator.state.modelarts.has(SEEDED.modelarts.custom)).toBe(true);
+    expect(fixture.emulator.state.modelarts.has(SEEDED.modelarts.custom)).toBe(true);
 
-    expect((await control(emulator.url, 'DELETE', `notebooks/${notebook.id}`)).status).toBe(204);
+    expect((await control(fixture.emulator.url, 'DELETE', `notebooks/${notebook.id}`)).status).toBe(
+      204,
+    );
     expect((await deleteModelArts(SEEDED.modelarts.custom)).status).toBe(200);
   });
 
   it('BCC deletes an image instances were built from (no documented refusal)', async () => {
-    const instance = emulator.state.referenceImage('bcc', SEEDED.bcc.custom, { id: 'i-users001' });
+    const instance = fixture.emulator.state.referenceImage('bcc', SEEDED.bcc.custom, {
+      id: 'i-users001',
+    });
     expect(instance).toMatchObject({ imageId: SEEDED.bcc.custom, imageType: 'Custom' });
     const response = await send(
-      signedBcc(bccRequest(emulator.url, 'DELETE', SEEDED.bcc.custom), clock.now()),
+      signedBcc(bccRequest(fixture.emulator.url, 'DELETE', SEEDED.bcc.custom), clock.now()),
     );
     expect(response.status).toBe(200);
-    expect(emulator.state.instances.get('i-users001')?.imageId).toBe(SEEDED.bcc.custom);
+    expect(fixture.emulator.state.instances.get('i-users001')?.imageId).toBe(SEEDED.bcc.custom);
   });
 
   it('notebooks and instances are kept through the control API (PUT, GET, DELETE)', async () => {
-    const put = await control(emulator.url, 'PUT', 'instances/i-manual01', {
+    const put = await control(fixture.emulator.url, 'PUT', 'instances/i-manual01', {
       name: 'manual',
       status: 'Stopped',
       imageId: SEEDED.bcc.system,
@@ -476,42 +480,53 @@ describe('images in use', () => {
       status: 200,
       body: { id: 'i-manual01', name: 'manual', status: 'Stopped', imageId: SEEDED.bcc.system },
     });
-    expect((await control(emulator.url, 'GET', 'instances/i-manual01')).body).toEqual(put.body);
+    expect((await control(fixture.emulator.url, 'GET', 'instances/i-manual01')).body).toEqual(
+      put.body,
+    );
     expect(
-      (await control(emulator.url, 'PUT', 'instances/i-bad', { name: 'no image' })).status,
+      (await control(fixture.emulator.url, 'PUT', 'instances/i-bad', { name: 'no image' })).status,
     ).toBe(400);
-    expect((await control(emulator.url, 'PUT', 'notebooks/nb-1', { image: {} })).status).toBe(400);
+    expect(
+      (await control(fixture.emulator.url, 'PUT', 'notebooks/nb-1', { image: {} })).status,
+    ).toBe(400);
     expect(
       (
-        await control(emulator.url, 'PUT', 'notebooks/nb-1', {
+        await control(fixture.emulator.url, 'PUT', 'notebooks/nb-1', {
           image: { id: SEEDED.modelarts.builtIn },
         })
       ).status,
     ).toBe(200);
-    expect(emulator.state.isReferenced('modelarts', SEEDED.modelarts.builtIn)).toBe(true);
-    expect((await control(emulator.url, 'DELETE', 'instances/i-manual01')).status).toBe(204);
-    expect((await control(emulator.url, 'DELETE', 'instances/i-manual01')).status).toBe(404);
+    expect(fixture.emulator.state.isReferenced('modelarts', SEEDED.modelarts.builtIn)).toBe(true);
+    expect((await control(fixture.emulator.url, 'DELETE', 'instances/i-manual01')).status).toBe(
+      204,
+    );
+    expect((await control(fixture.emulator.url, 'DELETE', 'instances/i-manual01')).status).toBe(
+      404,
+    );
     expect(
-      (await control(emulator.url, 'POST', 'images/bcc/m-missing/references', {})).status,
+      (await control(fixture.emulator.url, 'POST', 'images/bcc/m-missing/references', {})).status,
     ).toBe(404);
   });
 });
 
 describe('faults on list routes', () => {
   it('match by operation: only the list is hit, show still answers', async () => {
-    emulator.faults.inject({
+    fixture.emulator.faults.inject({
       match: { provider: 'modelarts', operation: 'list-images' },
       times: 2,
       action: { kind: 'status', status: 503 },
     });
     expect((await listModelArts('images')).status).toBe(503);
     const shown = await send(
-      signedModelArts(modelArtsRequest(emulator.url, 'GET', SEEDED.modelarts.builtIn), clock.now()),
+      signedModelArts(
+        modelArtsRequest(fixture.emulator.url, 'GET', SEEDED.modelarts.builtIn),
+        clock.now(),
+      ),
     );
     expect(shown.status).toBe(200);
     expect((await listModelArts('images')).status).toBe(503);
     expect((await listModelArts('images')).status).toBe(200);
-    expect(emulator.requests.map((r) => [r.operation, r.status, r.fault])).toEqual([
+    expect(fixture.emulator.requests.map((r) => [r.operation, r.status, r.fault])).toEqual([
       ['list-images', 503, 'status'],
       ['show', 200, undefined],
       ['list-images', 503, 'status'],
@@ -520,30 +535,30 @@ describe('faults on list routes', () => {
   });
 
   it('through the control API, on BCC instance and notebook lists, including transport faults', async () => {
-    const injected = await control(emulator.url, 'POST', 'faults', {
+    const injected = await control(fixture.emulator.url, 'POST', 'faults', {
       match: { operation: 'list-instances' },
       action: { kind: 'truncated' },
     });
     expect(injected.status).toBe(201);
     await expect(
-      send(signedBcc(bccListRequest(emulator.url, 'instance'), clock.now())),
+      send(signedBcc(bccListRequest(fixture.emulator.url, 'instance'), clock.now())),
     ).rejects.toThrow();
     expect((await listBcc<'images'>('image')).status).toBe(200);
     expect(
       (
-        await control(emulator.url, 'POST', 'faults', {
+        await control(fixture.emulator.url, 'POST', 'faults', {
           match: { operation: 'list-everything' },
           action: { kind: 'reset' },
         })
       ).status,
     ).toBe(400);
 
-    emulator.faults.inject({
+    fixture.emulator.faults.inject({
       match: { method: 'GET', operation: 'list-notebooks' },
       action: { kind: 'malformed', body: '{"data": [' },
     });
     const broken = await send(
-      signedModelArts(modelArtsListRequest(emulator.url, 'notebooks'), clock.now()),
+      signedModelArts(modelArtsListRequest(fixture.emulator.url, 'notebooks'), clock.now()),
     );
     expect(broken).toMatchObject({ status: 200, body: '{"data": [' });
   });

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEMO_MODELARTS, SEEDED } from '../../emulator/demo.js';
-import { type RunningEmulator, startEmulator } from '../../emulator/server.js';
+import { useFixture } from '../support/fixture.js';
 import {
   json,
   modelArtsRequest,
@@ -8,30 +8,23 @@ import {
   signedModelArts,
   signedModelArtsWith,
   tamperSignature,
-  testClock,
 } from './client.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const clock = testClock();
 const LOCKOUT_MS = 60_000;
-let emulator: RunningEmulator;
-
-beforeAll(async () => {
-  emulator = await startEmulator({ now: clock.now, lockoutMs: LOCKOUT_MS });
+const fixture = useFixture({
+  emulator: { lockoutMs: LOCKOUT_MS },
+  clock: '2026-03-01T12:00:00Z',
+  demoEnv: false,
 });
-afterAll(async () => {
-  await emulator.close();
-});
-beforeEach(() => {
-  clock.set('2026-03-01T12:00:00Z');
-  emulator.reset();
-});
+const { clock } = fixture;
 
 const call = (
   method: 'GET' | 'DELETE',
   id: string,
   options?: Parameters<typeof modelArtsRequest>[3],
-) => send(signedModelArts(modelArtsRequest(emulator.url, method, id, options), clock.now()));
+) =>
+  send(signedModelArts(modelArtsRequest(fixture.emulator.url, method, id, options), clock.now()));
 
 const authFailure = {
   error_msg: 'Incorrect IAM authentication information: verify aksk signature fail',
@@ -90,7 +83,7 @@ describe('ModelArts ShowImage', () => {
   });
 
   it('turns a creating image ACTIVE after N further GETs', async () => {
-    emulator.state.readyAfterGets('modelarts', SEEDED.modelarts.creating, 2);
+    fixture.emulator.state.readyAfterGets('modelarts', SEEDED.modelarts.creating, 2);
     const statuses: unknown[] = [];
     for (let i = 0; i < 3; i++) {
       statuses.push(
@@ -98,7 +91,7 @@ describe('ModelArts ShowImage', () => {
       );
     }
     expect(statuses).toEqual(['CREATING', 'CREATING', 'ACTIVE']);
-    expect(emulator.state.modelarts.get(SEEDED.modelarts.creating)?.status).toBe('ACTIVE');
+    expect(fixture.emulator.state.modelarts.get(SEEDED.modelarts.creating)?.status).toBe('ACTIVE');
   });
 });
 
@@ -112,8 +105,8 @@ describe('ModelArts DeleteImage', () => {
       type: 'DEDICATED',
       name: 'mock-service-python',
     });
-    expect(emulator.state.modelarts.get(SEEDED.modelarts.custom)).toBeUndefined();
-    expect(emulator.state.deleteCount('modelarts', SEEDED.modelarts.custom)).toBe(1);
+    expect(fixture.emulator.state.modelarts.get(SEEDED.modelarts.custom)).toBeUndefined();
+    expect(fixture.emulator.state.deleteCount('modelarts', SEEDED.modelarts.custom)).toBe(1);
     expect((await call('GET', SEEDED.modelarts.custom)).status).toBe(404);
   });
 
@@ -125,14 +118,14 @@ describe('ModelArts DeleteImage', () => {
       error_code: 'ModelArts.6404',
       error_msg: `Image ${SEEDED.modelarts.custom} does not exist.`,
     });
-    expect(emulator.state.deleteCount('modelarts', SEEDED.modelarts.custom)).toBe(1);
+    expect(fixture.emulator.state.deleteCount('modelarts', SEEDED.modelarts.custom)).toBe(1);
   });
 
   it('refuses a built-in image with 403 ModelArts.6653', async () => {
     const response = await call('DELETE', SEEDED.modelarts.builtIn);
     expect(response.status).toBe(403);
     expect(json(response)).toMatchObject({ error_code: 'ModelArts.6653' });
-    expect(emulator.state.modelarts.get(SEEDED.modelarts.builtIn)).toBeDefined();
+    expect(fixture.emulator.state.modelarts.get(SEEDED.modelarts.builtIn)).toBeDefined();
   });
 
   it('refuses a creating image with 400 ModelArts.6357', async () => {
@@ -151,7 +144,7 @@ describe('ModelArts DeleteImage', () => {
       body: '{"is_force":true}',
     });
     expect(response.status).toBe(200);
-    const recorded = emulator.requests.at(-1);
+    const recorded = fixture.emulator.requests.at(-1);
     expect(recorded).toMatchObject({
       provider: 'modelarts',
       method: 'DELETE',
@@ -170,7 +163,7 @@ describe('ModelArts DeleteImage', () => {
     expect(json(bad)).toMatchObject({ error_code: 'ModelArts.6400' });
     const badBody = await call('DELETE', SEEDED.modelarts.custom, { body: '{"is_force":"x"}' });
     expect(json(badBody)).toMatchObject({ error_code: 'ModelArts.6400' });
-    expect(emulator.state.modelarts.get(SEEDED.modelarts.custom)).toBeDefined();
+    expect(fixture.emulator.state.modelarts.get(SEEDED.modelarts.custom)).toBeDefined();
   });
 });
 
@@ -188,7 +181,7 @@ describe('ModelArts project and routing', () => {
   });
 
   it('checks X-Project-Id when sent', async () => {
-    const request = modelArtsRequest(emulator.url, 'GET', SEEDED.modelarts.builtIn);
+    const request = modelArtsRequest(fixture.emulator.url, 'GET', SEEDED.modelarts.builtIn);
     const good = await send(
       signedModelArts(request, clock.now(), { projectId: DEMO_MODELARTS.projectId }),
     );
@@ -199,7 +192,7 @@ describe('ModelArts project and routing', () => {
 
   it('answers 404 APIGW.0101 for an API it does not have', async () => {
     const request = {
-      ...modelArtsRequest(emulator.url, 'GET', SEEDED.modelarts.builtIn),
+      ...modelArtsRequest(fixture.emulator.url, 'GET', SEEDED.modelarts.builtIn),
       path: `/v1/${DEMO_MODELARTS.projectId}/training-jobs`,
     };
     const response = await send(signedModelArts(request, clock.now()));
@@ -209,7 +202,7 @@ describe('ModelArts project and routing', () => {
 });
 
 describe('ModelArts signature verification', () => {
-  const request = () => modelArtsRequest(emulator.url, 'GET', SEEDED.modelarts.builtIn);
+  const request = () => modelArtsRequest(fixture.emulator.url, 'GET', SEEDED.modelarts.builtIn);
 
   it('rejects a tampered signature', async () => {
     const response = await send(tamperSignature(signedModelArts(request(), clock.now())));
@@ -238,12 +231,12 @@ describe('ModelArts signature verification', () => {
 
   it('rejects a request whose body differs from the signed one', async () => {
     const signed = signedModelArts(
-      modelArtsRequest(emulator.url, 'DELETE', SEEDED.modelarts.custom, { body: '{}' }),
+      modelArtsRequest(fixture.emulator.url, 'DELETE', SEEDED.modelarts.custom, { body: '{}' }),
       clock.now(),
     );
     const response = await send({ ...signed, body: '{ }' });
     expect(response.status).toBe(401);
-    expect(emulator.state.modelarts.get(SEEDED.modelarts.custom)).toBeDefined();
+    expect(fixture.emulator.state.modelarts.get(SEEDED.modelarts.custom)).toBeDefined();
   });
 
   it('rejects an X-Sdk-Date more than 15 minutes off, with the expiry message', async () => {
@@ -313,10 +306,10 @@ describe('ModelArts signature verification', () => {
   it('verifies percent-encoded path segments against the decoded path', async () => {
     const id = 'odd id:(1)*';
     const response = await send(
-      signedModelArts(modelArtsRequest(emulator.url, 'GET', id), clock.now()),
+      signedModelArts(modelArtsRequest(fixture.emulator.url, 'GET', id), clock.now()),
     );
     expect(response.status).toBe(404);
     expect(json(response)).toMatchObject({ error_code: 'ModelArts.6797' });
-    expect(emulator.requests.at(-1)?.imageId).toBe(id);
+    expect(fixture.emulator.requests.at(-1)?.imageId).toBe(id);
   });
 });

@@ -2,9 +2,9 @@
 // answer, what is and is not counted, the counters a test or benchmark reads (admitted, throttled,
 // the most requests within any one second), and control through the API.
 
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEMO_BCC, DEMO_MODELARTS, SEEDED } from '../../emulator/demo.js';
-import { type RunningEmulator, startEmulator } from '../../emulator/server.js';
+import { useFixture } from '../support/fixture.js';
 import {
   bccListRequest,
   bccRequest,
@@ -15,39 +15,30 @@ import {
   signedBcc,
   signedModelArts,
   tamperSignature,
-  testClock,
 } from './client.js';
 
-const clock = testClock();
 const OTHER_HUAWEI = { accessKeyId: 'SECONDMODELARTSAK0002', secretAccessKey: 'second-sk' };
 const START_LIMITS = { modelarts: { perSecond: 2, burst: 3 }, bcc: { perSecond: 1 } };
-let emulator: RunningEmulator;
-
-beforeAll(async () => {
-  emulator = await startEmulator({
-    now: clock.now,
+const fixture = useFixture({
+  emulator: {
     rateLimit: START_LIMITS,
     credentials: { modelarts: { [OTHER_HUAWEI.accessKeyId]: OTHER_HUAWEI.secretAccessKey } },
-  });
+  },
+  clock: '2026-03-01T12:00:00Z',
+  demoEnv: false,
 });
-afterAll(async () => {
-  await emulator.close();
-});
-beforeEach(() => {
-  clock.set('2026-03-01T12:00:00Z');
-  emulator.reset();
-});
+const { clock } = fixture;
 
 const showModelArts = (credentials?: { accessKeyId: string; secretAccessKey: string }) =>
   send(
     signedModelArts(
-      modelArtsRequest(emulator.url, 'GET', SEEDED.modelarts.builtIn),
+      modelArtsRequest(fixture.emulator.url, 'GET', SEEDED.modelarts.builtIn),
       clock.now(),
       credentials,
     ),
   );
 const bcc = (method: 'GET' | 'DELETE', id: string) =>
-  send(signedBcc(bccRequest(emulator.url, method, id), clock.now()));
+  send(signedBcc(bccRequest(fixture.emulator.url, method, id), clock.now()));
 
 const statuses = async (count: number, call: () => Promise<{ status: number }>) => {
   const seen: number[] = [];
@@ -79,13 +70,13 @@ describe('ModelArts over its limit', () => {
     expect(await statuses(4, () => showModelArts(OTHER_HUAWEI))).toEqual([200, 200, 200, 429]);
     const refused = await send(
       signedModelArts(
-        modelArtsRequest(emulator.url, 'DELETE', SEEDED.modelarts.custom),
+        modelArtsRequest(fixture.emulator.url, 'DELETE', SEEDED.modelarts.custom),
         clock.now(),
       ),
     );
     expect(refused.status).toBe(429);
-    expect(emulator.state.modelarts.has(SEEDED.modelarts.custom)).toBe(true);
-    expect(emulator.requests.at(-1)).toMatchObject({
+    expect(fixture.emulator.state.modelarts.has(SEEDED.modelarts.custom)).toBe(true);
+    expect(fixture.emulator.requests.at(-1)).toMatchObject({
       operation: 'delete',
       accessKeyId: DEMO_MODELARTS.accessKeyId,
       throttled: true,
@@ -99,14 +90,14 @@ describe('ModelArts over its limit', () => {
       const bad = await send(
         tamperSignature(
           signedModelArts(
-            modelArtsRequest(emulator.url, 'GET', SEEDED.modelarts.builtIn),
+            modelArtsRequest(fixture.emulator.url, 'GET', SEEDED.modelarts.builtIn),
             clock.now(),
           ),
         ),
       );
       expect(bad.status).toBe(401);
     }
-    expect(emulator.rateLimit.counters()).toEqual([]);
+    expect(fixture.emulator.rateLimit.counters()).toEqual([]);
     expect(await statuses(3, () => showModelArts())).toEqual([200, 200, 200]);
   });
 });
@@ -114,7 +105,9 @@ describe('ModelArts over its limit', () => {
 describe('BCC over its limit', () => {
   it('answers 429 with a BCE error body (inferred: Baidu documents no throttling reply)', async () => {
     expect((await bcc('GET', SEEDED.bcc.system)).status).toBe(200);
-    const throttled = await send(signedBcc(bccListRequest(emulator.url, 'image'), clock.now()));
+    const throttled = await send(
+      signedBcc(bccListRequest(fixture.emulator.url, 'image'), clock.now()),
+    );
     expect(throttled.status).toBe(429);
     expect(json(throttled)).toEqual({
       requestId: throttled.headers['x-bce-request-id'],
@@ -134,7 +127,7 @@ describe('counters', () => {
     clock.advance(501); // the first five are out of the window now; two tokens earned
     await showModelArts();
     await bcc('GET', SEEDED.bcc.system);
-    expect(emulator.rateLimit.counters()).toEqual([
+    expect(fixture.emulator.rateLimit.counters()).toEqual([
       {
         provider: 'modelarts',
         accessKeyId: DEMO_MODELARTS.accessKeyId,
@@ -155,9 +148,9 @@ describe('counters', () => {
   });
 
   it('count without a limit too, never throttling', async () => {
-    emulator.rateLimit.set({});
+    fixture.emulator.rateLimit.set({});
     expect(await statuses(20, () => showModelArts())).toEqual(Array(20).fill(200));
-    expect(emulator.rateLimit.counters()).toMatchObject([
+    expect(fixture.emulator.rateLimit.counters()).toMatchObject([
       { admitted: 20, throttled: 0, peakPerSecond: 20 },
     ]);
   });
@@ -166,7 +159,7 @@ describe('counters', () => {
 describe('control API', () => {
   it('PUT /rate-limit replaces the limits (buckets start full), GET shows limits and counters', async () => {
     await statuses(4, () => showModelArts());
-    const put = await control(emulator.url, 'PUT', 'rate-limit', {
+    const put = await control(fixture.emulator.url, 'PUT', 'rate-limit', {
       modelarts: { perSecond: 10 },
     });
     expect(put).toEqual({ status: 200, body: { limits: { modelarts: { perSecond: 10 } } } });
@@ -175,7 +168,7 @@ describe('control API', () => {
     expect((await bcc('GET', SEEDED.bcc.system)).status).toBe(200);
     expect((await bcc('GET', SEEDED.bcc.system)).status).toBe(200); // BCC no longer limited
 
-    const got = await control(emulator.url, 'GET', 'rate-limit');
+    const got = await control(fixture.emulator.url, 'GET', 'rate-limit');
     expect(got.body).toMatchObject({
       limits: { modelarts: { perSecond: 10 } },
       counters: [
@@ -183,8 +176,10 @@ describe('control API', () => {
         { provider: 'bcc', admitted: 2, throttled: 0 },
       ],
     });
-    expect((await control(emulator.url, 'DELETE', 'rate-limit/counters')).status).toBe(204);
-    expect((await control(emulator.url, 'GET', 'rate-limit')).body).toMatchObject({ counters: [] });
+    expect((await control(fixture.emulator.url, 'DELETE', 'rate-limit/counters')).status).toBe(204);
+    expect((await control(fixture.emulator.url, 'GET', 'rate-limit')).body).toMatchObject({
+      counters: [],
+    });
   });
 
   it('refuses a bad limit, and reset() restores the limits the emulator started with', async () => {
@@ -193,14 +188,14 @@ describe('control API', () => {
       { bcc: { perSecond: 1, burst: 0.5 } },
       { ecs: {} },
     ]) {
-      expect((await control(emulator.url, 'PUT', 'rate-limit', bad)).status).toBe(400);
+      expect((await control(fixture.emulator.url, 'PUT', 'rate-limit', bad)).status).toBe(400);
     }
-    emulator.rateLimit.set({});
+    fixture.emulator.rateLimit.set({});
     await showModelArts();
-    emulator.reset();
-    expect(emulator.rateLimit.limits).toEqual(START_LIMITS);
-    expect(emulator.rateLimit.counters()).toEqual([]);
-    expect((await control(emulator.url, 'GET', 'settings')).body).toMatchObject({
+    fixture.emulator.reset();
+    expect(fixture.emulator.rateLimit.limits).toEqual(START_LIMITS);
+    expect(fixture.emulator.rateLimit.counters()).toEqual([]);
+    expect((await control(fixture.emulator.url, 'GET', 'settings')).body).toMatchObject({
       rateLimit: START_LIMITS,
     });
   });

@@ -6,8 +6,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { SEEDED } from '../../emulator/demo.js';
 import { type RunningEmulator, type SeedSpec, startEmulator } from '../../emulator/server.js';
-import { type Child, spawnChild } from '../support/child.js';
-import { control, testClock } from './client.js';
+import type { Child } from '../support/child.js';
+import { testClock } from '../support/clock.js';
+import { control } from './client.js';
+import { emulatorMainUrl, spawnEmulatorMain } from './main-process.js';
 
 const clock = testClock('2026-03-01T12:00:00Z');
 const CLOCK_MS = clock.now().getTime();
@@ -218,21 +220,16 @@ describe('npm run emulator with a seed from the environment', () => {
   });
 
   it('seeds, sets the offset mode and rate limits from EMULATOR_* variables', async () => {
-    child = spawnChild(process.execPath, ['--import', 'tsx', 'emulator/main.ts'], {
-      env: {
-        ...process.env,
-        PORT: '0',
-        EMULATOR_SEED_MODELARTS_IMAGES: '40',
-        EMULATOR_SEED_MODELARTS_NOTEBOOKS: '6',
-        EMULATOR_SEED_BCC_IMAGES: '30',
-        EMULATOR_SEED_BCC_INSTANCES: '5',
-        EMULATOR_SEED_RANDOM: '3',
-        EMULATOR_MODELARTS_OFFSET: 'pages',
-        EMULATOR_RATE_LIMIT_BCC: '5/10',
-      },
+    child = spawnEmulatorMain({
+      EMULATOR_SEED_MODELARTS_IMAGES: '40',
+      EMULATOR_SEED_MODELARTS_NOTEBOOKS: '6',
+      EMULATOR_SEED_BCC_IMAGES: '30',
+      EMULATOR_SEED_BCC_INSTANCES: '5',
+      EMULATOR_SEED_RANDOM: '3',
+      EMULATOR_MODELARTS_OFFSET: 'pages',
+      EMULATOR_RATE_LIMIT_BCC: '5/10',
     });
-    const [, url = ''] = await child.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+)/, 20_000);
-    await child.waitFor(/control API/, 5000);
+    const url = await emulatorMainUrl(child);
     expect(child.output()).toContain('43 images, 6 notebooks; offset counts pages');
     expect(child.output()).toContain('34 images, 5 instances');
     expect((await control(url, 'GET', 'settings')).body).toEqual({

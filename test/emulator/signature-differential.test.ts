@@ -6,28 +6,20 @@
 
 import sdk from '@baiducloud/sdk';
 import fc from 'fast-check';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEMO_BCC, DEMO_MODELARTS, SEEDED } from '../../emulator/demo.js';
-import { type RunningEmulator, startEmulator } from '../../emulator/server.js';
 import { formatSdkDate } from '../../lib/signing/huawei-sdk-hmac.js';
 import { encodePath, type OutboundRequest } from '../../lib/wire/outbound-request.js';
 import { uriEncode } from '../../lib/wire/uri-encode.js';
 import { officialAuthorization } from '../signing/huawei-oracle.js';
-import { json, send, tamperSignature, testClock } from './client.js';
+import { useFixture } from '../support/fixture.js';
+import { json, send, tamperSignature } from './client.js';
 
-const clock = testClock();
-let emulator: RunningEmulator;
-
-beforeAll(async () => {
-  emulator = await startEmulator({ now: clock.now });
+const fixture = useFixture({
+  clock: '2026-03-01T12:00:00Z',
+  demoEnv: false,
 });
-afterAll(async () => {
-  await emulator.close();
-});
-beforeEach(() => {
-  clock.set('2026-03-01T12:00:00Z');
-  emulator.reset();
-});
+const { clock } = fixture;
 
 /** Text mixing unreserved, reserved, percent, plus, space and non-ASCII characters. */
 const awkwardText = (minLength: number) =>
@@ -93,7 +85,7 @@ const modelArts = (
   body = '',
 ): OutboundRequest => ({
   method,
-  origin: emulator.url,
+  origin: fixture.emulator.url,
   path: `/v1/${DEMO_MODELARTS.projectId}${path}`,
   query,
   headers: body === '' ? {} : { 'Content-Type': 'application/json' },
@@ -127,7 +119,7 @@ describe('requests signed by the Huawei SDK (AKSKSigner)', () => {
       ),
     );
     expect(deleted.status).toBe(200);
-    expect(emulator.state.modelarts.has(SEEDED.modelarts.custom)).toBe(false);
+    expect(fixture.emulator.state.modelarts.has(SEEDED.modelarts.custom)).toBe(false);
   });
 
   it('are accepted for any query and image id, however awkward (property)', async () => {
@@ -169,7 +161,7 @@ describe('requests signed by the Huawei SDK (AKSKSigner)', () => {
       modelArts('DELETE', `/images/${SEEDED.modelarts.custom}`, [], '{"is_force":true}'),
     );
     expect((await send({ ...withBody, body: '{"is_force":false}' })).status).toBe(401);
-    expect(emulator.state.modelarts.has(SEEDED.modelarts.custom)).toBe(true);
+    expect(fixture.emulator.state.modelarts.has(SEEDED.modelarts.custom)).toBe(true);
   });
 });
 
@@ -211,7 +203,7 @@ const bcc = (
   query: ReadonlyArray<readonly [string, string]> = [],
 ): OutboundRequest => ({
   method,
-  origin: emulator.url,
+  origin: fixture.emulator.url,
   path,
   query,
   headers: { 'Content-Type': 'application/json; charset=utf-8' },
@@ -236,7 +228,7 @@ describe('requests signed by the Baidu SDK (Auth.generateAuthorization)', () => 
     expect(json(list)).toMatchObject({ maxKeys: 2, images: [] });
     const deleted = await send(signedByBceSdk(bcc('DELETE', `/v2/image/${SEEDED.bcc.custom}`)));
     expect(deleted.status).toBe(200);
-    expect(emulator.state.bcc.has(SEEDED.bcc.custom)).toBe(false);
+    expect(fixture.emulator.state.bcc.has(SEEDED.bcc.custom)).toBe(false);
   });
 
   it('are accepted for any query and image id, however awkward (property)', async () => {

@@ -1,40 +1,20 @@
 // The HTTP handlers end to end for BCC, through the emulator: every outcome in the seed's error
 // table and each error of the spec that a BCC call can produce, with the documented status and body.
 
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DEMO_BCC, SEEDED } from '../../emulator/demo.js';
-import { type RunningEmulator, startEmulator } from '../../emulator/server.js';
+import { describe, expect, it } from 'vitest';
+import { SEEDED } from '../../emulator/demo.js';
 import { handler as deleteHandler } from '../../functions/http/delete-image.js';
 import { handler as showHandler } from '../../functions/http/show-image.js';
-import { setLogSink } from '../../lib/log/log.js';
 import {
   httpEvent,
   lambdaContext,
   type ParsedResponse,
   parseResult,
 } from '../../scripts/lambda-events.js';
+import { useFixture } from '../support/fixture.js';
 
-let emulator: RunningEmulator;
-const logLines: string[] = [];
-
-beforeAll(async () => {
-  emulator = await startEmulator();
-  Object.assign(process.env, {
-    BCC_ENDPOINT: emulator.url,
-    BCE_ACCESS_KEY_ID: DEMO_BCC.accessKeyId,
-    BCE_SECRET_ACCESS_KEY: DEMO_BCC.secretAccessKey,
-    BCE_REGION: DEMO_BCC.region,
-    UPSTREAM_RETRY_BASE_MS: '5',
-    UPSTREAM_THROTTLE_BASE_MS: '5',
-  });
-  setLogSink((line) => logLines.push(line));
-});
-
-afterAll(() => emulator.close());
-
-beforeEach(() => {
-  emulator.reset();
-  logLines.length = 0;
+const fixture = useFixture({
+  env: { UPSTREAM_RETRY_BASE_MS: '5', UPSTREAM_THROTTLE_BASE_MS: '5' },
 });
 
 const show = async (imageId: string, query: Record<string, string> = {}, remainingMs?: number) =>
@@ -45,7 +25,8 @@ const show = async (imageId: string, query: Record<string, string> = {}, remaini
 const remove = async (imageId: string, query: Record<string, string> = {}) =>
   parseResult(await deleteHandler(httpEvent('DELETE', 'bcc', imageId, query), lambdaContext()));
 
-const deletesReceived = () => emulator.requests.filter((request) => request.method === 'DELETE');
+const deletesReceived = () =>
+  fixture.emulator.requests.filter((request) => request.method === 'DELETE');
 
 interface ErrorBody {
   code: string;
@@ -107,7 +88,7 @@ describe('DELETE /images/bcc/{imageId}', () => {
     expect(first.status).toBe(200);
     expect(first.body).toMatchObject({ outcome: 'deleted', image: { id: SEEDED.bcc.custom } });
     expectError(await remove(SEEDED.bcc.custom), 404, 'IMAGE_NOT_FOUND');
-    expect(emulator.state.deleteCount('bcc', SEEDED.bcc.custom)).toBe(1);
+    expect(fixture.emulator.state.deleteCount('bcc', SEEDED.bcc.custom)).toBe(1);
   });
 
   it('refuses a system image with 403 before any delete is sent', async () => {
@@ -116,8 +97,8 @@ describe('DELETE /images/bcc/{imageId}', () => {
   });
 
   it('refuses an image shared with us by another account (Sharing) before any delete is sent', async () => {
-    const base = emulator.state.bcc.get(SEEDED.bcc.custom);
-    emulator.state.bcc.set({ ...base, id: 'm-sharing01', name: 'theirs', type: 'Sharing' });
+    const base = fixture.emulator.state.bcc.get(SEEDED.bcc.custom);
+    fixture.emulator.state.bcc.set({ ...base, id: 'm-sharing01', name: 'theirs', type: 'Sharing' });
     expectError(await remove('m-sharing01'), 403, 'IMAGE_PROTECTED');
     expect(deletesReceived()).toHaveLength(0);
   });
@@ -135,7 +116,7 @@ describe('DELETE /images/bcc/{imageId}', () => {
   });
 
   it('409 IMAGE_BUSY when BCC says the image is being created (Image.CreatingImageCannotBeDeleted)', async () => {
-    emulator.faults.inject({
+    fixture.emulator.faults.inject({
       match: { method: 'DELETE' },
       action: bceError(
         409,
@@ -149,7 +130,7 @@ describe('DELETE /images/bcc/{imageId}', () => {
   });
 
   it('403 IMAGE_PROTECTED when BCC refuses a non-custom image (Image.UnCustomImageCannotBeDeleted)', async () => {
-    emulator.faults.inject({
+    fixture.emulator.faults.inject({
       match: { method: 'DELETE' },
       action: bceError(
         403,
@@ -162,7 +143,10 @@ describe('DELETE /images/bcc/{imageId}', () => {
   });
 
   it('a 404 on the delete itself (gone in between) is a 404 over HTTP', async () => {
-    emulator.faults.inject({ match: { method: 'DELETE' }, action: bceError(404, 'NoSuchObject') });
+    fixture.emulator.faults.inject({
+      match: { method: 'DELETE' },
+      action: bceError(404, 'NoSuchObject'),
+    });
     expectError(await remove(SEEDED.bcc.custom), 404, 'IMAGE_NOT_FOUND');
   });
 
@@ -182,7 +166,7 @@ describe('bad input: 400 naming the field, no upstream request', () => {
   ])('%s %s', async (field, id) => {
     const error = expectError(await show(id), 400, 'INVALID_REQUEST');
     expect(error.message).toContain(field);
-    expect(emulator.requests).toHaveLength(0);
+    expect(fixture.emulator.requests).toHaveLength(0);
   });
 
   it('force is ModelArts-only', async () => {
@@ -192,7 +176,7 @@ describe('bad input: 400 naming the field, no upstream request', () => {
       'INVALID_REQUEST',
     );
     expect(error.message).toContain('force');
-    expect(emulator.requests).toHaveLength(0);
+    expect(fixture.emulator.requests).toHaveLength(0);
   });
 
   it('a malformed region', async () => {
@@ -202,7 +186,7 @@ describe('bad input: 400 naming the field, no upstream request', () => {
       'INVALID_REQUEST',
     );
     expect(error.message).toContain('region');
-    expect(emulator.requests).toHaveLength(0);
+    expect(fixture.emulator.requests).toHaveLength(0);
   });
 });
 
@@ -214,62 +198,54 @@ describe('faults upstream', () => {
     [403, 'AccessDenied'],
     [403, 'RequestTimeTooSkewed'],
   ])('%i %s is 502 UPSTREAM_AUTH_FAILED after one re-signed retry', async (status, code) => {
-    emulator.faults.inject({ times: 5, action: bceError(status, code) });
+    fixture.emulator.faults.inject({ times: 5, action: bceError(status, code) });
     const error = expectError(await show(SEEDED.bcc.custom), 502, 'UPSTREAM_AUTH_FAILED');
     expect(error.message).toContain(code);
-    expect(emulator.requests).toHaveLength(2);
+    expect(fixture.emulator.requests).toHaveLength(2);
   });
 
   it('a real signature rejection (wrong secret key) is 502 UPSTREAM_AUTH_FAILED', async () => {
-    process.env.BCE_SECRET_ACCESS_KEY = 'not-the-right-secret-key-000000';
-    try {
-      expectError(await show(SEEDED.bcc.custom), 502, 'UPSTREAM_AUTH_FAILED');
-      expect(emulator.requests.map((request) => request.status)).toEqual([400, 400]);
-    } finally {
-      process.env.BCE_SECRET_ACCESS_KEY = DEMO_BCC.secretAccessKey;
-    }
+    fixture.setEnv({ BCE_SECRET_ACCESS_KEY: 'not-the-right-secret-key-000000' });
+    expectError(await show(SEEDED.bcc.custom), 502, 'UPSTREAM_AUTH_FAILED');
+    expect(fixture.emulator.requests.map((request) => request.status)).toEqual([400, 400]);
   });
 
   it('503 UPSTREAM_THROTTLED with Retry-After when 429 persists; clears otherwise', async () => {
-    emulator.faults.inject({ times: 3, action: { kind: 'status', status: 429 } });
+    fixture.emulator.faults.inject({ times: 3, action: { kind: 'status', status: 429 } });
     const response = await show(SEEDED.bcc.custom);
     expectError(response, 503, 'UPSTREAM_THROTTLED');
     expect(response.headers['retry-after']).toBeDefined();
-    emulator.faults.inject({ times: 1, action: { kind: 'status', status: 429 } });
+    fixture.emulator.faults.inject({ times: 1, action: { kind: 'status', status: 429 } });
     expect((await show(SEEDED.bcc.custom)).status).toBe(200);
   });
 
   it.each([500, 502, 503, 504])('502 UPSTREAM_UNAVAILABLE when %i persists', async (status) => {
-    emulator.faults.inject({ times: 3, action: { kind: 'status', status } });
+    fixture.emulator.faults.inject({ times: 3, action: { kind: 'status', status } });
     expectError(await show(SEEDED.bcc.custom), 502, 'UPSTREAM_UNAVAILABLE');
   });
 
   it('502 UPSTREAM_BAD_RESPONSE for a reply that is not an image', async () => {
-    emulator.faults.inject({
+    fixture.emulator.faults.inject({
       action: { kind: 'malformed', body: '{"image":{"id":"m-custom01"}}' },
     });
     expectError(await show(SEEDED.bcc.custom), 502, 'UPSTREAM_BAD_RESPONSE');
   });
 
   it('504 UPSTREAM_TIMEOUT when BCC stalls past the time left', async () => {
-    emulator.faults.inject({ times: 5, action: { kind: 'stall' } });
+    fixture.emulator.faults.inject({ times: 5, action: { kind: 'stall' } });
     expectError(await show(SEEDED.bcc.custom, {}, 1_200), 504, 'UPSTREAM_TIMEOUT');
   });
 
   it('500 CONFIGURATION_ERROR when no BCC credentials are configured', async () => {
-    delete process.env.BCE_ACCESS_KEY_ID;
-    try {
-      const error = expectError(await show(SEEDED.bcc.custom), 500, 'CONFIGURATION_ERROR');
-      expect(error.message).toContain('BCE_ACCESS_KEY_ID');
-      expect(emulator.requests).toHaveLength(0);
-    } finally {
-      process.env.BCE_ACCESS_KEY_ID = DEMO_BCC.accessKeyId;
-    }
+    fixture.setEnv({ BCE_ACCESS_KEY_ID: undefined });
+    const error = expectError(await show(SEEDED.bcc.custom), 500, 'CONFIGURATION_ERROR');
+    expect(error.message).toContain('BCE_ACCESS_KEY_ID');
+    expect(fixture.emulator.requests).toHaveLength(0);
   });
 
   it('the provider request id reaches the log line', async () => {
     await show(SEEDED.bcc.custom);
-    const [line] = logLines.map((text) => JSON.parse(text) as Record<string, unknown>);
+    const [line] = fixture.log.lines;
     expect(line).toMatchObject({ provider: 'bcc', status: 200 });
     expect(line?.upstreamRequestId).toMatch(/^[0-9a-f-]{36}$/);
   });

@@ -5,45 +5,28 @@
 
 import type { Context } from 'aws-lambda';
 import fc from 'fast-check';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SEEDED } from '../../emulator/demo.js';
-import { type RunningEmulator, startEmulator } from '../../emulator/server.js';
 import { handler as deleteHandler } from '../../functions/http/delete-image.js';
 import { handler as usageHandler } from '../../functions/http/image-usage.js';
 import { handler as listHandler } from '../../functions/http/list-images.js';
 import { handler as taskUsage } from '../../functions/task/image-usage.js';
 import { handler as taskList } from '../../functions/task/list-images.js';
 import type { Image } from '../../lib/images/image.js';
-import { setLogSink } from '../../lib/log/log.js';
 import { httpEvent, lambdaContext, parseResult } from '../../scripts/lambda-events.js';
-import { demoEnvironment } from '../support/demo-env.js';
+import { useFixture } from '../support/fixture.js';
 
 const SEED_IMAGES = 5_000;
 
-let emulator: RunningEmulator;
-
-beforeAll(async () => {
-  emulator = await startEmulator({
+const fixture = useFixture({
+  emulator: {
     seed: {
       modelarts: { images: SEED_IMAGES, notebooks: 300 },
       bcc: { images: SEED_IMAGES, instances: 300 },
       random: 7,
     },
-  });
-  for (const [name, value] of Object.entries(demoEnvironment(emulator.url))) {
-    vi.stubEnv(name, value);
-  }
-  vi.stubEnv('UPSTREAM_RETRY_BASE_MS', '5');
-  setLogSink(() => undefined);
-});
-
-afterAll(async () => {
-  vi.unstubAllEnvs();
-  await emulator.close();
-});
-
-beforeEach(() => {
-  emulator.reset();
+  },
+  env: { UPSTREAM_RETRY_BASE_MS: '5' },
 });
 
 /** GET /images/{provider} with a query, as API Gateway hands it over. */
@@ -152,9 +135,12 @@ describe('listing pages through every image exactly once', () => {
   it.each(scenarios)(
     '$label: the whole inventory, with no filter, is what the cloud holds',
     async ({ provider, offsets }) => {
-      emulator.settings.modelartsOffset = offsets;
+      fixture.emulator.settings.modelartsOffset = offsets;
       const { images } = await pageThrough(provider, { limit: '1000' });
-      const held = provider === 'bcc' ? emulator.state.bcc.list() : emulator.state.modelarts.list();
+      const held =
+        provider === 'bcc'
+          ? fixture.emulator.state.bcc.list()
+          : fixture.emulator.state.modelarts.list();
       expect(images.map((image) => image.id).sort()).toEqual(
         held.map((record) => record.id).sort(),
       );
@@ -167,7 +153,7 @@ describe('listing pages through every image exactly once', () => {
     async (limit) => {
       const all: Record<string, Image[]> = {};
       for (const scenario of scenarios) {
-        emulator.settings.modelartsOffset = scenario.offsets;
+        fixture.emulator.settings.modelartsOffset = scenario.offsets;
         all[scenario.label] = (await pageThrough(scenario.provider, { limit: '1000' })).images;
       }
       const [bcc, recordsReading, pagesReading] = scenarios as [
@@ -194,7 +180,7 @@ describe('listing pages through every image exactly once', () => {
       let checked = 0;
       await fc.assert(
         fc.asyncProperty(fc.constantFrom(...scenarios), filterArb, async (scenario, filter) => {
-          emulator.settings.modelartsOffset = scenario.offsets;
+          fixture.emulator.settings.modelartsOffset = scenario.offsets;
           const expected = expectedFrom(all[scenario.label] ?? [], filter);
           // Pages of one image over thousands of matches take thousands of calls: keep those
           // runs to filters that narrow the inventory.
@@ -215,11 +201,13 @@ describe('listing pages through every image exactly once', () => {
   );
 
   it('uses the fewest upstream requests its page sizes allow for a whole inventory', async () => {
-    emulator.settings.modelartsOffset = 'records';
+    fixture.emulator.settings.modelartsOffset = 'records';
     await pageThrough('bcc', { limit: '1000' });
-    const bccLists = emulator.requests.filter((request) => request.operation === 'list-images');
+    const bccLists = fixture.emulator.requests.filter(
+      (request) => request.operation === 'list-images',
+    );
     // 5,004 images (the seeded ones and the demo ones) in upstream pages of 1,000.
-    expect(bccLists).toHaveLength(Math.ceil(emulator.state.bcc.list().length / 1000));
+    expect(bccLists).toHaveLength(Math.ceil(fixture.emulator.state.bcc.list().length / 1000));
   });
 });
 
@@ -240,7 +228,7 @@ describe('cursors', () => {
   it('that are altered or not ours are a 400, and nothing is sent upstream', async () => {
     const first = await list('bcc', { limit: '5' });
     const cursor = String(first.body.nextCursor);
-    emulator.requests.length = 0;
+    fixture.emulator.requests.length = 0;
     const [payload, check] = cursor.split('.') as [string, string];
     const edited = Buffer.from(
       JSON.stringify({ ...JSON.parse(Buffer.from(payload, 'base64url').toString()), s: 3 }),
@@ -250,7 +238,7 @@ describe('cursors', () => {
       expect(response.status).toBe(400);
       expect((response.body.error as { message: string }).message).toMatch(/^cursor: /);
     }
-    expect(emulator.requests).toEqual([]);
+    expect(fixture.emulator.requests).toEqual([]);
   });
 
   it('bad filters are 400s naming the parameter, before any upstream call', async () => {
@@ -268,13 +256,13 @@ describe('cursors', () => {
       expect(response.status, field).toBe(400);
       expect((response.body.error as { message: string }).message).toContain(field);
     }
-    expect(emulator.requests).toEqual([]);
+    expect(fixture.emulator.requests).toEqual([]);
   });
 });
 
 describe('a listing running out of time', () => {
   it('stops with what it has and a cursor to go on, never a timeout with nothing', async () => {
-    emulator.faults.inject({
+    fixture.emulator.faults.inject({
       match: { operation: 'list-images' },
       times: 100,
       action: { kind: 'latency', ms: 400 },
@@ -289,12 +277,12 @@ describe('a listing running out of time', () => {
 
 describe('usage', () => {
   it('names the notebooks and instances that run an image (a scan serves the whole invocation)', async () => {
-    emulator.state.referenceImage('bcc', SEEDED.bcc.custom, {
+    fixture.emulator.state.referenceImage('bcc', SEEDED.bcc.custom, {
       id: 'i-web01',
       name: 'web',
       status: 'Running',
     });
-    emulator.state.referenceImage('bcc', SEEDED.bcc.custom, {
+    fixture.emulator.state.referenceImage('bcc', SEEDED.bcc.custom, {
       id: 'i-web02',
       name: 'web',
       status: 'Stopped',
@@ -343,7 +331,7 @@ describe('delete safety: an image in use is never deleted', () => {
     parseResult(
       await deleteHandler(httpEvent('DELETE', provider, imageId, query), lambdaContext()),
     );
-  const deletes = () => emulator.requests.filter((request) => request.method === 'DELETE');
+  const deletes = () => fixture.emulator.requests.filter((request) => request.method === 'DELETE');
 
   it.each([
     ['bcc', SEEDED.bcc.custom, 'instance'],
@@ -351,7 +339,7 @@ describe('delete safety: an image in use is never deleted', () => {
   ] as const)(
     '%s: refused with IMAGE_BUSY naming the %s, no DELETE sent',
     async (provider, imageId, type) => {
-      emulator.state.referenceImage(provider, imageId, {
+      fixture.emulator.state.referenceImage(provider, imageId, {
         id: 'user-1',
         name: 'still-running',
         status: 'RUNNING',
@@ -392,14 +380,14 @@ describe('delete safety: an image in use is never deleted', () => {
   ] as const)(
     'fails closed when %s: the error, and nothing deleted',
     async (_what, action, status, code) => {
-      emulator.faults.inject({ match: { operation: 'list-instances' }, times: 10, action });
+      fixture.emulator.faults.inject({ match: { operation: 'list-instances' }, times: 10, action });
       const response = await remove('bcc', SEEDED.bcc.custom);
       expect([response.status, (response.body.error as { code: string }).code]).toEqual([
         status,
         code,
       ]);
       expect(deletes()).toEqual([]);
-      expect(emulator.state.bcc.has(SEEDED.bcc.custom)).toBe(true);
+      expect(fixture.emulator.state.bcc.has(SEEDED.bcc.custom)).toBe(true);
     },
   );
 });

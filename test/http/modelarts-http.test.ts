@@ -2,40 +2,20 @@
 // against the provider emulator on loopback. Every error of the spec that a ModelArts call can
 // produce is produced here, with its documented status and body.
 
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEMO_MODELARTS, SEEDED } from '../../emulator/demo.js';
-import { type RunningEmulator, startEmulator } from '../../emulator/server.js';
 import { handler as deleteHandler } from '../../functions/http/delete-image.js';
 import { handler as showHandler } from '../../functions/http/show-image.js';
-import { setLogSink } from '../../lib/log/log.js';
 import { httpEvent, lambdaContext, parseResult } from '../../scripts/lambda-events.js';
+import { useFixture } from '../support/fixture.js';
 
-let emulator: RunningEmulator;
-const logLines: string[] = [];
-
-beforeAll(async () => {
-  emulator = await startEmulator();
-  Object.assign(process.env, {
-    MODELARTS_ENDPOINT: emulator.url,
-    HUAWEICLOUD_SDK_AK: DEMO_MODELARTS.accessKeyId,
-    HUAWEICLOUD_SDK_SK: DEMO_MODELARTS.secretAccessKey,
-    HUAWEICLOUD_SDK_PROJECT_ID: DEMO_MODELARTS.projectId,
-    HUAWEICLOUD_REGION: DEMO_MODELARTS.region,
+const fixture = useFixture({
+  env: {
     PROTECTED_IMAGE_IDS: 'a5b0a1c2-0000-4000-8000-000000000001',
     PROTECTED_IMAGE_NAME_PATTERNS: 'prod-*',
     UPSTREAM_RETRY_BASE_MS: '5',
     UPSTREAM_THROTTLE_BASE_MS: '5',
-  });
-  setLogSink((line) => logLines.push(line));
-});
-
-afterAll(async () => {
-  await emulator.close();
-});
-
-beforeEach(() => {
-  emulator.reset();
-  logLines.length = 0;
+  },
 });
 
 const show = async (imageId: string, query: Record<string, string> = {}, remainingMs?: number) =>
@@ -52,12 +32,13 @@ const remove = async (imageId: string, query: Record<string, string> = {}, remai
   );
 
 const seededModelArts = (id: string) => {
-  const record = emulator.state.modelarts.get(id);
+  const record = fixture.emulator.state.modelarts.get(id);
   if (record === undefined) throw new Error(`emulator has no seeded image ${id}`);
   return record;
 };
 
-const deletesReceived = () => emulator.requests.filter((request) => request.method === 'DELETE');
+const deletesReceived = () =>
+  fixture.emulator.requests.filter((request) => request.method === 'DELETE');
 
 const expectError = (
   response: Awaited<ReturnType<typeof show>>,
@@ -88,7 +69,7 @@ describe('GET /images/modelarts/{imageId}', () => {
       createdAt: '2021-11-30T01:08:24.492Z',
       details: { type: 'BUILD_IN', arch: 'x86_64' },
     });
-    const [received] = emulator.requests;
+    const [received] = fixture.emulator.requests;
     expect(received?.path).toBe(
       `/v1/${DEMO_MODELARTS.projectId}/images/${SEEDED.modelarts.builtIn}`,
     );
@@ -100,7 +81,7 @@ describe('GET /images/modelarts/{imageId}', () => {
   });
 
   it('accepts drift: unknown status and categories, extra fields', async () => {
-    emulator.state.modelarts.set({
+    fixture.emulator.state.modelarts.set({
       ...seededModelArts(SEEDED.modelarts.custom),
       id: SEEDED.modelarts.custom,
       name: 'drifted',
@@ -128,7 +109,7 @@ describe('GET /images/modelarts/{imageId}', () => {
     ['ModelArts.6404', 400],
     ['ModelArts.0000', 404],
   ])('404 IMAGE_NOT_FOUND when the provider answers %s with HTTP %i', async (code, status) => {
-    emulator.faults.inject({
+    fixture.emulator.faults.inject({
       action: { kind: 'status', status, body: { error_code: code, error_msg: 'not found' } },
     });
     expectError(await show(SEEDED.modelarts.custom), 404, 'IMAGE_NOT_FOUND');
@@ -141,10 +122,10 @@ describe('DELETE /images/modelarts/{imageId}', () => {
     expect(first.status).toBe(200);
     expect(first.body.outcome).toBe('deleted');
     expect(first.body.image).toMatchObject({ id: SEEDED.modelarts.custom });
-    expect(emulator.state.modelarts.get(SEEDED.modelarts.custom)).toBeUndefined();
+    expect(fixture.emulator.state.modelarts.get(SEEDED.modelarts.custom)).toBeUndefined();
 
     expectError(await remove(SEEDED.modelarts.custom), 404, 'IMAGE_NOT_FOUND');
-    expect(emulator.state.deleteCount('modelarts', SEEDED.modelarts.custom)).toBe(1);
+    expect(fixture.emulator.state.deleteCount('modelarts', SEEDED.modelarts.custom)).toBe(1);
   });
 
   it("sends force both as the documented query and as the SDKs' is_force body", async () => {
@@ -173,12 +154,12 @@ describe('DELETE /images/modelarts/{imageId}', () => {
 
   it('refuses operator-protected IDs and name patterns', async () => {
     const base = seededModelArts(SEEDED.modelarts.custom);
-    emulator.state.modelarts.set({
+    fixture.emulator.state.modelarts.set({
       ...base,
       id: 'a5b0a1c2-0000-4000-8000-000000000001',
       name: 'any',
     });
-    emulator.state.modelarts.set({
+    fixture.emulator.state.modelarts.set({
       ...base,
       id: 'a5b0a1c2-0000-4000-8000-000000000002',
       name: 'prod-model',
@@ -204,7 +185,7 @@ describe('DELETE /images/modelarts/{imageId}', () => {
   });
 
   it('409 IMAGE_BUSY when ModelArts says another operation is running (ModelArts.6357)', async () => {
-    emulator.faults.inject({
+    fixture.emulator.faults.inject({
       match: { method: 'DELETE' },
       action: {
         kind: 'status',
@@ -217,7 +198,7 @@ describe('DELETE /images/modelarts/{imageId}', () => {
   });
 
   it('403 IMAGE_PROTECTED when ModelArts itself refuses the delete', async () => {
-    emulator.faults.inject({
+    fixture.emulator.faults.inject({
       match: { method: 'DELETE' },
       action: {
         kind: 'status',
@@ -229,7 +210,7 @@ describe('DELETE /images/modelarts/{imageId}', () => {
   });
 
   it('succeeds on 204 No Content', async () => {
-    emulator.faults.inject({
+    fixture.emulator.faults.inject({
       match: { method: 'DELETE' },
       action: { kind: 'status', status: 204, body: '' },
     });
@@ -260,13 +241,13 @@ describe('bad input: 400 naming the field, and no upstream request', () => {
     );
     const error = expectError(response, 400, 'INVALID_REQUEST');
     expect(error.message).toContain(field);
-    expect(emulator.requests).toHaveLength(0);
+    expect(fixture.emulator.requests).toHaveLength(0);
   });
 });
 
 describe('faults upstream get the documented error', () => {
   it('502 UPSTREAM_AUTH_FAILED after exactly one re-signed retry (APIGW.0301)', async () => {
-    emulator.faults.inject({
+    fixture.emulator.faults.inject({
       times: 5,
       action: {
         kind: 'status',
@@ -275,13 +256,13 @@ describe('faults upstream get the documented error', () => {
       },
     });
     expectError(await show(SEEDED.modelarts.custom), 502, 'UPSTREAM_AUTH_FAILED');
-    expect(emulator.requests).toHaveLength(2);
-    const dates = emulator.requests.map((request) => request.headers['x-sdk-date']);
+    expect(fixture.emulator.requests).toHaveLength(2);
+    const dates = fixture.emulator.requests.map((request) => request.headers['x-sdk-date']);
     expect(dates.every((date) => /^\d{8}T\d{6}Z$/.test(date ?? ''))).toBe(true);
   });
 
   it.each(['APIG.0301', 'APIG.0303'])('502 UPSTREAM_AUTH_FAILED for %s', async (code) => {
-    emulator.faults.inject({
+    fixture.emulator.faults.inject({
       times: 5,
       action: { kind: 'status', status: 401, body: { error_code: code, error_msg: 'x' } },
     });
@@ -289,7 +270,7 @@ describe('faults upstream get the documented error', () => {
   });
 
   it('recovers when the re-signed retry is accepted', async () => {
-    emulator.faults.inject({
+    fixture.emulator.faults.inject({
       action: {
         kind: 'status',
         status: 401,
@@ -315,33 +296,36 @@ describe('faults upstream get the documented error', () => {
   ] as const)(
     '503 UPSTREAM_THROTTLED with Retry-After when %s persists',
     async (_label, action) => {
-      emulator.faults.inject({ times: 10, action: { ...action, headers: { 'Retry-After': '0' } } });
+      fixture.emulator.faults.inject({
+        times: 10,
+        action: { ...action, headers: { 'Retry-After': '0' } },
+      });
       const response = await show(SEEDED.modelarts.custom);
       expectError(response, 503, 'UPSTREAM_THROTTLED');
       expect(Number(response.headers['retry-after'])).toBeGreaterThanOrEqual(1);
-      expect(emulator.requests).toHaveLength(3);
+      expect(fixture.emulator.requests).toHaveLength(3);
     },
   );
 
   it('throttling that clears within the retries succeeds', async () => {
-    emulator.faults.inject({ times: 2, action: { kind: 'status', status: 429 } });
+    fixture.emulator.faults.inject({ times: 2, action: { kind: 'status', status: 429 } });
     expect((await show(SEEDED.modelarts.custom)).status).toBe(200);
-    expect(emulator.requests).toHaveLength(3);
+    expect(fixture.emulator.requests).toHaveLength(3);
   });
 
   it.each([500, 502, 503, 504])('502 UPSTREAM_UNAVAILABLE when %i persists', async (status) => {
-    emulator.faults.inject({ times: 10, action: { kind: 'status', status } });
+    fixture.emulator.faults.inject({ times: 10, action: { kind: 'status', status } });
     expectError(await show(SEEDED.modelarts.custom), 502, 'UPSTREAM_UNAVAILABLE');
-    expect(emulator.requests).toHaveLength(3);
+    expect(fixture.emulator.requests).toHaveLength(3);
   });
 
   it('502 UPSTREAM_UNAVAILABLE on reset connections', async () => {
-    emulator.faults.inject({ times: 10, action: { kind: 'reset' } });
+    fixture.emulator.faults.inject({ times: 10, action: { kind: 'reset' } });
     expectError(await show(SEEDED.modelarts.custom), 502, 'UPSTREAM_UNAVAILABLE');
   });
 
   it('a 400 other than not-found is not retried', async () => {
-    emulator.faults.inject({
+    fixture.emulator.faults.inject({
       times: 10,
       action: {
         kind: 'status',
@@ -350,7 +334,7 @@ describe('faults upstream get the documented error', () => {
       },
     });
     expectError(await show(SEEDED.modelarts.custom), 502, 'UPSTREAM_BAD_RESPONSE');
-    expect(emulator.requests).toHaveLength(1);
+    expect(fixture.emulator.requests).toHaveLength(1);
   });
 
   it.each([
@@ -366,12 +350,12 @@ describe('faults upstream get the documented error', () => {
       }),
     ],
   ])('502 UPSTREAM_BAD_RESPONSE for a 200 that is %s', async (_label, body) => {
-    emulator.faults.inject({ action: { kind: 'malformed', body } });
+    fixture.emulator.faults.inject({ action: { kind: 'malformed', body } });
     expectError(await show(SEEDED.modelarts.custom), 502, 'UPSTREAM_BAD_RESPONSE');
   });
 
   it('504 UPSTREAM_TIMEOUT when the provider stalls past the time left', async () => {
-    emulator.faults.inject({ times: 10, action: { kind: 'stall' } });
+    fixture.emulator.faults.inject({ times: 10, action: { kind: 'stall' } });
     const started = Date.now();
     expectError(await show(SEEDED.modelarts.custom, {}, 1_500), 504, 'UPSTREAM_TIMEOUT');
     // Reported within the function's time (the margin kept back for answering is 500 ms).
@@ -387,7 +371,7 @@ describe('faults upstream get the documented error', () => {
       'INVALID_REQUEST',
     );
     expect(error.message).toContain(`configured: ${DEMO_MODELARTS.region}`);
-    expect(emulator.requests).toHaveLength(0);
+    expect(fixture.emulator.requests).toHaveLength(0);
   });
 
   it('400 INVALID_REQUEST for a known region without a project (no endpoint override needed)', async () => {
@@ -397,20 +381,20 @@ describe('faults upstream get the documented error', () => {
       'INVALID_REQUEST',
     );
     expect(error.message).toMatch(/region: 'cn-north-1' is not configured for modelarts/);
-    expect(emulator.requests).toHaveLength(0);
+    expect(fixture.emulator.requests).toHaveLength(0);
   });
 });
 
 describe('logging', () => {
   it('writes one line per request and never a credential or signature', async () => {
     await show(SEEDED.modelarts.custom);
-    emulator.faults.inject({
+    fixture.emulator.faults.inject({
       times: 5,
       action: { kind: 'status', status: 401, body: { error_code: 'APIGW.0301' } },
     });
     await show(SEEDED.modelarts.custom);
-    expect(logLines).toHaveLength(2);
-    const [ok, failed] = logLines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(fixture.log.raw).toHaveLength(2);
+    const [ok, failed] = fixture.log.lines;
     expect(ok).toMatchObject({
       operation: 'show',
       provider: 'modelarts',
@@ -425,9 +409,9 @@ describe('logging', () => {
       upstreamCalls: 1,
       upstreamRetries: 1,
     });
-    const all = logLines.join('\n');
+    const all = fixture.log.raw.join('\n');
     expect(all).not.toContain(DEMO_MODELARTS.secretAccessKey);
-    for (const request of emulator.requests) {
+    for (const request of fixture.emulator.requests) {
       const signature = /Signature=([0-9a-f]{64})/.exec(request.headers.authorization ?? '')?.[1];
       expect(signature).toBeDefined();
       expect(all).not.toContain(signature);

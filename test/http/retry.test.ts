@@ -1,9 +1,8 @@
 // The retry layer: pure backoff arithmetic, then the real transport against the emulator on
 // loopback for what only a socket shows (Retry-After, the deadline, a fresh signature per attempt).
 
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEMO_MODELARTS, SEEDED } from '../../emulator/demo.js';
-import { type RunningEmulator, startEmulator } from '../../emulator/server.js';
 import { createCredentialStore } from '../../lib/credentials/credential-store.js';
 import { UpstreamThrottled, UpstreamTimeout } from '../../lib/errors/errors.js';
 import { deadlineIn } from '../../lib/http/deadline.js';
@@ -11,6 +10,7 @@ import { backoffMs, parseRetryAfter, type RetryPolicy } from '../../lib/http/ret
 import { undiciTransport } from '../../lib/http/transport.js';
 import type { CallContext } from '../../lib/images/provider-port.js';
 import { modelArtsCloud } from '../../lib/providers/modelarts/cloud.js';
+import { useFixture } from '../support/fixture.js';
 
 describe('backoff arithmetic', () => {
   it('full jitter stays in [0, min(cap, base * 2^retry))', () => {
@@ -30,7 +30,7 @@ describe('backoff arithmetic', () => {
 });
 
 describe('against the emulator', () => {
-  let emulator: RunningEmulator;
+  const fixture = useFixture({ demoEnv: false });
   const policy: RetryPolicy = {
     maxAttempts: 3,
     retryBaseMs: 1,
@@ -53,27 +53,21 @@ describe('against the emulator', () => {
     calls: [],
   });
 
-  beforeAll(async () => {
-    emulator = await startEmulator();
-  });
-  afterAll(() => emulator.close());
-  beforeEach(() => emulator.reset());
-
   const provider = () =>
-    modelArtsCloud.createProvider({ credentials, endpointOverride: emulator.url });
+    modelArtsCloud.createProvider({ credentials, endpointOverride: fixture.emulator.url });
 
   it('waits at least as long as Retry-After says before trying again', async () => {
-    emulator.faults.inject({
+    fixture.emulator.faults.inject({
       action: { kind: 'status', status: 429, headers: { 'Retry-After': '1' } },
     });
     const image = await provider().show(SEEDED.modelarts.custom, 'cn-north-4', context(10_000));
     expect(image.id).toBe(SEEDED.modelarts.custom);
-    const [first, second] = emulator.requests.map((request) => Date.parse(request.time));
+    const [first, second] = fixture.emulator.requests.map((request) => Date.parse(request.time));
     expect((second ?? 0) - (first ?? 0)).toBeGreaterThanOrEqual(1_000);
   });
 
   it('gives up at once when Retry-After is beyond the time left, passing the hint on', async () => {
-    emulator.faults.inject({
+    fixture.emulator.faults.inject({
       action: { kind: 'status', status: 429, headers: { 'Retry-After': '60' } },
     });
     const error = await provider()
@@ -81,39 +75,41 @@ describe('against the emulator', () => {
       .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(UpstreamThrottled);
     expect((error as UpstreamThrottled).retryAfterSeconds).toBe(60);
-    expect(emulator.requests).toHaveLength(1);
+    expect(fixture.emulator.requests).toHaveLength(1);
   });
 
   it('signs every attempt afresh', async () => {
-    emulator.faults.inject({ times: 2, action: { kind: 'status', status: 503 } });
+    fixture.emulator.faults.inject({ times: 2, action: { kind: 'status', status: 503 } });
     await provider().show(
       SEEDED.modelarts.custom,
       'cn-north-4',
       context(10_000, { retryBaseMs: 1_100 }),
     );
-    const dates = emulator.requests.map((request) => request.headers['x-sdk-date']);
-    expect(emulator.requests).toHaveLength(3);
+    const dates = fixture.emulator.requests.map((request) => request.headers['x-sdk-date']);
+    expect(fixture.emulator.requests).toHaveLength(3);
     // At least one backoff crossed a second boundary only if the jitter allowed; the signatures
     // differ whenever the dates do, and the dates are never carried over from a previous attempt.
-    const authorizations = emulator.requests.map((request) => request.headers.authorization);
+    const authorizations = fixture.emulator.requests.map(
+      (request) => request.headers.authorization,
+    );
     for (let i = 1; i < dates.length; i += 1) {
       if (dates[i] !== dates[i - 1]) expect(authorizations[i]).not.toBe(authorizations[i - 1]);
     }
   });
 
   it('a stalled attempt is cut at the attempt timeout and retried within the deadline', async () => {
-    emulator.faults.inject({ action: { kind: 'stall' } });
+    fixture.emulator.faults.inject({ action: { kind: 'stall' } });
     const image = await provider().show(
       SEEDED.modelarts.custom,
       'cn-north-4',
       context(5_000, { attemptTimeoutMs: 300 }),
     );
     expect(image.id).toBe(SEEDED.modelarts.custom);
-    expect(emulator.requests).toHaveLength(2);
+    expect(fixture.emulator.requests).toHaveLength(2);
   });
 
   it('stops at the deadline with UpstreamTimeout', async () => {
-    emulator.faults.inject({ times: 10, action: { kind: 'stall' } });
+    fixture.emulator.faults.inject({ times: 10, action: { kind: 'stall' } });
     const error = await provider()
       .show(SEEDED.modelarts.custom, 'cn-north-4', context(600))
       .catch((caught: unknown) => caught);
@@ -121,9 +117,9 @@ describe('against the emulator', () => {
   });
 
   it('a truncated body is a failed connection, retried', async () => {
-    emulator.faults.inject({ action: { kind: 'truncated' } });
+    fixture.emulator.faults.inject({ action: { kind: 'truncated' } });
     const image = await provider().show(SEEDED.modelarts.custom, 'cn-north-4', context(5_000));
     expect(image.id).toBe(SEEDED.modelarts.custom);
-    expect(emulator.requests).toHaveLength(2);
+    expect(fixture.emulator.requests).toHaveLength(2);
   });
 });

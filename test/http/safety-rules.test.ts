@@ -5,14 +5,13 @@
 // retries are visible at debug level, and endpoints never downgrade to clear text.
 
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SEEDED } from '../../emulator/demo.js';
-import { type RunningEmulator, startEmulator } from '../../emulator/server.js';
 import { endpointOverride } from '../../lib/config/service-config.js';
 import { ConfigurationError } from '../../lib/errors/errors.js';
 import { httpEvent, lambdaContext, parseResult } from '../../scripts/lambda-events.js';
-import { sqsRecord } from '../sqs/records.js';
-import { demoEnvironment } from '../support/demo-env.js';
+import { sqsRecord } from '../support/events.js';
+import { type EnvVars, useFixture } from '../support/fixture.js';
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
 
@@ -21,22 +20,13 @@ interface Functions {
   httpDelete: Handler;
   taskDelete: Handler;
   queueDelete: Handler;
-  lines: Record<string, unknown>[];
 }
 
-let emulator: RunningEmulator;
+const fixture = useFixture();
 
-/** The handlers loaded afresh with this environment (configuration is read once per process). */
-const load = async (env: Record<string, string> = {}): Promise<Functions> => {
-  vi.resetModules();
-  vi.unstubAllEnvs();
-  for (const [name, value] of Object.entries({ ...demoEnvironment(emulator.url), ...env })) {
-    vi.stubEnv(name, value);
-  }
-  const log = await import('../../lib/log/log.js');
-  const lines: Record<string, unknown>[] = [];
-  log.setLogSink((line) => lines.push(JSON.parse(line) as Record<string, unknown>));
-  return {
+/** The handlers loaded afresh with these variables (configuration is read once per process). */
+const load = (env: EnvVars = {}): Promise<Functions> =>
+  fixture.fresh(env, async () => ({
     httpShow: (await import('../../functions/http/show-image.js')).handler as unknown as Handler,
     httpDelete: (await import('../../functions/http/delete-image.js'))
       .handler as unknown as Handler,
@@ -44,9 +34,7 @@ const load = async (env: Record<string, string> = {}): Promise<Functions> => {
       .handler as unknown as Handler,
     queueDelete: (await import('../../functions/sqs/delete-image.js'))
       .handler as unknown as Handler,
-    lines,
-  };
-};
+  }));
 
 const http = async (handler: Handler, ...args: Parameters<typeof httpEvent>) =>
   parseResult((await handler(httpEvent(...args), lambdaContext())) as never);
@@ -60,18 +48,8 @@ const thrownBy = async (promise: Promise<unknown>): Promise<Error | undefined> =
     (error: unknown) => error as Error,
   );
 
-const deletesSent = () => emulator.requests.filter((request) => request.method === 'DELETE');
-
-beforeAll(async () => {
-  emulator = await startEmulator();
-});
-afterAll(async () => {
-  vi.unstubAllEnvs();
-  await emulator.close();
-});
-beforeEach(() => {
-  emulator.reset();
-});
+const deletesSent = () =>
+  fixture.emulator.requests.filter((request) => request.method === 'DELETE');
 
 describe('only the cloud\u2019s own not-found means the image is gone', () => {
   const foreign404s = [
@@ -93,8 +71,8 @@ describe('only the cloud\u2019s own not-found means the image is gone', () => {
         { provider: 'bcc', imageId: SEEDED.bcc.custom },
       ];
       for (const { provider, imageId } of cases) {
-        emulator.reset();
-        emulator.faults.inject({
+        fixture.emulator.reset();
+        fixture.emulator.faults.inject({
           match: { provider: provider as 'modelarts' | 'bcc', method: 'GET' },
           times: 100,
           action: { kind: 'status', status: 404, body },
@@ -148,8 +126,8 @@ describe('operator protection', () => {
 
   it('matches name globs with * across any character (newlines too), without backtracking', async () => {
     const name = `nightly\n${'-'.repeat(300)}`;
-    emulator.state.bcc.set({
-      ...(emulator.state.bcc.get(SEEDED.bcc.custom) ?? {}),
+    fixture.emulator.state.bcc.set({
+      ...(fixture.emulator.state.bcc.get(SEEDED.bcc.custom) ?? {}),
       id: 'm-long01',
       name,
     });
@@ -165,7 +143,7 @@ describe('operator protection', () => {
     const functions = await load({ PROTECTED_IMAGE_NAME_PATTERNS: `${'*a'.repeat(129)}` });
     const response = await http(functions.httpShow, 'GET', 'bcc', SEEDED.bcc.custom);
     expect([response.status, errorCode(response)]).toEqual([500, 'CONFIGURATION_ERROR']);
-    expect(functions.lines[0]).toMatchObject({
+    expect(fixture.log.lines[0]).toMatchObject({
       level: 'error',
       source: 'configuration',
       problems: [expect.stringContaining('PROTECTED_IMAGE_NAME_PATTERNS')],
@@ -175,8 +153,8 @@ describe('operator protection', () => {
 
 describe('what is deleted and how it is reported', () => {
   it('keeps an image of a kind this service does not recognise (unknown means keep)', async () => {
-    const custom = emulator.state.bcc.get(SEEDED.bcc.custom);
-    emulator.state.bcc.set({ ...custom, id: SEEDED.bcc.custom, type: 'QuantumCustom' });
+    const custom = fixture.emulator.state.bcc.get(SEEDED.bcc.custom);
+    fixture.emulator.state.bcc.set({ ...custom, id: SEEDED.bcc.custom, type: 'QuantumCustom' });
     const functions = await load();
     const response = await http(functions.httpDelete, 'DELETE', 'bcc', SEEDED.bcc.custom);
     expect([response.status, errorCode(response)]).toEqual([403, 'IMAGE_PROTECTED']);
@@ -199,11 +177,11 @@ describe('what is deleted and how it is reported', () => {
   it.each([501, 505, 507])(
     'HTTP %i from the cloud is UPSTREAM_UNAVAILABLE, not a bad response (and not retried)',
     async (status) => {
-      emulator.faults.inject({ times: 10, action: { kind: 'status', status } });
+      fixture.emulator.faults.inject({ times: 10, action: { kind: 'status', status } });
       const functions = await load();
       const response = await http(functions.httpShow, 'GET', 'bcc', SEEDED.bcc.custom);
       expect([response.status, errorCode(response)]).toEqual([502, 'UPSTREAM_UNAVAILABLE']);
-      expect(emulator.requests).toHaveLength(1);
+      expect(fixture.emulator.requests).toHaveLength(1);
     },
   );
 });
@@ -214,16 +192,16 @@ describe('log lines', () => {
     const region = 'a'.repeat(12_000);
     const response = await http(functions.httpShow, 'GET', 'bcc', SEEDED.bcc.custom, { region });
     expect(response.status).toBe(400);
-    const line = JSON.stringify(functions.lines.at(-1));
+    const line = JSON.stringify(fixture.log.lines.at(-1));
     expect(line).not.toContain('a'.repeat(101));
     expect(line.length).toBeLessThan(4_000);
   });
 
   it('LOG_LEVEL=debug writes one line per retry (attempt, reason, wait); the default writes none', async () => {
-    emulator.faults.inject({ times: 2, action: { kind: 'status', status: 503 } });
+    fixture.emulator.faults.inject({ times: 2, action: { kind: 'status', status: 503 } });
     const debug = await load({ LOG_LEVEL: 'debug', UPSTREAM_RETRY_BASE_MS: '5' });
     expect((await http(debug.httpShow, 'GET', 'bcc', SEEDED.bcc.custom)).status).toBe(200);
-    const retries = debug.lines.filter((line) => line.message === 'upstream retry');
+    const retries = fixture.log.lines.filter((line) => line.message === 'upstream retry');
     expect(retries).toEqual([
       expect.objectContaining({
         level: 'debug',
@@ -239,11 +217,12 @@ describe('log lines', () => {
     ]);
     for (const retry of retries) expect(typeof retry.waitMs).toBe('number');
 
-    emulator.reset();
-    emulator.faults.inject({ times: 2, action: { kind: 'status', status: 503 } });
-    const info = await load({ UPSTREAM_RETRY_BASE_MS: '5' });
+    fixture.emulator.reset();
+    fixture.log.clear();
+    fixture.emulator.faults.inject({ times: 2, action: { kind: 'status', status: 503 } });
+    const info = await load({ LOG_LEVEL: undefined, UPSTREAM_RETRY_BASE_MS: '5' });
     expect((await http(info.httpShow, 'GET', 'bcc', SEEDED.bcc.custom)).status).toBe(200);
-    expect(info.lines.filter((line) => line.level === 'debug')).toEqual([]);
+    expect(fixture.log.lines.filter((line) => line.level === 'debug')).toEqual([]);
   });
 });
 
@@ -276,7 +255,7 @@ describe('configuration', () => {
     const response = await http(functions.httpShow, 'GET', 'bcc', SEEDED.bcc.custom);
     expect([response.status, errorCode(response)]).toEqual([500, 'CONFIGURATION_ERROR']);
     expect(String((response.body.error as { message: string }).message)).toContain('BCC_ENDPOINT');
-    expect(functions.lines.filter((line) => line.source === 'configuration')).toHaveLength(1);
-    expect(emulator.requests).toEqual([]);
+    expect(fixture.log.lines.filter((line) => line.source === 'configuration')).toHaveLength(1);
+    expect(fixture.emulator.requests).toEqual([]);
   });
 });

@@ -5,41 +5,21 @@
 // (upstream latency, calls, retries and outcomes by provider and operation).
 
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEMO_BCC, DEMO_MODELARTS, SEEDED } from '../../emulator/demo.js';
-import { type RunningEmulator, startEmulator } from '../../emulator/server.js';
 import { handler as httpDelete } from '../../functions/http/delete-image.js';
 import { handler as httpShow } from '../../functions/http/show-image.js';
 import { handler as sqsDelete } from '../../functions/sqs/delete-image.js';
 import { handler as taskShow } from '../../functions/task/show-image.js';
-import { setLogSink } from '../../lib/log/log.js';
 import { DEFAULT_NAMESPACE } from '../../lib/runtime/metrics.js';
 import { httpEvent, lambdaContext, parseResult } from '../../scripts/lambda-events.js';
-import { sqsRecord } from '../sqs/records.js';
-import { demoEnvironment } from '../support/demo-env.js';
+import { sqsRecord } from '../support/events.js';
+import { useFixture } from '../support/fixture.js';
 
 type Line = Record<string, unknown>;
 
-let emulator: RunningEmulator;
-const lines: Line[] = [];
-
-beforeAll(async () => {
-  emulator = await startEmulator();
-  Object.assign(process.env, {
-    ...demoEnvironment(emulator.url),
-    UPSTREAM_RETRY_BASE_MS: '5',
-    UPSTREAM_THROTTLE_BASE_MS: '5',
-  });
-  setLogSink((line) => lines.push(JSON.parse(line) as Line));
-});
-
-afterAll(async () => {
-  await emulator?.close();
-});
-
-beforeEach(() => {
-  emulator.reset();
-  lines.length = 0;
+const fixture = useFixture({
+  env: { UPSTREAM_RETRY_BASE_MS: '5', UPSTREAM_THROTTLE_BASE_MS: '5' },
 });
 
 const TRACE = 'Root=1-6745a2b1-0123456789abcdef01234567;Parent=53995c3f42cd8ad8;Sampled=1';
@@ -79,11 +59,6 @@ const emfOf = (line: Line): MetricDirective => {
 
 const metricNames = (directive: MetricDirective) => directive.Metrics.map((metric) => metric.Name);
 
-const only = (): Line => {
-  expect(lines, JSON.stringify(lines, null, 2)).toHaveLength(1);
-  return lines[0] as Line;
-};
-
 const tracedHttpEvent = (...args: Parameters<typeof httpEvent>) => {
   const event = httpEvent(...args);
   event.headers = { ...event.headers, 'x-amzn-trace-id': TRACE };
@@ -97,7 +72,7 @@ describe('HTTP: one line per request, with the request metrics embedded', () => 
     const response = parseResult(await httpShow(event, context));
     expect(response.status).toBe(200);
 
-    const line = only();
+    const line = fixture.log.only();
     expect(line).toMatchObject({
       level: 'info',
       message: 'request completed',
@@ -147,13 +122,13 @@ describe('HTTP: one line per request, with the request metrics embedded', () => 
   });
 
   it('show, failure: the error, the last upstream status and every attempt, at error level', async () => {
-    emulator.faults.inject({ times: 3, action: { kind: 'status', status: 503 } });
+    fixture.emulator.faults.inject({ times: 3, action: { kind: 'status', status: 503 } });
     const response = parseResult(
       await httpShow(tracedHttpEvent('GET', 'modelarts', SEEDED.modelarts.custom), lambdaContext()),
     );
     expect(response.status).toBe(502);
 
-    const line = only();
+    const line = fixture.log.only();
     expect(line).toMatchObject({
       level: 'error',
       message: 'request failed',
@@ -180,7 +155,7 @@ describe('HTTP: one line per request, with the request metrics embedded', () => 
     );
     expect(response.status).toBe(200);
 
-    const line = only();
+    const line = fixture.log.only();
     expect(line).toMatchObject({
       level: 'info',
       operation: 'delete',
@@ -214,7 +189,7 @@ describe('HTTP: one line per request, with the request metrics embedded', () => 
     );
     expect(response.status).toBe(403);
 
-    const line = only();
+    const line = fixture.log.only();
     expect(line).toMatchObject({
       level: 'warn',
       operation: 'delete',
@@ -238,7 +213,7 @@ describe('HTTP: one line per request, with the request metrics embedded', () => 
     );
     expect(response.status).toBe(400);
 
-    const line = only();
+    const line = fixture.log.only();
     expect(line).toMatchObject({ provider: 'nope', error: 'InvalidRequest', upstreamCalls: 0 });
     const emf = emfOf(line);
     for (const set of emf.Dimensions) expect(set).not.toContain('provider');
@@ -261,7 +236,7 @@ describe('SQS and task invocations', () => {
     );
     expect(response.batchItemFailures).toEqual([]);
 
-    const line = lines.find((entry) => entry.messageId === 'msg-1');
+    const [line] = fixture.log.linesWhere({ messageId: 'msg-1' });
     expect(line).toMatchObject({
       trigger: 'sqs',
       operation: 'delete',
@@ -281,18 +256,12 @@ describe('SQS and task invocations', () => {
   });
 
   it('task (direct invocation, Step Functions): the X-Ray trace id Lambda sets, and the metrics', async () => {
-    const previous = process.env._X_AMZN_TRACE_ID;
-    process.env._X_AMZN_TRACE_ID = TRACE;
-    try {
-      await (taskShow as (e: unknown, c: Context) => Promise<unknown>)(
-        { provider: 'modelarts', imageId: SEEDED.modelarts.builtIn },
-        lambdaContext(),
-      );
-    } finally {
-      if (previous === undefined) delete process.env._X_AMZN_TRACE_ID;
-      else process.env._X_AMZN_TRACE_ID = previous;
-    }
-    const line = only();
+    fixture.setEnv({ _X_AMZN_TRACE_ID: TRACE });
+    await (taskShow as (e: unknown, c: Context) => Promise<unknown>)(
+      { provider: 'modelarts', imageId: SEEDED.modelarts.builtIn },
+      lambdaContext(),
+    );
+    const line = fixture.log.only();
     expect(line).toMatchObject({
       trigger: 'task',
       operation: 'show',
@@ -311,35 +280,27 @@ describe('SQS and task invocations', () => {
 describe('LOG_LEVEL', () => {
   it('comes from the configuration: at warn, a success writes nothing and a refusal still does', async () => {
     // Fresh modules: the configuration is read once per process (a Lambda sandbox).
-    vi.resetModules();
-    const previous = process.env.LOG_LEVEL;
-    process.env.LOG_LEVEL = 'warn';
-    try {
-      const log = await import('../../lib/log/log.js');
-      const { handler } = await import('../../functions/http/delete-image.js');
-      const captured: Line[] = [];
-      log.setLogSink((text) => captured.push(JSON.parse(text) as Line));
+    const { handler } = await fixture.fresh(
+      { LOG_LEVEL: 'warn' },
+      () => import('../../functions/http/delete-image.js'),
+    );
 
-      const refusal = () => handler(httpEvent('DELETE', 'bcc', SEEDED.bcc.system), lambdaContext());
-      expect((await refusal()).statusCode).toBe(403);
-      const dryRun = await handler(
-        httpEvent('DELETE', 'bcc', SEEDED.bcc.custom, { dryRun: 'true' }),
-        lambdaContext(),
-      );
-      expect(dryRun.statusCode).toBe(200);
-      expect((await refusal()).statusCode).toBe(403);
+    const refusal = () => handler(httpEvent('DELETE', 'bcc', SEEDED.bcc.system), lambdaContext());
+    expect((await refusal()).statusCode).toBe(403);
+    const dryRun = await handler(
+      httpEvent('DELETE', 'bcc', SEEDED.bcc.custom, { dryRun: 'true' }),
+      lambdaContext(),
+    );
+    expect(dryRun.statusCode).toBe(200);
+    expect((await refusal()).statusCode).toBe(403);
 
-      // Two refusals logged, the success in between not.
-      expect(captured.map((line) => [line.level, line.error ?? line.outcome])).toEqual([
-        ['warn', 'ImageProtected'],
-        ['warn', 'ImageProtected'],
-      ]);
-      // The first request of a fresh process (a Lambda sandbox) is its cold start.
-      expect(captured.map((line) => line.coldStart)).toEqual([true, false]);
-    } finally {
-      if (previous === undefined) delete process.env.LOG_LEVEL;
-      else process.env.LOG_LEVEL = previous;
-      vi.resetModules();
-    }
+    // Two refusals logged, the success in between not.
+    const captured = fixture.log.lines;
+    expect(captured.map((line) => [line.level, line.error ?? line.outcome])).toEqual([
+      ['warn', 'ImageProtected'],
+      ['warn', 'ImageProtected'],
+    ]);
+    // The first request of a fresh process (a Lambda sandbox) is its cold start.
+    expect(captured.map((line) => line.coldStart)).toEqual([true, false]);
   });
 });

@@ -4,18 +4,16 @@
 // emulator over real HTTP) conform to it for every status they can answer.
 
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { SEEDED } from '../../emulator/demo.js';
-import { type RunningEmulator, startEmulator } from '../../emulator/server.js';
 import { handler as deleteHandler } from '../../functions/http/delete-image.js';
 import { handler as openApiHandler } from '../../functions/http/openapi.js';
 import { handler as showHandler } from '../../functions/http/show-image.js';
 import { ERROR_NAMES } from '../../lib/errors/error-table.js';
-import { setLogSink } from '../../lib/log/log.js';
 import { buildOpenApiDocument } from '../../lib/openapi/openapi.js';
 import { httpEvent, lambdaContext } from '../../scripts/lambda-events.js';
 import { OPENAPI_FILE, renderOpenApi } from '../../scripts/openapi.js';
-import { demoEnvironment } from '../support/demo-env.js';
+import { useFixture } from '../support/fixture.js';
 import { type Conformance, openApiConformance } from './conformance.js';
 
 const document = buildOpenApiDocument();
@@ -104,24 +102,8 @@ describe('the document', () => {
 });
 
 describe('real responses conform to it', () => {
-  let emulator: RunningEmulator;
-
-  beforeAll(async () => {
-    emulator = await startEmulator();
-    Object.assign(process.env, {
-      ...demoEnvironment(emulator.url),
-      UPSTREAM_RETRY_BASE_MS: '5',
-      UPSTREAM_THROTTLE_BASE_MS: '5',
-    });
-    setLogSink(() => undefined);
-  });
-
-  afterAll(async () => {
-    await emulator?.close();
-  });
-
-  beforeEach(() => {
-    emulator.reset();
+  const fixture = useFixture({
+    env: { UPSTREAM_RETRY_BASE_MS: '5', UPSTREAM_THROTTLE_BASE_MS: '5' },
   });
 
   const ROUTE = '/images/{provider}/{imageId}';
@@ -137,20 +119,20 @@ describe('real responses conform to it', () => {
 
   const faults = {
     unavailable: () =>
-      emulator.faults.inject({ times: 10, action: { kind: 'status', status: 503 } }),
+      fixture.emulator.faults.inject({ times: 10, action: { kind: 'status', status: 503 } }),
     throttled: () =>
-      emulator.faults.inject({
+      fixture.emulator.faults.inject({
         times: 10,
         action: { kind: 'status', status: 429, headers: { 'Retry-After': '0' } },
       }),
     authFailed: () =>
-      emulator.faults.inject({
+      fixture.emulator.faults.inject({
         times: 5,
         action: { kind: 'status', status: 401, body: { error_code: 'APIGW.0301' } },
       }),
     malformed: () =>
-      emulator.faults.inject({ action: { kind: 'malformed', body: '{"not": "an image"' } }),
-    stall: () => emulator.faults.inject({ times: 10, action: { kind: 'stall' } }),
+      fixture.emulator.faults.inject({ action: { kind: 'malformed', body: '{"not": "an image"' } }),
+    stall: () => fixture.emulator.faults.inject({ times: 10, action: { kind: 'stall' } }),
     none: () => undefined,
   };
 

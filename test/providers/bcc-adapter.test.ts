@@ -2,9 +2,8 @@
 // emulator on loopback. Every outcome the adapter can produce is produced here, from the emulator's
 // own behaviour where it has one and from injected faults otherwise.
 
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEMO_BCC, SEEDED } from '../../emulator/demo.js';
-import { type RunningEmulator, startEmulator } from '../../emulator/server.js';
 import type { BccImageRecord } from '../../emulator/types.js';
 import {
   type CredentialStore,
@@ -29,6 +28,8 @@ import { type RawResponse, type Transport, undiciTransport } from '../../lib/htt
 import type { CallContext, ImageProvider } from '../../lib/images/provider-port.js';
 import { bccCloud } from '../../lib/providers/bcc/cloud.js';
 import type { OutboundRequest } from '../../lib/wire/outbound-request.js';
+import { useFixture } from '../support/fixture.js';
+import { rejectionOf } from '../support/outcomes.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const policy: RetryPolicy = {
@@ -39,17 +40,7 @@ const policy: RetryPolicy = {
   attemptTimeoutMs: 2000,
 };
 
-let emulator: RunningEmulator;
-
-beforeAll(async () => {
-  emulator = await startEmulator();
-});
-afterAll(async () => {
-  await emulator.close();
-});
-beforeEach(() => {
-  emulator.reset();
-});
+const fixture = useFixture({ demoEnv: false });
 
 interface Setup {
   provider: ImageProvider;
@@ -82,7 +73,9 @@ const setup = (
     },
   };
   const endpointOverride =
-    options.endpointOverride === null ? undefined : (options.endpointOverride ?? emulator.url);
+    options.endpointOverride === null
+      ? undefined
+      : (options.endpointOverride ?? fixture.emulator.url);
   const provider = bccCloud.createProvider({
     credentials,
     endpointOverride,
@@ -98,15 +91,7 @@ const contextWith = (transport: Transport = undiciTransport, ms = 5000): CallCon
   calls: [],
 });
 
-/** The error a promise rejects with (fails the test when it resolves). */
-const rejection = async (promise: Promise<unknown>): Promise<ImageError> => {
-  try {
-    await promise;
-  } catch (error) {
-    return error as ImageError;
-  }
-  throw new Error('expected a rejection');
-};
+const rejection = (promise: Promise<unknown>) => rejectionOf<ImageError>(promise);
 
 const show = (id: string, context = contextWith(), provider = setup().provider) =>
   provider.show(id, 'bj', context);
@@ -114,7 +99,7 @@ const show = (id: string, context = contextWith(), provider = setup().provider) 
 /** Show, then delete what was shown (the order operations.ts uses); only the delete is recorded. */
 const remove = async (id: string, context = contextWith(), provider = setup().provider) => {
   const image = await show(id, contextWith(), provider);
-  emulator.requests.length = 0;
+  fixture.emulator.requests.length = 0;
   return provider.remove(image, { force: false }, context);
 };
 
@@ -137,10 +122,10 @@ describe('show', () => {
       providerStatus: 'Available',
       kind: 'system',
       createdAt: '2015-06-17T10:37:02.000Z',
-      details: emulator.state.bcc.get(SEEDED.bcc.system),
+      details: fixture.emulator.state.bcc.get(SEEDED.bcc.system),
     });
-    const [request] = emulator.requests;
-    expect(emulator.requests).toHaveLength(1);
+    const [request] = fixture.emulator.requests;
+    expect(fixture.emulator.requests).toHaveLength(1);
     expect(request).toMatchObject({ provider: 'bcc', method: 'GET', path: '/v2/image/m-nky7qeom' });
     expect(request?.headers['content-type']).toBe('application/json; charset=utf-8');
     expect(request?.headers.authorization).toMatch(
@@ -197,7 +182,7 @@ describe('show', () => {
       kind,
       createdAt,
     });
-    expect(image.details).toEqual(emulator.state.bcc.get(id));
+    expect(image.details).toEqual(fixture.emulator.state.bcc.get(id));
   });
 
   it('a missing image is ImageNotFound, carrying the provider request id', async () => {
@@ -221,7 +206,7 @@ describe('show', () => {
 
   it('accepts unknown type and status values, extra fields and nulls, and keeps them', async () => {
     const record = {
-      ...(emulator.state.bcc.get(SEEDED.bcc.custom) as BccImageRecord),
+      ...(fixture.emulator.state.bcc.get(SEEDED.bcc.custom) as BccImageRecord),
       id: 'm-future01',
       type: 'QuantumBccCustom',
       status: 'Migrating',
@@ -229,14 +214,14 @@ describe('show', () => {
       desc: null,
       brandNewField: { nested: [1, 2, 3] },
     };
-    emulator.state.bcc.set(record);
+    fixture.emulator.state.bcc.set(record);
     const image = await show('m-future01');
     expect(image).toMatchObject({ status: 'unknown', providerStatus: 'Migrating', kind: 'other' });
     expect(image.details).toEqual(record);
   });
 
   it('the request id comes from the x-bce-request-id header first', async () => {
-    emulator.faults.inject({
+    fixture.emulator.faults.inject({
       match: { provider: 'bcc' },
       action: {
         kind: 'status',
@@ -289,7 +274,10 @@ describe('show', () => {
     ],
     ['an array', '[]', /not an image/],
   ])('a 200 reply that is %s is UpstreamBadResponse', async (_what, body, message) => {
-    emulator.faults.inject({ match: { provider: 'bcc' }, action: { kind: 'malformed', body } });
+    fixture.emulator.faults.inject({
+      match: { provider: 'bcc' },
+      action: { kind: 'malformed', body },
+    });
     const error = await rejection(show(SEEDED.bcc.custom));
     expect(error).toBeInstanceOf(UpstreamBadResponse);
     expect(error.message).toMatch(message);
@@ -302,8 +290,8 @@ describe('show', () => {
   });
 
   it('a reply about another image than the one asked for is UpstreamBadResponse', async () => {
-    const other = emulator.state.bcc.get(SEEDED.bcc.system);
-    emulator.faults.inject({
+    const other = fixture.emulator.state.bcc.get(SEEDED.bcc.system);
+    fixture.emulator.faults.inject({
       match: { provider: 'bcc' },
       action: { kind: 'malformed', body: JSON.stringify({ image: other }) },
     });
@@ -313,14 +301,14 @@ describe('show', () => {
   });
 
   it('a truncated reply is retried and then UpstreamUnavailable', async () => {
-    emulator.faults.inject({
+    fixture.emulator.faults.inject({
       match: { provider: 'bcc' },
       times: 10,
       action: { kind: 'truncated' },
     });
     const error = await rejection(show(SEEDED.bcc.custom));
     expect(error).toBeInstanceOf(UpstreamUnavailable);
-    expect(emulator.requests).toHaveLength(3);
+    expect(fixture.emulator.requests).toHaveLength(3);
   });
 });
 
@@ -328,15 +316,15 @@ describe('delete', () => {
   it('deletes a custom image (200, no body → undefined); it is then gone', async () => {
     const context = contextWith();
     await expect(remove(SEEDED.bcc.custom, context)).resolves.toBeUndefined();
-    expect(emulator.state.deleteCount('bcc', SEEDED.bcc.custom)).toBe(1);
-    expect(emulator.requests).toHaveLength(1);
-    expect(emulator.requests[0]).toMatchObject({
+    expect(fixture.emulator.state.deleteCount('bcc', SEEDED.bcc.custom)).toBe(1);
+    expect(fixture.emulator.requests).toHaveLength(1);
+    expect(fixture.emulator.requests[0]).toMatchObject({
       method: 'DELETE',
       path: '/v2/image/m-custom01',
       body: '',
       status: 200,
     });
-    expect(emulator.requests[0]?.query).toEqual([]);
+    expect(fixture.emulator.requests[0]?.query).toEqual([]);
     expect(context.calls).toEqual([
       {
         operation: 'delete',
@@ -361,7 +349,7 @@ describe('delete', () => {
       code: 'NoSuchObject',
       requestId: expect.stringMatching(UUID),
     });
-    expect(emulator.state.deleteCount('bcc', SEEDED.bcc.custom)).toBe(1);
+    expect(fixture.emulator.state.deleteCount('bcc', SEEDED.bcc.custom)).toBe(1);
   });
 
   it('a system image: 403 Image.UnCustomImageCannotBeDeleted → ImageProtected', async () => {
@@ -375,7 +363,7 @@ describe('delete', () => {
       requestId: expect.stringMatching(UUID),
       attempts: 1,
     });
-    expect(emulator.state.bcc.has(SEEDED.bcc.system)).toBe(true);
+    expect(fixture.emulator.state.bcc.has(SEEDED.bcc.system)).toBe(true);
   });
 
   it('an image being created: 409 Image.CreatingImageCannotBeDeleted → ImageBusy, message kept', async () => {
@@ -395,11 +383,11 @@ describe('delete', () => {
     expect(error).toBeInstanceOf(ImageBusy);
     expect(error.message).toContain('Image has been shared to others.');
     expect(error.upstream).toMatchObject({ status: 409, code: 'Image.ImageHasBeenSharedToOthers' });
-    expect(emulator.state.bcc.has(SEEDED.bcc.sharedToOthers)).toBe(true);
+    expect(fixture.emulator.state.bcc.has(SEEDED.bcc.sharedToOthers)).toBe(true);
   });
 
   it('a provider message kept in ours is bounded and single-line', async () => {
-    emulator.faults.inject({
+    fixture.emulator.faults.inject({
       match: { provider: 'bcc', method: 'DELETE' },
       action: {
         kind: 'status',
@@ -415,8 +403,8 @@ describe('delete', () => {
   });
 
   it('a final record sent with the 200 is used when it is one, ignored when it is not', async () => {
-    const record = emulator.state.bcc.get(SEEDED.bcc.custom);
-    emulator.faults.inject({
+    const record = fixture.emulator.state.bcc.get(SEEDED.bcc.custom);
+    fixture.emulator.faults.inject({
       match: { provider: 'bcc', method: 'DELETE' },
       action: {
         kind: 'malformed',
@@ -430,7 +418,7 @@ describe('delete', () => {
       providerStatus: 'NotAvailable',
     });
 
-    emulator.faults.inject({
+    fixture.emulator.faults.inject({
       match: { provider: 'bcc', method: 'DELETE' },
       action: { kind: 'malformed', body: '<html>' },
     });
@@ -438,7 +426,7 @@ describe('delete', () => {
   });
 
   it('an undocumented status is UpstreamBadResponse naming status and code', async () => {
-    emulator.faults.inject({
+    fixture.emulator.faults.inject({
       match: { provider: 'bcc', method: 'DELETE' },
       action: { kind: 'status', status: 412, body: bceBody('PreconditionFailed', 'nope') },
     });
@@ -448,11 +436,11 @@ describe('delete', () => {
       'BCC answered delete with HTTP 412 PreconditionFailed, which it does not document',
     );
     expect(error.upstream).toMatchObject({ status: 412, code: 'PreconditionFailed', attempts: 1 });
-    expect(emulator.requests).toHaveLength(1);
+    expect(fixture.emulator.requests).toHaveLength(1);
   });
 
   it('a non-JSON error body still gives an UpstreamBadResponse with the status', async () => {
-    emulator.faults.inject({
+    fixture.emulator.faults.inject({
       match: { provider: 'bcc', method: 'DELETE' },
       action: { kind: 'status', status: 418, body: '<html>teapot</html>' },
     });
@@ -474,7 +462,7 @@ describe('credentials and signatures', () => {
     '%s (%i) → one re-signed retry after invalidating, then UpstreamAuthFailed',
     async (code, status) => {
       const secretish = `echo of ${DEMO_BCC.accessKeyId} and Timestamp date is 2026-01-01T00:00:00Z`;
-      emulator.faults.inject({
+      fixture.emulator.faults.inject({
         match: { provider: 'bcc' },
         times: 5,
         action: { kind: 'status', status, body: bceBody(code, secretish) },
@@ -498,9 +486,9 @@ describe('credentials and signatures', () => {
         attempts: 2,
       });
       expect(invalidated).toEqual(['bcc']);
-      expect(emulator.requests).toHaveLength(2);
+      expect(fixture.emulator.requests).toHaveLength(2);
       // Signed afresh: each attempt carries its own date and signature.
-      const [first, second] = emulator.requests;
+      const [first, second] = fixture.emulator.requests;
       expect(first?.headers['x-bce-date']).not.toBe(second?.headers['x-bce-date']);
       expect(first?.headers.authorization).not.toBe(second?.headers.authorization);
       expect(context.calls[0]).toMatchObject({
@@ -512,7 +500,7 @@ describe('credentials and signatures', () => {
   );
 
   it('an auth rejection that clears on the re-signed retry succeeds', async () => {
-    emulator.faults.inject({
+    fixture.emulator.faults.inject({
       match: { provider: 'bcc' },
       action: { kind: 'status', status: 403, body: bceBody('RequestTimeTooSkewed', 'skewed') },
     });
@@ -547,7 +535,7 @@ describe('credentials and signatures', () => {
   it('a session token is sent and signed', async () => {
     const { provider } = setup({ env: { BCE_SESSION_TOKEN: 'demo-session-token' } });
     await provider.show(SEEDED.bcc.custom, 'bj', contextWith());
-    const [request] = emulator.requests;
+    const [request] = fixture.emulator.requests;
     expect(request?.headers['x-bce-security-token']).toBe('demo-session-token');
     expect(request?.headers.authorization).toContain('x-bce-security-token');
   });
@@ -555,17 +543,20 @@ describe('credentials and signatures', () => {
 
 describe('throttling and faults', () => {
   it('a 429 that clears is retried to success', async () => {
-    emulator.faults.inject({ match: { provider: 'bcc' }, action: { kind: 'status', status: 429 } });
+    fixture.emulator.faults.inject({
+      match: { provider: 'bcc' },
+      action: { kind: 'status', status: 429 },
+    });
     const context = contextWith();
     await expect(show(SEEDED.bcc.custom, context)).resolves.toMatchObject({
       id: SEEDED.bcc.custom,
     });
-    expect(emulator.requests.map((request) => request.status)).toEqual([429, 200]);
+    expect(fixture.emulator.requests.map((request) => request.status)).toEqual([429, 200]);
     expect(context.calls[0]).toMatchObject({ status: 200, attempts: 2 });
   });
 
   it('a 429 that persists is UpstreamThrottled after every attempt', async () => {
-    emulator.faults.inject({
+    fixture.emulator.faults.inject({
       match: { provider: 'bcc' },
       times: 10,
       action: { kind: 'status', status: 429, headers: { 'Retry-After': '7' } },
@@ -579,17 +570,20 @@ describe('throttling and faults', () => {
       attempts: 3,
       requestId: expect.stringMatching(UUID),
     });
-    expect(emulator.requests).toHaveLength(3);
+    expect(fixture.emulator.requests).toHaveLength(3);
   });
 
   it.each([500, 502, 503, 504])('a %i that clears is retried to success', async (status) => {
-    emulator.faults.inject({ match: { provider: 'bcc' }, action: { kind: 'status', status } });
+    fixture.emulator.faults.inject({
+      match: { provider: 'bcc' },
+      action: { kind: 'status', status },
+    });
     await expect(show(SEEDED.bcc.custom)).resolves.toMatchObject({ id: SEEDED.bcc.custom });
-    expect(emulator.requests).toHaveLength(2);
+    expect(fixture.emulator.requests).toHaveLength(2);
   });
 
   it('a 503 that persists is UpstreamUnavailable carrying the last request id', async () => {
-    emulator.faults.inject({
+    fixture.emulator.faults.inject({
       match: { provider: 'bcc' },
       times: 10,
       action: { kind: 'status', status: 503 },
@@ -603,29 +597,33 @@ describe('throttling and faults', () => {
       attempts: 3,
       requestId: expect.stringMatching(UUID),
     });
-    expect(emulator.requests).toHaveLength(3);
+    expect(fixture.emulator.requests).toHaveLength(3);
   });
 
   it('connection resets are UpstreamUnavailable after every attempt', async () => {
-    emulator.faults.inject({ match: { provider: 'bcc' }, times: 10, action: { kind: 'reset' } });
+    fixture.emulator.faults.inject({
+      match: { provider: 'bcc' },
+      times: 10,
+      action: { kind: 'reset' },
+    });
     const error = await rejection(show(SEEDED.bcc.custom));
     expect(error).toBeInstanceOf(UpstreamUnavailable);
     expect(error.upstream).toMatchObject({ provider: 'bcc', attempts: 3 });
-    expect(emulator.requests).toHaveLength(3);
+    expect(fixture.emulator.requests).toHaveLength(3);
   });
 
   it('a delete whose reply was lost is retried and then reports the image gone', async () => {
-    emulator.faults.inject({
+    fixture.emulator.faults.inject({
       match: { provider: 'bcc', method: 'DELETE' },
       action: { kind: 'reset', afterHandling: true },
     });
     const error = await rejection(remove(SEEDED.bcc.custom));
     expect(error).toBeInstanceOf(ImageNotFound);
-    expect(emulator.state.deleteCount('bcc', SEEDED.bcc.custom)).toBe(1);
+    expect(fixture.emulator.state.deleteCount('bcc', SEEDED.bcc.custom)).toBe(1);
   });
 
   it('no answer within the time left is UpstreamTimeout', async () => {
-    emulator.faults.inject({ match: { provider: 'bcc' }, action: { kind: 'stall' } });
+    fixture.emulator.faults.inject({ match: { provider: 'bcc' }, action: { kind: 'stall' } });
     const error = await rejection(show(SEEDED.bcc.custom, contextWith(undiciTransport, 300)));
     expect(error).toBeInstanceOf(UpstreamTimeout);
   });
@@ -636,7 +634,7 @@ describe('regions', () => {
     const sent: OutboundRequest[] = [];
     const transport: Transport = async (request): Promise<RawResponse> => {
       sent.push(request);
-      const image = emulator.state.bcc.get(SEEDED.bcc.custom);
+      const image = fixture.emulator.state.bcc.get(SEEDED.bcc.custom);
       return {
         status: 200,
         headers: { 'x-bce-request-id': 'r-1' },
@@ -659,7 +657,7 @@ describe('regions', () => {
     const resolved = await rejection(provider.resolveRegion('mars-1'));
     expect(resolved).toBeInstanceOf(InvalidRequest);
     expect(sent).toEqual([]);
-    expect(emulator.requests).toEqual([]);
+    expect(fixture.emulator.requests).toEqual([]);
   });
 
   it.each(['bj', 'gz', 'su', 'hkg', 'fwh', 'bd', 'sin', 'fsh'])(

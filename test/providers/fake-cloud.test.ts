@@ -5,7 +5,7 @@
 import { createHmac } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { handler as deleteHandler } from '../../functions/http/delete-image.js';
 import { handler as showHandler } from '../../functions/http/show-image.js';
@@ -14,9 +14,9 @@ import {
   requireVariables,
 } from '../../lib/credentials/credential-section.js';
 import type { Image } from '../../lib/images/image.js';
-import { setLogSink } from '../../lib/log/log.js';
 import { defineCloud, registerCloud } from '../../lib/providers/registry.js';
 import { httpEvent, lambdaContext, parseResult } from '../../scripts/lambda-events.js';
+import { useFixture } from '../support/fixture.js';
 
 // ---------------------------------------------------------------------------------------------
 // The cloud: "Acme Images", IDs like `img-1234`, an HMAC of method and path as its signature.
@@ -192,23 +192,27 @@ const startAcme = async (): Promise<AcmeServer> => {
 
 // ---------------------------------------------------------------------------------------------
 
+// No emulator: the third cloud answers from a server of its own.
+const fixture = useFixture({
+  emulator: false,
+  env: {
+    ACME_KEY_ID: KEY_ID,
+    ACME_SECRET: SECRET,
+    ACME_REGION: 'moon-1',
+    IMAGE_CREDENTIALS_SECRET_ID: '',
+  },
+});
 let acme: AcmeServer;
 let unregister: () => void;
 
 beforeAll(async () => {
   acme = await startAcme();
   unregister = registerCloud(acmeCloud);
-  vi.stubEnv('ACME_ENDPOINT', acme.url);
-  vi.stubEnv('ACME_KEY_ID', KEY_ID);
-  vi.stubEnv('ACME_SECRET', SECRET);
-  vi.stubEnv('ACME_REGION', 'moon-1');
-  vi.stubEnv('IMAGE_CREDENTIALS_SECRET_ID', '');
-  setLogSink(() => undefined);
+  fixture.setEnv({ ACME_ENDPOINT: acme.url });
 });
 
 afterAll(async () => {
   unregister();
-  vi.unstubAllEnvs();
   await acme.close();
 });
 

@@ -9,22 +9,21 @@
 // canary tokens); failure paths also run with non-demo canary keys (faults before the signature
 // check reach them too).
 
+import { randomUUID } from 'node:crypto';
 import { inspect } from 'node:util';
 import type { Context } from 'aws-lambda';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_BCC, DEMO_MODELARTS, SEEDED } from '../../emulator/demo.js';
-import { type RunningEmulator, startEmulator } from '../../emulator/server.js';
+import type { RunningEmulator } from '../../emulator/server.js';
 import { bceSigningKey } from '../../lib/signing/bce-auth-v1.js';
-import { lambdaContext } from '../../scripts/lambda-events.js';
+import { httpEvent, lambdaContext } from '../../scripts/lambda-events.js';
+import { emulatorEnvironment } from '../../scripts/local-environment.js';
+import { sqsEvent, sqsRecord } from '../support/events.js';
+import { useFixture } from '../support/fixture.js';
 import {
   closedPort,
-  httpEvent,
   type LoadedFunctions,
   loadFunctions,
-  presentTriggers,
-  setEnv,
-  sqsEvent,
-  sqsRecord,
   watchUnhandled,
 } from './support/harness.js';
 
@@ -260,7 +259,7 @@ const interceptOutput = (): (() => void) => {
 // ---------------------------------------------------------------------------------------------
 // Running
 
-let emulator: RunningEmulator;
+const fixture = useFixture();
 let functions: LoadedFunctions;
 let refusing: LoadedFunctions;
 const unhandled = watchUnhandled();
@@ -269,12 +268,7 @@ const computed = new Set<string>();
 let runs = 0;
 
 const baseEnv = (endpoint: string) => ({
-  IMAGE_CREDENTIALS_SECRET_ID: undefined,
-  MODELARTS_ENDPOINT: endpoint,
-  BCC_ENDPOINT: endpoint,
-  HUAWEICLOUD_SDK_PROJECT_ID: DEMO_MODELARTS.projectId,
-  HUAWEICLOUD_REGION: DEMO_MODELARTS.region,
-  BCE_REGION: DEMO_BCC.region,
+  ...emulatorEnvironment(endpoint),
   // Everything a request does is logged at debug, where secrets would be likeliest to slip in.
   LOG_LEVEL: 'debug',
   UPSTREAM_RETRY_BASE_MS: '1',
@@ -283,11 +277,14 @@ const baseEnv = (endpoint: string) => ({
 });
 
 beforeAll(async () => {
-  emulator = await startEmulator();
-  refusing = await loadFunctions(baseEnv(`http://127.0.0.1:${await closedPort()}`));
-  functions = await loadFunctions(baseEnv(emulator.url));
-  for (const loaded of [functions, refusing]) loaded.setLogSink((line) => capture(line));
+  refusing = await loadFunctions(fixture, baseEnv(`http://127.0.0.1:${await closedPort()}`));
+  functions = await loadFunctions(fixture, baseEnv(fixture.url));
   restoreStreams = interceptOutput();
+});
+
+// Every log line of both module graphs is an artefact.
+afterEach(() => {
+  for (const line of fixture.log.raw) capture(line);
 });
 
 afterAll(async () => {
@@ -295,16 +292,11 @@ afterAll(async () => {
   unhandled.stop();
   await functions.agent().close();
   await refusing.agent().close();
-  await emulator.close();
-});
-
-beforeEach(() => {
-  emulator.reset();
 });
 
 /** Signatures (and the BCE signing keys behind them) of every request the emulator received. */
 const collectSignatures = (set: CredentialSet): void => {
-  for (const request of emulator.requests) {
+  for (const request of fixture.emulator.requests) {
     const authorization = request.headers.authorization ?? '';
     const huawei = /Signature=([0-9a-f]{16,})/.exec(authorization);
     if (huawei?.[1] !== undefined) computed.add(huawei[1]);
@@ -318,9 +310,13 @@ const collectSignatures = (set: CredentialSet): void => {
 };
 
 type Handler = 'http show' | 'http delete' | 'task show' | 'task delete' | 'queue delete';
-const HANDLERS: Handler[] = ['http show', 'http delete'];
-if (presentTriggers().task) HANDLERS.push('task show', 'task delete');
-if (presentTriggers().queue) HANDLERS.push('queue delete');
+const HANDLERS: Handler[] = [
+  'http show',
+  'http delete',
+  'task show',
+  'task delete',
+  'queue delete',
+];
 
 const invoke = async (
   loaded: LoadedFunctions,
@@ -346,17 +342,17 @@ const invoke = async (
       capture(JSON.stringify(result));
     } else if (handler === 'task show' || handler === 'task delete') {
       const task = loaded.task;
-      if (task === undefined) throw new Error('no task handlers');
       const result =
         handler === 'task show'
           ? await task.show({ provider, imageId }, context)
           : await task.delete(input, context);
       capture(JSON.stringify(result));
     } else {
-      const queue = loaded.queue;
-      if (queue === undefined) throw new Error('no queue handler');
-      const result = await queue.delete(
-        sqsEvent([sqsRecord(JSON.stringify(input)), sqsRecord('{"provider":')]),
+      const result = await loaded.queue.delete(
+        sqsEvent([
+          sqsRecord(randomUUID(), JSON.stringify(input)),
+          sqsRecord(randomUUID(), '{"provider":'),
+        ]),
         context,
       );
       capture(JSON.stringify(result));
@@ -388,26 +384,23 @@ describe('secret canaries', () => {
   );
 
   it.each(cases)('%s', async (_name, set, scenario) => {
-    setEnv(credentialEnv(set));
-    try {
-      for (const provider of ['modelarts', 'bcc'] as const) {
-        for (const handler of HANDLERS.filter((h) => scenario.handlers?.includes(h) ?? true)) {
-          emulator.reset();
-          for (const fault of scenario.faults?.(provider) ?? []) {
-            emulator.faults.inject({ ...fault, match: { provider, ...fault.match } });
-          }
-          await invoke(
-            scenario.refused ? refusing : functions,
-            handler,
-            provider,
-            scenario.image(provider),
-            scenario,
-          );
-          collectSignatures(set);
+    // The credentials are read from the environment on each call (until the end of this test).
+    fixture.setEnv(credentialEnv(set));
+    for (const provider of ['modelarts', 'bcc'] as const) {
+      for (const handler of HANDLERS.filter((h) => scenario.handlers?.includes(h) ?? true)) {
+        fixture.emulator.reset();
+        for (const fault of scenario.faults?.(provider) ?? []) {
+          fixture.emulator.faults.inject({ ...fault, match: { provider, ...fault.match } });
         }
+        await invoke(
+          scenario.refused ? refusing : functions,
+          handler,
+          provider,
+          scenario.image(provider),
+          scenario,
+        );
+        collectSignatures(set);
       }
-    } finally {
-      setEnv(credentialEnv(DEMO_CANARIES));
     }
     expect(unhandled.seen).toEqual([]);
   });

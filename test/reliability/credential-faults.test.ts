@@ -12,6 +12,7 @@
 // does when it throttles (moto cannot throttle: HTTP 400 with the JSON protocol's
 // `{"__type":"ThrottlingException"}`) or does not answer at all.
 
+import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import {
@@ -21,24 +22,14 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEMO_BCC, DEMO_MODELARTS, SEEDED } from '../../emulator/demo.js';
-import { type RunningEmulator, startEmulator } from '../../emulator/server.js';
-import { lambdaContext } from '../../scripts/lambda-events.js';
-import {
-  MOTO_AWS_ENV,
-  type Moto,
-  motoClientConfig,
-  skipWithoutMoto,
-  startMoto,
-} from '../support/moto.js';
+import { httpEvent, lambdaContext } from '../../scripts/lambda-events.js';
+import { sqsEvent, sqsRecord } from '../support/events.js';
+import { useFixture } from '../support/fixture.js';
+import { MOTO_AWS_ENV, motoClientConfig, skipWithoutMoto } from '../support/moto.js';
 import {
   closedPort,
-  httpEvent,
   type LoadedFunctions,
   loadFunctions,
-  presentTriggers,
-  setEnv,
-  sqsEvent,
-  sqsRecord,
   watchUnhandled,
 } from './support/harness.js';
 
@@ -136,14 +127,12 @@ const startForwarder = async (target: string): Promise<Forwarder> => {
 };
 
 describe.skipIf(skipWithoutMoto('credential faults'))('credential faults', () => {
-  let moto: Moto;
+  const fixture = useFixture({ moto: true });
   let admin: SecretsManagerClient;
-  let emulator: RunningEmulator;
   let forwarder: Forwarder;
   let functions: LoadedFunctions;
   let unreachable: LoadedFunctions;
   let unreachableEndpoint = '';
-  const logLines: string[] = [];
   const unhandled = watchUnhandled();
   let secretId = '';
   let sequence = 0;
@@ -152,8 +141,8 @@ describe.skipIf(skipWithoutMoto('credential faults'))('credential faults', () =>
     ...MOTO_AWS_ENV,
     AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoint,
     IMAGE_CREDENTIALS_SECRET_ID: 'set-per-test',
-    MODELARTS_ENDPOINT: emulator.url,
-    BCC_ENDPOINT: emulator.url,
+    MODELARTS_ENDPOINT: fixture.url,
+    BCC_ENDPOINT: fixture.url,
     HUAWEICLOUD_SDK_AK: undefined,
     HUAWEICLOUD_SDK_SK: undefined,
     HUAWEICLOUD_SDK_SECURITY_TOKEN: undefined,
@@ -169,14 +158,11 @@ describe.skipIf(skipWithoutMoto('credential faults'))('credential faults', () =>
   });
 
   beforeAll(async () => {
-    moto = await startMoto();
-    admin = new SecretsManagerClient(motoClientConfig(moto.endpoint));
-    emulator = await startEmulator();
-    forwarder = await startForwarder(moto.endpoint);
+    admin = new SecretsManagerClient(motoClientConfig(fixture.moto.endpoint));
+    forwarder = await startForwarder(fixture.moto.endpoint);
     unreachableEndpoint = `http://127.0.0.1:${await closedPort()}`;
-    unreachable = await loadFunctions(env(unreachableEndpoint));
-    functions = await loadFunctions(env(forwarder.endpoint));
-    for (const loaded of [functions, unreachable]) loaded.setLogSink((line) => logLines.push(line));
+    unreachable = await loadFunctions(fixture, env(unreachableEndpoint));
+    functions = await loadFunctions(fixture, env(forwarder.endpoint));
   });
 
   afterAll(async () => {
@@ -185,13 +171,9 @@ describe.skipIf(skipWithoutMoto('credential faults'))('credential faults', () =>
     await forwarder?.close();
     await functions?.agent().close();
     await unreachable?.agent().close();
-    await emulator?.close();
-    await moto?.stop();
   });
 
   beforeEach(async () => {
-    emulator.reset();
-    logLines.length = 0;
     forwarder.mode = 'forward';
     forwarder.gets = 0;
   });
@@ -201,7 +183,7 @@ describe.skipIf(skipWithoutMoto('credential faults'))('credential faults', () =>
     sequence += 1;
     secretId = `cloud-image-functions/reliability-${sequence}`;
     await admin.send(new CreateSecretCommand({ Name: secretId, SecretString: value }));
-    setEnv({ IMAGE_CREDENTIALS_SECRET_ID: secretId });
+    fixture.setEnv({ IMAGE_CREDENTIALS_SECRET_ID: secretId });
     return secretId;
   };
   const rotate = (value: string) =>
@@ -244,7 +226,7 @@ describe.skipIf(skipWithoutMoto('credential faults'))('credential faults', () =>
   };
 
   const expectNoSecretAnywhere = (outcomes: readonly Outcome[]): void => {
-    const texts = [...outcomes.map((o) => o.raw), ...logLines];
+    const texts = [...outcomes.map((o) => o.raw), ...fixture.log.raw];
     for (const value of SECRET_VALUES) {
       for (const text of texts) expect(text).not.toContain(value);
     }
@@ -254,7 +236,7 @@ describe.skipIf(skipWithoutMoto('credential faults'))('credential faults', () =>
   const expectSecretIdOnlyInLog = (outcome: Outcome, id: string): void => {
     expect(outcome.message).not.toContain(id);
     expect(outcome.raw).not.toContain(id);
-    expect(logLines.some((line) => line.includes(id))).toBe(true);
+    expect(fixture.log.raw.some((line) => line.includes(id))).toBe(true);
   };
 
   const expectConfigurationError = (outcome: Outcome, id: string): void => {
@@ -273,21 +255,18 @@ describe.skipIf(skipWithoutMoto('credential faults'))('credential faults', () =>
   it('Secrets Manager unreachable (refused): 503 CREDENTIALS_UNAVAILABLE with Retry-After, every time, nothing sent upstream', async () => {
     const id = await useSecret(secretValue(RIGHT));
     const outcomes: Outcome[] = [];
-    // The SDK reads its endpoint variable when the store first creates its client.
-    setEnv({ AWS_ENDPOINT_URL_SECRETS_MANAGER: unreachableEndpoint });
-    try {
-      for (let call = 0; call < 3; call += 1) {
-        for (const provider of ['modelarts', 'bcc'] as const) {
-          const outcome = await show(provider, unreachable, 5_000);
-          expectCredentialsUnavailable(outcome, id);
-          expect(outcome.elapsedMs).toBeLessThan(5_000);
-          outcomes.push(outcome);
-        }
+    // The SDK reads its endpoint variable when the store first creates its client (until the
+    // end of this test).
+    fixture.setEnv({ AWS_ENDPOINT_URL_SECRETS_MANAGER: unreachableEndpoint });
+    for (let call = 0; call < 3; call += 1) {
+      for (const provider of ['modelarts', 'bcc'] as const) {
+        const outcome = await show(provider, unreachable, 5_000);
+        expectCredentialsUnavailable(outcome, id);
+        expect(outcome.elapsedMs).toBeLessThan(5_000);
+        outcomes.push(outcome);
       }
-    } finally {
-      setEnv({ AWS_ENDPOINT_URL_SECRETS_MANAGER: forwarder.endpoint });
     }
-    expect(emulator.requests).toEqual([]);
+    expect(fixture.emulator.requests).toEqual([]);
     expectNoSecretAnywhere(outcomes);
     expect(unhandled.seen).toEqual([]);
   });
@@ -302,7 +281,7 @@ describe.skipIf(skipWithoutMoto('credential faults'))('credential faults', () =>
     // The SDK's own retries (3 attempts in standard mode), and no more.
     expect(forwarder.gets).toBeGreaterThanOrEqual(1);
     expect(forwarder.gets).toBeLessThanOrEqual(3);
-    expect(emulator.requests).toEqual([]);
+    expect(fixture.emulator.requests).toEqual([]);
 
     // Failures are not cached: the next call reads the secret again and succeeds.
     forwarder.mode = 'forward';
@@ -320,7 +299,7 @@ describe.skipIf(skipWithoutMoto('credential faults'))('credential faults', () =>
     const outcome = await show('modelarts', functions, remainingMs);
     expect(outcome.elapsedMs).toBeLessThan(remainingMs);
     expectCredentialsUnavailable(outcome, id);
-    expect(emulator.requests).toEqual([]);
+    expect(fixture.emulator.requests).toEqual([]);
     expectNoSecretAnywhere([outcome]);
     forwarder.mode = 'forward';
   });
@@ -348,7 +327,7 @@ describe.skipIf(skipWithoutMoto('credential faults'))('credential faults', () =>
       }
       // Each call reads the secret once more (failures are not cached), and nothing goes upstream.
       expect(forwarder.gets).toBe(4);
-      expect(emulator.requests).toEqual([]);
+      expect(fixture.emulator.requests).toEqual([]);
       expectNoSecretAnywhere(outcomes);
     },
   );
@@ -370,56 +349,54 @@ describe.skipIf(skipWithoutMoto('credential faults'))('credential faults', () =>
       const rejected = await show(provider);
       expect(rejected.status).toBe(502);
       expect(rejected.code).toBe('UPSTREAM_AUTH_FAILED');
-      expect(emulator.requests).toHaveLength(2);
+      expect(fixture.emulator.requests).toHaveLength(2);
       expect(forwarder.gets).toBe(2);
 
       // The operator rotates the secret; the next call's first attempt (still with the cached old
       // keys) is rejected, the secret is read again at once, and the re-signed retry succeeds.
       await rotate(secretValue(RIGHT));
-      emulator.reset();
+      fixture.emulator.reset();
       forwarder.gets = 0;
       const recovered = await show(provider);
       expect(recovered.status).toBe(200);
-      expect(emulator.requests.map((r) => r.status)).toEqual([provider === 'bcc' ? 400 : 401, 200]);
+      expect(fixture.emulator.requests.map((r) => r.status)).toEqual([
+        provider === 'bcc' ? 400 : 401,
+        200,
+      ]);
       expect(forwarder.gets).toBe(1);
 
       // From then on the cached new keys are used: one request, no read.
-      emulator.reset();
+      fixture.emulator.reset();
       forwarder.gets = 0;
       expect((await show(provider)).status).toBe(200);
-      expect(emulator.requests).toHaveLength(1);
+      expect(fixture.emulator.requests).toHaveLength(1);
       expect(forwarder.gets).toBe(0);
       expectNoSecretAnywhere([rejected, recovered]);
     },
   );
 
-  it.runIf(presentTriggers().task && presentTriggers().queue)(
-    'tasks and the queue: the same clear ConfigurationError, and every record of the batch reported failed',
-    async () => {
-      const id = await useSecret('{"broken": ');
-      const task = functions.task;
-      const queue = functions.queue;
-      if (task === undefined || queue === undefined) throw new Error('handlers missing');
-      const thrown = await task
-        .show({ provider: 'bcc', imageId: IMAGE.bcc }, lambdaContext(5_000))
-        .then(
-          () => undefined,
-          (error: unknown) => error as Error,
-        );
-      expect(thrown?.name).toBe('ConfigurationError');
-      expect(thrown?.message).not.toContain(id);
-      const records = [
-        sqsRecord(JSON.stringify({ provider: 'bcc', imageId: IMAGE.bcc })),
-        sqsRecord(JSON.stringify({ provider: 'modelarts', imageId: IMAGE.modelarts })),
-      ];
-      const response = await queue.delete(sqsEvent(records), lambdaContext(5_000));
-      expect(response.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(
-        records.map((r) => r.messageId).sort(),
+  it('tasks and the queue: the same clear ConfigurationError, and every record of the batch reported failed', async () => {
+    const id = await useSecret('{"broken": ');
+    const { task, queue } = functions;
+    const thrown = await task
+      .show({ provider: 'bcc', imageId: IMAGE.bcc }, lambdaContext(5_000))
+      .then(
+        () => undefined,
+        (error: unknown) => error as Error,
       );
-      expect(emulator.requests).toEqual([]);
-      for (const value of SECRET_VALUES) {
-        for (const line of logLines) expect(line).not.toContain(value);
-      }
-    },
-  );
+    expect(thrown?.name).toBe('ConfigurationError');
+    expect(thrown?.message).not.toContain(id);
+    const records = [
+      sqsRecord(randomUUID(), JSON.stringify({ provider: 'bcc', imageId: IMAGE.bcc })),
+      sqsRecord(randomUUID(), JSON.stringify({ provider: 'modelarts', imageId: IMAGE.modelarts })),
+    ];
+    const response = await queue.delete(sqsEvent(records), lambdaContext(5_000));
+    expect(response.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(
+      records.map((r) => r.messageId).sort(),
+    );
+    expect(fixture.emulator.requests).toEqual([]);
+    for (const value of SECRET_VALUES) {
+      for (const line of fixture.log.raw) expect(line).not.toContain(value);
+    }
+  });
 });

@@ -9,23 +9,23 @@
 //
 // FAULT_MATRIX_DOC=1 also writes docs/fault-matrix.md from these cases (case → expected → observed).
 
+import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Agent } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_BCC, DEMO_MODELARTS, SEEDED } from '../../emulator/demo.js';
+import { SEEDED } from '../../emulator/demo.js';
 import { type RunningEmulator, startEmulator } from '../../emulator/server.js';
-import { lambdaContext } from '../../scripts/lambda-events.js';
+import { httpEvent, lambdaContext } from '../../scripts/lambda-events.js';
+import { emulatorEnvironment } from '../../scripts/local-environment.js';
+import { sqsEvent, sqsRecord } from '../support/events.js';
+import { useFixture } from '../support/fixture.js';
 import {
   closedPort,
-  httpEvent,
   type LoadedFunctions,
   loadFunctions,
   openTcpSockets,
-  presentTriggers,
   settleSockets,
-  sqsEvent,
-  sqsRecord,
   watchConnects,
   watchUnhandled,
 } from './support/harness.js';
@@ -433,30 +433,20 @@ const IMAGE: Record<Provider, string> = {
   bcc: SEEDED.bcc.custom,
 };
 
-let emulator: RunningEmulator;
+const fixture = useFixture();
 let functions: LoadedFunctions;
 let refusing: LoadedFunctions;
 let skewedEmulator: RunningEmulator;
 let skewed: LoadedFunctions;
 let refusedPort: number;
 const agents: Agent[] = [];
-const logLines: string[] = [];
 const unhandled = watchUnhandled();
 const report: Array<Case & { observed: string; observedAttempts: string; passed: boolean }> = [];
 
 const baseEnv = (endpoint: string) => ({
-  IMAGE_CREDENTIALS_SECRET_ID: undefined,
-  MODELARTS_ENDPOINT: endpoint,
-  BCC_ENDPOINT: endpoint,
-  HUAWEICLOUD_SDK_AK: DEMO_MODELARTS.accessKeyId,
-  HUAWEICLOUD_SDK_SK: DEMO_MODELARTS.secretAccessKey,
-  HUAWEICLOUD_SDK_PROJECT_ID: DEMO_MODELARTS.projectId,
-  HUAWEICLOUD_REGION: DEMO_MODELARTS.region,
+  ...emulatorEnvironment(endpoint),
   HUAWEICLOUD_SDK_SECURITY_TOKEN: undefined,
-  BCE_ACCESS_KEY_ID: DEMO_BCC.accessKeyId,
-  BCE_SECRET_ACCESS_KEY: DEMO_BCC.secretAccessKey,
   BCE_SESSION_TOKEN: undefined,
-  BCE_REGION: DEMO_BCC.region,
   PROTECTED_IMAGE_IDS: undefined,
   PROTECTED_IMAGE_NAME_PATTERNS: undefined,
   LOG_LEVEL: 'info',
@@ -470,26 +460,21 @@ const SECRET_KEY_VARIABLE: Record<Provider, string> = {
   modelarts: 'HUAWEICLOUD_SDK_SK',
   bcc: 'BCE_SECRET_ACCESS_KEY',
 };
-const DEMO_SECRET: Record<Provider, string> = {
-  modelarts: DEMO_MODELARTS.secretAccessKey,
-  bcc: DEMO_BCC.secretAccessKey,
-};
 
 beforeAll(async () => {
-  emulator = await startEmulator();
   refusedPort = await closedPort();
+  // A second emulator whose clock is 40 minutes ahead: real signature expiry.
   skewedEmulator = await startEmulator({ now: () => new Date(Date.now() + 40 * 60_000) });
-  refusing = await loadFunctions(baseEnv(`http://127.0.0.1:${refusedPort}`));
-  skewed = await loadFunctions(baseEnv(skewedEmulator.url));
-  functions = await loadFunctions(baseEnv(emulator.url));
-  for (const loaded of [functions, refusing, skewed]) {
-    loaded.setLogSink((line) => logLines.push(line));
-    agents.push(loaded.agent());
-  }
+  refusing = await loadFunctions(fixture, baseEnv(`http://127.0.0.1:${refusedPort}`));
+  skewed = await loadFunctions(fixture, baseEnv(skewedEmulator.url));
+  functions = await loadFunctions(fixture, baseEnv(fixture.url));
+  for (const loaded of [functions, refusing, skewed]) agents.push(loaded.agent());
 });
 
 afterAll(async () => {
   unhandled.stop();
+  // Closed already by the last test when it runs; closing again is harmless.
+  await skewedEmulator?.close();
   if (process.env.FAULT_MATRIX_DOC === '1') writeDoc();
 });
 
@@ -501,9 +486,7 @@ interface Observation {
 }
 
 const logOf = (messageId: string): Record<string, unknown> | undefined =>
-  logLines
-    .map((line) => JSON.parse(line) as Record<string, unknown>)
-    .find((entry) => entry.messageId === messageId);
+  fixture.log.linesWhere({ messageId })[0];
 
 const invoke = async (
   loaded: LoadedFunctions,
@@ -534,7 +517,6 @@ const invoke = async (
   }
   if (trigger === 'task') {
     const task = loaded.task;
-    if (task === undefined) throw new Error('no task handlers');
     try {
       const result = (await task[operation]({ provider, imageId }, context)) as {
         outcome?: string;
@@ -548,10 +530,8 @@ const invoke = async (
       return { outcome: `throws ${(error as Error).name}` };
     }
   }
-  const queue = loaded.queue;
-  if (queue === undefined) throw new Error('no queue handler');
-  const record = sqsRecord(JSON.stringify({ provider, imageId }));
-  const response = await queue.delete(sqsEvent([record]), context);
+  const record = sqsRecord(randomUUID(), JSON.stringify({ provider, imageId }));
+  const response = await loaded.queue.delete(sqsEvent([record]), context);
   const failed = response.batchItemFailures.map((failure) => failure.itemIdentifier);
   const entry = logOf(record.messageId);
   if (failed.length > 0) {
@@ -563,15 +543,12 @@ const invoke = async (
 
 const runCase = async (c: Case): Promise<void> => {
   const spec = FAULTS[c.fault];
-  emulator.reset();
   skewedEmulator.reset();
-  logLines.length = 0;
   // The fault hits the look (the show a delete starts with) or the delete itself; the usage scan
   // between them (a list GET) is not the target here (test/http/inventory tests it).
   const target = c.phase === 'delete:delete' ? 'delete' : 'show';
-  const upstream = spec.via === 'skewed-clock' ? skewedEmulator : emulator;
+  const upstream = spec.via === 'skewed-clock' ? skewedEmulator : fixture.emulator;
   let loaded = functions;
-  let restoreKey: (() => void) | undefined;
   const connects = watchConnects(refusedPort);
 
   if (spec.via === 'refused') {
@@ -579,13 +556,10 @@ const runCase = async (c: Case): Promise<void> => {
   } else if (spec.via === 'skewed-clock') {
     loaded = skewed;
   } else if (spec.via === 'wrong-key' && c.phase !== 'delete:delete') {
-    const variable = SECRET_KEY_VARIABLE[c.provider];
-    process.env[variable] = 'canary-wrong-secret-key-0000000000';
-    restoreKey = () => {
-      process.env[variable] = DEMO_SECRET[c.provider];
-    };
+    // Read on each call; the fixture puts the right one back after the test.
+    fixture.setEnv({ [SECRET_KEY_VARIABLE[c.provider]]: 'canary-wrong-secret-key-0000000000' });
   } else if (spec.action !== undefined) {
-    emulator.faults.inject({
+    fixture.emulator.faults.inject({
       match: { provider: c.provider, operation: target },
       times: spec.times ?? 10,
       action: spec.action(c.provider),
@@ -598,7 +572,6 @@ const runCase = async (c: Case): Promise<void> => {
   try {
     observation = await invoke(loaded, c.trigger, c.provider, operation, c.remainingMs);
   } finally {
-    restoreKey?.();
     connects.stop();
   }
   const elapsedMs = performance.now() - started;
@@ -626,7 +599,7 @@ const runCase = async (c: Case): Promise<void> => {
   });
 
   expect(observation.outcome).toBe(c.expected);
-  if (spec.via === 'refused') expect(emulator.requests).toHaveLength(0);
+  if (spec.via === 'refused') expect(fixture.emulator.requests).toHaveLength(0);
   expect(counted).toEqual(c.attempts);
   expect(elapsedMs).toBeLessThan(c.remainingMs);
   if (observation.imageId !== undefined) expect(observation.imageId).toBe(IMAGE[c.provider]);
@@ -641,13 +614,7 @@ const runCase = async (c: Case): Promise<void> => {
   });
 };
 
-// The task and queue triggers join the matrix once their handlers exist.
-const present = presentTriggers();
-const available = new Set<Trigger>([
-  'http',
-  ...(present.task ? (['task'] as const) : []),
-  ...(present.queue ? (['queue'] as const) : []),
-]);
+const available = new Set<Trigger>(TRIGGERS);
 const cases = buildCases(available);
 
 describe('fault matrix', () => {
@@ -665,7 +632,7 @@ describe('fault matrix', () => {
 
   it('leaves no socket open once the agents are closed', async () => {
     for (const agent of agents) await agent.close();
-    await emulator.close();
+    await fixture.emulator.close();
     await skewedEmulator.close();
     const until = Date.now() + 2_000;
     while (openTcpSockets() > 0 && Date.now() < until) {

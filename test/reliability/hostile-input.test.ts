@@ -5,23 +5,22 @@
 // `/v2/image/{id}` on the configured endpoint, for exactly the image asked for. Each case runs the
 // real handler in-process against the emulator on loopback (invalid ones never leave the process).
 
+import { randomUUID } from 'node:crypto';
+import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_BCC, DEMO_MODELARTS, SEEDED } from '../../emulator/demo.js';
-import { type RunningEmulator, startEmulator } from '../../emulator/server.js';
+import { DEMO_MODELARTS, SEEDED } from '../../emulator/demo.js';
 import { ERROR_NAMES } from '../../lib/errors/error-table.js';
 import { BCC_ENDPOINTS } from '../../lib/providers/bcc/endpoints.js';
 import { originFor } from '../../lib/providers/kit/regions.js';
 import { MODELARTS_ENDPOINTS } from '../../lib/providers/modelarts/endpoints.js';
-import { lambdaContext } from '../../scripts/lambda-events.js';
+import { httpEvent, lambdaContext } from '../../scripts/lambda-events.js';
+import { eventBridgeEvent, sqsEvent, sqsRecord } from '../support/events.js';
+import { useFixture } from '../support/fixture.js';
 import {
-  eventBridgeEvent,
-  httpEvent,
+  type HttpResult,
   type LoadedFunctions,
   loadFunctions,
-  presentTriggers,
-  sqsEvent,
-  sqsRecord,
   watchUnhandled,
 } from './support/harness.js';
 
@@ -320,38 +319,25 @@ const taskInputArb: fc.Arbitrary<unknown> = fc.oneof(
 // ---------------------------------------------------------------------------------------------
 // The harness
 
-let emulator: RunningEmulator;
+const fixture = useFixture();
 let functions: LoadedFunctions;
 let emulatorHost: string;
-const logLines: string[] = [];
 const unhandled = watchUnhandled();
 const tried: Record<string, number> = {};
 
 beforeAll(async () => {
-  emulator = await startEmulator();
-  emulatorHost = new URL(emulator.url).host;
-  functions = await loadFunctions({
-    IMAGE_CREDENTIALS_SECRET_ID: undefined,
-    MODELARTS_ENDPOINT: emulator.url,
-    BCC_ENDPOINT: emulator.url,
-    HUAWEICLOUD_SDK_AK: DEMO_MODELARTS.accessKeyId,
-    HUAWEICLOUD_SDK_SK: DEMO_MODELARTS.secretAccessKey,
-    HUAWEICLOUD_SDK_PROJECT_ID: DEMO_MODELARTS.projectId,
-    HUAWEICLOUD_REGION: DEMO_MODELARTS.region,
-    BCE_ACCESS_KEY_ID: DEMO_BCC.accessKeyId,
-    BCE_SECRET_ACCESS_KEY: DEMO_BCC.secretAccessKey,
-    BCE_REGION: DEMO_BCC.region,
+  emulatorHost = new URL(fixture.url).host;
+  // The demo environment pointing at the emulator, and:
+  functions = await loadFunctions(fixture, {
     LOG_LEVEL: 'info',
     UPSTREAM_RETRY_BASE_MS: '1',
     UPSTREAM_THROTTLE_BASE_MS: '1',
   });
-  functions.setLogSink((line) => logLines.push(line));
 });
 
 afterAll(async () => {
   unhandled.stop();
   await functions.agent().close();
-  await emulator.close();
   const total = Object.entries(tried)
     .filter(([what]) => !what.endsWith('(valid)'))
     .reduce((sum, [, n]) => sum + n, 0);
@@ -364,7 +350,7 @@ const count = (what: string) => {
 
 /** Every upstream request reached the configured endpoint, on one of the two documented paths, for these images. */
 const expectContained = (imageIds: ReadonlySet<string>): void => {
-  for (const request of emulator.requests) {
+  for (const request of fixture.emulator.requests) {
     expect(request.headers.host).toBe(emulatorHost);
     expect(['GET', 'DELETE']).toContain(request.method);
     const modelarts = /^\/v1\/([^/]+)\/images\/([^/]+)$/.exec(request.path);
@@ -381,7 +367,7 @@ const expectContained = (imageIds: ReadonlySet<string>): void => {
 
 /** Undo whatever a valid input did upstream, so the next case starts from the seed. */
 const resetIfUsed = (): void => {
-  if (emulator.requests.length > 0) emulator.reset();
+  if (fixture.emulator.requests.length > 0) fixture.emulator.reset();
 };
 
 /** A valid input ends in success or one of the spec's errors, never in an internal error. */
@@ -400,6 +386,56 @@ const SPEC_CODES = [
 
 const mentionsOneOf = (message: string, fields: readonly string[]): boolean =>
   fields.some((field) => message.includes(field));
+
+/**
+ * An HTTP answer: 400 INVALID_REQUEST naming one of the `bad` fields with nothing sent, or (no
+ * field at fault, counted as `valid`) anything but 400, contained upstream.
+ */
+const expectHttpOutcome = (
+  result: HttpResult,
+  bad: readonly string[],
+  imageId: string,
+  valid: string,
+): void => {
+  const body = JSON.parse(result.body ?? '{}') as {
+    error?: { code?: string; message?: string };
+  };
+  if (bad.length > 0) {
+    expect(result.statusCode).toBe(400);
+    expect(body.error?.code).toBe('INVALID_REQUEST');
+    expect(mentionsOneOf(body.error?.message ?? '', bad), body.error?.message).toBe(true);
+    expect(fixture.emulator.requests).toEqual([]);
+  } else {
+    count(valid);
+    expect(result.statusCode).not.toBe(400);
+    expect(SPEC_CODES).toContain(body.error?.code ?? 'OK');
+    expectContained(new Set([imageId]));
+    resetIfUsed();
+  }
+};
+
+/**
+ * A batch answer: every invalid record (messageId → the fields at fault) failed, logged as
+ * InvalidRequest naming one of them; nothing sent when no record was valid, else contained.
+ */
+const expectBatchOutcome = (
+  response: SQSBatchResponse,
+  records: readonly SQSRecord[],
+  invalid: ReadonlyMap<string, string[]>,
+  validIds: ReadonlySet<string>,
+): void => {
+  const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
+  for (const [messageId, bad] of invalid) {
+    expect(failed).toContain(messageId);
+    const [entry] = fixture.log.linesWhere({ messageId });
+    expect(entry?.error).toBe('InvalidRequest');
+    expect(mentionsOneOf(String(entry?.errorMessage), bad), String(entry?.errorMessage)).toBe(true);
+  }
+  for (const id of failed) expect(records.map((r) => r.messageId)).toContain(id);
+  if (validIds.size === 0) expect(fixture.emulator.requests).toEqual([]);
+  expectContained(validIds);
+  resetIfUsed();
+};
 
 // ---------------------------------------------------------------------------------------------
 // Properties
@@ -434,22 +470,8 @@ describe('hostile input', () => {
             ...(imageId === undefined ? {} : { imageId }),
           };
           const result = await functions.http[operation](event, lambdaContext());
-          const body = JSON.parse(result.body ?? '{}') as {
-            error?: { code?: string; message?: string };
-          };
           const bad = badHttpFields(operation, provider, imageId, query);
-          if (bad.length > 0) {
-            expect(result.statusCode).toBe(400);
-            expect(body.error?.code).toBe('INVALID_REQUEST');
-            expect(mentionsOneOf(body.error?.message ?? '', bad), body.error?.message).toBe(true);
-            expect(emulator.requests).toEqual([]);
-          } else {
-            count('http path (valid)');
-            expect(result.statusCode).not.toBe(400);
-            expect(SPEC_CODES).toContain(body.error?.code ?? 'OK');
-            expectContained(new Set([imageId ?? '']));
-            resetIfUsed();
-          }
+          expectHttpOutcome(result, bad, imageId ?? '', 'http path (valid)');
           expect(unhandled.seen).toEqual([]);
         },
       ),
@@ -473,22 +495,8 @@ describe('hostile input', () => {
             query,
           );
           const result = await functions.http[operation](event, lambdaContext());
-          const body = JSON.parse(result.body ?? '{}') as {
-            error?: { code?: string; message?: string };
-          };
           const bad = badHttpFields(operation, provider, imageId, query);
-          if (bad.length > 0) {
-            expect(result.statusCode).toBe(400);
-            expect(body.error?.code).toBe('INVALID_REQUEST');
-            expect(mentionsOneOf(body.error?.message ?? '', bad), body.error?.message).toBe(true);
-            expect(emulator.requests).toEqual([]);
-          } else {
-            count('http query (valid)');
-            expect(result.statusCode).not.toBe(400);
-            expect(SPEC_CODES).toContain(body.error?.code ?? 'OK');
-            expectContained(new Set([imageId]));
-            resetIfUsed();
-          }
+          expectHttpOutcome(result, bad, imageId, 'http query (valid)');
         },
       ),
       {
@@ -502,152 +510,110 @@ describe('hostile input', () => {
     );
   });
 
-  it.runIf(presentTriggers().task)(
-    'task inputs: InvalidRequest naming the field and nothing sent, or contained upstream',
-    async () => {
-      const task = functions.task;
-      if (task === undefined) throw new Error('task handlers missing');
-      await fc.assert(
-        fc.asyncProperty(
-          fc.constantFrom<'show' | 'delete'>('show', 'delete'),
-          taskInputArb,
-          async (operation, input) => {
-            count('task input');
-            const bad = badInputFields(operation, input);
-            let thrown: Error | undefined;
-            try {
-              await task[operation](input, lambdaContext());
-            } catch (error) {
-              thrown = error as Error;
-            }
-            if (bad.length > 0) {
-              expect(thrown?.name).toBe('InvalidRequest');
-              expect(mentionsOneOf(thrown?.message ?? '', bad), thrown?.message).toBe(true);
-              expect(emulator.requests).toEqual([]);
-            } else {
-              count('task input (valid)');
-              expect(thrown?.name).not.toBe('InvalidRequest');
-              expect(['OK', ...ERROR_NAMES]).toContain(thrown?.name ?? 'OK');
-              const id = (input as { imageId: string }).imageId;
-              expectContained(new Set([id]));
-              resetIfUsed();
-            }
-          },
-        ),
-        { numRuns: RUNS.task },
-      );
-    },
-  );
-
-  it.runIf(presentTriggers().queue)(
-    'SQS bodies (not JSON, wrong types, oversized): each invalid record failed as InvalidRequest naming the field, nothing sent for it',
-    async () => {
-      const queue = functions.queue;
-      if (queue === undefined) throw new Error('queue handler missing');
-      const bodyArb = fc.oneof(
-        { weight: 3, arbitrary: taskInputArb.map((input) => JSON.stringify(input) ?? 'undefined') },
-        { weight: 2, arbitrary: hostile },
-        {
-          weight: 1,
-          arbitrary: fc.constantFrom('', '{', '{"provider":"bcc",', 'null', '[]', '"bcc"', '1e999'),
-        },
-        {
-          weight: 1,
-          arbitrary: fc
-            .nat({ max: 64 })
-            .map(
-              (n) =>
-                `{"provider":"bcc","imageId":"m-custom01","region":"bj","pad":"${'x'.repeat(262_144 + n)}"}`,
-            ),
-        },
-      );
-      await fc.assert(
-        fc.asyncProperty(fc.array(bodyArb, { minLength: 1, maxLength: 10 }), async (bodies) => {
-          logLines.length = 0;
-          const records = bodies.map((body) => sqsRecord(body));
-          const invalid = new Map<string, string[]>();
-          const validIds = new Set<string>();
-          for (const record of records) {
-            count('sqs body');
-            let parsed: unknown;
-            let bad: string[];
-            try {
-              parsed = JSON.parse(record.body);
-              bad = badInputFields('delete', parsed);
-            } catch {
-              bad = ['body'];
-            }
-            if (bad.length > 0) invalid.set(record.messageId, bad);
-            else validIds.add((parsed as { imageId: string }).imageId);
+  it('task inputs: InvalidRequest naming the field and nothing sent, or contained upstream', async () => {
+    const task = functions.task;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom<'show' | 'delete'>('show', 'delete'),
+        taskInputArb,
+        async (operation, input) => {
+          count('task input');
+          const bad = badInputFields(operation, input);
+          let thrown: Error | undefined;
+          try {
+            await task[operation](input, lambdaContext());
+          } catch (error) {
+            thrown = error as Error;
           }
-          const response = await queue.delete(sqsEvent(records), lambdaContext());
-          const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
-          const entries = logLines.map((line) => JSON.parse(line) as Record<string, unknown>);
-          for (const [messageId, bad] of invalid) {
-            expect(failed).toContain(messageId);
-            const entry = entries.find((e) => e.messageId === messageId);
-            expect(entry?.error).toBe('InvalidRequest');
-            expect(
-              mentionsOneOf(String(entry?.errorMessage), bad),
-              String(entry?.errorMessage),
-            ).toBe(true);
-          }
-          for (const id of failed) expect(records.map((r) => r.messageId)).toContain(id);
-          if (validIds.size === 0) expect(emulator.requests).toEqual([]);
-          expectContained(validIds);
-          resetIfUsed();
-        }),
-        { numRuns: RUNS.queueBatches },
-      );
-    },
-  );
-
-  it.runIf(presentTriggers().queue)(
-    'EventBridge details (the rule delivers $.detail to the queue): invalid ones fail as InvalidRequest, valid ones stay contained',
-    async () => {
-      const queue = functions.queue;
-      if (queue === undefined) throw new Error('queue handler missing');
-      await fc.assert(
-        fc.asyncProperty(
-          fc.array(taskInputArb, { minLength: 1, maxLength: 10 }),
-          async (details) => {
-            logLines.length = 0;
-            // InputPath $.detail: the body is the detail as JSON (an absent detail sends nothing).
-            const records = details
-              .map((detail) => eventBridgeEvent(detail))
-              .filter((event) => event.detail !== undefined)
-              .map((event) => sqsRecord(JSON.stringify(event.detail)));
-            if (records.length === 0) return;
-            const invalid = new Map<string, string[]>();
-            const validIds = new Set<string>();
-            for (const record of records) {
-              count('eventbridge detail');
-              const detail: unknown = JSON.parse(record.body);
-              const bad = badInputFields('delete', detail);
-              if (bad.length > 0) invalid.set(record.messageId, bad);
-              else validIds.add((detail as { imageId: string }).imageId);
-            }
-            const response = await queue.delete(sqsEvent(records), lambdaContext());
-            const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
-            const entries = logLines.map((line) => JSON.parse(line) as Record<string, unknown>);
-            for (const [messageId, bad] of invalid) {
-              expect(failed).toContain(messageId);
-              const entry = entries.find((e) => e.messageId === messageId);
-              expect(entry?.error).toBe('InvalidRequest');
-              expect(
-                mentionsOneOf(String(entry?.errorMessage), bad),
-                String(entry?.errorMessage),
-              ).toBe(true);
-            }
-            if (validIds.size === 0) expect(emulator.requests).toEqual([]);
-            expectContained(validIds);
+          if (bad.length > 0) {
+            expect(thrown?.name).toBe('InvalidRequest');
+            expect(mentionsOneOf(thrown?.message ?? '', bad), thrown?.message).toBe(true);
+            expect(fixture.emulator.requests).toEqual([]);
+          } else {
+            count('task input (valid)');
+            expect(thrown?.name).not.toBe('InvalidRequest');
+            expect(['OK', ...ERROR_NAMES]).toContain(thrown?.name ?? 'OK');
+            const id = (input as { imageId: string }).imageId;
+            expectContained(new Set([id]));
             resetIfUsed();
-          },
-        ),
-        { numRuns: RUNS.eventBatches },
-      );
-    },
-  );
+          }
+        },
+      ),
+      { numRuns: RUNS.task },
+    );
+  });
+
+  it('SQS bodies (not JSON, wrong types, oversized): each invalid record failed as InvalidRequest naming the field, nothing sent for it', async () => {
+    const queue = functions.queue;
+    const bodyArb = fc.oneof(
+      { weight: 3, arbitrary: taskInputArb.map((input) => JSON.stringify(input) ?? 'undefined') },
+      { weight: 2, arbitrary: hostile },
+      {
+        weight: 1,
+        arbitrary: fc.constantFrom('', '{', '{"provider":"bcc",', 'null', '[]', '"bcc"', '1e999'),
+      },
+      {
+        weight: 1,
+        arbitrary: fc
+          .nat({ max: 64 })
+          .map(
+            (n) =>
+              `{"provider":"bcc","imageId":"m-custom01","region":"bj","pad":"${'x'.repeat(262_144 + n)}"}`,
+          ),
+      },
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(bodyArb, { minLength: 1, maxLength: 10 }), async (bodies) => {
+        fixture.log.clear();
+        const records = bodies.map((body) => sqsRecord(randomUUID(), body));
+        const invalid = new Map<string, string[]>();
+        const validIds = new Set<string>();
+        for (const record of records) {
+          count('sqs body');
+          let parsed: unknown;
+          let bad: string[];
+          try {
+            parsed = JSON.parse(record.body);
+            bad = badInputFields('delete', parsed);
+          } catch {
+            bad = ['body'];
+          }
+          if (bad.length > 0) invalid.set(record.messageId, bad);
+          else validIds.add((parsed as { imageId: string }).imageId);
+        }
+        const response = await queue.delete(sqsEvent(records), lambdaContext());
+        expectBatchOutcome(response, records, invalid, validIds);
+      }),
+      { numRuns: RUNS.queueBatches },
+    );
+  });
+
+  it('EventBridge details (the rule delivers $.detail to the queue): invalid ones fail as InvalidRequest, valid ones stay contained', async () => {
+    const queue = functions.queue;
+    await fc.assert(
+      fc.asyncProperty(fc.array(taskInputArb, { minLength: 1, maxLength: 10 }), async (details) => {
+        fixture.log.clear();
+        // InputPath $.detail: the body is the detail as JSON (an absent detail sends nothing).
+        const records = details
+          .map((detail) => eventBridgeEvent(detail))
+          .filter((event) => event.detail !== undefined)
+          .map((event) => sqsRecord(randomUUID(), JSON.stringify(event.detail)));
+        if (records.length === 0) return;
+        const invalid = new Map<string, string[]>();
+        const validIds = new Set<string>();
+        for (const record of records) {
+          count('eventbridge detail');
+          const detail: unknown = JSON.parse(record.body);
+          const bad = badInputFields('delete', detail);
+          if (bad.length > 0) invalid.set(record.messageId, bad);
+          else validIds.add((detail as { imageId: string }).imageId);
+        }
+        const response = await queue.delete(sqsEvent(records), lambdaContext());
+        expectBatchOutcome(response, records, invalid, validIds);
+      }),
+      { numRuns: RUNS.eventBatches },
+    );
+  });
 
   it('no region ever selects a host outside the endpoint table (no override configured)', () => {
     const tables = { modelarts: MODELARTS_ENDPOINTS, bcc: BCC_ENDPOINTS } as const;

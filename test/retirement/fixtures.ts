@@ -5,6 +5,23 @@ import type { UsageReference } from '../../lib/images/usage.js';
 import type { PlanInput } from '../../lib/retirement/planner.js';
 import { type Policy, type PolicyInput, parsePolicy } from '../../lib/retirement/policy.js';
 
+/** The policy example of the product spec, as a document (before parsing). */
+export const SPEC_POLICY = {
+  name: 'stale-training-images',
+  provider: 'modelarts',
+  regions: ['cn-north-4'],
+  select: {
+    kind: 'custom',
+    name: 'train-*',
+    status: ['available', 'failed', 'error'],
+    olderThanDays: 90,
+  },
+  keep: { newestPerFamily: 3 },
+  exclude: { ids: [], names: ['*-golden'] },
+  limits: { maxDeletions: 50, maxPercent: 20 },
+  force: false,
+};
+
 export const NOW = new Date('2025-06-01T00:00:00.000Z');
 const DAY_MS = 86_400_000;
 

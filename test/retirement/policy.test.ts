@@ -9,22 +9,7 @@ import {
   parsePolicy,
   parsePolicyText,
 } from '../../lib/retirement/policy.js';
-
-const SPEC_EXAMPLE = {
-  name: 'stale-training-images',
-  provider: 'modelarts',
-  regions: ['cn-north-4'],
-  select: {
-    kind: 'custom',
-    name: 'train-*',
-    status: ['available', 'failed', 'error'],
-    olderThanDays: 90,
-  },
-  keep: { newestPerFamily: 3 },
-  exclude: { ids: [], names: ['*-golden'] },
-  limits: { maxDeletions: 50, maxPercent: 20 },
-  force: false,
-};
+import { SPEC_POLICY } from './fixtures.js';
 
 const SPEC_EXAMPLE_YAML = `# yaml-language-server: $schema=../docs/policy.schema.json
 name: stale-training-images
@@ -58,22 +43,20 @@ const refusal = (run: () => unknown): InvalidRequest => {
 };
 
 const withChanges = (changes: Record<string, unknown>): Record<string, unknown> => ({
-  ...SPEC_EXAMPLE,
+  ...SPEC_POLICY,
   ...changes,
 });
 
 describe('parsePolicy: the spec example', () => {
   it('is accepted, with `apply` defaulting to manual', () => {
-    const policy = parsePolicy(SPEC_EXAMPLE);
+    const policy = parsePolicy(SPEC_POLICY);
 
-    expect(policy).toEqual({ ...SPEC_EXAMPLE, apply: 'manual' });
+    expect(policy).toEqual({ ...SPEC_POLICY, apply: 'manual' });
   });
 
   it('reads the same from YAML as from JSON', () => {
-    expect(parsePolicyText(SPEC_EXAMPLE_YAML, 'yaml')).toEqual(parsePolicy(SPEC_EXAMPLE));
-    expect(parsePolicyText(JSON.stringify(SPEC_EXAMPLE), 'json')).toEqual(
-      parsePolicy(SPEC_EXAMPLE),
-    );
+    expect(parsePolicyText(SPEC_EXAMPLE_YAML, 'yaml')).toEqual(parsePolicy(SPEC_POLICY));
+    expect(parsePolicyText(JSON.stringify(SPEC_POLICY), 'json')).toEqual(parsePolicy(SPEC_POLICY));
   });
 
   it('accepts a minimal policy: select {} means custom images, any known status', () => {

@@ -8,7 +8,15 @@ import { describe, expect, it } from 'vitest';
 import { planRetirement } from '../../lib/retirement/planner.js';
 import { parsePolicy } from '../../lib/retirement/policy.js';
 import { renderSchema, SCHEMA_FILES } from '../../scripts/schemas.js';
-import { bccImage, daysAgo, modelartsImage, notebook, planInput, policyOf } from './fixtures.js';
+import {
+  bccImage,
+  daysAgo,
+  modelartsImage,
+  notebook,
+  planInput,
+  policyOf,
+  SPEC_POLICY,
+} from './fixtures.js';
 
 const committed = (name: string): Record<string, unknown> => {
   const file = SCHEMA_FILES.find((candidate) => candidate.path.endsWith(name));
@@ -26,22 +34,6 @@ const validator = (name: string) => {
   const schema = committed(name);
   expect(ajv.validateSchema(schema)).toBe(true);
   return ajv.compile(schema);
-};
-
-const SPEC_POLICY = {
-  name: 'stale-training-images',
-  provider: 'modelarts',
-  regions: ['cn-north-4'],
-  select: {
-    kind: 'custom',
-    name: 'train-*',
-    status: ['available', 'failed', 'error'],
-    olderThanDays: 90,
-  },
-  keep: { newestPerFamily: 3 },
-  exclude: { ids: [], names: ['*-golden'] },
-  limits: { maxDeletions: 50, maxPercent: 20 },
-  force: false,
 };
 
 describe('the committed JSON Schemas', () => {

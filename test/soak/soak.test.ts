@@ -10,15 +10,15 @@
 import { randomUUID } from 'node:crypto';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_BCC, DEMO_MODELARTS, SEEDED } from '../../emulator/demo.js';
-import { type RunningEmulator, startEmulator } from '../../emulator/server.js';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { SEEDED } from '../../emulator/demo.js';
 import { httpEvent, lambdaContext } from '../../scripts/lambda-events.js';
 import {
   type LoadedFunctions,
   loadFunctions,
   openTcpSockets,
 } from '../reliability/support/harness.js';
+import { useFixture } from '../support/fixture.js';
 
 const INVOCATIONS = Number(process.env.SOAK_INVOCATIONS ?? '2000');
 const CONCURRENCY = Number(process.env.SOAK_CONCURRENCY ?? '100');
@@ -126,42 +126,31 @@ const explain = (operation: Operation, seen: readonly Seen[]): string => {
 // ---------------------------------------------------------------------------------------------
 
 describe('soak', () => {
-  let emulator: RunningEmulator;
+  // Every line is produced (and so redacted and serialised), then only counted.
+  const fixture = useFixture({ logs: 'count' });
   let functions: LoadedFunctions;
-  let logLines = 0;
 
   beforeAll(async () => {
-    emulator = await startEmulator();
-    functions = await loadFunctions({
-      IMAGE_CREDENTIALS_SECRET_ID: undefined,
-      MODELARTS_ENDPOINT: emulator.url,
-      BCC_ENDPOINT: emulator.url,
-      HUAWEICLOUD_SDK_AK: DEMO_MODELARTS.accessKeyId,
-      HUAWEICLOUD_SDK_SK: DEMO_MODELARTS.secretAccessKey,
-      HUAWEICLOUD_SDK_PROJECT_ID: DEMO_MODELARTS.projectId,
-      HUAWEICLOUD_REGION: DEMO_MODELARTS.region,
-      BCE_ACCESS_KEY_ID: DEMO_BCC.accessKeyId,
-      BCE_SECRET_ACCESS_KEY: DEMO_BCC.secretAccessKey,
-      BCE_REGION: DEMO_BCC.region,
+    // The demo environment pointing at the emulator, and:
+    functions = await loadFunctions(fixture, {
       LOG_LEVEL: 'info',
       UPSTREAM_ATTEMPT_TIMEOUT_MS: String(ATTEMPT_TIMEOUT_MS),
       UPSTREAM_RETRY_BASE_MS: '10',
       UPSTREAM_THROTTLE_BASE_MS: '20',
     });
-    // Every line is produced (and so redacted and serialised), then dropped.
-    functions.setLogSink(() => {
-      logLines += 1;
-    });
+  });
+
+  // After the fixture's reset: the faults stay for the whole run.
+  beforeEach(() => {
     // Independent probabilities p each, tried in turn: 1 - (1 - p)^k = FAULT_RATE overall.
     const p = 1 - (1 - FAULT_RATE) ** (1 / FAULT_ACTIONS.length);
     FAULT_ACTIONS.forEach((action, index) => {
-      emulator.faults.inject({ probability: p, seed: SEED + index, action: { ...action } });
+      fixture.emulator.faults.inject({ probability: p, seed: SEED + index, action: { ...action } });
     });
   });
 
   afterAll(async () => {
     await functions?.agent().close();
-    await emulator?.close();
   });
 
   it(
@@ -169,8 +158,8 @@ describe('soak', () => {
     async () => {
       const gc = collectGarbage();
       const records: Record<Provider, Record<string, unknown>> = {
-        modelarts: emulator.state.modelarts.get(SEEDED.modelarts.custom) ?? { id: '' },
-        bcc: emulator.state.bcc.get(SEEDED.bcc.custom) ?? { id: '' },
+        modelarts: fixture.emulator.state.modelarts.get(SEEDED.modelarts.custom) ?? { id: '' },
+        bcc: fixture.emulator.state.bcc.get(SEEDED.bcc.custom) ?? { id: '' },
       };
       const newId = (provider: Provider): string =>
         provider === 'modelarts'
@@ -178,18 +167,19 @@ describe('soak', () => {
           : `m-${randomUUID().replace(/-/g, '').slice(0, 24)}`;
       /** A fresh custom image per invocation, so its requests are its own. */
       const plant = (provider: Provider, id: string): void => {
-        if (provider === 'modelarts') emulator.state.modelarts.set({ ...records.modelarts, id });
-        else emulator.state.bcc.set({ ...records.bcc, id });
+        if (provider === 'modelarts')
+          fixture.emulator.state.modelarts.set({ ...records.modelarts, id });
+        else fixture.emulator.state.bcc.set({ ...records.bcc, id });
       };
       const unplant = (provider: Provider, id: string): void => {
-        if (provider === 'modelarts') emulator.state.modelarts.delete(id);
-        else emulator.state.bcc.delete(id);
+        if (provider === 'modelarts') fixture.emulator.state.modelarts.delete(id);
+        else fixture.emulator.state.bcc.delete(id);
       };
 
       // Requests by image id, drained from the emulator as they come (it keeps every request).
       const byImage = new Map<string, Seen[]>();
       const drain = (): void => {
-        for (const request of emulator.requests) {
+        for (const request of fixture.emulator.requests) {
           const id = request.imageId ?? '';
           let list = byImage.get(id);
           if (list === undefined) {
@@ -199,7 +189,7 @@ describe('soak', () => {
           // The record itself: the emulator fills in status and fault as it answers.
           list.push(request);
         }
-        emulator.requests.length = 0;
+        fixture.emulator.requests.length = 0;
       };
 
       let rng = SEED >>> 0;
@@ -302,7 +292,7 @@ describe('soak', () => {
         maxOpenTcpSockets: maxTcp,
         openTcpSocketsAfter: tcpSettled,
         maxPooledConnections: maxPool,
-        logLines,
+        logLines: fixture.log.count,
       };
       console.info(`[soak] ${JSON.stringify(figures)}`);
 

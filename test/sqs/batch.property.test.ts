@@ -6,15 +6,13 @@
 
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SEEDED } from '../../emulator/demo.js';
-import { type RunningEmulator, startEmulator } from '../../emulator/server.js';
 import { handler } from '../../functions/sqs/delete-image.js';
-import { setLogSink } from '../../lib/log/log.js';
 import { batchResponse, processRecords } from '../../lib/triggers/record-pool.js';
 import { lambdaContext } from '../../scripts/lambda-events.js';
-import { demoEnvironment } from '../support/demo-env.js';
-import { sqsRecord } from './records.js';
+import { sqsRecord } from '../support/events.js';
+import { useFixture } from '../support/fixture.js';
 
 const checkPartition = (
   ids: readonly string[],
@@ -121,20 +119,9 @@ describe('processRecords + batchResponse (any worker)', () => {
 });
 
 describe('the SQS delete handler (any batch, real upstream calls)', () => {
-  let emulator: RunningEmulator;
-
-  beforeAll(async () => {
-    emulator = await startEmulator();
-    Object.assign(process.env, {
-      ...demoEnvironment(emulator.url),
-      UPSTREAM_RETRY_BASE_MS: '1',
-      UPSTREAM_THROTTLE_BASE_MS: '1',
-    });
-    setLogSink(() => undefined);
-  });
-
-  afterAll(async () => {
-    await emulator?.close();
+  const fixture = useFixture({
+    env: { UPSTREAM_RETRY_BASE_MS: '1', UPSTREAM_THROTTLE_BASE_MS: '1' },
+    logs: 'count',
   });
 
   const validBody = fc
@@ -178,9 +165,9 @@ describe('the SQS delete handler (any batch, real upstream calls)', () => {
         fc.array(anyBody, { minLength: 10, maxLength: 10 }),
         fc.option(fc.integer({ min: 1, max: 1000 }), { nil: undefined }),
         async (ids, bodies, faultSeed) => {
-          emulator.reset();
+          fixture.emulator.reset();
           if (faultSeed !== undefined) {
-            emulator.faults.inject({
+            fixture.emulator.faults.inject({
               probability: 0.3,
               seed: faultSeed,
               action: { kind: 'status', status: faultSeed % 2 === 0 ? 503 : 429 },
@@ -205,7 +192,7 @@ describe('the SQS delete handler (any batch, real upstream calls)', () => {
             ['modelarts', SEEDED.modelarts.custom],
             ['bcc', SEEDED.bcc.custom],
           ] as const) {
-            expect(emulator.state.deleteCount(provider, id)).toBeLessThanOrEqual(1);
+            expect(fixture.emulator.state.deleteCount(provider, id)).toBeLessThanOrEqual(1);
           }
         },
       ),

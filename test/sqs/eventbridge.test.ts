@@ -7,14 +7,13 @@
 // delivery step is done here, from the deployed rule's own pattern and InputPath.)
 
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_MODELARTS, SEEDED } from '../../emulator/demo.js';
-import { type RunningEmulator, startEmulator } from '../../emulator/server.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { SEEDED } from '../../emulator/demo.js';
 import { handler } from '../../functions/sqs/delete-image.js';
-import { setLogSink } from '../../lib/log/log.js';
 import { readServiceDefinition } from '../../scripts/build.js';
 import { lambdaContext } from '../../scripts/lambda-events.js';
-import { sqsRecord } from './records.js';
+import { sqsRecord } from '../support/events.js';
+import { useFixture } from '../support/fixture.js';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type Resource = { Type: string; Properties: Record<string, Json> };
@@ -27,27 +26,12 @@ interface Service {
   resources: { Resources: Record<string, Resource> };
 }
 
+const fixture = useFixture();
 let service: Service;
-let emulator: RunningEmulator;
 
 beforeAll(async () => {
-  [service, emulator] = await Promise.all([
-    readServiceDefinition() as unknown as Promise<Service>,
-    startEmulator(),
-  ]);
-  Object.assign(process.env, {
-    MODELARTS_ENDPOINT: emulator.url,
-    HUAWEICLOUD_SDK_AK: DEMO_MODELARTS.accessKeyId,
-    HUAWEICLOUD_SDK_SK: DEMO_MODELARTS.secretAccessKey,
-    HUAWEICLOUD_SDK_PROJECT_ID: DEMO_MODELARTS.projectId,
-    HUAWEICLOUD_REGION: DEMO_MODELARTS.region,
-  });
-  setLogSink(() => undefined);
+  service = (await readServiceDefinition()) as unknown as Service;
 }, 60_000);
-
-afterAll(async () => {
-  await emulator?.close();
-});
 
 const resource = (name: string): Resource => {
   const found = service.resources.Resources[name];
@@ -142,7 +126,7 @@ describe('EventBridge "Image Delete Requested" to the delete queue (serverless.y
   });
 
   it('delivers a matching event as a delete request the consumer carries out', async () => {
-    emulator.reset();
+    fixture.emulator.reset();
     const [, { Properties: props }] = rule();
     const pattern = props.EventPattern as Record<string, Json>;
     const target = (props.Targets as Array<Record<string, Json>>)[0] as Record<string, Json>;
@@ -168,7 +152,7 @@ describe('EventBridge "Image Delete Requested" to the delete queue (serverless.y
     );
 
     expect(response.batchItemFailures).toEqual([]);
-    expect(emulator.state.deleteCount('modelarts', SEEDED.modelarts.custom)).toBe(1);
+    expect(fixture.emulator.state.deleteCount('modelarts', SEEDED.modelarts.custom)).toBe(1);
   });
 
   it('reports an event whose detail is not a delete request as failed (it ends in the DLQ)', async () => {

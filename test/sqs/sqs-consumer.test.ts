@@ -2,36 +2,16 @@
 // of record becomes in the partial batch response, and the log line that says why.
 
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SEEDED } from '../../emulator/demo.js';
-import { type RunningEmulator, startEmulator } from '../../emulator/server.js';
 import { handler } from '../../functions/sqs/delete-image.js';
-import { setLogSink } from '../../lib/log/log.js';
 import { deleteBatch, MIN_RECORD_MS, recordConcurrency } from '../../lib/triggers/sqs.js';
 import { lambdaContext } from '../../scripts/lambda-events.js';
-import { demoEnvironment } from '../support/demo-env.js';
-import { sqsRecord } from './records.js';
+import { sqsRecord } from '../support/events.js';
+import { useFixture } from '../support/fixture.js';
 
-let emulator: RunningEmulator;
-const logLines: Array<Record<string, unknown>> = [];
-
-beforeAll(async () => {
-  emulator = await startEmulator();
-  Object.assign(process.env, {
-    ...demoEnvironment(emulator.url),
-    UPSTREAM_RETRY_BASE_MS: '5',
-    UPSTREAM_THROTTLE_BASE_MS: '5',
-  });
-  setLogSink((line) => logLines.push(JSON.parse(line) as Record<string, unknown>));
-});
-
-afterAll(async () => {
-  await emulator?.close();
-});
-
-beforeEach(() => {
-  emulator.reset();
-  logLines.length = 0;
+const fixture = useFixture({
+  env: { UPSTREAM_RETRY_BASE_MS: '5', UPSTREAM_THROTTLE_BASE_MS: '5' },
 });
 
 const consume = (event: SQSEvent, context: Context = lambdaContext(30_000)) =>
@@ -41,7 +21,9 @@ const body = (input: Record<string, unknown>) => JSON.stringify(input);
 const failedIds = (response: SQSBatchResponse) =>
   response.batchItemFailures.map((failure) => failure.itemIdentifier).sort();
 const lineFor = (messageId: string) =>
-  logLines.filter((line) => line.messageId === messageId && line.message !== 'batch completed');
+  fixture.log.lines.filter(
+    (line) => line.messageId === messageId && line.message !== 'batch completed',
+  );
 
 describe('SQS delete consumer', () => {
   it('reports exactly the records that did not succeed, each with a log line saying why', async () => {
@@ -63,8 +45,8 @@ describe('SQS delete consumer', () => {
     const response = await consume(event);
 
     expect(failedIds(response)).toEqual(['bad-shape', 'busy', 'not-json', 'protected']);
-    expect(emulator.state.deleteCount('modelarts', SEEDED.modelarts.custom)).toBe(1);
-    expect(emulator.state.bcc.has(SEEDED.bcc.custom)).toBe(true);
+    expect(fixture.emulator.state.deleteCount('modelarts', SEEDED.modelarts.custom)).toBe(1);
+    expect(fixture.emulator.state.bcc.has(SEEDED.bcc.custom)).toBe(true);
 
     expect(lineFor('deleted')).toEqual([
       expect.objectContaining({ level: 'info', message: 'message processed', outcome: 'deleted' }),
@@ -88,7 +70,7 @@ describe('SQS delete consumer', () => {
       expect.objectContaining({ level: 'error', error: 'ImageProtected', outcome: 'failed' }),
     ]);
     expect(lineFor('busy')[0]).toMatchObject({ error: 'ImageBusy', receiveCount: 3 });
-    expect(logLines.at(-1)).toMatchObject({
+    expect(fixture.log.lines.at(-1)).toMatchObject({
       message: 'batch completed',
       trigger: 'sqs',
       records: 7,
@@ -98,18 +80,18 @@ describe('SQS delete consumer', () => {
   });
 
   it('retries transient faults in the Lambda (3 attempts) before reporting anything', async () => {
-    emulator.faults.inject({ times: 2, action: { kind: 'status', status: 429 } });
+    fixture.emulator.faults.inject({ times: 2, action: { kind: 'status', status: 429 } });
 
     const response = await consume({
       Records: [sqsRecord('m1', body({ provider: 'bcc', imageId: SEEDED.bcc.custom }))],
     });
 
     expect(response.batchItemFailures).toEqual([]);
-    expect(emulator.state.deleteCount('bcc', SEEDED.bcc.custom)).toBe(1);
+    expect(fixture.emulator.state.deleteCount('bcc', SEEDED.bcc.custom)).toBe(1);
   });
 
   it('reports a transient failure that outlasts the attempts, as a warning: the queue redelivers it', async () => {
-    emulator.faults.inject({ times: 3, action: { kind: 'status', status: 503 } });
+    fixture.emulator.faults.inject({ times: 3, action: { kind: 'status', status: 503 } });
 
     const response = await consume({
       Records: [sqsRecord('m1', body({ provider: 'modelarts', imageId: SEEDED.modelarts.custom }))],
@@ -134,12 +116,12 @@ describe('SQS delete consumer', () => {
     expect(response.batchItemFailures).toEqual([]);
     expect(lineFor('a')[0]).toMatchObject({ outcome: 'deleted' });
     expect(lineFor('b')[0]).toMatchObject({ outcome: 'already-absent' });
-    expect(emulator.state.deleteCount('modelarts', SEEDED.modelarts.custom)).toBe(1);
+    expect(fixture.emulator.state.deleteCount('modelarts', SEEDED.modelarts.custom)).toBe(1);
   });
 
   it('shares one deadline: records not started in time are reported failed, none is lost', async () => {
     // Each record takes ~150 ms upstream; the batch has ~400 ms (900 - the 500 ms margin).
-    emulator.faults.inject({
+    fixture.emulator.faults.inject({
       probability: 1,
       action: { kind: 'latency', ms: 150 },
     });
@@ -152,13 +134,13 @@ describe('SQS delete consumer', () => {
     expect(failed.length).toBeGreaterThan(0);
     expect(failed.length).toBeLessThan(ids.length);
     for (const id of failed) expect(ids).toContain(id);
-    const notStarted = logLines.filter((line) => line.error === 'DeadlineReached');
+    const notStarted = fixture.log.lines.filter((line) => line.error === 'DeadlineReached');
     expect(notStarted.length).toBeGreaterThan(0);
     expect(MIN_RECORD_MS).toBeGreaterThan(0);
   });
 
   it('runs at most `concurrency` records at once', async () => {
-    emulator.faults.inject({ probability: 1, action: { kind: 'latency', ms: 100 } });
+    fixture.emulator.faults.inject({ probability: 1, action: { kind: 'latency', ms: 100 } });
     const records = Array.from({ length: 8 }, (_, index) =>
       sqsRecord(`m${index}`, body({ provider: 'bcc', imageId: `m-absent${index}` })),
     );

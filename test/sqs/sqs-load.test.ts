@@ -27,12 +27,10 @@ import {
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SEEDED } from '../../emulator/demo.js';
-import { type RunningEmulator, startEmulator } from '../../emulator/server.js';
 import { handler } from '../../functions/sqs/delete-image.js';
-import { setLogSink } from '../../lib/log/log.js';
 import { lambdaContext } from '../../scripts/lambda-events.js';
-import { demoEnvironment } from '../support/demo-env.js';
-import { type Moto, motoClientConfig, skipWithoutMoto, startMoto } from '../support/moto.js';
+import { useFixture } from '../support/fixture.js';
+import { motoClientConfig, skipWithoutMoto } from '../support/moto.js';
 
 const IMAGES_PER_PROVIDER = 500;
 const MALFORMED = 20;
@@ -48,47 +46,43 @@ type Intent =
   | { kind: 'malformed' }
   | { kind: 'protected'; provider: 'modelarts' | 'bcc'; imageId: string };
 
+/** Log lines by level (the summary's figure). */
+const logLevels = (lines: ReadonlyArray<Record<string, unknown>>): Record<string, number> => {
+  const counts: Record<string, number> = {};
+  for (const line of lines) counts[String(line.level)] = (counts[String(line.level)] ?? 0) + 1;
+  return counts;
+};
+
 const modelartsId = (index: number): string =>
   `10ad0000-0000-4000-8000-${index.toString(16).padStart(12, '0')}`;
 const bccId = (index: number): string => `m-load${index.toString().padStart(5, '0')}`;
 
 describe.skipIf(skipWithoutMoto('SQS load test'))('SQS consumer under load (moto SQS)', () => {
-  let moto: Moto;
-  let emulator: RunningEmulator;
+  const fixture = useFixture({
+    env: { UPSTREAM_RETRY_BASE_MS: '5', UPSTREAM_THROTTLE_BASE_MS: '10', LOG_LEVEL: 'warn' },
+    moto: true,
+  });
   let sqs: SQSClient;
 
-  beforeAll(async () => {
-    [moto, emulator] = await Promise.all([startMoto(), startEmulator()]);
-    sqs = new SQSClient(motoClientConfig(moto.endpoint));
-    Object.assign(process.env, {
-      ...demoEnvironment(emulator.url),
-      UPSTREAM_RETRY_BASE_MS: '5',
-      UPSTREAM_THROTTLE_BASE_MS: '10',
-      LOG_LEVEL: 'warn',
-    });
+  beforeAll(() => {
+    sqs = new SQSClient(motoClientConfig(fixture.moto.endpoint));
   });
 
-  afterAll(async () => {
+  afterAll(() => {
     sqs?.destroy();
-    await Promise.all([emulator?.close(), moto?.stop()]);
   });
 
   it('loses nothing, duplicates no delete, and reconciles every message', async () => {
     // Prepare: images, faults, queues, messages.
-    const logLevels: Record<string, number> = {};
-    setLogSink((line) => {
-      const level = String((JSON.parse(line) as { level?: unknown }).level);
-      logLevels[level] = (logLevels[level] ?? 0) + 1;
-    });
-    const modelartsTemplate = emulator.state.modelarts.get(SEEDED.modelarts.custom);
-    const bccTemplate = emulator.state.bcc.get(SEEDED.bcc.custom);
+    const modelartsTemplate = fixture.emulator.state.modelarts.get(SEEDED.modelarts.custom);
+    const bccTemplate = fixture.emulator.state.bcc.get(SEEDED.bcc.custom);
     if (modelartsTemplate === undefined || bccTemplate === undefined) throw new Error('no seeds');
     const intents: Intent[] = [];
     for (let index = 0; index < IMAGES_PER_PROVIDER; index += 1) {
       const ma = modelartsId(index);
       const bc = bccId(index);
-      emulator.state.modelarts.set({ ...modelartsTemplate, id: ma, name: `load-${index}` });
-      emulator.state.bcc.set({ ...bccTemplate, id: bc, name: `load-${index}` });
+      fixture.emulator.state.modelarts.set({ ...modelartsTemplate, id: ma, name: `load-${index}` });
+      fixture.emulator.state.bcc.set({ ...bccTemplate, id: bc, name: `load-${index}` });
       intents.push({ kind: 'delete', provider: 'modelarts', imageId: ma });
       intents.push({ kind: 'delete', provider: 'bcc', imageId: bc });
     }
@@ -127,7 +121,7 @@ describe.skipIf(skipWithoutMoto('SQS load test'))('SQS consumer under load (moto
       { kind: 'reset', afterHandling: true },
     ] as const;
     for (const [index, action] of faults.entries()) {
-      emulator.faults.inject({ probability: 0.026, seed: 1000 + index, action });
+      fixture.emulator.faults.inject({ probability: 0.026, seed: 1000 + index, action });
     }
 
     const dlq = await sqs.send(new CreateQueueCommand({ QueueName: `retire-dlq-${randomUUID()}` }));
@@ -331,7 +325,7 @@ describe.skipIf(skipWithoutMoto('SQS load test'))('SQS consumer under load (moto
     const missing = sentIds.filter((id) => !deletedFromQueue.has(id) && !inDlq.has(id));
     const both = sentIds.filter((id) => deletedFromQueue.has(id) && inDlq.has(id));
     const strangers = [...deletedFromQueue, ...inDlq].filter((id) => !intentOf.has(id));
-    const requests = emulator.requests;
+    const requests = fixture.emulator.requests;
     const faultHits = requests.filter((request) => request.fault !== undefined).length;
 
     const summary = {
@@ -350,7 +344,7 @@ describe.skipIf(skipWithoutMoto('SQS load test'))('SQS consumer under load (moto
       upstreamRequests: requests.length,
       upstreamFaults: faultHits,
       upstreamFaultRate: Number((faultHits / requests.length).toFixed(3)),
-      logLines: logLevels,
+      logLines: logLevels(fixture.log.lines),
       durationMs,
     };
     console.log(`SQS load test figures: ${JSON.stringify(summary)}`);
@@ -377,12 +371,12 @@ describe.skipIf(skipWithoutMoto('SQS load test'))('SQS consumer under load (moto
 
     // Upstream: every image asked for is gone, and none was deleted twice.
     for (let index = 0; index < IMAGES_PER_PROVIDER; index += 1) {
-      expect(emulator.state.modelarts.has(modelartsId(index))).toBe(false);
-      expect(emulator.state.bcc.has(bccId(index))).toBe(false);
-      expect(emulator.state.deleteCount('modelarts', modelartsId(index))).toBe(1);
-      expect(emulator.state.deleteCount('bcc', bccId(index))).toBe(1);
+      expect(fixture.emulator.state.modelarts.has(modelartsId(index))).toBe(false);
+      expect(fixture.emulator.state.bcc.has(bccId(index))).toBe(false);
+      expect(fixture.emulator.state.deleteCount('modelarts', modelartsId(index))).toBe(1);
+      expect(fixture.emulator.state.deleteCount('bcc', bccId(index))).toBe(1);
     }
-    expect(emulator.state.modelarts.has(SEEDED.modelarts.builtIn)).toBe(true);
-    expect(emulator.state.bcc.has(SEEDED.bcc.system)).toBe(true);
+    expect(fixture.emulator.state.modelarts.has(SEEDED.modelarts.builtIn)).toBe(true);
+    expect(fixture.emulator.state.bcc.has(SEEDED.bcc.system)).toBe(true);
   }, 90_000);
 });

@@ -4,9 +4,10 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_BCC, DEMO_MODELARTS, SEEDED } from '../../emulator/demo.js';
-import { type RunningEmulator, startEmulator } from '../../emulator/server.js';
+import { SEEDED } from '../../emulator/demo.js';
+import { emulatorEnvironment } from '../../scripts/local-environment.js';
 import { type Child, freePort, spawnChild } from '../support/child.js';
+import { useFixture } from '../support/fixture.js';
 
 const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 
@@ -214,26 +215,17 @@ describe('npm start with no configuration: the emulator', () => {
 });
 
 describe('npm start with the configuration in the environment', () => {
+  // An emulator this test owns stands in for the real clouds.
+  const fixture = useFixture({ demoEnv: false });
   let own: Child;
-  let upstream: RunningEmulator;
   let ownApi: string;
 
   beforeAll(async () => {
-    // An emulator this test owns stands in for the real clouds.
-    upstream = await startEmulator({ host: '127.0.0.1', port: 0 });
     const port = await freePort();
     const env = {
       ...bareEnv(),
       PORT: String(port),
-      MODELARTS_ENDPOINT: upstream.url,
-      BCC_ENDPOINT: upstream.url,
-      HUAWEICLOUD_SDK_AK: DEMO_MODELARTS.accessKeyId,
-      HUAWEICLOUD_SDK_SK: DEMO_MODELARTS.secretAccessKey,
-      HUAWEICLOUD_SDK_PROJECT_ID: DEMO_MODELARTS.projectId,
-      HUAWEICLOUD_REGION: DEMO_MODELARTS.region,
-      BCE_ACCESS_KEY_ID: DEMO_BCC.accessKeyId,
-      BCE_SECRET_ACCESS_KEY: DEMO_BCC.secretAccessKey,
-      BCE_REGION: DEMO_BCC.region,
+      ...emulatorEnvironment(fixture.url),
       PROTECTED_IMAGE_IDS: SEEDED.bcc.custom,
     };
     own = spawnChild(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], { cwd: root, env });
@@ -243,7 +235,6 @@ describe('npm start with the configuration in the environment', () => {
 
   afterAll(async () => {
     await own?.stop();
-    await upstream?.close();
   });
 
   it('starts no emulator and says which variables it uses', () => {
@@ -257,13 +248,13 @@ describe('npm start with the configuration in the environment', () => {
     const shown = await fetch(`${ownApi}/images/bcc/${SEEDED.bcc.custom}`);
     expect(shown.status).toBe(200);
     expect(
-      upstream.requests.filter((request) => request.imageId === SEEDED.bcc.custom),
+      fixture.emulator.requests.filter((request) => request.imageId === SEEDED.bcc.custom),
     ).toHaveLength(1);
     // PROTECTED_IMAGE_IDS reached the delete handler: refused before any DELETE.
     const refused = await fetch(`${ownApi}/images/bcc/${SEEDED.bcc.custom}`, { method: 'DELETE' });
     expect(refused.status).toBe(403);
     expect(((await refused.json()) as ErrorBody).error.code).toBe('IMAGE_PROTECTED');
-    expect(upstream.requests.filter((request) => request.method === 'DELETE')).toEqual([]);
+    expect(fixture.emulator.requests.filter((request) => request.method === 'DELETE')).toEqual([]);
     const modelarts = await fetch(`${ownApi}/images/modelarts/${SEEDED.modelarts.custom}`);
     expect(modelarts.status).toBe(200);
   });

@@ -7,31 +7,26 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SEEDED } from '../../emulator/demo.js';
-import { type RunningEmulator, startEmulator } from '../../emulator/server.js';
 import { type BuiltBundle, buildBundles } from '../../scripts/build.js';
+import { emulatorEnvironment } from '../../scripts/local-environment.js';
 import { runChild } from '../support/child.js';
-import { demoEnvironment } from '../support/demo-env.js';
+import { sqsRecord } from '../support/events.js';
+import { useFixture } from '../support/fixture.js';
 
+const fixture = useFixture({ demoEnv: false });
 let work: string;
 let bundles: Map<string, BuiltBundle>;
-let emulator: RunningEmulator;
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'cif-task-bundles-'));
-  const [built, started] = await Promise.all([buildBundles(join(work, 'dist')), startEmulator()]);
+  const built = await buildBundles(join(work, 'dist'));
   bundles = new Map(built.map((bundle) => [bundle.name, bundle]));
-  emulator = started;
 }, 150_000);
 
 afterAll(async () => {
-  await emulator?.close();
   if (work) await rm(work, { recursive: true, force: true });
-});
-
-beforeEach(() => {
-  emulator.reset();
 });
 
 interface Outcome {
@@ -77,7 +72,7 @@ const invoke = async (
     env: {
       PATH: process.env.PATH ?? '',
       AWS_REGION: 'eu-central-1',
-      ...demoEnvironment(emulator.url),
+      ...emulatorEnvironment(fixture.url),
       LOG_LEVEL: 'silent',
     },
     timeoutMs: 30_000,
@@ -104,7 +99,7 @@ describe('minified task bundles in a child node process', () => {
       imageId: SEEDED.bcc.custom,
     });
     expect(outcome.result).toMatchObject({ outcome: 'deleted' });
-    expect(emulator.state.deleteCount('bcc', SEEDED.bcc.custom)).toBe(1);
+    expect(fixture.emulator.state.deleteCount('bcc', SEEDED.bcc.custom)).toBe(1);
   });
 
   it.each([
@@ -127,7 +122,7 @@ describe('minified task bundles in a child node process', () => {
   });
 
   it('keeps UpstreamThrottled through minification, after one attempt', async () => {
-    emulator.faults.inject({ times: 5, action: { kind: 'status', status: 429 } });
+    fixture.emulator.faults.inject({ times: 5, action: { kind: 'status', status: 429 } });
 
     const outcome = await invoke('taskShowImage', {
       provider: 'modelarts',
@@ -137,11 +132,11 @@ describe('minified task bundles in a child node process', () => {
     expect(outcome.error?.name).toBe('UpstreamThrottled');
     // The class was renamed by the minifier; the name was not.
     expect(outcome.error?.constructorName).not.toBe('UpstreamThrottled');
-    expect(emulator.requests).toHaveLength(1);
+    expect(fixture.emulator.requests).toHaveLength(1);
   });
 
   it('keeps UpstreamAuthFailed', async () => {
-    emulator.faults.inject({ times: 5, action: { kind: 'status', status: 401 } });
+    fixture.emulator.faults.inject({ times: 5, action: { kind: 'status', status: 401 } });
 
     const outcome = await invoke('taskDeleteImage', {
       provider: 'modelarts',
@@ -167,26 +162,17 @@ describe('minified task bundles in a child node process', () => {
   });
 
   it('sqsDeleteImage answers a partial batch response', async () => {
-    const record = (messageId: string, body: string) => ({
-      messageId,
-      receiptHandle: messageId,
-      body,
-      attributes: { ApproximateReceiveCount: '1' },
-      messageAttributes: {},
-      md5OfBody: '',
-      eventSource: 'aws:sqs',
-      eventSourceARN: 'arn:aws:sqs:eu-central-1:123456789012:q',
-      awsRegion: 'eu-central-1',
-    });
-
     const outcome = await invoke('sqsDeleteImage', {
       Records: [
-        record('ok', JSON.stringify({ provider: 'modelarts', imageId: SEEDED.modelarts.custom })),
-        record('poison', 'not json'),
+        sqsRecord(
+          'ok',
+          JSON.stringify({ provider: 'modelarts', imageId: SEEDED.modelarts.custom }),
+        ),
+        sqsRecord('poison', 'not json'),
       ],
     });
 
     expect(outcome.result).toEqual({ batchItemFailures: [{ itemIdentifier: 'poison' }] });
-    expect(emulator.state.deleteCount('modelarts', SEEDED.modelarts.custom)).toBe(1);
+    expect(fixture.emulator.state.deleteCount('modelarts', SEEDED.modelarts.custom)).toBe(1);
   });
 });

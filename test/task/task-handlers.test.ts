@@ -5,38 +5,19 @@
 
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SEEDED } from '../../emulator/demo.js';
-import { type RunningEmulator, startEmulator } from '../../emulator/server.js';
 import { handler as deleteHandler } from '../../functions/task/delete-image.js';
 import { handler as showHandler } from '../../functions/task/show-image.js';
 import { UpstreamThrottled } from '../../lib/errors/errors.js';
-import { setLogSink } from '../../lib/log/log.js';
 import { pipeline } from '../../lib/triggers/pipeline.js';
 import { InternalError, TASK_TRIGGER, toTaskError } from '../../lib/triggers/task.js';
 import { lambdaContext } from '../../scripts/lambda-events.js';
-import { demoEnvironment } from '../support/demo-env.js';
+import { useFixture } from '../support/fixture.js';
+import { rejectionOf } from '../support/outcomes.js';
 
-let emulator: RunningEmulator;
-const logLines: Array<Record<string, unknown>> = [];
-
-beforeAll(async () => {
-  emulator = await startEmulator();
-  Object.assign(process.env, {
-    ...demoEnvironment(emulator.url),
-    UPSTREAM_RETRY_BASE_MS: '5',
-    UPSTREAM_THROTTLE_BASE_MS: '5',
-  });
-  setLogSink((line) => logLines.push(JSON.parse(line) as Record<string, unknown>));
-});
-
-afterAll(async () => {
-  await emulator?.close();
-});
-
-beforeEach(() => {
-  emulator.reset();
-  logLines.length = 0;
+const fixture = useFixture({
+  env: { UPSTREAM_RETRY_BASE_MS: '5', UPSTREAM_THROTTLE_BASE_MS: '5' },
 });
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
@@ -46,16 +27,10 @@ const remove = (event: unknown, context = lambdaContext()) =>
   (deleteHandler as Handler)(event, context);
 
 /** What the handler threw (fails the test when it resolves). */
-const thrown = async (promise: Promise<unknown>): Promise<Error> => {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error('expected the handler to throw');
-};
+const thrown = (promise: Promise<unknown>) => rejectionOf(promise);
 
-const deletesReceived = () => emulator.requests.filter((request) => request.method === 'DELETE');
+const deletesReceived = () =>
+  fixture.emulator.requests.filter((request) => request.method === 'DELETE');
 
 describe('task show', () => {
   it('returns {"image": Image}, the HTTP body', async () => {
@@ -76,8 +51,7 @@ describe('task show', () => {
   it('writes exactly one log line per invocation', async () => {
     await show({ provider: 'modelarts', imageId: SEEDED.modelarts.custom });
 
-    expect(logLines).toHaveLength(1);
-    expect(logLines[0]).toMatchObject({
+    expect(fixture.log.only()).toMatchObject({
       level: 'info',
       message: 'task completed',
       trigger: 'task',
@@ -89,7 +63,7 @@ describe('task show', () => {
       upstreamRetries: 0,
       upstreamStatus: 200,
     });
-    expect(typeof logLines[0]?.requestId).toBe('string');
+    expect(typeof fixture.log.lines[0]?.requestId).toBe('string');
   });
 
   it('throws ImageNotFound for an image the provider does not have', async () => {
@@ -98,8 +72,11 @@ describe('task show', () => {
     );
 
     expect(error.name).toBe('ImageNotFound');
-    expect(logLines).toHaveLength(1);
-    expect(logLines[0]).toMatchObject({ level: 'warn', outcome: 'failed', error: 'ImageNotFound' });
+    expect(fixture.log.only()).toMatchObject({
+      level: 'warn',
+      outcome: 'failed',
+      error: 'ImageNotFound',
+    });
   });
 
   it.each([
@@ -112,17 +89,20 @@ describe('task show', () => {
     const error = await thrown(show(event));
 
     expect(error.name).toBe('InvalidRequest');
-    expect(emulator.requests).toHaveLength(0);
+    expect(fixture.emulator.requests).toHaveLength(0);
   });
 
   it('tries upstream once: the state machine retries', async () => {
-    emulator.faults.inject({ match: { method: 'GET' }, action: { kind: 'status', status: 503 } });
+    fixture.emulator.faults.inject({
+      match: { method: 'GET' },
+      action: { kind: 'status', status: 503 },
+    });
 
     const error = await thrown(show({ provider: 'modelarts', imageId: SEEDED.modelarts.custom }));
 
     expect(error.name).toBe('UpstreamUnavailable');
-    expect(emulator.requests).toHaveLength(1);
-    expect(logLines[0]).toMatchObject({
+    expect(fixture.emulator.requests).toHaveLength(1);
+    expect(fixture.log.lines[0]).toMatchObject({
       level: 'error',
       error: 'UpstreamUnavailable',
       upstreamCalls: 1,
@@ -131,16 +111,16 @@ describe('task show', () => {
   });
 
   it('throws UpstreamThrottled on a 429, after one attempt', async () => {
-    emulator.faults.inject({ action: { kind: 'status', status: 429 } });
+    fixture.emulator.faults.inject({ action: { kind: 'status', status: 429 } });
 
     const error = await thrown(show({ provider: 'bcc', imageId: SEEDED.bcc.custom }));
 
     expect(error.name).toBe('UpstreamThrottled');
-    expect(emulator.requests).toHaveLength(1);
+    expect(fixture.emulator.requests).toHaveLength(1);
   });
 
   it('throws UpstreamAuthFailed when the provider rejects the credentials', async () => {
-    emulator.faults.inject({ times: 5, action: { kind: 'status', status: 401 } });
+    fixture.emulator.faults.inject({ times: 5, action: { kind: 'status', status: 401 } });
 
     const error = await thrown(show({ provider: 'modelarts', imageId: SEEDED.modelarts.custom }));
 
@@ -153,9 +133,8 @@ describe('task delete', () => {
     const result = await remove({ provider: 'modelarts', imageId: SEEDED.modelarts.custom });
 
     expect(result).toMatchObject({ outcome: 'deleted', image: { id: SEEDED.modelarts.custom } });
-    expect(emulator.state.deleteCount('modelarts', SEEDED.modelarts.custom)).toBe(1);
-    expect(logLines).toHaveLength(1);
-    expect(logLines[0]).toMatchObject({
+    expect(fixture.emulator.state.deleteCount('modelarts', SEEDED.modelarts.custom)).toBe(1);
+    expect(fixture.log.only()).toMatchObject({
       message: 'task completed',
       operation: 'delete',
       outcome: 'deleted',
@@ -169,7 +148,7 @@ describe('task delete', () => {
     const again = await remove({ provider: 'bcc', imageId: SEEDED.bcc.custom });
 
     expect(again).toEqual({ outcome: 'already-absent' });
-    expect(emulator.state.deleteCount('bcc', SEEDED.bcc.custom)).toBe(1);
+    expect(fixture.emulator.state.deleteCount('bcc', SEEDED.bcc.custom)).toBe(1);
   });
 
   it('does every check and deletes nothing on dryRun', async () => {
@@ -201,7 +180,7 @@ describe('task delete', () => {
     );
 
     expect(error.name).toBe('InvalidRequest');
-    expect(emulator.requests).toHaveLength(0);
+    expect(fixture.emulator.requests).toHaveLength(0);
   });
 });
 
@@ -221,9 +200,8 @@ describe('anything that is not one of our errors', () => {
     expect(error.stack).toBe('InternalError: internal error');
     expect(error.cause).toBeUndefined();
     expect(JSON.stringify(error)).not.toContain('secret');
-    expect(logLines).toHaveLength(1);
-    expect(logLines[0]).toMatchObject({ level: 'error', error: 'InternalError' });
-    expect(String(logLines[0]?.stack)).toContain('TypeError');
+    expect(fixture.log.only()).toMatchObject({ level: 'error', error: 'InternalError' });
+    expect(String(fixture.log.lines[0]?.stack)).toContain('TypeError');
   });
 
   it('is shaped by the middleware whatever the handler throws', async () => {

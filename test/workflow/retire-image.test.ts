@@ -7,14 +7,12 @@
 
 import type { Context } from 'aws-lambda';
 import { ExecutionError, StateMachine } from 'aws-local-stepfunctions';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEMO_MODELARTS, SEEDED } from '../../emulator/demo.js';
-import { type RunningEmulator, startEmulator } from '../../emulator/server.js';
 import { handler as deleteHandler } from '../../functions/task/delete-image.js';
 import { handler as showHandler } from '../../functions/task/show-image.js';
-import { setLogSink } from '../../lib/log/log.js';
 import { lambdaContext } from '../../scripts/lambda-events.js';
-import { demoEnvironment } from '../support/demo-env.js';
+import { useFixture } from '../support/fixture.js';
 import { type Json, resolveDefinition } from './definition.js';
 
 type TaskHandler = (event: unknown, context: Context) => Promise<unknown>;
@@ -26,29 +24,16 @@ const HANDLERS: Record<string, TaskHandler> = {
 
 const OPERATOR_PROTECTED = 'a5b0a1c2-0000-4000-8000-000000000077';
 
-let emulator: RunningEmulator;
-const { definition, taskFunctions } = resolveDefinition();
-const machine = new StateMachine(definition as never, {
-  validationOptions: { checkArn: true, checkPaths: true },
-});
-
-beforeAll(async () => {
-  emulator = await startEmulator();
-  Object.assign(process.env, {
-    ...demoEnvironment(emulator.url),
+const fixture = useFixture({
+  env: {
     PROTECTED_IMAGE_IDS: OPERATOR_PROTECTED,
     UPSTREAM_RETRY_BASE_MS: '5',
     UPSTREAM_THROTTLE_BASE_MS: '5',
-  });
-  setLogSink(() => undefined);
+  },
 });
-
-afterAll(async () => {
-  await emulator?.close();
-});
-
-beforeEach(() => {
-  emulator.reset();
+const { definition, taskFunctions } = resolveDefinition();
+const machine = new StateMachine(definition as never, {
+  validationOptions: { checkArn: true, checkPaths: true },
 });
 
 interface Execution {
@@ -104,7 +89,8 @@ const execute = async (input: Json): Promise<Execution> => {
   }
 };
 
-const deletesReceived = () => emulator.requests.filter((request) => request.method === 'DELETE');
+const deletesReceived = () =>
+  fixture.emulator.requests.filter((request) => request.method === 'DELETE');
 const statesRun = (execution: Execution) => execution.invocations.map((call) => call.state);
 
 const cases = [
@@ -142,13 +128,13 @@ describe.each(cases)('retire-image on $provider', (c) => {
       image: { id: c.custom, provider: c.provider, kind: 'custom' },
     });
     expect(statesRun(execution)).toEqual(['Show', 'CheckDeletable', 'Delete', 'ConfirmGone']);
-    expect(emulator.state.deleteCount(c.provider, c.custom)).toBe(1);
-    expect(emulator.state[c.provider].has(c.custom)).toBe(false);
+    expect(fixture.emulator.state.deleteCount(c.provider, c.custom)).toBe(1);
+    expect(fixture.emulator.state[c.provider].has(c.custom)).toBe(false);
   });
 
   it('waits while the image is being created, then deletes it', async () => {
     // GETs 1-3 still show it being created, the 4th shows it ready.
-    emulator.state.readyAfterGets(c.provider, c.creating, 3);
+    fixture.emulator.state.readyAfterGets(c.provider, c.creating, 3);
 
     const execution = await execute({ provider: c.provider, imageId: c.creating });
 
@@ -164,7 +150,7 @@ describe.each(cases)('retire-image on $provider', (c) => {
       'ConfirmGone',
     ]);
     expect(execution.invocations[1]?.error).toBe('ImageBusy');
-    expect(emulator.state.deleteCount(c.provider, c.creating)).toBe(1);
+    expect(fixture.emulator.state.deleteCount(c.provider, c.creating)).toBe(1);
   });
 
   it('gives up with ImageBusy when the image is still being created after 20 looks', async () => {
@@ -173,7 +159,7 @@ describe.each(cases)('retire-image on $provider', (c) => {
     expect(execution.error?.name).toBe('ImageBusy');
     expect(statesRun(execution).filter((state) => state === 'Show')).toHaveLength(21);
     expect(deletesReceived()).toHaveLength(0);
-    expect(emulator.state[c.provider].has(c.creating)).toBe(true);
+    expect(fixture.emulator.state[c.provider].has(c.creating)).toBe(true);
   });
 
   it('refuses a system image with ImageProtected, sending no DELETE', async () => {
@@ -185,11 +171,11 @@ describe.each(cases)('retire-image on $provider', (c) => {
     });
     expect(statesRun(execution)).toEqual(['Show', 'CheckDeletable']);
     expect(deletesReceived()).toHaveLength(0);
-    expect(emulator.state[c.provider].has(c.system)).toBe(true);
+    expect(fixture.emulator.state[c.provider].has(c.system)).toBe(true);
   });
 
   it('rides out throttling: the Step Functions Retry retries, the task tries once per invocation', async () => {
-    emulator.faults.inject({
+    fixture.emulator.faults.inject({
       match: { provider: c.provider, method: 'GET' },
       times: 3,
       action: { kind: 'status', status: 429 },
@@ -206,12 +192,12 @@ describe.each(cases)('retire-image on $provider', (c) => {
       ['Show', 'UpstreamThrottled'],
       ['Show', undefined],
     ]);
-    expect(emulator.requests.filter((request) => request.status === 429)).toHaveLength(3);
-    expect(emulator.state.deleteCount(c.provider, c.custom)).toBe(1);
+    expect(fixture.emulator.requests.filter((request) => request.status === 429)).toHaveLength(3);
+    expect(fixture.emulator.state.deleteCount(c.provider, c.custom)).toBe(1);
   });
 
   it('fails with UpstreamThrottled once the retrier is exhausted', async () => {
-    emulator.faults.inject({
+    fixture.emulator.faults.inject({
       match: { provider: c.provider, method: 'GET' },
       times: 100,
       action: { kind: 'status', status: 429 },
@@ -238,7 +224,7 @@ describe.each(cases)('retire-image on $provider', (c) => {
   });
 
   it('fails with the permanent error it met, name and cause kept (UpstreamAuthFailed)', async () => {
-    emulator.faults.inject({
+    fixture.emulator.faults.inject({
       match: { provider: c.provider },
       times: 10,
       action: c.authFault,
@@ -252,14 +238,14 @@ describe.each(cases)('retire-image on $provider', (c) => {
     expect(cause.errorMessage).toBeTruthy();
     // Not retried by the state machine.
     expect(statesRun(execution)).toEqual(['Show']);
-    expect(emulator.state[c.provider].has(c.custom)).toBe(true);
+    expect(fixture.emulator.state[c.provider].has(c.custom)).toBe(true);
   });
 });
 
 describe('retire-image, ModelArts specifics and input checks', () => {
   it('refuses an operator-protected custom image (PROTECTED_IMAGE_IDS) through the dry-run check', async () => {
-    emulator.state.modelarts.set({
-      ...(emulator.state.modelarts.get(SEEDED.modelarts.custom) ?? { id: '' }),
+    fixture.emulator.state.modelarts.set({
+      ...(fixture.emulator.state.modelarts.get(SEEDED.modelarts.custom) ?? { id: '' }),
       id: OPERATOR_PROTECTED,
       name: 'kept-by-operator',
     });
@@ -292,9 +278,9 @@ describe('retire-image, ModelArts specifics and input checks', () => {
   });
 
   it('reports an image the provider lists as deleted as already-absent, with the image', async () => {
-    const record = emulator.state.modelarts.get(SEEDED.modelarts.custom);
+    const record = fixture.emulator.state.modelarts.get(SEEDED.modelarts.custom);
     if (record === undefined) throw new Error('seed missing');
-    emulator.state.modelarts.set({ ...record, status: 'DELETED' });
+    fixture.emulator.state.modelarts.set({ ...record, status: 'DELETED' });
 
     const execution = await execute({ provider: 'modelarts', imageId: SEEDED.modelarts.custom });
 
@@ -326,8 +312,8 @@ describe('retire-image, ModelArts specifics and input checks', () => {
 
       expect(execution.error?.name).toBe('InvalidRequest');
       expect(deletesReceived()).toHaveLength(0);
-      expect(emulator.state.modelarts.has(SEEDED.modelarts.custom)).toBe(true);
-      expect(emulator.state.bcc.has(SEEDED.bcc.custom)).toBe(true);
+      expect(fixture.emulator.state.modelarts.has(SEEDED.modelarts.custom)).toBe(true);
+      expect(fixture.emulator.state.bcc.has(SEEDED.bcc.custom)).toBe(true);
     },
   );
 });

@@ -1,16 +1,12 @@
-// Shared by the reliability suites: load the functions afresh with a given environment (the
-// process caches its configuration, providers and HTTP agent, so a different endpoint needs a new
-// module graph), build trigger events, and watch what a run leaves behind (sockets, unhandled
-// rejections, connection attempts).
+// Shared by the reliability suites: every handler loaded afresh through the fixture (the process
+// caches its configuration, providers and HTTP agent, so a different endpoint needs a new module
+// graph), and what a run leaves behind (sockets, unhandled rejections, connection attempts).
 
-import { randomUUID } from 'node:crypto';
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { Agent } from 'undici';
-import { vi } from 'vitest';
-import { httpEvent } from '../../../scripts/lambda-events.js';
+import type { httpEvent } from '../../../scripts/lambda-events.js';
+import type { EnvVars, Fixture } from '../../support/fixture.js';
 
 export type HttpResult = { statusCode?: number; headers?: Record<string, unknown>; body?: string };
 export type HttpHandler = (
@@ -22,110 +18,41 @@ export type QueueHandler = (event: SQSEvent, context: Context) => Promise<SQSBat
 
 export interface LoadedFunctions {
   http: { show: HttpHandler; delete: HttpHandler };
-  /** Present once functions/task/* exist. */
-  task: { show: TaskHandler; delete: TaskHandler } | undefined;
-  /** Present once functions/sqs/delete-image.ts exists. */
-  queue: { delete: QueueHandler } | undefined;
-  setLogSink: (sink: (line: string) => void) => (line: string) => void;
+  task: { show: TaskHandler; delete: TaskHandler };
+  queue: { delete: QueueHandler };
   /** This module graph's process-wide undici Agent. */
   agent: () => Agent;
 }
 
-const root = fileURLToPath(new URL('../../../', import.meta.url));
-const exists = (relative: string): boolean => existsSync(`${root}${relative}`);
-
-/** Which of the optional triggers' handler files exist (decided when the suite is collected). */
-export const presentTriggers = (): { task: boolean; queue: boolean } => ({
-  task: exists('functions/task/show-image.ts') && exists('functions/task/delete-image.ts'),
-  queue: exists('functions/sqs/delete-image.ts'),
-});
-
-/** Handlers of triggers another engineer may still be adding: loaded only when their file exists. */
-const optionalHandler = async <T>(relative: string): Promise<T | undefined> => {
-  if (!exists(relative)) return undefined;
-  const specifier = `../../../${relative.replace(/\.ts$/, '.js')}`;
-  const module = (await import(/* @vite-ignore */ specifier)) as { handler: T };
-  return module.handler;
-};
-
-/** Sets (or, for undefined, deletes) these variables, then imports the functions as a new process would. */
-export const loadFunctions = async (
-  env: Record<string, string | undefined>,
-): Promise<LoadedFunctions> => {
-  setEnv(env);
-  vi.resetModules();
-  const show = await import('../../../functions/http/show-image.js');
-  const remove = await import('../../../functions/http/delete-image.js');
-  const log = await import('../../../lib/log/log.js');
+/** Every handler, imported as a new process would (a missing or renamed one fails the suite). */
+const importFunctions = async (): Promise<LoadedFunctions> => {
+  const httpShow = await import('../../../functions/http/show-image.js');
+  const httpDelete = await import('../../../functions/http/delete-image.js');
+  const taskShow = await import('../../../functions/task/show-image.js');
+  const taskDelete = await import('../../../functions/task/delete-image.js');
+  const queueDelete = await import('../../../functions/sqs/delete-image.js');
   const transport = await import('../../../lib/http/transport.js');
-  const taskShow = await optionalHandler<TaskHandler>('functions/task/show-image.ts');
-  const taskDelete = await optionalHandler<TaskHandler>('functions/task/delete-image.ts');
-  const queueDelete = await optionalHandler<QueueHandler>('functions/sqs/delete-image.ts');
   // Configuration and providers are built on first use: build them now, from this environment.
   const composition = await import('../../../lib/runtime/composition.js');
   composition.providerFor('modelarts');
   composition.providerFor('bcc');
   return {
     http: {
-      show: show.handler as unknown as HttpHandler,
-      delete: remove.handler as unknown as HttpHandler,
+      show: httpShow.handler as unknown as HttpHandler,
+      delete: httpDelete.handler as unknown as HttpHandler,
     },
-    task:
-      taskShow !== undefined && taskDelete !== undefined
-        ? { show: taskShow, delete: taskDelete }
-        : undefined,
-    queue: queueDelete === undefined ? undefined : { delete: queueDelete },
-    setLogSink: log.setLogSink,
+    task: {
+      show: taskShow.handler as unknown as TaskHandler,
+      delete: taskDelete.handler as unknown as TaskHandler,
+    },
+    queue: { delete: queueDelete.handler as unknown as QueueHandler },
     agent: () => transport.sharedDispatcher(),
   };
 };
 
-export const setEnv = (env: Record<string, string | undefined>): void => {
-  for (const [name, value] of Object.entries(env)) {
-    if (value === undefined) delete process.env[name];
-    else process.env[name] = value;
-  }
-};
-
-// ---------------------------------------------------------------------------------------------
-// Events
-
-export { httpEvent };
-
-export const sqsRecord = (body: string, messageId: string = randomUUID()): SQSRecord => ({
-  messageId,
-  receiptHandle: `rh-${messageId}`,
-  body,
-  attributes: {
-    ApproximateReceiveCount: '1',
-    SentTimestamp: String(Date.now()),
-    SenderId: 'AIDAEXAMPLE',
-    ApproximateFirstReceiveTimestamp: String(Date.now()),
-  },
-  messageAttributes: {},
-  md5OfBody: '0'.repeat(32),
-  eventSource: 'aws:sqs',
-  eventSourceARN: 'arn:aws:sqs:eu-central-1:000000000000:image-delete',
-  awsRegion: 'eu-central-1',
-});
-
-export const sqsEvent = (records: SQSRecord[]): SQSEvent => ({ Records: records });
-
-/**
- * An EventBridge event. "Image Delete Requested" events reach the delete queue through a rule with
- * `InputPath: $.detail` (serverless.yml), so the SQS message body is `JSON.stringify(event.detail)`.
- */
-export const eventBridgeEvent = (detail: unknown, detailType = 'Image Delete Requested') => ({
-  version: '0',
-  id: randomUUID(),
-  'detail-type': detailType,
-  source: 'test.reliability',
-  account: '000000000000',
-  time: new Date().toISOString(),
-  region: 'eu-central-1',
-  resources: [],
-  detail,
-});
+/** Sets these variables (undefined unsets one) and loads the functions in a new module graph. */
+export const loadFunctions = (fixture: Fixture, env: EnvVars): Promise<LoadedFunctions> =>
+  fixture.fresh(env, importFunctions);
 
 // ---------------------------------------------------------------------------------------------
 // What a run leaves behind

@@ -1,0 +1,43 @@
+// Trigger events the Lambda event sources deliver (SQS records, EventBridge events), for tests.
+// HTTP events and Lambda contexts come from scripts/lambda-events.ts (shared with the benchmarks).
+
+import { randomUUID } from 'node:crypto';
+import type { SQSEvent, SQSRecord } from 'aws-lambda';
+
+export const QUEUE_ARN = 'arn:aws:sqs:eu-central-1:123456789012:cloud-image-functions-test-delete';
+
+/** One SQS record as the event source mapping delivers it: its id first, then its body. */
+export const sqsRecord = (messageId: string, body: string, receiveCount = 1): SQSRecord => ({
+  messageId,
+  receiptHandle: `handle-${messageId}`,
+  body,
+  attributes: {
+    ApproximateReceiveCount: String(receiveCount),
+    SentTimestamp: String(Date.now()),
+    SenderId: 'AIDAEXAMPLE',
+    ApproximateFirstReceiveTimestamp: String(Date.now()),
+  },
+  messageAttributes: {},
+  md5OfBody: '',
+  eventSource: 'aws:sqs',
+  eventSourceARN: QUEUE_ARN,
+  awsRegion: 'eu-central-1',
+});
+
+export const sqsEvent = (records: SQSRecord[]): SQSEvent => ({ Records: records });
+
+/**
+ * An EventBridge event. "Image Delete Requested" events reach the delete queue through a rule with
+ * `InputPath: $.detail` (serverless.yml), so the SQS message body is `JSON.stringify(event.detail)`.
+ */
+export const eventBridgeEvent = (detail: unknown, detailType = 'Image Delete Requested') => ({
+  version: '0',
+  id: randomUUID(),
+  'detail-type': detailType,
+  source: 'test.reliability',
+  account: '000000000000',
+  time: new Date().toISOString(),
+  region: 'eu-central-1',
+  resources: [],
+  detail,
+});

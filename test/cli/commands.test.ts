@@ -5,66 +5,38 @@
 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Context } from 'aws-lambda';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEMO_BCC, SEEDED } from '../../emulator/demo.js';
-import { type RunningEmulator, startEmulator } from '../../emulator/server.js';
+import { handler as httpDelete } from '../../functions/http/delete-image.js';
+import { handler as httpShow } from '../../functions/http/show-image.js';
 import { exitStatusOfError } from '../../lib/cli/exit-status.js';
 import { ERROR_NAMES, ERROR_TABLE, type ErrorName } from '../../lib/errors/error-table.js';
 import { imageSchema } from '../../lib/images/image.js';
 import { httpEvent, lambdaContext, parseResult } from '../../scripts/lambda-events.js';
-import { demoEnvironment } from '../support/demo-env.js';
+import { useFixture } from '../support/fixture.js';
 import { type CliRun, cloudImages } from './cli-child.js';
 
-type Handler = (event: unknown, context: Context) => Promise<unknown>;
-
-let emulator: RunningEmulator;
-let httpShow: Handler;
-let httpDelete: Handler;
+// The emulator, and this process pointed at it for the HTTP handlers the output is compared with.
+const fixture = useFixture();
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: an ANSI escape is what is looked for
 const ANSI = /\x1b\[/;
 
 /** cloud-images pointed at the test's emulator. */
 const cli = (args: readonly string[], env: Record<string, string> = {}): Promise<CliRun> =>
-  cloudImages(['--emulator', emulator.url, ...args], env);
+  cloudImages(['--emulator', fixture.url, ...args], env);
 
 /** What the HTTP API answers for the same request (the real handler, in this process). */
 const http = async (
-  handler: Handler,
+  handler: typeof httpShow,
   method: 'GET' | 'DELETE',
   provider: string,
   imageId: string,
   query: Record<string, string> = {},
-) =>
-  parseResult(
-    (await handler(httpEvent(method, provider, imageId, query), lambdaContext())) as Parameters<
-      typeof parseResult
-    >[0],
-  );
+) => parseResult(await handler(httpEvent(method, provider, imageId, query), lambdaContext()));
 
 const deletesSent = (): number =>
-  emulator.requests.filter((request) => request.method === 'DELETE').length;
-
-beforeAll(async () => {
-  emulator = await startEmulator();
-  for (const [name, value] of Object.entries(demoEnvironment(emulator.url))) {
-    vi.stubEnv(name, value);
-  }
-  // The handlers' own log lines are not what these tests read.
-  (await import('../../lib/log/log.js')).setLogSink(() => undefined);
-  httpShow = (await import('../../functions/http/show-image.js')).handler as unknown as Handler;
-  httpDelete = (await import('../../functions/http/delete-image.js')).handler as unknown as Handler;
-});
-
-beforeEach(() => {
-  emulator.reset();
-});
-
-afterAll(async () => {
-  vi.unstubAllEnvs();
-  await emulator?.close();
-});
+  fixture.emulator.requests.filter((request) => request.method === 'DELETE').length;
 
 describe('cloud-images show', () => {
   it('prints the image as aligned "key  value" lines, without colour when piped', async () => {
@@ -113,7 +85,7 @@ describe('cloud-images show', () => {
 
   it('CLOUD_IMAGES_EMULATOR points every provider at the emulator, as --emulator does', async () => {
     const run = await cloudImages(['show', 'modelarts', SEEDED.modelarts.custom, '--json'], {
-      CLOUD_IMAGES_EMULATOR: emulator.url,
+      CLOUD_IMAGES_EMULATOR: fixture.url,
     });
 
     expect(run.code, run.stderr).toBe(0);
@@ -122,17 +94,17 @@ describe('cloud-images show', () => {
 
   it('--endpoint points one provider at a URL, with the credentials the environment holds', async () => {
     const run = await cloudImages(
-      ['show', 'bcc', SEEDED.bcc.custom, '--endpoint', emulator.url, '--json'],
+      ['show', 'bcc', SEEDED.bcc.custom, '--endpoint', fixture.url, '--json'],
       { BCE_ACCESS_KEY_ID: DEMO_BCC.accessKeyId, BCE_SECRET_ACCESS_KEY: DEMO_BCC.secretAccessKey },
     );
 
     expect(run.code, run.stderr).toBe(0);
     expect(run.json<{ image: { id: string } }>().image.id).toBe(SEEDED.bcc.custom);
-    expect(emulator.requests.at(-1)?.headers.authorization).toContain(DEMO_BCC.accessKeyId);
+    expect(fixture.emulator.requests.at(-1)?.headers.authorization).toContain(DEMO_BCC.accessKeyId);
   });
 
   it("--verbose writes the functions' JSON log lines to stderr; stdout stays the one body", async () => {
-    emulator.faults.inject({
+    fixture.emulator.faults.inject({
       match: { provider: 'bcc', operation: 'show' },
       action: { kind: 'status', status: 503 },
     });
@@ -161,7 +133,7 @@ describe('cloud-images delete', () => {
     expect(run.json()).toEqual(answered.body);
     expect(run.json()).toHaveProperty('outcome', 'dry-run');
     expect(deletesSent()).toBe(0);
-    expect(emulator.state.bcc.has(SEEDED.bcc.custom)).toBe(true);
+    expect(fixture.emulator.state.bcc.has(SEEDED.bcc.custom)).toBe(true);
   });
 
   it('--dry-run for people shows the image and says nothing was deleted', async () => {
@@ -185,7 +157,7 @@ describe('cloud-images delete', () => {
       outcome: 'deleted',
       image: { id: SEEDED.bcc.custom, status: 'deleted' },
     });
-    expect(emulator.state.bcc.has(SEEDED.bcc.custom)).toBe(false);
+    expect(fixture.emulator.state.bcc.has(SEEDED.bcc.custom)).toBe(false);
     // Piped: no progress bar, no colour, nothing on stderr.
     expect(first.stderr).toBe('');
 
@@ -201,7 +173,7 @@ describe('cloud-images delete', () => {
   });
 
   it('for people: one line saying what was deleted', async () => {
-    const name = emulator.state.modelarts.get(SEEDED.modelarts.custom)?.name;
+    const name = fixture.emulator.state.modelarts.get(SEEDED.modelarts.custom)?.name;
 
     const run = await cli(['delete', 'modelarts', SEEDED.modelarts.custom, '-y']);
 
@@ -216,7 +188,7 @@ describe('cloud-images delete', () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/^UsageError: .*not a terminal: pass --yes/);
     expect(deletesSent()).toBe(0);
-    expect(emulator.state.bcc.has(SEEDED.bcc.custom)).toBe(true);
+    expect(fixture.emulator.state.bcc.has(SEEDED.bcc.custom)).toBe(true);
   });
 });
 
@@ -271,7 +243,7 @@ const ERROR_CASES: ErrorCase[] = [
     name: 'UpstreamBadResponse',
     args: ['show', 'bcc', SEEDED.bcc.custom],
     prepare: () =>
-      emulator.faults.inject({
+      fixture.emulator.faults.inject({
         match: { provider: 'bcc', operation: 'show' },
         action: { kind: 'malformed', body: '<html>not json</html>' },
       }),
@@ -281,7 +253,7 @@ const ERROR_CASES: ErrorCase[] = [
     args: ['show', 'bcc', SEEDED.bcc.custom],
     env: { UPSTREAM_MAX_ATTEMPTS: '1' },
     prepare: () =>
-      emulator.faults.inject({
+      fixture.emulator.faults.inject({
         match: { provider: 'bcc', operation: 'show' },
         action: { kind: 'status', status: 503 },
       }),
@@ -291,7 +263,7 @@ const ERROR_CASES: ErrorCase[] = [
     args: ['show', 'bcc', SEEDED.bcc.custom],
     env: { UPSTREAM_MAX_ATTEMPTS: '1' },
     prepare: () =>
-      emulator.faults.inject({
+      fixture.emulator.faults.inject({
         match: { provider: 'bcc', operation: 'show' },
         action: { kind: 'status', status: 429 },
       }),
@@ -301,7 +273,7 @@ const ERROR_CASES: ErrorCase[] = [
     args: ['show', 'bcc', SEEDED.bcc.custom],
     env: { CLOUD_IMAGES_TIMEOUT_MS: '1500' },
     prepare: () =>
-      emulator.faults.inject({
+      fixture.emulator.faults.inject({
         match: { provider: 'bcc', operation: 'show' },
         action: { kind: 'stall' },
       }),
@@ -338,7 +310,7 @@ describe('exit statuses', () => {
     '$name: its own exit status and the HTTP error body with --json',
     async (c) => {
       c.prepare?.();
-      const env = c.own ? { ...c.env, BCC_ENDPOINT: emulator.url } : (c.env ?? {});
+      const env = c.own ? { ...c.env, BCC_ENDPOINT: fixture.url } : (c.env ?? {});
       const run = c.own
         ? await cloudImages([...c.args, '--json'], env)
         : await cli([...c.args, '--json'], env);

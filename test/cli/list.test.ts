@@ -2,72 +2,33 @@
 // route's body (cursor included), no --limit pages through everything once, filters are validated
 // as the API validates them, and a listing out of time prints what it has and how to go on.
 
-import type { Context } from 'aws-lambda';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { type RunningEmulator, startEmulator } from '../../emulator/server.js';
+import { describe, expect, it } from 'vitest';
+import { handler as httpList } from '../../functions/http/list-images.js';
 import { exitStatusOfError } from '../../lib/cli/exit-status.js';
 import { type Image, imageSchema } from '../../lib/images/image.js';
-import { lambdaContext, parseResult } from '../../scripts/lambda-events.js';
-import { demoEnvironment } from '../support/demo-env.js';
+import { httpEvent, lambdaContext, parseResult } from '../../scripts/lambda-events.js';
+import { useFixture } from '../support/fixture.js';
 import { type CliRun, cloudImages } from './cli-child.js';
 
-type Handler = (event: unknown, context: Context) => Promise<unknown>;
-
-let emulator: RunningEmulator;
-let httpList: Handler;
+// The emulator, and this process pointed at it for the list handler the output is compared with.
+const fixture = useFixture();
 
 const cli = (args: readonly string[], env: Record<string, string> = {}): Promise<CliRun> =>
-  cloudImages(['--emulator', emulator.url, ...args], env);
+  cloudImages(['--emulator', fixture.url, ...args], env);
 
 /** GET /images/{provider}?query through the real handler, in this process. */
 const httpPage = async (provider: string, query: Record<string, string>) => {
-  const path = `/images/${provider}`;
-  const event = {
-    version: '2.0',
-    routeKey: 'GET /images/{provider}',
-    rawPath: path,
-    rawQueryString: new URLSearchParams(query).toString(),
-    headers: { host: 'localhost' },
-    queryStringParameters: query,
-    pathParameters: { provider },
-    isBase64Encoded: false,
-    requestContext: {
-      requestId: 'test',
-      routeKey: 'GET /images/{provider}',
-      http: {
-        method: 'GET',
-        path,
-        protocol: 'HTTP/1.1',
-        sourceIp: '127.0.0.1',
-        userAgent: 'vitest',
-      },
-    },
-  };
-  return parseResult((await httpList(event, lambdaContext())) as Parameters<typeof parseResult>[0]);
+  const event = httpEvent('GET', provider, 'unused', query);
+  event.rawPath = `/images/${provider}`;
+  event.routeKey = 'GET /images/{provider}';
+  event.pathParameters = { provider };
+  return parseResult(await httpList(event, lambdaContext()));
 };
-
-beforeAll(async () => {
-  emulator = await startEmulator();
-  for (const [name, value] of Object.entries(demoEnvironment(emulator.url))) {
-    vi.stubEnv(name, value);
-  }
-  (await import('../../lib/log/log.js')).setLogSink(() => undefined);
-  httpList = (await import('../../functions/http/list-images.js')).handler as unknown as Handler;
-});
-
-beforeEach(() => {
-  emulator.reset();
-});
-
-afterAll(async () => {
-  vi.unstubAllEnvs();
-  await emulator?.close();
-});
 
 describe('cloud-images list', () => {
   it('--limit prints one page of the list route, and --cursor the next, exactly as it answers', async () => {
     // The 4 demo images and 1 more: a page of 3, then the last page of 2.
-    emulator.seed({ bcc: { images: 1 } });
+    fixture.emulator.seed({ bcc: { images: 1 } });
 
     const first = await cli(['list', 'bcc', '--limit', '3', '--json']);
     const answeredFirst = await httpPage('bcc', { limit: '3' });
@@ -82,12 +43,12 @@ describe('cloud-images list', () => {
     const ids = [first, second].flatMap((run) =>
       run.json<{ images: Image[] }>().images.map((image) => image.id),
     );
-    expect(new Set(ids).size).toBe(emulator.state.bcc.size);
+    expect(new Set(ids).size).toBe(fixture.emulator.state.bcc.size);
     expect(second.json()).not.toHaveProperty('nextCursor');
   });
 
   it('without --limit pages through every image once, printing one body with no cursor', async () => {
-    emulator.seed({ bcc: { images: 2_500 } });
+    fixture.emulator.seed({ bcc: { images: 2_500 } });
 
     const run = await cli(['list', 'bcc', '--json']);
 
@@ -95,8 +56,8 @@ describe('cloud-images list', () => {
     const body = run.json<{ images: unknown[]; nextCursor?: string }>();
     expect(body.nextCursor).toBeUndefined();
     const images = body.images.map((image) => imageSchema.parse(image));
-    expect(new Set(images.map((image) => image.id)).size).toBe(emulator.state.bcc.size);
-    expect(images).toHaveLength(emulator.state.bcc.size);
+    expect(new Set(images.map((image) => image.id)).size).toBe(fixture.emulator.state.bcc.size);
+    expect(images).toHaveLength(fixture.emulator.state.bcc.size);
     // Piped: no progress count on stderr.
     expect(run.stderr).toBe('');
   });
@@ -125,12 +86,12 @@ describe('cloud-images list', () => {
     expect(status.errorBody().error.message).toMatch(/^status\.1: /);
     expect(limit.errorBody().error.message).toMatch(/^limit: /);
     expect(time.errorBody().error.message).toMatch(/^createdBefore: /);
-    expect(emulator.requests).toHaveLength(0);
+    expect(fixture.emulator.requests).toHaveLength(0);
   });
 
   it('out of time: prints what it listed with the cursor to go on, and ends as UpstreamTimeout', async () => {
-    emulator.seed({ bcc: { images: 3_000 } });
-    emulator.faults.inject({
+    fixture.emulator.seed({ bcc: { images: 3_000 } });
+    fixture.emulator.faults.inject({
       match: { provider: 'bcc', operation: 'list-images' },
       times: 10,
       action: { kind: 'latency', ms: 700 },
@@ -141,7 +102,7 @@ describe('cloud-images list', () => {
     expect(run.code).toBe(exitStatusOfError('UpstreamTimeout'));
     const body = run.json<{ images: unknown[]; nextCursor: string }>();
     expect(body.images.length).toBeGreaterThan(0);
-    expect(body.images.length).toBeLessThan(emulator.state.bcc.size);
+    expect(body.images.length).toBeLessThan(fixture.emulator.state.bcc.size);
     expect(run.errorBody().error.message).toContain(`--limit 1000 --cursor ${body.nextCursor}`);
   });
 });

@@ -9,11 +9,12 @@ import { delimiter, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SEEDED } from '../../emulator/demo.js';
-import { type RunningEmulator, startEmulator } from '../../emulator/server.js';
 import { runChild } from '../support/child.js';
+import { useFixture } from '../support/fixture.js';
 import { bareEnv, root } from './cli-child.js';
 
-let emulator: RunningEmulator;
+const fixture = useFixture({ demoEnv: false });
+
 let work: string;
 
 /** PATH as the machine has it: without the Node 24 and node_modules/.bin that npm scripts add. */
@@ -27,12 +28,10 @@ const machinePath = (): string =>
 const offline = { npm_config_offline: 'true', npm_config_audit: 'false', npm_config_fund: 'false' };
 
 beforeAll(async () => {
-  emulator = await startEmulator();
   work = await mkdtemp(join(tmpdir(), 'cloud-images-package-'));
 });
 
 afterAll(async () => {
-  await emulator?.close();
   if (work) await rm(work, { recursive: true, force: true });
 });
 
@@ -44,7 +43,7 @@ describe('npx cloud-images', () => {
 
     const run = await runChild(
       'npx',
-      ['cloud-images', '--emulator', emulator.url, 'show', 'bcc', SEEDED.bcc.custom, '--json'],
+      ['cloud-images', '--emulator', fixture.url, 'show', 'bcc', SEEDED.bcc.custom, '--json'],
       { cwd: root, env: bareEnv({ ...offline, PATH: machinePath() }), timeoutMs: 120_000 },
     );
 
@@ -92,17 +91,17 @@ describe('npx cloud-images', () => {
     const shown = await runChild(
       'npx',
       ['cloud-images', 'show', 'modelarts', SEEDED.modelarts.builtIn, '--json'],
-      { cwd: app, env: bareEnv({ ...offline, PATH: path, CLOUD_IMAGES_EMULATOR: emulator.url }) },
+      { cwd: app, env: bareEnv({ ...offline, PATH: path, CLOUD_IMAGES_EMULATOR: fixture.url }) },
     );
     const deleted = await runChild(
       'npx',
       ['cloud-images', 'delete', 'bcc', SEEDED.bcc.custom, '--yes', '--json'],
-      { cwd: app, env: bareEnv({ ...offline, PATH: path, CLOUD_IMAGES_EMULATOR: emulator.url }) },
+      { cwd: app, env: bareEnv({ ...offline, PATH: path, CLOUD_IMAGES_EMULATOR: fixture.url }) },
     );
     const protectedImage = await runChild(
       'npx',
       ['cloud-images', 'delete', 'bcc', SEEDED.bcc.system, '--yes'],
-      { cwd: app, env: bareEnv({ ...offline, PATH: path, CLOUD_IMAGES_EMULATOR: emulator.url }) },
+      { cwd: app, env: bareEnv({ ...offline, PATH: path, CLOUD_IMAGES_EMULATOR: fixture.url }) },
     );
 
     expect(shown.code, shown.stderr).toBe(0);

@@ -8,13 +8,17 @@ import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type RunningEmulator, startEmulator } from '../../emulator/server.js';
 import { exitStatusOfError } from '../../lib/cli/exit-status.js';
 import { type Plan, planSchema } from '../../lib/retirement/plan.js';
 import type { OutcomeRecord, RunRecord } from '../../lib/retirement/ports.js';
+import { useFixture } from '../support/fixture.js';
 import { type CliRun, cloudImages } from './cli-child.js';
 
-let emulator: RunningEmulator;
+const fixture = useFixture({
+  emulator: { seed: { bcc: { images: 30, instances: 4 }, random: 7 } },
+  demoEnv: false,
+});
+
 let work: string;
 /** A fresh plans folder for each test. */
 let dir: string;
@@ -33,7 +37,7 @@ limits:
 `;
 
 const cli = (args: readonly string[], env: Record<string, string> = {}): Promise<CliRun> =>
-  cloudImages(['--emulator', emulator.url, ...args, '--dir', dir], env);
+  cloudImages(['--emulator', fixture.url, ...args, '--dir', dir], env);
 
 const policyFile = async (text = POLICY_YAML): Promise<string> => {
   const path = join(work, `policy-${tests}.yaml`);
@@ -50,21 +54,18 @@ const retired = (plan: Plan) =>
   plan.decisions.filter((decision) => decision.decision === 'retire').map((d) => d.image);
 
 const deletesSent = (): number =>
-  emulator.requests.filter((request) => request.method === 'DELETE').length;
+  fixture.emulator.requests.filter((request) => request.method === 'DELETE').length;
 
 beforeAll(async () => {
-  emulator = await startEmulator({ seed: { bcc: { images: 30, instances: 4 }, random: 7 } });
   work = await mkdtemp(join(tmpdir(), 'cloud-images-retire-'));
 });
 
 beforeEach(() => {
-  emulator.reset();
   tests += 1;
   dir = join(work, `plans-${tests}`);
 });
 
 afterAll(async () => {
-  await emulator?.close();
   if (work) await rm(work, { recursive: true, force: true });
 });
 
@@ -76,7 +77,7 @@ describe('cloud-images plan', () => {
     expect(plan.complete).toBe(true);
     expect(plan.policy.name).toBe('old-bcc-images');
     expect(plan.createdBy).toMatch(/^cli/);
-    expect(plan.decisions).toHaveLength(emulator.state.bcc.size);
+    expect(plan.decisions).toHaveLength(fixture.emulator.state.bcc.size);
     expect(retired(plan).length).toBeGreaterThan(0);
     const stored = JSON.parse(await readFile(join(dir, 'plans', `${plan.planId}.json`), 'utf8'));
     expect(stored).toEqual(plan);
@@ -110,12 +111,12 @@ describe('cloud-images plan', () => {
     expect(noLimits.errorBody().error.message).toBe('limits: is required');
     expect(missing.code).toBe(exitStatusOfError('InvalidRequest'));
     expect(missing.errorBody().error.message).toMatch(/^policy: cannot read .*no such file/);
-    expect(emulator.requests).toHaveLength(0);
+    expect(fixture.emulator.requests).toHaveLength(0);
   });
 
   it('a plan that could not read everything in time decides nothing and ends as UpstreamTimeout', async () => {
-    emulator.seed({ bcc: { images: 3_000 }, random: 7 });
-    emulator.faults.inject({
+    fixture.emulator.seed({ bcc: { images: 3_000 }, random: 7 });
+    fixture.emulator.faults.inject({
       match: { provider: 'bcc', operation: 'list-images' },
       times: 10,
       action: { kind: 'latency', ms: 700 },
@@ -150,9 +151,11 @@ describe('cloud-images apply', () => {
       status: 'completed',
     });
     expect(run.run.counts.deleted).toBe(toRetire.length);
-    for (const image of toRetire) expect(emulator.state.bcc.has(image.id), image.id).toBe(false);
+    for (const image of toRetire)
+      expect(fixture.emulator.state.bcc.has(image.id), image.id).toBe(false);
     const kept = plan.decisions.filter((decision) => decision.decision !== 'retire');
-    for (const { image } of kept) expect(emulator.state.bcc.has(image.id), image.id).toBe(true);
+    for (const { image } of kept)
+      expect(fixture.emulator.state.bcc.has(image.id), image.id).toBe(true);
     const record = JSON.parse(
       await readFile(join(dir, 'runs', `${run.run.runId}.json`), 'utf8'),
     ) as unknown;
@@ -172,8 +175,8 @@ describe('cloud-images apply', () => {
     const plan = planOf(await cli(['plan', await policyFile(), '--json']));
     const [changed, ...others] = retired(plan);
     if (changed === undefined) throw new Error('the plan retires nothing');
-    const record = emulator.state.bcc.get(changed.id);
-    emulator.state.bcc.set({ ...record, id: changed.id, name: `${changed.name}-renamed` });
+    const record = fixture.emulator.state.bcc.get(changed.id);
+    fixture.emulator.state.bcc.set({ ...record, id: changed.id, name: `${changed.name}-renamed` });
 
     const run = await cli(['apply', plan.planId, '--yes']);
 
@@ -184,7 +187,7 @@ describe('cloud-images apply', () => {
     expect(run.stdout).toMatch(
       new RegExp(`^bj/${changed.id} +${changed.name} +skipped +.*changed since the plan`, 'm'),
     );
-    expect(emulator.state.bcc.has(changed.id)).toBe(true);
+    expect(fixture.emulator.state.bcc.has(changed.id)).toBe(true);
   });
 
   it('from a script without --yes it refuses (exit 2) and deletes nothing', async () => {
@@ -236,7 +239,7 @@ describe('cloud-images apply', () => {
     );
     const [image] = retired(plan);
     if (image === undefined) throw new Error('the plan retires nothing');
-    emulator.faults.inject({
+    fixture.emulator.faults.inject({
       match: { provider: 'bcc', operation: 'delete' },
       times: 10,
       action: { kind: 'status', status: 503 },
@@ -252,6 +255,6 @@ describe('cloud-images apply', () => {
     expect(body.outcomes[0]).toMatchObject({ outcome: 'failed', error: 'UpstreamUnavailable' });
     // Delivered as often as the stack's queue would before giving up.
     expect(deletesSent()).toBe(3);
-    expect(emulator.state.bcc.has(image.id)).toBe(true);
+    expect(fixture.emulator.state.bcc.has(image.id)).toBe(true);
   });
 });

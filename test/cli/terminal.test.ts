@@ -1,5 +1,5 @@
 // `cloud-images` on a real terminal: each run in a tmux pane (a pseudo-terminal) on a tmux server
-// of this test's own, against the emulator. A person answers the delete prompt through send-keys;
+// of this test's own, against the fixture.emulator. A person answers the delete prompt through send-keys;
 // what they see is read back with capture-pane: the image they are asked about, the question, the
 // progress bar while the delete runs, the result, colour.
 
@@ -8,13 +8,14 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SEEDED } from '../../emulator/demo.js';
-import { type RunningEmulator, startEmulator } from '../../emulator/server.js';
+import { useFixture } from '../support/fixture.js';
 import { bareEnv, cloudImages, launcher, root } from './cli-child.js';
 
+const fixture = useFixture({ demoEnv: false });
+
 const run = promisify(execFile);
-let emulator: RunningEmulator;
 /** The tmux server's socket, in a folder of this test's own. */
 let socketDir: string;
 let sessions = 0;
@@ -46,7 +47,7 @@ const startInTerminal = async (
     quote(process.execPath),
     quote(launcher),
     '--emulator',
-    quote(emulator.url),
+    quote(fixture.url),
     ...args.map(quote),
   ].join(' ');
   await tmux(
@@ -85,15 +86,10 @@ const waitForScreen = async (
 };
 
 const deletesSent = (): number =>
-  emulator.requests.filter((request) => request.method === 'DELETE').length;
+  fixture.emulator.requests.filter((request) => request.method === 'DELETE').length;
 
 beforeAll(async () => {
   socketDir = await mkdtemp(join(tmpdir(), 'cloud-images-tmux-'));
-  emulator = await startEmulator();
-});
-
-beforeEach(() => {
-  emulator.reset();
 });
 
 afterAll(async () => {
@@ -102,13 +98,12 @@ afterAll(async () => {
     await tmux('kill-server').catch(() => undefined);
     await rm(socketDir, { recursive: true, force: true });
   }
-  await emulator?.close();
 });
 
 describe('delete on a terminal', () => {
   it('shows the image, asks, and on "y" deletes with a progress bar, then says what it deleted', async () => {
     // The delete takes a moment, so the bar is seen before it completes.
-    emulator.faults.inject({
+    fixture.emulator.faults.inject({
       match: { provider: 'bcc', operation: 'delete' },
       action: { kind: 'latency', ms: 1_500 },
     });
@@ -128,7 +123,7 @@ describe('delete on a terminal', () => {
     expect(after).toMatch(/deleting .* 1\/1/);
     expect(after).toMatch(/^deleted bcc image m-custom01 \(my-custom-ubuntu\)$/m);
     expect(after).toContain('EXIT:0');
-    expect(emulator.state.bcc.has(SEEDED.bcc.custom)).toBe(false);
+    expect(fixture.emulator.state.bcc.has(SEEDED.bcc.custom)).toBe(false);
   });
 
   it('on "n" deletes nothing and ends with the cancelled status', async () => {
@@ -141,7 +136,7 @@ describe('delete on a terminal', () => {
     expect(after).toMatch(/Cancelled: nothing was deleted/);
     expect(after).toContain('EXIT:3');
     expect(deletesSent()).toBe(0);
-    expect(emulator.state.modelarts.has(SEEDED.modelarts.custom)).toBe(true);
+    expect(fixture.emulator.state.modelarts.has(SEEDED.modelarts.custom)).toBe(true);
   });
 
   it('never asks about an image it would refuse: a system image is ImageProtected at once', async () => {
@@ -157,9 +152,9 @@ describe('delete on a terminal', () => {
 
 describe('list on a terminal', () => {
   it('counts the images listed so far while it pages, then prints the table', async () => {
-    emulator.seed({ bcc: { images: 2_500 } });
+    fixture.emulator.seed({ bcc: { images: 2_500 } });
     // Each upstream page of 1,000 takes a moment, so the count is seen between pages.
-    emulator.faults.inject({
+    fixture.emulator.faults.inject({
       match: { provider: 'bcc', operation: 'list-images' },
       times: 3,
       action: { kind: 'latency', ms: 700 },
@@ -176,8 +171,8 @@ describe('list on a terminal', () => {
 
 describe('plan on a terminal', () => {
   it('says which stage it is at while it reads the inventory, then prints the summary', async () => {
-    emulator.seed({ bcc: { images: 2_500 }, random: 7 });
-    emulator.faults.inject({
+    fixture.emulator.seed({ bcc: { images: 2_500 }, random: 7 });
+    fixture.emulator.faults.inject({
       match: { provider: 'bcc', operation: 'list-images' },
       times: 3,
       action: { kind: 'latency', ms: 700 },
@@ -206,7 +201,7 @@ describe('plan on a terminal', () => {
 
 describe('apply on a terminal', () => {
   it('shows the plan, asks, then counts deletes as they complete and sums up the run', async () => {
-    emulator.seed({ bcc: { images: 30 }, random: 7 });
+    fixture.emulator.seed({ bcc: { images: 30 }, random: 7 });
     const dir = join(socketDir, 'plans');
     const policy = join(socketDir, 'policy.json');
     await writeFile(
@@ -222,7 +217,7 @@ describe('apply on a terminal', () => {
     );
     const planned = await cloudImages([
       '--emulator',
-      emulator.url,
+      fixture.url,
       'plan',
       policy,
       '--dir',
@@ -232,7 +227,7 @@ describe('apply on a terminal', () => {
     const { planId, totals } = planned.json<{ planId: string; totals: { retire: number } }>();
     expect(totals.retire).toBe(4);
     // Each delete takes a moment, so the bar is seen between them.
-    emulator.faults.inject({
+    fixture.emulator.faults.inject({
       match: { provider: 'bcc', operation: 'delete' },
       times: 4,
       action: { kind: 'latency', ms: 600 },

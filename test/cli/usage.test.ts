@@ -1,34 +1,28 @@
 // `cloud-images usage` in child processes against the emulator: what uses an image, for people
 // and as JSON; a scan cut short by time is printed as far as it got and never reads as "not in use".
 
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SEEDED } from '../../emulator/demo.js';
-import { type RunningEmulator, startEmulator } from '../../emulator/server.js';
 import { exitStatusOfError } from '../../lib/cli/exit-status.js';
 import { usageResultSchema } from '../../lib/images/usage.js';
+import { useFixture } from '../support/fixture.js';
 import { type CliRun, cloudImages } from './cli-child.js';
 
-let emulator: RunningEmulator;
+const fixture = useFixture({ demoEnv: false });
 
 const cli = (args: readonly string[], env: Record<string, string> = {}): Promise<CliRun> =>
-  cloudImages(['--emulator', emulator.url, ...args], env);
-
-beforeAll(async () => {
-  emulator = await startEmulator();
-});
-
-beforeEach(() => {
-  emulator.reset();
-});
-
-afterAll(async () => {
-  await emulator?.close();
-});
+  cloudImages(['--emulator', fixture.url, ...args], env);
 
 describe('cloud-images usage', () => {
   it('lists what uses the image as a table, and --json as the usage body', async () => {
-    emulator.state.referenceImage('bcc', SEEDED.bcc.custom, { id: 'i-web00001', name: 'web-1' });
-    emulator.state.referenceImage('bcc', SEEDED.bcc.custom, { id: 'i-web00002', name: 'web-2' });
+    fixture.emulator.state.referenceImage('bcc', SEEDED.bcc.custom, {
+      id: 'i-web00001',
+      name: 'web-1',
+    });
+    fixture.emulator.state.referenceImage('bcc', SEEDED.bcc.custom, {
+      id: 'i-web00002',
+      name: 'web-2',
+    });
 
     const people = await cli(['usage', 'bcc', SEEDED.bcc.custom]);
     const script = await cli(['usage', 'bcc', SEEDED.bcc.custom, '--json']);
@@ -68,7 +62,7 @@ describe('cloud-images usage', () => {
 
   it('a scan cut short prints what it read, complete false, and ends as UpstreamTimeout', async () => {
     // More instances than one upstream page (1,000), and too little time for a second page.
-    emulator.seed({ bcc: { instances: 1_500 } });
+    fixture.emulator.seed({ bcc: { instances: 1_500 } });
 
     const run = await cli(['usage', 'bcc', SEEDED.bcc.custom, '--json'], {
       CLOUD_IMAGES_TIMEOUT_MS: '2000',

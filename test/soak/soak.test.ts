@@ -144,9 +144,18 @@ describe('soak', () => {
   beforeEach(() => {
     // Independent probabilities p each, tried in turn: 1 - (1 - p)^k = FAULT_RATE overall.
     const p = 1 - (1 - FAULT_RATE) ** (1 / FAULT_ACTIONS.length);
-    FAULT_ACTIONS.forEach((action, index) => {
-      fixture.emulator.faults.inject({ probability: p, seed: SEED + index, action: { ...action } });
-    });
+    // On the image's own requests (the show and the delete), which the run attributes by image
+    // ID; the usage scan a delete makes names no image (test/http/inventory faults it).
+    for (const operation of ['show', 'delete'] as const) {
+      FAULT_ACTIONS.forEach((action, index) => {
+        fixture.emulator.faults.inject({
+          match: { operation },
+          probability: p,
+          seed: SEED + index + (operation === 'delete' ? 100 : 0),
+          action: { ...action },
+        });
+      });
+    }
   });
 
   afterAll(async () => {

@@ -2,15 +2,17 @@
 // schemas (lib/retirement), formatted as Biome formats JSON:
 //   docs/policy.schema.json  a policy as written (input: `apply` may be left out)
 //   docs/plan.schema.json    a plan as the service returns it (output)
+//   docs/events/<name>.schema.json   the `detail` of each event on the bus (lib/events/catalogue.ts)
 // A test fails when a committed file differs from what this would write.
 //
 //   node --import tsx scripts/schemas.ts [--check]    --check: exit 1 if a file is stale
 
 import { execFileSync } from 'node:child_process';
-import { readFileSync, realpathSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as z from 'zod';
+import { DETAIL_TYPES, eventJsonSchema, schemaNameOf } from '../lib/events/catalogue.js';
 import { planSchema } from '../lib/retirement/plan.js';
 import { policySchema } from '../lib/retirement/policy.js';
 
@@ -38,6 +40,10 @@ export const SCHEMA_FILES: readonly SchemaFile[] = [
         z.toJSONSchema(planSchema, { target: 'draft-2020-12', io: 'output' }),
       ),
   },
+  ...DETAIL_TYPES.map((detailType) => ({
+    path: join(root, 'docs', 'events', `${schemaNameOf(detailType)}.schema.json`),
+    build: () => eventJsonSchema(detailType),
+  })),
 ];
 
 /** `$schema` first, then a title, then the generated members. */
@@ -61,6 +67,7 @@ const main = (): void => {
   for (const file of SCHEMA_FILES) {
     const text = renderSchema(file);
     if (!check) {
+      mkdirSync(dirname(file.path), { recursive: true });
       writeFileSync(file.path, text);
       console.log(`wrote ${file.path}`);
       continue;

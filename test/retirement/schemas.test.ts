@@ -1,6 +1,7 @@
-// docs/policy.schema.json and docs/plan.schema.json: what `npm run schemas` writes from the zod
-// schemas (not stale), valid JSON Schema 2020-12, and in agreement with zod on real documents: the
-// spec's policy passes, mistakes zod refuses for their shape are refused too, and a real plan passes.
+// docs/policy.schema.json and docs/plan.schema.json (and docs/events/*.schema.json, whose content
+// test/events/catalogue.test.ts checks): what `npm run schemas` writes from the zod schemas (not
+// stale), valid JSON Schema 2020-12, and in agreement with zod on real documents: the spec's policy
+// passes, mistakes zod refuses for their shape are refused too, and a real plan passes.
 
 import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';

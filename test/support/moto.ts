@@ -27,9 +27,29 @@ export interface Moto {
 export interface StartMotoOptions {
   /** How long to wait for the server to answer; default 15 000 ms. */
   readyTimeoutMs?: number;
+  /**
+   * Serve one request at a time (moto's own app behind a lock, started with `python3`). For
+   * tests of concurrent DynamoDB writers: moto is not safe under concurrent requests there (a
+   * cancelled TransactWriteItems restores a snapshot of the whole table, undoing writes made
+   * meanwhile), whereas DynamoDB applies each request atomically.
+   */
+  serialized?: boolean;
 }
 
 const COMMAND = 'moto_server';
+
+/** moto_server's own start-up, with the app behind a lock. Arguments: host, port. */
+const SERIALIZED_SERVER = `
+import sys, threading
+from werkzeug.serving import run_simple
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+app = DomainDispatcherApplication(create_backend_app)
+lock = threading.Lock()
+def serialized(environ, start_response):
+    with lock:
+        return list(app(environ, start_response))
+run_simple(sys.argv[1], int(sys.argv[2]), serialized, threaded=True)
+`;
 
 /** The fake credentials and region every moto test should use (nothing may reach AWS). */
 export const MOTO_AWS_ENV = {
@@ -132,8 +152,8 @@ const answers = async (url: string): Promise<boolean> => {
 
 /** Start moto_server on a free loopback port and wait until it answers. */
 export async function startMoto(options: StartMotoOptions = {}): Promise<Moto> {
-  const command = findOnPath(COMMAND);
-  if (command === undefined) {
+  const command = findOnPath(options.serialized ? 'python3' : COMMAND);
+  if (command === undefined || !hasMoto()) {
     throw new Error(
       `moto_server is not on PATH${motoRequired() ? ' and REQUIRE_MOTO=1 is set' : ''}: install Python moto[server]`,
     );
@@ -141,10 +161,13 @@ export async function startMoto(options: StartMotoOptions = {}): Promise<Moto> {
   const readyTimeoutMs = options.readyTimeoutMs ?? 15_000;
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
-  const child = spawn(command, ['-H', '127.0.0.1', '-p', String(port)], {
+  const args = options.serialized
+    ? ['-c', SERIALIZED_SERVER, '127.0.0.1', String(port)]
+    : ['-H', '127.0.0.1', '-p', String(port)];
+  const child = spawn(command, args, {
     detached: true,
     stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, ...MOTO_AWS_ENV },
+    env: { ...process.env, ...MOTO_AWS_ENV, MOTO_PORT: String(port) },
   });
   let stderr = '';
   child.stderr?.setEncoding('utf8');

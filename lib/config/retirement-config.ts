@@ -1,0 +1,218 @@
+// Configuration of retirement plans and runs, their events, and the pacing of upstream requests,
+// parsed from the environment with zod in one place. Which implementation backs each store follows
+// from what is set: the stack sets PLANS_BUCKET, RUNS_TABLE and EVENT_BUS_NAME (S3, DynamoDB,
+// EventBridge); `npm start` and the CLI leave them unset and keep everything in a local directory.
+//
+//   PLANS_BUCKET           S3 bucket for plans/{planId}.json and runs/{runId}.json
+//   RUNS_TABLE             DynamoDB table of runs and their outcomes (pk/sk)
+//   EVENT_BUS_NAME         EventBridge bus the events go to
+//   RETIREMENT_STORE_DIR   local directory (default .local/retirement); events are written to its
+//                          events.jsonl only when it is set explicitly (or no bus: events off)
+//   UPSTREAM_RATE_LIMITS   requests/second for the whole deployment, `provider=rate` (every region)
+//                          and `provider:region=rate` (one region), comma-separated; built-in
+//                          defaults modelarts=10, bcc=20
+//   SQS_MAX_CONCURRENCY    the queue consumer's maximumConcurrency: each process gets rate/M
+//   MAX_RECEIVE_COUNT      the delete queue's redrive maxReceiveCount (last receive: record failed)
+
+import { join } from 'node:path';
+import * as z from 'zod';
+import { ConfigurationError } from '../errors/errors.js';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+export const DEFAULT_STORE_DIR = '.local/retirement';
+
+/** Requests per second for the whole deployment when the operator says nothing. */
+export const BUILT_IN_RATE_LIMITS: ReadonlyMap<string, number> = new Map([
+  ['modelarts', 10],
+  ['bcc', 20],
+]);
+
+/** Requests per second. Maps, not records: a provider named `constructor` must not find one. */
+export interface RateLimits {
+  /** For every region of a provider, keyed by provider. */
+  readonly providers: ReadonlyMap<string, number>;
+  /** For one region, keyed `provider:region`; wins over the provider's. */
+  readonly regions: ReadonlyMap<string, number>;
+}
+
+/** The rate for a provider's region, or undefined when nothing limits it (not paced). */
+export const rateLimitFor = (
+  limits: RateLimits,
+  provider: string,
+  region: string,
+): number | undefined =>
+  limits.regions.get(`${provider}:${region}`) ?? limits.providers.get(provider);
+
+const emptyAsUnset = (value: unknown): unknown =>
+  typeof value === 'string' && value.trim() === '' ? undefined : value;
+
+const PROVIDER = /^[a-z][a-z0-9-]{0,31}$/;
+const REGION = /^[a-z0-9][a-z0-9-]{0,63}$/;
+/** Far above any cloud's quota: a larger number is a typo. */
+const MAX_RATE = 10_000;
+
+const rateLimitsSchema = z.preprocess(
+  emptyAsUnset,
+  z
+    .string()
+    .optional()
+    .transform((text, ctx): RateLimits => {
+      const providers = new Map(BUILT_IN_RATE_LIMITS);
+      const regions = new Map<string, number>();
+      const seen = new Set<string>();
+      for (const item of (text ?? '').split(',')) {
+        const entry = item.trim();
+        if (entry === '') continue;
+        const match = /^([^=:\s]+)(?::([^=\s]+))?\s*=\s*(\S+)$/.exec(entry);
+        const [, provider = '', region, rateText = ''] = match ?? [];
+        const problem =
+          match === null
+            ? 'each entry must be provider=rate or provider:region=rate'
+            : !PROVIDER.test(provider)
+              ? 'a provider must be a lowercase name'
+              : region !== undefined && !REGION.test(region)
+                ? 'a region must be lowercase letters, digits and dashes'
+                : !/^\d+(?:\.\d+)?$/.test(rateText) ||
+                    Number(rateText) <= 0 ||
+                    Number(rateText) > MAX_RATE
+                  ? `the rate must be a number of requests per second above 0 and at most ${MAX_RATE}`
+                  : undefined;
+        const key = region === undefined ? provider : `${provider}:${region}`;
+        if (problem === undefined && seen.has(key)) {
+          ctx.addIssue({ code: 'custom', message: `'${entry}': ${key} is given twice` });
+          continue;
+        }
+        if (problem !== undefined) {
+          ctx.addIssue({ code: 'custom', message: `'${entry.slice(0, 80)}': ${problem}` });
+          continue;
+        }
+        seen.add(key);
+        (region === undefined ? providers : regions).set(key, Number(rateText));
+      }
+      return { providers, regions };
+    }),
+);
+
+const count = (fallback: number, min: number, max: number) =>
+  z.preprocess(emptyAsUnset, z.coerce.number().int().min(min).max(max).default(fallback));
+
+/** A bucket, table or bus name as AWS spells them (or an ARN, for a bus): no spaces, no slashes of paths. */
+const resourceName = z.preprocess(
+  emptyAsUnset,
+  z
+    .string()
+    .regex(/^[A-Za-z0-9._:/-]{1,1600}$/, 'must be a name (letters, digits, . _ - : /)')
+    .optional(),
+);
+
+const rateEnvSchema = z.object({
+  UPSTREAM_RATE_LIMITS: rateLimitsSchema,
+  // AWS allows maximumConcurrency 2..1000; 1 is "not a queue consumer" (one process).
+  SQS_MAX_CONCURRENCY: count(1, 1, 1000),
+});
+
+const envSchema = rateEnvSchema.extend({
+  PLANS_BUCKET: resourceName,
+  RUNS_TABLE: resourceName,
+  EVENT_BUS_NAME: resourceName,
+  RETIREMENT_STORE_DIR: z.preprocess(emptyAsUnset, z.string().optional()),
+  MAX_RECEIVE_COUNT: count(5, 1, 1000),
+});
+
+/** The parsed variables, or a ConfigurationError naming every bad one (never its value). */
+const parseEnv = <S extends z.ZodType>(schema: S, env: Env): z.output<S> => {
+  const result = schema.safeParse(env);
+  if (!result.success) {
+    const problems = result.error.issues.map(
+      (issue) => `${issue.path.join('.') || 'environment'}: ${issue.message}`,
+    );
+    throw new ConfigurationError(`invalid configuration: ${problems.join('; ')}`);
+  }
+  return result.data;
+};
+
+export interface RetirementConfig {
+  plansBucket: string | undefined;
+  runsTable: string | undefined;
+  eventBusName: string | undefined;
+  /** The local directory, RETIREMENT_STORE_DIR or the default. */
+  storeDir: string;
+  /** RETIREMENT_STORE_DIR was set (local events are written only then). */
+  storeDirSet: boolean;
+  /** For the whole deployment. */
+  rateLimits: RateLimits;
+  sqsMaxConcurrency: number;
+  maxReceiveCount: number;
+}
+
+/** Every retirement variable, checked at once; a ConfigurationError naming each bad variable. */
+export const loadRetirementConfig = (env: Env): RetirementConfig => {
+  const parsed = parseEnv(envSchema, env);
+  return {
+    plansBucket: parsed.PLANS_BUCKET,
+    runsTable: parsed.RUNS_TABLE,
+    eventBusName: parsed.EVENT_BUS_NAME,
+    storeDir: parsed.RETIREMENT_STORE_DIR ?? DEFAULT_STORE_DIR,
+    storeDirSet: parsed.RETIREMENT_STORE_DIR !== undefined,
+    rateLimits: parsed.UPSTREAM_RATE_LIMITS,
+    sqsMaxConcurrency: parsed.SQS_MAX_CONCURRENCY,
+    maxReceiveCount: parsed.MAX_RECEIVE_COUNT,
+  };
+};
+
+/** The deployment's rates divided among `processes` consumers running at once. */
+export const shareOf = (limits: RateLimits, processes: number): RateLimits => {
+  const divide = (rates: ReadonlyMap<string, number>) =>
+    new Map([...rates].map(([key, rate]) => [key, rate / processes] as const));
+  return { providers: divide(limits.providers), regions: divide(limits.regions) };
+};
+
+/**
+ * What one process may send: UPSTREAM_RATE_LIMITS (and the built-in defaults) divided by
+ * SQS_MAX_CONCURRENCY, since that many consumers may pace the same (provider, region) at once.
+ * Reads only those two variables, so a bad store variable does not stop an upstream call.
+ */
+export const processRateLimits = (env: Env): RateLimits => {
+  const parsed = parseEnv(rateEnvSchema, env);
+  return shareOf(parsed.UPSTREAM_RATE_LIMITS, parsed.SQS_MAX_CONCURRENCY);
+};
+
+export type PlanBackend = { kind: 's3'; bucket: string } | { kind: 'local'; dir: string };
+export type RunBackend = { kind: 'dynamodb'; table: string } | { kind: 'local'; dir: string };
+export type EventBackend =
+  | { kind: 'eventbridge'; busName: string }
+  | { kind: 'local'; file: string }
+  | { kind: 'off'; why: string };
+
+export interface RetirementBackends {
+  plans: PlanBackend;
+  runs: RunBackend;
+  events: EventBackend;
+}
+
+/** Which implementation backs each store: AWS when its variable is set, the local directory else. */
+export const retirementBackends = (config: RetirementConfig): RetirementBackends => ({
+  plans:
+    config.plansBucket !== undefined
+      ? { kind: 's3', bucket: config.plansBucket }
+      : { kind: 'local', dir: config.storeDir },
+  runs:
+    config.runsTable !== undefined
+      ? { kind: 'dynamodb', table: config.runsTable }
+      : { kind: 'local', dir: config.storeDir },
+  events:
+    config.eventBusName !== undefined
+      ? { kind: 'eventbridge', busName: config.eventBusName }
+      : config.storeDirSet
+        ? { kind: 'local', file: join(config.storeDir, 'events.jsonl') }
+        : { kind: 'off', why: 'neither EVENT_BUS_NAME nor RETIREMENT_STORE_DIR is set' },
+});
+
+let cached: RetirementConfig | undefined;
+
+/** The process's retirement configuration, parsed on first use. */
+export const retirementConfig = (): RetirementConfig => {
+  cached ??= loadRetirementConfig(process.env);
+  return cached;
+};

@@ -1,0 +1,166 @@
+// The events the service publishes on its bus (source `cloud-image-functions`), one zod schema per
+// detail-type: the one source for the TypeScript types, the check before publishing (only the
+// documented members leave: unknown ones are dropped) and docs/events/<name>.schema.json
+// (`npm run schemas`).
+
+import * as z from 'zod';
+import { imageSchema } from '../images/image.js';
+import { planTotalsSchema } from '../retirement/plan.js';
+
+export const EVENT_SOURCE = 'cloud-image-functions';
+
+const at = z.iso.datetime().describe('When it happened (ISO 8601, UTC).');
+
+/** The image record without the provider's own record (`details`): small, and never a secret. */
+export const eventImageSchema = imageSchema
+  .omit({ details: true })
+  .describe("The image as it was before the delete (the provider's own record left out).");
+
+export const IMAGE_TRIGGERS = ['http', 'task', 'sqs', 'run'] as const;
+
+const truncatedSchema = z
+  .literal(true)
+  .optional()
+  .describe('Present when long texts were cut to keep the event within 256 KB.');
+
+/** Who asked, through what, and as part of which plan and run. */
+const provenance = {
+  trigger: z
+    .enum(IMAGE_TRIGGERS)
+    .describe('What asked for the delete: an HTTP call, a workflow task, a queue record, a run.'),
+  requestId: z.string().describe('The request (or record) id, as in the log line.'),
+  planId: z.string().optional().describe('The retirement plan, for a run.'),
+  runId: z.string().optional().describe('The retirement run, for a run.'),
+  identity: z.string().optional().describe('The caller (IAM ARN) or the run creator.'),
+  truncated: truncatedSchema,
+};
+
+export const imageDeletedSchema = z
+  .object({
+    provider: z.string(),
+    region: z.string(),
+    imageId: z.string(),
+    image: eventImageSchema
+      .optional()
+      .describe('The image as it was before the delete; absent when it was already gone unseen.'),
+    outcome: z.enum(['deleted', 'already-absent']),
+    ...provenance,
+    at,
+  })
+  .describe('An image was deleted (or found already gone) at the provider.');
+
+/** Why a delete was refused: an error name of the error table, or a run's skip of a changed image. */
+export const REFUSALS = ['ImageProtected', 'ImageBusy', 'ImageChanged'] as const;
+
+export const imageDeleteRefusedSchema = z
+  .object({
+    provider: z.string(),
+    region: z.string().optional(),
+    imageId: z.string(),
+    image: eventImageSchema.optional().describe('The image as seen when refusing, when known.'),
+    error: z
+      .enum(REFUSALS)
+      .describe(
+        'ImageProtected, ImageBusy (in use, being created), or ImageChanged (a run skipped an image that changed since its plan).',
+      ),
+    reason: z.string().describe('Why, for people (the error message).'),
+    ...provenance,
+    at,
+  })
+  .describe('A delete was refused and nothing was deleted (also a run decision `skipped`).');
+
+export const imageDeleteFailedSchema = z
+  .object({
+    provider: z.string().optional(),
+    region: z.string().optional(),
+    imageId: z.string().optional(),
+    error: z.string().describe("The error's name (the error table)."),
+    message: z.string(),
+    retryable: z.boolean().describe('Trying again later may succeed.'),
+    ...provenance,
+    at,
+  })
+  .describe('A delete failed (nothing is known to have been deleted).');
+
+export const retirementPlannedSchema = z
+  .object({
+    planId: z.string(),
+    policyName: z.string(),
+    provider: z.string(),
+    regions: z.array(z.string()),
+    complete: z.boolean().describe('Every image of the provider in the regions has a decision.'),
+    totals: planTotalsSchema,
+    createdBy: z.string().optional().describe('The identity that made the plan.'),
+    createdAt: z.iso.datetime(),
+    trigger: z.enum(['http', 'schedule', 'cli']),
+    apply: z.enum(['auto', 'manual']).describe('`auto`: the plan is applied at once.'),
+    truncated: truncatedSchema,
+  })
+  .describe('A retirement plan was made and stored.');
+
+// The same four counts as a stored run (lib/stores/ports.ts runCountsSchema; a test keeps them
+// equal): events may not import the stores.
+const countSchema = z.number().int().min(0);
+export const eventRunCountsSchema = z.strictObject({
+  deleted: countSchema,
+  'already-absent': countSchema,
+  skipped: countSchema,
+  failed: countSchema,
+});
+
+export const retirementRunCompletedSchema = z
+  .object({
+    runId: z.string(),
+    planId: z.string(),
+    policyName: z.string(),
+    provider: z.string(),
+    counts: eventRunCountsSchema,
+    total: countSchema.describe("The plan's retire decisions (the sum of the counts)."),
+    createdBy: z.string().optional().describe('The identity that applied the plan.'),
+    startedAt: z.iso.datetime(),
+    completedAt: z.iso.datetime(),
+    truncated: truncatedSchema,
+  })
+  .describe('Every retire decision of a run has its outcome.');
+
+export const EVENT_CATALOGUE = {
+  'Image Deleted': imageDeletedSchema,
+  'Image Delete Refused': imageDeleteRefusedSchema,
+  'Image Delete Failed': imageDeleteFailedSchema,
+  'Retirement Planned': retirementPlannedSchema,
+  'Retirement Run Completed': retirementRunCompletedSchema,
+} as const;
+
+export type DetailType = keyof typeof EVENT_CATALOGUE;
+export const DETAIL_TYPES = Object.keys(EVENT_CATALOGUE) as DetailType[];
+export type DetailOf<T extends DetailType> = z.infer<(typeof EVENT_CATALOGUE)[T]>;
+
+export type ImageDeleted = DetailOf<'Image Deleted'>;
+export type ImageDeleteRefused = DetailOf<'Image Delete Refused'>;
+export type ImageDeleteFailed = DetailOf<'Image Delete Failed'>;
+export type RetirementPlanned = DetailOf<'Retirement Planned'>;
+export type RetirementRunCompleted = DetailOf<'Retirement Run Completed'>;
+
+/** One event to publish: its detail-type and its detail. */
+export type CatalogueEvent = {
+  [T in DetailType]: { detailType: T; detail: DetailOf<T> };
+}[DetailType];
+
+/** `Image Delete Refused` → `image-delete-refused` (docs/events/<name>.schema.json). */
+export const schemaNameOf = (detailType: DetailType): string =>
+  detailType.toLowerCase().replace(/ /g, '-');
+
+/** The detail's JSON Schema (2020-12), titled and described for docs/events/. */
+export const eventJsonSchema = (detailType: DetailType): Record<string, unknown> => {
+  const { $schema, ...rest } = z.toJSONSchema(EVENT_CATALOGUE[detailType], {
+    target: 'draft-2020-12',
+    io: 'output',
+  });
+  return {
+    $schema,
+    title: `${detailType} (detail)`,
+    ...rest,
+    description:
+      `${String(rest.description ?? '')} EventBridge: source \`${EVENT_SOURCE}\`, detail-type \`${detailType}\`; this is the \`detail\`.`.trim(),
+  };
+};

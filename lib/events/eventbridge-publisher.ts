@@ -1,0 +1,166 @@
+// Events to the stack's EventBridge bus (EVENT_BUS_NAME): PutEvents in batches of up to 10
+// entries (and 256 KB); entries EventBridge reports as failed (FailedEntryCount) and calls that
+// throw are tried again, 3 attempts in all with jittered backoff, while the invocation's deadline
+// allows; a failure that cannot get better (access denied, a missing bus, a malformed entry) is not
+// retried. The SDK's own retries are off (maxAttempts 1): this is the one retry layer, and each
+// attempt is bounded. The SDK is loaded on the first publish only.
+
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { Logger } from '../log/log.js';
+import type { CatalogueEvent } from './catalogue.js';
+import { EVENT_SOURCE } from './catalogue.js';
+import { batchesOf, type PreparedEntry, prepareEntries } from './entries.js';
+import {
+  type EventPublisher,
+  logNotPublished,
+  logRejected,
+  type PublishOptions,
+  type PublishResult,
+} from './publisher.js';
+
+type EventBridgeModule = typeof import('@aws-sdk/client-eventbridge');
+let eventBridgeModule: Promise<EventBridgeModule> | undefined;
+
+export const loadEventBridge = (): Promise<EventBridgeModule> => {
+  eventBridgeModule ??= import('@aws-sdk/client-eventbridge');
+  return eventBridgeModule;
+};
+
+/** AWS_REGION and AWS_ENDPOINT_URL_EVENTBRIDGE apply; no SDK retries (ours are), bounded attempts. */
+export const createEventBridgeClient = async (): Promise<EventBridgeClient> => {
+  const { EventBridgeClient } = await loadEventBridge();
+  return new EventBridgeClient({
+    maxAttempts: 1,
+    requestHandler: { connectionTimeout: 2_000, requestTimeout: 3_000 },
+  });
+};
+
+export const PUBLISH_ATTEMPTS = 3;
+const BACKOFF_BASE_MS = 100;
+/** Below this much time left after the wait, another attempt is not started. */
+const MIN_ATTEMPT_MS = 300;
+
+/** Entry error codes (and call errors) that another attempt cannot fix. */
+const PERMANENT = new Set([
+  'MalformedDetail',
+  'InvalidArgument',
+  'ValidationException',
+  'AccessDeniedException',
+  'ResourceNotFoundException',
+  'NotAuthorizedForSourceException',
+  'NotAuthorizedForDetailTypeException',
+  'UnrecognizedClientException',
+  'InvalidSignatureException',
+]);
+
+const errorName = (error: unknown): string => {
+  if (error instanceof Error) {
+    const code = (error as Error & { code?: unknown }).code;
+    return error.name === 'Error' && typeof code === 'string' ? code : error.name;
+  }
+  return 'UnknownError';
+};
+
+interface Pending {
+  entry: PreparedEntry;
+  /** Why the last attempt failed. */
+  failure: string;
+  permanent: boolean;
+}
+
+export interface EventBridgePublisherOptions {
+  busName: string;
+  /** Made lazily (SDK loaded on the first publish) when not given. */
+  client?: EventBridgeClient;
+  log: Logger;
+  random?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export const eventBridgePublisher = (options: EventBridgePublisherOptions): EventPublisher => {
+  const { busName } = options;
+  const random = options.random ?? Math.random;
+  const sleep =
+    options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  let client: Promise<EventBridgeClient> | undefined =
+    options.client === undefined ? undefined : Promise.resolve(options.client);
+  const clientOnce = (): Promise<EventBridgeClient> => {
+    client ??= createEventBridgeClient().catch((error: unknown) => {
+      client = undefined; // the SDK failed to load: try afresh on the next publish
+      throw error;
+    });
+    return client;
+  };
+  const destination = `EventBridge bus (EVENT_BUS_NAME)`;
+
+  /** One PutEvents call: the entries of the batch that failed, with why. */
+  const send = async (batch: readonly PreparedEntry[]): Promise<Pending[]> => {
+    try {
+      const { PutEventsCommand } = await loadEventBridge();
+      const output = await (await clientOnce()).send(
+        new PutEventsCommand({
+          Entries: batch.map((entry) => ({
+            Source: EVENT_SOURCE,
+            DetailType: entry.detailType,
+            Detail: entry.detail,
+            EventBusName: busName,
+          })),
+        }),
+      );
+      if (!output.FailedEntryCount) return [];
+      const results = output.Entries ?? [];
+      return batch.flatMap((entry, index) => {
+        const result = results[index];
+        // No result for an entry at all: count it failed (never assume it went through).
+        if (result !== undefined && result.ErrorCode === undefined && result.EventId) return [];
+        const code = result?.ErrorCode ?? 'NoResult';
+        return [
+          { entry, failure: `PutEvents entry failed: ${code}`, permanent: PERMANENT.has(code) },
+        ];
+      });
+    } catch (error) {
+      const name = errorName(error);
+      return batch.map((entry) => ({
+        entry,
+        failure: `PutEvents failed: ${name}`,
+        permanent: PERMANENT.has(name),
+      }));
+    }
+  };
+
+  return {
+    publish: async (events: readonly CatalogueEvent[], publishOptions: PublishOptions = {}) => {
+      const log = publishOptions.log ?? options.log;
+      const { entries, rejected } = prepareEntries(events);
+      logRejected(log, rejected, destination);
+      const notPublished: Pending[] = [];
+      let pending: PreparedEntry[] = entries;
+      for (let attempt = 1; pending.length > 0; attempt += 1) {
+        const failed = (await Promise.all(batchesOf(pending).map(send))).flat();
+        notPublished.push(...failed.filter((failure) => failure.permanent));
+        const retryable = failed.filter((failure) => !failure.permanent);
+        if (retryable.length === 0) break;
+        const wait = Math.floor(random() * BACKOFF_BASE_MS * 2 ** attempt);
+        const remaining = publishOptions.deadline?.remainingMs() ?? Number.POSITIVE_INFINITY;
+        if (attempt >= PUBLISH_ATTEMPTS || wait + MIN_ATTEMPT_MS > remaining) {
+          notPublished.push(...retryable);
+          break;
+        }
+        await sleep(wait);
+        pending = retryable.map((failure) => failure.entry);
+      }
+      for (const failure of notPublished) {
+        logNotPublished(
+          log,
+          failure.entry.detailType,
+          failure.failure,
+          failure.entry.summary,
+          destination,
+        );
+      }
+      const lost = rejected.length + notPublished.length;
+      const result: PublishResult = { published: events.length - lost, notPublished: lost };
+      return result;
+    },
+  };
+};

@@ -1,0 +1,62 @@
+// Events appended as JSON lines to a file (`${RETIREMENT_STORE_DIR}/events.jsonl`) when there is no
+// bus (npm start, CLI), so a person can see what would have gone to EventBridge: one line per event,
+// shaped like EventBridge's envelope (id, time, source, detail-type, detail). Never throws.
+
+import { randomUUID } from 'node:crypto';
+import { appendFile, mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { Logger } from '../log/log.js';
+import { type CatalogueEvent, EVENT_SOURCE } from './catalogue.js';
+import { prepareEntries } from './entries.js';
+import {
+  type EventPublisher,
+  logNotPublished,
+  logRejected,
+  type PublishOptions,
+} from './publisher.js';
+
+export interface FilePublisherOptions {
+  file: string;
+  log: Logger;
+  now?: () => Date;
+}
+
+export const filePublisher = (options: FilePublisherOptions): EventPublisher => {
+  const { file } = options;
+  const now = options.now ?? (() => new Date());
+  const destination = 'events file (RETIREMENT_STORE_DIR/events.jsonl)';
+  // One append at a time, so lines of concurrent publishes never interleave.
+  let tail: Promise<unknown> = Promise.resolve();
+
+  return {
+    publish: async (events: readonly CatalogueEvent[], publishOptions: PublishOptions = {}) => {
+      const log = publishOptions.log ?? options.log;
+      const { entries, rejected } = prepareEntries(events);
+      logRejected(log, rejected, destination);
+      if (entries.length === 0) return { published: 0, notPublished: rejected.length };
+      const time = now().toISOString();
+      const text = entries
+        .map(
+          (entry) =>
+            `{"id":${JSON.stringify(randomUUID())},"time":${JSON.stringify(time)},"source":${JSON.stringify(EVENT_SOURCE)},"detail-type":${JSON.stringify(entry.detailType)},"detail":${entry.detail}}\n`,
+        )
+        .join('');
+      const write = tail.then(async () => {
+        await mkdir(dirname(file), { recursive: true });
+        await appendFile(file, text);
+      });
+      tail = write.catch(() => undefined);
+      try {
+        await write;
+        return { published: entries.length, notPublished: rejected.length };
+      } catch (error) {
+        const code = (error as { code?: unknown }).code;
+        const reason = `could not append: ${typeof code === 'string' ? code : 'error'}`;
+        for (const entry of entries) {
+          logNotPublished(log, entry.detailType, reason, entry.summary, destination);
+        }
+        return { published: 0, notPublished: events.length };
+      }
+    },
+  };
+};

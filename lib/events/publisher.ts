@@ -1,0 +1,65 @@
+// Publishing catalogue events. Publishing NEVER fails the work it reports on: `publish` never
+// throws; what could not be published is logged (one error line per event: its detail-type and
+// ids, never its texts) and counted in the result, for the caller to meter (EventsNotPublished).
+//
+//   EventBridge (EVENT_BUS_NAME)       eventbridge-publisher.ts
+//   a JSON-lines file (local store)    file-publisher.ts
+//   off (neither set)                  said once in the log, nothing published
+
+import type { Deadline } from '../http/deadline.js';
+import type { Logger } from '../log/log.js';
+import type { CatalogueEvent } from './catalogue.js';
+import type { Rejected } from './entries.js';
+
+export interface PublishResult {
+  published: number;
+  /** Events that were meant to be published and were not (meter these). */
+  notPublished: number;
+}
+
+export interface PublishOptions {
+  /** The invocation's: retries stop when it leaves too little time (a first attempt is always made). */
+  deadline?: Pick<Deadline, 'remainingMs'>;
+  /** The request's logger (its lines then carry the request id); else the publisher's own. */
+  log?: Logger;
+}
+
+export interface EventPublisher {
+  publish(events: readonly CatalogueEvent[], options?: PublishOptions): Promise<PublishResult>;
+}
+
+/** The one error line for an event that was not published. */
+export const logNotPublished = (
+  log: Logger,
+  detailType: string,
+  reason: string,
+  summary: Record<string, string>,
+  destination: string,
+): void => {
+  log.error('event not published', {
+    detailType,
+    destination,
+    reason: reason.slice(0, 300),
+    event: summary,
+  });
+};
+
+export const logRejected = (log: Logger, rejected: readonly Rejected[], destination: string) => {
+  for (const event of rejected) {
+    logNotPublished(log, event.detailType, event.reason, event.summary, destination);
+  }
+};
+
+/** Events off: nothing is published, and the log says so once per process. */
+export const disabledPublisher = (log: Logger, why: string): EventPublisher => {
+  let said = false;
+  return {
+    publish: async () => {
+      if (!said) {
+        said = true;
+        log.info(`events are off: ${why}`);
+      }
+      return { published: 0, notPublished: 0 };
+    },
+  };
+};

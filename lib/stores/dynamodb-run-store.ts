@@ -1,0 +1,435 @@
+// Runs in DynamoDB (RUNS_TABLE): one table, pk/sk, on-demand.
+//
+//   run item       pk `run#{runId}`  sk `run`              runId, planId, provider, policyName,
+//                                                           createdAt, createdBy?, total, counts
+//                                                           {deleted, already-absent, skipped,
+//                                                           failed}, status, completedAt?
+//   outcome item   pk `run#{runId}`  sk `image#{imageKey}` imageKey, state, outcome?, reason?,
+//                                                           error?, image? (JSON text), claimedAt,
+//                                                           finishedAt?
+//
+// Exactly once: a claim is a conditional put (attribute_not_exists); finishing is ONE
+// TransactWriteItems (the outcome item becomes final on condition it is not final yet, and the
+// run's count of that outcome goes up by 1), so an outcome is counted once whatever the
+// redeliveries and concurrent consumers; completing is a conditional update (status = running),
+// so exactly one caller completes a run. Transactions that lose a race on the run item
+// (TransactionConflict) are tried again here; the SDK retries throttling and 5xx itself.
+
+import { randomUUID } from 'node:crypto';
+import type {
+  AttributeValue,
+  DynamoDBClient,
+  TransactWriteItemsCommandInput,
+} from '@aws-sdk/client-dynamodb';
+import { ConfigurationError } from '../errors/errors.js';
+import { createDynamoDBClient, lazily, loadDynamoDB } from './aws-clients.js';
+import {
+  type ClaimResult,
+  countsTotal,
+  emptyCounts,
+  type FinishInput,
+  type FinishResult,
+  type ImageOutcome,
+  imageOutcomeSchema,
+  MAX_REASON_LENGTH,
+  type NewRun,
+  RUN_ID_PATTERN,
+  type Run,
+  type RunDocument,
+  type RunStore,
+  runSchema,
+} from './ports.js';
+import { byImageKey, checkImageKey, checkNewRunId, runNotStored } from './run-rules.js';
+import { awsErrorName, type StoreName, StoreUnavailable, storeFailure } from './store-errors.js';
+
+type Item = Record<string, AttributeValue>;
+
+const RUN_SK = 'run';
+const IMAGE_PREFIX = 'image#';
+const runPk = (runId: string): string => `run#${runId}`;
+const imageSk = (imageKey: string): string => `${IMAGE_PREFIX}${imageKey}`;
+
+const notStored = runNotStored;
+
+const S = (value: string): AttributeValue => ({ S: value });
+const N = (value: number): AttributeValue => ({ N: String(value) });
+
+const fromAttribute = (value: AttributeValue): unknown => {
+  if (value.S !== undefined) return value.S;
+  if (value.N !== undefined) return Number(value.N);
+  if (value.BOOL !== undefined) return value.BOOL;
+  if (value.NULL !== undefined) return null;
+  if (value.M !== undefined) return fromItem(value.M);
+  if (value.L !== undefined) return value.L.map(fromAttribute);
+  return undefined;
+};
+
+const fromItem = (item: Item): Record<string, unknown> =>
+  Object.fromEntries(Object.entries(item).map(([key, value]) => [key, fromAttribute(value)]));
+
+/** Transient races and throttling inside a transaction: worth another try. */
+const RETRY_REASONS = new Set([
+  'TransactionConflict',
+  'ThrottlingError',
+  'ProvisionedThroughputExceeded',
+]);
+/** Attempts of a transaction that keeps losing races, the first included. */
+const TRANSACTION_ATTEMPTS = 6;
+const CONFLICT_BASE_MS = 25;
+
+interface CancellationReason {
+  Code?: string | undefined;
+  Item?: Item | undefined;
+}
+
+const cancellationReasons = (error: unknown): CancellationReason[] | undefined => {
+  if (awsErrorName(error) !== 'TransactionCanceledException') return undefined;
+  const reasons = (error as { CancellationReasons?: unknown }).CancellationReasons;
+  return Array.isArray(reasons) ? (reasons as CancellationReason[]) : [];
+};
+
+export interface DynamoRunStoreOptions {
+  table: string;
+  /** Made lazily (AWS SDK loaded on first use) when not given. */
+  client?: DynamoDBClient;
+  /** For backoff between transactions that lost a race. */
+  random?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+  /** Items per Query page when reading a run (DynamoDB's own limit, 1 MB, when not given). */
+  queryPageSize?: number;
+}
+
+export const dynamoRunStore = (options: DynamoRunStoreOptions): RunStore => {
+  const { table } = options;
+  const client = lazily(options.client, createDynamoDBClient);
+  const random = options.random ?? Math.random;
+  const sleep =
+    options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const store: StoreName = { what: 'the runs table', variable: 'RUNS_TABLE', resource: table };
+
+  const corrupt = (what: string): ConfigurationError =>
+    new ConfigurationError(
+      `A stored ${what} in the runs table (RUNS_TABLE) does not match its schema (written by another version?)`,
+      { logDetail: `${store.what} ${table}: ${what}` },
+    );
+
+  const toRun = (item: Item): Run => {
+    const result = runSchema.safeParse(fromItem(item));
+    if (!result.success) throw corrupt('run');
+    return result.data;
+  };
+
+  const toOutcome = (item: Item): ImageOutcome => {
+    const plain = fromItem(item);
+    let image: unknown;
+    try {
+      image = typeof plain.image === 'string' ? JSON.parse(plain.image) : undefined;
+    } catch {
+      throw corrupt('outcome');
+    }
+    const result = imageOutcomeSchema.safeParse({ ...plain, image });
+    if (!result.success) throw corrupt('outcome');
+    return result.data;
+  };
+
+  /** Sends a command; AWS faults become ours, except those `keep` says the caller handles. */
+  const send = async <T>(
+    action: string,
+    call: (dynamodb: DynamoDBClient) => Promise<T>,
+    keep: (error: unknown) => boolean = () => false,
+  ): Promise<T> => {
+    try {
+      return await call(await client());
+    } catch (error) {
+      if (keep(error)) throw error;
+      throw storeFailure(store, action, error);
+    }
+  };
+
+  const getRun = async (runId: string): Promise<Run | undefined> => {
+    const { GetItemCommand } = await loadDynamoDB();
+    const output = await send('read from', (dynamodb) =>
+      dynamodb.send(
+        new GetItemCommand({
+          TableName: table,
+          Key: { pk: S(runPk(runId)), sk: S(RUN_SK) },
+          ConsistentRead: true,
+        }),
+      ),
+    );
+    return output.Item === undefined ? undefined : toRun(output.Item);
+  };
+
+  const getOutcome = async (runId: string, imageKey: string): Promise<ImageOutcome | undefined> => {
+    const { GetItemCommand } = await loadDynamoDB();
+    const output = await send('read from', (dynamodb) =>
+      dynamodb.send(
+        new GetItemCommand({
+          TableName: table,
+          Key: { pk: S(runPk(runId)), sk: S(imageSk(imageKey)) },
+          ConsistentRead: true,
+        }),
+      ),
+    );
+    return output.Item === undefined ? undefined : toOutcome(output.Item);
+  };
+
+  const isConditionFailure = (error: unknown) =>
+    awsErrorName(error) === 'ConditionalCheckFailedException';
+
+  /** Completes `run` when every decision has an outcome; true for the one caller that did. */
+  const completeIfDone = async (run: Run, at: string): Promise<boolean> => {
+    if (run.status !== 'running' || countsTotal(run.counts) < run.total) return false;
+    const { UpdateItemCommand } = await loadDynamoDB();
+    try {
+      await send(
+        'write to',
+        (dynamodb) =>
+          dynamodb.send(
+            new UpdateItemCommand({
+              TableName: table,
+              Key: { pk: S(runPk(run.runId)), sk: S(RUN_SK) },
+              UpdateExpression: 'SET #status = :completed, completedAt = :at',
+              ConditionExpression: '#status = :running',
+              ExpressionAttributeNames: { '#status': 'status' },
+              ExpressionAttributeValues: {
+                ':completed': S('completed'),
+                ':running': S('running'),
+                ':at': S(at),
+              },
+            }),
+          ),
+        isConditionFailure,
+      );
+      return true;
+    } catch (error) {
+      if (isConditionFailure(error)) return false;
+      throw error;
+    }
+  };
+
+  const afterFinish = async (runId: string, at: string) => {
+    const run = await getRun(runId);
+    if (run === undefined) throw notStored(runId);
+    const completed = await completeIfDone(run, at);
+    return {
+      run: completed ? { ...run, status: 'completed' as const, completedAt: at } : run,
+      completed,
+    };
+  };
+
+  return {
+    create: async (run: NewRun) => {
+      checkNewRunId(run.runId);
+      const { PutItemCommand } = await loadDynamoDB();
+      const counts = emptyCounts();
+      const item: Item = {
+        pk: S(runPk(run.runId)),
+        sk: S(RUN_SK),
+        runId: S(run.runId),
+        planId: S(run.planId),
+        provider: S(run.provider),
+        policyName: S(run.policyName),
+        createdAt: S(run.createdAt),
+        total: N(run.total),
+        counts: { M: Object.fromEntries(Object.entries(counts).map(([k, v]) => [k, N(v)])) },
+        status: S('running'),
+        ...(run.createdBy === undefined ? {} : { createdBy: S(run.createdBy) }),
+      };
+      try {
+        await send(
+          'write to',
+          (dynamodb) =>
+            dynamodb.send(
+              new PutItemCommand({
+                TableName: table,
+                Item: item,
+                ConditionExpression: 'attribute_not_exists(pk)',
+              }),
+            ),
+          isConditionFailure,
+        );
+        return 'created';
+      } catch (error) {
+        if (isConditionFailure(error)) return 'exists';
+        throw error;
+      }
+    },
+
+    claim: async (runId, imageKey, at): Promise<ClaimResult> => {
+      if (!RUN_ID_PATTERN.test(runId)) throw notStored(runId);
+      checkImageKey(imageKey);
+      // Runs are never deleted, so a read before the put tells a missing run apart without a
+      // transaction on the run item (which would race with every finish).
+      if ((await getRun(runId)) === undefined) throw notStored(runId);
+      const { PutItemCommand } = await loadDynamoDB();
+      try {
+        await send(
+          'write to',
+          (dynamodb) =>
+            dynamodb.send(
+              new PutItemCommand({
+                TableName: table,
+                Item: {
+                  pk: S(runPk(runId)),
+                  sk: S(imageSk(imageKey)),
+                  imageKey: S(imageKey),
+                  state: S('claimed'),
+                  claimedAt: S(at),
+                },
+                ConditionExpression: 'attribute_not_exists(pk)',
+                ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+              }),
+            ),
+          isConditionFailure,
+        );
+        return { kind: 'claimed' };
+      } catch (error) {
+        if (!isConditionFailure(error)) throw error;
+        const old = (error as { Item?: Item }).Item;
+        const existing = old === undefined ? await getOutcome(runId, imageKey) : toOutcome(old);
+        if (existing === undefined) throw storeFailure(store, 'write to', error);
+        return { kind: 'already-claimed', existing };
+      }
+    },
+
+    finish: async (runId, imageKey, result: FinishInput): Promise<FinishResult> => {
+      if (!RUN_ID_PATTERN.test(runId)) throw notStored(runId);
+      checkImageKey(imageKey);
+      const { TransactWriteItemsCommand } = await loadDynamoDB();
+      const values: Item = {
+        ':final': S('final'),
+        ':claimed': S('claimed'),
+        ':outcome': S(result.outcome),
+        ':at': S(result.at),
+        ':key': S(imageKey),
+      };
+      const sets = [
+        '#state = :final',
+        'outcome = :outcome',
+        'finishedAt = :at',
+        'imageKey = :key',
+        'claimedAt = if_not_exists(claimedAt, :at)',
+      ];
+      if (result.reason !== undefined) {
+        sets.push('reason = :reason');
+        values[':reason'] = S(result.reason.slice(0, MAX_REASON_LENGTH));
+      }
+      if (result.error !== undefined) {
+        sets.push('#error = :error');
+        values[':error'] = S(result.error);
+      }
+      if (result.image !== undefined) {
+        sets.push('image = :image');
+        values[':image'] = S(JSON.stringify(result.image));
+      }
+      const outcomeNames: Record<string, string> = { '#state': 'state' };
+      if (result.error !== undefined) outcomeNames['#error'] = 'error';
+      const transaction: Omit<TransactWriteItemsCommandInput, 'ClientRequestToken'> = {
+        TransactItems: [
+          {
+            Update: {
+              TableName: table,
+              Key: { pk: S(runPk(runId)), sk: S(imageSk(imageKey)) },
+              UpdateExpression: `SET ${sets.join(', ')}`,
+              ConditionExpression: 'attribute_not_exists(pk) OR #state = :claimed',
+              ExpressionAttributeNames: outcomeNames,
+              ExpressionAttributeValues: values,
+              ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+            },
+          },
+          {
+            Update: {
+              TableName: table,
+              Key: { pk: S(runPk(runId)), sk: S(RUN_SK) },
+              UpdateExpression: 'ADD #counts.#outcome :one',
+              ConditionExpression: 'attribute_exists(pk)',
+              ExpressionAttributeNames: { '#counts': 'counts', '#outcome': result.outcome },
+              ExpressionAttributeValues: { ':one': N(1) },
+            },
+          },
+        ],
+      };
+      for (let attempt = 1; ; attempt += 1) {
+        // A token per attempt: the SDK's own retry of a transaction that did go through (an
+        // answer lost on the way) is then answered as a success, not as "already final", which
+        // would lose this call's event.
+        const command = new TransactWriteItemsCommand({
+          ...transaction,
+          ClientRequestToken: randomUUID(),
+        });
+        let reasons: CancellationReason[] | undefined;
+        try {
+          await send(
+            'write to',
+            (dynamodb) => dynamodb.send(command),
+            (error) => cancellationReasons(error) !== undefined,
+          );
+          return { kind: 'recorded', ...(await afterFinish(runId, result.at)) };
+        } catch (error) {
+          reasons = cancellationReasons(error);
+          if (reasons === undefined) throw error;
+        }
+        const [outcomeReason, runReason] = reasons;
+        if (runReason?.Code === 'ConditionalCheckFailed') throw notStored(runId);
+        if (outcomeReason?.Code === 'ConditionalCheckFailed') {
+          const existing =
+            outcomeReason.Item === undefined
+              ? await getOutcome(runId, imageKey)
+              : toOutcome(outcomeReason.Item);
+          if (existing === undefined) throw corrupt('outcome');
+          return { kind: 'already-final', existing, ...(await afterFinish(runId, result.at)) };
+        }
+        const codes = reasons.map((reason) => reason.Code ?? 'None');
+        if (!codes.some((code) => RETRY_REASONS.has(code)) || attempt >= TRANSACTION_ATTEMPTS) {
+          throw new StoreUnavailable(
+            `Could not write to the runs table (RUNS_TABLE) for now (transaction cancelled: ${codes.join(', ')}); try again later`,
+            { logDetail: `${store.what} ${table}: ${runId} ${imageKey}: ${codes.join(', ')}` },
+          );
+        }
+        await sleep(Math.floor(random() * CONFLICT_BASE_MS * 2 ** attempt));
+      }
+    },
+
+    complete: async (runId, at) => {
+      if (!RUN_ID_PATTERN.test(runId)) throw notStored(runId);
+      const run = await getRun(runId);
+      if (run === undefined) throw notStored(runId);
+      return completeIfDone(run, at);
+    },
+
+    read: async (runId): Promise<RunDocument | undefined> => {
+      if (!RUN_ID_PATTERN.test(runId)) return undefined;
+      const { QueryCommand } = await loadDynamoDB();
+      let run: Run | undefined;
+      const outcomes: ImageOutcome[] = [];
+      let start: Item | undefined;
+      do {
+        const output: { Items?: Item[]; LastEvaluatedKey?: Item } = await send(
+          'read from',
+          (dynamodb) =>
+            dynamodb.send(
+              new QueryCommand({
+                TableName: table,
+                KeyConditionExpression: 'pk = :pk',
+                ExpressionAttributeValues: { ':pk': S(runPk(runId)) },
+                ConsistentRead: true,
+                ...(options.queryPageSize === undefined ? {} : { Limit: options.queryPageSize }),
+                ...(start === undefined ? {} : { ExclusiveStartKey: start }),
+              }),
+            ),
+        );
+        for (const item of output.Items ?? []) {
+          const sk = item.sk?.S ?? '';
+          if (sk === RUN_SK) run = toRun(item);
+          else if (sk.startsWith(IMAGE_PREFIX)) outcomes.push(toOutcome(item));
+        }
+        start = output.LastEvaluatedKey;
+      } while (start !== undefined);
+      if (run === undefined) return undefined;
+      // Sort keys are in byte order; the document promises code-unit order.
+      outcomes.sort(byImageKey);
+      return { run, outcomes };
+    },
+  };
+};

@@ -1,0 +1,276 @@
+// Runs in a local directory (npm start, CLI): the same semantics as the DynamoDB store, for one
+// process. Each run is a journal, `run-journals/{runId}.jsonl`: one JSON line per change (create,
+// claim, finish, complete), appended under an in-process mutex per file, so a change is one small
+// append however many outcomes the run has. The journal is folded into memory once and read on
+// from where it was (only what was appended since), so a run of 10,000 decisions stays cheap.
+
+import { appendFile, mkdir, open, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import * as z from 'zod';
+import { ConfigurationError } from '../errors/errors.js';
+import { plannedImageSchema } from '../retirement/plan.js';
+import { createMutex } from './local-files.js';
+import {
+  type ClaimResult,
+  countsTotal,
+  emptyCounts,
+  type FinishInput,
+  type FinishResult,
+  type ImageOutcome,
+  MAX_REASON_LENGTH,
+  type NewRun,
+  RUN_ID_PATTERN,
+  type Run,
+  type RunDocument,
+  type RunStore,
+  runOutcomeSchema,
+  runSchema,
+} from './ports.js';
+import { byImageKey, checkImageKey, checkNewRunId, runNotStored } from './run-rules.js';
+import { fileFailure, type StoreName } from './store-errors.js';
+
+const entrySchema = z.discriminatedUnion('op', [
+  z.object({ op: z.literal('create'), run: runSchema }),
+  z.object({ op: z.literal('claim'), imageKey: z.string().min(1), at: z.string() }),
+  z.object({
+    op: z.literal('finish'),
+    imageKey: z.string().min(1),
+    outcome: runOutcomeSchema,
+    reason: z.string().optional(),
+    error: z.string().optional(),
+    image: plannedImageSchema.optional(),
+    at: z.string(),
+  }),
+  z.object({ op: z.literal('complete'), at: z.string() }),
+]);
+type Entry = z.infer<typeof entrySchema>;
+
+interface RunState {
+  run: Run | undefined;
+  outcomes: Map<string, ImageOutcome>;
+}
+
+interface Journal {
+  /** Bytes of the file folded into `state`. */
+  size: number;
+  /** A last line not yet ended by a newline. */
+  partial: string;
+  state: RunState;
+}
+
+const emptyState = (): RunState => ({ run: undefined, outcomes: new Map() });
+
+/** An entry's effect. Entries are appended only when valid, so this never has to refuse. */
+const apply = (state: RunState, entry: Entry): void => {
+  switch (entry.op) {
+    case 'create':
+      state.run ??= entry.run;
+      return;
+    case 'claim':
+      if (!state.outcomes.has(entry.imageKey)) {
+        state.outcomes.set(entry.imageKey, {
+          imageKey: entry.imageKey,
+          state: 'claimed',
+          claimedAt: entry.at,
+        });
+      }
+      return;
+    case 'finish': {
+      const existing = state.outcomes.get(entry.imageKey);
+      if (existing?.state === 'final' || state.run === undefined) return;
+      state.outcomes.set(entry.imageKey, {
+        imageKey: entry.imageKey,
+        state: 'final',
+        outcome: entry.outcome,
+        ...(entry.reason === undefined ? {} : { reason: entry.reason }),
+        ...(entry.error === undefined ? {} : { error: entry.error }),
+        ...(entry.image === undefined ? {} : { image: entry.image }),
+        claimedAt: existing?.claimedAt ?? entry.at,
+        finishedAt: entry.at,
+      });
+      state.run = {
+        ...state.run,
+        counts: { ...state.run.counts, [entry.outcome]: state.run.counts[entry.outcome] + 1 },
+      };
+      return;
+    }
+    case 'complete':
+      if (state.run?.status === 'running') {
+        state.run = { ...state.run, status: 'completed', completedAt: entry.at };
+      }
+      return;
+  }
+};
+
+/** Folded journals of this process, by absolute path; shared by every store on the same dir. */
+const journals = new Map<string, Journal>();
+const withLock = createMutex();
+
+export interface LocalRunStoreOptions {
+  dir: string;
+}
+
+export const localRunStore = (options: LocalRunStoreOptions): RunStore => {
+  const root = resolve(options.dir, 'run-journals');
+  const store: StoreName = {
+    what: 'the local store',
+    variable: 'RETIREMENT_STORE_DIR',
+    resource: options.dir,
+  };
+  const pathOf = (runId: string) => join(root, `${runId}.jsonl`);
+
+  const corrupt = (runId: string): ConfigurationError =>
+    new ConfigurationError(
+      `The local journal of run ${runId} (RETIREMENT_STORE_DIR) is damaged or from another version`,
+      { logDetail: `${store.what} ${options.dir}: run-journals/${runId}.jsonl` },
+    );
+
+  /** The run's state, with whatever was appended since it was last folded. */
+  const load = async (runId: string): Promise<Journal> => {
+    const path = pathOf(runId);
+    let journal = journals.get(path);
+    let size: number;
+    try {
+      size = (await stat(path)).size;
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== 'ENOENT') throw fileFailure(store, 'read', error);
+      size = 0;
+    }
+    if (journal === undefined || size < journal.size) {
+      journal = { size: 0, partial: '', state: emptyState() };
+      journals.set(path, journal);
+    }
+    if (size > journal.size) {
+      const buffer = Buffer.alloc(size - journal.size);
+      try {
+        const handle = await open(path, 'r');
+        try {
+          await handle.read(buffer, 0, buffer.length, journal.size);
+        } finally {
+          await handle.close();
+        }
+      } catch (error) {
+        throw fileFailure(store, 'read', error);
+      }
+      const lines = (journal.partial + buffer.toString('utf8')).split('\n');
+      journal.partial = lines.pop() ?? '';
+      for (const line of lines) {
+        if (line.trim() === '') continue;
+        let value: unknown;
+        try {
+          value = JSON.parse(line);
+        } catch {
+          throw corrupt(runId);
+        }
+        const entry = entrySchema.safeParse(value);
+        if (!entry.success) throw corrupt(runId);
+        apply(journal.state, entry.data);
+      }
+      journal.size = size;
+    }
+    return journal;
+  };
+
+  const append = async (runId: string, journal: Journal, entry: Entry): Promise<void> => {
+    const line = `${JSON.stringify(entry)}\n`;
+    try {
+      await mkdir(root, { recursive: true });
+      await appendFile(pathOf(runId), line);
+    } catch (error) {
+      throw fileFailure(store, 'write to', error);
+    }
+    journal.size += Buffer.byteLength(line);
+    apply(journal.state, entry);
+  };
+
+  /** Runs `work` on the run's journal, one call at a time per run. */
+  const locked = <T>(runId: string, work: (journal: Journal) => Promise<T>): Promise<T> =>
+    withLock(pathOf(runId), async () => work(await load(runId)));
+
+  const existingRun = (runId: string, journal: Journal): Run => {
+    if (journal.state.run === undefined) throw runNotStored(runId);
+    return journal.state.run;
+  };
+
+  const completeIfDone = async (runId: string, journal: Journal, at: string) => {
+    const run = existingRun(runId, journal);
+    if (run.status !== 'running' || countsTotal(run.counts) < run.total) return false;
+    await append(runId, journal, { op: 'complete', at });
+    return true;
+  };
+
+  const checkIds = (runId: string, imageKey?: string): void => {
+    if (!RUN_ID_PATTERN.test(runId)) throw runNotStored(runId);
+    if (imageKey !== undefined) checkImageKey(imageKey);
+  };
+
+  return {
+    create: async (run: NewRun) => {
+      checkNewRunId(run.runId);
+      return locked(run.runId, async (journal) => {
+        if (journal.state.run !== undefined) return 'exists';
+        const created: Run = { ...run, counts: emptyCounts(), status: 'running' };
+        await append(run.runId, journal, { op: 'create', run: runSchema.parse(created) });
+        return 'created';
+      });
+    },
+
+    claim: async (runId, imageKey, at): Promise<ClaimResult> => {
+      checkIds(runId, imageKey);
+      return locked(runId, async (journal) => {
+        existingRun(runId, journal);
+        const existing = journal.state.outcomes.get(imageKey);
+        if (existing !== undefined) {
+          return { kind: 'already-claimed', existing: structuredClone(existing) };
+        }
+        await append(runId, journal, { op: 'claim', imageKey, at });
+        return { kind: 'claimed' };
+      });
+    },
+
+    finish: async (runId, imageKey, result: FinishInput): Promise<FinishResult> => {
+      checkIds(runId, imageKey);
+      return locked(runId, async (journal) => {
+        existingRun(runId, journal);
+        const existing = journal.state.outcomes.get(imageKey);
+        if (existing?.state === 'final') {
+          const completed = await completeIfDone(runId, journal, result.at);
+          return {
+            kind: 'already-final',
+            existing: structuredClone(existing),
+            run: structuredClone(existingRun(runId, journal)),
+            completed,
+          };
+        }
+        await append(runId, journal, {
+          op: 'finish',
+          imageKey,
+          outcome: result.outcome,
+          ...(result.reason === undefined
+            ? {}
+            : { reason: result.reason.slice(0, MAX_REASON_LENGTH) }),
+          ...(result.error === undefined ? {} : { error: result.error }),
+          ...(result.image === undefined ? {} : { image: result.image }),
+          at: result.at,
+        });
+        const completed = await completeIfDone(runId, journal, result.at);
+        return { kind: 'recorded', run: structuredClone(existingRun(runId, journal)), completed };
+      });
+    },
+
+    complete: async (runId, at) => {
+      checkIds(runId);
+      return locked(runId, (journal) => completeIfDone(runId, journal, at));
+    },
+
+    read: async (runId): Promise<RunDocument | undefined> => {
+      if (!RUN_ID_PATTERN.test(runId)) return undefined;
+      return locked(runId, async (journal) => {
+        const { run, outcomes } = journal.state;
+        if (run === undefined) return undefined;
+        const sorted = [...outcomes.values()].sort(byImageKey);
+        return structuredClone({ run, outcomes: sorted });
+      });
+    },
+  };
+};

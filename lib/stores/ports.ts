@@ -1,0 +1,136 @@
+// The ports the retirement domain needs from storage: plans (and the audit copy of a finished
+// run) and runs with their per-image outcomes, exactly once under redelivery and concurrent
+// consumers. No AWS type appears here: lib/stores implements these over S3 and DynamoDB, or over a
+// local directory. (Defined here for now; they belong to lib/retirement.)
+
+import * as z from 'zod';
+import { type Plan, plannedImageSchema } from '../retirement/plan.js';
+
+/** `run-` and 20 lowercase hex digits (random). */
+export const RUN_ID_PATTERN = /^run-[0-9a-f]{20}$/;
+
+/** How every retire decision of a run ends. */
+export const RUN_OUTCOMES = ['deleted', 'already-absent', 'skipped', 'failed'] as const;
+export const runOutcomeSchema = z.enum(RUN_OUTCOMES);
+export type RunOutcome = z.infer<typeof runOutcomeSchema>;
+
+const countSchema = z.number().int().min(0);
+
+export const runCountsSchema = z.strictObject({
+  deleted: countSchema,
+  'already-absent': countSchema,
+  skipped: countSchema,
+  failed: countSchema,
+});
+export type RunCounts = z.infer<typeof runCountsSchema>;
+
+export const emptyCounts = (): RunCounts => ({
+  deleted: 0,
+  'already-absent': 0,
+  skipped: 0,
+  failed: 0,
+});
+
+/** Outcomes recorded so far. */
+export const countsTotal = (counts: RunCounts): number =>
+  counts.deleted + counts['already-absent'] + counts.skipped + counts.failed;
+
+export const runSchema = z.object({
+  runId: z.string().regex(RUN_ID_PATTERN),
+  planId: z.string(),
+  provider: z.string(),
+  policyName: z.string(),
+  createdAt: z.iso.datetime().describe('When the run was created (apply was accepted).'),
+  createdBy: z.string().optional().describe('The identity that applied the plan.'),
+  total: countSchema.describe("The plan's retire decisions: the outcomes the run waits for."),
+  counts: runCountsSchema,
+  status: z.enum(['running', 'completed']),
+  completedAt: z.iso.datetime().optional(),
+});
+export type Run = z.infer<typeof runSchema>;
+
+/** What a run records for one retire decision (keyed by imageKey: `${region}/${canonicalId}`). */
+export const imageOutcomeSchema = z.object({
+  imageKey: z.string().min(1),
+  state: z
+    .enum(['claimed', 'final'])
+    .describe('`claimed`: a delivery started on it and has not recorded an outcome (yet).'),
+  outcome: runOutcomeSchema.optional(),
+  reason: z.string().optional().describe('Why it was skipped or failed, for people.'),
+  error: z.string().optional().describe("The error's name, for `failed`."),
+  image: plannedImageSchema.optional().describe('The image as last seen.'),
+  claimedAt: z.iso.datetime(),
+  finishedAt: z.iso.datetime().optional(),
+});
+export type ImageOutcome = z.infer<typeof imageOutcomeSchema>;
+
+export const runDocumentSchema = z.object({
+  run: runSchema,
+  outcomes: z.array(imageOutcomeSchema).describe('In imageKey order (code units).'),
+});
+export type RunDocument = z.infer<typeof runDocumentSchema>;
+
+export interface PlanStore {
+  /** Stores the plan under its planId (replacing one with the same id: the same plan). */
+  put(plan: Plan): Promise<void>;
+  /** The plan, or undefined when none has that id. */
+  get(planId: string): Promise<Plan | undefined>;
+  /** The audit copy of a finished run (runs/{runId}.json). */
+  putRun(document: RunDocument): Promise<void>;
+}
+
+/** A run as apply creates it: no outcome yet. */
+export type NewRun = Omit<Run, 'counts' | 'status' | 'completedAt'>;
+
+export type ClaimResult =
+  | { kind: 'claimed' }
+  /**
+   * An earlier delivery claimed it. `existing.state` `claimed`: that delivery started and did not
+   * finish (an absent image was then deleted by it); `final`: it recorded `existing.outcome`.
+   */
+  | { kind: 'already-claimed'; existing: ImageOutcome };
+
+export interface FinishInput {
+  outcome: RunOutcome;
+  /** Why it was skipped or failed (kept to MAX_REASON_LENGTH characters). */
+  reason?: string | undefined;
+  /** The error's name, for `failed`. */
+  error?: string | undefined;
+  image?: z.infer<typeof plannedImageSchema> | undefined;
+  /** ISO 8601. */
+  at: string;
+}
+
+export type FinishResult =
+  /** This call recorded the outcome; `completed`: it also completed the run (publish once). */
+  | { kind: 'recorded'; run: Run; completed: boolean }
+  /**
+   * An outcome was already recorded (nothing counted). `completed` is true when this call found
+   * the run done but not yet completed (a consumer died in between) and completed it.
+   */
+  | { kind: 'already-final'; existing: ImageOutcome; run: Run; completed: boolean };
+
+/** Reasons are for people; a longer one is cut to this many characters. */
+export const MAX_REASON_LENGTH = 2_000;
+
+export interface RunStore {
+  /** 'exists' when a run with this id is already stored (nothing changed). */
+  create(run: NewRun): Promise<'created' | 'exists'>;
+  /**
+   * Claims a retire decision for this delivery. Throws PlanNotFound when the run is not stored.
+   */
+  claim(runId: string, imageKey: string, at: string): Promise<ClaimResult>;
+  /**
+   * Records the decision's outcome and counts it, at most once (claimed or not before), then
+   * completes the run when every decision has an outcome. Throws PlanNotFound when the run is not
+   * stored.
+   */
+  finish(runId: string, imageKey: string, result: FinishInput): Promise<FinishResult>;
+  /**
+   * Marks the run completed when every decision has an outcome (a run of 0 decisions at once).
+   * True for exactly one caller: the one that completed it. PlanNotFound when not stored.
+   */
+  complete(runId: string, at: string): Promise<boolean>;
+  /** The run and every outcome so far, or undefined when not stored. */
+  read(runId: string): Promise<RunDocument | undefined>;
+}

@@ -1,0 +1,147 @@
+// What a failed S3 or DynamoDB call becomes, following lib/credentials/secrets-manager.ts: the
+// deployment's faults (access denied, a missing bucket or table, bad AWS credentials, a request AWS
+// refuses) are ConfigurationError; throttling, 5xx, network failures and timeouts, which the SDK
+// has already retried, are StoreUnavailable (retryable: the queue redelivers, a caller tries again).
+//
+// Messages name the variable, never the resource, an ARN or the AWS error text (which may quote
+// the role ARN and the account): those go to `logDetail`, for the request's log line only.
+
+import { ConfigurationError } from '../errors/errors.js';
+
+/** Seconds a caller should wait after a store failed transiently. */
+export const STORE_RETRY_AFTER_SECONDS = 2;
+
+/**
+ * A store that AWS (or the disk) could not serve for now; worth trying again. Not a row of the
+ * error table (yet): callers map it (an HTTP 503, a record left for redelivery).
+ */
+export class StoreUnavailable extends Error {
+  override readonly name = 'StoreUnavailable';
+  readonly retryable = true;
+  readonly retryAfterSeconds = STORE_RETRY_AFTER_SECONDS;
+  readonly logDetail: string | undefined;
+
+  constructor(message: string, options: { logDetail?: string } = {}) {
+    super(message);
+    this.logDetail = options.logDetail;
+  }
+}
+
+export const isStoreUnavailable = (error: unknown): error is StoreUnavailable =>
+  error instanceof StoreUnavailable;
+
+/** What the store is, for messages: `the plans bucket (PLANS_BUCKET)`. */
+export interface StoreName {
+  readonly what: string;
+  readonly variable: string;
+  /** The bucket or table name: for logDetail only. */
+  readonly resource: string;
+}
+
+const CONFIGURATION_FAULTS: Readonly<Record<string, string>> = {
+  AccessDenied: 'access is denied (check the function role)',
+  AccessDeniedException: 'access is denied (check the function role)',
+  NoSuchBucket: 'the bucket does not exist',
+  ResourceNotFoundException: 'the table does not exist in this region',
+  UnrecognizedClientException: "the function's AWS credentials are not valid",
+  InvalidAccessKeyId: "the function's AWS credentials are not valid",
+  InvalidSignatureException: "the function's AWS request signature is not valid",
+  SignatureDoesNotMatch: "the function's AWS request signature is not valid",
+  ExpiredToken: "the function's AWS credentials have expired",
+  ExpiredTokenException: "the function's AWS credentials have expired",
+  KMSAccessDeniedException: 'the KMS key cannot be used (check the function role)',
+  'KMS.DisabledException': 'the KMS key is disabled',
+  ValidationException: 'AWS refused the request as invalid',
+};
+
+const TRANSIENT_NAMES = new Set([
+  'ThrottlingException',
+  'Throttling',
+  'TooManyRequestsException',
+  'ProvisionedThroughputExceededException',
+  'RequestLimitExceeded',
+  'SlowDown',
+  'InternalServerError',
+  'InternalError',
+  'InternalFailure',
+  'ServiceUnavailable',
+  'TimeoutError',
+  'RequestTimeout',
+  'RequestTimeoutException',
+  'TransactionInProgressException',
+]);
+
+export const awsErrorName = (error: unknown): string => {
+  if (error instanceof Error) {
+    const code = (error as Error & { code?: unknown }).code;
+    if (error.name === 'Error' && typeof code === 'string') return code;
+    return error.name;
+  }
+  return 'UnknownError';
+};
+
+const httpStatusOf = (error: unknown): number | undefined => {
+  const status = (error as { $metadata?: { httpStatusCode?: unknown } } | undefined)?.$metadata
+    ?.httpStatusCode;
+  return typeof status === 'number' ? status : undefined;
+};
+
+/** The AWS error for the log line: resource, name, status and its own text. */
+export const awsLogDetail = (store: StoreName, error: unknown): string => {
+  const status = httpStatusOf(error);
+  const text = error instanceof Error ? error.message.replace(/\s+/g, ' ').slice(0, 300) : '';
+  return `${store.what} ${store.resource}: ${awsErrorName(error)}${status === undefined ? '' : ` (HTTP ${status})`}${text ? `: ${text}` : ''}`;
+};
+
+/** The error a failed AWS call on a store becomes: ours, with no stack, cause or raw response. */
+export const storeFailure = (
+  store: StoreName,
+  action: string,
+  error: unknown,
+): ConfigurationError | StoreUnavailable => {
+  const name = awsErrorName(error);
+  const status = httpStatusOf(error);
+  const logDetail = awsLogDetail(store, error);
+  const reason = CONFIGURATION_FAULTS[name];
+  if (reason !== undefined) {
+    return new ConfigurationError(
+      `Could not ${action} ${store.what} (${store.variable}): ${reason} [${name}]`,
+      { logDetail },
+    );
+  }
+  const transient =
+    TRANSIENT_NAMES.has(name) ||
+    status === undefined || // no HTTP answer at all: reset, refused, DNS, timeout
+    status === 429 ||
+    status >= 500;
+  if (transient) {
+    return new StoreUnavailable(
+      `Could not ${action} ${store.what} (${store.variable}) for now (${name}); try again later`,
+      { logDetail },
+    );
+  }
+  return new ConfigurationError(
+    `Could not ${action} ${store.what} (${store.variable}): AWS answered ${name}`,
+    { logDetail },
+  );
+};
+
+/** A local file error (npm start, CLI): a full disk is transient, anything else the operator's. */
+export const fileFailure = (
+  store: StoreName,
+  action: string,
+  error: unknown,
+): ConfigurationError | StoreUnavailable => {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  const name = typeof code === 'string' ? code : awsErrorName(error);
+  const logDetail = `${store.what} ${store.resource}: ${name}${error instanceof Error ? `: ${error.message.slice(0, 300)}` : ''}`;
+  if (name === 'ENOSPC' || name === 'EMFILE' || name === 'ENFILE' || name === 'EBUSY') {
+    return new StoreUnavailable(
+      `Could not ${action} ${store.what} (${store.variable}) for now (${name}); try again later`,
+      { logDetail },
+    );
+  }
+  return new ConfigurationError(`Could not ${action} ${store.what} (${store.variable}): ${name}`, {
+    logDetail,
+  });
+};

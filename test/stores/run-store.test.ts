@@ -1,0 +1,461 @@
+// The run store contract, the same for DynamoDB (moto, through the real SDK client) and the local
+// directory: create, claim, finish (once), complete (once, for exactly one caller), read with every
+// outcome, runs that are not stored. Then what only DynamoDB has: paging, TransactionConflict
+// retries, AWS faults, the lazily made client.
+
+import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ConfigurationError, InvalidRequest, PlanNotFound } from '../../lib/errors/errors.js';
+import { dynamoRunStore } from '../../lib/stores/dynamodb-run-store.js';
+import { MAX_REASON_LENGTH } from '../../lib/stores/ports.js';
+import { StoreUnavailable } from '../../lib/stores/store-errors.js';
+import { jsonError, startFaultServer } from '../support/aws-fault-server.js';
+import { MOTO_AWS_ENV, motoClientConfig, skipWithoutMoto } from '../support/moto.js';
+import {
+  AT,
+  aNewRun,
+  imageKeyOf,
+  newRunId,
+  type RunStoreHarness,
+  startDynamoHarness,
+  startLocalHarness,
+  TABLE,
+} from './run-store-harness.js';
+
+const IMAGE = {
+  provider: 'modelarts',
+  region: 'cn-north-4',
+  id: '00000000-0000-4000-8000-000000000001',
+  name: 'train-resnet',
+  status: 'available' as const,
+  providerStatus: 'ACTIVE',
+  kind: 'custom' as const,
+  createdAt: '2024-01-01T00:00:00.000Z',
+  updatedAt: '2024-01-01T00:00:00.000Z',
+};
+
+const contract = (start: () => Promise<RunStoreHarness>) => {
+  let harness: RunStoreHarness;
+
+  beforeAll(async () => {
+    harness = await start();
+  });
+
+  afterAll(async () => {
+    await harness?.close();
+  });
+
+  const store = () => harness.store();
+
+  it('creates a running run with zero counts and no outcome; creating it again changes nothing', async () => {
+    const run = aNewRun(3);
+
+    expect(await store().create(run)).toBe('created');
+    expect(await store().create({ ...run, total: 99 })).toBe('exists');
+
+    expect(await store().read(run.runId)).toEqual({
+      run: {
+        ...run,
+        counts: { deleted: 0, 'already-absent': 0, skipped: 0, failed: 0 },
+        status: 'running',
+      },
+      outcomes: [],
+    });
+  });
+
+  it('a second claim of the same decision is already-claimed, with the first claim as it stands', async () => {
+    const run = aNewRun(1);
+    await store().create(run);
+
+    const first = await store().claim(run.runId, imageKeyOf(1), '2025-06-01T00:01:00.000Z');
+    const second = await store().claim(run.runId, imageKeyOf(1), '2025-06-01T00:02:00.000Z');
+
+    expect(first).toEqual({ kind: 'claimed' });
+    expect(second).toEqual({
+      kind: 'already-claimed',
+      existing: {
+        imageKey: imageKeyOf(1),
+        state: 'claimed',
+        claimedAt: '2025-06-01T00:01:00.000Z',
+      },
+    });
+  });
+
+  it('finish records and counts an outcome once; a second finish is already-final and counts nothing', async () => {
+    const run = aNewRun(2);
+    await store().create(run);
+    await store().claim(run.runId, imageKeyOf(1), '2025-06-01T00:01:00.000Z');
+
+    const first = await store().finish(run.runId, imageKeyOf(1), {
+      outcome: 'deleted',
+      image: IMAGE,
+      at: '2025-06-01T00:01:30.000Z',
+    });
+    const second = await store().finish(run.runId, imageKeyOf(1), {
+      outcome: 'failed',
+      error: 'UpstreamUnavailable',
+      at: '2025-06-01T00:01:40.000Z',
+    });
+
+    const recordedOutcome = {
+      imageKey: imageKeyOf(1),
+      state: 'final',
+      outcome: 'deleted',
+      image: IMAGE,
+      claimedAt: '2025-06-01T00:01:00.000Z',
+      finishedAt: '2025-06-01T00:01:30.000Z',
+    };
+    expect(first).toMatchObject({ kind: 'recorded', completed: false });
+    expect(first.run.counts).toEqual({ deleted: 1, 'already-absent': 0, skipped: 0, failed: 0 });
+    expect(second).toMatchObject({ kind: 'already-final', completed: false });
+    expect(second.kind === 'already-final' && second.existing).toEqual(recordedOutcome);
+    expect(await store().read(run.runId)).toMatchObject({
+      run: { counts: { deleted: 1, failed: 0 }, status: 'running' },
+      outcomes: [recordedOutcome],
+    });
+  });
+
+  it('a claim after the outcome is final reports it (a redelivery of a finished record)', async () => {
+    const run = aNewRun(1);
+    await store().create(run);
+    await store().claim(run.runId, imageKeyOf(1), AT);
+    await store().finish(run.runId, imageKeyOf(1), {
+      outcome: 'skipped',
+      reason: 'changed since the plan: status',
+      at: AT,
+    });
+
+    const again = await store().claim(run.runId, imageKeyOf(1), AT);
+
+    expect(again).toMatchObject({
+      kind: 'already-claimed',
+      existing: { state: 'final', outcome: 'skipped', reason: 'changed since the plan: status' },
+    });
+  });
+
+  it('finish without a claim records too (claimedAt is then the finish time)', async () => {
+    const run = aNewRun(2);
+    await store().create(run);
+
+    const result = await store().finish(run.runId, imageKeyOf(7), {
+      outcome: 'failed',
+      error: 'InvalidRequest',
+      reason: 'the message does not describe a decision',
+      at: AT,
+    });
+
+    expect(result.kind).toBe('recorded');
+    expect((await store().read(run.runId))?.outcomes).toEqual([
+      {
+        imageKey: imageKeyOf(7),
+        state: 'final',
+        outcome: 'failed',
+        error: 'InvalidRequest',
+        reason: 'the message does not describe a decision',
+        claimedAt: AT,
+        finishedAt: AT,
+      },
+    ]);
+  });
+
+  it('the last outcome completes the run, for that caller only; complete() then says false', async () => {
+    const run = aNewRun(2);
+    await store().create(run);
+
+    const first = await store().finish(run.runId, imageKeyOf(1), { outcome: 'deleted', at: AT });
+    const last = await store().finish(run.runId, imageKeyOf(2), {
+      outcome: 'already-absent',
+      at: '2025-06-01T00:09:00.000Z',
+    });
+
+    expect(first.completed).toBe(false);
+    expect(last.completed).toBe(true);
+    expect(last.run).toMatchObject({
+      status: 'completed',
+      completedAt: '2025-06-01T00:09:00.000Z',
+    });
+    expect(await store().complete(run.runId, AT)).toBe(false);
+    expect((await store().read(run.runId))?.run).toMatchObject({
+      status: 'completed',
+      completedAt: '2025-06-01T00:09:00.000Z',
+      counts: { deleted: 1, 'already-absent': 1 },
+    });
+  });
+
+  it('complete() refuses while outcomes are missing', async () => {
+    const run = aNewRun(2);
+    await store().create(run);
+    await store().finish(run.runId, imageKeyOf(1), { outcome: 'deleted', at: AT });
+
+    expect(await store().complete(run.runId, AT)).toBe(false);
+    expect((await store().read(run.runId))?.run.status).toBe('running');
+  });
+
+  it('a run of no decision is completed by the first complete() and only by it', async () => {
+    const run = aNewRun(0);
+    await store().create(run);
+
+    const results = [await store().complete(run.runId, AT), await store().complete(run.runId, AT)];
+
+    expect(results).toEqual([true, false]);
+    expect((await store().read(run.runId))?.run).toMatchObject({
+      status: 'completed',
+      completedAt: AT,
+    });
+  });
+
+  it('a redelivery completes a run whose last consumer died between finishing and completing', async () => {
+    const run = aNewRun(1);
+    await store().create(run);
+    await harness.recordWithoutCompleting(run.runId, imageKeyOf(1), 'deleted');
+    expect((await store().read(run.runId))?.run.status).toBe('running');
+
+    const redelivered = await store().finish(run.runId, imageKeyOf(1), {
+      outcome: 'already-absent',
+      at: AT,
+    });
+
+    expect(redelivered).toMatchObject({
+      kind: 'already-final',
+      completed: true,
+      existing: { outcome: 'deleted' },
+      run: { status: 'completed', counts: { deleted: 1, 'already-absent': 0 } },
+    });
+  });
+
+  it('read gives every outcome in image-key order, with reasons cut to MAX_REASON_LENGTH', async () => {
+    const run = aNewRun(5);
+    await store().create(run);
+    for (const index of [4, 1, 3]) {
+      await store().finish(run.runId, imageKeyOf(index), {
+        outcome: 'skipped',
+        reason: 'r'.repeat(MAX_REASON_LENGTH + 50),
+        at: AT,
+      });
+    }
+    await store().claim(run.runId, imageKeyOf(2), AT);
+
+    const document = await store().read(run.runId);
+
+    expect(document?.outcomes.map((outcome) => outcome.imageKey)).toEqual(
+      [1, 2, 3, 4].map(imageKeyOf),
+    );
+    expect(document?.outcomes[0]?.reason).toHaveLength(MAX_REASON_LENGTH);
+    expect(document?.outcomes[1]).toEqual({
+      imageKey: imageKeyOf(2),
+      state: 'claimed',
+      claimedAt: AT,
+    });
+    expect(document?.run.counts.skipped).toBe(3);
+  });
+
+  it('a run that is not stored: read is undefined; claim, finish and complete are PlanNotFound', async () => {
+    const missing = newRunId();
+
+    expect(await store().read(missing)).toBeUndefined();
+    expect(await store().read('run-../../x')).toBeUndefined();
+    await expect(store().claim(missing, imageKeyOf(1), AT)).rejects.toBeInstanceOf(PlanNotFound);
+    await expect(
+      store().finish(missing, imageKeyOf(1), { outcome: 'deleted', at: AT }),
+    ).rejects.toBeInstanceOf(PlanNotFound);
+    await expect(store().complete(missing, AT)).rejects.toBeInstanceOf(PlanNotFound);
+    await expect(store().complete('not-a-run', AT)).rejects.toBeInstanceOf(PlanNotFound);
+    expect(await store().read(missing)).toBeUndefined();
+  });
+
+  it('refuses a malformed run id to create and an empty image key', async () => {
+    const run = aNewRun(1);
+    await store().create(run);
+
+    await expect(store().create({ ...run, runId: 'run-1' })).rejects.toBeInstanceOf(InvalidRequest);
+    await expect(store().claim(run.runId, '', AT)).rejects.toBeInstanceOf(InvalidRequest);
+  });
+};
+
+describe.skipIf(skipWithoutMoto('run store on DynamoDB'))('run store on DynamoDB (moto)', () => {
+  describe('the run store contract', () => {
+    contract(startDynamoHarness);
+  });
+
+  describe('DynamoDB only', () => {
+    let harness: Awaited<ReturnType<typeof startDynamoHarness>>;
+
+    beforeAll(async () => {
+      harness = await startDynamoHarness();
+    });
+
+    afterAll(async () => {
+      await harness?.close();
+    });
+
+    afterEach(() => {
+      vi.unstubAllEnvs();
+    });
+
+    it('reads a run over many Query pages', async () => {
+      let queries = 0;
+      const client = new DynamoDBClient(motoClientConfig(harness.moto.endpoint));
+      client.middlewareStack.add(
+        (next, context) => (args) => {
+          if (context.commandName === 'QueryCommand') queries += 1;
+          return next(args);
+        },
+        { step: 'initialize', name: 'countQueries' },
+      );
+      const store = dynamoRunStore({ table: TABLE, client, queryPageSize: 3 });
+      const run = aNewRun(10);
+      await store.create(run);
+      for (let index = 0; index < 10; index += 1) {
+        await store.finish(run.runId, imageKeyOf(index), { outcome: 'deleted', at: AT });
+      }
+      queries = 0;
+
+      const document = await store.read(run.runId);
+
+      expect(document?.outcomes).toHaveLength(10);
+      expect(document?.run).toMatchObject({ status: 'completed', counts: { deleted: 10 } });
+      expect(queries).toBeGreaterThanOrEqual(4);
+      client.destroy();
+    });
+
+    const conflicting = (conflicts: number) => {
+      let transactions = 0;
+      const client = new DynamoDBClient(motoClientConfig(harness.moto.endpoint));
+      client.middlewareStack.add(
+        (next, context) => async (args) => {
+          if (context.commandName !== 'TransactWriteItemsCommand') return next(args);
+          transactions += 1;
+          if (transactions <= conflicts) {
+            throw new TransactionCanceledException({
+              message:
+                'Transaction cancelled, please refer cancellation reasons for specific reasons [None, TransactionConflict]',
+              $metadata: { httpStatusCode: 400 },
+              CancellationReasons: [{ Code: 'None' }, { Code: 'TransactionConflict' }],
+            });
+          }
+          return next(args);
+        },
+        { step: 'initialize', name: 'injectConflicts' },
+      );
+      const sleeps: number[] = [];
+      const store = dynamoRunStore({
+        table: TABLE,
+        client,
+        random: () => 0.5,
+        sleep: async (ms) => {
+          sleeps.push(ms);
+        },
+      });
+      return { store, client, sleeps, transactions: () => transactions };
+    };
+
+    it('a transaction that lost a race on the run item (TransactionConflict) is tried again, with backoff', async () => {
+      const { store, client, sleeps, transactions } = conflicting(2);
+      const run = aNewRun(1);
+      await store.create(run);
+
+      const result = await store.finish(run.runId, imageKeyOf(1), { outcome: 'deleted', at: AT });
+
+      expect(result).toMatchObject({ kind: 'recorded', completed: true });
+      expect(transactions()).toBe(3);
+      expect(sleeps).toEqual([25, 50]);
+      client.destroy();
+    });
+
+    it('conflicts that do not end are StoreUnavailable (retryable), and nothing is counted', async () => {
+      const { store, client, transactions } = conflicting(1_000);
+      const run = aNewRun(1);
+      await store.create(run);
+
+      const error = await store
+        .finish(run.runId, imageKeyOf(1), { outcome: 'deleted', at: AT })
+        .catch((caught: unknown) => caught);
+
+      expect(error).toBeInstanceOf(StoreUnavailable);
+      expect((error as StoreUnavailable).message).toContain('TransactionConflict');
+      expect(transactions()).toBe(6);
+      expect((await store.read(run.runId))?.run.counts.deleted).toBe(0);
+      client.destroy();
+    });
+
+    it('a missing table is a ConfigurationError naming RUNS_TABLE, not the table', async () => {
+      const store = dynamoRunStore({ table: 'cif-no-such-table', client: harness.client });
+
+      const error = await store.create(aNewRun(1)).catch((caught: unknown) => caught);
+
+      expect(error).toBeInstanceOf(ConfigurationError);
+      expect((error as Error).message).toContain('RUNS_TABLE');
+      expect((error as Error).message).not.toContain('cif-no-such-table');
+      expect((error as ConfigurationError).logDetail).toContain('cif-no-such-table');
+    });
+
+    it('makes its client on first use from AWS_ENDPOINT_URL_DYNAMODB', async () => {
+      for (const [name, value] of Object.entries(MOTO_AWS_ENV)) vi.stubEnv(name, value);
+      vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', harness.moto.endpoint);
+      const store = dynamoRunStore({ table: TABLE });
+      const run = aNewRun(1);
+
+      await store.create(run);
+
+      expect((await store.read(run.runId))?.run.runId).toBe(run.runId);
+    });
+  });
+});
+
+describe('run store on DynamoDB: faults (loopback fault server)', () => {
+  it.each([
+    [
+      'throttling',
+      400,
+      jsonError('com.amazonaws.dynamodb.v20120810#ThrottlingException', 'Rate exceeded'),
+    ],
+    ['a 500', 500, jsonError('com.amazonaws.dynamodb.v20120810#InternalServerError', 'Internal')],
+  ])('%s, after the SDK retried, is StoreUnavailable', async (_case, status, body) => {
+    const server = await startFaultServer(() => ({
+      status,
+      body,
+      contentType: 'application/x-amz-json-1.0',
+    }));
+    const client = new DynamoDBClient({ ...motoClientConfig(server.endpoint), maxAttempts: 2 });
+    try {
+      const error = await dynamoRunStore({ table: TABLE, client })
+        .read(newRunId())
+        .catch((caught: unknown) => caught);
+
+      expect(error).toBeInstanceOf(StoreUnavailable);
+      expect((error as Error).message).toContain('RUNS_TABLE');
+      expect(server.requests.length).toBe(2);
+    } finally {
+      client.destroy();
+      await server.close();
+    }
+  });
+
+  it('access denied is a ConfigurationError that quotes no ARN', async () => {
+    const server = await startFaultServer(() => ({
+      status: 400,
+      contentType: 'application/x-amz-json-1.0',
+      body: jsonError(
+        'com.amazon.coral.service#AccessDeniedException',
+        'User: arn:aws:sts::123456789012:assumed-role/cif/fn is not authorized to perform: dynamodb:Query',
+      ),
+    }));
+    const client = new DynamoDBClient(motoClientConfig(server.endpoint));
+    try {
+      const error = await dynamoRunStore({ table: TABLE, client })
+        .read(newRunId())
+        .catch((caught: unknown) => caught);
+
+      expect(error).toBeInstanceOf(ConfigurationError);
+      expect((error as Error).message).toContain('access is denied');
+      expect((error as Error).message).not.toContain('123456789012');
+    } finally {
+      client.destroy();
+      await server.close();
+    }
+  });
+});
+
+describe('run store in a local directory', () => {
+  contract(startLocalHarness);
+});

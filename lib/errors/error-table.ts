@@ -150,6 +150,16 @@ export const ERROR_TABLE = {
     meaning:
       'Missing or malformed configuration or secret, or access to it denied. The message names what, never a value, ARN or account; the log line has the detail. Fix the deployment.',
   },
+  StoreUnavailable: {
+    httpStatus: 503,
+    code: 'STORE_UNAVAILABLE',
+    retryable: true,
+    logLevel: 'error',
+    retryAfter: true,
+    raisedBy: ['delete', 'plan', 'read-plan', 'apply', 'read-run'],
+    meaning:
+      "The stack's own storage (the plans bucket, the runs table) or the local store could not be reached or throttled, after retries: transient. Try later.",
+  },
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorName = keyof typeof ERROR_TABLE;

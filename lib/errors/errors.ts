@@ -100,6 +100,10 @@ export class CredentialsUnavailable extends ImageError {
   override readonly name = 'CredentialsUnavailable';
 }
 
+export class StoreUnavailable extends ImageError {
+  override readonly name = 'StoreUnavailable';
+}
+
 export class ConfigurationError extends ImageError {
   override readonly name = 'ConfigurationError';
 }
@@ -121,6 +125,7 @@ const CLASSES: {
   UpstreamThrottled,
   UpstreamTimeout,
   CredentialsUnavailable,
+  StoreUnavailable,
   ConfigurationError,
 };
 

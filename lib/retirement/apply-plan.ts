@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { InvalidRequest, PlanNotFound } from '../errors/errors.js';
 import { imageKey } from './planner.js';
-import type { DeleteQueue, PlanStore, RunMessage, RunRecord, RunStore } from './ports.js';
+import type { DeleteQueue, NewRun, PlanStore, RunMessage, RunStore } from './ports.js';
 
 export interface ApplyDeps {
   plans: PlanStore;
@@ -41,16 +41,14 @@ export const applyPlan = async (
   }
   const retire = plan.decisions.filter((decision) => decision.decision === 'retire');
   const runId = options.runId ?? newRunId();
-  const run: RunRecord = {
+  const run: NewRun = {
     runId,
     planId,
     provider: plan.policy.provider,
     policyName: plan.policy.name,
     createdAt: now().toISOString(),
-    createdBy: options.createdBy,
+    ...(options.createdBy === undefined ? {} : { createdBy: options.createdBy }),
     total: retire.length,
-    counts: { deleted: 0, 'already-absent': 0, skipped: 0, failed: 0 },
-    status: 'running',
   };
   await deps.runs.create(run);
   const messages: RunMessage[] = retire.map(({ image }) => ({
@@ -74,6 +72,7 @@ export const applyPlan = async (
       at,
     });
   }
+  // Nothing to retire (or nothing could be sent): the run completes now.
   const completed = await deps.runs.complete(runId, now().toISOString());
   return { runId, planId, total: retire.length, completed };
 };

@@ -18,10 +18,10 @@ import {
   type Decision,
   decisionFor,
   type Plan,
-  type PlannedImage,
   type PlanTotals,
   REASON_PRECEDENCE,
   type RetirementReason,
+  withoutDetails,
 } from './plan.js';
 import { planIdOf } from './plan-id.js';
 import type { Policy } from './policy.js';
@@ -212,11 +212,6 @@ export const allowedDeletions = (limits: Policy['limits'], images: number): numb
   // The epsilon absorbs binary fractions (0.29 × 100 = 28.999…): a whole result stays whole.
   const byPercent = Math.floor((limits.maxPercent * images) / 100 + 1e-9);
   return Math.min(limits.maxDeletions, byPercent);
-};
-
-const withoutDetails = (image: Image): PlannedImage => {
-  const { details: _details, ...planned } = image;
-  return planned;
 };
 
 const countTotals = (decisions: readonly Decision[]): PlanTotals => {

@@ -1,59 +1,138 @@
-// What retirement needs from storage, owned here and implemented by lib/stores (S3 and DynamoDB
-// when deployed, a local directory for npm start and the command line).
+// The ports retirement needs, owned here: storage for plans (and the audit copy of a finished run),
+// runs with their per-image outcomes (exactly once under redelivery and concurrent consumers), and
+// the delete queue. No AWS type appears here: lib/stores implements them over S3, DynamoDB and SQS,
+// or over a local directory and an in-process queue.
 
-import type { Plan } from './plan.js';
+import * as z from 'zod';
+import { type Plan, plannedImageSchema } from './plan.js';
+
+/** `run-` and 20 lowercase hex digits (random). */
+export const RUN_ID_PATTERN = /^run-[0-9a-f]{20}$/;
+
+/** How every retire decision of a run ends. */
+export const RUN_OUTCOMES = ['deleted', 'already-absent', 'skipped', 'failed'] as const;
+export const runOutcomeSchema = z.enum(RUN_OUTCOMES);
+export type RunOutcome = z.infer<typeof runOutcomeSchema>;
+
+const countSchema = z.number().int().min(0);
+
+export const runCountsSchema = z.strictObject({
+  deleted: countSchema,
+  'already-absent': countSchema,
+  skipped: countSchema,
+  failed: countSchema,
+});
+export type RunCounts = z.infer<typeof runCountsSchema>;
+
+export const emptyCounts = (): RunCounts => ({
+  deleted: 0,
+  'already-absent': 0,
+  skipped: 0,
+  failed: 0,
+});
+
+/** Outcomes recorded so far. */
+export const countsTotal = (counts: RunCounts): number =>
+  counts.deleted + counts['already-absent'] + counts.skipped + counts.failed;
+
+export const runSchema = z.object({
+  runId: z.string().regex(RUN_ID_PATTERN),
+  planId: z.string(),
+  provider: z.string(),
+  policyName: z.string(),
+  createdAt: z.iso.datetime().describe('When the run was created (apply was accepted).'),
+  createdBy: z.string().optional().describe('The identity that applied the plan.'),
+  total: countSchema.describe("The plan's retire decisions: the outcomes the run waits for."),
+  counts: runCountsSchema,
+  status: z.enum(['running', 'completed']),
+  completedAt: z.iso.datetime().optional(),
+});
+export type Run = z.infer<typeof runSchema>;
+
+/** What a run records for one retire decision (keyed by imageKey: `${region}/${canonicalId}`). */
+export const imageOutcomeSchema = z.object({
+  imageKey: z.string().min(1),
+  state: z
+    .enum(['claimed', 'final'])
+    .describe('`claimed`: a delivery started on it and has not recorded an outcome (yet).'),
+  outcome: runOutcomeSchema.optional(),
+  reason: z.string().optional().describe('Why it was skipped or failed, for people.'),
+  error: z.string().optional().describe("The error's name, for `failed`."),
+  image: plannedImageSchema.optional().describe('The image as last seen.'),
+  claimedAt: z.iso.datetime(),
+  finishedAt: z.iso.datetime().optional(),
+});
+export type ImageOutcome = z.infer<typeof imageOutcomeSchema>;
+
+export const runDocumentSchema = z.object({
+  run: runSchema,
+  outcomes: z.array(imageOutcomeSchema).describe('In imageKey order (code units).'),
+});
+export type RunDocument = z.infer<typeof runDocumentSchema>;
 
 export interface PlanStore {
+  /** Stores the plan under its planId (replacing one with the same id: the same plan). */
   put(plan: Plan): Promise<void>;
-  /** Undefined when no plan with this id is stored. */
+  /** The plan, or undefined when none has that id. */
   get(planId: string): Promise<Plan | undefined>;
+  /** The audit copy of a finished run (runs/{runId}.json). */
+  putRun(document: RunDocument): Promise<void>;
 }
 
-export const RUN_OUTCOMES = ['deleted', 'already-absent', 'skipped', 'failed'] as const;
-export type RunOutcome = (typeof RUN_OUTCOMES)[number];
+/** A run as apply creates it: no outcome yet. */
+export type NewRun = Omit<Run, 'counts' | 'status' | 'completedAt'>;
 
-export interface RunRecord {
-  runId: string;
-  planId: string;
-  provider: string;
-  policyName: string;
-  createdAt: string;
-  createdBy?: string | undefined;
-  /** Retire decisions: the outcomes the run waits for. */
-  total: number;
-  counts: Record<RunOutcome, number>;
-  status: 'running' | 'completed';
-  completedAt?: string | undefined;
-}
+export type ClaimResult =
+  | { kind: 'claimed' }
+  /**
+   * An earlier delivery claimed it. `existing.state` `claimed`: that delivery started and did not
+   * finish (an absent image was then deleted by it); `final`: it recorded `existing.outcome`.
+   */
+  | { kind: 'already-claimed'; existing: ImageOutcome };
 
-/** What became of one retire decision. */
-export interface OutcomeRecord {
-  imageKey: string;
-  state: 'claimed' | 'final';
-  outcome?: RunOutcome | undefined;
-  /** Why it was skipped, or the failure's message. */
+export interface FinishInput {
+  outcome: RunOutcome;
+  /** Why it was skipped or failed (kept to MAX_REASON_LENGTH characters). */
   reason?: string | undefined;
-  /** The error's name, for `failed` (and the refusal's, for `skipped`). */
+  /** The error's name, for `failed`. */
   error?: string | undefined;
-  claimedAt: string;
-  finishedAt?: string | undefined;
+  image?: z.infer<typeof plannedImageSchema> | undefined;
+  /** ISO 8601. */
+  at: string;
 }
 
-export type ClaimResult = { claimed: true } | { claimed: false; existing: OutcomeRecord };
+export type FinishResult =
+  /** This call recorded the outcome; `completed`: it also completed the run (publish once). */
+  | { kind: 'recorded'; run: Run; completed: boolean }
+  /**
+   * An outcome was already recorded (nothing counted). `completed` is true when this call found
+   * the run done but not yet completed (a consumer died in between) and completed it.
+   */
+  | { kind: 'already-final'; existing: ImageOutcome; run: Run; completed: boolean };
+
+/** Reasons are for people; a longer one is cut to this many characters. */
+export const MAX_REASON_LENGTH = 2_000;
 
 export interface RunStore {
-  create(run: RunRecord): Promise<void>;
-  /** Claims a decision for this delivery; the existing record when an earlier delivery did. */
+  /** 'exists' when a run with this id is already stored (nothing changed). */
+  create(run: NewRun): Promise<'created' | 'exists'>;
+  /**
+   * Claims a retire decision for this delivery. Throws PlanNotFound when the run is not stored.
+   */
   claim(runId: string, imageKey: string, at: string): Promise<ClaimResult>;
-  /** Records the decision's one outcome and counts it; 'already-final' when one was recorded. */
-  finish(
-    runId: string,
-    imageKey: string,
-    outcome: { outcome: RunOutcome; reason?: string; error?: string; at: string },
-  ): Promise<'recorded' | 'already-final'>;
-  /** Marks the run completed once every decision has its outcome; true for the one call that did. */
+  /**
+   * Records the decision's outcome and counts it, at most once (claimed or not before), then
+   * completes the run when every decision has an outcome. Throws PlanNotFound when the run is not
+   * stored.
+   */
+  finish(runId: string, imageKey: string, result: FinishInput): Promise<FinishResult>;
+  /**
+   * Marks the run completed when every decision has an outcome (a run of 0 decisions at once).
+   * True for exactly one caller: the one that completed it. PlanNotFound when not stored.
+   */
   complete(runId: string, at: string): Promise<boolean>;
-  read(runId: string): Promise<{ run: RunRecord; outcomes: OutcomeRecord[] } | undefined>;
+  /** The run and every outcome so far, or undefined when not stored. */
+  read(runId: string): Promise<RunDocument | undefined>;
 }
 
 /** A retire decision on its way to the delete queue consumer. */

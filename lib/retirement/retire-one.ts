@@ -8,6 +8,7 @@
 import { isImageError } from '../errors/errors.js';
 import { type DeleteDeps, deleteImage } from '../images/delete-image.js';
 import type { Image } from '../images/image.js';
+import { withoutDetails } from './plan.js';
 import type { RunMessage, RunOutcome, RunStore } from './ports.js';
 
 export interface RetireDeps extends DeleteDeps {
@@ -43,17 +44,22 @@ export const retireOne = async (
 ): Promise<Retired> => {
   const now = () => (deps.now ?? (() => new Date()))().toISOString();
   const claim = await deps.runs.claim(message.runId, message.imageKey, now());
-  if (!claim.claimed && claim.existing.state === 'final') {
+  if (claim.kind === 'already-claimed' && claim.existing.state === 'final') {
+    // Its outcome is recorded: the run may still wait for completion (a consumer died between).
+    const finished = await deps.runs.finish(message.runId, message.imageKey, {
+      outcome: claim.existing.outcome ?? 'failed',
+      at: now(),
+    });
     return {
       outcome: claim.existing.outcome ?? 'failed',
       reason: claim.existing.reason,
       error: claim.existing.error,
       recorded: false,
-      completedRun: false,
+      completedRun: finished.completed,
     };
   }
   // Claimed by an earlier delivery that did not finish: it may have deleted the image already.
-  const earlierAttempt = !claim.claimed;
+  const earlierAttempt = claim.kind === 'already-claimed';
 
   let result: Omit<Retired, 'recorded' | 'completedRun'>;
   try {
@@ -95,9 +101,8 @@ export const retireOne = async (
     outcome: result.outcome,
     ...(result.reason === undefined ? {} : { reason: result.reason }),
     ...(result.error === undefined ? {} : { error: result.error }),
+    ...(result.image === undefined ? {} : { image: withoutDetails(result.image) }),
     at: now(),
   });
-  const recorded = finished === 'recorded';
-  const completedRun = recorded && (await deps.runs.complete(message.runId, now()));
-  return { ...result, recorded, completedRun };
+  return { ...result, recorded: finished.kind === 'recorded', completedRun: finished.completed };
 };

@@ -21,8 +21,7 @@ import type {
   DynamoDBClient,
   TransactWriteItemsCommandInput,
 } from '@aws-sdk/client-dynamodb';
-import { ConfigurationError } from '../errors/errors.js';
-import { createDynamoDBClient, lazily, loadDynamoDB } from './aws-clients.js';
+import { ConfigurationError, StoreUnavailable } from '../errors/errors.js';
 import {
   type ClaimResult,
   countsTotal,
@@ -38,9 +37,15 @@ import {
   type RunDocument,
   type RunStore,
   runSchema,
-} from './ports.js';
+} from '../retirement/ports.js';
+import { createDynamoDBClient, lazily, loadDynamoDB } from './aws-clients.js';
 import { byImageKey, checkImageKey, checkNewRunId, runNotStored } from './run-rules.js';
-import { awsErrorName, type StoreName, StoreUnavailable, storeFailure } from './store-errors.js';
+import {
+  awsErrorName,
+  STORE_RETRY_AFTER_SECONDS,
+  type StoreName,
+  storeFailure,
+} from './store-errors.js';
 
 type Item = Record<string, AttributeValue>;
 
@@ -384,7 +389,10 @@ export const dynamoRunStore = (options: DynamoRunStoreOptions): RunStore => {
         if (!codes.some((code) => RETRY_REASONS.has(code)) || attempt >= TRANSACTION_ATTEMPTS) {
           throw new StoreUnavailable(
             `Could not write to the runs table (RUNS_TABLE) for now (transaction cancelled: ${codes.join(', ')}); try again later`,
-            { logDetail: `${store.what} ${table}: ${runId} ${imageKey}: ${codes.join(', ')}` },
+            {
+              logDetail: `${store.what} ${table}: ${runId} ${imageKey}: ${codes.join(', ')}`,
+              retryAfterSeconds: STORE_RETRY_AFTER_SECONDS,
+            },
           );
         }
         await sleep(Math.floor(random() * CONFLICT_BASE_MS * 2 ** attempt));

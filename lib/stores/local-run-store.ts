@@ -9,7 +9,6 @@ import { join, resolve } from 'node:path';
 import * as z from 'zod';
 import { ConfigurationError } from '../errors/errors.js';
 import { plannedImageSchema } from '../retirement/plan.js';
-import { createMutex } from './local-files.js';
 import {
   type ClaimResult,
   countsTotal,
@@ -25,7 +24,8 @@ import {
   type RunStore,
   runOutcomeSchema,
   runSchema,
-} from './ports.js';
+} from '../retirement/ports.js';
+import { createMutex } from './local-files.js';
 import { byImageKey, checkImageKey, checkNewRunId, runNotStored } from './run-rules.js';
 import { fileFailure, type StoreName } from './store-errors.js';
 

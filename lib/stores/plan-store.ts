@@ -9,9 +9,9 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { PlanBackend } from '../config/retirement-config.js';
 import { ConfigurationError, InvalidRequest } from '../errors/errors.js';
 import { PLAN_ID_PATTERN, type Plan, planSchema } from '../retirement/plan.js';
+import { type PlanStore, RUN_ID_PATTERN, type RunDocument } from '../retirement/ports.js';
 import { createS3Client, lazily, loadS3 } from './aws-clients.js';
 import { readFileIfExists, writeFileAtomic } from './local-files.js';
-import { type PlanStore, RUN_ID_PATTERN, type RunDocument } from './ports.js';
 import { awsErrorName, fileFailure, type StoreName, storeFailure } from './store-errors.js';
 
 export const planKey = (planId: string): string => `plans/${planId}.json`;

@@ -2,7 +2,7 @@
 // the order of outcomes in a run document.
 
 import { InvalidRequest, PlanNotFound } from '../errors/errors.js';
-import { type ImageOutcome, RUN_ID_PATTERN } from './ports.js';
+import { type ImageOutcome, RUN_ID_PATTERN } from '../retirement/ports.js';
 
 export const runNotStored = (runId: string): PlanNotFound =>
   new PlanNotFound(

@@ -4,9 +4,9 @@
 
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { RunBackend } from '../config/retirement-config.js';
+import type { RunStore } from '../retirement/ports.js';
 import { dynamoRunStore } from './dynamodb-run-store.js';
 import { localRunStore } from './local-run-store.js';
-import type { RunStore } from './ports.js';
 
 export const createRunStore = (
   backend: RunBackend,

@@ -6,29 +6,10 @@
 // Messages name the variable, never the resource, an ARN or the AWS error text (which may quote
 // the role ARN and the account): those go to `logDetail`, for the request's log line only.
 
-import { ConfigurationError } from '../errors/errors.js';
+import { ConfigurationError, StoreUnavailable } from '../errors/errors.js';
 
 /** Seconds a caller should wait after a store failed transiently. */
 export const STORE_RETRY_AFTER_SECONDS = 2;
-
-/**
- * A store that AWS (or the disk) could not serve for now; worth trying again. Not a row of the
- * error table (yet): callers map it (an HTTP 503, a record left for redelivery).
- */
-export class StoreUnavailable extends Error {
-  override readonly name = 'StoreUnavailable';
-  readonly retryable = true;
-  readonly retryAfterSeconds = STORE_RETRY_AFTER_SECONDS;
-  readonly logDetail: string | undefined;
-
-  constructor(message: string, options: { logDetail?: string } = {}) {
-    super(message);
-    this.logDetail = options.logDetail;
-  }
-}
-
-export const isStoreUnavailable = (error: unknown): error is StoreUnavailable =>
-  error instanceof StoreUnavailable;
 
 /** What the store is, for messages: `the plans bucket (PLANS_BUCKET)`. */
 export interface StoreName {
@@ -117,7 +98,7 @@ export const storeFailure = (
   if (transient) {
     return new StoreUnavailable(
       `Could not ${action} ${store.what} (${store.variable}) for now (${name}); try again later`,
-      { logDetail },
+      { logDetail, retryAfterSeconds: STORE_RETRY_AFTER_SECONDS },
     );
   }
   return new ConfigurationError(
@@ -138,7 +119,7 @@ export const fileFailure = (
   if (name === 'ENOSPC' || name === 'EMFILE' || name === 'ENFILE' || name === 'EBUSY') {
     return new StoreUnavailable(
       `Could not ${action} ${store.what} (${store.variable}) for now (${name}); try again later`,
-      { logDetail },
+      { logDetail, retryAfterSeconds: STORE_RETRY_AFTER_SECONDS },
     );
   }
   return new ConfigurationError(`Could not ${action} ${store.what} (${store.variable}): ${name}`, {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { exitStatusOfError } from '../../lib/cli/exit-status.js';
 import { type Plan, planSchema } from '../../lib/retirement/plan.js';
-import type { OutcomeRecord, RunRecord } from '../../lib/retirement/ports.js';
+import type { ImageOutcome, Run } from '../../lib/retirement/ports.js';
 import { useFixture } from '../support/fixture.js';
 import { type CliRun, cloudImages } from './cli-child.js';
 
@@ -144,7 +144,7 @@ describe('cloud-images apply', () => {
     const again = await cli(['apply', plan.planId, '--yes', '--json']);
 
     expect(first.code, first.stderr).toBe(0);
-    const run = first.json<{ run: RunRecord; outcomes: OutcomeRecord[] }>();
+    const run = first.json<{ run: Run; outcomes: ImageOutcome[] }>();
     expect(run.run).toMatchObject({
       planId: plan.planId,
       total: toRetire.length,
@@ -162,7 +162,7 @@ describe('cloud-images apply', () => {
     expect(record).toEqual(run);
 
     expect(again.code, again.stderr).toBe(0);
-    expect(again.json<{ run: RunRecord }>().run.counts).toEqual({
+    expect(again.json<{ run: Run }>().run.counts).toEqual({
       deleted: 0,
       'already-absent': toRetire.length,
       skipped: 0,
@@ -219,7 +219,7 @@ describe('cloud-images apply', () => {
     expect(refused.code).toBe(exitStatusOfError('InvalidRequest'));
     expect(refused.errorBody().error.message).toMatch(/has been altered since it was made/);
     expect(applied.code, applied.stderr).toBe(0);
-    expect(applied.json<{ run: RunRecord }>().run.counts.deleted).toBe(retired(plan).length);
+    expect(applied.json<{ run: Run }>().run.counts.deleted).toBe(retired(plan).length);
   });
 
   it('a plan ID not in the folder is PlanNotFound', async () => {
@@ -250,7 +250,7 @@ describe('cloud-images apply', () => {
     });
 
     expect(run.code).toBe(exitStatusOfError('UpstreamUnavailable'));
-    const body = run.json<{ run: RunRecord; outcomes: OutcomeRecord[] }>();
+    const body = run.json<{ run: Run; outcomes: ImageOutcome[] }>();
     expect(body.run.counts.failed).toBe(1);
     expect(body.outcomes[0]).toMatchObject({ outcome: 'failed', error: 'UpstreamUnavailable' });
     // Delivered as often as the stack's queue would before giving up.

@@ -24,7 +24,7 @@ import {
   MAX_TEXT_LENGTH,
   prepareEntries,
 } from '../../lib/events/entries.js';
-import { runCountsSchema } from '../../lib/stores/ports.js';
+import { runCountsSchema } from '../../lib/retirement/ports.js';
 import { SCHEMA_FILES } from '../../scripts/schemas.js';
 import { IMAGE, imageDeleted, imageDeleteFailed, oneOfEach, retirementPlanned } from './samples.js';
 

@@ -81,6 +81,7 @@ describe('the document', () => {
       ['UpstreamTimeout', '504', 'UPSTREAM_TIMEOUT'],
       ['CredentialsUnavailable', '503', 'CREDENTIALS_UNAVAILABLE'],
       ['ConfigurationError', '500', 'CONFIGURATION_ERROR'],
+      ['StoreUnavailable', '503', 'STORE_UNAVAILABLE'],
     ];
     expect(table.map(([name]) => name)).toEqual([...ERROR_NAMES]);
     // A delete can meet every error but a missing plan.

@@ -13,12 +13,11 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { ConfigurationError, InvalidRequest } from '../../lib/errors/errors.js';
+import { ConfigurationError, InvalidRequest, StoreUnavailable } from '../../lib/errors/errors.js';
 import type { Plan } from '../../lib/retirement/plan.js';
 import { planRetirement } from '../../lib/retirement/planner.js';
+import type { PlanStore, RunDocument } from '../../lib/retirement/ports.js';
 import { localPlanStore, s3PlanStore } from '../../lib/stores/plan-store.js';
-import type { PlanStore, RunDocument } from '../../lib/stores/ports.js';
-import { StoreUnavailable } from '../../lib/stores/store-errors.js';
 import { daysAgo, modelartsImage, planInput, policyOf } from '../retirement/fixtures.js';
 import {
   type FaultServer,

@@ -11,9 +11,9 @@ import {
   DynamoDBClient,
   TransactWriteItemsCommand,
 } from '@aws-sdk/client-dynamodb';
+import type { NewRun, RunOutcome, RunStore } from '../../lib/retirement/ports.js';
 import { dynamoRunStore } from '../../lib/stores/dynamodb-run-store.js';
 import { localRunStore } from '../../lib/stores/local-run-store.js';
-import type { NewRun, RunOutcome, RunStore } from '../../lib/stores/ports.js';
 import { type Moto, motoClientConfig, startMoto } from '../support/moto.js';
 
 export const TABLE = 'cif-test-runs';

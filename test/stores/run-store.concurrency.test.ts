@@ -11,7 +11,7 @@ import {
   type FinishResult,
   RUN_OUTCOMES,
   type RunOutcome,
-} from '../../lib/stores/ports.js';
+} from '../../lib/retirement/ports.js';
 import { skipWithoutMoto } from '../support/moto.js';
 import {
   AT,

@@ -5,10 +5,14 @@
 
 import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { ConfigurationError, InvalidRequest, PlanNotFound } from '../../lib/errors/errors.js';
+import {
+  ConfigurationError,
+  InvalidRequest,
+  PlanNotFound,
+  StoreUnavailable,
+} from '../../lib/errors/errors.js';
+import { MAX_REASON_LENGTH } from '../../lib/retirement/ports.js';
 import { dynamoRunStore } from '../../lib/stores/dynamodb-run-store.js';
-import { MAX_REASON_LENGTH } from '../../lib/stores/ports.js';
-import { StoreUnavailable } from '../../lib/stores/store-errors.js';
 import { jsonError, startFaultServer } from '../support/aws-fault-server.js';
 import { MOTO_AWS_ENV, motoClientConfig, skipWithoutMoto } from '../support/moto.js';
 import {

@@ -12,7 +12,7 @@ import { errorNamed, InvalidRequest, PlanNotFound } from '../../errors/errors.js
 import { applyPlan } from '../../retirement/apply-plan.js';
 import { PLAN_ID_PATTERN, type Plan } from '../../retirement/plan.js';
 import { planIdOf } from '../../retirement/plan-id.js';
-import type { OutcomeRecord, RunMessage, RunRecord } from '../../retirement/ports.js';
+import type { RunDocument, RunMessage } from '../../retirement/ports.js';
 import { retireOne } from '../../retirement/retire-one.js';
 import { Cancelled, UsageError } from '../cli-errors.js';
 import { examples } from '../help.js';
@@ -27,7 +27,6 @@ import {
   DIR_VARIABLE,
   type LocalStorage,
   localStorage,
-  memoryRunStore,
   parseStoredPlan,
   writeRun,
 } from '../storage.js';
@@ -65,10 +64,7 @@ const planOf = async (reference: string, storage: LocalStorage): Promise<Plan> =
   return plan;
 };
 
-interface RunView {
-  run: RunRecord;
-  outcomes: OutcomeRecord[];
-}
+type RunView = RunDocument;
 
 const humanRun = (view: RunView, plan: Plan, path: string, session: Session): string => {
   const { out } = session.output;
@@ -137,7 +133,7 @@ export const apply = async (
     if (!yes) throw new Cancelled(`nothing was deleted (plan ${plan.planId})`);
   }
 
-  const runs = memoryRunStore();
+  const { runs } = storage;
   const messages: RunMessage[] = [];
   const applied = await applyPlan(
     plan.planId,

@@ -6,6 +6,8 @@
 //   PLANS_BUCKET           S3 bucket for plans/{planId}.json and runs/{runId}.json
 //   RUNS_TABLE             DynamoDB table of runs and their outcomes (pk/sk)
 //   EVENT_BUS_NAME         EventBridge bus the events go to
+//   DELETE_QUEUE_URL       the delete queue applied plans send their deletes to (else a local
+//                          queue directory that `npm start` works through)
 //   RETIREMENT_STORE_DIR   local directory (default .local/retirement); events are written to its
 //                          events.jsonl only when it is set explicitly (or no bus: events off)
 //   UPSTREAM_RATE_LIMITS   requests/second for the whole deployment, `provider=rate` (every region)
@@ -116,6 +118,10 @@ const envSchema = rateEnvSchema.extend({
   PLANS_BUCKET: resourceName,
   RUNS_TABLE: resourceName,
   EVENT_BUS_NAME: resourceName,
+  DELETE_QUEUE_URL: z.preprocess(
+    emptyAsUnset,
+    z.url({ protocol: /^https?$/, message: 'must be the queue URL' }).optional(),
+  ),
   RETIREMENT_STORE_DIR: z.preprocess(emptyAsUnset, z.string().optional()),
   MAX_RECEIVE_COUNT: count(5, 1, 1000),
 });
@@ -136,6 +142,7 @@ export interface RetirementConfig {
   plansBucket: string | undefined;
   runsTable: string | undefined;
   eventBusName: string | undefined;
+  deleteQueueUrl: string | undefined;
   /** The local directory, RETIREMENT_STORE_DIR or the default. */
   storeDir: string;
   /** RETIREMENT_STORE_DIR was set (local events are written only then). */
@@ -153,6 +160,7 @@ export const loadRetirementConfig = (env: Env): RetirementConfig => {
     plansBucket: parsed.PLANS_BUCKET,
     runsTable: parsed.RUNS_TABLE,
     eventBusName: parsed.EVENT_BUS_NAME,
+    deleteQueueUrl: parsed.DELETE_QUEUE_URL,
     storeDir: parsed.RETIREMENT_STORE_DIR ?? DEFAULT_STORE_DIR,
     storeDirSet: parsed.RETIREMENT_STORE_DIR !== undefined,
     rateLimits: parsed.UPSTREAM_RATE_LIMITS,
@@ -185,10 +193,13 @@ export type EventBackend =
   | { kind: 'local'; file: string }
   | { kind: 'off'; why: string };
 
+export type QueueBackend = { kind: 'sqs'; url: string } | { kind: 'local'; dir: string };
+
 export interface RetirementBackends {
   plans: PlanBackend;
   runs: RunBackend;
   events: EventBackend;
+  queue: QueueBackend;
 }
 
 /** Which implementation backs each store: AWS when its variable is set, the local directory else. */
@@ -207,6 +218,10 @@ export const retirementBackends = (config: RetirementConfig): RetirementBackends
       : config.storeDirSet
         ? { kind: 'local', file: join(config.storeDir, 'events.jsonl') }
         : { kind: 'off', why: 'neither EVENT_BUS_NAME nor RETIREMENT_STORE_DIR is set' },
+  queue:
+    config.deleteQueueUrl !== undefined
+      ? { kind: 'sqs', url: config.deleteQueueUrl }
+      : { kind: 'local', dir: config.storeDir },
 });
 
 let cached: RetirementConfig | undefined;

@@ -6,6 +6,7 @@
 import * as z from 'zod';
 import { imageSchema } from '../images/image.js';
 import { planTotalsSchema } from '../retirement/plan.js';
+import { runCountsSchema } from '../retirement/ports.js';
 
 export const EVENT_SOURCE = 'cloud-image-functions';
 
@@ -98,15 +99,7 @@ export const retirementPlannedSchema = z
   })
   .describe('A retirement plan was made and stored.');
 
-// The same four counts as a stored run (lib/stores/ports.ts runCountsSchema; a test keeps them
-// equal): events may not import the stores.
 const countSchema = z.number().int().min(0);
-export const eventRunCountsSchema = z.strictObject({
-  deleted: countSchema,
-  'already-absent': countSchema,
-  skipped: countSchema,
-  failed: countSchema,
-});
 
 export const retirementRunCompletedSchema = z
   .object({
@@ -114,7 +107,7 @@ export const retirementRunCompletedSchema = z
     planId: z.string(),
     policyName: z.string(),
     provider: z.string(),
-    counts: eventRunCountsSchema,
+    counts: runCountsSchema,
     total: countSchema.describe("The plan's retire decisions (the sum of the counts)."),
     createdBy: z.string().optional().describe('The identity that applied the plan.'),
     startedAt: z.iso.datetime(),

@@ -67,6 +67,7 @@ const assertUnchanged = (image: Image, expected: NonNullable<DeleteRequest['expe
   if (changes.length > 0) {
     throw new ImageBusy(
       `${image.provider} image ${image.id} changed since the plan (${changes.join(', ')}); plan again`,
+      { field: 'expected' },
     );
   }
 };

@@ -4,6 +4,7 @@
 
 import type { OperationName } from '../errors/error-table.js';
 import type { Deadline } from '../http/deadline.js';
+import type { Pacer } from '../http/pacer.js';
 import type { RetryPolicy } from '../http/retry.js';
 import type { Transport } from '../http/transport.js';
 import type { Logger } from '../log/log.js';
@@ -27,6 +28,11 @@ export interface CallContext {
   transport: Transport;
   /** Retry lines (debug level). */
   log?: Logger | undefined;
+  /**
+   * Spaces the upstream requests of a (provider, region) at the deployment's rate (the queue
+   * consumer, whose processes run side by side); absent: not paced.
+   */
+  pacer?: Pacer | undefined;
   /** Filled by the provider as it calls upstream. */
   calls: UpstreamCall[];
   /** The region the operation resolved (the one asked for, or the default), for the log line. */

@@ -60,6 +60,7 @@ export const applyPlan = async (
     runId,
     imageKey: imageKey(image),
     expected: { status: image.status, name: image.name, updatedAt: image.updatedAt },
+    ...(options.createdBy === undefined ? {} : { identity: options.createdBy }),
   }));
   const unsent = await deps.queue.send(messages);
   for (const message of unsent) {

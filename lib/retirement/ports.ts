@@ -146,6 +146,8 @@ export interface RunMessage {
   imageKey: string;
   /** What the plan saw: anything else now means the image changed since, and it is skipped. */
   expected: { status: string; name: string; updatedAt?: string | undefined };
+  /** Who applied the plan (for the events). */
+  identity?: string | undefined;
 }
 
 export interface DeleteQueue {

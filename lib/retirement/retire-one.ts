@@ -9,7 +9,7 @@ import { isImageError } from '../errors/errors.js';
 import { type DeleteDeps, deleteImage } from '../images/delete-image.js';
 import type { Image } from '../images/image.js';
 import { withoutDetails } from './plan.js';
-import type { RunMessage, RunOutcome, RunStore } from './ports.js';
+import type { Run, RunMessage, RunOutcome, RunStore } from './ports.js';
 
 export interface RetireDeps extends DeleteDeps {
   runs: RunStore;
@@ -32,7 +32,12 @@ export interface Retired {
   recorded: boolean;
   /** True for the one delivery whose outcome completed the run. */
   completedRun: boolean;
+  /** The run as this delivery left it. */
+  run: Run;
 }
+
+/** A refusal because the image changed since the plan (not protected, not busy as such). */
+export const CHANGED_SINCE_PLAN = 'ImageChanged';
 
 /** Refusals are the image's state, not a failure: the decision is skipped, with the reason. */
 const SKIPPED_BY = new Set(['ImageProtected', 'ImageBusy']);
@@ -56,12 +61,13 @@ export const retireOne = async (
       error: claim.existing.error,
       recorded: false,
       completedRun: finished.completed,
+      run: finished.run,
     };
   }
   // Claimed by an earlier delivery that did not finish: it may have deleted the image already.
   const earlierAttempt = claim.kind === 'already-claimed';
 
-  let result: Omit<Retired, 'recorded' | 'completedRun'>;
+  let result: Omit<Retired, 'recorded' | 'completedRun' | 'run'>;
   try {
     const deleted = await deleteImage(
       {
@@ -84,7 +90,8 @@ export const retireOne = async (
     const name = isImageError(error) ? error.name : 'InternalError';
     const reason = error instanceof Error ? error.message : String(error);
     if (isImageError(error) && SKIPPED_BY.has(error.name)) {
-      result = { outcome: 'skipped', error: name, reason };
+      const changed = error.name === 'ImageBusy' && error.field === 'expected';
+      result = { outcome: 'skipped', error: changed ? CHANGED_SINCE_PLAN : name, reason };
     } else if (
       isImageError(error) &&
       error.retryable &&
@@ -104,5 +111,10 @@ export const retireOne = async (
     ...(result.image === undefined ? {} : { image: withoutDetails(result.image) }),
     at: now(),
   });
-  return { ...result, recorded: finished.kind === 'recorded', completedRun: finished.completed };
+  return {
+    ...result,
+    recorded: finished.kind === 'recorded',
+    completedRun: finished.completed,
+    run: finished.run,
+  };
 };

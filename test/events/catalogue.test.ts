@@ -7,12 +7,10 @@ import { readFileSync } from 'node:fs';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import * as z from 'zod';
 import {
   type CatalogueEvent,
   DETAIL_TYPES,
   EVENT_CATALOGUE,
-  eventRunCountsSchema,
   schemaNameOf,
 } from '../../lib/events/catalogue.js';
 import {
@@ -24,7 +22,6 @@ import {
   MAX_TEXT_LENGTH,
   prepareEntries,
 } from '../../lib/events/entries.js';
-import { runCountsSchema } from '../../lib/retirement/ports.js';
 import { SCHEMA_FILES } from '../../scripts/schemas.js';
 import { IMAGE, imageDeleted, imageDeleteFailed, oneOfEach, retirementPlanned } from './samples.js';
 
@@ -79,10 +76,6 @@ describe('docs/events/*.schema.json', () => {
 
     expect(validate(detail)).toBe(false);
     expect(EVENT_CATALOGUE['Image Deleted'].safeParse(detail).success).toBe(false);
-  });
-
-  it("a completed run's counts are the stored run's counts (the same four outcomes)", () => {
-    expect(z.toJSONSchema(eventRunCountsSchema)).toEqual(z.toJSONSchema(runCountsSchema));
   });
 
   it('every detail-type has a schema', () => {

@@ -59,6 +59,8 @@ export const createCloudClient = <C, R>(
     async send(context, operation, region, request) {
       const secrets: (string | undefined)[] = [];
       const result = await exchange(context, operation, upstreamProtocol, async () => {
+        // Every attempt waits its turn: retries count against the cloud's rate limit too.
+        await context.pacer?.pace(description.key, region, context.deadline.signal);
         const credentials = await deps.credentials.get(
           description.credentials,
           context.deadline.signal,

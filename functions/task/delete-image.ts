@@ -3,8 +3,8 @@
 // because of the first one); failures are thrown with the spec's error name.
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { deleteImage } from '../../lib/images/delete-image.js';
 import type { DeleteResult } from '../../lib/images/image.js';
+import { deleteReported } from '../../lib/runtime/reported.js';
 import { invocationOf, pipeline } from '../../lib/triggers/pipeline.js';
 import { TASK_TRIGGER } from '../../lib/triggers/task.js';
 import { deleteInputSchema, parseInput } from '../../lib/validation/inputs.js';
@@ -13,5 +13,8 @@ export const handler = middy<unknown, DeleteResult, Error, Context>()
   .use(pipeline(TASK_TRIGGER, 'delete'))
   .handler(async (event, context) => {
     const input = parseInput(deleteInputSchema(), event);
-    return deleteImage(input, invocationOf(context));
+    return deleteReported(input, invocationOf(context), {
+      trigger: 'task',
+      requestId: context.awsRequestId,
+    });
   });

@@ -57,7 +57,8 @@ export const disabledPublisher = (log: Logger, why: string): EventPublisher => {
     publish: async () => {
       if (!said) {
         said = true;
-        log.info(`events are off: ${why}`);
+        // Normal on this machine (tests, a script); the stack always sets EVENT_BUS_NAME.
+        log.debug(`events are off: ${why}`);
       }
       return { published: 0, notPublished: 0 };
     },

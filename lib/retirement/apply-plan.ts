@@ -21,6 +21,8 @@ export interface ApplyResult {
   total: number;
   /** True when the run completed at once (nothing to retire, or nothing could be sent). */
   completed: boolean;
+  /** Decisions whose delete could not be queued (recorded `failed`). */
+  unsent: RunMessage[];
 }
 
 export const newRunId = (): string => `run-${randomBytes(10).toString('hex')}`;
@@ -68,12 +70,12 @@ export const applyPlan = async (
     await deps.runs.claim(runId, message.imageKey, at);
     await deps.runs.finish(runId, message.imageKey, {
       outcome: 'failed',
-      error: 'QueueUnavailable',
+      error: 'StoreUnavailable',
       reason: 'the delete could not be queued',
       at,
     });
   }
   // Nothing to retire (or nothing could be sent): the run completes now.
   const completed = await deps.runs.complete(runId, now().toISOString());
-  return { runId, planId, total: retire.length, completed };
+  return { runId, planId, total: retire.length, completed, unsent };
 };

@@ -4,6 +4,13 @@
 // override.
 
 import {
+  loadRetirementConfig,
+  processRateLimits,
+  type RetirementConfig,
+  retirementBackends,
+  retirementConfig,
+} from '../config/retirement-config.js';
+import {
   endpointOverride,
   loadConfig,
   type ServiceConfig,
@@ -11,10 +18,18 @@ import {
 } from '../config/service-config.js';
 import { defaultCredentialStore } from '../credentials/credential-store.js';
 import { InvalidRequest, isImageError } from '../errors/errors.js';
+import { createEventPublisher } from '../events/create-publisher.js';
+import type { EventPublisher } from '../events/publisher.js';
+import { createPacer, type Pacer } from '../http/pacer.js';
 import { sharedDispatcher, type Transport, undiciTransport } from '../http/transport.js';
 import { createProtection, type Protection } from '../images/protection.js';
 import type { ImageProvider } from '../images/provider-port.js';
+import { createLogger } from '../log/log.js';
 import { allClouds, findCloud, registryVersion } from '../providers/registry.js';
+import type { DeleteQueue, PlanStore, RunStore } from '../retirement/ports.js';
+import { createDeleteQueue } from '../stores/delete-queue.js';
+import { createPlanStore } from '../stores/plan-store.js';
+import { createRunStore } from '../stores/run-store.js';
 
 interface Built {
   version: number;
@@ -63,6 +78,46 @@ export const upstreamTransport = (): Transport => {
   return transport;
 };
 
+export interface RetirementServices {
+  config: RetirementConfig;
+  plans: PlanStore;
+  runs: RunStore;
+  queue: DeleteQueue;
+  events: EventPublisher;
+}
+
+let retirement: RetirementServices | undefined;
+
+/**
+ * The stores, queue and event publisher: AWS (S3, DynamoDB, SQS, EventBridge) where the stack set
+ * their variables, the local directory otherwise. Built on first use; no AWS client is made until
+ * one is called.
+ */
+export const retirementServices = (): RetirementServices => {
+  if (retirement === undefined) {
+    const config = retirementConfig();
+    const backends = retirementBackends(config);
+    retirement = {
+      config,
+      plans: createPlanStore(backends.plans),
+      runs: createRunStore(backends.runs),
+      queue: createDeleteQueue(backends.queue),
+      events: createEventPublisher(backends.events, {
+        log: createLogger(serviceConfig().logLevel, { source: 'events' }),
+      }),
+    };
+  }
+  return retirement;
+};
+
+let pacer: Pacer | undefined;
+
+/** The queue consumer's pacing: the deployment's rates divided among its concurrent processes. */
+export const queuePacer = (): Pacer => {
+  pacer ??= createPacer(processRateLimits(process.env));
+  return pacer;
+};
+
 /**
  * Everything the process needs from its configuration, checked at once (cold start): problems
  * as messages naming the variable, never a value. Empty when all is well. Reads the environment
@@ -88,5 +143,6 @@ export const configurationProblems = (): string[] => {
   for (const cloud of allClouds()) {
     attempt(() => endpointOverride(process.env, cloud.endpointVariable));
   }
+  attempt(() => loadRetirementConfig(process.env));
   return problems;
 };

@@ -5,19 +5,29 @@
 
 import type { Context } from 'aws-lambda';
 import { serviceConfig } from '../config/service-config.js';
+import type { CatalogueEvent } from '../events/catalogue.js';
 import { type Deadline, deadlineFromContext } from '../http/deadline.js';
+import type { Pacer } from '../http/pacer.js';
 import type { RetryPolicy } from '../http/retry.js';
 import { createUsageScanner, type UsageScanner } from '../images/image-usage.js';
 import type { Protection } from '../images/protection.js';
 import type { CallContext, ProviderLookup } from '../images/provider-port.js';
 import { createLogger, type LogFields, type Logger } from '../log/log.js';
-import { operatorProtection, providerFor, upstreamTransport } from './composition.js';
+import {
+  operatorProtection,
+  providerFor,
+  retirementServices,
+  upstreamTransport,
+} from './composition.js';
+import { countFields } from './metrics.js';
 
 export interface InvocationOptions {
   /** Longest the invocation may spend upstream, whatever the Lambda's own timeout. */
   capMs: number;
   /** Attempts for transient faults; a trigger with its own retry layer (Step Functions) uses 1. */
   maxAttempts?: number;
+  /** Spaces upstream requests (the queue consumer); absent: not paced. */
+  pacer?: Pacer | undefined;
 }
 
 export interface Invocation {
@@ -31,6 +41,11 @@ export interface Invocation {
   startedAt: number;
   /** A part of this invocation with its own log line and upstream record (an SQS record). */
   child(fields: LogFields): Invocation;
+  /**
+   * Publishes events on the service's bus; never throws: what could not be published is logged
+   * (one error line each) and counted (the EMF metric EventsNotPublished).
+   */
+  publish(events: readonly CatalogueEvent[]): Promise<void>;
 }
 
 /** The X-Ray trace id root (Lambda sets it per invocation; SQS and Step Functions pass theirs on). */
@@ -44,15 +59,35 @@ const invocationWith = (
   policy: RetryPolicy,
   log: Logger,
   usage: UsageScanner,
+  pacer: Pacer | undefined,
 ): Invocation => ({
   providers: providerFor,
   protection: operatorProtection(),
   usage,
-  context: { deadline, policy, transport: upstreamTransport(), log, calls: [] },
+  context: { deadline, policy, transport: upstreamTransport(), log, pacer, calls: [] },
   deadline,
   log,
   startedAt: performance.now(),
-  child: (fields) => invocationWith(deadline, policy, log.child(fields), usage),
+  child: (fields) => invocationWith(deadline, policy, log.child(fields), usage, pacer),
+  publish: async (events) => {
+    if (events.length === 0) return;
+    try {
+      const { notPublished } = await retirementServices().events.publish(events, { deadline, log });
+      if (notPublished > 0) {
+        log.error('events not published', {
+          notPublished,
+          ...countFields('EventsNotPublished', notPublished),
+        });
+      }
+    } catch (error) {
+      // The publisher never throws; its configuration can (a bad EVENT_BUS_NAME, say).
+      log.error('events not published', {
+        notPublished: events.length,
+        errorMessage: error instanceof Error ? error.message : String(error),
+        ...countFields('EventsNotPublished', events.length),
+      });
+    }
+  },
 });
 
 /** Throws ConfigurationError when the configuration is invalid (the caller maps it). */
@@ -75,5 +110,5 @@ export const startInvocation = (
     coldStart: invocations++ === 0,
     traceId: logFields.traceId ?? traceIdOf(process.env._X_AMZN_TRACE_ID),
   });
-  return invocationWith(deadline, policy, log, createUsageScanner());
+  return invocationWith(deadline, policy, log, createUsageScanner(), options.pacer);
 };

@@ -44,12 +44,19 @@ const instance = (): Metrics => {
     const log = createLogger('warn', { source: 'metrics' });
     const say = (level: 'warn' | 'error') => (message: unknown) => log[level](String(message));
     metrics = new Metrics({
-      namespace: process.env.POWERTOOLS_METRICS_NAMESPACE || DEFAULT_NAMESPACE,
+      namespace: namespace(),
       serviceName: serviceName(),
       logger: { debug: () => {}, info: () => {}, warn: say('warn'), error: say('error') },
     });
   }
   return metrics;
+};
+
+let namespaceName: string | undefined;
+
+const namespace = (): string => {
+  namespaceName ??= process.env.POWERTOOLS_METRICS_NAMESPACE || DEFAULT_NAMESPACE;
+  return namespaceName;
 };
 
 /** Read once per process: the environment does not change under a running function. */
@@ -98,3 +105,22 @@ export const metricFields = (measurement: RequestMeasurement): LogFields => {
     m.clearDimensions();
   }
 };
+
+/**
+ * The EMF members for a count outside a request's own measurements (events that could not be
+ * published): namespace and service as for requests, dimension `[service]`.
+ */
+export const countFields = (name: string, count: number): LogFields => ({
+  _aws: {
+    Timestamp: Date.now(),
+    CloudWatchMetrics: [
+      {
+        Namespace: namespace(),
+        Dimensions: [['service']],
+        Metrics: [{ Name: name, Unit: 'Count' }],
+      },
+    ],
+  },
+  service: serviceName(),
+  [name]: count,
+});

@@ -11,11 +11,14 @@
 import type { Context, SQSBatchResponse, SQSRecord } from 'aws-lambda';
 import * as z from 'zod';
 import { isImageError } from '../errors/errors.js';
-import { type DeleteRequest, deleteImage } from '../images/delete-image.js';
-import { createLogger } from '../log/log.js';
+import type { DeleteRequest } from '../images/delete-image.js';
+import { createLogger, type Logger } from '../log/log.js';
+import type { RunMessage } from '../retirement/ports.js';
+import { queuePacer, retirementServices } from '../runtime/composition.js';
 import { type Invocation, startInvocation, traceIdOf } from '../runtime/invocation.js';
-import { bounded, failed, succeeded } from '../runtime/request-line.js';
-import { deleteInputSchema, parseJsonInput } from '../validation/inputs.js';
+import { deleteReported, retireReported } from '../runtime/reported.js';
+import { bounded, type Completion, failed, succeeded } from '../runtime/request-line.js';
+import { deleteInputSchema, parseJsonInput, runMessageSchema } from '../validation/inputs.js';
 import { checkConfigurationOnce } from './pipeline.js';
 import { batchResponse, processRecords } from './record-pool.js';
 
@@ -93,17 +96,14 @@ const deleteOne = async (record: SQSRecord, batch: Invocation): Promise<string> 
     throw new RecordFailure('deadline reached');
   }
 
+  const body = askedFor(record.body ?? '') as { runId?: unknown };
+  if (body.runId !== undefined) return retireFromRecord(record, invocation, completion);
+
   let input: DeleteRequest;
   try {
     input = parseJsonInput(deleteInputSchema(), record.body);
   } catch (error) {
-    invocation.log.error(
-      'message rejected: its body is not a valid delete request; it will reach the dead-letter queue after maxReceiveCount receives',
-      {
-        ...failed(invocation, completion, error).fields,
-        bodyBytes: Buffer.byteLength(record.body ?? '', 'utf8'),
-      },
-    );
+    rejected(invocation, completion, error, record);
     throw new RecordFailure('invalid body');
   }
   const log = invocation.log.child({
@@ -113,7 +113,10 @@ const deleteOne = async (record: SQSRecord, batch: Invocation): Promise<string> 
   });
 
   try {
-    const result = await deleteImage(input, invocation);
+    const result = await deleteReported(input, invocation, {
+      trigger: 'sqs',
+      requestId: record.messageId,
+    });
     log.info('message processed', {
       ...succeeded(invocation, {
         ...completion,
@@ -123,16 +126,91 @@ const deleteOne = async (record: SQSRecord, batch: Invocation): Promise<string> 
     });
     return result.outcome;
   } catch (error) {
-    const line = failed(invocation, { ...completion, provider: input.provider }, error);
-    if (isImageError(error) && error.retryable) {
-      log.warn('message failed (transient); it will be redelivered', line.fields);
-    } else {
-      log.error(
-        'message failed (not retryable); it will be redelivered and reach the dead-letter queue after maxReceiveCount receives',
-        line.fields,
-      );
-    }
-    throw new RecordFailure(String(line.fields.error));
+    throw failedRecord(log, invocation, { ...completion, provider: input.provider }, error);
+  }
+};
+
+/** An invalid body: one line saying why; it reaches the dead-letter queue after its receives. */
+const rejected = (
+  invocation: Invocation,
+  completion: Omit<Completion, 'outcome'>,
+  error: unknown,
+  record: SQSRecord,
+): void => {
+  invocation.log.error(
+    'message rejected: its body is not a valid delete request; it will reach the dead-letter queue after maxReceiveCount receives',
+    {
+      ...failed(invocation, completion, error).fields,
+      bodyBytes: Buffer.byteLength(record.body ?? '', 'utf8'),
+    },
+  );
+};
+
+/** The line for a record that did not succeed, and the failure the pool reports. */
+const failedRecord = (
+  log: Logger,
+  invocation: Invocation,
+  completion: Omit<Completion, 'outcome'>,
+  error: unknown,
+): RecordFailure => {
+  const line = failed(invocation, completion, error);
+  if (isImageError(error) && error.retryable) {
+    log.warn('message failed (transient); it will be redelivered', line.fields);
+  } else {
+    log.error(
+      'message failed (not retryable); it will be redelivered and reach the dead-letter queue after maxReceiveCount receives',
+      line.fields,
+    );
+  }
+  return new RecordFailure(String(line.fields.error));
+};
+
+/**
+ * A retire decision of a run: exactly one outcome is recorded (and published) for it, whatever
+ * the deliveries; a transient failure comes back until the queue's last receive.
+ */
+const retireFromRecord = async (
+  record: SQSRecord,
+  invocation: Invocation,
+  completion: Omit<Completion, 'outcome'>,
+): Promise<string> => {
+  let message: RunMessage;
+  try {
+    message = parseJsonInput(runMessageSchema(), record.body);
+  } catch (error) {
+    rejected(invocation, completion, error, record);
+    throw new RecordFailure('invalid body');
+  }
+  const log = invocation.log.child({
+    provider: message.provider,
+    imageId: message.imageId,
+    region: message.region,
+    planId: message.planId,
+    runId: message.runId,
+  });
+  try {
+    const retired = await retireReported(
+      message,
+      invocation,
+      {
+        receiveCount: receiveCountOf(record) ?? 1,
+        maxReceiveCount: retirementServices().config.maxReceiveCount,
+      },
+      record.messageId,
+    );
+    log.info('message processed', {
+      ...succeeded(invocation, {
+        ...completion,
+        provider: message.provider,
+        outcome: retired.outcome,
+      }),
+      runOutcome: retired.outcome,
+      ...(retired.reason === undefined ? {} : { reason: retired.reason }),
+      ...(retired.recorded ? {} : { duplicate: true }),
+    });
+    return retired.outcome;
+  } catch (error) {
+    throw failedRecord(log, invocation, { ...completion, provider: message.provider }, error);
   }
 };
 
@@ -153,7 +231,8 @@ export const deleteBatch = async (
   checkConfigurationOnce();
   let batch: Invocation;
   try {
-    batch = startInvocation(context, { capMs: SQS_CAP_MS }, baseFields);
+    // Paced: the consumer's processes together stay under the clouds' rate limits.
+    batch = startInvocation(context, { capMs: SQS_CAP_MS, pacer: queuePacer() }, baseFields);
   } catch (error) {
     createLogger('info', baseFields).error('batch not processed: the invocation could not start', {
       outcome: 'failed',

@@ -9,6 +9,8 @@ import { MAX_GLOB_LENGTH } from '../images/glob.js';
 import { IMAGE_KINDS, IMAGE_STATUSES } from '../images/image.js';
 import { MAX_LIST_LIMIT } from '../images/list-images.js';
 import { cloudKeys, findCloud, registryVersion } from '../providers/registry.js';
+import { PLAN_ID_PATTERN } from '../retirement/plan.js';
+import { RUN_ID_PATTERN } from '../retirement/ports.js';
 
 export const regionSchema = z
   .string()
@@ -97,6 +99,26 @@ const buildListInput = () =>
     ...filterShape,
   });
 
+/** A retire decision on the delete queue (lib/retirement/ports.ts RunMessage). */
+const buildRunMessage = () =>
+  z
+    .strictObject({
+      provider: providerSchema(),
+      imageId: z.string().max(64, 'must be at most 64 characters'),
+      region: regionSchema,
+      force: z.boolean().optional(),
+      planId: z.string().regex(PLAN_ID_PATTERN, 'must be a plan id'),
+      runId: z.string().regex(RUN_ID_PATTERN, 'must be a run id'),
+      imageKey: z.string().min(1).max(200),
+      expected: z.strictObject({
+        status: z.string().max(64),
+        name: z.string().max(1024),
+        updatedAt: z.string().max(64).optional(),
+      }),
+      identity: z.string().max(2048).optional(),
+    })
+    .superRefine(checkImageId);
+
 const buildUsageInput = () =>
   z.strictObject({ ...imageRefShape(), cursor: cursorSchema.optional() }).superRefine(checkImageId);
 
@@ -120,6 +142,8 @@ export const listInputSchema = lazySchema(buildListInput);
 export type ListInput = z.infer<ReturnType<typeof buildListInput>>;
 
 export const usageInputSchema = lazySchema(buildUsageInput);
+
+export const runMessageSchema = lazySchema(buildRunMessage);
 export type UsageInput = z.infer<ReturnType<typeof buildUsageInput>>;
 
 const describeIssue = (issue: z.core.$ZodIssue): { field: string; message: string } => {

@@ -59,7 +59,13 @@ const bccId = (index: number): string => `m-load${index.toString().padStart(5, '
 
 describe.skipIf(skipWithoutMoto('SQS load test'))('SQS consumer under load (moto SQS)', () => {
   const fixture = useFixture({
-    env: { UPSTREAM_RETRY_BASE_MS: '5', UPSTREAM_THROTTLE_BASE_MS: '10', LOG_LEVEL: 'warn' },
+    env: {
+      UPSTREAM_RETRY_BASE_MS: '5',
+      UPSTREAM_THROTTLE_BASE_MS: '10',
+      LOG_LEVEL: 'warn',
+      // Correctness under faults, not pacing (the apply load test measures that).
+      UPSTREAM_RATE_LIMITS: 'modelarts=5000,bcc=5000',
+    },
     moto: true,
   });
   let sqs: SQSClient;

@@ -1,0 +1,126 @@
+// Operations whose outcome is also an event on the service's bus: the caller gets the same result
+// (or error) as from the operation itself, and the event is published first (publishing never
+// turns an outcome into a failure).
+
+import { StoreUnavailable } from '../errors/errors.js';
+import { type DeleteRequest, deleteImage } from '../images/delete-image.js';
+import type { DeleteResult } from '../images/image.js';
+import { type ApplyResult, applyPlan } from '../retirement/apply-plan.js';
+import { createPlan, type PlanOptions } from '../retirement/create-plan.js';
+import type { Plan } from '../retirement/plan.js';
+import type { Policy } from '../retirement/policy.js';
+import type { RunMessage } from '../retirement/ports.js';
+import { type Retired, type RetireOptions, retireOne } from '../retirement/retire-one.js';
+import { retirementServices } from './composition.js';
+import type { Invocation } from './invocation.js';
+import {
+  deleteOutcomeEvents,
+  type Provenance,
+  plannedEvent,
+  retiredEvents,
+  runCompletedEvent,
+} from './outcome-events.js';
+
+const now = () => new Date().toISOString();
+
+/** delete, and its outcome event (none for a dry run). */
+export const deleteReported = async (
+  input: DeleteRequest,
+  invocation: Invocation,
+  provenance: Provenance,
+): Promise<DeleteResult> => {
+  const asked = () => ({
+    provider: input.provider,
+    imageId: input.imageId,
+    region: invocation.context.region ?? input.region,
+  });
+  let result: DeleteResult;
+  try {
+    result = await deleteImage(input, invocation);
+  } catch (error) {
+    await invocation.publish(deleteOutcomeEvents(asked(), { error }, provenance, now()));
+    throw error;
+  }
+  await invocation.publish(deleteOutcomeEvents(asked(), { result }, provenance, now()));
+  return result;
+};
+
+/** One retire decision of a run, its outcome event, and the run's completion event. */
+export const retireReported = async (
+  message: RunMessage,
+  invocation: Invocation,
+  options: RetireOptions,
+  requestId: string,
+): Promise<Retired> => {
+  const { runs } = retirementServices();
+  const retired = await retireOne(message, { ...invocation, runs }, options);
+  await invocation.publish(
+    retiredEvents(
+      { provider: message.provider, imageId: message.imageId, region: message.region },
+      retired,
+      {
+        trigger: 'run',
+        requestId,
+        planId: message.planId,
+        runId: message.runId,
+        identity: message.identity,
+      },
+      now(),
+    ),
+  );
+  if (retired.completedRun) {
+    // The audit copy of the finished run, beside its plan.
+    const document = await runs.read(message.runId);
+    if (document !== undefined) await retirementServices().plans.putRun(document);
+  }
+  return retired;
+};
+
+/** apply, the events of decisions that could not be queued, and of a run completed at once. */
+export const applyReported = async (
+  planId: string,
+  invocation: Invocation,
+  createdBy: string | undefined,
+): Promise<ApplyResult> => {
+  const { plans, runs, queue } = retirementServices();
+  const applied = await applyPlan(planId, { plans, runs, queue }, { createdBy });
+  const events = applied.unsent.flatMap((message) =>
+    deleteOutcomeEvents(
+      { provider: message.provider, imageId: message.imageId, region: message.region },
+      { error: new StoreUnavailable('the delete could not be queued') },
+      {
+        trigger: 'run',
+        requestId: applied.runId,
+        planId,
+        runId: applied.runId,
+        identity: createdBy,
+      },
+      now(),
+    ),
+  );
+  if (applied.completed) {
+    const document = await runs.read(applied.runId);
+    if (document !== undefined) {
+      events.push(runCompletedEvent(document.run));
+      await plans.putRun(document);
+    }
+  }
+  await invocation.publish(events);
+  return applied;
+};
+
+/** plan, stored, and its `Retirement Planned` event. */
+export const planReported = async (
+  policy: Policy,
+  invocation: Invocation,
+  trigger: 'http' | 'schedule' | 'cli',
+  options: PlanOptions = {},
+): Promise<Plan> => {
+  const plan = await createPlan(
+    policy,
+    { ...invocation, plans: retirementServices().plans },
+    options,
+  );
+  await invocation.publish([plannedEvent(plan, trigger)]);
+  return plan;
+};

@@ -29,7 +29,7 @@ export const SUCCESS_WORD: Readonly<Record<OperationName, string>> = {
 };
 
 export interface TriggerShape<E, R> extends InvocationOptions {
-  trigger: 'http' | 'task';
+  trigger: 'http' | 'task' | 'schedule';
   /** The line's base fields from the raw event: bounded, the input is not validated yet. */
   fieldsOf(event: E, context: Context): LogFields & { provider?: unknown; region?: unknown };
   outcomeOf(response: R | null | undefined, operation: OperationName): string;
@@ -78,7 +78,7 @@ export const pipeline = <E, R>(
   after: (request) => {
     const invocation = invocationOf(request.context);
     const fields = shape.fieldsOf(request.event, request.context);
-    invocation.log.info(`${shape.trigger === 'http' ? 'request' : 'task'} completed`, {
+    invocation.log.info(`${shape.trigger === 'http' ? 'request' : shape.trigger} completed`, {
       ...(shape.trigger === 'http'
         ? { status: (request.response as { statusCode?: number } | undefined)?.statusCode }
         : {}),
@@ -106,7 +106,7 @@ export const pipeline = <E, R>(
       error,
     );
     const status = (request.response as { statusCode?: number } | undefined)?.statusCode;
-    log[line.level](`${shape.trigger === 'http' ? 'request' : 'task'} failed`, {
+    log[line.level](`${shape.trigger === 'http' ? 'request' : shape.trigger} failed`, {
       ...(status === undefined ? {} : { status }),
       ...line.fields,
     });

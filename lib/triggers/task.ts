@@ -69,3 +69,26 @@ export const TASK_TRIGGER: TriggerShape<unknown, unknown> = {
     request.error = toTaskError(error);
   },
 };
+
+/** The longest a scheduled plan may take (the function's timeout is a little longer). */
+const SCHEDULE_CAP_MS = 290_000;
+
+/**
+ * A scheduled invocation (EventBridge Scheduler): thrown errors like a task (the schedule's retry
+ * policy and dead-letter queue see the name), but with the in-Lambda retries, since no state
+ * machine retries it.
+ */
+export const SCHEDULE_TRIGGER: TriggerShape<unknown, unknown> = {
+  ...TASK_TRIGGER,
+  trigger: 'schedule',
+  capMs: SCHEDULE_CAP_MS,
+  maxAttempts: undefined,
+  fieldsOf: (event, context) => {
+    const policy = (event as { policy?: { name?: unknown; provider?: unknown } } | null)?.policy;
+    return {
+      requestId: context.awsRequestId,
+      policyName: bounded(policy?.name),
+      provider: bounded(policy?.provider),
+    };
+  },
+};

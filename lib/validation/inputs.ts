@@ -144,6 +144,16 @@ export type ListInput = z.infer<ReturnType<typeof buildListInput>>;
 export const usageInputSchema = lazySchema(buildUsageInput);
 
 export const runMessageSchema = lazySchema(buildRunMessage);
+
+/** `{planId}` of a plan route. */
+export const planRefSchema = z.strictObject({
+  planId: z.string().regex(PLAN_ID_PATTERN, "must be a plan id ('plan-' and 24 hex digits)"),
+});
+
+/** `{runId}` of a run route. */
+export const runRefSchema = z.strictObject({
+  runId: z.string().regex(RUN_ID_PATTERN, "must be a run id ('run-' and 20 hex digits)"),
+});
 export type UsageInput = z.infer<ReturnType<typeof buildUsageInput>>;
 
 const describeIssue = (issue: z.core.$ZodIssue): { field: string; message: string } => {

@@ -1,0 +1,30 @@
+// POST /retirements/plans/{planId}/apply → 202 {runId, planId, total}: one queued delete per
+// retire decision; GET /retirements/runs/{runId} follows the run.
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { applyReported } from '../../lib/runtime/reported.js';
+import {
+  callerOf,
+  HTTP_TRIGGER,
+  type HttpEvent,
+  type HttpResult,
+  jsonResponse,
+} from '../../lib/triggers/http.js';
+import { invocationOf, pipeline } from '../../lib/triggers/pipeline.js';
+import { parseInput, planRefSchema } from '../../lib/validation/inputs.js';
+
+export const handler = middy<HttpEvent, HttpResult, Error, Context>()
+  .use(pipeline(HTTP_TRIGGER, 'apply'))
+  .handler(async (event, context) => {
+    const { planId } = parseInput(planRefSchema, { planId: event.pathParameters?.planId });
+    const { runId, total, completed } = await applyReported(
+      planId,
+      invocationOf(context),
+      callerOf(event),
+    );
+    return jsonResponse(
+      202,
+      { runId, planId, total, status: completed ? 'completed' : 'running' },
+      { location: `/retirements/runs/${runId}` },
+    );
+  });

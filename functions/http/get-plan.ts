@@ -1,0 +1,33 @@
+// GET /retirements/plans/{planId} → the plan as JSON, or as the HTML report for a browser
+// (Accept: text/html): self-contained, fetching nothing, under a strict Content-Security-Policy.
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { PlanNotFound } from '../../lib/errors/errors.js';
+import {
+  REPORT_CONTENT_SECURITY_POLICY,
+  renderPlanReport,
+} from '../../lib/retirement/report-html.js';
+import { retirementServices } from '../../lib/runtime/composition.js';
+import {
+  HTTP_TRIGGER,
+  type HttpEvent,
+  type HttpResult,
+  htmlResponse,
+  jsonResponse,
+  prefersHtml,
+} from '../../lib/triggers/http.js';
+import { pipeline } from '../../lib/triggers/pipeline.js';
+import { parseInput, planRefSchema } from '../../lib/validation/inputs.js';
+
+export const handler = middy<HttpEvent, HttpResult, Error, Context>()
+  .use(pipeline(HTTP_TRIGGER, 'read-plan'))
+  .handler(async (event) => {
+    const { planId } = parseInput(planRefSchema, { planId: event.pathParameters?.planId });
+    const plan = await retirementServices().plans.get(planId);
+    if (plan === undefined) throw new PlanNotFound(`no plan ${planId} is stored`);
+    return prefersHtml(event)
+      ? htmlResponse(200, renderPlanReport(plan), {
+          'content-security-policy': REPORT_CONTENT_SECURITY_POLICY,
+        })
+      : jsonResponse(200, plan);
+  });

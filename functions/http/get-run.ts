@@ -1,0 +1,22 @@
+// GET /retirements/runs/{runId} → the run (counts, status) and every outcome so far.
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { PlanNotFound } from '../../lib/errors/errors.js';
+import { retirementServices } from '../../lib/runtime/composition.js';
+import {
+  HTTP_TRIGGER,
+  type HttpEvent,
+  type HttpResult,
+  jsonResponse,
+} from '../../lib/triggers/http.js';
+import { pipeline } from '../../lib/triggers/pipeline.js';
+import { parseInput, runRefSchema } from '../../lib/validation/inputs.js';
+
+export const handler = middy<HttpEvent, HttpResult, Error, Context>()
+  .use(pipeline(HTTP_TRIGGER, 'read-run'))
+  .handler(async (event) => {
+    const { runId } = parseInput(runRefSchema, { runId: event.pathParameters?.runId });
+    const document = await retirementServices().runs.read(runId);
+    if (document === undefined) throw new PlanNotFound(`no run ${runId} is stored`);
+    return jsonResponse(200, document);
+  });

@@ -1,0 +1,91 @@
+// The local stand-in for the delete queue and its event source mapping (npm start, tests): the
+// apply route writes each retire decision as a file under <RETIREMENT_STORE_DIR>/queue/pending/
+// (lib/stores/local-delete-queue.ts); this worker hands them, ten at a time, to the same SQS
+// consumer the stack runs (functions/sqs/delete-image.ts), deletes what it did not report failed,
+// and hands a failed one back until its last receive, after which it moves to queue/dead/ (the
+// dead-letter queue). One worker per directory.
+
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { handler } from '../functions/sqs/delete-image.js';
+import { type LocalQueueEntry, localQueueDir } from '../lib/stores/local-delete-queue.js';
+import { lambdaContext } from './lambda-events.js';
+
+export interface DrainOptions {
+  /** The store directory (RETIREMENT_STORE_DIR). */
+  dir: string;
+  /** The queue's maxReceiveCount (MAX_RECEIVE_COUNT, 5 by default). */
+  maxReceiveCount?: number;
+  /** Records per batch (the event source mapping's batchSize). */
+  batchSize?: number;
+  /** Time each batch's invocation gets. */
+  remainingMs?: number;
+}
+
+export interface DrainResult {
+  batches: number;
+  processed: number;
+  failed: number;
+  dead: number;
+}
+
+const recordOf = (entry: LocalQueueEntry): SQSRecord => ({
+  messageId: entry.messageId,
+  receiptHandle: entry.messageId,
+  body: entry.body,
+  attributes: {
+    ApproximateReceiveCount: String(entry.receiveCount),
+    SentTimestamp: '0',
+    SenderId: 'local',
+    ApproximateFirstReceiveTimestamp: '0',
+  },
+  messageAttributes: {},
+  md5OfBody: '',
+  eventSource: 'aws:sqs',
+  eventSourceARN: 'arn:aws:sqs:local:000000000000:local-delete-queue',
+  awsRegion: 'local',
+});
+
+const consume = handler as (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
+
+/** Works through every message waiting now (and those that come back), until none is left. */
+export const drainLocalQueue = async (options: DrainOptions): Promise<DrainResult> => {
+  const pending = localQueueDir(options.dir);
+  const dead = join(options.dir, 'queue', 'dead');
+  const maxReceives = options.maxReceiveCount ?? 5;
+  const result: DrainResult = { batches: 0, processed: 0, failed: 0, dead: 0 };
+  await mkdir(pending, { recursive: true });
+  for (;;) {
+    const files = (await readdir(pending)).filter((name) => name.endsWith('.json')).sort();
+    if (files.length === 0) return result;
+    for (let start = 0; start < files.length; start += options.batchSize ?? 10) {
+      const batch = files.slice(start, start + (options.batchSize ?? 10));
+      const entries: LocalQueueEntry[] = [];
+      for (const file of batch) {
+        const entry = JSON.parse(await readFile(join(pending, file), 'utf8')) as LocalQueueEntry;
+        entries.push({ ...entry, receiveCount: entry.receiveCount + 1 });
+      }
+      const response = await consume(
+        { Records: entries.map(recordOf) },
+        lambdaContext(options.remainingMs ?? 60_000),
+      );
+      result.batches += 1;
+      const failed = new Set(response.batchItemFailures.map((item) => item.itemIdentifier));
+      for (const entry of entries) {
+        const path = join(pending, `${entry.messageId}.json`);
+        result.processed += 1;
+        if (!failed.has(entry.messageId)) {
+          await rm(path, { force: true });
+        } else if (entry.receiveCount >= maxReceives) {
+          result.dead += 1;
+          await mkdir(dead, { recursive: true });
+          await rename(path, join(dead, `${entry.messageId}.json`));
+        } else {
+          result.failed += 1;
+          await writeFile(path, JSON.stringify(entry));
+        }
+      }
+    }
+  }
+};

@@ -1,0 +1,342 @@
+// Plans and runs through the real handlers, on the local stores (a temporary directory, as
+// `npm start` keeps them) and the local queue, against a seeded emulator: a plan of the seeded
+// inventory gives every reason; the plan reads back as JSON and as the HTML report; applying it
+// deletes exactly the retire decisions, each with one outcome and its event; a second apply
+// deletes nothing more; an image that changed after the plan is skipped.
+
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { handler as applyHandler } from '../../functions/http/apply-plan.js';
+import { handler as createHandler } from '../../functions/http/create-plan.js';
+import { handler as getPlanHandler } from '../../functions/http/get-plan.js';
+import { handler as getRunHandler } from '../../functions/http/get-run.js';
+import { handler as scheduledHandler } from '../../functions/schedule/plan-policy.js';
+import type { Plan } from '../../lib/retirement/plan.js';
+import { REASON_PRECEDENCE } from '../../lib/retirement/plan.js';
+import type { RunDocument } from '../../lib/retirement/ports.js';
+import { httpEvent, lambdaContext, parseResult } from '../../scripts/lambda-events.js';
+import { drainLocalQueue } from '../../scripts/local-queue.js';
+import { useFixture } from '../support/fixture.js';
+
+const store = await mkdtemp(join(tmpdir(), 'cif-retirement-'));
+const CALLER = 'arn:aws:iam::123456789012:user/planner';
+
+const fixture = useFixture({
+  emulator: { seed: { bcc: { images: 400, instances: 60 }, random: 11 } },
+  env: { RETIREMENT_STORE_DIR: store, UPSTREAM_RETRY_BASE_MS: '5' },
+});
+
+afterAll(async () => {
+  await rm(store, { recursive: true, force: true });
+});
+
+/** An API Gateway event for a retirement route, signed by CALLER. */
+const routeEvent = (
+  method: 'GET' | 'POST',
+  path: string,
+  pathParameters: Record<string, string>,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): APIGatewayProxyEventV2 => {
+  const event = httpEvent(method as 'GET', 'x', 'x');
+  event.rawPath = path;
+  event.routeKey = `${method} ${path}`;
+  event.pathParameters = pathParameters;
+  event.headers = { host: 'localhost', ...headers };
+  if (body !== undefined) event.body = JSON.stringify(body);
+  (event.requestContext as unknown as { authorizer: unknown }).authorizer = {
+    iam: { userArn: CALLER },
+  };
+  return event;
+};
+
+const policy = (overrides: Record<string, unknown> = {}) => ({
+  name: 'stale-bcc-images',
+  provider: 'bcc',
+  regions: ['bj'],
+  select: { kind: 'custom', olderThanDays: 30 },
+  keep: { newestPerFamily: 1 },
+  exclude: { names: ['*-golden'] },
+  limits: { maxDeletions: 5, maxPercent: 50 },
+  ...overrides,
+});
+
+const createPlan = async (body: unknown) =>
+  parseResult(
+    await createHandler(routeEvent('POST', '/retirements/plans', {}, body), lambdaContext()),
+  );
+
+const events = async (): Promise<
+  Array<{ detailType: string; detail: Record<string, unknown> }>
+> => {
+  const text = await readFile(join(store, 'events.jsonl'), 'utf8').catch(() => '');
+  return text
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as { 'detail-type': string; detail: Record<string, unknown> })
+    .map((event) => ({ detailType: event['detail-type'], detail: event.detail }));
+};
+
+describe('plans', () => {
+  let protectedId: string;
+
+  beforeAll(() => {
+    // An operator-protected custom image, so that every reason shows.
+    const custom = fixture.emulator.state.bcc
+      .list()
+      .find((record) => record.type === 'Custom' && record.status === 'Available');
+    protectedId = String(custom?.id);
+    fixture.setEnv({ PROTECTED_IMAGE_IDS: protectedId });
+  });
+
+  it('POST /retirements/plans answers 201 with the plan and its Location; every reason shows', async () => {
+    const response = await createPlan(policy());
+    expect(response.status).toBe(201);
+    const plan = response.body as unknown as Plan;
+    expect(response.headers.location).toBe(`/retirements/plans/${plan.planId}`);
+    expect(plan).toMatchObject({ complete: true, createdBy: CALLER });
+    const reasons = new Set(plan.decisions.map((decision) => decision.reason));
+    expect([...reasons].sort()).toEqual([...REASON_PRECEDENCE].sort());
+    expect(plan.totals.retire).toBe(5);
+    expect(plan.decisions.find((d) => d.image.id === protectedId)?.reason).toBe('protected');
+    const planned = (await events()).filter((event) => event.detailType === 'Retirement Planned');
+    expect(planned.at(-1)?.detail).toMatchObject({ planId: plan.planId, createdBy: CALLER });
+  });
+
+  it('an invalid policy is a 400 naming the field, and nothing is sent upstream', async () => {
+    for (const [body, field] of [
+      [policy({ limits: undefined }), 'limits'],
+      [policy({ select: { kind: 'system' } }), 'select.kind'],
+      [policy({ provider: 'aws' }), 'provider'],
+      [policy({ regions: ['Mars'] }), 'regions'],
+      ['not an object', 'input'],
+    ] as const) {
+      const response = await createPlan(body);
+      expect(response.status, field).toBe(400);
+      expect((response.body.error as { message: string }).message).toContain(field);
+    }
+    expect(fixture.emulator.requests).toEqual([]);
+  });
+
+  it('GET /retirements/plans/{planId} answers the stored plan, or the HTML report for a browser', async () => {
+    const made = (await createPlan(policy())).body as unknown as Plan;
+    const get = (headers: Record<string, string> = {}) =>
+      getPlanHandler(
+        routeEvent(
+          'GET',
+          `/retirements/plans/${made.planId}`,
+          { planId: made.planId },
+          undefined,
+          headers,
+        ),
+        lambdaContext(),
+      );
+    const json = parseResult(await get());
+    expect(json.body).toEqual(made);
+    const html = await get({ accept: 'text/html,application/xhtml+xml' });
+    expect(html.statusCode).toBe(200);
+    expect(String(html.headers?.['content-type'])).toMatch(/^text\/html/);
+    expect(String(html.headers?.['content-security-policy'])).toContain("default-src 'none'");
+    expect(html.body).toContain(`data-total-retire="${made.totals.retire}"`);
+
+    const missing = parseResult(
+      await getPlanHandler(
+        routeEvent('GET', '/retirements/plans/plan-000000000000000000000000', {
+          planId: 'plan-000000000000000000000000',
+        }),
+        lambdaContext(),
+      ),
+    );
+    expect([missing.status, (missing.body.error as { code: string }).code]).toEqual([
+      404,
+      'PLAN_NOT_FOUND',
+    ]);
+    const bad = parseResult(
+      await getPlanHandler(
+        routeEvent('GET', '/retirements/plans/../x', { planId: '../x' }),
+        lambdaContext(),
+      ),
+    );
+    expect(bad.status).toBe(400);
+  });
+});
+
+describe('applying a plan', () => {
+  const apply = async (planId: string) =>
+    parseResult(
+      await applyHandler(
+        routeEvent('POST', `/retirements/plans/${planId}/apply`, { planId }),
+        lambdaContext(),
+      ),
+    );
+  const run = async (runId: string) =>
+    parseResult(
+      await getRunHandler(
+        routeEvent('GET', `/retirements/runs/${runId}`, { runId }),
+        lambdaContext(),
+      ),
+    ).body as unknown as RunDocument;
+
+  it('deletes exactly the retire decisions, one outcome and one event each; a second apply deletes nothing more', async () => {
+    const plan = (await createPlan(policy({ limits: { maxDeletions: 12, maxPercent: 50 } })))
+      .body as unknown as Plan;
+    const retire = plan.decisions.filter((decision) => decision.decision === 'retire');
+    expect(retire).toHaveLength(12);
+    const before = new Set(fixture.emulator.state.bcc.list().map((record) => record.id));
+
+    const accepted = await apply(plan.planId);
+    expect(accepted.status).toBe(202);
+    const { runId } = accepted.body as { runId: string };
+    expect(accepted.headers.location).toBe(`/retirements/runs/${runId}`);
+    expect((await run(runId)).run.status).toBe('running');
+    await drainLocalQueue({ dir: store });
+
+    const done = await run(runId);
+    expect(done.run).toMatchObject({ status: 'completed', total: 12, createdBy: CALLER });
+    // An image shared to other accounts is planned like any custom image (no list shows shares),
+    // and the cloud refuses to delete it: the run skips it, with the cloud's reason.
+    const sharedToOthers = retire
+      .map((decision) => decision.image.id)
+      .filter((id) => fixture.emulator.state.bcc.sharedWith(id).length > 0);
+    const skipped = done.outcomes.filter((outcome) => outcome.outcome === 'skipped');
+    expect(skipped.map((outcome) => outcome.imageKey).sort()).toEqual(
+      sharedToOthers.map((id) => `bj/${id}`).sort(),
+    );
+    for (const outcome of skipped) expect(outcome.reason).toMatch(/shared to others/);
+    const deletedCount = 12 - sharedToOthers.length;
+    expect(done.run.counts).toEqual({
+      deleted: deletedCount,
+      'already-absent': 0,
+      skipped: sharedToOthers.length,
+      failed: 0,
+    });
+    expect(done.outcomes.map((outcome) => outcome.state)).toEqual(Array(12).fill('final'));
+    const after = new Set(fixture.emulator.state.bcc.list().map((record) => record.id));
+    const gone = [...before].filter((id) => !after.has(id)).sort();
+    expect(gone).toEqual(
+      retire
+        .map((decision) => decision.image.id)
+        .filter((id) => !sharedToOthers.includes(id))
+        .sort(),
+    );
+    for (const id of gone) expect(fixture.emulator.state.deleteCount('bcc', id)).toBe(1);
+    const published = (await events()).filter((event) => event.detail.runId === runId);
+    expect(published.filter((event) => event.detailType === 'Image Deleted')).toHaveLength(
+      deletedCount,
+    );
+    expect(published.filter((event) => event.detailType === 'Image Delete Refused')).toHaveLength(
+      sharedToOthers.length,
+    );
+    expect(published.filter((event) => event.detailType === 'Retirement Run Completed')).toEqual([
+      expect.objectContaining({ detail: expect.objectContaining({ counts: done.run.counts }) }),
+    ]);
+
+    // The same plan again: a new run, every decision already absent, no delete sent.
+    const imagesBefore = fixture.emulator.state.bcc.list().length;
+    const again = (await apply(plan.planId)).body as { runId: string };
+    await drainLocalQueue({ dir: store });
+    const second = await run(again.runId);
+    expect(second.run.counts).toEqual({
+      deleted: 0,
+      'already-absent': deletedCount,
+      skipped: sharedToOthers.length,
+      failed: 0,
+    });
+    // Nothing more deleted (a shared-to-others image is refused by the cloud again).
+    expect(fixture.emulator.state.bcc.list()).toHaveLength(imagesBefore);
+  });
+
+  it('skips exactly the images that changed after the plan, with the reason', async () => {
+    const plan = (await createPlan(policy({ limits: { maxDeletions: 6, maxPercent: 50 } })))
+      .body as unknown as Plan;
+    const retire = plan.decisions.filter((decision) => decision.decision === 'retire');
+    const [renamed, failedNow, usedNow] = retire.map((decision) => decision.image.id);
+    const record = (id: string | undefined) =>
+      fixture.emulator.state.bcc.get(String(id)) ?? { id: '' };
+    fixture.emulator.state.bcc.set({
+      ...record(renamed),
+      id: String(renamed),
+      name: 'renamed-by-someone',
+    });
+    fixture.emulator.state.bcc.set({
+      ...record(failedNow),
+      id: String(failedNow),
+      status: 'Error',
+    });
+    fixture.emulator.state.referenceImage('bcc', String(usedNow), {
+      id: 'i-late',
+      name: 'late',
+      status: 'Running',
+    });
+
+    const { runId } = (await apply(plan.planId)).body as { runId: string };
+    await drainLocalQueue({ dir: store });
+    const done = await run(runId);
+
+    expect(done.run.counts).toEqual({ deleted: 3, 'already-absent': 0, skipped: 3, failed: 0 });
+    const skipped = done.outcomes.filter((outcome) => outcome.outcome === 'skipped');
+    const reasonOf = (id: string | undefined) =>
+      skipped.find((outcome) => outcome.imageKey === `bj/${id}`);
+    expect(reasonOf(renamed)).toMatchObject({ error: 'ImageChanged' });
+    expect(reasonOf(renamed)?.reason).toContain('renamed-by-someone');
+    expect(reasonOf(failedNow)?.reason).toContain('status');
+    expect(reasonOf(usedNow)?.reason).toContain('in use by instance i-late');
+    for (const id of [renamed, failedNow, usedNow]) {
+      expect(fixture.emulator.state.bcc.has(String(id))).toBe(true);
+    }
+    const refused = (await events()).filter(
+      (event) => event.detailType === 'Image Delete Refused' && event.detail.runId === runId,
+    );
+    expect(refused).toHaveLength(3);
+  });
+
+  it('an unknown or incomplete plan is refused before anything is queued', async () => {
+    const unknown = await apply('plan-000000000000000000000000');
+    expect([unknown.status, (unknown.body.error as { code: string }).code]).toEqual([
+      404,
+      'PLAN_NOT_FOUND',
+    ]);
+    const badRun = parseResult(
+      await getRunHandler(
+        routeEvent('GET', '/retirements/runs/run-0', { runId: 'run-0' }),
+        lambdaContext(),
+      ),
+    );
+    expect(badRun.status).toBe(400);
+  });
+});
+
+describe('a scheduled policy', () => {
+  it('plans on its schedule, and applies at once when it says "apply": "auto"', async () => {
+    const result = (await scheduledHandler(
+      {
+        policy: policy({
+          name: 'nightly',
+          schedule: 'cron(0 3 * * ? *)',
+          apply: 'auto',
+          limits: { maxDeletions: 2, maxPercent: 50 },
+        }),
+      },
+      lambdaContext(),
+    )) as { planId: string; runId?: string; retire: number };
+    expect(result.retire).toBe(2);
+    expect(result.runId).toMatch(/^run-/);
+    await drainLocalQueue({ dir: store });
+    const planned = (await events()).find(
+      (event) => event.detailType === 'Retirement Planned' && event.detail.planId === result.planId,
+    );
+    expect(planned?.detail).toMatchObject({
+      trigger: 'schedule',
+      createdBy: 'schedule:nightly',
+      apply: 'auto',
+    });
+    const completed = (await events()).find(
+      (event) =>
+        event.detailType === 'Retirement Run Completed' && event.detail.runId === result.runId,
+    );
+    expect(completed?.detail).toMatchObject({ counts: { deleted: 2 } });
+  });
+});

@@ -70,11 +70,21 @@ export const localFunctions = (stack: JsonObject): LocalFunction[] => {
   });
 };
 
+/**
+ * The CloudFormation resources written in serverless.yml: `resources` is one object or, as now, a
+ * list of them that osls merges (the last item, the policy schedules, is a variable: skipped).
+ */
+const stackResources = (stack: JsonObject): JsonObject => {
+  const parts = Array.isArray(stack.resources) ? stack.resources : [stack.resources];
+  return Object.assign(
+    {},
+    ...parts.map((part) => (isObject(part) && isObject(part.Resources) ? part.Resources : {})),
+  ) as JsonObject;
+};
+
 /** The EventBridge rules of the stack whose target is `queue` (by logical id). */
 export const rulesFeeding = (stack: JsonObject, queue: string): QueueRule[] => {
-  const resources = isObject(stack.resources) ? stack.resources.Resources : undefined;
-  if (!isObject(resources)) return [];
-  return Object.entries(resources).flatMap(([logicalId, resource]) => {
+  return Object.entries(stackResources(stack)).flatMap(([logicalId, resource]) => {
     if (!isObject(resource) || resource.Type !== 'AWS::Events::Rule') return [];
     const properties = isObject(resource.Properties) ? resource.Properties : {};
     const targets = Array.isArray(properties.Targets) ? properties.Targets : [];

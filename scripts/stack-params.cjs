@@ -7,8 +7,13 @@
 
 'use strict';
 
+const { importProjectModule, stackError } = require('./resolver-support.cjs');
+
 /** The stage that runs only on this machine (`npm start`, `npm run invoke`); never deployed. */
 const LOCAL_STAGE = 'local';
+
+/** Commands that run the functions on this machine, where no stack resource exists. */
+const LOCAL_COMMANDS = ['offline', 'invoke local'];
 
 /** Commands that produce or ship a template: the ones a missing secret must stop. */
 const SHIPPING_COMMANDS = ['package', 'deploy'];
@@ -21,13 +26,6 @@ const commandOf = (argv) => {
   const args = argv.slice(2);
   const firstOption = args.findIndex((arg) => arg.startsWith('-'));
   return args.slice(0, firstOption === -1 ? args.length : firstOption).join(' ');
-};
-
-/** An error osls prints as it is: its message, no stack trace. */
-const stackError = (message) => {
-  const error = new Error(message);
-  error.stack = message;
-  return error;
 };
 
 /**
@@ -77,12 +75,81 @@ const positiveNumber = (name, value) => {
   return number;
 };
 
+/** A whole number from `min` to `max` from a stage parameter. */
+const integerBetween = (name, value, min, max) => {
+  const number = typeof value === 'number' ? value : Number(String(value).trim());
+  if (
+    !Number.isSafeInteger(number) ||
+    number < min ||
+    number > max ||
+    String(value).trim() === ''
+  ) {
+    throw stackError(
+      `Parameter ${name} must be a whole number from ${min} to ${max}, not ${JSON.stringify(value)}.`,
+    );
+  }
+  return number;
+};
+
+/**
+ * True when the functions run on this machine (the local stage, serverless-offline, invoke
+ * local): there the stack's bucket, table, bus and queue do not exist, and a CloudFormation Ref
+ * would reach the handler as the text "[object Object]".
+ */
+const runsLocally = ({ command, stage }) =>
+  stage === LOCAL_STAGE ||
+  LOCAL_COMMANDS.some((name) => command === name || command.startsWith(`${name} `));
+
+/** A stack resource's Ref for the deployed functions' environment; '' where they run locally. */
+const stackReference =
+  (logicalId) =>
+  async ({ resolveVariable }) =>
+    runsLocally({ command: commandOf(process.argv), stage: await resolveVariable('sls:stage') })
+      ? ''
+      : { Ref: logicalId };
+
+/**
+ * UPSTREAM_RATE_LIMITS as the functions will read it, checked by their own parser
+ * (lib/config/retirement-config.ts), so that a typo stops packaging instead of every delete.
+ */
+const upstreamRateLimitsProblem = async (value) => {
+  const { processRateLimits } = await importProjectModule('lib/config/retirement-config.ts');
+  try {
+    processRateLimits({ UPSTREAM_RATE_LIMITS: String(value ?? '') });
+    return undefined;
+  } catch (error) {
+    const detail = String(error?.message ?? error).replace(/^invalid configuration: /, '');
+    return `Parameter upstreamRateLimits is not valid: ${detail}.`;
+  }
+};
+
+const queueMaximumConcurrency = async ({ resolveVariable }) =>
+  // SQS event source mappings accept 2 to 1000.
+  integerBetween(
+    'queueMaximumConcurrency',
+    await resolveVariable('param:queueMaximumConcurrency'),
+    2,
+    1000,
+  );
+
+const deleteQueueMaxReceiveCount = async ({ resolveVariable }) =>
+  // SQS redrive policies accept 1 to 1000.
+  integerBetween(
+    'deleteQueueMaxReceiveCount',
+    await resolveVariable('param:deleteQueueMaxReceiveCount'),
+    1,
+    1000,
+  );
+
 module.exports = {
   LOCAL_STAGE,
   commandOf,
   credentialsSecretProblem,
+  integerBetween,
   positiveInteger,
   positiveNumber,
+  runsLocally,
+  upstreamRateLimitsProblem,
 
   /** `param:imageCredentialsSecretId`, refused where the stack would have no credentials. */
   imageCredentialsSecretId: async ({ resolveVariable }) => {
@@ -104,4 +171,35 @@ module.exports = {
       'httpApiThrottlingRateLimit',
       await resolveVariable('param:httpApiThrottlingRateLimit'),
     ),
+
+  /** The delete queue's event source mapping (a number), and SQS_MAX_CONCURRENCY (its text). */
+  queueMaximumConcurrency,
+  queueMaximumConcurrencyEnv: async (context) => String(await queueMaximumConcurrency(context)),
+
+  /** The delete queue's redrive maxReceiveCount (a number), and MAX_RECEIVE_COUNT (its text). */
+  deleteQueueMaxReceiveCount,
+  deleteQueueMaxReceiveCountEnv: async (context) =>
+    String(await deleteQueueMaxReceiveCount(context)),
+
+  /** The event archive's RetentionDays: 0 keeps the events for ever. */
+  eventArchiveRetentionDays: async ({ resolveVariable }) =>
+    integerBetween(
+      'eventArchiveRetentionDays',
+      await resolveVariable('param:eventArchiveRetentionDays'),
+      0,
+      36_500,
+    ),
+
+  upstreamRateLimits: async ({ resolveVariable }) => {
+    const value = String((await resolveVariable('param:upstreamRateLimits')) ?? '').trim();
+    const problem = await upstreamRateLimitsProblem(value);
+    if (problem !== undefined) throw stackError(problem);
+    return value;
+  },
+
+  /** PLANS_BUCKET, RUNS_TABLE, EVENT_BUS_NAME, DELETE_QUEUE_URL of the deployed functions. */
+  plansBucket: stackReference('PlansBucket'),
+  runsTable: stackReference('RunsTable'),
+  eventBusName: stackReference('ImageEventBus'),
+  deleteQueueUrl: stackReference('ImageDeleteQueue'),
 };

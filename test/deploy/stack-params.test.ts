@@ -2,7 +2,9 @@
 // (npm start) is the only one that goes without a credentials secret and is never deployed;
 // packaging or deploying any other stage without one stops before anything is built. The rule
 // is checked as a function, then once for real: `osls package` of a deployed stage with no
-// secret, in a child process, as CI would run it.
+// secret, in a child process, as CI would run it. The retirement parameters likewise: checked as
+// functions (ranges, the functions' own rate-limit parser, no stack resource in a local
+// environment), then an unreadable upstreamRateLimits stopping `osls package`.
 
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -22,13 +24,16 @@ interface StackParams {
   }): string | undefined;
   positiveInteger(name: string, value: unknown): number;
   positiveNumber(name: string, value: unknown): number;
+  integerBetween(name: string, value: unknown, min: number, max: number): number;
+  runsLocally(input: { command: string; stage: string }): boolean;
+  upstreamRateLimitsProblem(value: unknown): Promise<string | undefined>;
 }
 
 const params = createRequire(import.meta.url)('../../scripts/stack-params.cjs') as StackParams;
 const argv = (...args: string[]) => ['node', 'osls', ...args];
 
 afterAll(async () => {
-  for (const purpose of ['no-secret', 'print']) {
+  for (const purpose of ['no-secret', 'print', 'bad-rates']) {
     await rm(join(root, esbuildWorkFolder(purpose)), { recursive: true, force: true });
   }
 });
@@ -97,6 +102,36 @@ describe('the stage rule (scripts/stack-params.cjs)', () => {
   });
 });
 
+describe('the retirement parameters (scripts/stack-params.cjs)', () => {
+  it('takes whole numbers in their range (queue concurrency 2..1000, receives 1..1000, archive days 0 and up) and refuses anything else', () => {
+    expect(params.integerBetween('queueMaximumConcurrency', '7', 2, 1000)).toBe(7);
+    expect(params.integerBetween('eventArchiveRetentionDays', 0, 0, 36_500)).toBe(0);
+    for (const bad of ['', '1', '1001', '2.5', 'five']) {
+      expect(() => params.integerBetween('queueMaximumConcurrency', bad, 2, 1000), bad).toThrow(
+        /^Parameter queueMaximumConcurrency must be a whole number from 2 to 1000, not /,
+      );
+    }
+  });
+
+  it("checks upstreamRateLimits with the functions' own parser, naming the bad entry", async () => {
+    expect(await params.upstreamRateLimitsProblem('modelarts=10,bcc=20')).toBeUndefined();
+    expect(await params.upstreamRateLimitsProblem('modelarts:cn-north-4=2.5')).toBeUndefined();
+    expect(await params.upstreamRateLimitsProblem('modelarts=fast')).toBe(
+      "Parameter upstreamRateLimits is not valid: UPSTREAM_RATE_LIMITS: 'modelarts=fast': the rate must be a number of requests per second above 0 and at most 10000.",
+    );
+  });
+
+  it('leaves the stack resources out of the environment where the functions run on this machine', () => {
+    expect(params.runsLocally({ command: 'package', stage: 'local' })).toBe(true);
+    expect(params.runsLocally({ command: 'offline start', stage: 'test' })).toBe(true);
+    expect(params.runsLocally({ command: 'offline', stage: 'prod' })).toBe(true);
+    expect(params.runsLocally({ command: 'invoke local', stage: 'prod' })).toBe(true);
+    for (const command of ['package', 'deploy', 'deploy function', 'print', 'invoke']) {
+      expect(params.runsLocally({ command, stage: 'prod' }), command).toBe(false);
+    }
+  });
+});
+
 describe('osls with serverless.yml', () => {
   it('refuses to package a deployed stage without a credentials secret, building nothing', async () => {
     const work = await mkdtemp(join(tmpdir(), 'cif-no-secret-'));
@@ -130,9 +165,48 @@ describe('osls with serverless.yml', () => {
 
     expect(service.provider.stage).toBe('local');
     expect(service.provider.environment.IMAGE_CREDENTIALS_SECRET_ID).toBe('');
+    // npm start keeps plans, runs and events on disk: no stack resource in the environment.
+    expect(service.provider.environment).toMatchObject({
+      PLANS_BUCKET: '',
+      RUNS_TABLE: '',
+      EVENT_BUS_NAME: '',
+      DELETE_QUEUE_URL: '',
+      UPSTREAM_RATE_LIMITS: 'modelarts=10,bcc=20',
+    });
     expect(service.resources.extensions.HttpApiStage.Properties.DefaultRouteSettings).toEqual({
       ThrottlingRateLimit: 25,
       ThrottlingBurstLimit: 50,
     });
+  }, 70_000);
+
+  it('refuses to package with upstream rate limits the functions could not read, building nothing', async () => {
+    const work = await mkdtemp(join(tmpdir(), 'cif-bad-rates-'));
+    const packageDir = join(work, 'package');
+    try {
+      const result = await runOsls(
+        [
+          'package',
+          '--stage',
+          'ci',
+          '--param',
+          'imageCredentialsSecretId=cloud-image-functions/ci',
+          '--param',
+          'upstreamRateLimits=modelarts=10,bcc',
+          '--package',
+          packageDir,
+        ],
+        'bad-rates',
+        60_000,
+      );
+      const output = `${result.stdout}\n${result.stderr}`;
+
+      expect(result.code, output).not.toBe(0);
+      expect(output).toContain(
+        "Parameter upstreamRateLimits is not valid: UPSTREAM_RATE_LIMITS: 'bcc': each entry must be provider=rate or provider:region=rate.",
+      );
+      expect(existsSync(join(packageDir, 'cloudformation-template-update-stack.json'))).toBe(false);
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
   }, 70_000);
 });

@@ -418,6 +418,17 @@ export const deadLetterQueuesNotRetained = (template: Template): string[] => {
       add(((target as Json).DeadLetterConfig as Json | undefined)?.Arn);
     }
   }
+  for (const [, schedule] of resourcesOfType(template, 'AWS::Scheduler::Schedule')) {
+    add(((schedule.Properties?.Target as Json | undefined)?.DeadLetterConfig as Json)?.Arn);
+  }
+  // A Lambda async invocation's failure destination, when it is a queue.
+  for (const [, config] of resourcesOfType(template, 'AWS::Lambda::EventInvokeConfig')) {
+    const failure = (config.Properties?.DestinationConfig as Json | undefined)?.OnFailure as
+      | Json
+      | undefined;
+    const id = referenced(failure?.Destination);
+    if (id !== undefined && template.Resources[id]?.Type === 'AWS::SQS::Queue') dlqs.add(id);
+  }
   return [...dlqs].sort().flatMap((id) => {
     const queue = template.Resources[id];
     if (queue === undefined) return [`${id}: a dead-letter queue not in this template`];
@@ -474,3 +485,234 @@ export const credentialsKeyGrantProblems = (template: Template): string[] => {
   }
   return problems;
 };
+
+// --- the plans bucket and the runs table: the audit trail ------------------------------------------
+
+const refersTo = (value: unknown, id: string): boolean => {
+  const json = JSON.stringify(value);
+  return (
+    json === JSON.stringify({ Ref: id }) ||
+    json === JSON.stringify({ 'Fn::GetAtt': [id, 'Arn'] }) ||
+    json.includes(`"Ref":"${id}"`) ||
+    json.includes(`\${${id}.Arn}`) ||
+    json.includes(`\${${id}}`)
+  );
+};
+
+/**
+ * Buckets that accept requests without TLS: no bucket policy with a Deny for everyone on every
+ * S3 action, on the bucket and on its objects, when aws:SecureTransport is false.
+ */
+export const bucketsWithoutTlsDeny = (template: Template): string[] => {
+  const policies = resourcesOfType(template, 'AWS::S3::BucketPolicy');
+  return resourcesOfType(template, 'AWS::S3::Bucket').flatMap(([id]) => {
+    const statements = policies
+      .filter(([, policy]) => referenced(policy.Properties?.Bucket) === id)
+      .flatMap(([, policy]) =>
+        list((policy.Properties?.PolicyDocument as Json | undefined)?.Statement),
+      ) as Json[];
+    const denies = statements.some((statement) => {
+      const secure = ((statement.Condition as Json | undefined)?.Bool as Json | undefined)?.[
+        'aws:SecureTransport'
+      ];
+      const resources = list(statement.Resource).filter((resource) => refersTo(resource, id));
+      return (
+        statement.Effect === 'Deny' &&
+        isEveryone(statement.Principal) &&
+        list(statement.Action).some((action) => action === 's3:*' || action === '*') &&
+        resources.some((resource) => !JSON.stringify(resource).includes('/*')) &&
+        resources.some((resource) => JSON.stringify(resource).includes('/*')) &&
+        (secure === 'false' || secure === false)
+      );
+    });
+    return denies
+      ? []
+      : [`${id}: no bucket policy denies requests without TLS (bucket and objects)`];
+  });
+};
+
+/**
+ * What is wrong with the stores that hold the audit trail (plans, runs): each must be in the
+ * template, kept when the stack is removed or it is replaced (Retain), and encrypted; a bucket
+ * also versioned with every public access blocked, a table with point-in-time recovery.
+ */
+export const auditStoreProblems = (template: Template, ids: readonly string[]): string[] =>
+  ids.flatMap((id) => {
+    const store = template.Resources[id];
+    if (store === undefined) return [`${id}: not in the template`];
+    const problems = (['DeletionPolicy', 'UpdateReplacePolicy'] as const)
+      .filter((policy) => store[policy] !== 'Retain')
+      .map((policy) => `${id}: ${policy} is ${store[policy] ?? 'Delete (the default)'}`);
+    const properties = store.Properties ?? {};
+    if (store.Type === 'AWS::S3::Bucket') {
+      const rules = list(
+        (properties.BucketEncryption as Json | undefined)?.ServerSideEncryptionConfiguration,
+      );
+      const algorithm = ((rules[0] as Json | undefined)?.ServerSideEncryptionByDefault as Json)
+        ?.SSEAlgorithm;
+      if (algorithm !== 'AES256' && algorithm !== 'aws:kms' && algorithm !== 'aws:kms:dsse') {
+        problems.push(`${id}: no default encryption`);
+      }
+      if ((properties.VersioningConfiguration as Json | undefined)?.Status !== 'Enabled') {
+        problems.push(`${id}: not versioned`);
+      }
+      const block = (properties.PublicAccessBlockConfiguration ?? {}) as Json;
+      const open = [
+        'BlockPublicAcls',
+        'BlockPublicPolicy',
+        'IgnorePublicAcls',
+        'RestrictPublicBuckets',
+      ].filter((setting) => block[setting] !== true);
+      if (open.length > 0) problems.push(`${id}: public access not blocked (${open.join(', ')})`);
+    } else if (store.Type === 'AWS::DynamoDB::Table') {
+      if ((properties.SSESpecification as Json | undefined)?.SSEEnabled !== true) {
+        problems.push(`${id}: SSESpecification.SSEEnabled is not true`);
+      }
+      const recovery = properties.PointInTimeRecoverySpecification as Json | undefined;
+      if (recovery?.PointInTimeRecoveryEnabled !== true) {
+        problems.push(`${id}: no point-in-time recovery`);
+      }
+    } else {
+      problems.push(`${id}: a ${store.Type}, not a bucket or table`);
+    }
+    return problems;
+  });
+
+// --- the policy schedules --------------------------------------------------------------------------
+
+const trustedServices = (role: Resource | undefined): string[] =>
+  list((role?.Properties?.AssumeRolePolicyDocument as Json | undefined)?.Statement).flatMap(
+    (statement) => {
+      const principal = (statement as Json).Principal as Json | string | undefined;
+      if (typeof principal === 'string') return [principal];
+      return [
+        ...list(principal?.Service).map(text),
+        ...list(principal?.AWS).map((aws) => `AWS:${text(aws)}`),
+        ...list(principal?.Federated).map((federated) => `Federated:${text(federated)}`),
+      ];
+    },
+  );
+
+/**
+ * What is wrong with the EventBridge Scheduler schedules: each must invoke `targetFunction`
+ * through a role of this template that only Scheduler may assume and that may do nothing but
+ * invoke that one function and send to the schedule's dead-letter queue; with no flexible time
+ * window, a retry policy, a dead-letter queue, and as input `{policy, identity: "schedule:<name>"}`.
+ */
+export const scheduleProblems = (template: Template, targetFunction: string): string[] =>
+  resourcesOfType(template, 'AWS::Scheduler::Schedule').flatMap(([id, schedule]) => {
+    const properties = schedule.Properties ?? {};
+    const target = (properties.Target ?? {}) as Json;
+    const problems: string[] = [];
+    if (text(target.Arn) !== getAttArn(targetFunction)) {
+      problems.push(`${id}: targets ${text(target.Arn)}, not ${targetFunction}`);
+    }
+    if ((properties.FlexibleTimeWindow as Json | undefined)?.Mode !== 'OFF') {
+      problems.push(`${id}: FlexibleTimeWindow is not OFF`);
+    }
+    if (target.RetryPolicy === undefined) problems.push(`${id}: no RetryPolicy`);
+    const dlq = referenced((target.DeadLetterConfig as Json | undefined)?.Arn);
+    if (dlq === undefined) problems.push(`${id}: no dead-letter queue`);
+    try {
+      const input = JSON.parse(String(target.Input)) as Json;
+      const policy = input.policy as Json | undefined;
+      if (policy?.name !== properties.Name || policy?.schedule !== properties.ScheduleExpression) {
+        problems.push(`${id}: its input's policy is not the one it is named and scheduled after`);
+      }
+      if (input.identity !== `schedule:${text(properties.Name)}`) {
+        problems.push(`${id}: identity is ${text(input.identity)}`);
+      }
+    } catch {
+      problems.push(`${id}: Input is not JSON`);
+    }
+    const role = referenced(target.RoleArn);
+    if (role === undefined || template.Resources[role]?.Type !== 'AWS::IAM::Role') {
+      return [...problems, `${id}: its role is not a role of this template`];
+    }
+    const trusted = trustedServices(template.Resources[role]);
+    if (trusted.length !== 1 || trusted[0] !== 'scheduler.amazonaws.com') {
+      problems.push(`${id}: ${role} may be assumed by ${trusted.join(', ')}`);
+    }
+    const allowed = new Set([
+      `lambda:InvokeFunction ${getAttArn(targetFunction)}`,
+      ...(dlq === undefined ? [] : [`sqs:SendMessage ${getAttArn(dlq)}`]),
+    ]);
+    for (const statement of iamStatements(template)) {
+      if (!statement.where.startsWith(`${role} `) || statement.effect !== 'Allow') continue;
+      if (statement.notResource) problems.push(`${statement.where}: NotResource`);
+      for (const action of statement.actions) {
+        for (const resource of statement.resources) {
+          if (!allowed.has(`${action} ${resource}`)) {
+            problems.push(`${id}: ${role} allows ${action} on ${resource}`);
+          }
+        }
+      }
+    }
+    return problems;
+  });
+
+const getAttArn = (id: string): string => JSON.stringify({ 'Fn::GetAtt': [id, 'Arn'] });
+
+/**
+ * What is wrong with the event archive of `bus`: there must be one, archiving every event of
+ * `source` (and only those) for `retentionDays`.
+ */
+export const eventArchiveProblems = (
+  template: Template,
+  expected: { bus: string; source: string; retentionDays: number },
+): string[] => {
+  const archives = resourcesOfType(template, 'AWS::Events::Archive').filter(
+    ([, archive]) => text(archive.Properties?.SourceArn) === getAttArn(expected.bus),
+  );
+  if (archives.length !== 1) return [`${archives.length} archives of ${expected.bus}, not 1`];
+  const [id, archive] = archives[0] as [string, Resource];
+  const problems: string[] = [];
+  if (archive.Properties?.RetentionDays !== expected.retentionDays) {
+    problems.push(
+      `${id}: RetentionDays is ${text(archive.Properties?.RetentionDays)}, not ${expected.retentionDays}`,
+    );
+  }
+  const pattern = (archive.Properties?.EventPattern ?? {}) as Json;
+  if (
+    JSON.stringify(pattern) !== JSON.stringify({ source: [expected.source] }) &&
+    JSON.stringify(pattern) !== JSON.stringify({ source: expected.source })
+  ) {
+    problems.push(
+      `${id}: archives ${JSON.stringify(pattern)}, not every event of ${expected.source}`,
+    );
+  }
+  return problems;
+};
+
+// --- the queue consumer ----------------------------------------------------------------------------
+
+/**
+ * SQS consumers whose environment disagrees with their event source mapping and queue:
+ * SQS_MAX_CONCURRENCY must be the mapping's MaximumConcurrency (each process paces the clouds at
+ * that share), and MAX_RECEIVE_COUNT the queue's redrive maxReceiveCount (the last receive).
+ */
+export const consumerSettingsProblems = (template: Template): string[] =>
+  resourcesOfType(template, 'AWS::Lambda::EventSourceMapping').flatMap(([id, mapping]) => {
+    const queueId = referenced(mapping.Properties?.EventSourceArn);
+    const queue = queueId === undefined ? undefined : template.Resources[queueId];
+    if (queue?.Type !== 'AWS::SQS::Queue') return [];
+    const fn = lambdaFunctions(template).find(
+      (candidate) => candidate.logicalId === referenced(mapping.Properties?.FunctionName),
+    );
+    if (fn === undefined) return [`${id}: its function is not in the template`];
+    const concurrency = (mapping.Properties?.ScalingConfig as Json | undefined)?.MaximumConcurrency;
+    const receives = (queue.Properties?.RedrivePolicy as Json | undefined)?.maxReceiveCount;
+    const problems: string[] = [];
+    if (concurrency === undefined) problems.push(`${id}: no MaximumConcurrency`);
+    if (fn.environment.SQS_MAX_CONCURRENCY !== String(concurrency)) {
+      problems.push(
+        `${fn.logicalId}: SQS_MAX_CONCURRENCY is ${text(fn.environment.SQS_MAX_CONCURRENCY)}, the mapping's MaximumConcurrency ${text(concurrency)}`,
+      );
+    }
+    if (fn.environment.MAX_RECEIVE_COUNT !== String(receives)) {
+      problems.push(
+        `${fn.logicalId}: MAX_RECEIVE_COUNT is ${text(fn.environment.MAX_RECEIVE_COUNT)}, ${queueId}'s maxReceiveCount ${text(receives)}`,
+      );
+    }
+    return problems;
+  });

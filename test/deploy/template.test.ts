@@ -1,21 +1,29 @@
 // The deployable stack, checked from what `osls package` produces with no AWS credentials: the
 // CloudFormation template (IAM authorization on every route, one least-privilege role per
-// function, no wildcard resource on Secrets Manager / SQS / Step Functions / EventBridge actions,
-// runtime, architecture, memory, timeout, environment and log retention as designed) and the
-// deployment packages (each bundle loads in a plain `node` process; sizes reported). The checks
-// are pure functions (template-checks.ts); the last block shows that they fail on wrong templates.
+// function, no wildcard resource on Secrets Manager / SQS / S3 / DynamoDB / Step Functions /
+// EventBridge actions, runtime, architecture, memory, timeout, environment and log retention as
+// designed; the audit trail kept: plans bucket, runs table, event archive; one schedule per
+// scheduled policy) and the deployment packages (each bundle loads in a plain `node` process;
+// sizes reported). It packages the policies of test/deploy/fixtures/policies (one scheduled, one
+// not). The checks are pure functions (template-checks.ts); the last block shows that they fail on
+// wrong templates.
 
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parsePolicyText } from '../../lib/retirement/policy.js';
 import { runChild } from '../support/child.js';
 import { readZip } from '../support/zip.js';
 import { esbuildWorkFolder, root, runOsls } from './packaging.js';
 import {
+  auditStoreProblems,
+  bucketsWithoutTlsDeny,
+  consumerSettingsProblems,
   credentialsKeyGrantProblems,
   deadLetterQueuesNotRetained,
+  eventArchiveProblems,
   functionsWithoutLogGroup,
   grantsOf,
   iamStatements,
@@ -25,6 +33,7 @@ import {
   logGroupsWithoutRetention,
   queuesWithoutTlsDeny,
   routesWithoutIam,
+  scheduleProblems,
   sharedOrMissingRoles,
   stagesWithoutAccessLogs,
   stagesWithoutThrottle,
@@ -40,6 +49,14 @@ const SECRET_ID = 'cloud-image-functions/ci';
 /** Stage parameters of the HTTP API throttle, other than the defaults: they reach the template. */
 const THROTTLE = { rate: 40, burst: 80 };
 const KMS_KEY = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+/** Retirement stage parameters, none of them the default: each must reach the template. */
+const RETIREMENT = {
+  queueMaximumConcurrency: 7,
+  deleteQueueMaxReceiveCount: 6,
+  upstreamRateLimits: 'modelarts=8,modelarts:cn-north-4=4,bcc=16',
+  eventArchiveRetentionDays: 90,
+  policiesDir: 'test/deploy/fixtures/policies',
+};
 
 let work: string;
 let packageDir: string;
@@ -69,6 +86,7 @@ beforeAll(async () => {
       `httpApiThrottlingBurstLimit=${THROTTLE.burst}`,
       '--param',
       `imageCredentialsKmsKeyArn=${KMS_KEY}`,
+      ...Object.entries(RETIREMENT).flatMap(([name, value]) => ['--param', `${name}=${value}`]),
     ],
     'package',
   );
@@ -97,6 +115,26 @@ const readSecret = [{ action: 'secretsmanager:GetSecretValue', resource: SECRET_
 const consumeQueue = ['sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage'].map(
   (action) => ({ action, resource: getAtt('ImageDeleteQueue') }),
 );
+const inPlansBucket = (prefix: string) =>
+  JSON.stringify({ 'Fn::Sub': `\${PlansBucket.Arn}/${prefix}/*` });
+const putEvents = [{ action: 'events:PutEvents', resource: getAtt('ImageEventBus') }];
+const writePlans = [{ action: 's3:PutObject', resource: inPlansBucket('plans') }];
+/** GetObject, and ListBucket so that a missing plan is S3's 404 rather than AccessDenied. */
+const readPlans = [
+  { action: 's3:GetObject', resource: inPlansBucket('plans') },
+  { action: 's3:ListBucket', resource: getAtt('PlansBucket') },
+];
+const writeRunRecords = [{ action: 's3:PutObject', resource: inPlansBucket('runs') }];
+/** Claims, outcomes and completion: conditional puts, and TransactWriteItems of updates (IAM
+ * authorizes each item's own action; there is no dynamodb:TransactWriteItems action). */
+const recordRuns = [
+  'dynamodb:ConditionCheckItem',
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'dynamodb:Query',
+  'dynamodb:UpdateItem',
+].map((action) => ({ action, resource: getAtt('RunsTable') }));
+const sendDeletes = [{ action: 'sqs:SendMessage', resource: getAtt('ImageDeleteQueue') }];
 
 /** The design: each function's handler, memory, timeout and exactly what its role allows. */
 const DESIGN: Record<
@@ -118,7 +156,7 @@ const DESIGN: Record<
     handler: 'functions/http/delete-image.handler',
     memorySize: 512,
     timeout: 29,
-    grants: [...logs('HttpDeleteImage'), ...readSecret],
+    grants: [...logs('HttpDeleteImage'), ...readSecret, ...putEvents],
   },
   HttpListImages: {
     handler: 'functions/http/list-images.handler',
@@ -160,15 +198,82 @@ const DESIGN: Record<
     handler: 'functions/task/delete-image.handler',
     memorySize: 512,
     timeout: 30,
-    grants: [...logs('TaskDeleteImage'), ...readSecret],
+    grants: [...logs('TaskDeleteImage'), ...readSecret, ...putEvents],
   },
   SqsDeleteImage: {
     handler: 'functions/sqs/delete-image.handler',
     memorySize: 512,
     timeout: 60,
-    grants: [...logs('SqsDeleteImage'), ...readSecret, ...consumeQueue],
+    grants: [
+      ...logs('SqsDeleteImage'),
+      ...readSecret,
+      ...consumeQueue,
+      ...recordRuns,
+      ...writeRunRecords,
+      ...putEvents,
+    ],
+  },
+  HttpCreatePlan: {
+    handler: 'functions/http/create-plan.handler',
+    memorySize: 512,
+    timeout: 29,
+    grants: [...logs('HttpCreatePlan'), ...readSecret, ...writePlans, ...putEvents],
+  },
+  HttpGetPlan: {
+    handler: 'functions/http/get-plan.handler',
+    memorySize: 512,
+    timeout: 10,
+    grants: [...logs('HttpGetPlan'), ...readPlans],
+  },
+  // Applying may complete the run at once (nothing to retire, or nothing could be queued): then it
+  // writes the run's audit copy and publishes its outcomes and "Retirement Run Completed".
+  HttpApplyPlan: {
+    handler: 'functions/http/apply-plan.handler',
+    memorySize: 512,
+    timeout: 29,
+    grants: [
+      ...logs('HttpApplyPlan'),
+      ...readPlans,
+      ...recordRuns,
+      ...sendDeletes,
+      ...writeRunRecords,
+      ...putEvents,
+    ],
+  },
+  HttpGetRun: {
+    handler: 'functions/http/get-run.handler',
+    memorySize: 512,
+    timeout: 10,
+    grants: [
+      ...logs('HttpGetRun'),
+      ...['dynamodb:GetItem', 'dynamodb:Query'].map((action) => ({
+        action,
+        resource: getAtt('RunsTable'),
+      })),
+    ],
+  },
+  // Makes the plan, applies it for `apply: auto`; its failed async invocations go to the DLQ.
+  ScheduledPlan: {
+    handler: 'functions/schedule/plan-policy.handler',
+    memorySize: 1024,
+    timeout: 300,
+    grants: [
+      ...logs('ScheduledPlan'),
+      ...readSecret,
+      ...writePlans,
+      ...readPlans,
+      ...recordRuns,
+      ...sendDeletes,
+      ...writeRunRecords,
+      ...putEvents,
+      { action: 'sqs:SendMessage', resource: getAtt('PolicySchedulesDeadLetterQueue') },
+    ],
   },
 };
+
+/** The functions that call the clouds, and so read the credentials secret. */
+const readsSecret = (name: string): boolean =>
+  DESIGN[name]?.grants.some((grant) => grant.action === 'secretsmanager:GetSecretValue') ?? false;
 
 const ENVIRONMENT = {
   IMAGE_CREDENTIALS_SECRET_ID: SECRET_ID,
@@ -180,6 +285,11 @@ const ENVIRONMENT = {
   POWERTOOLS_SERVICE_NAME: 'cloud-image-functions',
   POWERTOOLS_METRICS_NAMESPACE: 'CloudImageFunctions',
   NODE_OPTIONS: '--enable-source-maps',
+  PLANS_BUCKET: { Ref: 'PlansBucket' },
+  RUNS_TABLE: { Ref: 'RunsTable' },
+  EVENT_BUS_NAME: { Ref: 'ImageEventBus' },
+  DELETE_QUEUE_URL: { Ref: 'ImageDeleteQueue' },
+  UPSTREAM_RATE_LIMITS: RETIREMENT.upstreamRateLimits,
 };
 
 describe('the packaged template', () => {
@@ -194,6 +304,10 @@ describe('the packaged template', () => {
       'GET /images/{provider}/{imageId}',
       'GET /images/{provider}/{imageId}/usage',
       'GET /openapi.json',
+      'GET /retirements/plans/{planId}',
+      'GET /retirements/runs/{runId}',
+      'POST /retirements/plans',
+      'POST /retirements/plans/{planId}/apply',
     ]);
     expect(routesWithoutIam(template)).toEqual([]);
   });
@@ -217,7 +331,7 @@ describe('the packaged template', () => {
     expect(template.Resources.IamRoleLambdaExecution).toBeUndefined();
   });
 
-  it("allows each function exactly what it does: its log group, the one secret, the consumer's queue", () => {
+  it("allows each function exactly what it does: its log group, the one secret, the consumer's queue, the plans bucket's prefixes, the runs table, the delete queue, the bus", () => {
     const functions = lambdaFunctions(template)
       .map((fn) => fn.logicalId)
       .sort();
@@ -274,7 +388,13 @@ describe('the packaged template', () => {
         handler: design?.handler,
       });
       const extra =
-        fn.logicalId === 'SqsDeleteImageLambdaFunction' ? { SQS_RECORD_CONCURRENCY: '4' } : {};
+        fn.logicalId === 'SqsDeleteImageLambdaFunction'
+          ? {
+              SQS_RECORD_CONCURRENCY: '4',
+              SQS_MAX_CONCURRENCY: String(RETIREMENT.queueMaximumConcurrency),
+              MAX_RECEIVE_COUNT: String(RETIREMENT.deleteQueueMaxReceiveCount),
+            }
+          : {};
       expect(fn.environment, fn.logicalId).toEqual({ ...ENVIRONMENT, ...extra });
     }
   });
@@ -348,13 +468,18 @@ describe('the packaged template', () => {
       'ImageDeleteDeadLetterQueue',
       'ImageDeleteQueue',
       'ImageEventsDeadLetterQueue',
+      'PolicySchedulesDeadLetterQueue',
     ]);
     expect(queuesWithoutTlsDeny(template)).toEqual([]);
   });
 
-  it('keeps both dead-letter queues, and their messages, when the stack is removed or they are replaced', () => {
+  it('keeps every dead-letter queue, and its messages, when the stack is removed or it is replaced', () => {
     expect(deadLetterQueuesNotRetained(template)).toEqual([]);
-    for (const id of ['ImageDeleteDeadLetterQueue', 'ImageEventsDeadLetterQueue']) {
+    for (const id of [
+      'ImageDeleteDeadLetterQueue',
+      'ImageEventsDeadLetterQueue',
+      'PolicySchedulesDeadLetterQueue',
+    ]) {
       expect(template.Resources[id], id).toMatchObject({
         DeletionPolicy: 'Retain',
         UpdateReplacePolicy: 'Retain',
@@ -374,6 +499,10 @@ describe('the packaged template', () => {
         'ImageEventsDeadLetterQueueUrl',
         'ImageEventBusName',
         'RetireImageStateMachineArn',
+        'ImageEventArchiveName',
+        'PlansBucketName',
+        'RunsTableName',
+        'PolicySchedulesDeadLetterQueueUrl',
       ]),
     );
     expect(outputs.ImageEventsDeadLetterQueueUrl).toEqual({
@@ -390,6 +519,78 @@ describe('the packaged template', () => {
       EventSourceArn: { 'Fn::GetAtt': ['ImageDeleteQueue', 'Arn'] },
       FunctionName: { 'Fn::GetAtt': ['SqsDeleteImageLambdaFunction', 'Arn'] },
       FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: RETIREMENT.queueMaximumConcurrency },
+    });
+  });
+
+  it("tells the consumer its mapping's maximumConcurrency and its queue's maxReceiveCount, from one parameter each", () => {
+    expect(consumerSettingsProblems(template)).toEqual([]);
+    expect(template.Resources.ImageDeleteQueue?.Properties?.RedrivePolicy).toMatchObject({
+      maxReceiveCount: RETIREMENT.deleteQueueMaxReceiveCount,
+    });
+  });
+
+  it('keeps plans and runs (the audit trail) when the stack is removed: retained, encrypted, versioned, private, TLS only', () => {
+    expect(auditStoreProblems(template, ['PlansBucket', 'RunsTable'])).toEqual([]);
+    expect(bucketsWithoutTlsDeny(template)).toEqual([]);
+    expect(
+      Object.entries(template.Resources)
+        .filter(([, resource]) => resource.Type === 'AWS::S3::Bucket')
+        .map(([id]) => id)
+        .sort(),
+    ).toEqual(['PlansBucket', 'ServerlessDeploymentBucket']);
+    expect(template.Resources.RunsTable?.Properties).toMatchObject({
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'S' },
+      ],
+    });
+  });
+
+  it("archives every event of the service's bus for eventArchiveRetentionDays", () => {
+    expect(
+      eventArchiveProblems(template, {
+        bus: 'ImageEventBus',
+        source: 'cloud-image-functions',
+        retentionDays: RETIREMENT.eventArchiveRetentionDays,
+      }),
+    ).toEqual([]);
+  });
+
+  it('schedules exactly the policies that have a schedule, each invoking scheduledPlan with the policy through a role that can do nothing else', async () => {
+    const schedules = Object.entries(template.Resources).filter(
+      ([, resource]) => resource.Type === 'AWS::Scheduler::Schedule',
+    );
+    expect(schedules.map(([id]) => id)).toEqual(['PolicyScheduleNightlyBccCleanup']);
+    expect(scheduleProblems(template, 'ScheduledPlanLambdaFunction')).toEqual([]);
+
+    const file = join(root, RETIREMENT.policiesDir, 'nightly-bcc-cleanup.yml');
+    const policy = parsePolicyText(await readFile(file, 'utf8'), 'yaml');
+    const [, schedule] = schedules[0] as [string, { Properties: Record<string, unknown> }];
+    expect(schedule.Properties).toMatchObject({
+      Name: 'nightly-bcc-cleanup',
+      GroupName: { Ref: 'PolicyScheduleGroup' },
+      ScheduleExpression: 'rate(1 day)',
+      FlexibleTimeWindow: { Mode: 'OFF' },
+      State: 'ENABLED',
+      Target: {
+        Arn: { 'Fn::GetAtt': ['ScheduledPlanLambdaFunction', 'Arn'] },
+        RoleArn: { 'Fn::GetAtt': ['PolicyScheduleRole', 'Arn'] },
+        DeadLetterConfig: { Arn: { 'Fn::GetAtt': ['PolicySchedulesDeadLetterQueue', 'Arn'] } },
+      },
+    });
+    const target = schedule.Properties.Target as { Input: string };
+    expect(JSON.parse(target.Input)).toEqual({
+      policy,
+      identity: 'schedule:nightly-bcc-cleanup',
+    });
+    expect(template.Resources.PolicyScheduleGroup?.Properties).toEqual({
+      Name: `cloud-image-functions-${STAGE}`,
     });
   });
 });
@@ -453,7 +654,7 @@ describe('the deployment packages', () => {
     }
   });
 
-  it('bundles the Secrets Manager client into every function that reads the secret (nothing from the runtime)', async () => {
+  it('bundles the Secrets Manager client into every function that reads the secret, and into no other (nothing from the runtime)', async () => {
     for (const bundle of bundles) {
       const code = await readFile(bundle.file, 'utf8');
       // An import of the SDK left to the runtime (error-message text that quotes one, inside
@@ -462,7 +663,8 @@ describe('the deployment packages', () => {
         /(?<![[\w.])(?:from|import|require)\s*\(?\s*["']@aws-sdk\/[^"']*/g,
       );
       expect(external ?? [], bundle.fn).toEqual([]);
-      expect(code.includes('GetSecretValue'), bundle.fn).toBe(bundle.fn !== 'HttpOpenApi');
+      // Only the functions whose role may read the secret carry the code that reads it.
+      expect(code.includes('GetSecretValue'), bundle.fn).toBe(readsSecret(bundle.fn));
     }
   });
 
@@ -776,6 +978,142 @@ describe('the checks fail on a wrong template', () => {
       'CredentialsSecretKeyPolicy: SqsDeleteImageRole reads the secret and cannot decrypt it',
       'CredentialsSecretKeyPolicy: HttpOpenApiRole reads no secret and may decrypt',
       'CredentialsSecretKeyPolicy: kms:Decrypt not limited to Secrets Manager (kms:ViaService)',
+    ]);
+  });
+
+  it('a plans bucket or runs table deleted with the stack, unencrypted, unversioned, public, without point-in-time recovery', () => {
+    const t = planted();
+    const bucket = t.Resources.PlansBucket;
+    if (bucket) delete bucket.DeletionPolicy;
+    const plans = properties(t, 'PlansBucket');
+    plans.VersioningConfiguration = { Status: 'Suspended' };
+    delete plans.BucketEncryption;
+    (plans.PublicAccessBlockConfiguration as Record<string, unknown>).RestrictPublicBuckets = false;
+    const table = t.Resources.RunsTable;
+    if (table) table.UpdateReplacePolicy = 'Delete';
+    const runs = properties(t, 'RunsTable');
+    delete runs.SSESpecification;
+    runs.PointInTimeRecoverySpecification = { PointInTimeRecoveryEnabled: false };
+    expect(auditStoreProblems(t, ['PlansBucket', 'RunsTable', 'AuditLog'])).toEqual([
+      'PlansBucket: DeletionPolicy is Delete (the default)',
+      'PlansBucket: no default encryption',
+      'PlansBucket: not versioned',
+      'PlansBucket: public access not blocked (RestrictPublicBuckets)',
+      'RunsTable: UpdateReplacePolicy is Delete',
+      'RunsTable: SSESpecification.SSEEnabled is not true',
+      'RunsTable: no point-in-time recovery',
+      'AuditLog: not in the template',
+    ]);
+  });
+
+  it('a bucket whose policy allows plain HTTP to its objects, or that has no policy', () => {
+    const bucketOnly = planted();
+    const document = properties(bucketOnly, 'PlansBucketPolicy').PolicyDocument as {
+      Statement: Array<{ Resource: unknown[] }>;
+    };
+    const deny = document.Statement[0];
+    if (deny) deny.Resource = deny.Resource.slice(0, 1);
+    expect(bucketsWithoutTlsDeny(bucketOnly)).toEqual([
+      'PlansBucket: no bucket policy denies requests without TLS (bucket and objects)',
+    ]);
+
+    const none = planted();
+    delete none.Resources.ServerlessDeploymentBucketPolicy;
+    expect(bucketsWithoutTlsDeny(none)).toEqual([
+      'ServerlessDeploymentBucket: no bucket policy denies requests without TLS (bucket and objects)',
+    ]);
+  });
+
+  it('a schedule whose role may invoke another function or be assumed by Lambda, that targets another function, without a DLQ, with a flexible window or a wrong identity', () => {
+    const t = planted();
+    const role = properties(t, 'PolicyScheduleRole') as {
+      AssumeRolePolicyDocument: { Statement: Array<{ Principal: { Service: unknown } }> };
+      Policies: Array<{ PolicyDocument: { Statement: unknown[] } }>;
+    };
+    role.Policies[0]?.PolicyDocument.Statement.push({
+      Effect: 'Allow',
+      Action: 'lambda:InvokeFunction',
+      Resource: { 'Fn::GetAtt': ['HttpDeleteImageLambdaFunction', 'Arn'] },
+    });
+    const trust = role.AssumeRolePolicyDocument.Statement[0];
+    if (trust) trust.Principal.Service = ['scheduler.amazonaws.com', 'lambda.amazonaws.com'];
+    const schedule = properties(t, 'PolicyScheduleNightlyBccCleanup');
+    schedule.FlexibleTimeWindow = { Mode: 'FLEXIBLE', MaximumWindowInMinutes: 60 };
+    const target = schedule.Target as Record<string, unknown>;
+    delete target.DeadLetterConfig;
+    target.Input = JSON.stringify({
+      ...(JSON.parse(String(target.Input)) as Record<string, unknown>),
+      identity: 'schedule:someone-else',
+    });
+    expect(scheduleProblems(t, 'ScheduledPlanLambdaFunction')).toEqual([
+      'PolicyScheduleNightlyBccCleanup: FlexibleTimeWindow is not OFF',
+      'PolicyScheduleNightlyBccCleanup: no dead-letter queue',
+      'PolicyScheduleNightlyBccCleanup: identity is schedule:someone-else',
+      'PolicyScheduleNightlyBccCleanup: PolicyScheduleRole may be assumed by scheduler.amazonaws.com, lambda.amazonaws.com',
+      `PolicyScheduleNightlyBccCleanup: PolicyScheduleRole allows sqs:SendMessage on ${getAtt('PolicySchedulesDeadLetterQueue')}`,
+      `PolicyScheduleNightlyBccCleanup: PolicyScheduleRole allows lambda:InvokeFunction on ${getAtt('HttpDeleteImageLambdaFunction')}`,
+    ]);
+
+    const elsewhere = planted();
+    const otherTarget = properties(elsewhere, 'PolicyScheduleNightlyBccCleanup').Target as Record<
+      string,
+      unknown
+    >;
+    otherTarget.Arn = { 'Fn::GetAtt': ['HttpDeleteImageLambdaFunction', 'Arn'] };
+    otherTarget.RoleArn = 'arn:aws:iam::123456789012:role/someone-elses';
+    expect(scheduleProblems(elsewhere, 'ScheduledPlanLambdaFunction')).toEqual([
+      `PolicyScheduleNightlyBccCleanup: targets ${getAtt('HttpDeleteImageLambdaFunction')}, not ScheduledPlanLambdaFunction`,
+      'PolicyScheduleNightlyBccCleanup: its role is not a role of this template',
+    ]);
+  });
+
+  it('an event archive that keeps the events for another time, only some of them, or none at all', () => {
+    const expected = {
+      bus: 'ImageEventBus',
+      source: 'cloud-image-functions',
+      retentionDays: RETIREMENT.eventArchiveRetentionDays,
+    };
+    const t = planted();
+    const archive = properties(t, 'ImageEventArchive');
+    archive.RetentionDays = 7;
+    archive.EventPattern = { source: ['cloud-image-functions'], 'detail-type': ['Image Deleted'] };
+    expect(eventArchiveProblems(t, expected)).toEqual([
+      'ImageEventArchive: RetentionDays is 7, not 90',
+      'ImageEventArchive: archives {"source":["cloud-image-functions"],"detail-type":["Image Deleted"]}, not every event of cloud-image-functions',
+    ]);
+
+    const none = planted();
+    delete none.Resources.ImageEventArchive;
+    expect(eventArchiveProblems(none, expected)).toEqual(['0 archives of ImageEventBus, not 1']);
+  });
+
+  it("a consumer told another maximumConcurrency or maxReceiveCount than its mapping's and queue's", () => {
+    const t = planted();
+    const fn = properties(t, 'SqsDeleteImageLambdaFunction').Environment as {
+      Variables: Record<string, string>;
+    };
+    fn.Variables.SQS_MAX_CONCURRENCY = '5';
+    const queue = properties(t, 'ImageDeleteQueue').RedrivePolicy as Record<string, unknown>;
+    queue.maxReceiveCount = 3;
+    expect(consumerSettingsProblems(t)).toEqual([
+      "SqsDeleteImageLambdaFunction: SQS_MAX_CONCURRENCY is 5, the mapping's MaximumConcurrency 7",
+      "SqsDeleteImageLambdaFunction: MAX_RECEIVE_COUNT is 6, ImageDeleteQueue's maxReceiveCount 3",
+    ]);
+  });
+
+  it("the schedules' dead-letter queue deleted with the stack (a schedule's DLQ, a function's async failure destination)", () => {
+    const t = planted();
+    const dlq = t.Resources.PolicySchedulesDeadLetterQueue;
+    if (dlq) delete dlq.DeletionPolicy;
+    expect(deadLetterQueuesNotRetained(t)).toEqual([
+      'PolicySchedulesDeadLetterQueue: DeletionPolicy is Delete (the default)',
+    ]);
+    // Also when only the function's failure destination names it.
+    for (const [id, resource] of Object.entries(t.Resources)) {
+      if (resource.Type === 'AWS::Scheduler::Schedule') delete t.Resources[id];
+    }
+    expect(deadLetterQueuesNotRetained(t)).toEqual([
+      'PolicySchedulesDeadLetterQueue: DeletionPolicy is Delete (the default)',
     ]);
   });
 });

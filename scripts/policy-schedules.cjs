@@ -167,7 +167,7 @@ module.exports = {
   resources: async ({ resolveVariable }) => {
     const configured = String((await resolveVariable('param:policiesDir')) ?? '').trim();
     const dir = path.resolve(ROOT, configured === '' ? DEFAULT_POLICIES_DIR : configured);
-    const { parsePolicyText } = await importProjectModule('lib/retirement/policy.ts');
+    const { parsePolicyText } = await importProjectModule('lib/retirement/policy-text.ts');
     const policies = readPolicies({
       dir,
       shown: shownPath(dir),

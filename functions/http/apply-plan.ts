@@ -2,7 +2,7 @@
 // retire decision; GET /retirements/runs/{runId} follows the run.
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { applyReported } from '../../lib/runtime/reported.js';
+import { applyReported } from '../../lib/runtime/reported-retirement.js';
 import {
   callerOf,
   HTTP_TRIGGER,

@@ -2,7 +2,7 @@
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { MAX_POLICY_TEXT_LENGTH, parsePolicy } from '../../lib/retirement/policy.js';
-import { planReported } from '../../lib/runtime/reported.js';
+import { planReported } from '../../lib/runtime/reported-retirement.js';
 import {
   callerOf,
   HTTP_TRIGGER,

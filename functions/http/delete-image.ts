@@ -2,7 +2,7 @@
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { ImageNotFound } from '../../lib/errors/errors.js';
-import { deleteReported } from '../../lib/runtime/reported.js';
+import { deleteReported } from '../../lib/runtime/reported-delete.js';
 import {
   callerOf,
   deleteRequestFromHttp,

@@ -7,7 +7,7 @@ import {
   REPORT_CONTENT_SECURITY_POLICY,
   renderPlanReport,
 } from '../../lib/retirement/report-html.js';
-import { retirementServices } from '../../lib/runtime/composition.js';
+import { retirementServices } from '../../lib/runtime/retirement-services.js';
 import {
   HTTP_TRIGGER,
   type HttpEvent,

@@ -2,7 +2,7 @@
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { PlanNotFound } from '../../lib/errors/errors.js';
-import { retirementServices } from '../../lib/runtime/composition.js';
+import { retirementServices } from '../../lib/runtime/retirement-services.js';
 import {
   HTTP_TRIGGER,
   type HttpEvent,

@@ -6,7 +6,7 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import * as z from 'zod';
 import { parsePolicy } from '../../lib/retirement/policy.js';
-import { applyReported, planReported } from '../../lib/runtime/reported.js';
+import { applyReported, planReported } from '../../lib/runtime/reported-retirement.js';
 import { invocationOf, pipeline } from '../../lib/triggers/pipeline.js';
 import { SCHEDULE_TRIGGER } from '../../lib/triggers/task.js';
 import { parseInput } from '../../lib/validation/inputs.js';

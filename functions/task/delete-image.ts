@@ -4,7 +4,7 @@
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { DeleteResult } from '../../lib/images/image.js';
-import { deleteReported } from '../../lib/runtime/reported.js';
+import { deleteReported } from '../../lib/runtime/reported-delete.js';
 import { invocationOf, pipeline } from '../../lib/triggers/pipeline.js';
 import { TASK_TRIGGER } from '../../lib/triggers/task.js';
 import { deleteInputSchema, parseInput } from '../../lib/validation/inputs.js';

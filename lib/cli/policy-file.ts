@@ -4,7 +4,8 @@
 // naming `policy`, with the path, before anything is sent upstream.
 
 import { extname } from 'node:path';
-import { MAX_POLICY_TEXT_LENGTH, type Policy, parsePolicyText } from '../retirement/policy.js';
+import { MAX_POLICY_TEXT_LENGTH, type Policy } from '../retirement/policy.js';
+import { parsePolicyText } from '../retirement/policy-text.js';
 import { readTextFile } from './read-text-file.js';
 
 export type PolicyFormat = 'json' | 'yaml';

@@ -49,3 +49,9 @@ export const toIsoTime = (value: unknown): string | undefined => {
   const date = new Date(value);
   return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
 };
+
+/** An image without the provider's own record (`details`): what plans, runs and events keep. */
+export const withoutDetails = (image: Image): Omit<Image, 'details'> => {
+  const { details: _details, ...rest } = image;
+  return rest;
+};

@@ -2,7 +2,7 @@
 // is the one source for the type, docs/plan.schema.json and (later) the OpenAPI document.
 
 import * as z from 'zod';
-import { type Image, imageSchema } from '../images/image.js';
+import { imageSchema } from '../images/image.js';
 import { usageReferenceSchema } from '../images/usage.js';
 import { policySchema } from './policy.js';
 
@@ -117,9 +117,3 @@ export const planSchema = z
   })
   .describe('A retirement plan (cloud-image-functions).');
 export type Plan = z.infer<typeof planSchema>;
-
-/** An image as a plan (or a run's outcome) keeps it: the provider's own record left out. */
-export const withoutDetails = (image: Image): PlannedImage => {
-  const { details: _details, ...planned } = image;
-  return planned;
-};

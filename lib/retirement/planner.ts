@@ -11,6 +11,7 @@
 import { UpstreamBadResponse } from '../errors/errors.js';
 import { matchesGlob } from '../images/glob.js';
 import type { Image } from '../images/image.js';
+import { withoutDetails } from '../images/image.js';
 import type { UsageReference } from '../images/usage.js';
 import { canonicalId } from '../providers/registry.js';
 import { familyOf } from './family.js';
@@ -21,7 +22,6 @@ import {
   type PlanTotals,
   REASON_PRECEDENCE,
   type RetirementReason,
-  withoutDetails,
 } from './plan.js';
 import { planIdOf } from './plan-id.js';
 import type { Policy } from './policy.js';

@@ -8,7 +8,7 @@
 import { isImageError } from '../errors/errors.js';
 import { type DeleteDeps, deleteImage } from '../images/delete-image.js';
 import type { Image } from '../images/image.js';
-import { withoutDetails } from './plan.js';
+import { withoutDetails } from '../images/image.js';
 import type { Run, RunMessage, RunOutcome, RunStore } from './ports.js';
 
 export interface RetireDeps extends DeleteDeps {

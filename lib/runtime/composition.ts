@@ -3,13 +3,7 @@
 // configured connect timeout) and one provider per registered cloud, each with its endpoint
 // override.
 
-import {
-  loadRetirementConfig,
-  processRateLimits,
-  type RetirementConfig,
-  retirementBackends,
-  retirementConfig,
-} from '../config/retirement-config.js';
+import { loadRetirementConfig, processRateLimits } from '../config/retirement-config.js';
 import {
   endpointOverride,
   loadConfig,
@@ -18,18 +12,11 @@ import {
 } from '../config/service-config.js';
 import { defaultCredentialStore } from '../credentials/credential-store.js';
 import { InvalidRequest, isImageError } from '../errors/errors.js';
-import { createEventPublisher } from '../events/create-publisher.js';
-import type { EventPublisher } from '../events/publisher.js';
 import { createPacer, type Pacer } from '../http/pacer.js';
 import { sharedDispatcher, type Transport, undiciTransport } from '../http/transport.js';
 import { createProtection, type Protection } from '../images/protection.js';
 import type { ImageProvider } from '../images/provider-port.js';
-import { createLogger } from '../log/log.js';
 import { allClouds, findCloud, registryVersion } from '../providers/registry.js';
-import type { DeleteQueue, PlanStore, RunStore } from '../retirement/ports.js';
-import { createDeleteQueue } from '../stores/delete-queue.js';
-import { createPlanStore } from '../stores/plan-store.js';
-import { createRunStore } from '../stores/run-store.js';
 
 interface Built {
   version: number;
@@ -76,38 +63,6 @@ export const upstreamTransport = (): Transport => {
     transport = (request, options) => undiciTransport(request, { ...options, dispatcher });
   }
   return transport;
-};
-
-export interface RetirementServices {
-  config: RetirementConfig;
-  plans: PlanStore;
-  runs: RunStore;
-  queue: DeleteQueue;
-  events: EventPublisher;
-}
-
-let retirement: RetirementServices | undefined;
-
-/**
- * The stores, queue and event publisher: AWS (S3, DynamoDB, SQS, EventBridge) where the stack set
- * their variables, the local directory otherwise. Built on first use; no AWS client is made until
- * one is called.
- */
-export const retirementServices = (): RetirementServices => {
-  if (retirement === undefined) {
-    const config = retirementConfig();
-    const backends = retirementBackends(config);
-    retirement = {
-      config,
-      plans: createPlanStore(backends.plans),
-      runs: createRunStore(backends.runs),
-      queue: createDeleteQueue(backends.queue),
-      events: createEventPublisher(backends.events, {
-        log: createLogger(serviceConfig().logLevel, { source: 'events' }),
-      }),
-    };
-  }
-  return retirement;
 };
 
 let pacer: Pacer | undefined;

@@ -13,12 +13,7 @@ import { createUsageScanner, type UsageScanner } from '../images/image-usage.js'
 import type { Protection } from '../images/protection.js';
 import type { CallContext, ProviderLookup } from '../images/provider-port.js';
 import { createLogger, type LogFields, type Logger } from '../log/log.js';
-import {
-  operatorProtection,
-  providerFor,
-  retirementServices,
-  upstreamTransport,
-} from './composition.js';
+import { operatorProtection, providerFor, upstreamTransport } from './composition.js';
 import { countFields } from './metrics.js';
 
 export interface InvocationOptions {
@@ -72,6 +67,8 @@ const invocationWith = (
   publish: async (events) => {
     if (events.length === 0) return;
     try {
+      // Loaded on the first publish, not during INIT (most functions never publish).
+      const { retirementServices } = await import('./retirement-services.js');
       const { notPublished } = await retirementServices().events.publish(events, { deadline, log });
       if (notPublished > 0) {
         log.error('events not published', {

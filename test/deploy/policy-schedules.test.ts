@@ -11,7 +11,8 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Policy, parsePolicyText } from '../../lib/retirement/policy.js';
+import type { Policy } from '../../lib/retirement/policy.js';
+import { parsePolicyText } from '../../lib/retirement/policy-text.js';
 import { esbuildWorkFolder, root, runOsls } from './packaging.js';
 
 interface PolicyFile {

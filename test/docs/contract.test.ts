@@ -9,6 +9,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_NAMES, ERROR_TABLE } from '../../lib/errors/error-table.js';
+import { DETAIL_TYPES, schemaNameOf } from '../../lib/events/catalogue.js';
 import {
   deployedRoutes,
   documentedRoutes,
@@ -55,10 +56,25 @@ describe('docs/contract.md', () => {
     );
   });
 
-  it('has the sections still to be written marked as placeholders', () => {
-    for (const heading of ['Retirement policies', 'Events']) {
+  it('has every section written (no placeholder left)', () => {
+    for (const heading of [
+      'Inventory and usage',
+      'Retirement policies',
+      'Events',
+      'Command line',
+    ]) {
       const section = contract.split(`\n## ${heading}\n`)[1]?.split('\n## ')[0] ?? '';
-      expect(section, heading).toMatch(/^> \*\*Placeholder\.\*\*/m);
+      expect(section.length, heading).toBeGreaterThan(200);
+      expect(section, heading).not.toMatch(/Placeholder/);
+    }
+  });
+
+  it('lists one JSON Schema per event detail-type, each a file that exists', () => {
+    for (const detailType of DETAIL_TYPES) {
+      const file = `events/${schemaNameOf(detailType)}.schema.json`;
+      expect(contract).toContain(`| \`${detailType}\` |`);
+      expect(contract).toContain(`(${file})`);
+      expect(existsSync(join(root, 'docs', file)), file).toBe(true);
     }
   });
 });

@@ -4,11 +4,8 @@
 
 import { describe, expect, it } from 'vitest';
 import { InvalidRequest } from '../../lib/errors/errors.js';
-import {
-  MAX_POLICY_TEXT_LENGTH,
-  parsePolicy,
-  parsePolicyText,
-} from '../../lib/retirement/policy.js';
+import { MAX_POLICY_TEXT_LENGTH, parsePolicy } from '../../lib/retirement/policy.js';
+import { parsePolicyText } from '../../lib/retirement/policy-text.js';
 import { SPEC_POLICY } from './fixtures.js';
 
 const SPEC_EXAMPLE_YAML = `# yaml-language-server: $schema=../docs/policy.schema.json

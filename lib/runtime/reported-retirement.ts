@@ -1,49 +1,24 @@
-// Operations whose outcome is also an event on the service's bus: the caller gets the same result
-// (or error) as from the operation itself, and the event is published first (publishing never
-// turns an outcome into a failure).
+// Retirement operations whose outcomes are also events on the service's bus (plans, applies,
+// retire decisions): the caller gets the same result (or error) as from the operation itself, and
+// the events are published first (publishing never turns an outcome into a failure).
 
 import { StoreUnavailable } from '../errors/errors.js';
-import { type DeleteRequest, deleteImage } from '../images/delete-image.js';
-import type { DeleteResult } from '../images/image.js';
 import { type ApplyResult, applyPlan } from '../retirement/apply-plan.js';
 import { createPlan, type PlanOptions } from '../retirement/create-plan.js';
 import type { Plan } from '../retirement/plan.js';
 import type { Policy } from '../retirement/policy.js';
 import type { RunMessage } from '../retirement/ports.js';
 import { type Retired, type RetireOptions, retireOne } from '../retirement/retire-one.js';
-import { retirementServices } from './composition.js';
 import type { Invocation } from './invocation.js';
 import {
   deleteOutcomeEvents,
-  type Provenance,
   plannedEvent,
   retiredEvents,
   runCompletedEvent,
 } from './outcome-events.js';
+import { retirementServices } from './retirement-services.js';
 
 const now = () => new Date().toISOString();
-
-/** delete, and its outcome event (none for a dry run). */
-export const deleteReported = async (
-  input: DeleteRequest,
-  invocation: Invocation,
-  provenance: Provenance,
-): Promise<DeleteResult> => {
-  const asked = () => ({
-    provider: input.provider,
-    imageId: input.imageId,
-    region: invocation.context.region ?? input.region,
-  });
-  let result: DeleteResult;
-  try {
-    result = await deleteImage(input, invocation);
-  } catch (error) {
-    await invocation.publish(deleteOutcomeEvents(asked(), { error }, provenance, now()));
-    throw error;
-  }
-  await invocation.publish(deleteOutcomeEvents(asked(), { result }, provenance, now()));
-  return result;
-};
 
 /** One retire decision of a run, its outcome event, and the run's completion event. */
 export const retireReported = async (

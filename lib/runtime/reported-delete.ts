@@ -1,0 +1,32 @@
+// A delete whose outcome is also an event on the service's bus: the caller gets the same result
+// (or error) as from the operation itself, and the event is published first (publishing never
+// turns an outcome into a failure).
+
+import { type DeleteRequest, deleteImage } from '../images/delete-image.js';
+import type { DeleteResult } from '../images/image.js';
+import type { Invocation } from './invocation.js';
+import { deleteOutcomeEvents, type Provenance } from './outcome-events.js';
+
+const now = () => new Date().toISOString();
+
+/** delete, and its outcome event (none for a dry run). */
+export const deleteReported = async (
+  input: DeleteRequest,
+  invocation: Invocation,
+  provenance: Provenance,
+): Promise<DeleteResult> => {
+  const asked = () => ({
+    provider: input.provider,
+    imageId: input.imageId,
+    region: invocation.context.region ?? input.region,
+  });
+  let result: DeleteResult;
+  try {
+    result = await deleteImage(input, invocation);
+  } catch (error) {
+    await invocation.publish(deleteOutcomeEvents(asked(), { error }, provenance, now()));
+    throw error;
+  }
+  await invocation.publish(deleteOutcomeEvents(asked(), { result }, provenance, now()));
+  return result;
+};

@@ -41,6 +41,11 @@ export interface Invocation {
    * (one error line each) and counted (the EMF metric EventsNotPublished).
    */
   publish(events: readonly CatalogueEvent[]): Promise<void>;
+  /**
+   * From now on this invocation's events (and its children's) are held; the returned function
+   * publishes them together (a queue batch: one PutEvents call for up to ten records).
+   */
+  holdEvents(): () => Promise<void>;
 }
 
 /** The X-Ray trace id root (Lambda sets it per invocation; SQS and Step Functions pass theirs on). */
@@ -49,12 +54,45 @@ export const traceIdOf = (header: string | undefined): string | undefined =>
 
 let invocations = 0;
 
+/** Publishes now; never throws (losses are logged and counted). */
+const publishNow = async (
+  events: readonly CatalogueEvent[],
+  deadline: Deadline,
+  log: Logger,
+): Promise<void> => {
+  if (events.length === 0) return;
+  try {
+    // Loaded on the first publish, not during INIT (most functions never publish).
+    const { retirementServices } = await import('./retirement-services.js');
+    const { notPublished } = await retirementServices().events.publish(events, { deadline, log });
+    if (notPublished > 0) {
+      log.error('events not published', {
+        notPublished,
+        ...countFields('EventsNotPublished', notPublished),
+      });
+    }
+  } catch (error) {
+    // The publisher never throws; its configuration can (a bad EVENT_BUS_NAME, say).
+    log.error('events not published', {
+      notPublished: events.length,
+      errorMessage: error instanceof Error ? error.message : String(error),
+      ...countFields('EventsNotPublished', events.length),
+    });
+  }
+};
+
+/** Where an invocation's events go: out at once, or held for the batch to publish together. */
+interface EventSink {
+  held?: CatalogueEvent[];
+}
+
 const invocationWith = (
   deadline: Deadline,
   policy: RetryPolicy,
   log: Logger,
   usage: UsageScanner,
   pacer: Pacer | undefined,
+  sink: EventSink,
 ): Invocation => ({
   providers: providerFor,
   protection: operatorProtection(),
@@ -63,27 +101,18 @@ const invocationWith = (
   deadline,
   log,
   startedAt: performance.now(),
-  child: (fields) => invocationWith(deadline, policy, log.child(fields), usage, pacer),
+  child: (fields) => invocationWith(deadline, policy, log.child(fields), usage, pacer, sink),
   publish: async (events) => {
-    if (events.length === 0) return;
-    try {
-      // Loaded on the first publish, not during INIT (most functions never publish).
-      const { retirementServices } = await import('./retirement-services.js');
-      const { notPublished } = await retirementServices().events.publish(events, { deadline, log });
-      if (notPublished > 0) {
-        log.error('events not published', {
-          notPublished,
-          ...countFields('EventsNotPublished', notPublished),
-        });
-      }
-    } catch (error) {
-      // The publisher never throws; its configuration can (a bad EVENT_BUS_NAME, say).
-      log.error('events not published', {
-        notPublished: events.length,
-        errorMessage: error instanceof Error ? error.message : String(error),
-        ...countFields('EventsNotPublished', events.length),
-      });
-    }
+    if (sink.held !== undefined) sink.held.push(...events);
+    else await publishNow(events, deadline, log);
+  },
+  holdEvents: () => {
+    sink.held ??= [];
+    return async () => {
+      const held = sink.held ?? [];
+      sink.held = undefined;
+      await publishNow(held, deadline, log);
+    };
   },
 });
 
@@ -107,5 +136,5 @@ export const startInvocation = (
     coldStart: invocations++ === 0,
     traceId: logFields.traceId ?? traceIdOf(process.env._X_AMZN_TRACE_ID),
   });
-  return invocationWith(deadline, policy, log, createUsageScanner(), options.pacer);
+  return invocationWith(deadline, policy, log, createUsageScanner(), options.pacer, {});
 };

@@ -247,10 +247,13 @@ export const deleteBatch = async (
     };
   }
 
+  // The records' events go out together once the batch is done (before it is acknowledged).
+  const publishHeld = batch.holdEvents();
   const results = await processRecords(records, (record) => deleteOne(record, batch), {
     concurrency: options.concurrency,
     keyOf: imageKeyOf,
   });
+  await publishHeld();
   const response = batchResponse(results);
   const outcomes: Record<string, number> = {};
   for (const result of results) {

@@ -26,22 +26,38 @@ export const lambdaContext = (remainingMs = 29_500): Context => {
   };
 };
 
-export const httpEvent = (
-  method: 'GET' | 'DELETE',
-  provider: string,
-  imageId: string,
-  query: Record<string, string> = {},
-): APIGatewayProxyEventV2 => {
+export interface RouteRequest {
+  method: 'GET' | 'POST' | 'DELETE';
+  /** The route's path template, e.g. `/retirements/plans/{planId}`. */
+  route: string;
+  pathParameters?: Record<string, string>;
+  query?: Record<string, string>;
+  /** Sent as JSON (a string is sent as it is). */
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** The IAM identity API Gateway would pass on (the `createdBy` of plans and runs). */
+  callerArn?: string;
+}
+
+/** An API Gateway HTTP API (payload 2.0) event for one route. */
+export const routeEvent = (request: RouteRequest): APIGatewayProxyEventV2 => {
+  const { method, route, pathParameters = {}, query = {} } = request;
   const rawQueryString = new URLSearchParams(query).toString();
-  const path = `/images/${provider}/${imageId}`;
-  return {
+  const path = route.replace(/\{(\w+)\}/g, (_, name: string) => pathParameters[name] ?? '');
+  const routeKey = `${method} ${route}`;
+  const event: APIGatewayProxyEventV2 = {
     version: '2.0',
-    routeKey: `${method} /images/{provider}/{imageId}`,
+    routeKey,
     rawPath: path,
     rawQueryString,
-    headers: { host: 'localhost' },
+    headers: { host: 'localhost', ...request.headers },
     ...(Object.keys(query).length > 0 ? { queryStringParameters: query } : {}),
-    pathParameters: { provider, imageId },
+    ...(Object.keys(pathParameters).length > 0 ? { pathParameters } : {}),
+    ...(request.body === undefined
+      ? {}
+      : {
+          body: typeof request.body === 'string' ? request.body : JSON.stringify(request.body),
+        }),
     isBase64Encoded: false,
     requestContext: {
       accountId: '000000000000',
@@ -50,13 +66,33 @@ export const httpEvent = (
       domainPrefix: 'localhost',
       http: { method, path, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'vitest' },
       requestId: randomUUID(),
-      routeKey: `${method} /images/{provider}/{imageId}`,
+      routeKey,
       stage: '$default',
       time: new Date().toUTCString(),
       timeEpoch: Date.now(),
     },
   };
+  if (request.callerArn !== undefined) {
+    (event.requestContext as unknown as { authorizer: unknown }).authorizer = {
+      iam: { userArn: request.callerArn },
+    };
+  }
+  return event;
 };
+
+/** An event for the show or delete route. */
+export const httpEvent = (
+  method: 'GET' | 'DELETE',
+  provider: string,
+  imageId: string,
+  query: Record<string, string> = {},
+): APIGatewayProxyEventV2 =>
+  routeEvent({
+    method,
+    route: '/images/{provider}/{imageId}',
+    pathParameters: { provider, imageId },
+    query,
+  });
 
 export interface ParsedResponse {
   status: number;

@@ -2,6 +2,7 @@
 // retire decision; GET /retirements/runs/{runId} follows the run.
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
+import type { ApplyAccepted } from '../../lib/retirement/ports.js';
 import { applyReported } from '../../lib/runtime/reported-retirement.js';
 import {
   callerOf,
@@ -22,9 +23,11 @@ export const handler = middy<HttpEvent, HttpResult, Error, Context>()
       invocationOf(context),
       callerOf(event),
     );
-    return jsonResponse(
-      202,
-      { runId, planId, total, status: completed ? 'completed' : 'running' },
-      { location: `/retirements/runs/${runId}` },
-    );
+    const accepted: ApplyAccepted = {
+      runId,
+      planId,
+      total,
+      status: completed ? 'completed' : 'running',
+    };
+    return jsonResponse(202, accepted, { location: `/retirements/runs/${runId}` });
   });

@@ -18,13 +18,21 @@ import {
 import { deleteResultSchema, imageSchema, showResultSchema } from '../images/image.js';
 import { usageResultSchema } from '../images/usage.js';
 import { allClouds } from '../providers/registry.js';
+import { planSchema } from '../retirement/plan.js';
+import { policySchema } from '../retirement/policy.js';
+import { applyAcceptedSchema, runDocumentSchema } from '../retirement/ports.js';
 import {
   deleteQuerySchema,
   errorBodySchema,
   showQuerySchema,
   usageQuerySchema,
 } from '../triggers/http.js';
-import { listInputSchema, showInputSchema } from '../validation/inputs.js';
+import {
+  listInputSchema,
+  planRefSchema,
+  runRefSchema,
+  showInputSchema,
+} from '../validation/inputs.js';
 
 /** A page of images: what the list route answers. */
 const imageListSchema = z.object({
@@ -70,6 +78,9 @@ const componentSchemas = (): Record<string, JsonSchema> => {
   registry.add(imageListSchema, { id: 'ImageList' });
   registry.add(usageResultSchema, { id: 'UsageResult' });
   registry.add(errorBodySchema, { id: 'ErrorBody' });
+  registry.add(planSchema, { id: 'Plan' });
+  registry.add(applyAcceptedSchema, { id: 'ApplyAccepted' });
+  registry.add(runDocumentSchema, { id: 'RunDocument' });
   const { schemas } = z.toJSONSchema(registry, {
     target: 'draft-2020-12',
     uri: (id) => `#/components/schemas/${id}`,
@@ -79,6 +90,10 @@ const componentSchemas = (): Record<string, JsonSchema> => {
   );
   return {
     ...named,
+    // What callers send: fields with defaults are optional (the rest is what the API answers).
+    Policy: bare(
+      z.toJSONSchema(policySchema, { io: 'input', target: 'draft-2020-12' }) as JsonSchema,
+    ),
     // What API Gateway itself answers (no or a bad signature: 403; its throttling: 429).
     GatewayError: {
       type: 'object',
@@ -216,6 +231,18 @@ const pathParameters = (): JsonSchema[] => {
   ];
 };
 
+/** `{planId}` or `{runId}`, from the schema the handlers validate with. */
+const refParameter = (schema: z.ZodType, name: string, description: string): JsonSchema => {
+  const object = bare(z.toJSONSchema(schema, { io: 'input' }) as JsonSchema) as {
+    properties: Record<string, JsonSchema>;
+  };
+  return { name, in: 'path', required: true, description, schema: object.properties[name] };
+};
+
+const location = (what: string): JsonSchema => ({
+  Location: { description: `The ${what}'s path.`, schema: { type: 'string' } },
+});
+
 const UNKNOWN_PARAMETERS =
   'Unknown query parameters are refused (400), so that a typo can never change what a request does.';
 
@@ -227,7 +254,8 @@ export const buildOpenApiDocument = (): OpenApiDocument => ({
   info: {
     title: 'cloud-image-functions',
     version: packageJson.version,
-    summary: 'Show and delete machine images at Huawei Cloud ModelArts and Baidu BCC.',
+    summary:
+      'Show, list and delete machine images at Huawei Cloud ModelArts and Baidu BCC; plan and apply their retirement.',
     description: `${packageJson.description} Every route requires IAM authorization (SigV4, service \`execute-api\`) when deployed. Errors are \`{"error": {"code", "message", "requestId"}}\`, plus \`upstreamRequestId\` when the provider sent one; the codes per status are those of the spec's error table (${ERROR_NAMES.join(', ')}).`,
   },
   servers: [
@@ -292,6 +320,79 @@ export const buildOpenApiDocument = (): OpenApiDocument => ({
         responses: {
           '200': { description: 'The usage.', content: json(ref('UsageResult')) },
           ...errorResponses('usage'),
+        },
+      },
+    },
+    '/retirements/plans': {
+      post: {
+        operationId: 'createPlan',
+        summary: 'Plan a retirement policy',
+        description:
+          'Lists the images the policy selects, checks each one for use, and decides per image: `retire`, `keep` or `deferred`, each with its reason. Deletes nothing. The plan is stored (and a `Retirement Planned` event published); `complete: false` when an inventory or usage scan ran out of time (then nothing it could not see is retired).',
+        requestBody: {
+          required: true,
+          description: 'The policy (JSON, at most 256 KiB).',
+          content: json(ref('Policy')),
+        },
+        responses: {
+          '201': {
+            description: 'The plan.',
+            headers: location('plan'),
+            content: json(ref('Plan')),
+          },
+          ...errorResponses('plan'),
+        },
+      },
+    },
+    '/retirements/plans/{planId}': {
+      parameters: [
+        refParameter(planRefSchema, 'planId', 'The plan ID (`plan-` and 24 hex digits).'),
+      ],
+      get: {
+        operationId: 'getPlan',
+        summary: 'Read a plan',
+        description:
+          'The stored plan as JSON, or with `Accept: text/html` the self-contained report for people to review (totals, every decision and its reason).',
+        responses: {
+          '200': {
+            description: 'The plan.',
+            content: {
+              ...json(ref('Plan')),
+              'text/html': { schema: { type: 'string', description: 'The plan report.' } },
+            },
+          },
+          ...errorResponses('read-plan'),
+        },
+      },
+    },
+    '/retirements/plans/{planId}/apply': {
+      parameters: [
+        refParameter(planRefSchema, 'planId', 'The plan ID (`plan-` and 24 hex digits).'),
+      ],
+      post: {
+        operationId: 'applyPlan',
+        summary: 'Apply a plan',
+        description:
+          'Queues one delete per `retire` decision and answers at once with the run. Each image is checked again before it is deleted (changed since the plan, now in use, or protected: `skipped` with the reason); every decision ends in exactly one outcome and one event. Applying a plan again starts a run that deletes nothing already deleted.',
+        responses: {
+          '202': {
+            description: 'The run, accepted.',
+            headers: location('run'),
+            content: json(ref('ApplyAccepted')),
+          },
+          ...errorResponses('apply'),
+        },
+      },
+    },
+    '/retirements/runs/{runId}': {
+      parameters: [refParameter(runRefSchema, 'runId', 'The run ID (`run-` and 20 hex digits).')],
+      get: {
+        operationId: 'getRun',
+        summary: 'Follow a run',
+        description: 'The run (counts, status) and every outcome recorded so far.',
+        responses: {
+          '200': { description: 'The run.', content: json(ref('RunDocument')) },
+          ...errorResponses('read-run'),
         },
       },
     },

@@ -64,6 +64,17 @@ export const imageOutcomeSchema = z.object({
 });
 export type ImageOutcome = z.infer<typeof imageOutcomeSchema>;
 
+/** What POST /retirements/plans/{planId}/apply answers (202): the run to follow. */
+export const applyAcceptedSchema = z.object({
+  runId: z.string().regex(RUN_ID_PATTERN),
+  planId: z.string(),
+  total: countSchema.describe('Retire decisions queued: the outcomes the run waits for.'),
+  status: z
+    .enum(['running', 'completed'])
+    .describe('`completed` at once when the plan retires nothing (or the run had finished).'),
+});
+export type ApplyAccepted = z.infer<typeof applyAcceptedSchema>;
+
 export const runDocumentSchema = z.object({
   run: runSchema,
   outcomes: z.array(imageOutcomeSchema).describe('In imageKey order (code units).'),

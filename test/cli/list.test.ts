@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { handler as httpList } from '../../functions/http/list-images.js';
 import { exitStatusOfError } from '../../lib/cli/exit-status.js';
 import { type Image, imageSchema } from '../../lib/images/image.js';
-import { httpEvent, lambdaContext, parseResult } from '../../scripts/lambda-events.js';
+import { lambdaContext, parseResult, routeEvent } from '../../scripts/lambda-events.js';
 import { useFixture } from '../support/fixture.js';
 import { type CliRun, cloudImages } from './cli-child.js';
 
@@ -18,10 +18,12 @@ const cli = (args: readonly string[], env: Record<string, string> = {}): Promise
 
 /** GET /images/{provider}?query through the real handler, in this process. */
 const httpPage = async (provider: string, query: Record<string, string>) => {
-  const event = httpEvent('GET', provider, 'unused', query);
-  event.rawPath = `/images/${provider}`;
-  event.routeKey = 'GET /images/{provider}';
-  event.pathParameters = { provider };
+  const event = routeEvent({
+    method: 'GET',
+    route: '/images/{provider}',
+    pathParameters: { provider },
+    query,
+  });
   return parseResult(await httpList(event, lambdaContext()));
 };
 

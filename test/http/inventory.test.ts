@@ -13,7 +13,7 @@ import { handler as listHandler } from '../../functions/http/list-images.js';
 import { handler as taskUsage } from '../../functions/task/image-usage.js';
 import { handler as taskList } from '../../functions/task/list-images.js';
 import type { Image } from '../../lib/images/image.js';
-import { httpEvent, lambdaContext, parseResult } from '../../scripts/lambda-events.js';
+import { httpEvent, lambdaContext, parseResult, routeEvent } from '../../scripts/lambda-events.js';
 import { useFixture } from '../support/fixture.js';
 
 const SEED_IMAGES = 5_000;
@@ -30,23 +30,19 @@ const fixture = useFixture({
 });
 
 /** GET /images/{provider} with a query, as API Gateway hands it over. */
-const listEvent = (provider: string, query: Record<string, string>) => {
-  const event = httpEvent('GET', provider, 'unused', query);
-  event.rawPath = `/images/${provider}`;
-  event.routeKey = 'GET /images/{provider}';
-  event.pathParameters = { provider };
-  return event;
-};
+const listEvent = (provider: string, query: Record<string, string>) =>
+  routeEvent({ method: 'GET', route: '/images/{provider}', pathParameters: { provider }, query });
 
 const list = async (provider: string, query: Record<string, string>, remainingMs?: number) =>
   parseResult(await listHandler(listEvent(provider, query), lambdaContext(remainingMs)));
 
-const usageEvent = (provider: string, imageId: string, query: Record<string, string> = {}) => {
-  const event = httpEvent('GET', provider, imageId, query);
-  event.rawPath = `/images/${provider}/${imageId}/usage`;
-  event.routeKey = 'GET /images/{provider}/{imageId}/usage';
-  return event;
-};
+const usageEvent = (provider: string, imageId: string, query: Record<string, string> = {}) =>
+  routeEvent({
+    method: 'GET',
+    route: '/images/{provider}/{imageId}/usage',
+    pathParameters: { provider, imageId },
+    query,
+  });
 
 type Page = { images: Image[]; nextCursor?: string };
 

@@ -3,15 +3,28 @@
 // lists the spec's error table, and the handlers' real responses (in-process, against the
 // emulator over real HTTP) conform to it for every status they can answer.
 
-import { readFileSync } from 'node:fs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SEEDED } from '../../emulator/demo.js';
+import { handler as applyPlanHandler } from '../../functions/http/apply-plan.js';
+import { handler as createPlanHandler } from '../../functions/http/create-plan.js';
 import { handler as deleteHandler } from '../../functions/http/delete-image.js';
+import { handler as getPlanHandler } from '../../functions/http/get-plan.js';
+import { handler as getRunHandler } from '../../functions/http/get-run.js';
+import { handler as usageHandler } from '../../functions/http/image-usage.js';
+import { handler as listHandler } from '../../functions/http/list-images.js';
 import { handler as openApiHandler } from '../../functions/http/openapi.js';
 import { handler as showHandler } from '../../functions/http/show-image.js';
 import { ERROR_NAMES } from '../../lib/errors/error-table.js';
 import { buildOpenApiDocument } from '../../lib/openapi/openapi.js';
-import { httpEvent, lambdaContext } from '../../scripts/lambda-events.js';
+import {
+  httpEvent,
+  lambdaContext,
+  type RouteRequest,
+  routeEvent,
+} from '../../scripts/lambda-events.js';
 import { OPENAPI_FILE, renderOpenApi } from '../../scripts/openapi.js';
 import { useFixture } from '../support/fixture.js';
 import { type Conformance, openApiConformance } from './conformance.js';
@@ -103,9 +116,15 @@ describe('the document', () => {
 });
 
 describe('real responses conform to it', () => {
+  const store = mkdtempSync(join(tmpdir(), 'cif-openapi-'));
   const fixture = useFixture({
-    env: { UPSTREAM_RETRY_BASE_MS: '5', UPSTREAM_THROTTLE_BASE_MS: '5' },
+    env: {
+      UPSTREAM_RETRY_BASE_MS: '5',
+      UPSTREAM_THROTTLE_BASE_MS: '5',
+      RETIREMENT_STORE_DIR: store,
+    },
   });
+  afterAll(() => rmSync(store, { recursive: true, force: true }));
 
   const ROUTE = '/images/{provider}/{imageId}';
   type Call = () => ReturnType<typeof showHandler>;
@@ -202,6 +221,112 @@ describe('real responses conform to it', () => {
     const response = await call();
     expect(response.statusCode, response.body).toBe(status);
     conformance.expectConforms(ROUTE, method, response);
+  });
+
+  /** Calls a route's handler with an event for that route. */
+  const call = (handler: typeof listHandler, request: RouteRequest) => () =>
+    handler(routeEvent(request), lambdaContext());
+  const list = (query: Record<string, string>) =>
+    call(listHandler, {
+      method: 'GET',
+      route: '/images/{provider}',
+      pathParameters: { provider: 'bcc' },
+      query,
+    });
+  const usage = (imageId: string, query: Record<string, string> = {}) =>
+    call(usageHandler, {
+      method: 'GET',
+      route: '/images/{provider}/{imageId}/usage',
+      pathParameters: { provider: 'bcc', imageId },
+      query,
+    });
+  const POLICY = {
+    name: 'stale',
+    provider: 'bcc',
+    regions: ['bj'],
+    select: { kind: 'custom', olderThanDays: 0 },
+    keep: { newestPerFamily: 0 },
+    limits: { maxDeletions: 1, maxPercent: 100 },
+  };
+  const createPlan = (body: unknown) =>
+    call(createPlanHandler, { method: 'POST', route: '/retirements/plans', body });
+  const planRoute = (handler: typeof listHandler, route: string, planId: string, accept = '') =>
+    call(handler, {
+      method: route.endsWith('apply') ? 'POST' : 'GET',
+      route,
+      pathParameters: { planId },
+      headers: accept === '' ? {} : { accept },
+    });
+  const getRun = (runId: string) =>
+    call(getRunHandler, {
+      method: 'GET',
+      route: '/retirements/runs/{runId}',
+      pathParameters: { runId },
+    });
+  const NO_PLAN = 'plan-000000000000000000000000';
+
+  it.each([
+    ['list a page', '/images/{provider}', 200, list({ limit: '2' })],
+    ['list: a bad limit', '/images/{provider}', 400, list({ limit: '0' })],
+    ['usage', '/images/{provider}/{imageId}/usage', 200, usage(SEEDED.bcc.custom)],
+    ['usage: a bad id', '/images/{provider}/{imageId}/usage', 400, usage('x y')],
+    ['plan: an invalid policy', '/retirements/plans', 400, createPlan({ name: 'x' })],
+    [
+      'plan: an unknown plan',
+      '/retirements/plans/{planId}',
+      404,
+      planRoute(getPlanHandler, '/retirements/plans/{planId}', NO_PLAN),
+    ],
+    [
+      'apply: an unknown plan',
+      '/retirements/plans/{planId}/apply',
+      404,
+      planRoute(applyPlanHandler, '/retirements/plans/{planId}/apply', NO_PLAN),
+    ],
+    ['run: a bad id', '/retirements/runs/{runId}', 400, getRun('run-0')],
+    ['run: an unknown run', '/retirements/runs/{runId}', 404, getRun('run-00000000000000000000')],
+  ] as const)('%s: %s answers %i as documented', async (_label, route, status, act) => {
+    const response = await act();
+    expect(response.statusCode, response.body).toBe(status);
+    conformance.expectConforms(
+      route,
+      route.includes('apply') || route === '/retirements/plans' ? 'post' : 'get',
+      response,
+    );
+  });
+
+  it('a plan, its report, its apply and its run answer as documented', async () => {
+    // Prepare / Act: a plan of the demo inventory, read back as JSON and HTML, applied, followed.
+    const created = await createPlan(POLICY)();
+    conformance.expectConforms('/retirements/plans', 'post', created);
+    const { planId } = JSON.parse(created.body ?? '{}') as { planId: string };
+    const read = await planRoute(getPlanHandler, '/retirements/plans/{planId}', planId)();
+    const report = await planRoute(
+      getPlanHandler,
+      '/retirements/plans/{planId}',
+      planId,
+      'text/html',
+    )();
+    const applied = await planRoute(
+      applyPlanHandler,
+      '/retirements/plans/{planId}/apply',
+      planId,
+    )();
+    const { runId } = JSON.parse(applied.body ?? '{}') as { runId: string };
+    const run = await getRun(runId)();
+
+    // Assess
+    expect([
+      created.statusCode,
+      read.statusCode,
+      report.statusCode,
+      applied.statusCode,
+      run.statusCode,
+    ]).toEqual([201, 200, 200, 202, 200]);
+    conformance.expectConforms('/retirements/plans/{planId}', 'get', read);
+    conformance.expectConforms('/retirements/plans/{planId}', 'get', report);
+    conformance.expectConforms('/retirements/plans/{planId}/apply', 'post', applied);
+    conformance.expectConforms('/retirements/runs/{runId}', 'get', run);
   });
 
   it('an undocumented body is caught (the check bites)', async () => {

@@ -17,7 +17,12 @@ import { handler as scheduledHandler } from '../../functions/schedule/plan-polic
 import type { Plan } from '../../lib/retirement/plan.js';
 import { REASON_PRECEDENCE } from '../../lib/retirement/plan.js';
 import type { RunDocument } from '../../lib/retirement/ports.js';
-import { httpEvent, lambdaContext, parseResult } from '../../scripts/lambda-events.js';
+import {
+  lambdaContext,
+  parseResult,
+  type RouteRequest,
+  routeEvent,
+} from '../../scripts/lambda-events.js';
 import { drainLocalQueue } from '../../scripts/local-queue.js';
 import { useFixture } from '../support/fixture.js';
 
@@ -34,24 +39,7 @@ afterAll(async () => {
 });
 
 /** An API Gateway event for a retirement route, signed by CALLER. */
-const routeEvent = (
-  method: 'GET' | 'POST',
-  path: string,
-  pathParameters: Record<string, string>,
-  body?: unknown,
-  headers: Record<string, string> = {},
-): APIGatewayProxyEventV2 => {
-  const event = httpEvent(method as 'GET', 'x', 'x');
-  event.rawPath = path;
-  event.routeKey = `${method} ${path}`;
-  event.pathParameters = pathParameters;
-  event.headers = { host: 'localhost', ...headers };
-  if (body !== undefined) event.body = JSON.stringify(body);
-  (event.requestContext as unknown as { authorizer: unknown }).authorizer = {
-    iam: { userArn: CALLER },
-  };
-  return event;
-};
+const signedEvent = (request: RouteRequest) => routeEvent({ ...request, callerArn: CALLER });
 
 const policy = (overrides: Record<string, unknown> = {}) => ({
   name: 'stale-bcc-images',
@@ -66,7 +54,10 @@ const policy = (overrides: Record<string, unknown> = {}) => ({
 
 const createPlan = async (body: unknown) =>
   parseResult(
-    await createHandler(routeEvent('POST', '/retirements/plans', {}, body), lambdaContext()),
+    await createHandler(
+      signedEvent({ method: 'POST', route: '/retirements/plans', body }),
+      lambdaContext(),
+    ),
   );
 
 const events = async (): Promise<
@@ -112,7 +103,7 @@ describe('plans', () => {
       [policy({ select: { kind: 'system' } }), 'select.kind'],
       [policy({ provider: 'aws' }), 'provider'],
       [policy({ regions: ['Mars'] }), 'regions'],
-      ['not an object', 'input'],
+      [JSON.stringify('not an object'), 'input'],
     ] as const) {
       const response = await createPlan(body);
       expect(response.status, field).toBe(400);
@@ -125,13 +116,12 @@ describe('plans', () => {
     const made = (await createPlan(policy())).body as unknown as Plan;
     const get = (headers: Record<string, string> = {}) =>
       getPlanHandler(
-        routeEvent(
-          'GET',
-          `/retirements/plans/${made.planId}`,
-          { planId: made.planId },
-          undefined,
+        signedEvent({
+          method: 'GET',
+          route: '/retirements/plans/{planId}',
+          pathParameters: { planId: made.planId },
           headers,
-        ),
+        }),
         lambdaContext(),
       );
     const json = parseResult(await get());
@@ -144,8 +134,10 @@ describe('plans', () => {
 
     const missing = parseResult(
       await getPlanHandler(
-        routeEvent('GET', '/retirements/plans/plan-000000000000000000000000', {
-          planId: 'plan-000000000000000000000000',
+        signedEvent({
+          method: 'GET',
+          route: '/retirements/plans/{planId}',
+          pathParameters: { planId: 'plan-000000000000000000000000' },
         }),
         lambdaContext(),
       ),
@@ -156,7 +148,11 @@ describe('plans', () => {
     ]);
     const bad = parseResult(
       await getPlanHandler(
-        routeEvent('GET', '/retirements/plans/../x', { planId: '../x' }),
+        signedEvent({
+          method: 'GET',
+          route: '/retirements/plans/{planId}',
+          pathParameters: { planId: '../x' },
+        }),
         lambdaContext(),
       ),
     );
@@ -168,14 +164,22 @@ describe('applying a plan', () => {
   const apply = async (planId: string) =>
     parseResult(
       await applyHandler(
-        routeEvent('POST', `/retirements/plans/${planId}/apply`, { planId }),
+        signedEvent({
+          method: 'POST',
+          route: '/retirements/plans/{planId}/apply',
+          pathParameters: { planId },
+        }),
         lambdaContext(),
       ),
     );
   const run = async (runId: string) =>
     parseResult(
       await getRunHandler(
-        routeEvent('GET', `/retirements/runs/${runId}`, { runId }),
+        signedEvent({
+          method: 'GET',
+          route: '/retirements/runs/{runId}',
+          pathParameters: { runId },
+        }),
         lambdaContext(),
       ),
     ).body as unknown as RunDocument;
@@ -301,7 +305,11 @@ describe('applying a plan', () => {
     ]);
     const badRun = parseResult(
       await getRunHandler(
-        routeEvent('GET', '/retirements/runs/run-0', { runId: 'run-0' }),
+        signedEvent({
+          method: 'GET',
+          route: '/retirements/runs/{runId}',
+          pathParameters: { runId: 'run-0' },
+        }),
         lambdaContext(),
       ),
     );

@@ -8,6 +8,15 @@
 //   PORT           the HTTP API's port on 127.0.0.1 (default 3000)
 //   EMULATOR_PORT  the emulator's port (default: any free one; printed as "Emulator: <url>")
 //   LAMBDA_PORT    serverless-offline's Lambda invoke API (default: any free one)
+//   RETIREMENT_STORE_DIR  where plans, runs, the delete queue and events.jsonl are kept
+//                  (default .local/retirement)
+//   EMULATOR_SEED_* and EMULATOR_RATE_LIMIT_*  the emulator's (emulator/env-options.ts); by
+//                  default it holds the demo images and a small generated inventory (40 images
+//                  per cloud, some in use) to list, plan and apply
+//
+// Applied plans queue their deletes in RETIREMENT_STORE_DIR/queue; this process works that queue
+// through the same SQS consumer the stack runs (scripts/local-queue.ts), as the event source
+// mapping would, so a run completes locally too.
 // It runs the `local` stage (serverless.yml: the stage that needs no credentials secret and is
 // never deployed) unless the arguments name another. Any arguments are passed on to
 // `osls offline start` (e.g. `npm start -- --stage test`).
@@ -22,19 +31,41 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { SEEDED } from '../emulator/demo.js';
+import { emulatorOptionsFromEnv, type SeedDefaults } from '../emulator/env-options.js';
 import { startEmulator } from '../emulator/server.js';
+import { DEFAULT_STORE_DIR } from '../lib/config/retirement-config.js';
 import { oslsScript, root } from './build.js';
 import {
   emulatorEnvironment,
   REAL_ONLY_VARIABLES,
   realConfigurationIn,
 } from './local-environment.js';
+import { drainLocalQueue } from './local-queue.js';
 
 const HOST = '127.0.0.1';
 /** serverless.yml's stage for this machine (scripts/stack-params.cjs). */
 const LOCAL_STAGE = 'local';
+/** Besides the demo images: enough to page through, plan and apply. */
+const START_SEED: SeedDefaults = {
+  modelartsImages: 40,
+  modelartsNotebooks: 5,
+  bccImages: 40,
+  bccInstances: 6,
+};
+/** How often the local delete queue is looked at. */
+const QUEUE_POLL_MS = 1_000;
+/** A policy the demo inventory gives every kind of decision for (README: Retirement policies). */
+const DEMO_POLICY = {
+  name: 'demo-stale-bcc',
+  provider: 'bcc',
+  regions: ['bj'],
+  select: { kind: 'custom', olderThanDays: 180 },
+  keep: { newestPerFamily: 1 },
+  exclude: { names: ['*-golden'] },
+  limits: { maxDeletions: 5, maxPercent: 50 },
+};
 
 const stageGiven = (args: readonly string[]): boolean =>
   args.some((arg) => arg === '--stage' || arg === '-s' || arg.startsWith('--stage='));
@@ -60,20 +91,25 @@ const freePort = async (): Promise<number> => {
   return address.port;
 };
 
-const curlCommands = (api: string, useSeeded: boolean): string[] => {
-  const ids = useSeeded
-    ? {
-        modelartsBuiltIn: SEEDED.modelarts.builtIn,
-        modelartsCustom: SEEDED.modelarts.custom,
-        bccSystem: SEEDED.bcc.system,
-        bccCustom: SEEDED.bcc.custom,
-      }
-    : {
-        modelartsBuiltIn: '<built-in-image-uuid>',
-        modelartsCustom: '<custom-image-uuid>',
-        bccSystem: '<m-system-image-id>',
-        bccCustom: '<m-custom-image-id>',
-      };
+/** Image IDs for the examples: the emulator's, or placeholders for a real cloud. */
+interface ExampleIds {
+  modelartsBuiltIn: string;
+  modelartsCustom: string;
+  bccSystem: string;
+  bccCustom: string;
+  /** A BCC image an instance runs. */
+  bccInUse: string;
+}
+
+const PLACEHOLDER_IDS: ExampleIds = {
+  modelartsBuiltIn: '<built-in-image-uuid>',
+  modelartsCustom: '<custom-image-uuid>',
+  bccSystem: '<m-system-image-id>',
+  bccCustom: '<m-custom-image-id>',
+  bccInUse: '<m-image-id>',
+};
+
+const curlCommands = (api: string, ids: ExampleIds): string[] => {
   const images = `${api}/images`;
   const groups: Array<[string, Array<[string, string]>]> = [
     [
@@ -105,9 +141,36 @@ const curlCommands = (api: string, useSeeded: boolean): string[] => {
         [`curl -s -X DELETE ${images}/bcc/${ids.bccSystem}`, 'refused: 403 IMAGE_PROTECTED'],
       ],
     ],
+    [
+      'Inventory',
+      [
+        [`curl -s '${images}/bcc?limit=5'`, 'a page of images; pass nextCursor as cursor for more'],
+        [
+          `curl -s '${images}/modelarts?kind=custom&name=train-*&createdBefore=2026-06-01'`,
+          'filtered',
+        ],
+        [`curl -s ${images}/bcc/${ids.bccInUse}/usage`, 'what runs an image'],
+        [`curl -s -X DELETE ${images}/bcc/${ids.bccInUse}`, 'refused: 409 IMAGE_BUSY (in use)'],
+      ],
+    ],
+    [
+      'Retirement (plan, review, apply, follow)',
+      [
+        [
+          `curl -s -X POST ${api}/retirements/plans -H 'content-type: application/json' -d '${JSON.stringify(DEMO_POLICY)}'`,
+          'plan: every decision with its reason; deletes nothing',
+        ],
+        [`open ${api}/retirements/plans/<planId>`, 'the plan report, in a browser'],
+        [`curl -s -X POST ${api}/retirements/plans/<planId>/apply`, 'apply: 202 with the runId'],
+        [`curl -s ${api}/retirements/runs/<runId>`, 'the run: one outcome per retire decision'],
+      ],
+    ],
   ];
+  // Comments line up, except after a command too long to wait for.
   const width = Math.max(
-    ...groups.flatMap(([, commands]) => commands.map(([command]) => command.length)),
+    ...groups.flatMap(([, commands]) =>
+      commands.map(([command]) => command.length).filter((length) => length <= 100),
+    ),
   );
   return groups.flatMap(([title, commands]) => [
     `# ${title}`,
@@ -135,6 +198,8 @@ interface Upstream {
   env: NodeJS.ProcessEnv;
   /** The emulator this process started, if the environment named no real configuration. */
   emulator: { url: string; close(): Promise<void> | void } | undefined;
+  /** Image IDs for the printed examples. */
+  ids: ExampleIds;
 }
 
 /** The emulator and the demo credentials, unless the environment configures the real clouds. */
@@ -145,14 +210,29 @@ const startUpstream = async (): Promise<Upstream> => {
     console.log(
       `Using the configuration in the environment (${configuredBy.join(', ')}); no emulator.`,
     );
-    return { env, emulator: undefined };
+    return { env, emulator: undefined, ids: PLACEHOLDER_IDS };
   }
-  const emulator = await startEmulator({ host: HOST, port: portFrom('EMULATOR_PORT', 0) });
+  const emulator = await startEmulator({
+    host: HOST,
+    port: portFrom('EMULATOR_PORT', 0),
+    ...emulatorOptionsFromEnv(process.env, START_SEED),
+  });
   const url = emulator.url.replace(/\/+$/, '');
   Object.assign(env, emulatorEnvironment(url));
   for (const name of REAL_ONLY_VARIABLES) delete env[name];
-  console.log(`Emulator: ${url} (control API ${url}/_emulator/, seeded with demo images)`);
-  return { env, emulator };
+  const counts = emulator.state.counts();
+  console.log(
+    `Emulator: ${url} (control API ${url}/_emulator/; ${counts.modelarts.images} ModelArts and ${counts.bcc.images} BCC images, the demo ones included)`,
+  );
+  const inUse = emulator.state.instances.list()[0]?.imageId;
+  const ids: ExampleIds = {
+    modelartsBuiltIn: SEEDED.modelarts.builtIn,
+    modelartsCustom: SEEDED.modelarts.custom,
+    bccSystem: SEEDED.bcc.system,
+    bccCustom: SEEDED.bcc.custom,
+    bccInUse: inUse ?? PLACEHOLDER_IDS.bccInUse,
+  };
+  return { env, emulator, ids };
 };
 
 /** `osls offline start` on these ports, on the local stage unless the arguments name one. */
@@ -178,13 +258,48 @@ const offlineArguments = (ports: Ports, extra: readonly string[]): string[] => [
 ];
 
 /** What is printed once serverless-offline is ready. */
-const readyMessage = (api: string, useEmulator: boolean): string =>
+const readyMessage = (api: string, ids: ExampleIds, storeDir: string): string =>
   [
     '',
     `Ready: ${api}  (IAM authorization is off locally; Ctrl+C stops everything)`,
-    ...curlCommands(api, useEmulator),
+    `Plans, runs and the delete queue: ${storeDir}; events: ${join(storeDir, 'events.jsonl')}`,
+    ...curlCommands(api, ids),
     '',
   ].join('\n');
+
+/**
+ * The delete queue's event source mapping, locally: every QUEUE_POLL_MS the queued deletes go to
+ * the SQS consumer in this process (with the handlers' environment). Returns the stop function.
+ */
+const startQueueWorker = (env: NodeJS.ProcessEnv, storeDir: string): (() => Promise<void>) => {
+  // The consumer reads its configuration from this process's environment at its first batch.
+  Object.assign(process.env, env);
+  let stopped = false;
+  let running: Promise<void> = Promise.resolve();
+  let timer: NodeJS.Timeout | undefined;
+  const tick = (): void => {
+    running = drainLocalQueue({ dir: storeDir })
+      .then((result) => {
+        if (result.processed > 0) {
+          console.log(
+            `Delete queue: ${result.processed} deletes handled in ${result.batches} batches (${result.failed} to retry, ${result.dead} dead-lettered)`,
+          );
+        }
+      })
+      .catch((error: unknown) => {
+        console.error('Delete queue: the worker failed', error);
+      })
+      .finally(() => {
+        if (!stopped) timer = setTimeout(tick, QUEUE_POLL_MS);
+      });
+  };
+  tick();
+  return async () => {
+    stopped = true;
+    clearTimeout(timer);
+    await running;
+  };
+};
 
 /** Copies the child's output through and calls `onReady` once, when it says "Server ready:". */
 const watchForReady = (child: ChildProcess, onReady: () => void): void => {
@@ -241,7 +356,9 @@ const superviseOffline = async (
 
 const main = async (): Promise<void> => {
   const ports = await choosePorts();
-  const { env, emulator } = await startUpstream();
+  const { env, emulator, ids } = await startUpstream();
+  const storeDir = resolve(root, env.RETIREMENT_STORE_DIR || DEFAULT_STORE_DIR);
+  env.RETIREMENT_STORE_DIR = storeDir;
 
   // Each instance builds in a folder of its own (see custom.esbuild.outputWorkFolder).
   const workFolder = join(
@@ -258,12 +375,14 @@ const main = async (): Promise<void> => {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const api = `http://${HOST}:${ports.http}`;
-  watchForReady(osls, () => console.log(readyMessage(api, emulator !== undefined)));
+  const stopQueueWorker = startQueueWorker(env, storeDir);
+  watchForReady(osls, () => console.log(readyMessage(api, ids, storeDir)));
 
   await superviseOffline(
     osls,
     `serverless-offline${emulator ? ' and the emulator' : ''}`,
     async () => {
+      await stopQueueWorker();
       await emulator?.close();
       rmSync(join(root, workFolder), { recursive: true, force: true });
     },

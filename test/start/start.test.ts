@@ -1,7 +1,9 @@
 // `npm start` end to end: scripts/start.ts in a child process (serverless-offline serving the
 // esbuild bundles, backed by the emulator it starts), driven over HTTP on loopback.
 
-import { resolve } from 'node:path';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SEEDED } from '../../emulator/demo.js';
@@ -51,10 +53,11 @@ const bareEnv = (): NodeJS.ProcessEnv => {
 };
 
 const call = async (
-  method: 'GET' | 'DELETE',
+  method: 'GET' | 'DELETE' | 'POST',
   path: string,
+  init: { body?: string; headers?: Record<string, string> } = {},
 ): Promise<{ status: number; body: unknown; headers: Headers }> => {
-  const response = await fetch(`${api}${path}`, { method });
+  const response = await fetch(`${api}${path}`, { method, ...init });
   const text = await response.text();
   let body: unknown = text;
   try {
@@ -72,11 +75,18 @@ const emulatorRequests = async (): Promise<RecordedRequest[]> => {
 };
 
 describe('npm start with no configuration: the emulator', () => {
+  const store = mkdtempSync(join(tmpdir(), 'cif-start-'));
+
   beforeAll(async () => {
     const port = await freePort();
     const emulatorPort = await freePort();
     // No real configuration: start.ts must start the emulator.
-    const env = { ...bareEnv(), PORT: String(port), EMULATOR_PORT: String(emulatorPort) };
+    const env = {
+      ...bareEnv(),
+      PORT: String(port),
+      EMULATOR_PORT: String(emulatorPort),
+      RETIREMENT_STORE_DIR: store,
+    };
     child = spawnChild(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
       cwd: root,
       env,
@@ -91,6 +101,7 @@ describe('npm start with no configuration: the emulator', () => {
 
   afterAll(async () => {
     await child?.stop();
+    rmSync(store, { recursive: true, force: true });
   });
 
   it('prints ready-to-paste curl commands for the seeded images of both providers', () => {
@@ -211,6 +222,93 @@ describe('npm start with no configuration: the emulator', () => {
     expect(status).toBe(409);
     expect((body as ErrorBody).error.code).toBe('IMAGE_BUSY');
     expect(await bccDeletes(SEEDED.bcc.creating)).toEqual([]);
+  });
+
+  /** The printed example whose comment starts with `what`. */
+  const example = (what: string): string => {
+    const line = child
+      .output()
+      .split('\n')
+      .find((text) => text.startsWith('curl ') && text.includes(`  # ${what}`));
+    if (line === undefined) throw new Error(`no example for "${what}" was printed`);
+    return line;
+  };
+
+  it('lists the inventory page by page, as the printed example says, and what runs an image', async () => {
+    // Prepare: the printed examples (a page of 5; the usage of an image an instance runs).
+    expect(example('a page of images')).toContain(`'${api}/images/bcc?limit=5'`);
+    const usagePath = /images\/bcc\/(m-[a-z0-9]+)\/usage/.exec(example('what runs an image'));
+    const held = (await (await fetch(`${emulatorUrl}/_emulator/images/bcc`)).json()) as unknown[];
+
+    // Act: page through every BCC image; ask what uses the printed one.
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const query = `limit=5${cursor === undefined ? '' : `&cursor=${encodeURIComponent(cursor)}`}`;
+      const page = await call('GET', `/images/bcc?${query}`);
+      expect(page.status, JSON.stringify(page.body)).toBe(200);
+      const body = page.body as { images: Array<{ id: string }>; nextCursor?: string };
+      seen.push(...body.images.map((image) => image.id));
+      cursor = body.nextCursor;
+    } while (cursor !== undefined);
+    const usage = await call('GET', `/images/bcc/${usagePath?.[1]}/usage`);
+
+    // Assess: every image once (the demo's and the generated ones); the printed one is in use.
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(seen.length).toBe(held.length);
+    expect(seen.length).toBeGreaterThan(40);
+    expect(usage.status).toBe(200);
+    expect(usage.body).toMatchObject({ inUse: true, complete: true });
+  });
+
+  it('plans the printed policy, shows the report, applies it, and the run deletes exactly the retire decisions', async () => {
+    // Prepare: the policy of the printed plan example.
+    const policy = /-d '(\{.*\})'/.exec(example('plan:'))?.[1] ?? '';
+    const deletesBefore = (await emulatorRequests()).filter((r) => r.method === 'DELETE').length;
+
+    // Act: plan, read the report, apply, and wait for the local queue to work through the run.
+    const planned = await call('POST', '/retirements/plans', {
+      body: policy,
+      headers: { 'content-type': 'application/json' },
+    });
+    const plan = planned.body as {
+      planId: string;
+      totals: { retire: number };
+      decisions: Array<{ decision: string; image: { id: string } }>;
+    };
+    const report = await call('GET', `/retirements/plans/${plan.planId}`, {
+      headers: { accept: 'text/html' },
+    });
+    const applied = await call('POST', `/retirements/plans/${plan.planId}/apply`);
+    const { runId } = applied.body as { runId: string };
+    let run: { run: { status: string; counts: Record<string, number> } } | undefined;
+    for (let attempt = 0; attempt < 60 && run?.run.status !== 'completed'; attempt += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      run = (await call('GET', `/retirements/runs/${runId}`)).body as typeof run;
+    }
+
+    // Assess
+    expect(planned.status, JSON.stringify(planned.body)).toBe(201);
+    expect(plan.totals.retire).toBeGreaterThan(0);
+    expect(report.status).toBe(200);
+    expect(report.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(applied.status).toBe(202);
+    expect(run?.run).toMatchObject({
+      status: 'completed',
+      counts: { deleted: plan.totals.retire, skipped: 0, failed: 0 },
+    });
+    const retired = plan.decisions.filter((d) => d.decision === 'retire').map((d) => d.image.id);
+    const deletes = (await emulatorRequests()).filter((r) => r.method === 'DELETE');
+    expect(deletes.length - deletesBefore).toBe(retired.length);
+    expect(
+      deletes
+        .slice(deletesBefore)
+        .map((r) => r.imageId)
+        .sort(),
+    ).toEqual(retired.sort());
+    const events = readFileSync(join(store, 'events.jsonl'), 'utf8');
+    expect(events).toContain('"Retirement Run Completed"');
+    expect(child.output()).toMatch(/Delete queue: \d+ deletes handled/);
   });
 });
 

@@ -29,6 +29,26 @@ beforeAll(async () => {
   ]);
 });
 
+/** The `| \`Name\` | status | \`CODE\` |` rows of the section under `heading`. */
+const errorRowsOf = (document: string, heading: string) =>
+  (document.split(heading)[1]?.split('\n## ')[0] ?? '')
+    .split('\n')
+    .filter((line) => /^\| `[A-Za-z]+` \|/.test(line))
+    .map((line) => {
+      const [, name, status, code] = line.split('|').map((cell) => cell.trim());
+      return [name?.replace(/`/g, ''), Number.parseInt(status ?? '', 10), code?.replace(/`/g, '')];
+    });
+
+const SERVICE_ERROR_ROWS = () =>
+  ERROR_NAMES.map((name) => [name, ERROR_TABLE[name].httpStatus, ERROR_TABLE[name].code]);
+
+describe('README.md', () => {
+  it("lists the service's error table under Errors: every name with its status and code, in order", async () => {
+    const readme = await readFile(join(root, 'README.md'), 'utf8');
+    expect(errorRowsOf(readme, '\n### Errors\n')).toEqual(SERVICE_ERROR_ROWS());
+  });
+});
+
 describe('docs/contract.md', () => {
   it('documents every route serverless.yml deploys, and no other', () => {
     const documented = documentedRoutes(contract);
@@ -39,21 +59,7 @@ describe('docs/contract.md', () => {
   });
 
   it("lists the service's error table: every name with its HTTP status and code, in order", () => {
-    const section = contract.split('\n## Errors\n')[1]?.split('\n## ')[0] ?? '';
-    const rows = section
-      .split('\n')
-      .filter((line) => /^\| `[A-Za-z]+` \|/.test(line))
-      .map((line) => {
-        const [, name, status, code] = line.split('|').map((cell) => cell.trim());
-        return [
-          name?.replace(/`/g, ''),
-          Number.parseInt(status ?? '', 10),
-          code?.replace(/`/g, ''),
-        ];
-      });
-    expect(rows).toEqual(
-      ERROR_NAMES.map((name) => [name, ERROR_TABLE[name].httpStatus, ERROR_TABLE[name].code]),
-    );
+    expect(errorRowsOf(contract, '\n## Errors\n')).toEqual(SERVICE_ERROR_ROWS());
   });
 
   it('has every section written (no placeholder left)', () => {

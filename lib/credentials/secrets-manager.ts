@@ -8,6 +8,7 @@
 // role ARN): those go to `logDetail`, which only the request's log line shows.
 
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { awsLogDetail, classifyAwsFailure } from '../errors/aws-failure.js';
 import { ConfigurationError, CredentialsUnavailable } from '../errors/errors.js';
 import { SECRET_ID_VARIABLE } from './credential-section.js';
 
@@ -48,70 +49,30 @@ const CONFIGURATION_FAULTS: Readonly<Record<string, string>> = {
   InvalidSignatureException: "the function's AWS request signature is not valid",
 };
 
-const TRANSIENT_NAMES = new Set([
-  'ThrottlingException',
-  'TooManyRequestsException',
-  'RequestLimitExceeded',
-  'InternalServiceError',
-  'InternalFailure',
-  'ServiceUnavailable',
-  'TimeoutError',
-  'RequestTimeout',
-  'RequestTimeoutException',
-]);
-
-const errorName = (error: unknown): string => {
-  if (error instanceof Error) {
-    const code = (error as Error & { code?: unknown }).code;
-    if (error.name === 'Error' && typeof code === 'string') return code;
-    return error.name;
-  }
-  return 'UnknownError';
-};
-
-const httpStatusOf = (error: unknown): number | undefined => {
-  const status = (error as { $metadata?: { httpStatusCode?: unknown } } | undefined)?.$metadata
-    ?.httpStatusCode;
-  return typeof status === 'number' ? status : undefined;
-};
-
-/** The AWS error for the log line: name, status and its own text (which may quote ARNs). */
-const detailOf = (secretId: string, error: unknown): string => {
-  const status = httpStatusOf(error);
-  const message = error instanceof Error ? error.message.replace(/\s+/g, ' ').slice(0, 300) : '';
-  return `secret ${secretId}: ${errorName(error)}${status === undefined ? '' : ` (HTTP ${status})`}${message ? `: ${message}` : ''}`;
-};
-
 /** The error a failed GetSecretValue becomes: ours, with no stack, cause or raw response. */
 export const secretReadFailure = (
   secretId: string,
   error: unknown,
 ): ConfigurationError | CredentialsUnavailable => {
-  const name = errorName(error);
-  const status = httpStatusOf(error);
-  const logDetail = detailOf(secretId, error);
-  const reason = CONFIGURATION_FAULTS[name];
-  if (reason !== undefined) {
-    return new ConfigurationError(
-      `Could not read the credentials secret (${SECRET_ID_VARIABLE}): ${reason} [${name}]`,
-      { logDetail },
-    );
+  const failure = classifyAwsFailure(error, CONFIGURATION_FAULTS);
+  const logDetail = awsLogDetail(`secret ${secretId}`, error);
+  switch (failure.kind) {
+    case 'configuration':
+      return new ConfigurationError(
+        `Could not read the credentials secret (${SECRET_ID_VARIABLE}): ${failure.reason} [${failure.name}]`,
+        { logDetail },
+      );
+    case 'transient':
+      return new CredentialsUnavailable(
+        `Secrets Manager could not give the credentials secret (${failure.name}); try again later`,
+        { logDetail, retryAfterSeconds: CREDENTIALS_RETRY_AFTER_SECONDS },
+      );
+    default:
+      return new ConfigurationError(
+        `Could not read the credentials secret (${SECRET_ID_VARIABLE}): Secrets Manager answered ${failure.name}`,
+        { logDetail },
+      );
   }
-  const transient =
-    TRANSIENT_NAMES.has(name) ||
-    status === undefined || // no HTTP answer at all: reset, refused, DNS, timeout
-    status === 429 ||
-    status >= 500;
-  if (transient) {
-    return new CredentialsUnavailable(
-      `Secrets Manager could not give the credentials secret (${name}); try again later`,
-      { logDetail, retryAfterSeconds: CREDENTIALS_RETRY_AFTER_SECONDS },
-    );
-  }
-  return new ConfigurationError(
-    `Could not read the credentials secret (${SECRET_ID_VARIABLE}): Secrets Manager answered ${name}`,
-    { logDetail },
-  );
 };
 
 /** The secret's text (SecretString, or SecretBinary as UTF-8). */

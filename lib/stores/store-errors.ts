@@ -6,6 +6,7 @@
 // Messages name the variable, never the resource, an ARN or the AWS error text (which may quote
 // the role ARN and the account): those go to `logDetail`, for the request's log line only.
 
+import { awsErrorName, awsLogDetail, classifyAwsFailure } from '../errors/aws-failure.js';
 import { ConfigurationError, StoreUnavailable } from '../errors/errors.js';
 
 /** Seconds a caller should wait after a store failed transiently. */
@@ -35,44 +36,8 @@ const CONFIGURATION_FAULTS: Readonly<Record<string, string>> = {
   ValidationException: 'AWS refused the request as invalid',
 };
 
-const TRANSIENT_NAMES = new Set([
-  'ThrottlingException',
-  'Throttling',
-  'TooManyRequestsException',
-  'ProvisionedThroughputExceededException',
-  'RequestLimitExceeded',
-  'SlowDown',
-  'InternalServerError',
-  'InternalError',
-  'InternalFailure',
-  'ServiceUnavailable',
-  'TimeoutError',
-  'RequestTimeout',
-  'RequestTimeoutException',
-  'TransactionInProgressException',
-]);
-
-export const awsErrorName = (error: unknown): string => {
-  if (error instanceof Error) {
-    const code = (error as Error & { code?: unknown }).code;
-    if (error.name === 'Error' && typeof code === 'string') return code;
-    return error.name;
-  }
-  return 'UnknownError';
-};
-
-const httpStatusOf = (error: unknown): number | undefined => {
-  const status = (error as { $metadata?: { httpStatusCode?: unknown } } | undefined)?.$metadata
-    ?.httpStatusCode;
-  return typeof status === 'number' ? status : undefined;
-};
-
-/** The AWS error for the log line: resource, name, status and its own text. */
-export const awsLogDetail = (store: StoreName, error: unknown): string => {
-  const status = httpStatusOf(error);
-  const text = error instanceof Error ? error.message.replace(/\s+/g, ' ').slice(0, 300) : '';
-  return `${store.what} ${store.resource}: ${awsErrorName(error)}${status === undefined ? '' : ` (HTTP ${status})`}${text ? `: ${text}` : ''}`;
-};
+/** The store's AWS error names, for a caller that expects one (`NoSuchKey`, a cancelled write). */
+export { awsErrorName };
 
 /** The error a failed AWS call on a store becomes: ours, with no stack, cause or raw response. */
 export const storeFailure = (
@@ -80,31 +45,25 @@ export const storeFailure = (
   action: string,
   error: unknown,
 ): ConfigurationError | StoreUnavailable => {
-  const name = awsErrorName(error);
-  const status = httpStatusOf(error);
-  const logDetail = awsLogDetail(store, error);
-  const reason = CONFIGURATION_FAULTS[name];
-  if (reason !== undefined) {
-    return new ConfigurationError(
-      `Could not ${action} ${store.what} (${store.variable}): ${reason} [${name}]`,
-      { logDetail },
-    );
+  const failure = classifyAwsFailure(error, CONFIGURATION_FAULTS);
+  const logDetail = awsLogDetail(`${store.what} ${store.resource}`, error);
+  switch (failure.kind) {
+    case 'configuration':
+      return new ConfigurationError(
+        `Could not ${action} ${store.what} (${store.variable}): ${failure.reason} [${failure.name}]`,
+        { logDetail },
+      );
+    case 'transient':
+      return new StoreUnavailable(
+        `Could not ${action} ${store.what} (${store.variable}) for now (${failure.name}); try again later`,
+        { logDetail, retryAfterSeconds: STORE_RETRY_AFTER_SECONDS },
+      );
+    default:
+      return new ConfigurationError(
+        `Could not ${action} ${store.what} (${store.variable}): AWS answered ${failure.name}`,
+        { logDetail },
+      );
   }
-  const transient =
-    TRANSIENT_NAMES.has(name) ||
-    status === undefined || // no HTTP answer at all: reset, refused, DNS, timeout
-    status === 429 ||
-    status >= 500;
-  if (transient) {
-    return new StoreUnavailable(
-      `Could not ${action} ${store.what} (${store.variable}) for now (${name}); try again later`,
-      { logDetail, retryAfterSeconds: STORE_RETRY_AFTER_SECONDS },
-    );
-  }
-  return new ConfigurationError(
-    `Could not ${action} ${store.what} (${store.variable}): AWS answered ${name}`,
-    { logDetail },
-  );
 };
 
 /** A local file error (npm start, CLI): a full disk is transient, anything else the operator's. */

@@ -3,7 +3,7 @@
 
 import { signBceAuthV1 } from '../../signing/bce-auth-v1.js';
 import type { FailureRule, ImageListDescription, UsageListDescription } from '../kit/cloud.js';
-import { defineCloud, usageIdKey } from '../kit/cloud-provider.js';
+import { defineCloud, usageIdKey, useBy } from '../kit/cloud-provider.js';
 import type { MarkerPaging } from '../kit/paging.js';
 import { type BccCredentials, bccCredentials } from './credentials.js';
 import { BCC_ENDPOINTS } from './endpoints.js';
@@ -70,19 +70,7 @@ const instances: UsageListDescription<BccInstance> = {
   paging: MARKER_PAGING,
   replySchema: bccInstanceListSchema,
   usesOf: (instance) =>
-    instance.imageId
-      ? [
-          {
-            imageKeys: [usageIdKey(instance.imageId)],
-            reference: {
-              type: 'instance',
-              id: instance.id,
-              name: instance.name ?? '',
-              status: instance.status ?? 'unknown',
-            },
-          },
-        ]
-      : [],
+    useBy('instance', instance, instance.imageId ? [usageIdKey(instance.imageId)] : []),
 };
 
 export const bccCloud = defineCloud<BccCredentials, BccImageReply>({

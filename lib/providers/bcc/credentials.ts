@@ -34,14 +34,8 @@ const REQUIRED = ['BCE_ACCESS_KEY_ID', 'BCE_SECRET_ACCESS_KEY'] as const;
 export const bccCredentials: CredentialSection<BccCredentials, typeof sectionSchema> = {
   key: 'bcc',
   schema: sectionSchema,
-  fromSecret: (parsed) => {
-    return {
-      accessKeyId: parsed.accessKeyId,
-      secretAccessKey: parsed.secretAccessKey,
-      sessionToken: parsed.sessionToken,
-      defaultRegion: parsed.defaultRegion,
-    };
-  },
+  // The section's schema is the credentials' shape: the parsed section is them.
+  fromSecret: (parsed) => parsed,
   variables: [...REQUIRED, 'BCE_SESSION_TOKEN', 'BCE_REGION'],
   fromEnv: (values) => {
     const [accessKeyId, secretAccessKey] = requireVariables(REQUIRED, values) as [string, string];

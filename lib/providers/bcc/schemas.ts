@@ -6,6 +6,8 @@
 import * as z from 'zod';
 import type { Image, ImageKind, ImageStatus } from '../../images/image.js';
 import { toIsoTime } from '../../images/image.js';
+import type { ProviderError } from '../kit/cloud.js';
+import { parseOptionalReply } from '../kit/reply.js';
 
 const text = z.string().nullish();
 const count = z.number().nullish();
@@ -45,22 +47,10 @@ const bceErrorSchema = z.looseObject({
   requestId: z.string().optional(),
 });
 
-export interface BceError {
-  code?: string | undefined;
-  message?: string | undefined;
-  requestId?: string | undefined;
-}
-
-export const parseBceError = (body: string): BceError => {
-  let json: unknown;
-  try {
-    json = JSON.parse(body);
-  } catch {
-    return {};
-  }
-  const parsed = bceErrorSchema.safeParse(json);
-  if (!parsed.success) return {};
-  const { code, message, requestId } = parsed.data;
+export const parseBceError = (body: string): ProviderError => {
+  const parsed = parseOptionalReply(bceErrorSchema, body);
+  if (parsed === undefined) return {};
+  const { code, message, requestId } = parsed;
   return { code, message, requestId };
 };
 

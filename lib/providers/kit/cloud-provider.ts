@@ -5,7 +5,13 @@
 import type { OperationName } from '../../errors/error-table.js';
 import { UpstreamBadResponse, type UpstreamFacts } from '../../errors/errors.js';
 import type { RawResponse } from '../../http/transport.js';
-import type { CallContext, ImageProvider, ScanPosition } from '../../images/provider-port.js';
+import type {
+  CallContext,
+  ImageProvider,
+  ImageUse,
+  ScanPosition,
+} from '../../images/provider-port.js';
+import type { UsageReference } from '../../images/usage.js';
 import type { OutboundRequest } from '../../wire/outbound-request.js';
 import type {
   Cloud,
@@ -100,6 +106,21 @@ export const createCloudClient = <C, R>(
 
 /** The usage key of an image ID (canonical); a cloud's other keys use other prefixes. */
 export const usageIdKey = (canonical: string): string => `id:${canonical}`;
+
+/** What a usage-list item (a notebook, an instance) records as one use; none when it names no image. */
+export const useBy = (
+  type: UsageReference['type'],
+  item: { id: string; name?: string | null | undefined; status?: string | null | undefined },
+  imageKeys: readonly string[],
+): ImageUse[] =>
+  imageKeys.length === 0
+    ? []
+    : [
+        {
+          imageKeys: [...imageKeys],
+          reference: { type, id: item.id, name: item.name ?? '', status: item.status ?? 'unknown' },
+        },
+      ];
 
 /** An image ID in the form its cloud compares IDs (UUIDs case-insensitively). */
 export const canonicalImageId = (format: ImageIdFormat, id: string): string =>

@@ -4,7 +4,7 @@
 import { InvalidRequest } from '../../errors/errors.js';
 import { signSdkHmacSha256 } from '../../signing/huawei-sdk-hmac.js';
 import type { FailureRule, ImageListDescription, UsageListDescription } from '../kit/cloud.js';
-import { defineCloud, usageIdKey } from '../kit/cloud-provider.js';
+import { defineCloud, usageIdKey, useBy } from '../kit/cloud-provider.js';
 import type { OffsetPaging } from '../kit/paging.js';
 import { type ModelArtsCredentials, modelArtsCredentials } from './credentials.js';
 import { MODELARTS_ENDPOINTS } from './endpoints.js';
@@ -97,25 +97,11 @@ const notebooks: UsageListDescription<ModelArtsNotebook> = {
   // ListNotebooks documents a default of 10 and no maximum; 100 keeps the pages few and safe.
   paging: offsetPaging(100),
   replySchema: modelArtsNotebookListSchema,
-  usesOf: (notebook) => {
-    const keys = [
+  usesOf: (notebook) =>
+    useBy('notebook', notebook, [
       ...(notebook.image?.id ? [usageIdKey(notebook.image.id.toLowerCase())] : []),
       ...(notebook.image?.swr_path ? [swrKey(notebook.image.swr_path)] : []),
-    ];
-    return keys.length === 0
-      ? []
-      : [
-          {
-            imageKeys: keys,
-            reference: {
-              type: 'notebook',
-              id: notebook.id,
-              name: notebook.name ?? '',
-              status: notebook.status ?? 'unknown',
-            },
-          },
-        ];
-  },
+    ]),
 };
 
 export const modelArtsCloud = defineCloud<ModelArtsCredentials, ModelArtsImage>({

@@ -46,15 +46,8 @@ const REQUIRED = [
 export const modelArtsCredentials: CredentialSection<ModelArtsCredentials, typeof sectionSchema> = {
   key: 'modelarts',
   schema: sectionSchema,
-  fromSecret: (parsed) => {
-    return {
-      accessKeyId: parsed.accessKeyId,
-      secretAccessKey: parsed.secretAccessKey,
-      securityToken: parsed.securityToken,
-      projects: { ...parsed.projects },
-      defaultRegion: parsed.defaultRegion,
-    };
-  },
+  // The section's schema is the credentials' shape: the parsed section is them.
+  fromSecret: (parsed) => parsed,
   variables: [...REQUIRED, 'HUAWEICLOUD_SDK_SECURITY_TOKEN'],
   fromEnv: (values) => {
     const [accessKeyId, secretAccessKey, projectId, regionName] = requireVariables(

@@ -5,6 +5,8 @@
 import * as z from 'zod';
 import type { Image, ImageKind, ImageStatus } from '../../images/image.js';
 import { toIsoTime } from '../../images/image.js';
+import type { ProviderError } from '../kit/cloud.js';
+import { parseOptionalReply } from '../kit/reply.js';
 
 const strings = z.array(z.string());
 
@@ -44,34 +46,26 @@ const nestedErrorSchema = z.looseObject({
   request_id: z.string().optional(),
 });
 
-export interface HuaweiError {
-  code?: string | undefined;
-  message?: string | undefined;
-  requestId?: string | undefined;
-}
+/** Either error body, as one shape. */
+const huaweiErrorSchema = z.union([
+  flatErrorSchema.transform(
+    (flat): ProviderError => ({
+      code: flat.error_code,
+      message: flat.error_msg,
+      requestId: flat.request_id,
+    }),
+  ),
+  nestedErrorSchema.transform(
+    ({ error, request_id }): ProviderError => ({
+      code: error.code,
+      message: error.message,
+      requestId: request_id,
+    }),
+  ),
+]);
 
-export const parseHuaweiError = (body: string): HuaweiError => {
-  let json: unknown;
-  try {
-    json = JSON.parse(body);
-  } catch {
-    return {};
-  }
-  const flat = flatErrorSchema.safeParse(json);
-  if (flat.success) {
-    return {
-      code: flat.data.error_code,
-      message: flat.data.error_msg,
-      requestId: flat.data.request_id,
-    };
-  }
-  const nested = nestedErrorSchema.safeParse(json);
-  if (nested.success) {
-    const { error, request_id } = nested.data;
-    return { code: error.code, message: error.message, requestId: request_id };
-  }
-  return {};
-};
+export const parseHuaweiError = (body: string): ProviderError =>
+  parseOptionalReply(huaweiErrorSchema, body) ?? {};
 
 const STATUS: Record<string, ImageStatus> = {
   ACTIVE: 'available',

@@ -151,6 +151,35 @@ export const dynamoRunStore = (options: DynamoRunStoreOptions): RunStore => {
     }
   };
 
+  /**
+   * Puts an item unless one with its key exists. Written: undefined; else the existing item as
+   * the refusal carried it (absent when DynamoDB did not return it) and the refusal itself.
+   */
+  const putIfAbsent = async (
+    item: Item,
+  ): Promise<undefined | { existing: Item | undefined; refusal: unknown }> => {
+    const { PutItemCommand } = await loadDynamoDB();
+    try {
+      await send(
+        'write to',
+        (dynamodb) =>
+          dynamodb.send(
+            new PutItemCommand({
+              TableName: table,
+              Item: item,
+              ConditionExpression: 'attribute_not_exists(pk)',
+              ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+            }),
+          ),
+        isConditionFailure,
+      );
+      return undefined;
+    } catch (error) {
+      if (!isConditionFailure(error)) throw error;
+      return { existing: (error as { Item?: Item }).Item, refusal: error };
+    }
+  };
+
   const getRun = async (runId: string): Promise<Run | undefined> => {
     const { GetItemCommand } = await loadDynamoDB();
     const output = await send('read from', (dynamodb) =>
@@ -226,7 +255,6 @@ export const dynamoRunStore = (options: DynamoRunStoreOptions): RunStore => {
   return {
     create: async (run: NewRun) => {
       checkNewRunId(run.runId);
-      const { PutItemCommand } = await loadDynamoDB();
       const counts = emptyCounts();
       const item: Item = {
         pk: S(runPk(run.runId)),
@@ -241,24 +269,7 @@ export const dynamoRunStore = (options: DynamoRunStoreOptions): RunStore => {
         status: S('running'),
         ...(run.createdBy === undefined ? {} : { createdBy: S(run.createdBy) }),
       };
-      try {
-        await send(
-          'write to',
-          (dynamodb) =>
-            dynamodb.send(
-              new PutItemCommand({
-                TableName: table,
-                Item: item,
-                ConditionExpression: 'attribute_not_exists(pk)',
-              }),
-            ),
-          isConditionFailure,
-        );
-        return 'created';
-      } catch (error) {
-        if (isConditionFailure(error)) return 'exists';
-        throw error;
-      }
+      return (await putIfAbsent(item)) === undefined ? 'created' : 'exists';
     },
 
     claim: async (runId, imageKey, at): Promise<ClaimResult> => {
@@ -267,35 +278,20 @@ export const dynamoRunStore = (options: DynamoRunStoreOptions): RunStore => {
       // Runs are never deleted, so a read before the put tells a missing run apart without a
       // transaction on the run item (which would race with every finish).
       if ((await getRun(runId)) === undefined) throw notStored(runId);
-      const { PutItemCommand } = await loadDynamoDB();
-      try {
-        await send(
-          'write to',
-          (dynamodb) =>
-            dynamodb.send(
-              new PutItemCommand({
-                TableName: table,
-                Item: {
-                  pk: S(runPk(runId)),
-                  sk: S(imageSk(imageKey)),
-                  imageKey: S(imageKey),
-                  state: S('claimed'),
-                  claimedAt: S(at),
-                },
-                ConditionExpression: 'attribute_not_exists(pk)',
-                ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-              }),
-            ),
-          isConditionFailure,
-        );
-        return { kind: 'claimed' };
-      } catch (error) {
-        if (!isConditionFailure(error)) throw error;
-        const old = (error as { Item?: Item }).Item;
-        const existing = old === undefined ? await getOutcome(runId, imageKey) : toOutcome(old);
-        if (existing === undefined) throw storeFailure(store, 'write to', error);
-        return { kind: 'already-claimed', existing };
-      }
+      const refused = await putIfAbsent({
+        pk: S(runPk(runId)),
+        sk: S(imageSk(imageKey)),
+        imageKey: S(imageKey),
+        state: S('claimed'),
+        claimedAt: S(at),
+      });
+      if (refused === undefined) return { kind: 'claimed' };
+      const existing =
+        refused.existing === undefined
+          ? await getOutcome(runId, imageKey)
+          : toOutcome(refused.existing);
+      if (existing === undefined) throw storeFailure(store, 'write to', refused.refusal);
+      return { kind: 'already-claimed', existing };
     },
 
     finish: async (runId, imageKey, result: FinishInput): Promise<FinishResult> => {

@@ -14,6 +14,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { createServer } from 'node:net';
 import { delimiter, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export interface Moto {
   /** `http://127.0.0.1:<port>`: give it to a client as `endpoint` or AWS_ENDPOINT_URL_*. */
@@ -31,81 +32,16 @@ export interface StartMotoOptions {
    * Serve one request at a time (moto's own app behind a lock, started with `python3`). For
    * tests of concurrent DynamoDB writers: moto is not safe under concurrent requests there (a
    * cancelled TransactWriteItems restores a snapshot of the whole table, undoing writes made
-   * meanwhile), whereas DynamoDB applies each request atomically.
+   * meanwhile), whereas DynamoDB applies each request atomically. Its costs that grow with the
+   * data (transactions, EventBridge targets, SQS queue depth) are made flat: serialized-moto.py.
    */
   serialized?: boolean;
 }
 
 const COMMAND = 'moto_server';
 
-/**
- * moto_server's own start-up, with the app behind a lock. Arguments: host, port.
- *
- * Behind the lock, a TransactWriteItems snapshots only the items it names (to put them back when
- * it is cancelled) instead of deep-copying every table it touches, which moto does to roll back and
- * which costs O(table) per transaction (0.1 s at a thousand items). With one request at a time
- * both roll back the same: a transaction changes only the items it names.
- */
-const SERIALIZED_SERVER = `
-import copy, sys, threading
-from werkzeug.serving import run_simple
-from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
-import moto.dynamodb.models as dynamodb_models
-from moto.dynamodb.models.table import Table
-
-class KeepTables:
-    @staticmethod
-    def deepcopy(value, *args):
-        return value if isinstance(value, Table) else copy.deepcopy(value, *args)
-
-transact_write_items = dynamodb_models.DynamoDBBackend.transact_write_items
-
-def named_items(backend, transact_items):
-    named = []
-    for entry in transact_items:
-        for op_type, op in entry.items():
-            table = backend.get_table(op["TableName"])
-            attributes = op["Item"] if op_type == "Put" else op["Key"]
-            key = {name: attributes[name] for name in (table.hash_key_attr, table.range_key_attr) if name}
-            hash_key, range_key = backend.get_keys_value(table, key)
-            named.append((table, hash_key, range_key, copy.deepcopy(table.get_item(hash_key, range_key))))
-    return named
-
-def put_back(table, hash_key, range_key, item):
-    if range_key is None:
-        if item is None:
-            table.items.pop(hash_key, None)
-        else:
-            table.items[hash_key] = item
-    elif item is None:
-        table.items[hash_key].pop(range_key, None)
-    else:
-        table.items[hash_key][range_key] = item
-
-def transact_named_items(self, transact_items):
-    try:
-        named = named_items(self, transact_items)
-    except Exception:
-        return transact_write_items(self, transact_items)  # moto's own answer to a malformed one
-    dynamodb_models.copy = KeepTables
-    try:
-        return transact_write_items(self, transact_items)
-    except BaseException:
-        for snapshot in reversed(named):
-            put_back(*snapshot)
-        raise
-    finally:
-        dynamodb_models.copy = copy
-
-dynamodb_models.DynamoDBBackend.transact_write_items = transact_named_items
-
-app = DomainDispatcherApplication(create_backend_app)
-lock = threading.Lock()
-def serialized(environ, start_response):
-    with lock:
-        return list(app(environ, start_response))
-run_simple(sys.argv[1], int(sys.argv[2]), serialized, threaded=True)
-`;
+/** moto_server's own app behind a lock (and three of its costs made flat). Arguments: host, port. */
+const SERIALIZED_SERVER = fileURLToPath(new URL('./serialized-moto.py', import.meta.url));
 
 /** The fake credentials and region every moto test should use (nothing may reach AWS). */
 export const MOTO_AWS_ENV = {
@@ -218,7 +154,7 @@ export async function startMoto(options: StartMotoOptions = {}): Promise<Moto> {
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
   const args = options.serialized
-    ? ['-c', SERIALIZED_SERVER, '127.0.0.1', String(port)]
+    ? [SERIALIZED_SERVER, '127.0.0.1', String(port)]
     : ['-H', '127.0.0.1', '-p', String(port)];
   const child = spawn(command, args, {
     detached: true,

@@ -93,9 +93,15 @@ const assertUnused = async (image: Image, provider: ImageProvider, deps: DeleteD
 /** The image as it is after our delete: status `deleted`, the provider's last record in details. */
 const deletedImage = (image: Image): Image => ({ ...image, status: 'deleted' });
 
+export interface DeleteHooks {
+  /** Called once every check has passed, just before the delete is sent (never for a dry run). */
+  beforeRemove?: (image: Image) => Promise<void>;
+}
+
 export const deleteImage = async (
   input: DeleteRequest,
   deps: DeleteDeps,
+  hooks: DeleteHooks = {},
 ): Promise<DeleteResult> => {
   const provider = deps.providers(input.provider);
   const region = await provider.resolveRegion(input.region, deps.context.deadline.signal);
@@ -117,6 +123,7 @@ export const deleteImage = async (
     return { outcome: 'dry-run', image, usage: { inUse: false, references: [] } };
   }
 
+  await hooks.beforeRemove?.(image);
   try {
     const final = await provider.remove(image, { force: input.force ?? false }, deps.context);
     // A final record of another image than the one we deleted describes nothing we did.

@@ -97,7 +97,7 @@ export type ClaimResult =
   | { kind: 'claimed' }
   /**
    * An earlier delivery claimed it. `existing.state` `claimed`: that delivery started and did not
-   * finish (an absent image was then deleted by it); `final`: it recorded `existing.outcome`.
+   * finish (whether it sent the delete: `deleteSent`); `final`: it recorded `existing.outcome`.
    */
   | { kind: 'already-claimed'; existing: ImageOutcome };
 
@@ -142,6 +142,14 @@ export interface RunStore {
    * True for exactly one caller: the one that completed it. PlanNotFound when not stored.
    */
   complete(runId: string, at: string): Promise<boolean>;
+  /**
+   * Notes, just before a delivery sends the decision's delete, that it does (claiming the decision
+   * if no delivery has; the first note stands). A later delivery that finds the image gone can then
+   * tell "this run deleted it" (its reply was lost) from "it was gone already".
+   */
+  markDeleteSent(runId: string, imageKey: string, at: string): Promise<void>;
+  /** True when a delivery of this run noted that it sent the decision's delete. */
+  deleteSent(runId: string, imageKey: string): Promise<boolean>;
   /** The run and every outcome so far, or undefined when not stored. */
   read(runId: string): Promise<RunDocument | undefined>;
 }

@@ -69,6 +69,9 @@ export const retireOne = async (
 
   let result: Omit<Retired, 'recorded' | 'completedRun' | 'run'>;
   try {
+    // Noted before the delete is sent, so that a redelivery can tell a lost reply from an image
+    // that was gone before (a second apply of the same plan).
+    let removing = false;
     const deleted = await deleteImage(
       {
         provider: message.provider,
@@ -78,14 +81,24 @@ export const retireOne = async (
         expected: message.expected,
       },
       deps,
+      {
+        beforeRemove: async () => {
+          removing = true;
+          await deps.runs.markDeleteSent(message.runId, message.imageKey, now());
+        },
+      },
     );
-    result =
-      deleted.outcome === 'already-absent' && earlierAttempt
-        ? { outcome: 'deleted', image: deleted.image, reason: 'deleted by an earlier delivery' }
-        : {
-            outcome: deleted.outcome === 'dry-run' ? 'skipped' : deleted.outcome,
-            image: deleted.image,
-          };
+    const deletedEarlier =
+      deleted.outcome === 'already-absent' &&
+      earlierAttempt &&
+      !removing &&
+      (await deps.runs.deleteSent(message.runId, message.imageKey));
+    result = deletedEarlier
+      ? { outcome: 'deleted', image: deleted.image, reason: 'deleted by an earlier delivery' }
+      : {
+          outcome: deleted.outcome === 'dry-run' ? 'skipped' : deleted.outcome,
+          image: deleted.image,
+        };
   } catch (error) {
     const name = isImageError(error) ? error.name : 'InternalError';
     const reason = error instanceof Error ? error.message : String(error);

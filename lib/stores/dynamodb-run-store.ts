@@ -6,7 +6,8 @@
 //                                                           failed}, status, completedAt?
 //   outcome item   pk `run#{runId}`  sk `image#{imageKey}` imageKey, state, outcome?, reason?,
 //                                                           error?, image? (JSON text), claimedAt,
-//                                                           finishedAt?
+//                                                           finishedAt?, deleteSentAt? (not part
+//                                                           of the outcome a run document shows)
 //
 // Exactly once: a claim is a conditional put (attribute_not_exists); finishing is ONE
 // TransactWriteItems (the outcome item becomes final on condition it is not final yet, and the
@@ -393,6 +394,46 @@ export const dynamoRunStore = (options: DynamoRunStoreOptions): RunStore => {
         }
         await sleep(Math.floor(random() * CONFLICT_BASE_MS * 2 ** attempt));
       }
+    },
+
+    markDeleteSent: async (runId, imageKey, at) => {
+      if (!RUN_ID_PATTERN.test(runId)) throw notStored(runId);
+      checkImageKey(imageKey);
+      const { UpdateItemCommand } = await loadDynamoDB();
+      // Claims the decision too when no delivery has, so the item is always a whole outcome item.
+      await send('write to', (dynamodb) =>
+        dynamodb.send(
+          new UpdateItemCommand({
+            TableName: table,
+            Key: { pk: S(runPk(runId)), sk: S(imageSk(imageKey)) },
+            UpdateExpression:
+              'SET deleteSentAt = if_not_exists(deleteSentAt, :at), imageKey = :key, #state = if_not_exists(#state, :claimed), claimedAt = if_not_exists(claimedAt, :at)',
+            ExpressionAttributeNames: { '#state': 'state' },
+            ExpressionAttributeValues: {
+              ':at': S(at),
+              ':key': S(imageKey),
+              ':claimed': S('claimed'),
+            },
+          }),
+        ),
+      );
+    },
+
+    deleteSent: async (runId, imageKey) => {
+      if (!RUN_ID_PATTERN.test(runId)) return false;
+      checkImageKey(imageKey);
+      const { GetItemCommand } = await loadDynamoDB();
+      const output = await send('read from', (dynamodb) =>
+        dynamodb.send(
+          new GetItemCommand({
+            TableName: table,
+            Key: { pk: S(runPk(runId)), sk: S(imageSk(imageKey)) },
+            ProjectionExpression: 'deleteSentAt',
+            ConsistentRead: true,
+          }),
+        ),
+      );
+      return output.Item?.deleteSentAt !== undefined;
     },
 
     complete: async (runId, at) => {

@@ -1,8 +1,9 @@
 // Runs in a local directory (npm start, CLI): the same semantics as the DynamoDB store, for one
 // process. Each run is a journal, `run-journals/{runId}.jsonl`: one JSON line per change (create,
-// claim, finish, complete), appended under an in-process mutex per file, so a change is one small
-// append however many outcomes the run has. The journal is folded into memory once and read on
-// from where it was (only what was appended since), so a run of 10,000 decisions stays cheap.
+// claim, delete-sent, finish, complete), appended under an in-process mutex per file, so a change
+// is one small append however many outcomes the run has. The journal is folded into memory once
+// and read on from where it was (only what was appended since), so a run of 10,000 decisions stays
+// cheap.
 
 import { appendFile, mkdir, open, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -42,12 +43,15 @@ const entrySchema = z.discriminatedUnion('op', [
     at: z.string(),
   }),
   z.object({ op: z.literal('complete'), at: z.string() }),
+  z.object({ op: z.literal('delete-sent'), imageKey: z.string().min(1), at: z.string() }),
 ]);
 type Entry = z.infer<typeof entrySchema>;
 
 interface RunState {
   run: Run | undefined;
   outcomes: Map<string, ImageOutcome>;
+  /** Decisions whose delete a delivery noted it sent. */
+  deleteSent: Set<string>;
 }
 
 interface Journal {
@@ -58,7 +62,17 @@ interface Journal {
   state: RunState;
 }
 
-const emptyState = (): RunState => ({ run: undefined, outcomes: new Map() });
+const emptyState = (): RunState => ({
+  run: undefined,
+  outcomes: new Map(),
+  deleteSent: new Set(),
+});
+
+const claim = (state: RunState, imageKey: string, at: string): void => {
+  if (!state.outcomes.has(imageKey)) {
+    state.outcomes.set(imageKey, { imageKey, state: 'claimed', claimedAt: at });
+  }
+};
 
 /** An entry's effect. Entries are appended only when valid, so this never has to refuse. */
 const apply = (state: RunState, entry: Entry): void => {
@@ -66,14 +80,13 @@ const apply = (state: RunState, entry: Entry): void => {
     case 'create':
       state.run ??= entry.run;
       return;
+    case 'delete-sent':
+      state.deleteSent.add(entry.imageKey);
+      // Claims the decision too when no delivery has (as DynamoDB's mark does).
+      claim(state, entry.imageKey, entry.at);
+      return;
     case 'claim':
-      if (!state.outcomes.has(entry.imageKey)) {
-        state.outcomes.set(entry.imageKey, {
-          imageKey: entry.imageKey,
-          state: 'claimed',
-          claimedAt: entry.at,
-        });
-      }
+      claim(state, entry.imageKey, entry.at);
       return;
     case 'finish': {
       const existing = state.outcomes.get(entry.imageKey);
@@ -256,6 +269,21 @@ export const localRunStore = (options: LocalRunStoreOptions): RunStore => {
         const completed = await completeIfDone(runId, journal, result.at);
         return { kind: 'recorded', run: structuredClone(existingRun(runId, journal)), completed };
       });
+    },
+
+    markDeleteSent: async (runId, imageKey, at) => {
+      checkIds(runId, imageKey);
+      return locked(runId, async (journal) => {
+        existingRun(runId, journal);
+        if (journal.state.deleteSent.has(imageKey)) return;
+        await append(runId, journal, { op: 'delete-sent', imageKey, at });
+      });
+    },
+
+    deleteSent: async (runId, imageKey) => {
+      if (!RUN_ID_PATTERN.test(runId)) return false;
+      checkImageKey(imageKey);
+      return locked(runId, async (journal) => journal.state.deleteSent.has(imageKey));
     },
 
     complete: async (runId, at) => {

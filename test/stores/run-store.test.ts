@@ -85,6 +85,47 @@ const contract = (start: () => Promise<RunStoreHarness>) => {
     });
   });
 
+  it('notes a sent delete once per decision, outside the outcome a run document shows', async () => {
+    const run = aNewRun(3);
+    await store().create(run);
+    await store().claim(run.runId, imageKeyOf(1), '2025-06-01T00:01:00.000Z');
+    await store().claim(run.runId, imageKeyOf(2), '2025-06-01T00:01:00.000Z');
+
+    await store().markDeleteSent(run.runId, imageKeyOf(1), '2025-06-01T00:01:10.000Z');
+    await store().markDeleteSent(run.runId, imageKeyOf(1), '2025-06-01T00:01:20.000Z');
+    // Not claimed yet (a delivery whose claim was lost): the note claims it.
+    await store().markDeleteSent(run.runId, imageKeyOf(3), '2025-06-01T00:01:30.000Z');
+
+    expect(await store().deleteSent(run.runId, imageKeyOf(1))).toBe(true);
+    expect(await store().deleteSent(run.runId, imageKeyOf(2))).toBe(false);
+    expect(await store().deleteSent(run.runId, imageKeyOf(3))).toBe(true);
+    expect(await store().deleteSent(newRunId(), imageKeyOf(1))).toBe(false);
+    expect(await store().claim(run.runId, imageKeyOf(3), '2025-06-01T00:02:00.000Z')).toEqual({
+      kind: 'already-claimed',
+      existing: {
+        imageKey: imageKeyOf(3),
+        state: 'claimed',
+        claimedAt: '2025-06-01T00:01:30.000Z',
+      },
+    });
+    const finished = await store().finish(run.runId, imageKeyOf(1), {
+      outcome: 'deleted',
+      at: '2025-06-01T00:01:40.000Z',
+    });
+    expect(finished).toMatchObject({ kind: 'recorded', run: { counts: { deleted: 1 } } });
+    expect((await store().read(run.runId))?.outcomes).toEqual([
+      {
+        imageKey: imageKeyOf(1),
+        state: 'final',
+        outcome: 'deleted',
+        claimedAt: '2025-06-01T00:01:00.000Z',
+        finishedAt: '2025-06-01T00:01:40.000Z',
+      },
+      { imageKey: imageKeyOf(2), state: 'claimed', claimedAt: '2025-06-01T00:01:00.000Z' },
+      { imageKey: imageKeyOf(3), state: 'claimed', claimedAt: '2025-06-01T00:01:30.000Z' },
+    ]);
+  });
+
   it('finish records and counts an outcome once; a second finish is already-final and counts nothing', async () => {
     const run = aNewRun(2);
     await store().create(run);

@@ -20,7 +20,7 @@ import { setLogSink } from '../../lib/log/log.js';
 import { emulatorEnvironment } from '../../scripts/local-environment.js';
 import { type TestClock, testClock } from './clock.js';
 import { createLogCapture, type LogCapture } from './log-capture.js';
-import { type Moto, startMoto } from './moto.js';
+import { type Moto, type StartMotoOptions, startMoto } from './moto.js';
 
 /** Variables to set; `undefined` unsets one. */
 export type EnvVars = Record<string, string | undefined>;
@@ -36,8 +36,11 @@ export interface FixtureOptions {
   env?: EnvVars;
   /** `count` keeps no lines, only their number (for runs that measure the heap). */
   logs?: 'capture' | 'count';
-  /** Also start moto_server (AWS APIs on loopback) for the suite: `fixture.moto`. */
-  moto?: boolean;
+  /**
+   * Also start moto_server (AWS APIs on loopback) for the suite: `fixture.moto`. Options go to
+   * startMoto: `{ serialized: true }` for suites whose concurrent writers meet in DynamoDB.
+   */
+  moto?: boolean | StartMotoOptions;
 }
 
 export interface Fixture {
@@ -115,7 +118,9 @@ export const useFixture = (options: FixtureOptions = {}): Fixture => {
       withEmulator
         ? startEmulator({ ...(clock === undefined ? {} : { now: clock.now }), ...emulatorOptions })
         : undefined,
-      options.moto === true ? startMoto() : undefined,
+      options.moto === undefined || options.moto === false
+        ? undefined
+        : startMoto(options.moto === true ? {} : options.moto),
     ]);
     if (startedEmulator.status === 'fulfilled' && startedEmulator.value !== undefined) {
       const running = startedEmulator.value;

@@ -14,6 +14,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { createServer } from 'node:net';
 import { delimiter, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export interface Moto {
   /** `http://127.0.0.1:<port>`: give it to a client as `endpoint` or AWS_ENDPOINT_URL_*. */
@@ -31,25 +32,16 @@ export interface StartMotoOptions {
    * Serve one request at a time (moto's own app behind a lock, started with `python3`). For
    * tests of concurrent DynamoDB writers: moto is not safe under concurrent requests there (a
    * cancelled TransactWriteItems restores a snapshot of the whole table, undoing writes made
-   * meanwhile), whereas DynamoDB applies each request atomically.
+   * meanwhile), whereas DynamoDB applies each request atomically. Its costs that grow with the
+   * data (transactions, EventBridge targets, SQS queue depth) are made flat: serialized-moto.py.
    */
   serialized?: boolean;
 }
 
 const COMMAND = 'moto_server';
 
-/** moto_server's own start-up, with the app behind a lock. Arguments: host, port. */
-const SERIALIZED_SERVER = `
-import sys, threading
-from werkzeug.serving import run_simple
-from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
-app = DomainDispatcherApplication(create_backend_app)
-lock = threading.Lock()
-def serialized(environ, start_response):
-    with lock:
-        return list(app(environ, start_response))
-run_simple(sys.argv[1], int(sys.argv[2]), serialized, threaded=True)
-`;
+/** moto_server's own app behind a lock (and three of its costs made flat). Arguments: host, port. */
+const SERIALIZED_SERVER = fileURLToPath(new URL('./serialized-moto.py', import.meta.url));
 
 /** The fake credentials and region every moto test should use (nothing may reach AWS). */
 export const MOTO_AWS_ENV = {
@@ -162,7 +154,7 @@ export async function startMoto(options: StartMotoOptions = {}): Promise<Moto> {
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
   const args = options.serialized
-    ? ['-c', SERIALIZED_SERVER, '127.0.0.1', String(port)]
+    ? [SERIALIZED_SERVER, '127.0.0.1', String(port)]
     : ['-H', '127.0.0.1', '-p', String(port)];
   const child = spawn(command, args, {
     detached: true,

@@ -1,0 +1,159 @@
+// A retire decision whose first delivery failed comes back; what its redelivery reports when the
+// image is gone depends on whether the earlier delivery sent the delete: `deleted` when it did (its
+// reply was lost, the image is gone because of this run), `already-absent` when it did not (the
+// image was gone before, as on a second apply of the same plan). Through the real handlers on the
+// local stores and the local queue, against the emulator.
+
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { afterAll, describe, expect, it } from 'vitest';
+import { handler as applyHandler } from '../../functions/http/apply-plan.js';
+import { handler as createHandler } from '../../functions/http/create-plan.js';
+import { handler as getRunHandler } from '../../functions/http/get-run.js';
+import type { Plan } from '../../lib/retirement/plan.js';
+import type { RunDocument } from '../../lib/retirement/ports.js';
+import { httpEvent, lambdaContext, parseResult } from '../../scripts/lambda-events.js';
+import { drainLocalQueue } from '../../scripts/local-queue.js';
+import { useFixture } from '../support/fixture.js';
+
+const store = await mkdtemp(join(tmpdir(), 'cif-redelivery-'));
+const RETIRE = 4;
+
+const fixture = useFixture({
+  emulator: { seed: { bcc: { images: 200, instances: 20 }, random: 5 } },
+  env: { RETIREMENT_STORE_DIR: store, UPSTREAM_RETRY_BASE_MS: '5' },
+});
+
+afterAll(async () => {
+  await rm(store, { recursive: true, force: true });
+});
+
+const routeEvent = (
+  method: 'GET' | 'POST',
+  path: string,
+  pathParameters: Record<string, string>,
+  body?: unknown,
+): APIGatewayProxyEventV2 => {
+  const event = httpEvent(method as 'GET', 'x', 'x');
+  event.rawPath = path;
+  event.routeKey = `${method} ${path}`;
+  event.pathParameters = pathParameters;
+  if (body !== undefined) event.body = JSON.stringify(body);
+  return event;
+};
+
+/** A plan retiring RETIRE images nobody shares (the cloud would refuse those). */
+const planned = async (): Promise<{ plan: Plan; ids: string[] }> => {
+  const shared = fixture.emulator.state.bcc
+    .list()
+    .map((record) => record.id)
+    .filter((id) => fixture.emulator.state.bcc.sharedWith(id).length > 0);
+  const response = parseResult(
+    await createHandler(
+      routeEvent(
+        'POST',
+        '/retirements/plans',
+        {},
+        {
+          name: 'redelivery',
+          provider: 'bcc',
+          regions: ['bj'],
+          select: { kind: 'custom', status: ['available'], olderThanDays: 30 },
+          exclude: { ids: shared },
+          limits: { maxDeletions: RETIRE, maxPercent: 50 },
+        },
+      ),
+      lambdaContext(),
+    ),
+  );
+  expect(response.status).toBe(201);
+  const plan = response.body as unknown as Plan;
+  const ids = plan.decisions
+    .filter((decision) => decision.decision === 'retire')
+    .map((decision) => decision.image.id);
+  expect(ids).toHaveLength(RETIRE);
+  return { plan, ids };
+};
+
+/** Applies the plan and works the local queue off; the run as it ends. */
+const applied = async (planId: string): Promise<RunDocument> => {
+  const accepted = parseResult(
+    await applyHandler(
+      routeEvent('POST', `/retirements/plans/${planId}/apply`, { planId }),
+      lambdaContext(),
+    ),
+  );
+  expect(accepted.status).toBe(202);
+  const { runId } = accepted.body as { runId: string };
+  await drainLocalQueue({ dir: store });
+  return parseResult(
+    await getRunHandler(
+      routeEvent('GET', `/retirements/runs/${runId}`, { runId }),
+      lambdaContext(),
+    ),
+  ).body as unknown as RunDocument;
+};
+
+const deletedEvents = async (runId: string) =>
+  (await readFile(join(store, 'events.jsonl'), 'utf8'))
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as { 'detail-type': string; detail: Record<string, unknown> })
+    .filter((event) => event['detail-type'] === 'Image Deleted' && event.detail.runId === runId)
+    .map((event) => event.detail);
+
+describe('a retire decision redelivered after a failed delivery', () => {
+  it('is `deleted` when the earlier delivery sent the delete and only its reply was lost', async () => {
+    const { plan, ids } = await planned();
+    const [lost] = ids;
+    // Every attempt of the first delivery's delete fails; the last one after deleting the image.
+    for (const action of [
+      { kind: 'status', status: 503 },
+      { kind: 'status', status: 503 },
+      { kind: 'reset', afterHandling: true },
+    ] as const) {
+      fixture.emulator.faults.inject({ match: { operation: 'delete', imageId: lost }, action });
+    }
+
+    const run = await applied(plan.planId);
+
+    expect(fixture.emulator.state.deleteCount('bcc', String(lost))).toBe(1);
+    expect(run.run.counts).toEqual({ deleted: RETIRE, 'already-absent': 0, skipped: 0, failed: 0 });
+    expect(run.outcomes.find((outcome) => outcome.imageKey === `bj/${lost}`)).toMatchObject({
+      outcome: 'deleted',
+      reason: 'deleted by an earlier delivery',
+    });
+  });
+
+  it('is `already-absent` when the image was gone before and the earlier delivery sent no delete', async () => {
+    const { plan, ids } = await planned();
+    const first = await applied(plan.planId);
+    expect(first.run.counts.deleted).toBe(RETIRE);
+    const [unlucky] = ids;
+    // The second apply's first delivery cannot even look at the image (3 attempts, all 503).
+    fixture.emulator.faults.inject({
+      match: { operation: 'show', imageId: unlucky },
+      times: 3,
+      action: { kind: 'status', status: 503 },
+    });
+    const deletesBefore = fixture.emulator.requests.filter(
+      (request) => request.operation === 'delete',
+    ).length;
+
+    const second = await applied(plan.planId);
+
+    expect(second.run.counts).toEqual({
+      deleted: 0,
+      'already-absent': RETIRE,
+      skipped: 0,
+      failed: 0,
+    });
+    expect(
+      fixture.emulator.requests.filter((request) => request.operation === 'delete'),
+    ).toHaveLength(deletesBefore);
+    const events = await deletedEvents(second.run.runId);
+    expect(events.map((event) => event.outcome)).toEqual(Array(RETIRE).fill('already-absent'));
+  });
+});

@@ -131,3 +131,31 @@ export const retireOne = async (
     run: finished.run,
   };
 };
+
+/**
+ * A decision on its last delivery that this delivery cannot work on (no time left): recorded
+ * `failed` now, rather than reaching the dead-letter queue with no outcome. An outcome recorded
+ * already stays as it was.
+ */
+export const abandonOne = async (
+  message: RunMessage,
+  deps: Pick<RetireDeps, 'runs' | 'now'>,
+  failure: { error: string; reason: string },
+): Promise<Retired> => {
+  const now = () => (deps.now ?? (() => new Date()))().toISOString();
+  const claim = await deps.runs.claim(message.runId, message.imageKey, now());
+  const existing = claim.kind === 'already-claimed' && claim.existing.state === 'final';
+  const outcome: RunOutcome = existing ? (claim.existing.outcome ?? 'failed') : 'failed';
+  const finished = await deps.runs.finish(message.runId, message.imageKey, {
+    outcome,
+    ...(existing ? {} : failure),
+    at: now(),
+  });
+  return {
+    outcome,
+    ...(existing ? { reason: claim.existing.reason, error: claim.existing.error } : failure),
+    recorded: finished.kind === 'recorded',
+    completedRun: finished.completed,
+    run: finished.run,
+  };
+};

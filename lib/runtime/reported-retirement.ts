@@ -8,7 +8,12 @@ import { createPlan, type PlanOptions } from '../retirement/create-plan.js';
 import type { Plan } from '../retirement/plan.js';
 import type { Policy } from '../retirement/policy.js';
 import type { RunMessage } from '../retirement/ports.js';
-import { type Retired, type RetireOptions, retireOne } from '../retirement/retire-one.js';
+import {
+  abandonOne,
+  type Retired,
+  type RetireOptions,
+  retireOne,
+} from '../retirement/retire-one.js';
 import type { Invocation } from './invocation.js';
 import {
   deleteOutcomeEvents,
@@ -20,15 +25,13 @@ import { retirementServices } from './retirement-services.js';
 
 const now = () => new Date().toISOString();
 
-/** One retire decision of a run, its outcome event, and the run's completion event. */
-export const retireReported = async (
+/** A decision's outcome event and, when it completed the run, the completion event and audit copy. */
+const reportRetired = async (
   message: RunMessage,
   invocation: Invocation,
-  options: RetireOptions,
+  retired: Retired,
   requestId: string,
 ): Promise<Retired> => {
-  const { runs } = retirementServices();
-  const retired = await retireOne(message, { ...invocation, runs }, options);
   await invocation.publish(
     retiredEvents(
       { provider: message.provider, imageId: message.imageId, region: message.region },
@@ -45,10 +48,34 @@ export const retireReported = async (
   );
   if (retired.completedRun) {
     // The audit copy of the finished run, beside its plan.
-    const document = await runs.read(message.runId);
+    const document = await retirementServices().runs.read(message.runId);
     if (document !== undefined) await retirementServices().plans.putRun(document);
   }
   return retired;
+};
+
+/** One retire decision of a run, its outcome event, and the run's completion event. */
+export const retireReported = async (
+  message: RunMessage,
+  invocation: Invocation,
+  options: RetireOptions,
+  requestId: string,
+): Promise<Retired> => {
+  const { runs } = retirementServices();
+  const retired = await retireOne(message, { ...invocation, runs }, options);
+  return reportRetired(message, invocation, retired, requestId);
+};
+
+/** A decision given up on its last delivery (recorded `failed`), with its events. */
+export const abandonReported = async (
+  message: RunMessage,
+  invocation: Invocation,
+  failure: { error: string; reason: string },
+  requestId: string,
+): Promise<Retired> => {
+  const { runs } = retirementServices();
+  const retired = await abandonOne(message, { runs }, failure);
+  return reportRetired(message, invocation, retired, requestId);
 };
 
 /** apply, the events of decisions that could not be queued, and of a run completed at once. */

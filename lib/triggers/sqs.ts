@@ -17,7 +17,7 @@ import type { RunMessage } from '../retirement/ports.js';
 import { queuePacer } from '../runtime/composition.js';
 import { type Invocation, startInvocation, traceIdOf } from '../runtime/invocation.js';
 import { deleteReported } from '../runtime/reported-delete.js';
-import { retireReported } from '../runtime/reported-retirement.js';
+import { abandonReported, retireReported } from '../runtime/reported-retirement.js';
 import { bounded, type Completion, failed, succeeded } from '../runtime/request-line.js';
 import { retirementServices } from '../runtime/retirement-services.js';
 import { deleteInputSchema, parseJsonInput, runMessageSchema } from '../validation/inputs.js';
@@ -85,6 +85,10 @@ const deleteOne = async (record: SQSRecord, batch: Invocation): Promise<string> 
   };
 
   if (invocation.deadline.remainingMs() < MIN_RECORD_MS) {
+    const lastDelivery = runMessageOnLastReceive(record);
+    if (lastDelivery !== undefined) {
+      return abandonFromRecord(lastDelivery, record, invocation, completion);
+    }
     const line = failed(
       invocation,
       completion,
@@ -208,6 +212,61 @@ const retireFromRecord = async (
       }),
       runOutcome: retired.outcome,
       ...(retired.reason === undefined ? {} : { reason: retired.reason }),
+      ...(retired.recorded ? {} : { duplicate: true }),
+    });
+    return retired.outcome;
+  } catch (error) {
+    throw failedRecord(log, invocation, { ...completion, provider: message.provider }, error);
+  }
+};
+
+/** A well-formed run message on the queue's last receive: it must get its outcome now. */
+const runMessageOnLastReceive = (record: SQSRecord): RunMessage | undefined => {
+  const body = askedFor(record.body ?? '') as { runId?: unknown };
+  if (body.runId === undefined) return undefined;
+  if ((receiveCountOf(record) ?? 1) < retirementServices().config.maxReceiveCount) return undefined;
+  try {
+    return parseJsonInput(runMessageSchema(), record.body);
+  } catch {
+    return undefined;
+  }
+};
+
+/**
+ * A retire decision on its last receive with no time left to work on it: recorded `failed`
+ * (within the response margin) instead of reaching the dead-letter queue with no outcome.
+ */
+const abandonFromRecord = async (
+  message: RunMessage,
+  record: SQSRecord,
+  invocation: Invocation,
+  completion: Omit<Completion, 'outcome'>,
+): Promise<string> => {
+  const log = invocation.log.child({
+    provider: message.provider,
+    imageId: message.imageId,
+    region: message.region,
+    planId: message.planId,
+    runId: message.runId,
+  });
+  try {
+    const retired = await abandonReported(
+      message,
+      invocation,
+      {
+        error: 'DeadlineReached',
+        reason: 'not worked on: its last delivery came too close to the invocation timeout',
+      },
+      record.messageId,
+    );
+    log.warn('message not processed on its last receive: its decision is recorded failed', {
+      ...failed(
+        invocation,
+        { ...completion, provider: message.provider },
+        new RecordFailure('deadline reached'),
+        'DeadlineReached',
+      ).fields,
+      runOutcome: retired.outcome,
       ...(retired.recorded ? {} : { duplicate: true }),
     });
     return retired.outcome;

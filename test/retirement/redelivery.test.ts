@@ -4,17 +4,20 @@
 // image was gone before, as on a second apply of the same plan). Through the real handlers on the
 // local stores and the local queue, against the emulator.
 
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, describe, expect, it } from 'vitest';
 import { handler as applyHandler } from '../../functions/http/apply-plan.js';
 import { handler as createHandler } from '../../functions/http/create-plan.js';
 import { handler as getRunHandler } from '../../functions/http/get-run.js';
 import type { Plan } from '../../lib/retirement/plan.js';
 import type { RunDocument } from '../../lib/retirement/ports.js';
-import { httpEvent, lambdaContext, parseResult } from '../../scripts/lambda-events.js';
+import {
+  lambdaContext,
+  parseResult,
+  routeEvent as sharedRouteEvent,
+} from '../../scripts/lambda-events.js';
 import { drainLocalQueue } from '../../scripts/local-queue.js';
 import { useFixture } from '../support/fixture.js';
 
@@ -32,17 +35,10 @@ afterAll(async () => {
 
 const routeEvent = (
   method: 'GET' | 'POST',
-  path: string,
+  route: string,
   pathParameters: Record<string, string>,
   body?: unknown,
-): APIGatewayProxyEventV2 => {
-  const event = httpEvent(method as 'GET', 'x', 'x');
-  event.rawPath = path;
-  event.routeKey = `${method} ${path}`;
-  event.pathParameters = pathParameters;
-  if (body !== undefined) event.body = JSON.stringify(body);
-  return event;
-};
+) => sharedRouteEvent({ method, route, pathParameters, body });
 
 /** A plan retiring RETIRE images nobody shares (the cloud would refuse those). */
 const planned = async (): Promise<{ plan: Plan; ids: string[] }> => {
@@ -78,30 +74,27 @@ const planned = async (): Promise<{ plan: Plan; ids: string[] }> => {
 };
 
 /** Applies the plan and works the local queue off; the run as it ends. */
-const applied = async (planId: string): Promise<RunDocument> => {
+const applied = async (planId: string, remainingMs?: number): Promise<RunDocument> => {
   const accepted = parseResult(
     await applyHandler(
-      routeEvent('POST', `/retirements/plans/${planId}/apply`, { planId }),
+      routeEvent('POST', '/retirements/plans/{planId}/apply', { planId }),
       lambdaContext(),
     ),
   );
   expect(accepted.status).toBe(202);
   const { runId } = accepted.body as { runId: string };
-  await drainLocalQueue({ dir: store });
+  await drainLocalQueue({ dir: store, ...(remainingMs === undefined ? {} : { remainingMs }) });
   return parseResult(
-    await getRunHandler(
-      routeEvent('GET', `/retirements/runs/${runId}`, { runId }),
-      lambdaContext(),
-    ),
+    await getRunHandler(routeEvent('GET', '/retirements/runs/{runId}', { runId }), lambdaContext()),
   ).body as unknown as RunDocument;
 };
 
-const deletedEvents = async (runId: string) =>
+const eventsOf = async (runId: string, detailType: string) =>
   (await readFile(join(store, 'events.jsonl'), 'utf8'))
     .split('\n')
     .filter((line) => line !== '')
     .map((line) => JSON.parse(line) as { 'detail-type': string; detail: Record<string, unknown> })
-    .filter((event) => event['detail-type'] === 'Image Deleted' && event.detail.runId === runId)
+    .filter((event) => event['detail-type'] === detailType && event.detail.runId === runId)
     .map((event) => event.detail);
 
 describe('a retire decision redelivered after a failed delivery', () => {
@@ -153,7 +146,36 @@ describe('a retire decision redelivered after a failed delivery', () => {
     expect(
       fixture.emulator.requests.filter((request) => request.operation === 'delete'),
     ).toHaveLength(deletesBefore);
-    const events = await deletedEvents(second.run.runId);
+    const events = await eventsOf(second.run.runId, 'Image Deleted');
     expect(events.map((event) => event.outcome)).toEqual(Array(RETIRE).fill('already-absent'));
+  });
+});
+
+describe('a retire decision whose last delivery comes with no time left', () => {
+  it('is recorded `failed` (DeadlineReached) instead of reaching the dead-letter queue with no outcome', async () => {
+    // Prepare: a plan; every delivery of its decisions comes with 0.6 s left (0.1 s to work with
+    // after the response margin: too little to start), so each is deferred until its last receive.
+    const { plan } = await planned();
+    const deletesBefore = fixture.emulator.requests.filter(
+      (request) => request.operation === 'delete',
+    ).length;
+
+    // Act
+    const run = await applied(plan.planId, 600);
+
+    // Assess: one failed outcome per decision, the run completed, nothing dead-lettered or deleted.
+    expect(run.run).toMatchObject({
+      status: 'completed',
+      counts: { deleted: 0, 'already-absent': 0, skipped: 0, failed: RETIRE },
+    });
+    expect(run.outcomes.map((outcome) => outcome.error)).toEqual(
+      Array(RETIRE).fill('DeadlineReached'),
+    );
+    expect(
+      fixture.emulator.requests.filter((request) => request.operation === 'delete'),
+    ).toHaveLength(deletesBefore);
+    const dead = await readdir(join(store, 'queue', 'dead')).catch(() => []);
+    expect(dead).toEqual([]);
+    expect(await eventsOf(run.run.runId, 'Image Delete Failed')).toHaveLength(RETIRE);
   });
 });

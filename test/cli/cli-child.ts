@@ -83,3 +83,30 @@ export const cloudImages = async (
       timeoutMs: 60_000,
     }),
   );
+
+/**
+ * `cloud-images <args>` with `dir` on a file system that is full: a tmpfs of one page, filled,
+ * mounted in a mount namespace of the child's own (`unshare -rm`, no privilege needed), so every
+ * write under `dir` fails with ENOSPC, as on a full disk.
+ */
+export const cloudImagesOnFullDisk = async (
+  dir: string,
+  args: readonly string[],
+  env: Record<string, string> = {},
+): Promise<CliRun> =>
+  withParsers(
+    await runChild(
+      'unshare',
+      [
+        '-rm',
+        'sh',
+        '-c',
+        'mount -t tmpfs -o size=4k tmpfs "$0" && head -c 4096 /dev/zero > "$0/filler"; exec "$@"',
+        dir,
+        process.execPath,
+        launcher,
+        ...args,
+      ],
+      { cwd: root, env: bareEnv(env), timeoutMs: 60_000 },
+    ),
+  );

@@ -3,9 +3,10 @@
 // answer, compared side by side), the safety of delete from a script, colour and progress only
 // where a person looks, and an exit status per error name.
 
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { basename, join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { DEMO_BCC, SEEDED } from '../../emulator/demo.js';
 import { handler as httpDelete } from '../../functions/http/delete-image.js';
 import { handler as httpShow } from '../../functions/http/show-image.js';
@@ -14,7 +15,7 @@ import { ERROR_NAMES, ERROR_TABLE, type ErrorName } from '../../lib/errors/error
 import { imageSchema } from '../../lib/images/image.js';
 import { httpEvent, lambdaContext, parseResult } from '../../scripts/lambda-events.js';
 import { useFixture } from '../support/fixture.js';
-import { type CliRun, cloudImages } from './cli-child.js';
+import { type CliRun, cloudImages, cloudImagesOnFullDisk } from './cli-child.js';
 
 // The emulator, and this process pointed at it for the HTTP handlers the output is compared with.
 const fixture = useFixture();
@@ -219,7 +220,26 @@ interface ErrorCase {
   prepare?: () => void;
   /** Run without --emulator (the case configures the providers itself). */
   own?: boolean;
+  /** Run with this folder on a full file system (cloudImagesOnFullDisk). */
+  fullDisk?: string;
 }
+
+const FULL_DISK = mkdtempSync(join(tmpdir(), 'cif-full-'));
+const POLICY_FILE = join(FULL_DISK, '..', `${basename(FULL_DISK)}-policy.json`);
+writeFileSync(
+  POLICY_FILE,
+  JSON.stringify({
+    name: 'old-bcc',
+    provider: 'bcc',
+    regions: ['bj'],
+    select: { kind: 'custom', olderThanDays: 0 },
+    limits: { maxDeletions: 1, maxPercent: 100 },
+  }),
+);
+afterAll(() => {
+  rmSync(FULL_DISK, { recursive: true, force: true });
+  rmSync(POLICY_FILE, { force: true });
+});
 
 const ERROR_CASES: ErrorCase[] = [
   { name: 'InvalidRequest', args: ['show', 'bcc', 'not-an-id'] },
@@ -295,6 +315,12 @@ const ERROR_CASES: ErrorCase[] = [
     name: 'ConfigurationError',
     args: ['show', 'bcc', SEEDED.bcc.custom, '--endpoint', 'http://images.example.com'],
   },
+  {
+    // The plan cannot be written: the disk is full (passing: the operator frees space).
+    name: 'StoreUnavailable',
+    args: ['plan', POLICY_FILE, '--dir', FULL_DISK],
+    fullDisk: FULL_DISK,
+  },
 ];
 
 describe('exit statuses', () => {
@@ -311,9 +337,16 @@ describe('exit statuses', () => {
     async (c) => {
       c.prepare?.();
       const env = c.own ? { ...c.env, BCC_ENDPOINT: fixture.url } : (c.env ?? {});
-      const run = c.own
-        ? await cloudImages([...c.args, '--json'], env)
-        : await cli([...c.args, '--json'], env);
+      const run =
+        c.fullDisk !== undefined
+          ? await cloudImagesOnFullDisk(
+              c.fullDisk,
+              ['--emulator', fixture.url, ...c.args, '--json'],
+              env,
+            )
+          : c.own
+            ? await cloudImages([...c.args, '--json'], env)
+            : await cli([...c.args, '--json'], env);
 
       expect(run.code, run.stderr).toBe(exitStatusOfError(c.name));
       expect(run.stdout).toBe('');

@@ -55,6 +55,7 @@ describe('loadRetirementConfig', () => {
       plans: { kind: 'local', dir: DEFAULT_STORE_DIR },
       runs: { kind: 'local', dir: DEFAULT_STORE_DIR },
       events: { kind: 'off', why: expect.stringContaining('EVENT_BUS_NAME') },
+      queue: { kind: 'local', dir: DEFAULT_STORE_DIR },
     });
   });
 
@@ -63,6 +64,7 @@ describe('loadRetirementConfig', () => {
       PLANS_BUCKET: 'cif-dev-plans',
       RUNS_TABLE: 'cif-dev-runs',
       EVENT_BUS_NAME: 'cloud-image-functions-dev',
+      DELETE_QUEUE_URL: 'https://sqs.eu-central-1.amazonaws.com/123456789012/cif-dev-image-delete',
       SQS_MAX_CONCURRENCY: '5',
       MAX_RECEIVE_COUNT: '3',
     });
@@ -71,6 +73,10 @@ describe('loadRetirementConfig', () => {
       plans: { kind: 's3', bucket: 'cif-dev-plans' },
       runs: { kind: 'dynamodb', table: 'cif-dev-runs' },
       events: { kind: 'eventbridge', busName: 'cloud-image-functions-dev' },
+      queue: {
+        kind: 'sqs',
+        url: 'https://sqs.eu-central-1.amazonaws.com/123456789012/cif-dev-image-delete',
+      },
     });
     expect(config.sqsMaxConcurrency).toBe(5);
     expect(config.maxReceiveCount).toBe(3);
@@ -83,6 +89,7 @@ describe('loadRetirementConfig', () => {
       plans: { kind: 'local', dir: '/tmp/cif-store/' },
       runs: { kind: 'local', dir: '/tmp/cif-store/' },
       events: { kind: 'local', file: '/tmp/cif-store/events.jsonl' },
+      queue: { kind: 'local', dir: '/tmp/cif-store/' },
     });
   });
 

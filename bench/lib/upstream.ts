@@ -4,11 +4,14 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import type { UpstreamMessage, UpstreamStats } from '../upstream.js';
+import { pin, UPSTREAM_CPU } from './pin.js';
 import { sleep } from './stats.js';
 
 export interface Upstream {
   readonly origin: string;
   readonly pid: number;
+  /** Whether it runs on a core of its own (taskset). */
+  readonly pinned: boolean;
   /** Counters since the last reset; closes idle sockets and zeroes the counters. */
   reset(): Promise<UpstreamStats>;
   stats(): Promise<UpstreamStats>;
@@ -49,7 +52,10 @@ export const startUpstream = async (): Promise<Upstream> => {
   ])) as [UpstreamMessage];
   if (ready.type !== 'ready') throw new Error(`unexpected first message ${JSON.stringify(ready)}`);
   const pid = child.pid ?? 0;
+  // Its own core: the client being measured never waits for the upstream's CPU.
+  const pinned = pin(pid, UPSTREAM_CPU);
   return {
+    pinned,
     origin: `http://127.0.0.1:${ready.port}`,
     pid,
     reset: async () => {

@@ -230,11 +230,7 @@ export function createCredentialStore(options: CredentialStoreOptions = {}): Cre
       if (secretId === undefined) return fromTheEnvironment(section);
       // Warm: the cached section as it is, without racing a finished load against the deadline.
       const current = cached;
-      if (
-        current !== undefined &&
-        current.sections.has(section.key) &&
-        isUsable(current, secretId, section.key)
-      ) {
+      if (current?.sections.has(section.key) && isUsable(current, secretId, section.key)) {
         return current.sections.get(section.key) as C;
       }
       const entry = await loadWithin(secretId, section.key, signal);

@@ -81,11 +81,18 @@ const variantEntry = (file: string): string =>
 export const SHOW_ENTRY = join(root, 'functions', 'http', 'show-image.ts');
 export const DELETE_ENTRY = join(root, 'functions', 'http', 'delete-image.ts');
 
-/** Resolves a package to an empty module: what a function would cost without it at start. */
-const without = (pattern: RegExp, why: string): Plugin => ({
+/**
+ * Resolves what matches `pattern` (a package, or own modules by path) to an empty module: what a
+ * function would cost without it at start. Only for code the measured call never runs.
+ */
+const without = (pattern: RegExp, why: string, importer?: RegExp): Plugin => ({
   name: `bench-without-${why}`,
   setup(pluginBuild) {
-    pluginBuild.onResolve({ filter: pattern }, (args) => ({ path: args.path, namespace: why }));
+    pluginBuild.onResolve({ filter: pattern }, (args) =>
+      importer === undefined || importer.test(args.importer)
+        ? { path: args.path, namespace: why }
+        : undefined,
+    );
     pluginBuild.onLoad({ filter: /.*/, namespace: why }, () => ({
       // Every named import resolves (to undefined): nothing a show calls uses them.
       contents: 'module.exports = new Proxy({}, { get: () => undefined });',
@@ -152,6 +159,23 @@ export const VARIANTS: readonly Variant[] = [
     extra: (options) => ({
       ...options,
       plugins: [...(options.plugins ?? []), without(/^yaml$/, 'yaml')],
+    }),
+  },
+  {
+    name: 'what-if show without retirement at start',
+    description:
+      'the show function with lib/retirement, lib/stores and lib/events left out (lib/runtime/composition.ts imports them statically; a show uses none of them): their share of the start, yaml included',
+    entry: SHOW_ENTRY,
+    extra: (options) => ({
+      ...options,
+      plugins: [
+        ...(options.plugins ?? []),
+        without(
+          /\/(retirement|stores|events)\/[^/]+\.js$/,
+          'retirement',
+          /\/lib\/(?!retirement|stores|events)/,
+        ),
+      ],
     }),
   },
 ];

@@ -228,12 +228,14 @@ export const coldPlan = (built: Built, origin: string, motoEndpoint: string): Co
       env: env(credentials),
     });
   }
-  subjects.push({
-    id: subjectId('what-if show without yaml', 'environment'),
-    mode: 'show',
-    target: find('what-if show without yaml').file,
-    env: env('environment'),
-  });
+  for (const name of ['what-if show without yaml', 'what-if show without retirement at start']) {
+    subjects.push({
+      id: subjectId(name, 'environment'),
+      mode: 'show',
+      target: find(name).file,
+      env: env('environment'),
+    });
+  }
   for (const floor of built.variants.filter((bundle) => bundle.name.startsWith('floor: '))) {
     subjects.push({ id: floor.name, mode: 'import', target: floor.file, env: env('environment') });
   }

@@ -35,6 +35,8 @@ export interface QueueScenario {
   /** The cloud's own limit per access key (requests per second), or none. */
   cloudLimit: number | undefined;
   latencyMs: number;
+  /** Pages of the usage scan each batch makes once (the region's notebooks, 100 a page). */
+  usagePages: number;
 }
 
 export interface QueueRun {
@@ -278,7 +280,8 @@ export const runQueueScenario = async (
   const laneBound = (scenario.maxConcurrency * scenario.recordConcurrency) / (2 * latencyS);
   const waves = Math.ceil(scenario.batchSize / scenario.recordConcurrency);
   const batchBound =
-    (scenario.maxConcurrency * scenario.batchSize) / (latencyS + waves * 2 * latencyS);
+    (scenario.maxConcurrency * scenario.batchSize) /
+    (scenario.usagePages * latencyS + waves * 2 * latencyS);
   const deleted = outcomes.deleted ?? 0;
   const recordsPerSecond = deleted / elapsedS;
   const admittedPerSecond = upstream.admitted / elapsedS;

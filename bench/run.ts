@@ -75,8 +75,14 @@ const settings = {
     ? { runs: 3, batches: 20, batchMs: 5, warmupMs: 300 }
     : { runs: 7, batches: 40, batchMs: 5, warmupMs: 1_000 },
   queue: quick
-    ? { sweepImages: 200, finalImages: 1_000, deployedImages: 60, latencyMs: 50 }
-    : { sweepImages: 2_000, finalImages: 10_000, deployedImages: 400, latencyMs: 50 },
+    ? { sweepImages: 200, finalImages: 1_000, deployedImages: 60, latencyMs: 50, notebooks: 50 }
+    : {
+        sweepImages: 2_000,
+        finalImages: 10_000,
+        deployedImages: 400,
+        latencyMs: 50,
+        notebooks: 50,
+      },
   inventory: { images: quick ? 2_000 : 10_000, notebooks: quick ? 100 : 500 },
 };
 
@@ -303,6 +309,7 @@ const queueSection = async (
 ) => {
   const imageIds = await deletableImages(emulator.origin);
   const latencyMs = settings.queue.latencyMs;
+  const usagePages = Math.max(1, Math.ceil(settings.queue.notebooks / 100));
   const deployed = deployedQueue(built);
   const runsDone: QueueRun[] = [];
   const runScenario = async (scenario: QueueScenario): Promise<QueueRun> => {
@@ -327,6 +334,7 @@ const queueSection = async (
     ...deployed,
     cloudLimit: deployedRate,
     latencyMs,
+    usagePages,
   });
 
   // 2. Batch size × record concurrency × maximum concurrency, when no rate limit binds.
@@ -357,6 +365,7 @@ const queueSection = async (
         sqsMaxConcurrency: maxConcurrency,
         cloudLimit: undefined,
         latencyMs,
+        usagePages,
       }),
     );
   }
@@ -377,6 +386,7 @@ const queueSection = async (
     sqsMaxConcurrency: proposal.maxConcurrency,
     cloudLimit: undefined,
     latencyMs,
+    usagePages,
   });
   const benchRate = 200;
   const bound = await runScenario({
@@ -387,6 +397,7 @@ const queueSection = async (
     sqsMaxConcurrency: proposal.maxConcurrency,
     cloudLimit: benchRate,
     latencyMs,
+    usagePages,
   });
   targets.push(
     {
@@ -402,7 +413,13 @@ const queueSection = async (
       met: unbound.laneShare >= 0.9,
     },
   );
-  return { deployed, latencyMs, proposal, runs: runsDone };
+  return {
+    deployed,
+    latencyMs,
+    notebooks: settings.queue.notebooks,
+    proposal,
+    runs: runsDone,
+  };
 };
 
 const inventorySection = async (
@@ -476,28 +493,23 @@ const main = async (): Promise<void> => {
     }
     await upstream?.stop();
     upstream = undefined;
-    if (runs('queue') || runs('inventory')) {
-      log('starting the emulator (seeded)…');
+    if (runs('queue')) {
+      log('starting the emulator (seeded for the queue)…');
       emulator = await startEmulatorProcess({
-        images: Math.max(
-          runs('queue') ? Math.ceil(settings.queue.finalImages * 1.45) : 0,
-          runs('inventory') ? settings.inventory.images : 0,
-        ),
+        // About 70 % of generated images are custom and available: enough for the largest run.
+        images: Math.ceil(settings.queue.finalImages * 1.55),
+        notebooks: settings.queue.notebooks,
+      });
+      sections.queue = await queueSection(built, emulator, targets, info);
+      await emulator.stop();
+      emulator = undefined;
+    }
+    if (runs('inventory')) {
+      log('starting the emulator (seeded for the inventory)…');
+      emulator = await startEmulatorProcess({
+        images: settings.inventory.images,
         notebooks: settings.inventory.notebooks,
       });
-    }
-    if (runs('queue') && emulator) {
-      sections.queue = await queueSection(built, emulator, targets, info);
-    }
-    if (runs('inventory') && emulator) {
-      if (runs('queue')) {
-        // The queue's seed is larger: the inventory's own size.
-        await emulator.stop();
-        emulator = await startEmulatorProcess({
-          images: settings.inventory.images,
-          notebooks: settings.inventory.notebooks,
-        });
-      }
       sections.inventory = await inventorySection(built, emulator, info);
     }
 

@@ -140,6 +140,12 @@ export const VARIANTS: readonly Variant[] = [
     extra: (options) => options,
   },
   {
+    name: 'floor: node:http',
+    description: "Node's own HTTP client (required, keep-alive agent) and one GET, nothing else",
+    entry: variantEntry('floor-node-http.ts'),
+    extra: (options) => options,
+  },
+  {
     name: 'floor: zod',
     description: 'zod, one object schema built and one reply parsed, nothing else',
     entry: variantEntry('floor-zod.ts'),

@@ -60,6 +60,11 @@ export interface QueueRun {
   /** Records/s with the batch's waves and usage scan: M × B / (scan + waves × 2 × latency). */
   batchBound: number;
   batchShare: number;
+  /** The mean time of an upstream exchange as the handlers measured it (latency + the cloud's and our own work). */
+  meanCallMs: number;
+  /** The batch bound with that measured time instead of the injected latency. */
+  measuredBatchBound: number;
+  measuredBatchShare: number;
 }
 
 const emulatorScript = fileURLToPath(new URL('./probe/emulator-process.ts', import.meta.url));
@@ -158,6 +163,7 @@ interface WorkerReply {
   id?: number;
   failed?: string[];
   outcomes?: Record<string, number>;
+  upstream?: { ms: number; calls: number };
   error?: string;
 }
 
@@ -207,6 +213,7 @@ export const runQueueScenario = async (
     .slice(0, scenario.images)
     .map((_, id) => ({ id, receives: 0 }));
   const outcomes: Record<string, number> = {};
+  const upstreamTime = { ms: 0, calls: 0 };
   let inFlight = 0;
   let receives = 0;
   let deadLettered = 0;
@@ -248,6 +255,8 @@ export const runQueueScenario = async (
         for (const [key, value] of Object.entries(answer.outcomes ?? {})) {
           outcomes[key] = (outcomes[key] ?? 0) + value;
         }
+        upstreamTime.ms += answer.upstream?.ms ?? 0;
+        upstreamTime.calls += answer.upstream?.calls ?? 0;
         for (const messageId of answer.failed ?? []) {
           const message = byMessageId.get(messageId);
           if (message === undefined) continue;
@@ -279,9 +288,12 @@ export const runQueueScenario = async (
   const latencyS = scenario.latencyMs / 1000;
   const laneBound = (scenario.maxConcurrency * scenario.recordConcurrency) / (2 * latencyS);
   const waves = Math.ceil(scenario.batchSize / scenario.recordConcurrency);
-  const batchBound =
+  const batchBoundAt = (callS: number) =>
     (scenario.maxConcurrency * scenario.batchSize) /
-    (scenario.usagePages * latencyS + waves * 2 * latencyS);
+    (scenario.usagePages * callS + waves * 2 * callS);
+  const batchBound = batchBoundAt(latencyS);
+  const meanCallMs = upstreamTime.ms / Math.max(1, upstreamTime.calls);
+  const measuredBatchBound = batchBoundAt(meanCallMs / 1000);
   const deleted = outcomes.deleted ?? 0;
   const recordsPerSecond = deleted / elapsedS;
   const admittedPerSecond = upstream.admitted / elapsedS;
@@ -302,6 +314,9 @@ export const runQueueScenario = async (
     laneShare: recordsPerSecond / laneBound,
     batchBound,
     batchShare: recordsPerSecond / batchBound,
+    meanCallMs,
+    measuredBatchBound,
+    measuredBatchShare: recordsPerSecond / measuredBatchBound,
   };
 };
 

@@ -176,8 +176,23 @@ export const COLD_TARGETS = { environment: 1.6, secret: 2 } as const;
 const subjectId = (name: string, credentials: 'environment' | 'secret', extra = ''): string =>
   `${name} (${credentials === 'secret' ? 'secret, as deployed' : 'env credentials'}${extra})`;
 
-/** The subjects: ours as deployed and the comparisons, each with both kinds of credentials. */
-export const coldPlan = (built: Built, origin: string, motoEndpoint: string): ColdPlan => {
+/** The upstream and moto answering over HTTPS, and the certificate that makes them trusted. */
+export interface TlsEndpoints {
+  origin: string;
+  motoEndpoint: string;
+  caFile: string;
+}
+
+/**
+ * The subjects: ours as deployed and the comparisons, each with both kinds of credentials; with
+ * `tls`, ours again against endpoints that answer over HTTPS, as the clouds and Secrets Manager do.
+ */
+export const coldPlan = (
+  built: Built,
+  origin: string,
+  motoEndpoint: string,
+  tls?: TlsEndpoints,
+): ColdPlan => {
   const nodeOptions = built.deployedNodeOptions;
   const base = { PATH: process.env.PATH ?? '', BENCH_IMAGE_ID: IMAGE_ID };
   const env = (credentials: 'environment' | 'secret', deployedOptions = true) => ({
@@ -234,6 +249,35 @@ export const coldPlan = (built: Built, origin: string, motoEndpoint: string): Co
       mode: 'show',
       target: find(name).file,
       env: env('environment'),
+    });
+  }
+  if (tls !== undefined) {
+    const overTls = (credentials: 'environment' | 'secret', deployedOptions = true) => ({
+      ...base,
+      ...(credentials === 'secret'
+        ? secretEnv(tls.origin, tls.motoEndpoint, true)
+        : functionEnv(tls.origin)),
+      NODE_EXTRA_CA_CERTS: tls.caFile,
+      ...(deployedOptions && nodeOptions !== undefined ? { NODE_OPTIONS: nodeOptions } : {}),
+    });
+    for (const credentials of ['environment', 'secret'] as const) {
+      for (const [name, mode] of [
+        ['httpShowImage', 'show'],
+        ['httpDeleteImage', 'delete'],
+      ] as const) {
+        subjects.push({
+          id: subjectId(`${name} over TLS`, credentials),
+          mode,
+          target: find(name).file,
+          env: overTls(credentials),
+        });
+      }
+    }
+    subjects.push({
+      id: subjectId('httpShowImage over TLS', 'secret', ', no source maps'),
+      mode: 'show',
+      target: find('httpShowImage').file,
+      env: overTls('secret', false),
     });
   }
   for (const floor of built.variants.filter((bundle) => bundle.name.startsWith('floor: '))) {

@@ -20,12 +20,13 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Built, buildAll } from './build.js';
-import { coldPlan, EMPTY, probeAll, type SubjectSummary } from './cold.js';
+import { coldPlan, EMPTY, probeAll, type SubjectSummary, type TlsEndpoints } from './cold.js';
 import { type InventoryRun, inventory } from './inventory.js';
 import { IMAGE_ID, prepareMoto } from './lib/fixtures.js';
 import { type Moto, startMoto } from './lib/moto.js';
 import { canPin, UPSTREAM_CPU } from './lib/pin.js';
 import { round } from './lib/stats.js';
+import { makeCertificate } from './lib/tls.js';
 import { startUpstream, type Upstream } from './lib/upstream.js';
 import { type ColdProfile, profileCold } from './profile.js';
 import {
@@ -127,7 +128,33 @@ const coldSection = async (
   targets: TargetRow[],
   info: Array<[string, string]>,
 ) => {
-  const plan = coldPlan(built, upstream.origin, moto.endpoint);
+  // The same over HTTPS (a certificate of its own for 127.0.0.1): what production also loads.
+  const certificate = await makeCertificate(workDir);
+  const tlsUpstream = await startUpstream(certificate);
+  const tlsMoto = await startMoto(canPin() ? UPSTREAM_CPU : undefined, certificate);
+  try {
+    await prepareMoto(tlsMoto.endpoint, tlsMoto.ca);
+    return await coldSubjects(built, upstream, moto, workDir, targets, info, {
+      origin: tlsUpstream.origin,
+      motoEndpoint: tlsMoto.endpoint,
+      caFile: certificate.certFile,
+    });
+  } finally {
+    await tlsUpstream.stop();
+    await tlsMoto.stop();
+  }
+};
+
+const coldSubjects = async (
+  built: Built,
+  upstream: Upstream,
+  moto: Moto,
+  workDir: string,
+  targets: TargetRow[],
+  info: Array<[string, string]>,
+  tls: TlsEndpoints,
+) => {
+  const plan = coldPlan(built, upstream.origin, moto.endpoint, tls);
   log(
     `cold: ${plan.subjects.length + 1} subjects × ${settings.coldRounds} rounds (whole processes)…`,
   );

@@ -10,8 +10,11 @@
 // {type: 'stats', connections, requests}; {type: 'delay', ms} makes every later answer wait `ms`
 // (a stand-in for a real provider's latency), answered like stats. The first message sent is
 // {type: 'ready', port}.
+// With BENCH_TLS_CERT and BENCH_TLS_KEY it answers over HTTPS with that certificate.
 
-import { createServer } from 'node:http';
+import { readFileSync } from 'node:fs';
+import { createServer as createHttpServer, type RequestListener } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { SEEDED } from '../emulator/demo.js';
 import { seedModelArtsImages } from '../emulator/seed.js';
@@ -57,7 +60,7 @@ let connections = 0;
 let requests = 0;
 let delayMs = 0;
 
-const server = createServer((req, res) => {
+const listener: RequestListener = (req, res) => {
   req.resume();
   req.on('end', () => {
     requests += 1;
@@ -76,10 +79,18 @@ const server = createServer((req, res) => {
     if (delayMs > 0) setTimeout(answer, delayMs);
     else answer();
   });
-});
+};
+
+// HTTPS when given a certificate (BENCH_TLS_CERT, BENCH_TLS_KEY files), as the clouds answer.
+const cert = process.env.BENCH_TLS_CERT;
+const key = process.env.BENCH_TLS_KEY;
+const server =
+  cert && key
+    ? createHttpsServer({ cert: readFileSync(cert), key: readFileSync(key) }, listener)
+    : createHttpServer(listener);
 // Reuse is the client's business: the server never closes an idle socket on its own mid-phase.
 server.keepAliveTimeout = 120_000;
-server.on('connection', () => {
+server.on(cert && key ? 'secureConnection' : 'connection', () => {
   connections += 1;
 });
 

@@ -46,12 +46,14 @@ export const benchSecretString = (): string =>
   });
 
 /** Creates the secret and the event bus in a fresh moto. */
-export const prepareMoto = async (endpoint: string): Promise<void> => {
-  await motoCall(endpoint, 'secretsmanager.CreateSecret', {
-    Name: BENCH_SECRET_ID,
-    SecretString: benchSecretString(),
-  });
-  await motoCall(endpoint, 'AWSEvents.CreateEventBus', { Name: BENCH_EVENT_BUS });
+export const prepareMoto = async (endpoint: string, ca?: string): Promise<void> => {
+  await motoCall(
+    endpoint,
+    'secretsmanager.CreateSecret',
+    { Name: BENCH_SECRET_ID, SecretString: benchSecretString() },
+    ca,
+  );
+  await motoCall(endpoint, 'AWSEvents.CreateEventBus', { Name: BENCH_EVENT_BUS }, ca);
 };
 
 /**

@@ -4,12 +4,17 @@
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { Agent, fetch as undiciFetch } from 'undici';
 import { sleep } from './stats.js';
+import type { Certificate } from './tls.js';
 
 export interface Moto {
-  /** `http://127.0.0.1:<port>` */
+  /** `http(s)://127.0.0.1:<port>` */
   readonly endpoint: string;
+  /** The certificate file to trust when it answers over HTTPS. */
+  readonly ca: string | undefined;
   readonly pid: number;
   stop(): Promise<void>;
 }
@@ -37,9 +42,21 @@ const freePort = (): Promise<number> =>
     });
   });
 
-const answers = async (url: string): Promise<boolean> => {
+/** undici's fetch, trusting the bench's certificate when moto answers over HTTPS. */
+const dispatchers = new Map<string, Agent>();
+const fetchFrom = (url: string, init: RequestInit & { ca?: string | undefined }) => {
+  const { ca, ...rest } = init;
+  let dispatcher: Agent | undefined;
+  if (ca !== undefined) {
+    dispatcher = dispatchers.get(ca) ?? new Agent({ connect: { ca: readFileSync(ca) } });
+    dispatchers.set(ca, dispatcher);
+  }
+  return undiciFetch(url, { ...(rest as object), ...(dispatcher ? { dispatcher } : {}) });
+};
+
+const answers = async (url: string, ca?: string): Promise<boolean> => {
   try {
-    const response = await fetch(url, { signal: AbortSignal.timeout(1_000) });
+    const response = await fetchFrom(url, { signal: AbortSignal.timeout(1_000), ca });
     await response.body?.cancel();
     return response.ok;
   } catch {
@@ -57,11 +74,21 @@ const signal = (child: ChildProcess, name: NodeJS.Signals): void => {
   }
 };
 
-/** Starts moto_server (optionally pinned with `taskset -c <cpu>`) and waits until it answers. */
-export const startMoto = async (cpu?: number): Promise<Moto> => {
+/**
+ * Starts moto_server (optionally pinned with `taskset -c <cpu>`, optionally over HTTPS with the
+ * given certificate) and waits until it answers.
+ */
+export const startMoto = async (cpu?: number, tls?: Certificate): Promise<Moto> => {
   const port = await freePort();
-  const endpoint = `http://127.0.0.1:${port}`;
-  const command = ['moto_server', '-H', '127.0.0.1', '-p', String(port)];
+  const endpoint = `${tls === undefined ? 'http' : 'https'}://127.0.0.1:${port}`;
+  const command = [
+    'moto_server',
+    '-H',
+    '127.0.0.1',
+    '-p',
+    String(port),
+    ...(tls === undefined ? [] : ['-c', tls.certFile, '-k', tls.keyFile]),
+  ];
   const [file, ...args] = cpu === undefined ? command : ['taskset', '-c', String(cpu), ...command];
   const child = spawn(file as string, args, {
     detached: true,
@@ -81,14 +108,14 @@ export const startMoto = async (cpu?: number): Promise<Moto> => {
     clearTimeout(killer);
   };
   const deadline = Date.now() + 20_000;
-  while (!(await answers(`${endpoint}/moto-api/`))) {
+  while (!(await answers(`${endpoint}/moto-api/`, tls?.certFile))) {
     if (child.exitCode !== null || Date.now() > deadline) {
       await stop();
       throw new Error(`moto_server did not start on ${endpoint}: ${stderr.trim()}`);
     }
     await sleep(100);
   }
-  return { endpoint, pid: child.pid ?? 0, stop };
+  return { endpoint, pid: child.pid ?? 0, ca: tls?.certFile, stop };
 };
 
 /** One AWS JSON-protocol call to moto (no SDK: the bench's own set-up stays out of what it times). */
@@ -96,8 +123,10 @@ export const motoCall = async (
   endpoint: string,
   target: string,
   body: Record<string, unknown>,
+  ca?: string,
 ): Promise<unknown> => {
-  const response = await fetch(endpoint, {
+  const response = await fetchFrom(endpoint, {
+    ca,
     method: 'POST',
     headers: {
       'content-type': 'application/x-amz-json-1.1',

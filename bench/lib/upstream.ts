@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { UpstreamMessage, UpstreamStats } from '../upstream.js';
 import { pin, UPSTREAM_CPU } from './pin.js';
 import { sleep } from './stats.js';
+import type { Certificate } from './tls.js';
 
 export interface Upstream {
   readonly origin: string;
@@ -39,9 +40,13 @@ const ask = async (
   return answer;
 };
 
-export const startUpstream = async (): Promise<Upstream> => {
+export const startUpstream = async (tls?: Certificate): Promise<Upstream> => {
   const child = fork(script, [], {
     execArgv: ['--import', 'tsx'],
+    env:
+      tls === undefined
+        ? process.env
+        : { ...process.env, BENCH_TLS_CERT: tls.certFile, BENCH_TLS_KEY: tls.keyFile },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const [ready] = (await Promise.race([
@@ -56,7 +61,7 @@ export const startUpstream = async (): Promise<Upstream> => {
   const pinned = pin(pid, UPSTREAM_CPU);
   return {
     pinned,
-    origin: `http://127.0.0.1:${ready.port}`,
+    origin: `${tls === undefined ? 'http' : 'https'}://127.0.0.1:${ready.port}`,
     pid,
     reset: async () => {
       const before = await ask(child, 'reset');

@@ -212,6 +212,7 @@ export type DeployedDefinition = ServiceDefinition & {
   functions: Record<
     string,
     {
+      timeout?: number;
       environment?: Record<string, unknown>;
       events?: Array<{ sqs?: { batchSize?: number; maximumConcurrency?: number } }>;
     }

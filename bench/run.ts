@@ -325,6 +325,7 @@ const deployedQueue = (built: Built) => {
     rateLimits: text('UPSTREAM_RATE_LIMITS'),
     sqsMaxConcurrency:
       text('SQS_MAX_CONCURRENCY') === undefined ? undefined : Number(text('SQS_MAX_CONCURRENCY')),
+    timeoutS: fn?.timeout ?? 60,
   };
 };
 
@@ -390,6 +391,8 @@ const queueSection = async (
         [20, 5, 5],
         [20, 10, 5],
         [40, 10, 5],
+        [20, 10, 2],
+        [40, 10, 2],
       ];
   const scenarioFor = (
     [batchSize, recordConcurrency, maxConcurrency]: [number, number, number],
@@ -446,8 +449,10 @@ const queueSection = async (
       met: unbound.measuredBatchShare >= 0.9,
     },
   );
+  const { timeoutS: _timeout, ...deployedSettings } = deployed;
   return {
-    deployed,
+    deployed: deployedSettings,
+    timeoutS: deployed.timeoutS,
     latencyMs,
     notebooks: settings.queue.notebooks,
     proposal,

@@ -421,11 +421,19 @@ const queueSection = async (
     await runScenario(scenarioFor(config, false, settings.queue.sweepImages));
   }
 
-  // 4. The proposal: the best share of a binding rate limit (the deployment's case); 10,000
-  //    images with the limit and without.
-  const [best] = [...boundSweep].sort(
+  // 4. The proposal: the best share of a binding rate limit among the settings whose batch, paced
+  //    at the deployment's own rate (rate / M per process), takes at most half the consumer's
+  //    timeout; 10,000 images with the limit and without.
+  const batchSeconds = ([batchSize, , maxConcurrency]: [number, number, number]) =>
+    (2 * batchSize + usagePages) / (deployedRate / maxConcurrency);
+  const fitting = boundSweep.filter(([config]) => batchSeconds(config) <= deployed.timeoutS / 2);
+  const [best] = [...(fitting.length > 0 ? fitting : boundSweep)].sort(
     (a, b) => (b[1].rateShare ?? 0) - (a[1].rateShare ?? 0),
   )[0] as [[number, number, number], QueueRun];
+  info.push([
+    'queue: a batch at the deployed rate (at most half the timeout for a proposal)',
+    `${deployedRate}/s, timeout ${deployed.timeoutS} s: ${configs.map((config) => `B${config[0]} R${config[1]} M${config[2]} ${batchSeconds(config).toFixed(1)} s`).join(', ')}`,
+  ]);
   const proposal = { batchSize: best[0], recordConcurrency: best[1], maxConcurrency: best[2] };
   const bound = await runScenario({
     ...scenarioFor(best, true, settings.queue.finalImages),

@@ -1,239 +1,21 @@
-// Section 3 and the import half of 5: bundle sizes and composition, import time of each function
-// bundle in fresh `node` processes (minus an empty module), "cold start as a user meets it" (fresh
-// process: import + one show against the loopback upstream) against a NAIVE bundle of the same
-// code, the official Huawei SDK core's import cost, and what-if variants of the show bundle.
+// Cold start as whole processes, timed from outside: a fresh `node` imports a function bundle and
+// completes one show (or delete) through its handler against the loopback upstream; the time is
+// from spawning it to receiving its result line (what a caller waits for), not to its exit: a
+// process that has answered may still join V8's background threads (the wasm tier-up of undici's
+// HTTP parser, for one) before it exits, which no Lambda caller waits for (spawn to exit is kept
+// as `exitMs`). Each round runs every subject once (rotated order), an empty `node -e` that only
+// writes its line among them, so every ratio is paired: a subject's time over the empty process's
+// in the same round, the median over the rounds. Credentials from the environment (local use) and from the Secrets Manager secret
+// as deployed (moto), with the deployed NODE_OPTIONS (source maps), and without it.
 
 import { spawn } from 'node:child_process';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
-import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gzipSync } from 'node:zlib';
-import { type BuildOptions, build, type Metafile, type Plugin } from 'esbuild';
-import {
-  buildBundles,
-  esbuildOptions,
-  initialBytes,
-  outputOptions,
-  readServiceDefinition,
-  root,
-  type ServiceDefinition,
-  totalBytes,
-} from '../scripts/build.js';
+import { root } from '../scripts/build.js';
+import type { Built, Bundle } from './build.js';
 import { functionEnv, IMAGE_ID, secretEnv } from './lib/fixtures.js';
-import { median } from './lib/stats.js';
+import { median, percentile } from './lib/stats.js';
 
 const probeScript = fileURLToPath(new URL('./probe/cold-probe.mjs', import.meta.url));
-
-export interface Bundle {
-  name: string;
-  file: string;
-  bytes: number;
-  gzipBytes: number;
-  /** Bytes in the output per source package (node_modules/<pkg>) or own folder, largest first. */
-  composition: Array<{ source: string; bytes: number }>;
-  /** The entry and the chunks it imports statically: what is compiled during INIT. */
-  initialBytes: number;
-  /** With code splitting: the entry file and every chunk together (else equal to `bytes`). */
-  totalBytes: number;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Building
-
-export const packageOf = (input: string): string => {
-  const parts = input.split('/');
-  const at = parts.lastIndexOf('node_modules');
-  if (at >= 0) {
-    const scoped = parts[at + 1]?.startsWith('@') === true;
-    return parts.slice(at + 1, at + (scoped ? 3 : 2)).join('/');
-  }
-  return parts.length > 1 ? `${parts[0]}/` : (parts[0] ?? input);
-};
-
-const composition = (metafile: Metafile): Bundle['composition'] => {
-  // With code splitting, lazily imported modules are entry points of their own chunks too.
-  const outputs = Object.entries(metafile.outputs);
-  const output = (outputs.find(([path]) => path.endsWith('/index.mjs')) ??
-    outputs.find(([, entry]) => entry.entryPoint !== undefined))?.[1];
-  const groups = new Map<string, number>();
-  for (const [input, { bytesInOutput }] of Object.entries(output?.inputs ?? {})) {
-    const source = packageOf(input);
-    groups.set(source, (groups.get(source) ?? 0) + bytesInOutput);
-  }
-  return [...groups]
-    .map(([source, bytes]) => ({ source, bytes }))
-    .sort((a, b) => b.bytes - a.bytes);
-};
-
-const describe = async (name: string, file: string, metafile: Metafile): Promise<Bundle> => {
-  const code = await readFile(file);
-  return {
-    name,
-    file,
-    bytes: code.length,
-    gzipBytes: gzipSync(code, { level: 9 }).length,
-    composition: composition(metafile),
-    initialBytes: Math.max(initialBytes(metafile, relative(root, file)), code.length),
-    totalBytes: Math.max(totalBytes(metafile), code.length),
-  };
-};
-
-/**
- * Points lib/http/transport.ts's undici Agent import at bench/variants/undici-root-agent.cjs, which
- * takes Agent from the package root: the bundle then holds the whole of undici again, as before
- * transport.ts imported Agent and the request API by module path.
- */
-const undiciRoot: Plugin = {
-  name: 'bench-undici-root',
-  setup(pluginBuild) {
-    pluginBuild.onResolve({ filter: /^undici\/lib\/dispatcher\/agent\.js$/ }, (args) =>
-      args.importer.endsWith(join('lib', 'http', 'transport.ts'))
-        ? { path: fileURLToPath(new URL('./variants/undici-root-agent.cjs', import.meta.url)) }
-        : undefined,
-    );
-  },
-};
-
-export interface Variant {
-  name: string;
-  description: string;
-  entry: string;
-  extra: (options: BuildOptions) => BuildOptions;
-}
-
-const withoutSplitting = (options: BuildOptions): BuildOptions => ({
-  ...options,
-  splitting: false,
-});
-
-const withoutDefine = (options: BuildOptions): BuildOptions => {
-  const { define: _define, ...rest } = options;
-  return rest;
-};
-
-const showEntry = join(root, 'functions', 'http', 'show-image.ts');
-
-/**
- * The naive bundle, and what-if builds of the show function that undo this round's bundling
- * changes one by one, so that each one's share is measured in the same run (informative; the
- * targets are measured on the real build).
- */
-export const VARIANTS: Variant[] = [
-  {
-    name: 'naive',
-    description:
-      'same handler + undici (whole), zod `{ z }`, middy, Secrets Manager client imported and used at module scope; same esbuild options',
-    entry: fileURLToPath(new URL('./variants/naive-show-image.ts', import.meta.url)),
-    extra: (options) => options,
-  },
-  {
-    name: 'what-if: no code splitting',
-    description:
-      'the show function without `splitting`: the lazily imported Secrets Manager client is inlined (compiled during INIT)',
-    entry: showEntry,
-    extra: withoutSplitting,
-  },
-  {
-    name: 'what-if: no splitting, no define',
-    description:
-      "also without `define: { esbuildDetection }`: undici's experimental Milo parser is bundled again",
-    entry: showEntry,
-    extra: (options) => withoutDefine(withoutSplitting(options)),
-  },
-  {
-    name: 'before: undici root, no define, no splitting',
-    description:
-      'also with Agent from the undici package root (fetch, WebSocket, caches, mocks... bundled): the bundling of the previous round',
-    entry: showEntry,
-    extra: (options) => ({
-      ...withoutDefine(withoutSplitting(options)),
-      plugins: [...(options.plugins ?? []), undiciRoot],
-    }),
-  },
-];
-
-export interface Built {
-  functions: Bundle[];
-  variants: Bundle[];
-  /**
-   * Unminified, map-less builds for profiling: the show function, the naive variant,
-   * bench/probe/warm-harness.ts. Time in chunks (none is loaded with environment credentials but
-   * a 1 KiB helper chunk) counts as "other".
-   */
-  forProfile: Bundle[];
-  /** NODE_OPTIONS of the deployed functions (serverless.yml provider.environment). */
-  deployedNodeOptions: string | undefined;
-  buildMs: number;
-}
-
-const variantFile = (dir: string, name: string): string =>
-  join(dir, name.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, ''), 'index.mjs');
-
-/**
- * The function bundles exactly as `npm run build` makes them (scripts/build.ts), or those already
- * in `existingDist`, plus the naive and what-if variants with the same esbuild options.
- */
-export const buildAll = async (workDir: string, existingDist?: string): Promise<Built> => {
-  const started = performance.now();
-  const dist = existingDist ?? join(workDir, 'dist');
-  if (existingDist === undefined) await buildBundles(dist);
-  const functions: Bundle[] = [];
-  for (const name of (await readdir(dist)).sort()) {
-    const file = join(dist, name, 'index.mjs');
-    const metafile = JSON.parse(await readFile(join(dist, name, 'metafile.json'), 'utf8'));
-    functions.push(await describe(name, file, metafile as Metafile));
-  }
-
-  const definition: ServiceDefinition & {
-    provider?: { environment?: Record<string, unknown> };
-  } = await readServiceDefinition();
-  const options = esbuildOptions(definition);
-  const variants: Bundle[] = [];
-  for (const variant of VARIANTS) {
-    const outfile = variantFile(join(workDir, 'variants'), variant.name);
-    await mkdir(join(outfile, '..'), { recursive: true });
-    const result = await build({
-      ...variant.extra(options),
-      ...outputOptions(join(outfile, '..')),
-      absWorkingDir: root,
-      entryPoints: [variant.entry],
-      metafile: true,
-      logLevel: 'warning',
-    });
-    variants.push(await describe(variant.name, outfile, result.metafile));
-  }
-  const forProfile: Bundle[] = [];
-  for (const [name, entry] of [
-    ['httpShowImage', showEntry],
-    ['naive', VARIANTS[0]?.entry ?? showEntry],
-    ['warm-harness', fileURLToPath(new URL('./probe/warm-harness.ts', import.meta.url))],
-  ] as const) {
-    const outfile = variantFile(join(workDir, 'profile'), name);
-    await mkdir(join(outfile, '..'), { recursive: true });
-    const result = await build({
-      ...options,
-      ...outputOptions(join(outfile, '..')),
-      minify: false,
-      sourcemap: false,
-      absWorkingDir: root,
-      entryPoints: [entry],
-      metafile: true,
-      logLevel: 'warning',
-    });
-    forProfile.push(await describe(name, outfile, result.metafile));
-  }
-  const nodeOptions = definition.provider?.environment?.NODE_OPTIONS;
-  return {
-    functions,
-    variants,
-    forProfile,
-    deployedNodeOptions: typeof nodeOptions === 'string' ? nodeOptions : undefined,
-    buildMs: performance.now() - started,
-  };
-};
-
-// ---------------------------------------------------------------------------------------------
-// Probing
 
 interface ProbeOutput {
   importMs: number;
@@ -242,43 +24,55 @@ interface ProbeOutput {
   sinceStartMs: number;
 }
 
-export interface ProbeResult extends ProbeOutput {
-  /** Spawn to exit, as the parent sees it. */
+export interface ProbeResult extends Partial<ProbeOutput> {
+  /** Spawn to the result line, as the parent sees it: what the figures use. */
   wallMs: number;
+  /** Spawn to exit. */
+  exitMs: number;
 }
+
+export type ColdMode = 'empty' | 'import' | 'show' | 'delete';
 
 export interface Subject {
   id: string;
-  mode: 'import' | 'show';
-  targets: string[];
+  mode: ColdMode;
+  target?: string;
+  env: Record<string, string>;
   nodeArgs?: string[];
-  /** Instead of the environment given to probeAll. */
-  env?: Record<string, string>;
 }
 
-export const runProbe = (
-  subject: Subject,
-  env: Record<string, string>,
-  extraArgs: string[] = [],
-): Promise<ProbeResult> =>
+export const runProbe = (subject: Subject, extraArgs: string[] = []): Promise<ProbeResult> =>
   new Promise((resolve, reject) => {
+    const args =
+      subject.mode === 'empty'
+        ? ['-e', "process.stdout.write('\\n@@probe {}\\n')"]
+        : [
+            ...(subject.nodeArgs ?? []),
+            ...extraArgs,
+            probeScript,
+            subject.mode,
+            subject.target ?? '',
+          ];
     const started = performance.now();
-    const child = spawn(
-      process.execPath,
-      [...(subject.nodeArgs ?? []), ...extraArgs, probeScript, subject.mode, ...subject.targets],
-      { cwd: root, env: subject.env ?? env, stdio: ['ignore', 'pipe', 'pipe'] },
-    );
+    const child = spawn(process.execPath, args, {
+      cwd: root,
+      env: subject.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
+    let lineAt: number | undefined;
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       stdout += chunk;
+      if (lineAt === undefined && stdout.includes('@@probe ')) lineAt = performance.now();
     });
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
       stderr += chunk;
     });
     child.on('error', reject);
     child.on('close', (code) => {
-      const wallMs = performance.now() - started;
+      const exitMs = performance.now() - started;
+      const wallMs = (lineAt ?? Number.NaN) - started;
       const line = stdout.split('\n').find((text) => text.startsWith('@@probe '));
       if (code !== 0 || line === undefined) {
         reject(
@@ -288,52 +82,77 @@ export const runProbe = (
         );
         return;
       }
-      resolve({ ...(JSON.parse(line.slice(8)) as ProbeOutput), wallMs });
+      resolve({ ...(JSON.parse(line.slice(8)) as ProbeOutput), wallMs, exitMs });
     });
   });
 
 export interface SubjectSummary {
   id: string;
-  mode: 'import' | 'show';
+  mode: ColdMode;
   processes: number;
-  medianImportMs: number;
-  medianColdMs: number;
-  medianSinceStartMs: number;
   medianWallMs: number;
+  p90WallMs: number;
+  /** Spawn to exit. */
+  medianExitMs: number;
+  /** Median over rounds of wall / empty wall of the same round. */
+  ratioToEmpty: number;
+  /** Median over rounds of wall − empty wall of the same round. */
+  overEmptyMs: number;
+  /** Inside the process: import, and import + first invocation. */
+  medianImportMs: number | undefined;
+  medianColdMs: number | undefined;
   samples: ProbeResult[];
 }
 
+export const EMPTY = 'empty node (-e)';
+
 /**
- * `rounds` rounds; in each, every subject once, in an order rotated per round, one process at a
- * time, so that machine load hits every subject alike.
+ * `rounds` rounds; in each, every subject once in an order rotated per round, one process at a
+ * time, so that the machine's load lands on every subject alike. The empty process is a subject.
  */
 export const probeAll = async (
   subjects: readonly Subject[],
   rounds: number,
-  env: Record<string, string>,
   onRound?: (round: number) => void,
 ): Promise<Map<string, SubjectSummary>> => {
-  const samples = new Map<string, ProbeResult[]>(subjects.map((subject) => [subject.id, []]));
+  const all: Subject[] = [{ id: EMPTY, mode: 'empty', env: { PATH: process.env.PATH ?? '' } }];
+  all.push(...subjects);
+  const samples = new Map<string, ProbeResult[]>(all.map((subject) => [subject.id, []]));
   for (let round = 0; round < rounds; round++) {
-    for (let i = 0; i < subjects.length; i++) {
-      const subject = subjects[(i + round) % subjects.length] as Subject;
-      samples.get(subject.id)?.push(await runProbe(subject, env));
+    for (let i = 0; i < all.length; i++) {
+      const subject = all[(i + round) % all.length] as Subject;
+      samples.get(subject.id)?.push(await runProbe(subject));
     }
     onRound?.(round);
   }
+  const empty = samples.get(EMPTY) ?? [];
+  const defined = (values: Array<number | undefined>): number[] =>
+    values.filter((value): value is number => value !== undefined);
   return new Map(
-    subjects.map((subject) => {
+    all.map((subject) => {
       const results = samples.get(subject.id) ?? [];
+      const imports = defined(results.map((result) => result.importMs));
+      const colds = defined(results.map((result) => result.coldMs));
       return [
         subject.id,
         {
           id: subject.id,
           mode: subject.mode,
           processes: results.length,
-          medianImportMs: median(results.map((result) => result.importMs)),
-          medianColdMs: median(results.map((result) => result.coldMs)),
-          medianSinceStartMs: median(results.map((result) => result.sinceStartMs)),
           medianWallMs: median(results.map((result) => result.wallMs)),
+          medianExitMs: median(results.map((result) => result.exitMs)),
+          p90WallMs: percentile(
+            results.map((result) => result.wallMs),
+            90,
+          ),
+          ratioToEmpty: median(
+            results.map((result, i) => result.wallMs / (empty[i]?.wallMs ?? Number.NaN)),
+          ),
+          overEmptyMs: median(
+            results.map((result, i) => result.wallMs - (empty[i]?.wallMs ?? Number.NaN)),
+          ),
+          medianImportMs: imports.length > 0 ? median(imports) : undefined,
+          medianColdMs: colds.length > 0 ? median(colds) : undefined,
           samples: results,
         },
       ];
@@ -341,40 +160,128 @@ export const probeAll = async (
   );
 };
 
+export interface ColdPlan {
+  subjects: Subject[];
+  /** Subject ids of the figures with targets. */
+  targets: Array<{
+    id: string;
+    fn: 'show' | 'delete';
+    credentials: 'environment' | 'secret';
+    target: number;
+  }>;
+}
+
+export const COLD_TARGETS = { environment: 1.6, secret: 2 } as const;
+
+const subjectId = (name: string, credentials: 'environment' | 'secret', extra = ''): string =>
+  `${name} (${credentials === 'secret' ? 'secret, as deployed' : 'env credentials'}${extra})`;
+
+/** The upstream and moto answering over HTTPS, and the certificate that makes them trusted. */
+export interface TlsEndpoints {
+  origin: string;
+  motoEndpoint: string;
+  caFile: string;
+}
+
 /**
- * The environment of a probe: PATH, the function's variables, and NODE_OPTIONS if given. With
- * `credentials: 'secret'`, the deployed configuration: credentials from the Secrets Manager secret
- * the loopback upstream serves, instead of the providers' environment variables.
+ * The subjects: ours as deployed and the comparisons, each with both kinds of credentials; with
+ * `tls`, ours again against endpoints that answer over HTTPS, as the clouds and Secrets Manager do.
  */
-export const probeEnv = (
+export const coldPlan = (
+  built: Built,
   origin: string,
-  nodeOptions?: string,
-  credentials: 'environment' | 'secret' = 'environment',
-): Record<string, string> => ({
-  PATH: process.env.PATH ?? '',
-  ...(credentials === 'secret' ? secretEnv(origin) : functionEnv(origin)),
-  BENCH_IMAGE_ID: IMAGE_ID,
-  ...(nodeOptions === undefined ? {} : { NODE_OPTIONS: nodeOptions }),
-});
-
-/** Whether a module loads at all in a fresh process; the error's first line when it does not. */
-export const loadsCleanly = async (
-  specifier: string,
-  env: Record<string, string>,
-): Promise<string | undefined> => {
-  try {
-    await runProbe({ id: specifier, mode: 'import', targets: [specifier] }, env);
-    return undefined;
-  } catch (error) {
-    const text = error instanceof Error ? error.message : String(error);
-    return (
-      text
-        .split('\n')
-        .map((line) => line.trim())
-        .find((line) => /^[A-Za-z]*Error(?: \[\w+\])?: /.test(line)) ?? text.split('\n')[0]
-    );
+  motoEndpoint: string,
+  tls?: TlsEndpoints,
+): ColdPlan => {
+  const nodeOptions = built.deployedNodeOptions;
+  const base = { PATH: process.env.PATH ?? '', BENCH_IMAGE_ID: IMAGE_ID };
+  const env = (credentials: 'environment' | 'secret', deployedOptions = true) => ({
+    ...base,
+    ...(credentials === 'secret' ? secretEnv(origin, motoEndpoint, true) : functionEnv(origin)),
+    ...(deployedOptions && nodeOptions !== undefined ? { NODE_OPTIONS: nodeOptions } : {}),
+  });
+  const find = (name: string): Bundle => {
+    const found = [...built.functions, ...built.variants].find((bundle) => bundle.name === name);
+    if (found === undefined) throw new Error(`no bundle ${name}`);
+    return found;
+  };
+  const subjects: Subject[] = [];
+  const targets: ColdPlan['targets'] = [];
+  for (const credentials of ['environment', 'secret'] as const) {
+    for (const [fn, name, mode] of [
+      ['show', 'httpShowImage', 'show'],
+      ['delete', 'httpDeleteImage', 'delete'],
+    ] as const) {
+      const id = subjectId(name, credentials);
+      subjects.push({ id, mode, target: find(name).file, env: env(credentials) });
+      targets.push({ id, fn, credentials, target: COLD_TARGETS[credentials] });
+      subjects.push({
+        id: subjectId(name, credentials, ', no source maps'),
+        mode,
+        target: find(name).file,
+        env: env(credentials, false),
+      });
+      subjects.push({
+        id: subjectId(`unsplit ${fn}`, credentials),
+        mode,
+        target: find(`unsplit ${fn}`).file,
+        env: env(credentials),
+      });
+      for (const ref of built.refs.filter((bundle) => bundle.name.startsWith(`${fn}@`))) {
+        subjects.push({
+          id: subjectId(ref.name, credentials),
+          mode,
+          target: ref.file,
+          env: env(credentials),
+        });
+      }
+    }
+    subjects.push({
+      id: subjectId('naive show', credentials),
+      mode: 'show',
+      target: find('naive show').file,
+      env: env(credentials),
+    });
   }
+  for (const name of ['what-if show without yaml', 'what-if show without retirement at start']) {
+    subjects.push({
+      id: subjectId(name, 'environment'),
+      mode: 'show',
+      target: find(name).file,
+      env: env('environment'),
+    });
+  }
+  if (tls !== undefined) {
+    const overTls = (credentials: 'environment' | 'secret', deployedOptions = true) => ({
+      ...base,
+      ...(credentials === 'secret'
+        ? secretEnv(tls.origin, tls.motoEndpoint, true)
+        : functionEnv(tls.origin)),
+      NODE_EXTRA_CA_CERTS: tls.caFile,
+      ...(deployedOptions && nodeOptions !== undefined ? { NODE_OPTIONS: nodeOptions } : {}),
+    });
+    for (const credentials of ['environment', 'secret'] as const) {
+      for (const [name, mode] of [
+        ['httpShowImage', 'show'],
+        ['httpDeleteImage', 'delete'],
+      ] as const) {
+        subjects.push({
+          id: subjectId(`${name} over TLS`, credentials),
+          mode,
+          target: find(name).file,
+          env: overTls(credentials),
+        });
+      }
+    }
+    subjects.push({
+      id: subjectId('httpShowImage over TLS', 'secret', ', no source maps'),
+      mode: 'show',
+      target: find('httpShowImage').file,
+      env: overTls('secret', false),
+    });
+  }
+  for (const floor of built.variants.filter((bundle) => bundle.name.startsWith('floor: '))) {
+    subjects.push({ id: floor.name, mode: 'import', target: floor.file, env: env('environment') });
+  }
+  return { subjects, targets };
 };
-
-export const writeJson = (file: string, value: unknown): Promise<void> =>
-  writeFile(file, `${JSON.stringify(value, null, 2)}\n`);

@@ -1,41 +1,50 @@
-// `npm run bench`: the performance figures of the functions, each a ratio measured within one run
-// against a baseline measured in the same run, summarised by medians over repeated runs. Prints a
-// table (targets met / missed) and writes the same figures to bench/results/latest.json.
+// `npm run bench`: the performance figures of the functions, each measured against a baseline in the
+// same run. Prints the targets (met / missed) and the other figures, and writes everything to
+// bench/results/latest.json (and a copy named by date).
 //
-//   npm run bench [-- --quick] [-- --dist DIR] [-- --rounds N] [-- --no-profile]
+//   npm run bench [-- --quick] [-- --only cold,warm,signing,queue,inventory] [-- --refs REF,...]
+//                 [-- --rounds N] [-- --dist DIR] [-- --no-profile]
 //
-//   --quick      fewer runs and samples (a smoke test; figures are noisier)
-//   --dist DIR   measure existing bundles (dist/<function>/index.mjs + metafile.json) instead of
-//                building them afresh from the working tree into a temporary folder
-//   --rounds N   fresh processes per cold-start subject (default 15, at least 15 for the report)
-//   --no-profile skip the CPU profiles (cold path per source package, warm path per source file)
+//   --quick      few samples: a smoke test of every section (CI), not figures to report
+//   --only       run only these sections
+//   --refs       also cold-start the show and delete functions of these commits (a change's share)
+//   --rounds N   cold-start rounds (default 20: each subject N processes)
+//   --dist DIR   measure the function bundles in DIR (dist/<function>/index.mjs + metafile.json)
+//   --no-profile skip the CPU profiles
 //
-// Loopback only. Timings depend on the machine and its load: compare ratios, not absolutes.
+// Loopback only: the bench upstream, the emulator and moto run on the machine, pinned with taskset
+// to a core of their own (core 1) while the client runs on core 0. Compare ratios, not absolutes.
 
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type Built, buildAll } from './build.js';
+import { coldPlan, EMPTY, probeAll, type SubjectSummary, type TlsEndpoints } from './cold.js';
+import { type InventoryRun, inventory } from './inventory.js';
+import { IMAGE_ID, prepareMoto } from './lib/fixtures.js';
+import { type Moto, startMoto } from './lib/moto.js';
+import { canPin, UPSTREAM_CPU } from './lib/pin.js';
+import { round } from './lib/stats.js';
+import { makeCertificate } from './lib/tls.js';
+import { startUpstream, type Upstream } from './lib/upstream.js';
+import { type ColdProfile, profileCold } from './profile.js';
 import {
-  type Bundle,
-  buildAll,
-  loadsCleanly,
-  probeAll,
-  probeEnv,
-  type Subject,
-  type SubjectSummary,
-  writeJson,
-} from './cold.js';
-import { median, round } from './lib/stats.js';
-import { startUpstream } from './lib/upstream.js';
-import { type ColdProfile, profileCold, profileWarm, type WarmProfile } from './profile.js';
-import { signing } from './signing.js';
+  deletableImages,
+  deploymentRateOf,
+  type Emulator,
+  type QueueRun,
+  type QueueScenario,
+  runQueueScenario,
+  startEmulatorProcess,
+} from './queue.js';
+import { SIGNING_TARGET, type SigningSummary, signing } from './signing.js';
 import {
-  concurrency,
-  loadHandlers,
-  peerLatency,
-  warmOverhead,
-  warmOverheadWithSecret,
+  WARM_TARGETS,
+  type WarmFigures,
+  type WarmProfile,
+  warmOperation,
+  warmProfile,
 } from './warm.js';
 
 const benchDir = fileURLToPath(new URL('.', import.meta.url));
@@ -48,35 +57,49 @@ const option = (name: string): string | undefined => {
   return at >= 0 ? args[at + 1] : undefined;
 };
 
+const SECTIONS = ['signing', 'cold', 'warm', 'queue', 'inventory'] as const;
+type Section = (typeof SECTIONS)[number];
+const only = option('--only')?.split(',') as Section[] | undefined;
+const runs = (section: Section): boolean => only === undefined || only.includes(section);
 const quick = flag('--quick');
-const rounds = Number(option('--rounds') ?? (quick ? 5 : 15));
-const existingDist = option('--dist');
-const profile = !flag('--no-profile');
+const profiles = !flag('--no-profile') && !quick;
 
 const settings = {
-  warm: quick ? { runs: 3, samples: 300, warmup: 200 } : { runs: 5, samples: 2_000, warmup: 500 },
-  concurrency: quick
-    ? { runs: 3, requests: 2_000, inFlight: 64, upstreamDelayMs: 20, delayedRequests: 1_000 }
-    : { runs: 7, requests: 5_000, inFlight: 64, upstreamDelayMs: 20, delayedRequests: 3_000 },
-  peer: quick ? { runs: 3, samples: 200, warmup: 100 } : { runs: 5, samples: 1_000, warmup: 300 },
+  quick,
+  coldRounds: Number(option('--rounds') ?? (quick ? 5 : 20)),
+  coldProfileProcesses: 3,
+  warm: quick
+    ? { warmup: 3_000, first: 1_000, window: 1_000, runs: 3, perRun: 1_000, block: 250 }
+    : { warmup: 30_000, first: 1_000, window: 5_000, runs: 5, perRun: 4_000, block: 250 },
+  warmProfile: { warmup: 10_000, requests: 10_000 },
   signing: quick
     ? { runs: 3, batches: 20, batchMs: 5, warmupMs: 300 }
     : { runs: 7, batches: 40, batchMs: 5, warmupMs: 1_000 },
-  coldRounds: rounds,
-  profileProcesses: quick ? 1 : 3,
-  warmProfileRequests: quick ? 3_000 : 10_000,
+  queue: quick
+    ? { sweepImages: 200, finalImages: 1_000, deployedImages: 60, latencyMs: 50, notebooks: 50 }
+    : {
+        sweepImages: 2_000,
+        finalImages: 10_000,
+        deployedImages: 300,
+        latencyMs: 50,
+        notebooks: 50,
+      },
+  inventory: { images: quick ? 2_000 : 10_000, notebooks: quick ? 100 : 500 },
 };
 
-const KIB = 1024;
-const TARGETS = {
-  warmP50: 1.35,
-  warmP99: 1.5,
-  throughput: 0.85,
-  reuse: 0.95,
-  coldVsNaive: 0.6,
-  bundleBytes: 600 * KIB,
-  signers: 3,
+const log = (message: string): void => {
+  process.stderr.write(`[bench] ${message}\n`);
 };
+
+const ms = (value: number | undefined): string =>
+  value === undefined ? '–' : `${value.toFixed(1)} ms`;
+const us = (value: number): string => `${Math.round(value)} µs`;
+const x = (value: number | undefined): string =>
+  value === undefined || !Number.isFinite(value) ? '–' : `${value.toFixed(2)}×`;
+const pct = (value: number | undefined): string =>
+  value === undefined ? '–' : `${(value * 100).toFixed(1)} %`;
+const mib = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+const kib = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KiB`;
 
 interface TargetRow {
   figure: string;
@@ -85,299 +108,466 @@ interface TargetRow {
   met: boolean;
 }
 
-const log = (message: string): void => {
-  process.stderr.write(`[bench] ${message}\n`);
+/** Every number in a record rounded for the JSON file, recursively. */
+const rounded = (value: unknown): unknown => {
+  if (typeof value === 'number') return round(value, 3);
+  if (Array.isArray(value)) return value.map(rounded);
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, rounded(item)]));
+  }
+  return value;
 };
 
-const ms = (value: number): string => `${value.toFixed(1)} ms`;
-const us = (value: number): string => `${Math.round(value)} µs`;
-const x = (value: number): string => `${value.toFixed(2)}×`;
-const pct = (value: number): string => `${(value * 100).toFixed(1)} %`;
-const kib = (bytes: number): string => `${(bytes / KIB).toFixed(1)} KiB`;
+// ---------------------------------------------------------------------------------------------
+
+const coldSection = async (
+  built: Built,
+  upstream: Upstream,
+  moto: Moto,
+  workDir: string,
+  targets: TargetRow[],
+  info: Array<[string, string]>,
+) => {
+  // The same over HTTPS (a certificate of its own for 127.0.0.1): what production also loads.
+  const certificate = await makeCertificate(workDir);
+  const tlsUpstream = await startUpstream(certificate);
+  const tlsMoto = await startMoto(canPin() ? UPSTREAM_CPU : undefined, certificate);
+  try {
+    await prepareMoto(tlsMoto.endpoint, tlsMoto.ca);
+    return await coldSubjects(built, upstream, moto, workDir, targets, info, {
+      origin: tlsUpstream.origin,
+      motoEndpoint: tlsMoto.endpoint,
+      caFile: certificate.certFile,
+    });
+  } finally {
+    await tlsUpstream.stop();
+    await tlsMoto.stop();
+  }
+};
+
+const coldSubjects = async (
+  built: Built,
+  upstream: Upstream,
+  moto: Moto,
+  workDir: string,
+  targets: TargetRow[],
+  info: Array<[string, string]>,
+  tls: TlsEndpoints,
+) => {
+  const plan = coldPlan(built, upstream.origin, moto.endpoint, tls);
+  log(
+    `cold: ${plan.subjects.length + 1} subjects × ${settings.coldRounds} rounds (whole processes)…`,
+  );
+  const summaries = await probeAll(plan.subjects, settings.coldRounds, (done) => {
+    if ((done + 1) % 5 === 0) log(`  cold round ${done + 1}/${settings.coldRounds}`);
+  });
+  const empty = summaries.get(EMPTY) as SubjectSummary;
+  for (const row of plan.targets) {
+    const summary = summaries.get(row.id) as SubjectSummary;
+    targets.push({
+      figure: `cold start ${row.fn} (${row.credentials === 'secret' ? 'secret, as deployed' : 'env credentials'}) / empty node`,
+      value: `${x(summary.ratioToEmpty)} (${ms(summary.medianWallMs)} vs ${ms(empty.medianWallMs)}, +${ms(summary.overEmptyMs)})`,
+      target: `≤ ${x(row.target)}`,
+      met: summary.ratioToEmpty <= row.target,
+    });
+  }
+  for (const summary of summaries.values()) {
+    if (summary.id === EMPTY) continue;
+    info.push([
+      `cold: ${summary.id}`,
+      `${x(summary.ratioToEmpty)} empty, ${ms(summary.medianWallMs)} (p90 ${ms(summary.p90WallMs)}; +${ms(summary.overEmptyMs)}; in-process import ${ms(summary.medianImportMs)}, with the first call ${ms(summary.medianColdMs)}; exited at ${ms(summary.medianExitMs)})`,
+    ]);
+  }
+  const coldProfiles: ColdProfile[] = [];
+  if (profiles) {
+    log('cold: CPU profiles of unminified builds…');
+    const byId = new Map(plan.subjects.map((subject) => [subject.id, subject]));
+    for (const [fn, file] of [
+      ['httpShowImage', built.profiling.show],
+      ['httpDeleteImage', built.profiling.delete],
+    ] as const) {
+      for (const credentials of ['env credentials', 'secret, as deployed']) {
+        const subject = byId.get(`${fn} (${credentials})`);
+        if (subject === undefined) continue;
+        coldProfiles.push(
+          await profileCold(
+            { ...subject, id: `${fn} unminified (${credentials})`, target: file },
+            settings.coldProfileProcesses,
+            workDir,
+          ),
+        );
+      }
+    }
+  }
+  return {
+    rounds: settings.coldRounds,
+    emptyMedianMs: empty.medianWallMs,
+    deployedNodeOptions: built.deployedNodeOptions ?? null,
+    subjects: [...summaries.values()].map(({ samples, ...summary }) => ({
+      ...summary,
+      wallMs: samples.map((sample) => sample.wallMs),
+    })),
+    profiles: coldProfiles.map((profile) => ({
+      ...profile,
+      selfMs: profile.selfMs.slice(0, 25),
+    })),
+  };
+};
+
+const warmSection = async (
+  built: Built,
+  upstream: Upstream,
+  moto: Moto,
+  workDir: string,
+  targets: TargetRow[],
+  info: Array<[string, string]>,
+) => {
+  const figures: WarmFigures[] = [];
+  const warmProfiles: WarmProfile[] = [];
+  for (const operation of ['show', 'delete'] as const) {
+    log(
+      `warm ${operation}: ${settings.warm.warmup} warm-up + ${settings.warm.runs} × ${settings.warm.perRun} measured requests per path (handler, bare, equivalent)…`,
+    );
+    const figure = await warmOperation(
+      built,
+      upstream.origin,
+      moto.endpoint,
+      operation,
+      settings.warm,
+    );
+    figures.push(figure);
+    const pooled = figure.result.pooled;
+    targets.push({
+      figure: `warm ${operation} p50: handler / bare`,
+      value: `${x(figure.p50.handlerOverBare)} (${us(pooled.handler.p50Us)} vs ${us(pooled.bare.p50Us)}; equivalent ${us(pooled.equivalent.p50Us)})`,
+      target: `≤ ${x(WARM_TARGETS.p50)}`,
+      met: figure.p50.handlerOverBare <= WARM_TARGETS.p50,
+    });
+    targets.push({
+      figure: `warm ${operation} client CPU per request: handler / bare`,
+      value: `${x(figure.cpu.handlerOverBare)} (${us(pooled.handler.cpuUsPerRequest)} vs ${us(pooled.bare.cpuUsPerRequest)}; equivalent ${us(pooled.equivalent.cpuUsPerRequest)})`,
+      target: `≤ ${x(WARM_TARGETS.cpu)}`,
+      met: figure.cpu.handlerOverBare <= WARM_TARGETS.cpu,
+    });
+    info.push(
+      [
+        `warm ${operation}: handler / equivalent-work baseline`,
+        `p50 ${x(figure.p50.handlerOverEquivalent)}, CPU ${x(figure.cpu.handlerOverEquivalent)} (the equivalent is ${x(figure.p50.equivalentOverBare)} / ${x(figure.cpu.equivalentOverBare)} the bare client)`,
+      ],
+      [
+        `warm ${operation}: first ${settings.warm.first} requests, handler / bare`,
+        `p50 ${x(figure.first.p50HandlerOverBare)} (${us(figure.result.first.handler.p50Us)} vs ${us(figure.result.first.bare.p50Us)}), CPU ${x(figure.first.cpuHandlerOverBare)} (${us(figure.result.first.handler.cpuUsPerRequest)} vs ${us(figure.result.first.bare.cpuUsPerRequest)})`,
+      ],
+      [
+        `warm ${operation}: handler CPU µs per request along the warm-up (per ${settings.warm.window})`,
+        figure.result.warmupCpu.handler.map((value) => Math.round(value)).join(' → '),
+      ],
+      [
+        `warm ${operation}: p99 handler / bare`,
+        figure.p99.stable
+          ? `${x(figure.p99.handlerOverBare)} (${us(pooled.handler.p99Us)} vs ${us(pooled.bare.p99Us)}, ${pooled.handler.samples} samples; runs ${figure.p99.perRun.map((value) => value.toFixed(2)).join(' ')})`
+          : `dropped: moves ${pct(figure.p99.spread)} between runs (${figure.p99.perRun.map((value) => value.toFixed(2)).join(' ')})`,
+      ],
+    );
+    if (profiles) {
+      log(`warm ${operation}: CPU profile (handler, bare)…`);
+      warmProfiles.push(
+        await warmProfile(
+          built,
+          upstream.origin,
+          moto.endpoint,
+          operation,
+          settings.warmProfile,
+          workDir,
+        ),
+      );
+    }
+  }
+  return {
+    settings: settings.warm,
+    upstreamPinned: upstream.pinned,
+    operations: figures,
+    profiles: warmProfiles.map((profile) => ({
+      ...profile,
+      handler: profile.handler.slice(0, 30),
+      bare: profile.bare.slice(0, 15),
+    })),
+  };
+};
+
+const signingSection = (targets: TargetRow[]): SigningSummary[] => {
+  log('signing: ours and the official signers, each on its own normal path…');
+  const signers = signing(settings.signing);
+  for (const scheme of signers) {
+    targets.push({
+      figure: `signing ${scheme.scheme}: ours / official (own paths)`,
+      value: `${x(scheme.median.ratio)} (${Math.round(scheme.median.oursPerSecond)} vs ${Math.round(scheme.median.officialPerSecond)} /s)`,
+      target: `≥ ${x(SIGNING_TARGET)}`,
+      met: scheme.median.ratio >= SIGNING_TARGET,
+    });
+  }
+  return signers;
+};
+
+/** The consumer's settings in serverless.yml (batch size, record concurrency, maximum concurrency, rates). */
+const deployedQueue = (built: Built) => {
+  const fn = built.definition.functions.sqsDeleteImage;
+  const sqs = fn?.events?.find((event) => event.sqs !== undefined)?.sqs;
+  const env = { ...built.definition.provider?.environment, ...fn?.environment };
+  const text = (name: string): string | undefined => {
+    const value = env[name];
+    return value === undefined || value === '' ? undefined : String(value);
+  };
+  return {
+    batchSize: sqs?.batchSize ?? 10,
+    maxConcurrency: sqs?.maximumConcurrency ?? 1000,
+    recordConcurrency: Number(text('SQS_RECORD_CONCURRENCY') ?? 4),
+    rateLimits: text('UPSTREAM_RATE_LIMITS'),
+    sqsMaxConcurrency:
+      text('SQS_MAX_CONCURRENCY') === undefined ? undefined : Number(text('SQS_MAX_CONCURRENCY')),
+    timeoutS: fn?.timeout ?? 60,
+  };
+};
+
+const queueSection = async (
+  built: Built,
+  emulator: Emulator,
+  targets: TargetRow[],
+  info: Array<[string, string]>,
+) => {
+  const imageIds = await deletableImages(emulator.origin);
+  const latencyMs = settings.queue.latencyMs;
+  const usagePages = Math.max(1, Math.ceil(settings.queue.notebooks / 100));
+  const deployed = deployedQueue(built);
+  const runsDone: QueueRun[] = [];
+  const runScenario = async (scenario: QueueScenario): Promise<QueueRun> => {
+    log(
+      `queue: ${scenario.name}: ${scenario.images} images, batch ${scenario.batchSize}, record concurrency ${scenario.recordConcurrency}, maximum concurrency ${scenario.maxConcurrency}…`,
+    );
+    const result = await runQueueScenario(emulator, built.queueWorker, imageIds, scenario);
+    runsDone.push(result);
+    info.push([
+      `queue: ${scenario.name}`,
+      `${result.deleted}/${scenario.images} deleted in ${result.elapsedS.toFixed(1)} s: ${result.recordsPerSecond.toFixed(1)} images/s, ${result.admittedPerSecond.toFixed(1)} upstream req/s (${result.upstream.throttled} throttled, peak ${result.upstream.peakPerSecond}/s); rate bound ${result.rateBound ?? '–'} → ${pct(result.rateShare)}; lanes bound ${result.laneBound.toFixed(0)}/s → ${pct(result.laneShare)}; batch bound ${result.batchBound.toFixed(0)}/s → ${pct(result.batchShare)}, at the measured ${result.meanCallMs.toFixed(1)} ms a call ${result.measuredBatchBound.toFixed(0)}/s → ${pct(result.measuredBatchShare)}; receives ${result.receives}, dead-lettered ${result.deadLettered}; ${JSON.stringify(result.outcomes)}`,
+    ]);
+    return result;
+  };
+  const noLimit = 'modelarts=10000';
+
+  // 1. As serverless.yml configures the consumer now, against a cloud limit equal to the rate.
+  const deployedRate = deploymentRateOf(deployed.rateLimits);
+  await runScenario({
+    name: 'as configured in serverless.yml',
+    images: settings.queue.deployedImages,
+    ...deployed,
+    cloudLimit: deployedRate,
+    latencyMs,
+    usagePages,
+  });
+
+  // 2. The same with SQS_MAX_CONCURRENCY = maximumConcurrency (each process paces at its share).
+  await runScenario({
+    name: 'as configured, with SQS_MAX_CONCURRENCY = maximumConcurrency',
+    images: settings.queue.deployedImages,
+    ...deployed,
+    sqsMaxConcurrency: deployed.maxConcurrency,
+    cloudLimit: deployedRate,
+    latencyMs,
+    usagePages,
+  });
+
+  // 3. Batch size × record concurrency (maximum concurrency 5), under a binding rate limit (the
+  //    deployment's rate = the cloud's limit, high enough for a short run) and with none.
+  const benchRate = 200;
+  const configs: Array<[number, number, number]> = quick
+    ? [
+        [deployed.batchSize, deployed.recordConcurrency, deployed.maxConcurrency],
+        [20, 10, 5],
+      ]
+    : [
+        [deployed.batchSize, deployed.recordConcurrency, deployed.maxConcurrency],
+        [8, 4, 5],
+        [10, 5, 5],
+        [20, 5, 5],
+        [20, 10, 5],
+        [40, 10, 5],
+        [20, 10, 2],
+        [40, 10, 2],
+      ];
+  const scenarioFor = (
+    [batchSize, recordConcurrency, maxConcurrency]: [number, number, number],
+    bound: boolean,
+    images: number,
+  ): QueueScenario => ({
+    name: `${bound ? `rate limit ${benchRate}/s binds` : 'no limit binds'}, B${batchSize} R${recordConcurrency} M${maxConcurrency}`,
+    images,
+    batchSize,
+    recordConcurrency,
+    maxConcurrency,
+    rateLimits: bound ? `modelarts=${benchRate}` : noLimit,
+    sqsMaxConcurrency: maxConcurrency,
+    cloudLimit: bound ? benchRate : undefined,
+    latencyMs,
+    usagePages,
+  });
+  const boundSweep: Array<[[number, number, number], QueueRun]> = [];
+  for (const config of configs) {
+    boundSweep.push([
+      config,
+      await runScenario(scenarioFor(config, true, settings.queue.sweepImages)),
+    ]);
+  }
+  for (const config of configs) {
+    await runScenario(scenarioFor(config, false, settings.queue.sweepImages));
+  }
+
+  // 4. The proposal: the best share of a binding rate limit among the settings whose batch, paced
+  //    at the deployment's own rate (rate / M per process), takes at most half the consumer's
+  //    timeout; 10,000 images with the limit and without.
+  const batchSeconds = ([batchSize, , maxConcurrency]: [number, number, number]) =>
+    (2 * batchSize + usagePages) / (deployedRate / maxConcurrency);
+  const fitting = boundSweep.filter(([config]) => batchSeconds(config) <= deployed.timeoutS / 2);
+  const [best] = [...(fitting.length > 0 ? fitting : boundSweep)].sort(
+    (a, b) => (b[1].rateShare ?? 0) - (a[1].rateShare ?? 0),
+  )[0] as [[number, number, number], QueueRun];
+  info.push([
+    'queue: a batch at the deployed rate (at most half the timeout for a proposal)',
+    `${deployedRate}/s, timeout ${deployed.timeoutS} s: ${configs.map((config) => `B${config[0]} R${config[1]} M${config[2]} ${batchSeconds(config).toFixed(1)} s`).join(', ')}`,
+  ]);
+  const proposal = { batchSize: best[0], recordConcurrency: best[1], maxConcurrency: best[2] };
+  const bound = await runScenario({
+    ...scenarioFor(best, true, settings.queue.finalImages),
+    name: `proposal, ${scenarioFor(best, true, 0).name}`,
+  });
+  const unbound = await runScenario({
+    ...scenarioFor(best, false, settings.queue.finalImages),
+    name: `proposal, ${scenarioFor(best, false, 0).name}`,
+  });
+  targets.push(
+    {
+      figure: `queue ${settings.queue.finalImages} images, rate limit ${benchRate}/s: share of the limit`,
+      value: `${pct(bound.rateShare)} (${bound.admittedPerSecond.toFixed(1)} req/s, ${bound.upstream.throttled} throttled, ${bound.elapsedS.toFixed(1)} s; B${proposal.batchSize} R${proposal.recordConcurrency} M${proposal.maxConcurrency})`,
+      target: '≥ 90 %',
+      met: (bound.rateShare ?? 0) >= 0.9,
+    },
+    {
+      figure: `queue ${settings.queue.finalImages} images, no limit binds: share of the concurrency/latency bound`,
+      value: `${pct(unbound.measuredBatchShare)} (${unbound.recordsPerSecond.toFixed(1)} images/s of ${unbound.measuredBatchBound.toFixed(0)} at ${unbound.meanCallMs.toFixed(1)} ms a call; of the bound at ${latencyMs} ms: ${pct(unbound.batchShare)}; lanes always busy: ${pct(unbound.laneShare)})`,
+      target: '≥ 90 %',
+      met: unbound.measuredBatchShare >= 0.9,
+    },
+  );
+  const { timeoutS: _timeout, ...deployedSettings } = deployed;
+  return {
+    deployed: deployedSettings,
+    timeoutS: deployed.timeoutS,
+    latencyMs,
+    notebooks: settings.queue.notebooks,
+    proposal,
+    runs: runsDone,
+  };
+};
+
+const inventorySection = async (
+  built: Built,
+  emulator: Emulator,
+  info: Array<[string, string]>,
+) => {
+  const results: InventoryRun[] = [];
+  for (const mode of ['list', 'plan'] as const) {
+    log(`inventory: ${mode} of ${settings.inventory.images} images…`);
+    const result = await inventory(emulator, built.inventoryRunner, mode);
+    results.push(result);
+    info.push([
+      `inventory: ${mode} ${settings.inventory.images} images`,
+      `${result.images} ${mode === 'list' ? 'listed' : 'decided'} in ${ms(result.elapsedMs)} over ${result.invocations} invocation(s), ${result.upstreamRequests} upstream requests; peak RSS ${mib(result.maxRssBytes)} (${mib(result.rssBeforeBytes)} before), heap peak ${mib(result.heapPeakBytes)} (${mib(result.heapBeforeBytes)} before)${result.planBytes === undefined ? '' : `; plan ${kib(result.planBytes)}, complete: ${result.complete}`}`,
+    ]);
+  }
+  return { images: settings.inventory.images, notebooks: settings.inventory.notebooks, results };
+};
+
+// ---------------------------------------------------------------------------------------------
 
 const main = async (): Promise<void> => {
   const startedAt = new Date();
   const t0 = performance.now();
   const loadBefore = loadavg();
+  // Only the measured clients (warm harness, queue workers, inventory runner) are pinned to core 0
+  // and the upstreams to core 1; a cold-start probe may use both cores, as Node's start does.
+  const pinnedSelf = canPin();
   const workDir = await mkdtemp(join(tmpdir(), 'cif-bench-'));
   await mkdir(resultsDir, { recursive: true });
-  const upstream = await startUpstream();
+  const targets: TargetRow[] = [];
+  const info: Array<[string, string]> = [];
+  const sections: Record<string, unknown> = {};
+  let upstream: Upstream | undefined;
+  let moto: Moto | undefined;
+  let emulator: Emulator | undefined;
   try {
-    log(`upstream ${upstream.origin} (pid ${upstream.pid}); building bundles…`);
-    const built = await buildAll(
-      workDir,
-      existingDist === undefined ? undefined : resolve(existingDist),
+    const existingDist = option('--dist');
+    log('building the functions, variants and harnesses…');
+    const built = await buildAll(workDir, {
+      existingDist: existingDist === undefined ? undefined : resolve(existingDist),
+      refs: option('--refs')?.split(',').filter(Boolean) ?? [],
+    });
+    log(`built in ${ms(built.buildMs)}`);
+    sections.bundles = [...built.functions, ...built.variants, ...built.refs].map(
+      ({ composition, ...bundle }) => ({ ...bundle, top: composition.slice(0, 8) }),
     );
-    log(
-      `built ${built.functions.length} function bundles + ${built.variants.length} variants in ${ms(built.buildMs)}`,
-    );
-
-    // ----- in-process sections: 4 first (on a clean heap), then 1, 2, 5 (latency)
-    log('4. signing…');
-    const signers = signing(settings.signing);
-    const handlers = await loadHandlers(upstream.origin);
-    log('1. warm overhead (show, delete)…');
-    const warm = await warmOverhead(upstream, handlers, settings.warm);
-    log('1b. warm show, credentials from the secret (as deployed)…');
-    const warmSecret = await warmOverheadWithSecret(upstream, handlers, settings.warm);
-    log('2. concurrency…');
-    const conc = await concurrency(upstream, handlers, settings.concurrency);
-    log('5. peer latency (Huawei SDK HcClient)…');
-    const peer = await peerLatency(upstream, handlers, settings.peer);
-
-    // ----- fresh processes: 3 and 5 (import cost)
-    const emptyModule = join(workDir, 'empty.mjs');
-    await writeFile(emptyModule, '');
-    const show = built.functions.find((bundle) => bundle.name === 'httpShowImage');
-    if (show === undefined) throw new Error('no httpShowImage bundle was built');
-    const sdkClientPath = [
-      '@huaweicloud/huaweicloud-sdk-core/HcClient.js',
-      '@huaweicloud/huaweicloud-sdk-core/http/DefaultHttpClient.js',
-      '@huaweicloud/huaweicloud-sdk-core/auth/BasicCredentials.js',
-    ];
-    const importSubjects: Subject[] = [
-      { id: 'empty', mode: 'import', targets: [emptyModule] },
-      ...built.functions.map(
-        (bundle): Subject => ({
-          id: bundle.name,
-          mode: 'import',
-          targets: [bundle.file],
-        }),
-      ),
-      ...built.variants.map(
-        (bundle): Subject => ({
-          id: bundle.name,
-          mode: 'import',
-          targets: [bundle.file],
-        }),
-      ),
-      {
-        id: 'httpShowImage --enable-source-maps',
-        mode: 'import',
-        targets: [show.file],
-        nodeArgs: ['--enable-source-maps'],
-      },
-      { id: 'huawei-sdk-core', mode: 'import', targets: ['@huaweicloud/huaweicloud-sdk-core'] },
-      { id: 'huawei-sdk-client', mode: 'import', targets: sdkClientPath },
-    ];
-    const plainEnv = probeEnv(upstream.origin);
-    const deployedEnv = probeEnv(upstream.origin, built.deployedNodeOptions);
-    const secretDeployedEnv = probeEnv(upstream.origin, built.deployedNodeOptions, 'secret');
-    const unsplit = built.variants.find((bundle) => bundle.name === 'what-if: no code splitting');
-    const showSubjects: Subject[] = [
-      ...[show, ...built.variants].map(
-        (bundle): Subject => ({ id: `show:${bundle.name}`, mode: 'show', targets: [bundle.file] }),
-      ),
-      // The deployed configuration: the first show also loads the Secrets Manager client (a lazy
-      // chunk for ours) and reads the secret.
-      ...[show, naive(built.variants), ...(unsplit === undefined ? [] : [unsplit])].map(
-        (bundle): Subject => ({
-          id: `secret:${bundle.name}`,
-          mode: 'show',
-          targets: [bundle.file],
-          env: secretDeployedEnv,
-        }),
-      ),
-      ...(built.deployedNodeOptions === undefined
-        ? []
-        : [
-            {
-              id: `show:${show.name} without NODE_OPTIONS`,
-              mode: 'show',
-              targets: [show.file],
-              env: plainEnv,
-            } satisfies Subject,
-          ]),
-    ];
-    log(`3. cold import: ${importSubjects.length} subjects × ${settings.coldRounds} processes…`);
-    const imports = await probeAll(importSubjects, settings.coldRounds, plainEnv);
-    log(
-      `3. cold start + first show: ${showSubjects.length} subjects × ${settings.coldRounds} processes (NODE_OPTIONS=${built.deployedNodeOptions ?? ''})…`,
-    );
-    const shows = await probeAll(showSubjects, settings.coldRounds, deployedEnv);
-    const clientBuilderError = await loadsCleanly(
-      '@huaweicloud/huaweicloud-sdk-core/ClientBuilder.js',
-      plainEnv,
-    );
-
-    const profiles: ColdProfile[] = [];
-    let warmProfile: WarmProfile | undefined;
-    if (profile) {
-      log('profiling the cold path (--cpu-prof) and the warm path (inspector)…');
-      for (const bundle of built.forProfile) {
-        if (bundle.name === 'warm-harness') continue;
-        profiles.push(await profileCold(bundle, plainEnv, settings.profileProcesses, workDir));
-      }
-      const harness = built.forProfile.find((bundle) => bundle.name === 'warm-harness');
-      if (harness !== undefined) {
-        warmProfile = await profileWarm(
-          harness,
-          plainEnv,
-          settings.warmProfileRequests,
-          settings.concurrency.inFlight,
-          workDir,
-        );
-      }
+    for (const bundle of built.functions.filter((b) => /^http(Show|Delete)Image$/.test(b.name))) {
+      info.push([
+        `bundle ${bundle.name}`,
+        `${kib(bundle.initialBytes)} at start (${bundle.composition
+          .slice(0, 5)
+          .map((part) => `${part.source} ${kib(part.bytes)}`)
+          .join(', ')}); ${kib(bundle.totalBytes)} with lazy chunks`,
+      ]);
     }
+
+    if (runs('signing')) sections.signing = signingSection(targets);
+    if (runs('cold') || runs('warm')) {
+      upstream = await startUpstream();
+      moto = await startMoto(canPin() ? UPSTREAM_CPU : undefined);
+      await prepareMoto(moto.endpoint);
+      log(`upstream ${upstream.origin} (pinned: ${upstream.pinned}), moto ${moto.endpoint}`);
+    }
+    if (runs('cold') && upstream && moto) {
+      sections.cold = await coldSection(built, upstream, moto, workDir, targets, info);
+    }
+    if (runs('warm') && upstream && moto) {
+      sections.warm = await warmSection(built, upstream, moto, workDir, targets, info);
+    }
+    await upstream?.stop();
+    upstream = undefined;
+    if (runs('queue')) {
+      log('starting the emulator (seeded for the queue)…');
+      emulator = await startEmulatorProcess({
+        // About 70 % of generated images are custom and available: enough for the largest run.
+        images: Math.ceil(settings.queue.finalImages * 1.55),
+        notebooks: settings.queue.notebooks,
+      });
+      sections.queue = await queueSection(built, emulator, targets, info);
+      await emulator.stop();
+      emulator = undefined;
+    }
+    if (runs('inventory')) {
+      log('starting the emulator (seeded for the inventory)…');
+      emulator = await startEmulatorProcess({
+        images: settings.inventory.images,
+        notebooks: settings.inventory.notebooks,
+      });
+      sections.inventory = await inventorySection(built, emulator, info);
+    }
+
     const loadAfter = loadavg();
-
-    // ----- figures
-    const sub = (map: Map<string, SubjectSummary>, id: string): SubjectSummary => {
-      const found = map.get(id);
-      if (found === undefined) throw new Error(`no results for ${id}`);
-      return found;
-    };
-    const empty = sub(imports, 'empty').medianImportMs;
-    const importCost = (id: string) => sub(imports, id).medianImportMs - empty;
-    const bundles = [...built.functions, ...built.variants].map((bundle) => ({
-      name: bundle.name,
-      kind: built.functions.includes(bundle) ? 'function' : 'variant',
-      bytes: bundle.bytes,
-      gzipBytes: bundle.gzipBytes,
-      initialBytes: bundle.initialBytes,
-      totalBytesWithChunks: bundle.totalBytes,
-      importMinusEmptyMs: round(importCost(bundle.name), 2),
-      top: bundle.composition.slice(0, 8).map(({ source, bytes }) => ({ source, bytes })),
-    }));
-    const ours = sub(shows, `show:${show.name}`);
-    const naiveShow = sub(shows, 'show:naive');
-    const oursSecret = sub(shows, `secret:${show.name}`);
-    const naiveSecret = sub(shows, 'secret:naive');
-    const pairedRatio = (a: SubjectSummary, b: SubjectSummary) =>
-      median(a.samples.map((sample, i) => sample.coldMs / (b.samples[i]?.coldMs ?? Number.NaN)));
-    const coldRatio = pairedRatio(ours, naiveShow);
-    const coldSecretRatio = pairedRatio(oursSecret, naiveSecret);
-    const userMeets = [...shows.values()].map((summary) => {
-      const secret = summary.id.startsWith('secret:');
-      return {
-        subject: secret
-          ? `${summary.id.replace(/^secret:/, '')} (credentials from the secret)`
-          : summary.id.replace(/^show:/, ''),
-        processes: summary.processes,
-        importPlusFirstShowMs: round(summary.medianColdMs, 2),
-        importMs: round(summary.medianImportMs, 2),
-        processStartToShownMs: round(summary.medianSinceStartMs, 2),
-        spawnToExitMs: round(summary.medianWallMs, 2),
-        ratioVsNaive: round(pairedRatio(summary, secret ? naiveSecret : naiveShow), 3),
-      };
-    });
-
-    const targets: TargetRow[] = [];
-    for (const operation of warm) {
-      targets.push({
-        figure: `warm ${operation.operation} p50 handler/bare`,
-        value: `${x(operation.median.ratioP50)} (${us(operation.median.handlerP50Us)} vs ${us(operation.median.bareP50Us)}, +${us(operation.median.handlerP50Us - operation.median.bareP50Us)})`,
-        target: `≤ ${x(TARGETS.warmP50)}`,
-        met: operation.median.ratioP50 <= TARGETS.warmP50,
-      });
-      targets.push({
-        figure: `warm ${operation.operation} p99 handler/bare`,
-        value: `${x(operation.median.ratioP99)} (${us(operation.median.handlerP99Us)} vs ${us(operation.median.bareP99Us)}, +${us(operation.median.handlerP99Us - operation.median.bareP99Us)})`,
-        target: `≤ ${x(TARGETS.warmP99)}`,
-        met: operation.median.ratioP99 <= TARGETS.warmP99,
-      });
-    }
-    targets.push({
-      figure: `64 in flight: throughput handler/bare`,
-      value: `${x(conc.median.throughputRatio)} (${Math.round(conc.median.handlerRps)} vs ${Math.round(conc.median.bareRps)} req/s)`,
-      target: `≥ ${x(TARGETS.throughput)}`,
-      met: conc.median.throughputRatio >= TARGETS.throughput,
-    });
-    targets.push({
-      figure: `64 in flight: connection reuse (handler)`,
-      value: `${pct(conc.median.handlerReuseShare)} (${conc.median.handlerNewConnections} new / ${conc.requestsPerPhase}; bare ${pct(conc.median.bareReuseShare)})`,
-      target: `≥ ${pct(TARGETS.reuse)}`,
-      met: conc.median.handlerReuseShare >= TARGETS.reuse,
-    });
-    targets.push({
-      figure: 'cold import + first show: ours/naive (env credentials)',
-      value: `${x(coldRatio)} (${ms(ours.medianColdMs)} vs ${ms(naiveShow.medianColdMs)})`,
-      target: `≤ ${x(TARGETS.coldVsNaive)}`,
-      met: coldRatio <= TARGETS.coldVsNaive,
-    });
-    targets.push({
-      figure: 'cold import + first show: ours/naive (secret, as deployed)',
-      value: `${x(coldSecretRatio)} (${ms(oursSecret.medianColdMs)} vs ${ms(naiveSecret.medianColdMs)})`,
-      target: `≤ ${x(TARGETS.coldVsNaive)}`,
-      met: coldSecretRatio <= TARGETS.coldVsNaive,
-    });
-    // What is compiled during INIT: the entry and the chunks it imports statically. The lazily
-    // loaded chunks (the Secrets Manager client) are shown beside it.
-    for (const bundle of built.functions) {
-      targets.push({
-        figure: `bundle ${bundle.name} (minified, loaded at start)`,
-        value: `${kib(bundle.initialBytes)} (gzip entry ${kib(bundle.gzipBytes)}${bundle.totalBytes > bundle.initialBytes ? `; with lazy chunks ${kib(bundle.totalBytes)}` : ''})`,
-        target: `≤ ${kib(TARGETS.bundleBytes)}`,
-        met: bundle.initialBytes <= TARGETS.bundleBytes,
-      });
-    }
-    for (const scheme of signers) {
-      targets.push({
-        figure: `signing ${scheme.scheme}: ours/official`,
-        value: `${x(scheme.median.ratio)} (${Math.round(scheme.median.oursPerSecond)} vs ${Math.round(scheme.median.officialPerSecond)} /s)`,
-        target: `≥ ${x(TARGETS.signers)}`,
-        met: scheme.median.ratio >= TARGETS.signers,
-      });
-    }
-
-    const info: Array<[string, string]> = [
-      ...bundles.map((bundle): [string, string] => [
-        `import − empty: ${bundle.name}`,
-        `${ms(bundle.importMinusEmptyMs)}  (${kib(bundle.initialBytes)} at start, gzip entry ${kib(bundle.gzipBytes)}${bundle.totalBytesWithChunks > bundle.initialBytes ? `; with lazy chunks ${kib(bundle.totalBytesWithChunks)}` : ''})`,
-      ]),
-      [
-        'import − empty: httpShowImage with --enable-source-maps',
-        ms(importCost('httpShowImage --enable-source-maps')),
-      ],
-      [
-        'import − empty: @huaweicloud/huaweicloud-sdk-core (root)',
-        ms(importCost('huawei-sdk-core')),
-      ],
-      [
-        'import − empty: Huawei SDK HcClient + DefaultHttpClient + BasicCredentials',
-        ms(importCost('huawei-sdk-client')),
-      ],
-      [
-        'Huawei SDK ClientBuilder.js',
-        clientBuilderError === undefined ? 'loads' : `does not load: ${clientBuilderError}`,
-      ],
-      ...userMeets.map((row): [string, string] => [
-        `cold import + first show: ${row.subject}`,
-        `${ms(row.importPlusFirstShowMs)} (import ${ms(row.importMs)}; process start → shown ${ms(row.processStartToShownMs)}; ${x(row.ratioVsNaive)} naive)`,
-      ]),
-      [
-        `64 in flight, upstream answering in ${conc.withLatency.upstreamDelayMs} ms: handler/bare`,
-        `${x(conc.withLatency.run.throughputRatio)} (${Math.round(conc.withLatency.run.handler.requestsPerSecond)} vs ${Math.round(conc.withLatency.run.bare.requestsPerSecond)} req/s; reuse ${pct(conc.withLatency.run.handler.reuseShare)})`,
-      ],
-      [
-        'warm show, credentials from the secret (as deployed): p50 handler/bare',
-        `${x(warmSecret.median.ratioP50)} (${us(warmSecret.median.handlerP50Us)} vs ${us(warmSecret.median.bareP50Us)}, +${us(warmSecret.median.handlerP50Us - warmSecret.median.bareP50Us)})`,
-      ],
-      [
-        'warm show, credentials from the secret (as deployed): p99 handler/bare',
-        `${x(warmSecret.median.ratioP99)} (${us(warmSecret.median.handlerP99Us)} vs ${us(warmSecret.median.bareP99Us)})`,
-      ],
-      [
-        'warm show: ours vs Huawei SDK HcClient, p50',
-        `${us(peer.median.handlerP50Us)} vs ${us(peer.median.bareP50Us)} (ours ${x(peer.median.ratioP50)} of SDK)`,
-      ],
-      [
-        'warm show: ours vs Huawei SDK HcClient, p99',
-        `${us(peer.median.handlerP99Us)} vs ${us(peer.median.bareP99Us)} (ours ${x(peer.median.ratioP99)} of SDK)`,
-      ],
-    ];
-
     const elapsedS = (performance.now() - t0) / 1000;
     const machine = {
       node: process.version,
       cpus: cpus().length,
       cpuModel: cpus()[0]?.model ?? 'unknown',
+      pinned: pinnedSelf,
       loadavgBefore: loadBefore.map((value) => round(value, 2)),
       loadavgAfter: loadAfter.map((value) => round(value, 2)),
-      note:
-        loadBefore[0] !== undefined && loadBefore[0] > cpus().length * 0.25
-          ? 'loaded (1-min load average above a quarter of the cores at start): re-measure on a quiet machine'
-          : 'quiet',
     };
     const results = {
       command: `npm run bench${args.length > 0 ? ` -- ${args.join(' ')}` : ''}`,
@@ -385,155 +575,59 @@ const main = async (): Promise<void> => {
       elapsedSeconds: round(elapsedS, 1),
       machine,
       settings,
-      targets: targets.map((row) => ({ ...row })),
-      warm: [...warm, warmSecret].map((operation) => ({
-        operation: operation.operation,
-        samplesPerRun: operation.samplesPerRun,
-        median: roundAll(operation.median),
-        runs: operation.runs.map(roundAll),
-      })),
-      concurrency: {
-        inFlight: conc.inFlight,
-        requestsPerPhase: conc.requestsPerPhase,
-        median: roundAll(conc.median),
-        runs: conc.runs.map((run) => ({
-          handler: roundAll(run.handler),
-          bare: roundAll(run.bare),
-          throughputRatio: round(run.throughputRatio),
-        })),
-        withUpstreamLatency: {
-          upstreamDelayMs: conc.withLatency.upstreamDelayMs,
-          requests: conc.withLatency.requests,
-          handler: roundAll(conc.withLatency.run.handler),
-          bare: roundAll(conc.withLatency.run.bare),
-          throughputRatio: round(conc.withLatency.run.throughputRatio),
-        },
-      },
-      cold: {
-        processesPerSubject: settings.coldRounds,
-        emptyModuleImportMs: round(empty, 2),
-        deployedNodeOptions: built.deployedNodeOptions ?? null,
-        bundles,
-        importOnly: [...imports.values()].map((summary) => ({
-          subject: summary.id,
-          medianImportMs: round(summary.medianImportMs, 2),
-          minusEmptyMs: round(summary.medianImportMs - empty, 2),
-          medianSpawnToExitMs: round(summary.medianWallMs, 2),
-        })),
-        importPlusFirstShow: userMeets,
-        ratioOursVsNaive: round(coldRatio),
-        ratioOursVsNaiveWithSecret: round(coldSecretRatio),
-        huaweiSdkCoreImportMinusEmptyMs: round(importCost('huawei-sdk-core'), 2),
-      },
-      signing: signers.map((scheme) => ({
-        scheme: scheme.scheme,
-        ours: scheme.ours,
-        official: scheme.official,
-        iterationsPerRun: scheme.iterationsPerRun,
-        median: roundAll(scheme.median),
-        runs: scheme.runs.map(roundAll),
-      })),
-      peer: {
-        client: 'Huawei SDK core HcClient + DefaultHttpClient (axios) + BasicCredentials',
-        clientBuilder:
-          clientBuilderError === undefined ? 'loads' : `does not load: ${clientBuilderError}`,
-        latency: { median: roundAll(peer.median), runs: peer.runs.map(roundAll) },
-        sdkClientImportMinusEmptyMs: round(importCost('huawei-sdk-client'), 2),
-        oursShowBundleImportMinusEmptyMs: round(importCost(show.name), 2),
-      },
-      warmProfile:
-        warmProfile === undefined
-          ? null
-          : {
-              inFlight: warmProfile.inFlight,
-              requests: warmProfile.requests,
-              handlerRps: round(warmProfile.handlerRps, 0),
-              bareRps: round(warmProfile.bareRps, 0),
-              cpuUsPerRequest: warmProfile.perRequestUs
-                .filter((row) => row.handler >= 0.5 || row.bare >= 0.5)
-                .map((row) => ({
-                  source: row.source,
-                  handler: round(row.handler, 1),
-                  bare: round(row.bare, 1),
-                })),
-            },
-      coldProfile: profiles.map((summary) => ({
-        bundle: summary.bundle,
-        processes: summary.processes,
-        selfMs: summary.selfMs.slice(0, 15).map(({ source, ms: value }) => ({
-          source,
-          ms: round(value, 2),
-        })),
-      })),
+      imageId: IMAGE_ID,
+      targets,
+      info: info.map(([name, value]) => ({ name, value })),
+      ...(rounded(sections) as Record<string, unknown>),
     };
-    await writeJson(join(resultsDir, 'latest.json'), results);
+    const file = join(resultsDir, 'latest.json');
+    await writeFile(file, `${JSON.stringify(results, null, 2)}\n`);
+    await copyFile(file, join(resultsDir, `${startedAt.toISOString().replace(/[:.]/g, '-')}.json`));
 
-    // ----- table
-    const width = Math.max(...targets.map((row) => row.figure.length));
-    const valueWidth = Math.max(...targets.map((row) => row.value.length));
     console.log(
-      `\ncloud-image-functions bench — ${results.date} — Node ${machine.node}, ${machine.cpus} cores (${machine.note}; load ${machine.loadavgBefore.join(' ')} → ${machine.loadavgAfter.join(' ')})\n`,
+      `\ncloud-image-functions bench — ${results.date} — Node ${machine.node}, ${machine.cpus} cores, ${machine.pinned ? 'measured clients on core 0, upstreams on core 1, cold probes unpinned' : 'not pinned'}; load ${machine.loadavgBefore.join(' ')} → ${machine.loadavgAfter.join(' ')}${quick ? ' — QUICK: smoke test, not figures to report' : ''}\n`,
     );
-    console.log(`${'figure'.padEnd(width)}  ${'value'.padEnd(valueWidth)}  target     result`);
-    console.log('-'.repeat(width + valueWidth + 22));
-    for (const row of targets) {
-      console.log(
-        `${row.figure.padEnd(width)}  ${row.value.padEnd(valueWidth)}  ${row.target.padEnd(9)}  ${row.met ? 'met' : 'MISSED'}`,
-      );
+    if (targets.length > 0) {
+      const width = Math.max(...targets.map((row) => row.figure.length));
+      const valueWidth = Math.max(...targets.map((row) => row.value.length));
+      console.log(`${'figure'.padEnd(width)}  ${'value'.padEnd(valueWidth)}  target     result`);
+      console.log('-'.repeat(width + valueWidth + 22));
+      for (const row of targets) {
+        console.log(
+          `${row.figure.padEnd(width)}  ${row.value.padEnd(valueWidth)}  ${row.target.padEnd(9)}  ${row.met ? 'met' : 'MISSED'}`,
+        );
+      }
     }
     console.log('\nalso measured');
-    const infoWidth = Math.max(...info.map(([name]) => name.length));
-    for (const [name, value] of info) console.log(`  ${name.padEnd(infoWidth)}  ${value}`);
-    for (const summary of profiles) {
+    for (const [name, value] of info) console.log(`  ${name}: ${value}`);
+    const cold = sections.cold as { profiles: ColdProfile[] } | undefined;
+    for (const profile of cold?.profiles ?? []) {
       console.log(
-        `\ncold path CPU self time, ${summary.bundle} (avg of ${summary.processes} processes): ${summary.selfMs
-          .slice(0, 8)
-          .map(({ source, ms: value }) => `${source} ${value.toFixed(1)} ms`)
-          .join(' · ')}`,
+        `\ncold CPU self time, ${profile.subject} (avg of ${profile.processes}): ${profile.selfMs
+          .slice(0, 12)
+          .map(({ source, ms: value }) => `${source} ${value.toFixed(1)}`)
+          .join(' · ')} ms`,
       );
     }
-    if (warmProfile !== undefined) {
-      const profiled = warmProfile;
-      const total = (pick: (row: WarmProfile['perRequestUs'][number]) => number) =>
-        profiled.perRequestUs
-          .filter((row) => row.source !== '(idle)')
-          .reduce((sum, row) => sum + pick(row), 0);
+    const warm = sections.warm as { profiles: WarmProfile[] } | undefined;
+    for (const profile of warm?.profiles ?? []) {
       console.log(
-        `\nwarm path CPU per request, ${profiled.inFlight} in flight (handler ${Math.round(profiled.handlerRps)} req/s, bare ${Math.round(profiled.bareRps)} req/s; busy ${us(total((row) => row.handler))} vs ${us(total((row) => row.bare))}), µs handler/bare:`,
-      );
-      console.log(
-        `  ${profiled.perRequestUs
-          .filter((row) => row.source !== '(idle)')
-          .slice(0, 18)
-          .map((row) => `${row.source} ${row.handler.toFixed(1)}/${row.bare.toFixed(1)}`)
+        `\nwarm ${profile.operation} CPU µs per request (profiled; handler ${us(profile.handlerCpuUs)}, bare ${us(profile.bareCpuUs)}): ${profile.handler
+          .slice(0, 20)
+          .map((row) => `${row.source} ${row.us.toFixed(1)}`)
           .join(' · ')}`,
       );
     }
     console.log(
-      `\n${targets.filter((row) => row.met).length}/${targets.length} targets met · ${elapsedS.toFixed(0)} s · figures in ${join('bench', 'results', 'latest.json')}`,
+      `\n${targets.filter((row) => row.met).length}/${targets.length} targets met · ${elapsedS.toFixed(0)} s · ${join('bench', 'results', 'latest.json')}`,
     );
   } finally {
-    await upstream.stop();
+    await upstream?.stop();
+    await moto?.stop();
+    await emulator?.stop();
     await rm(workDir, { recursive: true, force: true });
   }
 };
-
-/** The naive variant among the built ones. */
-function naive(variants: readonly Bundle[]): Bundle {
-  const found = variants.find((bundle) => bundle.name === 'naive');
-  if (found === undefined) throw new Error('no naive bundle was built');
-  return found;
-}
-
-/** Every number in a flat record rounded for the JSON file. */
-function roundAll<T extends object>(record: T): T {
-  return Object.fromEntries(
-    Object.entries(record).map(([key, value]) => [
-      key,
-      typeof value === 'number' ? round(value) : value,
-    ]),
-  ) as T;
-}
 
 main().then(
   // The shared HTTP agent keeps sockets open; nothing else is left to wait for.

@@ -1,21 +1,23 @@
 // The minimal loopback upstream for the benchmark, run as its own process (forked with an IPC
 // channel) so that its work does not share the event loop of the client being measured.
-// Any GET answers 200 with a fixed ModelArts image record, any DELETE 200 with the same record
-// marked DELETED, a Secrets Manager GetSecretValue (X-Amz-Target) the bench's credentials secret
-// (bench/lib/fixtures.ts secretEnv), anything else 200 with `{}`. No signature check, no state, no
-// routing: the emulator's own work would hide the overhead being measured.
+// A GET of ModelArts' notebooks (the usage scan a delete makes) answers one page of notebooks that
+// use other images, any other GET 200 with a fixed ModelArts image record, any DELETE 200 with the
+// same record marked DELETED, anything else 200 with `{}`. No signature check, no state: the
+// emulator's own work would hide the overhead being measured. run.ts pins it to its own core.
 //
 // IPC: {type: 'reset'} zeroes the counters and closes idle keep-alive sockets (so the next phase
 // starts with no connection), answers {type: 'reset', ...counters before}; {type: 'stats'} answers
 // {type: 'stats', connections, requests}; {type: 'delay', ms} makes every later answer wait `ms`
 // (a stand-in for a real provider's latency), answered like stats. The first message sent is
 // {type: 'ready', port}.
+// With BENCH_TLS_CERT and BENCH_TLS_KEY it answers over HTTPS with that certificate.
 
-import { createServer } from 'node:http';
+import { readFileSync } from 'node:fs';
+import { createServer as createHttpServer, type RequestListener } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { SEEDED } from '../emulator/demo.js';
 import { seedModelArtsImages } from '../emulator/seed.js';
-import { BENCH_SECRET_ID, benchSecretString } from './lib/fixtures.js';
 
 export interface UpstreamStats {
   connections: number;
@@ -31,16 +33,25 @@ if (record === undefined) throw new Error('the seed has no custom ModelArts imag
 
 const showBody = JSON.stringify(record);
 const deleteBody = JSON.stringify({ ...record, status: 'DELETED' });
-const secretBody = JSON.stringify({
-  ARN: `arn:aws:secretsmanager:eu-central-1:000000000000:secret:${BENCH_SECRET_ID}-AbCdEf`,
-  Name: BENCH_SECRET_ID,
-  SecretString: benchSecretString(),
-  VersionId: '00000000-0000-4000-8000-000000000000',
-  VersionStages: ['AWSCURRENT'],
-  CreatedDate: 1_767_225_600,
+// Three notebooks on other images: the delete's usage scan reads them and finds no use.
+const notebooksBody = JSON.stringify({
+  current: 0,
+  pages: 1,
+  size: 3,
+  total: 3,
+  data: [0, 1, 2].map((n) => ({
+    id: `0000000${n}-bench-4000-8000-000000000000`,
+    name: `bench-notebook-${n}`,
+    status: 'RUNNING',
+    image: {
+      id: `1111111${n}-0000-4000-8000-000000000000`,
+      name: 'other-image',
+      swr_path: `swr.example.com/bench/other-${n}:1`,
+    },
+  })),
 });
-const headers = (body: string, contentType = 'application/json') => ({
-  'content-type': contentType,
+const headers = (body: string) => ({
+  'content-type': 'application/json',
   'content-length': Buffer.byteLength(body),
   'x-request-id': 'bench-0000000000000000000000000000',
 });
@@ -49,29 +60,37 @@ let connections = 0;
 let requests = 0;
 let delayMs = 0;
 
-const server = createServer((req, res) => {
+const listener: RequestListener = (req, res) => {
   req.resume();
   req.on('end', () => {
     requests += 1;
-    const secret = req.headers['x-amz-target'] === 'secretsmanager.GetSecretValue';
-    const body = secret
-      ? secretBody
-      : req.method === 'GET'
-        ? showBody
+    const body =
+      req.method === 'GET'
+        ? (req.url ?? '').includes('/notebooks')
+          ? notebooksBody
+          : showBody
         : req.method === 'DELETE'
           ? deleteBody
           : '{}';
     const answer = () => {
-      res.writeHead(200, headers(body, secret ? 'application/x-amz-json-1.1' : undefined));
+      res.writeHead(200, headers(body));
       res.end(body);
     };
     if (delayMs > 0) setTimeout(answer, delayMs);
     else answer();
   });
-});
+};
+
+// HTTPS when given a certificate (BENCH_TLS_CERT, BENCH_TLS_KEY files), as the clouds answer.
+const cert = process.env.BENCH_TLS_CERT;
+const key = process.env.BENCH_TLS_KEY;
+const server =
+  cert && key
+    ? createHttpsServer({ cert: readFileSync(cert), key: readFileSync(key) }, listener)
+    : createHttpServer(listener);
 // Reuse is the client's business: the server never closes an idle socket on its own mid-phase.
 server.keepAliveTimeout = 120_000;
-server.on('connection', () => {
+server.on(cert && key ? 'secureConnection' : 'connection', () => {
   connections += 1;
 });
 

@@ -4,6 +4,7 @@
 import { DEMO_BCC, DEMO_MODELARTS, SEEDED } from '../../emulator/demo.js';
 import { signSdkHmacSha256 } from '../../lib/signing/huawei-sdk-hmac.js';
 import { type HttpMethod, type OutboundRequest, wireUrl } from '../../lib/wire/outbound-request.js';
+import { MOTO_AWS_ENV, motoCall } from './moto.js';
 
 export const IMAGE_ID = SEEDED.modelarts.custom;
 export const BCC_IMAGE_ID = SEEDED.bcc.custom;
@@ -18,13 +19,17 @@ export const functionEnv = (origin: string): Record<string, string> => ({
   BCE_SECRET_ACCESS_KEY: DEMO_BCC.secretAccessKey,
   BCE_REGION: DEMO_BCC.region,
   MODELARTS_ENDPOINT: origin,
+  POWERTOOLS_SERVICE_NAME: 'cloud-image-functions',
   LOG_LEVEL: 'info',
 });
 
-/** The name of the credentials secret the loopback upstream serves (see secretEnv). */
+/** The name of the credentials secret the bench creates in moto (see secretEnv). */
 export const BENCH_SECRET_ID = 'cloud-image-functions/bench';
 
-/** The credentials secret's value, as Secrets Manager returns it (the shape lib/credentials.ts reads). */
+/** The event bus the bench creates in moto: a delete publishes its event there, as deployed. */
+export const BENCH_EVENT_BUS = 'cloud-image-functions-bench';
+
+/** The credentials secret's value, as Secrets Manager returns it (the shape lib/credentials reads). */
 export const benchSecretString = (): string =>
   JSON.stringify({
     modelarts: {
@@ -40,32 +45,65 @@ export const benchSecretString = (): string =>
     },
   });
 
+/** Creates the secret and the event bus in a fresh moto. */
+export const prepareMoto = async (endpoint: string, ca?: string): Promise<void> => {
+  await motoCall(
+    endpoint,
+    'secretsmanager.CreateSecret',
+    { Name: BENCH_SECRET_ID, SecretString: benchSecretString() },
+    ca,
+  );
+  await motoCall(endpoint, 'AWSEvents.CreateEventBus', { Name: BENCH_EVENT_BUS }, ca);
+};
+
 /**
- * The deployed configuration: credentials from the Secrets Manager secret (the loopback upstream
- * answers GetSecretValue too), the function's AWS credentials from the environment as Lambda
- * provides them. The first call loads the Secrets Manager client and reads the secret.
+ * The deployed configuration: credentials from the Secrets Manager secret (moto), the function's
+ * AWS identity from the environment as Lambda provides it, and (with `events`) every delete's
+ * event published to EventBridge (moto). The first call loads the Secrets Manager client and
+ * reads the secret.
  */
-export const secretEnv = (origin: string): Record<string, string> => ({
+export const secretEnv = (
+  origin: string,
+  motoEndpoint: string,
+  events = false,
+): Record<string, string> => ({
+  ...MOTO_AWS_ENV,
   IMAGE_CREDENTIALS_SECRET_ID: BENCH_SECRET_ID,
-  AWS_REGION: 'eu-central-1',
-  AWS_ACCESS_KEY_ID: 'AKIDBENCHBENCHBENCH0',
-  AWS_SECRET_ACCESS_KEY: 'bench-secret-access-key-not-real',
-  AWS_SESSION_TOKEN: 'bench-session-token',
-  AWS_ENDPOINT_URL_SECRETS_MANAGER: origin,
-  AWS_EC2_METADATA_DISABLED: 'true',
+  AWS_ENDPOINT_URL_SECRETS_MANAGER: motoEndpoint,
+  ...(events
+    ? { EVENT_BUS_NAME: BENCH_EVENT_BUS, AWS_ENDPOINT_URL_EVENTBRIDGE: motoEndpoint }
+    : {}),
   MODELARTS_ENDPOINT: origin,
+  POWERTOOLS_SERVICE_NAME: 'cloud-image-functions',
   LOG_LEVEL: 'info',
 });
 
-/** The request the ModelArts adapter sends for show (GET) or a plain delete (DELETE). */
-export const modelArtsRequest = (origin: string, method: HttpMethod): OutboundRequest => ({
-  method,
+export type BenchCall = 'show' | 'usage' | 'delete';
+
+/** The request the ModelArts adapter sends for a show, the usage scan's page, or a plain delete. */
+export const modelArtsRequest = (origin: string, call: BenchCall): OutboundRequest => ({
+  method: call === 'delete' ? 'DELETE' : 'GET',
   origin,
-  path: `/v1/${DEMO_MODELARTS.projectId}/images/${IMAGE_ID}`,
-  query: [],
+  path:
+    call === 'usage'
+      ? `/v1/${DEMO_MODELARTS.projectId}/notebooks`
+      : `/v1/${DEMO_MODELARTS.projectId}/images/${IMAGE_ID}`,
+  query:
+    call === 'usage'
+      ? [
+          ['limit', '100'],
+          ['offset', '0'],
+        ]
+      : [],
   headers: { 'Content-Type': 'application/json' },
   body: '',
 });
+
+export const BENCH_CREDENTIALS = {
+  accessKeyId: DEMO_MODELARTS.accessKeyId,
+  secretAccessKey: DEMO_MODELARTS.secretAccessKey,
+  projectId: DEMO_MODELARTS.projectId,
+};
 
 export interface WireRequest {
   url: string;
@@ -74,16 +112,18 @@ export interface WireRequest {
 }
 
 /** The request exactly as the adapter would put it on the wire, signed once, now. */
-export const signedWireRequest = (origin: string, method: HttpMethod): WireRequest => {
-  const request = modelArtsRequest(origin, method);
-  const signed = signSdkHmacSha256(
-    request,
-    {
-      accessKeyId: DEMO_MODELARTS.accessKeyId,
-      secretAccessKey: DEMO_MODELARTS.secretAccessKey,
-      projectId: DEMO_MODELARTS.projectId,
-    },
-    new Date(),
-  );
-  return { url: wireUrl(request), method, headers: { ...request.headers, ...signed } };
+export const signedWireRequest = (origin: string, call: BenchCall): WireRequest => {
+  const request = modelArtsRequest(origin, call);
+  const signed = signSdkHmacSha256(request, BENCH_CREDENTIALS, new Date());
+  return {
+    url: wireUrl(request),
+    method: request.method,
+    headers: { ...request.headers, ...signed },
+  };
+};
+
+/** The upstream requests of one operation: a show is one, a delete looks, scans usage, deletes. */
+export const CALLS: Readonly<Record<'show' | 'delete', readonly BenchCall[]>> = {
+  show: ['show'],
+  delete: ['show', 'usage', 'delete'],
 };

@@ -4,11 +4,15 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import type { UpstreamMessage, UpstreamStats } from '../upstream.js';
+import { pin, UPSTREAM_CPU } from './pin.js';
 import { sleep } from './stats.js';
+import type { Certificate } from './tls.js';
 
 export interface Upstream {
   readonly origin: string;
   readonly pid: number;
+  /** Whether it runs on a core of its own (taskset). */
+  readonly pinned: boolean;
   /** Counters since the last reset; closes idle sockets and zeroes the counters. */
   reset(): Promise<UpstreamStats>;
   stats(): Promise<UpstreamStats>;
@@ -36,9 +40,13 @@ const ask = async (
   return answer;
 };
 
-export const startUpstream = async (): Promise<Upstream> => {
+export const startUpstream = async (tls?: Certificate): Promise<Upstream> => {
   const child = fork(script, [], {
     execArgv: ['--import', 'tsx'],
+    env:
+      tls === undefined
+        ? process.env
+        : { ...process.env, BENCH_TLS_CERT: tls.certFile, BENCH_TLS_KEY: tls.keyFile },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const [ready] = (await Promise.race([
@@ -49,8 +57,11 @@ export const startUpstream = async (): Promise<Upstream> => {
   ])) as [UpstreamMessage];
   if (ready.type !== 'ready') throw new Error(`unexpected first message ${JSON.stringify(ready)}`);
   const pid = child.pid ?? 0;
+  // Its own core: the client being measured never waits for the upstream's CPU.
+  const pinned = pin(pid, UPSTREAM_CPU);
   return {
-    origin: `http://127.0.0.1:${ready.port}`,
+    pinned,
+    origin: `${tls === undefined ? 'http' : 'https'}://127.0.0.1:${ready.port}`,
     pid,
     reset: async () => {
       const before = await ask(child, 'reset');

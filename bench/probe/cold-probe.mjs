@@ -2,9 +2,10 @@
 // import being measured).
 //
 //   node cold-probe.mjs import <file or package>...   import them, in order, and report the time
-//   node cold-probe.mjs show <bundle>                  import a function bundle and complete one
-//                                                      ModelArts show through its handler (the
-//                                                      environment carries credentials and endpoint)
+//   node cold-probe.mjs show|delete <bundle>           import a function bundle and complete one
+//                                                      ModelArts show (or delete) through its
+//                                                      handler (the environment carries
+//                                                      credentials and endpoint)
 //
 // Prints one line `@@probe {json}` and exits at once (the HTTP agent's keep-alive would otherwise
 // hold the process open): importMs (the imports), showMs (the first invocation), coldMs (import +
@@ -22,13 +23,14 @@ for (const target of targets) modules.push(await import(specifier(target)));
 const imported = performance.now();
 
 let status;
-if (mode === 'show') {
+if (mode === 'show' || mode === 'delete') {
+  const method = mode === 'show' ? 'GET' : 'DELETE';
   const imageId = process.env.BENCH_IMAGE_ID ?? '';
   const path = `/images/modelarts/${imageId}`;
   const now = Date.now();
   const event = {
     version: '2.0',
-    routeKey: 'GET /images/{provider}/{imageId}',
+    routeKey: `${method} /images/{provider}/{imageId}`,
     rawPath: path,
     rawQueryString: '',
     headers: { host: 'localhost' },
@@ -40,14 +42,14 @@ if (mode === 'show') {
       domainName: 'localhost',
       domainPrefix: 'localhost',
       http: {
-        method: 'GET',
+        method,
         path,
         protocol: 'HTTP/1.1',
         sourceIp: '127.0.0.1',
         userAgent: 'bench',
       },
       requestId: randomUUID(),
-      routeKey: 'GET /images/{provider}/{imageId}',
+      routeKey: `${method} /images/{provider}/{imageId}`,
       stage: '$default',
       time: new Date(now).toUTCString(),
       timeEpoch: now,
@@ -79,5 +81,5 @@ process.stdout.write(
     coldMs: done - started,
     sinceStartMs: done,
   })}\n`,
-  () => process.exit(mode === 'show' && status !== 200 ? 2 : 0),
+  () => process.exit(mode !== 'import' && status !== 200 ? 2 : 0),
 );

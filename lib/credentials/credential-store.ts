@@ -228,6 +228,11 @@ export function createCredentialStore(options: CredentialStoreOptions = {}): Cre
     async get<C>(section: CredentialSection<C>, signal?: AbortSignal): Promise<C> {
       const secretId = read(env, SECRET_ID_VARIABLE);
       if (secretId === undefined) return fromTheEnvironment(section);
+      // Warm: the cached section as it is, without racing a finished load against the deadline.
+      const current = cached;
+      if (current?.sections.has(section.key) && isUsable(current, secretId, section.key)) {
+        return current.sections.get(section.key) as C;
+      }
       const entry = await loadWithin(secretId, section.key, signal);
       if (!entry.sections.has(section.key)) {
         try {

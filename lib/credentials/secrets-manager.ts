@@ -12,25 +12,32 @@ import { awsLogDetail, classifyAwsFailure } from '../errors/aws-failure.js';
 import { ConfigurationError, CredentialsUnavailable } from '../errors/errors.js';
 import { SECRET_ID_VARIABLE } from './credential-section.js';
 
-type SecretsManagerModule = typeof import('@aws-sdk/client-secrets-manager');
+type SecretsManagerModule = typeof import('./secrets-manager-client.js');
 let secretsManagerModule: Promise<SecretsManagerModule> | undefined;
 
 /**
- * The Secrets Manager client library, loaded on the first use of the secret path only: a function
- * that takes its credentials from the environment never evaluates the AWS SDK during INIT.
+ * The Secrets Manager client library, loaded on the secret path only: a function that takes its
+ * credentials from the environment never evaluates the AWS SDK. Loading it starts as soon as this
+ * module is evaluated in a process configured with a secret (code only: nothing is sent before an
+ * invocation asks for credentials), so that it is under way during INIT, not after the first
+ * invocation's validation and region resolution.
  */
 export const loadSecretsManager = (): Promise<SecretsManagerModule> => {
-  secretsManagerModule ??= import('@aws-sdk/client-secrets-manager');
+  secretsManagerModule ??= import('./secrets-manager-client.js');
   return secretsManagerModule;
 };
 
+if (process.env[SECRET_ID_VARIABLE]) {
+  // A failure here is the first read's to report (it loads again).
+  loadSecretsManager().catch(() => {
+    secretsManagerModule = undefined;
+  });
+}
+
 /** A bare client (AWS_REGION, AWS_ENDPOINT_URL_SECRETS_MANAGER... apply), bounded per attempt. */
 export const createSecretsClient = async (): Promise<SecretsManagerClient> => {
-  const { SecretsManagerClient } = await loadSecretsManager();
-  return new SecretsManagerClient({
-    // Bounded so that an unreachable endpoint fails the read rather than the whole invocation.
-    requestHandler: { connectionTimeout: 3_000, requestTimeout: 5_000 },
-  });
+  const { newSecretsClient } = await loadSecretsManager();
+  return newSecretsClient();
 };
 
 /** Seconds a caller should wait after Secrets Manager failed transiently. */
@@ -80,10 +87,10 @@ export const fetchSecretText = async (
   client: SecretsManagerClient,
   secretId: string,
 ): Promise<string> => {
-  const { GetSecretValueCommand } = await loadSecretsManager();
+  const { getSecretValue } = await loadSecretsManager();
   let output: { SecretString?: string | undefined; SecretBinary?: Uint8Array | undefined };
   try {
-    output = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
+    output = await getSecretValue(client, secretId);
   } catch (error) {
     throw secretReadFailure(secretId, error);
   }

@@ -40,12 +40,19 @@ const isSecretKey = (key: string): boolean => {
 };
 
 /**
+ * Frozen objects found clean, every object below them frozen and clean too: nothing can change
+ * them, so they are not walked again (the EMF directives every request line shares).
+ */
+const knownClean = new WeakSet<object>();
+
+/**
  * True when `JSON.stringify(value)` already gives what `JSON.stringify(redact(value))` gives, so
  * the tree need not be rebuilt: plain data (no `toJSON`, no boxed primitive) within redact's depth,
  * and no key that redaction would replace.
  */
 const isClean = (value: unknown, depth = 0): boolean => {
   if (value === null || typeof value !== 'object') return true;
+  if (knownClean.has(value)) return true;
   if (depth > 6) return false;
   if (
     typeof (value as { toJSON?: unknown }).toJSON === 'function' ||
@@ -56,15 +63,26 @@ const isClean = (value: unknown, depth = 0): boolean => {
   ) {
     return false;
   }
+  // Whether everything below is frozen and clean too (then this one is remembered, if frozen).
+  let settled = Object.isFrozen(value);
   if (Array.isArray(value)) {
-    for (const item of value) if (!isClean(item, depth + 1)) return false;
-    return true;
-  }
-  for (const key of Object.keys(value)) {
-    if (isSecretKey(key) || !isClean((value as Record<string, unknown>)[key], depth + 1)) {
-      return false;
+    for (const item of value) {
+      if (!isClean(item, depth + 1)) return false;
+      if (settled && item !== null && typeof item === 'object' && !knownClean.has(item)) {
+        settled = false;
+      }
+    }
+  } else {
+    for (const key of Object.keys(value)) {
+      const item = (value as Record<string, unknown>)[key];
+      if (isSecretKey(key) || !isClean(item, depth + 1)) return false;
+      if (settled && item !== null && typeof item === 'object' && !knownClean.has(item)) {
+        settled = false;
+      }
     }
   }
+  // Walked to its leaves (nothing below redact's depth), it reads the same at any depth.
+  if (settled) knownClean.add(value);
   return true;
 };
 

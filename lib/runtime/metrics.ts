@@ -1,6 +1,10 @@
 // CloudWatch metrics as Embedded Metric Format (EMF), built by Powertools' Metrics serializer and
 // written as part of the request's one log line (lib/log/log.ts): CloudWatch Logs extracts the metrics
-// from that line, so there is no second output and no PutMetricData call.
+// from that line, so there is no second output and no PutMetricData call. Powertools serialises
+// each kind of request once (its namespace, dimension sets and directives do not change); each
+// request then only fills in its timestamp and values: Powertools' stores read the environment on
+// every call (AWS_LAMBDA_MAX_CONCURRENCY), which made the metrics the largest part of a warm
+// request's own CPU (bench/RESULTS.md).
 //
 // Per request (HTTP request, task invocation, SQS record), namespace POWERTOOLS_METRICS_NAMESPACE
 // (default CloudImageFunctions), dimension sets
@@ -72,16 +76,42 @@ const isProvider = (value: unknown): value is string =>
 export const upstreamRetries = (calls: readonly UpstreamCall[]): number =>
   calls.reduce((sum, call) => sum + Math.max(0, call.attempts - 1), 0);
 
+const deepFreeze = <T>(value: T): T => {
+  if (value !== null && typeof value === 'object') {
+    for (const item of Object.values(value)) deepFreeze(item);
+    Object.freeze(value);
+  }
+  return value;
+};
+
+/** The EMF members Powertools serialised for one kind of request (placeholder values). */
+type Template = Readonly<LogFields> & {
+  readonly _aws: { readonly CloudWatchMetrics: readonly unknown[] };
+};
+
 /**
- * The EMF members for one request, to be merged into its log line: `_aws` (the metric
- * directive), the dimension values and the metric values. Synchronous from the first call on the
- * shared serializer to its reset, so concurrent requests (SQS records) never mix.
+ * Documents Powertools serialised, by everything that shapes one (provider, operation, outcome,
+ * error, whether there were upstream calls): a request only fills in the timestamp and its
+ * values. Bounded: the keys come from the registry, the operations, outcomes and error table;
+ * past the bound a document is serialised afresh each time.
  */
-export const metricFields = (measurement: RequestMeasurement): LogFields => {
+const templates = new Map<string, Template>();
+const MAX_TEMPLATES = 1_000;
+
+/**
+ * Powertools' document for one kind of request: the namespace, the dimension sets and values
+ * and the metric directives, with the values 1 (Requests) and 0 (the upstream metrics). Its
+ * warnings (a blank dimension value, say) are logged when a kind is first seen.
+ */
+const serialise = (
+  provider: string | undefined,
+  measurement: RequestMeasurement,
+  withCalls: boolean,
+): Template => {
   const m = instance();
   const dimensions: Record<string, string> = {
     service: serviceName(),
-    ...(isProvider(measurement.provider) ? { provider: measurement.provider } : {}),
+    ...(provider === undefined ? {} : { provider }),
     operation: measurement.operation,
   };
   m.clearDefaultDimensions();
@@ -92,18 +122,51 @@ export const metricFields = (measurement: RequestMeasurement): LogFields => {
   if (measurement.error !== undefined) m.addDimensions({ error: measurement.error });
 
   m.addMetric('Requests', MetricUnit.Count, 1);
-  if (measurement.calls.length > 0) {
-    const latency = measurement.calls.reduce((sum, call) => sum + call.durationMs, 0);
-    m.addMetric('UpstreamLatency', MetricUnit.Milliseconds, latency);
-    m.addMetric('UpstreamCalls', MetricUnit.Count, measurement.calls.length);
-    m.addMetric('UpstreamRetries', MetricUnit.Count, upstreamRetries(measurement.calls));
+  if (withCalls) {
+    m.addMetric('UpstreamLatency', MetricUnit.Milliseconds, 0);
+    m.addMetric('UpstreamCalls', MetricUnit.Count, 0);
+    m.addMetric('UpstreamRetries', MetricUnit.Count, 0);
   }
   try {
-    return m.serializeMetrics() as unknown as LogFields;
+    // Shared by every later line of this kind: nothing may change it.
+    return deepFreeze(m.serializeMetrics()) as unknown as Template;
   } finally {
     m.clearMetrics();
     m.clearDimensions();
   }
+};
+
+/**
+ * The EMF members for one request, to be merged into its log line: `_aws` (the metric
+ * directive), the dimension values and the metric values, as Powertools' Metrics serialises them
+ * (its document for this kind of request, with this request's timestamp and values).
+ */
+export const metricFields = (measurement: RequestMeasurement): LogFields => {
+  const provider = isProvider(measurement.provider) ? measurement.provider : undefined;
+  const { calls } = measurement;
+  const withCalls = calls.length > 0;
+  const key = `${provider ?? ''}\u0000${measurement.operation}\u0000${measurement.outcome}\u0000${measurement.error ?? '\u0001'}\u0000${withCalls ? 1 : 0}`;
+  let template = templates.get(key);
+  if (template === undefined) {
+    template = serialise(provider, measurement, withCalls);
+    if (templates.size < MAX_TEMPLATES) templates.set(key, template);
+  }
+  const aws = { Timestamp: Date.now(), CloudWatchMetrics: template._aws.CloudWatchMetrics };
+  if (!withCalls) return { ...template, _aws: aws, Requests: 1 };
+  let latency = 0;
+  let retries = 0;
+  for (const call of calls) {
+    latency += call.durationMs;
+    if (call.attempts > 1) retries += call.attempts - 1;
+  }
+  return {
+    ...template,
+    _aws: aws,
+    Requests: 1,
+    UpstreamLatency: latency,
+    UpstreamCalls: calls.length,
+    UpstreamRetries: retries,
+  };
 };
 
 /**

@@ -5,6 +5,7 @@
 import { ERROR_TABLE, type OperationName } from '../errors/error-table.js';
 import { isImageError } from '../errors/errors.js';
 import type { LogFields } from '../log/log.js';
+import { mappedStack } from '../log/mapped-stack.js';
 import type { Invocation } from './invocation.js';
 import { metricFields, upstreamRetries } from './metrics.js';
 
@@ -72,7 +73,7 @@ export const failed = (
     ...(known
       ? { upstream: error.upstream, detail: error.logDetail }
       : named === undefined
-        ? { stack: error instanceof Error ? error.stack : undefined }
+        ? { stack: mappedStack(error) }
         : {}),
   };
   if (invocation !== undefined) {

@@ -64,17 +64,19 @@ const buildDeleteInput = () =>
       }
     });
 
+// Built only by the schemas that use them (list, usage), on their first use: a show or delete
+// never constructs them.
+
 /** An ISO 8601 date-time with an offset (or Z), or a date (midnight UTC). */
-export const isoTimeSchema = z.union([z.iso.datetime({ offset: true }), z.iso.date()], {
-  error: 'must be an ISO 8601 date or date-time (e.g. 2026-01-31 or 2026-01-31T12:00:00Z)',
-});
+const isoTime = () =>
+  z.union([z.iso.datetime({ offset: true }), z.iso.date()], {
+    error: 'must be an ISO 8601 date or date-time (e.g. 2026-01-31 or 2026-01-31T12:00:00Z)',
+  });
 
-export const cursorSchema = z
-  .string()
-  .min(1, 'must not be empty')
-  .max(4096, 'must be at most 4096 characters');
+const cursor = () =>
+  z.string().min(1, 'must not be empty').max(4096, 'must be at most 4096 characters');
 
-const filterShape = {
+const filterShape = () => ({
   kind: z.enum(IMAGE_KINDS).optional(),
   status: z
     .array(z.enum(IMAGE_STATUSES))
@@ -86,17 +88,17 @@ const filterShape = {
     .min(1, 'must not be empty')
     .max(MAX_GLOB_LENGTH, `must be at most ${MAX_GLOB_LENGTH} characters`)
     .optional(),
-  createdBefore: isoTimeSchema.optional(),
-  createdAfter: isoTimeSchema.optional(),
+  createdBefore: isoTime().optional(),
+  createdAfter: isoTime().optional(),
   limit: z.number().int().min(1).max(MAX_LIST_LIMIT).optional(),
-  cursor: cursorSchema.optional(),
-};
+  cursor: cursor().optional(),
+});
 
 const buildListInput = () =>
   z.strictObject({
     provider: providerSchema(),
     region: regionSchema.optional(),
-    ...filterShape,
+    ...filterShape(),
   });
 
 /** A retire decision on the delete queue (lib/retirement/ports.ts RunMessage). */
@@ -120,7 +122,7 @@ const buildRunMessage = () =>
     .superRefine(checkImageId);
 
 const buildUsageInput = () =>
-  z.strictObject({ ...imageRefShape(), cursor: cursorSchema.optional() }).superRefine(checkImageId);
+  z.strictObject({ ...imageRefShape(), cursor: cursor().optional() }).superRefine(checkImageId);
 
 /** A schema built on first use and again when the registry changed (zod schemas cost CPU to build). */
 const lazySchema = <T>(build: () => T): (() => T) => {
@@ -145,15 +147,19 @@ export const usageInputSchema = lazySchema(buildUsageInput);
 
 export const runMessageSchema = lazySchema(buildRunMessage);
 
-/** `{planId}` of a plan route. */
-export const planRefSchema = z.strictObject({
-  planId: z.string().regex(PLAN_ID_PATTERN, "must be a plan id ('plan-' and 24 hex digits)"),
-});
+/** `{planId}` of a plan route (built on its first parse: only the plan routes parse it). */
+export const planRefSchema = z.lazy(() =>
+  z.strictObject({
+    planId: z.string().regex(PLAN_ID_PATTERN, "must be a plan id ('plan-' and 24 hex digits)"),
+  }),
+);
 
-/** `{runId}` of a run route. */
-export const runRefSchema = z.strictObject({
-  runId: z.string().regex(RUN_ID_PATTERN, "must be a run id ('run-' and 20 hex digits)"),
-});
+/** `{runId}` of a run route (built on its first parse: only the run routes parse it). */
+export const runRefSchema = z.lazy(() =>
+  z.strictObject({
+    runId: z.string().regex(RUN_ID_PATTERN, "must be a run id ('run-' and 20 hex digits)"),
+  }),
+);
 export type UsageInput = z.infer<ReturnType<typeof buildUsageInput>>;
 
 const describeIssue = (issue: z.core.$ZodIssue): { field: string; message: string } => {

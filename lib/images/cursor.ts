@@ -15,14 +15,17 @@ export interface CursorState {
   skip: number;
 }
 
-const stateSchema = z.strictObject({
-  v: z.literal(1),
-  b: z.string().regex(/^[0-9a-f]{16}$/),
-  p: z
-    .record(z.string().max(64), z.union([z.string().max(1024), z.number().int().min(0)]))
-    .optional(),
-  s: z.number().int().min(0).max(100_000),
-});
+// Built on the first cursor read: functions that never list (show, delete) do not build it at start.
+const buildStateSchema = () =>
+  z.strictObject({
+    v: z.literal(1),
+    b: z.string().regex(/^[0-9a-f]{16}$/),
+    p: z
+      .record(z.string().max(64), z.union([z.string().max(1024), z.number().int().min(0)]))
+      .optional(),
+    s: z.number().int().min(0).max(100_000),
+  });
+let stateSchema: ReturnType<typeof buildStateSchema> | undefined;
 
 const hex16 = (text: string): string =>
   createHash('sha256').update(text).digest('hex').slice(0, 16);
@@ -59,6 +62,7 @@ export const decodeCursor = (cursor: string, binding: string): CursorState => {
   } catch {
     throw invalid('is not a cursor this service made');
   }
+  stateSchema ??= buildStateSchema();
   const parsed = stateSchema.safeParse(value);
   if (!parsed.success) throw invalid('is not a cursor this service made');
   if (parsed.data.b !== binding) {

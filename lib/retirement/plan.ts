@@ -4,7 +4,10 @@
 import * as z from 'zod';
 import { imageSchema } from '../images/image.js';
 import { usageReferenceSchema } from '../images/usage.js';
+import { PLAN_ID_PATTERN } from './ids.js';
 import { policySchema } from './policy.js';
+
+export { PLAN_ID_PATTERN } from './ids.js';
 
 /**
  * Every reason, in precedence order: the first that applies to an image is its reason. `retire`
@@ -88,8 +91,6 @@ export const planLimitsSchema = z.object({
   bound: z.boolean().describe('True when the limits deferred some images (wouldRetire > allowed).'),
 });
 export type PlanLimits = z.infer<typeof planLimitsSchema>;
-
-export const PLAN_ID_PATTERN = /^plan-[0-9a-f]{24}$/;
 
 export const planSchema = z
   .object({

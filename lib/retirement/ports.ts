@@ -4,10 +4,10 @@
 // or over a local directory and an in-process queue.
 
 import * as z from 'zod';
+import { RUN_ID_PATTERN } from './ids.js';
 import { type Plan, plannedImageSchema } from './plan.js';
 
-/** `run-` and 20 lowercase hex digits (random). */
-export const RUN_ID_PATTERN = /^run-[0-9a-f]{20}$/;
+export { RUN_ID_PATTERN } from './ids.js';
 
 /** How every retire decision of a run ends. */
 export const RUN_OUTCOMES = ['deleted', 'already-absent', 'skipped', 'failed'] as const;

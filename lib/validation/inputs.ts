@@ -9,8 +9,7 @@ import { MAX_GLOB_LENGTH } from '../images/glob.js';
 import { IMAGE_KINDS, IMAGE_STATUSES } from '../images/image.js';
 import { MAX_LIST_LIMIT } from '../images/list-images.js';
 import { cloudKeys, findCloud, registryVersion } from '../providers/registry.js';
-import { PLAN_ID_PATTERN } from '../retirement/plan.js';
-import { RUN_ID_PATTERN } from '../retirement/ports.js';
+import { PLAN_ID_PATTERN, RUN_ID_PATTERN } from '../retirement/ids.js';
 
 export const regionSchema = z
   .string()

@@ -284,7 +284,6 @@ const ENVIRONMENT = {
   LOG_LEVEL: 'warn',
   POWERTOOLS_SERVICE_NAME: 'cloud-image-functions',
   POWERTOOLS_METRICS_NAMESPACE: 'CloudImageFunctions',
-  NODE_OPTIONS: '--enable-source-maps',
   PLANS_BUCKET: { Ref: 'PlansBucket' },
   RUNS_TABLE: { Ref: 'RunsTable' },
   EVENT_BUS_NAME: { Ref: 'ImageEventBus' },
@@ -390,7 +389,7 @@ describe('the packaged template', () => {
       const extra =
         fn.logicalId === 'SqsDeleteImageLambdaFunction'
           ? {
-              SQS_RECORD_CONCURRENCY: '4',
+              SQS_RECORD_CONCURRENCY: '10',
               SQS_MAX_CONCURRENCY: String(RETIREMENT.queueMaximumConcurrency),
               MAX_RECEIVE_COUNT: String(RETIREMENT.deleteQueueMaxReceiveCount),
             }
@@ -519,6 +518,7 @@ describe('the packaged template', () => {
       EventSourceArn: { 'Fn::GetAtt': ['ImageDeleteQueue', 'Arn'] },
       FunctionName: { 'Fn::GetAtt': ['SqsDeleteImageLambdaFunction', 'Arn'] },
       FunctionResponseTypes: ['ReportBatchItemFailures'],
+      BatchSize: 20,
       ScalingConfig: { MaximumConcurrency: RETIREMENT.queueMaximumConcurrency },
     });
   });

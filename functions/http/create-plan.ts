@@ -1,10 +1,12 @@
-// POST /retirements/plans (body: a policy) → 201 the plan, with its Location.
+// POST /retirements/plans (body: a policy) → 201 the plan, with its Location (gzipped when large
+// and the caller accepts it).
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { MAX_POLICY_TEXT_LENGTH, parsePolicy } from '../../lib/retirement/policy.js';
 import { planReported } from '../../lib/runtime/reported-retirement.js';
 import {
   callerOf,
+  compressedFor,
   HTTP_TRIGGER,
   type HttpEvent,
   type HttpResult,
@@ -20,5 +22,8 @@ export const handler = middy<HttpEvent, HttpResult, Error, Context>()
     const plan = await planReported(policy, invocationOf(context), 'http', {
       createdBy: callerOf(event),
     });
-    return jsonResponse(201, plan, { location: `/retirements/plans/${plan.planId}` });
+    return compressedFor(
+      event,
+      jsonResponse(201, plan, { location: `/retirements/plans/${plan.planId}` }),
+    );
   });

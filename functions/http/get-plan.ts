@@ -1,5 +1,6 @@
 // GET /retirements/plans/{planId} → the plan as JSON, or as the HTML report for a browser
 // (Accept: text/html): self-contained, fetching nothing, under a strict Content-Security-Policy.
+// Either is gzipped when large and the caller accepts it.
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { PlanNotFound } from '../../lib/errors/errors.js';
@@ -9,6 +10,7 @@ import {
 } from '../../lib/retirement/report-html.js';
 import { retirementServices } from '../../lib/runtime/retirement-services.js';
 import {
+  compressedFor,
   HTTP_TRIGGER,
   type HttpEvent,
   type HttpResult,
@@ -25,9 +27,12 @@ export const handler = middy<HttpEvent, HttpResult, Error, Context>()
     const { planId } = parseInput(planRefSchema, { planId: event.pathParameters?.planId });
     const plan = await retirementServices().plans.get(planId);
     if (plan === undefined) throw new PlanNotFound(`no plan ${planId} is stored`);
-    return prefersHtml(event)
-      ? htmlResponse(200, renderPlanReport(plan), {
-          'content-security-policy': REPORT_CONTENT_SECURITY_POLICY,
-        })
-      : jsonResponse(200, plan);
+    return compressedFor(
+      event,
+      prefersHtml(event)
+        ? htmlResponse(200, renderPlanReport(plan), {
+            'content-security-policy': REPORT_CONTENT_SECURITY_POLICY,
+          })
+        : jsonResponse(200, plan),
+    );
   });

@@ -4,9 +4,9 @@
 // anything: id, name, type and status.
 
 import * as z from 'zod';
-import type { Image, ImageKind, ImageStatus } from '../../images/image.js';
-import { toIsoTime } from '../../images/image.js';
+import type { ImageKind, ImageStatus } from '../../images/image.js';
 import type { ProviderError } from '../kit/cloud.js';
+import { imageNormaliser } from '../kit/image-normaliser.js';
 import { parseOptionalReply } from '../kit/reply.js';
 
 const text = z.string().nullish();
@@ -79,20 +79,13 @@ const KIND: Record<string, ImageKind> = {
   sharing: 'shared',
 };
 
-export const normaliseBccImage = (record: BccImage, region: string): Image => {
-  const createdAt = toIsoTime(record.createTime);
-  return {
-    provider: 'bcc',
-    region,
-    id: record.id,
-    name: record.name,
-    status: STATUS[record.status.toLowerCase()] ?? 'unknown',
-    providerStatus: record.status,
-    kind: KIND[record.type.toLowerCase()] ?? 'other',
-    ...(createdAt === undefined ? {} : { createdAt }),
-    details: record,
-  };
-};
+export const normaliseBccImage = imageNormaliser<BccImage>({
+  provider: 'bcc',
+  fields: (record) => ({ ...record, createdAt: record.createTime }),
+  statuses: STATUS,
+  kinds: KIND,
+  keyCase: 'lower',
+});
 
 /** The marker-paging facts of a list reply: `{marker, isTruncated, nextMarker?, maxKeys, ...}`. */
 const paging = {

@@ -3,9 +3,9 @@
 // flavor_type), strict about what we need to decide anything: id, name, status and type.
 
 import * as z from 'zod';
-import type { Image, ImageKind, ImageStatus } from '../../images/image.js';
-import { toIsoTime } from '../../images/image.js';
+import type { ImageKind, ImageStatus } from '../../images/image.js';
 import type { ProviderError } from '../kit/cloud.js';
+import { imageNormaliser } from '../kit/image-normaliser.js';
 import { parseOptionalReply } from '../kit/reply.js';
 
 const strings = z.array(z.string());
@@ -78,17 +78,12 @@ const STATUS: Record<string, ImageStatus> = {
 
 const KIND: Record<string, ImageKind> = { BUILD_IN: 'system', DEDICATED: 'custom' };
 
-export const normaliseModelArtsImage = (record: ModelArtsImage, region: string): Image => ({
+export const normaliseModelArtsImage = imageNormaliser<ModelArtsImage>({
   provider: 'modelarts',
-  region,
-  id: record.id,
-  name: record.name,
-  status: STATUS[record.status.toUpperCase()] ?? 'unknown',
-  providerStatus: record.status,
-  kind: KIND[record.type.toUpperCase()] ?? 'other',
-  createdAt: toIsoTime(record.create_at),
-  updatedAt: toIsoTime(record.update_at),
-  details: record,
+  fields: (record) => ({ ...record, createdAt: record.create_at, updatedAt: record.update_at }),
+  statuses: STATUS,
+  kinds: KIND,
+  keyCase: 'upper',
 });
 
 /** ListImage: `{current, data, pages, size, total}` (offset pages), items as ShowImage's. */

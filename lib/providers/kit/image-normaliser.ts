@@ -1,0 +1,47 @@
+// From a cloud's image record to the common Image, written once: each cloud says where its fields
+// are and how its status and type values map to ours (compared in the case its tables use);
+// a value the tables do not know is `unknown` status or `other` kind, never a guess.
+
+import { type Image, type ImageKind, type ImageStatus, toIsoTime } from '../../images/image.js';
+
+/** The fields of a cloud's image record that the common Image is made from. */
+export interface ImageRecordFields {
+  id: string;
+  name: string;
+  status: string;
+  type: string;
+  createdAt?: unknown;
+  updatedAt?: unknown;
+}
+
+export interface ImageNormaliserDescription<R extends Record<string, unknown>> {
+  provider: string;
+  fields: (record: R) => ImageRecordFields;
+  statuses: Readonly<Record<string, ImageStatus>>;
+  kinds: Readonly<Record<string, ImageKind>>;
+  /** The case the tables' keys are written in (the cloud's own values vary in case). */
+  keyCase: 'lower' | 'upper';
+}
+
+export const imageNormaliser =
+  <R extends Record<string, unknown>>(description: ImageNormaliserDescription<R>) =>
+  (record: R, region: string): Image => {
+    const { provider, statuses, kinds, keyCase } = description;
+    const fields = description.fields(record);
+    const key = (value: string) =>
+      keyCase === 'lower' ? value.toLowerCase() : value.toUpperCase();
+    const createdAt = toIsoTime(fields.createdAt);
+    const updatedAt = toIsoTime(fields.updatedAt);
+    return {
+      provider,
+      region,
+      id: fields.id,
+      name: fields.name,
+      status: statuses[key(fields.status)] ?? 'unknown',
+      providerStatus: fields.status,
+      kind: kinds[key(fields.type)] ?? 'other',
+      ...(createdAt === undefined ? {} : { createdAt }),
+      ...(updatedAt === undefined ? {} : { updatedAt }),
+      details: record,
+    };
+  };

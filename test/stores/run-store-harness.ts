@@ -6,15 +6,12 @@ import { randomBytes } from 'node:crypto';
 import { appendFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  CreateTableCommand,
-  DynamoDBClient,
-  TransactWriteItemsCommand,
-} from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
 import type { NewRun, RunOutcome, RunStore } from '../../lib/retirement/ports.js';
 import { dynamoRunStore } from '../../lib/stores/dynamodb-run-store.js';
 import { localRunStore } from '../../lib/stores/local-run-store.js';
 import { type Moto, motoClientConfig, startMoto } from '../support/moto.js';
+import { createRunsTable } from '../support/runs-table.js';
 
 export const TABLE = 'cif-test-runs';
 
@@ -52,20 +49,7 @@ export const startDynamoHarness = async (): Promise<
   // Serialized: moto's transactions are not atomic under concurrent requests (see startMoto).
   const moto = await startMoto({ serialized: true });
   const client = new DynamoDBClient(motoClientConfig(moto.endpoint));
-  await client.send(
-    new CreateTableCommand({
-      TableName: TABLE,
-      BillingMode: 'PAY_PER_REQUEST',
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ],
-    }),
-  );
+  await createRunsTable(client, TABLE);
   return {
     name: 'DynamoDB (moto)',
     moto,

@@ -519,6 +519,7 @@ describe('the packaged template', () => {
       FunctionName: { 'Fn::GetAtt': ['SqsDeleteImageLambdaFunction', 'Arn'] },
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       BatchSize: 20,
+      MaximumBatchingWindowInSeconds: 1,
       ScalingConfig: { MaximumConcurrency: RETIREMENT.queueMaximumConcurrency },
     });
   });

@@ -119,9 +119,15 @@ describe('EventBridge "Image Delete Requested" to the delete queue (serverless.y
     expect(Number(queue.VisibilityTimeout)).toBeGreaterThanOrEqual(6 * (consumer?.timeout ?? 0));
     expect(consumer?.events?.[0]?.sqs).toMatchObject({
       arn: getAtt('ImageDeleteQueue', 'Arn'),
-      batchSize: 10,
+      batchSize: 20,
       functionResponseType: 'ReportBatchItemFailures',
     });
+    // Lambda refuses a batch size over 10 without a batching window of at least one second.
+    const sqs = consumer?.events?.[0]?.sqs as {
+      batchSize?: number;
+      maximumBatchingWindow?: number;
+    };
+    if ((sqs.batchSize ?? 10) > 10) expect(sqs.maximumBatchingWindow).toBeGreaterThanOrEqual(1);
     expect(consumer?.events?.[0]?.sqs?.maximumConcurrency).toBeGreaterThanOrEqual(2);
   });
 

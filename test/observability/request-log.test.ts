@@ -4,6 +4,7 @@
 // correlation ids, and it is at the same time a valid CloudWatch Embedded Metric Format document
 // (upstream latency, calls, retries and outcomes by provider and operation).
 
+import { readFile } from 'node:fs/promises';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { DEMO_BCC, DEMO_MODELARTS, SEEDED } from '../../emulator/demo.js';
@@ -178,6 +179,26 @@ describe('HTTP: one line per request, with the request metrics embedded', () => 
       UpstreamCalls: 3,
       UpstreamRetries: 0,
     });
+  });
+
+  it("is what the README's Logs and metrics section describes: every upstream field and every metric", async () => {
+    // Prepare
+    const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8');
+    const section = readme.split('**7. Logs and metrics.**')[1]?.split('**8.')[0] ?? '';
+
+    // Act
+    await httpDelete(httpEvent('DELETE', 'modelarts', SEEDED.modelarts.custom), lambdaContext());
+    const line = fixture.log.only();
+
+    // Assess
+    const upstreamFields = Object.keys(line).filter((key) => key.startsWith('upstream'));
+    expect(upstreamFields.length).toBeGreaterThan(0);
+    for (const field of [...upstreamFields, 'durationMs', 'correlationId']) {
+      expect(section, `README names the line's ${field}`).toContain(`\`${field}\``);
+    }
+    for (const metric of metricNames(emfOf(line))) {
+      expect(section, `README names the metric ${metric}`).toContain(`\`${metric}\``);
+    }
   });
 
   it('delete, failure: a protected image is a warning naming the error, with the show it took', async () => {

@@ -60,10 +60,16 @@ const imageKeyOf = (record: SQSRecord): string | undefined => {
   }
 };
 
-/** The body's provider and region, read defensively for the line when the body is invalid. */
-const askedFor = (body: string): { provider?: unknown; region?: unknown } => {
+/** What the body asks, read once and defensively: for the line, and to tell a run's message. */
+interface Asked {
+  provider?: unknown;
+  region?: unknown;
+  runId?: unknown;
+}
+
+const askedFor = (body: string): Asked => {
   try {
-    const value = JSON.parse(body) as { provider?: unknown; region?: unknown } | null;
+    const value = JSON.parse(body) as Asked | null;
     return value !== null && typeof value === 'object' ? value : {};
   } catch {
     return {};
@@ -85,7 +91,7 @@ const deleteOne = async (record: SQSRecord, batch: Invocation): Promise<string> 
   };
 
   if (invocation.deadline.remainingMs() < MIN_RECORD_MS) {
-    const lastDelivery = runMessageOnLastReceive(record);
+    const lastDelivery = runMessageOnLastReceive(record, asked);
     if (lastDelivery !== undefined) {
       return abandonFromRecord(lastDelivery, record, invocation, completion);
     }
@@ -102,8 +108,7 @@ const deleteOne = async (record: SQSRecord, batch: Invocation): Promise<string> 
     throw new RecordFailure('deadline reached');
   }
 
-  const body = askedFor(record.body ?? '') as { runId?: unknown };
-  if (body.runId !== undefined) return retireFromRecord(record, invocation, completion);
+  if (asked.runId !== undefined) return retireFromRecord(record, invocation, completion);
 
   let input: DeleteRequest;
   try {
@@ -171,6 +176,16 @@ const failedRecord = (
   return new RecordFailure(String(line.fields.error));
 };
 
+/** A run message's logger: the image and the plan and run it belongs to. */
+const runMessageLog = (invocation: Invocation, message: RunMessage): Logger =>
+  invocation.log.child({
+    provider: message.provider,
+    imageId: message.imageId,
+    region: message.region,
+    planId: message.planId,
+    runId: message.runId,
+  });
+
 /**
  * A retire decision of a run: exactly one outcome is recorded (and published) for it, whatever
  * the deliveries; a transient failure comes back until the queue's last receive.
@@ -187,13 +202,7 @@ const retireFromRecord = async (
     rejected(invocation, completion, error, record);
     throw new RecordFailure('invalid body');
   }
-  const log = invocation.log.child({
-    provider: message.provider,
-    imageId: message.imageId,
-    region: message.region,
-    planId: message.planId,
-    runId: message.runId,
-  });
+  const log = runMessageLog(invocation, message);
   try {
     const retired = await retireReported(
       message,
@@ -221,9 +230,8 @@ const retireFromRecord = async (
 };
 
 /** A well-formed run message on the queue's last receive: it must get its outcome now. */
-const runMessageOnLastReceive = (record: SQSRecord): RunMessage | undefined => {
-  const body = askedFor(record.body ?? '') as { runId?: unknown };
-  if (body.runId === undefined) return undefined;
+const runMessageOnLastReceive = (record: SQSRecord, asked: Asked): RunMessage | undefined => {
+  if (asked.runId === undefined) return undefined;
   if ((receiveCountOf(record) ?? 1) < retirementServices().config.maxReceiveCount) return undefined;
   try {
     return parseJsonInput(runMessageSchema(), record.body);
@@ -242,13 +250,7 @@ const abandonFromRecord = async (
   invocation: Invocation,
   completion: Omit<Completion, 'outcome'>,
 ): Promise<string> => {
-  const log = invocation.log.child({
-    provider: message.provider,
-    imageId: message.imageId,
-    region: message.region,
-    planId: message.planId,
-    runId: message.runId,
-  });
+  const log = runMessageLog(invocation, message);
   try {
     const retired = await abandonReported(
       message,

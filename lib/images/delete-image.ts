@@ -7,6 +7,7 @@ import { ImageBusy, ImageNotFound, ImageProtected, UpstreamTimeout } from '../er
 import type { DeleteResult, Image } from './image.js';
 import { describeReferences, type UsageScanner } from './image-usage.js';
 import type { Protection } from './protection.js';
+import { providerInRegion } from './provider-in-region.js';
 import type { CallContext, ImageProvider, ProviderLookup } from './provider-port.js';
 import type { ImageRef } from './show-image.js';
 
@@ -103,9 +104,7 @@ export const deleteImage = async (
   deps: DeleteDeps,
   hooks: DeleteHooks = {},
 ): Promise<DeleteResult> => {
-  const provider = deps.providers(input.provider);
-  const region = await provider.resolveRegion(input.region, deps.context.deadline.signal);
-  deps.context.region = region;
+  const { provider, region } = await providerInRegion(deps, input.provider, input.region);
 
   let image: Image;
   try {

@@ -7,6 +7,7 @@
 import { InvalidRequest } from '../errors/errors.js';
 import { cursorBinding, decodeCursor, encodeCursor } from './cursor.js';
 import { timeForAnotherPage } from './list-images.js';
+import { providerInRegion } from './provider-in-region.js';
 import type { CallContext, ImageProvider, ProviderLookup, ScanPosition } from './provider-port.js';
 import type { ImageRef } from './show-image.js';
 import type { UsageReference, UsageResult } from './usage.js';
@@ -120,9 +121,7 @@ export interface UsageDeps {
 }
 
 export const imageUsage = async (request: UsageRequest, deps: UsageDeps): Promise<UsageResult> => {
-  const provider = deps.providers(request.provider);
-  const region = await provider.resolveRegion(request.region, deps.context.deadline.signal);
-  deps.context.region = region;
+  const { provider, region } = await providerInRegion(deps, request.provider, request.region);
   // The image first: a missing one is a 404, and its record names its usage keys (an SWR path).
   const image = await provider.show(request.imageId, region, deps.context);
   const binding = cursorBinding({

@@ -7,6 +7,7 @@
 import { type CursorState, cursorBinding, decodeCursor, encodeCursor } from './cursor.js';
 import { matchesGlob } from './glob.js';
 import type { Image, ImageKind, ImageStatus } from './image.js';
+import { providerInRegion } from './provider-in-region.js';
 import type {
   CallContext,
   ImageProvider,
@@ -105,9 +106,7 @@ const bindingOf = (provider: ImageProvider, region: string, request: ListRequest
   });
 
 export const listImages = async (request: ListRequest, deps: ListDeps): Promise<ImageList> => {
-  const provider = deps.providers(request.provider);
-  const region = await provider.resolveRegion(request.region, deps.context.deadline.signal);
-  deps.context.region = region;
+  const { provider, region } = await providerInRegion(deps, request.provider, request.region);
   const limit = request.limit ?? DEFAULT_LIST_LIMIT;
   const binding = bindingOf(provider, region, request, limit);
   let state: CursorState =

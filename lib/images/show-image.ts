@@ -1,6 +1,7 @@
 // show(provider, imageId, region?) → Image.
 
 import type { Image } from './image.js';
+import { providerInRegion } from './provider-in-region.js';
 import type { CallContext, ProviderLookup } from './provider-port.js';
 
 export interface ImageRef {
@@ -15,8 +16,6 @@ export interface ShowDeps {
 }
 
 export const showImage = async (input: ImageRef, deps: ShowDeps): Promise<Image> => {
-  const provider = deps.providers(input.provider);
-  const region = await provider.resolveRegion(input.region, deps.context.deadline.signal);
-  deps.context.region = region;
+  const { provider, region } = await providerInRegion(deps, input.provider, input.region);
   return provider.show(input.imageId, region, deps.context);
 };

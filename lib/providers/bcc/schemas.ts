@@ -81,7 +81,13 @@ const KIND: Record<string, ImageKind> = {
 
 export const normaliseBccImage = imageNormaliser<BccImage>({
   provider: 'bcc',
-  fields: (record) => ({ ...record, createdAt: record.createTime }),
+  fields: ({ id, name, status, type, createTime }) => ({
+    id,
+    name,
+    status,
+    type,
+    createdAt: createTime,
+  }),
   statuses: STATUS,
   kinds: KIND,
   keyCase: 'lower',

@@ -23,13 +23,16 @@ export interface ImageNormaliserDescription<R extends Record<string, unknown>> {
   keyCase: 'lower' | 'upper';
 }
 
-export const imageNormaliser =
-  <R extends Record<string, unknown>>(description: ImageNormaliserDescription<R>) =>
-  (record: R, region: string): Image => {
-    const { provider, statuses, kinds, keyCase } = description;
+const toLower = (value: string): string => value.toLowerCase();
+const toUpper = (value: string): string => value.toUpperCase();
+
+export const imageNormaliser = <R extends Record<string, unknown>>(
+  description: ImageNormaliserDescription<R>,
+) => {
+  const { provider, statuses, kinds } = description;
+  const key = description.keyCase === 'lower' ? toLower : toUpper;
+  return (record: R, region: string): Image => {
     const fields = description.fields(record);
-    const key = (value: string) =>
-      keyCase === 'lower' ? value.toLowerCase() : value.toUpperCase();
     const createdAt = toIsoTime(fields.createdAt);
     const updatedAt = toIsoTime(fields.updatedAt);
     return {
@@ -45,3 +48,4 @@ export const imageNormaliser =
       details: record,
     };
   };
+};

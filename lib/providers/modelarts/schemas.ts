@@ -80,7 +80,14 @@ const KIND: Record<string, ImageKind> = { BUILD_IN: 'system', DEDICATED: 'custom
 
 export const normaliseModelArtsImage = imageNormaliser<ModelArtsImage>({
   provider: 'modelarts',
-  fields: (record) => ({ ...record, createdAt: record.create_at, updatedAt: record.update_at }),
+  fields: ({ id, name, status, type, create_at, update_at }) => ({
+    id,
+    name,
+    status,
+    type,
+    createdAt: create_at,
+    updatedAt: update_at,
+  }),
   statuses: STATUS,
   kinds: KIND,
   keyCase: 'upper',

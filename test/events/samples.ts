@@ -1,20 +1,11 @@
 // One realistic event of each detail-type, for the catalogue and publisher tests.
 
 import type { CatalogueEvent, DetailOf, DetailType } from '../../lib/events/catalogue.js';
+import { SAMPLE_IMAGE } from '../support/sample-image.js';
 
 type EventOf<T extends DetailType> = { detailType: T; detail: DetailOf<T> };
 
-export const IMAGE = {
-  provider: 'modelarts',
-  region: 'cn-north-4',
-  id: '00000000-0000-4000-8000-000000000001',
-  name: 'train-resnet',
-  status: 'available' as const,
-  providerStatus: 'ACTIVE',
-  kind: 'custom' as const,
-  createdAt: '2024-01-01T00:00:00.000Z',
-  updatedAt: '2024-01-01T00:00:00.000Z',
-};
+export const IMAGE = SAMPLE_IMAGE;
 
 const AT = '2025-06-01T00:05:00.000Z';
 

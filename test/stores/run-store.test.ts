@@ -15,6 +15,7 @@ import { MAX_REASON_LENGTH } from '../../lib/retirement/ports.js';
 import { dynamoRunStore } from '../../lib/stores/dynamodb-run-store.js';
 import { jsonError, startFaultServer } from '../support/aws-fault-server.js';
 import { MOTO_AWS_ENV, motoClientConfig, skipWithoutMoto } from '../support/moto.js';
+import { SAMPLE_IMAGE } from '../support/sample-image.js';
 import {
   AT,
   aNewRun,
@@ -26,17 +27,7 @@ import {
   TABLE,
 } from './run-store-harness.js';
 
-const IMAGE = {
-  provider: 'modelarts',
-  region: 'cn-north-4',
-  id: '00000000-0000-4000-8000-000000000001',
-  name: 'train-resnet',
-  status: 'available' as const,
-  providerStatus: 'ACTIVE',
-  kind: 'custom' as const,
-  createdAt: '2024-01-01T00:00:00.000Z',
-  updatedAt: '2024-01-01T00:00:00.000Z',
-};
+const IMAGE = SAMPLE_IMAGE;
 
 const contract = (start: () => Promise<RunStoreHarness>) => {
   let harness: RunStoreHarness;

@@ -7,8 +7,6 @@ import { usageReferenceSchema } from '../images/usage.js';
 import { PLAN_ID_PATTERN } from './ids.js';
 import { policySchema } from './policy.js';
 
-export { PLAN_ID_PATTERN } from './ids.js';
-
 /**
  * Every reason, in precedence order: the first that applies to an image is its reason. `retire`
  * comes last because it is what remains when nothing keeps or defers the image.

@@ -7,8 +7,6 @@ import * as z from 'zod';
 import { RUN_ID_PATTERN } from './ids.js';
 import { type Plan, plannedImageSchema } from './plan.js';
 
-export { RUN_ID_PATTERN } from './ids.js';
-
 /** How every retire decision of a run ends. */
 export const RUN_OUTCOMES = ['deleted', 'already-absent', 'skipped', 'failed'] as const;
 export const runOutcomeSchema = z.enum(RUN_OUTCOMES);

@@ -23,6 +23,7 @@ import type {
   TransactWriteItemsCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import { ConfigurationError, StoreUnavailable } from '../errors/errors.js';
+import { RUN_ID_PATTERN } from '../retirement/ids.js';
 import {
   type ClaimResult,
   countsTotal,
@@ -33,7 +34,6 @@ import {
   imageOutcomeSchema,
   MAX_REASON_LENGTH,
   type NewRun,
-  RUN_ID_PATTERN,
   type Run,
   type RunDocument,
   type RunStore,

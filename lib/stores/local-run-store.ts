@@ -9,6 +9,7 @@ import { appendFile, mkdir, open, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import * as z from 'zod';
 import { ConfigurationError } from '../errors/errors.js';
+import { RUN_ID_PATTERN } from '../retirement/ids.js';
 import { plannedImageSchema } from '../retirement/plan.js';
 import {
   type ClaimResult,
@@ -19,7 +20,6 @@ import {
   type ImageOutcome,
   MAX_REASON_LENGTH,
   type NewRun,
-  RUN_ID_PATTERN,
   type Run,
   type RunDocument,
   type RunStore,

@@ -2,7 +2,8 @@
 // the order of outcomes in a run document.
 
 import { InvalidRequest, PlanNotFound } from '../errors/errors.js';
-import { type ImageOutcome, RUN_ID_PATTERN } from '../retirement/ports.js';
+import { RUN_ID_PATTERN } from '../retirement/ids.js';
+import type { ImageOutcome } from '../retirement/ports.js';
 
 export const runNotStored = (runId: string): PlanNotFound =>
   new PlanNotFound(

@@ -18,6 +18,7 @@ import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { SQSRecord } from 'aws-lambda';
 import { root } from '../scripts/build.js';
+import { emulatorControl } from './lib/child.js';
 import { functionEnv } from './lib/fixtures.js';
 import { CLIENT_CPU, pin, pinned, UPSTREAM_CPU } from './lib/pin.js';
 import { sleep } from './lib/stats.js';
@@ -107,25 +108,14 @@ export const startEmulatorProcess = async (seed: {
   };
 };
 
-const control = async (origin: string, method: string, path: string, body?: unknown) => {
-  const response = await fetch(`${origin}/_emulator/${path}`, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`emulator ${method} ${path}: ${response.status} ${text}`);
-  return text === '' ? undefined : (JSON.parse(text) as unknown);
-};
-
 /** Images a delete really deletes: custom, available, used by no notebook. */
 export const deletableImages = async (origin: string): Promise<string[]> => {
-  const images = (await control(origin, 'GET', 'images/modelarts')) as Array<{
+  const images = (await emulatorControl(origin, 'GET', 'images/modelarts')) as Array<{
     id: string;
     type: string;
     status: string;
   }>;
-  const notebooks = (await control(origin, 'GET', 'notebooks')) as Array<{
+  const notebooks = (await emulatorControl(origin, 'GET', 'notebooks')) as Array<{
     image?: { id?: string };
   }>;
   const used = new Set(notebooks.map((notebook) => notebook.image?.id?.toLowerCase()));
@@ -184,13 +174,13 @@ export const runQueueScenario = async (
   if (imageIds.length < scenario.images) {
     throw new Error(`only ${imageIds.length} deletable images for ${scenario.images}`);
   }
-  await control(emulator.origin, 'POST', 'reset');
+  await emulatorControl(emulator.origin, 'POST', 'reset');
   if (scenario.cloudLimit !== undefined) {
-    await control(emulator.origin, 'PUT', 'rate-limit', {
+    await emulatorControl(emulator.origin, 'PUT', 'rate-limit', {
       modelarts: { perSecond: scenario.cloudLimit },
     });
   }
-  await control(emulator.origin, 'POST', 'faults', {
+  await emulatorControl(emulator.origin, 'POST', 'faults', {
     match: { provider: 'modelarts' },
     probability: 1,
     action: { kind: 'latency', ms: scenario.latencyMs },
@@ -269,7 +259,7 @@ export const runQueueScenario = async (
   );
   const elapsedS = (performance.now() - started) / 1000;
   for (const worker of workers) worker.disconnect();
-  const counters = (await control(emulator.origin, 'GET', 'rate-limit')) as {
+  const counters = (await emulatorControl(emulator.origin, 'GET', 'rate-limit')) as {
     counters: Array<{
       provider: string;
       admitted: number;

@@ -5,12 +5,10 @@
 // over the equivalent-work baseline at steady state, the first requests apart, and p99 only when
 // its ratio holds still from run to run.
 
-import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { root } from '../scripts/build.js';
 import type { Built } from './build.js';
+import { runPinnedChild } from './lib/child.js';
 import { IMAGE_ID, secretEnv } from './lib/fixtures.js';
-import { CLIENT_CPU, pinned } from './lib/pin.js';
 import { median } from './lib/stats.js';
 import type { HarnessResult, HarnessSettings, PathName } from './probe/warm-harness.js';
 import { attributeOwnFiles, type CpuProfile, lineSources } from './profile.js';
@@ -58,28 +56,7 @@ const runHarness = (
   file: string,
   settings: HarnessSettings,
   env: Record<string, string>,
-): Promise<unknown> =>
-  new Promise((resolve, reject) => {
-    const [command, args] = pinned(CLIENT_CPU, process.execPath, [file, JSON.stringify(settings)]);
-    const child = spawn(command, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-    });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr += chunk;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const line = stdout.split('\n').find((text) => text.startsWith('@@warm '));
-      if (code !== 0 || line === undefined) {
-        reject(new Error(`warm harness exited ${code}:\n${stderr.slice(0, 3000)}`));
-        return;
-      }
-      resolve(JSON.parse(line.slice(7)));
-    });
-  });
+): Promise<unknown> => runPinnedChild(file, [JSON.stringify(settings)], env, '@@warm');
 
 const ratio = (pick: (path: PathName) => number) => ({
   handlerOverBare: pick('handler') / pick('bare'),

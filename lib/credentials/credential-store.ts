@@ -19,10 +19,11 @@ import {
 
 export interface CredentialStore {
   /**
-   * The cloud's credentials. `signal`: the caller's deadline; a secret read that has not finished
-   * by then is given up with CredentialsUnavailable (the read goes on, and its result is cached).
+   * The cloud's credentials. `within`: the caller's deadline (its signal is read only when the
+   * call has to wait for a read); a secret read that has not finished by then is given up with
+   * CredentialsUnavailable (the read goes on, and its result is cached).
    */
-  get<C>(section: CredentialSection<C>, signal?: AbortSignal): Promise<C>;
+  get<C>(section: CredentialSection<C>, within?: { readonly signal: AbortSignal }): Promise<C>;
   /** The cloud rejected its credentials: its next call reads them again (callers retry once). */
   invalidate(key: string): void;
   /** Whether credentials come from the secret (true) or the environment. */
@@ -183,10 +184,11 @@ export function createCredentialStore(options: CredentialStoreOptions = {}): Cre
   const loadWithin = (
     secretId: string,
     key: string,
-    signal: AbortSignal | undefined,
+    within: { readonly signal: AbortSignal } | undefined,
   ): Promise<CachedSecret> => {
     const loading = load(secretId, key);
-    if (signal === undefined) return loading;
+    if (within === undefined) return loading;
+    const { signal } = within;
     const late = () =>
       new CredentialsUnavailable(
         'Secrets Manager did not give the credentials secret within the time left; try again later',
@@ -225,7 +227,7 @@ export function createCredentialStore(options: CredentialStoreOptions = {}): Cre
   };
 
   return {
-    async get<C>(section: CredentialSection<C>, signal?: AbortSignal): Promise<C> {
+    async get<C>(section: CredentialSection<C>, within?: { readonly signal: AbortSignal }): Promise<C> {
       const secretId = read(env, SECRET_ID_VARIABLE);
       if (secretId === undefined) return fromTheEnvironment(section);
       // Warm: the cached section as it is, without racing a finished load against the deadline.
@@ -233,7 +235,7 @@ export function createCredentialStore(options: CredentialStoreOptions = {}): Cre
       if (current?.sections.has(section.key) && isUsable(current, secretId, section.key)) {
         return current.sections.get(section.key) as C;
       }
-      const entry = await loadWithin(secretId, section.key, signal);
+      const entry = await loadWithin(secretId, section.key, within);
       if (!entry.sections.has(section.key)) {
         try {
           entry.sections.set(section.key, parseSection(section, entry));

@@ -5,7 +5,12 @@ export interface Deadline {
   /** Epoch ms after which no upstream work may run. */
   readonly at: number;
   remainingMs(): number;
-  /** Aborts when the deadline passes. */
+  /**
+   * Aborts when the deadline passes. Made on first use: a warm request that never waits on
+   * anything (credentials cached, no retry, no pacing) leaves no timer behind. An
+   * `AbortSignal.timeout` per request would stay pending, and then be collected, for the whole
+   * budget (29 s for HTTP): tens of thousands of live timers in a busy warm process.
+   */
   readonly signal: AbortSignal;
 }
 
@@ -13,12 +18,25 @@ export interface Deadline {
 export const RESPONSE_MARGIN_MS = 500;
 
 export const deadlineIn = (ms: number, now: () => number = Date.now): Deadline => {
-  const budget = Math.max(0, ms);
-  const at = now() + budget;
+  const at = now() + Math.max(0, ms);
+  const remainingMs = () => Math.max(0, at - now());
+  let signal: AbortSignal | undefined;
   return {
     at,
-    remainingMs: () => Math.max(0, at - now()),
-    signal: AbortSignal.timeout(Math.max(1, budget)),
+    remainingMs,
+    get signal() {
+      if (signal === undefined) {
+        const left = remainingMs();
+        // Past the deadline already: aborted now, as a timer that had been running would be.
+        signal =
+          left > 0
+            ? AbortSignal.timeout(left)
+            : AbortSignal.abort(
+                new DOMException('The operation was aborted due to timeout', 'TimeoutError'),
+              );
+      }
+      return signal;
+    },
   };
 };
 

@@ -44,7 +44,7 @@ export const createPlan = async (
   const provider = deps.providers(policy.provider);
   // Every region first: an unknown or unconfigured one is the caller's mistake, before any scan.
   for (const region of policy.regions) {
-    await provider.resolveRegion(region, deps.context.deadline.signal);
+    await provider.resolveRegion(region, deps.context.deadline);
   }
   const inventory: Image[] = [];
   const usage = new Map<string, readonly UsageReference[]>();

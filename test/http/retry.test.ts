@@ -1,7 +1,7 @@
 // The retry layer: pure backoff arithmetic, then the real transport against the emulator on
 // loopback for what only a socket shows (Retry-After, the deadline, a fresh signature per attempt).
 
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { DEMO_MODELARTS, SEEDED } from '../../emulator/demo.js';
 import { createCredentialStore } from '../../lib/credentials/credential-store.js';
 import { UpstreamThrottled, UpstreamTimeout } from '../../lib/errors/errors.js';
@@ -26,6 +26,51 @@ describe('backoff arithmetic', () => {
     expect(parseRetryAfter('soon')).toBeUndefined();
     const now = Date.parse('2026-01-01T00:00:00Z');
     expect(parseRetryAfter('Thu, 01 Jan 2026 00:00:05 GMT', now)).toBe(5_000);
+  });
+});
+
+describe('the deadline', () => {
+  it('makes no timer until something has to wait on it', () => {
+    // Prepare
+    const timeout = vi.spyOn(AbortSignal, 'timeout');
+    try {
+      // Act
+      const deadline = deadlineIn(5_000);
+      const left = deadline.remainingMs();
+      // Assess
+      expect(left).toBeGreaterThan(4_000);
+      expect(timeout, 'a deadline nobody waited on started a timer').not.toHaveBeenCalled();
+      expect(deadline.signal).toBe(deadline.signal);
+      expect(timeout).toHaveBeenCalledTimes(1);
+    } finally {
+      timeout.mockRestore();
+    }
+  });
+
+  it('aborts its signal when the deadline passes, however late the signal is first read', async () => {
+    // Prepare
+    const deadline = deadlineIn(40);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    // Act
+    const { signal } = deadline;
+    const aborted = new Promise<number>((resolve) =>
+      signal.addEventListener('abort', () => resolve(deadline.remainingMs()), { once: true }),
+    );
+    // Assess
+    expect(signal.aborted).toBe(false);
+    expect(await aborted, 'the signal aborted before the deadline').toBe(0);
+    expect((signal.reason as DOMException).name).toBe('TimeoutError');
+  });
+
+  it('read after the deadline has passed, the signal is already aborted', async () => {
+    // Prepare
+    const deadline = deadlineIn(5);
+    await new Promise((resolve) => setTimeout(resolve, 15));
+    // Act
+    const { signal } = deadline;
+    // Assess
+    expect(signal.aborted).toBe(true);
+    expect((signal.reason as DOMException).name).toBe('TimeoutError');
   });
 });
 

@@ -65,7 +65,7 @@ const setup = (
   });
   const invalidated: string[] = [];
   const credentials: CredentialStore = {
-    get: (section, signal) => store.get(section, signal),
+    get: (section, within) => store.get(section, within),
     usesSecret: () => store.usesSecret(),
     invalidate: (key) => {
       invalidated.push(key);

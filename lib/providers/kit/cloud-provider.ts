@@ -67,10 +67,7 @@ export const createCloudClient = <C, R>(
       const result = await exchange(context, operation, upstreamProtocol, async () => {
         // Every attempt waits its turn: retries count against the cloud's rate limit too.
         await context.pacer?.pace(description.key, region, context.deadline.signal);
-        const credentials = await deps.credentials.get(
-          description.credentials,
-          context.deadline.signal,
-        );
+        const credentials = await deps.credentials.get(description.credentials, context.deadline);
         secrets.push(...description.secretsOf(credentials));
         const unsigned: OutboundRequest = {
           method: request.method,
@@ -172,8 +169,8 @@ const createCloudProvider = <C, R>(
     canonicalId,
     usageKeysOf: (image) => description.usageKeysOf?.(image) ?? [usageIdKey(canonicalId(image.id))],
 
-    async resolveRegion(region, signal) {
-      const credentials = await deps.credentials.get(description.credentials, signal);
+    async resolveRegion(region, within) {
+      const credentials = await deps.credentials.get(description.credentials, within);
       const configured = description.configuredRegions?.(credentials);
       if (region !== undefined) {
         originFor(key, region, description.endpoints, deps.endpointOverride);

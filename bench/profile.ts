@@ -71,14 +71,39 @@ const attribute = (
   return totals;
 };
 
-/** Self time per own file (and package) of one unminified bundle. */
-export const attributeOwnFiles = (
+/**
+ * Line sources of every file of one unminified bundle (its entry and the chunks beside it), read
+ * once each: code split into chunks (undici, zod, most of lib/) is attributed like the entry's.
+ */
+export const bundleSources = (
+  entry: string,
+  ownFiles: boolean,
+): {
+  sourcesOf: (url: string) => string[] | undefined;
+  load: (urls: Iterable<string>) => Promise<void>;
+} => {
+  const bundleDir = pathToFileURL(join(entry, '..')).href;
+  const cache = new Map<string, string[] | undefined>();
+  return {
+    sourcesOf: (url) => cache.get(url),
+    load: async (urls) => {
+      for (const url of urls) {
+        if (cache.has(url) || !url.startsWith(bundleDir)) continue;
+        cache.set(url, lineSources(await readFile(fileURLToPath(url), 'utf8'), ownFiles));
+      }
+    },
+  };
+};
+
+/** Self time in µs per own file (and package) of one unminified bundle, its chunks included. */
+export const attributeBundle = async (
   profile: CpuProfile,
-  file: string,
-  sources: string[],
-): Map<string, number> => {
-  const url = pathToFileURL(file).href;
-  return attribute(profile, (candidate) => (candidate === url ? sources : undefined));
+  entry: string,
+  ownFiles: boolean,
+): Promise<Map<string, number>> => {
+  const sources = bundleSources(entry, ownFiles);
+  await sources.load(new Set(profile.nodes.map((node) => node.callFrame.url)));
+  return attribute(profile, sources.sourcesOf);
 };
 
 export interface ColdProfile {
@@ -103,18 +128,11 @@ export const profileCold = async (
   for (let i = 0; i < processes; i++) {
     await runProbe(subject, ['--cpu-prof', '--cpu-prof-interval=100', `--cpu-prof-dir=${dir}`]);
   }
-  const cache = new Map<string, string[] | undefined>();
-  const bundleDir = pathToFileURL(join(subject.target ?? '', '..')).href;
   const totals = new Map<string, number>();
   const files = (await readdir(dir)).filter((file) => file.endsWith('.cpuprofile'));
   for (const file of files) {
     const profile = JSON.parse(await readFile(join(dir, file), 'utf8')) as CpuProfile;
-    const urls = new Set(profile.nodes.map((node) => node.callFrame.url));
-    for (const url of urls) {
-      if (cache.has(url) || !url.startsWith(bundleDir)) continue;
-      cache.set(url, lineSources(await readFile(fileURLToPath(url), 'utf8'), false));
-    }
-    for (const [source, us] of attribute(profile, (url) => cache.get(url))) {
+    for (const [source, us] of await attributeBundle(profile, subject.target ?? '', false)) {
       totals.set(source, (totals.get(source) ?? 0) + us);
     }
   }

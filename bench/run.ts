@@ -3,7 +3,7 @@
 // bench/results/latest.json (and a copy named by date).
 //
 //   npm run bench [-- --quick] [-- --only cold,warm,signing,queue,inventory] [-- --refs REF,...]
-//                 [-- --rounds N] [-- --dist DIR] [-- --no-profile]
+//                 [-- --rounds N] [-- --dist DIR] [-- --no-profile | --profile] [-- --keep]
 //
 //   --quick      few samples: a smoke test of every section (CI), not figures to report
 //   --only       run only these sections
@@ -11,6 +11,8 @@
 //   --rounds N   cold-start rounds (default 20: each subject N processes)
 //   --dist DIR   measure the function bundles in DIR (dist/<function>/index.mjs + metafile.json)
 //   --no-profile skip the CPU profiles
+//   --profile    take them with --quick too (a quick look at where warm time goes)
+//   --keep       keep the work directory (bundles, CPU profiles) and print its path
 //
 // Loopback only: the bench upstream, the emulator and moto run on the machine, pinned with taskset
 // to a core of their own (core 1) while the client runs on core 0. Compare ratios, not absolutes.
@@ -62,7 +64,7 @@ type Section = (typeof SECTIONS)[number];
 const only = option('--only')?.split(',') as Section[] | undefined;
 const runs = (section: Section): boolean => only === undefined || only.includes(section);
 const quick = flag('--quick');
-const profiles = !flag('--no-profile') && !quick;
+const profiles = flag('--profile') || (!flag('--no-profile') && !quick);
 
 const settings = {
   quick,
@@ -625,7 +627,8 @@ const main = async (): Promise<void> => {
     await upstream?.stop();
     await moto?.stop();
     await emulator?.stop();
-    await rm(workDir, { recursive: true, force: true });
+    if (flag('--keep')) console.log(`kept: ${workDir} (bundles, CPU profiles)`);
+    else await rm(workDir, { recursive: true, force: true });
   }
 };
 

@@ -11,7 +11,7 @@ import { runPinnedChild } from './lib/child.js';
 import { IMAGE_ID, secretEnv } from './lib/fixtures.js';
 import { median } from './lib/stats.js';
 import type { HarnessResult, HarnessSettings, PathName } from './probe/warm-harness.js';
-import { attributeOwnFiles, type CpuProfile, lineSources } from './profile.js';
+import { attributeBundle, type CpuProfile } from './profile.js';
 
 export interface WarmSettings {
   warmup: number;
@@ -116,7 +116,6 @@ export const warmProfile = async (
   settings: { warmup: number; requests: number },
   workDir: string,
 ): Promise<WarmProfile> => {
-  const sources = lineSources(await readFile(built.profiling.harness, 'utf8'), true);
   const profiled: Record<'handler' | 'bare', { rows: Map<string, number>; cpuUs: number }> = {
     handler: { rows: new Map(), cpuUs: 0 },
     bare: { rows: new Map(), cpuUs: 0 },
@@ -141,7 +140,7 @@ export const warmProfile = async (
     )) as { cpuUsPerRequest: number };
     const profile = JSON.parse(await readFile(output, 'utf8')) as CpuProfile;
     profiled[path] = {
-      rows: attributeOwnFiles(profile, built.profiling.harness, sources),
+      rows: await attributeBundle(profile, built.profiling.harness, true),
       cpuUs: answer.cpuUsPerRequest,
     };
   }

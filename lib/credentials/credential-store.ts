@@ -227,7 +227,10 @@ export function createCredentialStore(options: CredentialStoreOptions = {}): Cre
   };
 
   return {
-    async get<C>(section: CredentialSection<C>, within?: { readonly signal: AbortSignal }): Promise<C> {
+    async get<C>(
+      section: CredentialSection<C>,
+      within?: { readonly signal: AbortSignal },
+    ): Promise<C> {
       const secretId = read(env, SECRET_ID_VARIABLE);
       if (secretId === undefined) return fromTheEnvironment(section);
       // Warm: the cached section as it is, without racing a finished load against the deadline.

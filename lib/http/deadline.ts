@@ -17,28 +17,35 @@ export interface Deadline {
 /** Time kept back from the Lambda's remaining time to shape and return the answer. */
 export const RESPONSE_MARGIN_MS = 500;
 
-export const deadlineIn = (ms: number, now: () => number = Date.now): Deadline => {
-  const at = now() + Math.max(0, ms);
-  const remainingMs = () => Math.max(0, at - now());
-  let signal: AbortSignal | undefined;
-  return {
-    at,
-    remainingMs,
-    get signal() {
-      if (signal === undefined) {
-        const left = remainingMs();
-        // Past the deadline already: aborted now, as a timer that had been running would be.
-        signal =
-          left > 0
-            ? AbortSignal.timeout(left)
-            : AbortSignal.abort(
-                new DOMException('The operation was aborted due to timeout', 'TimeoutError'),
-              );
-      }
-      return signal;
-    },
-  };
-};
+// A class, not an object literal: a literal with a getter is built on V8's slow path, per request.
+class LazyDeadline implements Deadline {
+  #signal: AbortSignal | undefined;
+  constructor(
+    readonly at: number,
+    private readonly now: () => number,
+  ) {}
+
+  remainingMs(): number {
+    return Math.max(0, this.at - this.now());
+  }
+
+  get signal(): AbortSignal {
+    if (this.#signal === undefined) {
+      const left = this.remainingMs();
+      // Past the deadline already: aborted now, as a timer that had been running would be.
+      this.#signal =
+        left > 0
+          ? AbortSignal.timeout(left)
+          : AbortSignal.abort(
+              new DOMException('The operation was aborted due to timeout', 'TimeoutError'),
+            );
+    }
+    return this.#signal;
+  }
+}
+
+export const deadlineIn = (ms: number, now: () => number = Date.now): Deadline =>
+  new LazyDeadline(now() + Math.max(0, ms), now);
 
 /** A deadline from a Lambda context, less the response margin, capped (API Gateway gives up at 30 s). */
 export const deadlineFromContext = (

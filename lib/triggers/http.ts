@@ -179,8 +179,12 @@ export const errorBodySchema = z.object({
 });
 export type ErrorBody = z.infer<typeof errorBodySchema>;
 
-/** Each response jsonResponse built, with the value its body serialises (see bodyValueOf). */
-const bodyValues = new WeakMap<HttpResult, { text: string; value: unknown }>();
+/**
+ * The response jsonResponse built last, with the value its body serialises (see bodyValueOf).
+ * One slot, not a WeakMap: a Lambda process answers one request at a time, and a WeakMap entry
+ * per response costs the collector an ephemeron each; anything else falls back to parsing.
+ */
+let lastBuilt: { response: HttpResult; text: string; value: unknown } | undefined;
 
 export const jsonResponse = (
   statusCode: number,
@@ -193,17 +197,18 @@ export const jsonResponse = (
     headers: { 'content-type': 'application/json', ...headers },
     body: text,
   };
-  bodyValues.set(response, { text, value: body });
+  lastBuilt = { response, text, value: body };
   return response;
 };
 
 /**
- * `JSON.parse(response.body)` without parsing: the value jsonResponse serialised, while the
- * response still carries that serialisation (otherwise the body is parsed).
+ * `JSON.parse(response.body)` without parsing: the value jsonResponse serialised, when this is the
+ * response it built last and it still carries that serialisation (otherwise the body is parsed).
  */
 export const bodyValueOf = (response: HttpResult & { body: string }): unknown => {
-  const built = bodyValues.get(response);
-  return built !== undefined && built.text === response.body
+  const built = lastBuilt;
+  if (built?.response === response) lastBuilt = undefined;
+  return built?.response === response && built.text === response.body
     ? built.value
     : JSON.parse(response.body);
 };

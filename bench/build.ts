@@ -152,6 +152,12 @@ export const VARIANTS: readonly Variant[] = [
     extra: (options) => options,
   },
   {
+    name: 'floor: zod/mini',
+    description: "the zod floor's schema and parse written with zod/mini (zod's functional API)",
+    entry: variantEntry('floor-zod-mini.ts'),
+    extra: (options) => options,
+  },
+  {
     name: 'floor: undici + zod',
     description: 'both floors in one process',
     entry: variantEntry('floor-undici-zod.ts'),

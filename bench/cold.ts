@@ -24,6 +24,23 @@ interface ProbeOutput {
   sinceStartMs: number;
 }
 
+/**
+ * What-if: `subject` started with Node's compile cache (V8 code for every module it loads) taken
+ * from `dir`, as a cache shipped in the function's package would be (`NODE_COMPILE_CACHE` and
+ * `NODE_COMPILE_CACHE_PORTABLE=1` are plain environment variables, which Lambda allows). One run
+ * fills the cache first, as a packaging step would; it is read only when the Node version that
+ * wrote it is the one that starts (a different runtime version compiles as usual).
+ */
+export const withCompileCache = async (subject: Subject, dir: string): Promise<Subject> => {
+  const cached: Subject = {
+    ...subject,
+    id: `${subject.id}, what-if: compile cache shipped`,
+    env: { ...subject.env, NODE_COMPILE_CACHE: dir, NODE_COMPILE_CACHE_PORTABLE: '1' },
+  };
+  await runProbe(cached);
+  return cached;
+};
+
 export interface ProbeResult extends Partial<ProbeOutput> {
   /** Spawn to the result line, as the parent sees it: what the figures use. */
   wallMs: number;

@@ -22,7 +22,14 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Built, buildAll } from './build.js';
-import { coldPlan, EMPTY, probeAll, type SubjectSummary, type TlsEndpoints } from './cold.js';
+import {
+  coldPlan,
+  EMPTY,
+  probeAll,
+  type SubjectSummary,
+  type TlsEndpoints,
+  withCompileCache,
+} from './cold.js';
 import { type InventoryRun, inventory } from './inventory.js';
 import { IMAGE_ID, prepareMoto } from './lib/fixtures.js';
 import { type Moto, startMoto } from './lib/moto.js';
@@ -157,6 +164,12 @@ const coldSubjects = async (
   tls: TlsEndpoints,
 ) => {
   const plan = coldPlan(built, upstream.origin, moto.endpoint, tls);
+  for (const id of ['httpShowImage (env credentials)', 'httpShowImage (secret, as deployed)']) {
+    const subject = plan.subjects.find((candidate) => candidate.id === id);
+    if (subject === undefined) continue;
+    const dir = join(workDir, 'compile-cache', id.replace(/[^a-z0-9]+/gi, '-'));
+    plan.subjects.push(await withCompileCache(subject, dir));
+  }
   log(
     `cold: ${plan.subjects.length + 1} subjects × ${settings.coldRounds} rounds (whole processes)…`,
   );

@@ -1,8 +1,7 @@
 // Everything the bench runs, built once per run into a temporary folder: the function bundles
 // exactly as `npm run build` makes them (scripts/build.ts, serverless.yml's esbuild options), the
-// naive and unsplit variants, the floors (undici alone, zod alone), what-if builds that leave one
-// thing out to measure its share, the warm harness and the queue worker (same esbuild options), and
-// unminified builds for profiles. With `refs`, the show and delete functions of other commits too
+// naive and unsplit variants, the floors (the probe alone, undici, node:http, zod, zod/mini), the
+// warm harness and the queue worker (same esbuild options), and unminified builds for profiles. With `refs`, the show and delete functions of other commits too
 // (each built by its own scripts/build.ts), so that a change's share is measured in the same run.
 
 import { execFile } from 'node:child_process';
@@ -11,7 +10,7 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
-import { type BuildOptions, build, type Metafile, type Plugin } from 'esbuild';
+import { type BuildOptions, build, type Metafile } from 'esbuild';
 import {
   buildBundles,
   esbuildOptions,
@@ -81,26 +80,6 @@ const variantEntry = (file: string): string =>
 export const SHOW_ENTRY = join(root, 'functions', 'http', 'show-image.ts');
 export const DELETE_ENTRY = join(root, 'functions', 'http', 'delete-image.ts');
 
-/**
- * Resolves what matches `pattern` (a package, or own modules by path) to an empty module: what a
- * function would cost without it at start. Only for code the measured call never runs.
- */
-const without = (pattern: RegExp, why: string, importer?: RegExp): Plugin => ({
-  name: `bench-without-${why}`,
-  setup(pluginBuild) {
-    pluginBuild.onResolve({ filter: pattern }, (args) =>
-      importer === undefined || importer.test(args.importer)
-        ? { path: args.path, namespace: why }
-        : undefined,
-    );
-    pluginBuild.onLoad({ filter: /.*/, namespace: why }, () => ({
-      // Every named import resolves (to undefined): nothing a show calls uses them.
-      contents: 'module.exports = new Proxy({}, { get: () => undefined });',
-      loader: 'js',
-    }));
-  },
-});
-
 export interface Variant {
   name: string;
   /** What it is, for the report. */
@@ -111,7 +90,8 @@ export interface Variant {
 
 /**
  * Variants, all with the functions' esbuild options: the comparisons the issue asks for (naive,
- * unsplit), the floors, and what-ifs that each leave one thing out of the show function's start.
+ * unsplit) and the floors. (The what-ifs that left yaml and lib/retirement out of the show's start
+ * went when the show stopped loading them: they measured run-to-run noise.)
  */
 export const VARIANTS: readonly Variant[] = [
   {
@@ -132,6 +112,13 @@ export const VARIANTS: readonly Variant[] = [
     description: 'the delete function without code splitting',
     entry: DELETE_ENTRY,
     extra: (options) => ({ ...options, splitting: false }),
+  },
+  {
+    name: 'floor: the probe alone',
+    description:
+      'an empty module imported through the cold probe: what the probe (file entry, ESM loader) costs over `node -e`',
+    entry: variantEntry('floor-probe.ts'),
+    extra: (options) => options,
   },
   {
     name: 'floor: undici',
@@ -162,33 +149,6 @@ export const VARIANTS: readonly Variant[] = [
     description: 'both floors in one process',
     entry: variantEntry('floor-undici-zod.ts'),
     extra: (options) => options,
-  },
-  {
-    name: 'what-if show without yaml',
-    description:
-      "the show function with the `yaml` package left out (lib/retirement/policy.ts imports it statically; a show never parses YAML): yaml's share of the start",
-    entry: SHOW_ENTRY,
-    extra: (options) => ({
-      ...options,
-      plugins: [...(options.plugins ?? []), without(/^yaml$/, 'yaml')],
-    }),
-  },
-  {
-    name: 'what-if show without retirement at start',
-    description:
-      'the show function with lib/retirement, lib/stores and lib/events left out (lib/runtime/composition.ts imports them statically; a show uses none of them): their share of the start, yaml included',
-    entry: SHOW_ENTRY,
-    extra: (options) => ({
-      ...options,
-      plugins: [
-        ...(options.plugins ?? []),
-        without(
-          /\/(retirement|stores|events)\/[^/]+\.js$/,
-          'retirement',
-          /\/lib\/(?!retirement|stores|events)/,
-        ),
-      ],
-    }),
   },
 ];
 

@@ -260,14 +260,6 @@ export const coldPlan = (
       env: env(credentials),
     });
   }
-  for (const name of ['what-if show without yaml', 'what-if show without retirement at start']) {
-    subjects.push({
-      id: subjectId(name, 'environment'),
-      mode: 'show',
-      target: find(name).file,
-      env: env('environment'),
-    });
-  }
   if (tls !== undefined) {
     const overTls = (credentials: 'environment' | 'secret', deployedOptions = true) => ({
       ...base,

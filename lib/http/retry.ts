@@ -180,7 +180,7 @@ export const sendWithRetry = async (options: SendOptions): Promise<SendResult> =
       if (error.kind === 'too-large') {
         throw new UpstreamBadResponse(`${provider} sent ${error.message}`, { upstream: facts() });
       }
-      if (deadline.signal.aborted || deadline.remainingMs() <= 0) {
+      if (deadline.remainingMs() <= 0 || deadline.signal.aborted) {
         throw giveUp({ kind: 'timeout', detail: error.message });
       }
       failure = { kind: error.kind, detail: error.message };

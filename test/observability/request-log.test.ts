@@ -13,6 +13,7 @@ import { handler as httpShow } from '../../functions/http/show-image.js';
 import { handler as sqsDelete } from '../../functions/sqs/delete-image.js';
 import { handler as taskShow } from '../../functions/task/show-image.js';
 import { DEFAULT_NAMESPACE } from '../../lib/runtime/metrics.js';
+import { HTTP_TRIGGER, jsonResponse } from '../../lib/triggers/http.js';
 import { httpEvent, lambdaContext, parseResult } from '../../scripts/lambda-events.js';
 import { sqsRecord } from '../support/events.js';
 import { useFixture } from '../support/fixture.js';
@@ -240,6 +241,27 @@ describe('HTTP: one line per request, with the request metrics embedded', () => 
     for (const set of emf.Dimensions) expect(set).not.toContain('provider');
     // Nothing went upstream: no latency, calls or retries to report.
     expect(metricNames(emf)).toEqual(['Requests']);
+  });
+});
+
+describe("the outcome an HTTP line reports is the response body's", () => {
+  it('whether the response is the last one built, an earlier one, or one whose body changed since', () => {
+    // Prepare
+    const earlier = jsonResponse(200, { outcome: 'deleted' });
+    const changed = jsonResponse(200, { outcome: 'deleted' });
+    changed.body = JSON.stringify({ outcome: 'already-absent' });
+    // Act
+    const ofChanged = HTTP_TRIGGER.outcomeOf(changed, 'delete');
+    const last = jsonResponse(200, { outcome: 'dry-run' });
+    const ofEarlier = HTTP_TRIGGER.outcomeOf(earlier, 'delete');
+    const ofLast = HTTP_TRIGGER.outcomeOf(last, 'delete');
+    // Assess
+    expect(ofChanged, 'read from the serialisation the body no longer carries').toBe(
+      'already-absent',
+    );
+    expect(ofEarlier, "an earlier response took the later one's outcome").toBe('deleted');
+    expect(ofLast).toBe('dry-run');
+    expect(HTTP_TRIGGER.outcomeOf(jsonResponse(200, { image: {} }), 'show')).toBe('shown');
   });
 });
 

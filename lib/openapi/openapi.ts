@@ -239,6 +239,10 @@ const refParameter = (schema: z.ZodType, name: string, description: string): Jso
   return { name, in: 'path', required: true, description, schema: object.properties[name] };
 };
 
+/** The `{planId}` of the read and apply routes. */
+const planIdParameter = (): JsonSchema =>
+  refParameter(planRefSchema, 'planId', 'The plan ID (`plan-` and 24 hex digits).');
+
 const location = (what: string): JsonSchema => ({
   Location: { description: `The ${what}'s path.`, schema: { type: 'string' } },
 });
@@ -345,9 +349,7 @@ export const buildOpenApiDocument = (): OpenApiDocument => ({
       },
     },
     '/retirements/plans/{planId}': {
-      parameters: [
-        refParameter(planRefSchema, 'planId', 'The plan ID (`plan-` and 24 hex digits).'),
-      ],
+      parameters: [planIdParameter()],
       get: {
         operationId: 'getPlan',
         summary: 'Read a plan',
@@ -366,9 +368,7 @@ export const buildOpenApiDocument = (): OpenApiDocument => ({
       },
     },
     '/retirements/plans/{planId}/apply': {
-      parameters: [
-        refParameter(planRefSchema, 'planId', 'The plan ID (`plan-` and 24 hex digits).'),
-      ],
+      parameters: [planIdParameter()],
       post: {
         operationId: 'applyPlan',
         summary: 'Apply a plan',

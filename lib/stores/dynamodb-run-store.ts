@@ -181,32 +181,29 @@ export const dynamoRunStore = (options: DynamoRunStoreOptions): RunStore => {
     }
   };
 
-  const getRun = async (runId: string): Promise<Run | undefined> => {
+  /** One item of a run's partition, read consistently; undefined when there is none. */
+  const getItem = async (runId: string, sk: string): Promise<Item | undefined> => {
     const { GetItemCommand } = await loadDynamoDB();
     const output = await send('read from', (dynamodb) =>
       dynamodb.send(
         new GetItemCommand({
           TableName: table,
-          Key: { pk: S(runPk(runId)), sk: S(RUN_SK) },
+          Key: { pk: S(runPk(runId)), sk: S(sk) },
           ConsistentRead: true,
         }),
       ),
     );
-    return output.Item === undefined ? undefined : toRun(output.Item);
+    return output.Item;
+  };
+
+  const getRun = async (runId: string): Promise<Run | undefined> => {
+    const item = await getItem(runId, RUN_SK);
+    return item === undefined ? undefined : toRun(item);
   };
 
   const getOutcome = async (runId: string, imageKey: string): Promise<ImageOutcome | undefined> => {
-    const { GetItemCommand } = await loadDynamoDB();
-    const output = await send('read from', (dynamodb) =>
-      dynamodb.send(
-        new GetItemCommand({
-          TableName: table,
-          Key: { pk: S(runPk(runId)), sk: S(imageSk(imageKey)) },
-          ConsistentRead: true,
-        }),
-      ),
-    );
-    return output.Item === undefined ? undefined : toOutcome(output.Item);
+    const item = await getItem(runId, imageSk(imageKey));
+    return item === undefined ? undefined : toOutcome(item);
   };
 
   const isConditionFailure = (error: unknown) =>

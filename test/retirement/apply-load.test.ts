@@ -41,13 +41,7 @@ import {
   ReceiveMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import type {
-  APIGatewayProxyEventV2,
-  Context,
-  SQSBatchResponse,
-  SQSEvent,
-  SQSRecord,
-} from 'aws-lambda';
+import type { APIGatewayProxyEventV2, Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handler as applyHandler } from '../../functions/http/apply-plan.js';
 import { handler as createHandler } from '../../functions/http/create-plan.js';
@@ -57,6 +51,7 @@ import { EVENT_SOURCE } from '../../lib/events/catalogue.js';
 import type { Plan } from '../../lib/retirement/plan.js';
 import type { RunDocument, RunMessage } from '../../lib/retirement/ports.js';
 import { httpEvent, lambdaContext, parseResult } from '../../scripts/lambda-events.js';
+import { sqsRecordFromMessage } from '../support/events.js';
 import { useFixture } from '../support/fixture.js';
 import { MOTO_AWS_ENV, motoClientConfig, skipWithoutMoto } from '../support/moto.js';
 import { createRunsTable } from '../support/runs-table.js';
@@ -121,23 +116,6 @@ const routeEvent = (
   };
   return event;
 };
-
-const toRecord = (message: Message): SQSRecord => ({
-  messageId: message.MessageId as string,
-  receiptHandle: message.ReceiptHandle as string,
-  body: message.Body ?? '',
-  attributes: {
-    ApproximateReceiveCount: message.Attributes?.ApproximateReceiveCount ?? '1',
-    SentTimestamp: message.Attributes?.SentTimestamp ?? '0',
-    SenderId: message.Attributes?.SenderId ?? '',
-    ApproximateFirstReceiveTimestamp: message.Attributes?.ApproximateFirstReceiveTimestamp ?? '0',
-  },
-  messageAttributes: {},
-  md5OfBody: message.MD5OfBody ?? '',
-  eventSource: 'aws:sqs',
-  eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:retire-delete',
-  awsRegion: 'us-east-1',
-});
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -376,7 +354,7 @@ describe.skipIf(skipWithoutMoto('apply load test'))('applying a plan at scale (m
         }
         running += 1;
         try {
-          const records = messages.map(toRecord);
+          const records = messages.map(sqsRecordFromMessage);
           figures.batches += 1;
           figures.records += records.length;
           figures.redeliveries += records.filter(

@@ -19,16 +19,16 @@ import {
   CreateQueueCommand,
   DeleteMessageBatchCommand,
   GetQueueAttributesCommand,
-  type Message,
   ReceiveMessageCommand,
   SendMessageBatchCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SEEDED } from '../../emulator/demo.js';
 import { handler } from '../../functions/sqs/delete-image.js';
 import { lambdaContext } from '../../scripts/lambda-events.js';
+import { sqsRecordFromMessage } from '../support/events.js';
 import { useFixture } from '../support/fixture.js';
 import { motoClientConfig, skipWithoutMoto } from '../support/moto.js';
 
@@ -216,23 +216,6 @@ describe.skipIf(skipWithoutMoto('SQS load test'))('SQS consumer under load (moto
         }
       }
     };
-    const toRecord = (message: Message): SQSRecord => ({
-      messageId: message.MessageId as string,
-      receiptHandle: message.ReceiptHandle as string,
-      body: message.Body ?? '',
-      attributes: {
-        ApproximateReceiveCount: message.Attributes?.ApproximateReceiveCount ?? '1',
-        SentTimestamp: message.Attributes?.SentTimestamp ?? '0',
-        SenderId: message.Attributes?.SenderId ?? '',
-        ApproximateFirstReceiveTimestamp:
-          message.Attributes?.ApproximateFirstReceiveTimestamp ?? '0',
-      },
-      messageAttributes: {},
-      md5OfBody: message.MD5OfBody ?? '',
-      eventSource: 'aws:sqs',
-      eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:retire-delete',
-      awsRegion: 'us-east-1',
-    });
     const invoke = handler as (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 
     const poller = async (): Promise<void> => {
@@ -255,7 +238,7 @@ describe.skipIf(skipWithoutMoto('SQS load test'))('SQS consumer under load (moto
           continue;
         }
         const receivedAt = performance.now();
-        const records = messages.map(toRecord);
+        const records = messages.map(sqsRecordFromMessage);
         figures.batches += 1;
         figures.records += records.length;
         figures.maxBatch = Math.max(figures.maxBatch, records.length);

@@ -2,6 +2,7 @@
 // HTTP events and Lambda contexts come from scripts/lambda-events.ts (shared with the benchmarks).
 
 import { randomUUID } from 'node:crypto';
+import type { Message } from '@aws-sdk/client-sqs';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 
 export const QUEUE_ARN = 'arn:aws:sqs:eu-central-1:123456789012:cloud-image-functions-test-delete';
@@ -22,6 +23,24 @@ export const sqsRecord = (messageId: string, body: string, receiveCount = 1): SQ
   eventSource: 'aws:sqs',
   eventSourceARN: QUEUE_ARN,
   awsRegion: 'eu-central-1',
+});
+
+/** A message received from a queue (moto's SQS) as the event source mapping hands it to Lambda. */
+export const sqsRecordFromMessage = (message: Message): SQSRecord => ({
+  messageId: message.MessageId as string,
+  receiptHandle: message.ReceiptHandle as string,
+  body: message.Body ?? '',
+  attributes: {
+    ApproximateReceiveCount: message.Attributes?.ApproximateReceiveCount ?? '1',
+    SentTimestamp: message.Attributes?.SentTimestamp ?? '0',
+    SenderId: message.Attributes?.SenderId ?? '',
+    ApproximateFirstReceiveTimestamp: message.Attributes?.ApproximateFirstReceiveTimestamp ?? '0',
+  },
+  messageAttributes: {},
+  md5OfBody: message.MD5OfBody ?? '',
+  eventSource: 'aws:sqs',
+  eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:retire-delete',
+  awsRegion: 'us-east-1',
 });
 
 export const sqsEvent = (records: SQSRecord[]): SQSEvent => ({ Records: records });

@@ -21,6 +21,7 @@ import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { makeCertificate } from '../scripts/loopback-certificate.js';
 import { type Built, buildAll } from './build.js';
 import {
   coldPlan,
@@ -35,7 +36,6 @@ import { IMAGE_ID, prepareMoto } from './lib/fixtures.js';
 import { type Moto, startMoto } from './lib/moto.js';
 import { canPin, UPSTREAM_CPU } from './lib/pin.js';
 import { round } from './lib/stats.js';
-import { makeCertificate } from './lib/tls.js';
 import { startUpstream, type Upstream } from './lib/upstream.js';
 import { type ColdProfile, profileCold } from './profile.js';
 import {

@@ -16,11 +16,12 @@
 import { execFile } from 'node:child_process';
 import { existsSync, realpathSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
-import { type BuildOptions, build, type Metafile } from 'esbuild';
+import { type BuildOptions, build, type Metafile, type Plugin } from 'esbuild';
 
 export const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
 
@@ -85,6 +86,10 @@ export const esbuildOptions = (definition: ServiceDefinition): BuildOptions => {
   const exclude = Array.isArray(custom.exclude) ? (custom.exclude as string[]) : ['aws-sdk'];
   const external = Array.isArray(custom.external) ? (custom.external as string[]) : [];
   options.external = [...external, ...exclude.filter((name) => name !== '*')];
+  // serverless-esbuild's `plugins` is a file, relative to serverless.yml, exporting the plugins.
+  if (typeof custom.plugins === 'string') {
+    options.plugins = createRequire(import.meta.url)(join(root, custom.plugins)) as Plugin[];
+  }
   return options as BuildOptions;
 };
 

@@ -7,8 +7,8 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { Agent, fetch as undiciFetch } from 'undici';
+import type { Certificate } from '../../scripts/loopback-certificate.js';
 import { sleep } from './stats.js';
-import type { Certificate } from './tls.js';
 
 export interface Moto {
   /** `http(s)://127.0.0.1:<port>` */

@@ -3,10 +3,10 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import type { Certificate } from '../../scripts/loopback-certificate.js';
 import type { UpstreamMessage, UpstreamStats } from '../upstream.js';
 import { pin, UPSTREAM_CPU } from './pin.js';
 import { sleep } from './stats.js';
-import type { Certificate } from './tls.js';
 
 export interface Upstream {
   readonly origin: string;

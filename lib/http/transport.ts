@@ -72,6 +72,9 @@ export const sharedDispatcher = (connectTimeoutMs = 3_000): AgentType => {
       keepAliveTimeout: 4_000,
       keepAliveMaxTimeout: 30_000,
       connections: 64,
+      // HTTP/1.1 only, as every test and the emulator speak it (undici would otherwise offer h2
+      // over TLS); the bundles leave undici's HTTP/2 client out (scripts/bundle-plugins.cjs).
+      allowH2: false,
     });
   }
   return sharedAgent;

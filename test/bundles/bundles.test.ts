@@ -3,13 +3,17 @@
 // global `require` that would hide a bundle that cannot run as ESM on Lambda.
 
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
+import { createSecureServer } from 'node:http2';
 import { isBuiltin } from 'node:module';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_MODELARTS, SEEDED } from '../../emulator/demo.js';
 import { emulatorEnvironment } from '../../scripts/local-environment.js';
+import { makeCertificate } from '../../scripts/loopback-certificate.js';
 import { runChild } from '../support/child.js';
 import { useFixture } from '../support/fixture.js';
 
@@ -99,6 +103,20 @@ describe('npm run build', () => {
     }
   });
 
+  it("imports Node's built-ins through require, never as ES modules (an ES import of node:http loads Node's own undici)", async () => {
+    for (const name of await readdir(dist)) {
+      const meta = JSON.parse(await readFile(join(dist, name, 'metafile.json'), 'utf8')) as {
+        outputs: Record<string, { imports: Array<{ path: string; kind: string }> }>;
+      };
+      const esImports = Object.entries(meta.outputs).flatMap(([output, { imports }]) =>
+        imports
+          .filter((entry) => isBuiltin(entry.path) && entry.kind !== 'require-call')
+          .map((entry) => `${output} ${entry.kind} ${entry.path}`),
+      );
+      expect(esImports, name).toEqual([]);
+    }
+  });
+
   it('each bundle loads in a plain node process (no global require) and exports a handler function', async () => {
     for (const name of await readdir(dist)) {
       const url = pathToFileURL(join(dist, name, 'index.mjs')).href;
@@ -127,7 +145,13 @@ describe('the show bundle against the emulator', () => {
     provider: string,
     imageId: string,
     query: Record<string, string> = {},
-  ): Promise<{ statusCode: number; headers?: Record<string, string>; body: string }> => {
+    upstream: { url: string; caFile?: string } = { url: fixture.url },
+  ): Promise<{
+    statusCode: number;
+    headers?: Record<string, string>;
+    body: string;
+    nodeModules: string[];
+  }> => {
     const rawQueryString = new URLSearchParams(query).toString();
     const event = {
       version: '2.0',
@@ -171,11 +195,13 @@ describe('the show bundle against the emulator', () => {
         `  done() {}, fail() {}, succeed() {},`,
         `};`,
         `const result = await handler(${JSON.stringify(event)}, context);`,
-        `process.stdout.write('\\nRESULT ' + JSON.stringify(result) + '\\n');`,
+        `const nodeModules = process.moduleLoadList.filter((m) => m.startsWith('NativeModule ')).map((m) => m.slice(13));`,
+        `process.stdout.write('\\nRESULT ' + JSON.stringify({ ...result, nodeModules }) + '\\n');`,
       ].join('\n'),
       {
         AWS_REGION: 'eu-central-1',
-        ...emulatorEnvironment(fixture.url),
+        ...emulatorEnvironment(upstream.url),
+        ...(upstream.caFile === undefined ? {} : { NODE_EXTRA_CA_CERTS: upstream.caFile }),
         LOG_LEVEL: 'silent',
       },
     );
@@ -186,6 +212,7 @@ describe('the show bundle against the emulator', () => {
     return JSON.parse(line.slice('RESULT '.length)) as {
       statusCode: number;
       body: string;
+      nodeModules: string[];
     };
   };
 
@@ -203,6 +230,68 @@ describe('the show bundle against the emulator', () => {
       (request) => request.imageId === SEEDED.modelarts.builtIn,
     );
     expect(seen.map((request) => [request.method, request.status])).toEqual([['GET', 200]]);
+  });
+
+  it("starts without Node's HTTP/2, TLS or its own copy of undici (plain HTTP upstream)", async () => {
+    const result = await invoke('httpShowImage', 'GET', 'modelarts', SEEDED.modelarts.builtIn);
+    expect(result.statusCode).toBe(200);
+    expect(result.nodeModules).toContain('http');
+    for (const unwanted of ['http2', 'tls', 'internal/deps/undici/undici']) {
+      expect(result.nodeModules, unwanted).not.toContain(unwanted);
+    }
+  });
+
+  it('over TLS to an upstream that also offers HTTP/2, speaks HTTP/1.1 (its HTTP/2 client is left out)', async () => {
+    // Prepare: a TLS front on loopback offering h2 and http/1.1 (ALPN), passing each request
+    // on to the emulator as it came, the Host header included, so the signature still verifies.
+    const certificate = await makeCertificate(work);
+    const versions: string[] = [];
+    const front = createSecureServer(
+      {
+        key: await readFile(certificate.keyFile),
+        cert: await readFile(certificate.certFile),
+        allowHTTP1: true,
+      },
+      (request, response) => {
+        versions.push(request.httpVersion);
+        const upstream = new URL(fixture.url);
+        const forwarded = httpRequest(
+          {
+            host: upstream.hostname,
+            port: upstream.port,
+            method: request.method,
+            path: request.url,
+            headers: request.headers,
+          },
+          (reply) => {
+            response.writeHead(reply.statusCode ?? 502, reply.headers);
+            reply.pipe(response);
+          },
+        );
+        request.pipe(forwarded);
+      },
+    );
+    await new Promise<void>((ready) => front.listen(0, '127.0.0.1', ready));
+    const { port } = front.address() as AddressInfo;
+    try {
+      // Act
+      const result = await invoke(
+        'httpShowImage',
+        'GET',
+        'modelarts',
+        SEEDED.modelarts.builtIn,
+        {},
+        { url: `https://127.0.0.1:${port}`, caFile: certificate.certFile },
+      );
+      // Assess
+      expect(result.statusCode, result.body).toBe(200);
+      expect(JSON.parse(result.body)).toMatchObject({ image: { id: SEEDED.modelarts.builtIn } });
+      expect(versions).toEqual(['1.1']);
+      expect(result.nodeModules).toContain('tls');
+      expect(result.nodeModules).not.toContain('http2');
+    } finally {
+      await new Promise((closed) => front.close(closed));
+    }
   });
 
   it('runs a dry-run delete of a custom image: 200 {"outcome": "dry-run"}, nothing deleted', async () => {

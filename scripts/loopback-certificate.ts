@@ -1,6 +1,6 @@
-// A throw-away certificate for 127.0.0.1 (openssl), so that the bench upstream and moto can answer
-// over HTTPS as the clouds and Secrets Manager do: a cold start then also loads Node's TLS stack and
-// makes its handshakes, as it does in production. Clients trust it through NODE_EXTRA_CA_CERTS.
+// A throw-away certificate for 127.0.0.1 (openssl): the bench upstream and moto answer over HTTPS
+// with it, as the clouds and Secrets Manager do, and the bundle tests offer HTTP/2 over TLS with it.
+// Clients trust it through NODE_EXTRA_CA_CERTS.
 
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';

@@ -10,6 +10,7 @@
 const LAYERS = [
   ['errors', 0],
   ['wire', 0],
+  ['schema', 0],
   ['config', 1],
   ['log', 2],
   ['signing', 3],
@@ -79,6 +80,14 @@ module.exports = {
       to: { path: '^(lib|functions|test|bench|scripts|bin)/' },
     },
     {
+      name: 'zod-through-lib-schema',
+      comment:
+        'lib/ and the entry points import zod only through lib/schema/zod.ts (zod/mini, English messages).',
+      severity: 'error',
+      from: { path: '^(lib|functions)/', pathNot: '^lib/schema/' },
+      to: { path: '(^|node_modules/)zod(/|$)' },
+    },
+    {
       name: 'bench-not-from-tests',
       comment: 'Benchmarks keep their own fixtures; tests may change theirs at any time.',
       severity: 'error',
@@ -95,7 +104,8 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
-    exclude: { path: '(^|/)(node_modules|dist|\\.esbuild|\\.serverless|\\.tools)/' },
+    // node_modules stay in the graph as leaves (not followed), so rules can name a package.
+    exclude: { path: '(^|/)(dist|\\.esbuild|\\.serverless|\\.tools)/' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
     // `import type` counts: a type-only import is still a dependency of the design.

@@ -11,10 +11,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import * as z from 'zod';
 import { DETAIL_TYPES, eventJsonSchema, schemaNameOf } from '../lib/events/catalogue.js';
 import { planSchema } from '../lib/retirement/plan.js';
 import { policySchema } from '../lib/retirement/policy.js';
+import * as z from '../lib/schema/zod.js';
 
 export const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
 

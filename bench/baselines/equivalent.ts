@@ -1,6 +1,6 @@
 // The equivalent-work baseline: what a careful hand-written client must do for the same show or
 // delete, with none of the service's structure (no middleware, no pipeline, no provider port, no
-// retry loop). Per invocation: validate the input with zod; per upstream request: sign it afresh,
+// retry loop). Per invocation: validate the input with zod (zod/mini, as lib/ does); per upstream request: sign it afresh,
 // send it through the same undici agent, zod-parse the reply; then normalise the image, serialise
 // the response and write one JSON log line carrying an EMF document built directly. The handler's
 // distance from this is the cost of its structure; its distance from the bare client (one
@@ -8,32 +8,36 @@
 
 import type { Dispatcher } from 'undici';
 import { request } from 'undici';
-import * as z from 'zod';
+import * as z from 'zod/mini';
 import { signSdkHmacSha256 } from '../../lib/signing/huawei-sdk-hmac.js';
 import { wireUrl } from '../../lib/wire/outbound-request.js';
 import { BENCH_CREDENTIALS, type BenchCall, IMAGE_ID, modelArtsRequest } from '../lib/fixtures.js';
 
 const inputSchema = z.strictObject({
   provider: z.enum(['modelarts', 'bcc']),
-  imageId: z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i),
-  region: z.string().max(64).optional(),
+  imageId: z
+    .string()
+    .check(z.regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i)),
+  region: z.optional(z.string().check(z.maxLength(64))),
 });
 
 const imageSchema = z.looseObject({
-  id: z.string().min(1),
+  id: z.string().check(z.minLength(1)),
   name: z.string(),
-  status: z.string().min(1),
-  type: z.string().min(1),
-  create_at: z.number().optional(),
-  update_at: z.number().optional(),
-  swr_path: z.string().optional(),
+  status: z.string().check(z.minLength(1)),
+  type: z.string().check(z.minLength(1)),
+  create_at: z.optional(z.number()),
+  update_at: z.optional(z.number()),
+  swr_path: z.optional(z.string()),
 });
 
 const notebooksSchema = z.looseObject({
   data: z.array(
     z.looseObject({
-      id: z.string().min(1),
-      image: z.looseObject({ id: z.string().nullish(), swr_path: z.string().nullish() }).nullish(),
+      id: z.string().check(z.minLength(1)),
+      image: z.nullish(
+        z.looseObject({ id: z.nullish(z.string()), swr_path: z.nullish(z.string()) }),
+      ),
     }),
   ),
 });

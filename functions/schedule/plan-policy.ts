@@ -4,16 +4,16 @@
 // policy and dead-letter queue see it).
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import * as z from 'zod';
 import { parsePolicy } from '../../lib/retirement/policy.js';
 import { applyReported, planReported } from '../../lib/runtime/reported-retirement.js';
+import * as z from '../../lib/schema/zod.js';
 import { invocationOf, pipeline } from '../../lib/triggers/pipeline.js';
 import { SCHEDULE_TRIGGER } from '../../lib/triggers/task.js';
 import { parseInput } from '../../lib/validation/inputs.js';
 
 const scheduledSchema = z.strictObject({
   policy: z.unknown(),
-  identity: z.string().max(256).optional(),
+  identity: z.optional(z.string().check(z.maxLength(256))),
 });
 
 export interface ScheduledResult {

@@ -17,8 +17,8 @@
 //   MAX_RECEIVE_COUNT      the delete queue's redrive maxReceiveCount (last receive: record failed)
 
 import { join } from 'node:path';
-import * as z from 'zod';
 import { ConfigurationError } from '../errors/errors.js';
+import * as z from '../schema/zod.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -56,10 +56,13 @@ const MAX_RATE = 10_000;
 
 const rateLimitsSchema = z.preprocess(
   emptyAsUnset,
-  z
-    .string()
-    .optional()
-    .transform((text, ctx): RateLimits => {
+  z.pipe(
+    z.optional(z.string()),
+    z.transform((text, payload): RateLimits => {
+      // zod/mini hands a transform the parse payload: its issues are the ones reported.
+      const problemWith = (message: string): void => {
+        payload.issues.push({ code: 'custom', message, input: payload.value });
+      };
       const providers = new Map(BUILT_IN_RATE_LIMITS);
       const regions = new Map<string, number>();
       const seen = new Set<string>();
@@ -82,11 +85,11 @@ const rateLimitsSchema = z.preprocess(
                   : undefined;
         const key = region === undefined ? provider : `${provider}:${region}`;
         if (problem === undefined && seen.has(key)) {
-          ctx.addIssue({ code: 'custom', message: `'${entry}': ${key} is given twice` });
+          problemWith(`'${entry}': ${key} is given twice`);
           continue;
         }
         if (problem !== undefined) {
-          ctx.addIssue({ code: 'custom', message: `'${entry.slice(0, 80)}': ${problem}` });
+          problemWith(`'${entry.slice(0, 80)}': ${problem}`);
           continue;
         }
         seen.add(key);
@@ -94,18 +97,23 @@ const rateLimitsSchema = z.preprocess(
       }
       return { providers, regions };
     }),
+  ),
 );
 
 const count = (fallback: number, min: number, max: number) =>
-  z.preprocess(emptyAsUnset, z.coerce.number().int().min(min).max(max).default(fallback));
+  z.preprocess(
+    emptyAsUnset,
+    z._default(z.coerce.number().check(z.int(), z.gte(min), z.lte(max)), fallback),
+  );
 
 /** A bucket, table or bus name as AWS spells them (or an ARN, for a bus): no spaces, no slashes of paths. */
 const resourceName = z.preprocess(
   emptyAsUnset,
-  z
-    .string()
-    .regex(/^[A-Za-z0-9._:/-]{1,1600}$/, 'must be a name (letters, digits, . _ - : /)')
-    .optional(),
+  z.optional(
+    z
+      .string()
+      .check(z.regex(/^[A-Za-z0-9._:/-]{1,1600}$/, 'must be a name (letters, digits, . _ - : /)')),
+  ),
 );
 
 const rateEnvSchema = z.object({
@@ -114,20 +122,20 @@ const rateEnvSchema = z.object({
   SQS_MAX_CONCURRENCY: count(1, 1, 1000),
 });
 
-const envSchema = rateEnvSchema.extend({
+const envSchema = z.extend(rateEnvSchema, {
   PLANS_BUCKET: resourceName,
   RUNS_TABLE: resourceName,
   EVENT_BUS_NAME: resourceName,
   DELETE_QUEUE_URL: z.preprocess(
     emptyAsUnset,
-    z.url({ protocol: /^https?$/, message: 'must be the queue URL' }).optional(),
+    z.optional(z.url({ protocol: /^https?$/, message: 'must be the queue URL' })),
   ),
-  RETIREMENT_STORE_DIR: z.preprocess(emptyAsUnset, z.string().optional()),
+  RETIREMENT_STORE_DIR: z.preprocess(emptyAsUnset, z.optional(z.string())),
   MAX_RECEIVE_COUNT: count(5, 1, 1000),
 });
 
 /** The parsed variables, or a ConfigurationError naming every bad one (never its value). */
-const parseEnv = <S extends z.ZodType>(schema: S, env: Env): z.output<S> => {
+const parseEnv = <S extends z.ZodMiniType>(schema: S, env: Env): z.output<S> => {
   const result = schema.safeParse(env);
   if (!result.success) {
     const problems = result.error.issues.map(

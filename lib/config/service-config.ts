@@ -3,39 +3,39 @@
 // Credentials are not here (lib/credentials); each cloud names its own variables
 // (lib/providers/<cloud>).
 
-import * as z from 'zod';
 import { ConfigurationError } from '../errors/errors.js';
+import * as z from '../schema/zod.js';
 
 const emptyAsUnset = (value: unknown): unknown => (value === '' ? undefined : value);
 
 const listSchema = z.preprocess(
   emptyAsUnset,
-  z
-    .string()
-    .optional()
-    .transform((value) =>
+  z.pipe(
+    z.optional(z.string()),
+    z.transform((value) =>
       (value ?? '')
         .split(',')
         .map((item) => item.trim())
         .filter((item) => item.length > 0),
     ),
+  ),
 );
 
 const millis = (fallback: number) =>
-  z.preprocess(emptyAsUnset, z.coerce.number().int().positive().default(fallback));
+  z.preprocess(emptyAsUnset, z._default(z.coerce.number().check(z.int(), z.positive()), fallback));
 
 const envSchema = z.object({
   PROTECTED_IMAGE_IDS: listSchema,
   PROTECTED_IMAGE_NAME_PATTERNS: listSchema,
   LOG_LEVEL: z.preprocess(
     emptyAsUnset,
-    z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+    z._default(z.enum(['debug', 'info', 'warn', 'error', 'silent']), 'info'),
   ),
   UPSTREAM_CONNECT_TIMEOUT_MS: millis(3_000),
   UPSTREAM_ATTEMPT_TIMEOUT_MS: millis(10_000),
   UPSTREAM_MAX_ATTEMPTS: z.preprocess(
     emptyAsUnset,
-    z.coerce.number().int().min(1).max(5).default(3),
+    z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(5)), 3),
   ),
   UPSTREAM_RETRY_BASE_MS: millis(100),
   UPSTREAM_THROTTLE_BASE_MS: millis(500),
@@ -59,7 +59,7 @@ export interface ServiceConfig {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-const describe = (error: z.ZodError): string =>
+const describe = (error: z.core.$ZodError): string =>
   error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
 
 export const loadConfig = (env: Env): ServiceConfig => {

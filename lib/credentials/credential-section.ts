@@ -1,12 +1,12 @@
 // What a cloud tells the credential store about its credentials: its section of the secret (a zod
 // object schema) and, for local use without a secret, the environment variables it reads.
 
-import type * as z from 'zod';
 import { ConfigurationError } from '../errors/errors.js';
+import type * as z from '../schema/zod.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
-export interface CredentialSection<C, S extends z.ZodObject = z.ZodObject> {
+export interface CredentialSection<C, S extends z.ZodMiniObject = z.ZodMiniObject> {
   /** The section's key in the secret JSON: the cloud's key (`modelarts`, `bcc`). */
   readonly key: string;
   /** The section's shape in the secret. Its field names are the only path segments a message shows. */

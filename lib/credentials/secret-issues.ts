@@ -1,7 +1,7 @@
 // Messages about a malformed credentials secret, built from zod issue codes and the schema's own
 // field names only: never from the input, so no value read from the secret reaches a message.
 
-import type * as z from 'zod';
+import type * as z from '../schema/zod.js';
 
 /** A zod error map: the message for an issue, from its code and expectations only. */
 export const describeSecretIssue = (issue: z.core.$ZodRawIssue): string => {
@@ -37,13 +37,15 @@ export const secretIssuePath = (
 };
 
 /** The field names of an object schema and of the object schemas nested in it. */
-export const schemaFieldNames = (schema: z.ZodObject): ReadonlySet<string> => {
+export const schemaFieldNames = (schema: z.ZodMiniObject): ReadonlySet<string> => {
   const names = new Set<string>();
-  const visit = (shape: Record<string, z.ZodType>): void => {
+  const visit = (shape: Record<string, z.core.$ZodType>): void => {
     for (const [name, field] of Object.entries(shape)) {
       names.add(name);
-      const inner = (field as { unwrap?: () => z.ZodType }).unwrap?.() ?? field;
-      const nested = (inner as { shape?: Record<string, z.ZodType> }).shape;
+      // An optional field's schema wraps the field's own (its `innerType`).
+      const def = field._zod.def as { innerType?: z.core.$ZodType };
+      const inner = def.innerType ?? field;
+      const nested = (inner as { shape?: Record<string, z.core.$ZodType> }).shape;
       if (nested !== undefined) visit(nested);
     }
   };

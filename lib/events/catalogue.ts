@@ -3,36 +3,39 @@
 // documented members leave: unknown ones are dropped) and docs/events/<name>.schema.json
 // (`npm run schemas`).
 
-import * as z from 'zod';
 import { imageSchema } from '../images/image.js';
 import { planTotalsSchema } from '../retirement/plan.js';
 import { runCountsSchema } from '../retirement/ports.js';
+import * as z from '../schema/zod.js';
 
 export const EVENT_SOURCE = 'cloud-image-functions';
 
-const at = z.iso.datetime().describe('When it happened (ISO 8601, UTC).');
+const at = z.iso.datetime().check(z.describe('When it happened (ISO 8601, UTC).'));
 
 /** The image record without the provider's own record (`details`): small, and never a secret. */
-export const eventImageSchema = imageSchema
-  .omit({ details: true })
-  .describe("The image as it was before the delete (the provider's own record left out).");
+export const eventImageSchema = z
+  .omit(imageSchema, { details: true })
+  .check(z.describe("The image as it was before the delete (the provider's own record left out)."));
 
 export const IMAGE_TRIGGERS = ['http', 'task', 'sqs', 'run'] as const;
 
 const truncatedSchema = z
-  .literal(true)
-  .optional()
-  .describe('Present when long texts were cut to keep the event within 256 KB.');
+  .optional(z.literal(true))
+  .check(z.describe('Present when long texts were cut to keep the event within 256 KB.'));
 
 /** Who asked, through what, and as part of which plan and run. */
 const provenance = {
   trigger: z
     .enum(IMAGE_TRIGGERS)
-    .describe('What asked for the delete: an HTTP call, a workflow task, a queue record, a run.'),
-  requestId: z.string().describe('The request (or record) id, as in the log line.'),
-  planId: z.string().optional().describe('The retirement plan, for a run.'),
-  runId: z.string().optional().describe('The retirement run, for a run.'),
-  identity: z.string().optional().describe('The caller (IAM ARN) or the run creator.'),
+    .check(
+      z.describe(
+        'What asked for the delete: an HTTP call, a workflow task, a queue record, a run.',
+      ),
+    ),
+  requestId: z.string().check(z.describe('The request (or record) id, as in the log line.')),
+  planId: z.optional(z.string()).check(z.describe('The retirement plan, for a run.')),
+  runId: z.optional(z.string()).check(z.describe('The retirement run, for a run.')),
+  identity: z.optional(z.string()).check(z.describe('The caller (IAM ARN) or the run creator.')),
   truncated: truncatedSchema,
 };
 
@@ -41,14 +44,18 @@ export const imageDeletedSchema = z
     provider: z.string(),
     region: z.string(),
     imageId: z.string(),
-    image: eventImageSchema
-      .optional()
-      .describe('The image as it was before the delete; absent when it was already gone unseen.'),
+    image: z
+      .optional(eventImageSchema)
+      .check(
+        z.describe(
+          'The image as it was before the delete; absent when it was already gone unseen.',
+        ),
+      ),
     outcome: z.enum(['deleted', 'already-absent']),
     ...provenance,
     at,
   })
-  .describe('An image was deleted (or found already gone) at the provider.');
+  .check(z.describe('An image was deleted (or found already gone) at the provider.'));
 
 /** Why a delete was refused: an error name of the error table, or a run's skip of a changed image. */
 export const REFUSALS = ['ImageProtected', 'ImageBusy', 'ImageChanged'] as const;
@@ -56,32 +63,38 @@ export const REFUSALS = ['ImageProtected', 'ImageBusy', 'ImageChanged'] as const
 export const imageDeleteRefusedSchema = z
   .object({
     provider: z.string(),
-    region: z.string().optional(),
+    region: z.optional(z.string()),
     imageId: z.string(),
-    image: eventImageSchema.optional().describe('The image as seen when refusing, when known.'),
+    image: z
+      .optional(eventImageSchema)
+      .check(z.describe('The image as seen when refusing, when known.')),
     error: z
       .enum(REFUSALS)
-      .describe(
-        'ImageProtected, ImageBusy (in use, being created), or ImageChanged (a run skipped an image that changed since its plan).',
+      .check(
+        z.describe(
+          'ImageProtected, ImageBusy (in use, being created), or ImageChanged (a run skipped an image that changed since its plan).',
+        ),
       ),
-    reason: z.string().describe('Why, for people (the error message).'),
+    reason: z.string().check(z.describe('Why, for people (the error message).')),
     ...provenance,
     at,
   })
-  .describe('A delete was refused and nothing was deleted (also a run decision `skipped`).');
+  .check(
+    z.describe('A delete was refused and nothing was deleted (also a run decision `skipped`).'),
+  );
 
 export const imageDeleteFailedSchema = z
   .object({
-    provider: z.string().optional(),
-    region: z.string().optional(),
-    imageId: z.string().optional(),
-    error: z.string().describe("The error's name (the error table)."),
+    provider: z.optional(z.string()),
+    region: z.optional(z.string()),
+    imageId: z.optional(z.string()),
+    error: z.string().check(z.describe("The error's name (the error table).")),
     message: z.string(),
-    retryable: z.boolean().describe('Trying again later may succeed.'),
+    retryable: z.boolean().check(z.describe('Trying again later may succeed.')),
     ...provenance,
     at,
   })
-  .describe('A delete failed (nothing is known to have been deleted).');
+  .check(z.describe('A delete failed (nothing is known to have been deleted).'));
 
 export const retirementPlannedSchema = z
   .object({
@@ -89,17 +102,19 @@ export const retirementPlannedSchema = z
     policyName: z.string(),
     provider: z.string(),
     regions: z.array(z.string()),
-    complete: z.boolean().describe('Every image of the provider in the regions has a decision.'),
+    complete: z
+      .boolean()
+      .check(z.describe('Every image of the provider in the regions has a decision.')),
     totals: planTotalsSchema,
-    createdBy: z.string().optional().describe('The identity that made the plan.'),
+    createdBy: z.optional(z.string()).check(z.describe('The identity that made the plan.')),
     createdAt: z.iso.datetime(),
     trigger: z.enum(['http', 'schedule', 'cli']),
-    apply: z.enum(['auto', 'manual']).describe('`auto`: the plan is applied at once.'),
+    apply: z.enum(['auto', 'manual']).check(z.describe('`auto`: the plan is applied at once.')),
     truncated: truncatedSchema,
   })
-  .describe('A retirement plan was made and stored.');
+  .check(z.describe('A retirement plan was made and stored.'));
 
-const countSchema = z.number().int().min(0);
+const countSchema = z.int().check(z.gte(0));
 
 export const retirementRunCompletedSchema = z
   .object({
@@ -108,13 +123,13 @@ export const retirementRunCompletedSchema = z
     policyName: z.string(),
     provider: z.string(),
     counts: runCountsSchema,
-    total: countSchema.describe("The plan's retire decisions (the sum of the counts)."),
-    createdBy: z.string().optional().describe('The identity that applied the plan.'),
+    total: countSchema.check(z.describe("The plan's retire decisions (the sum of the counts).")),
+    createdBy: z.optional(z.string()).check(z.describe('The identity that applied the plan.')),
     startedAt: z.iso.datetime(),
     completedAt: z.iso.datetime(),
     truncated: truncatedSchema,
   })
-  .describe('Every retire decision of a run has its outcome.');
+  .check(z.describe('Every retire decision of a run has its outcome.'));
 
 export const EVENT_CATALOGUE = {
   'Image Deleted': imageDeletedSchema,

@@ -5,8 +5,8 @@
 // read-only listing resumes); the checksum is there to catch damaged or edited cursors.
 
 import { createHash } from 'node:crypto';
-import * as z from 'zod';
 import { InvalidRequest } from '../errors/errors.js';
+import * as z from '../schema/zod.js';
 import type { ScanPosition } from './provider-port.js';
 
 export interface CursorState {
@@ -19,11 +19,14 @@ export interface CursorState {
 const buildStateSchema = () =>
   z.strictObject({
     v: z.literal(1),
-    b: z.string().regex(/^[0-9a-f]{16}$/),
-    p: z
-      .record(z.string().max(64), z.union([z.string().max(1024), z.number().int().min(0)]))
-      .optional(),
-    s: z.number().int().min(0).max(100_000),
+    b: z.string().check(z.regex(/^[0-9a-f]{16}$/)),
+    p: z.optional(
+      z.record(
+        z.string().check(z.maxLength(64)),
+        z.union([z.string().check(z.maxLength(1024)), z.int().check(z.gte(0))]),
+      ),
+    ),
+    s: z.int().check(z.gte(0), z.lte(100_000)),
   });
 let stateSchema: ReturnType<typeof buildStateSchema> | undefined;
 

@@ -1,7 +1,7 @@
 // The normalised Image and DeleteResult of the spec, as zod schemas (the one source for types and
 // the OpenAPI document). `provider` is a registered cloud's key (lib/providers/registry.ts).
 
-import * as z from 'zod';
+import * as z from '../schema/zod.js';
 import { usageSchema } from './usage.js';
 
 export const IMAGE_STATUSES = [
@@ -23,8 +23,8 @@ export const imageSchema = z.object({
   status: z.enum(IMAGE_STATUSES),
   providerStatus: z.string(),
   kind: z.enum(IMAGE_KINDS),
-  createdAt: z.string().optional(),
-  updatedAt: z.string().optional(),
+  createdAt: z.optional(z.string()),
+  updatedAt: z.optional(z.string()),
   details: z.record(z.string(), z.unknown()),
 });
 export type Image = z.infer<typeof imageSchema>;
@@ -37,9 +37,9 @@ export type ShowResult = z.infer<typeof showResultSchema>;
 
 export const deleteResultSchema = z.object({
   outcome: z.enum(['deleted', 'already-absent', 'dry-run']),
-  image: imageSchema.optional(),
+  image: z.optional(imageSchema),
   /** A dry run reports what uses the image (nothing, or it would have been refused). */
-  usage: usageSchema.optional(),
+  usage: z.optional(usageSchema),
 });
 export type DeleteResult = z.infer<typeof deleteResultSchema>;
 

@@ -1,7 +1,7 @@
 // What uses an image: the spec's Usage. ModelArts notebooks name their image (`image.id`), BCC
 // instances theirs (`imageId`); no cloud filters its lists by image, so usage comes from scanning.
 
-import * as z from 'zod';
+import * as z from '../schema/zod.js';
 
 export const USAGE_REFERENCE_TYPES = ['notebook', 'instance'] as const;
 
@@ -20,10 +20,10 @@ export const usageSchema = z.object({
 export type Usage = z.infer<typeof usageSchema>;
 
 /** The usage route's answer: the spec's Usage, and whether the scan read everything. */
-export const usageResultSchema = usageSchema.extend({
+export const usageResultSchema = z.extend(usageSchema, {
   /** False when the scan stopped for time: `inUse: false` then means "none found so far". */
   complete: z.boolean(),
   /** Goes on where an incomplete scan stopped. */
-  nextCursor: z.string().optional(),
+  nextCursor: z.optional(z.string()),
 });
 export type UsageResult = z.infer<typeof usageResultSchema>;

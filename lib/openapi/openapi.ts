@@ -6,7 +6,6 @@
 // `npm run openapi` writes it to docs/openapi.json (a test fails when that file is stale);
 // GET /openapi.json serves it (functions/http/openapi.ts).
 
-import * as z from 'zod';
 import packageJson from '../../package.json' with { type: 'json' };
 import {
   ERROR_NAMES,
@@ -21,6 +20,7 @@ import { allClouds } from '../providers/registry.js';
 import { planSchema } from '../retirement/plan.js';
 import { policySchema } from '../retirement/policy.js';
 import { applyAcceptedSchema, runDocumentSchema } from '../retirement/ports.js';
+import * as z from '../schema/zod.js';
 import {
   deleteQuerySchema,
   errorBodySchema,
@@ -38,7 +38,7 @@ import {
 const imageListSchema = z.object({
   images: z.array(imageSchema),
   /** Present when there is more: pass it back as `cursor` with the same provider, region and filter. */
-  nextCursor: z.string().optional(),
+  nextCursor: z.optional(z.string()),
 });
 
 type JsonSchema = Record<string, unknown>;
@@ -108,7 +108,7 @@ const componentSchemas = (): Record<string, JsonSchema> => {
 const errorBodyWith = (codes: readonly [string, ...string[]]): JsonSchema =>
   bare(
     z.toJSONSchema(
-      z.object({ error: errorBodySchema.shape.error.extend({ code: z.enum(codes) }) }),
+      z.object({ error: z.extend(errorBodySchema.shape.error, { code: z.enum(codes) }) }),
       { target: 'draft-2020-12' },
     ) as JsonSchema,
   );
@@ -160,7 +160,7 @@ const errorResponses = (operation: OperationName): Record<string, JsonSchema> =>
 };
 
 /** Query parameters from a strict zod object: one parameter per property. */
-const queryParameters = (schema: z.ZodType): JsonSchema[] => {
+const queryParameters = (schema: z.ZodMiniType): JsonSchema[] => {
   const object = bare(z.toJSONSchema(schema, { io: 'input' }) as JsonSchema) as {
     properties: Record<string, JsonSchema>;
     required?: string[];
@@ -232,7 +232,7 @@ const pathParameters = (): JsonSchema[] => {
 };
 
 /** `{planId}` or `{runId}`, from the schema the handlers validate with. */
-const refParameter = (schema: z.ZodType, name: string, description: string): JsonSchema => {
+const refParameter = (schema: z.ZodMiniType, name: string, description: string): JsonSchema => {
   const object = bare(z.toJSONSchema(schema, { io: 'input' }) as JsonSchema) as {
     properties: Record<string, JsonSchema>;
   };

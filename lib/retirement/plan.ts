@@ -1,9 +1,9 @@
 // A retirement plan: for every image a policy looks at, what would happen and why. The zod schema
 // is the one source for the type, docs/plan.schema.json and (later) the OpenAPI document.
 
-import * as z from 'zod';
 import { imageSchema } from '../images/image.js';
 import { usageReferenceSchema } from '../images/usage.js';
+import * as z from '../schema/zod.js';
 import { PLAN_ID_PATTERN } from './ids.js';
 import { policySchema } from './policy.js';
 
@@ -39,33 +39,38 @@ export const decisionFor = (reason: RetirementReason): DecisionKind =>
  * The image as the plan saw it, without the provider's record (`details`): a plan of 10,000 images
  * must fit a Lambda response. `status`, `name` and `updatedAt` stay: applying compares them.
  */
-export const plannedImageSchema = imageSchema.omit({ details: true });
+export const plannedImageSchema = z.omit(imageSchema, { details: true });
 export type PlannedImage = z.infer<typeof plannedImageSchema>;
 
 export const decisionSchema = z.object({
   image: plannedImageSchema,
   decision: decisionKindSchema,
   reason: reasonSchema,
-  family: z.string().describe('The family the image belongs to (per region).'),
+  family: z.string().check(z.describe('The family the image belongs to (per region).')),
   detail: z
-    .string()
-    .optional()
-    .describe('Why, for people: the protection, the exclusion that matched, the age, the limits.'),
+    .optional(z.string())
+    .check(
+      z.describe(
+        'Why, for people: the protection, the exclusion that matched, the age, the limits.',
+      ),
+    ),
   references: z
-    .array(usageReferenceSchema)
-    .optional()
-    .describe('For `in-use`: what uses the image.'),
+    .optional(z.array(usageReferenceSchema))
+    .check(z.describe('For `in-use`: what uses the image.')),
   size: z
-    .number()
-    .optional()
-    .describe("The image's size as the provider reports it (ModelArts `size`), when known."),
+    .optional(z.number())
+    .check(
+      z.describe("The image's size as the provider reports it (ModelArts `size`), when known."),
+    ),
 });
 export type Decision = z.infer<typeof decisionSchema>;
 
-const countSchema = z.number().int().min(0);
+const countSchema = z.int().check(z.gte(0));
 
 export const planTotalsSchema = z.object({
-  images: countSchema.describe('Images decided (every image of the provider in the regions).'),
+  images: countSchema.check(
+    z.describe('Images decided (every image of the provider in the regions).'),
+  ),
   retire: countSchema,
   keep: countSchema,
   deferred: countSchema,
@@ -76,17 +81,23 @@ export const planTotalsSchema = z.object({
     >,
   ),
   bytes: z
-    .number()
-    .min(0)
-    .optional()
-    .describe('Total size of the images to retire; present only when every one of them is known.'),
+    .optional(z.number().check(z.gte(0)))
+    .check(
+      z.describe(
+        'Total size of the images to retire; present only when every one of them is known.',
+      ),
+    ),
 });
 export type PlanTotals = z.infer<typeof planTotalsSchema>;
 
 export const planLimitsSchema = z.object({
-  allowed: countSchema.describe('min(maxDeletions, floor(maxPercent% of the images decided)).'),
-  wouldRetire: countSchema.describe('Images that would be retired with no limits.'),
-  bound: z.boolean().describe('True when the limits deferred some images (wouldRetire > allowed).'),
+  allowed: countSchema.check(
+    z.describe('min(maxDeletions, floor(maxPercent% of the images decided)).'),
+  ),
+  wouldRetire: countSchema.check(z.describe('Images that would be retired with no limits.')),
+  bound: z
+    .boolean()
+    .check(z.describe('True when the limits deferred some images (wouldRetire > allowed).')),
 });
 export type PlanLimits = z.infer<typeof planLimitsSchema>;
 
@@ -94,25 +105,33 @@ export const planSchema = z
   .object({
     planId: z
       .string()
-      .regex(PLAN_ID_PATTERN)
-      .describe('Derived from the policy and the decisions: the same inputs give the same ID.'),
+      .check(
+        z.regex(PLAN_ID_PATTERN),
+        z.describe('Derived from the policy and the decisions: the same inputs give the same ID.'),
+      ),
     policy: policySchema,
-    createdAt: z.iso.datetime().describe('When the plan was made (its clock).'),
-    createdBy: z.string().optional().describe('The identity that made the plan.'),
+    createdAt: z.iso.datetime().check(z.describe('When the plan was made (its clock).')),
+    createdBy: z.optional(z.string()).check(z.describe('The identity that made the plan.')),
     complete: z
       .boolean()
-      .describe(
-        'True when every image of the provider in the regions has a decision. An incomplete plan (the inventory or usage could not be read in time) decides nothing and cannot be applied.',
+      .check(
+        z.describe(
+          'True when every image of the provider in the regions has a decision. An incomplete plan (the inventory or usage could not be read in time) decides nothing and cannot be applied.',
+        ),
       ),
-    incomplete: z.string().optional().describe('Why the plan is incomplete (only then present).'),
+    incomplete: z
+      .optional(z.string())
+      .check(z.describe('Why the plan is incomplete (only then present).')),
     limits: planLimitsSchema,
     totals: planTotalsSchema,
     warnings: z
       .array(z.string())
-      .describe('Things a person should check, such as an excluded ID that matches no image.'),
+      .check(
+        z.describe('Things a person should check, such as an excluded ID that matches no image.'),
+      ),
     decisions: z
       .array(decisionSchema)
-      .describe('One per image, sorted by region, family, newest first, then image key.'),
+      .check(z.describe('One per image, sorted by region, family, newest first, then image key.')),
   })
-  .describe('A retirement plan (cloud-image-functions).');
+  .check(z.describe('A retirement plan (cloud-image-functions).'));
 export type Plan = z.infer<typeof planSchema>;

@@ -3,25 +3,29 @@
 // `exlude` must be a 400, never a policy that silently retires more than its author meant.
 // The same schema generates docs/policy.schema.json (scripts/schemas.ts).
 
-import * as z from 'zod';
 import { InvalidRequest } from '../errors/errors.js';
 import { MAX_GLOB_LENGTH } from '../images/glob.js';
 import { IMAGE_STATUSES } from '../images/image.js';
 import { cloudKeys, findCloud } from '../providers/registry.js';
+import * as z from '../schema/zod.js';
 
 /** The largest policy document (JSON or YAML text) accepted, in characters. */
 export const MAX_POLICY_TEXT_LENGTH = 256 * 1024;
 
 const regionSchema = z
   .string()
-  .max(64, 'must be at most 64 characters')
-  .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'must be lowercase letters, digits and single hyphens');
+  .check(
+    z.maxLength(64, 'must be at most 64 characters'),
+    z.regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'must be lowercase letters, digits and single hyphens'),
+  );
 
 const globSchema = z
   .string()
-  .min(1, 'must not be empty')
-  .max(MAX_GLOB_LENGTH, `must be at most ${MAX_GLOB_LENGTH} characters`)
-  .describe('A name glob: `*` any run of characters, `?` exactly one; case-sensitive.');
+  .check(
+    z.minLength(1, 'must not be empty'),
+    z.maxLength(MAX_GLOB_LENGTH, `must be at most ${MAX_GLOB_LENGTH} characters`),
+    z.describe('A name glob: `*` any run of characters, `?` exactly one; case-sensitive.'),
+  );
 
 // EventBridge Scheduler expressions: rate(value unit) (`1 minute` but `5 minutes`), cron(...) with
 // six fields, at(yyyy-mm-ddThh:mm:ss). One pattern, so that the JSON Schema carries it too.
@@ -35,178 +39,218 @@ const SCHEDULE_PATTERN = new RegExp(
 
 const scheduleSchema = z
   .string()
-  .max(256, 'must be at most 256 characters')
-  .regex(
-    SCHEDULE_PATTERN,
-    'must be an EventBridge Scheduler expression: rate(5 minutes), cron(0 3 * * ? *) or at(2030-01-31T03:00:00)',
-  )
-  .describe(
-    'An EventBridge Scheduler expression (rate(...), cron(...) with six fields, or at(...)): when to plan this policy.',
+  .check(
+    z.maxLength(256, 'must be at most 256 characters'),
+    z.regex(
+      SCHEDULE_PATTERN,
+      'must be an EventBridge Scheduler expression: rate(5 minutes), cron(0 3 * * ? *) or at(2030-01-31T03:00:00)',
+    ),
+    z.describe(
+      'An EventBridge Scheduler expression (rate(...), cron(...) with six fields, or at(...)): when to plan this policy.',
+    ),
   );
 
+// Whole numbers with a message of their own are z.number() with a z.int(message) check, not
+// z.int(message): that message would also replace the one for a value that is not a number.
 const selectSchema = z
   .strictObject({
     kind: z
-      .literal('custom')
-      .optional()
-      .describe('Only custom images can ever be retired; absent means custom.'),
-    name: globSchema.optional().describe('Only images whose name matches this glob.'),
+      .optional(z.literal('custom'))
+      .check(z.describe('Only custom images can ever be retired; absent means custom.')),
+    name: z.optional(globSchema).check(z.describe('Only images whose name matches this glob.')),
     status: z
-      .array(z.enum(IMAGE_STATUSES))
-      .min(1, 'must list at least one status')
-      .max(IMAGE_STATUSES.length)
-      .meta({ uniqueItems: true })
-      .optional()
-      .describe(
-        'Only images in one of these statuses. Absent: every status except `unknown` (a status the provider added later is only selected when listed).',
+      .optional(
+        z
+          .array(z.enum(IMAGE_STATUSES))
+          .check(
+            z.minLength(1, 'must list at least one status'),
+            z.maxLength(IMAGE_STATUSES.length),
+            z.meta({ uniqueItems: true }),
+          ),
+      )
+      .check(
+        z.describe(
+          'Only images in one of these statuses. Absent: every status except `unknown` (a status the provider added later is only selected when listed).',
+        ),
       ),
     olderThanDays: z
-      .number()
-      .int('must be a whole number of days')
-      .min(0, 'must be at least 0')
-      .max(36_500, 'must be at most 36500')
-      .optional()
-      .describe(
-        'Only images created at least this many days before the plan; an image with no creation time is never old enough.',
+      .optional(
+        z
+          .number()
+          .check(
+            z.int('must be a whole number of days'),
+            z.gte(0, 'must be at least 0'),
+            z.lte(36_500, 'must be at most 36500'),
+          ),
+      )
+      .check(
+        z.describe(
+          'Only images created at least this many days before the plan; an image with no creation time is never old enough.',
+        ),
       ),
   })
-  .describe('Which images the policy may retire.');
+  .check(z.describe('Which images the policy may retire.'));
 
 const keepSchema = z
   .strictObject({
     newestPerFamily: z
-      .number()
-      .int('must be a whole number')
-      .min(0, 'must be at least 0')
-      .max(1000, 'must be at most 1000')
-      .optional()
-      .describe(
-        'In each family and region, keep the N newest selected images (images still being created do not count).',
+      .optional(
+        z
+          .number()
+          .check(
+            z.int('must be a whole number'),
+            z.gte(0, 'must be at least 0'),
+            z.lte(1000, 'must be at most 1000'),
+          ),
+      )
+      .check(
+        z.describe(
+          'In each family and region, keep the N newest selected images (images still being created do not count).',
+        ),
       ),
   })
-  .describe('What to keep even when selected.');
+  .check(z.describe('What to keep even when selected.'));
 
 const excludeSchema = z
   .strictObject({
     ids: z
-      .array(z.string().min(1, 'must not be empty').max(64, 'must be at most 64 characters'))
-      .max(1000, 'must list at most 1000 IDs')
-      .optional()
-      .describe('Image IDs never to retire (ModelArts UUIDs compare case-insensitively).'),
+      .optional(
+        z
+          .array(
+            z
+              .string()
+              .check(
+                z.minLength(1, 'must not be empty'),
+                z.maxLength(64, 'must be at most 64 characters'),
+              ),
+          )
+          .check(z.maxLength(1000, 'must list at most 1000 IDs')),
+      )
+      .check(z.describe('Image IDs never to retire (ModelArts UUIDs compare case-insensitively).')),
     names: z
-      .array(globSchema)
-      .max(100, 'must list at most 100 globs')
-      .optional()
-      .describe('Name globs never to retire.'),
+      .optional(z.array(globSchema).check(z.maxLength(100, 'must list at most 100 globs')))
+      .check(z.describe('Name globs never to retire.')),
   })
-  .describe('Images never to retire, whatever the selection says.');
+  .check(z.describe('Images never to retire, whatever the selection says.'));
 
 const limitsSchema = z
   .strictObject({
     maxDeletions: z
       .number()
-      .int('must be a whole number')
-      .min(0, 'must be at least 0')
-      .max(100_000, 'must be at most 100000')
-      .describe('The most images one plan may retire.'),
+      .check(
+        z.int('must be a whole number'),
+        z.gte(0, 'must be at least 0'),
+        z.lte(100_000, 'must be at most 100000'),
+        z.describe('The most images one plan may retire.'),
+      ),
     maxPercent: z
       .number()
-      .min(0, 'must be at least 0')
-      .max(100, 'must be at most 100')
-      .describe(
-        'The most one plan may retire, as a percentage of the images it decides (rounded down).',
+      .check(
+        z.gte(0, 'must be at least 0'),
+        z.lte(100, 'must be at most 100'),
+        z.describe(
+          'The most one plan may retire, as a percentage of the images it decides (rounded down).',
+        ),
       ),
   })
-  .describe(
-    'Required. The plan retires at most min(maxDeletions, maxPercent% of its images), oldest first; the rest are deferred.',
+  .check(
+    z.describe(
+      'Required. The plan retires at most min(maxDeletions, maxPercent% of its images), oldest first; the rest are deferred.',
+    ),
   );
 
 export const policySchema = z
   .strictObject({
     name: z
       .string()
-      .min(1, 'must not be empty')
-      .max(64, 'must be at most 64 characters')
-      .regex(
-        /^[A-Za-z0-9][A-Za-z0-9._-]*$/,
-        'must be letters, digits, dots, dashes and underscores',
-      )
-      .describe('The policy name (usable as a schedule name).'),
+      .check(
+        z.minLength(1, 'must not be empty'),
+        z.maxLength(64, 'must be at most 64 characters'),
+        z.regex(
+          /^[A-Za-z0-9][A-Za-z0-9._-]*$/,
+          'must be letters, digits, dots, dashes and underscores',
+        ),
+        z.describe('The policy name (usable as a schedule name).'),
+      ),
     description: z
-      .string()
-      .max(1024, 'must be at most 1024 characters')
-      .optional()
-      .describe('What the policy is for, for the people reading its plans.'),
-    provider: z
-      .string()
-      .refine((value) => findCloud(value) !== undefined, {
+      .optional(z.string().check(z.maxLength(1024, 'must be at most 1024 characters')))
+      .check(z.describe('What the policy is for, for the people reading its plans.')),
+    provider: z.string().check(
+      z.refine((value) => findCloud(value) !== undefined, {
         error: () => `must be one of ${cloudKeys().join(', ')}`,
-      })
-      .describe(`The cloud whose images the policy looks at (${cloudKeys().join(', ')}).`),
+      }),
+      z.describe(`The cloud whose images the policy looks at (${cloudKeys().join(', ')}).`),
+    ),
     regions: z
       .array(regionSchema)
-      .min(1, 'must list at least one region')
-      .max(32, 'must list at most 32 regions')
-      .meta({ uniqueItems: true })
-      .describe('The regions whose images the policy looks at.'),
+      .check(
+        z.minLength(1, 'must list at least one region'),
+        z.maxLength(32, 'must list at most 32 regions'),
+        z.meta({ uniqueItems: true }),
+        z.describe('The regions whose images the policy looks at.'),
+      ),
     select: selectSchema,
-    keep: keepSchema.optional(),
-    exclude: excludeSchema.optional(),
+    keep: z.optional(keepSchema),
+    exclude: z.optional(excludeSchema),
     limits: limitsSchema,
     force: z
-      .boolean()
-      .optional()
-      .describe('ModelArts only: also delete the SWR content of each retired private image.'),
-    schedule: scheduleSchema.optional(),
+      .optional(z.boolean())
+      .check(
+        z.describe('ModelArts only: also delete the SWR content of each retired private image.'),
+      ),
+    schedule: z.optional(scheduleSchema),
     apply: z
-      .enum(['auto', 'manual'])
-      .default('manual')
-      .describe(
-        'With a schedule: `auto` applies each scheduled plan, `manual` (default) waits for a person.',
+      ._default(z.enum(['auto', 'manual']), 'manual')
+      .check(
+        z.describe(
+          'With a schedule: `auto` applies each scheduled plan, `manual` (default) waits for a person.',
+        ),
       ),
   })
-  .superRefine((policy, ctx) => {
-    const duplicate = (values: readonly string[]): string | undefined =>
-      values.find((value, index) => values.indexOf(value) !== index);
-    const region = duplicate(policy.regions);
-    if (region !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['regions'], message: `lists ${region} twice` });
-    }
-    const status = duplicate(policy.select.status ?? []);
-    if (status !== undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['select', 'status'],
-        message: `lists ${status} twice`,
-      });
-    }
-    // A mistyped excluded ID would match nothing and so widen the deletion: refuse it.
-    const cloud = findCloud(policy.provider);
-    (policy.exclude?.ids ?? []).forEach((id, index) => {
-      if (cloud !== undefined && !cloud.imageId.pattern.test(id)) {
+  .check(
+    z.superRefine((policy, ctx) => {
+      const duplicate = (values: readonly string[]): string | undefined =>
+        values.find((value, index) => values.indexOf(value) !== index);
+      const region = duplicate(policy.regions);
+      if (region !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['regions'], message: `lists ${region} twice` });
+      }
+      const status = duplicate(policy.select.status ?? []);
+      if (status !== undefined) {
         ctx.addIssue({
           code: 'custom',
-          path: ['exclude', 'ids', index],
-          message: `must be ${cloud.imageId.description} for provider ${policy.provider}`,
+          path: ['select', 'status'],
+          message: `lists ${status} twice`,
         });
       }
-    });
-    if (policy.force === true && cloud?.supportsForce !== true) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['force'],
-        message: `is not supported for provider ${policy.provider}`,
+      // A mistyped excluded ID would match nothing and so widen the deletion: refuse it.
+      const cloud = findCloud(policy.provider);
+      (policy.exclude?.ids ?? []).forEach((id, index) => {
+        if (cloud !== undefined && !cloud.imageId.pattern.test(id)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['exclude', 'ids', index],
+            message: `must be ${cloud.imageId.description} for provider ${policy.provider}`,
+          });
+        }
       });
-    }
-    if (policy.apply === 'auto' && policy.schedule === undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['apply'],
-        message: '`auto` needs a schedule (plans made on request are always applied by a person)',
-      });
-    }
-  })
-  .describe('A retirement policy (cloud-image-functions).');
+      if (policy.force === true && cloud?.supportsForce !== true) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['force'],
+          message: `is not supported for provider ${policy.provider}`,
+        });
+      }
+      if (policy.apply === 'auto' && policy.schedule === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['apply'],
+          message: '`auto` needs a schedule (plans made on request are always applied by a person)',
+        });
+      }
+    }),
+    z.describe('A retirement policy (cloud-image-functions).'),
+  );
 
 /** A parsed policy (`apply` defaulted). */
 export type Policy = z.output<typeof policySchema>;

@@ -3,7 +3,7 @@
 // the delete queue. No AWS type appears here: lib/stores implements them over S3, DynamoDB and SQS,
 // or over a local directory and an in-process queue.
 
-import * as z from 'zod';
+import * as z from '../schema/zod.js';
 import { RUN_ID_PATTERN } from './ids.js';
 import { type Plan, plannedImageSchema } from './plan.js';
 
@@ -12,7 +12,7 @@ export const RUN_OUTCOMES = ['deleted', 'already-absent', 'skipped', 'failed'] a
 export const runOutcomeSchema = z.enum(RUN_OUTCOMES);
 export type RunOutcome = z.infer<typeof runOutcomeSchema>;
 
-const countSchema = z.number().int().min(0);
+const countSchema = z.int().check(z.gte(0));
 
 export const runCountsSchema = z.strictObject({
   deleted: countSchema,
@@ -34,48 +34,54 @@ export const countsTotal = (counts: RunCounts): number =>
   counts.deleted + counts['already-absent'] + counts.skipped + counts.failed;
 
 export const runSchema = z.object({
-  runId: z.string().regex(RUN_ID_PATTERN),
+  runId: z.string().check(z.regex(RUN_ID_PATTERN)),
   planId: z.string(),
   provider: z.string(),
   policyName: z.string(),
-  createdAt: z.iso.datetime().describe('When the run was created (apply was accepted).'),
-  createdBy: z.string().optional().describe('The identity that applied the plan.'),
-  total: countSchema.describe("The plan's retire decisions: the outcomes the run waits for."),
+  createdAt: z.iso.datetime().check(z.describe('When the run was created (apply was accepted).')),
+  createdBy: z.optional(z.string()).check(z.describe('The identity that applied the plan.')),
+  total: countSchema.check(
+    z.describe("The plan's retire decisions: the outcomes the run waits for."),
+  ),
   counts: runCountsSchema,
   status: z.enum(['running', 'completed']),
-  completedAt: z.iso.datetime().optional(),
+  completedAt: z.optional(z.iso.datetime()),
 });
 export type Run = z.infer<typeof runSchema>;
 
 /** What a run records for one retire decision (keyed by imageKey: `${region}/${canonicalId}`). */
 export const imageOutcomeSchema = z.object({
-  imageKey: z.string().min(1),
+  imageKey: z.string().check(z.minLength(1)),
   state: z
     .enum(['claimed', 'final'])
-    .describe('`claimed`: a delivery started on it and has not recorded an outcome (yet).'),
-  outcome: runOutcomeSchema.optional(),
-  reason: z.string().optional().describe('Why it was skipped or failed, for people.'),
-  error: z.string().optional().describe("The error's name, for `failed`."),
-  image: plannedImageSchema.optional().describe('The image as last seen.'),
+    .check(
+      z.describe('`claimed`: a delivery started on it and has not recorded an outcome (yet).'),
+    ),
+  outcome: z.optional(runOutcomeSchema),
+  reason: z.optional(z.string()).check(z.describe('Why it was skipped or failed, for people.')),
+  error: z.optional(z.string()).check(z.describe("The error's name, for `failed`.")),
+  image: z.optional(plannedImageSchema).check(z.describe('The image as last seen.')),
   claimedAt: z.iso.datetime(),
-  finishedAt: z.iso.datetime().optional(),
+  finishedAt: z.optional(z.iso.datetime()),
 });
 export type ImageOutcome = z.infer<typeof imageOutcomeSchema>;
 
 /** What POST /retirements/plans/{planId}/apply answers (202): the run to follow. */
 export const applyAcceptedSchema = z.object({
-  runId: z.string().regex(RUN_ID_PATTERN),
+  runId: z.string().check(z.regex(RUN_ID_PATTERN)),
   planId: z.string(),
-  total: countSchema.describe('Retire decisions queued: the outcomes the run waits for.'),
+  total: countSchema.check(z.describe('Retire decisions queued: the outcomes the run waits for.')),
   status: z
     .enum(['running', 'completed'])
-    .describe('`completed` at once when the plan retires nothing (or the run had finished).'),
+    .check(
+      z.describe('`completed` at once when the plan retires nothing (or the run had finished).'),
+    ),
 });
 export type ApplyAccepted = z.infer<typeof applyAcceptedSchema>;
 
 export const runDocumentSchema = z.object({
   run: runSchema,
-  outcomes: z.array(imageOutcomeSchema).describe('In imageKey order (code units).'),
+  outcomes: z.array(imageOutcomeSchema).check(z.describe('In imageKey order (code units).')),
 });
 export type RunDocument = z.infer<typeof runDocumentSchema>;
 

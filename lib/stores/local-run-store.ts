@@ -7,7 +7,6 @@
 
 import { appendFile, mkdir, open, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import * as z from 'zod';
 import { ConfigurationError } from '../errors/errors.js';
 import { RUN_ID_PATTERN } from '../retirement/ids.js';
 import { plannedImageSchema } from '../retirement/plan.js';
@@ -26,24 +25,29 @@ import {
   runOutcomeSchema,
   runSchema,
 } from '../retirement/ports.js';
+import * as z from '../schema/zod.js';
 import { createMutex } from './local-files.js';
 import { byImageKey, checkImageKey, checkNewRunId, runNotStored } from './run-rules.js';
 import { fileFailure, type StoreName } from './store-errors.js';
 
 const entrySchema = z.discriminatedUnion('op', [
   z.object({ op: z.literal('create'), run: runSchema }),
-  z.object({ op: z.literal('claim'), imageKey: z.string().min(1), at: z.string() }),
+  z.object({ op: z.literal('claim'), imageKey: z.string().check(z.minLength(1)), at: z.string() }),
   z.object({
     op: z.literal('finish'),
-    imageKey: z.string().min(1),
+    imageKey: z.string().check(z.minLength(1)),
     outcome: runOutcomeSchema,
-    reason: z.string().optional(),
-    error: z.string().optional(),
-    image: plannedImageSchema.optional(),
+    reason: z.optional(z.string()),
+    error: z.optional(z.string()),
+    image: z.optional(plannedImageSchema),
     at: z.string(),
   }),
   z.object({ op: z.literal('complete'), at: z.string() }),
-  z.object({ op: z.literal('delete-sent'), imageKey: z.string().min(1), at: z.string() }),
+  z.object({
+    op: z.literal('delete-sent'),
+    imageKey: z.string().check(z.minLength(1)),
+    at: z.string(),
+  }),
 ]);
 type Entry = z.infer<typeof entrySchema>;
 

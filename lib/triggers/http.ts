@@ -2,52 +2,54 @@
 // inputs, results and errors into responses. Unknown query parameters are refused: a typo such as
 // `dryrun=true` must never turn into a real delete.
 
-import { gzipSync } from 'node:zlib';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import * as z from 'zod';
 import { INTERNAL_ERROR } from '../errors/error-table.js';
 import { InvalidRequest, isImageError } from '../errors/errors.js';
 import { traceIdOf } from '../runtime/invocation.js';
 import { bounded } from '../runtime/request-line.js';
+import * as z from '../schema/zod.js';
 import { parseInput, queryFlagSchema, regionSchema } from '../validation/inputs.js';
 import { SUCCESS_WORD, type TriggerShape } from './pipeline.js';
 
 export type HttpEvent = APIGatewayProxyEventV2;
 export type HttpResult = APIGatewayProxyStructuredResultV2;
 
-export const showQuerySchema = z.strictObject({ region: regionSchema.optional() });
+export const showQuerySchema = z.strictObject({ region: z.optional(regionSchema) });
 export const deleteQuerySchema = z.strictObject({
-  region: regionSchema.optional(),
-  force: queryFlagSchema.optional(),
-  dryRun: queryFlagSchema.optional(),
+  region: z.optional(regionSchema),
+  force: z.optional(queryFlagSchema),
+  dryRun: z.optional(queryFlagSchema),
 });
 
 /** `status=available,failed`: one or more statuses, comma-separated. */
-const commaList = z
-  .string()
-  .transform((value) => value.split(',').map((item) => item.trim()))
-  .pipe(z.array(z.string()));
+const commaList = z.pipe(
+  z.pipe(
+    z.string(),
+    z.transform((value) => value.split(',').map((item) => item.trim())),
+  ),
+  z.array(z.string()),
+);
 
 /** A whole number in a query string; anything else is refused rather than guessed. */
-const queryInteger = z
-  .string()
-  .regex(/^\d{1,7}$/, 'must be a whole number')
-  .transform((value) => Number(value));
+const queryInteger = z.pipe(
+  z.string().check(z.regex(/^\d{1,7}$/, 'must be a whole number')),
+  z.transform((value) => Number(value)),
+);
 
 export const listQuerySchema = z.strictObject({
-  region: regionSchema.optional(),
-  kind: z.string().optional(),
-  status: commaList.optional(),
-  name: z.string().optional(),
-  createdBefore: z.string().optional(),
-  createdAfter: z.string().optional(),
-  limit: queryInteger.optional(),
-  cursor: z.string().optional(),
+  region: z.optional(regionSchema),
+  kind: z.optional(z.string()),
+  status: z.optional(commaList),
+  name: z.optional(z.string()),
+  createdBefore: z.optional(z.string()),
+  createdAfter: z.optional(z.string()),
+  limit: z.optional(queryInteger),
+  cursor: z.optional(z.string()),
 });
 
 export const usageQuerySchema = z.strictObject({
-  region: regionSchema.optional(),
-  cursor: z.string().optional(),
+  region: z.optional(regionSchema),
+  cursor: z.optional(z.string()),
 });
 
 const pathOf = (event: HttpEvent) => ({
@@ -155,7 +157,8 @@ export const compressedFor = (event: HttpEvent, response: HttpResult): HttpResul
   return {
     ...response,
     headers: { ...response.headers, ...vary, 'content-encoding': 'gzip' },
-    body: gzipSync(body).toString('base64'),
+    // zlib is loaded only when a body is this large, not during every function's INIT.
+    body: process.getBuiltinModule('node:zlib').gzipSync(body).toString('base64'),
     isBase64Encoded: true,
   };
 };
@@ -174,7 +177,7 @@ export const errorBodySchema = z.object({
     message: z.string(),
     requestId: z.string(),
     /** The provider's own request id, when it sent one. */
-    upstreamRequestId: z.string().optional(),
+    upstreamRequestId: z.optional(z.string()),
   }),
 });
 export type ErrorBody = z.infer<typeof errorBodySchema>;

@@ -9,7 +9,6 @@
 // transient upstream faults, then the queue's redelivery for what still fails.
 
 import type { Context, SQSBatchResponse, SQSRecord } from 'aws-lambda';
-import * as z from 'zod';
 import { isImageError } from '../errors/errors.js';
 import type { DeleteRequest } from '../images/delete-image.js';
 import { createLogger, type Logger } from '../log/log.js';
@@ -20,6 +19,7 @@ import { deleteReported } from '../runtime/reported-delete.js';
 import { abandonReported, retireReported } from '../runtime/reported-retirement.js';
 import { bounded, type Completion, failed, succeeded } from '../runtime/request-line.js';
 import { retirementServices } from '../runtime/retirement-services.js';
+import * as z from '../schema/zod.js';
 import { deleteInputSchema, parseJsonInput, runMessageSchema } from '../validation/inputs.js';
 import { checkConfigurationOnce } from './pipeline.js';
 import { batchResponse, processRecords } from './record-pool.js';
@@ -36,7 +36,7 @@ export const DEFAULT_RECORD_CONCURRENCY = 4;
 export const recordConcurrency = (env: Record<string, string | undefined>): number => {
   const value = env.SQS_RECORD_CONCURRENCY;
   if (value === undefined || value === '') return DEFAULT_RECORD_CONCURRENCY;
-  const parsed = z.coerce.number().int().min(1).max(10).safeParse(value);
+  const parsed = z.coerce.number().check(z.int(), z.gte(1), z.lte(10)).safeParse(value);
   return parsed.success ? parsed.data : DEFAULT_RECORD_CONCURRENCY;
 };
 

@@ -3,30 +3,40 @@
 // field, before anything is sent upstream. Which providers exist, their image ID formats and
 // whether they take `force` come from the cloud registry.
 
-import * as z from 'zod';
 import { InvalidRequest } from '../errors/errors.js';
 import { MAX_GLOB_LENGTH } from '../images/glob.js';
 import { IMAGE_KINDS, IMAGE_STATUSES } from '../images/image.js';
 import { MAX_LIST_LIMIT } from '../images/list-images.js';
 import { cloudKeys, findCloud, registryVersion } from '../providers/registry.js';
 import { PLAN_ID_PATTERN, RUN_ID_PATTERN } from '../retirement/ids.js';
+import * as z from '../schema/zod.js';
 
 export const regionSchema = z
   .string()
-  .max(64, 'must be at most 64 characters')
-  .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'must be lowercase letters, digits and single hyphens');
+  .check(
+    z.maxLength(64, 'must be at most 64 characters'),
+    z.regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'must be lowercase letters, digits and single hyphens'),
+  );
 
 /** `true`/`false` as query strings carry them; anything else is refused rather than guessed. */
-export const queryFlagSchema = z.enum(['true', 'false']).transform((value) => value === 'true');
+export const queryFlagSchema = z.pipe(
+  z.enum(['true', 'false']),
+  z.transform((value) => value === 'true'),
+);
 
 /** One of the registered clouds. */
-export const providerSchema = (): z.ZodType<string> =>
-  z.string().refine((value) => findCloud(value) !== undefined, {
-    message: `must be one of ${cloudKeys().join(', ')}`,
-  });
+export const providerSchema = (): z.ZodMiniType<string> =>
+  z.string().check(
+    z.refine((value) => findCloud(value) !== undefined, {
+      message: `must be one of ${cloudKeys().join(', ')}`,
+    }),
+  );
 
 /** The cloud decides the image ID format; checked after the shape so the message can say which. */
-const checkImageId = (value: { provider: string; imageId: string }, ctx: z.RefinementCtx): void => {
+const checkImageId = (
+  value: { provider: string; imageId: string },
+  ctx: z.core.$RefinementCtx,
+): void => {
   const format = findCloud(value.provider)?.imageId;
   if (format !== undefined && !format.pattern.test(value.imageId)) {
     ctx.addIssue({
@@ -39,29 +49,31 @@ const checkImageId = (value: { provider: string; imageId: string }, ctx: z.Refin
 
 const imageRefShape = () => ({
   provider: providerSchema(),
-  imageId: z.string().max(64, 'must be at most 64 characters'),
-  region: regionSchema.optional(),
+  imageId: z.string().check(z.maxLength(64, 'must be at most 64 characters')),
+  region: z.optional(regionSchema),
 });
 
-const buildShowInput = () => z.strictObject(imageRefShape()).superRefine(checkImageId);
+const buildShowInput = () => z.strictObject(imageRefShape()).check(z.superRefine(checkImageId));
 
 const buildDeleteInput = () =>
   z
     .strictObject({
       ...imageRefShape(),
-      force: z.boolean().optional(),
-      dryRun: z.boolean().optional(),
+      force: z.optional(z.boolean()),
+      dryRun: z.optional(z.boolean()),
     })
-    .superRefine(checkImageId)
-    .superRefine((value, ctx) => {
-      if (value.force === true && findCloud(value.provider)?.supportsForce === false) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['force'],
-          message: `is not supported for ${value.provider}`,
-        });
-      }
-    });
+    .check(
+      z.superRefine(checkImageId),
+      z.superRefine((value, ctx) => {
+        if (value.force === true && findCloud(value.provider)?.supportsForce === false) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['force'],
+            message: `is not supported for ${value.provider}`,
+          });
+        }
+      }),
+    );
 
 // Built only by the schemas that use them (list, usage), on their first use: a show or delete
 // never constructs them.
@@ -73,30 +85,38 @@ const isoTime = () =>
   });
 
 const cursor = () =>
-  z.string().min(1, 'must not be empty').max(4096, 'must be at most 4096 characters');
+  z
+    .string()
+    .check(
+      z.minLength(1, 'must not be empty'),
+      z.maxLength(4096, 'must be at most 4096 characters'),
+    );
 
 const filterShape = () => ({
-  kind: z.enum(IMAGE_KINDS).optional(),
-  status: z
-    .array(z.enum(IMAGE_STATUSES))
-    .min(1, 'must list at least one status')
-    .max(IMAGE_STATUSES.length)
-    .optional(),
-  name: z
-    .string()
-    .min(1, 'must not be empty')
-    .max(MAX_GLOB_LENGTH, `must be at most ${MAX_GLOB_LENGTH} characters`)
-    .optional(),
-  createdBefore: isoTime().optional(),
-  createdAfter: isoTime().optional(),
-  limit: z.number().int().min(1).max(MAX_LIST_LIMIT).optional(),
-  cursor: cursor().optional(),
+  kind: z.optional(z.enum(IMAGE_KINDS)),
+  status: z.optional(
+    z
+      .array(z.enum(IMAGE_STATUSES))
+      .check(z.minLength(1, 'must list at least one status'), z.maxLength(IMAGE_STATUSES.length)),
+  ),
+  name: z.optional(
+    z
+      .string()
+      .check(
+        z.minLength(1, 'must not be empty'),
+        z.maxLength(MAX_GLOB_LENGTH, `must be at most ${MAX_GLOB_LENGTH} characters`),
+      ),
+  ),
+  createdBefore: z.optional(isoTime()),
+  createdAfter: z.optional(isoTime()),
+  limit: z.optional(z.int().check(z.gte(1), z.lte(MAX_LIST_LIMIT))),
+  cursor: z.optional(cursor()),
 });
 
 const buildListInput = () =>
   z.strictObject({
     provider: providerSchema(),
-    region: regionSchema.optional(),
+    region: z.optional(regionSchema),
     ...filterShape(),
   });
 
@@ -105,23 +125,25 @@ const buildRunMessage = () =>
   z
     .strictObject({
       provider: providerSchema(),
-      imageId: z.string().max(64, 'must be at most 64 characters'),
+      imageId: z.string().check(z.maxLength(64, 'must be at most 64 characters')),
       region: regionSchema,
-      force: z.boolean().optional(),
-      planId: z.string().regex(PLAN_ID_PATTERN, 'must be a plan id'),
-      runId: z.string().regex(RUN_ID_PATTERN, 'must be a run id'),
-      imageKey: z.string().min(1).max(200),
+      force: z.optional(z.boolean()),
+      planId: z.string().check(z.regex(PLAN_ID_PATTERN, 'must be a plan id')),
+      runId: z.string().check(z.regex(RUN_ID_PATTERN, 'must be a run id')),
+      imageKey: z.string().check(z.minLength(1), z.maxLength(200)),
       expected: z.strictObject({
-        status: z.string().max(64),
-        name: z.string().max(1024),
-        updatedAt: z.string().max(64).optional(),
+        status: z.string().check(z.maxLength(64)),
+        name: z.string().check(z.maxLength(1024)),
+        updatedAt: z.optional(z.string().check(z.maxLength(64))),
       }),
-      identity: z.string().max(2048).optional(),
+      identity: z.optional(z.string().check(z.maxLength(2048))),
     })
-    .superRefine(checkImageId);
+    .check(z.superRefine(checkImageId));
 
 const buildUsageInput = () =>
-  z.strictObject({ ...imageRefShape(), cursor: cursor().optional() }).superRefine(checkImageId);
+  z
+    .strictObject({ ...imageRefShape(), cursor: z.optional(cursor()) })
+    .check(z.superRefine(checkImageId));
 
 /** A schema built on first use and again when the registry changed (zod schemas cost CPU to build). */
 const lazySchema = <T>(build: () => T): (() => T) => {
@@ -149,14 +171,16 @@ export const runMessageSchema = lazySchema(buildRunMessage);
 /** `{planId}` of a plan route (built on its first parse: only the plan routes parse it). */
 export const planRefSchema = z.lazy(() =>
   z.strictObject({
-    planId: z.string().regex(PLAN_ID_PATTERN, "must be a plan id ('plan-' and 24 hex digits)"),
+    planId: z
+      .string()
+      .check(z.regex(PLAN_ID_PATTERN, "must be a plan id ('plan-' and 24 hex digits)")),
   }),
 );
 
 /** `{runId}` of a run route (built on its first parse: only the run routes parse it). */
 export const runRefSchema = z.lazy(() =>
   z.strictObject({
-    runId: z.string().regex(RUN_ID_PATTERN, "must be a run id ('run-' and 20 hex digits)"),
+    runId: z.string().check(z.regex(RUN_ID_PATTERN, "must be a run id ('run-' and 20 hex digits)")),
   }),
 );
 export type UsageInput = z.infer<ReturnType<typeof buildUsageInput>>;
@@ -175,7 +199,7 @@ const describeIssue = (issue: z.core.$ZodIssue): { field: string; message: strin
 };
 
 /** Parses or throws InvalidRequest whose message names every bad field; `field` is the first. */
-export const parseInput = <T>(schema: z.ZodType<T>, input: unknown): T => {
+export const parseInput = <T>(schema: z.ZodMiniType<T>, input: unknown): T => {
   // reportInput: zod 4 leaves `input` out of issues otherwise, and a wrong type would read as missing.
   const result = schema.safeParse(input, { reportInput: true });
   if (result.success) return result.data;
@@ -186,7 +210,7 @@ export const parseInput = <T>(schema: z.ZodType<T>, input: unknown): T => {
 };
 
 /** Parses JSON text (an SQS body) and then the schema; bad JSON is InvalidRequest too. */
-export const parseJsonInput = <T>(schema: z.ZodType<T>, text: string, field = 'body'): T => {
+export const parseJsonInput = <T>(schema: z.ZodMiniType<T>, text: string, field = 'body'): T => {
   let value: unknown;
   try {
     value = JSON.parse(text);

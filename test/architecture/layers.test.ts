@@ -1,7 +1,8 @@
 // The import rules are enforced: `npm run lint` runs dependency-cruiser with
 // .dependency-cruiser.cjs over the whole tree, and that tree follows them. Shown to bite on a
 // scratch tree (outside the repository) with deliberately wrong imports: the domain importing a
-// cloud, a lower layer importing a higher one, a cycle, the emulator borrowing from lib.
+// cloud, a lower layer importing a higher one, a cycle, the emulator borrowing from lib, zod
+// imported around lib/schema.
 
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -45,6 +46,7 @@ describe('the layer rules', () => {
       'lib/http/upward.ts': "import { bad } from '../images/wrong.js';\nexport const up = bad;\n",
       'lib/signing/a.ts': "import { b } from './b.js';\nexport const a = () => b;\n",
       'lib/signing/b.ts': "import { a } from './a.js';\nexport const b = () => a;\n",
+      'lib/images/classic.ts': "import * as z from 'zod';\nexport const name = z.string();\n",
       'emulator/server.ts':
         "import { fault } from '../lib/errors/errors.js';\nexport const s = fault;\n",
     });
@@ -68,5 +70,6 @@ describe('the layer rules', () => {
     expect(report).toMatch(/layer-http: lib\/http\/upward\.ts → lib\/images\/wrong\.ts/);
     expect(report).toMatch(/no-cycles: lib\/signing\/a\.ts/);
     expect(report).toMatch(/emulator-stands-alone: emulator\/server\.ts → lib\/errors\/errors\.ts/);
+    expect(report).toMatch(/zod-through-lib-schema: lib\/images\/classic\.ts → zod/);
   });
 });

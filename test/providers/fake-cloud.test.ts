@@ -6,7 +6,6 @@ import { createHmac } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import * as z from 'zod';
 import { handler as deleteHandler } from '../../functions/http/delete-image.js';
 import { handler as showHandler } from '../../functions/http/show-image.js';
 import {
@@ -15,6 +14,7 @@ import {
 } from '../../lib/credentials/credential-section.js';
 import type { Image } from '../../lib/images/image.js';
 import { defineCloud, registerCloud } from '../../lib/providers/registry.js';
+import * as z from '../../lib/schema/zod.js';
 import { httpEvent, lambdaContext, parseResult } from '../../scripts/lambda-events.js';
 import { useFixture } from '../support/fixture.js';
 
@@ -41,8 +41,8 @@ const acmeImageSchema = z.looseObject({ image: acmeRecordSchema });
 type AcmeReply = z.infer<typeof acmeImageSchema>;
 
 const sectionSchema = z.object({
-  keyId: z.string().min(1),
-  secret: z.string().min(1),
+  keyId: z.string().check(z.minLength(1)),
+  secret: z.string().check(z.minLength(1)),
   region: z.string(),
 });
 
@@ -116,18 +116,20 @@ const acmeCloud = defineCloud<AcmeCredentials, AcmeReply>({
     images: {
       path: '/images',
       paging: { style: 'marker', pageSize: 50, markerParam: 'after', sizeParam: 'max' },
-      replySchema: z
-        .object({ items: z.array(acmeRecordSchema), next: z.string().optional() })
-        .transform((reply) => ({ items: reply.items, nextMarker: reply.next })),
+      replySchema: z.pipe(
+        z.object({ items: z.array(acmeRecordSchema), next: z.optional(z.string()) }),
+        z.transform((reply) => ({ items: reply.items, nextMarker: reply.next })),
+      ),
       filterQuery: () => [],
       normalise: (record: AcmeRecord, region: string) => normaliseAcme(record, region),
     },
     usage: {
       path: '/uses',
       paging: { style: 'marker', pageSize: 50, markerParam: 'after', sizeParam: 'max' },
-      replySchema: z
-        .object({ items: z.array(z.object({ vm: z.string(), ref: z.string() })) })
-        .transform((reply) => ({ items: reply.items })),
+      replySchema: z.pipe(
+        z.object({ items: z.array(z.object({ vm: z.string(), ref: z.string() })) }),
+        z.transform((reply) => ({ items: reply.items })),
+      ),
       usesOf: (use: { vm: string; ref: string }) => [
         {
           imageKeys: [`id:${use.ref}`],

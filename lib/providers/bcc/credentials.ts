@@ -2,13 +2,13 @@
 // region) or, without a secret, the BCE SDK's variables (BCE_REGION defaults to `bj`, as the
 // official SDK does). One key serves every region.
 
-import * as z from 'zod';
 import {
   type CredentialSection,
   REGION_PATTERN,
   requireRegionName,
   requireVariables,
 } from '../../credentials/credential-section.js';
+import * as z from '../../schema/zod.js';
 
 export interface BccCredentials {
   accessKeyId: string;
@@ -20,13 +20,13 @@ export interface BccCredentials {
 /** The official BCE SDK's default region. */
 export const DEFAULT_BCC_REGION = 'bj';
 
-const text = z.string().min(1);
+const text = z.string().check(z.minLength(1));
 
 const sectionSchema = z.object({
   accessKeyId: text,
   secretAccessKey: text,
-  sessionToken: text.optional(),
-  defaultRegion: text.regex(REGION_PATTERN),
+  sessionToken: z.optional(text),
+  defaultRegion: text.check(z.regex(REGION_PATTERN)),
 });
 
 const REQUIRED = ['BCE_ACCESS_KEY_ID', 'BCE_SECRET_ACCESS_KEY'] as const;

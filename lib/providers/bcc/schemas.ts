@@ -3,21 +3,21 @@
 // example's `ephemeralSize`, nulls for absent optional fields), strict about what we need to decide
 // anything: id, name, type and status.
 
-import * as z from 'zod';
 import type { ImageKind, ImageStatus } from '../../images/image.js';
+import * as z from '../../schema/zod.js';
 import type { ProviderError } from '../kit/cloud.js';
 import { imageNormaliser } from '../kit/image-normaliser.js';
 import { parseOptionalReply } from '../kit/reply.js';
 
-const text = z.string().nullish();
-const count = z.number().nullish();
-const flag = z.boolean().nullish();
+const text = z.nullish(z.string());
+const count = z.nullish(z.number());
+const flag = z.nullish(z.boolean());
 
 export const bccImageSchema = z.looseObject({
-  id: z.string().min(1),
+  id: z.string().check(z.minLength(1)),
   name: z.string(),
-  type: z.string().min(1),
-  status: z.string().min(1),
+  type: z.string().check(z.minLength(1)),
+  status: z.string().check(z.minLength(1)),
   createTime: text,
   osVersion: text,
   osArch: text,
@@ -32,7 +32,7 @@ export const bccImageSchema = z.looseObject({
   minDiskGb: count,
   diskSize: count,
   ephemeralSize: count,
-  snapshots: z.array(z.looseObject({})).nullish(),
+  snapshots: z.nullish(z.array(z.looseObject({}))),
 });
 export type BccImage = z.infer<typeof bccImageSchema>;
 
@@ -43,8 +43,8 @@ export type BccImageReply = z.infer<typeof bccImageReplySchema>;
 /** The BCE error body: `{"requestId", "code", "message"}`. */
 const bceErrorSchema = z.looseObject({
   code: z.string(),
-  message: z.string().optional(),
-  requestId: z.string().optional(),
+  message: z.optional(z.string()),
+  requestId: z.optional(z.string()),
 });
 
 export const parseBceError = (body: string): ProviderError => {
@@ -95,8 +95,8 @@ export const normaliseBccImage = imageNormaliser<BccImage>({
 
 /** The marker-paging facts of a list reply: `{marker, isTruncated, nextMarker?, maxKeys, ...}`. */
 const paging = {
-  isTruncated: z.boolean().nullish(),
-  nextMarker: z.string().nullish(),
+  isTruncated: z.nullish(z.boolean()),
+  nextMarker: z.nullish(z.string()),
 };
 
 /** A reply that says it is not truncated has no next page, whatever marker it carries. */
@@ -104,19 +104,21 @@ const nextMarkerOf = (reply: { isTruncated?: boolean | null; nextMarker?: string
   reply.isTruncated === false ? undefined : (reply.nextMarker ?? undefined);
 
 /** `GET /v2/image` → `{..., images: [ImageModel]}`. */
-export const bccImageListSchema = z
-  .looseObject({ images: z.array(bccImageSchema), ...paging })
-  .transform((reply) => ({ items: reply.images, nextMarker: nextMarkerOf(reply) }));
+export const bccImageListSchema = z.pipe(
+  z.looseObject({ images: z.array(bccImageSchema), ...paging }),
+  z.transform((reply) => ({ items: reply.images, nextMarker: nextMarkerOf(reply) })),
+);
 
 /** An instance as `GET /v2/instance` lists it: what we need to know which image it runs. */
 export const bccInstanceSchema = z.looseObject({
-  id: z.string().min(1),
-  name: z.string().nullish(),
-  status: z.string().nullish(),
-  imageId: z.string().nullish(),
+  id: z.string().check(z.minLength(1)),
+  name: z.nullish(z.string()),
+  status: z.nullish(z.string()),
+  imageId: z.nullish(z.string()),
 });
 export type BccInstance = z.infer<typeof bccInstanceSchema>;
 
-export const bccInstanceListSchema = z
-  .looseObject({ instances: z.array(bccInstanceSchema), ...paging })
-  .transform((reply) => ({ items: reply.instances, nextMarker: nextMarkerOf(reply) }));
+export const bccInstanceListSchema = z.pipe(
+  z.looseObject({ instances: z.array(bccInstanceSchema), ...paging }),
+  z.transform((reply) => ({ items: reply.instances, nextMarker: nextMarkerOf(reply) })),
+);

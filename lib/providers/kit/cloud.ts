@@ -4,12 +4,12 @@
 // failures means. A new cloud is one folder that exports one `defineCloud(...)`, listed in
 // registry.ts (or registered at run time).
 
-import type * as z from 'zod';
 import type { CredentialSection } from '../../credentials/credential-section.js';
 import type { CredentialStore } from '../../credentials/credential-store.js';
 import type { ErrorName, OperationName } from '../../errors/error-table.js';
 import type { Image } from '../../images/image.js';
 import type { ImageProvider, ImageUse, UpstreamImageFilter } from '../../images/provider-port.js';
+import type * as z from '../../schema/zod.js';
 import type { HttpMethod, OutboundRequest } from '../../wire/outbound-request.js';
 import type { ListReply, Paging, Query } from './paging.js';
 
@@ -57,7 +57,7 @@ export interface ListDescription<T> {
   path: string;
   paging: Paging;
   /** The reply envelope, validated, as items and paging facts. */
-  replySchema: z.ZodType<ListReply<T>>;
+  replySchema: z.ZodMiniType<ListReply<T>>;
 }
 
 export interface ImageListDescription<T> extends ListDescription<T> {
@@ -117,7 +117,7 @@ export interface CloudDescription<C, R> {
   usageKeysOf?(image: Image): string[];
   /** A show reply: its schema and the image record inside it. */
   image: {
-    replySchema: z.ZodType<R>;
+    replySchema: z.ZodMiniType<R>;
     recordOf(reply: R): { id: string };
     normalise(reply: R, region: string): Image;
   };

@@ -1,11 +1,11 @@
 // Reading a cloud's 2xx reply: JSON, then the cloud's schema. Anything else is
 // UpstreamBadResponse, naming what was wrong but never echoing the body.
 
-import type * as z from 'zod';
 import { UpstreamBadResponse, type UpstreamFacts } from '../../errors/errors.js';
+import type * as z from '../../schema/zod.js';
 
 export const parseReply = <T>(
-  schema: z.ZodType<T>,
+  schema: z.ZodMiniType<T>,
   body: string,
   facts: UpstreamFacts,
   label: string,
@@ -36,7 +36,7 @@ export const parseReply = <T>(
  * A record a cloud may add to a successful reply (a delete's final record): the operation
  * succeeded either way, so a reply that is empty, not JSON or not `schema` gives undefined.
  */
-export const parseOptionalReply = <T>(schema: z.ZodType<T>, body: string): T | undefined => {
+export const parseOptionalReply = <T>(schema: z.ZodMiniType<T>, body: string): T | undefined => {
   let json: unknown;
   try {
     json = JSON.parse(body);

@@ -1,13 +1,13 @@
 // ModelArts credentials: the `modelarts` section of the secret (AK/SK, optional security token,
 // a project ID per region, the default region) or, without a secret, the official SDK's variables.
 
-import * as z from 'zod';
 import {
   type CredentialSection,
   REGION_PATTERN,
   requireRegionName,
   requireVariables,
 } from '../../credentials/credential-section.js';
+import * as z from '../../schema/zod.js';
 
 export interface ModelArtsCredentials {
   accessKeyId: string;
@@ -18,23 +18,27 @@ export interface ModelArtsCredentials {
   defaultRegion: string;
 }
 
-const text = z.string().min(1);
-const region = text.regex(REGION_PATTERN);
+const text = z.string().check(z.minLength(1));
+const region = text.check(z.regex(REGION_PATTERN));
 
 const sectionSchema = z
   .object({
     accessKeyId: text,
     secretAccessKey: text,
-    securityToken: text.optional(),
-    projects: z.record(region, text).refine((projects) => Object.keys(projects).length > 0, {
-      message: 'must list at least one region',
-    }),
+    securityToken: z.optional(text),
+    projects: z.record(region, text).check(
+      z.refine((projects) => Object.keys(projects).length > 0, {
+        message: 'must list at least one region',
+      }),
+    ),
     defaultRegion: region,
   })
-  .refine((value) => Object.hasOwn(value.projects, value.defaultRegion), {
-    message: 'has no project in modelarts.projects',
-    path: ['defaultRegion'],
-  });
+  .check(
+    z.refine((value) => Object.hasOwn(value.projects, value.defaultRegion), {
+      message: 'has no project in modelarts.projects',
+      path: ['defaultRegion'],
+    }),
+  );
 
 const REQUIRED = [
   'HUAWEICLOUD_SDK_AK',

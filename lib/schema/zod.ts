@@ -1,0 +1,26 @@
+// zod's functional API (`zod/mini`), the one way lib/ imports zod. Measured at cold start
+// (bench/RESULTS.md): the classic API's module graph and its method-chained schemas (every
+// `.optional()`, `.min()` or `.describe()` a clone) cost several times what the same schemas cost
+// here, and the show and delete functions build every reply, input and configuration schema
+// during INIT. zod/mini carries no messages of its own: English ones are set once, here, so the
+// errors users read are the same.
+
+import { en } from 'zod/locales';
+import {
+  config,
+  type core,
+  pipe,
+  transform,
+  type ZodMiniPipe,
+  type ZodMiniTransform,
+} from 'zod/mini';
+
+config(en());
+
+export * from 'zod/mini';
+
+/** The classic API's `preprocess`, which zod/mini leaves out: `fn` maps the input first. */
+export const preprocess = <U extends core.$ZodType>(
+  fn: (input: unknown) => unknown,
+  schema: U,
+): ZodMiniPipe<ZodMiniTransform<unknown, unknown>, U> => pipe(transform(fn), schema);

@@ -1,10 +1,10 @@
 // The equivalent-work baseline: what a careful hand-written client must do for the same show or
 // delete, with none of the service's structure (no middleware, no pipeline, no provider port, no
-// retry loop). Per invocation: validate the input with zod (zod/mini, as lib/ does); per upstream request: sign it afresh,
-// send it through the same undici agent, zod-parse the reply; then normalise the image, serialise
-// the response and write one JSON log line carrying an EMF document built directly. The handler's
-// distance from this is the cost of its structure; its distance from the bare client (one
-// pre-signed request, body read) includes this work too.
+// retry loop). Per invocation: validate the input with zod (zod/mini, as lib/ does); per upstream
+// request: sign it afresh, send it through the same undici agent, zod-parse the reply; then
+// normalise the image, serialise the response and write one JSON log line carrying an EMF document
+// built directly. The handler's distance from this is the cost of its structure; its distance from
+// the bare client (one pre-signed request, body read) includes this work too.
 
 import type { Dispatcher } from 'undici';
 import { request } from 'undici';

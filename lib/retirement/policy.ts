@@ -52,6 +52,15 @@ const scheduleSchema = z
 
 // Whole numbers with a message of their own are z.number() with a z.int(message) check, not
 // z.int(message): that message would also replace the one for a value that is not a number.
+const wholeNumberUpTo = (max: number, unit = '') =>
+  z
+    .number()
+    .check(
+      z.int(`must be a whole number${unit}`),
+      z.gte(0, 'must be at least 0'),
+      z.lte(max, `must be at most ${max}`),
+    );
+
 const selectSchema = z
   .strictObject({
     kind: z
@@ -74,15 +83,7 @@ const selectSchema = z
         ),
       ),
     olderThanDays: z
-      .optional(
-        z
-          .number()
-          .check(
-            z.int('must be a whole number of days'),
-            z.gte(0, 'must be at least 0'),
-            z.lte(36_500, 'must be at most 36500'),
-          ),
-      )
+      .optional(wholeNumberUpTo(36_500, ' of days'))
       .check(
         z.describe(
           'Only images created at least this many days before the plan; an image with no creation time is never old enough.',
@@ -94,15 +95,7 @@ const selectSchema = z
 const keepSchema = z
   .strictObject({
     newestPerFamily: z
-      .optional(
-        z
-          .number()
-          .check(
-            z.int('must be a whole number'),
-            z.gte(0, 'must be at least 0'),
-            z.lte(1000, 'must be at most 1000'),
-          ),
-      )
+      .optional(wholeNumberUpTo(1000))
       .check(
         z.describe(
           'In each family and region, keep the N newest selected images (images still being created do not count).',
@@ -135,14 +128,9 @@ const excludeSchema = z
 
 const limitsSchema = z
   .strictObject({
-    maxDeletions: z
-      .number()
-      .check(
-        z.int('must be a whole number'),
-        z.gte(0, 'must be at least 0'),
-        z.lte(100_000, 'must be at most 100000'),
-        z.describe('The most images one plan may retire.'),
-      ),
+    maxDeletions: wholeNumberUpTo(100_000).check(
+      z.describe('The most images one plan may retire.'),
+    ),
     maxPercent: z
       .number()
       .check(

@@ -21,30 +21,34 @@ export const deleteQuerySchema = z.strictObject({
   dryRun: z.optional(queryFlagSchema),
 });
 
-/** `status=available,failed`: one or more statuses, comma-separated. */
-const commaList = z.pipe(
-  z.pipe(
-    z.string(),
-    z.transform((value) => value.split(',').map((item) => item.trim())),
-  ),
-  z.array(z.string()),
-);
-
-/** A whole number in a query string; anything else is refused rather than guessed. */
-const queryInteger = z.pipe(
-  z.string().check(z.regex(/^\d{1,7}$/, 'must be a whole number')),
-  z.transform((value) => Number(value)),
-);
-
-export const listQuerySchema = z.strictObject({
-  region: z.optional(regionSchema),
-  kind: z.optional(z.string()),
-  status: z.optional(commaList),
-  name: z.optional(z.string()),
-  createdBefore: z.optional(z.string()),
-  createdAfter: z.optional(z.string()),
-  limit: z.optional(queryInteger),
-  cursor: z.optional(z.string()),
+/**
+ * The list route's query, built on its first parse (`z.lazy`): only the list function parses it.
+ * `status=available,failed` is one or more statuses, comma-separated; `limit` a whole number,
+ * anything else refused rather than guessed.
+ */
+export const listQuerySchema = z.lazy(() => {
+  const commaList = z.pipe(
+    z.pipe(
+      z.string(),
+      z.transform((value) => value.split(',').map((item) => item.trim())),
+    ),
+    z.array(z.string()),
+  );
+  const queryInteger = z.pipe(
+    z.string().check(z.regex(/^\d{1,7}$/, 'must be a whole number')),
+    z.transform((value) => Number(value)),
+  );
+  const text = z.optional(z.string());
+  return z.strictObject({
+    region: z.optional(regionSchema),
+    kind: text,
+    status: z.optional(commaList),
+    name: text,
+    createdBefore: text,
+    createdAfter: text,
+    limit: z.optional(queryInteger),
+    cursor: text,
+  });
 });
 
 export const usageQuerySchema = z.strictObject({

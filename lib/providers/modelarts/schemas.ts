@@ -8,42 +8,48 @@ import type { ProviderError } from '../kit/cloud.js';
 import { imageNormaliser } from '../kit/image-normaliser.js';
 import { parseOptionalReply } from '../kit/reply.js';
 
-const strings = z.array(z.string());
+// One instance per field shape, shared by the fields (a schema is immutable): the functions build
+// these during INIT, and each instance costs construction time.
+const required = z.string().check(z.minLength(1));
+const text = z.optional(z.string());
+const count = z.optional(z.number());
+const texts = z.optional(z.array(z.string()));
+const nullableText = z.nullish(z.string());
 
 export const modelArtsImageSchema = z.looseObject({
-  id: z.string().check(z.minLength(1)),
+  id: required,
   name: z.string(),
-  status: z.string().check(z.minLength(1)),
-  type: z.string().check(z.minLength(1)),
-  arch: z.optional(z.string()),
-  create_at: z.optional(z.number()),
-  update_at: z.optional(z.number()),
-  description: z.optional(z.string()),
-  dev_services: z.optional(strings),
-  namespace: z.optional(z.string()),
-  origin: z.optional(z.string()),
-  resource_categories: z.optional(strings),
-  support_res_categories: z.optional(strings),
-  service_type: z.optional(z.string()),
-  size: z.optional(z.number()),
-  status_message: z.optional(z.string()),
-  swr_path: z.optional(z.string()),
-  tag: z.optional(z.string()),
-  visibility: z.optional(z.string()),
-  workspace_id: z.optional(z.string()),
-  flavor_type: z.optional(z.string()),
+  status: required,
+  type: required,
+  arch: text,
+  create_at: count,
+  update_at: count,
+  description: text,
+  dev_services: texts,
+  namespace: text,
+  origin: text,
+  resource_categories: texts,
+  support_res_categories: texts,
+  service_type: text,
+  size: count,
+  status_message: text,
+  swr_path: text,
+  tag: text,
+  visibility: text,
+  workspace_id: text,
+  flavor_type: text,
 });
 export type ModelArtsImage = z.infer<typeof modelArtsImageSchema>;
 
 /** Both Huawei error shapes: `{error_code, error_msg}` and the nested `{error: {code, message}}`. */
 const flatErrorSchema = z.looseObject({
   error_code: z.string(),
-  error_msg: z.optional(z.string()),
-  request_id: z.optional(z.string()),
+  error_msg: text,
+  request_id: text,
 });
 const nestedErrorSchema = z.looseObject({
-  error: z.looseObject({ code: z.string(), message: z.optional(z.string()) }),
-  request_id: z.optional(z.string()),
+  error: z.looseObject({ code: z.string(), message: text }),
+  request_id: text,
 });
 
 /** Either error body, as one shape. */
@@ -100,10 +106,13 @@ export const normaliseModelArtsImage = imageNormaliser<ModelArtsImage>({
 });
 
 /** ListImage: `{current, data, pages, size, total}` (offset pages), items as ShowImage's. */
+/** A list reply's `total`. */
+const pageTotal = z.optional(z.int().check(z.gte(0)));
+
 export const modelArtsImageListSchema = z.pipe(
   z.looseObject({
     data: z.array(modelArtsImageSchema),
-    total: z.optional(z.int().check(z.gte(0))),
+    total: pageTotal,
   }),
   z.transform((reply) => ({ items: reply.data, total: reply.total })),
 );
@@ -114,14 +123,14 @@ export const modelArtsImageListSchema = z.pipe(
  * cannot be read is not "unused".
  */
 export const modelArtsNotebookSchema = z.looseObject({
-  id: z.string().check(z.minLength(1)),
-  name: z.nullish(z.string()),
-  status: z.nullish(z.string()),
+  id: required,
+  name: nullableText,
+  status: nullableText,
   image: z.nullish(
     z.looseObject({
-      id: z.nullish(z.string()),
-      name: z.nullish(z.string()),
-      swr_path: z.nullish(z.string()),
+      id: nullableText,
+      name: nullableText,
+      swr_path: nullableText,
     }),
   ),
 });
@@ -130,7 +139,7 @@ export type ModelArtsNotebook = z.infer<typeof modelArtsNotebookSchema>;
 export const modelArtsNotebookListSchema = z.pipe(
   z.looseObject({
     data: z.array(modelArtsNotebookSchema),
-    total: z.optional(z.int().check(z.gte(0))),
+    total: pageTotal,
   }),
   z.transform((reply) => ({ items: reply.data, total: reply.total })),
 );

@@ -162,5 +162,9 @@ export const eventBridgePublisher = (options: EventBridgePublisherOptions): Even
       const result: PublishResult = { published: events.length - lost, notPublished: lost };
       return result;
     },
+    prepare: () => {
+      // The SDK and the client, loaded now; a failure is met (and reported) by the publish.
+      clientOnce().catch(() => {});
+    },
   };
 };

@@ -58,5 +58,6 @@ export const filePublisher = (options: FilePublisherOptions): EventPublisher => 
         return { published: 0, notPublished: events.length };
       }
     },
+    prepare: () => {},
   };
 };

@@ -26,6 +26,8 @@ export interface PublishOptions {
 
 export interface EventPublisher {
   publish(events: readonly CatalogueEvent[], options?: PublishOptions): Promise<PublishResult>;
+  /** Starts loading what the first publish needs, without publishing or waiting; never throws. */
+  prepare(): void;
 }
 
 /** The one error line for an event that was not published. */
@@ -62,5 +64,6 @@ export const disabledPublisher = (log: Logger, why: string): EventPublisher => {
       }
       return { published: 0, notPublished: 0 };
     },
+    prepare: () => {},
   };
 };

@@ -46,6 +46,12 @@ export interface Invocation {
    * publishes them together (a queue batch: one PutEvents call for up to ten records).
    */
   holdEvents(): () => Promise<void>;
+  /**
+   * Starts loading what the next publish needs (the publisher and its SDK client) without waiting:
+   * called before the upstream calls whose outcome will be published, so that the loading runs
+   * during their round trips rather than after them. Never throws: a failure shows at the publish.
+   */
+  preparePublish(): void;
 }
 
 /** The X-Ray trace id root (Lambda sets it per invocation; SQS and Step Functions pass theirs on). */
@@ -112,6 +118,14 @@ const invocationWith = (
   publish: async (events) => {
     if (sink.held !== undefined) sink.held.push(...events);
     else await publishNow(events, deadline, log);
+  },
+  preparePublish: () => {
+    retirementModule ??= import('./retirement-services.js');
+    retirementModule
+      .then(({ retirementServices }) => retirementServices().events.prepare())
+      .catch(() => {
+        // Nothing to do here: the publish that follows meets the same failure, logs and counts it.
+      });
   },
   holdEvents: () => {
     sink.held ??= [];

@@ -20,6 +20,8 @@ export const deleteReported = async (
     imageId: input.imageId,
     region: invocation.context.region ?? input.region,
   });
+  // A dry run that succeeds publishes nothing; any other delete ends in an event.
+  if (input.dryRun !== true) invocation.preparePublish();
   let result: DeleteResult;
   try {
     result = await deleteImage(input, invocation);

@@ -62,6 +62,7 @@ export const retireReported = async (
   requestId: string,
 ): Promise<Retired> => {
   const { runs } = retirementServices();
+  invocation.preparePublish();
   const retired = await retireOne(message, { ...invocation, runs }, options);
   return reportRetired(message, invocation, retired, requestId);
 };

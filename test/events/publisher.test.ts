@@ -22,7 +22,7 @@ import {
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { CatalogueEvent } from '../../lib/events/catalogue.js';
 import { createEventPublisher } from '../../lib/events/create-publisher.js';
-import { eventBridgePublisher } from '../../lib/events/eventbridge-publisher.js';
+import { eventBridgePublisher, loadEventBridge } from '../../lib/events/eventbridge-publisher.js';
 import { filePublisher } from '../../lib/events/file-publisher.js';
 import { createLogger, type Logger, setLogSink } from '../../lib/log/log.js';
 import {
@@ -226,6 +226,7 @@ describe('publishing to EventBridge: faults (loopback fault server)', () => {
   let client: EventBridgeClient | undefined;
 
   afterEach(async () => {
+    vi.unstubAllEnvs();
     client?.destroy();
     await server?.close();
     server = undefined;
@@ -382,6 +383,33 @@ describe('publishing to EventBridge: faults (loopback fault server)', () => {
 
     expect(result).toEqual({ published: 1, notPublished: 1 });
     expect(entriesOf(requests()[0] as RecordedRequest)).toHaveLength(1);
+  });
+
+  it('prepare() loads the SDK and its client and sends nothing; the publish after it sends once', async () => {
+    // Prepare: no client handed in, so the publisher makes its own from the environment.
+    server = await startFaultServer((request) => ({
+      status: 200,
+      body: JSON.stringify({
+        FailedEntryCount: 0,
+        Entries: entriesOf(request).map((_, index) => ({ EventId: `e-${index}` })),
+      }),
+    }));
+    for (const [name, value] of Object.entries(MOTO_AWS_ENV)) vi.stubEnv(name, value);
+    vi.stubEnv('AWS_ENDPOINT_URL_EVENTBRIDGE', server.endpoint);
+    const { log } = capturingLog();
+    const publisher = createEventPublisher({ kind: 'eventbridge', busName: BUS }, { log });
+
+    // Act
+    publisher.prepare();
+    publisher.prepare();
+    await loadEventBridge();
+    const sentBefore = server.requests.length;
+    const result = await publisher.publish([imageDeleted('prepared')]);
+
+    // Assess
+    expect(sentBefore).toBe(0);
+    expect(result).toEqual({ published: 1, notPublished: 0 });
+    expect(server.requests).toHaveLength(1);
   });
 
   it('nothing to publish sends nothing', async () => {

@@ -3,13 +3,14 @@
 // changes nothing of what is reported: one event per delete, none for a dry run that succeeded,
 // and a publisher that cannot be built is reported once, by the publish, and never thrown.
 
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Context } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SEEDED } from '../../emulator/demo.js';
 import { httpEvent, lambdaContext, parseResult } from '../../scripts/lambda-events.js';
+import { eventsPublishedLocally } from '../support/events.js';
 import { type EnvVars, useFixture } from '../support/fixture.js';
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
@@ -39,15 +40,6 @@ const deleteOver = async (handler: Handler, imageId: string, query: Record<strin
     (await handler(httpEvent('DELETE', 'modelarts', imageId, query), lambdaContext())) as never,
   );
 
-/** The events the local store's publisher appended. */
-const eventsPublished = async (): Promise<
-  Array<{ 'detail-type': string; detail: Record<string, unknown> }>
-> =>
-  (await readFile(join(store, 'events.jsonl'), 'utf8').catch(() => ''))
-    .split('\n')
-    .filter((line) => line !== '')
-    .map((line) => JSON.parse(line));
-
 describe("a delete's outcome event", () => {
   it('one Image Deleted event for a delete, none for a dry run', async () => {
     // Prepare
@@ -55,15 +47,15 @@ describe("a delete's outcome event", () => {
 
     // Act
     const dryRun = await deleteOver(httpDelete, SEEDED.modelarts.custom, { dryRun: 'true' });
-    const afterDryRun = await eventsPublished();
+    const afterDryRun = await eventsPublishedLocally(store);
     const deleted = await deleteOver(httpDelete, SEEDED.modelarts.custom);
 
     // Assess
     expect(dryRun.status, JSON.stringify(dryRun.body)).toBe(200);
     expect(afterDryRun).toEqual([]);
     expect(deleted.status, JSON.stringify(deleted.body)).toBe(200);
-    const events = await eventsPublished();
-    expect(events.map((event) => event['detail-type'])).toEqual(['Image Deleted']);
+    const events = await eventsPublishedLocally(store);
+    expect(events.map((event) => event.detailType)).toEqual(['Image Deleted']);
     expect(events[0]?.detail).toMatchObject({
       provider: 'modelarts',
       imageId: SEEDED.modelarts.custom,

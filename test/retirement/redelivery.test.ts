@@ -4,7 +4,7 @@
 // image was gone before, as on a second apply of the same plan). Through the real handlers on the
 // local stores and the local queue, against the emulator.
 
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -19,6 +19,7 @@ import {
   routeEvent as sharedRouteEvent,
 } from '../../scripts/lambda-events.js';
 import { drainLocalQueue } from '../../scripts/local-queue.js';
+import { eventsPublishedLocally } from '../support/events.js';
 import { useFixture } from '../support/fixture.js';
 
 const store = await mkdtemp(join(tmpdir(), 'cif-redelivery-'));
@@ -90,11 +91,8 @@ const applied = async (planId: string, remainingMs?: number): Promise<RunDocumen
 };
 
 const eventsOf = async (runId: string, detailType: string) =>
-  (await readFile(join(store, 'events.jsonl'), 'utf8'))
-    .split('\n')
-    .filter((line) => line !== '')
-    .map((line) => JSON.parse(line) as { 'detail-type': string; detail: Record<string, unknown> })
-    .filter((event) => event['detail-type'] === detailType && event.detail.runId === runId)
+  (await eventsPublishedLocally(store))
+    .filter((event) => event.detailType === detailType && event.detail.runId === runId)
     .map((event) => event.detail);
 
 describe('a retire decision redelivered after a failed delivery', () => {

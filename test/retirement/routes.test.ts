@@ -4,7 +4,7 @@
 // deletes exactly the retire decisions, each with one outcome and its event; a second apply
 // deletes nothing more; an image that changed after the plan is skipped.
 
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,6 +23,7 @@ import {
   routeEvent,
 } from '../../scripts/lambda-events.js';
 import { drainLocalQueue } from '../../scripts/local-queue.js';
+import { eventsPublishedLocally } from '../support/events.js';
 import { useFixture } from '../support/fixture.js';
 
 const store = await mkdtemp(join(tmpdir(), 'cif-retirement-'));
@@ -59,16 +60,7 @@ const createPlan = async (body: unknown) =>
     ),
   );
 
-const events = async (): Promise<
-  Array<{ detailType: string; detail: Record<string, unknown> }>
-> => {
-  const text = await readFile(join(store, 'events.jsonl'), 'utf8').catch(() => '');
-  return text
-    .split('\n')
-    .filter((line) => line !== '')
-    .map((line) => JSON.parse(line) as { 'detail-type': string; detail: Record<string, unknown> })
-    .map((event) => ({ detailType: event['detail-type'], detail: event.detail }));
-};
+const events = () => eventsPublishedLocally(store);
 
 describe('plans', () => {
   let protectedId: string;

@@ -1,7 +1,10 @@
-// Trigger events the Lambda event sources deliver (SQS records, EventBridge events), for tests.
+// Trigger events the Lambda event sources deliver (SQS records, EventBridge events), for tests,
+// and the events the local store's publisher wrote.
 // HTTP events and Lambda contexts come from scripts/lambda-events.ts (shared with the benchmarks).
 
 import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Message } from '@aws-sdk/client-sqs';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 
@@ -60,3 +63,13 @@ export const eventBridgeEvent = (detail: unknown, detailType = 'Image Delete Req
   resources: [],
   detail,
 });
+
+/** The events the local store's publisher appended to RETIREMENT_STORE_DIR/events.jsonl, in order. */
+export const eventsPublishedLocally = async (
+  store: string,
+): Promise<Array<{ detailType: string; detail: Record<string, unknown> }>> =>
+  (await readFile(join(store, 'events.jsonl'), 'utf8').catch(() => ''))
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as { 'detail-type': string; detail: Record<string, unknown> })
+    .map((event) => ({ detailType: event['detail-type'], detail: event.detail }));

@@ -4,7 +4,7 @@
 // (`npm run schemas`).
 
 import { imageSchema } from '../images/image.js';
-import { planTotalsSchema } from '../retirement/plan.js';
+import { countSchema, planTotalsSchema } from '../retirement/plan.js';
 import { runCountsSchema } from '../retirement/ports.js';
 import * as z from '../schema/zod.js';
 
@@ -113,8 +113,6 @@ export const retirementPlannedSchema = z
     truncated: truncatedSchema,
   })
   .check(z.describe('A retirement plan was made and stored.'));
-
-const countSchema = z.int().check(z.gte(0));
 
 export const retirementRunCompletedSchema = z
   .object({

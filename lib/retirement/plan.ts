@@ -65,7 +65,8 @@ export const decisionSchema = z.object({
 });
 export type Decision = z.infer<typeof decisionSchema>;
 
-const countSchema = z.int().check(z.gte(0));
+/** A count (images, decisions, outcomes): a whole number, 0 or more. */
+export const countSchema = z.int().check(z.gte(0));
 
 export const planTotalsSchema = z.object({
   images: countSchema.check(

@@ -5,14 +5,12 @@
 
 import * as z from '../schema/zod.js';
 import { RUN_ID_PATTERN } from './ids.js';
-import { type Plan, plannedImageSchema } from './plan.js';
+import { countSchema, type Plan, plannedImageSchema } from './plan.js';
 
 /** How every retire decision of a run ends. */
 export const RUN_OUTCOMES = ['deleted', 'already-absent', 'skipped', 'failed'] as const;
 export const runOutcomeSchema = z.enum(RUN_OUTCOMES);
 export type RunOutcome = z.infer<typeof runOutcomeSchema>;
-
-const countSchema = z.int().check(z.gte(0));
 
 export const runCountsSchema = z.strictObject({
   deleted: countSchema,

@@ -14,7 +14,8 @@
 //                          and `provider:region=rate` (one region), comma-separated; built-in
 //                          defaults modelarts=10, bcc=20
 //   SQS_MAX_CONCURRENCY    the queue consumer's maximumConcurrency: each process gets rate/M
-//   MAX_RECEIVE_COUNT      the delete queue's redrive maxReceiveCount (last receive: record failed)
+//   MAX_RECEIVE_COUNT      the delete queue's redrive maxReceiveCount (last receive: a run records
+//                          failed, a request publishes its failure event)
 
 import { join } from 'node:path';
 import { ConfigurationError } from '../errors/errors.js';

@@ -1,6 +1,7 @@
 // A delete whose outcome is also an event on the service's bus: the caller gets the same result
 // (or error) as from the operation itself, and the event is published first (publishing never
-// turns an outcome into a failure).
+// turns an outcome into a failure). A failure is an outcome only when nobody tries again: a queue
+// record that will come back reports its failure on its last receive, once.
 
 import { type DeleteRequest, deleteImage } from '../images/delete-image.js';
 import type { DeleteResult } from '../images/image.js';
@@ -9,11 +10,17 @@ import { deleteOutcomeEvents, type Provenance } from './outcome-events.js';
 
 const now = () => new Date().toISOString();
 
-/** delete, and its outcome event (none for a dry run). */
+export interface ReportOptions {
+  /** False when this failure is not the request's outcome (the queue delivers it again). */
+  failureIsFinal?: (error: unknown) => boolean;
+}
+
+/** delete, and its outcome event (none for a dry run, none for a failure that is not final). */
 export const deleteReported = async (
   input: DeleteRequest,
   invocation: Invocation,
   provenance: Provenance,
+  options: ReportOptions = {},
 ): Promise<DeleteResult> => {
   const asked = () => ({
     provider: input.provider,
@@ -26,7 +33,9 @@ export const deleteReported = async (
   try {
     result = await deleteImage(input, invocation);
   } catch (error) {
-    await invocation.publish(deleteOutcomeEvents(asked(), { error }, provenance, now()));
+    if (options.failureIsFinal?.(error) !== false) {
+      await invocation.publish(deleteOutcomeEvents(asked(), { error }, provenance, now()));
+    }
     throw error;
   }
   await invocation.publish(deleteOutcomeEvents(asked(), { result }, provenance, now()));

@@ -3,7 +3,8 @@
 // deadline; each record is an invocation of its own (the pipeline's start, its own log line and
 // metrics). The answer is a partial batch response: every record that did not succeed is reported
 // failed, so the queue redelivers it and, after maxReceiveCount receives, moves it to the
-// dead-letter queue. Nothing is dropped silently.
+// dead-letter queue. Nothing is dropped silently. Each request's outcome is one event: its
+// success, or its failure on the last receive (a failure that comes back is a log line only).
 //
 // Retry layers on this path: the in-Lambda retry policy (UPSTREAM_MAX_ATTEMPTS, 3 by default) for
 // transient upstream faults, then the queue's redelivery for what still fails.
@@ -123,11 +124,15 @@ const deleteOne = async (record: SQSRecord, batch: Invocation): Promise<string> 
     region: bounded(input.region),
   });
 
+  const lastReceive = isLastReceive(record);
   try {
-    const result = await deleteReported(input, invocation, {
-      trigger: 'sqs',
-      requestId: record.messageId,
-    });
+    const result = await deleteReported(
+      input,
+      invocation,
+      { trigger: 'sqs', requestId: record.messageId },
+      // A failure that comes back is not the request's outcome yet: its event waits for the last.
+      { failureIsFinal: () => lastReceive },
+    );
     log.info('message processed', {
       ...succeeded(invocation, {
         ...completion,
@@ -137,9 +142,15 @@ const deleteOne = async (record: SQSRecord, batch: Invocation): Promise<string> 
     });
     return result.outcome;
   } catch (error) {
-    throw failedRecord(log, invocation, { ...completion, provider: input.provider }, error);
+    throw failedRecord(log, invocation, { ...completion, provider: input.provider }, error, {
+      lastReceive,
+    });
   }
 };
+
+/** This delivery is the queue's last: if it fails, the queue moves the message to its DLQ. */
+const isLastReceive = (record: SQSRecord): boolean =>
+  (receiveCountOf(record) ?? 1) >= retirementServices().config.maxReceiveCount;
 
 /** An invalid body: one line saying why; it reaches the dead-letter queue after its receives. */
 const rejected = (
@@ -163,9 +174,15 @@ const failedRecord = (
   invocation: Invocation,
   completion: Omit<Completion, 'outcome'>,
   error: unknown,
+  delivery: { lastReceive?: boolean } = {},
 ): RecordFailure => {
   const line = failed(invocation, completion, error);
-  if (isImageError(error) && error.retryable) {
+  if (delivery.lastReceive === true) {
+    log.error(
+      'message failed on its last receive; the queue moves it to the dead-letter queue',
+      line.fields,
+    );
+  } else if (isImageError(error) && error.retryable) {
     log.warn('message failed (transient); it will be redelivered', line.fields);
   } else {
     log.error(

@@ -1,16 +1,18 @@
-// A delete's outcome event, through the real HTTP handler against the emulator. The publisher is
-// loaded while the delete's upstream calls are in flight (Invocation.preparePublish), and that
-// changes nothing of what is reported: one event per delete, none for a dry run that succeeded,
-// and a publisher that cannot be built is reported once, by the publish, and never thrown.
+// A delete's outcome event, through the real HTTP handler and the real queue consumer against the
+// emulator. The publisher is loaded while the delete's upstream calls are in flight
+// (Invocation.preparePublish), and that changes nothing of what is reported: one event per delete,
+// none for a dry run that succeeded, and a publisher that cannot be built is reported once, by the
+// publish, and never thrown. A queued request has one outcome however often it is delivered: a
+// failure that the queue will deliver again is a log line, its failure on the last receive the event.
 
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Context } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SEEDED } from '../../emulator/demo.js';
 import { httpEvent, lambdaContext, parseResult } from '../../scripts/lambda-events.js';
-import { eventsPublishedLocally } from '../support/events.js';
+import { eventsPublishedLocally, sqsEvent, sqsRecord } from '../support/events.js';
 import { type EnvVars, useFixture } from '../support/fixture.js';
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
@@ -34,6 +36,29 @@ const loadDelete = (env: EnvVars): Promise<Handler> =>
     async () =>
       (await import('../../functions/http/delete-image.js')).handler as unknown as Handler,
   );
+
+type Consumer = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
+
+/** The queue consumer as a new sandbox loads it, the queue's redrive after 3 receives. */
+const loadConsumer = (): Promise<Consumer> =>
+  fixture.fresh(
+    { RETIREMENT_STORE_DIR: store, MAX_RECEIVE_COUNT: '3', UPSTREAM_RETRY_BASE_MS: '5' },
+    async () =>
+      (await import('../../functions/sqs/delete-image.js')).handler as unknown as Consumer,
+  );
+
+/** One delivery of the same message, as the queue makes its `receive`th. */
+const deliver = async (consumer: Consumer, imageId: string, receive: number) => {
+  const body = JSON.stringify({ provider: 'modelarts', imageId });
+  const response = await consumer(
+    sqsEvent([sqsRecord('request-1', body, receive)]),
+    lambdaContext(),
+  );
+  return {
+    comesBack: response.batchItemFailures.some((item) => item.itemIdentifier === 'request-1'),
+    events: (await eventsPublishedLocally(store)).map((event) => event.detailType),
+  };
+};
 
 const deleteOver = async (handler: Handler, imageId: string, query: Record<string, string> = {}) =>
   parseResult(
@@ -77,5 +102,69 @@ describe("a delete's outcome event", () => {
     const notPublished = fixture.log.linesWhere({ message: 'events not published' });
     expect(notPublished).toHaveLength(1);
     expect(notPublished[0]).toMatchObject({ notPublished: 1 });
+  });
+
+  it('a queued request refused on every delivery: no event until its last receive, then one Image Delete Refused', async () => {
+    // Prepare
+    const consumer = await loadConsumer();
+
+    // Act
+    const first = await deliver(consumer, SEEDED.modelarts.builtIn, 1);
+    const second = await deliver(consumer, SEEDED.modelarts.builtIn, 2);
+    const last = await deliver(consumer, SEEDED.modelarts.builtIn, 3);
+
+    // Assess
+    expect(first).toEqual({ comesBack: true, events: [] });
+    expect(second).toEqual({ comesBack: true, events: [] });
+    expect(last).toEqual({ comesBack: true, events: ['Image Delete Refused'] });
+    const [refused] = await eventsPublishedLocally(store);
+    expect(refused?.detail).toMatchObject({
+      imageId: SEEDED.modelarts.builtIn,
+      error: 'ImageProtected',
+      trigger: 'sqs',
+      requestId: 'request-1',
+    });
+    expect(fixture.log.linesWhere({ messageId: 'request-1' }).map((line) => line.message)).toEqual([
+      'message failed (not retryable); it will be redelivered and reach the dead-letter queue after maxReceiveCount receives',
+      'message failed (not retryable); it will be redelivered and reach the dead-letter queue after maxReceiveCount receives',
+      'message failed on its last receive; the queue moves it to the dead-letter queue',
+    ]);
+  });
+
+  it('a queued request that fails once upstream and then succeeds: one Image Deleted, no failure event', async () => {
+    // Prepare: every attempt of the first delivery meets a 503 (3 attempts per delivery)
+    const consumer = await loadConsumer();
+    fixture.emulator.faults.inject({ times: 3, action: { kind: 'status', status: 503 } });
+
+    // Act
+    const first = await deliver(consumer, SEEDED.modelarts.custom, 1);
+    const second = await deliver(consumer, SEEDED.modelarts.custom, 2);
+
+    // Assess
+    expect(first).toEqual({ comesBack: true, events: [] });
+    expect(second).toEqual({ comesBack: false, events: ['Image Deleted'] });
+    expect(fixture.emulator.state.deleteCount('modelarts', SEEDED.modelarts.custom)).toBe(1);
+  });
+
+  it('a queued request still failing upstream on its last receive: one Image Delete Failed, retryable', async () => {
+    // Prepare
+    const consumer = await loadConsumer();
+    fixture.emulator.faults.inject({ times: 9, action: { kind: 'status', status: 503 } });
+
+    // Act
+    const deliveries = [];
+    for (const receive of [1, 2, 3]) {
+      deliveries.push(await deliver(consumer, SEEDED.modelarts.custom, receive));
+    }
+
+    // Assess
+    expect(deliveries.map((delivery) => delivery.events)).toEqual([
+      [],
+      [],
+      ['Image Delete Failed'],
+    ]);
+    expect(deliveries.every((delivery) => delivery.comesBack)).toBe(true);
+    const [failure] = await eventsPublishedLocally(store);
+    expect(failure?.detail).toMatchObject({ error: 'UpstreamUnavailable', retryable: true });
   });
 });

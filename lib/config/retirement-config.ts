@@ -14,8 +14,8 @@
 //                          and `provider:region=rate` (one region), comma-separated; built-in
 //                          defaults modelarts=10, bcc=20
 //   SQS_MAX_CONCURRENCY    the queue consumer's maximumConcurrency: each process gets rate/M
-//   MAX_RECEIVE_COUNT      the delete queue's redrive maxReceiveCount (last receive: a run records
-//                          failed, a request publishes its failure event)
+//   MAX_RECEIVE_COUNT      the delete queue's redrive maxReceiveCount (a run records failed one
+//                          receive before it, a request publishes its failure event on it)
 
 import { join } from 'node:path';
 import { ConfigurationError } from '../errors/errors.js';

@@ -2,8 +2,9 @@
 // message whose decision already has its outcome does nothing more), looked at again just before
 // the delete (changed since the plan, protected, in use or being created: `skipped` with the
 // reason), deleted, and its one outcome recorded. A transient failure is left to the queue to
-// redeliver until its last receive, then recorded `failed`: nothing reaches the dead-letter queue
-// without an outcome.
+// redeliver until the caller's last working receive (the SQS consumer keeps the queue's last for
+// a delivery that stopped without recording), then recorded `failed`: nothing reaches the
+// dead-letter queue without an outcome.
 
 import { isImageError } from '../errors/errors.js';
 import { type DeleteDeps, deleteImage } from '../images/delete-image.js';
@@ -17,7 +18,7 @@ export interface RetireDeps extends DeleteDeps {
 }
 
 export interface RetireOptions {
-  /** This delivery's receive count, and the queue's limit (the last receive records a failure). */
+  /** This delivery's receive count, and the receive on which a failure is recorded as final. */
   receiveCount: number;
   maxReceiveCount: number;
 }

@@ -205,7 +205,7 @@ const runMessageLog = (invocation: Invocation, message: RunMessage): Logger =>
 
 /**
  * A retire decision of a run: exactly one outcome is recorded (and published) for it, whatever
- * the deliveries; a transient failure comes back until the queue's last receive.
+ * the deliveries; a transient failure comes back until the receive before the queue's last.
  */
 const retireFromRecord = async (
   record: SQSRecord,
@@ -226,7 +226,7 @@ const retireFromRecord = async (
       invocation,
       {
         receiveCount: receiveCountOf(record) ?? 1,
-        maxReceiveCount: retirementServices().config.maxReceiveCount,
+        maxReceiveCount: lastWorkingReceive(retirementServices().config.maxReceiveCount),
       },
       record.messageId,
     );
@@ -245,6 +245,15 @@ const retireFromRecord = async (
     throw failedRecord(log, invocation, { ...completion, provider: message.provider }, error);
   }
 };
+
+/**
+ * The receive on which a retire decision's failure is final: the one before the queue's last, so
+ * that a delivery that stops without recording (a crash, an out-of-memory, a timeout) leaves one
+ * more delivery to record the outcome, instead of sending the decision to the dead-letter queue
+ * with none. With a receive limit of 1 there is no spare.
+ */
+export const lastWorkingReceive = (maxReceiveCount: number): number =>
+  Math.max(1, maxReceiveCount - 1);
 
 /** A well-formed run message on the queue's last receive: it must get its outcome now. */
 const runMessageOnLastReceive = (record: SQSRecord, asked: Asked): RunMessage | undefined => {

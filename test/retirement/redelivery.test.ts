@@ -4,7 +4,7 @@
 // image was gone before, as on a second apply of the same plan). Through the real handlers on the
 // local stores and the local queue, against the emulator.
 
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -13,6 +13,8 @@ import { handler as createHandler } from '../../functions/http/create-plan.js';
 import { handler as getRunHandler } from '../../functions/http/get-run.js';
 import type { Plan } from '../../lib/retirement/plan.js';
 import type { RunDocument } from '../../lib/retirement/ports.js';
+import { type LocalQueueEntry, localQueueDir } from '../../lib/stores/local-delete-queue.js';
+import { lastWorkingReceive } from '../../lib/triggers/sqs.js';
 import {
   lambdaContext,
   parseResult,
@@ -74,8 +76,8 @@ const planned = async (): Promise<{ plan: Plan; ids: string[] }> => {
   return { plan, ids };
 };
 
-/** Applies the plan and works the local queue off; the run as it ends. */
-const applied = async (planId: string, remainingMs?: number): Promise<RunDocument> => {
+/** Applies the plan: its decisions wait in the local queue; the run's id. */
+const applyOnly = async (planId: string): Promise<string> => {
   const accepted = parseResult(
     await applyHandler(
       routeEvent('POST', '/retirements/plans/{planId}/apply', { planId }),
@@ -83,11 +85,28 @@ const applied = async (planId: string, remainingMs?: number): Promise<RunDocumen
     ),
   );
   expect(accepted.status).toBe(202);
-  const { runId } = accepted.body as { runId: string };
-  await drainLocalQueue({ dir: store, ...(remainingMs === undefined ? {} : { remainingMs }) });
-  return parseResult(
+  return (accepted.body as { runId: string }).runId;
+};
+
+const runOf = async (runId: string): Promise<RunDocument> =>
+  parseResult(
     await getRunHandler(routeEvent('GET', '/retirements/runs/{runId}', { runId }), lambdaContext()),
   ).body as unknown as RunDocument;
+
+/** Applies the plan and works the local queue off; the run as it ends. */
+const applied = async (planId: string, remainingMs?: number): Promise<RunDocument> => {
+  const runId = await applyOnly(planId);
+  await drainLocalQueue({ dir: store, ...(remainingMs === undefined ? {} : { remainingMs }) });
+  return runOf(runId);
+};
+
+/** Every waiting message as if the queue had delivered it `receives` times already. */
+const receivedBefore = async (receives: number): Promise<void> => {
+  const pending = localQueueDir(store);
+  for (const file of await readdir(pending)) {
+    const entry = JSON.parse(await readFile(join(pending, file), 'utf8')) as LocalQueueEntry;
+    await writeFile(join(pending, file), JSON.stringify({ ...entry, receiveCount: receives }));
+  }
 };
 
 const eventsOf = async (runId: string, detailType: string) =>
@@ -175,5 +194,42 @@ describe('a retire decision whose last delivery comes with no time left', () => 
     const dead = await readdir(join(store, 'queue', 'dead')).catch(() => []);
     expect(dead).toEqual([]);
     expect(await eventsOf(run.run.runId, 'Image Delete Failed')).toHaveLength(RETIRE);
+  });
+});
+
+describe("a retire decision on the receive before the queue's last", () => {
+  it('records a failure that outlasts its attempts as its outcome: the last receive is kept for a delivery that stops', async () => {
+    // Prepare: the decisions have been received 3 times (the queue's limit is 5); every attempt of
+    // the next delivery fails to look at one image.
+    const { plan, ids } = await planned();
+    const [unlucky] = ids;
+    const runId = await applyOnly(plan.planId);
+    await receivedBefore(3);
+    fixture.emulator.faults.inject({
+      match: { operation: 'show', imageId: unlucky },
+      times: 3,
+      action: { kind: 'status', status: 503 },
+    });
+
+    // Act: the 4th receive
+    const drained = await drainLocalQueue({ dir: store });
+
+    // Assess: nothing comes back; the run is complete with that decision failed, its image kept.
+    expect(drained).toMatchObject({ processed: RETIRE, failed: 0, dead: 0 });
+    const run = await runOf(runId);
+    expect(run.run).toMatchObject({
+      status: 'completed',
+      counts: { deleted: RETIRE - 1, 'already-absent': 0, skipped: 0, failed: 1 },
+    });
+    expect(run.outcomes.find((outcome) => outcome.imageKey === `bj/${unlucky}`)).toMatchObject({
+      outcome: 'failed',
+      error: 'UpstreamUnavailable',
+    });
+    expect(fixture.emulator.state.deleteCount('bcc', String(unlucky))).toBe(0);
+    expect(await eventsOf(runId, 'Image Delete Failed')).toHaveLength(1);
+  });
+
+  it('is the one before the limit, and the only one with a limit of 1', () => {
+    expect([5, 2, 1].map(lastWorkingReceive)).toEqual([4, 1, 1]);
   });
 });

@@ -4,28 +4,17 @@
 // The same schema generates docs/policy.schema.json (scripts/schemas.ts).
 
 import { InvalidRequest } from '../errors/errors.js';
-import { MAX_GLOB_LENGTH } from '../images/glob.js';
 import { IMAGE_STATUSES } from '../images/image.js';
+import { nameGlobSchema, regionSchema } from '../images/name-shapes.js';
 import { cloudKeys, findCloud } from '../providers/registry.js';
 import * as z from '../schema/zod.js';
 
 /** The largest policy document (JSON or YAML text) accepted, in characters. */
 export const MAX_POLICY_TEXT_LENGTH = 256 * 1024;
 
-const regionSchema = z
-  .string()
-  .check(
-    z.maxLength(64, 'must be at most 64 characters'),
-    z.regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'must be lowercase letters, digits and single hyphens'),
-  );
-
-const globSchema = z
-  .string()
-  .check(
-    z.minLength(1, 'must not be empty'),
-    z.maxLength(MAX_GLOB_LENGTH, `must be at most ${MAX_GLOB_LENGTH} characters`),
-    z.describe('A name glob: `*` any run of characters, `?` exactly one; case-sensitive.'),
-  );
+const globSchema = nameGlobSchema.check(
+  z.describe('A name glob: `*` any run of characters, `?` exactly one; case-sensitive.'),
+);
 
 // EventBridge Scheduler expressions: rate(value unit) (`1 minute` but `5 minutes`), cron(...) with
 // six fields, at(yyyy-mm-ddThh:mm:ss). One pattern, so that the JSON Schema carries it too.

@@ -5,10 +5,11 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { INTERNAL_ERROR } from '../errors/error-table.js';
 import { InvalidRequest, isImageError } from '../errors/errors.js';
+import { regionSchema } from '../images/name-shapes.js';
 import { traceIdOf } from '../runtime/invocation.js';
 import { bounded } from '../runtime/request-line.js';
 import * as z from '../schema/zod.js';
-import { parseInput, queryFlagSchema, regionSchema } from '../validation/inputs.js';
+import { parseInput, queryFlagSchema } from '../validation/inputs.js';
 import { SUCCESS_WORD, type TriggerShape } from './pipeline.js';
 
 export type HttpEvent = APIGatewayProxyEventV2;

@@ -4,19 +4,12 @@
 // whether they take `force` come from the cloud registry.
 
 import { InvalidRequest } from '../errors/errors.js';
-import { MAX_GLOB_LENGTH } from '../images/glob.js';
 import { IMAGE_KINDS, IMAGE_STATUSES } from '../images/image.js';
 import { MAX_LIST_LIMIT } from '../images/list-images.js';
+import { nameGlobSchema, regionSchema } from '../images/name-shapes.js';
 import { cloudKeys, findCloud, registryVersion } from '../providers/registry.js';
 import { PLAN_ID_PATTERN, RUN_ID_PATTERN } from '../retirement/ids.js';
 import * as z from '../schema/zod.js';
-
-export const regionSchema = z
-  .string()
-  .check(
-    z.maxLength(64, 'must be at most 64 characters'),
-    z.regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'must be lowercase letters, digits and single hyphens'),
-  );
 
 /** `true`/`false` as query strings carry them; anything else is refused rather than guessed. */
 export const queryFlagSchema = z.pipe(
@@ -99,14 +92,7 @@ const filterShape = () => ({
       .array(z.enum(IMAGE_STATUSES))
       .check(z.minLength(1, 'must list at least one status'), z.maxLength(IMAGE_STATUSES.length)),
   ),
-  name: z.optional(
-    z
-      .string()
-      .check(
-        z.minLength(1, 'must not be empty'),
-        z.maxLength(MAX_GLOB_LENGTH, `must be at most ${MAX_GLOB_LENGTH} characters`),
-      ),
-  ),
+  name: z.optional(nameGlobSchema),
   createdBefore: z.optional(isoTime()),
   createdAfter: z.optional(isoTime()),
   limit: z.optional(z.int().check(z.gte(1), z.lte(MAX_LIST_LIMIT))),

@@ -10,11 +10,12 @@
 // Without moto_server on PATH such suites are skipped with a console message, unless REQUIRE_MOTO=1
 // (CI): then they run and fail in startMoto() with a clear error.
 
-import { type ChildProcess, spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
-import { createServer } from 'node:net';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { MOTO_AWS_ENV, startMotoServer } from '../../scripts/moto-server.js';
+
+export { MOTO_AWS_ENV };
 
 export interface Moto {
   /** `http://127.0.0.1:<port>`: give it to a client as `endpoint` or AWS_ENDPOINT_URL_*. */
@@ -42,15 +43,6 @@ const COMMAND = 'moto_server';
 
 /** moto_server's own app behind a lock (and three of its costs made flat). Arguments: host, port. */
 const SERIALIZED_SERVER = fileURLToPath(new URL('./serialized-moto.py', import.meta.url));
-
-/** The fake credentials and region every moto test should use (nothing may reach AWS). */
-export const MOTO_AWS_ENV = {
-  AWS_ACCESS_KEY_ID: 'testing',
-  AWS_SECRET_ACCESS_KEY: 'testing',
-  AWS_SESSION_TOKEN: 'testing',
-  AWS_REGION: 'us-east-1',
-  AWS_EC2_METADATA_DISABLED: 'true',
-} as const;
 
 /** The same, as the `credentials` and `region` of an SDK client config. */
 export const motoClientConfig = (
@@ -97,51 +89,6 @@ export const skipWithoutMoto = (suite: string): boolean => {
   return true;
 };
 
-const freePort = (): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => {
-        if (address !== null && typeof address === 'object') resolve(address.port);
-        else reject(new Error('could not get a free port'));
-      });
-    });
-  });
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-const exited = (child: ChildProcess): Promise<void> =>
-  child.exitCode !== null || child.signalCode !== null
-    ? Promise.resolve()
-    : new Promise((resolve) => child.once('exit', () => resolve()));
-
-/** Signal the server's process group (the command may be a shim that forks), else the process. */
-const signal = (child: ChildProcess, name: NodeJS.Signals): void => {
-  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
-  try {
-    process.kill(-child.pid, name);
-  } catch {
-    try {
-      child.kill(name);
-    } catch {
-      // already gone
-    }
-  }
-};
-
-const answers = async (url: string): Promise<boolean> => {
-  try {
-    const response = await fetch(url, { signal: AbortSignal.timeout(1_000) });
-    await response.body?.cancel();
-    return response.ok;
-  } catch {
-    return false;
-  }
-};
-
 /** Start moto_server on a free loopback port and wait until it answers. */
 export async function startMoto(options: StartMotoOptions = {}): Promise<Moto> {
   const command = findOnPath(options.serialized ? 'python3' : COMMAND);
@@ -150,53 +97,15 @@ export async function startMoto(options: StartMotoOptions = {}): Promise<Moto> {
       `moto_server is not on PATH${motoRequired() ? ' and REQUIRE_MOTO=1 is set' : ''}: install Python moto[server]`,
     );
   }
-  const readyTimeoutMs = options.readyTimeoutMs ?? 15_000;
-  const port = await freePort();
-  const endpoint = `http://127.0.0.1:${port}`;
-  const args = options.serialized
-    ? [SERIALIZED_SERVER, '127.0.0.1', String(port)]
-    : ['-H', '127.0.0.1', '-p', String(port)];
-  const child = spawn(command, args, {
-    detached: true,
-    stdio: ['ignore', 'ignore', 'pipe'],
-    env: { ...process.env, ...MOTO_AWS_ENV, MOTO_PORT: String(port) },
+  const server = await startMotoServer({
+    command,
+    args: (port) =>
+      options.serialized
+        ? [SERIALIZED_SERVER, '127.0.0.1', String(port)]
+        : ['-H', '127.0.0.1', '-p', String(port)],
+    ...(options.readyTimeoutMs === undefined ? {} : { readyTimeoutMs: options.readyTimeoutMs }),
   });
-  let stderr = '';
-  child.stderr?.setEncoding('utf8');
-  child.stderr?.on('data', (chunk: string) => {
-    stderr = (stderr + chunk).slice(-4_000);
-  });
-  let spawnError: Error | undefined;
-  child.once('error', (error) => {
-    spawnError = error;
-  });
-
-  const stop = async (): Promise<void> => {
-    const done = exited(child);
-    signal(child, 'SIGTERM');
-    const killer = setTimeout(() => signal(child, 'SIGKILL'), 5_000);
-    await done;
-    clearTimeout(killer);
-    child.stderr?.destroy();
-  };
-
-  const deadline = Date.now() + readyTimeoutMs;
-  for (;;) {
-    if (spawnError !== undefined || child.exitCode !== null || child.signalCode !== null) {
-      await stop();
-      throw new Error(
-        `moto_server exited before answering (${spawnError?.message ?? `exit ${child.exitCode ?? child.signalCode}`}): ${stderr.trim()}`,
-      );
-    }
-    if (await answers(`${endpoint}/moto-api/`)) break;
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(
-        `moto_server did not answer on ${endpoint} within ${readyTimeoutMs} ms: ${stderr.trim()}`,
-      );
-    }
-    await sleep(100);
-  }
+  const { endpoint } = server;
 
   return {
     endpoint,
@@ -205,6 +114,6 @@ export async function startMoto(options: StartMotoOptions = {}): Promise<Moto> {
       await response.body?.cancel();
       if (!response.ok) throw new Error(`moto reset failed: HTTP ${response.status}`);
     },
-    stop,
+    stop: () => server.stop(),
   };
 }

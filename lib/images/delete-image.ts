@@ -95,6 +95,8 @@ const assertUnused = async (image: Image, provider: ImageProvider, deps: DeleteD
 const deletedImage = (image: Image): Image => ({ ...image, status: 'deleted' });
 
 export interface DeleteHooks {
+  /** The image as shown before any check (what an audit record keeps of it). */
+  seen?: (image: Image) => void;
   /** Called once every check has passed, just before the delete is sent (never for a dry run). */
   beforeRemove?: (image: Image) => Promise<void>;
 }
@@ -113,6 +115,7 @@ export const deleteImage = async (
     if (error instanceof ImageNotFound) return { outcome: 'already-absent' };
     throw error;
   }
+  hooks.seen?.(image);
   if (image.status === 'deleted') return { outcome: 'already-absent', image };
 
   if (input.expected !== undefined) assertUnchanged(image, input.expected);

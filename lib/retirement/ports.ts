@@ -58,7 +58,9 @@ export const imageOutcomeSchema = z.object({
   outcome: z.optional(runOutcomeSchema),
   reason: z.optional(z.string()).check(z.describe('Why it was skipped or failed, for people.')),
   error: z.optional(z.string()).check(z.describe("The error's name, for `failed`.")),
-  image: z.optional(plannedImageSchema).check(z.describe('The image as last seen.')),
+  image: z
+    .optional(plannedImageSchema)
+    .check(z.describe('The image as last seen, before the delete.')),
   claimedAt: z.iso.datetime(),
   finishedAt: z.optional(z.iso.datetime()),
 });

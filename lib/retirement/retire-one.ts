@@ -27,7 +27,7 @@ export interface Retired {
   outcome: RunOutcome;
   reason?: string | undefined;
   error?: string | undefined;
-  /** The image as the delete saw it (for the event), when it was seen. */
+  /** The image as it was before the delete (for the outcome and its event), when it was seen. */
   image?: Image | undefined;
   /** False when an earlier delivery had recorded the outcome already: nothing was done now. */
   recorded: boolean;
@@ -69,6 +69,8 @@ export const retireOne = async (
   const earlierAttempt = claim.kind === 'already-claimed';
 
   let result: Omit<Retired, 'recorded' | 'completedRun' | 'run'>;
+  // The image as it was before the delete: what the outcome and its event keep.
+  let seen: Image | undefined;
   try {
     // Noted before the delete is sent, so that a redelivery can tell a lost reply from an image
     // that was gone before (a second apply of the same plan).
@@ -83,6 +85,9 @@ export const retireOne = async (
       },
       deps,
       {
+        seen: (image) => {
+          seen = image;
+        },
         beforeRemove: async () => {
           removing = true;
           await deps.runs.markDeleteSent(message.runId, message.imageKey, now());
@@ -94,18 +99,21 @@ export const retireOne = async (
       earlierAttempt &&
       !removing &&
       (await deps.runs.deleteSent(message.runId, message.imageKey));
+    const image = seen ?? deleted.image;
     result = deletedEarlier
-      ? { outcome: 'deleted', image: deleted.image, reason: 'deleted by an earlier delivery' }
-      : {
-          outcome: deleted.outcome === 'dry-run' ? 'skipped' : deleted.outcome,
-          image: deleted.image,
-        };
+      ? { outcome: 'deleted', image, reason: 'deleted by an earlier delivery' }
+      : { outcome: deleted.outcome === 'dry-run' ? 'skipped' : deleted.outcome, image };
   } catch (error) {
     const name = isImageError(error) ? error.name : 'InternalError';
     const reason = error instanceof Error ? error.message : String(error);
     if (isImageError(error) && SKIPPED_BY.has(error.name)) {
       const changed = error.name === 'ImageBusy' && error.field === 'expected';
-      result = { outcome: 'skipped', error: changed ? CHANGED_SINCE_PLAN : name, reason };
+      result = {
+        outcome: 'skipped',
+        error: changed ? CHANGED_SINCE_PLAN : name,
+        reason,
+        ...(seen === undefined ? {} : { image: seen }),
+      };
     } else if (
       isImageError(error) &&
       error.retryable &&

@@ -93,17 +93,21 @@ const refusedOrFailed = (
         },
       };
 
-/** The event of one delete (HTTP, task, queue record): none for a dry run. */
+/**
+ * The event of one delete (HTTP, task, queue record): none for a dry run. `seen`: the image as it
+ * was before the delete (the result's image is as the delete left it).
+ */
 export const deleteOutcomeEvents = (
   asked: DeleteAsked,
   outcome: { result: DeleteResult } | { error: unknown },
   provenance: Provenance,
   at: string,
+  seen?: Image,
 ): CatalogueEvent[] => {
   if ('result' in outcome) {
     const { result } = outcome;
     if (result.outcome === 'dry-run') return [];
-    return [deleted(asked, result.outcome, result.image, provenance, at)];
+    return [deleted(asked, result.outcome, seen ?? result.image, provenance, at)];
   }
   const { error } = outcome;
   const known = isImageError(error);
@@ -115,7 +119,7 @@ export const deleteOutcomeEvents = (
         message: known ? error.message : 'internal error',
         retryable: known && error.retryable,
       },
-      undefined,
+      seen,
       provenance,
       at,
     ),

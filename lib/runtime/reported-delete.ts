@@ -4,7 +4,7 @@
 // record that will come back reports its failure on its last receive, once.
 
 import { type DeleteRequest, deleteImage } from '../images/delete-image.js';
-import type { DeleteResult } from '../images/image.js';
+import type { DeleteResult, Image } from '../images/image.js';
 import type { Invocation } from './invocation.js';
 import { deleteOutcomeEvents, type Provenance } from './outcome-events.js';
 
@@ -15,7 +15,11 @@ export interface ReportOptions {
   failureIsFinal?: (error: unknown) => boolean;
 }
 
-/** delete, and its outcome event (none for a dry run, none for a failure that is not final). */
+/**
+ * delete, and its outcome event with the image as it was before the delete (the audit trail's
+ * record). A dry run publishes nothing, refused or not: it changes nothing; nor does a failure
+ * that is not final.
+ */
 export const deleteReported = async (
   input: DeleteRequest,
   invocation: Invocation,
@@ -27,17 +31,22 @@ export const deleteReported = async (
     imageId: input.imageId,
     region: invocation.context.region ?? input.region,
   });
-  // A dry run that succeeds publishes nothing; any other delete ends in an event.
-  if (input.dryRun !== true) invocation.preparePublish();
+  if (input.dryRun === true) return deleteImage(input, invocation);
+  invocation.preparePublish();
+  let seen: Image | undefined;
   let result: DeleteResult;
   try {
-    result = await deleteImage(input, invocation);
+    result = await deleteImage(input, invocation, {
+      seen: (image) => {
+        seen = image;
+      },
+    });
   } catch (error) {
     if (options.failureIsFinal?.(error) !== false) {
-      await invocation.publish(deleteOutcomeEvents(asked(), { error }, provenance, now()));
+      await invocation.publish(deleteOutcomeEvents(asked(), { error }, provenance, now(), seen));
     }
     throw error;
   }
-  await invocation.publish(deleteOutcomeEvents(asked(), { result }, provenance, now()));
+  await invocation.publish(deleteOutcomeEvents(asked(), { result }, provenance, now(), seen));
   return result;
 };

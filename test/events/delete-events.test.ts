@@ -87,6 +87,37 @@ describe("a delete's outcome event", () => {
     });
   });
 
+  it('a dry run publishes nothing, refused or not', async () => {
+    // Prepare
+    const httpDelete = await loadDelete({ RETIREMENT_STORE_DIR: store });
+
+    // Act
+    const refused = await deleteOver(httpDelete, SEEDED.modelarts.builtIn, { dryRun: 'true' });
+    const allowed = await deleteOver(httpDelete, SEEDED.modelarts.custom, { dryRun: 'true' });
+
+    // Assess
+    expect(refused.status, JSON.stringify(refused.body)).toBe(403);
+    expect(allowed.status, JSON.stringify(allowed.body)).toBe(200);
+    expect(await eventsPublishedLocally(store)).toEqual([]);
+  });
+
+  it('the event keeps the image as it was before the delete; the answer, as the delete left it', async () => {
+    // Prepare
+    const httpDelete = await loadDelete({ RETIREMENT_STORE_DIR: store });
+
+    // Act
+    const deleted = await deleteOver(httpDelete, SEEDED.modelarts.custom);
+
+    // Assess
+    expect(deleted.status, JSON.stringify(deleted.body)).toBe(200);
+    expect(deleted.body).toMatchObject({ outcome: 'deleted', image: { status: 'deleted' } });
+    const [event] = await eventsPublishedLocally(store);
+    expect(event?.detail).toMatchObject({
+      outcome: 'deleted',
+      image: { id: SEEDED.modelarts.custom, status: 'available', providerStatus: 'ACTIVE' },
+    });
+  });
+
   it('a bus name the configuration refuses: the delete still answers 200, one line says its event was not published', async () => {
     // Prepare
     const httpDelete = await loadDelete({ EVENT_BUS_NAME: 'no spaces in a bus name' });

@@ -12,12 +12,14 @@ import {
   type HttpResult,
   jsonBodyOf,
   jsonResponse,
+  refuseQuery,
 } from '../../lib/triggers/http.js';
 import { invocationOf, pipeline } from '../../lib/triggers/pipeline.js';
 
 export const handler = middy<HttpEvent, HttpResult, Error, Context>()
   .use(pipeline(HTTP_TRIGGER, 'plan'))
   .handler(async (event, context) => {
+    refuseQuery(event);
     const policy = parsePolicy(jsonBodyOf(event, MAX_POLICY_TEXT_LENGTH));
     const plan = await planReported(policy, invocationOf(context), 'http', {
       createdBy: callerOf(event),

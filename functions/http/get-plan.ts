@@ -16,6 +16,7 @@ import {
   type HttpResult,
   htmlResponse,
   jsonResponse,
+  planRefFromHttp,
   prefersHtml,
 } from '../../lib/triggers/http.js';
 import { pipeline } from '../../lib/triggers/pipeline.js';
@@ -24,7 +25,7 @@ import { parseInput, planRefSchema } from '../../lib/validation/inputs.js';
 export const handler = middy<HttpEvent, HttpResult, Error, Context>()
   .use(pipeline(HTTP_TRIGGER, 'read-plan'))
   .handler(async (event) => {
-    const { planId } = parseInput(planRefSchema, { planId: event.pathParameters?.planId });
+    const { planId } = parseInput(planRefSchema, planRefFromHttp(event));
     const plan = await retirementServices().plans.get(planId);
     if (plan === undefined) throw new PlanNotFound(`no plan ${planId} is stored`);
     return compressedFor(

@@ -83,6 +83,24 @@ export const usageRequestFromHttp = (event: HttpEvent): Record<string, unknown> 
   ...parseInput(usageQuerySchema, event.queryStringParameters ?? {}),
 });
 
+/** The retirement routes take no query parameter: `?dryRun=true` on apply must be a 400, not a run. */
+const noQuerySchema = z.strictObject({});
+
+export const planRefFromHttp = (event: HttpEvent): Record<string, unknown> => ({
+  planId: event.pathParameters?.planId,
+  ...parseInput(noQuerySchema, event.queryStringParameters ?? {}),
+});
+
+export const runRefFromHttp = (event: HttpEvent): Record<string, unknown> => ({
+  runId: event.pathParameters?.runId,
+  ...parseInput(noQuerySchema, event.queryStringParameters ?? {}),
+});
+
+/** A route whose input is its body alone: any query parameter is refused. */
+export const refuseQuery = (event: HttpEvent): void => {
+  parseInput(noQuerySchema, event.queryStringParameters ?? {});
+};
+
 /** The request body as text (API Gateway may hand it over base64-encoded). */
 export const bodyTextOf = (event: HttpEvent): string => {
   const body = event.body ?? '';

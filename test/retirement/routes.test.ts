@@ -288,6 +288,56 @@ describe('applying a plan', () => {
     expect(refused).toHaveLength(3);
   });
 
+  it('a query parameter on a retirement route is a 400 naming it: `?dryRun=true` on apply deletes nothing', async () => {
+    // Prepare
+    const plan = (await createPlan(policy())).body as unknown as Plan;
+    const deletesBefore = fixture.emulator.requests.filter(
+      (request) => request.operation === 'delete',
+    ).length;
+    const withQuery = (route: string, pathParameters: Record<string, string>) =>
+      signedEvent({ method: 'GET', route, pathParameters, query: { dryRun: 'true' } });
+
+    // Act
+    const answers = [
+      await applyHandler(
+        signedEvent({
+          method: 'POST',
+          route: '/retirements/plans/{planId}/apply',
+          pathParameters: { planId: plan.planId },
+          query: { dryRun: 'true' },
+        }),
+        lambdaContext(),
+      ),
+      await createHandler(
+        signedEvent({
+          method: 'POST',
+          route: '/retirements/plans',
+          body: policy(),
+          query: { dryRun: 'true' },
+        }),
+        lambdaContext(),
+      ),
+      await getPlanHandler(
+        withQuery('/retirements/plans/{planId}', { planId: plan.planId }),
+        lambdaContext(),
+      ),
+      await getRunHandler(
+        withQuery('/retirements/runs/{runId}', { runId: 'run-00000000000000000000' }),
+        lambdaContext(),
+      ),
+    ].map(parseResult);
+
+    // Assess
+    for (const answer of answers) {
+      expect(answer.status, JSON.stringify(answer.body)).toBe(400);
+      expect(String((answer.body.error as { message: string }).message)).toMatch(/dryRun/);
+    }
+    await drainLocalQueue({ dir: store });
+    expect(
+      fixture.emulator.requests.filter((request) => request.operation === 'delete'),
+    ).toHaveLength(deletesBefore);
+  });
+
   it('an unknown or incomplete plan is refused before anything is queued', async () => {
     const unknown = await apply('plan-000000000000000000000000');
     expect([unknown.status, (unknown.body.error as { code: string }).code]).toEqual([

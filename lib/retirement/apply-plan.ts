@@ -1,7 +1,8 @@
 // apply(planId) → a run: one delete per retire decision, through the delete queue (so the deletes
 // run on Lambda's own scaling and the clouds' pacing), each decision ending in exactly one
-// outcome. A decision whose message cannot be sent is recorded `failed` at once, so a run never
-// waits for an outcome that cannot come.
+// outcome. A decision whose message the consumer would refuse (an image ID or name outside what
+// the queue's schema takes), or which cannot be sent, is recorded `failed` at once, so a run
+// never waits for an outcome that cannot come.
 
 import { randomBytes } from 'node:crypto';
 import { InvalidRequest, PlanNotFound } from '../errors/errors.js';
@@ -12,7 +13,16 @@ export interface ApplyDeps {
   plans: PlanStore;
   runs: RunStore;
   queue: DeleteQueue;
+  /** Why the consumer would refuse this message (its schema), or undefined when it takes it. */
+  refusal?: (message: RunMessage) => string | undefined;
   now?: () => Date;
+}
+
+/** A retire decision that was never queued, recorded `failed` with this error at once. */
+export interface Unqueued {
+  message: RunMessage;
+  error: 'InvalidRequest' | 'StoreUnavailable';
+  reason: string;
 }
 
 export interface ApplyResult {
@@ -21,8 +31,8 @@ export interface ApplyResult {
   total: number;
   /** True when the run completed at once (nothing to retire, or nothing could be sent). */
   completed: boolean;
-  /** Decisions whose delete could not be queued (recorded `failed`). */
-  unsent: RunMessage[];
+  /** Decisions whose delete was not queued (recorded `failed`). */
+  unqueued: Unqueued[];
 }
 
 export const newRunId = (): string => `run-${randomBytes(10).toString('hex')}`;
@@ -64,18 +74,40 @@ export const applyPlan = async (
     expected: { status: image.status, name: image.name, updatedAt: image.updatedAt },
     ...(options.createdBy === undefined ? {} : { identity: options.createdBy }),
   }));
-  const unsent = await deps.queue.send(messages);
-  for (const message of unsent) {
-    const at = now().toISOString();
-    await deps.runs.claim(runId, message.imageKey, at);
-    await deps.runs.finish(runId, message.imageKey, {
-      outcome: 'failed',
+  const unqueued: Unqueued[] = [];
+  const sendable: RunMessage[] = [];
+  for (const message of messages) {
+    const refusal = deps.refusal?.(message);
+    if (refusal === undefined) sendable.push(message);
+    else {
+      unqueued.push({
+        message,
+        error: 'InvalidRequest',
+        reason: `not queued: the delete queue would refuse it (${refusal})`,
+      });
+    }
+  }
+  for (const message of await deps.queue.send(sendable)) {
+    unqueued.push({
+      message,
       error: 'StoreUnavailable',
       reason: 'the delete could not be queued',
-      at,
     });
   }
-  // Nothing to retire (or nothing could be sent): the run completes now.
-  const completed = await deps.runs.complete(runId, now().toISOString());
-  return { runId, planId, total: retire.length, completed, unsent };
+  // The last of these outcomes completes the run when nothing was queued.
+  let completedByOutcome = false;
+  for (const { message, error, reason } of unqueued) {
+    const at = now().toISOString();
+    await deps.runs.claim(runId, message.imageKey, at);
+    const finished = await deps.runs.finish(runId, message.imageKey, {
+      outcome: 'failed',
+      error,
+      reason,
+      at,
+    });
+    completedByOutcome ||= finished.completed;
+  }
+  // Nothing to retire: the run completes now.
+  const completed = completedByOutcome || (await deps.runs.complete(runId, now().toISOString()));
+  return { runId, planId, total: retire.length, completed, unqueued };
 };

@@ -2,7 +2,7 @@
 // retire decisions): the caller gets the same result (or error) as from the operation itself, and
 // the events are published first (publishing never turns an outcome into a failure).
 
-import { StoreUnavailable } from '../errors/errors.js';
+import { InvalidRequest, StoreUnavailable } from '../errors/errors.js';
 import { type ApplyResult, applyPlan } from '../retirement/apply-plan.js';
 import { createPlan, type PlanOptions } from '../retirement/create-plan.js';
 import type { Plan } from '../retirement/plan.js';
@@ -14,6 +14,7 @@ import {
   type RetireOptions,
   retireOne,
 } from '../retirement/retire-one.js';
+import { runMessageRefusal } from '../validation/inputs.js';
 import type { Invocation } from './invocation.js';
 import {
   deleteOutcomeEvents,
@@ -86,11 +87,18 @@ export const applyReported = async (
   createdBy: string | undefined,
 ): Promise<ApplyResult> => {
   const { plans, runs, queue } = retirementServices();
-  const applied = await applyPlan(planId, { plans, runs, queue }, { createdBy });
-  const events = applied.unsent.flatMap((message) =>
+  const applied = await applyPlan(
+    planId,
+    { plans, runs, queue, refusal: runMessageRefusal },
+    { createdBy },
+  );
+  const events = applied.unqueued.flatMap(({ message, error, reason }) =>
     deleteOutcomeEvents(
       { provider: message.provider, imageId: message.imageId, region: message.region },
-      { error: new StoreUnavailable('the delete could not be queued') },
+      {
+        error:
+          error === 'InvalidRequest' ? new InvalidRequest(reason) : new StoreUnavailable(reason),
+      },
       {
         trigger: 'run',
         requestId: applied.runId,

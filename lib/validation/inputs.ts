@@ -9,6 +9,7 @@ import { MAX_LIST_LIMIT } from '../images/list-images.js';
 import { nameGlobSchema, regionSchema } from '../images/name-shapes.js';
 import { cloudKeys, findCloud, registryVersion } from '../providers/registry.js';
 import { PLAN_ID_PATTERN, RUN_ID_PATTERN } from '../retirement/ids.js';
+import type { RunMessage } from '../retirement/ports.js';
 import * as z from '../schema/zod.js';
 
 /** `true`/`false` as query strings carry them; anything else is refused rather than guessed. */
@@ -193,6 +194,14 @@ export const parseInput = <T>(schema: z.ZodMiniType<T>, input: unknown): T => {
   throw new InvalidRequest(described.map((issue) => issue.message).join('; '), {
     field: described[0]?.field ?? 'input',
   });
+};
+
+/** Why the delete queue's consumer would refuse this run message (its schema), or undefined. */
+export const runMessageRefusal = (message: RunMessage): string | undefined => {
+  const result = runMessageSchema().safeParse(message, { reportInput: true });
+  return result.success
+    ? undefined
+    : result.error.issues.map((issue) => describeIssue(issue).message).join('; ');
 };
 
 /** Parses JSON text (an SQS body) and then the schema; bad JSON is InvalidRequest too. */

@@ -338,6 +338,62 @@ describe('applying a plan', () => {
     ).toHaveLength(deletesBefore);
   });
 
+  it('a retire decision the queue would refuse is recorded failed at once, and the run completes', async () => {
+    // Prepare: two old custom images the cloud lists but the queue's message schema refuses, one
+    // with an ID outside BCC's format, one with a name over 1,024 characters.
+    const template = fixture.emulator.state.bcc.get('m-custom01') ?? { id: '' };
+    const longName = `oddball-${'x'.repeat(1_100)}`;
+    for (const [id, name] of [
+      ['m-odd_id.1', 'oddball-b'],
+      ['m-oddlong1', longName],
+    ] as const) {
+      fixture.emulator.state.bcc.set({
+        ...template,
+        id,
+        name,
+        type: 'Custom',
+        status: 'Available',
+        createTime: '2020-01-01T00:00:00Z',
+      });
+    }
+    const plan = (
+      await createPlan({
+        name: 'oddballs',
+        provider: 'bcc',
+        regions: ['bj'],
+        select: { kind: 'custom', name: 'oddball-*' },
+        limits: { maxDeletions: 5, maxPercent: 100 },
+      })
+    ).body as unknown as Plan;
+    expect(plan.totals.retire).toBe(2);
+
+    // Act
+    const accepted = await apply(plan.planId);
+
+    // Assess: nothing queued, both failed with the reason, the run completed, one event each.
+    expect(accepted.status).toBe(202);
+    expect(accepted.body).toMatchObject({ status: 'completed', total: 2 });
+    const { runId } = accepted.body as { runId: string };
+    const document = await run(runId);
+    expect(document.run).toMatchObject({ status: 'completed', counts: { failed: 2 } });
+    expect(document.outcomes.map((outcome) => outcome.error)).toEqual([
+      'InvalidRequest',
+      'InvalidRequest',
+    ]);
+    expect(document.outcomes.map((outcome) => outcome.reason).join(' ')).toMatch(
+      /imageId: must be .*expected\.name: /s,
+    );
+    const failedEvents = (await eventsPublishedLocally(store)).filter(
+      (event) => event.detailType === 'Image Delete Failed' && event.detail.runId === runId,
+    );
+    expect(failedEvents).toHaveLength(2);
+    const completions = (await eventsPublishedLocally(store)).filter(
+      (event) => event.detailType === 'Retirement Run Completed' && event.detail.runId === runId,
+    );
+    expect(completions).toHaveLength(1);
+    expect(await drainLocalQueue({ dir: store })).toMatchObject({ processed: 0 });
+  });
+
   it('an unknown or incomplete plan is refused before anything is queued', async () => {
     const unknown = await apply('plan-000000000000000000000000');
     expect([unknown.status, (unknown.body.error as { code: string }).code]).toEqual([

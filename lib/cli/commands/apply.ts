@@ -15,6 +15,7 @@ import type { Plan } from '../../retirement/plan.js';
 import { planIdOf } from '../../retirement/plan-id.js';
 import type { RunDocument, RunMessage } from '../../retirement/ports.js';
 import { retireOne } from '../../retirement/retire-one.js';
+import { runMessageRefusal } from '../../validation/inputs.js';
 import { Cancelled, UsageError } from '../cli-errors.js';
 import { examples } from '../help.js';
 import { planSummary } from '../output/plan.js';
@@ -148,6 +149,7 @@ export const apply = async (
           return [];
         },
       },
+      refusal: runMessageRefusal,
     },
     { createdBy: cliIdentity() },
   );

@@ -4,13 +4,16 @@
 // are kept, other 5xx are UpstreamUnavailable, a deleted image says so, log lines stay bounded,
 // retries are visible at debug level, and endpoints never downgrade to clear text.
 
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { SEEDED } from '../../emulator/demo.js';
+import { DEMO_BCC, SEEDED } from '../../emulator/demo.js';
 import { endpointOverride } from '../../lib/config/service-config.js';
 import { ConfigurationError } from '../../lib/errors/errors.js';
 import { httpEvent, lambdaContext, parseResult } from '../../scripts/lambda-events.js';
-import { sqsRecord } from '../support/events.js';
+import { eventsPublishedLocally, sqsRecord } from '../support/events.js';
 import { type EnvVars, useFixture } from '../support/fixture.js';
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
@@ -108,6 +111,41 @@ describe('only the cloud\u2019s own not-found means the image is gone', () => {
     const bcc = await http(functions.httpShow, 'GET', 'bcc', 'm-nosuchimage');
     expect([modelarts.status, errorCode(modelarts)]).toEqual([404, 'IMAGE_NOT_FOUND']);
     expect([bcc.status, errorCode(bcc)]).toEqual([404, 'IMAGE_NOT_FOUND']);
+  });
+});
+
+describe("what a cloud's error reply says", () => {
+  it('an error code or request id that is not shaped like one (a key echoed back, a line break) reaches no answer, line or event', async () => {
+    // Prepare: BCC answers every call with a 400 whose code and request id carry its secret key.
+    const store = await mkdtemp(join(tmpdir(), 'cif-error-fields-'));
+    const functions = await load({ RETIREMENT_STORE_DIR: store });
+    const echoed = `Bad secretAccessKey=${DEMO_BCC.secretAccessKey}\nInjected: line`;
+    fixture.emulator.faults.inject({
+      match: { provider: 'bcc' },
+      times: 100,
+      action: {
+        kind: 'status',
+        status: 400,
+        body: { code: echoed, message: 'no', requestId: `r-1 ${DEMO_BCC.secretAccessKey}` },
+      },
+    });
+
+    // Act
+    const shown = await http(functions.httpShow, 'GET', 'bcc', SEEDED.bcc.custom);
+    const deleted = await http(functions.httpDelete, 'DELETE', 'bcc', SEEDED.bcc.custom);
+    const events = JSON.stringify(await eventsPublishedLocally(store));
+    await rm(store, { recursive: true, force: true });
+
+    // Assess
+    expect([shown.status, errorCode(shown)]).toEqual([502, 'UPSTREAM_BAD_RESPONSE']);
+    expect([deleted.status, errorCode(deleted)]).toEqual([502, 'UPSTREAM_BAD_RESPONSE']);
+    expect(String((shown.body.error as { message: string }).message)).toBe(
+      'BCC answered show with HTTP 400, which it does not document',
+    );
+    const everything = [JSON.stringify([shown, deleted]), ...fixture.log.raw, events].join('\n');
+    expect(everything).not.toContain(DEMO_BCC.secretAccessKey);
+    expect(everything).not.toContain('Injected');
+    expect(events).toContain('Image Delete Failed');
   });
 });
 

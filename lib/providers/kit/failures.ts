@@ -15,9 +15,30 @@ export const RETRIED_SERVER_STATUSES: ReadonlySet<number> = new Set([500, 502, 5
 
 type Protocol = CloudDescription<unknown, unknown>['protocol'];
 
+/**
+ * What the clouds document as an error code (`ModelArts.6797`, `APIG.0308`, `NoSuchObject`) and a
+ * request id: anything else in those fields (text, a key echoed back, a line break) is not
+ * repeated into an answer, a log line or an event.
+ */
+const CODE_SHAPE = /^[A-Za-z0-9._:-]{1,64}$/;
+const REQUEST_ID_SHAPE = /^[A-Za-z0-9._:/+=-]{1,128}$/;
+
+const shaped = (value: string | undefined, shape: RegExp): string | undefined =>
+  value !== undefined && shape.test(value) ? value : undefined;
+
+/** The cloud's error reply, its code and request id kept only when they look like one. */
+const errorOf = (protocol: Protocol, body: string): ProviderError => {
+  const error = protocol.parseError(body);
+  return {
+    ...error,
+    code: shaped(error.code, CODE_SHAPE),
+    requestId: shaped(error.requestId, REQUEST_ID_SHAPE),
+  };
+};
+
 export const classifyReply = (protocol: Protocol, response: RawResponse): Verdict => {
   if (response.status >= 200 && response.status < 300) return { kind: 'final' };
-  const { code } = protocol.parseError(response.body);
+  const { code } = errorOf(protocol, response.body);
   if (
     protocol.authStatuses.includes(response.status) ||
     (code !== undefined && protocol.authCodes.has(code))
@@ -32,7 +53,8 @@ export const classifyReply = (protocol: Protocol, response: RawResponse): Verdic
 };
 
 export const requestIdOf = (protocol: Protocol, response: RawResponse): string | undefined =>
-  response.headers[protocol.requestIdHeader] ?? protocol.parseError(response.body).requestId;
+  shaped(response.headers[protocol.requestIdHeader], REQUEST_ID_SHAPE) ??
+  errorOf(protocol, response.body).requestId;
 
 const matches = (
   rule: FailureRule,
@@ -87,7 +109,7 @@ export const failureOf = (
   response: RawResponse,
   subject: FailureSubject,
 ): ImageError => {
-  const error = protocol.parseError(response.body);
+  const error = errorOf(protocol, response.body);
   const { status } = response;
   const upstream: UpstreamFacts = {
     provider: subject.key,

@@ -2,7 +2,9 @@
 // how many of that page's images were already handed out) and is bound to what it was made for
 // (provider, region, filter, page size): used with anything else, or altered, it is refused with
 // InvalidRequest naming `cursor`. A cursor is no secret and grants nothing (it only says where a
-// read-only listing resumes); the checksum is there to catch damaged or edited cursors.
+// read-only listing resumes); the checksum catches damaged cursors, and the pager refuses any
+// position it would not have made (lib/providers/kit/paging.ts), so an edited cursor with a
+// recomputed checksum is a 400 too, never an upstream call.
 
 import { createHash } from 'node:crypto';
 import { InvalidRequest } from '../errors/errors.js';

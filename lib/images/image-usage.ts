@@ -122,18 +122,20 @@ export interface UsageDeps {
 
 export const imageUsage = async (request: UsageRequest, deps: UsageDeps): Promise<UsageResult> => {
   const { provider, region } = await providerInRegion(deps, request.provider, request.region);
-  // The image first: a missing one is a 404, and its record names its usage keys (an SWR path).
-  const image = await provider.show(request.imageId, region, deps.context);
   const binding = cursorBinding({
     operation: 'usage',
     provider: provider.key,
     region,
     imageId: provider.canonicalId(request.imageId),
   });
+  // A cursor that is not one of ours is a 400 before anything is sent.
+  const resumeAt = request.cursor === undefined ? undefined : resumeFrom(request.cursor, binding);
+  // The image first: a missing one is a 404, and its record names its usage keys (an SWR path).
+  const image = await provider.show(request.imageId, region, deps.context);
   const index =
-    request.cursor === undefined
+    resumeAt === undefined
       ? await deps.usage(provider, region, deps.context)
-      : await scanUsage(provider, region, deps.context, resumeFrom(request.cursor, binding));
+      : await scanUsage(provider, region, deps.context, resumeAt);
   const references = index.usesOf(provider.usageKeysOf(image));
   return {
     inUse: references.length > 0,

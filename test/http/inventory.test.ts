@@ -12,6 +12,7 @@ import { handler as usageHandler } from '../../functions/http/image-usage.js';
 import { handler as listHandler } from '../../functions/http/list-images.js';
 import { handler as taskUsage } from '../../functions/task/image-usage.js';
 import { handler as taskList } from '../../functions/task/list-images.js';
+import { encodeCursor } from '../../lib/images/cursor.js';
 import type { Image } from '../../lib/images/image.js';
 import { httpEvent, lambdaContext, parseResult, routeEvent } from '../../scripts/lambda-events.js';
 import { useFixture } from '../support/fixture.js';
@@ -233,6 +234,42 @@ describe('cursors', () => {
       const response = await list('bcc', { limit: '5', cursor: bad });
       expect(response.status).toBe(400);
       expect((response.body.error as { message: string }).message).toMatch(/^cursor: /);
+    }
+    expect(fixture.emulator.requests).toEqual([]);
+  });
+
+  it('edited with a matching checksum (a page size of 0 or 2^53, a negative offset, other keys) are a 400, and nothing is sent upstream', async () => {
+    // Prepare: the binding of a real ModelArts cursor, then positions this service never makes,
+    // under a checksum recomputed as anyone can.
+    const first = await list('modelarts', { limit: '1' });
+    const [payload] = String(first.body.nextCursor).split('.') as [string];
+    const { b: binding } = JSON.parse(Buffer.from(payload, 'base64url').toString()) as {
+      b: string;
+    };
+    const forged = [
+      { offset: 0, size: 0, reading: 'pages' },
+      { offset: 0, size: 2 ** 53 - 1, reading: 'pages' },
+      { offset: -1, size: 1, reading: 'records' },
+      { offset: 1, size: 1, reading: 'sideways' },
+      { offset: 1, size: 1, reading: 'records', extra: 'x' },
+      { marker: 'm-abc' },
+    ].map((position) => encodeCursor({ position, skip: 0 }, binding));
+    fixture.emulator.requests.length = 0;
+
+    // Act
+    const answers = [];
+    for (const cursor of forged) answers.push(await list('modelarts', { limit: '1', cursor }));
+    const usage = parseResult(
+      await usageHandler(
+        usageEvent('bcc', SEEDED.bcc.custom, { cursor: 'garbage' }),
+        lambdaContext(),
+      ),
+    );
+
+    // Assess
+    for (const answer of [...answers, usage]) {
+      expect(answer.status, JSON.stringify(answer.body)).toBe(400);
+      expect((answer.body.error as { message: string }).message).toMatch(/^cursor: /);
     }
     expect(fixture.emulator.requests).toEqual([]);
   });

@@ -10,7 +10,7 @@
 // this invocation or through a cursor) is asked for the right way. The end is `total` when the
 // reply gives one, else a short page.
 
-import { UpstreamBadResponse } from '../../errors/errors.js';
+import { InvalidRequest, UpstreamBadResponse } from '../../errors/errors.js';
 import type { ScanPosition } from '../../images/provider-port.js';
 
 export type Query = Array<[string, string]>;
@@ -124,6 +124,33 @@ const markerPage = async <T>(
   return { items: reply.items, next: { marker: next } };
 };
 
+const isCount = (value: unknown, least: number, most: number): boolean =>
+  Number.isInteger(value) && (value as number) >= least && (value as number) <= most;
+
+/** The largest offset a position may carry (far beyond any account's images). */
+const MAX_OFFSET = 100_000_000;
+
+/**
+ * Whether `position` is one this pager hands on. A position comes back inside a cursor, and a
+ * cursor's checksum only catches damage: an edited one must be a 400, never an upstream call.
+ */
+const isPosition = (paging: Paging, position: ScanPosition): boolean => {
+  const keys = Object.keys(position).sort().join(',');
+  if (paging.style === 'marker') {
+    const { marker } = position;
+    // The cloud's own marker, whatever it looks like (it is sent URI-encoded).
+    return (
+      keys === 'marker' && typeof marker === 'string' && marker.length > 0 && marker.length <= 1024
+    );
+  }
+  return (
+    keys === 'offset,reading,size' &&
+    isCount(position.offset, 0, MAX_OFFSET) &&
+    isCount(position.size, 1, paging.pageSize) &&
+    (position.reading === 'records' || position.reading === 'pages')
+  );
+};
+
 /** One upstream page of a list, from `position`, in the cloud's paging style. */
 export const readPage = <T>(
   paging: Paging,
@@ -131,7 +158,18 @@ export const readPage = <T>(
   position: ScanPosition | undefined,
   label: string,
   pageSize?: number,
-): Promise<PagedItems<T>> =>
-  paging.style === 'offset'
+): Promise<PagedItems<T>> => {
+  if (position !== undefined && !isPosition(paging, position)) {
+    return Promise.reject(
+      new InvalidRequest(
+        'cursor: is not a cursor this service made; start again without a cursor',
+        {
+          field: 'cursor',
+        },
+      ),
+    );
+  }
+  return paging.style === 'offset'
     ? offsetPage(paging, fetch, position, label, pageSize)
     : markerPage(paging, fetch, position, label, pageSize);
+};

@@ -17,7 +17,7 @@ export const eventImageSchema = z
   .omit(imageSchema, { details: true })
   .check(z.describe("The image as it was before the delete (the provider's own record left out)."));
 
-export const IMAGE_TRIGGERS = ['http', 'task', 'sqs', 'run'] as const;
+export const IMAGE_TRIGGERS = ['http', 'task', 'sqs', 'run', 'cli'] as const;
 
 const truncatedSchema = z
   .optional(z.literal(true))
@@ -29,7 +29,7 @@ const provenance = {
     .enum(IMAGE_TRIGGERS)
     .check(
       z.describe(
-        'What asked for the delete: an HTTP call, a workflow task, a queue record, a run.',
+        'What asked for the delete: an HTTP call, a workflow task, a queue record, a run, the command line.',
       ),
     ),
   requestId: z.string().check(z.describe('The request (or record) id, as in the log line.')),

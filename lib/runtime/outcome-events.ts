@@ -10,7 +10,7 @@ import type { Run } from '../retirement/ports.js';
 import type { Retired } from '../retirement/retire-one.js';
 
 export interface Provenance {
-  trigger: 'http' | 'task' | 'sqs' | 'run';
+  trigger: 'http' | 'task' | 'sqs' | 'run' | 'cli';
   requestId: string;
   planId?: string | undefined;
   runId?: string | undefined;

@@ -22,9 +22,12 @@ import {
   retiredEvents,
   runCompletedEvent,
 } from './outcome-events.js';
-import { retirementServices } from './retirement-services.js';
+import { type RetirementServices, retirementServices } from './retirement-services.js';
 
 const now = () => new Date().toISOString();
+
+/** Where plans and runs are kept: the service's, or the command line's own folder. */
+export type RetirementStores = Pick<RetirementServices, 'plans' | 'runs'>;
 
 /** A decision's outcome event and, when it completed the run, the completion event and audit copy. */
 const reportRetired = async (
@@ -32,6 +35,7 @@ const reportRetired = async (
   invocation: Invocation,
   retired: Retired,
   requestId: string,
+  stores: RetirementStores,
 ): Promise<Retired> => {
   await invocation.publish(
     retiredEvents(
@@ -49,8 +53,8 @@ const reportRetired = async (
   );
   if (retired.completedRun) {
     // The audit copy of the finished run, beside its plan.
-    const document = await retirementServices().runs.read(message.runId);
-    if (document !== undefined) await retirementServices().plans.putRun(document);
+    const document = await stores.runs.read(message.runId);
+    if (document !== undefined) await stores.plans.putRun(document);
   }
   return retired;
 };
@@ -61,11 +65,11 @@ export const retireReported = async (
   invocation: Invocation,
   options: RetireOptions,
   requestId: string,
+  stores: RetirementStores = retirementServices(),
 ): Promise<Retired> => {
-  const { runs } = retirementServices();
   invocation.preparePublish();
-  const retired = await retireOne(message, { ...invocation, runs }, options);
-  return reportRetired(message, invocation, retired, requestId);
+  const retired = await retireOne(message, { ...invocation, runs: stores.runs }, options);
+  return reportRetired(message, invocation, retired, requestId, stores);
 };
 
 /** A decision given up on its last delivery (recorded `failed`), with its events. */
@@ -75,9 +79,9 @@ export const abandonReported = async (
   failure: { error: string; reason: string },
   requestId: string,
 ): Promise<Retired> => {
-  const { runs } = retirementServices();
-  const retired = await abandonOne(message, { runs }, failure);
-  return reportRetired(message, invocation, retired, requestId);
+  const stores = retirementServices();
+  const retired = await abandonOne(message, { runs: stores.runs }, failure);
+  return reportRetired(message, invocation, retired, requestId, stores);
 };
 
 /** apply, the events of decisions that could not be queued, and of a run completed at once. */
@@ -85,8 +89,9 @@ export const applyReported = async (
   planId: string,
   invocation: Invocation,
   createdBy: string | undefined,
+  services: RetirementStores & Pick<RetirementServices, 'queue'> = retirementServices(),
 ): Promise<ApplyResult> => {
-  const { plans, runs, queue } = retirementServices();
+  const { plans, runs, queue } = services;
   const applied = await applyPlan(
     planId,
     { plans, runs, queue, refusal: runMessageRefusal },
@@ -126,12 +131,9 @@ export const planReported = async (
   invocation: Invocation,
   trigger: 'http' | 'schedule' | 'cli',
   options: PlanOptions = {},
+  plans: RetirementStores['plans'] = retirementServices().plans,
 ): Promise<Plan> => {
-  const plan = await createPlan(
-    policy,
-    { ...invocation, plans: retirementServices().plans },
-    options,
-  );
+  const plan = await createPlan(policy, { ...invocation, plans }, options);
   await invocation.publish([plannedEvent(plan, trigger)]);
   return plan;
 };

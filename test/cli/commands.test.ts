@@ -14,6 +14,7 @@ import { exitStatusOfError } from '../../lib/cli/exit-status.js';
 import { ERROR_NAMES, ERROR_TABLE, type ErrorName } from '../../lib/errors/error-table.js';
 import { imageSchema } from '../../lib/images/image.js';
 import { httpEvent, lambdaContext, parseResult } from '../../scripts/lambda-events.js';
+import { eventsPublishedLocally } from '../support/events.js';
 import { useFixture } from '../support/fixture.js';
 import { type CliRun, cloudImages, cloudImagesOnFullDisk } from './cli-child.js';
 
@@ -171,6 +172,33 @@ describe('cloud-images delete', () => {
       message: (answered.body.error as { message: string }).message,
     });
     expect(error.requestId).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('publishes its outcome event as every trigger does (trigger cli, the person), where the configuration sends events', async () => {
+    // Prepare: events to a local folder, as RETIREMENT_STORE_DIR says.
+    const events = mkdtempSync(join(tmpdir(), 'cloud-images-events-'));
+
+    // Act
+    const dryRun = await cli(['delete', 'bcc', SEEDED.bcc.custom, '--dry-run', '--json'], {
+      RETIREMENT_STORE_DIR: events,
+    });
+    const deleted = await cli(['delete', 'bcc', SEEDED.bcc.custom, '--yes', '--json'], {
+      RETIREMENT_STORE_DIR: events,
+    });
+
+    // Assess
+    expect([dryRun.code, deleted.code], deleted.stderr).toEqual([0, 0]);
+    const published = await eventsPublishedLocally(events);
+    rmSync(events, { recursive: true, force: true });
+    expect(published.map((event) => event.detailType)).toEqual(['Image Deleted']);
+    expect(published[0]?.detail).toMatchObject({
+      provider: 'bcc',
+      imageId: SEEDED.bcc.custom,
+      outcome: 'deleted',
+      trigger: 'cli',
+      identity: expect.stringMatching(/^cli/),
+      image: { status: 'available' },
+    });
   });
 
   it('for people: one line saying what was deleted', async () => {

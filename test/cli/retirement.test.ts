@@ -11,6 +11,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { exitStatusOfError } from '../../lib/cli/exit-status.js';
 import { type Plan, planSchema } from '../../lib/retirement/plan.js';
 import type { ImageOutcome, Run } from '../../lib/retirement/ports.js';
+import { eventsPublishedLocally } from '../support/events.js';
 import { useFixture } from '../support/fixture.js';
 import { type CliRun, cloudImages } from './cli-child.js';
 
@@ -169,6 +170,35 @@ describe('cloud-images apply', () => {
       failed: 0,
     });
     expect(deletesSent()).toBe(deletes);
+  });
+
+  it('plan and apply publish their events as the service does, where the configuration sends events', async () => {
+    // Prepare: events to a local folder, as RETIREMENT_STORE_DIR says.
+    const events = join(work, `events-${tests}`);
+    const env = { RETIREMENT_STORE_DIR: events };
+
+    // Act
+    const plan = planOf(await cli(['plan', await policyFile(), '--json'], env));
+    const applied = await cli(['apply', plan.planId, '--yes', '--json'], env);
+
+    // Assess: the plan, one outcome per retire decision, the run's completion.
+    expect(applied.code, applied.stderr).toBe(0);
+    const { run } = applied.json<{ run: Run }>();
+    const published = await eventsPublishedLocally(events);
+    const retire = retired(plan).length;
+    expect(published.map((event) => event.detailType)).toEqual([
+      'Retirement Planned',
+      ...Array(retire).fill('Image Deleted'),
+      'Retirement Run Completed',
+    ]);
+    expect(published[0]?.detail).toMatchObject({ planId: plan.planId, trigger: 'cli' });
+    for (const event of published.slice(1, -1)) {
+      expect(event.detail).toMatchObject({ trigger: 'run', runId: run.runId, outcome: 'deleted' });
+    }
+    expect(published.at(-1)?.detail).toMatchObject({
+      runId: run.runId,
+      counts: { deleted: retire },
+    });
   });
 
   it('skips an image that changed since the plan, and says why', async () => {

@@ -246,14 +246,15 @@ describe('cursors', () => {
     const { b: binding } = JSON.parse(Buffer.from(payload, 'base64url').toString()) as {
       b: string;
     };
-    const forged = [
+    const positions: Record<string, string | number>[] = [
       { offset: 0, size: 0, reading: 'pages' },
       { offset: 0, size: 2 ** 53 - 1, reading: 'pages' },
       { offset: -1, size: 1, reading: 'records' },
       { offset: 1, size: 1, reading: 'sideways' },
       { offset: 1, size: 1, reading: 'records', extra: 'x' },
       { marker: 'm-abc' },
-    ].map((position) => encodeCursor({ position, skip: 0 }, binding));
+    ];
+    const forged = positions.map((position) => encodeCursor({ position, skip: 0 }, binding));
     fixture.emulator.requests.length = 0;
 
     // Act

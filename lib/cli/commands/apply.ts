@@ -1,7 +1,7 @@
 // cloud-images apply PLAN [--dir DIR] [--yes]: carries out a stored plan (its ID) or a plan file,
-// through the operations the service's run uses: applyPlan (a run, one message per retire
-// decision) and retireOne (look again just before the delete: skip what changed since the plan,
-// became protected or in use; delete; one outcome each). The messages are worked through here, one
+// through the operations the service's run uses, with their events: applyReported (a run, one
+// message per retire decision) and retireReported (look again just before the delete: skip what
+// changed since the plan, became protected or in use; delete; one outcome each). The messages are worked through here, one
 // at a time, instead of through the stack's queue, with a progress bar as deletes complete and a
 // summary at the end. Like delete, it asks first on a terminal and needs --yes from a script.
 
@@ -9,13 +9,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
 import { ERROR_NAMES, type ErrorName } from '../../errors/error-table.js';
 import { errorNamed, InvalidRequest, PlanNotFound } from '../../errors/errors.js';
-import { applyPlan } from '../../retirement/apply-plan.js';
 import { PLAN_ID_PATTERN } from '../../retirement/ids.js';
 import type { Plan } from '../../retirement/plan.js';
 import { planIdOf } from '../../retirement/plan-id.js';
 import type { RunDocument, RunMessage } from '../../retirement/ports.js';
-import { retireOne } from '../../retirement/retire-one.js';
-import { runMessageRefusal } from '../../validation/inputs.js';
+import type { Invocation } from '../../runtime/invocation.js';
+import { applyReported, retireReported } from '../../runtime/reported-retirement.js';
 import { Cancelled, UsageError } from '../cli-errors.js';
 import { examples } from '../help.js';
 import { planSummary } from '../output/plan.js';
@@ -96,14 +95,25 @@ const humanRun = (view: RunView, plan: Plan, path: string, session: Session): st
   return `${lines.join('\n')}\n${table}  run record: ${path}\n`;
 };
 
-/** One decision through retireOne, redelivered as the stack's queue would while it is transient. */
+/**
+ * One decision through retireOne (with its outcome event, where the configuration sends events),
+ * redelivered as the stack's queue would while it is transient.
+ */
 const retire = async (
   message: RunMessage,
-  deps: Parameters<typeof retireOne>[1],
+  invocation: Invocation,
+  storage: LocalStorage,
+  requestId: string,
 ): Promise<void> => {
   for (let receive = 1; ; receive += 1) {
     try {
-      await retireOne(message, deps, { receiveCount: receive, maxReceiveCount: MAX_RECEIVES });
+      await retireReported(
+        message,
+        invocation,
+        { receiveCount: receive, maxReceiveCount: MAX_RECEIVES },
+        requestId,
+        storage,
+      );
       return;
     } catch {
       // Transient (retireOne records the outcome itself at the last delivery): deliver again.
@@ -137,28 +147,23 @@ export const apply = async (
 
   const { runs } = storage;
   const messages: RunMessage[] = [];
-  const applied = await applyPlan(
-    plan.planId,
-    {
-      plans: storage.plans,
-      runs,
-      // The messages are worked through below, in this process, instead of the stack's queue.
-      queue: {
-        send: async (batch) => {
-          messages.push(...batch);
-          return [];
-        },
-      },
-      refusal: runMessageRefusal,
-    },
-    { createdBy: cliIdentity() },
-  );
-
   const invocation = session.invocation('apply');
+  const applied = await applyReported(plan.planId, invocation, cliIdentity(), {
+    plans: storage.plans,
+    runs,
+    // The messages are worked through below, in this process, instead of the stack's queue.
+    queue: {
+      send: async (batch) => {
+        messages.push(...batch);
+        return [];
+      },
+    },
+  });
+
   const progress = startProgress(output, 'retiring', messages.length);
   try {
     for (const message of messages) {
-      await retire(message, { ...invocation, runs });
+      await retire(message, invocation, storage, session.requestId);
       progress.increment();
     }
   } finally {

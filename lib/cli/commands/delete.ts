@@ -9,6 +9,7 @@ import type { Command } from 'commander';
 import { ImageNotFound } from '../../errors/errors.js';
 import { deleteImage } from '../../images/delete-image.js';
 import type { DeleteResult } from '../../images/image.js';
+import { deleteReported } from '../../runtime/reported-delete.js';
 import { deleteInputSchema, parseInput } from '../../validation/inputs.js';
 import { Cancelled, UsageError } from '../cli-errors.js';
 import { examples } from '../help.js';
@@ -16,6 +17,7 @@ import { imageLabel, imageRecord, statusText } from '../output/image.js';
 import { startProgress } from '../output/progress.js';
 import type { Session } from '../session.js';
 import { providerArgument, regionOptions } from './arguments.js';
+import { cliIdentity } from './plan.js';
 import type { Runner } from './runner.js';
 
 export interface DeleteFlags {
@@ -92,7 +94,13 @@ export const remove = async (
   );
   let result: Shown;
   try {
-    result = present(await deleteImage(input, invocation), input.provider, input.imageId);
+    // Reported as every trigger's delete is: its outcome event, where the configuration sends events.
+    const deleted = await deleteReported(input, invocation, {
+      trigger: 'cli',
+      requestId: session.requestId,
+      identity: cliIdentity(),
+    });
+    result = present(deleted, input.provider, input.imageId);
     progress.update(1);
   } finally {
     progress.stop();

@@ -7,8 +7,9 @@
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { UpstreamTimeout } from '../../errors/errors.js';
-import { createPlan, type PlanProgress } from '../../retirement/create-plan.js';
+import type { PlanProgress } from '../../retirement/create-plan.js';
 import type { Plan } from '../../retirement/plan.js';
+import { planReported } from '../../runtime/reported-retirement.js';
 import { examples } from '../help.js';
 import { planSummary, writePlanReport } from '../output/plan.js';
 import { startStatus } from '../output/progress.js';
@@ -54,10 +55,12 @@ export const plan = async (
   const status = startStatus(output, `planning ${policy.name}`);
   let made: Plan;
   try {
-    made = await createPlan(
+    made = await planReported(
       policy,
-      { ...session.invocation('plan'), plans: storage.plans },
+      session.invocation('plan'),
+      'cli',
       { createdBy: cliIdentity(), onProgress: (progress) => status.set(stageText(progress)) },
+      storage.plans,
     );
   } finally {
     status.stop();

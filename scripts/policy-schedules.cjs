@@ -112,8 +112,29 @@ const readPolicies = ({ dir, shown, parsePolicyText, required = false }) => {
   return policies;
 };
 
-/** What scheduledPlan receives from a policy's schedule. */
-const scheduleInput = (policy) => ({ policy, identity: `schedule:${policy.name}` });
+const ROLE_MARK = '@@schedule-role-arn@@';
+
+/**
+ * What scheduledPlan receives from a policy's schedule: the policy, and as the identity its plans
+ * and runs record, the schedule's role (its ARN, which only the stack knows: joined into the JSON
+ * text with Fn::Join, which unlike Fn::Sub leaves a policy's own `${...}` alone).
+ */
+const scheduleInput = (policy) => {
+  const parts = JSON.stringify({ policy, identity: ROLE_MARK }).split(ROLE_MARK);
+  if (parts.length !== 2) throw stackError(`policy ${policy.name}: contains ${ROLE_MARK}`);
+  return { 'Fn::Join': ['', [parts[0], { 'Fn::GetAtt': [STACK.role, 'Arn'] }, parts[1]]] };
+};
+
+/** A schedule target's Input read back: `{policy, identity}`, the identity as the template has it. */
+const readScheduleInput = (input) => {
+  if (typeof input === 'string') return JSON.parse(input);
+  const parts = input?.['Fn::Join']?.[1];
+  if (input?.['Fn::Join']?.[0] !== '' || !Array.isArray(parts) || parts.length !== 3) {
+    throw new Error('Input is neither JSON text nor the JSON joined around one value');
+  }
+  const parsed = JSON.parse(`${parts[0]}${ROLE_MARK}${parts[2]}`);
+  return parsed.identity === ROLE_MARK ? { ...parsed, identity: parts[1] } : parsed;
+};
 
 /** One AWS::Scheduler::Schedule per policy with a schedule: `{ Resources: { ... } }`. */
 const scheduleResources = (policies) => {
@@ -138,7 +159,7 @@ const scheduleResources = (policies) => {
         Target: {
           Arn: { 'Fn::GetAtt': [STACK.target, 'Arn'] },
           RoleArn: { 'Fn::GetAtt': [STACK.role, 'Arn'] },
-          Input: JSON.stringify(scheduleInput(policy)),
+          Input: scheduleInput(policy),
           RetryPolicy: { ...RETRY_POLICY },
           DeadLetterConfig: { Arn: { 'Fn::GetAtt': [STACK.deadLetterQueue, 'Arn'] } },
         },
@@ -160,6 +181,7 @@ module.exports = {
   STACK,
   logicalIdOf,
   readPolicies,
+  readScheduleInput,
   scheduleInput,
   scheduleResources,
 

@@ -25,7 +25,7 @@ interface Schedule {
     Name: string;
     ScheduleExpression: string;
     Description: string;
-    Target: { Input: string; RetryPolicy: unknown };
+    Target: { Input: unknown; RetryPolicy: unknown };
   };
 }
 interface PolicySchedules {
@@ -38,6 +38,7 @@ interface PolicySchedules {
     required?: boolean;
   }): PolicyFile[];
   scheduleResources(policies: PolicyFile[]): { Resources: Record<string, Schedule> };
+  readScheduleInput(input: unknown): Record<string, unknown>;
 }
 
 const schedules = createRequire(import.meta.url)(
@@ -99,9 +100,9 @@ describe('the policy files (scripts/policy-schedules.cjs)', () => {
       Description:
         'Plans the retirement policy nightly-bcc-cleanup (policies/nightly-bcc-cleanup.yml), apply auto',
     });
-    expect(JSON.parse(schedule?.Properties.Target.Input ?? '')).toEqual({
+    expect(schedules.readScheduleInput(schedule?.Properties.Target.Input)).toEqual({
       policy,
-      identity: 'schedule:nightly-bcc-cleanup',
+      identity: { 'Fn::GetAtt': ['PolicyScheduleRole', 'Arn'] },
     });
   });
 

@@ -2,7 +2,14 @@
 // returns what it found wrong (an empty list when nothing), so that a test can run them on the
 // packaged template and on deliberately wrong ones alike.
 
+import { createRequire } from 'node:module';
+
 export type Json = Record<string, unknown>;
+
+/** scripts/policy-schedules.cjs: a schedule target's Input read back (JSON text or Fn::Join). */
+export const { readScheduleInput } = createRequire(import.meta.url)(
+  '../../scripts/policy-schedules.cjs',
+) as { readScheduleInput: (input: unknown) => Json };
 
 export interface Resource {
   Type: string;
@@ -597,7 +604,8 @@ const trustedServices = (role: Resource | undefined): string[] =>
  * What is wrong with the EventBridge Scheduler schedules: each must invoke `targetFunction`
  * through a role of this template that only Scheduler may assume and that may do nothing but
  * invoke that one function and send to the schedule's dead-letter queue; with no flexible time
- * window, a retry policy, a dead-letter queue, and as input `{policy, identity: "schedule:<name>"}`.
+ * window, a retry policy, a dead-letter queue, and as input `{policy, identity}`, the identity
+ * being the schedule's own role's ARN (what its plans and runs record).
  */
 export const scheduleProblems = (template: Template, targetFunction: string): string[] =>
   resourcesOfType(template, 'AWS::Scheduler::Schedule').flatMap(([id, schedule]) => {
@@ -613,19 +621,22 @@ export const scheduleProblems = (template: Template, targetFunction: string): st
     if (target.RetryPolicy === undefined) problems.push(`${id}: no RetryPolicy`);
     const dlq = referenced((target.DeadLetterConfig as Json | undefined)?.Arn);
     if (dlq === undefined) problems.push(`${id}: no dead-letter queue`);
+    const role = referenced(target.RoleArn);
     try {
-      const input = JSON.parse(String(target.Input)) as Json;
+      const input = readScheduleInput(target.Input);
       const policy = input.policy as Json | undefined;
       if (policy?.name !== properties.Name || policy?.schedule !== properties.ScheduleExpression) {
         problems.push(`${id}: its input's policy is not the one it is named and scheduled after`);
       }
-      if (input.identity !== `schedule:${text(properties.Name)}`) {
-        problems.push(`${id}: identity is ${text(input.identity)}`);
+      const identity = JSON.stringify(input.identity);
+      if (role !== undefined && identity !== JSON.stringify({ 'Fn::GetAtt': [role, 'Arn'] })) {
+        problems.push(
+          `${id}: identity is ${typeof input.identity === 'string' ? input.identity : identity}, not its role's ARN`,
+        );
       }
     } catch {
       problems.push(`${id}: Input is not JSON`);
     }
-    const role = referenced(target.RoleArn);
     if (role === undefined || template.Resources[role]?.Type !== 'AWS::IAM::Role') {
       return [...problems, `${id}: its role is not a role of this template`];
     }

@@ -33,6 +33,7 @@ import {
   lambdaFunctions,
   logGroupsWithoutRetention,
   queuesWithoutTlsDeny,
+  readScheduleInput,
   routesWithoutIam,
   scheduleProblems,
   sharedOrMissingRoles,
@@ -577,10 +578,10 @@ describe('the packaged template', () => {
         DeadLetterConfig: { Arn: { 'Fn::GetAtt': ['PolicySchedulesDeadLetterQueue', 'Arn'] } },
       },
     });
-    const target = schedule.Properties.Target as { Input: string };
-    expect(JSON.parse(target.Input)).toEqual({
+    const target = schedule.Properties.Target as { Input: unknown };
+    expect(readScheduleInput(target.Input)).toEqual({
       policy,
-      identity: 'schedule:nightly-bcc-cleanup',
+      identity: { 'Fn::GetAtt': ['PolicyScheduleRole', 'Arn'] },
     });
     expect(template.Resources.PolicyScheduleGroup?.Properties).toEqual({
       Name: `cloud-image-functions-${STAGE}`,
@@ -1038,13 +1039,13 @@ describe('the checks fail on a wrong template', () => {
     const target = schedule.Target as Record<string, unknown>;
     delete target.DeadLetterConfig;
     target.Input = JSON.stringify({
-      ...(JSON.parse(String(target.Input)) as Record<string, unknown>),
+      ...readScheduleInput(target.Input),
       identity: 'schedule:someone-else',
     });
     expect(scheduleProblems(t, 'ScheduledPlanLambdaFunction')).toEqual([
       'PolicyScheduleNightlyBccCleanup: FlexibleTimeWindow is not OFF',
       'PolicyScheduleNightlyBccCleanup: no dead-letter queue',
-      'PolicyScheduleNightlyBccCleanup: identity is schedule:someone-else',
+      "PolicyScheduleNightlyBccCleanup: identity is schedule:someone-else, not its role's ARN",
       'PolicyScheduleNightlyBccCleanup: PolicyScheduleRole may be assumed by scheduler.amazonaws.com, lambda.amazonaws.com',
       `PolicyScheduleNightlyBccCleanup: PolicyScheduleRole allows sqs:SendMessage on ${getAtt('PolicySchedulesDeadLetterQueue')}`,
       `PolicyScheduleNightlyBccCleanup: PolicyScheduleRole allows lambda:InvokeFunction on ${getAtt('HttpDeleteImageLambdaFunction')}`,

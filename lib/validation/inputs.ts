@@ -47,7 +47,22 @@ const imageRefShape = () => ({
   region: z.optional(regionSchema),
 });
 
-const buildShowInput = () => z.strictObject(imageRefShape()).check(z.superRefine(checkImageId));
+/**
+ * Show takes the one task input of the contract, `force` and `dryRun` included (checked, and
+ * meaningless to a show), so that a workflow can hand the same input to show and delete.
+ */
+const buildShowInput = () =>
+  z
+    .strictObject({
+      ...imageRefShape(),
+      force: z
+        .optional(z.boolean())
+        .check(z.describe('Accepted for the shared task input; a show ignores it.')),
+      dryRun: z
+        .optional(z.boolean())
+        .check(z.describe('Accepted for the shared task input; a show ignores it.')),
+    })
+    .check(z.superRefine(checkImageId));
 
 const buildDeleteInput = () =>
   z

@@ -48,6 +48,18 @@ describe('task show', () => {
     expect(result).toMatchObject({ image: { provider: 'bcc', region: 'bj', kind: 'custom' } });
   });
 
+  it("takes the contract's one task input: force and dryRun are checked and change nothing", async () => {
+    const input = { provider: 'bcc', imageId: SEEDED.bcc.custom };
+
+    const shown = await show({ ...input, force: false, dryRun: true });
+    const notAFlag = await thrown(show({ ...input, dryRun: 'yes' }));
+
+    expect(shown).toEqual(await show(input));
+    expect(notAFlag).toMatchObject({ name: 'InvalidRequest' });
+    expect(notAFlag.message).toMatch(/^dryRun: /);
+    expect(deletesReceived()).toEqual([]);
+  });
+
   it('writes exactly one log line per invocation', async () => {
     await show({ provider: 'modelarts', imageId: SEEDED.modelarts.custom });
 
@@ -80,7 +92,14 @@ describe('task show', () => {
   });
 
   it.each([
-    ['a flag', { provider: 'modelarts', imageId: SEEDED.modelarts.custom, force: true }],
+    [
+      'a flag that is not a boolean',
+      { provider: 'modelarts', imageId: SEEDED.modelarts.custom, force: 'true' },
+    ],
+    [
+      'an unknown field',
+      { provider: 'modelarts', imageId: SEEDED.modelarts.custom, colour: 'red' },
+    ],
     ['a bad id', { provider: 'modelarts', imageId: 'nope' }],
     ['an unknown provider', { provider: 'aws', imageId: 'ami-1' }],
     ['no object at all', 'modelarts'],

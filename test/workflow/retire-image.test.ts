@@ -157,9 +157,49 @@ describe.each(cases)('retire-image on $provider', (c) => {
     const execution = await execute({ provider: c.provider, imageId: c.creating });
 
     expect(execution.error?.name).toBe('ImageBusy');
+    expect(JSON.parse(execution.error?.cause ?? '{}')).toMatchObject({
+      errorType: 'ImageBusy',
+      errorMessage: expect.stringMatching(/creat/i),
+    });
     expect(statesRun(execution).filter((state) => state === 'Show')).toHaveLength(21);
     expect(deletesReceived()).toHaveLength(0);
     expect(fixture.emulator.state[c.provider].has(c.creating)).toBe(true);
+  });
+
+  it('gives up on an image in use with the ImageBusy that names what uses it, sending no DELETE', async () => {
+    fixture.emulator.state.referenceImage(c.provider, c.custom, {
+      id: 'user-1',
+      name: 'still-training',
+      status: 'Running',
+    });
+
+    const execution = await execute({ provider: c.provider, imageId: c.custom });
+
+    expect(execution.error?.name).toBe('ImageBusy');
+    expect(JSON.parse(execution.error?.cause ?? '{}')).toMatchObject({
+      errorMessage: expect.stringContaining('still-training'),
+    });
+    expect(deletesReceived()).toHaveLength(0);
+  });
+
+  it('fails with UpstreamTimeout (a name of the error table) when the cloud accepts the delete but keeps the image', async () => {
+    // The cloud answers every DELETE as done and deletes nothing.
+    fixture.emulator.faults.inject({
+      match: { provider: c.provider, method: 'DELETE' },
+      times: 100,
+      action: { kind: 'status', status: 200, body: c.provider === 'modelarts' ? {} : '' },
+    });
+
+    const execution = await execute({ provider: c.provider, imageId: c.custom });
+
+    expect(execution.error).toEqual({
+      name: 'UpstreamTimeout',
+      cause:
+        'the provider accepted the delete but still listed the image after 10 looks, 10 s apart',
+    });
+    // The look right after the delete, and 10 more after a wait each.
+    expect(statesRun(execution).filter((state) => state === 'ConfirmGone')).toHaveLength(11);
+    expect(fixture.emulator.state[c.provider].has(c.custom)).toBe(true);
   });
 
   it('refuses a system image with ImageProtected, sending no DELETE', async () => {

@@ -46,10 +46,8 @@ const badInputFields = (operation: 'show' | 'delete', input: unknown): string[] 
   const value = input === undefined ? {} : input;
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return ['input'];
   const record = value as Record<string, unknown>;
-  const allowed =
-    operation === 'show'
-      ? ['provider', 'imageId', 'region']
-      : ['provider', 'imageId', 'region', 'force', 'dryRun'];
+  // The contract's one task input for both (a show checks the flags and ignores them).
+  const allowed = ['provider', 'imageId', 'region', 'force', 'dryRun'];
   const bad = Object.keys(record).filter((key) => !allowed.includes(key));
   const present = (key: string) => record[key] !== undefined;
   if (!isProvider(record.provider)) bad.push('provider');

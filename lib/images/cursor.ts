@@ -2,9 +2,9 @@
 // how many of that page's images were already handed out) and is bound to what it was made for
 // (provider, region, filter, page size): used with anything else, or altered, it is refused with
 // InvalidRequest naming `cursor`. A cursor is no secret and grants nothing (it only says where a
-// read-only listing resumes); the checksum catches damaged cursors, and the pager refuses any
-// position it would not have made (lib/providers/kit/paging.ts), so an edited cursor with a
-// recomputed checksum is a 400 too, never an upstream call.
+// read-only listing resumes); the checksum catches damaged cursors, and a position the cloud's
+// pager would not have made is refused when the cursor is read (the port's isScanPosition), so an
+// edited cursor with a recomputed checksum is a 400 too, never an upstream call.
 
 import { createHash } from 'node:crypto';
 import { InvalidRequest } from '../errors/errors.js';
@@ -55,7 +55,15 @@ export const encodeCursor = (state: CursorState, binding: string): string => {
 const invalid = (why: string) =>
   new InvalidRequest(`cursor: ${why}; start again without a cursor`, { field: 'cursor' });
 
-export const decodeCursor = (cursor: string, binding: string): CursorState => {
+/**
+ * The cursor's state, when it is one this service made for `binding` and its position is one the
+ * cloud's pager hands on (`accepts`); else InvalidRequest naming `cursor`.
+ */
+export const decodeCursor = (
+  cursor: string,
+  binding: string,
+  accepts: (position: ScanPosition) => boolean,
+): CursorState => {
   const [payload, check, ...rest] = cursor.split('.');
   if (payload === undefined || check === undefined || rest.length > 0 || payload === '') {
     throw invalid('is not a cursor this service made');
@@ -73,5 +81,9 @@ export const decodeCursor = (cursor: string, binding: string): CursorState => {
   if (parsed.data.b !== binding) {
     throw invalid('was made for another provider, region or filter');
   }
-  return { position: parsed.data.p, skip: parsed.data.s };
+  const position = parsed.data.p;
+  if (position !== undefined && !accepts(position)) {
+    throw invalid('is not a cursor this service made');
+  }
+  return { position, skip: parsed.data.s };
 };

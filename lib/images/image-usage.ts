@@ -129,7 +129,8 @@ export const imageUsage = async (request: UsageRequest, deps: UsageDeps): Promis
     imageId: provider.canonicalId(request.imageId),
   });
   // A cursor that is not one of ours is a 400 before anything is sent.
-  const resumeAt = request.cursor === undefined ? undefined : resumeFrom(request.cursor, binding);
+  const resumeAt =
+    request.cursor === undefined ? undefined : resumeFrom(request.cursor, binding, provider);
   // The image first: a missing one is a 404, and its record names its usage keys (an SWR path).
   const image = await provider.show(request.imageId, region, deps.context);
   const index =
@@ -147,8 +148,10 @@ export const imageUsage = async (request: UsageRequest, deps: UsageDeps): Promis
   };
 };
 
-const resumeFrom = (cursor: string, binding: string): ScanPosition => {
-  const state = decodeCursor(cursor, binding);
+const resumeFrom = (cursor: string, binding: string, provider: ImageProvider): ScanPosition => {
+  const state = decodeCursor(cursor, binding, (position) =>
+    provider.isScanPosition('usage', position),
+  );
   if (state.position === undefined) {
     throw new InvalidRequest('cursor: is not a usage cursor', { field: 'cursor' });
   }

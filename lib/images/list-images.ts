@@ -110,7 +110,11 @@ export const listImages = async (request: ListRequest, deps: ListDeps): Promise<
   const limit = request.limit ?? DEFAULT_LIST_LIMIT;
   const binding = bindingOf(provider, region, request, limit);
   let state: CursorState =
-    request.cursor === undefined ? { skip: 0 } : decodeCursor(request.cursor, binding);
+    request.cursor === undefined
+      ? { skip: 0 }
+      : decodeCursor(request.cursor, binding, (position) =>
+          provider.isScanPosition('images', position),
+        );
   const matches = imageMatcher(request);
   const upstream = upstreamFilterOf(request);
   const images: Image[] = [];

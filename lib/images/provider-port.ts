@@ -74,6 +74,12 @@ export interface ImageProvider {
     context: CallContext,
     pageSize?: number,
   ): Promise<ImagePage>;
+  /**
+   * Whether `position` is one this cloud's pager hands on for that list. A cursor carries
+   * positions back, and its checksum only catches damage: an edited position is refused with
+   * this before any upstream call.
+   */
+  isScanPosition(list: 'images' | 'usage', position: ScanPosition): boolean;
   /** One upstream page of what uses images in the region, from `position` (absent: the start). */
   listUsage(
     region: string,

@@ -12,7 +12,7 @@ import { handler as usageHandler } from '../../functions/http/image-usage.js';
 import { handler as listHandler } from '../../functions/http/list-images.js';
 import { handler as taskUsage } from '../../functions/task/image-usage.js';
 import { handler as taskList } from '../../functions/task/list-images.js';
-import { encodeCursor } from '../../lib/images/cursor.js';
+import { cursorBinding, encodeCursor } from '../../lib/images/cursor.js';
 import type { Image } from '../../lib/images/image.js';
 import { httpEvent, lambdaContext, parseResult, routeEvent } from '../../scripts/lambda-events.js';
 import { useFixture } from '../support/fixture.js';
@@ -260,15 +260,26 @@ describe('cursors', () => {
     // Act
     const answers = [];
     for (const cursor of forged) answers.push(await list('modelarts', { limit: '1', cursor }));
-    const usage = parseResult(
-      await usageHandler(
-        usageEvent('bcc', SEEDED.bcc.custom, { cursor: 'garbage' }),
-        lambdaContext(),
-      ),
-    );
+    const usageBinding = cursorBinding({
+      operation: 'usage',
+      provider: 'bcc',
+      region: 'bj',
+      imageId: SEEDED.bcc.custom,
+    });
+    const usage = [];
+    for (const cursor of [
+      'garbage',
+      encodeCursor({ position: { offset: 0, size: 0, reading: 'pages' }, skip: 0 }, usageBinding),
+    ]) {
+      usage.push(
+        parseResult(
+          await usageHandler(usageEvent('bcc', SEEDED.bcc.custom, { cursor }), lambdaContext()),
+        ),
+      );
+    }
 
     // Assess
-    for (const answer of [...answers, usage]) {
+    for (const answer of [...answers, ...usage]) {
       expect(answer.status, JSON.stringify(answer.body)).toBe(400);
       expect((answer.body.error as { message: string }).message).toMatch(/^cursor: /);
     }

@@ -23,7 +23,7 @@ import type {
 } from './cloud.js';
 import { exchange, type UpstreamProtocol } from './exchange.js';
 import { classifyReply, failureOf, requestIdOf } from './failures.js';
-import { type Query, readPage } from './paging.js';
+import { isPagerPosition, type Query, readPage } from './paging.js';
 import { assertConfiguredRegion, assertUsableDefault, originFor } from './regions.js';
 import { parseOptionalReply, parseReply } from './reply.js';
 
@@ -214,6 +214,8 @@ const createCloudProvider = <C, R>(
       );
       return { images: items.map((item) => list.normalise(item, region)), next };
     },
+
+    isScanPosition: (list, position) => isPagerPosition(description.lists[list].paging, position),
 
     async listUsage(region, position, context) {
       const list = description.lists.usage;

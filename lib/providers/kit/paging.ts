@@ -10,7 +10,7 @@
 // this invocation or through a cursor) is asked for the right way. The end is `total` when the
 // reply gives one, else a short page.
 
-import { InvalidRequest, UpstreamBadResponse } from '../../errors/errors.js';
+import { UpstreamBadResponse } from '../../errors/errors.js';
 import type { ScanPosition } from '../../images/provider-port.js';
 
 export type Query = Array<[string, string]>;
@@ -132,9 +132,10 @@ const MAX_OFFSET = 100_000_000;
 
 /**
  * Whether `position` is one this pager hands on. A position comes back inside a cursor, and a
- * cursor's checksum only catches damage: an edited one must be a 400, never an upstream call.
+ * cursor's checksum only catches damage: the domain asks this (through the port) of every position
+ * a cursor brings, so an edited one is a 400 before any upstream call.
  */
-const isPosition = (paging: Paging, position: ScanPosition): boolean => {
+export const isPagerPosition = (paging: Paging, position: ScanPosition): boolean => {
   const keys = Object.keys(position).sort().join(',');
   if (paging.style === 'marker') {
     const { marker } = position;
@@ -158,18 +159,7 @@ export const readPage = <T>(
   position: ScanPosition | undefined,
   label: string,
   pageSize?: number,
-): Promise<PagedItems<T>> => {
-  if (position !== undefined && !isPosition(paging, position)) {
-    return Promise.reject(
-      new InvalidRequest(
-        'cursor: is not a cursor this service made; start again without a cursor',
-        {
-          field: 'cursor',
-        },
-      ),
-    );
-  }
-  return paging.style === 'offset'
+): Promise<PagedItems<T>> =>
+  paging.style === 'offset'
     ? offsetPage(paging, fetch, position, label, pageSize)
     : markerPage(paging, fetch, position, label, pageSize);
-};

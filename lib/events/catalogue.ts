@@ -88,7 +88,13 @@ export const imageDeleteFailedSchema = z
     provider: z.optional(z.string()),
     region: z.optional(z.string()),
     imageId: z.optional(z.string()),
-    error: z.string().check(z.describe("The error's name (the error table).")),
+    error: z
+      .string()
+      .check(
+        z.describe(
+          "The error's name (the error table), or DeadlineReached: a queued request or retire decision given up on its last delivery, which came too close to the timeout to be worked on.",
+        ),
+      ),
     message: z.string(),
     retryable: z.boolean().check(z.describe('Trying again later may succeed.')),
     ...provenance,

@@ -17,6 +17,13 @@ export interface Provenance {
   identity?: string | undefined;
 }
 
+/** A failure that is no error of the table (a delivery not worked on: `DeadlineReached`). */
+export interface NamedFailure {
+  name: string;
+  message: string;
+  retryable: boolean;
+}
+
 export interface DeleteAsked {
   provider: string;
   imageId: string;
@@ -99,7 +106,7 @@ const refusedOrFailed = (
  */
 export const deleteOutcomeEvents = (
   asked: DeleteAsked,
-  outcome: { result: DeleteResult } | { error: unknown },
+  outcome: { result: DeleteResult } | { error: unknown } | { failure: NamedFailure },
   provenance: Provenance,
   at: string,
   seen?: Image,
@@ -109,6 +116,7 @@ export const deleteOutcomeEvents = (
     if (result.outcome === 'dry-run') return [];
     return [deleted(asked, result.outcome, seen ?? result.image, provenance, at)];
   }
+  if ('failure' in outcome) return [refusedOrFailed(asked, outcome.failure, seen, provenance, at)];
   const { error } = outcome;
   const known = isImageError(error);
   return [

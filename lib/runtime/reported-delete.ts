@@ -6,7 +6,7 @@
 import { type DeleteRequest, deleteImage } from '../images/delete-image.js';
 import type { DeleteResult, Image } from '../images/image.js';
 import type { Invocation } from './invocation.js';
-import { deleteOutcomeEvents, type Provenance } from './outcome-events.js';
+import { deleteOutcomeEvents, type NamedFailure, type Provenance } from './outcome-events.js';
 
 const now = () => new Date().toISOString();
 
@@ -49,4 +49,24 @@ export const deleteReported = async (
   }
   await invocation.publish(deleteOutcomeEvents(asked(), { result }, provenance, now(), seen));
   return result;
+};
+
+/**
+ * A queued request given up on its last delivery without being worked on (no time left): its one
+ * outcome event, a failure, since the queue moves it to the dead-letter queue next.
+ */
+export const deleteAbandonedReported = async (
+  input: DeleteRequest,
+  invocation: Invocation,
+  provenance: Provenance,
+  failure: NamedFailure,
+): Promise<void> => {
+  await invocation.publish(
+    deleteOutcomeEvents(
+      { provider: input.provider, imageId: input.imageId, region: input.region },
+      { failure },
+      provenance,
+      now(),
+    ),
+  );
 };

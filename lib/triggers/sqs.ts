@@ -16,7 +16,7 @@ import { createLogger, type Logger } from '../log/log.js';
 import type { RunMessage } from '../retirement/ports.js';
 import { queuePacer } from '../runtime/composition.js';
 import { type Invocation, startInvocation, traceIdOf } from '../runtime/invocation.js';
-import { deleteReported } from '../runtime/reported-delete.js';
+import { deleteAbandonedReported, deleteReported } from '../runtime/reported-delete.js';
 import { abandonReported, retireReported } from '../runtime/reported-retirement.js';
 import { bounded, type Completion, failed, succeeded } from '../runtime/request-line.js';
 import { retirementServices } from '../runtime/retirement-services.js';
@@ -102,8 +102,23 @@ const deleteOne = async (record: SQSRecord, batch: Invocation): Promise<string> 
       new RecordFailure('deadline reached'),
       'DeadlineReached',
     );
-    invocation.log.warn(
-      'message not processed: the invocation is about to time out; it will be redelivered',
+    const request = requestOnLastReceive(record, asked);
+    if (request === undefined) {
+      invocation.log.warn(
+        'message not processed: the invocation is about to time out; it will be redelivered',
+        line.fields,
+      );
+      throw new RecordFailure('deadline reached');
+    }
+    // Its last delivery: the request's one outcome event is this failure (the DLQ is next).
+    await deleteAbandonedReported(
+      request,
+      invocation,
+      { trigger: 'sqs', requestId: record.messageId },
+      { name: 'DeadlineReached', message: NOT_WORKED_ON, retryable: true },
+    );
+    invocation.log.error(
+      'message not processed on its last receive: its failure is published; the queue moves it to the dead-letter queue',
       line.fields,
     );
     throw new RecordFailure('deadline reached');
@@ -255,6 +270,18 @@ const retireFromRecord = async (
 export const lastWorkingReceive = (maxReceiveCount: number): number =>
   Math.max(1, maxReceiveCount - 1);
 
+/** A well-formed delete request (not a run's) on the queue's last receive. */
+const requestOnLastReceive = (record: SQSRecord, asked: Asked): DeleteRequest | undefined => {
+  if (asked.runId !== undefined || !isLastReceive(record)) return undefined;
+  try {
+    return parseJsonInput(deleteInputSchema(), record.body);
+  } catch {
+    return undefined;
+  }
+};
+
+const NOT_WORKED_ON = 'not worked on: its last delivery came too close to the invocation timeout';
+
 /** A well-formed run message on the queue's last receive: it must get its outcome now. */
 const runMessageOnLastReceive = (record: SQSRecord, asked: Asked): RunMessage | undefined => {
   if (asked.runId === undefined) return undefined;
@@ -283,7 +310,7 @@ const abandonFromRecord = async (
       invocation,
       {
         error: 'DeadlineReached',
-        reason: 'not worked on: its last delivery came too close to the invocation timeout',
+        reason: NOT_WORKED_ON,
       },
       record.messageId,
     );

@@ -48,11 +48,16 @@ const loadConsumer = (): Promise<Consumer> =>
   );
 
 /** One delivery of the same message, as the queue makes its `receive`th. */
-const deliver = async (consumer: Consumer, imageId: string, receive: number) => {
+const deliver = async (
+  consumer: Consumer,
+  imageId: string,
+  receive: number,
+  remainingMs?: number,
+) => {
   const body = JSON.stringify({ provider: 'modelarts', imageId });
   const response = await consumer(
     sqsEvent([sqsRecord('request-1', body, receive)]),
-    lambdaContext(),
+    lambdaContext(remainingMs),
   );
   return {
     comesBack: response.batchItemFailures.some((item) => item.itemIdentifier === 'request-1'),
@@ -197,5 +202,27 @@ describe("a delete's outcome event", () => {
     expect(deliveries.every((delivery) => delivery.comesBack)).toBe(true);
     const [failure] = await eventsPublishedLocally(store);
     expect(failure?.detail).toMatchObject({ error: 'UpstreamUnavailable', retryable: true });
+  });
+
+  it('a queued request whose last delivery comes with no time left: its one event is Image Delete Failed (DeadlineReached)', async () => {
+    // Prepare: 0.6 s left per delivery, 0.1 s of it to work with after the response margin.
+    const consumer = await loadConsumer();
+
+    // Act
+    const first = await deliver(consumer, SEEDED.modelarts.custom, 1, 600);
+    const last = await deliver(consumer, SEEDED.modelarts.custom, 3, 600);
+
+    // Assess: not worked on either time, one failure event on the last, nothing sent upstream.
+    expect(first).toEqual({ comesBack: true, events: [] });
+    expect(last).toEqual({ comesBack: true, events: ['Image Delete Failed'] });
+    const [failure] = await eventsPublishedLocally(store);
+    expect(failure?.detail).toMatchObject({
+      imageId: SEEDED.modelarts.custom,
+      error: 'DeadlineReached',
+      retryable: true,
+      trigger: 'sqs',
+      requestId: 'request-1',
+    });
+    expect(fixture.emulator.requests).toEqual([]);
   });
 });

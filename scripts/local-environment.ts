@@ -31,5 +31,16 @@ export const emulatorEnvironment = (url: string): Record<string, string> => ({
   BCE_REGION: DEMO_BCC.region,
 });
 
-/** Session tokens that belong to real credentials only: dropped when the emulator is used. */
-export const REAL_ONLY_VARIABLES = ['HUAWEICLOUD_SDK_SECURITY_TOKEN', 'BCE_SESSION_TOKEN'] as const;
+/**
+ * What belongs to real clouds and a deployed stack only, dropped when the emulator is used: session
+ * tokens of real credentials, and the stack's resources, so that deletes of demo images never
+ * reach a real event bus (the audit trail) and demo plans never a real bucket or table.
+ */
+export const REAL_ONLY_VARIABLES = [
+  'HUAWEICLOUD_SDK_SECURITY_TOKEN',
+  'BCE_SESSION_TOKEN',
+  'EVENT_BUS_NAME',
+  'PLANS_BUCKET',
+  'RUNS_TABLE',
+  'DELETE_QUEUE_URL',
+] as const;

@@ -201,6 +201,30 @@ describe('cloud-images delete', () => {
     });
   });
 
+  it("pointed at the emulator, never publishes to a stack's bus named in the shell: demo deletes stay off the audit trail", async () => {
+    // Prepare: the shell names a stage's bus (its endpoint a closed loopback port, so that a
+    // publish attempt could never leave this machine) and a local events folder.
+    const events = mkdtempSync(join(tmpdir(), 'cloud-images-events-'));
+    const env = {
+      EVENT_BUS_NAME: 'cloud-image-functions-prod',
+      AWS_ENDPOINT_URL_EVENTBRIDGE: 'http://127.0.0.1:9',
+      AWS_REGION: 'eu-central-1',
+      AWS_ACCESS_KEY_ID: 'testing',
+      AWS_SECRET_ACCESS_KEY: 'testing',
+      RETIREMENT_STORE_DIR: events,
+    };
+
+    // Act
+    const deleted = await cli(['delete', 'bcc', SEEDED.bcc.custom, '--yes', '--json'], env);
+
+    // Assess: the event went to the local folder, and no line says one was not published.
+    expect(deleted.code, deleted.stderr).toBe(0);
+    const published = await eventsPublishedLocally(events);
+    rmSync(events, { recursive: true, force: true });
+    expect(published.map((event) => event.detailType)).toEqual(['Image Deleted']);
+    expect(deleted.stderr).not.toContain('not published');
+  });
+
   it('for people: one line saying what was deleted', async () => {
     const name = fixture.emulator.state.modelarts.get(SEEDED.modelarts.custom)?.name;
 

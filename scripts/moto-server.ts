@@ -85,12 +85,16 @@ const exited = (child: ChildProcess): Promise<void> =>
     ? Promise.resolve()
     : new Promise((resolve) => child.once('exit', () => resolve()));
 
-/** Signals the server's process group, else the process itself. */
+/**
+ * Signals the server's process group (its forked children may outlive the process that started
+ * them), else the process itself.
+ */
 const signal = (child: ChildProcess, name: NodeJS.Signals): void => {
-  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  if (child.pid === undefined) return;
   try {
     process.kill(-child.pid, name);
   } catch {
+    if (child.exitCode !== null || child.signalCode !== null) return; // the group is gone too
     try {
       child.kill(name);
     } catch {

@@ -17,7 +17,7 @@ export interface Provenance {
   identity?: string | undefined;
 }
 
-/** A failure that is no error of the table (a delivery not worked on: `DeadlineReached`). */
+/** A failure as an event names it: an error of the table, or `DeadlineReached` (not worked on). */
 export interface NamedFailure {
   name: string;
   message: string;
@@ -67,7 +67,7 @@ const deleted = (
 
 const refusedOrFailed = (
   asked: DeleteAsked,
-  error: { name: string; message: string; retryable: boolean },
+  error: NamedFailure,
   image: Image | undefined,
   provenance: Provenance,
   at: string,

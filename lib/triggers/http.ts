@@ -86,17 +86,7 @@ export const usageRequestFromHttp = (event: HttpEvent): Record<string, unknown> 
 /** The retirement routes take no query parameter: `?dryRun=true` on apply must be a 400, not a run. */
 const noQuerySchema = z.strictObject({});
 
-export const planRefFromHttp = (event: HttpEvent): Record<string, unknown> => ({
-  planId: event.pathParameters?.planId,
-  ...parseInput(noQuerySchema, event.queryStringParameters ?? {}),
-});
-
-export const runRefFromHttp = (event: HttpEvent): Record<string, unknown> => ({
-  runId: event.pathParameters?.runId,
-  ...parseInput(noQuerySchema, event.queryStringParameters ?? {}),
-});
-
-/** A route whose input is its body alone: any query parameter is refused. */
+/** A route that takes no query parameter (its input is its path, or its body): any is refused. */
 export const refuseQuery = (event: HttpEvent): void => {
   parseInput(noQuerySchema, event.queryStringParameters ?? {});
 };

@@ -284,8 +284,7 @@ const NOT_WORKED_ON = 'not worked on: its last delivery came too close to the in
 
 /** A well-formed run message on the queue's last receive: it must get its outcome now. */
 const runMessageOnLastReceive = (record: SQSRecord, asked: Asked): RunMessage | undefined => {
-  if (asked.runId === undefined) return undefined;
-  if ((receiveCountOf(record) ?? 1) < retirementServices().config.maxReceiveCount) return undefined;
+  if (asked.runId === undefined || !isLastReceive(record)) return undefined;
   try {
     return parseJsonInput(runMessageSchema(), record.body);
   } catch {

@@ -52,9 +52,16 @@ export const classifyReply = (protocol: Protocol, response: RawResponse): Verdic
   return { kind: 'final' };
 };
 
+/** The reply's request id: its header, else the error body's (read only when needed). */
+const requestIdIn = (
+  protocol: Protocol,
+  response: RawResponse,
+  error: () => ProviderError,
+): string | undefined =>
+  shaped(response.headers[protocol.requestIdHeader], REQUEST_ID_SHAPE) ?? error().requestId;
+
 export const requestIdOf = (protocol: Protocol, response: RawResponse): string | undefined =>
-  shaped(response.headers[protocol.requestIdHeader], REQUEST_ID_SHAPE) ??
-  errorOf(protocol, response.body).requestId;
+  requestIdIn(protocol, response, () => errorOf(protocol, response.body));
 
 const matches = (
   rule: FailureRule,
@@ -115,7 +122,7 @@ export const failureOf = (
     provider: subject.key,
     status,
     code: error.code,
-    requestId: requestIdOf(protocol, response),
+    requestId: requestIdIn(protocol, response, () => error),
     attempts: subject.attempts,
   };
   const rule = protocol.rules.find((candidate) =>

@@ -3,6 +3,7 @@
 // invocation builds them (lib/runtime/invocation.ts), with no Lambda context and the command
 // line's own cap on time upstream.
 
+import { userInfo } from 'node:os';
 import confirm from '@inquirer/confirm';
 import type { OperationName } from '../errors/error-table.js';
 import { setLogSink } from '../log/log.js';
@@ -15,6 +16,15 @@ import {
   timeoutMsFor,
   useEndpoint,
 } from './settings.js';
+
+/** Who acts from this terminal, as plans, runs and events record it (`cli:<user>`). */
+export const cliIdentity = (): string => {
+  try {
+    return `cli:${userInfo().username}`;
+  } catch {
+    return 'cli';
+  }
+};
 
 export interface CliHost {
   streams: Streams;

@@ -22,7 +22,7 @@ import { printable } from '../output/printable.js';
 import { startProgress } from '../output/progress.js';
 import { columns } from '../output/table.js';
 import { readTextFile } from '../read-text-file.js';
-import type { Session } from '../session.js';
+import { cliIdentity, type Session } from '../session.js';
 import {
   DEFAULT_DIR,
   DIR_VARIABLE,
@@ -31,7 +31,6 @@ import {
   parseStoredPlan,
   writeRun,
 } from '../storage.js';
-import { cliIdentity } from './plan.js';
 import type { Runner } from './runner.js';
 
 export interface ApplyFlags {

@@ -15,9 +15,8 @@ import { Cancelled, UsageError } from '../cli-errors.js';
 import { examples } from '../help.js';
 import { imageLabel, imageRecord, statusText } from '../output/image.js';
 import { startProgress } from '../output/progress.js';
-import type { Session } from '../session.js';
+import { cliIdentity, type Session } from '../session.js';
 import { providerArgument, regionOptions } from './arguments.js';
-import { cliIdentity } from './plan.js';
 import type { Runner } from './runner.js';
 
 export interface DeleteFlags {

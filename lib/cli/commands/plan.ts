@@ -4,7 +4,6 @@
 // its HTML report beside it. Nothing is deleted: `cloud-images apply` does that. A plan that could
 // not see everything in time decides nothing: it is printed and ends as UpstreamTimeout.
 
-import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { UpstreamTimeout } from '../../errors/errors.js';
 import type { PlanProgress } from '../../retirement/create-plan.js';
@@ -14,7 +13,7 @@ import { examples } from '../help.js';
 import { planSummary, writePlanReport } from '../output/plan.js';
 import { startStatus } from '../output/progress.js';
 import { readPolicyFile } from '../policy-file.js';
-import type { Session } from '../session.js';
+import { cliIdentity, type Session } from '../session.js';
 import { DEFAULT_DIR, DIR_VARIABLE, localStorage } from '../storage.js';
 import type { Runner } from './runner.js';
 
@@ -22,15 +21,6 @@ export interface PlanFlags {
   dir?: string;
   endpoint?: string;
 }
-
-/** Who made it, as a plan records it: the person at this terminal. */
-export const cliIdentity = (): string => {
-  try {
-    return `cli:${userInfo().username}`;
-  } catch {
-    return 'cli';
-  }
-};
 
 const stageText = (progress: PlanProgress): string => {
   switch (progress.stage) {

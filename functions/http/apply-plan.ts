@@ -10,7 +10,7 @@ import {
   type HttpEvent,
   type HttpResult,
   jsonResponse,
-  refuseQuery,
+  refuseQueryAndBody,
 } from '../../lib/triggers/http.js';
 import { invocationOf, pipeline } from '../../lib/triggers/pipeline.js';
 import { parseInput, planRefSchema } from '../../lib/validation/inputs.js';
@@ -18,7 +18,7 @@ import { parseInput, planRefSchema } from '../../lib/validation/inputs.js';
 export const handler = middy<HttpEvent, HttpResult, Error, Context>()
   .use(pipeline(HTTP_TRIGGER, 'apply'))
   .handler(async (event, context) => {
-    refuseQuery(event);
+    refuseQueryAndBody(event);
     const { planId } = parseInput(planRefSchema, { planId: event.pathParameters?.planId });
     const { runId, total, completed } = await applyReported(
       planId,

@@ -17,7 +17,7 @@ import {
   htmlResponse,
   jsonResponse,
   prefersHtml,
-  refuseQuery,
+  refuseQueryAndBody,
 } from '../../lib/triggers/http.js';
 import { pipeline } from '../../lib/triggers/pipeline.js';
 import { parseInput, planRefSchema } from '../../lib/validation/inputs.js';
@@ -25,7 +25,7 @@ import { parseInput, planRefSchema } from '../../lib/validation/inputs.js';
 export const handler = middy<HttpEvent, HttpResult, Error, Context>()
   .use(pipeline(HTTP_TRIGGER, 'read-plan'))
   .handler(async (event) => {
-    refuseQuery(event);
+    refuseQueryAndBody(event);
     const { planId } = parseInput(planRefSchema, { planId: event.pathParameters?.planId });
     const plan = await retirementServices().plans.get(planId);
     if (plan === undefined) throw new PlanNotFound(`no plan ${planId} is stored`);

@@ -8,7 +8,7 @@ import {
   type HttpEvent,
   type HttpResult,
   jsonResponse,
-  refuseQuery,
+  refuseQueryAndBody,
 } from '../../lib/triggers/http.js';
 import { pipeline } from '../../lib/triggers/pipeline.js';
 import { parseInput, runRefSchema } from '../../lib/validation/inputs.js';
@@ -16,7 +16,7 @@ import { parseInput, runRefSchema } from '../../lib/validation/inputs.js';
 export const handler = middy<HttpEvent, HttpResult, Error, Context>()
   .use(pipeline(HTTP_TRIGGER, 'read-run'))
   .handler(async (event) => {
-    refuseQuery(event);
+    refuseQueryAndBody(event);
     const { runId } = parseInput(runRefSchema, { runId: event.pathParameters?.runId });
     const document = await retirementServices().runs.read(runId);
     if (document === undefined) throw new PlanNotFound(`no run ${runId} is stored`);

@@ -2,9 +2,13 @@
 // deployed. The document is built from the handlers' zod schemas (lib/openapi) by
 // `npm run openapi` into docs/openapi.json, which a test keeps fresh; this function serves that
 // file as it is, so it carries no schema, provider or runtime code (and starts in a few ms).
+// Like every route it refuses query parameters (it takes none) with the error table's 400.
 
+import type { Context } from 'aws-lambda';
 import document from '../../docs/openapi.json' with { type: 'json' };
-import type { HttpResult } from '../../lib/triggers/http.js';
+import { specOf } from '../../lib/errors/error-table.js';
+import { shownNames } from '../../lib/schema/caller-names.js';
+import type { HttpEvent, HttpResult } from '../../lib/triggers/http.js';
 
 const response: HttpResult = {
   statusCode: 200,
@@ -12,4 +16,19 @@ const response: HttpResult = {
   body: JSON.stringify(document),
 };
 
-export const handler = async (): Promise<HttpResult> => response;
+const invalid = specOf('InvalidRequest');
+
+export const handler = async (
+  event?: Partial<HttpEvent>,
+  context?: Partial<Context>,
+): Promise<HttpResult> => {
+  const names = Object.keys(event?.queryStringParameters ?? {});
+  if (names.length === 0) return response;
+  const requestId = context?.awsRequestId ?? event?.requestContext?.requestId ?? 'unknown';
+  const message = `unknown field(s): ${shownNames(names)}`;
+  return {
+    statusCode: invalid.httpStatus,
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ error: { code: invalid.code, message, requestId } }),
+  };
+};

@@ -405,6 +405,11 @@ export const buildOpenApiDocument = (): OpenApiDocument => ({
             description: 'The OpenAPI 3.1 document of this API.',
             content: json({ type: 'object' }),
           },
+          '400': {
+            description:
+              '`INVALID_REQUEST` (InvalidRequest): a query parameter (this route takes none).',
+            content: json(errorBodyWith(['INVALID_REQUEST'])),
+          },
           '403': {
             description: 'API Gateway: the request is not signed with SigV4.',
             content: json(ref('GatewayError')),

@@ -64,22 +64,26 @@ const pathOf = (event: HttpEvent) => ({
 
 export const showRequestFromHttp = (event: HttpEvent): Record<string, unknown> => ({
   ...pathOf(event),
+  ...refuseBody(event),
   ...parseInput(showQuerySchema, event.queryStringParameters ?? {}),
 });
 
 export const deleteRequestFromHttp = (event: HttpEvent): Record<string, unknown> => ({
   ...pathOf(event),
+  ...refuseBody(event),
   ...parseInput(deleteQuerySchema, event.queryStringParameters ?? {}),
 });
 
 /** The query's shape only; the values are validated with the task input's schema next. */
 export const listRequestFromHttp = (event: HttpEvent): Record<string, unknown> => ({
   provider: event.pathParameters?.provider,
+  ...refuseBody(event),
   ...parseInput(listQuerySchema, event.queryStringParameters ?? {}),
 });
 
 export const usageRequestFromHttp = (event: HttpEvent): Record<string, unknown> => ({
   ...pathOf(event),
+  ...refuseBody(event),
   ...parseInput(usageQuerySchema, event.queryStringParameters ?? {}),
 });
 
@@ -89,6 +93,25 @@ const noQuerySchema = z.strictObject({});
 /** A route that takes no query parameter (its input is its path, or its body): any is refused. */
 export const refuseQuery = (event: HttpEvent): void => {
   parseInput(noQuerySchema, event.queryStringParameters ?? {});
+};
+
+/**
+ * A route that takes no body refuses one, so that `{"dryRun": true}` sent as a DELETE's body is a
+ * 400, never a real delete (its flags are query parameters). Returns nothing to spread.
+ */
+export const refuseBody = (event: HttpEvent): Record<string, never> => {
+  if (bodyTextOf(event).trim() !== '') {
+    throw new InvalidRequest('body: this route takes no body (its options are query parameters)', {
+      field: 'body',
+    });
+  }
+  return {};
+};
+
+/** A route whose input is its path alone (read a plan or run, apply a plan): no query, no body. */
+export const refuseQueryAndBody = (event: HttpEvent): void => {
+  refuseQuery(event);
+  refuseBody(event);
 };
 
 /** The request body as text (API Gateway may hand it over base64-encoded). */

@@ -10,6 +10,7 @@ import { nameGlobSchema, regionSchema } from '../images/name-shapes.js';
 import { cloudKeys, findCloud, registryVersion } from '../providers/registry.js';
 import { PLAN_ID_PATTERN, RUN_ID_PATTERN } from '../retirement/ids.js';
 import type { RunMessage } from '../retirement/ports.js';
+import { shownName, shownNames } from '../schema/caller-names.js';
 import * as z from '../schema/zod.js';
 
 /** `true`/`false` as query strings carry them; anything else is refused rather than guessed. */
@@ -190,9 +191,12 @@ export type UsageInput = z.infer<ReturnType<typeof buildUsageInput>>;
 const describeIssue = (issue: z.core.$ZodIssue): { field: string; message: string } => {
   const field = issue.path.length > 0 ? issue.path.map(String).join('.') : 'input';
   if (issue.code === 'unrecognized_keys') {
-    const keys = issue.keys.join(', ');
     const where = issue.path.length > 0 ? `${field}: ` : '';
-    return { field: issue.keys[0] ?? field, message: `${where}unknown field(s): ${keys}` };
+    const first = issue.keys[0];
+    return {
+      field: first === undefined ? field : shownName(first),
+      message: `${where}unknown field(s): ${shownNames(issue.keys)}`,
+    };
   }
   if (issue.code === 'invalid_type' && issue.input === undefined) {
     return { field, message: `${field}: is required` };

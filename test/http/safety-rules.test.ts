@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { DEMO_BCC, SEEDED } from '../../emulator/demo.js';
 import { endpointOverride } from '../../lib/config/service-config.js';
 import { ConfigurationError } from '../../lib/errors/errors.js';
-import { httpEvent, lambdaContext, parseResult } from '../../scripts/lambda-events.js';
+import { httpEvent, lambdaContext, parseResult, routeEvent } from '../../scripts/lambda-events.js';
 import { eventsPublishedLocally, sqsRecord } from '../support/events.js';
 import { type EnvVars, useFixture } from '../support/fixture.js';
 
@@ -222,6 +222,72 @@ describe('what is deleted and how it is reported', () => {
       expect(fixture.emulator.requests).toHaveLength(1);
     },
   );
+});
+
+describe('what a request carries beyond its path and query', () => {
+  it('a body on a route that takes none is a 400 naming body: `{"dryRun":true}` as a DELETE body deletes nothing', async () => {
+    // Prepare
+    const functions = await load();
+    const withBody = (method: 'GET' | 'DELETE', body: string, isBase64Encoded = false) => ({
+      ...routeEvent({
+        method,
+        route: '/images/{provider}/{imageId}',
+        pathParameters: { provider: 'bcc', imageId: SEEDED.bcc.custom },
+        body,
+      }),
+      isBase64Encoded,
+    });
+
+    // Act
+    const answers = [
+      await functions.httpDelete(withBody('DELETE', '{"dryRun":true}'), lambdaContext()),
+      await functions.httpDelete(
+        withBody('DELETE', Buffer.from('{"dryRun":true}').toString('base64'), true),
+        lambdaContext(),
+      ),
+      await functions.httpShow(withBody('GET', 'region=bj'), lambdaContext()),
+    ].map((answer) => parseResult(answer as never));
+    const upstreamAfterRefusals = fixture.emulator.requests.length;
+    const emptyBody = parseResult(
+      (await functions.httpDelete(withBody('DELETE', ' \n'), lambdaContext())) as never,
+    );
+
+    // Assess
+    for (const answer of answers) {
+      expect([answer.status, errorCode(answer)]).toEqual([400, 'INVALID_REQUEST']);
+      expect((answer.body.error as { message: string }).message).toMatch(/^body: /);
+    }
+    expect(upstreamAfterRefusals, 'no call upstream for a refused body').toBe(0);
+    expect(emptyBody.status, 'an empty body is no body').toBe(200);
+    expect(deletesSent()).toHaveLength(1);
+  });
+
+  it('unknown field names are repeated back bounded: a 12,000-character key neither fills the answer nor the line', async () => {
+    // Prepare
+    const functions = await load();
+    const key = `k${'x'.repeat(12_000)}`;
+    const many = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`extra${i}`, '1']));
+
+    // Act
+    const long = await http(functions.httpShow, 'GET', 'bcc', SEEDED.bcc.custom, { [key]: '1' });
+    const longLine = JSON.stringify(fixture.log.lines.at(-1));
+    const control = await http(functions.httpShow, 'GET', 'bcc', SEEDED.bcc.custom, {
+      '\u001b[31mred\nFAKE': '1',
+    });
+    const several = await http(functions.httpShow, 'GET', 'bcc', SEEDED.bcc.custom, many);
+
+    // Assess
+    const message = (response: { body: Record<string, unknown> }) =>
+      (response.body.error as { message: string }).message;
+    expect([long.status, errorCode(long)]).toEqual([400, 'INVALID_REQUEST']);
+    expect(message(long)).toMatch(/^unknown field\(s\): kx{63}\u2026 \(12001 characters\)$/);
+    expect(longLine.length).toBeLessThan(4_000);
+    expect(message(control)).toBe('unknown field(s): \ufffd[31mred\ufffdFAKE');
+    expect(message(several)).toBe(
+      'unknown field(s): extra0, extra1, extra2, extra3, extra4 and 35 more',
+    );
+    expect(fixture.emulator.requests).toHaveLength(0);
+  });
 });
 
 describe('log lines', () => {

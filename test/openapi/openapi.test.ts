@@ -113,6 +113,18 @@ describe('the document', () => {
     expect(JSON.parse(response.body ?? '')).toEqual(document);
     conformance.expectConforms('/openapi.json', 'get', response);
   });
+
+  it('GET /openapi.json refuses a query parameter as every route does (400, the error body)', async () => {
+    const response = await openApiHandler(
+      routeEvent({ method: 'GET', route: '/openapi.json', query: { x: '1' } }),
+      lambdaContext(),
+    );
+    expect(response.statusCode).toBe(400);
+    expect(JSON.parse(response.body ?? '')).toMatchObject({
+      error: { code: 'INVALID_REQUEST', message: 'unknown field(s): x' },
+    });
+    conformance.expectConforms('/openapi.json', 'get', response);
+  });
 });
 
 describe('real responses conform to it', () => {

@@ -338,6 +338,63 @@ describe('applying a plan', () => {
     ).toHaveLength(deletesBefore);
   });
 
+  it('a body on apply, or on reading a plan or run, is a 400 naming body: `{"dryRun":true}` starts no run', async () => {
+    // Prepare
+    const plan = (await createPlan(policy())).body as unknown as Plan;
+    const deletesBefore = fixture.emulator.requests.filter(
+      (request) => request.operation === 'delete',
+    ).length;
+    const body = { dryRun: true };
+
+    // Act
+    const answers = [
+      await applyHandler(
+        signedEvent({
+          method: 'POST',
+          route: '/retirements/plans/{planId}/apply',
+          pathParameters: { planId: plan.planId },
+          body,
+        }),
+        lambdaContext(),
+      ),
+      await getPlanHandler(
+        signedEvent({
+          method: 'GET',
+          route: '/retirements/plans/{planId}',
+          pathParameters: { planId: plan.planId },
+          body,
+        }),
+        lambdaContext(),
+      ),
+      await getRunHandler(
+        signedEvent({
+          method: 'GET',
+          route: '/retirements/runs/{runId}',
+          pathParameters: { runId: 'run-00000000000000000000' },
+          body,
+        }),
+        lambdaContext(),
+      ),
+    ].map(parseResult);
+
+    // Assess
+    for (const answer of answers) {
+      expect(answer.status, JSON.stringify(answer.body)).toBe(400);
+      expect(String((answer.body.error as { message: string }).message)).toMatch(/^body: /);
+    }
+    await drainLocalQueue({ dir: store });
+    expect(
+      fixture.emulator.requests.filter((request) => request.operation === 'delete'),
+    ).toHaveLength(deletesBefore);
+  });
+
+  it('a policy with a 200,000-character unknown key is refused with its name cut short', async () => {
+    const response = await createPlan({ ...policy(), ['k'.repeat(200_000)]: 1 });
+    expect(response.status).toBe(400);
+    const message = String((response.body.error as { message: string }).message);
+    expect(message).toMatch(/^policy: unknown field\(s\): k{64}\u2026 \(200000 characters\)$/);
+  });
+
   it('a retire decision the queue would refuse is recorded failed at once, and the run completes', async () => {
     // Prepare: two old custom images the cloud lists but the queue's message schema refuses, one
     // with an ID outside BCC's format, one with a name over 1,024 characters.

@@ -3,8 +3,10 @@
 // (provider, region, filter, page size): used with anything else, or altered, it is refused with
 // InvalidRequest naming `cursor`. A cursor is no secret and grants nothing (it only says where a
 // read-only listing resumes); the checksum catches damaged cursors, and a position the cloud's
-// pager would not have made is refused when the cursor is read (the port's isScanPosition), so an
-// edited cursor with a recomputed checksum is a 400 too, never an upstream call.
+// pager could not have made (other keys, wrong types, out of range) is refused when the cursor is
+// read (the port's isScanPosition), never sent upstream. The checksum is not keyed: an edited
+// cursor that names a well-formed position resumes the same read-only listing there, which the
+// caller could reach by paging anyway (a marker is sent URI-encoded, as the cloud's own).
 
 import { createHash } from 'node:crypto';
 import { InvalidRequest } from '../errors/errors.js';

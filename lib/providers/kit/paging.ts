@@ -133,7 +133,7 @@ const MAX_OFFSET = 100_000_000;
 /**
  * Whether `position` is one this pager hands on. A position comes back inside a cursor, and a
  * cursor's checksum only catches damage: the domain asks this (through the port) of every position
- * a cursor brings, so an edited one is a 400 before any upstream call.
+ * a cursor brings, so one this pager could not have made is a 400 before any upstream call.
  */
 export const isPagerPosition = (paging: Paging, position: ScanPosition): boolean => {
   const keys = Object.keys(position).sort().join(',');

@@ -55,10 +55,14 @@ export interface QueueRun {
   rateBound: number | undefined;
   /** admittedPerSecond / rateBound */
   rateShare: number | undefined;
-  /** Records/s if every lane were always busy: M × R / (2 × latency). */
+  /** Records/s if every lane were always busy: M × R / ((2 + usage pages) × latency). */
   laneBound: number;
   laneShare: number;
-  /** Records/s with the batch's waves and usage scan: M × B / (scan + waves × 2 × latency). */
+  /**
+   * Records/s with the batch's waves: M × B / (waves × (2 + usage pages) × latency). Each delete
+   * relies on a usage scan started after it began looking, so a wave of lanes looking at once
+   * shares one: show, scan, delete per wave.
+   */
   batchBound: number;
   batchShare: number;
   /** The mean time of an upstream exchange as the handlers measured it (latency + the cloud's and our own work). */
@@ -276,11 +280,11 @@ export const runQueueScenario = async (
   const deploymentRate = deploymentRateOf(scenario.rateLimits);
   const rateBound = Math.min(deploymentRate, scenario.cloudLimit ?? Number.POSITIVE_INFINITY);
   const latencyS = scenario.latencyMs / 1000;
-  const laneBound = (scenario.maxConcurrency * scenario.recordConcurrency) / (2 * latencyS);
+  const exchanges = 2 + scenario.usagePages;
+  const laneBound = (scenario.maxConcurrency * scenario.recordConcurrency) / (exchanges * latencyS);
   const waves = Math.ceil(scenario.batchSize / scenario.recordConcurrency);
   const batchBoundAt = (callS: number) =>
-    (scenario.maxConcurrency * scenario.batchSize) /
-    (scenario.usagePages * callS + waves * 2 * callS);
+    (scenario.maxConcurrency * scenario.batchSize) / (waves * exchanges * callS);
   const batchBound = batchBoundAt(latencyS);
   const meanCallMs = upstreamTime.ms / Math.max(1, upstreamTime.calls);
   const measuredBatchBound = batchBoundAt(meanCallMs / 1000);

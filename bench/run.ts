@@ -468,8 +468,9 @@ const queueSection = async (
   // 4. The proposal: the best share of a binding rate limit among the settings whose batch, paced
   //    at the deployment's own rate (rate / M per process), takes at most half the consumer's
   //    timeout; 10,000 images with the limit and without.
+  // Paced lanes fall out of step, so count a usage scan for every delete (the most it can take).
   const batchSeconds = ([batchSize, , maxConcurrency]: [number, number, number]) =>
-    (2 * batchSize + usagePages) / (deployedRate / maxConcurrency);
+    ((2 + usagePages) * batchSize) / (deployedRate / maxConcurrency);
   const fitting = boundSweep.filter(([config]) => batchSeconds(config) <= deployed.timeoutS / 2);
   const [best] = [...(fitting.length > 0 ? fitting : boundSweep)].sort(
     (a, b) => (b[1].rateShare ?? 0) - (a[1].rateShare ?? 0),

@@ -77,8 +77,15 @@ const assertUnchanged = (image: Image, expected: NonNullable<DeleteRequest['expe
  * Throws ImageBusy naming what uses the image. Fails closed: a scan that failed throws its error,
  * one that ran out of time is UpstreamTimeout, and nothing is deleted either way.
  */
-const assertUnused = async (image: Image, provider: ImageProvider, deps: DeleteDeps) => {
-  const index = await deps.usage(provider, image.region, deps.context);
+const assertUnused = async (
+  image: Image,
+  provider: ImageProvider,
+  deps: DeleteDeps,
+  lookedAt: number,
+) => {
+  // Only a scan that started after this delete began looking: one a batch or run made earlier
+  // would miss what came into use since.
+  const index = await deps.usage(provider, image.region, deps.context, lookedAt);
   const label = `${image.provider} image ${image.id} (${image.name})`;
   const references = index.usesOf(provider.usageKeysOf(image));
   if (references.length > 0) {
@@ -108,6 +115,7 @@ export const deleteImage = async (
 ): Promise<DeleteResult> => {
   const { provider, region } = await providerInRegion(deps, input.provider, input.region);
 
+  const lookedAt = performance.now();
   let image: Image;
   try {
     image = await provider.show(input.imageId, region, deps.context);
@@ -120,7 +128,7 @@ export const deleteImage = async (
 
   if (input.expected !== undefined) assertUnchanged(image, input.expected);
   assertDeletable(image, provider, deps.protection);
-  await assertUnused(image, provider, deps);
+  await assertUnused(image, provider, deps, lookedAt);
   if (input.dryRun === true) {
     return { outcome: 'dry-run', image, usage: { inUse: false, references: [] } };
   }

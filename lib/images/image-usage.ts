@@ -1,7 +1,9 @@
 // usage(provider, imageId, region?) → what uses the image: ModelArts notebooks, BCC instances,
-// found by scanning the cloud's lists (no cloud filters them by image). One scan serves every image
-// of a region for the rest of the invocation (a batch of deletes or a plan never rescans per
-// image). A scan that runs out of time says so (`complete: false`, with a cursor to go on): it
+// found by scanning the cloud's lists (no cloud filters them by image). A plan's scan of a region
+// serves all its images. A delete relies only on a scan that started after it began looking at
+// its image (`freshSince`): deletes looking at the same time share one, but an image that came
+// into use while a batch or a run went on is seen by the next delete's scan, not missed by an
+// older one. A scan that runs out of time says so (`complete: false`, with a cursor to go on): it
 // never answers "not in use" for what it did not read.
 
 import { InvalidRequest } from '../errors/errors.js';
@@ -22,11 +24,15 @@ export interface UsageIndex {
   usesOf(keys: readonly string[]): UsageReference[];
 }
 
-/** A region's usage index for this invocation (scanned once, then shared). */
+/**
+ * A region's usage index, shared within the invocation: any scan of it, or with `freshSince` (a
+ * `performance.now()` time) only one that started at or after that time.
+ */
 export type UsageScanner = (
   provider: ImageProvider,
   region: string,
   context: CallContext,
+  freshSince?: number,
 ) => Promise<UsageIndex>;
 
 /** Scans the region's usage lists from `from` (the start by default) to the end, or until time runs short. */
@@ -72,27 +78,37 @@ const indexOf = (
   },
 });
 
+interface SharedScan {
+  index: Promise<UsageIndex>;
+  startedAt: number;
+}
+
 /**
- * A scanner that scans each region once per invocation and shares the result (and an in-flight
- * scan); a failed scan is not kept, so the next caller scans again.
+ * A scanner that shares each region's latest scan (finished or in flight) with every caller it is
+ * fresh enough for, and scans again for one it is not; a failed or incomplete scan is not kept,
+ * so the next caller scans again.
  */
 export const createUsageScanner = (): UsageScanner => {
-  const scans = new Map<string, Promise<UsageIndex>>();
-  return (provider, region, context) => {
+  const scans = new Map<string, SharedScan>();
+  return (provider, region, context, freshSince) => {
     const key = `${provider.key}\u0000${region}`;
-    let scan = scans.get(key);
-    if (scan === undefined) {
-      scan = scanUsage(provider, region, context);
-      scans.set(key, scan);
-      scan.then(
-        (index) => {
-          // An incomplete scan is no answer for the next image: let it scan again.
-          if (!index.complete) scans.delete(key);
-        },
-        () => scans.delete(key),
-      );
+    const latest = scans.get(key);
+    if (latest !== undefined && (freshSince === undefined || latest.startedAt >= freshSince)) {
+      return latest.index;
     }
-    return scan;
+    const scan: SharedScan = {
+      index: scanUsage(provider, region, context),
+      startedAt: performance.now(),
+    };
+    scans.set(key, scan);
+    const forget = () => {
+      if (scans.get(key) === scan) scans.delete(key);
+    };
+    scan.index.then((index) => {
+      // An incomplete scan is no answer for the next image: let it scan again.
+      if (!index.complete) forget();
+    }, forget);
+    return scan.index;
   };
 };
 

@@ -2,7 +2,7 @@
 // of record becomes in the partial batch response, and the log line that says why.
 
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { SEEDED } from '../../emulator/demo.js';
 import { handler } from '../../functions/sqs/delete-image.js';
 import { deleteBatch, MIN_RECORD_MS, recordConcurrency } from '../../lib/triggers/sqs.js';
@@ -153,6 +153,50 @@ describe('SQS delete consumer', () => {
     // Two rounds of ~100 ms with 4 at a time (one GET each); 8 at once would take one round.
     expect(elapsed).toBeGreaterThanOrEqual(190);
     expect(elapsed).toBeLessThan(8 * 100);
+  });
+
+  it('an image that comes into use while its batch goes on is refused, not deleted on an older usage scan', async () => {
+    // Prepare: two custom images, one record at a time; the first delete's reply is held back
+    // until an instance has started on the second image.
+    const second = 'm-custom02';
+    fixture.emulator.state.bcc.set({
+      ...fixture.emulator.state.bcc.get(SEEDED.bcc.custom),
+      id: second,
+      name: 'second-custom',
+    });
+    fixture.emulator.faults.inject({
+      match: { provider: 'bcc', operation: 'delete', imageId: SEEDED.bcc.custom },
+      times: 1,
+      action: { kind: 'latency', ms: 300 },
+    });
+    const records = [SEEDED.bcc.custom, second].map((imageId) =>
+      sqsRecord(imageId, body({ provider: 'bcc', imageId })),
+    );
+
+    // Act
+    const batch = deleteBatch(records, lambdaContext(30_000), { concurrency: 1 });
+    await vi.waitFor(() =>
+      expect(fixture.emulator.requests.some((request) => request.operation === 'delete')).toBe(
+        true,
+      ),
+    );
+    fixture.emulator.state.referenceImage('bcc', second, {
+      id: 'i-started-mid-batch',
+      name: 'mid-batch',
+      status: 'Running',
+    });
+    const response = await batch;
+
+    // Assess
+    expect(fixture.emulator.state.bcc.has(SEEDED.bcc.custom)).toBe(false);
+    expect(fixture.emulator.state.bcc.has(second), 'the image in use is kept').toBe(true);
+    expect(failedIds(response)).toEqual([second]);
+    expect(lineFor(second)).toEqual([expect.objectContaining({ error: 'ImageBusy' })]);
+    expect(String(lineFor(second)[0]?.errorMessage)).toContain('i-started-mid-batch');
+    const scans = fixture.emulator.requests.filter(
+      (request) => request.operation === 'list-instances',
+    );
+    expect(scans, 'one usage scan per delete that looked at a different time').toHaveLength(2);
   });
 
   it('answers an empty batch with no failures', async () => {

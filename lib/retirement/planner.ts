@@ -207,14 +207,27 @@ const keepTooNew = (entry: Entry, policy: Policy, now: number): void => {
   }
 };
 
-/** min(maxDeletions, floor(maxPercent% of the images decided)). */
-export const allowedDeletions = (limits: Policy['limits'], images: number): number => {
-  // The epsilon absorbs binary fractions (0.29 × 100 = 28.999…): a whole result stays whole.
-  const byPercent = Math.floor((limits.maxPercent * images) / 100 + 1e-9);
-  return Math.min(limits.maxDeletions, byPercent);
+/**
+ * floor(percent% of count), exact for the decimal the policy wrote: binary arithmetic would make
+ * 0.29% × 10,000 28.999… (one too few) and any epsilon that mends it lets 33.3333333333% of 3
+ * round up to 1 (one too many). The number's shortest decimal form is read as digits and a scale.
+ */
+const percentOf = (percent: number, count: number): number => {
+  const [, whole = '0', fraction = '', exponent = '0'] =
+    /^(\d+)(?:\.(\d+))?(?:e([+-]?\d+))?$/.exec(String(percent)) ?? [];
+  const digits = BigInt(`${whole}${fraction}`) * BigInt(count);
+  const scale = fraction.length - Number(exponent);
+  const result =
+    scale >= 0 ? digits / (100n * 10n ** BigInt(scale)) : (digits * 10n ** BigInt(-scale)) / 100n;
+  return Number(result);
 };
 
-const countTotals = (decisions: readonly Decision[]): PlanTotals => {
+/** min(maxDeletions, floor(maxPercent% of the images decided)). */
+export const allowedDeletions = (limits: Policy['limits'], images: number): number =>
+  Math.min(limits.maxDeletions, percentOf(limits.maxPercent, images));
+
+/** A plan's totals, counted from its decisions. */
+export const countTotals = (decisions: readonly Decision[]): PlanTotals => {
   const byReason = Object.fromEntries(REASON_PRECEDENCE.map((reason) => [reason, 0])) as Record<
     RetirementReason,
     number

@@ -6,7 +6,7 @@ import { UpstreamBadResponse } from '../../lib/errors/errors.js';
 import type { Image } from '../../lib/images/image.js';
 import { familyOf } from '../../lib/retirement/family.js';
 import { type Plan, planSchema, REASON_PRECEDENCE } from '../../lib/retirement/plan.js';
-import { imageKey, planRetirement } from '../../lib/retirement/planner.js';
+import { allowedDeletions, imageKey, planRetirement } from '../../lib/retirement/planner.js';
 import type { Policy } from '../../lib/retirement/policy.js';
 import {
   bccImage,
@@ -330,6 +330,20 @@ describe('each reason', () => {
 
     expect(result.totals.retire).toBe(29);
   });
+
+  it.each([
+    [33.3333333333, 3, 0],
+    [99.9999999, 1, 0],
+    [0.29, 10_000, 29],
+    [66.67, 3, 2],
+    [1e-7, 1_000_000_000, 1],
+    [12.5, 8, 1],
+  ])(
+    'over-limit: maxPercent %d of %d images allows exactly %d (the decimal as written, rounded down)',
+    (maxPercent, images, allowed) => {
+      expect(allowedDeletions({ maxDeletions: 2_000_000_000, maxPercent }, images)).toBe(allowed);
+    },
+  );
 
   it('over-limit: limits of 0 retire nothing', () => {
     const image = modelartsImage();

@@ -6,6 +6,7 @@
 
 import { randomBytes } from 'node:crypto';
 import { InvalidRequest, PlanNotFound } from '../errors/errors.js';
+import { alterationOf } from './plan-integrity.js';
 import { imageKey } from './planner.js';
 import type { DeleteQueue, NewRun, PlanStore, RunMessage, RunStore } from './ports.js';
 
@@ -45,6 +46,13 @@ export const applyPlan = async (
   const now = deps.now ?? (() => new Date());
   const plan = await deps.plans.get(planId);
   if (plan === undefined) throw new PlanNotFound(`no plan ${planId} is stored`);
+  const altered = plan.planId === planId ? alterationOf(plan) : `it is stored as ${plan.planId}`;
+  if (altered !== undefined) {
+    throw new InvalidRequest(
+      `planId: plan ${planId} has been altered since it was made (${altered}); make a new plan`,
+      { field: 'planId' },
+    );
+  }
   if (!plan.complete) {
     throw new InvalidRequest(
       `planId: plan ${planId} is incomplete (${plan.incomplete ?? 'not every image was seen'}) and cannot be applied; make a new plan`,

@@ -252,6 +252,44 @@ describe('cloud-images apply', () => {
     expect(applied.json<{ run: Run }>().run.counts.deleted).toBe(retired(plan).length);
   });
 
+  it('refuses a stored plan edited by hand (a decision widened, or its totals lowered to skip the prompt)', async () => {
+    // Prepare: two plans in the folder, one with a decision widened, one with totals.retire 0.
+    const stored = (planId: string) => join(dir, 'plans', `${planId}.json`);
+    const widenedPlan = planOf(await cli(['plan', await policyFile(), '--json']));
+    const keep = widenedPlan.decisions.findIndex((decision) => decision.decision === 'keep');
+    const widened: Plan = {
+      ...widenedPlan,
+      decisions: widenedPlan.decisions.map((decision, index) =>
+        index === keep ? { ...decision, decision: 'retire', reason: 'retire' } : decision,
+      ),
+    };
+    await writeFile(stored(widened.planId), JSON.stringify(widened));
+    const lowered = planOf(
+      await cli([
+        'plan',
+        await policyFile(POLICY_YAML.replace('maxDeletions: 6', 'maxDeletions: 2')),
+        '--json',
+      ]),
+    );
+    await writeFile(
+      stored(lowered.planId),
+      JSON.stringify({ ...lowered, totals: { ...lowered.totals, retire: 0 } }),
+    );
+
+    // Act
+    const byIdWidened = await cli(['apply', widened.planId, '--yes', '--json']);
+    const byIdLowered = await cli(['apply', lowered.planId]);
+
+    // Assess
+    expect(byIdWidened.code).toBe(exitStatusOfError('InvalidRequest'));
+    expect(byIdWidened.errorBody().error.message).toMatch(
+      /altered since it was made \(its policy or decisions/,
+    );
+    expect(byIdLowered.code).toBe(exitStatusOfError('InvalidRequest'));
+    expect(byIdLowered.stderr).toMatch(/its totals do not match its decisions/);
+    expect(deletesSent()).toBe(0);
+  });
+
   it('a plan ID not in the folder is PlanNotFound', async () => {
     const run = await cli(['apply', 'plan-000000000000000000000000', '--yes', '--json']);
 

@@ -4,7 +4,7 @@
 // deletes exactly the retire decisions, each with one outcome and its event; a second apply
 // deletes nothing more; an image that changed after the plan is skipped.
 
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -383,6 +383,36 @@ describe('applying a plan', () => {
       expect(String((answer.body.error as { message: string }).message)).toMatch(/^body: /);
     }
     await drainLocalQueue({ dir: store });
+    expect(
+      fixture.emulator.requests.filter((request) => request.operation === 'delete'),
+    ).toHaveLength(deletesBefore);
+  });
+
+  it('a stored plan edited since it was made (a keep turned into retire) is refused at apply: 400, nothing deleted', async () => {
+    // Prepare
+    const plan = (await createPlan(policy({ name: 'edited-in-the-store' })))
+      .body as unknown as Plan;
+    const keep = plan.decisions.findIndex((decision) => decision.decision === 'keep');
+    const edited: Plan = {
+      ...plan,
+      decisions: plan.decisions.map((decision, index) =>
+        index === keep ? { ...decision, decision: 'retire', reason: 'retire' } : decision,
+      ),
+    };
+    await writeFile(join(store, 'plans', `${plan.planId}.json`), JSON.stringify(edited));
+    const deletesBefore = fixture.emulator.requests.filter(
+      (request) => request.operation === 'delete',
+    ).length;
+
+    // Act
+    const response = await apply(plan.planId);
+    await drainLocalQueue({ dir: store });
+
+    // Assess
+    expect(response.status).toBe(400);
+    expect(String((response.body.error as { message: string }).message)).toMatch(
+      /^planId: plan plan-[0-9a-f]{24} has been altered since it was made \(its policy or decisions/,
+    );
     expect(
       fixture.emulator.requests.filter((request) => request.operation === 'delete'),
     ).toHaveLength(deletesBefore);

@@ -11,7 +11,7 @@ import { ERROR_NAMES, type ErrorName } from '../../errors/error-table.js';
 import { errorNamed, InvalidRequest, PlanNotFound } from '../../errors/errors.js';
 import { PLAN_ID_PATTERN } from '../../retirement/ids.js';
 import type { Plan } from '../../retirement/plan.js';
-import { planIdOf } from '../../retirement/plan-id.js';
+import { alterationOf } from '../../retirement/plan-integrity.js';
 import type { RunDocument, RunMessage } from '../../retirement/ports.js';
 import type { Invocation } from '../../runtime/invocation.js';
 import { applyReported, retireReported } from '../../runtime/reported-retirement.js';
@@ -43,24 +43,25 @@ export interface ApplyFlags {
 export const MAX_RECEIVES = 3;
 const REDELIVERY_PAUSE_MS = 500;
 
-/** The plan to apply: a stored one by ID, or a plan file (kept in the folder, unaltered). */
+/**
+ * The plan to apply: a stored one by ID, or a plan file (then kept in the folder). Either is
+ * refused when it was edited since it was made, before anything is asked or stored.
+ */
 const planOf = async (reference: string, storage: LocalStorage): Promise<Plan> => {
-  if (PLAN_ID_PATTERN.test(reference)) {
-    const stored = await storage.plans.get(reference);
-    if (stored === undefined) {
-      throw new PlanNotFound(`no plan ${reference} is stored in ${storage.dir}`);
-    }
-    return stored;
-  }
-  const plan = parseStoredPlan(await readTextFile(reference, 'plan'), reference);
-  // The ID is a digest of the policy and the decisions: an edited plan no longer matches it.
-  if (planIdOf(plan.policy, plan.decisions) !== plan.planId) {
+  const byId = PLAN_ID_PATTERN.test(reference);
+  const plan = byId
+    ? await storage.plans.get(reference)
+    : parseStoredPlan(await readTextFile(reference, 'plan'), reference);
+  if (plan === undefined)
+    throw new PlanNotFound(`no plan ${reference} is stored in ${storage.dir}`);
+  const altered = alterationOf(plan);
+  if (altered !== undefined) {
     throw new InvalidRequest(
-      `plan: ${reference} has been altered since it was made (its decisions do not match ${plan.planId}); make a new plan`,
+      `plan: ${reference} has been altered since it was made (${altered}); make a new plan`,
       { field: 'plan' },
     );
   }
-  await storage.plans.put(plan);
+  if (!byId) await storage.plans.put(plan);
   return plan;
 };
 

@@ -2,7 +2,7 @@
 // object schema) and, for local use without a secret, the environment variables it reads.
 
 import { ConfigurationError } from '../errors/errors.js';
-import type * as z from '../schema/zod.js';
+import * as z from '../schema/zod.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -24,6 +24,20 @@ export interface CredentialSection<C, S extends z.ZodMiniObject = z.ZodMiniObjec
 
 /** The variable naming the Secrets Manager secret; unset or empty means the environment is used. */
 export const SECRET_ID_VARIABLE = 'IMAGE_CREDENTIALS_SECRET_ID';
+
+/**
+ * Keys, tokens and project IDs are printable ASCII without spaces. A newline or a control
+ * character (a secret pasted with its line end) would otherwise be refused by the HTTP client as
+ * a header value and read as a network failure: it is the deployment's ConfigurationError.
+ */
+export const CREDENTIAL_TEXT_PATTERN = /^[\x21-\x7e]*$/;
+export const CREDENTIAL_TEXT_RULE = 'must be printable characters without spaces or line breaks';
+
+/** A credential field of a secret section: see CREDENTIAL_TEXT_PATTERN. */
+export const credentialText = z.string().check(
+  z.minLength(1),
+  z.refine((value) => CREDENTIAL_TEXT_PATTERN.test(value), CREDENTIAL_TEXT_RULE),
+);
 
 /** Lowercase letters, digits and single hyphens: a region name. */
 export const REGION_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;

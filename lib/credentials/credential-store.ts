@@ -9,7 +9,13 @@
 
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ConfigurationError, CredentialsUnavailable } from '../errors/errors.js';
-import { type CredentialSection, type Env, SECRET_ID_VARIABLE } from './credential-section.js';
+import {
+  CREDENTIAL_TEXT_PATTERN,
+  CREDENTIAL_TEXT_RULE,
+  type CredentialSection,
+  type Env,
+  SECRET_ID_VARIABLE,
+} from './credential-section.js';
 import { describeSecretIssue, schemaFieldNames, secretIssuePath } from './secret-issues.js';
 import {
   CREDENTIALS_RETRY_AFTER_SECONDS,
@@ -221,6 +227,12 @@ export function createCredentialStore(options: CredentialStoreOptions = {}): Cre
     ) {
       return previous.credentials as C;
     }
+    section.variables.forEach((name, index) => {
+      const value = values[index];
+      if (value !== undefined && !CREDENTIAL_TEXT_PATTERN.test(value)) {
+        throw new ConfigurationError(`Environment variable ${name} ${CREDENTIAL_TEXT_RULE}`);
+      }
+    });
     const credentials = deepFreeze(section.fromEnv(values));
     fromEnv.set(section.key, { values, credentials });
     return credentials;

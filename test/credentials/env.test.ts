@@ -108,6 +108,21 @@ describe('credentials from the environment', () => {
     expect((await configurationError(baidu.get(bccCredentials))).message).toContain('BCE_REGION');
   });
 
+  it('refuses a key or token with a line break or control character, naming the variable only', async () => {
+    const huawei = createCredentialStore({
+      env: { ...HUAWEI, HUAWEICLOUD_SDK_AK: `${HUAWEI.HUAWEICLOUD_SDK_AK}\n` },
+    });
+    expect((await configurationError(huawei.get(modelArtsCredentials))).message).toBe(
+      'Environment variable HUAWEICLOUD_SDK_AK must be printable characters without spaces or line breaks',
+    );
+    const baidu = createCredentialStore({
+      env: { ...BAIDU, BCE_SESSION_TOKEN: 'TOKEN-canary-0005\rX' },
+    });
+    expect((await configurationError(baidu.get(bccCredentials))).message).toContain(
+      'BCE_SESSION_TOKEN',
+    );
+  });
+
   it('keeps the providers apart: one configured, the other a ConfigurationError', async () => {
     const store = createCredentialStore({ env: { ...BAIDU } });
     await expect(store.get(bccCredentials)).resolves.toMatchObject({ defaultRegion: 'bj' });

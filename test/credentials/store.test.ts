@@ -204,6 +204,21 @@ describe('a malformed secret', () => {
       { bcc: { ...bcc, defaultRegion: 'BCC-SK-canary-d4e8' } },
       ['bcc.defaultRegion'],
     ],
+    [
+      'a secret key with its line end pasted in',
+      { bcc: { ...bcc, secretAccessKey: 'BCC-SK-canary-d4e8\n' } },
+      ['bcc.secretAccessKey', 'printable characters without spaces or line breaks'],
+    ],
+    [
+      'a token with a control character',
+      { modelarts: { ...modelarts, securityToken: 'TOKEN-canary-\u0007' } },
+      ['modelarts.securityToken', 'printable'],
+    ],
+    [
+      'a project id with a space',
+      { modelarts: { ...modelarts, projects: { 'cn-north-4': 'project canary' } } },
+      ['modelarts.projects', 'printable'],
+    ],
     ['a provider not an object', { bcc: 'BCC-SK-canary-d4e8' }, ['bcc']],
     ['an array', [FULL_SECRET], ['object']],
     ['null', null, ['object']],

@@ -331,6 +331,14 @@ describe('log lines', () => {
 });
 
 describe('configuration', () => {
+  it('a credential with a line break is CONFIGURATION_ERROR (500), not an unreachable cloud, and nothing is sent', async () => {
+    const functions = await load({ BCE_SESSION_TOKEN: 'session-token\nX-Injected: 1' });
+    const response = await http(functions.httpShow, 'GET', 'bcc', SEEDED.bcc.custom);
+    expect([response.status, errorCode(response)]).toEqual([500, 'CONFIGURATION_ERROR']);
+    expect(JSON.stringify(response.body)).not.toContain('session-token');
+    expect(fixture.emulator.requests).toEqual([]);
+  });
+
   it('UPSTREAM_CONNECT_TIMEOUT_MS reaches the HTTP agent', async () => {
     const functions = await load({ UPSTREAM_CONNECT_TIMEOUT_MS: '1234' });
     expect((await http(functions.httpShow, 'GET', 'bcc', SEEDED.bcc.custom)).status).toBe(200);

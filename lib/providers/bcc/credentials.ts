@@ -4,6 +4,7 @@
 
 import {
   type CredentialSection,
+  credentialText,
   REGION_PATTERN,
   requireRegionName,
   requireVariables,
@@ -23,9 +24,9 @@ export const DEFAULT_BCC_REGION = 'bj';
 const text = z.string().check(z.minLength(1));
 
 const sectionSchema = z.object({
-  accessKeyId: text,
-  secretAccessKey: text,
-  sessionToken: z.optional(text),
+  accessKeyId: credentialText,
+  secretAccessKey: credentialText,
+  sessionToken: z.optional(credentialText),
   defaultRegion: text.check(z.regex(REGION_PATTERN)),
 });
 

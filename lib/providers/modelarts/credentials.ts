@@ -3,6 +3,7 @@
 
 import {
   type CredentialSection,
+  credentialText,
   REGION_PATTERN,
   requireRegionName,
   requireVariables,
@@ -23,10 +24,10 @@ const region = text.check(z.regex(REGION_PATTERN));
 
 const sectionSchema = z
   .object({
-    accessKeyId: text,
-    secretAccessKey: text,
-    securityToken: z.optional(text),
-    projects: z.record(region, text).check(
+    accessKeyId: credentialText,
+    secretAccessKey: credentialText,
+    securityToken: z.optional(credentialText),
+    projects: z.record(region, credentialText).check(
       z.refine((projects) => Object.keys(projects).length > 0, {
         message: 'must list at least one region',
       }),

@@ -145,13 +145,33 @@ export const callerOf = (event: HttpEvent): string | undefined => {
   return typeof arn === 'string' && arn !== '' ? arn : undefined;
 };
 
-/** Whether the caller asked for HTML before JSON (a browser does). */
+/** An Accept-style header as its values (lower case) with their q-values, in the caller's order. */
+const weighted = (header: string): Array<{ value: string; q: number }> =>
+  header.split(',').map((part) => {
+    const [value = '', ...params] = part.split(';').map((piece) => piece.trim().toLowerCase());
+    const q = params.find((param) => param.startsWith('q='));
+    const weight = q === undefined ? 1 : Number(q.slice(2));
+    return { value, q: Number.isFinite(weight) ? weight : 0 };
+  });
+
+/** The highest q the header gives any of `values`, 0 when it names none. */
+const weightOf = (entries: ReturnType<typeof weighted>, values: readonly string[]): number =>
+  Math.max(0, ...entries.filter((entry) => values.includes(entry.value)).map((entry) => entry.q));
+
+/**
+ * Whether the caller asked for HTML over JSON (a browser does): text/html with a q-value above
+ * application/json's, or equal and listed first; `q=0` means not at all.
+ */
 export const prefersHtml = (event: HttpEvent): boolean => {
-  const accept = (event.headers?.accept ?? event.headers?.Accept ?? '').toLowerCase();
-  const html = accept.indexOf('text/html');
-  if (html < 0) return false;
-  const json = accept.indexOf('application/json');
-  return json < 0 || html < json;
+  const entries = weighted(event.headers?.accept ?? event.headers?.Accept ?? '');
+  const html = weightOf(entries, ['text/html']);
+  const json = weightOf(entries, ['application/json']);
+  if (html === 0 || html < json) return false;
+  if (html > json) return true;
+  const first = entries.find(
+    (entry) => entry.q === html && /^(text\/html|application\/json)$/.test(entry.value),
+  );
+  return first?.value === 'text/html';
 };
 
 export const htmlResponse = (
@@ -174,12 +194,7 @@ export const COMPRESS_ABOVE_BYTES = 1_048_576;
 /** Whether Accept-Encoding allows gzip (listed, or `*`, with a q-value other than 0). */
 export const acceptsGzip = (event: HttpEvent): boolean => {
   const header = event.headers?.['accept-encoding'] ?? event.headers?.['Accept-Encoding'] ?? '';
-  return header.split(',').some((part) => {
-    const [coding = '', ...params] = part.split(';').map((piece) => piece.trim().toLowerCase());
-    if (coding !== 'gzip' && coding !== '*') return false;
-    const q = params.find((param) => param.startsWith('q='));
-    return q === undefined || Number(q.slice(2)) > 0;
-  });
+  return weightOf(weighted(header), ['gzip', '*']) > 0;
 };
 
 /** A large response gzipped (base64, as API Gateway expects binary bodies) for a caller that accepts it. */

@@ -11,7 +11,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { handler as createHandler } from '../../functions/http/create-plan.js';
 import { handler as getPlanHandler } from '../../functions/http/get-plan.js';
 import type { Plan } from '../../lib/retirement/plan.js';
-import { acceptsGzip, COMPRESS_ABOVE_BYTES, type HttpResult } from '../../lib/triggers/http.js';
+import {
+  acceptsGzip,
+  COMPRESS_ABOVE_BYTES,
+  type HttpResult,
+  prefersHtml,
+} from '../../lib/triggers/http.js';
 import { lambdaContext, type RouteRequest, routeEvent } from '../../scripts/lambda-events.js';
 import { useFixture } from '../support/fixture.js';
 
@@ -102,6 +107,29 @@ describe('large plans', () => {
     expect(bodyText(html)).toContain(plan.planId);
     expect(refused.isBase64Encoded ?? false).toBe(false);
     expect(JSON.parse(refused.body ?? '')).toEqual(plan);
+  });
+});
+
+describe('Accept', () => {
+  const html = (value: string | undefined) =>
+    prefersHtml(
+      routeEvent({
+        method: 'GET',
+        route: '/x',
+        headers: value === undefined ? {} : { accept: value },
+      }),
+    );
+
+  it('chooses the HTML report only when text/html weighs more than JSON, or as much and first', () => {
+    expect(html('text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8')).toBe(true);
+    expect(html('text/html;q=0.9, application/json;q=0.9')).toBe(true);
+    expect(html('application/json;q=0.1, text/html')).toBe(true);
+    expect(html(undefined)).toBe(false);
+    expect(html('application/json')).toBe(false);
+    expect(html('text/html;q=0')).toBe(false);
+    expect(html('text/html;q=0.5, application/json')).toBe(false);
+    expect(html('application/json, text/html')).toBe(false);
+    expect(html('text/html;q=abc')).toBe(false);
   });
 });
 

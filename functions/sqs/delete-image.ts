@@ -1,12 +1,13 @@
 // SQS consumer: each message body is a delete task input. Partial batch responses
 // (functionResponseType: ReportBatchItemFailures): a record that did not succeed, for whatever
-// reason, is reported failed and logged; `already-absent` is a success. Never throws.
+// reason, is reported failed and logged; `already-absent` is a success. Throws only for an event
+// that is not an SQS event at all (InvalidRequest: a direct invocation with something else).
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { deleteBatch, recordConcurrency } from '../../lib/triggers/sqs.js';
+import { deleteBatch, recordConcurrency, sqsRecordsOf } from '../../lib/triggers/sqs.js';
 
 const concurrency = recordConcurrency(process.env);
 
 export const handler = middy<SQSEvent, SQSBatchResponse, Error, Context>().handler(
-  (event, context) => deleteBatch(event.Records ?? [], context, { concurrency }),
+  (event, context) => deleteBatch(sqsRecordsOf(event, context), context, { concurrency }),
 );

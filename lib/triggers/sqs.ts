@@ -21,7 +21,12 @@ import { abandonReported, retireReported } from '../runtime/reported-retirement.
 import { bounded, type Completion, failed, succeeded } from '../runtime/request-line.js';
 import { retirementServices } from '../runtime/retirement-services.js';
 import * as z from '../schema/zod.js';
-import { deleteInputSchema, parseJsonInput, runMessageSchema } from '../validation/inputs.js';
+import {
+  deleteInputSchema,
+  parseInput,
+  parseJsonInput,
+  runMessageSchema,
+} from '../validation/inputs.js';
 import { checkConfigurationOnce } from './pipeline.js';
 import { batchResponse, processRecords } from './record-pool.js';
 
@@ -337,6 +342,34 @@ export interface DeleteBatchOptions {
  * The SQS delete consumer's whole work for one event: never throws. If the invocation cannot even
  * start (a configuration error), every record is reported failed and the reason is logged.
  */
+// Only what the consumer reads of each record is checked; the records themselves are kept whole.
+const envelopeSchema = z.object({
+  Records: z.array(z.object({ messageId: z.string().check(z.minLength(1)), body: z.string() })),
+});
+
+/**
+ * The records of an SQS event. The event source mapping always sends this shape; anything else
+ * (a direct invocation with another event) is InvalidRequest, with one line saying so, instead of
+ * a TypeError or a silent empty batch.
+ */
+export const sqsRecordsOf = (event: unknown, context?: Partial<Context>): SQSRecord[] => {
+  try {
+    parseInput(envelopeSchema, event);
+  } catch (error) {
+    createLogger('info', {
+      trigger: 'sqs',
+      operation: 'delete',
+      requestId: context?.awsRequestId,
+    }).warn('batch refused: the event is not an SQS event', {
+      outcome: 'failed',
+      error: 'InvalidRequest',
+      errorMessage: bounded(error instanceof Error ? error.message : String(error)),
+    });
+    throw error;
+  }
+  return (event as { Records: SQSRecord[] }).Records;
+};
+
 export const deleteBatch = async (
   records: readonly SQSRecord[],
   context: Partial<Context> | undefined,

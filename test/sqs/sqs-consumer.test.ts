@@ -199,6 +199,32 @@ describe('SQS delete consumer', () => {
     expect(scans, 'one usage scan per delete that looked at a different time').toHaveLength(2);
   });
 
+  it.each([
+    ['null', null],
+    ['no Records', {}],
+    ['an array', []],
+    ['Records not a list', { Records: {} }],
+    ['a record that is null', { Records: [null] }],
+    ['a record without a messageId', { Records: [{ body: '{}' }] }],
+  ])(
+    'an event that is not an SQS event (%s) is InvalidRequest with one line, and nothing is sent',
+    async (_, event) => {
+      const error = await consume(event as unknown as SQSEvent).then(
+        () => undefined,
+        (thrown: unknown) => thrown as Error,
+      );
+      expect(error?.name).toBe('InvalidRequest');
+      expect(fixture.log.lines).toEqual([
+        expect.objectContaining({
+          level: 'warn',
+          message: 'batch refused: the event is not an SQS event',
+          error: 'InvalidRequest',
+        }),
+      ]);
+      expect(fixture.emulator.requests).toEqual([]);
+    },
+  );
+
   it('answers an empty batch with no failures', async () => {
     expect(await consume({ Records: [] })).toEqual({ batchItemFailures: [] });
   });

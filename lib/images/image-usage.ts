@@ -8,7 +8,7 @@
 
 import { InvalidRequest } from '../errors/errors.js';
 import { cursorBinding, decodeCursor, encodeCursor } from './cursor.js';
-import { timeForAnotherPage } from './list-images.js';
+import { pageInTime } from './list-images.js';
 import { providerInRegion } from './provider-in-region.js';
 import type { CallContext, ImageProvider, ProviderLookup, ScanPosition } from './provider-port.js';
 import type { ImageRef } from './show-image.js';
@@ -45,8 +45,9 @@ export const scanUsage = async (
   const byKey = new Map<string, Map<string, UsageReference>>();
   let position = from;
   for (let pages = 0; ; pages += 1) {
-    if (pages > 0 && !timeForAnotherPage(context)) return indexOf(byKey, false, position);
-    const page = await provider.listUsage(region, position, context);
+    const from = position;
+    const page = await pageInTime(pages, context, () => provider.listUsage(region, from, context));
+    if (page === undefined) return indexOf(byKey, false, position);
     for (const use of page.uses) {
       for (const key of use.imageKeys) {
         let references = byKey.get(key);

@@ -4,6 +4,7 @@
 // out, also when upstream pages and ours do not line up and when filters drop most of a page.
 // A listing that is running out of time stops cleanly with what it has and a cursor to go on.
 
+import { UpstreamTimeout } from '../errors/errors.js';
 import { type CursorState, cursorBinding, decodeCursor, encodeCursor } from './cursor.js';
 import { matchesGlob } from './glob.js';
 import type { Image, ImageKind, ImageStatus } from './image.js';
@@ -89,8 +90,29 @@ export const upstreamFilterOf = (filter: ImageFilter): UpstreamImageFilter => ({
 export const upstreamPageSize = (limit: number): number => Math.max(10, limit * 2);
 
 /** Whether a scan that has read a page already may start another. */
-export const timeForAnotherPage = (context: CallContext): boolean =>
+const timeForAnotherPage = (context: CallContext): boolean =>
   context.deadline.remainingMs() > SCAN_RESERVE_MS;
+
+/**
+ * A scan's next upstream page, or undefined when time is short: none is started in the last
+ * moments, and one the deadline cuts off (a cloud answering slowly) ends the scan too. A scan
+ * then answers what it read, with where to go on, instead of losing it to UpstreamTimeout. The
+ * first page has no such grace: a scan that read nothing fails as any call does.
+ */
+export const pageInTime = async <T>(
+  pagesRead: number,
+  context: CallContext,
+  read: () => Promise<T>,
+): Promise<T | undefined> => {
+  if (pagesRead === 0) return read();
+  if (!timeForAnotherPage(context)) return undefined;
+  try {
+    return await read();
+  } catch (error) {
+    if (error instanceof UpstreamTimeout) return undefined;
+    throw error;
+  }
+};
 
 const bindingOf = (provider: ImageProvider, region: string, request: ListRequest, limit: number) =>
   cursorBinding({
@@ -126,14 +148,11 @@ export const listImages = async (request: ListRequest, deps: ListDeps): Promise<
   });
 
   for (let pages = 0; ; pages += 1) {
-    if (pages > 0 && !timeForAnotherPage(deps.context)) return resumeAt(state);
-    const page = await provider.listImages(
-      region,
-      upstream,
-      state.position,
-      deps.context,
-      upstreamPageSize(limit),
+    const position = state.position;
+    const page = await pageInTime(pages, deps.context, () =>
+      provider.listImages(region, upstream, position, deps.context, upstreamPageSize(limit)),
     );
+    if (page === undefined) return resumeAt(state);
     for (let index = state.skip; index < page.images.length; index += 1) {
       const image = page.images[index] as Image;
       const key = provider.canonicalId(image.id);
@@ -166,10 +185,13 @@ export const scanImages = async (
   const byId = new Map<string, Image>();
   let position: ScanPosition | undefined;
   for (let pages = 0; ; pages += 1) {
-    if (pages > 0 && !timeForAnotherPage(context)) {
+    const from = position;
+    const page = await pageInTime(pages, context, () =>
+      provider.listImages(region, upstream, from, context),
+    );
+    if (page === undefined) {
       return { images: [...byId.values()], complete: false, upstreamPages: pages };
     }
-    const page = await provider.listImages(region, upstream, position, context);
     for (const image of page.images) {
       if (matches(image)) byId.set(provider.canonicalId(image.id), image);
     }

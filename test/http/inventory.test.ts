@@ -320,6 +320,54 @@ describe('a listing running out of time', () => {
   });
 });
 
+describe('a scan whose next page the deadline cuts off', () => {
+  /**
+   * Every request of `operation` after the first page never answers (ModelArts' first page is two
+   * requests: the pager asks for offset 1 to learn what an offset counts).
+   */
+  const stallAfterFirst = (operation: 'list-images' | 'list-notebooks') => {
+    fixture.emulator.faults.inject({
+      match: { operation },
+      times: operation === 'list-notebooks' ? 2 : 1,
+      action: { kind: 'latency', ms: 0 },
+    });
+    fixture.emulator.faults.inject({ match: { operation }, times: 100, action: { kind: 'stall' } });
+  };
+
+  it('list: answers what it read with a cursor that resumes at the page cut off, not a 504', async () => {
+    // Prepare
+    stallAfterFirst('list-images');
+    const query = { limit: '50', name: '*-never-matches-*' };
+
+    // Act
+    const cut = await list('bcc', query, 3_000);
+    fixture.emulator.faults.clear();
+    const resumed = await list('bcc', { ...query, cursor: String(cut.body.nextCursor) });
+
+    // Assess
+    expect(cut.status, JSON.stringify(cut.body)).toBe(200);
+    expect(cut.body.images).toEqual([]);
+    expect(resumed.status).toBe(200);
+    const pages = fixture.emulator.requests.filter(
+      (request) => request.operation === 'list-images',
+    );
+    expect(pages[1]?.status, 'the second page was cut off').toBeUndefined();
+    expect(pages[2]?.query, 'the cursor asks for it again').toEqual(pages[1]?.query);
+  });
+
+  it('usage: answers complete: false with a cursor, not a 504', async () => {
+    stallAfterFirst('list-notebooks');
+
+    const response = parseResult(
+      await usageHandler(usageEvent('modelarts', SEEDED.modelarts.custom), lambdaContext(3_000)),
+    );
+
+    expect(response.status, JSON.stringify(response.body)).toBe(200);
+    expect(response.body).toMatchObject({ inUse: false, complete: false });
+    expect(typeof response.body.nextCursor).toBe('string');
+  });
+});
+
 describe('usage', () => {
   it('names the notebooks and instances that run an image (a scan serves the whole invocation)', async () => {
     fixture.emulator.state.referenceImage('bcc', SEEDED.bcc.custom, {

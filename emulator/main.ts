@@ -1,6 +1,7 @@
 // Runs the provider emulator on its own, on 127.0.0.1. Environment:
 //
-//   PORT   listening port (default 4010; 0 = any free port)
+//   EMULATOR_PORT (as `npm start` reads it), else PORT: listening port (default 4010; 0 = any free
+//   port)
 //   and the seed, offset and rate-limit variables of env-options.ts (no generated images by default)
 //
 // The same can be changed at run time through the control API (control.ts).
@@ -15,7 +16,7 @@ const fail = (message: string): never => {
   process.exit(1);
 };
 
-const portText = process.env.PORT;
+const portText = process.env.EMULATOR_PORT || process.env.PORT;
 const portParsed = z.coerce
   .number()
   .int()
@@ -24,7 +25,7 @@ const portParsed = z.coerce
   .safeParse(portText || '4010');
 const port = portParsed.success
   ? portParsed.data
-  : fail(`PORT must be a port number, got ${portText}`);
+  : fail(`EMULATOR_PORT (or PORT) must be a port number, got ${portText}`);
 
 let options: ReturnType<typeof emulatorOptionsFromEnv>;
 try {

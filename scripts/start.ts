@@ -144,7 +144,10 @@ const curlCommands = (api: string, ids: ExampleIds): string[] => {
     [
       'Inventory',
       [
-        [`curl -s '${images}/bcc?limit=5'`, 'a page of images; pass nextCursor as cursor for more'],
+        [
+          `curl -s '${images}/bcc?limit=5'`,
+          'a page of images; pass nextCursor as cursor, with limit=5, for more',
+        ],
         [
           `curl -s '${images}/modelarts?kind=custom&name=train-*&createdBefore=2026-06-01'`,
           'filtered',

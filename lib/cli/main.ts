@@ -110,7 +110,8 @@ export const runCli = async (
       if (error.exitCode === 0) return EXIT_OK;
       // No command: the help is already on stderr.
       if (error.code === 'commander.help') return EXIT_USAGE;
-      const message = error.message.replace(/^error: /, '');
+      // commander's hint ("Did you mean ...?") is on a line of its own: one line here.
+      const message = error.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ');
       return reportFailure(
         new UsageError(`${message} (see cloud-images --help)`),
         output,

@@ -128,7 +128,7 @@ export const ERROR_TABLE = {
     retryAfter: false,
     raisedBy: UPSTREAM,
     meaning:
-      'No answer within the time the function had left. A delete may or may not have happened: repeat it (a repeat is safe).',
+      'No answer within the time the function had left. Repeat the request: a repeat is safe, also for a delete that may or may not have happened.',
   },
   CredentialsUnavailable: {
     httpStatus: 503,

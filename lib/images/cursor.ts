@@ -81,7 +81,7 @@ export const decodeCursor = (
   const parsed = stateSchema.safeParse(value);
   if (!parsed.success) throw invalid('is not a cursor this service made');
   if (parsed.data.b !== binding) {
-    throw invalid('was made for another provider, region or filter');
+    throw invalid('was made for another provider, region, filter or limit');
   }
   const position = parsed.data.p;
   if (position !== undefined && !accepts(position)) {

@@ -37,7 +37,7 @@ import {
 /** A page of images: what the list route answers. */
 const imageListSchema = z.object({
   images: z.array(imageSchema),
-  /** Present when there is more: pass it back as `cursor` with the same provider, region and filter. */
+  /** Present when there is more: pass it back as `cursor` with the same provider, region, filter and limit. */
   nextCursor: z.optional(z.string()),
 });
 
@@ -186,7 +186,7 @@ const QUERY_DESCRIPTIONS: Record<string, string> = {
   createdAfter: 'Only images created after this time (ISO 8601 date or date-time).',
   limit: 'At most this many images (1 to 1000, default 100).',
   cursor:
-    "The previous page's `nextCursor`: valid only with the same provider, region and filter (else 400).",
+    "The previous page's `nextCursor`: valid only with the same provider, region, filter and limit (else 400).",
 };
 
 /** The list route's query: the task input's filter fields, as query strings. */

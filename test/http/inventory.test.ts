@@ -216,7 +216,7 @@ describe('cursors', () => {
     expect(other.status).toBe(400);
     expect(other.body.error).toMatchObject({ code: 'INVALID_REQUEST' });
     expect(String((other.body.error as { message: string }).message)).toMatch(
-      /^cursor: was made for another provider, region or filter/,
+      /^cursor: was made for another provider, region, filter or limit/,
     );
     const otherProvider = await list('modelarts', { limit: '5', kind: 'custom', cursor });
     expect(otherProvider.status).toBe(400);

@@ -91,7 +91,7 @@ export const registerPlan = (program: Command, run: Runner): void => {
       'after',
       examples([
         [
-          'cloud-images plan policies/stale-training-images.yaml',
+          'cloud-images plan policies/stale-training-images.yml',
           'The summary, and where the plan and its report are',
         ],
         [

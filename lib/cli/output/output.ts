@@ -1,5 +1,6 @@
 // Where each kind of output goes. The result goes to stdout: JSON with --json (the HTTP body's
-// value, indented on a terminal, one line when piped), nothing with --quiet, otherwise text for
+// value, indented on a terminal, one line when piped; also with --quiet, which asked for no
+// notes), nothing with --quiet alone, otherwise text for
 // people. Everything else (notes, prompts, progress, errors, log lines) goes to stderr, so that
 // `cloud-images ... --json | jq` always reads one JSON document.
 

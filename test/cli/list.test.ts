@@ -81,12 +81,18 @@ describe('cloud-images list', () => {
     const status = await cli(['list', 'bcc', '--status', 'available,gone', '--json']);
     const limit = await cli(['list', 'bcc', '--limit', '5000', '--json']);
     const time = await cli(['list', 'bcc', '--created-before', 'yesterday', '--json']);
+    const notWhole = await Promise.all(
+      ['0x10', '1e2', '5.0', ' 7'].map((value) => cli(['list', 'bcc', '--limit', value, '--json'])),
+    );
 
-    for (const run of [status, limit, time]) {
+    for (const run of [status, limit, time, ...notWhole]) {
       expect(run.code, run.stderr).toBe(exitStatusOfError('InvalidRequest'));
     }
     expect(status.errorBody().error.message).toMatch(/^status\.1: /);
     expect(limit.errorBody().error.message).toMatch(/^limit: /);
+    for (const run of notWhole) {
+      expect(run.errorBody().error.message).toBe('limit: must be a whole number');
+    }
     expect(time.errorBody().error.message).toMatch(/^createdBefore: /);
     expect(fixture.emulator.requests).toHaveLength(0);
   });

@@ -13,6 +13,7 @@ import {
   MAX_LIST_LIMIT,
   SCAN_RESERVE_MS,
 } from '../../images/list-images.js';
+import { listQuerySchema } from '../../triggers/http.js';
 import { type ListInput, listInputSchema, parseInput } from '../../validation/inputs.js';
 import { examples } from '../help.js';
 import type { Paint } from '../output/colour.js';
@@ -72,7 +73,11 @@ const inputOf = (provider: string, flags: ListFlags): Record<string, unknown> =>
   name: flags.name,
   createdBefore: flags.createdBefore,
   createdAfter: flags.createdAfter,
-  limit: flags.limit === undefined ? undefined : Number(flags.limit),
+  // A whole number, as the API's query reads it (`0x10`, `1e2` or ` 7` are refused, not guessed).
+  limit:
+    flags.limit === undefined
+      ? undefined
+      : parseInput(listQuerySchema, { limit: flags.limit }).limit,
   cursor: flags.cursor,
 });
 

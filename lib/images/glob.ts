@@ -29,7 +29,39 @@ const leftmostFit = (name: string, piece: string, from: number, last: number): n
   return -1;
 };
 
-export const matchesGlob = (glob: string, name: string): boolean => {
+const SURROGATE = /[\uD800-\uDFFF]/;
+const ASTRAL = /[\uD800-\uDBFF][\uDC00-\uDFFF]/g;
+
+/**
+ * Both texts with each character beyond the BMP (two UTF-16 units: an emoji, rare CJK) replaced by
+ * one private-use character found in neither, the same one for the same character, so that `?`
+ * still matches exactly one character and literals still match only themselves.
+ */
+const inOneUnitPerCharacter = (glob: string, name: string): [string, string] => {
+  const substitutes = new Map<string, string>();
+  let next = 0xe000;
+  const substitute = (pair: string): string => {
+    let one = substitutes.get(pair);
+    if (one === undefined) {
+      while (glob.includes(String.fromCharCode(next)) || name.includes(String.fromCharCode(next))) {
+        next += 1;
+      }
+      one = String.fromCharCode(next);
+      next += 1;
+      substitutes.set(pair, one);
+    }
+    return one;
+  };
+  return [glob.replace(ASTRAL, substitute), name.replace(ASTRAL, substitute)];
+};
+
+export const matchesGlob = (glob: string, name: string): boolean =>
+  SURROGATE.test(glob) || SURROGATE.test(name)
+    ? matchesUnits(...inOneUnitPerCharacter(glob, name))
+    : matchesUnits(glob, name);
+
+/** The match, one UTF-16 unit a character. */
+const matchesUnits = (glob: string, name: string): boolean => {
   const pieces = glob.split('*');
   const first = pieces[0] as string;
   if (pieces.length === 1) return first.length === name.length && fitsAt(name, first, 0);

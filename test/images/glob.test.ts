@@ -1,5 +1,6 @@
 // Name globs: the same answers as an anchored regular expression (`*` → `[\s\S]*`, `?` → one
-// character) on generated names and patterns, and no catastrophic cost on hostile patterns.
+// character, a code point) on generated names and patterns, and no catastrophic cost on hostile
+// patterns.
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -16,6 +17,7 @@ const reference = (glob: string, name: string): boolean =>
             : char.replace(/[.+^${}()|[\]\\]/g, '\\$&'),
       )
       .join('')}$`,
+    'u',
   ).test(name);
 
 describe('matchesGlob', () => {
@@ -33,13 +35,31 @@ describe('matchesGlob', () => {
     ['*', 'line\nbreak', true],
     ['line*break', 'line\nbreak', true],
     ['Prod-*', 'prod-web', false],
+    ['a?', 'a\u{1F600}', true],
+    ['??', '\u{1F600}', false],
+    ['\u{1F600}*', '\u{1F600}-web', true],
+    ['\u{1F600}', '\u{1F601}', false],
+    ['?\uE000', '\u{1F600}\uE000', true],
   ])('%j against %j is %s', (glob, name, expected) => {
     expect(matchesGlob(glob, name)).toBe(expected);
   });
 
   it('agrees with the anchored regular expression on generated globs and names', () => {
-    const alphabet = fc.constantFrom('a', 'b', '-', '\n', '.');
-    const globChar = fc.constantFrom('a', 'b', '-', '\n', '.', '*', '?');
+    // Characters beyond the BMP (two UTF-16 units) and a private-use one among them: `?` is one
+    // character, whatever its encoding.
+    const alphabet = fc.constantFrom('a', 'b', '-', '\n', '.', '\u{1F600}', '\u{2000B}', '\uE000');
+    const globChar = fc.constantFrom(
+      'a',
+      'b',
+      '-',
+      '\n',
+      '.',
+      '*',
+      '?',
+      '\u{1F600}',
+      '\u{2000B}',
+      '\uE000',
+    );
     fc.assert(
       fc.property(
         fc.array(globChar, { maxLength: 8 }).map((chars) => chars.join('')),

@@ -344,35 +344,24 @@ describe('applying a plan', () => {
     const deletesBefore = fixture.emulator.requests.filter(
       (request) => request.operation === 'delete',
     ).length;
-    const body = { dryRun: true };
+    const withBody = (
+      method: 'GET' | 'POST',
+      route: string,
+      pathParameters: Record<string, string>,
+    ) => signedEvent({ method, route, pathParameters, body: { dryRun: true } });
 
     // Act
     const answers = [
       await applyHandler(
-        signedEvent({
-          method: 'POST',
-          route: '/retirements/plans/{planId}/apply',
-          pathParameters: { planId: plan.planId },
-          body,
-        }),
+        withBody('POST', '/retirements/plans/{planId}/apply', { planId: plan.planId }),
         lambdaContext(),
       ),
       await getPlanHandler(
-        signedEvent({
-          method: 'GET',
-          route: '/retirements/plans/{planId}',
-          pathParameters: { planId: plan.planId },
-          body,
-        }),
+        withBody('GET', '/retirements/plans/{planId}', { planId: plan.planId }),
         lambdaContext(),
       ),
       await getRunHandler(
-        signedEvent({
-          method: 'GET',
-          route: '/retirements/runs/{runId}',
-          pathParameters: { runId: 'run-00000000000000000000' },
-          body,
-        }),
+        withBody('GET', '/retirements/runs/{runId}', { runId: 'run-00000000000000000000' }),
         lambdaContext(),
       ),
     ].map(parseResult);

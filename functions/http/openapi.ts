@@ -2,7 +2,8 @@
 // deployed. The document is built from the handlers' zod schemas (lib/openapi) by
 // `npm run openapi` into docs/openapi.json, which a test keeps fresh; this function serves that
 // file as it is, so it carries no schema, provider or runtime code (and starts in a few ms).
-// Like every route it refuses query parameters (it takes none) with the error table's 400.
+// Like every route without a body it refuses query parameters and a body (it takes neither) with
+// the error table's 400.
 
 import type { Context } from 'aws-lambda';
 import document from '../../docs/openapi.json' with { type: 'json' };
@@ -23,9 +24,13 @@ export const handler = async (
   context?: Partial<Context>,
 ): Promise<HttpResult> => {
   const names = Object.keys(event?.queryStringParameters ?? {});
-  if (names.length === 0) return response;
+  const hasBody = (event?.body ?? '').trim() !== '';
+  if (names.length === 0 && !hasBody) return response;
   const requestId = context?.awsRequestId ?? event?.requestContext?.requestId ?? 'unknown';
-  const message = `unknown field(s): ${shownNames(names)}`;
+  const message =
+    names.length > 0
+      ? `unknown field(s): ${shownNames(names)}`
+      : 'body: this route takes no body (its options are query parameters)';
   return {
     statusCode: invalid.httpStatus,
     headers: { 'content-type': 'application/json' },

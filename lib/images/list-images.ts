@@ -96,8 +96,9 @@ const timeForAnotherPage = (context: CallContext): boolean =>
 /**
  * A scan's next upstream page, or undefined when time is short: none is started in the last
  * moments, and one the deadline cuts off (a cloud answering slowly) ends the scan too. A scan
- * then answers what it read, with where to go on, instead of losing it to UpstreamTimeout. The
- * first page has no such grace: a scan that read nothing fails as any call does.
+ * then answers what it read, with where to go on, instead of losing it to UpstreamTimeout. A page
+ * that timed out with time still left (its attempts used up) is the failure it is, and the first
+ * page has no grace either: a scan that read nothing fails as any call does.
  */
 export const pageInTime = async <T>(
   pagesRead: number,
@@ -109,7 +110,7 @@ export const pageInTime = async <T>(
   try {
     return await read();
   } catch (error) {
-    if (error instanceof UpstreamTimeout) return undefined;
+    if (error instanceof UpstreamTimeout && !timeForAnotherPage(context)) return undefined;
     throw error;
   }
 };

@@ -159,8 +159,11 @@ const errorResponses = (operation: OperationName): Record<string, JsonSchema> =>
   return responses;
 };
 
-/** Query parameters from a strict zod object: one parameter per property. */
-const queryParameters = (schema: z.ZodMiniType): JsonSchema[] => {
+/** Query parameters from a strict zod object: one parameter per property (`descriptions` first). */
+const queryParameters = (
+  schema: z.ZodMiniType,
+  descriptions: Record<string, string> = {},
+): JsonSchema[] => {
   const object = bare(z.toJSONSchema(schema, { io: 'input' }) as JsonSchema) as {
     properties: Record<string, JsonSchema>;
     required?: string[];
@@ -169,7 +172,7 @@ const queryParameters = (schema: z.ZodMiniType): JsonSchema[] => {
     name,
     in: 'query',
     required: object.required?.includes(name) ?? false,
-    description: QUERY_DESCRIPTIONS[name] ?? '',
+    description: descriptions[name] ?? QUERY_DESCRIPTIONS[name] ?? '',
     schema: property,
   }));
 };
@@ -320,7 +323,10 @@ export const buildOpenApiDocument = (): OpenApiDocument => ({
         operationId: 'imageUsage',
         summary: 'What uses an image',
         description: `ModelArts notebooks or BCC instances running the image, found by scanning their lists. \`complete: false\` (with \`nextCursor\`) when the scan ran out of time: then \`inUse: false\` only means none found so far. ${UNKNOWN_PARAMETERS}`,
-        parameters: queryParameters(usageQuerySchema),
+        parameters: queryParameters(usageQuerySchema, {
+          cursor:
+            "The previous answer's `nextCursor` (a scan cut short by time): valid only with the same provider, image and region (else 400).",
+        }),
         responses: {
           '200': { description: 'The usage.', content: json(ref('UsageResult')) },
           ...errorResponses('usage'),
@@ -407,7 +413,7 @@ export const buildOpenApiDocument = (): OpenApiDocument => ({
           },
           '400': {
             description:
-              '`INVALID_REQUEST` (InvalidRequest): a query parameter (this route takes none).',
+              '`INVALID_REQUEST` (InvalidRequest): a query parameter or a body (this route takes neither).',
             content: json(errorBodyWith(['INVALID_REQUEST'])),
           },
           '403': {

@@ -338,10 +338,6 @@ export interface DeleteBatchOptions {
   concurrency: number;
 }
 
-/**
- * The SQS delete consumer's whole work for one event: never throws. If the invocation cannot even
- * start (a configuration error), every record is reported failed and the reason is logged.
- */
 // Only what the consumer reads of each record is checked; the records themselves are kept whole.
 const envelopeSchema = z.object({
   Records: z.array(z.object({ messageId: z.string().check(z.minLength(1)), body: z.string() })),
@@ -370,6 +366,10 @@ export const sqsRecordsOf = (event: unknown, context?: Partial<Context>): SQSRec
   return (event as { Records: SQSRecord[] }).Records;
 };
 
+/**
+ * The SQS delete consumer's whole work for one event: never throws. If the invocation cannot even
+ * start (a configuration error), every record is reported failed and the reason is logged.
+ */
 export const deleteBatch = async (
   records: readonly SQSRecord[],
   context: Partial<Context> | undefined,

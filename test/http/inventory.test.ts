@@ -355,6 +355,29 @@ describe('a scan whose next page the deadline cuts off', () => {
     expect(pages[2]?.query, 'the cursor asks for it again').toEqual(pages[1]?.query);
   });
 
+  it('a later page that timed out with time still left (its attempts used up) is the 504 it is, not a partial answer', async () => {
+    // Prepare: one short attempt a request, and 20 s of the invocation left.
+    stallAfterFirst('list-images');
+    const handler = await fixture.fresh(
+      { UPSTREAM_ATTEMPT_TIMEOUT_MS: '300', UPSTREAM_MAX_ATTEMPTS: '1' },
+      async () => (await import('../../functions/http/list-images.js')).handler,
+    );
+
+    // Act
+    const response = parseResult(
+      await handler(
+        listEvent('bcc', { limit: '50', name: '*-never-matches-*' }),
+        lambdaContext(20_000),
+      ),
+    );
+
+    // Assess
+    expect([response.status, (response.body.error as { code: string }).code]).toEqual([
+      504,
+      'UPSTREAM_TIMEOUT',
+    ]);
+  });
+
   it('usage: answers complete: false with a cursor, not a 504', async () => {
     stallAfterFirst('list-notebooks');
 

@@ -114,6 +114,18 @@ describe('the document', () => {
     conformance.expectConforms('/openapi.json', 'get', response);
   });
 
+  it('GET /openapi.json refuses a body as every route but the plan route does', async () => {
+    const response = await openApiHandler(
+      routeEvent({ method: 'GET', route: '/openapi.json', body: { dryRun: true } }),
+      lambdaContext(),
+    );
+    expect(response.statusCode).toBe(400);
+    expect(JSON.parse(response.body ?? '')).toMatchObject({
+      error: { code: 'INVALID_REQUEST', message: expect.stringMatching(/^body: /) },
+    });
+    conformance.expectConforms('/openapi.json', 'get', response);
+  });
+
   it('GET /openapi.json refuses a query parameter as every route does (400, the error body)', async () => {
     const response = await openApiHandler(
       routeEvent({ method: 'GET', route: '/openapi.json', query: { x: '1' } }),

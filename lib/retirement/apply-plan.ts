@@ -4,7 +4,7 @@
 // the queue's schema takes), or which cannot be sent, is recorded `failed` at once, so a run
 // never waits for an outcome that cannot come.
 
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { InvalidRequest, PlanNotFound } from '../errors/errors.js';
 import { alterationOf } from './plan-integrity.js';
 import { imageKey } from './planner.js';
@@ -32,11 +32,23 @@ export interface ApplyResult {
   total: number;
   /** True when the run completed at once (nothing to retire, or nothing could be sent). */
   completed: boolean;
-  /** Decisions whose delete was not queued (recorded `failed`). */
+  /**
+   * Decisions whose delete was not queued and whose `failed` this apply recorded (one a consumer
+   * had recorded already, from a message sent though its send seemed to fail, is not among them).
+   */
   unqueued: Unqueued[];
+  /** A run of the given ID had been started before: nothing was queued again. */
+  repeated: boolean;
 }
 
 export const newRunId = (): string => `run-${randomBytes(10).toString('hex')}`;
+
+/**
+ * The run ID of one firing of a schedule, derived from what stays the same when Lambda retries
+ * the firing's invocation (its request ID): a retry finds the run it started and starts none.
+ */
+export const firingRunId = (firing: string): string =>
+  `run-${createHash('sha256').update(`firing:${firing}`).digest('hex').slice(0, 20)}`;
 
 export const applyPlan = async (
   planId: string,
@@ -70,7 +82,9 @@ export const applyPlan = async (
     ...(options.createdBy === undefined ? {} : { createdBy: options.createdBy }),
     total: retire.length,
   };
-  await deps.runs.create(run);
+  if ((await deps.runs.create(run)) === 'exists') {
+    return { runId, planId, total: retire.length, completed: false, unqueued: [], repeated: true };
+  }
   const messages: RunMessage[] = retire.map(({ image }) => ({
     provider: image.provider,
     imageId: image.id,
@@ -104,18 +118,21 @@ export const applyPlan = async (
   }
   // The last of these outcomes completes the run when nothing was queued.
   let completedByOutcome = false;
-  for (const { message, error, reason } of unqueued) {
+  const recorded: Unqueued[] = [];
+  for (const entry of unqueued) {
     const at = now().toISOString();
-    await deps.runs.claim(runId, message.imageKey, at);
-    const finished = await deps.runs.finish(runId, message.imageKey, {
+    await deps.runs.claim(runId, entry.message.imageKey, at);
+    const finished = await deps.runs.finish(runId, entry.message.imageKey, {
       outcome: 'failed',
-      error,
-      reason,
+      error: entry.error,
+      reason: entry.reason,
       at,
     });
+    // A send whose replies were lost may have queued it after all, and a consumer recorded it.
+    if (finished.kind === 'recorded') recorded.push(entry);
     completedByOutcome ||= finished.completed;
   }
   // Nothing to retire: the run completes now.
   const completed = completedByOutcome || (await deps.runs.complete(runId, now().toISOString()));
-  return { runId, planId, total: retire.length, completed, unqueued };
+  return { runId, planId, total: retire.length, completed, unqueued: recorded, repeated: false };
 };

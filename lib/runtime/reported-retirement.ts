@@ -3,7 +3,7 @@
 // the events are published first (publishing never turns an outcome into a failure).
 
 import { InvalidRequest, StoreUnavailable } from '../errors/errors.js';
-import { type ApplyResult, applyPlan } from '../retirement/apply-plan.js';
+import { type ApplyResult, applyPlan, firingRunId } from '../retirement/apply-plan.js';
 import { createPlan, type PlanOptions } from '../retirement/create-plan.js';
 import type { Plan } from '../retirement/plan.js';
 import type { Policy } from '../retirement/policy.js';
@@ -90,12 +90,13 @@ export const applyReported = async (
   invocation: Invocation,
   createdBy: string | undefined,
   services: RetirementStores & Pick<RetirementServices, 'queue'> = retirementServices(),
+  runId?: string,
 ): Promise<ApplyResult> => {
   const { plans, runs, queue } = services;
   const applied = await applyPlan(
     planId,
     { plans, runs, queue, refusal: runMessageRefusal },
-    { createdBy },
+    { createdBy, ...(runId === undefined ? {} : { runId }) },
   );
   const events = applied.unqueued.flatMap(({ message, error, reason }) =>
     deleteOutcomeEvents(
@@ -123,6 +124,56 @@ export const applyReported = async (
   }
   await invocation.publish(events);
   return applied;
+};
+
+export interface ScheduledResult {
+  planId: string;
+  complete: boolean;
+  retire: number;
+  runId?: string;
+  /** A retry of a firing that had started its run: nothing was planned or applied again. */
+  repeated?: boolean;
+}
+
+/**
+ * One firing of a policy's schedule: the plan and, for `"apply": "auto"`, its run, whose ID comes
+ * from `firing` (the invocation's request ID, which Lambda keeps across its retries). A retry of a
+ * firing whose run had started plans and applies nothing again: a fresh plan would pick the next
+ * oldest images and delete up to the limits once more.
+ */
+export const scheduledReported = async (
+  policy: Policy,
+  invocation: Invocation,
+  identity: string,
+  firing: string,
+  services: RetirementStores & Pick<RetirementServices, 'queue'> = retirementServices(),
+): Promise<ScheduledResult> => {
+  const runId = firingRunId(firing);
+  if (policy.apply === 'auto') {
+    const earlier = await services.runs.read(runId);
+    if (earlier !== undefined) {
+      const { planId, total } = earlier.run;
+      return { planId, complete: true, retire: total, runId, repeated: true };
+    }
+  }
+  const plan = await planReported(
+    policy,
+    invocation,
+    'schedule',
+    { createdBy: identity },
+    services.plans,
+  );
+  const result: ScheduledResult = {
+    planId: plan.planId,
+    complete: plan.complete,
+    retire: plan.totals.retire,
+  };
+  if (policy.apply === 'auto' && plan.complete) {
+    const applied = await applyReported(plan.planId, invocation, identity, services, runId);
+    result.runId = applied.runId;
+    if (applied.repeated) result.repeated = true;
+  }
+  return result;
 };
 
 /** plan, stored, and its `Retirement Planned` event. */

@@ -15,7 +15,10 @@ import { handler as getRunHandler } from '../../functions/http/get-run.js';
 import { handler as scheduledHandler } from '../../functions/schedule/plan-policy.js';
 import type { Plan } from '../../lib/retirement/plan.js';
 import { REASON_PRECEDENCE } from '../../lib/retirement/plan.js';
-import type { RunDocument } from '../../lib/retirement/ports.js';
+import type { RunDocument, RunMessage } from '../../lib/retirement/ports.js';
+import { startInvocation } from '../../lib/runtime/invocation.js';
+import { applyReported, type ScheduledResult } from '../../lib/runtime/reported-retirement.js';
+import { retirementServices } from '../../lib/runtime/retirement-services.js';
 import {
   lambdaContext,
   parseResult,
@@ -519,5 +522,72 @@ describe('a scheduled policy', () => {
         event.detailType === 'Retirement Run Completed' && event.detail.runId === result.runId,
     );
     expect(completed?.detail).toMatchObject({ counts: { deleted: 2 } });
+  });
+
+  it('a retried firing (Lambda retries with the same request id) plans and applies nothing again', async () => {
+    // Prepare: one firing's context, as Lambda hands it to each retry of an async invocation.
+    const firing = lambdaContext();
+    const nightly = policy({
+      name: 'nightly-retried',
+      schedule: 'cron(0 3 * * ? *)',
+      apply: 'auto',
+      limits: { maxDeletions: 2, maxPercent: 50 },
+    });
+    const first = (await scheduledHandler({ policy: nightly }, firing)) as ScheduledResult;
+    await drainLocalQueue({ dir: store });
+    const deletesAfterFirst = fixture.emulator.requests.filter(
+      (request) => request.operation === 'delete',
+    ).length;
+
+    // Act
+    const retried = (await scheduledHandler({ policy: nightly }, firing)) as ScheduledResult;
+    await drainLocalQueue({ dir: store });
+
+    // Assess
+    expect(retried).toMatchObject({ planId: first.planId, runId: first.runId, repeated: true });
+    expect(
+      fixture.emulator.requests.filter((request) => request.operation === 'delete'),
+      'no image deleted by the retry',
+    ).toHaveLength(deletesAfterFirst);
+    const planned = (await events()).filter(
+      (event) =>
+        event.detailType === 'Retirement Planned' && event.detail.policyName === 'nightly-retried',
+    );
+    expect(planned, 'one plan for the firing').toHaveLength(1);
+  });
+});
+
+describe('apply, when the queue seems to refuse what it accepted', () => {
+  it('records and publishes no failure for a decision a consumer already recorded (the send replies were lost)', async () => {
+    // Prepare: a queue whose send delivers each message (a consumer records it deleted) and then
+    // reports every message unsent, as a SendMessageBatch whose replies were lost would.
+    const plan = (await createPlan(policy({ name: 'lost-send-replies' }))).body as unknown as Plan;
+    const services = retirementServices();
+    const lossyQueue = {
+      send: async (messages: readonly RunMessage[]) => {
+        for (const message of messages) {
+          const at = new Date().toISOString();
+          await services.runs.claim(message.runId, message.imageKey, at);
+          await services.runs.finish(message.runId, message.imageKey, { outcome: 'deleted', at });
+        }
+        return [...messages];
+      },
+    };
+    const invocation = startInvocation(lambdaContext(), { capMs: 29_000 }, { trigger: 'test' });
+
+    // Act
+    const applied = await applyReported(plan.planId, invocation, CALLER, {
+      ...services,
+      queue: lossyQueue,
+    });
+
+    // Assess
+    expect(applied.unqueued).toEqual([]);
+    const done = await services.runs.read(applied.runId);
+    expect(done?.run.counts).toMatchObject({ deleted: plan.totals.retire, failed: 0 });
+    const failures = (await events()).filter(
+      (event) => event.detailType === 'Image Delete Failed' && event.detail.runId === applied.runId,
+    );
+    expect(failures).toEqual([]);
   });
 });

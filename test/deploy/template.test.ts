@@ -130,7 +130,6 @@ const writeRunRecords = [{ action: 's3:PutObject', resource: inPlansBucket('runs
 /** Claims, outcomes and completion: conditional puts, and TransactWriteItems of updates (IAM
  * authorizes each item's own action; there is no dynamodb:TransactWriteItems action). */
 const recordRuns = [
-  'dynamodb:ConditionCheckItem',
   'dynamodb:GetItem',
   'dynamodb:PutItem',
   'dynamodb:Query',
@@ -246,13 +245,7 @@ const DESIGN: Record<
     handler: 'functions/http/get-run.handler',
     memorySize: 512,
     timeout: 10,
-    grants: [
-      ...logs('HttpGetRun'),
-      ...['dynamodb:GetItem', 'dynamodb:Query'].map((action) => ({
-        action,
-        resource: getAtt('RunsTable'),
-      })),
-    ],
+    grants: [...logs('HttpGetRun'), { action: 'dynamodb:Query', resource: getAtt('RunsTable') }],
   },
   // Makes the plan, applies it for `apply: auto`; its failed async invocations go to the DLQ.
   ScheduledPlan: {
@@ -325,6 +318,33 @@ describe('the packaged template', () => {
     expect(onWildcard.flatMap((statement) => statement.actions).sort()).toEqual(
       Object.keys(UNSCOPABLE_ACTIONS).sort(),
     );
+  });
+
+  it('lets every role put only the service\u2019s own events on the bus, which the delete rule never takes', () => {
+    const putStatements = Object.entries(template.Resources)
+      .filter(([, resource]) => resource.Type === 'AWS::IAM::Role')
+      .flatMap(([id, role]) =>
+        ((role.Properties?.Policies ?? []) as Array<{ PolicyDocument: { Statement: unknown[] } }>)
+          .flatMap((policy) => policy.PolicyDocument.Statement)
+          .map((statement) => ({ id, statement: statement as Record<string, unknown> })),
+      )
+      .filter(({ statement }) => [statement.Action].flat().includes('events:PutEvents'))
+      .filter(({ statement }) => statement.Effect === 'Allow');
+    expect(putStatements.length).toBeGreaterThanOrEqual(5);
+    for (const { id, statement } of putStatements) {
+      expect(statement.Condition, id).toEqual({
+        StringEquals: { 'events:source': 'cloud-image-functions' },
+      });
+    }
+    const rules = Object.values(template.Resources).filter(
+      (resource) => resource.Type === 'AWS::Events::Rule',
+    );
+    const deleteRule = rules.find((rule) =>
+      JSON.stringify(rule.Properties?.EventPattern).includes('Image Delete Requested'),
+    );
+    expect((deleteRule?.Properties?.EventPattern as { source?: unknown }).source).toEqual([
+      { 'anything-but': 'cloud-image-functions' },
+    ]);
   });
 
   it('gives each function a role of its own, and no shared execution role exists', () => {

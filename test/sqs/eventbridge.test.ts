@@ -50,10 +50,19 @@ const rule = () => {
   return found[0] as [string, Resource];
 };
 
-/** EventBridge's matching for a pattern of top-level exact values (what this rule uses). */
+/**
+ * EventBridge's matching for a pattern of top-level values (what this rule uses): exact values,
+ * and `{"anything-but": value}`.
+ */
 const matches = (pattern: Record<string, Json>, event: Record<string, Json>): boolean =>
   Object.entries(pattern).every(
-    ([key, values]) => Array.isArray(values) && values.includes(event[key] ?? null),
+    ([key, values]) =>
+      Array.isArray(values) &&
+      values.some((value) => {
+        const but = (value as { 'anything-but'?: Json } | null)?.['anything-but'];
+        if (but === undefined) return value === (event[key] ?? null);
+        return event[key] !== undefined && !(Array.isArray(but) ? but : [but]).includes(event[key]);
+      }),
   );
 
 /** A target's InputPath: `$` or `$.a.b`. */
@@ -71,7 +80,10 @@ describe('EventBridge "Image Delete Requested" to the delete queue (serverless.y
 
     expect(props.EventBusName).toEqual(getAtt('ImageEventBus', 'Name'));
     expect(resource('ImageEventBus').Type).toBe('AWS::Events::EventBus');
-    expect(props.EventPattern).toEqual({ 'detail-type': ['Image Delete Requested'] });
+    expect(props.EventPattern).toEqual({
+      source: [{ 'anything-but': 'cloud-image-functions' }],
+      'detail-type': ['Image Delete Requested'],
+    });
     const targets = props.Targets as Array<Record<string, Json>>;
     expect(targets).toHaveLength(1);
     expect(targets[0]).toMatchObject({
@@ -148,9 +160,13 @@ describe('EventBridge "Image Delete Requested" to the delete queue (serverless.y
       detail: { provider: 'modelarts', imageId: SEEDED.modelarts.custom },
     };
     const other = { ...event, 'detail-type': 'Image Created' };
+    const fromTheService = { ...event, source: 'cloud-image-functions' };
 
     expect(matches(pattern, event)).toBe(true);
     expect(matches(pattern, other)).toBe(false);
+    expect(matches(pattern, fromTheService), 'the service cannot request its own deletes').toBe(
+      false,
+    );
     const body = JSON.stringify(inputPath(String(target.InputPath), event));
     const response = await (handler as (e: SQSEvent, c: Context) => Promise<SQSBatchResponse>)(
       { Records: [sqsRecord('from-eventbridge', body)] },

@@ -153,7 +153,7 @@ describe.each(cases)('retire-image on $provider', (c) => {
     expect(fixture.emulator.state.deleteCount(c.provider, c.creating)).toBe(1);
   });
 
-  it('gives up with ImageBusy when the image is still being created after 20 looks', async () => {
+  it('gives up with ImageBusy when the image is still being created after 20 waits (21 looks)', async () => {
     const execution = await execute({ provider: c.provider, imageId: c.creating });
 
     expect(execution.error?.name).toBe('ImageBusy');
@@ -195,7 +195,7 @@ describe.each(cases)('retire-image on $provider', (c) => {
     expect(execution.error).toEqual({
       name: 'UpstreamTimeout',
       cause:
-        'the provider accepted the delete but still listed the image after 10 looks, 10 s apart',
+        'the provider accepted the delete but still listed the image after 10 waits of 10 s (11 looks)',
     });
     // The look right after the delete, and 10 more after a wait each.
     expect(statesRun(execution).filter((state) => state === 'ConfirmGone')).toHaveLength(11);

@@ -51,8 +51,10 @@ const reportRetired = async (
       now(),
     ),
   );
-  if (retired.completedRun) {
-    // The audit copy of the finished run, beside its plan.
+  // The audit copy of the finished run, beside its plan: written by the delivery that completed
+  // the run, and again by a later delivery of a decision already recorded in a completed run (the
+  // same document: the completing delivery may have failed to write it, and nothing else would).
+  if (retired.completedRun || (!retired.recorded && retired.run.status === 'completed')) {
     const document = await stores.runs.read(message.runId);
     if (document !== undefined) await stores.plans.putRun(document);
   }

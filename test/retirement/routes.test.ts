@@ -4,7 +4,7 @@
 // deletes exactly the retire decisions, each with one outcome and its event; a second apply
 // deletes nothing more; an image that changed after the plan is skipped.
 
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,7 +17,11 @@ import type { Plan } from '../../lib/retirement/plan.js';
 import { REASON_PRECEDENCE } from '../../lib/retirement/plan.js';
 import type { RunDocument, RunMessage } from '../../lib/retirement/ports.js';
 import { startInvocation } from '../../lib/runtime/invocation.js';
-import { applyReported, type ScheduledResult } from '../../lib/runtime/reported-retirement.js';
+import {
+  applyReported,
+  retireReported,
+  type ScheduledResult,
+} from '../../lib/runtime/reported-retirement.js';
 import { retirementServices } from '../../lib/runtime/retirement-services.js';
 import {
   lambdaContext,
@@ -554,6 +558,48 @@ describe('a scheduled policy', () => {
         event.detailType === 'Retirement Planned' && event.detail.policyName === 'nightly-retried',
     );
     expect(planned, 'one plan for the firing').toHaveLength(1);
+  });
+});
+
+describe('the audit copy of a finished run', () => {
+  it('is written by a later delivery when the delivery that completed the run could not write it', async () => {
+    // Prepare: a one-decision run whose message is kept here, and its audit path blocked once.
+    const plan = (
+      await createPlan(
+        policy({ name: 'audit-copy-retried', limits: { maxDeletions: 1, maxPercent: 100 } }),
+      )
+    ).body as unknown as Plan;
+    const services = retirementServices();
+    const kept: RunMessage[] = [];
+    const invocation = startInvocation(lambdaContext(), { capMs: 29_000 }, { trigger: 'test' });
+    const applied = await applyReported(plan.planId, invocation, CALLER, {
+      ...services,
+      queue: {
+        send: async (messages) => {
+          kept.push(...messages);
+          return [];
+        },
+      },
+    });
+    const message = kept[0] as RunMessage;
+    const audit = join(store, 'runs', `${applied.runId}.json`);
+    await mkdir(audit, { recursive: true });
+    const deliver = (receiveCount: number) =>
+      retireReported(message, invocation, { receiveCount, maxReceiveCount: 5 }, 'req', services);
+
+    // Act
+    const first = await deliver(1).then(
+      () => undefined,
+      (error: unknown) => error as Error,
+    );
+    await rm(audit, { recursive: true });
+    const second = await deliver(2);
+
+    // Assess
+    expect(first, 'the first delivery failed to write the audit copy').toBeInstanceOf(Error);
+    expect(second).toMatchObject({ outcome: 'deleted', recorded: false });
+    const copy = JSON.parse(await readFile(audit, 'utf8')) as RunDocument;
+    expect(copy.run).toMatchObject({ runId: applied.runId, status: 'completed' });
   });
 });
 

@@ -33,7 +33,7 @@ const commandOf = (argv) => {
  * nothing is. Without a secret every deployed call answers 500 (ConfigurationError): only the
  * local stage, which runs on this machine with credentials from the environment, goes without.
  */
-const credentialsSecretProblem = ({ command, stage, secretId }) => {
+const credentialsSecretProblem = ({ command, stage, secretId, secretArn, service }) => {
   const shipping = SHIPPING_COMMANDS.some(
     (name) => command === name || command.startsWith(`${name} `),
   );
@@ -51,6 +51,27 @@ const credentialsSecretProblem = ({ command, stage, secretId }) => {
       'Without it every call of the deployed functions would fail with ConfigurationError (500). ' +
       `Only the "${LOCAL_STAGE}" stage (npm start) runs without one.`
     );
+  }
+  // The default grant is the secret named <service>/<stage>: another secret would package and
+  // deploy, then every call would answer ConfigurationError (access denied).
+  const defaultName = `${service}/${stage}`;
+  if (
+    stage !== LOCAL_STAGE &&
+    service !== undefined &&
+    String(secretArn ?? '').endsWith(`:secret:${defaultName}-??????`)
+  ) {
+    const id = String(secretId).trim();
+    const readable = id.startsWith('arn:')
+      ? id.includes(`:secret:${defaultName}-`)
+      : id === defaultName;
+    if (!readable) {
+      return (
+        `The functions may read only the secret named ${defaultName} (the default grant), and ` +
+        `imageCredentialsSecretId names another: pass \`--param imageCredentialsSecretArn=<its ARN>\` ` +
+        '(or set IMAGE_CREDENTIALS_SECRET_ARN) as well, or name the secret ' +
+        `${defaultName}.`
+      );
+    }
   }
   return undefined;
 };
@@ -155,7 +176,13 @@ module.exports = {
   imageCredentialsSecretId: async ({ resolveVariable }) => {
     const stage = await resolveVariable('sls:stage');
     const secretId = await resolveVariable('param:imageCredentialsSecretId');
-    const problem = credentialsSecretProblem({ command: commandOf(process.argv), stage, secretId });
+    const problem = credentialsSecretProblem({
+      command: commandOf(process.argv),
+      stage,
+      secretId,
+      secretArn: await resolveVariable('param:imageCredentialsSecretArn'),
+      service: await resolveVariable('self:service'),
+    });
     if (problem !== undefined) throw stackError(problem);
     return secretId;
   },

@@ -21,6 +21,8 @@ interface StackParams {
     command: string;
     stage: string;
     secretId: unknown;
+    secretArn?: unknown;
+    service?: string;
   }): string | undefined;
   positiveInteger(name: string, value: unknown): number;
   positiveNumber(name: string, value: unknown): number;
@@ -57,6 +59,39 @@ describe('the stage rule (scripts/stack-params.cjs)', () => {
         );
       }
     }
+  });
+
+  it('refuses a secret the default grant does not cover, unless its ARN is given too', () => {
+    const DEFAULT_ARN =
+      'arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:cloud-image-functions/prod-??????';
+    const problem = (secretId: string, secretArn: string) =>
+      params.credentialsSecretProblem({
+        command: 'package',
+        stage: 'prod',
+        secretId,
+        secretArn,
+        service: 'cloud-image-functions',
+      });
+
+    expect(problem('team/other-secret', DEFAULT_ARN)).toMatch(
+      /^The functions may read only the secret named cloud-image-functions\/prod \(the default grant\)/,
+    );
+    expect(
+      problem('arn:aws:secretsmanager:eu-central-1:123456789012:secret:team/x-AbCdEf', DEFAULT_ARN),
+    ).toMatch(/imageCredentialsSecretArn/);
+    expect(problem('cloud-image-functions/prod', DEFAULT_ARN)).toBeUndefined();
+    expect(
+      problem(
+        'arn:aws:secretsmanager:eu-central-1:123456789012:secret:cloud-image-functions/prod-AbCdEf',
+        DEFAULT_ARN,
+      ),
+    ).toBeUndefined();
+    expect(
+      problem(
+        'team/other-secret',
+        'arn:aws:secretsmanager:eu-central-1:123456789012:secret:team/other-secret-??????',
+      ),
+    ).toBeUndefined();
   });
 
   it('lets a deployed stage with a secret through, and every command that ships nothing', () => {

@@ -101,9 +101,19 @@ export const rulesFeeding = (stack: JsonObject, queue: string): QueueRule[] => {
   });
 };
 
-/** EventBridge's matching for patterns of top-level exact values (what the stack's rules use). */
+/**
+ * EventBridge's matching for patterns of top-level values (what the stack's rules use): exact
+ * values, and `{"anything-but": value or [values]}` (the field present, with none of them).
+ */
 export const ruleMatches = (rule: QueueRule, event: JsonObject): boolean =>
-  Object.entries(rule.pattern).every(([key, values]) => values.includes(event[key] ?? null));
+  Object.entries(rule.pattern).every(([key, values]) =>
+    values.some((value) => {
+      const but = isObject(value) ? value['anything-but'] : undefined;
+      if (but === undefined) return value === (event[key] ?? null);
+      const excluded = Array.isArray(but) ? but : [but];
+      return event[key] !== undefined && !excluded.includes(event[key] ?? null);
+    }),
+  );
 
 /** A target's InputPath: `$` or `$.a.b`. */
 export const applyInputPath = (path: string, event: Json): Json => {

@@ -6,6 +6,7 @@
 // real handler in-process against the emulator on loopback (invalid ones never leave the process).
 
 import { randomUUID } from 'node:crypto';
+
 import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +15,7 @@ import { ERROR_NAMES } from '../../lib/errors/error-table.js';
 import { BCC_ENDPOINTS } from '../../lib/providers/bcc/endpoints.js';
 import { originFor } from '../../lib/providers/kit/regions.js';
 import { MODELARTS_ENDPOINTS } from '../../lib/providers/modelarts/endpoints.js';
+import { shownName } from '../../lib/schema/caller-names.js';
 import { httpEvent, lambdaContext } from '../../scripts/lambda-events.js';
 import { eventBridgeEvent, sqsEvent, sqsRecord } from '../support/events.js';
 import { useFixture } from '../support/fixture.js';
@@ -387,8 +389,9 @@ const SPEC_CODES = [
   'CONFIGURATION_ERROR',
 ];
 
+/** The message names one of `fields`, as an answer shows a caller's name (bounded, printable). */
 const mentionsOneOf = (message: string, fields: readonly string[]): boolean =>
-  fields.some((field) => message.includes(field));
+  fields.some((field) => message.includes(field) || message.includes(shownName(field)));
 
 /**
  * An HTTP answer: 400 INVALID_REQUEST naming one of the `bad` fields with nothing sent, or (no

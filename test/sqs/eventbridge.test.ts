@@ -12,6 +12,7 @@ import { SEEDED } from '../../emulator/demo.js';
 import { handler } from '../../functions/sqs/delete-image.js';
 import { readServiceDefinition } from '../../scripts/build.js';
 import { lambdaContext } from '../../scripts/lambda-events.js';
+import { ruleMatches } from '../../scripts/local-stack.js';
 import { sqsRecord } from '../support/events.js';
 import { useFixture } from '../support/fixture.js';
 
@@ -50,19 +51,17 @@ const rule = () => {
   return found[0] as [string, Resource];
 };
 
-/**
- * EventBridge's matching for a pattern of top-level values (what this rule uses): exact values,
- * and `{"anything-but": value}`.
- */
+/** The stack rule's own matching (the one `npm run invoke` uses for sample events). */
 const matches = (pattern: Record<string, Json>, event: Record<string, Json>): boolean =>
-  Object.entries(pattern).every(
-    ([key, values]) =>
-      Array.isArray(values) &&
-      values.some((value) => {
-        const but = (value as { 'anything-but'?: Json } | null)?.['anything-but'];
-        if (but === undefined) return value === (event[key] ?? null);
-        return event[key] !== undefined && !(Array.isArray(but) ? but : [but]).includes(event[key]);
-      }),
+  ruleMatches(
+    {
+      logicalId: 'rule',
+      pattern: Object.fromEntries(
+        Object.entries(pattern).map(([key, values]) => [key, [values].flat() as Json[]]),
+      ),
+      inputPath: '$',
+    },
+    event,
   );
 
 /** A target's InputPath: `$` or `$.a.b`. */

@@ -119,13 +119,26 @@ const ROLE_MARK = '@@schedule-role-arn@@';
  * and runs record, the schedule's role (its ARN, which only the stack knows: joined into the JSON
  * text with Fn::Join, which unlike Fn::Sub leaves a policy's own `${...}` alone).
  */
+/**
+ * Scheduler writes the firing's scheduled time here (a context attribute): the same for every
+ * delivery and retry of one firing, so the function can plan and apply each firing once.
+ */
+const SCHEDULED_TIME = '<aws.scheduler.scheduled-time>';
+
 const scheduleInput = (policy) => {
-  const parts = JSON.stringify({ policy, identity: ROLE_MARK }).split(ROLE_MARK);
+  const parts = JSON.stringify({
+    policy,
+    identity: ROLE_MARK,
+    scheduledTime: SCHEDULED_TIME,
+  }).split(ROLE_MARK);
   if (parts.length !== 2) throw stackError(`policy ${policy.name}: contains ${ROLE_MARK}`);
   return { 'Fn::Join': ['', [parts[0], { 'Fn::GetAtt': [STACK.role, 'Arn'] }, parts[1]]] };
 };
 
-/** A schedule target's Input read back: `{policy, identity}`, the identity as the template has it. */
+/**
+ * A schedule target's Input read back: `{policy, identity, scheduledTime}`, the identity as the
+ * template has it.
+ */
 const readScheduleInput = (input) => {
   if (typeof input === 'string') return JSON.parse(input);
   const parts = input?.['Fn::Join']?.[1];
@@ -178,6 +191,7 @@ const shownPath = (dir) => {
 module.exports = {
   DEFAULT_POLICIES_DIR,
   RETRY_POLICY,
+  SCHEDULED_TIME,
   STACK,
   logicalIdOf,
   readPolicies,

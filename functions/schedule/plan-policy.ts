@@ -1,8 +1,8 @@
 // EventBridge Scheduler target: {policy, identity} → plans the policy (stored, `Retirement
 // Planned` on the bus) and, when the policy says `"apply": "auto"` and the plan is complete,
 // applies it within its limits. Failures are thrown with the error's name (the schedule's retry
-// policy and dead-letter queue see it); a retried firing whose run had started does not plan or
-// apply again (lib/runtime/reported-retirement.ts, scheduledReported).
+// policy and dead-letter queue see it); a firing delivered or retried again whose run had started
+// does not plan or apply again (lib/runtime/reported-retirement.ts, scheduledReported).
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { parsePolicy } from '../../lib/retirement/policy.js';
@@ -15,6 +15,8 @@ import { parseInput } from '../../lib/validation/inputs.js';
 const scheduledSchema = z.strictObject({
   policy: z.unknown(),
   identity: z.optional(z.string().check(z.maxLength(256))),
+  /** The firing's scheduled time, which Scheduler writes into the input (one key per firing). */
+  scheduledTime: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
 });
 
 export type { ScheduledResult };
@@ -25,5 +27,11 @@ export const handler = middy<unknown, ScheduledResult, Error, Context>()
     const scheduled = parseInput(scheduledSchema, event);
     const policy = parsePolicy(scheduled.policy);
     const identity = scheduled.identity ?? `schedule:${policy.name}`;
-    return scheduledReported(policy, invocationOf(context), identity, context.awsRequestId);
+    // One firing, however often it arrives: its scheduled time (a duplicate delivery has the same
+    // input), else the request ID Lambda keeps across its retries.
+    const firing =
+      scheduled.scheduledTime === undefined
+        ? context.awsRequestId
+        : `${policy.name}@${scheduled.scheduledTime}`;
+    return scheduledReported(policy, invocationOf(context), identity, firing);
   });

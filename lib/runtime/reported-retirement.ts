@@ -139,8 +139,9 @@ export interface ScheduledResult {
 
 /**
  * One firing of a policy's schedule: the plan and, for `"apply": "auto"`, its run, whose ID comes
- * from `firing` (the invocation's request ID, which Lambda keeps across its retries). A retry of a
- * firing whose run had started plans and applies nothing again: a fresh plan would pick the next
+ * from `firing` (the policy and the firing's scheduled time, or the invocation's request ID, which
+ * Lambda keeps across its retries). A firing delivered or retried again whose run had started
+ * plans and applies nothing again: a fresh plan would pick the next
  * oldest images and delete up to the limits once more.
  */
 export const scheduledReported = async (

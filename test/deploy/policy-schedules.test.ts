@@ -103,6 +103,7 @@ describe('the policy files (scripts/policy-schedules.cjs)', () => {
     expect(schedules.readScheduleInput(schedule?.Properties.Target.Input)).toEqual({
       policy,
       identity: { 'Fn::GetAtt': ['PolicyScheduleRole', 'Arn'] },
+      scheduledTime: '<aws.scheduler.scheduled-time>',
     });
   });
 

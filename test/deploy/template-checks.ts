@@ -628,6 +628,9 @@ export const scheduleProblems = (template: Template, targetFunction: string): st
       if (policy?.name !== properties.Name || policy?.schedule !== properties.ScheduleExpression) {
         problems.push(`${id}: its input's policy is not the one it is named and scheduled after`);
       }
+      if (input.scheduledTime !== '<aws.scheduler.scheduled-time>') {
+        problems.push(`${id}: its input does not carry the firing's scheduled time`);
+      }
       const identity = JSON.stringify(input.identity);
       if (role !== undefined && identity !== JSON.stringify({ 'Fn::GetAtt': [role, 'Arn'] })) {
         problems.push(

@@ -602,6 +602,7 @@ describe('the packaged template', () => {
     expect(readScheduleInput(target.Input)).toEqual({
       policy,
       identity: { 'Fn::GetAtt': ['PolicyScheduleRole', 'Arn'] },
+      scheduledTime: '<aws.scheduler.scheduled-time>',
     });
     expect(template.Resources.PolicyScheduleGroup?.Properties).toEqual({
       Name: `cloud-image-functions-${STAGE}`,

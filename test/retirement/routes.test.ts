@@ -528,6 +528,32 @@ describe('a scheduled policy', () => {
     expect(completed?.detail).toMatchObject({ counts: { deleted: 2 } });
   });
 
+  it('a firing delivered twice (the same scheduled time, another request id) applies once', async () => {
+    // Prepare
+    const input = {
+      policy: policy({
+        name: 'nightly-delivered-twice',
+        schedule: 'cron(0 3 * * ? *)',
+        apply: 'auto',
+        limits: { maxDeletions: 2, maxPercent: 50 },
+      }),
+      scheduledTime: '2026-11-30T03:00:00Z',
+    };
+
+    // Act
+    const first = (await scheduledHandler(input, lambdaContext())) as ScheduledResult;
+    const again = (await scheduledHandler(input, lambdaContext())) as ScheduledResult;
+    const nextNight = (await scheduledHandler(
+      { ...input, scheduledTime: '2026-12-01T03:00:00Z' },
+      lambdaContext(),
+    )) as ScheduledResult;
+
+    // Assess
+    expect(again).toMatchObject({ runId: first.runId, repeated: true });
+    expect(nextNight.runId).not.toBe(first.runId);
+    expect(nextNight.repeated).toBeUndefined();
+  });
+
   it('a retried firing (Lambda retries with the same request id) plans and applies nothing again', async () => {
     // Prepare: one firing's context, as Lambda hands it to each retry of an async invocation.
     const firing = lambdaContext();

@@ -62,8 +62,13 @@ describe('the stage rule (scripts/stack-params.cjs)', () => {
   });
 
   it('refuses a secret the default grant does not cover, unless its ARN is given too', () => {
-    const DEFAULT_ARN =
-      'arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:cloud-image-functions/prod-??????';
+    // The default of serverless.yml: CloudFormation's own ${...} substitutions, not a template.
+    const DEFAULT_ARN = [
+      'arn:$',
+      '{AWS::Partition}:secretsmanager:$',
+      '{AWS::Region}:$',
+      '{AWS::AccountId}:secret:cloud-image-functions/prod-??????',
+    ].join('');
     const problem = (secretId: string, secretArn: string) =>
       params.credentialsSecretProblem({
         command: 'package',

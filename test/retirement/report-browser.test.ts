@@ -106,8 +106,8 @@ const columnTexts = (page: Page, column: number): Promise<string[]> =>
 describe('the plan report in Chromium', () => {
   it('renders with no console message, no script error, and requests nothing but itself', async () => {
     const opened = await openReport();
-    // Let anything late (a blocked fetch, a CSP report) surface before judging.
-    await opened.page.waitForTimeout(300);
+    // Anything late (a blocked fetch, a CSP report) is on the network before it falls quiet.
+    await opened.page.waitForLoadState('networkidle');
 
     expect(opened.console).toEqual([]);
     expect(opened.errors).toEqual([]);

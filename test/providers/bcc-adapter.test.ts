@@ -239,6 +239,7 @@ describe('show', () => {
   });
 
   it('the request id falls back to the body requestId when the header is absent', async () => {
+    // A stub transport: the emulator, as BCC does, always sends x-bce-request-id.
     const transport: Transport = async () => ({
       status: 404,
       headers: { 'content-type': 'application/json' },
@@ -630,6 +631,8 @@ describe('throttling and faults', () => {
 });
 
 describe('regions', () => {
+  // A recording transport stands in for the network: the regions' real origins (bcc.<region>.
+  // baidubce.com) are not on loopback, and these tests only read which origin each region asks.
   const recording = (): { transport: Transport; sent: OutboundRequest[] } => {
     const sent: OutboundRequest[] = [];
     const transport: Transport = async (request): Promise<RawResponse> => {

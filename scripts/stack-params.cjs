@@ -61,9 +61,13 @@ const credentialsSecretProblem = ({ command, stage, secretId, secretArn, service
     String(secretArn ?? '').endsWith(`:secret:${defaultName}-??????`)
   ) {
     const id = String(secretId).trim();
-    const readable = id.startsWith('arn:')
-      ? id.includes(`:secret:${defaultName}-`)
-      : id === defaultName;
+    // A name, or an ARN (full: the name, a dash and 6 random characters; partial: the name alone).
+    const name = id.startsWith('arn:') ? id.split(':').slice(6).join(':') : id;
+    const readable =
+      name === defaultName ||
+      (id.startsWith('arn:') &&
+        name.length === defaultName.length + 7 &&
+        name.startsWith(`${defaultName}-`));
     if (!readable) {
       return (
         `The functions may read only the secret named ${defaultName} (the default grant), and ` +

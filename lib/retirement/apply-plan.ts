@@ -37,7 +37,10 @@ export interface ApplyResult {
    * had recorded already, from a message sent though its send seemed to fail, is not among them).
    */
   unqueued: Unqueued[];
-  /** A run of the given ID had been started before: nothing was queued again. */
+  /**
+   * A run of the given ID had been started before (a retried schedule firing): only its decisions
+   * without a final outcome were queued again (the consumer records each decision once).
+   */
   repeated: boolean;
 }
 
@@ -49,6 +52,25 @@ export const newRunId = (): string => `run-${randomBytes(10).toString('hex')}`;
  */
 export const firingRunId = (firing: string): string =>
   `run-${createHash('sha256').update(`firing:${firing}`).digest('hex').slice(0, 20)}`;
+
+/** The image keys of a started run's final outcomes; the run must be of this plan. */
+const finalOutcomesOf = async (
+  runs: ApplyDeps['runs'],
+  runId: string,
+  planId: string,
+): Promise<Set<string>> => {
+  const started = await runs.read(runId);
+  if (started === undefined || started.run.planId !== planId) {
+    throw new InvalidRequest(`runId: run ${runId} was started for another plan`, {
+      field: 'runId',
+    });
+  }
+  return new Set(
+    started.outcomes
+      .filter((outcome) => outcome.state === 'final')
+      .map((outcome) => outcome.imageKey),
+  );
+};
 
 export const applyPlan = async (
   planId: string,
@@ -82,9 +104,10 @@ export const applyPlan = async (
     ...(options.createdBy === undefined ? {} : { createdBy: options.createdBy }),
     total: retire.length,
   };
-  if ((await deps.runs.create(run)) === 'exists') {
-    return { runId, planId, total: retire.length, completed: false, unqueued: [], repeated: true };
-  }
+  const repeated = (await deps.runs.create(run)) === 'exists';
+  // A run started before may have stopped anywhere (a crash after creating it, part of its
+  // decisions queued): what has no final outcome yet is queued again, the rest left alone.
+  const done = repeated ? await finalOutcomesOf(deps.runs, runId, planId) : new Set<string>();
   const messages: RunMessage[] = retire.map(({ image }) => ({
     provider: image.provider,
     imageId: image.id,
@@ -99,6 +122,7 @@ export const applyPlan = async (
   const unqueued: Unqueued[] = [];
   const sendable: RunMessage[] = [];
   for (const message of messages) {
+    if (done.has(message.imageKey)) continue;
     const refusal = deps.refusal?.(message);
     if (refusal === undefined) sendable.push(message);
     else {
@@ -134,5 +158,5 @@ export const applyPlan = async (
   }
   // Nothing to retire: the run completes now.
   const completed = completedByOutcome || (await deps.runs.complete(runId, now().toISOString()));
-  return { runId, planId, total: retire.length, completed, unqueued: recorded, repeated: false };
+  return { runId, planId, total: retire.length, completed, unqueued: recorded, repeated };
 };

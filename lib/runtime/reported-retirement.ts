@@ -155,7 +155,12 @@ export const scheduledReported = async (
   if (policy.apply === 'auto') {
     const earlier = await services.runs.read(runId);
     if (earlier !== undefined) {
-      const { planId, total } = earlier.run;
+      // This firing's run started before: no new plan. A run that had not finished sending (the
+      // earlier attempt stopped partway) gets its plan's undecided decisions queued again.
+      const { planId, total, status } = earlier.run;
+      if (status === 'running') {
+        await applyReported(planId, invocation, identity, services, runId);
+      }
       return { planId, complete: true, retire: total, runId, repeated: true };
     }
   }

@@ -87,6 +87,20 @@ describe('the stage rule (scripts/stack-params.cjs)', () => {
     expect(problem('cloud-image-functions/prod', DEFAULT_ARN)).toBeUndefined();
     expect(
       problem(
+        'arn:aws:secretsmanager:eu-central-1:123456789012:secret:cloud-image-functions/prod',
+        DEFAULT_ARN,
+      ),
+      'a partial ARN of the default secret',
+    ).toBeUndefined();
+    expect(
+      problem(
+        'arn:aws:secretsmanager:eu-central-1:123456789012:secret:cloud-image-functions/prod-extra-AbCdEf',
+        DEFAULT_ARN,
+      ),
+      'another secret whose name starts alike',
+    ).toMatch(/imageCredentialsSecretArn/);
+    expect(
+      problem(
         'arn:aws:secretsmanager:eu-central-1:123456789012:secret:cloud-image-functions/prod-AbCdEf',
         DEFAULT_ARN,
       ),

@@ -112,10 +112,13 @@ describe('against the emulator', () => {
       log,
     });
     expect(image.id).toBe(SEEDED.modelarts.custom);
-    // The wait the retry layer chose (its debug line), not a measured gap between arrivals.
+    // The wait the retry layer chose (its debug line), and that it really waited: the second
+    // attempt arrived at least that long after the first (a lower bound: load only adds to it).
     const retries = fixture.log.lines.filter((line) => line.message === 'upstream retry');
     expect(retries).toHaveLength(1);
     expect(retries[0]?.waitMs).toBeGreaterThanOrEqual(1_000);
+    const [first, second] = fixture.emulator.requests.map((request) => Date.parse(request.time));
+    expect((second ?? 0) - (first ?? 0)).toBeGreaterThanOrEqual(1_000);
   });
 
   it('gives up at once when Retry-After is beyond the time left, passing the hint on', async () => {

@@ -15,12 +15,14 @@ import { handler as getRunHandler } from '../../functions/http/get-run.js';
 import { handler as scheduledHandler } from '../../functions/schedule/plan-policy.js';
 import type { Plan } from '../../lib/retirement/plan.js';
 import { REASON_PRECEDENCE } from '../../lib/retirement/plan.js';
+import { parsePolicy } from '../../lib/retirement/policy.js';
 import type { RunDocument, RunMessage } from '../../lib/retirement/ports.js';
 import { startInvocation } from '../../lib/runtime/invocation.js';
 import {
   applyReported,
   retireReported,
   type ScheduledResult,
+  scheduledReported,
 } from '../../lib/runtime/reported-retirement.js';
 import { retirementServices } from '../../lib/runtime/retirement-services.js';
 import {
@@ -552,6 +554,54 @@ describe('a scheduled policy', () => {
     expect(again).toMatchObject({ runId: first.runId, repeated: true });
     expect(nextNight.runId).not.toBe(first.runId);
     expect(nextNight.repeated).toBeUndefined();
+  });
+
+  it('a retried firing whose first attempt stopped after starting its run sends what it had not, and the run completes', async () => {
+    // Prepare: the first attempt dies while queueing (after the run was created).
+    const nightly = policy({
+      name: 'nightly-stopped-partway',
+      schedule: 'cron(0 3 * * ? *)',
+      apply: 'auto',
+      limits: { maxDeletions: 2, maxPercent: 50 },
+    });
+    const services = retirementServices();
+    const invocation = startInvocation(lambdaContext(), { capMs: 29_000 }, { trigger: 'test' });
+    const firing = 'nightly-stopped-partway@2026-11-30T03:00:00Z';
+    const dying = {
+      ...services,
+      queue: {
+        send: async () => {
+          throw new Error('the Lambda sandbox stopped');
+        },
+      },
+    };
+    const first = await scheduledReported(
+      parsePolicy(nightly),
+      invocation,
+      'schedule:x',
+      firing,
+      dying,
+    ).then(
+      () => undefined,
+      (error: unknown) => error as Error,
+    );
+
+    // Act
+    const retried = await scheduledReported(
+      parsePolicy(nightly),
+      invocation,
+      'schedule:x',
+      firing,
+      services,
+    );
+    await drainLocalQueue({ dir: store });
+
+    // Assess
+    expect(first?.message).toBe('the Lambda sandbox stopped');
+    expect(retried.repeated).toBe(true);
+    const done = await services.runs.read(String(retried.runId));
+    expect(done?.run).toMatchObject({ status: 'completed', total: 2 });
+    expect(done?.outcomes.map((outcome) => outcome.state)).toEqual(['final', 'final']);
   });
 
   it('a retried firing (Lambda retries with the same request id) plans and applies nothing again', async () => {

@@ -8,7 +8,7 @@
 import type { Context } from 'aws-lambda';
 import document from '../../docs/openapi.json' with { type: 'json' };
 import { specOf } from '../../lib/errors/error-table.js';
-import { shownNames } from '../../lib/schema/caller-names.js';
+import { unknownFields } from '../../lib/schema/caller-names.js';
 import type { HttpEvent, HttpResult } from '../../lib/triggers/http.js';
 
 const response: HttpResult = {
@@ -29,7 +29,7 @@ export const handler = async (
   const requestId = context?.awsRequestId ?? event?.requestContext?.requestId ?? 'unknown';
   const message =
     names.length > 0
-      ? `unknown field(s): ${shownNames(names)}`
+      ? unknownFields(names)
       : 'body: this route takes no body (its options are query parameters)';
   return {
     statusCode: invalid.httpStatus,

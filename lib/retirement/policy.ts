@@ -7,7 +7,7 @@ import { InvalidRequest } from '../errors/errors.js';
 import { IMAGE_STATUSES } from '../images/image.js';
 import { nameGlobSchema, regionSchema } from '../images/name-shapes.js';
 import { cloudKeys, findCloud } from '../providers/registry.js';
-import { shownName, shownNames } from '../schema/caller-names.js';
+import { shownName, unknownFields } from '../schema/caller-names.js';
 import * as z from '../schema/zod.js';
 
 /** The largest policy document (JSON or YAML text) accepted, in characters. */
@@ -242,7 +242,7 @@ const describeIssue = (issue: z.core.$ZodIssue): { field: string; message: strin
   const field = fieldOf(issue.path);
   if (issue.code === 'unrecognized_keys') {
     const first = fieldOf([...issue.path, shownName(issue.keys[0] ?? '')]);
-    return { field: first, message: `${field}: unknown field(s): ${shownNames(issue.keys)}` };
+    return { field: first, message: `${field}: ${unknownFields(issue.keys)}` };
   }
   if (issue.code === 'invalid_type' && issue.input === undefined) {
     return { field, message: `${field}: is required` };

@@ -15,7 +15,11 @@ export const shownName = (name: string): string => {
 };
 
 /** `a, b, c` or, past MAX_NAMES, `a, b, c, d, e and 7 more`. */
-export const shownNames = (names: readonly string[]): string => {
+const shownNames = (names: readonly string[]): string => {
   const shown = names.slice(0, MAX_NAMES).map(shownName).join(', ');
   return names.length > MAX_NAMES ? `${shown} and ${names.length - MAX_NAMES} more` : shown;
 };
+
+/** The one wording of a refusal of unknown fields (a query, a body, a policy, a route's query). */
+export const unknownFields = (names: readonly string[]): string =>
+  `unknown field(s): ${shownNames(names)}`;

@@ -10,7 +10,7 @@ import { nameGlobSchema, regionSchema } from '../images/name-shapes.js';
 import { cloudKeys, findCloud, registryVersion } from '../providers/registry.js';
 import { PLAN_ID_PATTERN, RUN_ID_PATTERN } from '../retirement/ids.js';
 import type { RunMessage } from '../retirement/ports.js';
-import { shownName, shownNames } from '../schema/caller-names.js';
+import { shownName, unknownFields } from '../schema/caller-names.js';
 import * as z from '../schema/zod.js';
 
 /** `true`/`false` as query strings carry them; anything else is refused rather than guessed. */
@@ -195,7 +195,7 @@ const describeIssue = (issue: z.core.$ZodIssue): { field: string; message: strin
     const first = issue.keys[0];
     return {
       field: first === undefined ? field : shownName(first),
-      message: `${where}unknown field(s): ${shownNames(issue.keys)}`,
+      message: `${where}${unknownFields(issue.keys)}`,
     };
   }
   if (issue.code === 'invalid_type' && issue.input === undefined) {

@@ -133,7 +133,10 @@ export interface ScheduledResult {
   complete: boolean;
   retire: number;
   runId?: string;
-  /** A retry of a firing that had started its run: nothing was planned or applied again. */
+  /**
+   * A retry of a firing that had started its run: no new plan; only that run's decisions without
+   * a final outcome were queued again (none once it completed).
+   */
   repeated?: boolean;
 }
 
@@ -141,8 +144,8 @@ export interface ScheduledResult {
  * One firing of a policy's schedule: the plan and, for `"apply": "auto"`, its run, whose ID comes
  * from `firing` (the policy and the firing's scheduled time, or the invocation's request ID, which
  * Lambda keeps across its retries). A firing delivered or retried again whose run had started
- * plans and applies nothing again: a fresh plan would pick the next
- * oldest images and delete up to the limits once more.
+ * makes no new plan (a fresh plan would pick the next oldest images and delete up to the limits
+ * once more); it only queues again what that run had not sent.
  */
 export const scheduledReported = async (
   policy: Policy,

@@ -30,12 +30,15 @@ export interface PreparedEntry {
   bytes: number;
   /** For log lines about this event: ids only, never texts. */
   summary: Record<string, string>;
+  /** The event it was prepared from (a publish reports which ones it lost). */
+  event: CatalogueEvent;
 }
 
 export interface Rejected {
   detailType: string;
   reason: string;
   summary: Record<string, string>;
+  event: CatalogueEvent;
 }
 
 const utf8Bytes = (text: string): number => Buffer.byteLength(text, 'utf8');
@@ -92,6 +95,7 @@ export const prepareEntries = (
         detailType: String(event.detailType),
         reason: 'unknown detail-type',
         summary,
+        event,
       });
       continue;
     }
@@ -102,6 +106,7 @@ export const prepareEntries = (
         detailType: event.detailType,
         reason: `the detail does not match its schema: ${fields.slice(0, 5).join(', ')}`,
         summary,
+        event,
       });
       continue;
     }
@@ -118,10 +123,11 @@ export const prepareEntries = (
         detailType: event.detailType,
         reason: `the detail is ${bytes} bytes even with its texts cut (limit ${MAX_ENTRY_BYTES})`,
         summary,
+        event,
       });
       continue;
     }
-    entries.push({ detailType: event.detailType, detail, bytes, summary });
+    entries.push({ detailType: event.detailType, detail, bytes, summary, event });
   }
   return { entries, rejected };
 };

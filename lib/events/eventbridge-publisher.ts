@@ -158,8 +158,15 @@ export const eventBridgePublisher = (options: EventBridgePublisherOptions): Even
           destination,
         );
       }
-      const lost = rejected.length + notPublished.length;
-      const result: PublishResult = { published: events.length - lost, notPublished: lost };
+      const lost = [
+        ...rejected.map((item) => item.event),
+        ...notPublished.map((failure) => failure.entry.event),
+      ];
+      const result: PublishResult = {
+        published: events.length - lost.length,
+        notPublished: lost.length,
+        lost,
+      };
       return result;
     },
     prepare: () => {

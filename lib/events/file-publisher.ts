@@ -33,7 +33,10 @@ export const filePublisher = (options: FilePublisherOptions): EventPublisher => 
       const log = publishOptions.log ?? options.log;
       const { entries, rejected } = prepareEntries(events);
       logRejected(log, rejected, destination);
-      if (entries.length === 0) return { published: 0, notPublished: rejected.length };
+      const rejectedEvents = rejected.map((item) => item.event);
+      if (entries.length === 0) {
+        return { published: 0, notPublished: rejected.length, lost: rejectedEvents };
+      }
       const time = now().toISOString();
       const text = entries
         .map(
@@ -48,14 +51,14 @@ export const filePublisher = (options: FilePublisherOptions): EventPublisher => 
       tail = write.catch(() => undefined);
       try {
         await write;
-        return { published: entries.length, notPublished: rejected.length };
+        return { published: entries.length, notPublished: rejected.length, lost: rejectedEvents };
       } catch (error) {
         const code = (error as { code?: unknown }).code;
         const reason = `could not append: ${typeof code === 'string' ? code : 'error'}`;
         for (const entry of entries) {
           logNotPublished(log, entry.detailType, reason, entry.summary, destination);
         }
-        return { published: 0, notPublished: events.length };
+        return { published: 0, notPublished: events.length, lost: [...events] };
       }
     },
     prepare: () => {},

@@ -15,6 +15,8 @@ export interface PublishResult {
   published: number;
   /** Events that were meant to be published and were not (meter these). */
   notPublished: number;
+  /** Those events themselves (whoever must see them published can try again). */
+  lost: readonly CatalogueEvent[];
 }
 
 export interface PublishOptions {
@@ -62,7 +64,7 @@ export const disabledPublisher = (log: Logger, why: string): EventPublisher => {
         // Normal on this machine (tests, a script); the stack always sets EVENT_BUS_NAME.
         log.debug(`events are off: ${why}`);
       }
-      return { published: 0, notPublished: 0 };
+      return { published: 0, notPublished: 0, lost: [] };
     },
     prepare: () => {},
   };

@@ -125,6 +125,9 @@ export type FinishResult =
    */
   | { kind: 'already-final'; existing: ImageOutcome; run: Run; completed: boolean };
 
+/** A run's event that must go out once recorded: a decision's outcome, or the run's completion. */
+export type RunEvent = { imageKey: string } | 'completion';
+
 /** Reasons are for people; a longer one is cut to this many characters. */
 export const MAX_REASON_LENGTH = 2_000;
 
@@ -154,6 +157,16 @@ export interface RunStore {
   markDeleteSent(runId: string, imageKey: string, at: string): Promise<void>;
   /** True when a delivery of this run noted that it sent the decision's delete. */
   deleteSent(runId: string, imageKey: string): Promise<boolean>;
+  /**
+   * Notes that the event of a decision's outcome, or of the run's completion, was published, so
+   * that a later delivery does not publish it again.
+   */
+  markPublished(runId: string, event: RunEvent, at: string): Promise<void>;
+  /**
+   * True when that event was noted published. False for an outcome recorded by a delivery that
+   * stopped (or failed to publish) before its event went out: a later delivery publishes it.
+   */
+  published(runId: string, event: RunEvent): Promise<boolean>;
   /** The run and every outcome so far, or undefined when not stored. */
   read(runId: string): Promise<RunDocument | undefined>;
 }

@@ -33,6 +33,11 @@ export interface Retired {
   recorded: boolean;
   /** True for the one delivery whose outcome completed the run. */
   completedRun: boolean;
+  /**
+   * Events an earlier delivery recorded but did not see published (it stopped, or the bus
+   * refused them): this delivery publishes them. Absent when there are none.
+   */
+  unpublished?: { outcome: boolean; completion: boolean } | undefined;
   /** The run as this delivery left it. */
   run: Run;
 }
@@ -60,9 +65,13 @@ export const retireOne = async (
       outcome: claim.existing.outcome ?? 'failed',
       reason: claim.existing.reason,
       error: claim.existing.error,
+      // As recorded (without the provider's details), for an event published again.
+      image:
+        claim.existing.image === undefined ? undefined : { ...claim.existing.image, details: {} },
       recorded: false,
       completedRun: finished.completed,
       run: finished.run,
+      unpublished: await unpublishedEvents(deps.runs, message, finished),
     };
   }
   // Claimed by an earlier delivery that did not finish: it may have deleted the image already.
@@ -141,6 +150,22 @@ export const retireOne = async (
   };
 };
 
+/** What an earlier delivery recorded for this decision (and its run) without publishing it. */
+const unpublishedEvents = async (
+  runs: RunStore,
+  message: RunMessage,
+  finished: { run: Run; completed: boolean },
+): Promise<Retired['unpublished']> => {
+  const [outcome, completion] = await Promise.all([
+    runs.published(message.runId, { imageKey: message.imageKey }),
+    // Completed now: this delivery publishes the completion as its own.
+    finished.completed || finished.run.status !== 'completed'
+      ? true
+      : runs.published(message.runId, 'completion'),
+  ]);
+  return outcome && completion ? undefined : { outcome: !outcome, completion: !completion };
+};
+
 /**
  * A decision on its last delivery that this delivery cannot work on (no time left): recorded
  * `failed` now, rather than reaching the dead-letter queue with no outcome. An outcome recorded
@@ -166,5 +191,6 @@ export const abandonOne = async (
     recorded: finished.kind === 'recorded',
     completedRun: finished.completed,
     run: finished.run,
+    ...(existing ? { unpublished: await unpublishedEvents(deps.runs, message, finished) } : {}),
   };
 };

@@ -38,9 +38,10 @@ export interface Invocation {
   child(fields: LogFields): Invocation;
   /**
    * Publishes events on the service's bus; never throws: what could not be published is logged
-   * (one error line each) and counted (the EMF metric EventsNotPublished).
+   * (one error line each) and counted (the EMF metric EventsNotPublished). `receipt` hears how it
+   * went once the events have gone out (held ones: when the batch publishes them).
    */
-  publish(events: readonly CatalogueEvent[]): Promise<void>;
+  publish(events: readonly CatalogueEvent[], receipt?: PublishReceipt): Promise<void>;
   /**
    * From now on this invocation's events (and its children's) are held; the returned function
    * publishes them together (a queue batch: one PutEvents call for up to ten records).
@@ -52,6 +53,14 @@ export interface Invocation {
    * during their round trips rather than after them. Never throws: a failure shows at the publish.
    */
   preparePublish(): void;
+}
+
+/** Told how a publish went, for whoever must see its events out (a run's decisions). */
+export interface PublishReceipt {
+  /** Every event was published (or events are off). A rejection is logged as a warning. */
+  published?(): Promise<void>;
+  /** At least one was not (already logged and counted). */
+  notPublished?(): void;
 }
 
 /** The X-Ray trace id root (Lambda sets it per invocation; SQS and Step Functions pass theirs on). */
@@ -67,36 +76,63 @@ let invocations = 0;
  */
 let retirementModule: Promise<typeof import('./retirement-services.js')> | undefined;
 
-/** Publishes now; never throws (losses are logged and counted). */
+/** Publishes now and tells each receipt; never throws (losses are logged and counted). */
 const publishNow = async (
-  events: readonly CatalogueEvent[],
+  groups: readonly HeldEvents[],
   deadline: Deadline,
   log: Logger,
 ): Promise<void> => {
-  if (events.length === 0) return;
-  try {
-    retirementModule ??= import('./retirement-services.js');
-    const { retirementServices } = await retirementModule;
-    const { notPublished } = await retirementServices().events.publish(events, { deadline, log });
-    if (notPublished > 0) {
+  const events = groups.flatMap((group) => group.events);
+  let lost: ReadonlySet<CatalogueEvent> = new Set();
+  if (events.length > 0) {
+    try {
+      retirementModule ??= import('./retirement-services.js');
+      const { retirementServices } = await retirementModule;
+      const result = await retirementServices().events.publish(events, { deadline, log });
+      lost = new Set(result.lost);
+      if (result.notPublished > 0) {
+        log.error('events not published', {
+          notPublished: result.notPublished,
+          ...countFields('EventsNotPublished', result.notPublished),
+        });
+      }
+    } catch (error) {
+      // The publisher never throws; its configuration can (a bad EVENT_BUS_NAME, say).
+      lost = new Set(events);
       log.error('events not published', {
-        notPublished,
-        ...countFields('EventsNotPublished', notPublished),
+        notPublished: events.length,
+        errorMessage: error instanceof Error ? error.message : String(error),
+        ...countFields('EventsNotPublished', events.length),
       });
     }
-  } catch (error) {
-    // The publisher never throws; its configuration can (a bad EVENT_BUS_NAME, say).
-    log.error('events not published', {
-      notPublished: events.length,
-      errorMessage: error instanceof Error ? error.message : String(error),
-      ...countFields('EventsNotPublished', events.length),
-    });
   }
+  await Promise.all(
+    groups.map(async ({ events: ofGroup, receipt }) => {
+      if (receipt === undefined) return;
+      if (ofGroup.some((event) => lost.has(event))) {
+        receipt.notPublished?.();
+        return;
+      }
+      try {
+        await receipt.published?.();
+      } catch (error) {
+        log.warn('published, but could not note it', {
+          errorMessage: error instanceof Error ? error.message : String(error),
+        });
+      }
+    }),
+  );
 };
+
+/** One publish's events and who hears how it went. */
+interface HeldEvents {
+  events: readonly CatalogueEvent[];
+  receipt?: PublishReceipt | undefined;
+}
 
 /** Where an invocation's events go: out at once, or held for the batch to publish together. */
 interface EventSink {
-  held?: CatalogueEvent[];
+  held?: HeldEvents[];
 }
 
 const invocationWith = (
@@ -115,9 +151,9 @@ const invocationWith = (
   log,
   startedAt: performance.now(),
   child: (fields) => invocationWith(deadline, policy, log.child(fields), usage, pacer, sink),
-  publish: async (events) => {
-    if (sink.held !== undefined) sink.held.push(...events);
-    else await publishNow(events, deadline, log);
+  publish: async (events, receipt) => {
+    if (sink.held !== undefined) sink.held.push({ events, receipt });
+    else await publishNow([{ events, receipt }], deadline, log);
   },
   preparePublish: () => {
     retirementModule ??= import('./retirement-services.js');

@@ -134,16 +134,16 @@ export const deleteOutcomeEvents = (
   ];
 };
 
-/** The events of one retire decision: its outcome, and the run's completion when it completed it. */
+/** The events of one retire decision that this delivery publishes (see publishedBy). */
 export const retiredEvents = (
   asked: DeleteAsked,
   retired: Retired,
   provenance: Provenance,
   at: string,
 ): CatalogueEvent[] => {
-  if (!retired.recorded && !retired.completedRun) return [];
+  const { outcome, completion } = publishedBy(retired);
   const events: CatalogueEvent[] = [];
-  if (retired.recorded) {
+  if (outcome) {
     events.push(
       retired.outcome === 'deleted' || retired.outcome === 'already-absent'
         ? deleted(asked, retired.outcome, retired.image, provenance, at)
@@ -161,9 +161,19 @@ export const retiredEvents = (
           ),
     );
   }
-  if (retired.completedRun) events.push(runCompletedEvent(retired.run));
+  if (completion) events.push(runCompletedEvent(retired.run));
   return events;
 };
+
+/**
+ * Which of a decision's events this delivery publishes: what it recorded (the outcome, and the
+ * run's completion when it completed it), and what an earlier delivery recorded but did not see
+ * go out.
+ */
+export const publishedBy = (retired: Retired): { outcome: boolean; completion: boolean } => ({
+  outcome: retired.recorded || retired.unpublished?.outcome === true,
+  completion: retired.completedRun || retired.unpublished?.completion === true,
+});
 
 export const runCompletedEvent = (run: Run): CatalogueEvent => ({
   detailType: 'Retirement Run Completed',

@@ -19,6 +19,7 @@ import type { Invocation } from './invocation.js';
 import {
   deleteOutcomeEvents,
   plannedEvent,
+  publishedBy,
   retiredEvents,
   runCompletedEvent,
 } from './outcome-events.js';
@@ -29,28 +30,48 @@ const now = () => new Date().toISOString();
 /** Where plans and runs are kept: the service's, or the command line's own folder. */
 export type RetirementStores = Pick<RetirementServices, 'plans' | 'runs'>;
 
-/** A decision's outcome event and, when it completed the run, the completion event and audit copy. */
+/**
+ * Called when a decision's events could not be published: the caller has the delivery come back
+ * (the queue redelivers it, and that delivery publishes what is still unpublished).
+ */
+export type OnNotPublished = () => void;
+
+/**
+ * A decision's outcome event and, when it completed the run, the completion event and audit copy.
+ * Each event, once out, is noted published in the run store; one an earlier delivery recorded and
+ * did not see go out is published now (at least once: rarely twice, never lost).
+ */
 const reportRetired = async (
   message: RunMessage,
   invocation: Invocation,
   retired: Retired,
   requestId: string,
   stores: RetirementStores,
+  onNotPublished?: OnNotPublished,
 ): Promise<Retired> => {
-  await invocation.publish(
-    retiredEvents(
-      { provider: message.provider, imageId: message.imageId, region: message.region },
-      retired,
-      {
-        trigger: 'run',
-        requestId,
-        planId: message.planId,
-        runId: message.runId,
-        identity: message.identity,
-      },
-      now(),
-    ),
+  const events = retiredEvents(
+    { provider: message.provider, imageId: message.imageId, region: message.region },
+    retired,
+    {
+      trigger: 'run',
+      requestId,
+      planId: message.planId,
+      runId: message.runId,
+      identity: message.identity,
+    },
+    now(),
   );
+  const { outcome, completion } = publishedBy(retired);
+  await invocation.publish(events, {
+    published: async () => {
+      const at = now();
+      await Promise.all([
+        outcome ? stores.runs.markPublished(message.runId, { imageKey: message.imageKey }, at) : 0,
+        completion ? stores.runs.markPublished(message.runId, 'completion', at) : 0,
+      ]);
+    },
+    notPublished: () => onNotPublished?.(),
+  });
   // The audit copy of the finished run, beside its plan: written by the delivery that completed
   // the run, and again by a later delivery of a decision already recorded in a completed run (the
   // same document: the completing delivery may have failed to write it, and nothing else would).
@@ -68,10 +89,11 @@ export const retireReported = async (
   options: RetireOptions,
   requestId: string,
   stores: RetirementStores = retirementServices(),
+  onNotPublished?: OnNotPublished,
 ): Promise<Retired> => {
   invocation.preparePublish();
   const retired = await retireOne(message, { ...invocation, runs: stores.runs }, options);
-  return reportRetired(message, invocation, retired, requestId, stores);
+  return reportRetired(message, invocation, retired, requestId, stores, onNotPublished);
 };
 
 /** A decision given up on its last delivery (recorded `failed`), with its events. */
@@ -80,10 +102,11 @@ export const abandonReported = async (
   invocation: Invocation,
   failure: { error: string; reason: string },
   requestId: string,
+  onNotPublished?: OnNotPublished,
 ): Promise<Retired> => {
   const stores = retirementServices();
   const retired = await abandonOne(message, { runs: stores.runs }, failure);
-  return reportRetired(message, invocation, retired, requestId, stores);
+  return reportRetired(message, invocation, retired, requestId, stores, onNotPublished);
 };
 
 /** apply, the events of decisions that could not be queued, and of a run completed at once. */

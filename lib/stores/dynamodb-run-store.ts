@@ -6,8 +6,10 @@
 //                                                           failed}, status, completedAt?
 //   outcome item   pk `run#{runId}`  sk `image#{imageKey}` imageKey, state, outcome?, reason?,
 //                                                           error?, image? (JSON text), claimedAt,
-//                                                           finishedAt?, deleteSentAt? (not part
-//                                                           of the outcome a run document shows)
+//                                                           finishedAt?, deleteSentAt? and
+//                                                           publishedAt? (not part of the outcome
+//                                                           a run document shows)
+//   the run item's completionPublishedAt?: its completion event went out (not shown either)
 //
 // Exactly once: a claim is a conditional put (attribute_not_exists); finishing is ONE
 // TransactWriteItems (the outcome item becomes final on condition it is not final yet, and the
@@ -36,6 +38,7 @@ import {
   type NewRun,
   type Run,
   type RunDocument,
+  type RunEvent,
   type RunStore,
   runSchema,
 } from '../retirement/ports.js';
@@ -56,6 +59,13 @@ const runPk = (runId: string): string => `run#${runId}`;
 const imageSk = (imageKey: string): string => `${IMAGE_PREFIX}${imageKey}`;
 
 const notStored = runNotStored;
+
+/** Where a run event's "published" mark lives: on the outcome item, or on the run item. */
+const publishedMark = (event: RunEvent): { sk: string; attribute: string } => {
+  if (event === 'completion') return { sk: RUN_SK, attribute: 'completionPublishedAt' };
+  checkImageKey(event.imageKey);
+  return { sk: imageSk(event.imageKey), attribute: 'publishedAt' };
+};
 
 const S = (value: string): AttributeValue => ({ S: value });
 const N = (value: number): AttributeValue => ({ N: String(value) });
@@ -431,6 +441,55 @@ export const dynamoRunStore = (options: DynamoRunStoreOptions): RunStore => {
         ),
       );
       return output.Item?.deleteSentAt !== undefined;
+    },
+
+    markPublished: async (runId, event, at) => {
+      if (!RUN_ID_PATTERN.test(runId)) throw notStored(runId);
+      const { UpdateItemCommand } = await loadDynamoDB();
+      const { sk, attribute } = publishedMark(event);
+      const outcome = event !== 'completion';
+      // Only on what exists (an outcome recorded, a run stored): never makes an item up.
+      await send(
+        'write to',
+        (dynamodb) =>
+          dynamodb.send(
+            new UpdateItemCommand({
+              TableName: table,
+              Key: { pk: S(runPk(runId)), sk: S(sk) },
+              UpdateExpression: 'SET #mark = if_not_exists(#mark, :at)',
+              ConditionExpression: outcome ? '#state = :final' : 'attribute_exists(pk)',
+              ExpressionAttributeNames: {
+                '#mark': attribute,
+                ...(outcome ? { '#state': 'state' } : {}),
+              },
+              ExpressionAttributeValues: {
+                ':at': S(at),
+                ...(outcome ? { ':final': S('final') } : {}),
+              },
+            }),
+          ),
+        isConditionFailure,
+      ).catch((error: unknown) => {
+        if (!isConditionFailure(error)) throw error;
+      });
+    },
+
+    published: async (runId, event) => {
+      if (!RUN_ID_PATTERN.test(runId)) return false;
+      const { GetItemCommand } = await loadDynamoDB();
+      const { sk, attribute } = publishedMark(event);
+      const output = await send('read from', (dynamodb) =>
+        dynamodb.send(
+          new GetItemCommand({
+            TableName: table,
+            Key: { pk: S(runPk(runId)), sk: S(sk) },
+            ProjectionExpression: '#mark',
+            ExpressionAttributeNames: { '#mark': attribute },
+            ConsistentRead: true,
+          }),
+        ),
+      );
+      return output.Item?.[attribute] !== undefined;
     },
 
     complete: async (runId, at) => {

@@ -21,6 +21,7 @@ import {
   type NewRun,
   type Run,
   type RunDocument,
+  type RunEvent,
   type RunStore,
   runOutcomeSchema,
   runSchema,
@@ -48,6 +49,12 @@ const entrySchema = z.discriminatedUnion('op', [
     imageKey: z.string().check(z.minLength(1)),
     at: z.string(),
   }),
+  // Without imageKey: the run's completion event.
+  z.object({
+    op: z.literal('published'),
+    imageKey: z.optional(z.string().check(z.minLength(1))),
+    at: z.string(),
+  }),
 ]);
 type Entry = z.infer<typeof entrySchema>;
 
@@ -56,6 +63,9 @@ interface RunState {
   outcomes: Map<string, ImageOutcome>;
   /** Decisions whose delete a delivery noted it sent. */
   deleteSent: Set<string>;
+  /** Recorded outcomes whose event went out. */
+  published: Set<string>;
+  completionPublished: boolean;
 }
 
 interface Journal {
@@ -70,6 +80,8 @@ const emptyState = (): RunState => ({
   run: undefined,
   outcomes: new Map(),
   deleteSent: new Set(),
+  published: new Set(),
+  completionPublished: false,
 });
 
 const claim = (state: RunState, imageKey: string, at: string): void => {
@@ -111,6 +123,10 @@ const apply = (state: RunState, entry: Entry): void => {
       };
       return;
     }
+    case 'published':
+      if (entry.imageKey === undefined) state.completionPublished = true;
+      else state.published.add(entry.imageKey);
+      return;
     case 'complete':
       if (state.run?.status === 'running') {
         state.run = { ...state.run, status: 'completed', completedAt: entry.at };
@@ -118,6 +134,9 @@ const apply = (state: RunState, entry: Entry): void => {
       return;
   }
 };
+
+const isPublished = (state: RunState, event: RunEvent): boolean =>
+  event === 'completion' ? state.completionPublished : state.published.has(event.imageKey);
 
 /** Folded journals of this process, by absolute path; shared by every store on the same dir. */
 const journals = new Map<string, Journal>();
@@ -288,6 +307,27 @@ export const localRunStore = (options: LocalRunStoreOptions): RunStore => {
       if (!RUN_ID_PATTERN.test(runId)) return false;
       checkImageKey(imageKey);
       return locked(runId, async (journal) => journal.state.deleteSent.has(imageKey));
+    },
+
+    markPublished: async (runId, event, at) => {
+      checkIds(runId, event === 'completion' ? undefined : event.imageKey);
+      return locked(runId, async (journal) => {
+        const { state } = journal;
+        // Only for what exists (an outcome recorded, a run stored), once.
+        if (isPublished(state, event) || state.run === undefined) return;
+        if (event !== 'completion' && state.outcomes.get(event.imageKey)?.state !== 'final') return;
+        await append(runId, journal, {
+          op: 'published',
+          ...(event === 'completion' ? {} : { imageKey: event.imageKey }),
+          at,
+        });
+      });
+    },
+
+    published: async (runId, event) => {
+      if (!RUN_ID_PATTERN.test(runId)) return false;
+      if (event !== 'completion') checkImageKey(event.imageKey);
+      return locked(runId, async (journal) => isPublished(journal.state, event));
     },
 
     complete: async (runId, at) => {

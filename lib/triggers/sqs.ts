@@ -28,7 +28,7 @@ import {
   runMessageSchema,
 } from '../validation/inputs.js';
 import { checkConfigurationOnce } from './pipeline.js';
-import { batchResponse, processRecords } from './record-pool.js';
+import { batchResponse, processRecords, type RecordResult } from './record-pool.js';
 
 /** Below this much time left, a record is not started: it is reported failed and comes back. */
 export const MIN_RECORD_MS = 250;
@@ -82,7 +82,14 @@ const askedFor = (body: string): Asked => {
   }
 };
 
-const deleteOne = async (record: SQSRecord, batch: Invocation): Promise<string> => {
+/** Records of the batch whose events did not go out: they come back to publish them. */
+type Unpublished = Set<string>;
+
+const deleteOne = async (
+  record: SQSRecord,
+  batch: Invocation,
+  unpublished: Unpublished,
+): Promise<string> => {
   const invocation = batch.child({
     messageId: record.messageId,
     correlationId: record.messageId,
@@ -99,7 +106,7 @@ const deleteOne = async (record: SQSRecord, batch: Invocation): Promise<string> 
   if (invocation.deadline.remainingMs() < MIN_RECORD_MS) {
     const lastDelivery = runMessageOnLastReceive(record, asked);
     if (lastDelivery !== undefined) {
-      return abandonFromRecord(lastDelivery, record, invocation, completion);
+      return abandonFromRecord(lastDelivery, record, invocation, completion, unpublished);
     }
     const line = failed(
       invocation,
@@ -129,7 +136,9 @@ const deleteOne = async (record: SQSRecord, batch: Invocation): Promise<string> 
     throw new RecordFailure('deadline reached');
   }
 
-  if (asked.runId !== undefined) return retireFromRecord(record, invocation, completion);
+  if (asked.runId !== undefined) {
+    return retireFromRecord(record, invocation, completion, unpublished);
+  }
 
   let input: DeleteRequest;
   try {
@@ -231,6 +240,7 @@ const retireFromRecord = async (
   record: SQSRecord,
   invocation: Invocation,
   completion: Omit<Completion, 'outcome'>,
+  unpublished: Unpublished,
 ): Promise<string> => {
   let message: RunMessage;
   try {
@@ -249,6 +259,8 @@ const retireFromRecord = async (
         maxReceiveCount: lastWorkingReceive(retirementServices().config.maxReceiveCount),
       },
       record.messageId,
+      retirementServices(),
+      () => unpublished.add(record.messageId),
     );
     log.info('message processed', {
       ...succeeded(invocation, {
@@ -306,6 +318,7 @@ const abandonFromRecord = async (
   record: SQSRecord,
   invocation: Invocation,
   completion: Omit<Completion, 'outcome'>,
+  unpublished: Unpublished,
 ): Promise<string> => {
   const log = runMessageLog(invocation, message);
   try {
@@ -317,6 +330,7 @@ const abandonFromRecord = async (
         reason: NOT_WORKED_ON,
       },
       record.messageId,
+      () => unpublished.add(record.messageId),
     );
     log.warn('message not processed on its last receive: its decision is recorded failed', {
       ...failed(
@@ -332,6 +346,15 @@ const abandonFromRecord = async (
   } catch (error) {
     throw failedRecord(log, invocation, { ...completion, provider: message.provider }, error);
   }
+};
+
+/** A record done but whose events did not go out: failed, so that its redelivery publishes them. */
+const comeBackToPublish = (batch: Invocation, messageId: string): RecordResult => {
+  batch.log.warn(
+    'message processed but its events were not published; it will be redelivered to publish them',
+    { messageId, outcome: 'failed', error: 'EventsNotPublished' },
+  );
+  return { messageId, ok: false, reason: new RecordFailure('events not published') };
 };
 
 export interface DeleteBatchOptions {
@@ -393,13 +416,22 @@ export const deleteBatch = async (
     };
   }
 
-  // The records' events go out together once the batch is done (before it is acknowledged).
+  // The records' events go out together once the batch is done (before it is acknowledged). A
+  // run's decision whose events did not go out is reported failed: its redelivery publishes them
+  // (its outcome stays as recorded).
   const publishHeld = batch.holdEvents();
-  const results = await processRecords(records, (record) => deleteOne(record, batch), {
-    concurrency: options.concurrency,
-    keyOf: imageKeyOf,
-  });
+  const unpublished: Unpublished = new Set();
+  const processed = await processRecords(
+    records,
+    (record) => deleteOne(record, batch, unpublished),
+    { concurrency: options.concurrency, keyOf: imageKeyOf },
+  );
   await publishHeld();
+  const results = processed.map((result) =>
+    result.ok && unpublished.has(result.messageId)
+      ? comeBackToPublish(batch, result.messageId)
+      : result,
+  );
   const response = batchResponse(results);
   const outcomes: Record<string, number> = {};
   for (const result of results) {

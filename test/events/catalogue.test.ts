@@ -113,6 +113,7 @@ describe('prepareEntries', () => {
         detailType: 'Image Deleted',
         reason: expect.stringContaining('outcome'),
         summary: expect.objectContaining({ imageId: event.detail.imageId, requestId: 'req-1' }),
+        event: broken,
       },
     ]);
   });

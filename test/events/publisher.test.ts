@@ -151,7 +151,7 @@ describe.skipIf(skipWithoutMoto('EventBridge publisher'))(
         events,
       );
 
-      expect(result).toEqual({ published: 5, notPublished: 0 });
+      expect(result).toEqual({ published: 5, notPublished: 0, lost: [] });
       const delivered = await drain(5);
       expect(delivered).toHaveLength(5);
       for (const event of events) {
@@ -168,7 +168,7 @@ describe.skipIf(skipWithoutMoto('EventBridge publisher'))(
         manyEvents(12),
       );
 
-      expect(result).toEqual({ published: 12, notPublished: 0 });
+      expect(result).toEqual({ published: 12, notPublished: 0, lost: [] });
       expect(putEventsCalls).toBe(2);
       const delivered = await drain(12);
       expect(
@@ -194,13 +194,14 @@ describe.skipIf(skipWithoutMoto('EventBridge publisher'))(
       const { log, lines } = capturingLog();
       putEventsCalls = 0;
 
+      const events = manyEvents(2);
       const result = await eventBridgePublisher({
         busName: 'no-such-bus',
         client: eventBridge,
         log,
-      }).publish(manyEvents(2));
+      }).publish(events);
 
-      expect(result).toEqual({ published: 0, notPublished: 2 });
+      expect(result).toEqual({ published: 0, notPublished: 2, lost: events });
       expect(putEventsCalls).toBe(1);
       expect(lines().filter((line) => line.message === 'event not published')).toHaveLength(2);
     });
@@ -215,7 +216,7 @@ describe.skipIf(skipWithoutMoto('EventBridge publisher'))(
         { log },
       ).publish([imageDeleted('lazy')]);
 
-      expect(result).toEqual({ published: 1, notPublished: 0 });
+      expect(result).toEqual({ published: 1, notPublished: 0, lost: [] });
       expect((await drain(1))[0]?.detail).toMatchObject({ requestId: 'lazy' });
     });
   },
@@ -261,9 +262,10 @@ describe('publishing to EventBridge: faults (loopback fault server)', () => {
       { sleeps },
     );
 
-    const result = await publisher.publish(manyEvents(12));
+    const events = manyEvents(12);
+    const result = await publisher.publish(events);
 
-    expect(result).toEqual({ published: 0, notPublished: 12 });
+    expect(result).toEqual({ published: 0, notPublished: 12, lost: events });
     expect(requests()).toHaveLength(6); // 2 batches x 3 attempts
     expect(sleeps).toEqual([100, 200]);
     const errors = lines().filter((line) => line.message === 'event not published');
@@ -282,9 +284,11 @@ describe('publishing to EventBridge: faults (loopback fault server)', () => {
   it('a dropped connection is a lost attempt, never a throw', async () => {
     const { publisher, requests } = await publisherAt(() => 'destroy');
 
-    await expect(publisher.publish(manyEvents(1))).resolves.toEqual({
+    const events = manyEvents(1);
+    await expect(publisher.publish(events)).resolves.toEqual({
       published: 0,
       notPublished: 1,
+      lost: events,
     });
     expect(requests()).toHaveLength(3);
   });
@@ -307,7 +311,7 @@ describe('publishing to EventBridge: faults (loopback fault server)', () => {
 
     const result = await publisher.publish(manyEvents(5));
 
-    expect(result).toEqual({ published: 5, notPublished: 0 });
+    expect(result).toEqual({ published: 5, notPublished: 0, lost: [] });
     expect(requests()).toHaveLength(2);
     const resent = entriesOf(requests()[1] as RecordedRequest).map(
       (entry) => (JSON.parse(entry.Detail) as { requestId: string }).requestId,
@@ -327,9 +331,12 @@ describe('publishing to EventBridge: faults (loopback fault server)', () => {
       }),
     }));
 
-    const result = await publisher.publish(manyEvents(3));
+    const events = manyEvents(3);
+    const result = await publisher.publish(events);
 
-    expect(result).toEqual({ published: 2, notPublished: 1 });
+    // The lost event is the one EventBridge failed, itself (whoever must see it out tries again).
+    expect(result).toEqual({ published: 2, notPublished: 1, lost: [events[0]] });
+    expect(result.lost[0]).toBe(events[0]);
     expect(requests()).toHaveLength(1);
     expect(lines().filter((line) => line.message === 'event not published')[0]).toMatchObject({
       reason: 'PutEvents entry failed: MalformedDetail',
@@ -345,9 +352,10 @@ describe('publishing to EventBridge: faults (loopback fault server)', () => {
       ),
     }));
 
-    const result = await publisher.publish(manyEvents(1));
+    const events = manyEvents(1);
+    const result = await publisher.publish(events);
 
-    expect(result).toEqual({ published: 0, notPublished: 1 });
+    expect(result).toEqual({ published: 0, notPublished: 1, lost: events });
     expect(requests()).toHaveLength(1);
     expect(JSON.stringify(lines())).not.toContain('123456789012');
   });
@@ -359,9 +367,10 @@ describe('publishing to EventBridge: faults (loopback fault server)', () => {
       { sleeps },
     );
 
-    const result = await publisher.publish(manyEvents(1), { deadline: { remainingMs: () => 350 } });
+    const events = manyEvents(1);
+    const result = await publisher.publish(events, { deadline: { remainingMs: () => 350 } });
 
-    expect(result).toEqual({ published: 0, notPublished: 1 });
+    expect(result).toEqual({ published: 0, notPublished: 1, lost: events });
     expect(requests()).toHaveLength(1);
     expect(sleeps).toEqual([]);
   });
@@ -381,7 +390,7 @@ describe('publishing to EventBridge: faults (loopback fault server)', () => {
 
     const result = await publisher.publish([bad, imageDeleted()]);
 
-    expect(result).toEqual({ published: 1, notPublished: 1 });
+    expect(result).toEqual({ published: 1, notPublished: 1, lost: [bad] });
     expect(entriesOf(requests()[0] as RecordedRequest)).toHaveLength(1);
   });
 
@@ -408,14 +417,14 @@ describe('publishing to EventBridge: faults (loopback fault server)', () => {
 
     // Assess
     expect(sentBefore).toBe(0);
-    expect(result).toEqual({ published: 1, notPublished: 0 });
+    expect(result).toEqual({ published: 1, notPublished: 0, lost: [] });
     expect(server.requests).toHaveLength(1);
   });
 
   it('nothing to publish sends nothing', async () => {
     const { publisher, requests } = await publisherAt(() => 'destroy');
 
-    expect(await publisher.publish([])).toEqual({ published: 0, notPublished: 0 });
+    expect(await publisher.publish([])).toEqual({ published: 0, notPublished: 0, lost: [] });
     expect(requests()).toHaveLength(0);
   });
 });
@@ -442,8 +451,8 @@ describe('publishing to a JSON-lines file', () => {
     ]);
 
     expect(results).toEqual([
-      { published: 5, notPublished: 0 },
-      { published: 20, notPublished: 0 },
+      { published: 5, notPublished: 0, lost: [] },
+      { published: 20, notPublished: 0, lost: [] },
     ]);
     const lines = (await readFile(file, 'utf8'))
       .trimEnd()
@@ -463,11 +472,12 @@ describe('publishing to a JSON-lines file', () => {
     await writeFile(blocker, 'x');
     const { log, lines } = capturingLog();
 
+    const events = manyEvents(2);
     const result = await filePublisher({ file: join(blocker, 'events.jsonl'), log }).publish(
-      manyEvents(2),
+      events,
     );
 
-    expect(result).toEqual({ published: 0, notPublished: 2 });
+    expect(result).toEqual({ published: 0, notPublished: 2, lost: events });
     expect(lines().filter((line) => line.message === 'event not published')).toHaveLength(2);
   });
 });
@@ -483,8 +493,8 @@ describe('events off', () => {
     ];
 
     expect(results).toEqual([
-      { published: 0, notPublished: 0 },
-      { published: 0, notPublished: 0 },
+      { published: 0, notPublished: 0, lost: [] },
+      { published: 0, notPublished: 0, lost: [] },
     ]);
     expect(lines().map((line) => line.message)).toEqual(['events are off: no bus']);
   });

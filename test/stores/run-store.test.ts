@@ -117,6 +117,43 @@ const contract = (start: () => Promise<RunStoreHarness>) => {
     ]);
   });
 
+  it('notes published events of recorded outcomes and of the completion, outside the run document', async () => {
+    // Prepare: a run of two decisions, one recorded, one only claimed.
+    const run = aNewRun(2);
+    await store().create(run);
+    await store().claim(run.runId, imageKeyOf(2), '2025-06-01T00:01:00.000Z');
+    await store().finish(run.runId, imageKeyOf(1), {
+      outcome: 'deleted',
+      at: '2025-06-01T00:01:10.000Z',
+    });
+    const before = await store().read(run.runId);
+
+    // Act: note the recorded outcome's event twice, the claimed one's, one never claimed, and
+    // the completion's.
+    await store().markPublished(run.runId, { imageKey: imageKeyOf(1) }, '2025-06-01T00:01:20.000Z');
+    await store().markPublished(run.runId, { imageKey: imageKeyOf(1) }, '2025-06-01T00:01:30.000Z');
+    await store().markPublished(run.runId, { imageKey: imageKeyOf(2) }, '2025-06-01T00:01:40.000Z');
+    await store().markPublished(run.runId, { imageKey: imageKeyOf(3) }, '2025-06-01T00:01:40.000Z');
+    const completionBefore = await store().published(run.runId, 'completion');
+    await store().markPublished(run.runId, 'completion', '2025-06-01T00:01:50.000Z');
+
+    // Assess: only a recorded outcome can be noted (an event goes out after its outcome is
+    // recorded); nothing of it shows in the run document; an unknown run is never published.
+    expect(await store().published(run.runId, { imageKey: imageKeyOf(1) })).toBe(true);
+    expect(await store().published(run.runId, { imageKey: imageKeyOf(2) })).toBe(false);
+    expect(await store().published(run.runId, { imageKey: imageKeyOf(3) })).toBe(false);
+    expect(completionBefore).toBe(false);
+    expect(await store().published(run.runId, 'completion')).toBe(true);
+    expect(await store().published(newRunId(), { imageKey: imageKeyOf(1) })).toBe(false);
+    expect(await store().published(newRunId(), 'completion')).toBe(false);
+    expect(await store().read(run.runId)).toEqual(before);
+    await store().finish(run.runId, imageKeyOf(2), {
+      outcome: 'skipped',
+      at: '2025-06-01T00:02:00.000Z',
+    });
+    expect(await store().published(run.runId, { imageKey: imageKeyOf(2) })).toBe(false);
+  });
+
   it('finish records and counts an outcome once; a second finish is already-final and counts nothing', async () => {
     const run = aNewRun(2);
     await store().create(run);

@@ -21,6 +21,8 @@ export interface DrainOptions {
   batchSize?: number;
   /** Time each batch's invocation gets. */
   remainingMs?: number;
+  /** Times it goes through the waiting messages (each delivered once a round); until none is left when absent. */
+  rounds?: number;
 }
 
 export interface DrainResult {
@@ -56,9 +58,9 @@ export const drainLocalQueue = async (options: DrainOptions): Promise<DrainResul
   const maxReceives = options.maxReceiveCount ?? 5;
   const result: DrainResult = { batches: 0, processed: 0, failed: 0, dead: 0 };
   await mkdir(pending, { recursive: true });
-  for (;;) {
+  for (let round = 1; ; round += 1) {
     const files = (await readdir(pending)).filter((name) => name.endsWith('.json')).sort();
-    if (files.length === 0) return result;
+    if (files.length === 0 || round > (options.rounds ?? Number.POSITIVE_INFINITY)) return result;
     for (let start = 0; start < files.length; start += options.batchSize ?? 10) {
       const batch = files.slice(start, start + (options.batchSize ?? 10));
       const entries: LocalQueueEntry[] = [];

@@ -163,10 +163,12 @@ export interface RunStore {
    */
   markPublished(runId: string, event: RunEvent, at: string): Promise<void>;
   /**
-   * True when that event was noted published. False for an outcome recorded by a delivery that
-   * stopped (or failed to publish) before its event went out: a later delivery publishes it.
+   * The events a decision owes: its outcome's, once recorded and not noted published; the run's
+   * completion's, when this decision's outcome completed the run (one decision owns it, so a run
+   * whose completion event was lost gets it once) and it is not noted published. A delivery that
+   * stopped (or could not publish) left them owed: a later delivery of the decision publishes them.
    */
-  published(runId: string, event: RunEvent): Promise<boolean>;
+  unpublished(runId: string, imageKey: string): Promise<{ outcome: boolean; completion: boolean }>;
   /** The run and every outcome so far, or undefined when not stored. */
   read(runId: string): Promise<RunDocument | undefined>;
 }

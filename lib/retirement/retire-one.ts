@@ -154,16 +154,12 @@ export const retireOne = async (
 const unpublishedEvents = async (
   runs: RunStore,
   message: RunMessage,
-  finished: { run: Run; completed: boolean },
+  finished: { completed: boolean },
 ): Promise<Retired['unpublished']> => {
-  const [outcome, completion] = await Promise.all([
-    runs.published(message.runId, { imageKey: message.imageKey }),
-    // Completed now: this delivery publishes the completion as its own.
-    finished.completed || finished.run.status !== 'completed'
-      ? true
-      : runs.published(message.runId, 'completion'),
-  ]);
-  return outcome && completion ? undefined : { outcome: !outcome, completion: !completion };
+  const owed = await runs.unpublished(message.runId, message.imageKey);
+  // Completed by this delivery: it publishes the completion as its own (completedRun).
+  const completion = owed.completion && !finished.completed;
+  return owed.outcome || completion ? { outcome: owed.outcome, completion } : undefined;
 };
 
 /**

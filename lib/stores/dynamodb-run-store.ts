@@ -9,7 +9,8 @@
 //                                                           finishedAt?, deleteSentAt? and
 //                                                           publishedAt? (not part of the outcome
 //                                                           a run document shows)
-//   the run item's completionPublishedAt?: its completion event went out (not shown either)
+//   the run item's completedBy? (the image key whose outcome completed it) and
+//   completionPublishedAt? (its completion event went out): not shown either
 //
 // Exactly once: a claim is a conditional put (attribute_not_exists); finishing is ONE
 // TransactWriteItems (the outcome item becomes final on condition it is not final yet, and the
@@ -220,7 +221,7 @@ export const dynamoRunStore = (options: DynamoRunStoreOptions): RunStore => {
     awsErrorName(error) === 'ConditionalCheckFailedException';
 
   /** Completes `run` when every decision has an outcome; true for the one caller that did. */
-  const completeIfDone = async (run: Run, at: string): Promise<boolean> => {
+  const completeIfDone = async (run: Run, at: string, by?: string): Promise<boolean> => {
     if (run.status !== 'running' || countsTotal(run.counts) < run.total) return false;
     const { UpdateItemCommand } = await loadDynamoDB();
     try {
@@ -231,13 +232,14 @@ export const dynamoRunStore = (options: DynamoRunStoreOptions): RunStore => {
             new UpdateItemCommand({
               TableName: table,
               Key: { pk: S(runPk(run.runId)), sk: S(RUN_SK) },
-              UpdateExpression: 'SET #status = :completed, completedAt = :at',
+              UpdateExpression: `SET #status = :completed, completedAt = :at${by === undefined ? '' : ', completedBy = :by'}`,
               ConditionExpression: '#status = :running',
               ExpressionAttributeNames: { '#status': 'status' },
               ExpressionAttributeValues: {
                 ':completed': S('completed'),
                 ':running': S('running'),
                 ':at': S(at),
+                ...(by === undefined ? {} : { ':by': S(by) }),
               },
             }),
           ),
@@ -250,10 +252,10 @@ export const dynamoRunStore = (options: DynamoRunStoreOptions): RunStore => {
     }
   };
 
-  const afterFinish = async (runId: string, at: string) => {
+  const afterFinish = async (runId: string, imageKey: string, at: string) => {
     const run = await getRun(runId);
     if (run === undefined) throw notStored(runId);
-    const completed = await completeIfDone(run, at);
+    const completed = await completeIfDone(run, at, imageKey);
     return {
       run: completed ? { ...run, status: 'completed' as const, completedAt: at } : run,
       completed,
@@ -374,7 +376,7 @@ export const dynamoRunStore = (options: DynamoRunStoreOptions): RunStore => {
             (dynamodb) => dynamodb.send(command),
             (error) => cancellationReasons(error) !== undefined,
           );
-          return { kind: 'recorded', ...(await afterFinish(runId, result.at)) };
+          return { kind: 'recorded', ...(await afterFinish(runId, imageKey, result.at)) };
         } catch (error) {
           reasons = cancellationReasons(error);
           if (reasons === undefined) throw error;
@@ -387,7 +389,11 @@ export const dynamoRunStore = (options: DynamoRunStoreOptions): RunStore => {
               ? await getOutcome(runId, imageKey)
               : toOutcome(outcomeReason.Item);
           if (existing === undefined) throw corrupt('outcome');
-          return { kind: 'already-final', existing, ...(await afterFinish(runId, result.at)) };
+          return {
+            kind: 'already-final',
+            existing,
+            ...(await afterFinish(runId, imageKey, result.at)),
+          };
         }
         const codes = reasons.map((reason) => reason.Code ?? 'None');
         if (!codes.some((code) => RETRY_REASONS.has(code)) || attempt >= TRANSACTION_ATTEMPTS) {
@@ -474,22 +480,17 @@ export const dynamoRunStore = (options: DynamoRunStoreOptions): RunStore => {
       });
     },
 
-    published: async (runId, event) => {
-      if (!RUN_ID_PATTERN.test(runId)) return false;
-      const { GetItemCommand } = await loadDynamoDB();
-      const { sk, attribute } = publishedMark(event);
-      const output = await send('read from', (dynamodb) =>
-        dynamodb.send(
-          new GetItemCommand({
-            TableName: table,
-            Key: { pk: S(runPk(runId)), sk: S(sk) },
-            ProjectionExpression: '#mark',
-            ExpressionAttributeNames: { '#mark': attribute },
-            ConsistentRead: true,
-          }),
-        ),
-      );
-      return output.Item?.[attribute] !== undefined;
+    unpublished: async (runId, imageKey) => {
+      if (!RUN_ID_PATTERN.test(runId)) return { outcome: false, completion: false };
+      checkImageKey(imageKey);
+      const [outcome, run] = await Promise.all([
+        getItem(runId, imageSk(imageKey)),
+        getItem(runId, RUN_SK),
+      ]);
+      return {
+        outcome: outcome?.state?.S === 'final' && outcome.publishedAt === undefined,
+        completion: run?.completedBy?.S === imageKey && run.completionPublishedAt === undefined,
+      };
     },
 
     complete: async (runId, at) => {

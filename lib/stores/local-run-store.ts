@@ -43,7 +43,8 @@ const entrySchema = z.discriminatedUnion('op', [
     image: z.optional(plannedImageSchema),
     at: z.string(),
   }),
-  z.object({ op: z.literal('complete'), at: z.string() }),
+  // by: the image key whose outcome completed the run (it owns the completion event).
+  z.object({ op: z.literal('complete'), at: z.string(), by: z.optional(z.string()) }),
   z.object({
     op: z.literal('delete-sent'),
     imageKey: z.string().check(z.minLength(1)),
@@ -66,6 +67,8 @@ interface RunState {
   /** Recorded outcomes whose event went out. */
   published: Set<string>;
   completionPublished: boolean;
+  /** The image key whose outcome completed the run. */
+  completedBy?: string | undefined;
 }
 
 interface Journal {
@@ -130,6 +133,7 @@ const apply = (state: RunState, entry: Entry): void => {
     case 'complete':
       if (state.run?.status === 'running') {
         state.run = { ...state.run, status: 'completed', completedAt: entry.at };
+        state.completedBy = entry.by;
       }
       return;
   }
@@ -228,10 +232,10 @@ export const localRunStore = (options: LocalRunStoreOptions): RunStore => {
     return journal.state.run;
   };
 
-  const completeIfDone = async (runId: string, journal: Journal, at: string) => {
+  const completeIfDone = async (runId: string, journal: Journal, at: string, by?: string) => {
     const run = existingRun(runId, journal);
     if (run.status !== 'running' || countsTotal(run.counts) < run.total) return false;
-    await append(runId, journal, { op: 'complete', at });
+    await append(runId, journal, { op: 'complete', at, ...(by === undefined ? {} : { by }) });
     return true;
   };
 
@@ -270,7 +274,7 @@ export const localRunStore = (options: LocalRunStoreOptions): RunStore => {
         existingRun(runId, journal);
         const existing = journal.state.outcomes.get(imageKey);
         if (existing?.state === 'final') {
-          const completed = await completeIfDone(runId, journal, result.at);
+          const completed = await completeIfDone(runId, journal, result.at, imageKey);
           return {
             kind: 'already-final',
             existing: structuredClone(existing),
@@ -289,7 +293,7 @@ export const localRunStore = (options: LocalRunStoreOptions): RunStore => {
           ...(result.image === undefined ? {} : { image: result.image }),
           at: result.at,
         });
-        const completed = await completeIfDone(runId, journal, result.at);
+        const completed = await completeIfDone(runId, journal, result.at, imageKey);
         return { kind: 'recorded', run: structuredClone(existingRun(runId, journal)), completed };
       });
     },
@@ -324,10 +328,14 @@ export const localRunStore = (options: LocalRunStoreOptions): RunStore => {
       });
     },
 
-    published: async (runId, event) => {
-      if (!RUN_ID_PATTERN.test(runId)) return false;
-      if (event !== 'completion') checkImageKey(event.imageKey);
-      return locked(runId, async (journal) => isPublished(journal.state, event));
+    unpublished: async (runId, imageKey) => {
+      if (!RUN_ID_PATTERN.test(runId)) return { outcome: false, completion: false };
+      checkImageKey(imageKey);
+      return locked(runId, async ({ state }) => ({
+        outcome:
+          state.outcomes.get(imageKey)?.state === 'final' && !isPublished(state, { imageKey }),
+        completion: state.completedBy === imageKey && !state.completionPublished,
+      }));
     },
 
     complete: async (runId, at) => {

@@ -4,7 +4,9 @@
 // metrics). The answer is a partial batch response: every record that did not succeed is reported
 // failed, so the queue redelivers it and, after maxReceiveCount receives, moves it to the
 // dead-letter queue. Nothing is dropped silently. Each request's outcome is one event: its
-// success, or its failure on the last receive (a failure that comes back is a log line only).
+// success, or its failure on the last receive (a failure that comes back is a log line only). A
+// run's decision whose events did not reach the bus is reported failed too: its redelivery
+// publishes them from the run store (the outcome stays as recorded).
 //
 // Retry layers on this path: the in-Lambda retry policy (UPSTREAM_MAX_ATTEMPTS, 3 by default) for
 // transient upstream faults, then the queue's redelivery for what still fails.

@@ -4,7 +4,7 @@
 // image was gone before, as on a second apply of the same plan). Through the real handlers on the
 // local stores and the local queue, against the emulator.
 
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -109,6 +109,28 @@ const receivedBefore = async (receives: number): Promise<void> => {
   }
 };
 
+/** The messages waiting in the queue now, as files' names and contents. */
+const queuedMessages = async (): Promise<Map<string, string>> => {
+  const pending = localQueueDir(store);
+  const files = await readdir(pending);
+  return new Map(
+    await Promise.all(
+      files.map(async (file) => [file, await readFile(join(pending, file), 'utf8')] as const),
+    ),
+  );
+};
+
+/** Puts messages back in the queue as if delivered `receives` times already. */
+const requeue = async (messages: Map<string, string>, receives: number): Promise<void> => {
+  for (const [file, text] of messages) {
+    const entry = JSON.parse(text) as LocalQueueEntry;
+    await writeFile(
+      join(localQueueDir(store), file),
+      JSON.stringify({ ...entry, receiveCount: receives }),
+    );
+  }
+};
+
 const eventsOf = async (runId: string, detailType: string) =>
   (await eventsPublishedLocally(store))
     .filter((event) => event.detailType === detailType && event.detail.runId === runId)
@@ -165,6 +187,62 @@ describe('a retire decision redelivered after a failed delivery', () => {
     ).toHaveLength(deletesBefore);
     const events = await eventsOf(second.run.runId, 'Image Deleted');
     expect(events.map((event) => event.outcome)).toEqual(Array(RETIRE).fill('already-absent'));
+  });
+});
+
+describe('a retire decision whose events did not go out', () => {
+  it('comes back and publishes them once, as its outcome was recorded; the image is deleted once', async () => {
+    // Prepare: a run whose decisions wait in the queue; the events file cannot be written.
+    const { plan, ids } = await planned();
+    const runId = await applyOnly(plan.planId);
+    const eventsFile = join(store, 'events.jsonl');
+    await rename(eventsFile, `${eventsFile}.aside`).catch(() => undefined);
+    await mkdir(eventsFile);
+
+    // Act: one delivery each while nothing can be published, then the queue as it goes on.
+    const blocked = await drainLocalQueue({ dir: store, rounds: 1 });
+    const runAfterFirst = await runOf(runId);
+    await rm(eventsFile, { recursive: true });
+    await rename(`${eventsFile}.aside`, eventsFile).catch(() => undefined);
+    const published = await drainLocalQueue({ dir: store });
+
+    // Assess: the first deliveries deleted and recorded, and came back for their events; the
+    // redeliveries published each outcome once (deleted, not already-absent) and the completion.
+    expect(blocked).toMatchObject({ processed: RETIRE, failed: RETIRE, dead: 0 });
+    expect(runAfterFirst.run).toMatchObject({ status: 'completed', counts: { deleted: RETIRE } });
+    expect(
+      fixture.log.linesWhere({
+        message:
+          'message processed but its events were not published; it will be redelivered to publish them',
+      }),
+    ).toHaveLength(RETIRE);
+    expect(published).toMatchObject({ processed: RETIRE, failed: 0, dead: 0 });
+    for (const id of ids) expect(fixture.emulator.state.deleteCount('bcc', String(id))).toBe(1);
+    const deleted = await eventsOf(runId, 'Image Deleted');
+    expect(deleted.map((event) => event.imageId).sort()).toEqual([...ids].sort());
+    expect(deleted.every((event) => event.outcome === 'deleted' && event.image !== undefined)).toBe(
+      true,
+    );
+    expect(await eventsOf(runId, 'Retirement Run Completed')).toHaveLength(1);
+  });
+
+  it('publishes nothing again when it comes back after its events went out', async () => {
+    // Prepare: a run worked off with every event out; its messages as they were queued.
+    const { plan } = await planned();
+    const runId = await applyOnly(plan.planId);
+    const queued = await queuedMessages();
+    await drainLocalQueue({ dir: store });
+    const eventsBefore = (await eventsOf(runId, 'Image Deleted')).length;
+
+    // Act: every message delivered again (a duplicate delivery, or an acknowledgement lost).
+    await requeue(queued, 2);
+    const again = await drainLocalQueue({ dir: store });
+
+    // Assess: acknowledged, nothing published twice.
+    expect(again).toMatchObject({ processed: RETIRE, failed: 0 });
+    expect(eventsBefore).toBe(RETIRE);
+    expect(await eventsOf(runId, 'Image Deleted')).toHaveLength(RETIRE);
+    expect(await eventsOf(runId, 'Retirement Run Completed')).toHaveLength(1);
   });
 });
 

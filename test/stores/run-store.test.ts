@@ -117,41 +117,61 @@ const contract = (start: () => Promise<RunStoreHarness>) => {
     ]);
   });
 
-  it('notes published events of recorded outcomes and of the completion, outside the run document', async () => {
-    // Prepare: a run of two decisions, one recorded, one only claimed.
+  it('owes the events of recorded outcomes, and the completion to the decision that completed the run, until noted published', async () => {
+    // Prepare: a run of two decisions, the first recorded, the second only claimed.
     const run = aNewRun(2);
+    const [first, second, never] = [imageKeyOf(1), imageKeyOf(2), imageKeyOf(3)];
     await store().create(run);
-    await store().claim(run.runId, imageKeyOf(2), '2025-06-01T00:01:00.000Z');
-    await store().finish(run.runId, imageKeyOf(1), {
-      outcome: 'deleted',
-      at: '2025-06-01T00:01:10.000Z',
-    });
-    const before = await store().read(run.runId);
+    await store().claim(run.runId, second, '2025-06-01T00:01:00.000Z');
+    await store().finish(run.runId, first, { outcome: 'deleted', at: '2025-06-01T00:01:10.000Z' });
+    const owedAtFirst = await store().unpublished(run.runId, first);
 
-    // Act: note the recorded outcome's event twice, the claimed one's, one never claimed, and
-    // the completion's.
-    await store().markPublished(run.runId, { imageKey: imageKeyOf(1) }, '2025-06-01T00:01:20.000Z');
-    await store().markPublished(run.runId, { imageKey: imageKeyOf(1) }, '2025-06-01T00:01:30.000Z');
-    await store().markPublished(run.runId, { imageKey: imageKeyOf(2) }, '2025-06-01T00:01:40.000Z');
-    await store().markPublished(run.runId, { imageKey: imageKeyOf(3) }, '2025-06-01T00:01:40.000Z');
-    const completionBefore = await store().published(run.runId, 'completion');
-    await store().markPublished(run.runId, 'completion', '2025-06-01T00:01:50.000Z');
-
-    // Assess: only a recorded outcome can be noted (an event goes out after its outcome is
-    // recorded); nothing of it shows in the run document; an unknown run is never published.
-    expect(await store().published(run.runId, { imageKey: imageKeyOf(1) })).toBe(true);
-    expect(await store().published(run.runId, { imageKey: imageKeyOf(2) })).toBe(false);
-    expect(await store().published(run.runId, { imageKey: imageKeyOf(3) })).toBe(false);
-    expect(completionBefore).toBe(false);
-    expect(await store().published(run.runId, 'completion')).toBe(true);
-    expect(await store().published(newRunId(), { imageKey: imageKeyOf(1) })).toBe(false);
-    expect(await store().published(newRunId(), 'completion')).toBe(false);
-    expect(await store().read(run.runId)).toEqual(before);
-    await store().finish(run.runId, imageKeyOf(2), {
+    // Act: the recorded outcome noted twice; notes for a claimed and a never claimed decision
+    // (ignored: an event goes out after its outcome is recorded); then the second outcome
+    // completes the run.
+    await store().markPublished(run.runId, { imageKey: first }, '2025-06-01T00:01:20.000Z');
+    await store().markPublished(run.runId, { imageKey: first }, '2025-06-01T00:01:30.000Z');
+    await store().markPublished(run.runId, { imageKey: second }, '2025-06-01T00:01:40.000Z');
+    await store().markPublished(run.runId, { imageKey: never }, '2025-06-01T00:01:40.000Z');
+    const owedBeforeSecond = await store().unpublished(run.runId, second);
+    const finished = await store().finish(run.runId, second, {
       outcome: 'skipped',
       at: '2025-06-01T00:02:00.000Z',
     });
-    expect(await store().published(run.runId, { imageKey: imageKeyOf(2) })).toBe(false);
+    const document = await store().read(run.runId);
+    const owedAtCompletion = await store().unpublished(run.runId, second);
+    await store().markPublished(run.runId, { imageKey: second }, '2025-06-01T00:02:10.000Z');
+    const owedWithCompletionOnly = await store().unpublished(run.runId, second);
+    await store().markPublished(run.runId, 'completion', '2025-06-01T00:02:20.000Z');
+
+    // Assess
+    expect(owedAtFirst).toEqual({ outcome: true, completion: false });
+    expect(owedBeforeSecond).toEqual({ outcome: false, completion: false });
+    expect(finished).toMatchObject({ kind: 'recorded', completed: true });
+    expect(owedAtCompletion).toEqual({ outcome: true, completion: true });
+    expect(owedWithCompletionOnly).toEqual({ outcome: false, completion: true });
+    expect(await store().unpublished(run.runId, second)).toEqual({
+      outcome: false,
+      completion: false,
+    });
+    expect(await store().unpublished(run.runId, first)).toEqual({
+      outcome: false,
+      completion: false,
+    });
+    expect(await store().unpublished(run.runId, never)).toEqual({
+      outcome: false,
+      completion: false,
+    });
+    expect(await store().unpublished(newRunId(), first)).toEqual({
+      outcome: false,
+      completion: false,
+    });
+    // None of it shows in the run document.
+    expect(await store().read(run.runId)).toEqual(document);
+    expect(Object.keys(document?.run ?? {})).not.toContain('completedBy');
+    expect(document?.outcomes.flatMap((outcome) => Object.keys(outcome))).not.toContain(
+      'publishedAt',
+    );
   });
 
   it('finish records and counts an outcome once; a second finish is already-final and counts nothing', async () => {

@@ -38,7 +38,6 @@ export interface Rejected {
   detailType: string;
   reason: string;
   summary: Record<string, string>;
-  event: CatalogueEvent;
 }
 
 const utf8Bytes = (text: string): number => Buffer.byteLength(text, 'utf8');
@@ -95,7 +94,6 @@ export const prepareEntries = (
         detailType: String(event.detailType),
         reason: 'unknown detail-type',
         summary,
-        event,
       });
       continue;
     }
@@ -106,7 +104,6 @@ export const prepareEntries = (
         detailType: event.detailType,
         reason: `the detail does not match its schema: ${fields.slice(0, 5).join(', ')}`,
         summary,
-        event,
       });
       continue;
     }
@@ -123,7 +120,6 @@ export const prepareEntries = (
         detailType: event.detailType,
         reason: `the detail is ${bytes} bytes even with its texts cut (limit ${MAX_ENTRY_BYTES})`,
         summary,
-        event,
       });
       continue;
     }

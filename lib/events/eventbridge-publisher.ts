@@ -158,14 +158,11 @@ export const eventBridgePublisher = (options: EventBridgePublisherOptions): Even
           destination,
         );
       }
-      const lost = [
-        ...rejected.map((item) => item.event),
-        ...notPublished.map((failure) => failure.entry.event),
-      ];
+      const notSent = rejected.length + notPublished.length;
       const result: PublishResult = {
-        published: events.length - lost.length,
-        notPublished: lost.length,
-        lost,
+        published: events.length - notSent,
+        notPublished: notSent,
+        lost: notPublished.map((failure) => failure.entry.event),
       };
       return result;
     },

@@ -33,10 +33,7 @@ export const filePublisher = (options: FilePublisherOptions): EventPublisher => 
       const log = publishOptions.log ?? options.log;
       const { entries, rejected } = prepareEntries(events);
       logRejected(log, rejected, destination);
-      const rejectedEvents = rejected.map((item) => item.event);
-      if (entries.length === 0) {
-        return { published: 0, notPublished: rejected.length, lost: rejectedEvents };
-      }
+      if (entries.length === 0) return { published: 0, notPublished: rejected.length, lost: [] };
       const time = now().toISOString();
       const text = entries
         .map(
@@ -51,14 +48,18 @@ export const filePublisher = (options: FilePublisherOptions): EventPublisher => 
       tail = write.catch(() => undefined);
       try {
         await write;
-        return { published: entries.length, notPublished: rejected.length, lost: rejectedEvents };
+        return { published: entries.length, notPublished: rejected.length, lost: [] };
       } catch (error) {
         const code = (error as { code?: unknown }).code;
         const reason = `could not append: ${typeof code === 'string' ? code : 'error'}`;
         for (const entry of entries) {
           logNotPublished(log, entry.detailType, reason, entry.summary, destination);
         }
-        return { published: 0, notPublished: events.length, lost: [...events] };
+        return {
+          published: 0,
+          notPublished: events.length,
+          lost: entries.map((entry) => entry.event),
+        };
       }
     },
     prepare: () => {},

@@ -15,7 +15,10 @@ export interface PublishResult {
   published: number;
   /** Events that were meant to be published and were not (meter these). */
   notPublished: number;
-  /** Those events themselves (whoever must see them published can try again). */
+  /**
+   * Those of them that another try could publish (whoever must see them out tries again); not
+   * those refused before sending (a detail off its schema or too large): another try is refused too.
+   */
   lost: readonly CatalogueEvent[];
 }
 

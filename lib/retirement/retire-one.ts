@@ -10,7 +10,7 @@ import { isImageError } from '../errors/errors.js';
 import { type DeleteDeps, deleteImage } from '../images/delete-image.js';
 import type { Image } from '../images/image.js';
 import { withoutDetails } from '../images/image.js';
-import type { Run, RunMessage, RunOutcome, RunStore } from './ports.js';
+import type { ImageOutcome, Run, RunMessage, RunOutcome, RunStore } from './ports.js';
 
 export interface RetireDeps extends DeleteDeps {
   runs: RunStore;
@@ -65,9 +65,7 @@ export const retireOne = async (
       outcome: claim.existing.outcome ?? 'failed',
       reason: claim.existing.reason,
       error: claim.existing.error,
-      // As recorded (without the provider's details), for an event published again.
-      image:
-        claim.existing.image === undefined ? undefined : { ...claim.existing.image, details: {} },
+      image: recordedImage(claim.existing.image),
       recorded: false,
       completedRun: finished.completed,
       run: finished.run,
@@ -150,6 +148,10 @@ export const retireOne = async (
   };
 };
 
+/** The image as an outcome recorded it (without the provider's details), for its event. */
+const recordedImage = (image: ImageOutcome['image']): Image | undefined =>
+  image === undefined ? undefined : { ...image, details: {} };
+
 /** What an earlier delivery recorded for this decision (and its run) without publishing it. */
 const unpublishedEvents = async (
   runs: RunStore,
@@ -183,7 +185,13 @@ export const abandonOne = async (
   });
   return {
     outcome,
-    ...(existing ? { reason: claim.existing.reason, error: claim.existing.error } : failure),
+    ...(existing
+      ? {
+          reason: claim.existing.reason,
+          error: claim.existing.error,
+          image: recordedImage(claim.existing.image),
+        }
+      : failure),
     recorded: finished.kind === 'recorded',
     completedRun: finished.completed,
     run: finished.run,

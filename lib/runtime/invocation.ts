@@ -55,13 +55,12 @@ export interface Invocation {
   preparePublish(): void;
 }
 
-/** Told how a publish went, for whoever must see its events out (a run's decisions). */
-export interface PublishReceipt {
-  /** Every event was published (or events are off). A rejection is logged as a warning. */
-  published?(): Promise<void>;
-  /** At least one was not (already logged and counted). */
-  notPublished?(): void;
-}
+/**
+ * Told how a publish went once its events are out, for whoever must see them out (a run's
+ * decisions): `lost`, those of them another try could publish (already logged and counted). A
+ * rejection of the returned promise is logged as a warning.
+ */
+export type PublishReceipt = (settled: { lost: readonly CatalogueEvent[] }) => Promise<void>;
 
 /** The X-Ray trace id root (Lambda sets it per invocation; SQS and Step Functions pass theirs on). */
 export const traceIdOf = (header: string | undefined): string | undefined =>
@@ -109,12 +108,8 @@ const publishNow = async (
   await Promise.all(
     groups.map(async ({ events: ofGroup, receipt }) => {
       if (receipt === undefined) return;
-      if (ofGroup.some((event) => lost.has(event))) {
-        receipt.notPublished?.();
-        return;
-      }
       try {
-        await receipt.published?.();
+        await receipt({ lost: ofGroup.filter((event) => lost.has(event)) });
       } catch (error) {
         log.warn('published, but could not note it', {
           errorMessage: error instanceof Error ? error.message : String(error),

@@ -3,6 +3,7 @@
 // the events are published first (publishing never turns an outcome into a failure).
 
 import { InvalidRequest, StoreUnavailable } from '../errors/errors.js';
+import type { CatalogueEvent } from '../events/catalogue.js';
 import { type ApplyResult, applyPlan, firingRunId } from '../retirement/apply-plan.js';
 import { createPlan, type PlanOptions } from '../retirement/create-plan.js';
 import type { Plan } from '../retirement/plan.js';
@@ -19,7 +20,6 @@ import type { Invocation } from './invocation.js';
 import {
   deleteOutcomeEvents,
   plannedEvent,
-  publishedBy,
   retiredEvents,
   runCompletedEvent,
 } from './outcome-events.js';
@@ -29,6 +29,34 @@ const now = () => new Date().toISOString();
 
 /** Where plans and runs are kept: the service's, or the command line's own folder. */
 export type RetirementStores = Pick<RetirementServices, 'plans' | 'runs'>;
+
+/**
+ * Notes each of a run's events that went out (each on its own: a partial publish leaves only the
+ * lost ones owed), so that no later delivery publishes it again. `imageKey`: the decision an
+ * outcome event is of.
+ */
+const markPublished = async (
+  stores: RetirementStores,
+  runId: string,
+  events: readonly CatalogueEvent[],
+  lost: readonly CatalogueEvent[],
+  imageKeyOf: (event: CatalogueEvent) => string | undefined,
+): Promise<void> => {
+  const at = now();
+  await Promise.all(
+    events
+      .filter((event) => !lost.includes(event))
+      .map((event) => {
+        if (event.detailType === 'Retirement Run Completed') {
+          return stores.runs.markPublished(runId, 'completion', at);
+        }
+        const imageKey = imageKeyOf(event);
+        return imageKey === undefined
+          ? undefined
+          : stores.runs.markPublished(runId, { imageKey }, at);
+      }),
+  );
+};
 
 /**
  * Called when a decision's events could not be published: the caller has the delivery come back
@@ -61,16 +89,9 @@ const reportRetired = async (
     },
     now(),
   );
-  const { outcome, completion } = publishedBy(retired);
-  await invocation.publish(events, {
-    published: async () => {
-      const at = now();
-      await Promise.all([
-        outcome ? stores.runs.markPublished(message.runId, { imageKey: message.imageKey }, at) : 0,
-        completion ? stores.runs.markPublished(message.runId, 'completion', at) : 0,
-      ]);
-    },
-    notPublished: () => onNotPublished?.(),
+  await invocation.publish(events, async ({ lost }) => {
+    if (lost.length > 0) onNotPublished?.();
+    await markPublished(stores, message.runId, events, lost, () => message.imageKey);
   });
   // The audit copy of the finished run, beside its plan: written by the delivery that completed
   // the run, and again by a later delivery of a decision already recorded in a completed run (the
@@ -123,6 +144,8 @@ export const applyReported = async (
     { plans, runs, queue, refusal: runMessageRefusal },
     { createdBy, ...(runId === undefined ? {} : { runId }) },
   );
+  // Which decision each outcome event is of, to note it published.
+  const decisionOf = new Map<CatalogueEvent, string>();
   const events = applied.unqueued.flatMap(({ message, error, reason }) =>
     deleteOutcomeEvents(
       { provider: message.provider, imageId: message.imageId, region: message.region },
@@ -138,7 +161,10 @@ export const applyReported = async (
         identity: createdBy,
       },
       now(),
-    ),
+    ).map((event) => {
+      decisionOf.set(event, message.imageKey);
+      return event;
+    }),
   );
   if (applied.completed) {
     const document = await runs.read(applied.runId);
@@ -147,7 +173,11 @@ export const applyReported = async (
       await plans.putRun(document);
     }
   }
-  await invocation.publish(events);
+  // Noted published, so that a consumer that still gets one of these decisions (a send reported
+  // failed that went through) does not publish its outcome again.
+  await invocation.publish(events, ({ lost }) =>
+    markPublished(services, applied.runId, events, lost, (event) => decisionOf.get(event)),
+  );
   return applied;
 };
 

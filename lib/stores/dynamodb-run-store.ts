@@ -9,8 +9,8 @@
 //                                                           finishedAt?, deleteSentAt? and
 //                                                           publishedAt? (not part of the outcome
 //                                                           a run document shows)
-//   the run item's completedBy? (the image key whose outcome completed it) and
-//   completionPublishedAt? (its completion event went out): not shown either
+//   the run item's completedBy? (the image key whose outcome completed it), completionToken (the
+//   completing call's) and completionPublishedAt? (its completion event went out): not shown
 //
 // Exactly once: a claim is a conditional put (attribute_not_exists); finishing is ONE
 // TransactWriteItems (the outcome item becomes final on condition it is not final yet, and the
@@ -223,6 +223,7 @@ export const dynamoRunStore = (options: DynamoRunStoreOptions): RunStore => {
   /** Completes `run` when every decision has an outcome; true for the one caller that did. */
   const completeIfDone = async (run: Run, at: string, by?: string): Promise<boolean> => {
     if (run.status !== 'running' || countsTotal(run.counts) < run.total) return false;
+    const token = randomUUID();
     const { UpdateItemCommand } = await loadDynamoDB();
     try {
       await send(
@@ -232,23 +233,27 @@ export const dynamoRunStore = (options: DynamoRunStoreOptions): RunStore => {
             new UpdateItemCommand({
               TableName: table,
               Key: { pk: S(runPk(run.runId)), sk: S(RUN_SK) },
-              UpdateExpression: `SET #status = :completed, completedAt = :at${by === undefined ? '' : ', completedBy = :by'}`,
+              UpdateExpression: `SET #status = :completed, completedAt = :at, completionToken = :token${by === undefined ? '' : ', completedBy = :by'}`,
               ConditionExpression: '#status = :running',
               ExpressionAttributeNames: { '#status': 'status' },
               ExpressionAttributeValues: {
                 ':completed': S('completed'),
                 ':running': S('running'),
                 ':at': S(at),
+                ':token': S(token),
                 ...(by === undefined ? {} : { ':by': S(by) }),
               },
+              ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
             }),
           ),
         isConditionFailure,
       );
       return true;
     } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
+      if (!isConditionFailure(error)) throw error;
+      // The SDK's retry of an update that went through (its reply lost) fails the condition: the
+      // run then carries this call's token, and this caller is still the one that completed it.
+      return (error as { Item?: Item }).Item?.completionToken?.S === token;
     }
   };
 

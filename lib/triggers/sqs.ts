@@ -350,12 +350,25 @@ const abandonFromRecord = async (
   }
 };
 
-/** A record done but whose events did not go out: failed, so that its redelivery publishes them. */
-const comeBackToPublish = (batch: Invocation, messageId: string): RecordResult => {
-  batch.log.warn(
-    'message processed but its events were not published; it will be redelivered to publish them',
-    { messageId, outcome: 'failed', error: 'EventsNotPublished' },
-  );
+/**
+ * A record done but whose events did not go out: failed, so that its redelivery publishes them.
+ * On the queue's last receive it goes to the dead-letter queue instead, with its events still
+ * owed in the run store: moving it back (a redrive) publishes them.
+ */
+const comeBackToPublish = (batch: Invocation, record: SQSRecord): RecordResult => {
+  const { messageId } = record;
+  const fields = { messageId, outcome: 'failed', error: 'EventsNotPublished' };
+  if (isLastReceive(record)) {
+    batch.log.error(
+      'message processed but its events were not published on its last receive; the queue moves it to the dead-letter queue, and a redrive publishes them',
+      fields,
+    );
+  } else {
+    batch.log.warn(
+      'message processed but its events were not published; it will be redelivered to publish them',
+      fields,
+    );
+  }
   return { messageId, ok: false, reason: new RecordFailure('events not published') };
 };
 
@@ -429,9 +442,9 @@ export const deleteBatch = async (
     { concurrency: options.concurrency, keyOf: imageKeyOf },
   );
   await publishHeld();
-  const results = processed.map((result) =>
+  const results = processed.map((result, index) =>
     result.ok && unpublished.has(result.messageId)
-      ? comeBackToPublish(batch, result.messageId)
+      ? comeBackToPublish(batch, records[index] as SQSRecord)
       : result,
   );
   const response = batchResponse(results);

@@ -113,7 +113,6 @@ describe('prepareEntries', () => {
         detailType: 'Image Deleted',
         reason: expect.stringContaining('outcome'),
         summary: expect.objectContaining({ imageId: event.detail.imageId, requestId: 'req-1' }),
-        event: broken,
       },
     ]);
   });

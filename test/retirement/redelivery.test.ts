@@ -120,6 +120,19 @@ const queuedMessages = async (): Promise<Map<string, string>> => {
   );
 };
 
+/** Moves every dead-lettered message back to the queue, as an SQS redrive does (receives anew). */
+const redrive = async (): Promise<void> => {
+  const dead = join(store, 'queue', 'dead');
+  for (const file of await readdir(dead)) {
+    const entry = JSON.parse(await readFile(join(dead, file), 'utf8')) as LocalQueueEntry;
+    await writeFile(
+      join(localQueueDir(store), file),
+      JSON.stringify({ ...entry, receiveCount: 0 }),
+    );
+    await rm(join(dead, file));
+  }
+};
+
 /** Puts messages back in the queue as if delivered `receives` times already. */
 const requeue = async (messages: Map<string, string>, receives: number): Promise<void> => {
   for (const [file, text] of messages) {
@@ -224,6 +237,39 @@ describe('a retire decision whose events did not go out', () => {
       true,
     );
     expect(await eventsOf(runId, 'Retirement Run Completed')).toHaveLength(1);
+  });
+
+  it('on its last receives goes to the dead-letter queue with its events owed; a redrive publishes them', async () => {
+    // Prepare: a run's decisions on the receive before the queue's last; nothing can be published.
+    const { plan, ids } = await planned();
+    const runId = await applyOnly(plan.planId);
+    await receivedBefore(3);
+    const eventsFile = join(store, 'events.jsonl');
+    await rename(eventsFile, `${eventsFile}.aside`).catch(() => undefined);
+    await mkdir(eventsFile);
+
+    // Act: their last two receives while the bus is down; then the dead-letter queue redriven.
+    const blocked = await drainLocalQueue({ dir: store, rounds: 2 });
+    await rm(eventsFile, { recursive: true });
+    await rename(`${eventsFile}.aside`, eventsFile).catch(() => undefined);
+    const eventsBeforeRedrive = (await eventsOf(runId, 'Image Deleted')).length;
+    await redrive();
+    const redriven = await drainLocalQueue({ dir: store });
+
+    // Assess: dead-lettered with a line that says so; after the redrive each event once.
+    expect(blocked).toMatchObject({ dead: RETIRE });
+    expect(
+      fixture.log.linesWhere({
+        message:
+          'message processed but its events were not published on its last receive; the queue moves it to the dead-letter queue, and a redrive publishes them',
+      }),
+    ).toHaveLength(RETIRE);
+    expect(eventsBeforeRedrive).toBe(0);
+    expect(redriven).toMatchObject({ processed: RETIRE, failed: 0, dead: 0 });
+    const deleted = await eventsOf(runId, 'Image Deleted');
+    expect(deleted.map((event) => event.imageId).sort()).toEqual([...ids].sort());
+    expect(await eventsOf(runId, 'Retirement Run Completed')).toHaveLength(1);
+    for (const id of ids) expect(fixture.emulator.state.deleteCount('bcc', String(id))).toBe(1);
   });
 
   it('publishes nothing again when it comes back after its events went out', async () => {

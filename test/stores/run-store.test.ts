@@ -411,6 +411,43 @@ describe.skipIf(skipWithoutMoto('run store on DynamoDB'))('run store on DynamoDB
       client.destroy();
     });
 
+    it('the completing update sent again (its reply lost) still tells its caller it completed the run', async () => {
+      // Prepare: a client that sends the run's completing update twice, as the SDK does when
+      // the first one went through and its reply was lost.
+      const client = new DynamoDBClient(motoClientConfig(harness.moto.endpoint));
+      client.middlewareStack.add(
+        (next, context) => async (args) => {
+          const input = args.input as { UpdateExpression?: string };
+          if (
+            context.commandName === 'UpdateItemCommand' &&
+            input.UpdateExpression?.includes('completedBy') === true
+          ) {
+            await next(args);
+          }
+          return next(args);
+        },
+        { step: 'initialize', name: 'sendCompletionTwice' },
+      );
+      const store = dynamoRunStore({ table: TABLE, client });
+      const run = aNewRun(1);
+      await store.create(run);
+
+      // Act
+      const finished = await store.finish(run.runId, imageKeyOf(1), {
+        outcome: 'deleted',
+        at: AT,
+      });
+
+      // Assess: it completed the run, so it publishes the completion (which it owes).
+      expect(finished).toMatchObject({ kind: 'recorded', completed: true });
+      expect((await store.read(run.runId))?.run.status).toBe('completed');
+      expect(await store.unpublished(run.runId, imageKeyOf(1))).toEqual({
+        outcome: true,
+        completion: true,
+      });
+      client.destroy();
+    });
+
     const conflicting = (conflicts: number) => {
       let transactions = 0;
       const client = new DynamoDBClient(motoClientConfig(harness.moto.endpoint));

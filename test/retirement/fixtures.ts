@@ -170,3 +170,27 @@ export const variedPlanInput = (count: number): PlanInput => {
     createdBy: 'arn:aws:iam::123456789012:user/alice',
   });
 };
+
+/** What a policy over the emulator's BCC images needs to know of them. */
+interface BccImages {
+  list(): readonly { id: string }[];
+  sharedWith(id: string): readonly unknown[];
+}
+
+/**
+ * A policy retiring `count` old custom BCC images in `bj`, leaving out those shared to other
+ * accounts (the cloud refuses to delete them, so a run would skip them).
+ */
+export const retiringUnsharedBcc = (name: string, count: number, bcc: BccImages) => ({
+  name,
+  provider: 'bcc',
+  regions: ['bj'],
+  select: { kind: 'custom', status: ['available'], olderThanDays: 30 },
+  exclude: {
+    ids: bcc
+      .list()
+      .map((record) => record.id)
+      .filter((id) => bcc.sharedWith(id).length > 0),
+  },
+  limits: { maxDeletions: count, maxPercent: 50 },
+});

@@ -13,6 +13,7 @@ import { lambdaContext, parseResult, routeEvent } from '../../scripts/lambda-eve
 import type { drainLocalQueue } from '../../scripts/local-queue.js';
 import { type FaultServer, startFaultServer } from '../support/aws-fault-server.js';
 import { useFixture } from '../support/fixture.js';
+import { retiringUnsharedBcc } from './fixtures.js';
 
 const RETIRE = 3;
 const COMPLETED = 'Retirement Run Completed';
@@ -85,23 +86,12 @@ describe('a run whose completion event the bus fails while it takes the outcomes
   it('publishes each outcome once and the completion once, on the completing decision redelivered', async () => {
     // Prepare: a plan retiring RETIRE unshared images, applied; the bus fails every completion.
     const service = await loadService();
-    const shared = fixture.emulator.state.bcc
-      .list()
-      .map((record) => record.id)
-      .filter((id) => fixture.emulator.state.bcc.sharedWith(id).length > 0);
     const created = parseResult(
       (await service.create(
         routeEvent({
           method: 'POST',
           route: '/retirements/plans',
-          body: {
-            name: 'partial-publish',
-            provider: 'bcc',
-            regions: ['bj'],
-            select: { kind: 'custom', status: ['available'], olderThanDays: 30 },
-            exclude: { ids: shared },
-            limits: { maxDeletions: RETIRE, maxPercent: 50 },
-          },
+          body: retiringUnsharedBcc('partial-publish', RETIRE, fixture.emulator.state.bcc),
         }),
         lambdaContext(),
       )) as never,

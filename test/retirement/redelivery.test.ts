@@ -23,6 +23,7 @@ import {
 import { drainLocalQueue } from '../../scripts/local-queue.js';
 import { eventsPublishedLocally } from '../support/events.js';
 import { useFixture } from '../support/fixture.js';
+import { retiringUnsharedBcc } from './fixtures.js';
 
 const store = await mkdtemp(join(tmpdir(), 'cif-redelivery-'));
 const RETIRE = 4;
@@ -45,24 +46,13 @@ const routeEvent = (
 
 /** A plan retiring RETIRE images nobody shares (the cloud would refuse those). */
 const planned = async (): Promise<{ plan: Plan; ids: string[] }> => {
-  const shared = fixture.emulator.state.bcc
-    .list()
-    .map((record) => record.id)
-    .filter((id) => fixture.emulator.state.bcc.sharedWith(id).length > 0);
   const response = parseResult(
     await createHandler(
       routeEvent(
         'POST',
         '/retirements/plans',
         {},
-        {
-          name: 'redelivery',
-          provider: 'bcc',
-          regions: ['bj'],
-          select: { kind: 'custom', status: ['available'], olderThanDays: 30 },
-          exclude: { ids: shared },
-          limits: { maxDeletions: RETIRE, maxPercent: 50 },
-        },
+        retiringUnsharedBcc('redelivery', RETIRE, fixture.emulator.state.bcc),
       ),
       lambdaContext(),
     ),

@@ -40,6 +40,11 @@ const BACKOFF_BASE_MS = 100;
 /** Below this much time left after the wait, another attempt is not started. */
 const MIN_ATTEMPT_MS = 300;
 
+/** Entry failures that no later try can fix: the entry itself is refused (unlike access denied). */
+const ENTRY_REFUSED = new Set(
+  ['MalformedDetail', 'InvalidArgument'].map((code) => `PutEvents entry failed: ${code}`),
+);
+
 /** Entry error codes (and call errors) that another attempt cannot fix. */
 const PERMANENT = new Set([
   'MalformedDetail',
@@ -162,7 +167,10 @@ export const eventBridgePublisher = (options: EventBridgePublisherOptions): Even
       const result: PublishResult = {
         published: events.length - notSent,
         notPublished: notSent,
-        lost: notPublished.map((failure) => failure.entry.event),
+        // An entry EventBridge found malformed is refused again on any try: not among the lost.
+        lost: notPublished
+          .filter((failure) => !ENTRY_REFUSED.has(failure.failure))
+          .map((failure) => failure.entry.event),
       };
       return result;
     },

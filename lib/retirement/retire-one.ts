@@ -1,5 +1,6 @@
 // One retire decision of a run, as the delete queue's consumer meets it: claimed (a redelivered
-// message whose decision already has its outcome does nothing more), looked at again just before
+// message whose decision already has its outcome does nothing more upstream, and hands on what an
+// earlier delivery recorded and did not see published), looked at again just before
 // the delete (changed since the plan, protected, in use or being created: `skipped` with the
 // reason), deleted, and its one outcome recorded. A transient failure is left to the queue to
 // redeliver until the caller's last working receive (the SQS consumer keeps the queue's last for

@@ -1,6 +1,10 @@
 // Retirement operations whose outcomes are also events on the service's bus (plans, applies,
 // retire decisions): the caller gets the same result (or error) as from the operation itself, and
-// the events are published first (publishing never turns an outcome into a failure).
+// the events are published first (publishing never turns an outcome into a failure). A run's
+// events are noted published in the run store once out; a queued decision whose events were lost
+// is told (`onNotPublished`) so that its delivery comes back to publish them. Apply's own events
+// (decisions it could not queue, a run completed at once) have no delivery to come back: a loss
+// there is logged and counted only.
 
 import { InvalidRequest, StoreUnavailable } from '../errors/errors.js';
 import type { CatalogueEvent } from '../events/catalogue.js';

@@ -81,14 +81,15 @@ const publishNow = async (
   deadline: Deadline,
   log: Logger,
 ): Promise<void> => {
-  const events = groups.flatMap((group) => group.events);
-  let lost: ReadonlySet<CatalogueEvent> = new Set();
+  // One group (every publish but a batch's): its own array, not a copy.
+  const events = groups.length === 1 ? (groups[0] as HeldEvents).events : groups.flatMap(eventsOf);
+  let lost: readonly CatalogueEvent[] = [];
   if (events.length > 0) {
     try {
       retirementModule ??= import('./retirement-services.js');
       const { retirementServices } = await retirementModule;
       const result = await retirementServices().events.publish(events, { deadline, log });
-      lost = new Set(result.lost);
+      lost = result.lost;
       if (result.notPublished > 0) {
         log.error('events not published', {
           notPublished: result.notPublished,
@@ -97,7 +98,7 @@ const publishNow = async (
       }
     } catch (error) {
       // The publisher never throws; its configuration can (a bad EVENT_BUS_NAME, say).
-      lost = new Set(events);
+      lost = events;
       log.error('events not published', {
         notPublished: events.length,
         errorMessage: error instanceof Error ? error.message : String(error),
@@ -105,11 +106,13 @@ const publishNow = async (
       });
     }
   }
+  if (!groups.some(hasReceipt)) return;
+  const lostOnes = new Set(lost);
   await Promise.all(
     groups.map(async ({ events: ofGroup, receipt }) => {
       if (receipt === undefined) return;
       try {
-        await receipt({ lost: ofGroup.filter((event) => lost.has(event)) });
+        await receipt({ lost: ofGroup.filter((event) => lostOnes.has(event)) });
       } catch (error) {
         log.warn('published, but could not note it', {
           errorMessage: error instanceof Error ? error.message : String(error),
@@ -118,6 +121,9 @@ const publishNow = async (
     }),
   );
 };
+
+const eventsOf = (group: HeldEvents): readonly CatalogueEvent[] => group.events;
+const hasReceipt = (group: HeldEvents): boolean => group.receipt !== undefined;
 
 /** One publish's events and who hears how it went. */
 interface HeldEvents {

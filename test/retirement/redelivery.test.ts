@@ -4,6 +4,7 @@
 // image was gone before, as on a second apply of the same plan). Through the real handlers on the
 // local stores and the local queue, against the emulator.
 
+import { randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -110,14 +111,18 @@ const queuedMessages = async (): Promise<Map<string, string>> => {
   );
 };
 
-/** Moves every dead-lettered message back to the queue, as an SQS redrive does (receives anew). */
+/**
+ * Moves every dead-lettered message back to the queue as an SQS redrive does: each is a new
+ * message (a new message ID, received anew), so nothing may rely on the ID it had.
+ */
 const redrive = async (): Promise<void> => {
   const dead = join(store, 'queue', 'dead');
   for (const file of await readdir(dead)) {
     const entry = JSON.parse(await readFile(join(dead, file), 'utf8')) as LocalQueueEntry;
+    const messageId = `redriven-${randomUUID()}`;
     await writeFile(
-      join(localQueueDir(store), file),
-      JSON.stringify({ ...entry, receiveCount: 0 }),
+      join(localQueueDir(store), `${messageId}.json`),
+      JSON.stringify({ ...entry, messageId, receiveCount: 0 }),
     );
     await rm(join(dead, file));
   }

@@ -62,16 +62,7 @@ export const retireOne = async (
       outcome: claim.existing.outcome ?? 'failed',
       at: now(),
     });
-    return {
-      outcome: claim.existing.outcome ?? 'failed',
-      reason: claim.existing.reason,
-      error: claim.existing.error,
-      image: recordedImage(claim.existing.image),
-      recorded: false,
-      completedRun: finished.completed,
-      run: finished.run,
-      unpublished: await unpublishedEvents(deps.runs, message, finished),
-    };
+    return recordedEarlier(deps.runs, message, claim.existing, finished);
   }
   // Claimed by an earlier delivery that did not finish: it may have deleted the image already.
   const earlierAttempt = claim.kind === 'already-claimed';
@@ -141,17 +132,38 @@ export const retireOne = async (
     ...(result.image === undefined ? {} : { image: withoutDetails(result.image) }),
     at: now(),
   });
-  return {
-    ...result,
-    recorded: finished.kind === 'recorded',
-    completedRun: finished.completed,
-    run: finished.run,
-  };
+  if (finished.kind === 'already-final') {
+    // Another delivery of this message recorded the outcome while this one worked (SQS delivered
+    // it twice at once): that outcome stands, and so do its events if that delivery lost them
+    // (this one may be the only one the queue sees succeed).
+    return recordedEarlier(deps.runs, message, finished.existing, finished);
+  }
+  return { ...result, recorded: true, completedRun: finished.completed, run: finished.run };
 };
 
 /** The image as an outcome recorded it (without the provider's details), for its event. */
 const recordedImage = (image: ImageOutcome['image']): Image | undefined =>
   image === undefined ? undefined : { ...image, details: {} };
+
+/**
+ * A decision whose outcome another delivery recorded: that outcome, and what it did not see
+ * published (this delivery publishes it). `finished`: this delivery's finish, which counted nothing.
+ */
+const recordedEarlier = async (
+  runs: RunStore,
+  message: RunMessage,
+  existing: ImageOutcome,
+  finished: { completed: boolean; run: Run },
+): Promise<Retired> => ({
+  outcome: existing.outcome ?? 'failed',
+  reason: existing.reason,
+  error: existing.error,
+  image: recordedImage(existing.image),
+  recorded: false,
+  completedRun: finished.completed,
+  run: finished.run,
+  unpublished: await unpublishedEvents(runs, message, finished),
+});
 
 /** What an earlier delivery recorded for this decision (and its run) without publishing it. */
 const unpublishedEvents = async (
@@ -177,25 +189,27 @@ export const abandonOne = async (
 ): Promise<Retired> => {
   const now = () => (deps.now ?? (() => new Date()))().toISOString();
   const claim = await deps.runs.claim(message.runId, message.imageKey, now());
-  const existing = claim.kind === 'already-claimed' && claim.existing.state === 'final';
-  const outcome: RunOutcome = existing ? (claim.existing.outcome ?? 'failed') : 'failed';
+  if (claim.kind === 'already-claimed' && claim.existing.state === 'final') {
+    const finished = await deps.runs.finish(message.runId, message.imageKey, {
+      outcome: claim.existing.outcome ?? 'failed',
+      at: now(),
+    });
+    return recordedEarlier(deps.runs, message, claim.existing, finished);
+  }
   const finished = await deps.runs.finish(message.runId, message.imageKey, {
-    outcome,
-    ...(existing ? {} : failure),
+    outcome: 'failed',
+    ...failure,
     at: now(),
   });
+  if (finished.kind === 'already-final') {
+    // Recorded by another delivery of this message since the claim: its outcome stands.
+    return recordedEarlier(deps.runs, message, finished.existing, finished);
+  }
   return {
-    outcome,
-    ...(existing
-      ? {
-          reason: claim.existing.reason,
-          error: claim.existing.error,
-          image: recordedImage(claim.existing.image),
-        }
-      : failure),
-    recorded: finished.kind === 'recorded',
+    outcome: 'failed',
+    ...failure,
+    recorded: true,
     completedRun: finished.completed,
     run: finished.run,
-    ...(existing ? { unpublished: await unpublishedEvents(deps.runs, message, finished) } : {}),
   };
 };

@@ -1,17 +1,21 @@
 // A run's events when the bus takes some of a publish and not the rest: each event is noted
-// published on its own, so the redelivery publishes only what did not go out. Through the real
-// handlers on the local stores and queue, against the emulator, with EventBridge played by a
-// loopback server that fails the entries this test says (PutEvents' own FailedEntryCount).
+// published on its own, so the redelivery publishes only what did not go out; and when SQS
+// delivers one decision twice at once. Through the real handlers on the local stores and queue,
+// against the emulator, with EventBridge played by a loopback server that fails the entries this
+// test says (PutEvents' own FailedEntryCount).
 
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Context } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Plan } from '../../lib/retirement/plan.js';
+import type { RunMessage } from '../../lib/retirement/ports.js';
+import { type LocalQueueEntry, localQueueDir } from '../../lib/stores/local-delete-queue.js';
 import { lambdaContext, parseResult, routeEvent } from '../../scripts/lambda-events.js';
 import type { drainLocalQueue } from '../../scripts/local-queue.js';
 import { type FaultServer, startFaultServer } from '../support/aws-fault-server.js';
+import { sqsEvent, sqsRecord } from '../support/events.js';
 import { useFixture } from '../support/fixture.js';
 import { retiringUnsharedBcc } from './fixtures.js';
 
@@ -73,8 +77,42 @@ const loadService = () =>
       apply: (await import('../../functions/http/apply-plan.js')).handler as RouteHandler,
       drain: (await import('../../scripts/local-queue.js'))
         .drainLocalQueue as typeof drainLocalQueue,
+      consume: (await import('../../functions/sqs/delete-image.js')).handler as (
+        event: SQSEvent,
+        context: Context,
+      ) => Promise<SQSBatchResponse>,
     }),
   );
+
+type Service = Awaited<ReturnType<typeof loadService>>;
+
+/** A plan retiring `count` unshared BCC images, applied: its run's ID. */
+const planAndApply = async (service: Service, name: string, count: number): Promise<string> => {
+  const created = parseResult(
+    (await service.create(
+      routeEvent({
+        method: 'POST',
+        route: '/retirements/plans',
+        body: retiringUnsharedBcc(name, count, fixture.emulator.state.bcc),
+      }),
+      lambdaContext(),
+    )) as never,
+  );
+  expect(created.status).toBe(201);
+  const { planId, totals } = created.body as unknown as Plan;
+  expect(totals.retire).toBe(count);
+  const applied = parseResult(
+    (await service.apply(
+      routeEvent({
+        method: 'POST',
+        route: '/retirements/plans/{planId}/apply',
+        pathParameters: { planId },
+      }),
+      lambdaContext(),
+    )) as never,
+  );
+  return (applied.body as { runId: string }).runId;
+};
 
 const detailsOf = (runId: string, detailType: string) =>
   accepted
@@ -86,30 +124,7 @@ describe('a run whose completion event the bus fails while it takes the outcomes
   it('publishes each outcome once and the completion once, on the completing decision redelivered', async () => {
     // Prepare: a plan retiring RETIRE unshared images, applied; the bus fails every completion.
     const service = await loadService();
-    const created = parseResult(
-      (await service.create(
-        routeEvent({
-          method: 'POST',
-          route: '/retirements/plans',
-          body: retiringUnsharedBcc('partial-publish', RETIRE, fixture.emulator.state.bcc),
-        }),
-        lambdaContext(),
-      )) as never,
-    );
-    expect(created.status).toBe(201);
-    const { planId, totals } = created.body as unknown as Plan;
-    expect(totals.retire).toBe(RETIRE);
-    const applied = parseResult(
-      (await service.apply(
-        routeEvent({
-          method: 'POST',
-          route: '/retirements/plans/{planId}/apply',
-          pathParameters: { planId },
-        }),
-        lambdaContext(),
-      )) as never,
-    );
-    const { runId } = applied.body as { runId: string };
+    const runId = await planAndApply(service, 'partial-publish', RETIRE);
     failing = new Set([COMPLETED]);
 
     // Act: one round of deliveries while the completion fails; then the bus takes everything.
@@ -127,6 +142,55 @@ describe('a run whose completion event the bus fails while it takes the outcomes
     expect(new Set(detailsOf(runId, 'Image Deleted').map((detail) => detail.imageId)).size).toBe(
       RETIRE,
     );
+    expect(detailsOf(runId, COMPLETED)).toHaveLength(1);
+  });
+});
+
+describe('one decision delivered twice at once (SQS at least once), the first losing its event', () => {
+  it('the second delivery, finding the outcome recorded meanwhile, publishes it: the queue is not told all is well with the event owed', async () => {
+    // Prepare: a run of one decision; its message as two deliveries of one SQS message. The
+    // second delivery starts first and its look at the image is held back by the emulator.
+    const service = await loadService();
+    const runId = await planAndApply(service, 'delivered-twice', 1);
+    const pending = localQueueDir(store);
+    const [file] = await readdir(pending);
+    const entry = JSON.parse(await readFile(`${pending}/${file}`, 'utf8')) as LocalQueueEntry;
+    const { imageId } = JSON.parse(entry.body) as RunMessage;
+    const delivery = () => sqsEvent([sqsRecord(entry.messageId, entry.body)]);
+    fixture.emulator.faults.inject({
+      match: { provider: 'bcc', operation: 'show', imageId },
+      times: 1,
+      // Long enough for the whole first delivery, its publish retries included (checked below).
+      action: { kind: 'latency', ms: 4_000 },
+    });
+
+    // Act: the second delivery waits on its look; the first deletes the image and records its
+    // outcome, and the bus fails its outcome event; then the second goes on, the bus healthy.
+    let secondSettled = false;
+    const second = service.consume(delivery(), lambdaContext(30_000)).finally(() => {
+      secondSettled = true;
+    });
+    await vi.waitFor(() =>
+      expect(fixture.emulator.requests.some((request) => request.operation === 'show')).toBe(true),
+    );
+    failing = new Set(['Image Deleted']);
+    const first = await service.consume(delivery(), lambdaContext(30_000));
+    expect(secondSettled, 'the second delivery still held back when the first had finished').toBe(
+      false,
+    );
+    failing = new Set();
+    const secondResponse = await second;
+
+    // Assess: the image deleted once; the first delivery comes back for its event; the second,
+    // the one SQS may take as the message's end, published the recorded outcome itself.
+    expect(fixture.emulator.state.bcc.has(imageId)).toBe(false);
+    const deletes = fixture.emulator.requests.filter((request) => request.operation === 'delete');
+    expect(deletes, 'one DELETE for the image').toHaveLength(1);
+    expect(first.batchItemFailures).toEqual([{ itemIdentifier: entry.messageId }]);
+    expect(secondResponse.batchItemFailures).toEqual([]);
+    expect(detailsOf(runId, 'Image Deleted'), 'the outcome event, once').toEqual([
+      expect.objectContaining({ imageId, outcome: 'deleted' }),
+    ]);
     expect(detailsOf(runId, COMPLETED)).toHaveLength(1);
   });
 });

@@ -152,9 +152,11 @@ export interface RunStore {
   /**
    * Notes, just before a delivery sends the decision's delete, that it does (claiming the decision
    * if no delivery has; the first note stands). A later delivery that finds the image gone can then
-   * tell "this run deleted it" (its reply was lost) from "it was gone already".
+   * tell "this run deleted it" (its reply was lost) from "it was gone already". False, and nothing
+   * noted, when the decision already has its final outcome (another delivery of the message, or
+   * apply, recorded it meanwhile): the delete must then not be sent.
    */
-  markDeleteSent(runId: string, imageKey: string, at: string): Promise<void>;
+  markDeleteSent(runId: string, imageKey: string, at: string): Promise<boolean>;
   /** True when a delivery of this run noted that it sent the decision's delete. */
   deleteSent(runId: string, imageKey: string): Promise<boolean>;
   /**

@@ -5,7 +5,9 @@
 // reason), deleted, and its one outcome recorded. A transient failure is left to the queue to
 // redeliver until the caller's last working receive (the SQS consumer keeps the queue's last for
 // a delivery that stopped without recording), then recorded `failed`: nothing reaches the
-// dead-letter queue without an outcome.
+// dead-letter queue without an outcome. Two deliveries at once (SQS delivers at least once): the
+// first outcome recorded stands, the other delivery hands it on, and no delete is sent once it is
+// recorded, so the run and the image agree.
 
 import { isImageError } from '../errors/errors.js';
 import { type DeleteDeps, deleteImage } from '../images/delete-image.js';
@@ -49,6 +51,14 @@ export const CHANGED_SINCE_PLAN = 'ImageChanged';
 /** Refusals are the image's state, not a failure: the decision is skipped, with the reason. */
 const SKIPPED_BY = new Set(['ImageProtected', 'ImageBusy']);
 
+/** Why a delivery sent no delete: the decision's outcome was recorded while it looked. */
+class RecordedMeanwhile extends Error {
+  override readonly name = 'RecordedMeanwhile';
+  constructor() {
+    super('another delivery of this decision recorded its outcome first; no delete was sent');
+  }
+}
+
 export const retireOne = async (
   message: RunMessage,
   deps: RetireDeps,
@@ -64,9 +74,6 @@ export const retireOne = async (
     });
     return recordedEarlier(deps.runs, message, claim.existing, finished);
   }
-  // Claimed by an earlier delivery that did not finish: it may have deleted the image already.
-  const earlierAttempt = claim.kind === 'already-claimed';
-
   let result: Omit<Retired, 'recorded' | 'completedRun' | 'run'>;
   // The image as it was before the delete: what the outcome and its event keep.
   let seen: Image | undefined;
@@ -88,24 +95,30 @@ export const retireOne = async (
           seen = image;
         },
         beforeRemove: async () => {
+          if (!(await deps.runs.markDeleteSent(message.runId, message.imageKey, now()))) {
+            throw new RecordedMeanwhile();
+          }
           removing = true;
-          await deps.runs.markDeleteSent(message.runId, message.imageKey, now());
         },
       },
     );
-    const deletedEarlier =
+    // Gone before this delivery sent a delete: another delivery of this decision (an earlier one
+    // whose reply was lost, or one at the same time) may have deleted it.
+    const deletedByAnother =
       deleted.outcome === 'already-absent' &&
-      earlierAttempt &&
       !removing &&
       (await deps.runs.deleteSent(message.runId, message.imageKey));
     const image = seen ?? deleted.image;
-    result = deletedEarlier
-      ? { outcome: 'deleted', image, reason: 'deleted by an earlier delivery' }
+    result = deletedByAnother
+      ? { outcome: 'deleted', image, reason: 'deleted by another delivery of this decision' }
       : { outcome: deleted.outcome === 'dry-run' ? 'skipped' : deleted.outcome, image };
   } catch (error) {
     const name = isImageError(error) ? error.name : 'InternalError';
     const reason = error instanceof Error ? error.message : String(error);
-    if (isImageError(error) && SKIPPED_BY.has(error.name)) {
+    if (error instanceof RecordedMeanwhile) {
+      // No delete was sent: the finish below finds the outcome recorded and hands it on.
+      result = { outcome: 'failed', error: name, reason };
+    } else if (isImageError(error) && SKIPPED_BY.has(error.name)) {
       const changed = error.name === 'ImageBusy' && error.field === 'expected';
       result = {
         outcome: 'skipped',
@@ -125,6 +138,16 @@ export const retireOne = async (
     }
   }
 
+  return finishOrTakeRecorded(deps, message, result, now);
+};
+
+/** Records this delivery's outcome, or hands on the one another delivery recorded first. */
+const finishOrTakeRecorded = async (
+  deps: RetireDeps,
+  message: RunMessage,
+  result: Omit<Retired, 'recorded' | 'completedRun' | 'run'>,
+  now: () => string,
+): Promise<Retired> => {
   const finished = await deps.runs.finish(message.runId, message.imageKey, {
     outcome: result.outcome,
     ...(result.reason === undefined ? {} : { reason: result.reason }),

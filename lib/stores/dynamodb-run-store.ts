@@ -418,23 +418,33 @@ export const dynamoRunStore = (options: DynamoRunStoreOptions): RunStore => {
       if (!RUN_ID_PATTERN.test(runId)) throw notStored(runId);
       checkImageKey(imageKey);
       const { UpdateItemCommand } = await loadDynamoDB();
-      // Claims the decision too when no delivery has, so the item is always a whole outcome item.
-      await send('write to', (dynamodb) =>
-        dynamodb.send(
-          new UpdateItemCommand({
-            TableName: table,
-            Key: { pk: S(runPk(runId)), sk: S(imageSk(imageKey)) },
-            UpdateExpression:
-              'SET deleteSentAt = if_not_exists(deleteSentAt, :at), imageKey = :key, #state = if_not_exists(#state, :claimed), claimedAt = if_not_exists(claimedAt, :at)',
-            ExpressionAttributeNames: { '#state': 'state' },
-            ExpressionAttributeValues: {
-              ':at': S(at),
-              ':key': S(imageKey),
-              ':claimed': S('claimed'),
-            },
-          }),
-        ),
-      );
+      // Claims the decision too when no delivery has, so the item is always a whole outcome item;
+      // never on a final one (its outcome is recorded: no delete may follow).
+      return send(
+        'write to',
+        async (dynamodb) => {
+          await dynamodb.send(
+            new UpdateItemCommand({
+              TableName: table,
+              Key: { pk: S(runPk(runId)), sk: S(imageSk(imageKey)) },
+              UpdateExpression:
+                'SET deleteSentAt = if_not_exists(deleteSentAt, :at), imageKey = :key, #state = if_not_exists(#state, :claimed), claimedAt = if_not_exists(claimedAt, :at)',
+              ConditionExpression: 'attribute_not_exists(#state) OR #state = :claimed',
+              ExpressionAttributeNames: { '#state': 'state' },
+              ExpressionAttributeValues: {
+                ':at': S(at),
+                ':key': S(imageKey),
+                ':claimed': S('claimed'),
+              },
+            }),
+          );
+          return true;
+        },
+        isConditionFailure,
+      ).catch((error: unknown) => {
+        if (isConditionFailure(error)) return false;
+        throw error;
+      });
     },
 
     deleteSent: async (runId, imageKey) => {

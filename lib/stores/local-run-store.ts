@@ -302,8 +302,11 @@ export const localRunStore = (options: LocalRunStoreOptions): RunStore => {
       checkIds(runId, imageKey);
       return locked(runId, async (journal) => {
         existingRun(runId, journal);
-        if (journal.state.deleteSent.has(imageKey)) return;
+        // Its outcome is recorded (another delivery, or apply): no delete may follow.
+        if (journal.state.outcomes.get(imageKey)?.state === 'final') return false;
+        if (journal.state.deleteSent.has(imageKey)) return true;
         await append(runId, journal, { op: 'delete-sent', imageKey, at });
+        return true;
       });
     },
 

@@ -72,7 +72,7 @@ export const processRecords = async (
 
 /** The partial batch response: the failed records' ids, each once, and only ids of this batch. */
 export const batchResponse = (results: readonly RecordResult[]): SQSBatchResponse => ({
-  batchItemFailures: results
-    .filter((result) => !result.ok)
-    .map((result) => ({ itemIdentifier: result.messageId })),
+  batchItemFailures: [
+    ...new Set(results.filter((result) => !result.ok).map((result) => result.messageId)),
+  ].map((itemIdentifier) => ({ itemIdentifier })),
 });

@@ -58,19 +58,22 @@ const receiveCountOf = (record: SQSRecord): number | undefined => {
   return Number.isFinite(count) ? count : undefined;
 };
 
-/** Same image, same lane: provider, region (as given) and image id of a well-formed body. */
+/**
+ * Same image, same lane (one after the other), for plain requests and run decisions alike: the
+ * provider and the image ID in lower case, whatever the region says (one given, one left to the
+ * default may be the same image; two images that share a lane only wait for each other).
+ */
 const imageKeyOf = (record: SQSRecord): string | undefined => {
-  try {
-    const input = parseJsonInput(deleteInputSchema(), record.body);
-    return `${input.provider}\u0000${input.region ?? ''}\u0000${input.imageId}`;
-  } catch {
-    return undefined;
-  }
+  const { provider, imageId } = askedFor(record.body ?? '');
+  return typeof provider === 'string' && typeof imageId === 'string'
+    ? `${provider}\u0000${imageId.toLowerCase()}`
+    : undefined;
 };
 
-/** What the body asks, read once and defensively: for the line, and to tell a run's message. */
+/** What the body asks, read defensively: for the line, the lane, and to tell a run's message. */
 interface Asked {
   provider?: unknown;
+  imageId?: unknown;
   region?: unknown;
   runId?: unknown;
 }
@@ -404,6 +407,16 @@ export const sqsRecordsOf = (event: unknown, context?: Partial<Context>): SQSRec
   return (event as { Records: SQSRecord[] }).Records;
 };
 
+/** The batch's records, each message once (the first of its copies). */
+const onePerMessage = (records: readonly SQSRecord[]): SQSRecord[] => {
+  const seen = new Set<string>();
+  return records.filter((record) => {
+    if (seen.has(record.messageId)) return false;
+    seen.add(record.messageId);
+    return true;
+  });
+};
+
 /**
  * The SQS delete consumer's whole work for one event: never throws. If the invocation cannot even
  * start (a configuration error), every record is reported failed and the reason is logged.
@@ -427,7 +440,9 @@ export const deleteBatch = async (
       errorMessage: error instanceof Error ? error.message : String(error),
     });
     return {
-      batchItemFailures: records.map((record) => ({ itemIdentifier: record.messageId })),
+      batchItemFailures: onePerMessage(records).map((record) => ({
+        itemIdentifier: record.messageId,
+      })),
     };
   }
 
@@ -436,15 +451,17 @@ export const deleteBatch = async (
   // (its outcome stays as recorded).
   const publishHeld = batch.holdEvents();
   const unpublished: Unpublished = new Set();
+  // A message SQS put in the batch twice is one message: worked on once, reported once.
+  const unique = onePerMessage(records);
   const processed = await processRecords(
-    records,
+    unique,
     (record) => deleteOne(record, batch, unpublished),
     { concurrency: options.concurrency, keyOf: imageKeyOf },
   );
   await publishHeld();
   const results = processed.map((result, index) =>
     result.ok && unpublished.has(result.messageId)
-      ? comeBackToPublish(batch, records[index] as SQSRecord)
+      ? comeBackToPublish(batch, unique[index] as SQSRecord)
       : result,
   );
   const response = batchResponse(results);

@@ -1,14 +1,16 @@
 // A run's events when the bus takes some of a publish and not the rest: each event is noted
-// published on its own, so the redelivery publishes only what did not go out; and when SQS
-// delivers one decision twice at once. Through the real handlers on the local stores and queue,
-// against the emulator, with EventBridge played by a loopback server that fails the entries this
-// test says (PutEvents' own FailedEntryCount).
+// published on its own, so the redelivery publishes only what did not go out; and what SQS's
+// at-least-once delivery does to a decision or a request delivered twice (at once, or in one
+// batch): one delete at most, one outcome, its event not lost. Through the real handlers on the
+// local stores and queue, against the emulator, with EventBridge played by a loopback server that
+// fails the entries this test says (PutEvents' own FailedEntryCount).
 
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { SEEDED } from '../../emulator/demo.js';
 import type { Plan } from '../../lib/retirement/plan.js';
 import type { RunMessage } from '../../lib/retirement/ports.js';
 import { type LocalQueueEntry, localQueueDir } from '../../lib/stores/local-delete-queue.js';
@@ -81,6 +83,7 @@ const loadService = () =>
         event: SQSEvent,
         context: Context,
       ) => Promise<SQSBatchResponse>,
+      runs: (await import('../../lib/runtime/retirement-services.js')).retirementServices().runs,
     }),
   );
 
@@ -120,6 +123,24 @@ const detailsOf = (runId: string, detailType: string) =>
     .map((entry) => JSON.parse(entry.Detail) as { runId?: string; imageId?: string })
     .filter((detail) => detail.runId === runId);
 
+/** The one queued message of a run (its decision), and what it asks. */
+const queuedDecision = async (runId: string) => {
+  const pending = localQueueDir(store);
+  for (const file of await readdir(pending)) {
+    const entry = JSON.parse(await readFile(`${pending}/${file}`, 'utf8')) as LocalQueueEntry;
+    const message = JSON.parse(entry.body) as RunMessage;
+    if (message.runId === runId) {
+      return { message, delivery: () => sqsEvent([sqsRecord(entry.messageId, entry.body)]) };
+    }
+  }
+  throw new Error(`no queued message of run ${runId}`);
+};
+
+const requestsFor = (imageId: string, operation: string) =>
+  fixture.emulator.requests.filter(
+    (request) => request.operation === operation && request.imageId === imageId,
+  );
+
 describe('a run whose completion event the bus fails while it takes the outcomes', () => {
   it('publishes each outcome once and the completion once, on the completing decision redelivered', async () => {
     // Prepare: a plan retiring RETIRE unshared images, applied; the bus fails every completion.
@@ -152,11 +173,8 @@ describe('one decision delivered twice at once (SQS at least once), the first lo
     // second delivery starts first and its look at the image is held back by the emulator.
     const service = await loadService();
     const runId = await planAndApply(service, 'delivered-twice', 1);
-    const pending = localQueueDir(store);
-    const [file] = await readdir(pending);
-    const entry = JSON.parse(await readFile(`${pending}/${file}`, 'utf8')) as LocalQueueEntry;
-    const { imageId } = JSON.parse(entry.body) as RunMessage;
-    const delivery = () => sqsEvent([sqsRecord(entry.messageId, entry.body)]);
+    const { message, delivery } = await queuedDecision(runId);
+    const { imageId } = message;
     fixture.emulator.faults.inject({
       match: { provider: 'bcc', operation: 'show', imageId },
       times: 1,
@@ -186,11 +204,141 @@ describe('one decision delivered twice at once (SQS at least once), the first lo
     expect(fixture.emulator.state.bcc.has(imageId)).toBe(false);
     const deletes = fixture.emulator.requests.filter((request) => request.operation === 'delete');
     expect(deletes, 'one DELETE for the image').toHaveLength(1);
-    expect(first.batchItemFailures).toEqual([{ itemIdentifier: entry.messageId }]);
+    expect(first.batchItemFailures).toEqual(
+      delivery().Records.map((record) => ({ itemIdentifier: record.messageId })),
+    );
     expect(secondResponse.batchItemFailures).toEqual([]);
     expect(detailsOf(runId, 'Image Deleted'), 'the outcome event, once').toEqual([
       expect.objectContaining({ imageId, outcome: 'deleted' }),
     ]);
     expect(detailsOf(runId, COMPLETED)).toHaveLength(1);
+  });
+});
+
+describe('one decision delivered twice at once, the deliveries racing', () => {
+  it('a delivery sends no delete once the other recorded the outcome: the image is kept as recorded', async () => {
+    // Prepare: the first delivery's look at the image is held back; the second's gets a reply the
+    // cloud does not document, which it records `failed` (not retryable).
+    const service = await loadService();
+    const runId = await planAndApply(service, 'no-delete-after-final', 1);
+    const { message, delivery } = await queuedDecision(runId);
+    const show = { provider: 'bcc', operation: 'show', imageId: message.imageId } as const;
+    fixture.emulator.faults.inject({ match: show, action: { kind: 'latency', ms: 2_000 } });
+    fixture.emulator.faults.inject({
+      match: show,
+      action: { kind: 'malformed', body: 'not json' },
+    });
+
+    // Act
+    const first = service.consume(delivery(), lambdaContext(30_000));
+    await vi.waitFor(() => expect(requestsFor(message.imageId, 'show')).toHaveLength(1));
+    await service.consume(delivery(), lambdaContext(30_000));
+    const recordedBySecond = (await service.runs.read(runId))?.outcomes[0];
+    const response = await first;
+
+    // Assess: recorded `failed` by the second; the first, passing its checks later, sent no
+    // DELETE and hands on that outcome, so the run and the image agree.
+    expect(recordedBySecond).toMatchObject({ state: 'final', outcome: 'failed' });
+    expect(requestsFor(message.imageId, 'delete'), 'no DELETE after the outcome').toHaveLength(0);
+    expect(fixture.emulator.state.bcc.has(message.imageId)).toBe(true);
+    expect(response.batchItemFailures).toEqual([]);
+    expect((await service.runs.read(runId))?.outcomes[0]).toMatchObject({ outcome: 'failed' });
+  });
+
+  it('the delivery that finds the image gone because the other deleted it records `deleted`', async () => {
+    // Prepare: the first delivery claims and its look is held back; the second deletes the image,
+    // but the DELETE's reply is lost and its retry answers late.
+    const service = await loadService();
+    const runId = await planAndApply(service, 'deleted-by-the-other', 1);
+    const { message, delivery } = await queuedDecision(runId);
+    const { imageId } = message;
+    fixture.emulator.faults.inject({
+      match: { provider: 'bcc', operation: 'show', imageId },
+      action: { kind: 'latency', ms: 1_500 },
+    });
+    fixture.emulator.faults.inject({
+      match: { provider: 'bcc', operation: 'delete', imageId },
+      action: { kind: 'reset', afterHandling: true },
+    });
+    fixture.emulator.faults.inject({
+      match: { provider: 'bcc', operation: 'delete', imageId },
+      action: { kind: 'latency', ms: 3_000 },
+    });
+
+    // Act
+    const first = service.consume(delivery(), lambdaContext(30_000));
+    await vi.waitFor(() => expect(requestsFor(imageId, 'show')).toHaveLength(1));
+    const second = service.consume(delivery(), lambdaContext(30_000));
+    await Promise.all([first, second]);
+
+    // Assess: this run deleted the image, whichever delivery recorded it, and says so.
+    expect(fixture.emulator.state.bcc.has(imageId)).toBe(false);
+    expect((await service.runs.read(runId))?.outcomes[0]).toMatchObject({ outcome: 'deleted' });
+    expect(detailsOf(runId, 'Image Deleted')).toEqual([
+      expect.objectContaining({ imageId, outcome: 'deleted' }),
+    ]);
+  });
+});
+
+describe('a message SQS put in one batch twice', () => {
+  it('a run decision is worked on once: one look, one outcome event', async () => {
+    // Prepare
+    const service = await loadService();
+    const runId = await planAndApply(service, 'decision-twice-in-a-batch', 1);
+    const { message, delivery } = await queuedDecision(runId);
+    const [record] = delivery().Records;
+
+    // Act
+    const response = await service.consume(
+      sqsEvent([record, record] as SQSRecord[]),
+      lambdaContext(30_000),
+    );
+
+    // Assess
+    expect(response.batchItemFailures).toEqual([]);
+    expect(requestsFor(message.imageId, 'show')).toHaveLength(1);
+    expect(detailsOf(runId, 'Image Deleted')).toHaveLength(1);
+  });
+
+  it('a plain request has one outcome event, not `deleted` and then `already-absent`', async () => {
+    // Prepare: a custom image no plan retires, asked to be deleted by one message in the batch twice.
+    const service = await loadService();
+    const imageId = 'm-twiceinabatch';
+    fixture.emulator.state.bcc.set({
+      ...fixture.emulator.state.bcc.get(SEEDED.bcc.custom),
+      id: imageId,
+      name: 'twice-in-a-batch',
+    });
+    const body = JSON.stringify({ provider: 'bcc', imageId, region: 'bj' });
+    const before = accepted.length;
+
+    // Act
+    const response = await service.consume(
+      sqsEvent([sqsRecord('plain-twice', body), sqsRecord('plain-twice', body)]),
+      lambdaContext(30_000),
+    );
+
+    // Assess
+    expect(response.batchItemFailures).toEqual([]);
+    const outcomes = accepted
+      .slice(before)
+      .map((entry) => JSON.parse(entry.Detail) as { requestId?: string; outcome?: string })
+      .filter((detail) => detail.requestId === 'plain-twice')
+      .map((detail) => detail.outcome);
+    expect(outcomes).toEqual(['deleted']);
+  });
+
+  it('a failing message is named once in the partial batch response', async () => {
+    // Prepare
+    const service = await loadService();
+
+    // Act
+    const response = await service.consume(
+      sqsEvent([sqsRecord('bad-twice', '{'), sqsRecord('bad-twice', '{')]),
+      lambdaContext(30_000),
+    );
+
+    // Assess
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'bad-twice' }]);
   });
 });

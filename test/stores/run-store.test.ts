@@ -117,6 +117,29 @@ const contract = (start: () => Promise<RunStoreHarness>) => {
     ]);
   });
 
+  it('notes no sent delete on a decision whose outcome is recorded: says false, and no delete may follow', async () => {
+    // Prepare: a run of two decisions, the first recorded `failed` by one delivery while another
+    // still looks at its image.
+    const run = aNewRun(2);
+    await store().create(run);
+    await store().claim(run.runId, imageKeyOf(1), '2025-06-01T00:01:00.000Z');
+    await store().finish(run.runId, imageKeyOf(1), {
+      outcome: 'failed',
+      error: 'UpstreamBadResponse',
+      at: '2025-06-01T00:01:10.000Z',
+    });
+
+    // Act
+    const onFinal = await store().markDeleteSent(run.runId, imageKeyOf(1), AT);
+    const onClaimless = await store().markDeleteSent(run.runId, imageKeyOf(2), AT);
+
+    // Assess
+    expect(onFinal, 'a delete after the recorded outcome').toBe(false);
+    expect(await store().deleteSent(run.runId, imageKeyOf(1))).toBe(false);
+    expect(onClaimless).toBe(true);
+    expect(await store().deleteSent(run.runId, imageKeyOf(2))).toBe(true);
+  });
+
   it('owes the events of recorded outcomes, and the completion to the decision that completed the run, until noted published', async () => {
     // Prepare: a run of two decisions, the first recorded, the second only claimed.
     const run = aNewRun(2);

@@ -54,6 +54,13 @@ export const assertDeletable = (
   if (image.status === 'creating') {
     throw new ImageBusy(`${label} is still being created (${image.providerStatus})`);
   }
+  if (image.status === 'unknown') {
+    // Unknown means keep: a state the cloud added after this was written may be one that must not
+    // be deleted (being copied, exported, ...).
+    throw new ImageProtected(
+      `${label} is in a state this service does not recognise (${image.providerStatus.slice(0, 64)}); it is kept`,
+    );
+  }
 };
 
 /** Throws ImageBusy naming what changed since the caller looked. */

@@ -200,6 +200,25 @@ describe('what is deleted and how it is reported', () => {
     expect(deletesSent()).toEqual([]);
   });
 
+  it.each(['Copying', 'constructor'])(
+    'keeps an image in a state this service does not recognise (%s: unknown means keep)',
+    async (status) => {
+      // Prepare: the cloud reports a status its tables do not hold (`constructor` is no entry
+      // of them either, though every object has one).
+      const custom = fixture.emulator.state.bcc.get(SEEDED.bcc.custom);
+      fixture.emulator.state.bcc.set({ ...custom, id: SEEDED.bcc.custom, status });
+      const functions = await load();
+
+      // Act
+      const response = await http(functions.httpDelete, 'DELETE', 'bcc', SEEDED.bcc.custom);
+
+      // Assess
+      expect([response.status, errorCode(response)]).toEqual([403, 'IMAGE_PROTECTED']);
+      expect(String((response.body.error as { message: string }).message)).toContain(status);
+      expect(deletesSent()).toEqual([]);
+    },
+  );
+
   it.each(['modelarts', 'bcc'] as const)(
     '%s: a deleted image has status deleted (the cloud\u2019s last record stays in details)',
     async (provider) => {
@@ -370,4 +389,34 @@ describe('configuration', () => {
     expect(fixture.log.lines.filter((line) => line.source === 'configuration')).toHaveLength(1);
     expect(fixture.emulator.requests).toEqual([]);
   });
+});
+
+describe('a usage scan whose page contradicts itself is not believed', () => {
+  it.each([
+    [
+      'bcc',
+      SEEDED.bcc.custom,
+      'list-instances',
+      { marker: '', isTruncated: true, maxKeys: 1000, instances: [] },
+    ],
+    ['modelarts', SEEDED.modelarts.custom, 'list-notebooks', { data: [], total: 1 }],
+  ] as const)(
+    '%s: an image in use is not deleted when a page says more follow and gives none (UPSTREAM_BAD_RESPONSE)',
+    async (provider, imageId, operation, page) => {
+      // Prepare: the image is in use, and the first page of the scan says so only by its count.
+      fixture.emulator.state.referenceImage(provider, imageId);
+      fixture.emulator.faults.inject({
+        match: { provider, operation },
+        action: { kind: 'malformed', body: JSON.stringify(page) },
+      });
+      const functions = await load();
+
+      // Act
+      const response = await http(functions.httpDelete, 'DELETE', provider, imageId);
+
+      // Assess
+      expect([response.status, errorCode(response)]).toEqual([502, 'UPSTREAM_BAD_RESPONSE']);
+      expect(deletesSent()).toEqual([]);
+    },
+  );
 });

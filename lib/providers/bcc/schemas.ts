@@ -106,7 +106,11 @@ const nextMarkerOf = (reply: { isTruncated?: boolean | null; nextMarker?: string
 /** `GET /v2/image` → `{..., images: [ImageModel]}`. */
 export const bccImageListSchema = z.pipe(
   z.looseObject({ images: z.array(bccImageSchema), ...paging }),
-  z.transform((reply) => ({ items: reply.images, nextMarker: nextMarkerOf(reply) })),
+  z.transform((reply) => ({
+    items: reply.images,
+    nextMarker: nextMarkerOf(reply),
+    truncated: reply.isTruncated === true,
+  })),
 );
 
 /** An instance as `GET /v2/instance` lists it: what we need to know which image it runs. */
@@ -120,5 +124,9 @@ export type BccInstance = z.infer<typeof bccInstanceSchema>;
 
 export const bccInstanceListSchema = z.pipe(
   z.looseObject({ instances: z.array(bccInstanceSchema), ...paging }),
-  z.transform((reply) => ({ items: reply.instances, nextMarker: nextMarkerOf(reply) })),
+  z.transform((reply) => ({
+    items: reply.instances,
+    nextMarker: nextMarkerOf(reply),
+    truncated: reply.isTruncated === true,
+  })),
 );

@@ -24,6 +24,10 @@ export interface ImageNormaliserDescription<R extends Record<string, unknown>> {
 }
 
 const toLower = (value: string): string => value.toLowerCase();
+
+/** The table's own entry (a cloud's value such as `constructor` is not an Object method). */
+const lookUp = <V>(table: Readonly<Record<string, V>>, value: string): V | undefined =>
+  Object.hasOwn(table, value) ? table[value] : undefined;
 const toUpper = (value: string): string => value.toUpperCase();
 
 export const imageNormaliser = <R extends Record<string, unknown>>(
@@ -40,9 +44,9 @@ export const imageNormaliser = <R extends Record<string, unknown>>(
       region,
       id: fields.id,
       name: fields.name,
-      status: statuses[key(fields.status)] ?? 'unknown',
+      status: lookUp(statuses, key(fields.status)) ?? 'unknown',
       providerStatus: fields.status,
-      kind: kinds[key(fields.type)] ?? 'other',
+      kind: lookUp(kinds, key(fields.type)) ?? 'other',
       ...(createdAt === undefined ? {} : { createdAt }),
       ...(updatedAt === undefined ? {} : { updatedAt }),
       details: record,

@@ -38,6 +38,8 @@ export interface ListReply<T> {
   total?: number | undefined;
   /** Where the next page starts (marker style); absent on the last page. */
   nextMarker?: string | undefined;
+  /** The reply says more pages follow (marker style), whether or not it says where. */
+  truncated?: boolean | undefined;
 }
 
 export type FetchPage<T> = (query: Query) => Promise<ListReply<T>>;
@@ -76,6 +78,16 @@ const offsetPage = async <T>(
 
   const reply = await ask(offsetFor(start));
   const items = reply.items;
+  // An empty page while the total says records remain: the list would end short (a usage scan
+  // short of an instance would let an image in use be deleted), so the reply is not believed.
+  const contradicts = (seen: number, got: number, total: number | undefined) => {
+    if (got === 0 && total !== undefined && seen < total) {
+      throw new UpstreamBadResponse(
+        `${label} answered an empty page at record ${seen} of a list it says holds ${total}`,
+      );
+    }
+  };
+  contradicts(start, items.length, reply.total);
   const isLast = (seen: number, got: number) =>
     got === 0 || (reply.total !== undefined ? seen >= reply.total : got < limit);
   if (isLast(start + items.length, items.length)) return { items };
@@ -91,6 +103,7 @@ const offsetPage = async <T>(
   }
   // Offsets count pages: the probe was page two.
   const seen = items.length + probe.items.length;
+  contradicts(items.length, probe.items.length, reply.total);
   const pageTwoIsLast =
     probe.items.length === 0 ||
     (reply.total !== undefined ? seen >= reply.total : probe.items.length < limit);
@@ -116,7 +129,15 @@ const markerPage = async <T>(
     [paging.sizeParam, String(pageSizeOf(paging, asked))],
   ]);
   const next = reply.nextMarker;
-  if (next === undefined || next === '') return { items: reply.items };
+  if (next === undefined || next === '') {
+    if (reply.truncated === true) {
+      // More follow, but from where is not said: ending here would be a short list.
+      throw new UpstreamBadResponse(
+        `${label} answered a list page that says more follow without a next marker`,
+      );
+    }
+    return { items: reply.items };
+  }
   if (next === marker) {
     // Following it would ask for the same page for ever.
     throw new UpstreamBadResponse(`${label} answered a list page whose next marker is its own`);

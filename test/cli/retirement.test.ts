@@ -290,6 +290,25 @@ describe('cloud-images apply', () => {
     expect(deletesSent()).toBe(0);
   });
 
+  it('a run record that cannot be written ends apply with that error (it does not deliver again for ever)', async () => {
+    // Prepare: a plan of one decision; then <dir>/runs is a stray file, not a folder.
+    const plan = planOf(
+      await cli([
+        'plan',
+        await policyFile(POLICY_YAML.replace('maxDeletions: 6', 'maxDeletions: 1')),
+        '--json',
+      ]),
+    );
+    await writeFile(join(dir, 'runs'), 'not a folder');
+
+    // Act
+    const run = await cli(['apply', plan.planId, '--yes', '--json']);
+
+    // Assess: the command ends, with the store's error and its exit status.
+    expect(run.code, run.stderr).toBe(exitStatusOfError('ConfigurationError'));
+    expect(run.errorBody().error.code).toBe('CONFIGURATION_ERROR');
+  });
+
   it('a plan ID not in the folder is PlanNotFound', async () => {
     const run = await cli(['apply', 'plan-000000000000000000000000', '--yes', '--json']);
 

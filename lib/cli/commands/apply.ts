@@ -8,7 +8,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
 import { ERROR_NAMES, type ErrorName } from '../../errors/error-table.js';
-import { errorNamed, InvalidRequest, PlanNotFound } from '../../errors/errors.js';
+import { errorNamed, InvalidRequest, isImageError, PlanNotFound } from '../../errors/errors.js';
 import { PLAN_ID_PATTERN } from '../../retirement/ids.js';
 import type { Plan } from '../../retirement/plan.js';
 import { alterationOf } from '../../retirement/plan-integrity.js';
@@ -115,8 +115,11 @@ const retire = async (
         storage,
       );
       return;
-    } catch {
-      // Transient (retireOne records the outcome itself at the last delivery): deliver again.
+    } catch (error) {
+      // Transient: deliver again, as the queue would, until its last receive (on which retireOne
+      // records the outcome itself). Anything else, or the run store failing past that, ends the
+      // command with that error: a queue's dead-letter queue is the stack's, not the terminal's.
+      if (!isImageError(error) || !error.retryable || receive >= MAX_RECEIVES) throw error;
       await sleep(REDELIVERY_PAUSE_MS * receive);
     }
   }

@@ -1,11 +1,57 @@
 // Whether a stored plan is still the plan that was made. Its ID is a digest of its policy and
 // decisions, and its totals are counted from the decisions: a plan edited by hand (a file given to
 // the CLI, a document in the bucket or the local folder) matches neither, and applying it could
-// delete what no plan decided, or ask for confirmation of fewer deletions than it makes.
+// delete what no plan decided, or ask for confirmation of fewer deletions than it makes. The
+// digest's recipe is no secret, so the decisions are also made again from the plan's own images
+// and policy: one edited together with a digest made anew (an `over-limit` or `excluded` image
+// turned `retire`) disagrees with what its policy gives. What only the cloud could tell then (in
+// use, the operator's protection) is taken from the plan; apply looks at both again anyway.
 
 import type { Plan } from './plan.js';
 import { canonicalJson, planIdOf } from './plan-id.js';
-import { countTotals } from './planner.js';
+import { countTotals, imageKey, planRetirement } from './planner.js';
+
+/** Where the plan's decisions differ from those its policy gives its images, or undefined. */
+const disagreementWithPolicy = (plan: Plan): string | undefined => {
+  if (!plan.complete) return undefined;
+  const given = new Map(plan.decisions.map((decision) => [imageKey(decision.image), decision]));
+  const usage = new Map(
+    plan.decisions
+      .filter((decision) => decision.reason === 'in-use')
+      .map((decision) => [
+        imageKey(decision.image),
+        decision.references ?? [{ type: 'notebook' as const, id: '', name: '', status: '' }],
+      ]),
+  );
+  const protectedKeys = new Set(
+    plan.decisions
+      .filter((decision) => decision.reason === 'protected')
+      .map((decision) => imageKey(decision.image)),
+  );
+  let again: Plan;
+  try {
+    again = planRetirement({
+      policy: plan.policy,
+      inventory: plan.decisions.map((decision) => ({ ...decision.image, details: {} })),
+      usage,
+      protection: (image) => (protectedKeys.has(imageKey(image)) ? 'protected' : undefined),
+      now: new Date(plan.createdAt),
+    });
+  } catch {
+    return 'its decisions are not ones its policy can make (an image decided twice?)';
+  }
+  if (again.decisions.length !== plan.decisions.length) {
+    return 'its decisions name images outside its policy';
+  }
+  for (const decision of again.decisions) {
+    const key = imageKey(decision.image);
+    const reason = given.get(key)?.reason;
+    if (reason !== decision.reason) {
+      return `its decision for ${key} is ${reason ?? 'missing'} where its policy gives ${decision.reason}`;
+    }
+  }
+  return undefined;
+};
 
 /** What no longer matches in `plan`, or undefined when it is as it was made. */
 export const alterationOf = (plan: Plan): string | undefined => {
@@ -15,5 +61,5 @@ export const alterationOf = (plan: Plan): string | undefined => {
   if (canonicalJson(plan.totals) !== canonicalJson(countTotals(plan.decisions))) {
     return 'its totals do not match its decisions';
   }
-  return undefined;
+  return disagreementWithPolicy(plan);
 };

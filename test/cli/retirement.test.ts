@@ -10,6 +10,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { exitStatusOfError } from '../../lib/cli/exit-status.js';
 import { type Plan, planSchema } from '../../lib/retirement/plan.js';
+import { planIdOf } from '../../lib/retirement/plan-id.js';
+import { countTotals } from '../../lib/retirement/planner.js';
 import type { ImageOutcome, Run } from '../../lib/retirement/ports.js';
 import { eventsPublishedLocally } from '../support/events.js';
 import { useFixture } from '../support/fixture.js';
@@ -287,6 +289,42 @@ describe('cloud-images apply', () => {
     );
     expect(byIdLowered.code).toBe(exitStatusOfError('InvalidRequest'));
     expect(byIdLowered.stderr).toMatch(/its totals do not match its decisions/);
+    expect(deletesSent()).toBe(0);
+  });
+
+  it('refuses a plan file widened with its digest and totals made anew: its decisions are not its policy\u2019s', async () => {
+    // Prepare: a plan whose limits defer some images; a copy with those turned `retire`, its ID
+    // and totals computed again by the published recipe.
+    const plan = planOf(
+      await cli([
+        'plan',
+        await policyFile(POLICY_YAML.replace('maxDeletions: 6', 'maxDeletions: 1')),
+        '--json',
+      ]),
+    );
+    const decisions = plan.decisions.map((decision) =>
+      decision.reason === 'over-limit'
+        ? { ...decision, decision: 'retire' as const, reason: 'retire' as const }
+        : decision,
+    );
+    expect(decisions.filter((decision) => decision.decision === 'retire').length).toBeGreaterThan(
+      1,
+    );
+    const forged: Plan = {
+      ...plan,
+      decisions,
+      totals: countTotals(decisions),
+      planId: planIdOf(plan.policy, decisions),
+    };
+    const file = join(work, `forged-${tests}.json`);
+    await writeFile(file, JSON.stringify(forged));
+
+    // Act
+    const run = await cli(['apply', file, '--yes', '--json']);
+
+    // Assess
+    expect(run.code, run.stderr).toBe(exitStatusOfError('InvalidRequest'));
+    expect(run.errorBody().error.message).toMatch(/where its policy gives over-limit/);
     expect(deletesSent()).toBe(0);
   });
 

@@ -11,6 +11,7 @@ import { IMAGE_STATUSES, type Image, type ImageStatus } from '../../lib/images/i
 import type { UsageReference } from '../../lib/images/usage.js';
 import { familyOf } from '../../lib/retirement/family.js';
 import { type Plan, planSchema } from '../../lib/retirement/plan.js';
+import { alterationOf } from '../../lib/retirement/plan-integrity.js';
 import { imageKey, type PlanInput, planRetirement } from '../../lib/retirement/planner.js';
 import { type Policy, parsePolicy } from '../../lib/retirement/policy.js';
 import { NOW } from './fixtures.js';
@@ -406,6 +407,15 @@ describe('planRetirement, for any generated world', () => {
         },
       ),
       { numRuns: 300 },
+    );
+  });
+
+  it('makes plans apply takes as made: the decisions are those its policy gives its own images', () => {
+    fc.assert(
+      fc.property(world, (generated) => {
+        expect(alterationOf(planRetirement(generated.input))).toBeUndefined();
+      }),
+      { numRuns: 500 },
     );
   });
 });

@@ -101,7 +101,7 @@ export type ClaimResult =
   | { kind: 'claimed' }
   /**
    * An earlier delivery claimed it. `existing.state` `claimed`: that delivery started and did not
-   * finish (whether it sent the delete: `deleteSent`); `final`: it recorded `existing.outcome`.
+   * finish (whether it sent the delete: `deleteSends`); `final`: it recorded `existing.outcome`.
    */
   | { kind: 'already-claimed'; existing: ImageOutcome };
 
@@ -157,8 +157,11 @@ export interface RunStore {
    * apply, recorded it meanwhile): the delete must then not be sent.
    */
   markDeleteSent(runId: string, imageKey: string, at: string): Promise<boolean>;
-  /** True when a delivery of this run noted that it sent the decision's delete. */
-  deleteSent(runId: string, imageKey: string): Promise<boolean>;
+  /**
+   * How many deliveries of this run noted sending the decision's delete (0: none did). A delivery
+   * whose own delete found the image gone can tell from it that another delivery's delete did.
+   */
+  deleteSends(runId: string, imageKey: string): Promise<number>;
   /**
    * Notes that the event of a decision's outcome, or of the run's completion, was published, so
    * that a later delivery does not publish it again.

@@ -102,12 +102,11 @@ export const retireOne = async (
         },
       },
     );
-    // Gone before this delivery sent a delete: another delivery of this decision (an earlier one
-    // whose reply was lost, or one at the same time) may have deleted it.
+    // Found gone: another delivery of this decision (an earlier one whose reply was lost, or one
+    // at the same time) may have deleted it, if one sent a delete besides this one.
     const deletedByAnother =
       deleted.outcome === 'already-absent' &&
-      !removing &&
-      (await deps.runs.deleteSent(message.runId, message.imageKey));
+      (await deps.runs.deleteSends(message.runId, message.imageKey)) > (removing ? 1 : 0);
     const image = seen ?? deleted.image;
     result = deletedByAnother
       ? { outcome: 'deleted', image, reason: 'deleted by another delivery of this decision' }

@@ -6,9 +6,10 @@
 //                                                           failed}, status, completedAt?
 //   outcome item   pk `run#{runId}`  sk `image#{imageKey}` imageKey, state, outcome?, reason?,
 //                                                           error?, image? (JSON text), claimedAt,
-//                                                           finishedAt?, deleteSentAt? and
-//                                                           publishedAt? (not part of the outcome
-//                                                           a run document shows)
+//                                                           finishedAt?, deleteSentAt?,
+//                                                           deleteSends? and publishedAt? (not
+//                                                           part of the outcome a run document
+//                                                           shows)
 //   the run item's completedBy? (the image key whose outcome completed it), completionToken (the
 //   completing call's) and completionPublishedAt? (its completion event went out): not shown
 //
@@ -428,13 +429,14 @@ export const dynamoRunStore = (options: DynamoRunStoreOptions): RunStore => {
               TableName: table,
               Key: { pk: S(runPk(runId)), sk: S(imageSk(imageKey)) },
               UpdateExpression:
-                'SET deleteSentAt = if_not_exists(deleteSentAt, :at), imageKey = :key, #state = if_not_exists(#state, :claimed), claimedAt = if_not_exists(claimedAt, :at)',
+                'SET deleteSentAt = if_not_exists(deleteSentAt, :at), imageKey = :key, #state = if_not_exists(#state, :claimed), claimedAt = if_not_exists(claimedAt, :at) ADD deleteSends :one',
               ConditionExpression: 'attribute_not_exists(#state) OR #state = :claimed',
               ExpressionAttributeNames: { '#state': 'state' },
               ExpressionAttributeValues: {
                 ':at': S(at),
                 ':key': S(imageKey),
                 ':claimed': S('claimed'),
+                ':one': { N: '1' },
               },
             }),
           );
@@ -447,8 +449,8 @@ export const dynamoRunStore = (options: DynamoRunStoreOptions): RunStore => {
       });
     },
 
-    deleteSent: async (runId, imageKey) => {
-      if (!RUN_ID_PATTERN.test(runId)) return false;
+    deleteSends: async (runId, imageKey) => {
+      if (!RUN_ID_PATTERN.test(runId)) return 0;
       checkImageKey(imageKey);
       const { GetItemCommand } = await loadDynamoDB();
       const output = await send('read from', (dynamodb) =>
@@ -456,12 +458,15 @@ export const dynamoRunStore = (options: DynamoRunStoreOptions): RunStore => {
           new GetItemCommand({
             TableName: table,
             Key: { pk: S(runPk(runId)), sk: S(imageSk(imageKey)) },
-            ProjectionExpression: 'deleteSentAt',
+            ProjectionExpression: 'deleteSentAt, deleteSends',
             ConsistentRead: true,
           }),
         ),
       );
-      return output.Item?.deleteSentAt !== undefined;
+      const item = output.Item;
+      if (item?.deleteSends?.N !== undefined) return Number(item.deleteSends.N);
+      // Noted before sends were counted: at least one.
+      return item?.deleteSentAt === undefined ? 0 : 1;
     },
 
     markPublished: async (runId, event, at) => {

@@ -63,7 +63,8 @@ interface RunState {
   run: Run | undefined;
   outcomes: Map<string, ImageOutcome>;
   /** Decisions whose delete a delivery noted it sent. */
-  deleteSent: Set<string>;
+  /** Per decision, how many deliveries noted sending its delete. */
+  deleteSends: Map<string, number>;
   /** Recorded outcomes whose event went out. */
   published: Set<string>;
   completionPublished: boolean;
@@ -82,7 +83,7 @@ interface Journal {
 const emptyState = (): RunState => ({
   run: undefined,
   outcomes: new Map(),
-  deleteSent: new Set(),
+  deleteSends: new Map(),
   published: new Set(),
   completionPublished: false,
 });
@@ -100,7 +101,7 @@ const apply = (state: RunState, entry: Entry): void => {
       state.run ??= entry.run;
       return;
     case 'delete-sent':
-      state.deleteSent.add(entry.imageKey);
+      state.deleteSends.set(entry.imageKey, (state.deleteSends.get(entry.imageKey) ?? 0) + 1);
       // Claims the decision too when no delivery has (as DynamoDB's mark does).
       claim(state, entry.imageKey, entry.at);
       return;
@@ -304,16 +305,15 @@ export const localRunStore = (options: LocalRunStoreOptions): RunStore => {
         existingRun(runId, journal);
         // Its outcome is recorded (another delivery, or apply): no delete may follow.
         if (journal.state.outcomes.get(imageKey)?.state === 'final') return false;
-        if (journal.state.deleteSent.has(imageKey)) return true;
         await append(runId, journal, { op: 'delete-sent', imageKey, at });
         return true;
       });
     },
 
-    deleteSent: async (runId, imageKey) => {
-      if (!RUN_ID_PATTERN.test(runId)) return false;
+    deleteSends: async (runId, imageKey) => {
+      if (!RUN_ID_PATTERN.test(runId)) return 0;
       checkImageKey(imageKey);
-      return locked(runId, async (journal) => journal.state.deleteSent.has(imageKey));
+      return locked(runId, async (journal) => journal.state.deleteSends.get(imageKey) ?? 0);
     },
 
     markPublished: async (runId, event, at) => {

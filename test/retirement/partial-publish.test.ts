@@ -280,6 +280,33 @@ describe('one decision delivered twice at once, the deliveries racing', () => {
   });
 });
 
+describe('one decision delivered twice at once, both sending the delete', () => {
+  it('the delivery whose own delete finds the image gone, the other\u2019s done, records `deleted`', async () => {
+    // Prepare: the first DELETE to arrive is carried out and its reply never comes; the second
+    // finds the image gone.
+    const service = await loadService();
+    const runId = await planAndApply(service, 'both-sent-the-delete', 1);
+    const { message, delivery } = await queuedDecision(runId);
+    fixture.emulator.faults.inject({
+      match: { provider: 'bcc', operation: 'delete', imageId: message.imageId },
+      action: { kind: 'stall', afterHandling: true },
+    });
+
+    // Act
+    await Promise.all([
+      service.consume(delivery(), lambdaContext(6_000)),
+      service.consume(delivery(), lambdaContext(6_000)),
+    ]);
+
+    // Assess: this run deleted the image, and says so.
+    expect(fixture.emulator.state.bcc.has(message.imageId)).toBe(false);
+    expect((await service.runs.read(runId))?.outcomes[0]).toMatchObject({ outcome: 'deleted' });
+    expect(detailsOf(runId, 'Image Deleted')).toEqual([
+      expect.objectContaining({ imageId: message.imageId, outcome: 'deleted' }),
+    ]);
+  });
+});
+
 describe('a message SQS put in one batch twice', () => {
   it('a run decision is worked on once: one look, one outcome event', async () => {
     // Prepare

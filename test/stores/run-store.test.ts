@@ -76,7 +76,7 @@ const contract = (start: () => Promise<RunStoreHarness>) => {
     });
   });
 
-  it('notes a sent delete once per decision, outside the outcome a run document shows', async () => {
+  it('counts the deliveries that noted sending a decision\u2019s delete, outside the outcome a run document shows', async () => {
     const run = aNewRun(3);
     await store().create(run);
     await store().claim(run.runId, imageKeyOf(1), '2025-06-01T00:01:00.000Z');
@@ -87,10 +87,10 @@ const contract = (start: () => Promise<RunStoreHarness>) => {
     // Not claimed yet (a delivery whose claim was lost): the note claims it.
     await store().markDeleteSent(run.runId, imageKeyOf(3), '2025-06-01T00:01:30.000Z');
 
-    expect(await store().deleteSent(run.runId, imageKeyOf(1))).toBe(true);
-    expect(await store().deleteSent(run.runId, imageKeyOf(2))).toBe(false);
-    expect(await store().deleteSent(run.runId, imageKeyOf(3))).toBe(true);
-    expect(await store().deleteSent(newRunId(), imageKeyOf(1))).toBe(false);
+    expect(await store().deleteSends(run.runId, imageKeyOf(1))).toBe(2);
+    expect(await store().deleteSends(run.runId, imageKeyOf(2))).toBe(0);
+    expect(await store().deleteSends(run.runId, imageKeyOf(3))).toBe(1);
+    expect(await store().deleteSends(newRunId(), imageKeyOf(1))).toBe(0);
     expect(await store().claim(run.runId, imageKeyOf(3), '2025-06-01T00:02:00.000Z')).toEqual({
       kind: 'already-claimed',
       existing: {
@@ -135,9 +135,9 @@ const contract = (start: () => Promise<RunStoreHarness>) => {
 
     // Assess
     expect(onFinal, 'a delete after the recorded outcome').toBe(false);
-    expect(await store().deleteSent(run.runId, imageKeyOf(1))).toBe(false);
+    expect(await store().deleteSends(run.runId, imageKeyOf(1))).toBe(0);
     expect(onClaimless).toBe(true);
-    expect(await store().deleteSent(run.runId, imageKeyOf(2))).toBe(true);
+    expect(await store().deleteSends(run.runId, imageKeyOf(2))).toBe(1);
   });
 
   it('owes the events of recorded outcomes, and the completion to the decision that completed the run, until noted published', async () => {

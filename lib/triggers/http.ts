@@ -4,13 +4,13 @@
 
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { INTERNAL_ERROR } from '../errors/error-table.js';
-import { InvalidRequest, isImageError } from '../errors/errors.js';
+import { InvalidRequest } from '../errors/errors.js';
 import { regionSchema } from '../images/name-shapes.js';
 import { traceIdOf } from '../runtime/invocation.js';
 import { bounded } from '../runtime/request-line.js';
 import * as z from '../schema/zod.js';
 import { parseInput, queryFlagSchema } from '../validation/inputs.js';
-import { SUCCESS_WORD, type TriggerShape } from './pipeline.js';
+import { documentedError, SUCCESS_WORD, type TriggerShape } from './pipeline.js';
 
 export type HttpEvent = APIGatewayProxyEventV2;
 export type HttpResult = APIGatewayProxyStructuredResultV2;
@@ -268,8 +268,9 @@ export const bodyValueOf = (response: HttpResult & { body: string }): unknown =>
 };
 
 /** The spec's error body (plus `upstreamRequestId` when known); anything that is not one of our errors is a bug and says nothing more. */
-export const errorResponse = (error: unknown, requestId: string): HttpResult => {
-  if (!isImageError(error)) {
+export const errorResponse = (thrown: unknown, requestId: string): HttpResult => {
+  const error = documentedError(thrown);
+  if (error === undefined) {
     const body: ErrorBody = {
       error: { code: INTERNAL_ERROR.code, message: 'internal error', requestId },
     };

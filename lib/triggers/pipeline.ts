@@ -11,12 +11,26 @@ import type { MiddlewareObj, Request } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { serviceConfig } from '../config/service-config.js';
 import type { OperationName } from '../errors/error-table.js';
+import { type ImageError, isImageError, UpstreamTimeout } from '../errors/errors.js';
 import { createLogger, type LogFields } from '../log/log.js';
 import { configurationProblems } from '../runtime/composition.js';
 import { type Invocation, type InvocationOptions, startInvocation } from '../runtime/invocation.js';
 import { failed, succeeded } from '../runtime/request-line.js';
 
 /** The outcome word of a success that carries none of its own. */
+/**
+ * One of our errors for `error` when it is one, or middy's own early timeout (5 ms before the
+ * Lambda's; the deadline normally ends every wait first) as the documented UpstreamTimeout;
+ * undefined for anything else (a bug, reported as an internal error).
+ */
+export const documentedError = (error: unknown): ImageError | undefined => {
+  if (isImageError(error)) return error;
+  if (error instanceof Error && error.name === 'TimeoutError') {
+    return new UpstreamTimeout('no answer from the provider within the time left');
+  }
+  return undefined;
+};
+
 export const SUCCESS_WORD: Readonly<Record<OperationName, string>> = {
   show: 'shown',
   delete: 'deleted',

@@ -4,10 +4,9 @@
 // is: anything else (a bug) becomes an `InternalError` with a generic message.
 
 import { INTERNAL_ERROR } from '../errors/error-table.js';
-import { isImageError, UpstreamTimeout } from '../errors/errors.js';
 import type { LogFields } from '../log/log.js';
 import { bounded } from '../runtime/request-line.js';
-import { SUCCESS_WORD, type TriggerShape } from './pipeline.js';
+import { documentedError, SUCCESS_WORD, type TriggerShape } from './pipeline.js';
 
 /**
  * Not one of the spec's errors: what a caller sees instead of a bug. `name` is a literal so that
@@ -24,14 +23,7 @@ export class InternalError extends Error {
 }
 
 /** The error a task handler throws for `error`: ours as they are, middy's early timeout as ours, anything else generic. */
-export const toTaskError = (error: unknown): Error => {
-  if (isImageError(error)) return error;
-  // middy's own early timeout (5 ms before the Lambda's); our deadline normally fires first.
-  if (error instanceof Error && error.name === 'TimeoutError') {
-    return new UpstreamTimeout('no answer from the provider within the time left');
-  }
-  return new InternalError();
-};
+export const toTaskError = (error: unknown): Error => documentedError(error) ?? new InternalError();
 
 /** What the log line says about the request, read defensively: the input is not validated yet. */
 export const taskLogFields = (input: unknown): LogFields => {

@@ -12,6 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { DEMO_BCC, SEEDED } from '../../emulator/demo.js';
 import { endpointOverride } from '../../lib/config/service-config.js';
 import { ConfigurationError } from '../../lib/errors/errors.js';
+import { errorResponse } from '../../lib/triggers/http.js';
 import { httpEvent, lambdaContext, parseResult, routeEvent } from '../../scripts/lambda-events.js';
 import { eventsPublishedLocally, sqsRecord } from '../support/events.js';
 import { type EnvVars, useFixture } from '../support/fixture.js';
@@ -419,4 +420,22 @@ describe('a usage scan whose page contradicts itself is not believed', () => {
       expect(deletesSent()).toEqual([]);
     },
   );
+});
+
+describe('the answer when middy\u2019s own timeout ends a request (a wait the deadline did not bound)', () => {
+  it('is the documented UPSTREAM_TIMEOUT (504), never a 500', () => {
+    // Prepare: the error middy throws 5 ms before the Lambda's end.
+    const timeout = Object.assign(new Error('[AbortError]: The operation was aborted'), {
+      name: 'TimeoutError',
+    });
+
+    // Act
+    const response = errorResponse(timeout, 'request-1');
+
+    // Assess
+    expect(response.statusCode).toBe(504);
+    expect(JSON.parse(String(response.body))).toMatchObject({
+      error: { code: 'UPSTREAM_TIMEOUT', requestId: 'request-1' },
+    });
+  });
 });

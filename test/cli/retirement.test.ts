@@ -53,6 +53,16 @@ const planOf = (run: CliRun): Plan => {
   return planSchema.parse(run.json());
 };
 
+/** A plan of the policy with its limits at one deletion (the rest deferred `over-limit`). */
+const planRetiringOne = async (): Promise<Plan> =>
+  planOf(
+    await cli([
+      'plan',
+      await policyFile(POLICY_YAML.replace('maxDeletions: 6', 'maxDeletions: 1')),
+      '--json',
+    ]),
+  );
+
 const retired = (plan: Plan) =>
   plan.decisions.filter((decision) => decision.decision === 'retire').map((d) => d.image);
 
@@ -295,13 +305,7 @@ describe('cloud-images apply', () => {
   it('refuses a plan file widened with its digest and totals made anew: its decisions are not its policy\u2019s', async () => {
     // Prepare: a plan whose limits defer some images; a copy with those turned `retire`, its ID
     // and totals computed again by the published recipe.
-    const plan = planOf(
-      await cli([
-        'plan',
-        await policyFile(POLICY_YAML.replace('maxDeletions: 6', 'maxDeletions: 1')),
-        '--json',
-      ]),
-    );
+    const plan = await planRetiringOne();
     const decisions = plan.decisions.map((decision) =>
       decision.reason === 'over-limit'
         ? { ...decision, decision: 'retire' as const, reason: 'retire' as const }
@@ -330,13 +334,7 @@ describe('cloud-images apply', () => {
 
   it('a run record that cannot be written ends apply with that error (it does not deliver again for ever)', async () => {
     // Prepare: a plan of one decision; then <dir>/runs is a stray file, not a folder.
-    const plan = planOf(
-      await cli([
-        'plan',
-        await policyFile(POLICY_YAML.replace('maxDeletions: 6', 'maxDeletions: 1')),
-        '--json',
-      ]),
-    );
+    const plan = await planRetiringOne();
     await writeFile(join(dir, 'runs'), 'not a folder');
 
     // Act
@@ -355,13 +353,7 @@ describe('cloud-images apply', () => {
   });
 
   it('a delete that keeps failing is recorded failed and the run ends with its exit status', async () => {
-    const plan = planOf(
-      await cli([
-        'plan',
-        await policyFile(POLICY_YAML.replace('maxDeletions: 6', 'maxDeletions: 1')),
-        '--json',
-      ]),
-    );
+    const plan = await planRetiringOne();
     const [image] = retired(plan);
     if (image === undefined) throw new Error('the plan retires nothing');
     fixture.emulator.faults.inject({

@@ -2,8 +2,8 @@
 // run on Lambda's own scaling and the clouds' pacing), each decision ending in exactly one
 // outcome. A decision whose message the consumer would refuse (an image ID or name outside what
 // the queue's schema takes), or which cannot be sent, is recorded `failed` at once, so a run
-// never waits for an outcome that cannot come (unless a consumer has claimed it: the send went
-// through after all, and that delivery records it).
+// never waits for an outcome that cannot come (unless a consumer has sent its delete: the send
+// went through after all, and that delivery records it).
 
 import { createHash, randomBytes } from 'node:crypto';
 import { InvalidRequest, PlanNotFound } from '../errors/errors.js';
@@ -147,9 +147,16 @@ export const applyPlan = async (
   for (const entry of unqueued) {
     const at = now().toISOString();
     const claim = await deps.runs.claim(runId, entry.message.imageKey, at);
-    // A send whose replies were lost may have queued it after all: a consumer has it, and its
-    // delivery records the outcome (`failed` here could contradict a delete under way).
-    if (claim.kind === 'already-claimed') continue;
+    // A send whose replies were lost may have queued it after all: a consumer that has sent its
+    // delete records the outcome (`failed` here would contradict it). A claim with no delete sent
+    // (an earlier apply of this run stopped between its writes, or a consumer still looking) is
+    // recorded now; a consumer still looking then finds it recorded and sends no delete.
+    if (
+      claim.kind === 'already-claimed' &&
+      (await deps.runs.deleteSends(runId, entry.message.imageKey)) > 0
+    ) {
+      continue;
+    }
     const finished = await deps.runs.finish(runId, entry.message.imageKey, {
       outcome: 'failed',
       error: entry.error,

@@ -7,7 +7,7 @@
 //   outcome item   pk `run#{runId}`  sk `image#{imageKey}` imageKey, state, outcome?, reason?,
 //                                                           error?, image? (JSON text), claimedAt,
 //                                                           finishedAt?, deleteSentAt?,
-//                                                           deleteSends? and publishedAt? (not
+//                                                           deleteSenders? and publishedAt? (not
 //                                                           part of the outcome a run document
 //                                                           shows)
 //   the run item's completedBy? (the image key whose outcome completed it), completionToken (the
@@ -429,14 +429,15 @@ export const dynamoRunStore = (options: DynamoRunStoreOptions): RunStore => {
               TableName: table,
               Key: { pk: S(runPk(runId)), sk: S(imageSk(imageKey)) },
               UpdateExpression:
-                'SET deleteSentAt = if_not_exists(deleteSentAt, :at), imageKey = :key, #state = if_not_exists(#state, :claimed), claimedAt = if_not_exists(claimedAt, :at) ADD deleteSends :one',
+                'SET deleteSentAt = if_not_exists(deleteSentAt, :at), imageKey = :key, #state = if_not_exists(#state, :claimed), claimedAt = if_not_exists(claimedAt, :at) ADD deleteSenders :sender',
               ConditionExpression: 'attribute_not_exists(#state) OR #state = :claimed',
               ExpressionAttributeNames: { '#state': 'state' },
               ExpressionAttributeValues: {
                 ':at': S(at),
                 ':key': S(imageKey),
                 ':claimed': S('claimed'),
-                ':one': { N: '1' },
+                // One token per call: the SDK's retry of this very call adds nothing more.
+                ':sender': { SS: [randomUUID()] },
               },
             }),
           );
@@ -458,14 +459,15 @@ export const dynamoRunStore = (options: DynamoRunStoreOptions): RunStore => {
           new GetItemCommand({
             TableName: table,
             Key: { pk: S(runPk(runId)), sk: S(imageSk(imageKey)) },
-            ProjectionExpression: 'deleteSentAt, deleteSends',
+            ProjectionExpression: 'deleteSentAt, deleteSenders',
             ConsistentRead: true,
           }),
         ),
       );
       const item = output.Item;
-      if (item?.deleteSends?.N !== undefined) return Number(item.deleteSends.N);
-      // Noted before sends were counted: at least one.
+      const senders = item?.deleteSenders?.SS?.length;
+      if (senders !== undefined) return senders;
+      // Noted before senders were kept: at least one.
       return item?.deleteSentAt === undefined ? 0 : 1;
     },
 

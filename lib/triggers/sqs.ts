@@ -407,14 +407,19 @@ export const sqsRecordsOf = (event: unknown, context?: Partial<Context>): SQSRec
   return (event as { Records: SQSRecord[] }).Records;
 };
 
-/** The batch's records, each message once (the first of its copies). */
+/**
+ * The batch's records, each message once: of its copies, the one received most often (whether this
+ * is the queue's last receive is judged from it), in the order the messages first appear.
+ */
 const onePerMessage = (records: readonly SQSRecord[]): SQSRecord[] => {
-  const seen = new Set<string>();
-  return records.filter((record) => {
-    if (seen.has(record.messageId)) return false;
-    seen.add(record.messageId);
-    return true;
-  });
+  const kept = new Map<string, SQSRecord>();
+  for (const record of records) {
+    const earlier = kept.get(record.messageId);
+    if (earlier === undefined || (receiveCountOf(record) ?? 0) > (receiveCountOf(earlier) ?? 0)) {
+      kept.set(record.messageId, record);
+    }
+  }
+  return [...kept.values()];
 };
 
 /**

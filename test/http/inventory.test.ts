@@ -208,6 +208,30 @@ describe('listing pages through every image exactly once', () => {
   });
 });
 
+describe('a list that shrinks while it is read', () => {
+  it('believes the page-two probe whose own total says nothing is left: an answer, not a 502', async () => {
+    // Prepare: the first ModelArts page as seeded; the second request (the probe of what an offset
+    // counts) finds the images gone meanwhile, its own total saying so.
+    fixture.emulator.faults.inject({
+      match: { provider: 'modelarts', operation: 'list-images' },
+      times: 1,
+      action: { kind: 'latency', ms: 0 },
+    });
+    fixture.emulator.faults.inject({
+      match: { provider: 'modelarts', operation: 'list-images' },
+      times: 1,
+      action: { kind: 'malformed', body: JSON.stringify({ data: [], total: 0 }) },
+    });
+
+    // Act
+    const response = await list('modelarts', { limit: '5' });
+
+    // Assess
+    expect(response.status, JSON.stringify(response.body).slice(0, 300)).toBe(200);
+    expect((response.body as unknown as Page).images).toHaveLength(5);
+  });
+});
+
 describe('cursors', () => {
   it('are bound to provider, region and filter: another filter is a 400 naming the cursor', async () => {
     const first = await list('bcc', { limit: '5', kind: 'custom' });

@@ -355,6 +355,39 @@ describe('a message SQS put in one batch twice', () => {
     expect(outcomes).toEqual(['deleted']);
   });
 
+  it('its copies from two receives are worked on as the later: a failure on the queue\u2019s last receive is published', async () => {
+    // Prepare: a plain request the cloud keeps failing; its copies carry receives 1 and 5 (the
+    // queue's last).
+    const service = await loadService();
+    const imageId = 'm-twicecounts';
+    fixture.emulator.state.bcc.set({
+      ...fixture.emulator.state.bcc.get(SEEDED.bcc.custom),
+      id: imageId,
+      name: 'twice-counts',
+    });
+    fixture.emulator.faults.inject({
+      match: { provider: 'bcc', imageId },
+      times: 1_000,
+      action: { kind: 'status', status: 503 },
+    });
+    const body = JSON.stringify({ provider: 'bcc', imageId, region: 'bj' });
+    const before = accepted.length;
+
+    // Act
+    const response = await service.consume(
+      sqsEvent([sqsRecord('counts-twice', body, 1), sqsRecord('counts-twice', body, 5)]),
+      lambdaContext(30_000),
+    );
+
+    // Assess: it goes to the dead-letter queue with its one outcome, the failure, published.
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'counts-twice' }]);
+    const outcomes = accepted
+      .slice(before)
+      .map((entry) => JSON.parse(entry.Detail) as { requestId?: string; outcome?: string })
+      .filter((detail) => detail.requestId === 'counts-twice');
+    expect(outcomes).toHaveLength(1);
+  });
+
   it('a failing message is named once in the partial batch response', async () => {
     // Prepare
     const service = await loadService();

@@ -103,7 +103,7 @@ const offsetPage = async <T>(
   }
   // Offsets count pages: the probe was page two.
   const seen = items.length + probe.items.length;
-  contradicts(items.length, probe.items.length, reply.total);
+  contradicts(items.length, probe.items.length, probe.total);
   const pageTwoIsLast =
     probe.items.length === 0 ||
     (reply.total !== undefined ? seen >= reply.total : probe.items.length < limit);

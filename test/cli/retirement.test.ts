@@ -342,7 +342,10 @@ describe('cloud-images apply', () => {
 
     // Assess: the command ends, with the store's error and its exit status.
     expect(run.code, run.stderr).toBe(exitStatusOfError('ConfigurationError'));
-    expect(run.errorBody().error.code).toBe('CONFIGURATION_ERROR');
+    expect(run.errorBody().error).toMatchObject({
+      code: 'CONFIGURATION_ERROR',
+      message: expect.stringMatching(/stopped after 0 of 1 decisions/),
+    });
   });
 
   it('a plan ID not in the folder is PlanNotFound', async () => {

@@ -164,11 +164,20 @@ export const apply = async (
   });
 
   const progress = startProgress(output, 'retiring', messages.length);
+  let done = 0;
   try {
     for (const message of messages) {
       await retire(message, invocation, storage, session.requestId);
+      done += 1;
       progress.increment();
     }
+  } catch (error) {
+    // The run store failing: say how far the run got (its record may not be writable).
+    if (!isImageError(error)) throw error;
+    throw errorNamed(
+      error.name,
+      `${error.message} (run ${applied.runId} stopped after ${done} of ${messages.length} decisions; applying the plan again looks at each decision anew)`,
+    );
   } finally {
     progress.stop();
   }

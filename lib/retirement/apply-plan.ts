@@ -146,23 +146,17 @@ export const applyPlan = async (
   const recorded: Unqueued[] = [];
   for (const entry of unqueued) {
     const at = now().toISOString();
-    const claim = await deps.runs.claim(runId, entry.message.imageKey, at);
     // A send whose replies were lost may have queued it after all: a consumer that has sent its
-    // delete records the outcome (`failed` here would contradict it). A claim with no delete sent
-    // (an earlier apply of this run stopped between its writes, or a consumer still looking) is
-    // recorded now; a consumer still looking then finds it recorded and sends no delete.
-    if (
-      claim.kind === 'already-claimed' &&
-      (await deps.runs.deleteSends(runId, entry.message.imageKey)) > 0
-    ) {
-      continue;
-    }
-    const finished = await deps.runs.finish(runId, entry.message.imageKey, {
+    // delete records the outcome (`failed` here would contradict it), so the store records
+    // `failed` only where no delivery noted a delete, in the same write. A consumer still looking
+    // then finds it recorded and sends no delete.
+    const finished = await deps.runs.finishUnlessDeleteSent(runId, entry.message.imageKey, {
       outcome: 'failed',
       error: entry.error,
       reason: entry.reason,
       at,
     });
+    if (finished === undefined) continue;
     // A send whose replies were lost may have queued it after all, and a consumer recorded it.
     if (finished.kind === 'recorded') recorded.push(entry);
     completedByOutcome ||= finished.completed;

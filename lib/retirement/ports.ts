@@ -145,6 +145,15 @@ export interface RunStore {
    */
   finish(runId: string, imageKey: string, result: FinishInput): Promise<FinishResult>;
   /**
+   * finish, unless a delivery has noted sending the decision's delete (checked in the same write):
+   * then nothing is recorded and the answer is undefined (that delivery records the outcome).
+   */
+  finishUnlessDeleteSent(
+    runId: string,
+    imageKey: string,
+    result: FinishInput,
+  ): Promise<FinishResult | undefined>;
+  /**
    * Marks the run completed when every decision has an outcome (a run of 0 decisions at once).
    * True for exactly one caller: the one that completed it. PlanNotFound when not stored.
    */

@@ -268,6 +268,121 @@ export const dynamoRunStore = (options: DynamoRunStoreOptions): RunStore => {
     };
   };
 
+  /** Records the outcome once; with `unlessDeleteSent`, not once a delivery noted its delete. */
+  const finishWith = async (
+    runId: string,
+    imageKey: string,
+    result: FinishInput,
+    unlessDeleteSent: boolean,
+  ): Promise<FinishResult | undefined> => {
+    if (!RUN_ID_PATTERN.test(runId)) throw notStored(runId);
+    checkImageKey(imageKey);
+    const { TransactWriteItemsCommand } = await loadDynamoDB();
+    const values: Item = {
+      ':final': S('final'),
+      ':claimed': S('claimed'),
+      ':outcome': S(result.outcome),
+      ':at': S(result.at),
+      ':key': S(imageKey),
+    };
+    const sets = [
+      '#state = :final',
+      'outcome = :outcome',
+      'finishedAt = :at',
+      'imageKey = :key',
+      'claimedAt = if_not_exists(claimedAt, :at)',
+    ];
+    if (result.reason !== undefined) {
+      sets.push('reason = :reason');
+      values[':reason'] = S(result.reason.slice(0, MAX_REASON_LENGTH));
+    }
+    if (result.error !== undefined) {
+      sets.push('#error = :error');
+      values[':error'] = S(result.error);
+    }
+    if (result.image !== undefined) {
+      sets.push('image = :image');
+      values[':image'] = S(JSON.stringify(result.image));
+    }
+    const outcomeNames: Record<string, string> = { '#state': 'state' };
+    if (result.error !== undefined) outcomeNames['#error'] = 'error';
+    const transaction: Omit<TransactWriteItemsCommandInput, 'ClientRequestToken'> = {
+      TransactItems: [
+        {
+          Update: {
+            TableName: table,
+            Key: { pk: S(runPk(runId)), sk: S(imageSk(imageKey)) },
+            UpdateExpression: `SET ${sets.join(', ')}`,
+            ConditionExpression: unlessDeleteSent
+              ? '(attribute_not_exists(pk) OR #state = :claimed) AND attribute_not_exists(deleteSentAt)'
+              : 'attribute_not_exists(pk) OR #state = :claimed',
+            ExpressionAttributeNames: outcomeNames,
+            ExpressionAttributeValues: values,
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          },
+        },
+        {
+          Update: {
+            TableName: table,
+            Key: { pk: S(runPk(runId)), sk: S(RUN_SK) },
+            UpdateExpression: 'ADD #counts.#outcome :one',
+            ConditionExpression: 'attribute_exists(pk)',
+            ExpressionAttributeNames: { '#counts': 'counts', '#outcome': result.outcome },
+            ExpressionAttributeValues: { ':one': N(1) },
+          },
+        },
+      ],
+    };
+    for (let attempt = 1; ; attempt += 1) {
+      // A token per attempt: the SDK's own retry of a transaction that did go through (an
+      // answer lost on the way) is then answered as a success, not as "already final", which
+      // would lose this call's event.
+      const command = new TransactWriteItemsCommand({
+        ...transaction,
+        ClientRequestToken: randomUUID(),
+      });
+      let reasons: CancellationReason[] | undefined;
+      try {
+        await send(
+          'write to',
+          (dynamodb) => dynamodb.send(command),
+          (error) => cancellationReasons(error) !== undefined,
+        );
+        return { kind: 'recorded', ...(await afterFinish(runId, imageKey, result.at)) };
+      } catch (error) {
+        reasons = cancellationReasons(error);
+        if (reasons === undefined) throw error;
+      }
+      const [outcomeReason, runReason] = reasons;
+      if (runReason?.Code === 'ConditionalCheckFailed') throw notStored(runId);
+      if (outcomeReason?.Code === 'ConditionalCheckFailed') {
+        const existing =
+          outcomeReason.Item === undefined
+            ? await getOutcome(runId, imageKey)
+            : toOutcome(outcomeReason.Item);
+        if (existing === undefined) throw corrupt('outcome');
+        // Not final: refused because a delivery noted its delete (that delivery records it).
+        if (existing.state !== 'final') return undefined;
+        return {
+          kind: 'already-final',
+          existing,
+          ...(await afterFinish(runId, imageKey, result.at)),
+        };
+      }
+      const codes = reasons.map((reason) => reason.Code ?? 'None');
+      if (!codes.some((code) => RETRY_REASONS.has(code)) || attempt >= TRANSACTION_ATTEMPTS) {
+        throw new StoreUnavailable(
+          `Could not write to the runs table (RUNS_TABLE) for now (transaction cancelled: ${codes.join(', ')}); try again later`,
+          {
+            logDetail: `${store.what} ${table}: ${runId} ${imageKey}: ${codes.join(', ')}`,
+            retryAfterSeconds: STORE_RETRY_AFTER_SECONDS,
+          },
+        );
+      }
+      await sleep(Math.floor(random() * CONFLICT_BASE_MS * 2 ** attempt));
+    }
+  };
+
   return {
     create: async (run: NewRun) => {
       checkNewRunId(run.runId);
@@ -310,110 +425,10 @@ export const dynamoRunStore = (options: DynamoRunStoreOptions): RunStore => {
       return { kind: 'already-claimed', existing };
     },
 
-    finish: async (runId, imageKey, result: FinishInput): Promise<FinishResult> => {
-      if (!RUN_ID_PATTERN.test(runId)) throw notStored(runId);
-      checkImageKey(imageKey);
-      const { TransactWriteItemsCommand } = await loadDynamoDB();
-      const values: Item = {
-        ':final': S('final'),
-        ':claimed': S('claimed'),
-        ':outcome': S(result.outcome),
-        ':at': S(result.at),
-        ':key': S(imageKey),
-      };
-      const sets = [
-        '#state = :final',
-        'outcome = :outcome',
-        'finishedAt = :at',
-        'imageKey = :key',
-        'claimedAt = if_not_exists(claimedAt, :at)',
-      ];
-      if (result.reason !== undefined) {
-        sets.push('reason = :reason');
-        values[':reason'] = S(result.reason.slice(0, MAX_REASON_LENGTH));
-      }
-      if (result.error !== undefined) {
-        sets.push('#error = :error');
-        values[':error'] = S(result.error);
-      }
-      if (result.image !== undefined) {
-        sets.push('image = :image');
-        values[':image'] = S(JSON.stringify(result.image));
-      }
-      const outcomeNames: Record<string, string> = { '#state': 'state' };
-      if (result.error !== undefined) outcomeNames['#error'] = 'error';
-      const transaction: Omit<TransactWriteItemsCommandInput, 'ClientRequestToken'> = {
-        TransactItems: [
-          {
-            Update: {
-              TableName: table,
-              Key: { pk: S(runPk(runId)), sk: S(imageSk(imageKey)) },
-              UpdateExpression: `SET ${sets.join(', ')}`,
-              ConditionExpression: 'attribute_not_exists(pk) OR #state = :claimed',
-              ExpressionAttributeNames: outcomeNames,
-              ExpressionAttributeValues: values,
-              ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-            },
-          },
-          {
-            Update: {
-              TableName: table,
-              Key: { pk: S(runPk(runId)), sk: S(RUN_SK) },
-              UpdateExpression: 'ADD #counts.#outcome :one',
-              ConditionExpression: 'attribute_exists(pk)',
-              ExpressionAttributeNames: { '#counts': 'counts', '#outcome': result.outcome },
-              ExpressionAttributeValues: { ':one': N(1) },
-            },
-          },
-        ],
-      };
-      for (let attempt = 1; ; attempt += 1) {
-        // A token per attempt: the SDK's own retry of a transaction that did go through (an
-        // answer lost on the way) is then answered as a success, not as "already final", which
-        // would lose this call's event.
-        const command = new TransactWriteItemsCommand({
-          ...transaction,
-          ClientRequestToken: randomUUID(),
-        });
-        let reasons: CancellationReason[] | undefined;
-        try {
-          await send(
-            'write to',
-            (dynamodb) => dynamodb.send(command),
-            (error) => cancellationReasons(error) !== undefined,
-          );
-          return { kind: 'recorded', ...(await afterFinish(runId, imageKey, result.at)) };
-        } catch (error) {
-          reasons = cancellationReasons(error);
-          if (reasons === undefined) throw error;
-        }
-        const [outcomeReason, runReason] = reasons;
-        if (runReason?.Code === 'ConditionalCheckFailed') throw notStored(runId);
-        if (outcomeReason?.Code === 'ConditionalCheckFailed') {
-          const existing =
-            outcomeReason.Item === undefined
-              ? await getOutcome(runId, imageKey)
-              : toOutcome(outcomeReason.Item);
-          if (existing === undefined) throw corrupt('outcome');
-          return {
-            kind: 'already-final',
-            existing,
-            ...(await afterFinish(runId, imageKey, result.at)),
-          };
-        }
-        const codes = reasons.map((reason) => reason.Code ?? 'None');
-        if (!codes.some((code) => RETRY_REASONS.has(code)) || attempt >= TRANSACTION_ATTEMPTS) {
-          throw new StoreUnavailable(
-            `Could not write to the runs table (RUNS_TABLE) for now (transaction cancelled: ${codes.join(', ')}); try again later`,
-            {
-              logDetail: `${store.what} ${table}: ${runId} ${imageKey}: ${codes.join(', ')}`,
-              retryAfterSeconds: STORE_RETRY_AFTER_SECONDS,
-            },
-          );
-        }
-        await sleep(Math.floor(random() * CONFLICT_BASE_MS * 2 ** attempt));
-      }
-    },
+    finish: (runId, imageKey, result) =>
+      finishWith(runId, imageKey, result, false) as Promise<FinishResult>,
+
+    finishUnlessDeleteSent: (runId, imageKey, result) => finishWith(runId, imageKey, result, true),
 
     markDeleteSent: async (runId, imageKey, at) => {
       if (!RUN_ID_PATTERN.test(runId)) throw notStored(runId);

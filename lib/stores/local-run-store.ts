@@ -245,6 +245,43 @@ export const localRunStore = (options: LocalRunStoreOptions): RunStore => {
     if (imageKey !== undefined) checkImageKey(imageKey);
   };
 
+  /** Records the outcome once; with `unlessDeleteSent`, not once a delivery noted its delete. */
+  const finishWith = async (
+    runId: string,
+    imageKey: string,
+    result: FinishInput,
+    unlessDeleteSent: boolean,
+  ): Promise<FinishResult | undefined> => {
+    checkIds(runId, imageKey);
+    return locked(runId, async (journal) => {
+      existingRun(runId, journal);
+      const existing = journal.state.outcomes.get(imageKey);
+      if (existing?.state === 'final') {
+        const completed = await completeIfDone(runId, journal, result.at, imageKey);
+        return {
+          kind: 'already-final',
+          existing: structuredClone(existing),
+          run: structuredClone(existingRun(runId, journal)),
+          completed,
+        };
+      }
+      if (unlessDeleteSent && (journal.state.deleteSends.get(imageKey) ?? 0) > 0) return undefined;
+      await append(runId, journal, {
+        op: 'finish',
+        imageKey,
+        outcome: result.outcome,
+        ...(result.reason === undefined
+          ? {}
+          : { reason: result.reason.slice(0, MAX_REASON_LENGTH) }),
+        ...(result.error === undefined ? {} : { error: result.error }),
+        ...(result.image === undefined ? {} : { image: result.image }),
+        at: result.at,
+      });
+      const completed = await completeIfDone(runId, journal, result.at, imageKey);
+      return { kind: 'recorded', run: structuredClone(existingRun(runId, journal)), completed };
+    });
+  };
+
   return {
     create: async (run: NewRun) => {
       checkNewRunId(run.runId);
@@ -269,35 +306,10 @@ export const localRunStore = (options: LocalRunStoreOptions): RunStore => {
       });
     },
 
-    finish: async (runId, imageKey, result: FinishInput): Promise<FinishResult> => {
-      checkIds(runId, imageKey);
-      return locked(runId, async (journal) => {
-        existingRun(runId, journal);
-        const existing = journal.state.outcomes.get(imageKey);
-        if (existing?.state === 'final') {
-          const completed = await completeIfDone(runId, journal, result.at, imageKey);
-          return {
-            kind: 'already-final',
-            existing: structuredClone(existing),
-            run: structuredClone(existingRun(runId, journal)),
-            completed,
-          };
-        }
-        await append(runId, journal, {
-          op: 'finish',
-          imageKey,
-          outcome: result.outcome,
-          ...(result.reason === undefined
-            ? {}
-            : { reason: result.reason.slice(0, MAX_REASON_LENGTH) }),
-          ...(result.error === undefined ? {} : { error: result.error }),
-          ...(result.image === undefined ? {} : { image: result.image }),
-          at: result.at,
-        });
-        const completed = await completeIfDone(runId, journal, result.at, imageKey);
-        return { kind: 'recorded', run: structuredClone(existingRun(runId, journal)), completed };
-      });
-    },
+    finish: (runId, imageKey, result) =>
+      finishWith(runId, imageKey, result, false) as Promise<FinishResult>,
+
+    finishUnlessDeleteSent: (runId, imageKey, result) => finishWith(runId, imageKey, result, true),
 
     markDeleteSent: async (runId, imageKey, at) => {
       checkIds(runId, imageKey);

@@ -232,6 +232,29 @@ describe('a list that shrinks while it is read', () => {
   });
 });
 
+describe('a probe that gives no total of its own', () => {
+  it('is judged by the first page\u2019s: an empty page while that total says more is a 502, not a short list', async () => {
+    // Prepare
+    fixture.emulator.faults.inject({
+      match: { provider: 'modelarts', operation: 'list-images' },
+      times: 1,
+      action: { kind: 'latency', ms: 0 },
+    });
+    fixture.emulator.faults.inject({
+      match: { provider: 'modelarts', operation: 'list-images' },
+      times: 1,
+      action: { kind: 'malformed', body: JSON.stringify({ data: [] }) },
+    });
+
+    // Act
+    const response = await list('modelarts', { limit: '5' });
+
+    // Assess
+    expect(response.status).toBe(502);
+    expect((response.body.error as { code?: string }).code).toBe('UPSTREAM_BAD_RESPONSE');
+  });
+});
+
 describe('cursors', () => {
   it('are bound to provider, region and filter: another filter is a 400 naming the cursor', async () => {
     const first = await list('bcc', { limit: '5', kind: 'custom' });

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyPlan } from '../../lib/retirement/apply-plan.js';
 import type { Plan } from '../../lib/retirement/plan.js';
-import { planRetirement } from '../../lib/retirement/planner.js';
+import { imageKey, planRetirement } from '../../lib/retirement/planner.js';
 import type { RunMessage, RunStore } from '../../lib/retirement/ports.js';
 import { localRunStore } from '../../lib/stores/local-run-store.js';
 import { localPlanStore } from '../../lib/stores/plan-store.js';
@@ -77,21 +77,23 @@ describe('a decision whose send seemed to fail', () => {
 });
 
 describe('a decision apply could not queue, its run applied again', () => {
-  it('is recorded by the second apply when the first stopped between claiming and recording it', async () => {
-    // Prepare: a decision the queue would refuse (so never sent); the run store fails once, right
-    // after apply's claim; the same run (a retried schedule firing) applied again.
+  it('is recorded by the second apply when the first stopped before recording it, a claim left on it', async () => {
+    // Prepare: a decision the queue would refuse (so never sent); the run store fails once as the
+    // first apply records it; a claim is left on the decision with no delete sent (a delivery
+    // that stopped while looking, or an apply of an earlier version, which claimed first); the
+    // same run (a retried schedule firing) is applied again.
     const plans = localPlanStore({ dir });
     const runs = localRunStore({ dir });
     const plan = await storedPlanOfOne(plans);
     let failOnce = true;
     const failingOnce: RunStore = {
       ...runs,
-      finish: async (...args) => {
+      finishUnlessDeleteSent: async (...args) => {
         if (failOnce) {
           failOnce = false;
           throw new Error('the run store failed');
         }
-        return runs.finish(...args);
+        return runs.finishUnlessDeleteSent(...args);
       },
     };
     const queue = { send: async (): Promise<RunMessage[]> => [] };
@@ -100,6 +102,9 @@ describe('a decision apply could not queue, its run applied again', () => {
     await expect(
       applyPlan(plan.planId, { plans, runs: failingOnce, queue, refusal }, { runId }),
     ).rejects.toThrow('the run store failed');
+    const [decision] = plan.decisions;
+    if (decision === undefined) throw new Error('the plan has no decision');
+    await runs.claim(runId, imageKey(decision.image), NOW.toISOString());
 
     // Act
     const again = await applyPlan(plan.planId, { plans, runs, queue, refusal }, { runId });

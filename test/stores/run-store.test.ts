@@ -140,6 +140,33 @@ const contract = (start: () => Promise<RunStoreHarness>) => {
     expect(await store().deleteSends(run.runId, imageKeyOf(2))).toBe(1);
   });
 
+  it('finishUnlessDeleteSent records nothing where a delivery noted its delete, and records the rest', async () => {
+    // Prepare: three decisions: one a delivery is deleting, one only claimed, one recorded.
+    const run = aNewRun(3);
+    await store().create(run);
+    await store().claim(run.runId, imageKeyOf(1), '2025-06-01T00:01:00.000Z');
+    await store().markDeleteSent(run.runId, imageKeyOf(1), '2025-06-01T00:01:05.000Z');
+    await store().claim(run.runId, imageKeyOf(2), '2025-06-01T00:01:00.000Z');
+    await store().finish(run.runId, imageKeyOf(3), { outcome: 'deleted', at: AT });
+    const failed = { outcome: 'failed' as const, error: 'StoreUnavailable', at: AT };
+
+    // Act
+    const deleting = await store().finishUnlessDeleteSent(run.runId, imageKeyOf(1), failed);
+    const claimed = await store().finishUnlessDeleteSent(run.runId, imageKeyOf(2), failed);
+    const recorded = await store().finishUnlessDeleteSent(run.runId, imageKeyOf(3), failed);
+
+    // Assess
+    expect(deleting, 'a decision whose delete was sent').toBeUndefined();
+    expect(claimed).toMatchObject({ kind: 'recorded' });
+    expect(recorded).toMatchObject({ kind: 'already-final', existing: { outcome: 'deleted' } });
+    const outcomes = (await store().read(run.runId))?.outcomes ?? [];
+    expect(outcomes.map((outcome) => [outcome.state, outcome.outcome])).toEqual([
+      ['claimed', undefined],
+      ['final', 'failed'],
+      ['final', 'deleted'],
+    ]);
+  });
+
   it('owes the events of recorded outcomes, and the completion to the decision that completed the run, until noted published', async () => {
     // Prepare: a run of two decisions, the first recorded, the second only claimed.
     const run = aNewRun(2);

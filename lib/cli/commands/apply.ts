@@ -177,6 +177,12 @@ export const apply = async (
     throw errorNamed(
       error.name,
       `${error.message} (run ${applied.runId} stopped after ${done} of ${messages.length} decisions; applying the plan again looks at each decision anew)`,
+      {
+        field: error.field,
+        upstream: error.upstream,
+        retryAfterSeconds: error.retryAfterSeconds,
+        logDetail: error.logDetail,
+      },
     );
   } finally {
     progress.stop();

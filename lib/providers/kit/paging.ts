@@ -103,7 +103,8 @@ const offsetPage = async <T>(
   }
   // Offsets count pages: the probe was page two.
   const seen = items.length + probe.items.length;
-  contradicts(items.length, probe.items.length, probe.total);
+  // The probe's own total when it gives one (the list may have shrunk since), else the first's.
+  contradicts(items.length, probe.items.length, probe.total ?? reply.total);
   const pageTwoIsLast =
     probe.items.length === 0 ||
     (reply.total !== undefined ? seen >= reply.total : probe.items.length < limit);

@@ -51,7 +51,7 @@ export const ERROR_TABLE = {
     retryAfter: false,
     raisedBy: ['delete'],
     meaning:
-      'A built-in/system image, one shared with you by another account, an operator-protected ID or name, an image of a kind this service does not recognise, or the cloud refuses to delete this kind. Nothing was deleted.',
+      'A built-in/system image, one shared with you by another account, an operator-protected ID or name, an image of a kind or in a state this service does not recognise, or the cloud refuses to delete this kind. Nothing was deleted.',
   },
   ImageNotFound: {
     httpStatus: 404,

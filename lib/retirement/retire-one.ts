@@ -67,12 +67,7 @@ export const retireOne = async (
   const now = () => (deps.now ?? (() => new Date()))().toISOString();
   const claim = await deps.runs.claim(message.runId, message.imageKey, now());
   if (claim.kind === 'already-claimed' && claim.existing.state === 'final') {
-    // Its outcome is recorded: the run may still wait for completion (a consumer died between).
-    const finished = await deps.runs.finish(message.runId, message.imageKey, {
-      outcome: claim.existing.outcome ?? 'failed',
-      at: now(),
-    });
-    return recordedEarlier(deps.runs, message, claim.existing, finished);
+    return takeRecorded(deps.runs, message, claim.existing, now);
   }
   let result: Omit<Retired, 'recorded' | 'completedRun' | 'run'>;
   // The image as it was before the delete: what the outcome and its event keep.
@@ -187,6 +182,23 @@ const recordedEarlier = async (
   unpublished: await unpublishedEvents(runs, message, finished),
 });
 
+/**
+ * A claim that found the outcome recorded: the run may still wait for completion (a consumer died
+ * between finishing and completing), which this finish does; the outcome is handed on.
+ */
+const takeRecorded = async (
+  runs: RunStore,
+  message: RunMessage,
+  existing: ImageOutcome,
+  now: () => string,
+): Promise<Retired> => {
+  const finished = await runs.finish(message.runId, message.imageKey, {
+    outcome: existing.outcome ?? 'failed',
+    at: now(),
+  });
+  return recordedEarlier(runs, message, existing, finished);
+};
+
 /** What an earlier delivery recorded for this decision (and its run) without publishing it. */
 const unpublishedEvents = async (
   runs: RunStore,
@@ -212,11 +224,7 @@ export const abandonOne = async (
   const now = () => (deps.now ?? (() => new Date()))().toISOString();
   const claim = await deps.runs.claim(message.runId, message.imageKey, now());
   if (claim.kind === 'already-claimed' && claim.existing.state === 'final') {
-    const finished = await deps.runs.finish(message.runId, message.imageKey, {
-      outcome: claim.existing.outcome ?? 'failed',
-      at: now(),
-    });
-    return recordedEarlier(deps.runs, message, claim.existing, finished);
+    return takeRecorded(deps.runs, message, claim.existing, now);
   }
   const finished = await deps.runs.finish(message.runId, message.imageKey, {
     outcome: 'failed',

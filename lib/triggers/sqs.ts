@@ -64,7 +64,7 @@ const receiveCountOf = (record: SQSRecord): number | undefined => {
  * default may be the same image; two images that share a lane only wait for each other).
  */
 const imageKeyOf = (record: SQSRecord): string | undefined => {
-  const { provider, imageId } = askedFor(record.body ?? '');
+  const { provider, imageId } = askedFor(record);
   return typeof provider === 'string' && typeof imageId === 'string'
     ? `${provider}\u0000${imageId.toLowerCase()}`
     : undefined;
@@ -78,13 +78,21 @@ interface Asked {
   runId?: unknown;
 }
 
-const askedFor = (body: string): Asked => {
-  try {
-    const value = JSON.parse(body) as Asked | null;
-    return value !== null && typeof value === 'object' ? value : {};
-  } catch {
-    return {};
+/** Each record's body parsed once, for its lane and then its work. */
+const asked = new WeakMap<SQSRecord, Asked>();
+
+const askedFor = (record: SQSRecord): Asked => {
+  let value = asked.get(record);
+  if (value === undefined) {
+    try {
+      const parsed = JSON.parse(record.body ?? '') as Asked | null;
+      value = parsed !== null && typeof parsed === 'object' ? parsed : {};
+    } catch {
+      value = {};
+    }
+    asked.set(record, value);
   }
+  return value;
 };
 
 /** Records of the batch whose events did not go out: they come back to publish them. */
@@ -101,7 +109,7 @@ const deleteOne = async (
     traceId: traceIdOf(record.attributes?.AWSTraceHeader),
     receiveCount: receiveCountOf(record),
   });
-  const asked = askedFor(record.body ?? '');
+  const asked = askedFor(record);
   const completion = {
     operation: 'delete' as const,
     provider: asked.provider,

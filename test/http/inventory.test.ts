@@ -208,20 +208,26 @@ describe('listing pages through every image exactly once', () => {
   });
 });
 
+/** The first ModelArts list page as seeded; the second request (the offset probe) gets `reply`. */
+const probeAnswers = (reply: Record<string, unknown>): void => {
+  const listImages = { provider: 'modelarts', operation: 'list-images' } as const;
+  fixture.emulator.faults.inject({
+    match: listImages,
+    times: 1,
+    action: { kind: 'latency', ms: 0 },
+  });
+  fixture.emulator.faults.inject({
+    match: listImages,
+    times: 1,
+    action: { kind: 'malformed', body: JSON.stringify(reply) },
+  });
+};
+
 describe('a list that shrinks while it is read', () => {
   it('believes the page-two probe whose own total says nothing is left: an answer, not a 502', async () => {
     // Prepare: the first ModelArts page as seeded; the second request (the probe of what an offset
     // counts) finds the images gone meanwhile, its own total saying so.
-    fixture.emulator.faults.inject({
-      match: { provider: 'modelarts', operation: 'list-images' },
-      times: 1,
-      action: { kind: 'latency', ms: 0 },
-    });
-    fixture.emulator.faults.inject({
-      match: { provider: 'modelarts', operation: 'list-images' },
-      times: 1,
-      action: { kind: 'malformed', body: JSON.stringify({ data: [], total: 0 }) },
-    });
+    probeAnswers({ data: [], total: 0 });
 
     // Act
     const response = await list('modelarts', { limit: '5' });
@@ -235,16 +241,7 @@ describe('a list that shrinks while it is read', () => {
 describe('a probe that gives no total of its own', () => {
   it('is judged by the first page\u2019s: an empty page while that total says more is a 502, not a short list', async () => {
     // Prepare
-    fixture.emulator.faults.inject({
-      match: { provider: 'modelarts', operation: 'list-images' },
-      times: 1,
-      action: { kind: 'latency', ms: 0 },
-    });
-    fixture.emulator.faults.inject({
-      match: { provider: 'modelarts', operation: 'list-images' },
-      times: 1,
-      action: { kind: 'malformed', body: JSON.stringify({ data: [] }) },
-    });
+    probeAnswers({ data: [] });
 
     // Act
     const response = await list('modelarts', { limit: '5' });

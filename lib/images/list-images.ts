@@ -11,6 +11,7 @@ import type { Image, ImageKind, ImageStatus } from './image.js';
 import { providerInRegion } from './provider-in-region.js';
 import type {
   CallContext,
+  ImagePageOptions,
   ImageProvider,
   ProviderLookup,
   ScanPosition,
@@ -148,10 +149,17 @@ export const listImages = async (request: ListRequest, deps: ListDeps): Promise<
     nextCursor: encodeCursor(next, binding),
   });
 
+  const options: ImagePageOptions = {
+    pageSize: upstreamPageSize(limit),
+    // The same rule within a page of several requests: ModelArts' offset probe waits for the next
+    // call rather than lose the first page to UpstreamTimeout.
+    timeShort: () => !timeForAnotherPage(deps.context),
+  };
+
   for (let pages = 0; ; pages += 1) {
     const position = state.position;
     const page = await pageInTime(pages, deps.context, () =>
-      provider.listImages(region, upstream, position, deps.context, upstreamPageSize(limit)),
+      provider.listImages(region, upstream, position, deps.context, options),
     );
     if (page === undefined) return resumeAt(state);
     for (let index = state.skip; index < page.images.length; index += 1) {

@@ -63,16 +63,13 @@ export interface ImageProvider {
     options: { force: boolean },
     context: CallContext,
   ): Promise<Image | undefined>;
-  /**
-   * One upstream page of the region's images, from `position` (absent: the start), of at most
-   * `pageSize` images (default and cap: the cloud's largest page). A scan keeps one page size.
-   */
+  /** One upstream page of the region's images, from `position` (absent: the start). */
   listImages(
     region: string,
     filter: UpstreamImageFilter,
     position: ScanPosition | undefined,
     context: CallContext,
-    pageSize?: number,
+    options?: ImagePageOptions,
   ): Promise<ImagePage>;
   /**
    * Whether `position` is one this cloud's pager hands on for that list. A cursor carries
@@ -99,6 +96,20 @@ export interface UpstreamImageFilter {
   kind?: ImageKind | undefined;
   /** A run of literal characters every wanted name contains. */
   nameContains?: string | undefined;
+}
+
+export interface ImagePageOptions {
+  /**
+   * At most this many images (default and cap: the cloud's largest page). A scan keeps one page
+   * size.
+   */
+  pageSize?: number | undefined;
+  /**
+   * Whether time is too short for another upstream request. Given (a listing, which can answer
+   * what it has and go on later), a page that takes more than one request (ModelArts' first, with
+   * its offset probe) may end after the first and hand on a position that does the rest.
+   */
+  timeShort?: (() => boolean) | undefined;
 }
 
 export interface ImagePage {

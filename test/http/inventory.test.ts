@@ -1,7 +1,8 @@
 // The inventory through the real handlers against a seeded emulator: paging through thousands of
 // images yields each exactly once, for any page size and filter, under both readings of ModelArts
-// offsets and under BCC markers; cursors are bound and tamper-evident; usage finds what runs an
-// image; a delete refuses an image in use, and fails closed when usage cannot be read.
+// offsets and under BCC markers, also when a first page's offset probe runs out of time; cursors
+// are bound and tamper-evident; usage finds what runs an image; a delete refuses an image in use,
+// and fails closed when usage cannot be read.
 
 import type { Context } from 'aws-lambda';
 import fc from 'fast-check';
@@ -47,13 +48,14 @@ const usageEvent = (provider: string, imageId: string, query: Record<string, str
 
 type Page = { images: Image[]; nextCursor?: string };
 
-/** Every page of a listing, following nextCursor to the end. */
+/** Every page of a listing (from `from`, or the start), following nextCursor to the end. */
 const pageThrough = async (
   provider: string,
   query: Record<string, string>,
+  from?: string,
 ): Promise<{ images: Image[]; pages: number }> => {
   const images: Image[] = [];
-  let cursor: string | undefined;
+  let cursor: string | undefined = from;
   let pages = 0;
   do {
     const response = await list(provider, cursor === undefined ? query : { ...query, cursor });
@@ -208,6 +210,24 @@ describe('listing pages through every image exactly once', () => {
   });
 });
 
+/**
+ * Every request of `operation` after the first `answered` never answers (until the test ends).
+ * ModelArts' first page is two requests: the pager asks for offset 1 to learn what an offset
+ * counts, so `answered: 1` of a ModelArts list stalls that probe.
+ */
+const stallAfter = (operation: 'list-images' | 'list-notebooks', answered: number): void => {
+  fixture.emulator.faults.inject({
+    match: { operation },
+    times: answered,
+    action: { kind: 'latency', ms: 0 },
+  });
+  fixture.emulator.faults.inject({ match: { operation }, times: 100, action: { kind: 'stall' } });
+};
+
+/** Every list request after the first page (ModelArts': both its requests) never answers. */
+const stallAfterFirst = (operation: 'list-images' | 'list-notebooks'): void =>
+  stallAfter(operation, operation === 'list-notebooks' ? 2 : 1);
+
 /** The first ModelArts list page as seeded; the second request (the offset probe) gets `reply`. */
 const probeAnswers = (reply: Record<string, unknown>): void => {
   const listImages = { provider: 'modelarts', operation: 'list-images' } as const;
@@ -249,6 +269,111 @@ describe('a probe that gives no total of its own', () => {
     // Assess
     expect(response.status).toBe(502);
     expect((response.body.error as { code?: string }).code).toBe('UPSTREAM_BAD_RESPONSE');
+  });
+});
+
+describe('a first ModelArts page whose offset probe the deadline cuts off', () => {
+  const listRequests = () =>
+    fixture.emulator.requests.filter((request) => request.operation === 'list-images');
+  const idsOf = (images: readonly Image[]) => images.map((image) => image.id);
+  /** Pages of 200: the first upstream page is all handed out, so its cursor needs the probe. */
+  const query = { limit: '200' };
+
+  it.each(['records', 'pages'] as const)(
+    'offsets counting %s: the first page is answered, and the next calls hand out the rest, each image once',
+    async (offsets) => {
+      // Prepare: the whole listing with time to spare, as the reference; then the probe of the
+      // first call never answers, with 3 s left.
+      fixture.emulator.settings.modelartsOffset = offsets;
+      const whole = await pageThrough('modelarts', query);
+      fixture.emulator.requests.length = 0;
+      stallAfter('list-images', 1);
+
+      // Act
+      const cut = await list('modelarts', query, 3_000);
+      fixture.emulator.faults.clear();
+      const first = cut.body as unknown as Page;
+      const rest = await pageThrough('modelarts', query, first.nextCursor);
+
+      // Assess
+      expect(cut.status, JSON.stringify(cut.body).slice(0, 300)).toBe(200);
+      expect(listRequests()[1]?.status, 'the probe was cut off').toBeUndefined();
+      expect(idsOf(first.images)).toEqual(idsOf(whole.images.slice(0, 200)));
+      expect(typeof first.nextCursor).toBe('string');
+      expect([...idsOf(first.images), ...idsOf(rest.images)]).toEqual(idsOf(whole.images));
+      expect(whole.images.length).toBe(fixture.emulator.state.modelarts.list().length);
+    },
+    60_000,
+  );
+
+  it('a probe that contradicts the first page on the next call is a 502, not a short list', async () => {
+    // Prepare: a first page answered without its probe.
+    stallAfter('list-images', 1);
+    const cut = await list('modelarts', query, 3_000);
+    fixture.emulator.faults.clear();
+    expect(cut.status, JSON.stringify(cut.body).slice(0, 300)).toBe(200);
+    probeAnswers({ data: [] });
+
+    // Act
+    const next = await list('modelarts', { ...query, cursor: String(cut.body.nextCursor) });
+
+    // Assess
+    expect([next.status, (next.body.error as { code?: string }).code]).toEqual([
+      502,
+      'UPSTREAM_BAD_RESPONSE',
+    ]);
+  });
+
+  it('usage is no listing: a delete or usage scan whose probe is cut off fails closed, nothing deleted', async () => {
+    // Prepare: for each call, the first notebooks page answers and its probe never does.
+    const probeCutOff = () => {
+      fixture.emulator.faults.clear();
+      stallAfter('list-notebooks', 1);
+    };
+
+    // Act
+    probeCutOff();
+    const removed = parseResult(
+      await deleteHandler(
+        httpEvent('DELETE', 'modelarts', SEEDED.modelarts.custom, {}),
+        lambdaContext(3_000),
+      ),
+    );
+    probeCutOff();
+    const usage = parseResult(
+      await usageHandler(usageEvent('modelarts', SEEDED.modelarts.custom), lambdaContext(3_000)),
+    );
+
+    // Assess
+    for (const answer of [removed, usage]) {
+      expect([answer.status, (answer.body.error as { code?: string }).code]).toEqual([
+        504,
+        'UPSTREAM_TIMEOUT',
+      ]);
+    }
+    expect(fixture.emulator.requests.filter((request) => request.method === 'DELETE')).toEqual([]);
+    expect(fixture.emulator.state.modelarts.has(SEEDED.modelarts.custom)).toBe(true);
+  });
+
+  it('a cursor made before the probe could wait resumes where it was made', async () => {
+    // Prepare: a cursor for this listing of the seeded inventory, as the code before the probe
+    // could wait made it (offsets counting records, resuming three images into offset 20).
+    const filtered = { limit: '3', name: '*-golden', status: 'failed,error' };
+    const before =
+      'eyJ2IjoxLCJiIjoiNzgzZWRhYmExYTMyNWIzZSIsInAiOnsib2Zmc2V0IjoyMCwicmVhZGluZyI6InJlY29yZHMiLCJzaXplIjoxMH0sInMiOjN9.f2a0d3aa2b09783e';
+    const first = await list('modelarts', filtered);
+
+    // Act
+    const fromBefore = await list('modelarts', { ...filtered, cursor: before });
+    const fromNow = await list('modelarts', {
+      ...filtered,
+      cursor: String(first.body.nextCursor),
+    });
+
+    // Assess
+    expect(fromBefore.status, JSON.stringify(fromBefore.body).slice(0, 300)).toBe(200);
+    expect(fromBefore.body).toEqual(fromNow.body);
+    expect((fromBefore.body as unknown as Page).images).toHaveLength(3);
   });
 });
 
@@ -296,6 +421,8 @@ describe('cursors', () => {
       { offset: -1, size: 1, reading: 'records' },
       { offset: 1, size: 1, reading: 'sideways' },
       { offset: 1, size: 1, reading: 'records', extra: 'x' },
+      { offset: 1, size: 1, reading: 'unprobed' },
+      { offset: 3, size: 2, reading: 'unprobed' },
       { marker: 'm-abc' },
     ];
     const forged = positions.map((position) => encodeCursor({ position, skip: 0 }, binding));
@@ -310,15 +437,32 @@ describe('cursors', () => {
       region: 'bj',
       imageId: SEEDED.bcc.custom,
     });
+    const modelartsUsageBinding = cursorBinding({
+      operation: 'usage',
+      provider: 'modelarts',
+      region: 'cn-north-4',
+      imageId: SEEDED.modelarts.custom,
+    });
     const usage = [];
-    for (const cursor of [
-      'garbage',
-      encodeCursor({ position: { offset: 0, size: 0, reading: 'pages' }, skip: 0 }, usageBinding),
-    ]) {
-      usage.push(
-        parseResult(
-          await usageHandler(usageEvent('bcc', SEEDED.bcc.custom, { cursor }), lambdaContext()),
+    for (const [provider, imageId, cursor] of [
+      ['bcc', SEEDED.bcc.custom, 'garbage'],
+      [
+        'bcc',
+        SEEDED.bcc.custom,
+        encodeCursor({ position: { offset: 0, size: 0, reading: 'pages' }, skip: 0 }, usageBinding),
+      ],
+      // A usage scan never lets its probe wait (it fails closed instead).
+      [
+        'modelarts',
+        SEEDED.modelarts.custom,
+        encodeCursor(
+          { position: { offset: 100, size: 100, reading: 'unprobed' }, skip: 0 },
+          modelartsUsageBinding,
         ),
+      ],
+    ] as const) {
+      usage.push(
+        parseResult(await usageHandler(usageEvent(provider, imageId, { cursor }), lambdaContext())),
       );
     }
 
@@ -365,19 +509,6 @@ describe('a listing running out of time', () => {
 });
 
 describe('a scan whose next page the deadline cuts off', () => {
-  /**
-   * Every request of `operation` after the first page never answers (ModelArts' first page is two
-   * requests: the pager asks for offset 1 to learn what an offset counts).
-   */
-  const stallAfterFirst = (operation: 'list-images' | 'list-notebooks') => {
-    fixture.emulator.faults.inject({
-      match: { operation },
-      times: operation === 'list-notebooks' ? 2 : 1,
-      action: { kind: 'latency', ms: 0 },
-    });
-    fixture.emulator.faults.inject({ match: { operation }, times: 100, action: { kind: 'stall' } });
-  };
-
   it('list: answers what it read with a cursor that resumes at the page cut off, not a 504', async () => {
     // Prepare
     stallAfterFirst('list-images');

@@ -23,7 +23,7 @@ import type {
 } from './cloud.js';
 import { exchange, type UpstreamProtocol } from './exchange.js';
 import { classifyReply, failureOf, requestIdOf } from './failures.js';
-import { isPagerPosition, type Query, readPage } from './paging.js';
+import { isPagerPosition, type PageOptions, type Query, readPage } from './paging.js';
 import { assertConfiguredRegion, assertUsableDefault, originFor } from './regions.js';
 import { parseOptionalReply, parseReply } from './reply.js';
 
@@ -139,7 +139,7 @@ const createCloudProvider = <C, R>(
     context: CallContext,
     position: ScanPosition | undefined,
     filterQuery: () => Query,
-    pageSize?: number,
+    options?: PageOptions,
   ) =>
     readPage(
       list.paging,
@@ -160,7 +160,7 @@ const createCloudProvider = <C, R>(
       },
       position,
       label,
-      pageSize,
+      options,
     );
 
   return {
@@ -201,7 +201,7 @@ const createCloudProvider = <C, R>(
       return description.image.normalise(reply, region);
     },
 
-    async listImages(region, filter, position, context, pageSize) {
+    async listImages(region, filter, position, context, options) {
       const list = description.lists.images;
       const { items, next } = await readList(
         list,
@@ -210,12 +210,14 @@ const createCloudProvider = <C, R>(
         context,
         position,
         () => list.filterQuery(filter),
-        pageSize,
+        options,
       );
       return { images: items.map((item) => list.normalise(item, region)), next };
     },
 
-    isScanPosition: (list, position) => isPagerPosition(description.lists[list].paging, position),
+    // Only a listing lets the offset probe wait (a usage scan fails closed instead).
+    isScanPosition: (list, position) =>
+      isPagerPosition(description.lists[list].paging, position, list === 'images'),
 
     async listUsage(region, position, context) {
       const list = description.lists.usage;

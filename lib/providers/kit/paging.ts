@@ -9,9 +9,15 @@
 // of 1 both readings agree. The position it hands on carries the reading, so every later page (in
 // this invocation or through a cursor) is asked for the right way. The end is `total` when the
 // reply gives one, else a short page.
+//
+// A listing (never a usage scan: it fails closed) may let the probe wait when time is short
+// (`timeShort`, asked before the probe and again if it times out): the first page is answered
+// with an `unprobed` position, and the next read from there asks for the first page and the probe
+// again, judges them as it would have at once (the list may have changed in between), and hands
+// out only what follows the records already handed out.
 
-import { UpstreamBadResponse } from '../../errors/errors.js';
-import type { ScanPosition } from '../../images/provider-port.js';
+import { UpstreamBadResponse, UpstreamTimeout } from '../../errors/errors.js';
+import type { ImagePageOptions, ScanPosition } from '../../images/provider-port.js';
 
 export type Query = Array<[string, string]>;
 
@@ -49,7 +55,12 @@ export interface PagedItems<T> {
   next?: ScanPosition | undefined;
 }
 
+/** The page size a scan asks for; whether the offset probe may wait (see above). */
+export type PageOptions = ImagePageOptions;
+
 type OffsetReading = 'records' | 'pages';
+/** What an offset counts is still to be found (the probe waited): a read from the start. */
+const UNPROBED = 'unprobed';
 
 const idOf = (item: unknown): unknown =>
   typeof item === 'object' && item !== null ? (item as { id?: unknown }).id : undefined;
@@ -63,21 +74,18 @@ const offsetPage = async <T>(
   fetch: FetchPage<T>,
   position: ScanPosition | undefined,
   label: string,
-  asked: number | undefined,
+  options: PageOptions,
 ): Promise<PagedItems<T>> => {
   // A scan keeps its page size (a page offset only means something for one size).
-  const limit = typeof position?.size === 'number' ? position.size : pageSizeOf(paging, asked);
+  const limit =
+    typeof position?.size === 'number' ? position.size : pageSizeOf(paging, options.pageSize);
   const start = typeof position?.offset === 'number' ? position.offset : 0;
-  const reading = position?.reading as OffsetReading | undefined;
+  const reading = position?.reading as OffsetReading | typeof UNPROBED | undefined;
   const ask = (offset: number) =>
     fetch([
       [paging.limitParam, String(limit)],
       [paging.offsetParam, String(offset)],
     ]);
-  const offsetFor = (record: number) => (reading === 'pages' ? Math.floor(record / limit) : record);
-
-  const reply = await ask(offsetFor(start));
-  const items = reply.items;
   // An empty page while the total says records remain: the list would end short (a usage scan
   // short of an instance would let an image in use be deleted), so the reply is not believed.
   const contradicts = (seen: number, got: number, total: number | undefined) => {
@@ -87,19 +95,50 @@ const offsetPage = async <T>(
       );
     }
   };
-  contradicts(start, items.length, reply.total);
-  const isLast = (seen: number, got: number) =>
-    got === 0 || (reply.total !== undefined ? seen >= reply.total : got < limit);
-  if (isLast(start + items.length, items.length)) return { items };
-  if (reading !== undefined) {
-    return { items, next: { offset: start + items.length, reading, size: limit } };
+  const isLast = (reply: ListReply<T>, seen: number) =>
+    reply.items.length === 0 ||
+    (reply.total !== undefined ? seen >= reply.total : reply.items.length < limit);
+
+  if (reading === 'records' || reading === 'pages') {
+    const reply = await ask(reading === 'pages' ? Math.floor(start / limit) : start);
+    const { items } = reply;
+    contradicts(start, items.length, reply.total);
+    const seen = start + items.length;
+    return isLast(reply, seen)
+      ? { items }
+      : { items, next: { offset: seen, reading, size: limit } };
   }
+
+  // The first page; after an unprobed one, its first `start` records were handed out already.
+  const reply = await ask(0);
+  const items = reply.items;
+  contradicts(0, items.length, reply.total);
+  if (isLast(reply, items.length)) return { items: items.slice(start) };
   // The first full page, and more to come: find out what an offset counts.
   if (limit === 1) return { items, next: { offset: 1, reading: 'records', size: limit } };
-  const probe = await ask(1);
+  const unprobed = { items, next: { offset: items.length, reading: UNPROBED, size: limit } };
+  // Once only (an unprobed read that runs out of time has nothing new to answer with), and for a
+  // page no larger than asked (its length is where the next read starts).
+  const timeShort = reading === undefined && items.length <= limit ? options.timeShort : undefined;
+  if (timeShort?.() === true) return unprobed;
+  let probe: ListReply<T>;
+  try {
+    probe = await ask(1);
+  } catch (error) {
+    if (error instanceof UpstreamTimeout && timeShort?.() === true) return unprobed;
+    throw error;
+  }
   const second = idOf(items[1]);
   if (second !== undefined && idOf(probe.items[0]) === second) {
-    return { items, next: { offset: items.length, reading: 'records', size: limit } };
+    if (reading === undefined) {
+      return { items, next: { offset: items.length, reading: 'records', size: limit } };
+    }
+    // The probe is the list from record 1: what follows the records handed out is in it.
+    const seen = 1 + probe.items.length;
+    return {
+      items: probe.items.slice(start - 1),
+      next: isLast(probe, seen) ? undefined : { offset: seen, reading: 'records', size: limit },
+    };
   }
   // Offsets count pages: the probe was page two.
   const seen = items.length + probe.items.length;
@@ -112,7 +151,7 @@ const offsetPage = async <T>(
     throw new UpstreamBadResponse(`${label} answered a page larger than the ${limit} asked for`);
   }
   return {
-    items: [...items, ...probe.items],
+    items: reading === undefined ? [...items, ...probe.items] : probe.items,
     next: pageTwoIsLast ? undefined : { offset: seen, reading: 'pages', size: limit },
   };
 };
@@ -153,11 +192,16 @@ const isCount = (value: unknown, least: number, most: number): boolean =>
 const MAX_OFFSET = 100_000_000;
 
 /**
- * Whether `position` is one this pager hands on. A position comes back inside a cursor, and a
- * cursor's checksum only catches damage: the domain asks this (through the port) of every position
- * a cursor brings, so one this pager could not have made is a 400 before any upstream call.
+ * Whether `position` is one this pager hands on (an unprobed one only where the probe may wait).
+ * A position comes back inside a cursor, and a cursor's checksum only catches damage: the domain
+ * asks this (through the port) of every position a cursor brings, so one this pager could not have
+ * made is a 400 before any upstream call.
  */
-export const isPagerPosition = (paging: Paging, position: ScanPosition): boolean => {
+export const isPagerPosition = (
+  paging: Paging,
+  position: ScanPosition,
+  probeMayWait: boolean,
+): boolean => {
   const keys = Object.keys(position).sort().join(',');
   if (paging.style === 'marker') {
     const { marker } = position;
@@ -166,8 +210,16 @@ export const isPagerPosition = (paging: Paging, position: ScanPosition): boolean
       keys === 'marker' && typeof marker === 'string' && marker.length > 0 && marker.length <= 1024
     );
   }
+  if (keys !== 'offset,reading,size') return false;
+  if (position.reading === UNPROBED) {
+    // After a first page no larger than asked, of a page size that probes.
+    return (
+      probeMayWait &&
+      isCount(position.size, 2, paging.pageSize) &&
+      isCount(position.offset, 1, position.size as number)
+    );
+  }
   return (
-    keys === 'offset,reading,size' &&
     isCount(position.offset, 0, MAX_OFFSET) &&
     isCount(position.size, 1, paging.pageSize) &&
     (position.reading === 'records' || position.reading === 'pages')
@@ -180,8 +232,8 @@ export const readPage = <T>(
   fetch: FetchPage<T>,
   position: ScanPosition | undefined,
   label: string,
-  pageSize?: number,
+  options: PageOptions = {},
 ): Promise<PagedItems<T>> =>
   paging.style === 'offset'
-    ? offsetPage(paging, fetch, position, label, pageSize)
-    : markerPage(paging, fetch, position, label, pageSize);
+    ? offsetPage(paging, fetch, position, label, options)
+    : markerPage(paging, fetch, position, label, options.pageSize);

@@ -86,7 +86,8 @@ const humanRun = (view: RunView, plan: Plan, path: string, session: Session): st
       : columns(
           ['IMAGE', 'NAME', 'OUTCOME', 'WHY'].map((title) => out.bold(title)),
           notDeleted.map((outcome) => [
-            outcome.imageKey,
+            // region/ID, the ID as the cloud listed it when the plan was made.
+            printable(outcome.imageKey),
             printable(names.get(outcome.imageKey) ?? ''),
             outcome.outcome ?? 'unknown',
             printable(outcome.reason ?? outcome.error ?? ''),

@@ -45,7 +45,8 @@ const imageTable = (images: readonly Image[], paint: Paint): string =>
   columns(
     ['ID', 'NAME', 'KIND', 'STATUS', 'CREATED (UTC)'].map((title) => paint.bold(title)),
     images.map((image) => [
-      image.id,
+      // A listed ID is the cloud's word (only a show checks it against the one asked for).
+      printable(image.id),
       printable(image.name),
       image.kind,
       statusText(image.status, paint),

@@ -50,7 +50,8 @@ export const imageRecord = (image: Image, paint: Paint): string => {
   for (const key of Object.keys(image.details).sort()) {
     const value = plain(image.details[key]);
     if (value !== undefined && value !== '') {
-      entries.push([`details.${key}`, printable(value)]);
+      // The keys are the cloud's as much as the values are.
+      entries.push([`details.${printable(key)}`, printable(value)]);
     }
   }
   return keyValues(entries.map(([key, value]) => [paint.dim(key), value]));

@@ -1,0 +1,108 @@
+// Text a cloud chose (image IDs, names, the keys and values of its record) reaches a person's
+// terminal through every command's output. A cloud, or whoever named an image there, must not
+// be able to drive that terminal: control characters are shown escaped, never sent as they are.
+
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exitStatusOfError } from '../../lib/cli/exit-status.js';
+import { useFixture } from '../support/fixture.js';
+import { type CliRun, cloudImages } from './cli-child.js';
+
+const fixture = useFixture({ demoEnv: false });
+
+const cli = (args: readonly string[], env: Record<string, string> = {}): Promise<CliRun> =>
+  cloudImages(['--emulator', fixture.url, ...args], env);
+
+/** Sets the terminal's title, clears the screen, and a one-byte CSI (C1) turning text red. */
+const HOSTILE = '\x1b]0;owned\x07\x1b[2J\x9b31m';
+/** How a person sees HOSTILE: every control character as a `\x..` escape. */
+const SHOWN = '\\x1b]0;owned\\x07\\x1b[2J\\x9b31m';
+
+/** A control character other than the newline that ends each line. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is looked for
+const CONTROL = /[\x00-\x09\x0b-\x1f\x7f-\x9f]/;
+
+/** A BCC custom image the cloud lists with a hostile ID and a hostile key in its record. */
+const hostileImage = {
+  id: `m-hostile01${HOSTILE}`,
+  name: 'hostile-old',
+  type: 'Custom',
+  status: 'Available',
+  createTime: '2020-01-01T00:00:00Z',
+  [`note${HOSTILE}`]: 'set by whoever made the image',
+};
+
+/** The output's line that starts with `start` (undefined when none does). */
+const lineStarting = (output: string, start: string): string | undefined =>
+  output.split('\n').find((line) => line.startsWith(start));
+
+let work: string;
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'cloud-images-text-'));
+});
+
+afterAll(async () => {
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+describe('text from a cloud, for people', () => {
+  it('show escapes the keys of the provider record', async () => {
+    // Prepare: the record under the ID asked for (the only one a show accepts).
+    fixture.emulator.state.bcc.set({ ...hostileImage, id: 'm-hostile01' });
+
+    // Act
+    const run = await cli(['show', 'bcc', 'm-hostile01']);
+
+    // Assess
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).not.toMatch(CONTROL);
+    expect(lineStarting(run.stdout, `details.note${SHOWN} `)).toMatch(
+      / +set by whoever made the image$/,
+    );
+  });
+
+  it('list escapes the IDs in its table', async () => {
+    // Prepare
+    fixture.emulator.state.bcc.set(hostileImage);
+
+    // Act
+    const run = await cli(['list', 'bcc', '--name', 'hostile-*']);
+
+    // Assess
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).not.toMatch(CONTROL);
+    expect(lineStarting(run.stdout, `m-hostile01${SHOWN} `)).toMatch(
+      / +hostile-old +custom +available +2020-01-01 00:00$/,
+    );
+  });
+
+  it("apply escapes the IDs in its run's table", async () => {
+    // Prepare: a plan that retires the hostile image (which the delete queue then refuses).
+    fixture.emulator.state.bcc.set(hostileImage);
+    const policy = join(work, 'policy.json');
+    await writeFile(
+      policy,
+      JSON.stringify({
+        name: 'hostile',
+        provider: 'bcc',
+        regions: ['bj'],
+        select: { kind: 'custom', name: 'hostile-*' },
+        limits: { maxDeletions: 1, maxPercent: 100 },
+      }),
+    );
+    const dir = join(work, 'plans');
+    const plan = await cli(['plan', policy, '--dir', dir, '--json']);
+    const { planId } = plan.json<{ planId: string }>();
+
+    // Act
+    const run = await cli(['apply', planId, '--dir', dir, '--yes']);
+
+    // Assess
+    expect(run.code, run.stderr).toBe(exitStatusOfError('InvalidRequest'));
+    expect(run.stdout).not.toMatch(CONTROL);
+    expect(lineStarting(run.stdout, `bj/m-hostile01${SHOWN} `)).toMatch(/ +hostile-old +failed +/);
+  });
+});

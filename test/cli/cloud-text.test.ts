@@ -106,3 +106,23 @@ describe('text from a cloud, for people', () => {
     expect(lineStarting(run.stdout, `bj/m-hostile01${SHOWN} `)).toMatch(/ +hostile-old +failed +/);
   });
 });
+
+describe('text from a cloud, for scripts', () => {
+  it('--json keeps every string exact, with no control character sent raw (DEL and C1 escaped as JSON allows)', async () => {
+    // Prepare: a system image (so that a delete is refused with a message naming it).
+    const name = `hostile-system${HOSTILE}\x7f`;
+    fixture.emulator.state.bcc.set({ ...hostileImage, id: 'm-hostile02', name, type: 'System' });
+
+    // Act
+    const shown = await cli(['show', 'bcc', 'm-hostile02', '--json']);
+    const refused = await cli(['delete', 'bcc', 'm-hostile02', '--yes', '--json']);
+
+    // Assess: the result on stdout, the error body on stderr.
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(shown.stdout).not.toMatch(CONTROL);
+    expect(shown.json<{ image: { name: string } }>().image.name).toBe(name);
+    expect(refused.code).toBe(exitStatusOfError('ImageProtected'));
+    expect(refused.stderr).not.toMatch(CONTROL);
+    expect(refused.errorBody().error.message).toContain(`(${name})`);
+  });
+});

@@ -7,7 +7,7 @@ import { isImageError } from '../../errors/errors.js';
 import { CliFailure } from '../cli-errors.js';
 import { EXIT_INTERNAL, exitStatusOfError } from '../exit-status.js';
 import type { Output } from './output.js';
-import { printable } from './printable.js';
+import { printable, terminalJson } from './printable.js';
 
 interface Told {
   status: number;
@@ -65,7 +65,7 @@ export const reportFailure = (
           : { upstreamRequestId: told.upstreamRequestId }),
       },
     };
-    stderr.write(`${JSON.stringify(body)}\n`);
+    stderr.write(`${terminalJson(body)}\n`);
     return told.status;
   }
   const { err } = output;

@@ -5,6 +5,7 @@
 // `cloud-images ... --json | jq` always reads one JSON document.
 
 import { colourEnabled, type Paint, paint } from './colour.js';
+import { terminalJson } from './printable.js';
 
 export interface OutStream {
   write(chunk: string): unknown;
@@ -64,7 +65,7 @@ export const createOutput = (
     result(body, human) {
       if (options.json) {
         const indent = streams.stdout.isTTY === true ? 2 : undefined;
-        streams.stdout.write(`${JSON.stringify(body, null, indent)}\n`);
+        streams.stdout.write(`${terminalJson(body, indent)}\n`);
       } else if (!options.quiet) {
         streams.stdout.write(human());
       }

@@ -191,10 +191,15 @@ export const htmlResponse = (
  */
 export const COMPRESS_ABOVE_BYTES = 1_048_576;
 
-/** Whether Accept-Encoding allows gzip (listed, or `*`, with a q-value other than 0). */
+/**
+ * Whether Accept-Encoding allows gzip: listed with a q-value other than 0, or, when not listed,
+ * `*` so (RFC 9110: `*` stands for the codings the header does not name).
+ */
 export const acceptsGzip = (event: HttpEvent): boolean => {
   const header = event.headers?.['accept-encoding'] ?? event.headers?.['Accept-Encoding'] ?? '';
-  return weightOf(weighted(header), ['gzip', '*']) > 0;
+  const entries = weighted(header);
+  const named = entries.some((entry) => entry.value === 'gzip');
+  return weightOf(entries, [named ? 'gzip' : '*']) > 0;
 };
 
 /** A large response gzipped (base64, as API Gateway expects binary bodies) for a caller that accepts it. */

@@ -144,6 +144,9 @@ describe('Accept-Encoding', () => {
     );
 
   it('allows gzip when listed or by `*`, unless its q-value is 0', () => {
+    // `*` stands for the codings not listed: gzip refused by name stays refused.
+    expect(accepts('gzip;q=0, *')).toBe(false);
+    expect(accepts('*;q=0, gzip')).toBe(true);
     expect(accepts('gzip')).toBe(true);
     expect(accepts('br, GZIP;q=0.5')).toBe(true);
     expect(accepts('*')).toBe(true);

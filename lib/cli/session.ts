@@ -17,6 +17,25 @@ import {
   useEndpoint,
 } from './settings.js';
 
+/**
+ * The confirmation prompt without colour. @inquirer colours it through util.styleText, which
+ * knows NO_COLOR but not --no-color: the prompt follows the colour of stderr, where it is drawn.
+ */
+const PLAIN_PROMPT_THEME = {
+  prefix: { idle: '?', done: '\u2714' },
+  style: {
+    answer: (text: string) => text,
+    message: (text: string) => text,
+    error: (text: string) => `> ${text}`,
+    defaultAnswer: (text: string) => `(${text})`,
+    help: (text: string) => text,
+    highlight: (text: string) => text,
+    key: (text: string) => `<${text}>`,
+    /** The default answer in the `y/N` hint: upper case instead of colour. */
+    confirmDefault: (text: string) => text.toUpperCase(),
+  },
+};
+
 /** Who acts from this terminal, as plans, runs and events record it (`cli:<user>`). */
 export const cliIdentity = (): string => {
   try {
@@ -92,7 +111,11 @@ export const startSession = (
     confirm: async (question) => {
       try {
         return await confirm(
-          { message: question, default: false },
+          {
+            message: question,
+            default: false,
+            ...(output.err.isColorSupported ? {} : { theme: PLAIN_PROMPT_THEME }),
+          },
           { input: streams.stdin, output: streams.stderr as NodeJS.WritableStream },
         );
       } catch (error) {

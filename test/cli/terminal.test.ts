@@ -254,17 +254,34 @@ describe('apply on a terminal', () => {
 });
 
 describe('colour on a terminal', () => {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: an SGR colour escape is what is looked for
+  const colourEscape = /\x1b\[(?:[0-9;]*;)?3[0-9]m/;
+
   it('is on, and off with NO_COLOR', async () => {
     const coloured = await startInTerminal(['show', 'bcc', SEEDED.bcc.custom]);
     const plain = await startInTerminal(['show', 'bcc', SEEDED.bcc.custom], { NO_COLOR: '1' });
 
     const withColour = await waitForScreen(coloured, /EXIT:0/, 20_000, true);
     const withoutColour = await waitForScreen(plain, /EXIT:0/, 20_000, true);
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: an SGR colour escape is what is looked for
-    const colourEscape = /\x1b\[(?:[0-9;]*;)?3[0-9]m/;
     expect(withColour).toMatch(colourEscape);
     expect(await screen(coloured)).toMatch(/status +available \(Available\)/);
     expect(withoutColour).not.toMatch(colourEscape);
     expect(withoutColour).toMatch(/status +available \(Available\)/);
+  });
+
+  it('is off with --no-color, the confirmation prompt included', async () => {
+    // Prepare
+    const session = await startInTerminal(['--no-color', 'delete', 'bcc', SEEDED.bcc.custom]);
+
+    // Act
+    const asked = await waitForScreen(session, /Delete bcc image m-custom01\?/, 20_000, true);
+    await tmux('send-keys', '-t', session, 'n', 'Enter');
+    const answered = await waitForScreen(session, /EXIT:\d+/, 20_000, true);
+
+    // Assess
+    expect(asked).not.toMatch(colourEscape);
+    expect(answered).not.toMatch(colourEscape);
+    expect(answered).toMatch(/Delete bcc image m-custom01\? No/);
+    expect(answered).toContain('EXIT:3');
   });
 });

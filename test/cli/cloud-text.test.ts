@@ -79,6 +79,26 @@ describe('text from a cloud, for people', () => {
     );
   });
 
+  it('list shows characters that reorder or hide text as escapes', async () => {
+    // Prepare: a name that, shown as it is, reads backwards from the override on and reorders the
+    // columns after it, with a zero-width space before it.
+    fixture.emulator.state.bcc.set({
+      ...hostileImage,
+      id: 'm-hostile03',
+      name: 'hostile-\u200bdemo\u202egnp.old',
+    });
+
+    // Act
+    const run = await cli(['list', 'bcc', '--name', 'hostile-*']);
+
+    // Assess
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).not.toMatch(/[\u200b\u202e]/);
+    expect(lineStarting(run.stdout, 'm-hostile03 ')).toMatch(
+      / +hostile-\\u200bdemo\\u202egnp\.old +custom +available +/,
+    );
+  });
+
   it("apply escapes the IDs in its run's table", async () => {
     // Prepare: a plan that retires the hostile image (which the delete queue then refuses).
     fixture.emulator.state.bcc.set(hostileImage);

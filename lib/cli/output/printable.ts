@@ -7,12 +7,19 @@
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const CONTROL = /[\x00-\x08\x0a-\x1f\x7f-\x9f]/g;
 
+// Characters that change what a line shows without being seen: bidirectional overrides and
+// isolates (a name can show its text backwards and reorder the columns after it), zero-width
+// spaces and joiners, the BOM. Shown as `\u202e`-style escapes, so that what a person reads is
+// what the cloud holds.
+const INVISIBLE = /[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g;
+
 export const printable = (text: string): string =>
-  text.replace(CONTROL, (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  text
+    .replace(CONTROL, (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`)
+    .replace(INVISIBLE, (char) => `\\u${char.charCodeAt(0).toString(16)}`);
 
 // JSON.stringify escapes the C0 controls only; DEL and the C1 controls are valid in a JSON string
 // as they are, and would reach the terminal raw.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const JSON_RAW_CONTROL = /[\x7f-\x9f]/g;
 
 /**

@@ -31,6 +31,11 @@ const notebookSchema = z
     name: z.string().optional(),
     status: z.string().optional(),
     image: z.object({ id: z.string().min(1) }).passthrough(),
+    // The IAM user who owns it (absent: the demo user): ListNotebooks shows only the caller's.
+    user: z
+      .object({ id: z.string().min(1) })
+      .passthrough()
+      .optional(),
   })
   .passthrough();
 const instanceSchema = z

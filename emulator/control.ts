@@ -31,7 +31,8 @@
 //                                                            instance (bcc) using it | 404
 //   GET    /_emulator/notebooks                           → [NotebookRecord]
 //   GET    /_emulator/notebooks/{id}                      → NotebookRecord | 404
-//   PUT    /_emulator/notebooks/{id}  body: NotebookRecord → 200 record (needs "image": {"id"})
+//   PUT    /_emulator/notebooks/{id}  body: NotebookRecord → 200 record (needs "image": {"id"};
+//                                                          "user": {"id"} for another IAM user's)
 //   DELETE /_emulator/notebooks/{id}                      → 204 | 404
 //   GET    /_emulator/instances                           → [BccInstanceRecord]
 //   GET    /_emulator/instances/{id}                      → BccInstanceRecord | 404

@@ -6,6 +6,8 @@ export const DEMO_MODELARTS = {
   secretAccessKey: 'demo-modelarts-sk-not-a-real-secret-0001',
   projectId: '0a1b2c3d4e5f40718293a4b5c6d7e8f9',
   region: 'cn-north-4',
+  /** The IAM user every ModelArts key the emulator accepts signs in as (ListNotebooks shows its own). */
+  userId: '5f0e1d2c3b4a49687a6b5c4d3e2f1a0b',
 } as const;
 
 export const DEMO_BCC = {

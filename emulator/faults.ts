@@ -14,7 +14,8 @@ export interface FaultMatch {
   method?: string;
   /** The (decoded) image ID named by the path. */
   imageId?: string;
-  /** The operation: `show`, `delete`, `list-images`, `list-notebooks`, `list-instances`. */
+  /** The operation: `show`, `delete`, `list-images`, `list-notebooks`,
+   * `list-all-notebooks`, `list-instances`. */
   operation?: Operation;
 }
 

@@ -39,7 +39,7 @@ const emulator = await startEmulator({ host: '127.0.0.1', port, ...options });
 const counts = emulator.state.counts();
 console.log(`provider emulator listening on ${emulator.url}`);
 console.log(
-  `  ModelArts: ${emulator.url}/v1/${DEMO_MODELARTS.projectId}/images[/{id}], /notebooks`,
+  `  ModelArts: ${emulator.url}/v1/${DEMO_MODELARTS.projectId}/images[/{id}], /notebooks[/all]`,
 );
 console.log(`    AK ${DEMO_MODELARTS.accessKeyId}, project ${DEMO_MODELARTS.projectId}`);
 console.log(

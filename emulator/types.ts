@@ -3,13 +3,20 @@
 export type ProviderKey = 'modelarts' | 'bcc';
 
 /** The provider operations the emulator serves (what a fault can match on). */
-export type Operation = 'show' | 'delete' | 'list-images' | 'list-notebooks' | 'list-instances';
+export type Operation =
+  | 'show'
+  | 'delete'
+  | 'list-images'
+  | 'list-notebooks'
+  | 'list-all-notebooks'
+  | 'list-instances';
 
 export const OPERATIONS: readonly Operation[] = [
   'show',
   'delete',
   'list-images',
   'list-notebooks',
+  'list-all-notebooks',
   'list-instances',
 ];
 
@@ -46,7 +53,8 @@ export interface BccImageRecord extends JsonObject {
 
 /**
  * A ModelArts notebook instance as ListNotebooks returns it. `image.id` names the image it uses
- * (what makes an image "in use"); the rest is kept as given.
+ * (what makes an image "in use"); `user.id` the IAM user who owns it (absent: the demo user,
+ * `DEMO_MODELARTS.userId`); the rest is kept as given.
  */
 export interface NotebookRecord extends JsonObject {
   id: string;
@@ -54,6 +62,7 @@ export interface NotebookRecord extends JsonObject {
   /** `INIT`, `CREATING`, `STARTING`, `STOPPING`, `DELETING`, `RUNNING`, `STOPPED`, `SNAPSHOTTING`, ... */
   status?: string;
   image: { id: string; name?: string; swr_path?: string; type?: string } & JsonObject;
+  user?: { id: string; name?: string } & JsonObject;
 }
 
 /** A BCC instance as `GET /v2/instance` returns it; `imageId` names the image it was built from. */

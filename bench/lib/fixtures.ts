@@ -86,7 +86,7 @@ export const modelArtsRequest = (origin: string, call: BenchCall): OutboundReque
   origin,
   path:
     call === 'usage'
-      ? `/v1/${DEMO_MODELARTS.projectId}/notebooks`
+      ? `/v1/${DEMO_MODELARTS.projectId}/notebooks/all`
       : `/v1/${DEMO_MODELARTS.projectId}/images/${IMAGE_ID}`,
   query:
     call === 'usage'

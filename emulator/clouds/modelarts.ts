@@ -3,7 +3,9 @@
 //   GET    /v1/{project_id}/images/{id}   ShowImage       (operation `show`)
 //   DELETE /v1/{project_id}/images/{id}   DeleteImage     (operation `delete`)
 //   GET    /v1/{project_id}/images        ListImage       (operation `list-images`)
-//   GET    /v1/{project_id}/notebooks     ListNotebooks   (operation `list-notebooks`)
+//   GET    /v1/{project_id}/notebooks     ListNotebooks   (operation `list-notebooks`): the caller's own
+//   GET    /v1/{project_id}/notebooks/all ListAllNotebooks (operation `list-all-notebooks`): every
+//                                          IAM user's notebooks in the project
 //
 // Signed with SDK-HMAC-SHA256 (AK lockout after repeated failures). After authentication the
 // gateway checks the project: a path project_id or X-Project-Id other than the demo project is
@@ -24,7 +26,7 @@ import {
   huaweiUnknownApi,
 } from './huawei-replies.js';
 import { deleteImage, listImages, showImage } from './modelarts-images.js';
-import { listNotebooks } from './modelarts-notebooks.js';
+import { listAllNotebooks, listNotebooks } from './modelarts-notebooks.js';
 
 /** `/v1/{project_id}/{collection}` (+ `/{id}` when `withId`) → its parameters. */
 const path =
@@ -37,6 +39,18 @@ const path =
     return withId ? { projectId, imageId } : { projectId };
   };
 
+/** `/v1/{project_id}/notebooks/all`. */
+const allNotebooks = (segments: readonly string[]): RouteParams | undefined => {
+  const [version, projectId = '', name, all] = segments;
+  return segments.length === 4 &&
+    version === 'v1' &&
+    projectId !== '' &&
+    name === 'notebooks' &&
+    all === 'all'
+    ? { projectId }
+    : undefined;
+};
+
 const routes: readonly CloudRoute[] = [
   { operation: 'show', method: 'GET', match: path('images', true), handle: showImage },
   { operation: 'delete', method: 'DELETE', match: path('images', true), handle: deleteImage },
@@ -46,6 +60,12 @@ const routes: readonly CloudRoute[] = [
     method: 'GET',
     match: path('notebooks', false),
     handle: listNotebooks,
+  },
+  {
+    operation: 'list-all-notebooks',
+    method: 'GET',
+    match: allNotebooks,
+    handle: listAllNotebooks,
   },
 ];
 

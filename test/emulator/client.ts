@@ -205,7 +205,7 @@ export const control = async (
 /** `GET /v1/{project}/{collection}?query` (ModelArts ListImage / ListNotebooks), unsigned. */
 export const modelArtsListRequest = (
   origin: string,
-  collection: 'images' | 'notebooks',
+  collection: 'images' | 'notebooks' | 'notebooks/all',
   query: ReadonlyArray<readonly [string, string]> = [],
 ): OutboundRequest => ({
   method: 'GET',

@@ -54,7 +54,7 @@ const fixture = useFixture({
 const { clock } = fixture;
 
 const listModelArts = async <T = ModelArtsImageRecord>(
-  collection: 'images' | 'notebooks',
+  collection: 'images' | 'notebooks' | 'notebooks/all',
   query: Query = [],
 ) => {
   const response = await send(
@@ -307,6 +307,32 @@ describe('ModelArts ListNotebooks', () => {
       ['limit', '100'],
     ]);
     expect(named.body.data.every((n) => String(n.name).includes('vision'))).toBe(true);
+  });
+});
+
+describe('ModelArts ListAllNotebooks', () => {
+  it("answers every IAM user's notebooks of the project, where ListNotebooks answers the caller's own", async () => {
+    // Prepare: one notebook of another IAM user, besides the seeded ones (the caller's).
+    const colleagues: NotebookRecord = {
+      id: 'a7e2c1d0-0000-4000-8000-00000000c011',
+      name: 'colleague-notebook',
+      status: 'RUNNING',
+      image: { id: SEEDED.modelarts.custom },
+      user: { id: '9c8b7a6f5e4d43218f7e6d5c4b3a2910', name: 'colleague' },
+    };
+    fixture.emulator.state.notebooks.set(colleagues);
+    const everyLimit: Query = [['limit', '50']];
+
+    // Act
+    const own = await listModelArts<NotebookRecord>('notebooks', everyLimit);
+    const all = await listModelArts<NotebookRecord>('notebooks/all', everyLimit);
+
+    // Assess
+    expect(own.body.total).toBe(SEED.modelarts.notebooks);
+    expect(ids(own.body.data)).not.toContain(colleagues.id);
+    expect(all.status).toBe(200);
+    expect(all.body).toMatchObject({ current: 0, size: 50, total: SEED.modelarts.notebooks + 1 });
+    expect(ids(all.body.data)).toContain(colleagues.id);
   });
 });
 

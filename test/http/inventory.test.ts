@@ -215,7 +215,7 @@ describe('listing pages through every image exactly once', () => {
  * ModelArts' first page is two requests: the pager asks for offset 1 to learn what an offset
  * counts, so `answered: 1` of a ModelArts list stalls that probe.
  */
-const stallAfter = (operation: 'list-images' | 'list-notebooks', answered: number): void => {
+const stallAfter = (operation: 'list-images' | 'list-all-notebooks', answered: number): void => {
   fixture.emulator.faults.inject({
     match: { operation },
     times: answered,
@@ -225,8 +225,8 @@ const stallAfter = (operation: 'list-images' | 'list-notebooks', answered: numbe
 };
 
 /** Every list request after the first page (ModelArts': both its requests) never answers. */
-const stallAfterFirst = (operation: 'list-images' | 'list-notebooks'): void =>
-  stallAfter(operation, operation === 'list-notebooks' ? 2 : 1);
+const stallAfterFirst = (operation: 'list-images' | 'list-all-notebooks'): void =>
+  stallAfter(operation, operation === 'list-all-notebooks' ? 2 : 1);
 
 /** The first ModelArts list page as seeded; the second request (the offset probe) gets `reply`. */
 const probeAnswers = (reply: Record<string, unknown>): void => {
@@ -328,7 +328,7 @@ describe('a first ModelArts page whose offset probe the deadline cuts off', () =
     // Prepare: for each call, the first notebooks page answers and its probe never does.
     const probeCutOff = () => {
       fixture.emulator.faults.clear();
-      stallAfter('list-notebooks', 1);
+      stallAfter('list-all-notebooks', 1);
     };
 
     // Act
@@ -554,7 +554,7 @@ describe('a scan whose next page the deadline cuts off', () => {
   });
 
   it('usage: answers complete: false with a cursor, not a 504', async () => {
-    stallAfterFirst('list-notebooks');
+    stallAfterFirst('list-all-notebooks');
 
     const response = parseResult(
       await usageHandler(usageEvent('modelarts', SEEDED.modelarts.custom), lambdaContext(3_000)),

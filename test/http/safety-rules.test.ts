@@ -400,7 +400,7 @@ describe('a usage scan whose page contradicts itself is not believed', () => {
       'list-instances',
       { marker: '', isTruncated: true, maxKeys: 1000, instances: [] },
     ],
-    ['modelarts', SEEDED.modelarts.custom, 'list-notebooks', { data: [], total: 1 }],
+    ['modelarts', SEEDED.modelarts.custom, 'list-all-notebooks', { data: [], total: 1 }],
   ] as const)(
     '%s: an image in use is not deleted when a page says more follow and gives none (UPSTREAM_BAD_RESPONSE)',
     async (provider, imageId, operation, page) => {
@@ -420,6 +420,35 @@ describe('a usage scan whose page contradicts itself is not believed', () => {
       expect(deletesSent()).toEqual([]);
     },
   );
+});
+
+describe('what counts as in use', () => {
+  it("ModelArts: an image only another IAM user's notebook runs is not deleted (409 IMAGE_BUSY)", async () => {
+    // Prepare: the notebook belongs to a colleague, so ListNotebooks (the key's own) does not show it.
+    fixture.emulator.state.notebooks.set({
+      id: 'a7e2c1d0-0000-4000-8000-00000000c011',
+      name: 'colleague-notebook',
+      status: 'STOPPED',
+      image: { id: SEEDED.modelarts.custom },
+      user: { id: '9c8b7a6f5e4d43218f7e6d5c4b3a2910', name: 'colleague' },
+    });
+    const functions = await load();
+
+    // Act
+    const response = await http(
+      functions.httpDelete,
+      'DELETE',
+      'modelarts',
+      SEEDED.modelarts.custom,
+    );
+
+    // Assess
+    expect([response.status, errorCode(response)]).toEqual([409, 'IMAGE_BUSY']);
+    expect(String((response.body.error as { message?: string }).message)).toContain(
+      'colleague-notebook',
+    );
+    expect(deletesSent()).toEqual([]);
+  });
 });
 
 describe('the answer when middy\u2019s own timeout ends a request (a wait the deadline did not bound)', () => {

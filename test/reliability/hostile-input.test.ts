@@ -354,7 +354,10 @@ const expectContained = (imageIds: ReadonlySet<string>): void => {
     expect(request.headers.host).toBe(emulatorHost);
     expect(['GET', 'DELETE']).toContain(request.method);
     // A delete scans what uses images first: the usage lists of the configured project, read-only.
-    if (request.method === 'GET' && request.path === `/v1/${DEMO_MODELARTS.projectId}/notebooks`) {
+    if (
+      request.method === 'GET' &&
+      request.path === `/v1/${DEMO_MODELARTS.projectId}/notebooks/all`
+    ) {
       continue;
     }
     if (request.method === 'GET' && request.path === '/v2/instance') continue;

@@ -93,7 +93,10 @@ const images: ImageListDescription<ModelArtsImage> = {
 };
 
 const notebooks: UsageListDescription<ModelArtsNotebook> = {
-  path: '/notebooks',
+  // ListAllNotebooks: every IAM user's notebooks of the project. ListNotebooks (`/notebooks`)
+  // answers only the caller's own, so a colleague's notebook would not count as a use. Without the
+  // permission (modelarts:notebook:listAllNotebooks) the scan fails, and so does the delete.
+  path: '/notebooks/all',
   // ListNotebooks documents a default of 10 and no maximum; 100 keeps the pages few and safe.
   paging: offsetPaging(100),
   replySchema: modelArtsNotebookListSchema,

@@ -1,0 +1,95 @@
+// The ModelArts usage scan over real HTTP (real undici, real SDK-HMAC-SHA256 signatures) against
+// the provider emulator: which notebook list it reads and how it pages it, as the API documents
+// them. An image a notebook runs that the scan does not see would be deleted.
+
+import { describe, expect, it } from 'vitest';
+import { DEMO_MODELARTS, SEEDED } from '../../emulator/demo.js';
+import { createCredentialStore } from '../../lib/credentials/credential-store.js';
+import { deadlineIn } from '../../lib/http/deadline.js';
+import type { RetryPolicy } from '../../lib/http/retry.js';
+import { undiciTransport } from '../../lib/http/transport.js';
+import type {
+  CallContext,
+  ImageProvider,
+  ImageUse,
+  ScanPosition,
+} from '../../lib/images/provider-port.js';
+import { modelArtsCloud } from '../../lib/providers/modelarts/cloud.js';
+import { useFixture } from '../support/fixture.js';
+
+const policy: RetryPolicy = {
+  maxAttempts: 3,
+  retryBaseMs: 1,
+  throttleBaseMs: 1,
+  maxBackoffMs: 20,
+  attemptTimeoutMs: 2000,
+};
+
+const fixture = useFixture({ demoEnv: false });
+
+const provider = (): ImageProvider =>
+  modelArtsCloud.createProvider({
+    credentials: createCredentialStore({
+      env: {
+        HUAWEICLOUD_SDK_AK: DEMO_MODELARTS.accessKeyId,
+        HUAWEICLOUD_SDK_SK: DEMO_MODELARTS.secretAccessKey,
+        HUAWEICLOUD_SDK_PROJECT_ID: DEMO_MODELARTS.projectId,
+        HUAWEICLOUD_REGION: DEMO_MODELARTS.region,
+      },
+    }),
+    endpointOverride: fixture.emulator.url,
+  });
+
+const context = (): CallContext => ({
+  deadline: deadlineIn(10_000),
+  policy,
+  transport: undiciTransport,
+  calls: [],
+});
+
+/** Every use the scan finds, page after page to the end. */
+const scanToTheEnd = async (): Promise<ImageUse[]> => {
+  const modelarts = provider();
+  const uses: ImageUse[] = [];
+  let position: ScanPosition | undefined;
+  do {
+    const page = await modelarts.listUsage(DEMO_MODELARTS.region, position, context());
+    uses.push(...page.uses);
+    position = page.next;
+  } while (position !== undefined);
+  return uses;
+};
+
+const notebookRequests = () =>
+  fixture.emulator.requests.filter((request) => request.path.includes('/notebooks'));
+
+describe('the ModelArts usage scan', () => {
+  it("reads every IAM user's notebooks of the project (ListAllNotebooks), not only the caller's", async () => {
+    // Prepare: another IAM user's notebook runs the custom image. ListNotebooks answers only the
+    // caller's own notebooks; the console shows the others through "View all".
+    fixture.emulator.state.notebooks.set({
+      id: 'a7e2c1d0-0000-4000-8000-00000000c011',
+      name: 'colleague-notebook',
+      status: 'STOPPED',
+      image: { id: SEEDED.modelarts.custom },
+      user: { id: '9c8b7a6f5e4d43218f7e6d5c4b3a2910', name: 'colleague' },
+    });
+
+    // Act
+    const uses = await scanToTheEnd();
+
+    // Assess
+    expect(uses).toContainEqual({
+      imageKeys: [`id:${SEEDED.modelarts.custom}`],
+      reference: {
+        type: 'notebook',
+        id: 'a7e2c1d0-0000-4000-8000-00000000c011',
+        name: 'colleague-notebook',
+        status: 'STOPPED',
+      },
+    });
+    expect(notebookRequests().map((request) => request.path)).toEqual([
+      `/v1/${DEMO_MODELARTS.projectId}/notebooks/all`,
+    ]);
+  });
+});

@@ -381,7 +381,7 @@ const queueSection = async (
 ) => {
   const imageIds = await deletableImages(emulator.origin);
   const latencyMs = settings.queue.latencyMs;
-  const usagePages = Math.max(1, Math.ceil(settings.queue.notebooks / 100));
+  const usagePages = Math.max(1, Math.ceil(settings.queue.notebooks / 50));
   const deployed = deployedQueue(built);
   const runsDone: QueueRun[] = [];
   const runScenario = async (scenario: QueueScenario): Promise<QueueRun> => {

@@ -91,7 +91,7 @@ export const modelArtsRequest = (origin: string, call: BenchCall): OutboundReque
   query:
     call === 'usage'
       ? [
-          ['limit', '100'],
+          ['limit', '50'],
           ['offset', '0'],
         ]
       : [],

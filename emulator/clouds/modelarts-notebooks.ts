@@ -1,5 +1,6 @@
 // ModelArts ListNotebooks, `GET /v1/{project_id}/notebooks`, and ListAllNotebooks,
-// `GET /v1/{project_id}/notebooks/all`: limit (default 10), offset (records or pages per the
+// `GET /v1/{project_id}/notebooks/all`: limit (default 10; the documented range is 10, 20 or 50,
+// anything else is 400 ModelArts.6400), offset (records or pages per the
 // emulator setting), status (exact), name (substring, as documented "fuzzy match"), sort_key
 // (create_at / update_at / name, default create_at), sort_dir (default DESC). The reply envelope is
 // the documented `{current, data, pages, size, total}`.
@@ -16,6 +17,9 @@ import type { OperationContext } from './dialect.js';
 import { invalidPayload, listReply, readListQuery, sortRecords } from './modelarts-list.js';
 import { QueryReader } from './query.js';
 
+/** ListNotebooks' and ListAllNotebooks' documented `limit` range: [10,20,50]. */
+const PAGE_SIZES: readonly number[] = [10, 20, 50];
+
 const isCallers = (notebook: NotebookRecord): boolean =>
   notebook.user === undefined || notebook.user.id === DEMO_MODELARTS.userId;
 
@@ -25,6 +29,7 @@ const notebookList =
     const query = new QueryReader(request);
     const list = readListQuery(query, 10, 'create_at');
     if (!list.ok) return invalidPayload(requestId, list.name);
+    if (!PAGE_SIZES.includes(list.value.limit)) return invalidPayload(requestId, 'limit');
     const status = query.text('status');
     const name = query.text('name');
     const key = JSON.stringify([

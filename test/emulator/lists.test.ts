@@ -286,10 +286,10 @@ describe('ModelArts ListNotebooks', () => {
     for (const mode of ['records', 'pages'] as const) {
       fixture.emulator.settings.modelartsOffset = mode;
       const seen: string[] = [];
-      for (let page = 0; page < 10; page++) {
-        const offset = mode === 'records' ? page * 6 : page;
+      for (let page = 0; page < 5; page++) {
+        const offset = mode === 'records' ? page * 10 : page;
         const { body } = await listModelArts<NotebookRecord>('notebooks', [
-          ['limit', '6'],
+          ['limit', '10'],
           ['offset', String(offset)],
         ]);
         seen.push(...ids(body.data));
@@ -298,15 +298,35 @@ describe('ModelArts ListNotebooks', () => {
     }
     const running = await listModelArts<NotebookRecord>('notebooks', [
       ['status', 'RUNNING'],
-      ['limit', '100'],
+      ['limit', '50'],
     ]);
     expect(running.body.total).toBe(all.filter((n) => n.status === 'RUNNING').length);
     expect(running.body.data.every((n) => n.status === 'RUNNING')).toBe(true);
     const named = await listModelArts<NotebookRecord>('notebooks', [
       ['name', 'vision'],
-      ['limit', '100'],
+      ['limit', '50'],
     ]);
     expect(named.body.data.every((n) => String(n.name).includes('vision'))).toBe(true);
+  });
+
+  it('takes the documented page sizes only (10, 20 or 50): any other limit is 400 ModelArts.6400', async () => {
+    for (const collection of ['notebooks', 'notebooks/all'] as const) {
+      for (const limit of ['10', '20', '50']) {
+        const { status, body } = await listModelArts<NotebookRecord>(collection, [
+          ['limit', limit],
+        ]);
+        expect([status, body.size]).toEqual([200, Number(limit)]);
+      }
+      for (const limit of ['1', '6', '100', '200']) {
+        const { status, body } = await listModelArts<NotebookRecord>(collection, [
+          ['limit', limit],
+        ]);
+        expect([status, (body as unknown as { error_code: string }).error_code]).toEqual([
+          400,
+          'ModelArts.6400',
+        ]);
+      }
+    }
   });
 });
 

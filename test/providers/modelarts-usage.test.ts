@@ -92,4 +92,30 @@ describe('the ModelArts usage scan', () => {
       `/v1/${DEMO_MODELARTS.projectId}/notebooks/all`,
     ]);
   });
+
+  it.each(['records', 'pages'] as const)(
+    'asks for pages of a documented size (10, 20 or 50) and reads every notebook once (offsets count %s)',
+    async (reading) => {
+      // Prepare: more notebooks than one page holds, each running the custom image.
+      fixture.emulator.settings.modelartsOffset = reading;
+      const ids = Array.from(
+        { length: 120 },
+        (_, n) => `b0b0b0b0-0000-4000-8000-${String(n).padStart(12, '0')}`,
+      );
+      for (const id of ids) {
+        fixture.emulator.state.notebooks.set({ id, image: { id: SEEDED.modelarts.custom } });
+      }
+
+      // Act
+      const uses = await scanToTheEnd();
+
+      // Assess
+      expect(uses.map((use) => use.reference.id).sort()).toEqual(ids);
+      const limits = notebookRequests().map(
+        (request) => request.query.find(([key]) => key === 'limit')?.[1],
+      );
+      expect(limits.length).toBeGreaterThan(2);
+      expect(limits.filter((limit) => !['10', '20', '50'].includes(String(limit)))).toEqual([]);
+    },
+  );
 });

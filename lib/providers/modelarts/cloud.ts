@@ -97,8 +97,9 @@ const notebooks: UsageListDescription<ModelArtsNotebook> = {
   // answers only the caller's own, so a colleague's notebook would not count as a use. Without the
   // permission (modelarts:notebook:listAllNotebooks) the scan fails, and so does the delete.
   path: '/notebooks/all',
-  // ListNotebooks documents a default of 10 and no maximum; 100 keeps the pages few and safe.
-  paging: offsetPaging(100),
+  // ListNotebooks / ListAllNotebooks take a limit of 10, 20 or 50 only (Huawei's API reference;
+  // OTC's names no range): the largest.
+  paging: offsetPaging(50),
   replySchema: modelArtsNotebookListSchema,
   usesOf: (notebook) =>
     useBy('notebook', notebook, [

@@ -101,6 +101,30 @@ describe('only the cloud\u2019s own not-found means the image is gone', () => {
     },
   );
 
+  it('ModelArts.6309 ("the instance does not exist": a notebook) answering a delete is not the image gone', async () => {
+    // Prepare
+    const functions = await load();
+    fixture.emulator.faults.inject({
+      match: { provider: 'modelarts', method: 'DELETE' },
+      times: 100,
+      action: {
+        kind: 'status',
+        status: 400,
+        body: { error_code: 'ModelArts.6309', error_msg: 'The instance does not exist.' },
+      },
+    });
+    const input = { provider: 'modelarts', imageId: SEEDED.modelarts.custom };
+
+    // Act
+    const task = await thrownBy(functions.taskDelete(input, lambdaContext()));
+    const deleted = await http(functions.httpDelete, 'DELETE', input.provider, input.imageId);
+
+    // Assess: nobody is told the image is gone, and it is still there.
+    expect(task?.name).toBe('UpstreamBadResponse');
+    expect([deleted.status, errorCode(deleted)]).toEqual([502, 'UPSTREAM_BAD_RESPONSE']);
+    expect(fixture.emulator.state.modelarts.has(SEEDED.modelarts.custom)).toBe(true);
+  });
+
   it("the cloud's own not-found still is: ModelArts.6404, BCC NoSuchObject", async () => {
     const functions = await load();
     const modelarts = await http(

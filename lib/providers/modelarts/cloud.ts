@@ -21,10 +21,11 @@ import {
 // Gateway codes for a rejected signature or credentials (APIGW: shared gateway, APIG: dedicated).
 const AUTH_CODES = new Set(['APIGW.0301', 'APIG.0301', 'APIG.0303', 'APIG.0307', 'ModelArts.6620']);
 const THROTTLE_CODES = new Set(['APIGW.0308', 'APIG.0308', 'ModelArts.6101']);
-// ModelArts.6797 is the documented "image cannot be found"; 6404 is what the service sends in the
-// wild (terraform-provider-huaweicloud treats it as gone); 6309 "the instance does not exist".
-// They come with HTTP 400.
-const NOT_FOUND_CODES = new Set(['ModelArts.6797', 'ModelArts.6404', 'ModelArts.6309']);
+// ModelArts.6797 is the documented "image cannot be found"; 6404 is what the service sends for a
+// missing image in the wild (terraform-provider-huaweicloud treats it as gone). They come with
+// HTTP 400. Not 6309 "the instance does not exist": that is a notebook, and an image delete
+// answered with it may have deleted nothing.
+const NOT_FOUND_CODES = new Set(['ModelArts.6797', 'ModelArts.6404']);
 // "another operation is being performed on the instance", the closest documented code to "in use".
 const BUSY_CODES = new Set(['ModelArts.6357']);
 

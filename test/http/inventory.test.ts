@@ -407,7 +407,7 @@ describe('cursors', () => {
     expect(fixture.emulator.requests).toEqual([]);
   });
 
-  it('edited with a matching checksum (a page size of 0 or 2^53, a negative offset, other keys) are a 400, and nothing is sent upstream', async () => {
+  it('edited with a matching checksum (a page size of 0 or 2^53, a usage page size other than its list page size, a negative offset, other keys) are a 400, and nothing is sent upstream', async () => {
     // Prepare: the binding of a real ModelArts cursor, then positions this service never makes,
     // under a checksum recomputed as anyone can.
     const first = await list('modelarts', { limit: '1' });
@@ -456,7 +456,16 @@ describe('cursors', () => {
         'modelarts',
         SEEDED.modelarts.custom,
         encodeCursor(
-          { position: { offset: 100, size: 100, reading: 'unprobed' }, skip: 0 },
+          { position: { offset: 50, size: 50, reading: 'unprobed' }, skip: 0 },
+          modelartsUsageBinding,
+        ),
+      ],
+      // A usage scan asks for the list's own page size (the notebook lists take 10, 20 or 50).
+      [
+        'modelarts',
+        SEEDED.modelarts.custom,
+        encodeCursor(
+          { position: { offset: 20, size: 20, reading: 'records' }, skip: 0 },
           modelartsUsageBinding,
         ),
       ],

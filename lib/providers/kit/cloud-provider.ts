@@ -215,9 +215,13 @@ const createCloudProvider = <C, R>(
       return { images: items.map((item) => list.normalise(item, region)), next };
     },
 
-    // Only a listing lets the offset probe wait (a usage scan fails closed instead).
+    // Only a listing lets the offset probe wait (a usage scan fails closed instead) and asks for
+    // pages of the caller's size.
     isScanPosition: (list, position) =>
-      isPagerPosition(description.lists[list].paging, position, list === 'images'),
+      isPagerPosition(description.lists[list].paging, position, {
+        probeMayWait: list === 'images',
+        ownPageSize: list === 'usage',
+      }),
 
     async listUsage(region, position, context) {
       const list = description.lists.usage;

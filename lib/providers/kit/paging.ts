@@ -191,16 +191,28 @@ const isCount = (value: unknown, least: number, most: number): boolean =>
 /** The largest offset a position may carry (far beyond any account's images). */
 const MAX_OFFSET = 100_000_000;
 
+/** What a list's scans may vary, and so what a position of that list may carry. */
+export interface PositionRules {
+  /** The offset probe may wait for the next call (a listing, never a usage scan). */
+  probeMayWait: boolean;
+  /**
+   * The scan always asks for the list's own page size (a usage scan): a position with another
+   * size is no position of this pager (and one the cloud may refuse, as ModelArts' notebook lists
+   * refuse sizes but 10, 20 and 50).
+   */
+  ownPageSize: boolean;
+}
+
 /**
- * Whether `position` is one this pager hands on (an unprobed one only where the probe may wait).
- * A position comes back inside a cursor, and a cursor's checksum only catches damage: the domain
- * asks this (through the port) of every position a cursor brings, so one this pager could not have
- * made is a 400 before any upstream call.
+ * Whether `position` is one this pager hands on for a list with these rules. A position comes back
+ * inside a cursor, and a cursor's checksum only catches damage: the domain asks this (through the
+ * port) of every position a cursor brings, so one this pager could not have made is a 400 before
+ * any upstream call.
  */
 export const isPagerPosition = (
   paging: Paging,
   position: ScanPosition,
-  probeMayWait: boolean,
+  rules: PositionRules,
 ): boolean => {
   const keys = Object.keys(position).sort().join(',');
   if (paging.style === 'marker') {
@@ -211,10 +223,11 @@ export const isPagerPosition = (
     );
   }
   if (keys !== 'offset,reading,size') return false;
+  if (rules.ownPageSize && position.size !== paging.pageSize) return false;
   if (position.reading === UNPROBED) {
     // After a first page no larger than asked, of a page size that probes.
     return (
-      probeMayWait &&
+      rules.probeMayWait &&
       isCount(position.size, 2, paging.pageSize) &&
       isCount(position.offset, 1, position.size as number)
     );

@@ -1,24 +1,13 @@
 // Publishing, end to end and under faults. EventBridge as moto serves it: a bus, a rule for our
-// source targeting an SQS queue, and the events read back from the queue. A loopback fault server
-// for what moto cannot do: 5xx, dropped connections, entries failed by EventBridge
-// (FailedEntryCount), access denied. publish() never throws and counts what it could not publish,
+// source targeting an SQS queue, and the events read back from the queue (support/bus-capture). A
+// loopback fault server for what moto cannot do: 5xx, dropped connections, entries failed by
+// EventBridge (FailedEntryCount), access denied. publish() never throws and counts what it could not publish,
 // with one error line per lost event. Then the JSON-lines file and the "off" publisher.
 
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  CreateEventBusCommand,
-  EventBridgeClient,
-  PutRuleCommand,
-  PutTargetsCommand,
-} from '@aws-sdk/client-eventbridge';
-import {
-  CreateQueueCommand,
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-  SQSClient,
-} from '@aws-sdk/client-sqs';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { CatalogueEvent } from '../../lib/events/catalogue.js';
 import { createEventPublisher } from '../../lib/events/create-publisher.js';
@@ -32,6 +21,7 @@ import {
   type RecordedRequest,
   startFaultServer,
 } from '../support/aws-fault-server.js';
+import { type BusCapture, captureBus } from '../support/bus-capture.js';
 import {
   MOTO_AWS_ENV,
   type Moto,
@@ -76,12 +66,12 @@ describe.skipIf(skipWithoutMoto('EventBridge publisher'))(
   () => {
     let moto: Moto | undefined;
     let eventBridge: EventBridgeClient;
-    let sqs: SQSClient;
-    let queueUrl: string;
+    let bus: BusCapture | undefined;
     let putEventsCalls = 0;
 
     beforeAll(async () => {
       moto = await startMoto();
+      bus = await captureBus(moto.endpoint, BUS);
       eventBridge = new EventBridgeClient(motoClientConfig(moto.endpoint));
       eventBridge.middlewareStack.add(
         (next, context) => (args) => {
@@ -90,34 +80,11 @@ describe.skipIf(skipWithoutMoto('EventBridge publisher'))(
         },
         { step: 'initialize', name: 'countPutEvents' },
       );
-      sqs = new SQSClient(motoClientConfig(moto.endpoint));
-      queueUrl =
-        (await sqs.send(new CreateQueueCommand({ QueueName: 'cif-events' }))).QueueUrl ?? '';
-      const queueArn = (
-        await sqs.send(
-          new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }),
-        )
-      ).Attributes?.QueueArn;
-      await eventBridge.send(new CreateEventBusCommand({ Name: BUS }));
-      await eventBridge.send(
-        new PutRuleCommand({
-          Name: 'all-cif-events',
-          EventBusName: BUS,
-          EventPattern: JSON.stringify({ source: ['cloud-image-functions'] }),
-        }),
-      );
-      await eventBridge.send(
-        new PutTargetsCommand({
-          Rule: 'all-cif-events',
-          EventBusName: BUS,
-          Targets: [{ Id: 'queue', Arn: queueArn }],
-        }),
-      );
     });
 
     afterAll(async () => {
       eventBridge?.destroy();
-      sqs?.destroy();
+      bus?.close();
       await moto?.stop();
     });
 
@@ -125,23 +92,8 @@ describe.skipIf(skipWithoutMoto('EventBridge publisher'))(
       vi.unstubAllEnvs();
     });
 
-    /** Every message the rule delivered to the queue, as EventBridge events. */
-    const drain = async (expected: number): Promise<Record<string, unknown>[]> => {
-      const events: Record<string, unknown>[] = [];
-      for (let round = 0; round < 200 && events.length < expected; round += 1) {
-        const output = await sqs.send(
-          new ReceiveMessageCommand({
-            QueueUrl: queueUrl,
-            MaxNumberOfMessages: 10,
-            WaitTimeSeconds: 0,
-          }),
-        );
-        const messages = output.Messages ?? [];
-        for (const message of messages) events.push(JSON.parse(message.Body ?? '{}'));
-        if (messages.length === 0) await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-      return events;
-    };
+    /** Every event the rule delivered to the queue, as EventBridge events. */
+    const drain = (expected: number) => bus?.received(expected) ?? Promise.resolve([]);
 
     it('one event of each detail-type reaches the rule target with its source, detail-type and detail', async () => {
       const { log } = capturingLog();

@@ -40,6 +40,17 @@ const BACKOFF_BASE_MS = 100;
 /** Below this much time left after the wait, another attempt is not started. */
 const MIN_ATTEMPT_MS = 300;
 
+/**
+ * What a publish of a queue batch's events takes with its retries: the time the batch keeps back
+ * from its records' work for it (lib/triggers/sqs.ts). A batch's events (per record an outcome, and
+ * a run's completion at most: 40 for 20 records) go out as PutEvents calls of 10 entries side by
+ * side, each answered in tens of milliseconds. Kept: every attempt at MIN_ATTEMPT_MS (the least an
+ * attempt is started with), and the longest waits between them (200 + 400 ms): 1.5 s, 2.5 % of the
+ * consumer's 60 s. The notes in the run store that follow a publish fit in the response margin.
+ */
+export const PUBLISH_RESERVE_MS =
+  PUBLISH_ATTEMPTS * MIN_ATTEMPT_MS + BACKOFF_BASE_MS * (2 ** PUBLISH_ATTEMPTS - 2);
+
 /** Entry failures that no later try can fix: the entry itself is refused (unlike access denied). */
 const ENTRY_REFUSED = new Set(
   ['MalformedDetail', 'InvalidArgument'].map((code) => `PutEvents entry failed: ${code}`),
@@ -178,5 +189,6 @@ export const eventBridgePublisher = (options: EventBridgePublisherOptions): Even
       // The SDK and the client, loaded now; a failure is met (and reported) by the publish.
       clientOnce().catch(() => {});
     },
+    reserveMs: PUBLISH_RESERVE_MS,
   };
 };

@@ -63,5 +63,7 @@ export const filePublisher = (options: FilePublisherOptions): EventPublisher => 
       }
     },
     prepare: () => {},
+    // An append to a local file: the response margin covers it.
+    reserveMs: 0,
   };
 };

@@ -33,6 +33,11 @@ export interface EventPublisher {
   publish(events: readonly CatalogueEvent[], options?: PublishOptions): Promise<PublishResult>;
   /** Starts loading what the first publish needs, without publishing or waiting; never throws. */
   prepare(): void;
+  /**
+   * The time a publish of a queue batch's events may need, retries included, kept back from the
+   * batch's records (0 where a publish is local or off).
+   */
+  readonly reserveMs: number;
 }
 
 /** The one error line for an event that was not published. */
@@ -70,5 +75,6 @@ export const disabledPublisher = (log: Logger, why: string): EventPublisher => {
       return { published: 0, notPublished: 0, lost: [] };
     },
     prepare: () => {},
+    reserveMs: 0,
   };
 };

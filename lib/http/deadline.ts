@@ -47,6 +47,13 @@ class LazyDeadline implements Deadline {
 export const deadlineIn = (ms: number, now: () => number = Date.now): Deadline =>
   new LazyDeadline(now() + Math.max(0, ms), now);
 
+/** A deadline `ms` before `deadline`: the rest is kept for what must follow (a batch's publish). */
+export const deadlineBefore = (
+  deadline: Deadline,
+  ms: number,
+  now: () => number = Date.now,
+): Deadline => new LazyDeadline(deadline.at - Math.max(0, ms), now);
+
 /** A deadline from a Lambda context, less the response margin, capped (API Gateway gives up at 30 s). */
 export const deadlineFromContext = (
   context: { getRemainingTimeInMillis?: () => number } | undefined,

@@ -6,7 +6,7 @@
 import type { Context } from 'aws-lambda';
 import { serviceConfig } from '../config/service-config.js';
 import type { CatalogueEvent } from '../events/catalogue.js';
-import { type Deadline, deadlineFromContext } from '../http/deadline.js';
+import { type Deadline, deadlineBefore, deadlineFromContext } from '../http/deadline.js';
 import type { Pacer } from '../http/pacer.js';
 import type { RetryPolicy } from '../http/retry.js';
 import { createUsageScanner, type UsageScanner } from '../images/image-usage.js';
@@ -23,6 +23,12 @@ export interface InvocationOptions {
   maxAttempts?: number;
   /** Spaces upstream requests (the queue consumer); absent: not paced. */
   pacer?: Pacer | undefined;
+  /**
+   * Time kept back at the end to publish the events it holds (a queue batch): its work (the
+   * deadline it and its children see) ends this much before the invocation's deadline, which the
+   * publish has. Absent: none (what publishes as it goes shares the one deadline).
+   */
+  publishReserveMs?: number;
 }
 
 export interface Invocation {
@@ -31,6 +37,7 @@ export interface Invocation {
   /** Usage scans, once per region for the whole invocation (its children share them). */
   usage: UsageScanner;
   context: CallContext;
+  /** When its work must end: the invocation's deadline, less its publish reserve if any. */
   deadline: Deadline;
   log: Logger;
   startedAt: number;
@@ -138,6 +145,7 @@ interface EventSink {
 
 const invocationWith = (
   deadline: Deadline,
+  publishBy: Deadline,
   policy: RetryPolicy,
   log: Logger,
   usage: UsageScanner,
@@ -151,10 +159,11 @@ const invocationWith = (
   deadline,
   log,
   startedAt: performance.now(),
-  child: (fields) => invocationWith(deadline, policy, log.child(fields), usage, pacer, sink),
+  child: (fields) =>
+    invocationWith(deadline, publishBy, policy, log.child(fields), usage, pacer, sink),
   publish: async (events, receipt) => {
     if (sink.held !== undefined) sink.held.push({ events, receipt });
-    else await publishNow([{ events, receipt }], deadline, log);
+    else await publishNow([{ events, receipt }], publishBy, log);
   },
   preparePublish: () => {
     retirementModule ??= import('./retirement-services.js');
@@ -169,7 +178,7 @@ const invocationWith = (
     return async () => {
       const held = sink.held ?? [];
       sink.held = undefined;
-      await publishNow(held, deadline, log);
+      await publishNow(held, publishBy, log);
     };
   },
 });
@@ -181,7 +190,9 @@ export const startInvocation = (
   logFields: LogFields,
 ): Invocation => {
   const config = serviceConfig();
-  const deadline = deadlineFromContext(context, options.capMs);
+  const publishBy = deadlineFromContext(context, options.capMs);
+  const reserveMs = options.publishReserveMs ?? 0;
+  const deadline = reserveMs > 0 ? deadlineBefore(publishBy, reserveMs) : publishBy;
   const policy: RetryPolicy = {
     maxAttempts: options.maxAttempts ?? config.upstream.maxAttempts,
     retryBaseMs: config.upstream.retryBaseMs,
@@ -194,5 +205,5 @@ export const startInvocation = (
     coldStart: invocations++ === 0,
     traceId: logFields.traceId ?? traceIdOf(process.env._X_AMZN_TRACE_ID),
   });
-  return invocationWith(deadline, policy, log, createUsageScanner(), options.pacer, {});
+  return invocationWith(deadline, publishBy, policy, log, createUsageScanner(), options.pacer, {});
 };

@@ -6,7 +6,9 @@
 // dead-letter queue. Nothing is dropped silently. Each request's outcome is one event: its
 // success, or its failure on the last receive (a failure that comes back is a log line only). A
 // run's decision whose events did not reach the bus is reported failed too: its redelivery
-// publishes them from the run store (the outcome stays as recorded).
+// publishes them from the run store (the outcome stays as recorded). The records' events go out
+// together at the batch's end, in time the batch keeps back for them (the publisher's reserve):
+// records are not started, and their upstream work ends, that much before the batch's deadline.
 //
 // Retry layers on this path: the in-Lambda retry policy (UPSTREAM_MAX_ATTEMPTS, 3 by default) for
 // transient upstream faults, then the queue's redelivery for what still fails.
@@ -32,7 +34,10 @@ import {
 import { checkConfigurationOnce } from './pipeline.js';
 import { batchResponse, processRecords, type RecordResult } from './record-pool.js';
 
-/** Below this much time left, a record is not started: it is reported failed and comes back. */
+/**
+ * Below this much time left before the records' deadline (the batch's, less the publish reserve),
+ * a record is not started: it is reported failed and comes back.
+ */
 export const MIN_RECORD_MS = 250;
 
 /** The longest a batch may spend upstream when the context does not say. */
@@ -443,8 +448,17 @@ export const deleteBatch = async (
   checkConfigurationOnce();
   let batch: Invocation;
   try {
-    // Paced: the consumer's processes together stay under the clouds' rate limits.
-    batch = startInvocation(context, { capMs: SQS_CAP_MS, pacer: queuePacer() }, baseFields);
+    // Paced: the consumer's processes together stay under the clouds' rate limits. The records'
+    // work leaves the publisher's reserve for the held publish at the end.
+    batch = startInvocation(
+      context,
+      {
+        capMs: SQS_CAP_MS,
+        pacer: queuePacer(),
+        publishReserveMs: retirementServices().events.reserveMs,
+      },
+      baseFields,
+    );
   } catch (error) {
     createLogger('info', baseFields).error('batch not processed: the invocation could not start', {
       outcome: 'failed',
@@ -459,9 +473,9 @@ export const deleteBatch = async (
     };
   }
 
-  // The records' events go out together once the batch is done (before it is acknowledged). A
-  // run's decision whose events did not go out is reported failed: its redelivery publishes them
-  // (its outcome stays as recorded).
+  // The records' events go out together once the batch is done (before it is acknowledged), in the
+  // time kept back for them. A run's decision whose events did not go out is reported failed: its
+  // redelivery publishes them (its outcome stays as recorded).
   const publishHeld = batch.holdEvents();
   const unpublished: Unpublished = new Set();
   // A message SQS put in the batch twice is one message: worked on once, reported once.

@@ -3,7 +3,10 @@
 // throw are tried again, 3 attempts in all with jittered backoff, while the invocation's deadline
 // allows; a failure that cannot get better (access denied, a missing bus, a malformed entry) is not
 // retried. The SDK's own retries are off (maxAttempts 1): this is the one retry layer, and each
-// attempt is bounded. The SDK is loaded on the first publish only.
+// attempt is bounded, by the SDK's timeouts and by the invocation's deadline: a bus that does not
+// answer must not keep a delete's answer, or a queue batch's, past the time the function has left.
+// An attempt cut there is a lost attempt like any other. The SDK is loaded on the first publish
+// only.
 
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { Logger } from '../log/log.js';
@@ -109,8 +112,13 @@ export const eventBridgePublisher = (options: EventBridgePublisherOptions): Even
   };
   const destination = `EventBridge bus (EVENT_BUS_NAME)`;
 
-  /** One PutEvents call: the entries of the batch that failed, with why. */
-  const send = async (batch: readonly PreparedEntry[]): Promise<Pending[]> => {
+  /** One PutEvents call, given up after `withinMs`: the entries of the batch that failed, with why. */
+  const send = async (batch: readonly PreparedEntry[], withinMs: number): Promise<Pending[]> => {
+    // A timer cleared once the call ends (AbortSignal.timeout would stay pending until it fires).
+    const controller = new AbortController();
+    const timer = Number.isFinite(withinMs)
+      ? setTimeout(() => controller.abort(), Math.max(0, withinMs))
+      : undefined;
     try {
       const { PutEventsCommand } = await loadEventBridge();
       const output = await (await clientOnce()).send(
@@ -122,6 +130,7 @@ export const eventBridgePublisher = (options: EventBridgePublisherOptions): Even
             EventBusName: busName,
           })),
         }),
+        { abortSignal: controller.signal },
       );
       if (!output.FailedEntryCount) return [];
       const results = output.Entries ?? [];
@@ -135,12 +144,14 @@ export const eventBridgePublisher = (options: EventBridgePublisherOptions): Even
         ];
       });
     } catch (error) {
-      const name = errorName(error);
+      const name = controller.signal.aborted ? 'DeadlineReached' : errorName(error);
       return batch.map((entry) => ({
         entry,
         failure: `PutEvents failed: ${name}`,
         permanent: PERMANENT.has(name),
       }));
+    } finally {
+      clearTimeout(timer);
     }
   };
 
@@ -151,14 +162,17 @@ export const eventBridgePublisher = (options: EventBridgePublisherOptions): Even
       logRejected(log, rejected, destination);
       const notPublished: Pending[] = [];
       let pending: PreparedEntry[] = entries;
+      const remainingMs = () => publishOptions.deadline?.remainingMs() ?? Number.POSITIVE_INFINITY;
       for (let attempt = 1; pending.length > 0; attempt += 1) {
-        const failed = (await Promise.all(batchesOf(pending).map(send))).flat();
+        const withinMs = remainingMs();
+        const failed = (
+          await Promise.all(batchesOf(pending).map((batch) => send(batch, withinMs)))
+        ).flat();
         notPublished.push(...failed.filter((failure) => failure.permanent));
         const retryable = failed.filter((failure) => !failure.permanent);
         if (retryable.length === 0) break;
         const wait = Math.floor(random() * BACKOFF_BASE_MS * 2 ** attempt);
-        const remaining = publishOptions.deadline?.remainingMs() ?? Number.POSITIVE_INFINITY;
-        if (attempt >= PUBLISH_ATTEMPTS || wait + MIN_ATTEMPT_MS > remaining) {
+        if (attempt >= PUBLISH_ATTEMPTS || wait + MIN_ATTEMPT_MS > remainingMs()) {
           notPublished.push(...retryable);
           break;
         }

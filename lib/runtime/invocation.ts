@@ -44,9 +44,10 @@ export interface Invocation {
   /** A part of this invocation with its own log line and upstream record (an SQS record). */
   child(fields: LogFields): Invocation;
   /**
-   * Publishes events on the service's bus; never throws: what could not be published is logged
-   * (one error line each) and counted (the EMF metric EventsNotPublished). `receipt` hears how it
-   * went once the events have gone out (held ones: when the batch publishes them).
+   * Publishes events on the service's bus, within the invocation's deadline; never throws: what
+   * could not be published (by then) is logged (one error line each) and counted (the EMF metric
+   * EventsNotPublished). `receipt` hears how it went once the events have gone out (held ones: when
+   * the batch publishes them).
    */
   publish(events: readonly CatalogueEvent[], receipt?: PublishReceipt): Promise<void>;
   /**

@@ -8,7 +8,8 @@
 // run's decision whose events did not reach the bus is reported failed too: its redelivery
 // publishes them from the run store (the outcome stays as recorded). The records' events go out
 // together at the batch's end, in time the batch keeps back for them (the publisher's reserve):
-// records are not started, and their upstream work ends, that much before the batch's deadline.
+// records are not started, and their upstream work ends, that much before the batch's deadline,
+// which bounds the publish; what the bus has not taken by then is lost like a refused publish.
 //
 // Retry layers on this path: the in-Lambda retry policy (UPSTREAM_MAX_ATTEMPTS, 3 by default) for
 // transient upstream faults, then the queue's redelivery for what still fails.

@@ -12,6 +12,7 @@ import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SEEDED } from '../../emulator/demo.js';
 import { httpEvent, lambdaContext, parseResult } from '../../scripts/lambda-events.js';
+import { startFaultServer } from '../support/aws-fault-server.js';
 import { eventsPublishedLocally, sqsEvent, sqsRecord } from '../support/events.js';
 import { type EnvVars, useFixture } from '../support/fixture.js';
 
@@ -121,6 +122,51 @@ describe("a delete's outcome event", () => {
       outcome: 'deleted',
       image: { id: SEEDED.modelarts.custom, status: 'available', providerStatus: 'ACTIVE' },
     });
+  });
+
+  it('a bus that never answers: the delete answers 200 within the time the function has left, its event counted lost', async () => {
+    // Prepare: an EventBridge endpoint that takes the request and never replies; 2 s left, less
+    // than the SDK's own 3 s request timeout.
+    const silentBus = await startFaultServer(() => new Promise<never>(() => {}));
+    try {
+      const httpDelete = await loadDelete({
+        EVENT_BUS_NAME: 'cloud-image-functions-test',
+        AWS_ENDPOINT_URL_EVENTBRIDGE: silentBus.endpoint,
+        AWS_REGION: 'eu-central-1',
+        AWS_ACCESS_KEY_ID: 'test',
+        AWS_SECRET_ACCESS_KEY: 'test',
+      });
+      const budgetMs = 2_000;
+      const started = performance.now();
+
+      // Act
+      const deleted = parseResult(
+        (await httpDelete(
+          httpEvent('DELETE', 'modelarts', SEEDED.modelarts.custom),
+          lambdaContext(budgetMs),
+        )) as never,
+      );
+      const tookMs = performance.now() - started;
+
+      // Assess: the delete's own answer (not middy's timeout, UPSTREAM_TIMEOUT), in time; the
+      // event is reported lost as a refused publish is: one line, counted in the metric.
+      expect(deleted.status, JSON.stringify(deleted.body)).toBe(200);
+      expect(deleted.body).toMatchObject({ outcome: 'deleted' });
+      expect(tookMs).toBeLessThan(budgetMs);
+      expect(silentBus.requests.length).toBeGreaterThan(0);
+      const notPublished = fixture.log.linesWhere({ message: 'events not published' });
+      expect(notPublished).toEqual([
+        expect.objectContaining({ notPublished: 1, EventsNotPublished: 1 }),
+      ]);
+      expect(fixture.log.linesWhere({ message: 'event not published' })).toEqual([
+        expect.objectContaining({
+          detailType: 'Image Deleted',
+          reason: 'PutEvents failed: DeadlineReached',
+        }),
+      ]);
+    } finally {
+      await silentBus.close();
+    }
   });
 
   it('a bus name the configuration refuses: the delete still answers 200, one line says its event was not published', async () => {

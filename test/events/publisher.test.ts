@@ -1,7 +1,7 @@
 // Publishing, end to end and under faults. EventBridge as moto serves it: a bus, a rule for our
 // source targeting an SQS queue, and the events read back from the queue (support/bus-capture). A
 // loopback fault server for what moto cannot do: 5xx, dropped connections, entries failed by
-// EventBridge (FailedEntryCount), access denied. publish() never throws and counts what it could not publish,
+// EventBridge (FailedEntryCount), access denied, a bus that never answers. publish() never throws and counts what it could not publish,
 // with one error line per lost event. Then the JSON-lines file and the "off" publisher.
 
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -13,6 +13,7 @@ import type { CatalogueEvent } from '../../lib/events/catalogue.js';
 import { createEventPublisher } from '../../lib/events/create-publisher.js';
 import { eventBridgePublisher, loadEventBridge } from '../../lib/events/eventbridge-publisher.js';
 import { filePublisher } from '../../lib/events/file-publisher.js';
+import { deadlineIn } from '../../lib/http/deadline.js';
 import { createLogger, type Logger, setLogSink } from '../../lib/log/log.js';
 import {
   type FaultReply,
@@ -54,6 +55,10 @@ const capturingLog = (): { log: Logger; lines: () => Record<string, unknown>[] }
     }
   }
 };
+
+/** Timers pending in this process (each one keeps it alive). */
+const activeTimers = (): number =>
+  process.getActiveResourcesInfo().filter((resource) => resource === 'Timeout').length;
 
 /** `count` distinct Image Deleted events. */
 const manyEvents = (count: number): CatalogueEvent[] =>
@@ -186,7 +191,7 @@ describe('publishing to EventBridge: faults (loopback fault server)', () => {
   });
 
   const publisherAt = async (
-    reply: (request: RecordedRequest, index: number) => FaultReply,
+    reply: (request: RecordedRequest, index: number) => FaultReply | Promise<FaultReply>,
     options: { sleeps?: number[] } = {},
   ) => {
     server = await startFaultServer(reply);
@@ -345,6 +350,45 @@ describe('publishing to EventBridge: faults (loopback fault server)', () => {
     expect(result).toEqual({ published: 0, notPublished: 1, lost: events });
     expect(requests()).toHaveLength(1);
     expect(sleeps).toEqual([]);
+  });
+
+  it('an attempt the bus does not answer is given up at the deadline: lost, not tried again', async () => {
+    // Prepare: a bus that takes the request and never replies; 400 ms left (the SDK's own request
+    // timeout is 3 s).
+    const { publisher, requests, lines } = await publisherAt(() => new Promise<never>(() => {}));
+    const events = manyEvents(1);
+    const started = performance.now();
+
+    // Act
+    const result = await publisher.publish(events, { deadline: deadlineIn(400) });
+
+    // Assess
+    expect(performance.now() - started).toBeLessThan(1_000);
+    expect(result).toEqual({ published: 0, notPublished: 1, lost: events });
+    expect(requests()).toHaveLength(1);
+    expect(lines().filter((line) => line.message === 'event not published')).toEqual([
+      expect.objectContaining({ reason: 'PutEvents failed: DeadlineReached' }),
+    ]);
+  });
+
+  it('a publish done well before its deadline leaves no timer behind', async () => {
+    // Prepare
+    const { publisher } = await publisherAt((request) => ({
+      status: 200,
+      body: JSON.stringify({
+        FailedEntryCount: 0,
+        Entries: entriesOf(request).map(() => ({ EventId: 'ok' })),
+      }),
+    }));
+    await publisher.publish(manyEvents(1));
+    const timersBefore = activeTimers();
+
+    // Act
+    const result = await publisher.publish(manyEvents(12), { deadline: deadlineIn(60_000) });
+
+    // Assess: two PutEvents calls, each with its deadline timer, both cleared.
+    expect(result).toMatchObject({ published: 12, notPublished: 0 });
+    expect(activeTimers()).toBe(timersBefore);
   });
 
   it('an event whose detail does not match its schema is not sent and is counted', async () => {

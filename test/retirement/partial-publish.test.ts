@@ -1,9 +1,11 @@
 // A run's events when the bus takes some of a publish and not the rest: each event is noted
-// published on its own, so the redelivery publishes only what did not go out; and what SQS's
+// published on its own, so the redelivery publishes only what did not go out; when the bus takes
+// nothing and never answers: the batch still answers in time, and its decisions come back to
+// publish; and what SQS's
 // at-least-once delivery does to a decision or a request delivered twice (at once, or in one
 // batch): one delete at most, one outcome, its event not lost. Through the real handlers on the
 // local stores and queue, against the emulator, with EventBridge played by a loopback server that
-// fails the entries this test says (PutEvents' own FailedEntryCount).
+// fails the entries this test says (PutEvents' own FailedEntryCount), or answers nothing at all.
 
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -36,12 +38,15 @@ interface Entry {
 /** What the bus accepted, in order; entries of `failing` detail-types are failed, every attempt. */
 const accepted: Entry[] = [];
 let failing = new Set<string>();
+/** False: the bus takes each call and never replies. */
+let answering = true;
 let bus: FaultServer;
 let store: string;
 
 beforeAll(async () => {
   store = await mkdtemp(join(tmpdir(), 'cif-partial-publish-'));
   bus = await startFaultServer((request) => {
+    if (!answering) return new Promise<never>(() => {});
     const { Entries } = JSON.parse(request.body) as { Entries: Entry[] };
     const results = Entries.map((entry, index) => {
       if (failing.has(entry.DetailType)) {
@@ -123,17 +128,27 @@ const detailsOf = (runId: string, detailType: string) =>
     .map((entry) => JSON.parse(entry.Detail) as { runId?: string; imageId?: string })
     .filter((detail) => detail.runId === runId);
 
-/** The one queued message of a run (its decision), and what it asks. */
-const queuedDecision = async (runId: string) => {
+/** The queued messages of a run (its decisions), as records of their first delivery. */
+const queuedRecords = async (runId: string): Promise<SQSRecord[]> => {
   const pending = localQueueDir(store);
+  const records: SQSRecord[] = [];
   for (const file of await readdir(pending)) {
     const entry = JSON.parse(await readFile(`${pending}/${file}`, 'utf8')) as LocalQueueEntry;
-    const message = JSON.parse(entry.body) as RunMessage;
-    if (message.runId === runId) {
-      return { message, delivery: () => sqsEvent([sqsRecord(entry.messageId, entry.body)]) };
+    if ((JSON.parse(entry.body) as RunMessage).runId === runId) {
+      records.push(sqsRecord(entry.messageId, entry.body));
     }
   }
-  throw new Error(`no queued message of run ${runId}`);
+  return records;
+};
+
+/** The one queued message of a run (its decision), and what it asks. */
+const queuedDecision = async (runId: string) => {
+  const [record] = await queuedRecords(runId);
+  if (record === undefined) throw new Error(`no queued message of run ${runId}`);
+  return {
+    message: JSON.parse(record.body) as RunMessage,
+    delivery: () => sqsEvent([sqsRecord(record.messageId, record.body)]),
+  };
 };
 
 const requestsFor = (imageId: string, operation: string) =>
@@ -163,6 +178,66 @@ describe('a run whose completion event the bus fails while it takes the outcomes
     expect(new Set(detailsOf(runId, 'Image Deleted').map((detail) => detail.imageId)).size).toBe(
       RETIRE,
     );
+    expect(detailsOf(runId, COMPLETED)).toHaveLength(1);
+  });
+});
+
+describe('a bus that never answers', () => {
+  it('the batch answers within the function\u2019s time; its run decisions come back to publish, a plain request\u2019s event is lost', async () => {
+    // Prepare: a run of two decisions and a plain request in one batch; the bus takes each
+    // PutEvents and never replies; 2.5 s left, less than the SDK's own 3 s request timeout.
+    const service = await loadService();
+    const runId = await planAndApply(service, 'silent-bus', 2);
+    const decisions = await queuedRecords(runId);
+    const imageId = 'm-silentbus';
+    fixture.emulator.state.bcc.set({
+      ...fixture.emulator.state.bcc.get(SEEDED.bcc.custom),
+      id: imageId,
+      name: 'silent-bus',
+    });
+    const plain = sqsRecord(
+      'plain-silent',
+      JSON.stringify({ provider: 'bcc', imageId, region: 'bj' }),
+    );
+    const budgetMs = 2_500;
+    answering = false;
+
+    // Act: the batch while the bus is silent; then its decisions' redelivery, the bus answering.
+    const started = performance.now();
+    const response = await service
+      .consume(sqsEvent([...decisions, plain]), lambdaContext(budgetMs))
+      .finally(() => {
+        answering = true;
+      });
+    const tookMs = performance.now() - started;
+    const redelivered = await service.consume(
+      sqsEvent(decisions.map((record) => sqsRecord(record.messageId, record.body, 2))),
+      lambdaContext(30_000),
+    );
+
+    // Assess: in time; every delete done; the decisions reported failed to come back for their
+    // events, the plain request done with a line saying its event was not published; the
+    // redelivery published each decision's outcome and the completion once.
+    expect(tookMs).toBeLessThan(budgetMs);
+    expect(fixture.emulator.state.bcc.has(imageId)).toBe(false);
+    expect(response.batchItemFailures.map((item) => item.itemIdentifier).sort()).toEqual(
+      decisions.map((record) => record.messageId).sort(),
+    );
+    expect(
+      fixture.log.linesWhere({
+        message:
+          'message processed but its events were not published; it will be redelivered to publish them',
+      }),
+    ).toHaveLength(2);
+    expect(
+      fixture.log.linesWhere(
+        (line) =>
+          line.message === 'event not published' &&
+          (line.event as { requestId?: string } | undefined)?.requestId === 'plain-silent',
+      ),
+    ).toEqual([expect.objectContaining({ reason: 'PutEvents failed: DeadlineReached' })]);
+    expect(redelivered.batchItemFailures).toEqual([]);
+    expect(detailsOf(runId, 'Image Deleted')).toHaveLength(2);
     expect(detailsOf(runId, COMPLETED)).toHaveLength(1);
   });
 });

@@ -185,6 +185,8 @@ export interface RunStore {
   unpublished(runId: string, imageKey: string): Promise<{ outcome: boolean; completion: boolean }>;
   /** The run and every outcome so far, or undefined when not stored. */
   read(runId: string): Promise<RunDocument | undefined>;
+  /** The run alone (one read, whatever its outcomes), or undefined when not stored. */
+  readRun(runId: string): Promise<Run | undefined>;
 }
 
 /** A retire decision on its way to the delete queue consumer. */

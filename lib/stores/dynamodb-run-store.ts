@@ -537,6 +537,8 @@ export const dynamoRunStore = (options: DynamoRunStoreOptions): RunStore => {
       return completeIfDone(run, at);
     },
 
+    readRun: async (runId) => (RUN_ID_PATTERN.test(runId) ? getRun(runId) : undefined),
+
     read: async (runId): Promise<RunDocument | undefined> => {
       if (!RUN_ID_PATTERN.test(runId)) return undefined;
       const { QueryCommand } = await loadDynamoDB();

@@ -367,5 +367,12 @@ export const localRunStore = (options: LocalRunStoreOptions): RunStore => {
         return structuredClone({ run, outcomes: sorted });
       });
     },
+
+    readRun: async (runId) => {
+      if (!RUN_ID_PATTERN.test(runId)) return undefined;
+      return locked(runId, async ({ state }) =>
+        state.run === undefined ? undefined : structuredClone(state.run),
+      );
+    },
   };
 };

@@ -392,6 +392,22 @@ const contract = (start: () => Promise<RunStoreHarness>) => {
     expect(document?.run.counts.skipped).toBe(3);
   });
 
+  it('readRun gives the run alone, as read gives it; undefined for a run not stored', async () => {
+    // Prepare: a run with an outcome
+    const run = aNewRun(2);
+    await store().create(run);
+    await store().finish(run.runId, imageKeyOf(1), { outcome: 'deleted', at: AT });
+
+    // Act
+    const alone = await store().readRun(run.runId);
+
+    // Assess
+    expect(alone).toEqual((await store().read(run.runId))?.run);
+    expect(alone).toMatchObject({ planId: run.planId, createdBy: run.createdBy, total: 2 });
+    expect(await store().readRun(newRunId())).toBeUndefined();
+    expect(await store().readRun('run-../../x')).toBeUndefined();
+  });
+
   it('a run that is not stored: read is undefined; claim, finish and complete are PlanNotFound', async () => {
     const missing = newRunId();
 

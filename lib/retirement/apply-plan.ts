@@ -7,6 +7,7 @@
 
 import { createHash, randomBytes } from 'node:crypto';
 import { InvalidRequest, PlanNotFound } from '../errors/errors.js';
+import type { PlannedImage } from './plan.js';
 import { alterationOf } from './plan-integrity.js';
 import { imageKey } from './planner.js';
 import type { DeleteQueue, NewRun, PlanStore, RunMessage, RunStore } from './ports.js';
@@ -44,6 +45,29 @@ export interface ApplyResult {
    */
   repeated: boolean;
 }
+
+/**
+ * The message of a retire decision of a run: what apply queues, and so what the consumer takes
+ * as that decision (a message that is not exactly this is no decision of its plan).
+ */
+export const runMessageOf = (
+  image: PlannedImage,
+  run: { planId: string; runId: string; force: boolean; identity: string | undefined },
+): RunMessage => ({
+  provider: image.provider,
+  imageId: image.id,
+  region: image.region,
+  ...(run.force ? { force: true } : {}),
+  planId: run.planId,
+  runId: run.runId,
+  imageKey: imageKey(image),
+  expected: {
+    status: image.status,
+    name: image.name,
+    ...(image.updatedAt === undefined ? {} : { updatedAt: image.updatedAt }),
+  },
+  ...(run.identity === undefined ? {} : { identity: run.identity }),
+});
 
 export const newRunId = (): string => `run-${randomBytes(10).toString('hex')}`;
 
@@ -109,17 +133,14 @@ export const applyPlan = async (
   // A run started before may have stopped anywhere (a crash after creating it, part of its
   // decisions queued): what has no final outcome yet is queued again, the rest left alone.
   const done = repeated ? await finalOutcomesOf(deps.runs, runId, planId) : new Set<string>();
-  const messages: RunMessage[] = retire.map(({ image }) => ({
-    provider: image.provider,
-    imageId: image.id,
-    region: image.region,
-    ...(plan.policy.force === true ? { force: true } : {}),
-    planId,
-    runId,
-    imageKey: imageKey(image),
-    expected: { status: image.status, name: image.name, updatedAt: image.updatedAt },
-    ...(options.createdBy === undefined ? {} : { identity: options.createdBy }),
-  }));
+  const messages: RunMessage[] = retire.map(({ image }) =>
+    runMessageOf(image, {
+      planId,
+      runId,
+      force: plan.policy.force === true,
+      identity: options.createdBy,
+    }),
+  );
   const unqueued: Unqueued[] = [];
   const sendable: RunMessage[] = [];
   for (const message of messages) {

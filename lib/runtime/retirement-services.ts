@@ -13,6 +13,7 @@ import { createEventPublisher } from '../events/create-publisher.js';
 import type { EventPublisher } from '../events/publisher.js';
 import { createLogger } from '../log/log.js';
 import type { DeleteQueue, PlanStore, RunStore } from '../retirement/ports.js';
+import { createRunMessageCheck, type RunMessageCheck } from '../retirement/run-message-check.js';
 import { createDeleteQueue } from '../stores/delete-queue.js';
 import { createPlanStore } from '../stores/plan-store.js';
 import { createRunStore } from '../stores/run-store.js';
@@ -23,6 +24,8 @@ export interface RetirementServices {
   runs: RunStore;
   queue: DeleteQueue;
   events: EventPublisher;
+  /** Whether a run message on the delete queue is a retire decision its plan made (per process). */
+  checkRunMessage: RunMessageCheck;
 }
 
 let retirement: RetirementServices | undefined;
@@ -36,14 +39,17 @@ export const retirementServices = (): RetirementServices => {
   if (retirement === undefined) {
     const config = retirementConfig();
     const backends = retirementBackends(config);
+    const plans = createPlanStore(backends.plans);
+    const runs = createRunStore(backends.runs);
     retirement = {
       config,
-      plans: createPlanStore(backends.plans),
-      runs: createRunStore(backends.runs),
+      plans,
+      runs,
       queue: createDeleteQueue(backends.queue),
       events: createEventPublisher(backends.events, {
         log: createLogger(serviceConfig().logLevel, { source: 'events' }),
       }),
+      checkRunMessage: createRunMessageCheck({ plans, runs }),
     };
   }
   return retirement;

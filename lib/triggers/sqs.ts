@@ -10,6 +10,8 @@
 // together at the batch's end, in time the batch keeps back for them (the publisher's reserve):
 // records are not started, and their upstream work ends, that much before the batch's deadline,
 // which bounds the publish; what the bus has not taken by then is lost like a refused publish.
+// A body shaped like a run's message is worked on only when it is a retire decision its plan made
+// (lib/retirement/run-message-check.ts); any other is refused as an invalid body is.
 //
 // Retry layers on this path: the in-Lambda retry policy (UPSTREAM_MAX_ATTEMPTS, 3 by default) for
 // transient upstream faults, then the queue's redelivery for what still fails.
@@ -200,15 +202,22 @@ const deleteOne = async (
 const isLastReceive = (record: SQSRecord): boolean =>
   (receiveCountOf(record) ?? 1) >= retirementServices().config.maxReceiveCount;
 
-/** An invalid body: one line saying why; it reaches the dead-letter queue after its receives. */
+/**
+ * An invalid body (or a run message that is not a decision its plan made): one line saying why; it
+ * reaches the dead-letter queue after its receives.
+ */
 const rejected = (
   invocation: Invocation,
   completion: Omit<Completion, 'outcome'>,
   error: unknown,
   record: SQSRecord,
+  refused: { why: string; log: Logger } = {
+    why: 'its body is not a valid delete request',
+    log: invocation.log,
+  },
 ): void => {
-  invocation.log.error(
-    'message rejected: its body is not a valid delete request; it will reach the dead-letter queue after maxReceiveCount receives',
+  refused.log.error(
+    `message rejected: ${refused.why}; it will reach the dead-letter queue after maxReceiveCount receives`,
     {
       ...failed(invocation, completion, error).fields,
       bodyBytes: Buffer.byteLength(record.body ?? '', 'utf8'),
@@ -241,6 +250,37 @@ const failedRecord = (
   return new RecordFailure(String(line.fields.error));
 };
 
+/**
+ * Refuses a run message that is not a retire decision its plan made as an invalid body is refused
+ * (one line, reported failed, the dead-letter queue after its receives), before it claims anything,
+ * records anything or reaches the cloud. A plan or run the store cannot read now fails the record
+ * as any transient failure does: the queue delivers it again (on its last receive it goes to the
+ * dead-letter queue without an outcome, for no outcome can be recorded for a decision not known to
+ * be its run's; a redrive records it).
+ */
+const checkRunMessage = async (
+  message: RunMessage,
+  record: SQSRecord,
+  invocation: Invocation,
+  completion: Omit<Completion, 'outcome'>,
+  log: Logger,
+): Promise<void> => {
+  try {
+    await retirementServices().checkRunMessage(message);
+  } catch (error) {
+    if (isImageError(error) && error.name === 'InvalidRequest') {
+      rejected(invocation, completion, error, record, {
+        why: 'it is not a retire decision its plan made',
+        log,
+      });
+      throw new RecordFailure('not a decision of its plan');
+    }
+    throw failedRecord(log, invocation, { ...completion, provider: message.provider }, error, {
+      lastReceive: isLastReceive(record),
+    });
+  }
+};
+
 /** A run message's logger: the image and the plan and run it belongs to. */
 const runMessageLog = (invocation: Invocation, message: RunMessage): Logger =>
   invocation.log.child({
@@ -269,6 +309,7 @@ const retireFromRecord = async (
     throw new RecordFailure('invalid body');
   }
   const log = runMessageLog(invocation, message);
+  await checkRunMessage(message, record, invocation, completion, log);
   try {
     const retired = await retireReported(
       message,
@@ -340,6 +381,7 @@ const abandonFromRecord = async (
   unpublished: Unpublished,
 ): Promise<string> => {
   const log = runMessageLog(invocation, message);
+  await checkRunMessage(message, record, invocation, completion, log);
   try {
     const retired = await abandonReported(
       message,

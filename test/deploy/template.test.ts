@@ -211,6 +211,8 @@ const DESIGN: Record<
       ...consumeQueue,
       ...recordRuns,
       ...writeRunRecords,
+      // A run message is worked on only when its plan retires that image as it says.
+      ...readPlans,
       ...putEvents,
     ],
   },

@@ -11,6 +11,8 @@ export interface RecordedRequest {
   /** X-Amz-Target (JSON protocols: DynamoDB, EventBridge). */
   target: string | undefined;
   body: string;
+  /** Every header as sent (for a server that passes some requests on). */
+  headers: Record<string, string>;
 }
 
 export type FaultReply =
@@ -42,6 +44,12 @@ export const startFaultServer = async (
       path: request.url ?? '/',
       target: typeof target === 'string' ? target : undefined,
       body: await readBody(request),
+      headers: Object.fromEntries(
+        Object.entries(request.headers).map(([name, value]) => [
+          name,
+          Array.isArray(value) ? value.join(', ') : String(value ?? ''),
+        ]),
+      ),
     };
     requests.push(recorded);
     const answer = await reply(recorded, requests.length - 1);

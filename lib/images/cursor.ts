@@ -15,7 +15,7 @@ import type { ScanPosition } from './provider-port.js';
 
 export interface CursorState {
   position?: ScanPosition | undefined;
-  /** Images of the page at `position` already handed out. */
+  /** Records from `position` on already handed out (past its page's end: into the next page). */
   skip: number;
 }
 

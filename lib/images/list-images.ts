@@ -177,7 +177,10 @@ export const listImages = async (request: ListRequest, deps: ListDeps): Promise<
       }
     }
     if (page.next === undefined) return { images };
-    state = { position: page.next, skip: 0 };
+    // A skip past this page's end goes on into the next: ModelArts' first page answered without
+    // its probe (a listing short of time) is shorter than the same page read with it, which a
+    // cursor made before may be further into.
+    state = { position: page.next, skip: Math.max(0, state.skip - page.images.length) };
   }
 };
 

@@ -306,6 +306,30 @@ describe('a first ModelArts page whose offset probe the deadline cuts off', () =
     60_000,
   );
 
+  it('a cursor resuming beyond the first page of a page-offset list hands out nothing twice when that page is answered alone', async () => {
+    // Prepare: offsets counting pages and listing pages of 150: the first upstream page (200) and
+    // its probe (page two) are read as one page of 400, which two calls leave 300 records into.
+    fixture.emulator.settings.modelartsOffset = 'pages';
+    const query = { limit: '150' };
+    const whole = await pageThrough('modelarts', query);
+    const one = (await list('modelarts', query)).body as unknown as Page;
+    const two = (await list('modelarts', { ...query, cursor: String(one.nextCursor) }))
+      .body as unknown as Page;
+    stallAfter('list-images', 1);
+
+    // Act: the third call's first page is answered without its probe; the rest with time.
+    const cut = await list('modelarts', { ...query, cursor: String(two.nextCursor) }, 3_000);
+    fixture.emulator.faults.clear();
+    const third = cut.body as unknown as Page;
+    const rest = await pageThrough('modelarts', query, third.nextCursor);
+
+    // Assess
+    expect(cut.status, JSON.stringify(cut.body).slice(0, 300)).toBe(200);
+    expect(idsOf([...one.images, ...two.images, ...third.images, ...rest.images])).toEqual(
+      idsOf(whole.images),
+    );
+  }, 60_000);
+
   it('a probe that contradicts the first page on the next call is a 502, not a short list', async () => {
     // Prepare: a first page answered without its probe.
     stallAfter('list-images', 1);

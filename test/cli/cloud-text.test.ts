@@ -99,6 +99,26 @@ describe('text from a cloud, for people', () => {
     );
   });
 
+  it('list shows every invisible character as an escape, beyond the BMP too', async () => {
+    // Prepare: a name with a word joiner, an Arabic letter mark (a bidirectional mark), a soft
+    // hyphen, a line separator and invisible tag characters spelling "hi".
+    fixture.emulator.state.bcc.set({
+      ...hostileImage,
+      id: 'm-hostile04',
+      name: 'hostile-\u2060de\u061cmo\u00ad\u2028\u{e0068}\u{e0069}.old',
+    });
+
+    // Act
+    const run = await cli(['list', 'bcc', '--name', 'hostile-*']);
+
+    // Assess
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).not.toMatch(/[\p{Cf}\u2028]/u);
+    expect(lineStarting(run.stdout, 'm-hostile04 ')).toMatch(
+      / +hostile-\\u2060de\\u061cmo\\u00ad\\u2028\\u\{e0068\}\\u\{e0069\}\.old +custom +available +/,
+    );
+  });
+
   it("apply escapes the IDs in its run's table", async () => {
     // Prepare: a plan that retires the hostile image (which the delete queue then refuses).
     fixture.emulator.state.bcc.set(hostileImage);

@@ -7,16 +7,23 @@
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
 const CONTROL = /[\x00-\x08\x0a-\x1f\x7f-\x9f]/g;
 
-// Characters that change what a line shows without being seen: bidirectional overrides and
-// isolates (a name can show its text backwards and reorder the columns after it), zero-width
-// spaces and joiners, the BOM. Shown as `\u202e`-style escapes, so that what a person reads is
-// what the cloud holds.
-const INVISIBLE = /[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g;
+// Characters that change what a line shows without being seen: Unicode's format characters
+// (bidirectional overrides, isolates and marks, the Arabic letter mark among them: a name can show
+// its text backwards and reorder the columns after it; zero-width spaces and joiners, the word
+// joiner, the BOM, the soft hyphen, the invisible tag characters) and the line and paragraph
+// separators. Shown as `\u202e`-style escapes (`\u{e0041}` beyond the BMP), so that what a person
+// reads is what the cloud holds.
+const INVISIBLE = /[\p{Cf}\p{Zl}\p{Zp}]/gu;
+
+const unicodeEscape = (char: string): string => {
+  const code = char.codePointAt(0) ?? 0;
+  return code > 0xffff ? `\\u{${code.toString(16)}}` : `\\u${code.toString(16).padStart(4, '0')}`;
+};
 
 export const printable = (text: string): string =>
   text
     .replace(CONTROL, (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`)
-    .replace(INVISIBLE, (char) => `\\u${char.charCodeAt(0).toString(16)}`);
+    .replace(INVISIBLE, unicodeEscape);
 
 // JSON.stringify escapes the C0 controls only; DEL and the C1 controls are valid in a JSON string
 // as they are, and would reach the terminal raw.

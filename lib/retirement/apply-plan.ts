@@ -78,23 +78,28 @@ export const newRunId = (): string => `run-${randomBytes(10).toString('hex')}`;
 export const firingRunId = (firing: string): string =>
   `run-${createHash('sha256').update(`firing:${firing}`).digest('hex').slice(0, 20)}`;
 
-/** The image keys of a started run's final outcomes; the run must be of this plan. */
-const finalOutcomesOf = async (
+/**
+ * A started run (of this plan): who applied it, and the image keys of its final outcomes.
+ */
+const startedRun = async (
   runs: ApplyDeps['runs'],
   runId: string,
   planId: string,
-): Promise<Set<string>> => {
+): Promise<{ createdBy: string | undefined; done: Set<string> }> => {
   const started = await runs.read(runId);
   if (started === undefined || started.run.planId !== planId) {
     throw new InvalidRequest(`runId: run ${runId} was started for another plan`, {
       field: 'runId',
     });
   }
-  return new Set(
-    started.outcomes
-      .filter((outcome) => outcome.state === 'final')
-      .map((outcome) => outcome.imageKey),
-  );
+  return {
+    createdBy: started.run.createdBy,
+    done: new Set(
+      started.outcomes
+        .filter((outcome) => outcome.state === 'final')
+        .map((outcome) => outcome.imageKey),
+    ),
+  };
 };
 
 export const applyPlan = async (
@@ -131,14 +136,19 @@ export const applyPlan = async (
   };
   const repeated = (await deps.runs.create(run)) === 'exists';
   // A run started before may have stopped anywhere (a crash after creating it, part of its
-  // decisions queued): what has no final outcome yet is queued again, the rest left alone.
-  const done = repeated ? await finalOutcomesOf(deps.runs, runId, planId) : new Set<string>();
+  // decisions queued): what has no final outcome yet is queued again, the rest left alone, as
+  // decisions of the run as it was started (the consumer takes a message only with its run's
+  // applier, whoever asks again).
+  const started = repeated
+    ? await startedRun(deps.runs, runId, planId)
+    : { createdBy: options.createdBy, done: new Set<string>() };
+  const { done } = started;
   const messages: RunMessage[] = retire.map(({ image }) =>
     runMessageOf(image, {
       planId,
       runId,
       force: plan.policy.force === true,
-      identity: options.createdBy,
+      identity: started.createdBy,
     }),
   );
   const unqueued: Unqueued[] = [];

@@ -604,6 +604,48 @@ describe('a scheduled policy', () => {
     expect(done?.outcomes.map((outcome) => outcome.state)).toEqual(['final', 'final']);
   });
 
+  it("a firing repeated under another identity queues its run's decisions as that run's applier's, and the run completes", async () => {
+    // Prepare: the first attempt, by one identity, dies while queueing (after the run was created);
+    // the same firing then comes with another identity (a second schedule of the policy's name).
+    const nightly = policy({
+      name: 'nightly-other-identity',
+      schedule: 'cron(0 3 * * ? *)',
+      apply: 'auto',
+      limits: { maxDeletions: 2, maxPercent: 50 },
+    });
+    const services = retirementServices();
+    const invocation = startInvocation(lambdaContext(), { capMs: 29_000 }, { trigger: 'test' });
+    const firing = 'nightly-other-identity@2026-11-30T03:00:00Z';
+    const dying = {
+      ...services,
+      queue: {
+        send: async () => {
+          throw new Error('the Lambda sandbox stopped');
+        },
+      },
+    };
+    await scheduledReported(parsePolicy(nightly), invocation, 'schedule:x', firing, dying).catch(
+      () => undefined,
+    );
+
+    // Act
+    const repeated = await scheduledReported(
+      parsePolicy(nightly),
+      invocation,
+      'schedule:y',
+      firing,
+      services,
+    );
+    const drained = await drainLocalQueue({ dir: store });
+
+    // Assess: the consumer took every message as a decision of the run.
+    expect(repeated.repeated).toBe(true);
+    expect(drained).toMatchObject({ failed: 0, dead: 0 });
+    const done = await services.runs.read(String(repeated.runId));
+    expect(done?.run).toMatchObject({ status: 'completed', total: 2, createdBy: 'schedule:x' });
+    expect(done?.outcomes.map((outcome) => outcome.outcome)).toEqual(['deleted', 'deleted']);
+  });
+
   it('a retried firing (Lambda retries with the same request id) plans and applies nothing again', async () => {
     // Prepare: one firing's context, as Lambda hands it to each retry of an async invocation.
     const firing = lambdaContext();

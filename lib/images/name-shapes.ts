@@ -11,10 +11,15 @@ export const regionSchema = z
     z.regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'must be lowercase letters, digits and single hyphens'),
   );
 
-/** A name glob (lib/images/glob.ts), bounded so one match stays cheap. */
-export const nameGlobSchema = z
-  .string()
-  .check(
-    z.minLength(1, 'must not be empty'),
-    z.maxLength(MAX_GLOB_LENGTH, `must be at most ${MAX_GLOB_LENGTH} characters`),
-  );
+/**
+ * A name glob (lib/images/glob.ts), bounded so one match stays cheap. Built on first use: only
+ * list filters and policies take one.
+ */
+export const nameGlobSchema = z.builtOnFirstUse(() =>
+  z
+    .string()
+    .check(
+      z.minLength(1, 'must not be empty'),
+      z.maxLength(MAX_GLOB_LENGTH, `must be at most ${MAX_GLOB_LENGTH} characters`),
+    ),
+);

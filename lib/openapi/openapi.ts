@@ -77,7 +77,7 @@ const componentSchemas = (): Record<string, JsonSchema> => {
   registry.add(deleteResultSchema, { id: 'DeleteResult' });
   registry.add(imageListSchema, { id: 'ImageList' });
   registry.add(usageResultSchema, { id: 'UsageResult' });
-  registry.add(errorBodySchema, { id: 'ErrorBody' });
+  registry.add(errorBodySchema(), { id: 'ErrorBody' });
   registry.add(planSchema, { id: 'Plan' });
   registry.add(applyAcceptedSchema, { id: 'ApplyAccepted' });
   registry.add(runDocumentSchema, { id: 'RunDocument' });
@@ -108,7 +108,7 @@ const componentSchemas = (): Record<string, JsonSchema> => {
 const errorBodyWith = (codes: readonly [string, ...string[]]): JsonSchema =>
   bare(
     z.toJSONSchema(
-      z.object({ error: z.extend(errorBodySchema.shape.error, { code: z.enum(codes) }) }),
+      z.object({ error: z.extend(errorBodySchema().shape.error, { code: z.enum(codes) }) }),
       { target: 'draft-2020-12' },
     ) as JsonSchema,
   );
@@ -284,7 +284,7 @@ export const buildOpenApiDocument = (): OpenApiDocument => ({
         operationId: 'showImage',
         summary: 'Show an image',
         description: UNKNOWN_PARAMETERS,
-        parameters: queryParameters(showQuerySchema),
+        parameters: queryParameters(showQuerySchema()),
         responses: {
           '200': { description: 'The image, normalised.', content: json(ref('ShowResult')) },
           ...errorResponses('show'),
@@ -294,7 +294,7 @@ export const buildOpenApiDocument = (): OpenApiDocument => ({
         operationId: 'deleteImage',
         summary: 'Delete an image',
         description: `Built-in, shared and operator-protected images are refused (403) before anything is deleted; an image still being created is 409. Over HTTP a missing image is a 404 (queues and workflows get \`already-absent\`). ${UNKNOWN_PARAMETERS}`,
-        parameters: queryParameters(deleteQuerySchema),
+        parameters: queryParameters(deleteQuerySchema()),
         responses: {
           '200': {
             description: '`deleted` or `dry-run`, with the image.',
@@ -323,7 +323,7 @@ export const buildOpenApiDocument = (): OpenApiDocument => ({
         operationId: 'imageUsage',
         summary: 'What uses an image',
         description: `ModelArts notebooks or BCC instances running the image, found by scanning their lists. \`complete: false\` (with \`nextCursor\`) when the scan ran out of time: then \`inUse: false\` only means none found so far. ${UNKNOWN_PARAMETERS}`,
-        parameters: queryParameters(usageQuerySchema, {
+        parameters: queryParameters(usageQuerySchema(), {
           cursor:
             "The previous answer's `nextCursor` (a scan cut short by time): valid only with the same provider, image and region (else 400).",
         }),

@@ -13,7 +13,7 @@ import * as z from '../schema/zod.js';
 /** The largest policy document (JSON or YAML text) accepted, in characters. */
 export const MAX_POLICY_TEXT_LENGTH = 256 * 1024;
 
-const globSchema = nameGlobSchema.check(
+const globSchema = nameGlobSchema().check(
   z.describe('A name glob: `*` any run of characters, `?` exactly one; case-sensitive.'),
 );
 

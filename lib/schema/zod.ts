@@ -24,3 +24,15 @@ export const preprocess = <U extends core.$ZodType>(
   fn: (input: unknown) => unknown,
   schema: U,
 ): ZodMiniPipe<ZodMiniTransform<unknown, unknown>, U> => pipe(transform(fn), schema);
+
+/**
+ * A schema built on its first use and kept: building zod schemas costs CPU, so a function's cold
+ * start builds only the schemas its own route parses (bench/RESULTS.md).
+ */
+export const builtOnFirstUse = <T>(build: () => T): (() => T) => {
+  let built: { schema: T } | undefined;
+  return () => {
+    built ??= { schema: build() };
+    return built.schema;
+  };
+};

@@ -15,19 +15,24 @@ import { documentedError, SUCCESS_WORD, type TriggerShape } from './pipeline.js'
 export type HttpEvent = APIGatewayProxyEventV2;
 export type HttpResult = APIGatewayProxyStructuredResultV2;
 
-export const showQuerySchema = z.strictObject({ region: z.optional(regionSchema) });
-export const deleteQuerySchema = z.strictObject({
-  region: z.optional(regionSchema),
-  force: z.optional(queryFlagSchema),
-  dryRun: z.optional(queryFlagSchema),
-});
+// Each route's query schema is built on its first parse: a function builds only its own route's.
+
+export const showQuerySchema = z.builtOnFirstUse(() =>
+  z.strictObject({ region: z.optional(regionSchema) }),
+);
+export const deleteQuerySchema = z.builtOnFirstUse(() =>
+  z.strictObject({
+    region: z.optional(regionSchema),
+    force: z.optional(queryFlagSchema()),
+    dryRun: z.optional(queryFlagSchema()),
+  }),
+);
 
 /**
- * The list route's query, built on its first parse (`z.lazy`): only the list function parses it.
- * `status=available,failed` is one or more statuses, comma-separated; `limit` a whole number,
- * anything else refused rather than guessed.
+ * The list route's query. `status=available,failed` is one or more statuses, comma-separated;
+ * `limit` a whole number, anything else refused rather than guessed.
  */
-export const listQuerySchema = z.lazy(() => {
+export const listQuerySchema = z.builtOnFirstUse(() => {
   const commaList = z.pipe(
     z.pipe(
       z.string(),
@@ -52,10 +57,12 @@ export const listQuerySchema = z.lazy(() => {
   });
 });
 
-export const usageQuerySchema = z.strictObject({
-  region: z.optional(regionSchema),
-  cursor: z.optional(z.string()),
-});
+export const usageQuerySchema = z.builtOnFirstUse(() =>
+  z.strictObject({
+    region: z.optional(regionSchema),
+    cursor: z.optional(z.string()),
+  }),
+);
 
 const pathOf = (event: HttpEvent) => ({
   provider: event.pathParameters?.provider,
@@ -65,34 +72,34 @@ const pathOf = (event: HttpEvent) => ({
 export const showRequestFromHttp = (event: HttpEvent): Record<string, unknown> => ({
   ...pathOf(event),
   ...refuseBody(event),
-  ...parseInput(showQuerySchema, event.queryStringParameters ?? {}),
+  ...parseInput(showQuerySchema(), event.queryStringParameters ?? {}),
 });
 
 export const deleteRequestFromHttp = (event: HttpEvent): Record<string, unknown> => ({
   ...pathOf(event),
   ...refuseBody(event),
-  ...parseInput(deleteQuerySchema, event.queryStringParameters ?? {}),
+  ...parseInput(deleteQuerySchema(), event.queryStringParameters ?? {}),
 });
 
 /** The query's shape only; the values are validated with the task input's schema next. */
 export const listRequestFromHttp = (event: HttpEvent): Record<string, unknown> => ({
   provider: event.pathParameters?.provider,
   ...refuseBody(event),
-  ...parseInput(listQuerySchema, event.queryStringParameters ?? {}),
+  ...parseInput(listQuerySchema(), event.queryStringParameters ?? {}),
 });
 
 export const usageRequestFromHttp = (event: HttpEvent): Record<string, unknown> => ({
   ...pathOf(event),
   ...refuseBody(event),
-  ...parseInput(usageQuerySchema, event.queryStringParameters ?? {}),
+  ...parseInput(usageQuerySchema(), event.queryStringParameters ?? {}),
 });
 
 /** The retirement routes take no query parameter: `?dryRun=true` on apply must be a 400, not a run. */
-const noQuerySchema = z.strictObject({});
+const noQuerySchema = z.builtOnFirstUse(() => z.strictObject({}));
 
 /** A route that takes no query parameter (its input is its path, or its body): any is refused. */
 export const refuseQuery = (event: HttpEvent): void => {
-  parseInput(noQuerySchema, event.queryStringParameters ?? {});
+  parseInput(noQuerySchema(), event.queryStringParameters ?? {});
 };
 
 /**
@@ -227,16 +234,18 @@ export const requestIdOf = (event: HttpEvent, awsRequestId: string | undefined):
   awsRequestId ?? event.requestContext?.requestId ?? 'unknown';
 
 /** Every error response's body (the OpenAPI document derives its per-status schemas from it). */
-export const errorBodySchema = z.object({
-  error: z.object({
-    code: z.string(),
-    message: z.string(),
-    requestId: z.string(),
-    /** The provider's own request id, when it sent one. */
-    upstreamRequestId: z.optional(z.string()),
+export const errorBodySchema = z.builtOnFirstUse(() =>
+  z.object({
+    error: z.object({
+      code: z.string(),
+      message: z.string(),
+      requestId: z.string(),
+      /** The provider's own request id, when it sent one. */
+      upstreamRequestId: z.optional(z.string()),
+    }),
   }),
-});
-export type ErrorBody = z.infer<typeof errorBodySchema>;
+);
+export type ErrorBody = z.infer<ReturnType<typeof errorBodySchema>>;
 
 /**
  * The response jsonResponse built last, with the value its body serialises (see bodyValueOf).

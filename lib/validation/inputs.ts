@@ -14,9 +14,11 @@ import { shownName, unknownFields } from '../schema/caller-names.js';
 import * as z from '../schema/zod.js';
 
 /** `true`/`false` as query strings carry them; anything else is refused rather than guessed. */
-export const queryFlagSchema = z.pipe(
-  z.enum(['true', 'false']),
-  z.transform((value) => value === 'true'),
+export const queryFlagSchema = z.builtOnFirstUse(() =>
+  z.pipe(
+    z.enum(['true', 'false']),
+    z.transform((value) => value === 'true'),
+  ),
 );
 
 /** One of the registered clouds. */
@@ -109,7 +111,7 @@ const filterShape = () => ({
       .array(z.enum(IMAGE_STATUSES))
       .check(z.minLength(1, 'must list at least one status'), z.maxLength(IMAGE_STATUSES.length)),
   ),
-  name: z.optional(nameGlobSchema),
+  name: z.optional(nameGlobSchema()),
   createdBefore: z.optional(isoTime()),
   createdAfter: z.optional(isoTime()),
   limit: z.optional(z.int().check(z.gte(1), z.lte(MAX_LIST_LIMIT))),

@@ -78,7 +78,7 @@ const inputOf = (provider: string, flags: ListFlags): Record<string, unknown> =>
   limit:
     flags.limit === undefined
       ? undefined
-      : parseInput(listQuerySchema, { limit: flags.limit }).limit,
+      : parseInput(listQuerySchema(), { limit: flags.limit }).limit,
   cursor: flags.cursor,
 });
 

@@ -1,19 +1,12 @@
 // The normalised Image and DeleteResult of the spec, as zod schemas (the one source for types and
-// the OpenAPI document). `provider` is a registered cloud's key (lib/providers/registry.ts).
+// the OpenAPI document). `provider` is a registered cloud's key (lib/providers/registry.ts). Only
+// schemas and types here: the show and delete functions import none of it at run time, so they do
+// not build these schemas at cold start (the status and kind words and the helpers are in
+// image-fields.ts).
 
 import * as z from '../schema/zod.js';
+import { IMAGE_KINDS, IMAGE_STATUSES } from './image-fields.js';
 import { usageSchema } from './usage.js';
-
-export const IMAGE_STATUSES = [
-  'available',
-  'creating',
-  'failed',
-  'error',
-  'unavailable',
-  'deleted',
-  'unknown',
-] as const;
-export const IMAGE_KINDS = ['custom', 'system', 'shared', 'other'] as const;
 
 export const imageSchema = z.object({
   provider: z.string(),
@@ -42,16 +35,3 @@ export const deleteResultSchema = z.object({
   usage: z.optional(usageSchema),
 });
 export type DeleteResult = z.infer<typeof deleteResultSchema>;
-
-/** Epoch milliseconds or an ISO-ish date string to ISO 8601; undefined for anything else. */
-export const toIsoTime = (value: unknown): string | undefined => {
-  if (typeof value !== 'number' && typeof value !== 'string') return undefined;
-  const date = new Date(value);
-  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
-};
-
-/** An image without the provider's own record (`details`): what plans, runs and events keep. */
-export const withoutDetails = (image: Image): Omit<Image, 'details'> => {
-  const { details: _details, ...rest } = image;
-  return rest;
-};

@@ -11,7 +11,7 @@
 import { UpstreamBadResponse } from '../errors/errors.js';
 import { matchesGlob } from '../images/glob.js';
 import type { Image } from '../images/image.js';
-import { withoutDetails } from '../images/image.js';
+import { withoutDetails } from '../images/image-fields.js';
 import type { UsageReference } from '../images/usage.js';
 import { canonicalId } from '../providers/registry.js';
 import { familyOf } from './family.js';

@@ -4,7 +4,7 @@
 // The same schema generates docs/policy.schema.json (scripts/schemas.ts).
 
 import { InvalidRequest } from '../errors/errors.js';
-import { IMAGE_STATUSES } from '../images/image.js';
+import { IMAGE_STATUSES } from '../images/image-fields.js';
 import { nameGlobSchema, regionSchema } from '../images/name-shapes.js';
 import { cloudKeys, findCloud } from '../providers/registry.js';
 import { shownName, unknownFields } from '../schema/caller-names.js';

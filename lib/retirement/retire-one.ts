@@ -12,7 +12,7 @@
 import { isImageError } from '../errors/errors.js';
 import { type DeleteDeps, deleteImage } from '../images/delete-image.js';
 import type { Image } from '../images/image.js';
-import { withoutDetails } from '../images/image.js';
+import { withoutDetails } from '../images/image-fields.js';
 import type { ImageOutcome, Run, RunMessage, RunOutcome, RunStore } from './ports.js';
 
 export interface RetireDeps extends DeleteDeps {

@@ -4,7 +4,8 @@
 
 import { isImageError } from '../errors/errors.js';
 import type { CatalogueEvent, REFUSALS } from '../events/catalogue.js';
-import { type DeleteResult, type Image, withoutDetails } from '../images/image.js';
+import type { DeleteResult, Image } from '../images/image.js';
+import { withoutDetails } from '../images/image-fields.js';
 import type { Plan } from '../retirement/plan.js';
 import type { Run } from '../retirement/ports.js';
 import type { Retired } from '../retirement/retire-one.js';

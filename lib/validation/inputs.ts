@@ -4,7 +4,7 @@
 // whether they take `force` come from the cloud registry.
 
 import { InvalidRequest } from '../errors/errors.js';
-import { IMAGE_KINDS, IMAGE_STATUSES } from '../images/image.js';
+import { IMAGE_KINDS, IMAGE_STATUSES } from '../images/image-fields.js';
 import { MAX_LIST_LIMIT } from '../images/list-images.js';
 import { nameGlobSchema, regionSchema } from '../images/name-shapes.js';
 import { cloudKeys, findCloud, registryVersion } from '../providers/registry.js';

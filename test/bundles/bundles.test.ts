@@ -117,6 +117,32 @@ describe('npm run build', () => {
     }
   });
 
+  it('the show and delete functions start without the result schemas, which only the API document reads', async () => {
+    for (const name of ['httpShowImage', 'httpDeleteImage', 'taskShowImage', 'taskDeleteImage']) {
+      const meta = JSON.parse(await readFile(join(dist, name, 'metafile.json'), 'utf8')) as {
+        outputs: Record<
+          string,
+          { inputs: Record<string, unknown>; imports: Array<{ path: string; kind: string }> }
+        >;
+      };
+      // What runs at start: the entry and the chunks it imports statically.
+      const atStart = new Set<string>();
+      const visit = (output: string): void => {
+        const found = meta.outputs[output];
+        if (found === undefined || atStart.has(output)) return;
+        atStart.add(output);
+        for (const entry of found.imports) if (entry.kind === 'import-statement') visit(entry.path);
+      };
+      visit(Object.keys(meta.outputs).find((output) => output.endsWith('/index.mjs')) ?? '');
+      const sources = [...atStart].flatMap((output) =>
+        Object.keys(meta.outputs[output]?.inputs ?? {}),
+      );
+      expect(sources, name).toContain('lib/images/image-fields.ts');
+      expect(sources, name).not.toContain('lib/images/image.ts');
+      expect(sources, name).not.toContain('lib/images/usage.ts');
+    }
+  });
+
   it('each bundle loads in a plain node process (no global require) and exports a handler function', async () => {
     for (const name of await readdir(dist)) {
       const url = pathToFileURL(join(dist, name, 'index.mjs')).href;

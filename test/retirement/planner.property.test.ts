@@ -7,7 +7,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { matchesGlob } from '../../lib/images/glob.js';
-import { IMAGE_STATUSES, type Image, type ImageStatus } from '../../lib/images/image.js';
+import type { Image, ImageStatus } from '../../lib/images/image.js';
+import { IMAGE_STATUSES } from '../../lib/images/image-fields.js';
 import type { UsageReference } from '../../lib/images/usage.js';
 import { familyOf } from '../../lib/retirement/family.js';
 import { type Plan, planSchema } from '../../lib/retirement/plan.js';

@@ -2,7 +2,8 @@
 // are and how its status and type values map to ours (compared in the case its tables use);
 // a value the tables do not know is `unknown` status or `other` kind, never a guess.
 
-import { type Image, type ImageKind, type ImageStatus, toIsoTime } from '../../images/image.js';
+import type { Image, ImageKind, ImageStatus } from '../../images/image.js';
+import { toIsoTime } from '../../images/image-fields.js';
 
 /** The fields of a cloud's image record that the common Image is made from. */
 export interface ImageRecordFields {

@@ -1,6 +1,6 @@
 // esbuild plugins of the function bundles: serverless-esbuild loads this file through
 // `custom.esbuild.plugins` in serverless.yml, and scripts/build.ts (npm run build, the bench) does
-// the same. Both cut what a cold start loads; bench/RESULTS.md has what each saves.
+// the same. Each cuts what a cold start loads; bench/RESULTS.md has what each saves.
 'use strict';
 
 const { isBuiltin } = require('node:module');
@@ -49,4 +49,42 @@ const undiciWithoutHttp2 = {
   },
 };
 
-module.exports = [builtinsThroughRequire, undiciWithoutHttp2];
+/**
+ * undici's FormData support, left out: `core/request.js` and `dispatcher/client-h1.js` require its
+ * fetch, FormData and WebIDL modules (about 42 KiB) only when a body is a FormData, which no
+ * function sends (their bodies are strings), yet V8 compiled them at start with the rest of the
+ * chunk (1 to 2.5 ms of a show's import). Without undici's own FormData class no body can be one
+ * of its instances, so the type check answers false and undici refuses such a body with its own
+ * message; the body encoder, never reached, says why if it were called.
+ */
+const FORM_DATA_IMPORTERS =
+  /[\\/]node_modules[\\/]undici[\\/]lib[\\/](core[\\/]request|dispatcher[\\/]client-h1)\.js$/;
+const FORM_DATA_STUBS = {
+  '../web/fetch/formdata': 'module.exports = {};',
+  '../web/webidl': 'module.exports = { webidl: { is: { FormData: () => false } } };',
+  '../web/fetch/body.js': [
+    'module.exports = {',
+    '  extractBody() {',
+    "    throw new Error('undici FormData bodies left out of the bundle (scripts/bundle-plugins.cjs): send a string or a Buffer');",
+    '  },',
+    '};',
+  ].join('\n'),
+};
+
+const undiciWithoutFormData = {
+  name: 'undici-without-form-data',
+  setup(build) {
+    build.onResolve({ filter: /^\.\.\/web\// }, (args) => {
+      if (!FORM_DATA_IMPORTERS.test(args.importer) || !Object.hasOwn(FORM_DATA_STUBS, args.path)) {
+        return undefined;
+      }
+      return { path: args.path, namespace: 'undici-form-data-left-out' };
+    });
+    build.onLoad({ filter: /.*/, namespace: 'undici-form-data-left-out' }, (args) => ({
+      contents: FORM_DATA_STUBS[args.path],
+      loader: 'js',
+    }));
+  },
+};
+
+module.exports = [builtinsThroughRequire, undiciWithoutHttp2, undiciWithoutFormData];

@@ -143,6 +143,18 @@ describe('npm run build', () => {
     }
   });
 
+  it("leaves undici's fetch, FormData and WebIDL modules out (no function sends a FormData body)", async () => {
+    for (const name of await readdir(dist)) {
+      const meta = JSON.parse(await readFile(join(dist, name, 'metafile.json'), 'utf8')) as {
+        inputs: Record<string, unknown>;
+      };
+      const web = Object.keys(meta.inputs).filter((path) =>
+        /node_modules\/undici\/lib\/web\//.test(path),
+      );
+      expect(web, name).toEqual([]);
+    }
+  });
+
   it('each bundle loads in a plain node process (no global require) and exports a handler function', async () => {
     for (const name of await readdir(dist)) {
       const url = pathToFileURL(join(dist, name, 'index.mjs')).href;

@@ -6,6 +6,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_MODELARTS, SEEDED } from '../../emulator/demo.js';
 import { exitStatusOfError } from '../../lib/cli/exit-status.js';
 import { useFixture } from '../support/fixture.js';
 import { type CliRun, cloudImages } from './cli-child.js';
@@ -144,6 +145,40 @@ describe('text from a cloud, for people', () => {
     expect(run.code, run.stderr).toBe(exitStatusOfError('InvalidRequest'));
     expect(run.stdout).not.toMatch(CONTROL);
     expect(lineStarting(run.stdout, `bj/m-hostile01${SHOWN} `)).toMatch(/ +hostile-old +failed +/);
+  });
+});
+
+describe("apply's run table", () => {
+  it('names an image whose ID the cloud lists in upper case (outcomes carry the canonical ID)', async () => {
+    // Prepare: a custom ModelArts image listed with an upper-case UUID, planned, then renamed so
+    // that apply skips it and its row shows the name the plan saw.
+    const id = 'ABCDEF01-2345-4678-89AB-CDEF01234567';
+    const record = fixture.emulator.state.modelarts.get(SEEDED.modelarts.custom);
+    fixture.emulator.state.modelarts.set({ ...record, id, name: 'upper-old' });
+    const policy = join(work, 'upper.json');
+    await writeFile(
+      policy,
+      JSON.stringify({
+        name: 'upper',
+        provider: 'modelarts',
+        regions: [DEMO_MODELARTS.region],
+        select: { kind: 'custom', name: 'upper-*' },
+        limits: { maxDeletions: 1, maxPercent: 100 },
+      }),
+    );
+    const dir = join(work, 'upper-plans');
+    const plan = await cli(['plan', policy, '--dir', dir, '--json']);
+    const { planId } = plan.json<{ planId: string }>();
+    fixture.emulator.state.modelarts.set({ ...record, id, name: 'upper-renamed' });
+
+    // Act
+    const run = await cli(['apply', planId, '--dir', dir, '--yes']);
+
+    // Assess
+    expect(run.code, run.stderr).toBe(0);
+    expect(lineStarting(run.stdout, `${DEMO_MODELARTS.region}/${id.toLowerCase()} `)).toMatch(
+      / +upper-old +skipped +/,
+    );
   });
 });
 

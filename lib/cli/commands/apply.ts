@@ -12,6 +12,7 @@ import { errorNamed, InvalidRequest, isImageError, PlanNotFound } from '../../er
 import { PLAN_ID_PATTERN } from '../../retirement/ids.js';
 import type { Plan } from '../../retirement/plan.js';
 import { alterationOf } from '../../retirement/plan-integrity.js';
+import { imageKey } from '../../retirement/planner.js';
 import type { RunDocument, RunMessage } from '../../retirement/ports.js';
 import type { Invocation } from '../../runtime/invocation.js';
 import { applyReported, retireReported } from '../../runtime/reported-retirement.js';
@@ -70,11 +71,9 @@ type RunView = RunDocument;
 const humanRun = (view: RunView, plan: Plan, path: string, session: Session): string => {
   const { out } = session.output;
   const { counts } = view.run;
+  // By the key outcomes carry (the cloud's canonical ID: a UUID in lower case).
   const names = new Map(
-    plan.decisions.map((decision) => [
-      `${decision.image.region}/${decision.image.id}`,
-      decision.image.name,
-    ]),
+    plan.decisions.map((decision) => [imageKey(decision.image), decision.image.name]),
   );
   const lines = [
     `${out.bold(`run ${view.run.runId}`)} of plan ${plan.planId}: ${out.green(`${counts.deleted} deleted`)}, ${counts['already-absent']} already absent, ${out.yellow(`${counts.skipped} skipped`)}, ${counts.failed > 0 ? out.red(`${counts.failed} failed`) : '0 failed'}`,

@@ -12,6 +12,7 @@ import type {
   NotebookRecord,
 } from '../../emulator/types.js';
 import { useFixture } from '../support/fixture.js';
+import { colleagueNotebook } from '../support/sample-notebook.js';
 import {
   bccListRequest,
   bccRequest,
@@ -334,11 +335,8 @@ describe('ModelArts ListAllNotebooks', () => {
   it("answers every IAM user's notebooks of the project, where ListNotebooks answers the caller's own", async () => {
     // Prepare: one notebook of another IAM user, besides the seeded ones (the caller's).
     const colleagues: NotebookRecord = {
-      id: 'a7e2c1d0-0000-4000-8000-00000000c011',
-      name: 'colleague-notebook',
+      ...colleagueNotebook(SEEDED.modelarts.custom),
       status: 'RUNNING',
-      image: { id: SEEDED.modelarts.custom },
-      user: { id: '9c8b7a6f5e4d43218f7e6d5c4b3a2910', name: 'colleague' },
     };
     fixture.emulator.state.notebooks.set(colleagues);
     const everyLimit: Query = [['limit', '50']];

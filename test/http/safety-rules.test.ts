@@ -16,6 +16,7 @@ import { errorResponse } from '../../lib/triggers/http.js';
 import { httpEvent, lambdaContext, parseResult, routeEvent } from '../../scripts/lambda-events.js';
 import { eventsPublishedLocally, sqsRecord } from '../support/events.js';
 import { type EnvVars, useFixture } from '../support/fixture.js';
+import { colleagueNotebook } from '../support/sample-notebook.js';
 
 type Handler = (event: unknown, context: Context) => Promise<unknown>;
 
@@ -449,13 +450,7 @@ describe('a usage scan whose page contradicts itself is not believed', () => {
 describe('what counts as in use', () => {
   it("ModelArts: an image only another IAM user's notebook runs is not deleted (409 IMAGE_BUSY)", async () => {
     // Prepare: the notebook belongs to a colleague, so ListNotebooks (the key's own) does not show it.
-    fixture.emulator.state.notebooks.set({
-      id: 'a7e2c1d0-0000-4000-8000-00000000c011',
-      name: 'colleague-notebook',
-      status: 'STOPPED',
-      image: { id: SEEDED.modelarts.custom },
-      user: { id: '9c8b7a6f5e4d43218f7e6d5c4b3a2910', name: 'colleague' },
-    });
+    fixture.emulator.state.notebooks.set(colleagueNotebook(SEEDED.modelarts.custom));
     const functions = await load();
 
     // Act

@@ -16,6 +16,7 @@ import type {
 } from '../../lib/images/provider-port.js';
 import { modelArtsCloud } from '../../lib/providers/modelarts/cloud.js';
 import { useFixture } from '../support/fixture.js';
+import { colleagueNotebook } from '../support/sample-notebook.js';
 
 const policy: RetryPolicy = {
   maxAttempts: 3,
@@ -67,13 +68,8 @@ describe('the ModelArts usage scan', () => {
   it("reads every IAM user's notebooks of the project (ListAllNotebooks), not only the caller's", async () => {
     // Prepare: another IAM user's notebook runs the custom image. ListNotebooks answers only the
     // caller's own notebooks; the console shows the others through "View all".
-    fixture.emulator.state.notebooks.set({
-      id: 'a7e2c1d0-0000-4000-8000-00000000c011',
-      name: 'colleague-notebook',
-      status: 'STOPPED',
-      image: { id: SEEDED.modelarts.custom },
-      user: { id: '9c8b7a6f5e4d43218f7e6d5c4b3a2910', name: 'colleague' },
-    });
+    const notebook = colleagueNotebook(SEEDED.modelarts.custom);
+    fixture.emulator.state.notebooks.set(notebook);
 
     // Act
     const uses = await scanToTheEnd();
@@ -83,9 +79,9 @@ describe('the ModelArts usage scan', () => {
       imageKeys: [`id:${SEEDED.modelarts.custom}`],
       reference: {
         type: 'notebook',
-        id: 'a7e2c1d0-0000-4000-8000-00000000c011',
-        name: 'colleague-notebook',
-        status: 'STOPPED',
+        id: notebook.id,
+        name: notebook.name,
+        status: notebook.status,
       },
     });
     expect(notebookRequests().map((request) => request.path)).toEqual([

@@ -3,12 +3,14 @@
 // throw are tried again, 3 attempts in all with jittered backoff, while the invocation's deadline
 // allows; a failure that cannot get better (access denied, a missing bus, a malformed entry) is not
 // retried. The SDK's own retries are off (maxAttempts 1): this is the one retry layer, and each
-// attempt is bounded, by the SDK's timeouts and by the invocation's deadline: a bus that does not
-// answer must not keep a delete's answer, or a queue batch's, past the time the function has left.
-// An attempt cut there is a lost attempt like any other. The SDK is loaded on the first publish
+// attempt is bounded, by the SDK's timeouts and by the invocation's deadline (the first has at
+// least half the response margin): a bus that does not answer must not keep a delete's answer, or
+// a queue batch's, past the time the function has left. An attempt cut there is a lost attempt
+// like any other. The SDK is loaded on the first publish
 // only.
 
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { RESPONSE_MARGIN_MS } from '../http/deadline.js';
 import type { Logger } from '../log/log.js';
 import type { CatalogueEvent } from './catalogue.js';
 import { EVENT_SOURCE } from './catalogue.js';
@@ -42,6 +44,14 @@ export const PUBLISH_ATTEMPTS = 3;
 const BACKOFF_BASE_MS = 100;
 /** Below this much time left after the wait, another attempt is not started. */
 const MIN_ATTEMPT_MS = 300;
+
+/**
+ * The least time the first attempt is given, past the deadline if need be: half the response
+ * margin the deadline keeps before the function's own end. A delete that used its time up to the
+ * deadline then still has its event sent (as it was before attempts were bounded), and the answer
+ * still has the other half.
+ */
+const FIRST_ATTEMPT_LEAST_MS = RESPONSE_MARGIN_MS / 2;
 
 /**
  * What a publish of a queue batch's events takes with its retries: the time the batch keeps back
@@ -164,7 +174,8 @@ export const eventBridgePublisher = (options: EventBridgePublisherOptions): Even
       let pending: PreparedEntry[] = entries;
       const remainingMs = () => publishOptions.deadline?.remainingMs() ?? Number.POSITIVE_INFINITY;
       for (let attempt = 1; pending.length > 0; attempt += 1) {
-        const withinMs = remainingMs();
+        const withinMs =
+          attempt === 1 ? Math.max(remainingMs(), FIRST_ATTEMPT_LEAST_MS) : remainingMs();
         const failed = (
           await Promise.all(batchesOf(pending).map((batch) => send(batch, withinMs)))
         ).flat();

@@ -24,8 +24,9 @@ export interface PublishResult {
 
 export interface PublishOptions {
   /**
-   * The invocation's: an attempt still going when it passes is given up (with no time left, at
-   * once), and retries stop when it leaves too little time; what did not go out by then is lost.
+   * The invocation's: an attempt still going when it passes is given up (the first is given part
+   * of the response margin when the deadline is near or past), and retries stop when it leaves too
+   * little time; what did not go out by then is lost.
    */
   deadline?: Pick<Deadline, 'remainingMs'>;
   /** The request's logger (its lines then carry the request id); else the publisher's own. */

@@ -7,13 +7,14 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { CatalogueEvent } from '../../lib/events/catalogue.js';
 import { createEventPublisher } from '../../lib/events/create-publisher.js';
 import { eventBridgePublisher, loadEventBridge } from '../../lib/events/eventbridge-publisher.js';
 import { filePublisher } from '../../lib/events/file-publisher.js';
-import { deadlineIn } from '../../lib/http/deadline.js';
+import { deadlineIn, RESPONSE_MARGIN_MS } from '../../lib/http/deadline.js';
 import { createLogger, type Logger, setLogSink } from '../../lib/log/log.js';
 import {
   type FaultReply,
@@ -369,6 +370,42 @@ describe('publishing to EventBridge: faults (loopback fault server)', () => {
     expect(lines().filter((line) => line.message === 'event not published')).toEqual([
       expect.objectContaining({ reason: 'PutEvents failed: DeadlineReached' }),
     ]);
+  });
+
+  it('a first attempt with the deadline reached still has half the response margin: a bus that answers takes the event', async () => {
+    // Prepare: a delete that used its time up to the deadline; the bus answers in 50 ms.
+    const { publisher, requests } = await publisherAt(async (request) => {
+      await sleep(50);
+      return {
+        status: 200,
+        body: JSON.stringify({
+          FailedEntryCount: 0,
+          Entries: entriesOf(request).map(() => ({ EventId: 'ok' })),
+        }),
+      };
+    });
+    const events = manyEvents(1);
+
+    // Act
+    const result = await publisher.publish(events, { deadline: { remainingMs: () => 0 } });
+
+    // Assess
+    expect(result).toEqual({ published: 1, notPublished: 0, lost: [] });
+    expect(requests()).toHaveLength(1);
+  });
+
+  it('a bus that does not answer a first attempt made at the deadline is given up within half the response margin', async () => {
+    // Prepare
+    const { publisher } = await publisherAt(() => new Promise<never>(() => {}));
+    const events = manyEvents(1);
+    const started = performance.now();
+
+    // Act
+    const result = await publisher.publish(events, { deadline: { remainingMs: () => 0 } });
+
+    // Assess: given up before the margin (500 ms) the function keeps for its answer is used up.
+    expect(performance.now() - started).toBeLessThan(RESPONSE_MARGIN_MS);
+    expect(result).toEqual({ published: 0, notPublished: 1, lost: events });
   });
 
   it('a publish done well before its deadline leaves no timer behind', async () => {

@@ -109,7 +109,7 @@ export const ERROR_TABLE = {
     retryAfter: false,
     raisedBy: UPSTREAM,
     meaning:
-      '5xx answers, reset or refused connections, still failing after the retries. Try later.',
+      '5xx and 408 (timeout) answers, reset or refused connections, still failing after the retries. Try later.',
   },
   UpstreamThrottled: {
     httpStatus: 503,

@@ -313,6 +313,31 @@ describe('faults upstream get the documented error', () => {
     expect(fixture.emulator.requests).toHaveLength(3);
   });
 
+  it('502 UPSTREAM_UNAVAILABLE when the cloud keeps answering 408 ModelArts.6100 (its own timeout), after every attempt', async () => {
+    fixture.emulator.faults.inject({
+      times: 10,
+      action: {
+        kind: 'status',
+        status: 408,
+        body: { error_code: 'ModelArts.6100', error_msg: 'timeout' },
+      },
+    });
+    expectError(await show(SEEDED.modelarts.custom), 502, 'UPSTREAM_UNAVAILABLE');
+    expect(fixture.emulator.requests).toHaveLength(3);
+  });
+
+  it('a 408 that clears within the retries succeeds', async () => {
+    fixture.emulator.faults.inject({
+      action: {
+        kind: 'status',
+        status: 408,
+        body: { error_code: 'ModelArts.6100', error_msg: 'timeout' },
+      },
+    });
+    expect((await show(SEEDED.modelarts.custom)).status).toBe(200);
+    expect(fixture.emulator.requests).toHaveLength(2);
+  });
+
   it.each([500, 502, 503, 504])('502 UPSTREAM_UNAVAILABLE when %i persists', async (status) => {
     fixture.emulator.faults.inject({ times: 10, action: { kind: 'status', status } });
     expectError(await show(SEEDED.modelarts.custom), 502, 'UPSTREAM_UNAVAILABLE');

@@ -13,6 +13,12 @@ import { quote } from './reply.js';
 /** Statuses the retry layer retries (other 5xx answers are final: retrying 501 changes nothing). */
 export const RETRIED_SERVER_STATUSES: ReadonlySet<number> = new Set([500, 502, 503, 504]);
 
+/**
+ * The cloud's gateway or service gave up waiting (ModelArts documents 408 `ModelArts.6100`): retried
+ * as a server fault is, and `UpstreamUnavailable` when it persists.
+ */
+const REQUEST_TIMEOUT = 408;
+
 type Protocol = CloudDescription<unknown, unknown>['protocol'];
 
 /**
@@ -48,7 +54,9 @@ export const classifyReply = (protocol: Protocol, response: RawResponse): Verdic
   if (response.status === 429 || (code !== undefined && protocol.throttleCodes.has(code))) {
     return { kind: 'throttled', code };
   }
-  if (RETRIED_SERVER_STATUSES.has(response.status)) return { kind: 'transient', code };
+  if (RETRIED_SERVER_STATUSES.has(response.status) || response.status === REQUEST_TIMEOUT) {
+    return { kind: 'transient', code };
+  }
   return { kind: 'final' };
 };
 

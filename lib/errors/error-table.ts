@@ -89,7 +89,7 @@ export const ERROR_TABLE = {
     retryAfter: false,
     raisedBy: UPSTREAM,
     meaning:
-      'The cloud rejected our credentials or signature, after one retry with freshly read credentials. Check the secret and the clock.',
+      "The cloud rejected our credentials or signature (after one retry with freshly read credentials), or refused the key an action it has no permission for. Check the secret, the clock and the key's permissions.",
   },
   UpstreamBadResponse: {
     httpStatus: 502,

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEMO_MODELARTS, SEEDED } from '../../emulator/demo.js';
 import { createCredentialStore } from '../../lib/credentials/credential-store.js';
+import { UpstreamAuthFailed } from '../../lib/errors/errors.js';
 import { deadlineIn } from '../../lib/http/deadline.js';
 import type { RetryPolicy } from '../../lib/http/retry.js';
 import { undiciTransport } from '../../lib/http/transport.js';
@@ -114,4 +115,30 @@ describe('the ModelArts usage scan', () => {
       expect(limits.filter((limit) => !['10', '20', '50'].includes(String(limit)))).toEqual([]);
     },
   );
+
+  it("a key refused the list of every user's notebooks (403) fails the scan, naming the permissions to check", async () => {
+    // Prepare: the key lacks modelarts:notebook:listAllNotebooks.
+    fixture.emulator.faults.inject({
+      match: { operation: 'list-all-notebooks' },
+      times: 10,
+      action: {
+        kind: 'status',
+        status: 403,
+        body: { error_code: 'ModelArts.0204', error_msg: 'Policy does not allow this action' },
+      },
+    });
+
+    // Act
+    const failure = await scanToTheEnd().then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+
+    // Assess: no scan result (a delete relying on it fails closed), and a message that says what
+    // to look at, without the cloud's own text.
+    expect(failure).toBeInstanceOf(UpstreamAuthFailed);
+    expect((failure as Error).message).toBe(
+      "ModelArts refused our key the usage call (ModelArts.0204): check the key's permissions, the credentials and the clock",
+    );
+  });
 });

@@ -98,6 +98,8 @@ const message = (
   status: number,
   error: ProviderError,
   quoted: string,
+  /** The code is one the cloud gives for credentials or signatures (not for a permission). */
+  credentialCode: boolean,
 ): string => {
   const code = error.code ?? '';
   const what = subject.imageId === undefined ? '' : ` image ${subject.imageId}`;
@@ -105,8 +107,11 @@ const message = (
     case 'ImageNotFound':
       return `${subject.key}${what} does not exist`;
     case 'UpstreamAuthFailed':
-      // The gateway's own text can echo request details: keep only its code.
-      return `${subject.label} rejected our credentials or signature (${code || `HTTP ${status}`})`;
+      // The gateway's own text can echo request details: keep only its code. A 403 is as often a
+      // permission the key lacks (ModelArts' ListAllNotebooks, say) as a refused signature.
+      return status === 403 && !credentialCode
+        ? `${subject.label} refused our key the ${subject.operation} call${what ? ` for${what}` : ''} (${code || `HTTP ${status}`}): check the key's permissions, the credentials and the clock`
+        : `${subject.label} rejected our credentials or signature (${code || `HTTP ${status}`})`;
     case 'ImageBusy':
       return `${subject.label} cannot ${subject.operation}${what} now${quoted}`;
     case 'ImageProtected':
@@ -139,5 +144,8 @@ export const failureOf = (
   const name: ErrorName =
     rule?.error ?? (status >= 500 && status < 600 ? 'UpstreamUnavailable' : 'UpstreamBadResponse');
   const quoted = rule?.quote === true ? quote(error.message, subject.secrets) : '';
-  return errorNamed(name, message(name, subject, status, error, quoted), { upstream });
+  const credentialCode = error.code !== undefined && protocol.authCodes.has(error.code);
+  return errorNamed(name, message(name, subject, status, error, quoted, credentialCode), {
+    upstream,
+  });
 };

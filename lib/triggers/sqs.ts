@@ -203,8 +203,8 @@ const isLastReceive = (record: SQSRecord): boolean =>
   (receiveCountOf(record) ?? 1) >= retirementServices().config.maxReceiveCount;
 
 /**
- * An invalid body (or a run message that is not a decision its plan made): one line saying why; it
- * reaches the dead-letter queue after its receives.
+ * An invalid body (or a run message that is not a decision its plan made): one line saying why and
+ * whether the queue now moves it to the dead-letter queue (its last receive) or delivers it again.
  */
 const rejected = (
   invocation: Invocation,
@@ -217,7 +217,7 @@ const rejected = (
   },
 ): void => {
   refused.log.error(
-    `message rejected: ${refused.why}; it will reach the dead-letter queue after maxReceiveCount receives`,
+    `message rejected: ${refused.why}; ${isLastReceive(record) ? 'this was its last receive: the queue moves it to the dead-letter queue' : 'it will reach the dead-letter queue after maxReceiveCount receives'}`,
     {
       ...failed(invocation, completion, error).fields,
       bodyBytes: Buffer.byteLength(record.body ?? '', 'utf8'),

@@ -110,7 +110,7 @@ export const applyPlan = async (
   const now = deps.now ?? (() => new Date());
   const plan = await deps.plans.get(planId);
   if (plan === undefined) throw new PlanNotFound(`no plan ${planId} is stored`);
-  const altered = plan.planId === planId ? alterationOf(plan) : `it is stored as ${plan.planId}`;
+  const altered = alterationOf(plan, planId);
   if (altered !== undefined) {
     throw new InvalidRequest(
       `planId: plan ${planId} has been altered since it was made (${altered}); make a new plan`,

@@ -53,8 +53,12 @@ const disagreementWithPolicy = (plan: Plan): string | undefined => {
   return undefined;
 };
 
-/** What no longer matches in `plan`, or undefined when it is as it was made. */
-export const alterationOf = (plan: Plan): string | undefined => {
+/**
+ * What no longer matches in `plan`, or undefined when it is as it was made. `storedAs`: the ID it
+ * was read by (a plan stored under another plan's ID is altered too).
+ */
+export const alterationOf = (plan: Plan, storedAs?: string): string | undefined => {
+  if (storedAs !== undefined && plan.planId !== storedAs) return `it is stored as ${plan.planId}`;
   if (planIdOf(plan.policy, plan.decisions) !== plan.planId) {
     return `its policy or decisions do not match ${plan.planId}`;
   }

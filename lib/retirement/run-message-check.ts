@@ -108,7 +108,7 @@ export const createRunMessageCheck = (
   const decisionsOf = async (planId: string): Promise<PlanDecisions> => {
     const plan = await deps.plans.get(planId);
     if (plan === undefined) return { kind: 'refused', reason: `no plan ${planId} is stored` };
-    const altered = plan.planId === planId ? alterationOf(plan) : `it is stored as ${plan.planId}`;
+    const altered = alterationOf(plan, planId);
     if (altered !== undefined) {
       return {
         kind: 'refused',

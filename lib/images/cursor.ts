@@ -32,7 +32,7 @@ const buildStateSchema = () =>
     ),
     s: z.int().check(z.gte(0), z.lte(100_000)),
   });
-let stateSchema: ReturnType<typeof buildStateSchema> | undefined;
+const stateSchema = z.builtOnFirstUse(buildStateSchema);
 
 const hex16 = (text: string): string =>
   createHash('sha256').update(text).digest('hex').slice(0, 16);
@@ -77,8 +77,7 @@ export const decodeCursor = (
   } catch {
     throw invalid('is not a cursor this service made');
   }
-  stateSchema ??= buildStateSchema();
-  const parsed = stateSchema.safeParse(value);
+  const parsed = stateSchema().safeParse(value);
   if (!parsed.success) throw invalid('is not a cursor this service made');
   if (parsed.data.b !== binding) {
     throw invalid('was made for another provider, region, filter or limit');

@@ -23,22 +23,16 @@ import {
   UpstreamUnavailable,
 } from '../../lib/errors/errors.js';
 import { deadlineIn } from '../../lib/http/deadline.js';
-import type { RetryPolicy } from '../../lib/http/retry.js';
 import { type RawResponse, type Transport, undiciTransport } from '../../lib/http/transport.js';
 import type { CallContext, ImageProvider } from '../../lib/images/provider-port.js';
 import { bccCloud } from '../../lib/providers/bcc/cloud.js';
 import type { OutboundRequest } from '../../lib/wire/outbound-request.js';
 import { useFixture } from '../support/fixture.js';
 import { rejectionOf } from '../support/outcomes.js';
+import { FAST_RETRY_POLICY } from '../support/retry-policy.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const policy: RetryPolicy = {
-  maxAttempts: 3,
-  retryBaseMs: 1,
-  throttleBaseMs: 1,
-  maxBackoffMs: 20,
-  attemptTimeoutMs: 2000,
-};
+const policy = FAST_RETRY_POLICY;
 
 const fixture = useFixture({ demoEnv: false });
 

@@ -7,7 +7,6 @@ import { DEMO_MODELARTS, SEEDED } from '../../emulator/demo.js';
 import { createCredentialStore } from '../../lib/credentials/credential-store.js';
 import { UpstreamAuthFailed } from '../../lib/errors/errors.js';
 import { deadlineIn } from '../../lib/http/deadline.js';
-import type { RetryPolicy } from '../../lib/http/retry.js';
 import { undiciTransport } from '../../lib/http/transport.js';
 import type {
   CallContext,
@@ -17,15 +16,10 @@ import type {
 } from '../../lib/images/provider-port.js';
 import { modelArtsCloud } from '../../lib/providers/modelarts/cloud.js';
 import { useFixture } from '../support/fixture.js';
+import { FAST_RETRY_POLICY } from '../support/retry-policy.js';
 import { colleagueNotebook } from '../support/sample-notebook.js';
 
-const policy: RetryPolicy = {
-  maxAttempts: 3,
-  retryBaseMs: 1,
-  throttleBaseMs: 1,
-  maxBackoffMs: 20,
-  attemptTimeoutMs: 2000,
-};
+const policy = FAST_RETRY_POLICY;
 
 const fixture = useFixture({ demoEnv: false });
 

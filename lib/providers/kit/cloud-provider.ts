@@ -7,6 +7,7 @@ import { UpstreamBadResponse, type UpstreamFacts } from '../../errors/errors.js'
 import type { RawResponse } from '../../http/transport.js';
 import type {
   CallContext,
+  ImagePageOptions,
   ImageProvider,
   ImageUse,
   ScanPosition,
@@ -23,7 +24,7 @@ import type {
 } from './cloud.js';
 import { exchange, type UpstreamProtocol } from './exchange.js';
 import { classifyReply, failureOf, requestIdOf } from './failures.js';
-import { isPagerPosition, type PageOptions, type Query, readPage } from './paging.js';
+import { isPagerPosition, type Query, readPage } from './paging.js';
 import { assertConfiguredRegion, assertUsableDefault, originFor } from './regions.js';
 import { parseOptionalReply, parseReply } from './reply.js';
 
@@ -139,7 +140,7 @@ const createCloudProvider = <C, R>(
     context: CallContext,
     position: ScanPosition | undefined,
     filterQuery: () => Query,
-    options?: PageOptions,
+    options?: ImagePageOptions,
   ) =>
     readPage(
       list.paging,

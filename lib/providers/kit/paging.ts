@@ -55,9 +55,6 @@ export interface PagedItems<T> {
   next?: ScanPosition | undefined;
 }
 
-/** The page size a scan asks for; whether the offset probe may wait (see above). */
-export type PageOptions = ImagePageOptions;
-
 type OffsetReading = 'records' | 'pages';
 /** What an offset counts is still to be found (the probe waited): a read from the start. */
 const UNPROBED = 'unprobed';
@@ -74,7 +71,7 @@ const offsetPage = async <T>(
   fetch: FetchPage<T>,
   position: ScanPosition | undefined,
   label: string,
-  options: PageOptions,
+  options: ImagePageOptions,
 ): Promise<PagedItems<T>> => {
   // A scan keeps its page size (a page offset only means something for one size).
   const limit =
@@ -245,7 +242,7 @@ export const readPage = <T>(
   fetch: FetchPage<T>,
   position: ScanPosition | undefined,
   label: string,
-  options: PageOptions = {},
+  options: ImagePageOptions = {},
 ): Promise<PagedItems<T>> =>
   paging.style === 'offset'
     ? offsetPage(paging, fetch, position, label, options)

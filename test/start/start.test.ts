@@ -261,6 +261,21 @@ describe('npm start with no configuration: the emulator', () => {
     expect(usage.body).toMatchObject({ inUse: true, complete: true });
   });
 
+  it("the README's example of what runs an image names the image the banner prints", () => {
+    // Prepare: the README's usage example and the banner's.
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const usageOf = (text: string): string | undefined =>
+      /images\/bcc\/([^/\s]+)\/usage/.exec(text)?.[1];
+
+    // Act: the image each names.
+    const documented = usageOf(readme);
+    const printed = usageOf(example('what runs an image'));
+
+    // Assess: the same seeded image, in use, so the README's command works as pasted.
+    expect(printed).toMatch(/^m-[a-z0-9]+$/);
+    expect(documented, "README.md's usage example").toBe(printed);
+  });
+
   it('plans the printed policy, shows the report, applies it, and the run deletes exactly the retire decisions', async () => {
     // Prepare: the policy of the printed plan example.
     const policy = /-d '(\{.*\})'/.exec(example('plan:'))?.[1] ?? '';

@@ -79,7 +79,7 @@ export const ERROR_TABLE = {
     retryAfter: false,
     raisedBy: ['delete'],
     meaning:
-      'The image is being created, in use (the message names what uses it), or shared to others. Try later, or unshare it first.',
+      'The image is still being created, in use (the message names what uses it), or shared to others. Try later, stop what uses it, or unshare it first.',
   },
   UpstreamAuthFailed: {
     httpStatus: 502,

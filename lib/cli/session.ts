@@ -73,7 +73,16 @@ export interface Session {
   invocation(operation: OperationName): Invocation;
   /** Asks a yes/no question on the terminal (default no); false when it is left with Ctrl-C. */
   confirm(question: string): Promise<boolean>;
+  /**
+   * A follow-up command as the user would type it here: through npx when this one ran through it
+   * (a checkout), with this command's --emulator, each argument quoted for a POSIX shell if need be.
+   */
+  nextCommand(args: readonly string[]): string;
 }
+
+/** An argument as a POSIX shell reads it back: bare when it is plain, else in single quotes. */
+const shellWord = (word: string): string =>
+  /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
 
 export const outputFor = (host: CliHost, flags: GlobalFlags): Output =>
   createOutput(host.streams, host.env, {
@@ -108,6 +117,15 @@ export const startSession = (
         { capMs: timeoutMsFor(operation, env) },
         { trigger: 'cli', operation, requestId },
       ),
+    nextCommand: (args) =>
+      [
+        ...(env.npm_command === 'exec' ? ['npx'] : []),
+        'cloud-images',
+        ...(flags.emulator === undefined ? [] : ['--emulator', flags.emulator]),
+        ...args,
+      ]
+        .map(shellWord)
+        .join(' '),
     confirm: async (question) => {
       try {
         return await confirm(

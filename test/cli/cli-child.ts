@@ -35,6 +35,8 @@ const UNSET = [
   'NO_COLOR',
   'FORCE_COLOR',
   'UPSTREAM_MAX_ATTEMPTS',
+  // npx sets it (`exec`): the CLI then prints its follow-up commands through npx.
+  'npm_command',
 ];
 
 /** This process's environment without the service's configuration, plus `extra`. */

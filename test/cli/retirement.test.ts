@@ -13,6 +13,7 @@ import { type Plan, planSchema } from '../../lib/retirement/plan.js';
 import { planIdOf } from '../../lib/retirement/plan-id.js';
 import { countTotals } from '../../lib/retirement/planner.js';
 import type { ImageOutcome, Run } from '../../lib/retirement/ports.js';
+import { runChild } from '../support/child.js';
 import { eventsPublishedLocally } from '../support/events.js';
 import { useFixture } from '../support/fixture.js';
 import { type CliRun, cloudImages } from './cli-child.js';
@@ -109,7 +110,29 @@ describe('cloud-images plan', () => {
     expect(planId).toBeDefined();
     expect(run.stdout).toMatch(/^ {2}\d+ images: \d+ to retire, \d+ deferred, \d+ kept$/m);
     expect(run.stdout).toContain(`  report: ${join(dir, 'plans', `${planId}.html`)}\n`);
-    expect(run.stdout).toContain(`  apply:  cloud-images apply ${planId}\n`);
+    expect(run.stdout).toContain(
+      `  apply:  cloud-images --emulator ${fixture.url} apply ${planId} --dir ${dir}\n`,
+    );
+  });
+
+  it('the apply command it prints, pasted into a shell, applies that plan: npx in a checkout, an odd folder quoted', async () => {
+    // Prepare: a plans folder whose name a shell would split, the command run through npx.
+    dir = join(work, `plans ${tests} it's`);
+    const run = await cli(['plan', await policyFile()], { npm_command: 'exec' });
+    expect(run.code, run.stderr).toBe(0);
+    const printed = /^ {2}apply: {2}(.*)$/m.exec(run.stdout)?.[1] ?? '';
+
+    // Act: the words a POSIX shell reads from the printed line, then that command (with --yes).
+    const words = await runChild('sh', ['-c', `set -- ${printed}; printf '%s\\n' "$@"`]);
+    const [npx, program, ...args] = words.stdout.trimEnd().split('\n');
+    const applied = await cloudImages([...(args ?? []), '--yes', '--json']);
+
+    // Assess: npx cloud-images, and the plan applied from the folder the plan was stored in.
+    expect([npx, program]).toEqual(['npx', 'cloud-images']);
+    expect(args).toContain(dir);
+    expect(applied.code, applied.stderr).toBe(0);
+    const planId = /^plan (plan-[0-9a-f]{24}) /m.exec(run.stdout)?.[1];
+    expect(applied.json<{ run: Run }>().run.planId).toBe(planId);
   });
 
   it('a policy that is not one is InvalidRequest naming the field; nothing is sent upstream', async () => {

@@ -165,6 +165,8 @@ export const runChild = async (
   child.stderr.on('data', (chunk: Buffer) => {
     stderr += chunk.toString('utf8');
   });
+  // A child that exits without reading its input closes the pipe: not a failure of the run.
+  child.stdin.on('error', () => {});
   child.stdin.end(options.input ?? '');
   const timer = setTimeout(() => {
     if (pid !== undefined) killGroup(pid, 'SIGKILL');

@@ -33,6 +33,14 @@ const stageText = (progress: PlanProgress): string => {
   }
 };
 
+/** What `apply` needs to find this plan and reach its provider as this command did. */
+const applyArguments = (planId: string, flags: PlanFlags): string[] => [
+  'apply',
+  planId,
+  ...(flags.dir === undefined ? [] : ['--dir', flags.dir]),
+  ...(flags.endpoint === undefined ? [] : ['--endpoint', flags.endpoint]),
+];
+
 export const plan = async (
   session: Session,
   policyFile: string,
@@ -63,7 +71,7 @@ export const plan = async (
     if (!made.complete) return `${planSummary(made, out)}${where}`;
     const next =
       made.totals.retire > 0
-        ? `  apply:  cloud-images apply ${made.planId}\n`
+        ? `  apply:  ${session.nextCommand(applyArguments(made.planId, flags))}\n`
         : `  ${out.dim('nothing to retire')}\n`;
     return `${planSummary(made, out)}${where}${next}`;
   });

@@ -5,7 +5,8 @@
 // first of REASON_PRECEDENCE that applies:
 //   system → shared → protected (operator) → excluded (policy) → not-selected → busy → in-use →
 //   newest-in-family → too-new → over-limit → retire.
-// Unknown means keep: an unknown kind or status is not selected, an unknown creation time is too new.
+// Unknown means keep: an unknown kind or status is never selected (even when a policy lists
+// `unknown`), an unknown creation time is too new.
 // The cost is one sort per family plus one sort of the candidates and one of the decisions.
 
 import { UpstreamBadResponse } from '../errors/errors.js';
@@ -106,8 +107,11 @@ const ordinal = (rank: number): string => {
 const decideAlone = (entry: Entry, input: PlanInput, excludedIds: ReadonlySet<string>): void => {
   const { image, key } = entry;
   const { select, exclude } = input.policy;
+  // An unknown status is never selected, listed or not: a delete refuses that state (unknown means
+  // keep), so a plan retiring it would promise what no run does, and take a deletion of the limits.
   const statusSelected =
-    select.status === undefined ? image.status !== 'unknown' : select.status.includes(image.status);
+    image.status !== 'unknown' &&
+    (select.status === undefined || select.status.includes(image.status));
   entry.selected =
     image.kind === 'custom' &&
     statusSelected &&
@@ -145,9 +149,11 @@ const decideAlone = (entry: Entry, input: PlanInput, excludedIds: ReadonlySet<st
     entry.detail =
       image.kind !== 'custom'
         ? `kind ${image.kind}: only custom images are retired`
-        : !statusSelected
-          ? `status ${image.status} is not selected`
-          : `name does not match ${select.name}`;
+        : image.status === 'unknown'
+          ? `status unknown (${image.providerStatus.slice(0, 64)}) is not one this service recognises: kept`
+          : !statusSelected
+            ? `status ${image.status} is not selected`
+            : `name does not match ${select.name}`;
     return;
   }
   if (image.status === 'creating') {

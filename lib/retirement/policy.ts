@@ -69,7 +69,7 @@ const selectSchema = z
       )
       .check(
         z.describe(
-          'Only images in one of these statuses. Absent: every status except `unknown` (a status the provider added later is only selected when listed).',
+          'Only images in one of these statuses. Absent: every status but `unknown`, which is never selected, listed or not (a state this service does not recognise is kept).',
         ),
       ),
     olderThanDays: z

@@ -198,12 +198,11 @@ const inScope = (world: World, image: Image): boolean =>
 const createdMs = (image: Image): number =>
   image.createdAt === undefined ? Number.NaN : Date.parse(image.createdAt);
 
-/** What the selection matches: custom, a selected status (unknown only when listed), the name. */
+/** What the selection matches: custom, a selected status (never unknown), the name. */
 const isSelected = (policy: Policy, image: Image): boolean =>
   image.kind === 'custom' &&
-  (policy.select.status === undefined
-    ? image.status !== 'unknown'
-    : policy.select.status.includes(image.status)) &&
+  image.status !== 'unknown' &&
+  (policy.select.status === undefined || policy.select.status.includes(image.status)) &&
   (policy.select.name === undefined || matchesGlob(policy.select.name, image.name));
 
 const isExcluded = (world: World, image: Image): boolean =>

@@ -136,13 +136,28 @@ describe('each reason', () => {
     expect(decisionOf(result, otherStatus).detail).toBe('status available is not selected');
   });
 
-  it('not-selected: status unknown unless the policy lists it (unknown means keep)', () => {
-    const unknown = modelartsImage({ status: 'unknown', providerStatus: 'FROZEN' });
+  it('not-selected: status unknown, even when the policy lists it (a delete refuses that state)', () => {
+    const unknown = modelartsImage({
+      status: 'unknown',
+      providerStatus: 'FROZEN',
+      createdAt: daysAgo(300),
+    });
+    const stale = modelartsImage({ status: 'failed', createdAt: daysAgo(200) });
+    const policy = policyOf({
+      select: { status: ['unknown', 'failed'] },
+      limits: { maxDeletions: 1, maxPercent: 100 },
+    });
+
+    const listed = plan(policy, [unknown, stale]);
 
     expect(reasonOf(plan(policyOf(), [unknown]), unknown)).toBe('not-selected');
-    expect(reasonOf(plan(policyOf({ select: { status: ['unknown'] } }), [unknown]), unknown)).toBe(
-      'retire',
-    );
+    expect(decisionOf(listed, unknown)).toMatchObject({
+      decision: 'keep',
+      reason: 'not-selected',
+      detail: 'status unknown (FROZEN) is not one this service recognises: kept',
+    });
+    // The one deletion the limits allow goes to an image a run can delete.
+    expect(reasonOf(listed, stale)).toBe('retire');
   });
 
   it('busy: an image still being created is kept', () => {

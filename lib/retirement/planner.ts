@@ -74,7 +74,7 @@ interface Entry {
   references?: readonly UsageReference[];
 }
 
-/** Newest first; an unknown creation time counts as newest (unknown means keep); then by key. */
+/** Newest first (an unknown creation time first: the decisions' order), then by key. */
 const newestFirst = (left: Entry, right: Entry): number => {
   const leftTime = Number.isNaN(left.created) ? Number.POSITIVE_INFINITY : left.created;
   const rightTime = Number.isNaN(right.created) ? Number.POSITIVE_INFINITY : right.created;
@@ -169,12 +169,18 @@ const decideAlone = (entry: Entry, input: PlanInput, excludedIds: ReadonlySet<st
   }
 };
 
-/** newest-in-family: in each region and family, the N newest selected images not being created. */
+/**
+ * newest-in-family: in each region and family, the N newest selected images not being created.
+ * An undated image takes no place among them: it is kept anyway (too-new), and ranking it would
+ * retire one of the N newest dated versions whenever it is in fact older than they are.
+ */
 const keepNewestPerFamily = (entries: readonly Entry[], newest: number): void => {
   if (newest <= 0) return;
   const families = new Map<string, Map<string, Entry[]>>();
   for (const entry of entries) {
-    if (!entry.selected || entry.image.status === 'creating') continue;
+    if (!entry.selected || entry.image.status === 'creating' || Number.isNaN(entry.created)) {
+      continue;
+    }
     let byFamily = families.get(entry.image.region);
     if (byFamily === undefined) {
       byFamily = new Map();

@@ -88,7 +88,7 @@ const keepSchema = z
       .optional(wholeNumberUpTo(1000))
       .check(
         z.describe(
-          'In each family and region, keep the N newest selected images (images still being created do not count).',
+          'In each family and region, keep the N newest selected images (images still being created, or of unknown creation time, do not count: they are kept anyway).',
         ),
       ),
   })

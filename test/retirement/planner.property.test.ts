@@ -213,10 +213,10 @@ const isExcluded = (world: World, image: Image): boolean =>
 const isInUse = (world: World, image: Image): boolean =>
   (world.input.usage.get(imageKey(image)) ?? []).length > 0;
 
-/** `left` ranks newer than `right` in its family: later creation (unknown counts as latest), then key. */
+/** `left` ranks newer than `right` in its family: later creation (both dated here), then key. */
 const ranksNewer = (left: Image, right: Image): boolean => {
-  const leftTime = Number.isNaN(createdMs(left)) ? Number.POSITIVE_INFINITY : createdMs(left);
-  const rightTime = Number.isNaN(createdMs(right)) ? Number.POSITIVE_INFINITY : createdMs(right);
+  const leftTime = createdMs(left);
+  const rightTime = createdMs(right);
   return leftTime !== rightTime ? leftTime > rightTime : imageKey(left) < imageKey(right);
 };
 
@@ -344,7 +344,8 @@ describe('planRetirement, for any generated world', () => {
           (candidate) =>
             inScope(generated, candidate) &&
             isSelected(generated.policy, candidate) &&
-            candidate.status !== 'creating',
+            candidate.status !== 'creating' &&
+            !Number.isNaN(createdMs(candidate)),
         );
 
         for (const decision of plan.decisions) {

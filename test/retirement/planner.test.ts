@@ -226,7 +226,7 @@ describe('each reason', () => {
     expect(reasonOf(result, south)).toBe('newest-in-family');
   });
 
-  it('newest-in-family: equal creation times rank by image key; unknown creation time ranks newest', () => {
+  it('newest-in-family: equal creation times rank by image key; an undated version takes no place of the N (it is kept anyway)', () => {
     const sameTime = daysAgo(100);
     const first = modelartsImage({
       id: '00000000-0000-4000-8000-00000000000a',
@@ -243,9 +243,10 @@ describe('each reason', () => {
 
     expect(reasonOf(keepOne, first)).toBe('newest-in-family');
     expect(reasonOf(keepOne, second)).toBe('retire');
-    expect(reasonOf(keepTwo, undated)).toBe('newest-in-family');
+    // Keep the 2 newest: whether the undated image is newer or older than both, the 2 newest are kept.
+    expect(reasonOf(keepTwo, undated)).toBe('too-new');
     expect(reasonOf(keepTwo, first)).toBe('newest-in-family');
-    expect(reasonOf(keepTwo, second)).toBe('retire');
+    expect(reasonOf(keepTwo, second)).toBe('newest-in-family');
   });
 
   it('newest-in-family: protected, excluded or used versions count among the N; versions being created do not', () => {

@@ -18,11 +18,14 @@ const globSchema = nameGlobSchema().check(
 );
 
 // EventBridge Scheduler expressions: rate(value unit) (`1 minute` but `5 minutes`), cron(...) with
-// six fields, at(yyyy-mm-ddThh:mm:ss). One pattern, so that the JSON Schema carries it too.
+// six fields, at(yyyy-mm-ddThh:mm:ss). One pattern, so that the JSON Schema carries it too. In
+// cron, exactly one of day of month (3rd) and day of week (5th) is `?`, and `?` is nowhere else:
+// Scheduler refuses anything else, which would otherwise surface only when the stack deploys.
+const CRON_FIELD = '[0-9A-Za-z*,/#-]+';
 const SCHEDULE_PATTERN = new RegExp(
   [
     String.raw`^rate\((?:1 (?:minute|hour|day)|(?:[2-9]|[1-9][0-9]{1,5}) (?:minutes|hours|days))\)$`,
-    String.raw`^cron\([0-9A-Za-z*?,/#-]+(?: [0-9A-Za-z*?,/#-]+){5}\)$`,
+    `^cron\\(${CRON_FIELD} ${CRON_FIELD} (?:\\? ${CRON_FIELD} ${CRON_FIELD}|${CRON_FIELD} ${CRON_FIELD} \\?) ${CRON_FIELD}\\)$`,
     String.raw`^at\([0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]\)$`,
   ].join('|'),
 );
@@ -33,7 +36,7 @@ const scheduleSchema = z
     z.maxLength(256, 'must be at most 256 characters'),
     z.regex(
       SCHEDULE_PATTERN,
-      'must be an EventBridge Scheduler expression: rate(5 minutes), cron(0 3 * * ? *) or at(2030-01-31T03:00:00)',
+      'must be an EventBridge Scheduler expression: rate(5 minutes), cron(0 3 * * ? *) or at(2030-01-31T03:00:00) (in cron, one of day of month and day of week is ?)',
     ),
     z.describe(
       'An EventBridge Scheduler expression (rate(...), cron(...) with six fields, or at(...)): when to plan this policy.',

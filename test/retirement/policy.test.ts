@@ -224,6 +224,11 @@ describe('parsePolicy: each mistake names its field', () => {
     ['rate(0 days)'],
     ['rate(5 weeks)'],
     ['cron(0 3 * * *)'],
+    // Scheduler refuses a day of month and a day of week together: one of them must be `?`.
+    ['cron(0 3 * * * *)'],
+    ['cron(0 3 1 * MON *)'],
+    ['cron(0 3 ? * ? *)'],
+    ['cron(? 3 * * ? *)'],
     ['at(2030-13-01T00:00:00)'],
     ['every day'],
   ])('refuses the schedule %j, naming schedule', (schedule) => {

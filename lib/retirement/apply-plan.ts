@@ -165,7 +165,8 @@ export const applyPlan = async (
       });
     }
   }
-  for (const message of await deps.queue.send(sendable)) {
+  const unsent = await deps.queue.send(sendable);
+  for (const message of unsent) {
     unqueued.push({
       message,
       error: 'StoreUnavailable',
@@ -192,7 +193,12 @@ export const applyPlan = async (
     if (finished.kind === 'recorded') recorded.push(entry);
     completedByOutcome ||= finished.completed;
   }
-  // Nothing to retire: the run completes now.
-  const completed = completedByOutcome || (await deps.runs.complete(runId, now().toISOString()));
+  // Nothing queued (nothing to retire, or a started run's every outcome recorded): the run
+  // completes now. A queued decision's delivery completes it instead, and so owns its completion
+  // event (its redelivery publishes one that was lost); apply completing it here, a consumer having
+  // recorded the last outcome meanwhile, would leave that event no delivery to come back.
+  const queued = sendable.length - unsent.length;
+  const completed =
+    completedByOutcome || (queued === 0 && (await deps.runs.complete(runId, now().toISOString())));
   return { runId, planId, total: retire.length, completed, unqueued: recorded, repeated };
 };

@@ -6,8 +6,9 @@
 // redeliver until the caller's last working receive (the SQS consumer keeps the queue's last for
 // a delivery that stopped without recording), then recorded `failed`: nothing reaches the
 // dead-letter queue without an outcome. Two deliveries at once (SQS delivers at least once): the
-// first outcome recorded stands, the other delivery hands it on, and no delete is sent once it is
-// recorded, so the run and the image agree.
+// first outcome recorded stands, the other delivery hands it on, no delete is sent once it is
+// recorded, and no skip or failure is recorded over a delete the other noted sending (this one
+// comes back instead), so the run and the image agree.
 
 import { isImageError } from '../errors/errors.js';
 import { type DeleteDeps, deleteImage } from '../images/delete-image.js';
@@ -51,6 +52,20 @@ export const CHANGED_SINCE_PLAN = 'ImageChanged';
 /** Refusals are the image's state, not a failure: the decision is skipped, with the reason. */
 const SKIPPED_BY = new Set(['ImageProtected', 'ImageBusy']);
 
+/**
+ * Why a delivery recorded nothing: another delivery of the decision noted sending its delete, and
+ * that delete's result is the outcome (this one would have recorded `skipped` or `failed` over it).
+ * The delivery comes back: by then that one has recorded it, or stopped (and the next records).
+ */
+export class DeleteUnderWay extends Error {
+  override readonly name = 'DeleteUnderWay';
+  constructor() {
+    super(
+      'another delivery of this decision is sending its delete: it records the outcome; this one recorded nothing and comes back',
+    );
+  }
+}
+
 /** Why a delivery sent no delete: the decision's outcome was recorded while it looked. */
 class RecordedMeanwhile extends Error {
   override readonly name = 'RecordedMeanwhile';
@@ -72,10 +87,10 @@ export const retireOne = async (
   let result: Omit<Retired, 'recorded' | 'completedRun' | 'run'>;
   // The image as it was before the delete: what the outcome and its event keep.
   let seen: Image | undefined;
+  // Noted before the delete is sent, so that a redelivery can tell a lost reply from an image
+  // that was gone before (a second apply of the same plan).
+  let removing = false;
   try {
-    // Noted before the delete is sent, so that a redelivery can tell a lost reply from an image
-    // that was gone before (a second apply of the same plan).
-    let removing = false;
     const deleted = await deleteImage(
       {
         provider: message.provider,
@@ -132,7 +147,15 @@ export const retireOne = async (
     }
   }
 
-  return finishOrTakeRecorded(deps, message, result, now);
+  // A delete another delivery noted sending may be under way (SQS delivered the message twice at
+  // once): its result is the outcome, not this delivery's skip or failure, which is then recorded
+  // only where no delete was noted. Up to the last working receive: a delivery that noted its
+  // delete and stopped before sending it leaves its note, and the decision must end all the same.
+  const unlessDeleteSent =
+    !removing &&
+    (result.outcome === 'skipped' || result.outcome === 'failed') &&
+    options.receiveCount < options.maxReceiveCount;
+  return finishOrTakeRecorded(deps, message, result, now, unlessDeleteSent);
 };
 
 /** Records this delivery's outcome, or hands on the one another delivery recorded first. */
@@ -141,14 +164,19 @@ const finishOrTakeRecorded = async (
   message: RunMessage,
   result: Omit<Retired, 'recorded' | 'completedRun' | 'run'>,
   now: () => string,
+  unlessDeleteSent: boolean,
 ): Promise<Retired> => {
-  const finished = await deps.runs.finish(message.runId, message.imageKey, {
+  const input = {
     outcome: result.outcome,
     ...(result.reason === undefined ? {} : { reason: result.reason }),
     ...(result.error === undefined ? {} : { error: result.error }),
     ...(result.image === undefined ? {} : { image: withoutDetails(result.image) }),
     at: now(),
-  });
+  };
+  const finished = unlessDeleteSent
+    ? await deps.runs.finishUnlessDeleteSent(message.runId, message.imageKey, input)
+    : await deps.runs.finish(message.runId, message.imageKey, input);
+  if (finished === undefined) throw new DeleteUnderWay();
   if (finished.kind === 'already-final') {
     // Another delivery of this message recorded the outcome while this one worked (SQS delivered
     // it twice at once): that outcome stands, and so do its events if that delivery lost them

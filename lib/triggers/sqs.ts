@@ -21,6 +21,7 @@ import { isImageError } from '../errors/errors.js';
 import type { DeleteRequest } from '../images/delete-image.js';
 import { createLogger, type Logger } from '../log/log.js';
 import type { RunMessage } from '../retirement/ports.js';
+import { DeleteUnderWay } from '../retirement/retire-one.js';
 import { queuePacer } from '../runtime/composition.js';
 import { type Invocation, startInvocation, traceIdOf } from '../runtime/invocation.js';
 import { deleteAbandonedReported, deleteReported } from '../runtime/reported-delete.js';
@@ -334,6 +335,17 @@ const retireFromRecord = async (
     });
     return retired.outcome;
   } catch (error) {
+    if (error instanceof DeleteUnderWay) {
+      // No fault: the other delivery records the outcome; this one comes back to take it.
+      const line = failed(
+        invocation,
+        { ...completion, provider: message.provider },
+        error,
+        'DeleteUnderWay',
+      );
+      log.warn(`message not processed: ${error.message}`, line.fields);
+      throw new RecordFailure('delete under way');
+    }
     throw failedRecord(log, invocation, { ...completion, provider: message.provider }, error);
   }
 };

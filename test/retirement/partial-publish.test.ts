@@ -320,6 +320,40 @@ describe('one decision delivered twice at once, the deliveries racing', () => {
     expect((await service.runs.read(runId))?.outcomes[0]).toMatchObject({ outcome: 'failed' });
   });
 
+  it('a delivery records no failure over the other’s delete under way: the run says what the delete did', async () => {
+    // Prepare: the first delivery's DELETE is held back by the cloud; the second delivery's look
+    // at the image, while it waits, gets a reply the cloud does not document (not retryable).
+    const service = await loadService();
+    const runId = await planAndApply(service, 'failure-over-a-delete', 1);
+    const { message, delivery } = await queuedDecision(runId);
+    const { imageId } = message;
+    fixture.emulator.faults.inject({
+      match: { provider: 'bcc', operation: 'delete', imageId },
+      action: { kind: 'latency', ms: 2_500 },
+    });
+
+    // Act
+    const first = service.consume(delivery(), lambdaContext(30_000));
+    await vi.waitFor(() => expect(requestsFor(imageId, 'delete')).toHaveLength(1));
+    fixture.emulator.faults.inject({
+      match: { provider: 'bcc', operation: 'show', imageId },
+      action: { kind: 'malformed', body: 'not json' },
+    });
+    const secondResponse = await service.consume(delivery(), lambdaContext(30_000));
+    const firstResponse = await first;
+
+    // Assess: the image deleted and the run says so, with one outcome event; the second delivery,
+    // which recorded nothing, comes back (so the message is not taken as done without an outcome).
+    expect(fixture.emulator.state.bcc.has(imageId)).toBe(false);
+    expect((await service.runs.read(runId))?.outcomes[0]).toMatchObject({ outcome: 'deleted' });
+    expect(firstResponse.batchItemFailures).toEqual([]);
+    expect(secondResponse.batchItemFailures).toHaveLength(1);
+    expect(detailsOf(runId, 'Image Deleted')).toEqual([
+      expect.objectContaining({ imageId, outcome: 'deleted' }),
+    ]);
+    expect(detailsOf(runId, 'Image Delete Failed')).toEqual([]);
+  });
+
   it('the delivery that finds the image gone because the other deleted it records `deleted`', async () => {
     // Prepare: the first delivery claims and its look is held back; the second deletes the image,
     // but the DELETE's reply is lost and its retry answers late.

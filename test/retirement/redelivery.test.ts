@@ -14,6 +14,7 @@ import { handler as createHandler } from '../../functions/http/create-plan.js';
 import { handler as getRunHandler } from '../../functions/http/get-run.js';
 import type { Plan } from '../../lib/retirement/plan.js';
 import type { RunDocument } from '../../lib/retirement/ports.js';
+import { retirementServices } from '../../lib/runtime/retirement-services.js';
 import { type LocalQueueEntry, localQueueDir } from '../../lib/stores/local-delete-queue.js';
 import { lastWorkingReceive } from '../../lib/triggers/sqs.js';
 import {
@@ -195,6 +196,42 @@ describe('a retire decision redelivered after a failed delivery', () => {
     ).toHaveLength(deletesBefore);
     const events = await eventsOf(second.run.runId, 'Image Deleted');
     expect(events.map((event) => event.outcome)).toEqual(Array(RETIRE).fill('already-absent'));
+  });
+});
+
+describe('a retire decision whose earlier delivery noted its delete and stopped before sending it', () => {
+  it('is recorded `skipped` on the last working receive when the image changed: no skip over a delete that may be under way before', async () => {
+    // Prepare: a delivery noted sending one decision's delete and stopped there (its note stays);
+    // the image is renamed since the plan.
+    const { plan, ids } = await planned();
+    const [stopped] = ids;
+    const runId = await applyOnly(plan.planId);
+    await retirementServices().runs.markDeleteSent(
+      runId,
+      `bj/${stopped}`,
+      new Date().toISOString(),
+    );
+    const record = fixture.emulator.state.bcc.get(String(stopped));
+    if (record === undefined) throw new Error(`no image ${stopped}`);
+    fixture.emulator.state.bcc.set({ ...record, name: `${String(record.name)}-renamed` });
+
+    // Act
+    const drained = await drainLocalQueue({ dir: store });
+
+    // Assess: it came back until the receive before the queue's last, which recorded the skip;
+    // nothing dead-lettered, the image kept, the run completed.
+    expect(drained).toMatchObject({ failed: lastWorkingReceive(5) - 1, dead: 0 });
+    const run = await runOf(runId);
+    expect(run.run).toMatchObject({
+      status: 'completed',
+      counts: { deleted: RETIRE - 1, 'already-absent': 0, skipped: 1, failed: 0 },
+    });
+    expect(run.outcomes.find((outcome) => outcome.imageKey === `bj/${stopped}`)).toMatchObject({
+      outcome: 'skipped',
+      error: 'ImageChanged',
+    });
+    expect(fixture.emulator.state.deleteCount('bcc', String(stopped))).toBe(0);
+    expect(await eventsOf(runId, 'Image Delete Refused')).toHaveLength(1);
   });
 });
 

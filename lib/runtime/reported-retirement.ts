@@ -80,10 +80,11 @@ const reportRetired = async (
   requestId: string,
   stores: RetirementStores,
   onNotPublished?: OnNotPublished,
+  owedHeld = false,
 ): Promise<Retired> => {
   const events = retiredEvents(
     { provider: message.provider, imageId: message.imageId, region: message.region },
-    retired,
+    owedHeld ? { ...retired, unpublished: undefined } : retired,
     {
       trigger: 'run',
       requestId,
@@ -107,7 +108,11 @@ const reportRetired = async (
   return retired;
 };
 
-/** One retire decision of a run, its outcome event, and the run's completion event. */
+/**
+ * One retire decision of a run, its outcome event, and the run's completion event. `owedHeld`: an
+ * earlier record of this queue batch handled the same decision (it was queued twice) and holds
+ * its events for the batch's publish, so what the store still shows owed is not published again.
+ */
 export const retireReported = async (
   message: RunMessage,
   invocation: Invocation,
@@ -115,10 +120,11 @@ export const retireReported = async (
   requestId: string,
   stores: RetirementStores = retirementServices(),
   onNotPublished?: OnNotPublished,
+  owedHeld = false,
 ): Promise<Retired> => {
   invocation.preparePublish();
   const retired = await retireOne(message, { ...invocation, runs: stores.runs }, options);
-  return reportRetired(message, invocation, retired, requestId, stores, onNotPublished);
+  return reportRetired(message, invocation, retired, requestId, stores, onNotPublished, owedHeld);
 };
 
 /** A decision given up on its last delivery (recorded `failed`), with its events. */

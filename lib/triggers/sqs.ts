@@ -107,10 +107,18 @@ const askedFor = (record: SQSRecord): Asked => {
 /** Records of the batch whose events did not go out: they come back to publish them. */
 type Unpublished = Set<string>;
 
+/**
+ * Run decisions (`runId`, NUL, `imageKey`) a record of the batch has handled, their events held
+ * for the batch's publish: another message of the same decision (queued again by a retried
+ * apply) comes later in the same lane and publishes none of them again.
+ */
+type HeldDecisions = Set<string>;
+
 const deleteOne = async (
   record: SQSRecord,
   batch: Invocation,
   unpublished: Unpublished,
+  held: HeldDecisions,
 ): Promise<string> => {
   const invocation = batch.child({
     messageId: record.messageId,
@@ -159,7 +167,7 @@ const deleteOne = async (
   }
 
   if (asked.runId !== undefined) {
-    return retireFromRecord(record, invocation, completion, unpublished);
+    return retireFromRecord(record, invocation, completion, unpublished, held);
   }
 
   let input: DeleteRequest;
@@ -301,6 +309,7 @@ const retireFromRecord = async (
   invocation: Invocation,
   completion: Omit<Completion, 'outcome'>,
   unpublished: Unpublished,
+  held: HeldDecisions,
 ): Promise<string> => {
   let message: RunMessage;
   try {
@@ -311,6 +320,7 @@ const retireFromRecord = async (
   }
   const log = runMessageLog(invocation, message);
   await checkRunMessage(message, record, invocation, completion, log);
+  const decision = `${message.runId}\u0000${message.imageKey}`;
   try {
     const retired = await retireReported(
       message,
@@ -322,7 +332,9 @@ const retireFromRecord = async (
       record.messageId,
       retirementServices(),
       () => unpublished.add(record.messageId),
+      held.has(decision),
     );
+    held.add(decision);
     log.info('message processed', {
       ...succeeded(invocation, {
         ...completion,
@@ -533,11 +545,12 @@ export const deleteBatch = async (
   // redelivery publishes them (its outcome stays as recorded).
   const publishHeld = batch.holdEvents();
   const unpublished: Unpublished = new Set();
+  const held: HeldDecisions = new Set();
   // A message SQS put in the batch twice is one message: worked on once, reported once.
   const unique = onePerMessage(records);
   const processed = await processRecords(
     unique,
-    (record) => deleteOne(record, batch, unpublished),
+    (record) => deleteOne(record, batch, unpublished, held),
     { concurrency: options.concurrency, keyOf: imageKeyOf },
   );
   await publishHeld();

@@ -436,6 +436,28 @@ describe('a message SQS put in one batch twice', () => {
     expect(detailsOf(runId, 'Image Deleted')).toHaveLength(1);
   });
 
+  it('two messages of one run decision (its run applied again) in one batch: one outcome event, one completion', async () => {
+    // Prepare: a run of one decision, queued twice (a retried schedule firing queues again what
+    // has no outcome yet); both messages in one batch.
+    const service = await loadService();
+    const runId = await planAndApply(service, 'decision-queued-twice', 1);
+    const { message, delivery } = await queuedDecision(runId);
+    const [record] = delivery().Records as SQSRecord[];
+    const again = sqsRecord(`${record?.messageId}-again`, record?.body ?? '');
+
+    // Act
+    const response = await service.consume(
+      sqsEvent([record, again] as SQSRecord[]),
+      lambdaContext(30_000),
+    );
+
+    // Assess: the image deleted once; the run's events each published once.
+    expect(response.batchItemFailures).toEqual([]);
+    expect(fixture.emulator.state.deleteCount('bcc', message.imageId)).toBe(1);
+    expect(detailsOf(runId, 'Image Deleted')).toHaveLength(1);
+    expect(detailsOf(runId, COMPLETED)).toHaveLength(1);
+  });
+
   it('a plain request has one outcome event, not `deleted` and then `already-absent`', async () => {
     // Prepare: a custom image no plan retires, asked to be deleted by one message in the batch twice.
     const service = await loadService();

@@ -2,7 +2,7 @@
 // is not validated yet when the line's base is made), what came of it, the upstream summary and
 // the request's EMF metrics.
 
-import { ERROR_TABLE, type OperationName } from '../errors/error-table.js';
+import { ERROR_TABLE, type ErrorName, type OperationName } from '../errors/error-table.js';
 import { isImageError } from '../errors/errors.js';
 import type { LogFields } from '../log/log.js';
 import { mappedStack } from '../log/mapped-stack.js';
@@ -91,4 +91,22 @@ export const failed = (
     });
   }
   return { level: known ? ERROR_TABLE[error.name].logLevel : 'error', fields };
+};
+
+/**
+ * The line of a request whose outcome is a failure it recorded rather than threw (a run's
+ * decision `failed`): as a thrown failure's, the error named in the line and as the metrics' error
+ * dimension, at the error table's level for it (`error` for a name not in the table).
+ */
+export const recordedFailure = (
+  invocation: Invocation,
+  completion: Omit<Completion, 'outcome'>,
+  failure: { error?: string | undefined; reason?: string | undefined },
+): { level: 'warn' | 'error'; fields: LogFields } => {
+  const name = failure.error ?? 'InternalError';
+  const { fields } = failed(invocation, completion, new Error(failure.reason ?? 'failed'), name);
+  return {
+    level: Object.hasOwn(ERROR_TABLE, name) ? ERROR_TABLE[name as ErrorName].logLevel : 'error',
+    fields,
+  };
 };

@@ -26,7 +26,13 @@ import { queuePacer } from '../runtime/composition.js';
 import { type Invocation, startInvocation, traceIdOf } from '../runtime/invocation.js';
 import { deleteAbandonedReported, deleteReported } from '../runtime/reported-delete.js';
 import { abandonReported, retireReported } from '../runtime/reported-retirement.js';
-import { bounded, type Completion, failed, succeeded } from '../runtime/request-line.js';
+import {
+  bounded,
+  type Completion,
+  failed,
+  recordedFailure,
+  succeeded,
+} from '../runtime/request-line.js';
 import { retirementServices } from '../runtime/retirement-services.js';
 import * as z from '../schema/zod.js';
 import {
@@ -335,15 +341,31 @@ const retireFromRecord = async (
       held.has(decision),
     );
     held.add(decision);
+    const about = {
+      runOutcome: retired.outcome,
+      ...(retired.reason === undefined ? {} : { reason: retired.reason }),
+      ...(retired.recorded ? {} : { duplicate: true }),
+    };
+    if (retired.outcome === 'failed') {
+      // Recorded, not thrown: still a failure to the operator's queries, alarms and levels.
+      const line = recordedFailure(
+        invocation,
+        { ...completion, provider: message.provider },
+        retired,
+      );
+      log[line.level]('message processed: its decision is recorded failed', {
+        ...line.fields,
+        ...about,
+      });
+      return retired.outcome;
+    }
     log.info('message processed', {
       ...succeeded(invocation, {
         ...completion,
         provider: message.provider,
         outcome: retired.outcome,
       }),
-      runOutcome: retired.outcome,
-      ...(retired.reason === undefined ? {} : { reason: retired.reason }),
-      ...(retired.recorded ? {} : { duplicate: true }),
+      ...about,
     });
     return retired.outcome;
   } catch (error) {

@@ -354,9 +354,11 @@ describe('a retire decision whose last delivery comes with no time left', () => 
 });
 
 describe("a retire decision on the receive before the queue's last", () => {
-  it('records a failure that outlasts its attempts as its outcome: the last receive is kept for a delivery that stops', async () => {
-    // Prepare: the decisions have been received 3 times (the queue's limit is 5); every attempt of
-    // the next delivery fails to look at one image.
+  /**
+   * A run whose decisions have been received 3 times (the queue's limit is 5), and whose 4th
+   * receive of one image (`unlucky`) fails every attempt to look at it: 503s, UpstreamUnavailable.
+   */
+  const failingOnTheFourthReceive = async () => {
     const { plan, ids } = await planned();
     const [unlucky] = ids;
     const runId = await applyOnly(plan.planId);
@@ -366,6 +368,12 @@ describe("a retire decision on the receive before the queue's last", () => {
       times: 3,
       action: { kind: 'status', status: 503 },
     });
+    return { runId, unlucky: String(unlucky) };
+  };
+
+  it('records a failure that outlasts its attempts as its outcome: the last receive is kept for a delivery that stops', async () => {
+    // Prepare
+    const { runId, unlucky } = await failingOnTheFourthReceive();
 
     // Act: the 4th receive
     const drained = await drainLocalQueue({ dir: store });
@@ -383,6 +391,30 @@ describe("a retire decision on the receive before the queue's last", () => {
     });
     expect(fixture.emulator.state.deleteCount('bcc', String(unlucky))).toBe(0);
     expect(await eventsOf(runId, 'Image Delete Failed')).toHaveLength(1);
+  });
+
+  it("logs the recorded failure as a thrown one is logged: at the error table's level, naming the error, with the error dimension", async () => {
+    // Prepare
+    const { unlucky } = await failingOnTheFourthReceive();
+
+    // Act
+    await drainLocalQueue({ dir: store });
+
+    // Assess: what an operator's query on `error` and an alarm on Requests by error see.
+    const [line] = fixture.log.linesWhere({ imageId: unlucky, runOutcome: 'failed' });
+    expect(line).toMatchObject({
+      level: 'error',
+      outcome: 'failed',
+      error: 'UpstreamUnavailable',
+      Requests: 1,
+    });
+    const aws = line?._aws as { CloudWatchMetrics: Array<{ Dimensions: string[][] }> } | undefined;
+    expect(aws?.CloudWatchMetrics[0]?.Dimensions).toContainEqual([
+      'service',
+      'provider',
+      'operation',
+      'error',
+    ]);
   });
 
   it('is the one before the limit, and the only one with a limit of 1', () => {

@@ -2,6 +2,7 @@
 // delete outcome from every trigger (a dry run deletes nothing and says nothing), every plan and
 // every completed run.
 
+import { ERROR_TABLE, type ErrorName } from '../errors/error-table.js';
 import { isImageError } from '../errors/errors.js';
 import type { CatalogueEvent, REFUSALS } from '../events/catalogue.js';
 import type { DeleteResult, Image } from '../images/image.js';
@@ -38,6 +39,15 @@ const REFUSED: ReadonlySet<string> = new Set<Refusal>([
   'ImageBusy',
   'ImageChanged',
 ]);
+
+/**
+ * Whether trying again may succeed, for a failure known by its name only (a run's recorded
+ * outcome): the error table's word; `DeadlineReached` (not worked on) may.
+ */
+const retryableByName = (name: string | undefined): boolean =>
+  name !== undefined && Object.hasOwn(ERROR_TABLE, name)
+    ? ERROR_TABLE[name as ErrorName].retryable
+    : name === 'DeadlineReached';
 
 const provenanceOf = (provenance: Provenance) => ({
   trigger: provenance.trigger,
@@ -154,7 +164,7 @@ export const retiredEvents = (
               name:
                 retired.error ?? (retired.outcome === 'skipped' ? 'ImageBusy' : 'InternalError'),
               message: retired.reason ?? retired.outcome,
-              retryable: false,
+              retryable: retryableByName(retired.error),
             },
             retired.image,
             provenance,

@@ -349,7 +349,10 @@ describe('a retire decision whose last delivery comes with no time left', () => 
     ).toHaveLength(deletesBefore);
     const dead = await readdir(join(store, 'queue', 'dead')).catch(() => []);
     expect(dead).toEqual([]);
-    expect(await eventsOf(run.run.runId, 'Image Delete Failed')).toHaveLength(RETIRE);
+    // Not worked on: a later apply of the plan may succeed, as the queue's own requests say.
+    expect(await eventsOf(run.run.runId, 'Image Delete Failed')).toEqual(
+      Array(RETIRE).fill(expect.objectContaining({ error: 'DeadlineReached', retryable: true })),
+    );
   });
 });
 
@@ -414,6 +417,19 @@ describe("a retire decision on the receive before the queue's last", () => {
       'provider',
       'operation',
       'error',
+    ]);
+  });
+
+  it('publishes the failure as worth retrying when the error table says so: the plan can be applied again', async () => {
+    // Prepare
+    const { runId, unlucky } = await failingOnTheFourthReceive();
+
+    // Act
+    await drainLocalQueue({ dir: store });
+
+    // Assess: the event says what the same failure over HTTP, a task or a plain request says.
+    expect(await eventsOf(runId, 'Image Delete Failed')).toEqual([
+      expect.objectContaining({ imageId: unlucky, error: 'UpstreamUnavailable', retryable: true }),
     ]);
   });
 

@@ -88,6 +88,9 @@ export const imageDeleteFailedSchema = z
     provider: z.optional(z.string()),
     region: z.optional(z.string()),
     imageId: z.optional(z.string()),
+    image: z
+      .optional(eventImageSchema)
+      .check(z.describe('The image as it was before the failure, when it was seen.')),
     error: z
       .string()
       .check(

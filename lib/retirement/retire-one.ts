@@ -143,7 +143,12 @@ export const retireOne = async (
       // The queue redelivers it; the claim stays, so the next delivery knows it started.
       throw error;
     } else {
-      result = { outcome: 'failed', error: name, reason };
+      result = {
+        outcome: 'failed',
+        error: name,
+        reason,
+        ...(seen === undefined ? {} : { image: seen }),
+      };
     }
   }
 

@@ -103,6 +103,7 @@ const refusedOrFailed = (
           provider: asked.provider,
           ...(asked.region === undefined ? {} : { region: asked.region }),
           imageId: asked.imageId,
+          ...(image === undefined ? {} : { image: withoutDetails(image) }),
           error: error.name,
           message: error.message,
           retryable: error.retryable,

@@ -124,6 +124,28 @@ describe("a delete's outcome event", () => {
     });
   });
 
+  it('a delete that fails after looking at the image: its failure event keeps the image as it was', async () => {
+    // Prepare: the DELETE itself fails every attempt (a reply lost may mean it went through).
+    const httpDelete = await loadDelete({ RETIREMENT_STORE_DIR: store });
+    fixture.emulator.faults.inject({
+      match: { operation: 'delete' },
+      times: 3,
+      action: { kind: 'status', status: 503 },
+    });
+
+    // Act
+    const failed = await deleteOver(httpDelete, SEEDED.modelarts.custom);
+
+    // Assess: the audit trail has the record of what may have been deleted.
+    expect(failed.status, JSON.stringify(failed.body)).toBe(502);
+    const [event] = await eventsPublishedLocally(store);
+    expect(event?.detailType).toBe('Image Delete Failed');
+    expect(event?.detail).toMatchObject({
+      error: 'UpstreamUnavailable',
+      image: { id: SEEDED.modelarts.custom, name: expect.any(String), status: 'available' },
+    });
+  });
+
   it('a bus that never answers: the delete answers 200 within the time the function has left, its event counted lost', async () => {
     // Prepare: an EventBridge endpoint that takes the request and never replies; 2 s left, less
     // than the SDK's own 3 s request timeout.

@@ -359,15 +359,16 @@ describe('a retire decision whose last delivery comes with no time left', () => 
 describe("a retire decision on the receive before the queue's last", () => {
   /**
    * A run whose decisions have been received 3 times (the queue's limit is 5), and whose 4th
-   * receive of one image (`unlucky`) fails every attempt to look at it: 503s, UpstreamUnavailable.
+   * receive of one image (`unlucky`) fails every attempt to look at it (or, with `delete`, to
+   * delete it): 503s, UpstreamUnavailable.
    */
-  const failingOnTheFourthReceive = async () => {
+  const failingOnTheFourthReceive = async (operation: 'show' | 'delete' = 'show') => {
     const { plan, ids } = await planned();
     const [unlucky] = ids;
     const runId = await applyOnly(plan.planId);
     await receivedBefore(3);
     fixture.emulator.faults.inject({
-      match: { operation: 'show', imageId: unlucky },
+      match: { operation, imageId: unlucky },
       times: 3,
       action: { kind: 'status', status: 503 },
     });
@@ -430,6 +431,25 @@ describe("a retire decision on the receive before the queue's last", () => {
     // Assess: the event says what the same failure over HTTP, a task or a plain request says.
     expect(await eventsOf(runId, 'Image Delete Failed')).toEqual([
       expect.objectContaining({ imageId: unlucky, error: 'UpstreamUnavailable', retryable: true }),
+    ]);
+  });
+
+  it('keeps the image as it was in the outcome and its event when the failure came after looking at it', async () => {
+    // Prepare
+    const { runId, unlucky } = await failingOnTheFourthReceive('delete');
+
+    // Act
+    await drainLocalQueue({ dir: store });
+
+    // Assess
+    const image = { id: unlucky, name: expect.any(String), status: 'available' };
+    const run = await runOf(runId);
+    expect(run.outcomes.find((outcome) => outcome.imageKey === `bj/${unlucky}`)).toMatchObject({
+      outcome: 'failed',
+      image,
+    });
+    expect(await eventsOf(runId, 'Image Delete Failed')).toEqual([
+      expect.objectContaining({ imageId: unlucky, image: expect.objectContaining(image) }),
     ]);
   });
 

@@ -97,9 +97,44 @@ export const setLogSink = (next: LogSink): LogSink => {
   return previous;
 };
 
+/** A directive of an EMF document (`_aws.CloudWatchMetrics`), as far as the metrics-only line reads it. */
+interface MetricDirective {
+  Dimensions?: unknown;
+  Metrics?: unknown;
+}
+
+/**
+ * The EMF members of a line (`_aws`, its dimensions' and metrics' values), or undefined for a line
+ * without metrics: what a line below the level still writes, so that the metrics count every
+ * request whatever the level (CloudWatch extracts them from the line).
+ */
+const metricsOf = (entry: LogFields): LogFields | undefined => {
+  const directives = (entry._aws as { CloudWatchMetrics?: unknown } | undefined)?.CloudWatchMetrics;
+  if (!Array.isArray(directives)) return undefined;
+  const kept: LogFields = { _aws: entry._aws };
+  for (const directive of directives as MetricDirective[]) {
+    const names = [
+      ...(Array.isArray(directive.Dimensions) ? directive.Dimensions.flat() : []),
+      ...(Array.isArray(directive.Metrics)
+        ? directive.Metrics.map((metric: { Name?: unknown }) => metric.Name)
+        : []),
+    ];
+    for (const name of names) if (typeof name === 'string') kept[name] = entry[name];
+  }
+  return kept;
+};
+
 export const createLogger = (level: LogLevel, base: LogFields = {}): Logger => {
   const write = (at: Exclude<LogLevel, 'silent'>, message: string, fields?: LogFields) => {
-    if (RANK[at] < RANK[level]) return;
+    if (RANK[at] < RANK[level]) {
+      // Below the level: its metrics alone (silent writes nothing at all).
+      const metrics =
+        level === 'silent' || fields?._aws === undefined
+          ? undefined
+          : metricsOf({ ...base, ...fields });
+      if (metrics !== undefined) sink(JSON.stringify(isClean(metrics) ? metrics : redact(metrics)));
+      return;
+    }
     const entry = {
       level: at,
       time: new Date().toISOString(),

@@ -342,13 +342,51 @@ describe('LOG_LEVEL', () => {
     expect(dryRun.statusCode).toBe(200);
     expect((await refusal()).statusCode).toBe(403);
 
-    // Two refusals logged, the success in between not.
-    const captured = fixture.log.lines;
+    // Two refusals logged, the success in between not (its metrics only: the next test).
+    const captured = fixture.log.linesWhere((line) => 'message' in line);
     expect(captured.map((line) => [line.level, line.error ?? line.outcome])).toEqual([
       ['warn', 'ImageProtected'],
       ['warn', 'ImageProtected'],
     ]);
     // The first request of a fresh process (a Lambda sandbox) is its cold start.
     expect(captured.map((line) => line.coldStart)).toEqual([true, false]);
+  });
+
+  it('above info, a success still counts: its metrics are written alone, with nothing else of its line', async () => {
+    // Prepare
+    const { handler } = await fixture.fresh(
+      { LOG_LEVEL: 'warn' },
+      () => import('../../functions/http/show-image.js'),
+    );
+
+    // Act
+    const shown = await handler(httpEvent('GET', 'bcc', SEEDED.bcc.custom), lambdaContext());
+
+    // Assess: Requests by outcome stays true whatever the level (a dashboard's success rate).
+    expect(shown.statusCode).toBe(200);
+    const line = fixture.log.only();
+    const emf = emfOf(line);
+    expect(line).toMatchObject({
+      service: 'cloud-image-functions',
+      provider: 'bcc',
+      operation: 'show',
+      outcome: 'shown',
+      Requests: 1,
+      UpstreamCalls: 1,
+      UpstreamRetries: 0,
+    });
+    const named = new Set(['_aws', ...emf.Dimensions.flat(), ...metricNames(emf)]);
+    expect(Object.keys(line).filter((key) => !named.has(key))).toEqual([]);
+  });
+
+  it('silent writes nothing, metrics included', async () => {
+    const { handler } = await fixture.fresh(
+      { LOG_LEVEL: 'silent' },
+      () => import('../../functions/http/show-image.js'),
+    );
+
+    await handler(httpEvent('GET', 'bcc', SEEDED.bcc.custom), lambdaContext());
+
+    expect(fixture.log.lines).toEqual([]);
   });
 });

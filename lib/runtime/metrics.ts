@@ -13,7 +13,8 @@
 //   [service, provider, operation, error]     failures only: the error's name
 // and the metrics
 //   Requests          Count         1
-//   UpstreamLatency   Milliseconds  time spent in upstream exchanges (only when there were any)
+//   UpstreamLatency   Milliseconds  time spent in upstream exchanges, retries included, not waiting
+//                                   for the pacer (only when there were any)
 //   UpstreamCalls     Count         upstream exchanges (a delete is a show and a delete: 2)
 //   UpstreamRetries   Count         attempts beyond each exchange's first (0 on a normal request:
 //                                   an alarm on it fires on retries, not on every delete)

@@ -303,6 +303,27 @@ describe('SQS and task invocations', () => {
     expect(metricNames(emf)).toContain('UpstreamLatency');
   });
 
+  it("SQS: UpstreamLatency is the time spent with the cloud, not the wait for the consumer's pacing", async () => {
+    // Prepare: one request a second to BCC for this process; the emulator answers at once.
+    const consume = (await fixture.fresh(
+      { UPSTREAM_RATE_LIMITS: 'bcc=1', SQS_MAX_CONCURRENCY: '1' },
+      async () => (await import('../../functions/sqs/delete-image.js')).handler,
+    )) as unknown as (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
+    const body = JSON.stringify({ provider: 'bcc', imageId: SEEDED.bcc.custom, dryRun: true });
+    const records = ['paced-1', 'paced-2', 'paced-3'].map((id) => sqsRecord(id, body));
+
+    // Act
+    const response = await consume({ Records: records }, lambdaContext(30_000));
+
+    // Assess: the requests waited their turn (seconds), the cloud took milliseconds.
+    expect(response.batchItemFailures).toEqual([]);
+    const lines = fixture.log.linesWhere({ message: 'message processed' });
+    expect(lines).toHaveLength(3);
+    expect(Math.max(...lines.map((line) => Number(line.durationMs)))).toBeGreaterThan(1_000);
+    for (const line of lines)
+      expect(line.UpstreamLatency, String(line.messageId)).toBeLessThan(400);
+  });
+
   it('task (direct invocation, Step Functions): the X-Ray trace id Lambda sets, and the metrics', async () => {
     fixture.setEnv({ _X_AMZN_TRACE_ID: TRACE });
     await (taskShow as (e: unknown, c: Context) => Promise<unknown>)(

@@ -65,9 +65,13 @@ export const createCloudClient = <C, R>(
     description,
     async send(context, operation, region, request) {
       const secrets: (string | undefined)[] = [];
-      const result = await exchange(context, operation, upstreamProtocol, async () => {
+      const result = await exchange(context, operation, upstreamProtocol, async (waited) => {
         // Every attempt waits its turn: retries count against the cloud's rate limit too.
-        await context.pacer?.pace(description.key, region, context.deadline.signal);
+        if (context.pacer !== undefined) {
+          const queued = performance.now();
+          await context.pacer.pace(description.key, region, context.deadline.signal);
+          waited(performance.now() - queued);
+        }
         const credentials = await deps.credentials.get(description.credentials, context.deadline);
         secrets.push(...description.secretsOf(credentials));
         const unsigned: OutboundRequest = {

@@ -17,19 +17,27 @@ export interface UpstreamProtocol {
   onAuthRejected: () => void;
 }
 
+/** Told of time an attempt spent waiting its turn (the pacer) before it was sent. */
+export type Waited = (ms: number) => void;
+
 export const exchange = async (
   context: CallContext,
   operation: OperationName,
   protocol: UpstreamProtocol,
-  build: () => Promise<OutboundRequest>,
+  build: (waited: Waited) => Promise<OutboundRequest>,
 ): Promise<SendResult> => {
   const started = performance.now();
   const call: UpstreamCall = { operation, attempts: 0, durationMs: 0 };
   context.calls.push(call);
+  // The call's duration is its time with the cloud (UpstreamLatency): not our own pacing.
+  let waitedMs = 0;
+  const waited: Waited = (ms) => {
+    waitedMs += ms;
+  };
   try {
     const result = await sendWithRetry({
       ...protocol,
-      build,
+      build: () => build(waited),
       deadline: context.deadline,
       policy: context.policy,
       transport: context.transport,
@@ -47,6 +55,6 @@ export const exchange = async (
     call.requestId = upstream?.requestId;
     throw error;
   } finally {
-    call.durationMs = Math.round(performance.now() - started);
+    call.durationMs = Math.round(performance.now() - started - waitedMs);
   }
 };

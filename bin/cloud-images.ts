@@ -6,11 +6,11 @@ import { runCli } from '../lib/cli/main.js';
 import packageJson from '../package.json' with { type: 'json' };
 import { emulatorEnvironment, REAL_ONLY_VARIABLES } from '../scripts/local-environment.js';
 
-// A reader that stops early (`cloud-images show ... | head -3`) is not a failure to report.
+// A reader that stops early (`cloud-images list ... | head -3`) is not a failure to report, nor
+// a success: the command ends with its own status (a listing out of time is still UpstreamTimeout).
 for (const stream of [process.stdout, process.stderr]) {
   stream.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code === 'EPIPE') process.exit(0);
-    throw error;
+    if (error.code !== 'EPIPE') throw error;
   });
 }
 

@@ -87,6 +87,23 @@ export const cloudImages = async (
   );
 
 /**
+ * `cloud-images <args> | <reader>` in bash with pipefail, as a script pipes it: stdout is what the
+ * reader printed, and the status is the command's unless that is 0 (then the reader's).
+ */
+export const cloudImagesPipedTo = async (
+  reader: string,
+  args: readonly string[],
+  env: Record<string, string> = {},
+): Promise<CliRun> =>
+  withParsers(
+    await runChild(
+      'bash',
+      ['-c', `set -o pipefail; "$@" | ${reader}`, 'bash', process.execPath, launcher, ...args],
+      { cwd: root, env: bareEnv(env), timeoutMs: 60_000 },
+    ),
+  );
+
+/**
  * `cloud-images <args>` with `dir` on a file system that is full: a tmpfs of one page, filled,
  * mounted in a mount namespace of the child's own (`unshare -rm`, no privilege needed), so every
  * write under `dir` fails with ENOSPC, as on a full disk.

@@ -8,7 +8,7 @@ import { exitStatusOfError } from '../../lib/cli/exit-status.js';
 import { type Image, imageSchema } from '../../lib/images/image.js';
 import { lambdaContext, parseResult, routeEvent } from '../../scripts/lambda-events.js';
 import { useFixture } from '../support/fixture.js';
-import { type CliRun, cloudImages } from './cli-child.js';
+import { type CliRun, cloudImages, cloudImagesPipedTo } from './cli-child.js';
 
 // The emulator, and this process pointed at it for the list handler the output is compared with.
 const fixture = useFixture();
@@ -112,5 +112,30 @@ describe('cloud-images list', () => {
     expect(body.images.length).toBeGreaterThan(0);
     expect(body.images.length).toBeLessThan(fixture.emulator.state.bcc.size);
     expect(run.errorBody().error.message).toContain(`--limit 1000 --cursor ${body.nextCursor}`);
+  });
+
+  it('read by a pipe that closes early (| head): not a failure of its own, and out of time still UpstreamTimeout', async () => {
+    // Prepare: more images than one upstream page; either listing prints far more than a pipe
+    // holds, so its write meets a reader that has gone.
+    fixture.emulator.seed({ bcc: { images: 3_000 } });
+    const args = ['--emulator', fixture.url, 'list', 'bcc', '--json'];
+    const firstBytes = 'head -c 100 > /dev/null';
+
+    // Act: the whole listing, then one with time for a page only.
+    const whole = await cloudImagesPipedTo(firstBytes, args);
+    fixture.emulator.faults.inject({
+      match: { provider: 'bcc', operation: 'list-images' },
+      times: 10,
+      action: { kind: 'latency', ms: 700 },
+    });
+    const cutShort = await cloudImagesPipedTo(firstBytes, args, {
+      CLOUD_IMAGES_TIMEOUT_MS: '2600',
+    });
+
+    // Assess
+    expect(whole.code, whole.stderr).toBe(0);
+    expect(whole.stderr).toBe('');
+    expect(cutShort.code, cutShort.stderr).toBe(exitStatusOfError('UpstreamTimeout'));
+    expect(cutShort.errorBody().error.code).toBe('UPSTREAM_TIMEOUT');
   });
 });

@@ -59,7 +59,9 @@ const startInTerminal = async (
     '120',
     '-y',
     '30',
-    `${command}; echo "EXIT:$?"; sleep 600`,
+    // The pane's shell traps Ctrl-C (its command does not inherit the trap) so that it outlives
+    // one and says how the command ended.
+    `trap : INT; ${command}; echo "EXIT:$?"; sleep 600`,
   );
   return name;
 };
@@ -199,33 +201,39 @@ describe('plan on a terminal', () => {
   });
 });
 
+/** A plan of `dir` that retires 4 of 30 BCC images; its ID. */
+const planRetiringFour = async (dir: string): Promise<string> => {
+  fixture.emulator.seed({ bcc: { images: 30 }, random: 7 });
+  const policy = join(socketDir, 'policy.json');
+  await writeFile(
+    policy,
+    JSON.stringify({
+      name: 'old-bcc-images',
+      provider: 'bcc',
+      regions: ['bj'],
+      select: { olderThanDays: 30 },
+      keep: { newestPerFamily: 1 },
+      limits: { maxDeletions: 4, maxPercent: 50 },
+    }),
+  );
+  const planned = await cloudImages([
+    '--emulator',
+    fixture.url,
+    'plan',
+    policy,
+    '--dir',
+    dir,
+    '--json',
+  ]);
+  const { planId, totals } = planned.json<{ planId: string; totals: { retire: number } }>();
+  expect(totals.retire).toBe(4);
+  return planId;
+};
+
 describe('apply on a terminal', () => {
   it('shows the plan, asks, then counts deletes as they complete and sums up the run', async () => {
-    fixture.emulator.seed({ bcc: { images: 30 }, random: 7 });
     const dir = join(socketDir, 'plans');
-    const policy = join(socketDir, 'policy.json');
-    await writeFile(
-      policy,
-      JSON.stringify({
-        name: 'old-bcc-images',
-        provider: 'bcc',
-        regions: ['bj'],
-        select: { olderThanDays: 30 },
-        keep: { newestPerFamily: 1 },
-        limits: { maxDeletions: 4, maxPercent: 50 },
-      }),
-    );
-    const planned = await cloudImages([
-      '--emulator',
-      fixture.url,
-      'plan',
-      policy,
-      '--dir',
-      dir,
-      '--json',
-    ]);
-    const { planId, totals } = planned.json<{ planId: string; totals: { retire: number } }>();
-    expect(totals.retire).toBe(4);
+    const planId = await planRetiringFour(dir);
     // Each delete takes a moment, so the bar is seen between them.
     fixture.emulator.faults.inject({
       match: { provider: 'bcc', operation: 'delete' },
@@ -250,6 +258,29 @@ describe('apply on a terminal', () => {
     );
     expect(after).toContain('EXIT:0');
     expect(deletesSent()).toBe(4);
+  });
+
+  it('Ctrl-C while it retires ends it there, as Ctrl-C ends any command: no further delete, status 130', async () => {
+    // Prepare: deletes slow enough to press Ctrl-C between the first and the last.
+    const dir = join(socketDir, 'interrupted');
+    const planId = await planRetiringFour(dir);
+    fixture.emulator.faults.inject({
+      match: { provider: 'bcc', operation: 'delete' },
+      times: 4,
+      action: { kind: 'latency', ms: 1_500 },
+    });
+    const session = await startInTerminal(['apply', planId, '--dir', dir]);
+    await waitForScreen(session, /Retire 4 images of bcc\?/);
+    await tmux('send-keys', '-t', session, 'y', 'Enter');
+    await waitForScreen(session, /retiring .* 1\/4/);
+
+    // Act
+    await tmux('send-keys', '-t', session, 'C-c');
+
+    // Assess: at most the delete under way when Ctrl-C came was sent after the first.
+    const after = await waitForScreen(session, /EXIT:\d+/, 3_000);
+    expect(after).toContain('EXIT:130');
+    expect(deletesSent()).toBeLessThanOrEqual(2);
   });
 });
 

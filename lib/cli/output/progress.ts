@@ -13,6 +13,31 @@ export interface Progress {
   stop(): void;
 }
 
+const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
+
+/**
+ * Ctrl-C (SIGINT) or SIGTERM while a bar is drawn: the bar stops (the cursor shows again), then the
+ * signal ends the process as it would with no bar (status 130 for Ctrl-C). Not cli-progress's
+ * gracefulExit, which stops the bar and nothing more: its listener kept Node from ending, and an
+ * apply went on deleting after Ctrl-C. Returns the bar's stop.
+ */
+const endedBySignals = (bar: cliProgress.SingleBar): (() => void) => {
+  const release = (): void => {
+    for (const signal of SIGNALS) process.off(signal, onSignal);
+  };
+  const onSignal = (signal: NodeJS.Signals): void => {
+    release();
+    bar.stop();
+    // No listener left: the signal's default action ends the process.
+    process.kill(process.pid, signal);
+  };
+  for (const signal of SIGNALS) process.on(signal, onSignal);
+  return () => {
+    release();
+    bar.stop();
+  };
+};
+
 const NO_PROGRESS: Progress = {
   update: () => undefined,
   increment: () => undefined,
@@ -29,19 +54,18 @@ export const startProgress = (output: Output, label: string, total: number): Pro
       barsize: 24,
       hideCursor: true,
       clearOnComplete: false,
-      // Restores the cursor if the process is interrupted.
-      gracefulExit: true,
     },
     cliProgress.Presets.shades_classic,
   );
   bar.start(total, 0);
+  const stop = endedBySignals(bar);
   return {
     update: (done, newTotal) => {
       if (newTotal !== undefined) bar.setTotal(newTotal);
       bar.update(done);
     },
     increment: () => bar.increment(),
-    stop: () => bar.stop(),
+    stop,
   };
 };
 
@@ -54,10 +78,9 @@ export const startActivity = (output: Output, label: string): { stop(): void } =
     hideCursor: true,
     // The line goes once the work is done: the result says the rest.
     clearOnComplete: true,
-    gracefulExit: true,
   });
   bar.start(1, 0);
-  return { stop: () => bar.stop() };
+  return { stop: endedBySignals(bar) };
 };
 
 /** Work counted without a known total (images listed so far): the label and the count. */
@@ -68,13 +91,13 @@ export const startCounter = (output: Output, label: string): Progress => {
     stream: output.streams.stderr as NodeJS.WritableStream,
     hideCursor: true,
     clearOnComplete: true,
-    gracefulExit: true,
   });
   bar.start(Number.MAX_SAFE_INTEGER, 0);
+  const stop = endedBySignals(bar);
   return {
     update: (done) => bar.update(done),
     increment: () => bar.increment(),
-    stop: () => bar.stop(),
+    stop,
   };
 };
 
@@ -89,8 +112,7 @@ export const startStatus = (
     stream: output.streams.stderr as NodeJS.WritableStream,
     hideCursor: true,
     clearOnComplete: true,
-    gracefulExit: true,
   });
   bar.start(1, 0, { text: initial });
-  return { set: (text) => bar.update(0, { text }), stop: () => bar.stop() };
+  return { set: (text) => bar.update(0, { text }), stop: endedBySignals(bar) };
 };

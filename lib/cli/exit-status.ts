@@ -42,7 +42,8 @@ export const exitStatusTable = (): ExitStatusRow[] => [
   {
     status: EXIT_CANCELLED,
     name: 'cancelled',
-    meaning: 'Answered "no" at the confirmation prompt (or left it with Ctrl-C): nothing was done.',
+    meaning:
+      'Answered "no" at the confirmation prompt (or left it with Ctrl-C or Ctrl-D): nothing was done.',
   },
   ...ERROR_NAMES.map((name) => ({
     status: exitStatusOfError(name),

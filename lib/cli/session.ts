@@ -71,7 +71,7 @@ export interface Session {
   useEndpoint(provider: string, url: string | undefined): void;
   /** Providers, protection, deadline and retry policy for one operation, as a Lambda gets them. */
   invocation(operation: OperationName): Invocation;
-  /** Asks a yes/no question on the terminal (default no); false when it is left with Ctrl-C. */
+  /** Asks a yes/no question on the terminal (default no); false when it is left with Ctrl-C or Ctrl-D. */
   confirm(question: string): Promise<boolean>;
   /**
    * A follow-up command as the user would type it here: through npx when this one ran through it
@@ -127,6 +127,11 @@ export const startSession = (
         .map(shellWord)
         .join(' '),
     confirm: async (question) => {
+      // Ctrl-D (or the end of stdin) closes the prompt's readline, which pauses stdin, and leaves
+      // the prompt unsettled: Node would end the process with its own status 13 and a warning.
+      const left = new AbortController();
+      const leave = (): void => left.abort();
+      streams.stdin.once('pause', leave);
       try {
         return await confirm(
           {
@@ -134,12 +139,19 @@ export const startSession = (
             default: false,
             ...(output.err.isColorSupported ? {} : { theme: PLAIN_PROMPT_THEME }),
           },
-          { input: streams.stdin, output: streams.stderr as NodeJS.WritableStream },
+          {
+            input: streams.stdin,
+            output: streams.stderr as NodeJS.WritableStream,
+            signal: left.signal,
+          },
         );
       } catch (error) {
-        // Ctrl-C or Escape at the prompt: no answer is not a yes.
-        if (error instanceof Error && error.name === 'ExitPromptError') return false;
+        // Ctrl-C or Ctrl-D at the prompt: no answer is not a yes.
+        if (error instanceof Error && ['ExitPromptError', 'AbortPromptError'].includes(error.name))
+          return false;
         throw error;
+      } finally {
+        streams.stdin.off('pause', leave);
       }
     },
   };

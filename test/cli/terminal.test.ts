@@ -141,6 +141,22 @@ describe('delete on a terminal', () => {
     expect(fixture.emulator.state.modelarts.has(SEEDED.modelarts.custom)).toBe(true);
   });
 
+  it('Ctrl-D at the question is no: deletes nothing and ends with the cancelled status', async () => {
+    // Prepare
+    const session = await startInTerminal(['delete', 'modelarts', SEEDED.modelarts.custom]);
+    await waitForScreen(session, /Delete modelarts image .*\?/);
+
+    // Act: the end of input, as Ctrl-D on an empty line gives it.
+    await tmux('send-keys', '-t', session, 'C-d');
+
+    // Assess
+    const after = await waitForScreen(session, /EXIT:\d+/);
+    expect(after).toMatch(/Cancelled: nothing was deleted/);
+    expect(after).not.toMatch(/Warning/);
+    expect(after).toContain('EXIT:3');
+    expect(deletesSent()).toBe(0);
+  });
+
   it('never asks about an image it would refuse: a system image is ImageProtected at once', async () => {
     const session = await startInTerminal(['delete', 'bcc', SEEDED.bcc.system]);
 

@@ -23,12 +23,15 @@ export interface LocalStorage {
   runPath(runId: string): string;
 }
 
+/** What chooses the folder, as a store's failure names it (not RETIREMENT_STORE_DIR: the events'). */
+const DIR_SETTING = `--dir or ${DIR_VARIABLE}`;
+
 export const localStorage = (dir: string): LocalStorage => {
   const root = resolve(dir);
   return {
     dir: root,
-    plans: localPlanStore({ dir: root }),
-    runs: localRunStore({ dir: root }),
+    plans: localPlanStore({ dir: root, setting: DIR_SETTING }),
+    runs: localRunStore({ dir: root, setting: DIR_SETTING }),
     planPath: (planId) => join(root, 'plans', `${planId}.json`),
     reportPath: (planId) => join(root, 'plans', `${planId}.html`),
     runPath: (runId) => join(root, 'runs', `${runId}.json`),

@@ -149,20 +149,22 @@ const withLock = createMutex();
 
 export interface LocalRunStoreOptions {
   dir: string;
+  /** What chose the folder, for messages (the CLI's --dir); RETIREMENT_STORE_DIR by default. */
+  setting?: string;
 }
 
 export const localRunStore = (options: LocalRunStoreOptions): RunStore => {
   const root = resolve(options.dir, 'run-journals');
   const store: StoreName = {
     what: 'the local store',
-    variable: 'RETIREMENT_STORE_DIR',
+    variable: options.setting ?? 'RETIREMENT_STORE_DIR',
     resource: options.dir,
   };
   const pathOf = (runId: string) => join(root, `${runId}.jsonl`);
 
   const corrupt = (runId: string): ConfigurationError =>
     new ConfigurationError(
-      `The local journal of run ${runId} (RETIREMENT_STORE_DIR) is damaged or from another version`,
+      `The local journal of run ${runId} (${store.variable}) is damaged or from another version`,
       { logDetail: `${store.what} ${options.dir}: run-journals/${runId}.jsonl` },
     );
 

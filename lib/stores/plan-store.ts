@@ -107,13 +107,15 @@ export const s3PlanStore = (options: S3PlanStoreOptions): PlanStore => {
 
 export interface LocalPlanStoreOptions {
   dir: string;
+  /** What chose the folder, for messages (the CLI's --dir); RETIREMENT_STORE_DIR by default. */
+  setting?: string;
 }
 
 export const localPlanStore = (options: LocalPlanStoreOptions): PlanStore => {
   const { dir } = options;
   const store: StoreName = {
     what: 'the local store',
-    variable: 'RETIREMENT_STORE_DIR',
+    variable: options.setting ?? 'RETIREMENT_STORE_DIR',
     resource: dir,
   };
 

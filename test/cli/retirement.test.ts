@@ -150,6 +150,20 @@ describe('cloud-images plan', () => {
     expect(fixture.emulator.requests).toHaveLength(0);
   });
 
+  it('a folder that cannot be written is ConfigurationError naming the settings that chose it (--dir, CLOUD_IMAGES_DIR)', async () => {
+    // Prepare: the plans folder is a file.
+    await writeFile(dir, 'not a folder');
+
+    // Act
+    const run = await cli(['plan', await policyFile(), '--json']);
+
+    // Assess: not RETIREMENT_STORE_DIR, which sends events elsewhere and would not help.
+    expect(run.code, run.stderr).toBe(exitStatusOfError('ConfigurationError'));
+    const { message } = run.errorBody().error;
+    expect(message).toMatch(/--dir.*CLOUD_IMAGES_DIR/);
+    expect(message).not.toContain('RETIREMENT_STORE_DIR');
+  });
+
   it('a plan that could not read everything in time decides nothing and ends as UpstreamTimeout', async () => {
     fixture.emulator.seed({ bcc: { images: 3_000 }, random: 7 });
     fixture.emulator.faults.inject({

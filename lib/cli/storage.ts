@@ -23,6 +23,12 @@ export interface LocalStorage {
   runPath(runId: string): string;
 }
 
+/** The folder: --dir, else CLOUD_IMAGES_DIR, else ./.cloud-images; empty is not set (as for the other variables). */
+export const folderOf = (
+  flag: string | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+): string => (flag === undefined || flag === '' ? env[DIR_VARIABLE] || DEFAULT_DIR : flag);
+
 /** What chooses the folder, as a store's failure names it (not RETIREMENT_STORE_DIR: the events'). */
 const DIR_SETTING = `--dir or ${DIR_VARIABLE}`;
 

@@ -73,14 +73,15 @@ const withParsers = (run: RunResult): CliRun => ({
   },
 });
 
-/** `cloud-images <args>` with this test's Node (>= 22), output piped. */
+/** `cloud-images <args>` with this test's Node (>= 22), output piped, in `cwd` (the checkout). */
 export const cloudImages = async (
   args: readonly string[],
   env: Record<string, string> = {},
+  cwd = root,
 ): Promise<CliRun> =>
   withParsers(
     await runChild(process.execPath, [launcher, ...args], {
-      cwd: root,
+      cwd,
       env: bareEnv(env),
       timeoutMs: 60_000,
     }),

@@ -4,7 +4,7 @@
 // deletes nothing more, a plan file edited by hand is refused, a plan that could not see everything
 // decides nothing, and a delete that keeps failing ends the run with that error's exit status.
 
-import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -162,6 +162,24 @@ describe('cloud-images plan', () => {
     const { message } = run.errorBody().error;
     expect(message).toMatch(/--dir.*CLOUD_IMAGES_DIR/);
     expect(message).not.toContain('RETIREMENT_STORE_DIR');
+  });
+
+  it('CLOUD_IMAGES_DIR set but empty is not set: the plan goes to ./.cloud-images, not into ./plans', async () => {
+    // Prepare: a working folder of this test's own.
+    const here = join(work, `cwd-${tests}`);
+    await mkdir(here);
+
+    // Act
+    const run = await cloudImages(
+      ['--emulator', fixture.url, 'plan', await policyFile(), '--json'],
+      { CLOUD_IMAGES_DIR: '' },
+      here,
+    );
+
+    // Assess
+    const plan = planOf(run);
+    expect(await readdir(here)).toEqual(['.cloud-images']);
+    expect(await readdir(join(here, '.cloud-images', 'plans'))).toContain(`${plan.planId}.json`);
   });
 
   it('a plan that could not read everything in time decides nothing and ends as UpstreamTimeout', async () => {

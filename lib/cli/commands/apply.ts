@@ -27,6 +27,7 @@ import { cliIdentity, type Session } from '../session.js';
 import {
   DEFAULT_DIR,
   DIR_VARIABLE,
+  folderOf,
   type LocalStorage,
   localStorage,
   parseStoredPlan,
@@ -130,7 +131,7 @@ export const apply = async (
   reference: string,
   flags: ApplyFlags,
 ): Promise<void> => {
-  const storage = localStorage(flags.dir ?? session.env[DIR_VARIABLE] ?? DEFAULT_DIR);
+  const storage = localStorage(folderOf(flags.dir, session.env));
   const plan = await planOf(reference, storage);
   session.useEndpoint(plan.policy.provider, flags.endpoint);
   const { output } = session;

@@ -14,7 +14,7 @@ import { planSummary, writePlanReport } from '../output/plan.js';
 import { startStatus } from '../output/progress.js';
 import { readPolicyFile } from '../policy-file.js';
 import { cliIdentity, type Session } from '../session.js';
-import { DEFAULT_DIR, DIR_VARIABLE, localStorage } from '../storage.js';
+import { DEFAULT_DIR, DIR_VARIABLE, folderOf, localStorage } from '../storage.js';
 import type { Runner } from './runner.js';
 
 export interface PlanFlags {
@@ -48,7 +48,7 @@ export const plan = async (
 ): Promise<void> => {
   const policy = await readPolicyFile(policyFile);
   session.useEndpoint(policy.provider, flags.endpoint);
-  const storage = localStorage(flags.dir ?? session.env[DIR_VARIABLE] ?? DEFAULT_DIR);
+  const storage = localStorage(folderOf(flags.dir, session.env));
   const { output } = session;
   const status = startStatus(output, `planning ${policy.name}`);
   let made: Plan;

@@ -162,7 +162,8 @@ export const variedPlanInput = (count: number): PlanInput => {
     select: { status: ['available', 'failed', 'creating'], olderThanDays: 60 },
     keep: { newestPerFamily: 2 },
     exclude: { names: ['base'] },
-    limits: { maxDeletions: Math.max(1, Math.floor(count / 6)), maxPercent: 20 },
+    // Fewer deletions than candidates, so that every kind of decision is in the plan (over-limit too).
+    limits: { maxDeletions: Math.max(1, Math.floor(count / 8)), maxPercent: 20 },
   });
   return planInput(policy, inventory, {
     usage,

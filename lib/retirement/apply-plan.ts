@@ -1,16 +1,79 @@
 // apply(planId) → a run: one delete per retire decision, through the delete queue (so the deletes
 // run on Lambda's own scaling and the clouds' pacing), each decision ending in exactly one
-// outcome. A decision whose message the consumer would refuse (an image ID or name outside what
-// the queue's schema takes), or which cannot be sent, is recorded `failed` at once, so a run
-// never waits for an outcome that cannot come (unless a consumer has sent its delete: the send
-// went through after all, and that delivery records it).
+// outcome. The messages go out a batch at a time, several batches in flight. A decision whose
+// message the consumer would refuse (an image ID or name outside what the queue's schema takes),
+// or which cannot be sent, is recorded `failed` at once, so a run never waits for an outcome that
+// cannot come (unless a consumer has sent its delete: the send went through after all, and that
+// delivery records it).
 
 import { createHash, randomBytes } from 'node:crypto';
 import { InvalidRequest, PlanNotFound } from '../errors/errors.js';
 import type { PlannedImage } from './plan.js';
 import { alterationOf } from './plan-integrity.js';
 import { imageKey } from './planner.js';
-import type { DeleteQueue, NewRun, PlanStore, RunMessage, RunStore } from './ports.js';
+import {
+  type DeleteQueue,
+  type NewRun,
+  type PlanStore,
+  QUEUE_BATCH,
+  type RunMessage,
+  type RunStore,
+} from './ports.js';
+
+/**
+ * Send calls (SQS SendMessageBatch, a batch each) in flight at once. One call takes a round trip
+ * (15-20 ms to SQS), so one at a time sends 500-650 messages a second and 100,000 decisions (a
+ * policy's largest maxDeletions) take minutes; the order of a run's messages does not matter.
+ * Against moto with 15 ms added to each call (bench/apply-send.ts), 10,000 messages: 23.5 s one
+ * at a time, 7.7 s with 4 in flight, 6.0 s with 8 and with 16 (moto's one-at-a-time server is
+ * then the bound). SQS takes calls side by side, so 8 bring about 8 round trips' worth; more
+ * would soon meet the client's own CPU (1.6 ms a call on a full core, several times that in a
+ * small Lambda) and only add sockets: 8.
+ */
+export const QUEUE_LANES = 8;
+
+/**
+ * Runs `work` on each item, `lanes` at a time, in order of start. A failure stops further starts;
+ * once the ones under way have ended, the first failure is thrown.
+ */
+const inLanes = async <T>(
+  items: readonly T[],
+  lanes: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> => {
+  let next = 0;
+  let failure: { error: unknown } | undefined;
+  const lane = async (): Promise<void> => {
+    while (failure === undefined && next < items.length) {
+      const item = items[next] as T;
+      next += 1;
+      try {
+        await work(item);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(lanes, items.length) }, lane));
+  if (failure !== undefined) throw failure.error;
+};
+
+/** Sends the messages a batch at a time, `lanes` batches in flight: those not sent. */
+export const sendAll = async (
+  queue: DeleteQueue,
+  messages: readonly RunMessage[],
+  lanes = QUEUE_LANES,
+): Promise<RunMessage[]> => {
+  const batches: RunMessage[][] = [];
+  for (let start = 0; start < messages.length; start += QUEUE_BATCH) {
+    batches.push(messages.slice(start, start + QUEUE_BATCH));
+  }
+  const unsent: RunMessage[] = [];
+  await inLanes(batches, lanes, async (batch) => {
+    unsent.push(...(await queue.send(batch)));
+  });
+  return unsent;
+};
 
 export interface ApplyDeps {
   plans: PlanStore;
@@ -165,7 +228,7 @@ export const applyPlan = async (
       });
     }
   }
-  const unsent = await deps.queue.send(sendable);
+  const unsent = await sendAll(deps.queue, sendable);
   for (const message of unsent) {
     unqueued.push({
       message,

@@ -204,10 +204,16 @@ export interface RunMessage {
   identity?: string | undefined;
 }
 
+/**
+ * The most messages one send call of the queue takes at once (SQS SendMessageBatch's limit): apply
+ * hands the queue a batch at a time, several batches in flight.
+ */
+export const QUEUE_BATCH = 10;
+
 export interface DeleteQueue {
   /**
-   * Sends every message (in batches); resolves with the messages that could not be sent after
-   * retries, so that each still gets an outcome.
+   * Sends every message (in batches of QUEUE_BATCH); resolves with the messages that could not be
+   * sent after retries, so that each still gets an outcome.
    */
   send(messages: readonly RunMessage[]): Promise<RunMessage[]>;
 }

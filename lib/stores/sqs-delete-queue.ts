@@ -3,7 +3,7 @@
 // records those decisions `failed` instead of waiting for outcomes that cannot come.
 
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import type { DeleteQueue, RunMessage } from '../retirement/ports.js';
+import { type DeleteQueue, QUEUE_BATCH, type RunMessage } from '../retirement/ports.js';
 import { lazily } from './aws-clients.js';
 
 type SqsModule = typeof import('@aws-sdk/client-sqs');
@@ -21,7 +21,6 @@ const createSqsClient = async (): Promise<SQSClient> => {
 
 /** Tries per batch for the entries SQS reports failed. */
 const ENTRY_ATTEMPTS = 3;
-const BATCH = 10;
 
 export interface SqsDeleteQueueOptions {
   queueUrl: string;
@@ -35,8 +34,8 @@ export const sqsDeleteQueue = (options: SqsDeleteQueueOptions): DeleteQueue => {
       const { SendMessageBatchCommand } = await loadSqs();
       const sqs = await client();
       const unsent: RunMessage[] = [];
-      for (let start = 0; start < messages.length; start += BATCH) {
-        let pending = messages.slice(start, start + BATCH).map((message, index) => ({
+      for (let start = 0; start < messages.length; start += QUEUE_BATCH) {
+        let pending = messages.slice(start, start + QUEUE_BATCH).map((message, index) => ({
           id: String(index),
           message,
         }));

@@ -5,9 +5,17 @@
 // or which cannot be sent, is recorded `failed` at once, so a run never waits for an outcome that
 // cannot come (unless a consumer has sent its delete: the send went through after all, and that
 // delivery records it).
+//
+// Apply ends by its deadline (an HTTP apply has API Gateway's 29 s): it starts no send once the
+// time left is what recording the decisions not yet queued would take (`recordReserveMs`), cuts
+// the sends still waiting then, and records each decision it did not queue `failed`
+// (DeadlineReached: apply the plan again), so that the caller still gets its run and the run still
+// completes. Should even that not finish in time (a queue that fails or crawls from the start of
+// a very large plan), the decisions left are counted in `unrecorded`: neither queued nor recorded.
 
 import { createHash, randomBytes } from 'node:crypto';
 import { InvalidRequest, PlanNotFound } from '../errors/errors.js';
+import type { Deadline } from '../http/deadline.js';
 import type { PlannedImage } from './plan.js';
 import { alterationOf } from './plan-integrity.js';
 import { imageKey } from './planner.js';
@@ -58,21 +66,92 @@ const inLanes = async <T>(
   if (failure !== undefined) throw failure.error;
 };
 
-/** Sends the messages a batch at a time, `lanes` batches in flight: those not sent. */
+/**
+ * Recording a decision `failed` (finishUnlessDeleteSent) at most this many at once: each is a
+ * transaction on the run's item too (its count), and DynamoDB cancels transactions on one item
+ * that overlap (the store tries them again, with backoff, a few times), so more at once buys
+ * little and risks giving up.
+ */
+export const RECORD_LANES = 4;
+
+/**
+ * What one lane is allowed per decision recorded: a DynamoDB transaction and the read of the run
+ * that follows take some 15-25 ms together (DynamoDB's usual latencies, not measured here), with
+ * room for a table slowed by the run's consumers contending on the run's item. An estimate: a
+ * store slower than this leaves decisions `unrecorded` (see ApplyResult) rather than a late answer.
+ */
+export const RECORD_MS = 60;
+
+/**
+ * The time recording `count` decisions takes in RECORD_LANES lanes (with one more decision's
+ * worth for the last to end), at most `capMs`.
+ */
+export const recordReserveMs = (count: number, capMs: number): number =>
+  count === 0 ? 0 : Math.min(capMs, (Math.ceil(count / RECORD_LANES) + 1) * RECORD_MS);
+
+/**
+ * The most kept back for recording, as a share of the time apply had when it began sending: beyond
+ * it a queue that fails from the start would leave nothing to send with. An HTTP apply (27 s)
+ * keeps at most 9 s: about 600 decisions at RECORD_MS in RECORD_LANES lanes.
+ */
+const RECORD_RESERVE_SHARE = 1 / 3;
+
+/** Below this much time before its cut-off, a send call is not started. */
+const MIN_SEND_MS = 100;
+
+/** What sending ended with: the messages sent but not taken, and those not sent in time. */
+export interface Sent {
+  /** Tried, and the queue did not take them (after retries). */
+  unsent: RunMessage[];
+  /** Not queued in the time apply had: never tried, or their call cut short (it may have gone). */
+  late: RunMessage[];
+}
+
+/**
+ * Sends the messages a batch at a time, `lanes` batches in flight, while the deadline leaves time
+ * for recording what is not sent (`reserveMs` of how many that is): a batch is started only then,
+ * and a call still waiting when that time comes is cut.
+ */
 export const sendAll = async (
   queue: DeleteQueue,
   messages: readonly RunMessage[],
-  lanes = QUEUE_LANES,
-): Promise<RunMessage[]> => {
+  options: {
+    lanes?: number;
+    deadline?: Deadline | undefined;
+    reserveMs?: (toRecord: number) => number;
+  } = {},
+): Promise<Sent> => {
+  const { deadline, reserveMs = () => 0 } = options;
   const batches: RunMessage[][] = [];
   for (let start = 0; start < messages.length; start += QUEUE_BATCH) {
     batches.push(messages.slice(start, start + QUEUE_BATCH));
   }
-  const unsent: RunMessage[] = [];
-  await inLanes(batches, lanes, async (batch) => {
-    unsent.push(...(await queue.send(batch)));
+  const sent: Sent = { unsent: [], late: [] };
+  // Messages not known sent: those of batches not started, under way, or not taken.
+  let open = messages.length;
+  let stopped = false;
+  await inLanes(batches, options.lanes ?? QUEUE_LANES, async (batch) => {
+    // Time enough to send this batch, and then to record every message not known sent yet?
+    const sendMs = deadline === undefined ? Infinity : deadline.remainingMs() - reserveMs(open);
+    if (stopped || sendMs < MIN_SEND_MS) {
+      stopped = true;
+      sent.late.push(...batch);
+      return;
+    }
+    // A timer cleared once the call ends (AbortSignal.timeout would stay pending till it fires).
+    const cutter = Number.isFinite(sendMs) ? new AbortController() : undefined;
+    const timer = cutter === undefined ? undefined : setTimeout(() => cutter.abort(), sendMs);
+    let unsent: RunMessage[];
+    try {
+      unsent = await queue.send(batch, cutter === undefined ? {} : { signal: cutter.signal });
+    } finally {
+      clearTimeout(timer);
+    }
+    const cut = cutter?.signal.aborted === true;
+    (cut ? sent.late : sent.unsent).push(...unsent);
+    open -= batch.length - (cut ? 0 : unsent.length);
   });
-  return unsent;
+  return sent;
 };
 
 export interface ApplyDeps {
@@ -82,12 +161,15 @@ export interface ApplyDeps {
   /** Why the consumer would refuse this message (its schema), or undefined when it takes it. */
   refusal?: (message: RunMessage) => string | undefined;
   now?: () => Date;
+  /** When apply's work must end; absent: no limit. */
+  deadline?: Deadline | undefined;
 }
 
 /** A retire decision that was never queued, recorded `failed` with this error at once. */
 export interface Unqueued {
   message: RunMessage;
-  error: 'InvalidRequest' | 'StoreUnavailable';
+  /** DeadlineReached: not queued in the time apply had (applying the plan again tries it). */
+  error: 'InvalidRequest' | 'StoreUnavailable' | 'DeadlineReached';
   reason: string;
 }
 
@@ -107,6 +189,12 @@ export interface ApplyResult {
    * without a final outcome were queued again (the consumer records each decision once).
    */
   repeated: boolean;
+  /**
+   * Retire decisions neither queued nor recorded: apply's time ran out first. They have no
+   * outcome and the run stays `running` until a repeat of the same run (a retried schedule firing)
+   * queues them.
+   */
+  unrecorded: number;
 }
 
 /**
@@ -228,18 +316,37 @@ export const applyPlan = async (
       });
     }
   }
-  const unsent = await sendAll(deps.queue, sendable);
-  for (const message of unsent) {
+  const { deadline } = deps;
+  const capMs = (deadline?.remainingMs() ?? 0) * RECORD_RESERVE_SHARE;
+  const sent = await sendAll(deps.queue, sendable, {
+    deadline,
+    // The refused ones are recorded too.
+    reserveMs: (open) => recordReserveMs(unqueued.length + open, capMs),
+  });
+  for (const message of sent.unsent) {
     unqueued.push({
       message,
       error: 'StoreUnavailable',
       reason: 'the delete could not be queued',
     });
   }
+  const queued = sendable.length - sent.unsent.length - sent.late.length;
+  for (const message of sent.late) {
+    unqueued.push({
+      message,
+      error: 'DeadlineReached',
+      reason: `not queued: apply ran out of time (the delete queue took ${queued} of ${sendable.length} decisions in the time it had); apply the plan again`,
+    });
+  }
   // The last of these outcomes completes the run when nothing was queued.
   let completedByOutcome = false;
   const recorded: Unqueued[] = [];
-  for (const entry of unqueued) {
+  let unrecorded = 0;
+  await inLanes(unqueued, RECORD_LANES, async (entry) => {
+    if (deadline !== undefined && deadline.remainingMs() < RECORD_MS) {
+      unrecorded += 1;
+      return;
+    }
     const at = now().toISOString();
     // A send whose replies were lost may have queued it after all: a consumer that has sent its
     // delete records the outcome (`failed` here would contradict it), so the store records
@@ -251,17 +358,25 @@ export const applyPlan = async (
       reason: entry.reason,
       at,
     });
-    if (finished === undefined) continue;
+    if (finished === undefined) return;
     // A send whose replies were lost may have queued it after all, and a consumer recorded it.
     if (finished.kind === 'recorded') recorded.push(entry);
     completedByOutcome ||= finished.completed;
-  }
+  });
   // Nothing queued (nothing to retire, or a started run's every outcome recorded): the run
   // completes now. A queued decision's delivery completes it instead, and so owns its completion
   // event (its redelivery publishes one that was lost); apply completing it here, a consumer having
   // recorded the last outcome meanwhile, would leave that event no delivery to come back.
-  const queued = sendable.length - unsent.length;
   const completed =
-    completedByOutcome || (queued === 0 && (await deps.runs.complete(runId, now().toISOString())));
-  return { runId, planId, total: retire.length, completed, unqueued: recorded, repeated };
+    completedByOutcome ||
+    (queued === 0 && unrecorded === 0 && (await deps.runs.complete(runId, now().toISOString())));
+  return {
+    runId,
+    planId,
+    total: retire.length,
+    completed,
+    unqueued: recorded,
+    repeated,
+    unrecorded,
+  };
 };

@@ -215,5 +215,13 @@ export interface DeleteQueue {
    * Sends every message (in batches of QUEUE_BATCH); resolves with the messages that could not be
    * sent after retries, so that each still gets an outcome.
    */
-  send(messages: readonly RunMessage[]): Promise<RunMessage[]>;
+  send(messages: readonly RunMessage[], options?: SendOptions): Promise<RunMessage[]>;
+}
+
+export interface SendOptions {
+  /**
+   * Aborted when the send must end: no further call is started and a call still waiting is given
+   * up; their messages are handed back (one given up may have been queued all the same).
+   */
+  signal?: AbortSignal;
 }

@@ -8,6 +8,8 @@
 
 import { InvalidRequest, StoreUnavailable } from '../errors/errors.js';
 import type { CatalogueEvent } from '../events/catalogue.js';
+import { PUBLISH_RESERVE_MS } from '../events/eventbridge-publisher.js';
+import { deadlineBefore } from '../http/deadline.js';
 import { type ApplyResult, applyPlan, firingRunId } from '../retirement/apply-plan.js';
 import { createPlan, type PlanOptions } from '../retirement/create-plan.js';
 import type { Plan } from '../retirement/plan.js';
@@ -151,18 +153,35 @@ export const applyReported = async (
   const { plans, runs, queue } = services;
   const applied = await applyPlan(
     planId,
-    { plans, runs, queue, refusal: runMessageRefusal },
+    {
+      plans,
+      runs,
+      queue,
+      refusal: runMessageRefusal,
+      // Apply's own events are published after it, in the time kept back for a publish.
+      deadline: deadlineBefore(invocation.deadline, PUBLISH_RESERVE_MS),
+    },
     { createdBy, ...(runId === undefined ? {} : { runId }) },
   );
+  if (applied.unrecorded > 0) {
+    invocation.log.error(
+      'apply ran out of time: retire decisions neither queued nor recorded have no outcome',
+      { runId: applied.runId, planId, total: applied.total, unrecorded: applied.unrecorded },
+    );
+  }
   // Which decision each outcome event is of, to note it published.
   const decisionOf = new Map<CatalogueEvent, string>();
   const events = applied.unqueued.flatMap(({ message, error, reason }) =>
     deleteOutcomeEvents(
       { provider: message.provider, imageId: message.imageId, region: message.region },
-      {
-        error:
-          error === 'InvalidRequest' ? new InvalidRequest(reason) : new StoreUnavailable(reason),
-      },
+      error === 'DeadlineReached'
+        ? { failure: { name: error, message: reason, retryable: true } }
+        : {
+            error:
+              error === 'InvalidRequest'
+                ? new InvalidRequest(reason)
+                : new StoreUnavailable(reason),
+          },
       {
         trigger: 'run',
         requestId: applied.runId,
@@ -204,6 +223,17 @@ export interface ScheduledResult {
 }
 
 /**
+ * A firing whose apply ran out of time with decisions neither queued nor recorded fails, so that
+ * Lambda retries it: the retry finds the firing's run and queues what has no outcome yet.
+ */
+const failIfUnrecorded = (applied: ApplyResult): void => {
+  if (applied.unrecorded === 0) return;
+  throw new StoreUnavailable(
+    `run ${applied.runId}: ${applied.unrecorded} of ${applied.total} retire decisions were neither queued nor recorded in the time the firing had; its retry queues them`,
+  );
+};
+
+/**
  * One firing of a policy's schedule: the plan and, for `"apply": "auto"`, its run, whose ID comes
  * from `firing` (the policy and the firing's scheduled time, or the invocation's request ID, which
  * Lambda keeps across its retries). A firing delivered or retried again whose run had started
@@ -225,7 +255,7 @@ export const scheduledReported = async (
       // earlier attempt stopped partway) gets its plan's undecided decisions queued again.
       const { planId, total, status } = earlier.run;
       if (status === 'running') {
-        await applyReported(planId, invocation, identity, services, runId);
+        failIfUnrecorded(await applyReported(planId, invocation, identity, services, runId));
       }
       return { planId, complete: true, retire: total, runId, repeated: true };
     }
@@ -244,6 +274,7 @@ export const scheduledReported = async (
   };
   if (policy.apply === 'auto' && plan.complete) {
     const applied = await applyReported(plan.planId, invocation, identity, services, runId);
+    failIfUnrecorded(applied);
     result.runId = applied.runId;
     if (applied.repeated) result.repeated = true;
   }

@@ -1,6 +1,7 @@
 // The delete queue over SQS: SendMessageBatch in batches of ten, entries the batch reports failed
 // sent again (the SDK retries whole calls), and what still fails handed back, so that apply
-// records those decisions `failed` instead of waiting for outcomes that cannot come.
+// records those decisions `failed` instead of waiting for outcomes that cannot come. Apply's
+// signal ends a send: a call still waiting is given up (its batch handed back) and none started.
 
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { type DeleteQueue, QUEUE_BATCH, type RunMessage } from '../retirement/ports.js';
@@ -30,7 +31,8 @@ export interface SqsDeleteQueueOptions {
 export const sqsDeleteQueue = (options: SqsDeleteQueueOptions): DeleteQueue => {
   const client = lazily(options.client, createSqsClient);
   return {
-    async send(messages) {
+    async send(messages, sendOptions = {}) {
+      const { signal } = sendOptions;
       const { SendMessageBatchCommand } = await loadSqs();
       const sqs = await client();
       const unsent: RunMessage[] = [];
@@ -39,7 +41,11 @@ export const sqsDeleteQueue = (options: SqsDeleteQueueOptions): DeleteQueue => {
           id: String(index),
           message,
         }));
-        for (let attempt = 1; pending.length > 0 && attempt <= ENTRY_ATTEMPTS; attempt += 1) {
+        for (
+          let attempt = 1;
+          pending.length > 0 && attempt <= ENTRY_ATTEMPTS && signal?.aborted !== true;
+          attempt += 1
+        ) {
           try {
             const result = await sqs.send(
               new SendMessageBatchCommand({
@@ -49,6 +55,7 @@ export const sqsDeleteQueue = (options: SqsDeleteQueueOptions): DeleteQueue => {
                   MessageBody: JSON.stringify(message),
                 })),
               }),
+              signal === undefined ? {} : { abortSignal: signal },
             );
             const failed = new Set((result.Failed ?? []).map((entry) => entry.Id));
             pending = pending.filter(({ id }) => failed.has(id));

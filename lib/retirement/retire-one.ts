@@ -244,6 +244,10 @@ const unpublishedEvents = async (
   return owed.outcome || completion ? { outcome: owed.outcome, completion } : undefined;
 };
 
+/** Said of a decision recorded `failed` after an earlier delivery noted sending its delete. */
+export const DELETE_MAY_HAVE_GONE =
+  'an earlier delivery sent its delete and stopped before recording what came of it: the image may be gone';
+
 /**
  * A decision on its last delivery that this delivery cannot work on (no time left): recorded
  * `failed` now, rather than reaching the dead-letter queue with no outcome. An outcome recorded
@@ -259,9 +263,16 @@ export const abandonOne = async (
   if (claim.kind === 'already-claimed' && claim.existing.state === 'final') {
     return takeRecorded(deps.runs, message, claim.existing, now);
   }
+  // An earlier delivery that stopped may have sent its delete: `failed` must not read as "kept".
+  const mayHaveGone =
+    claim.kind === 'already-claimed' &&
+    (await deps.runs.deleteSends(message.runId, message.imageKey)) > 0;
+  const recorded = mayHaveGone
+    ? { ...failure, reason: `${failure.reason}; ${DELETE_MAY_HAVE_GONE}` }
+    : failure;
   const finished = await deps.runs.finish(message.runId, message.imageKey, {
     outcome: 'failed',
-    ...failure,
+    ...recorded,
     at: now(),
   });
   if (finished.kind === 'already-final') {
@@ -270,7 +281,7 @@ export const abandonOne = async (
   }
   return {
     outcome: 'failed',
-    ...failure,
+    ...recorded,
     recorded: true,
     completedRun: finished.completed,
     run: finished.run,

@@ -14,6 +14,7 @@ import { handler as createHandler } from '../../functions/http/create-plan.js';
 import { handler as getRunHandler } from '../../functions/http/get-run.js';
 import type { Plan } from '../../lib/retirement/plan.js';
 import type { RunDocument } from '../../lib/retirement/ports.js';
+import { DELETE_MAY_HAVE_GONE } from '../../lib/retirement/retire-one.js';
 import { retirementServices } from '../../lib/runtime/retirement-services.js';
 import { type LocalQueueEntry, localQueueDir } from '../../lib/stores/local-delete-queue.js';
 import { lastWorkingReceive } from '../../lib/triggers/sqs.js';
@@ -353,6 +354,38 @@ describe('a retire decision whose last delivery comes with no time left', () => 
     expect(await eventsOf(run.run.runId, 'Image Delete Failed')).toEqual(
       Array(RETIRE).fill(expect.objectContaining({ error: 'DeadlineReached', retryable: true })),
     );
+  });
+});
+
+describe('a retire decision whose last delivery comes with no time left, after an earlier one noted sending its delete', () => {
+  it('is recorded `failed` saying the image may be gone: a failure there must not read as kept', async () => {
+    // Prepare: a delivery noted sending one decision's delete and stopped there; every delivery
+    // after it comes with too little time to work (each deferred until its last receive).
+    const { plan, ids } = await planned();
+    const [stopped] = ids;
+    const runId = await applyOnly(plan.planId);
+    await retirementServices().runs.claim(runId, `bj/${stopped}`, new Date().toISOString());
+    await retirementServices().runs.markDeleteSent(
+      runId,
+      `bj/${stopped}`,
+      new Date().toISOString(),
+    );
+
+    // Act
+    await drainLocalQueue({ dir: store, remainingMs: 600 });
+
+    // Assess: every decision failed (not worked on); only the one with a delete noted says the
+    // image may be gone, in the run and in its event.
+    const run = await runOf(runId);
+    expect(run.run).toMatchObject({ status: 'completed', counts: { failed: RETIRE } });
+    const mayBeGone = run.outcomes.filter((outcome) =>
+      outcome.reason?.endsWith(DELETE_MAY_HAVE_GONE),
+    );
+    expect(mayBeGone.map((outcome) => outcome.imageKey)).toEqual([`bj/${stopped}`]);
+    const failedEvents = await eventsOf(runId, 'Image Delete Failed');
+    expect(
+      failedEvents.filter((event) => String(event.message).endsWith(DELETE_MAY_HAVE_GONE)),
+    ).toHaveLength(1);
   });
 });
 

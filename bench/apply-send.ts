@@ -17,8 +17,8 @@ import { CreateQueueCommand, DeleteQueueCommand, SQSClient } from '@aws-sdk/clie
 import { sendAll } from '../lib/retirement/apply-plan.js';
 import type { DeleteQueue, RunMessage } from '../lib/retirement/ports.js';
 import { sqsDeleteQueue } from '../lib/stores/sqs-delete-queue.js';
+import { startLatencyProxy } from '../scripts/latency-proxy.js';
 import { startMotoServer } from '../scripts/moto-server.js';
-import { startLatencyProxy } from './lib/latency-proxy.js';
 import { MOTO_AWS_ENV } from './lib/moto.js';
 import { CLIENT_CPU, canPin, pin, UPSTREAM_CPU } from './lib/pin.js';
 import { median, round } from './lib/stats.js';
@@ -43,9 +43,7 @@ const LATENCY_MS = option('--latency', 15);
  * moto_server's app one request at a time, with SQS's per-message clock reads made flat (plain
  * moto's send grows with the queue's depth: 130 ms a call at a thousand messages, measured).
  */
-const SERIALIZED_MOTO = fileURLToPath(
-  new URL('../test/support/serialized-moto.py', import.meta.url),
-);
+const SERIALIZED_MOTO = fileURLToPath(new URL('../scripts/serialized-moto.py', import.meta.url));
 
 const message = (index: number): RunMessage => ({
   provider: 'bcc',

@@ -23,9 +23,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Plan } from '../../lib/retirement/plan.js';
 import type { RunDocument, RunStore } from '../../lib/retirement/ports.js';
 import { lambdaContext, parseResult, routeEvent } from '../../scripts/lambda-events.js';
+import { type LatencyProxy, startLatencyProxy } from '../../scripts/latency-proxy.js';
 import { sqsRecordFromMessage } from '../support/events.js';
 import { useFixture } from '../support/fixture.js';
-import { type LatencyProxy, startLatencyProxy } from '../support/latency-proxy.js';
 import { MOTO_AWS_ENV, motoClientConfig, skipWithoutMoto } from '../support/moto.js';
 import { retiringUnsharedBcc } from './fixtures.js';
 

@@ -42,7 +42,9 @@ export interface StartMotoOptions {
 const COMMAND = 'moto_server';
 
 /** moto_server's own app behind a lock (and three of its costs made flat). Arguments: host, port. */
-const SERIALIZED_SERVER = fileURLToPath(new URL('./serialized-moto.py', import.meta.url));
+const SERIALIZED_SERVER = fileURLToPath(
+  new URL('../../scripts/serialized-moto.py', import.meta.url),
+);
 
 /** The same, as the `credentials` and `region` of an SDK client config. */
 export const motoClientConfig = (

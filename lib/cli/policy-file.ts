@@ -24,5 +24,5 @@ export const readPolicyFile = async (path: string): Promise<Policy> => {
     maxBytes: MAX_POLICY_TEXT_LENGTH * 4,
     tooLarge: `must be at most ${MAX_POLICY_TEXT_LENGTH} characters`,
   });
-  return parsePolicyText(text, policyFormatOf(path, text));
+  return parsePolicyText(text, policyFormatOf(path, text), path);
 };

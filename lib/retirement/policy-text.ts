@@ -1,12 +1,27 @@
 // A policy from text: JSON (a request body, a file) or YAML (a file under policies/). Apart from
 // policy.ts so that what takes policies as JSON values (the functions) does not load a YAML parser.
+// A key written twice is refused in both, naming its path: whichever value a parser kept, the
+// limits would be a guess at what the author meant.
 
-import { parse as parseYaml } from 'yaml';
+import { isMap, isScalar, isSeq, parseDocument, parse as parseYaml } from 'yaml';
 import { InvalidRequest } from '../errors/errors.js';
+import {
+  jsonTextRefusal,
+  lineAndColumn,
+  parseJsonText,
+  writtenTwice,
+} from '../schema/json-text.js';
 import { MAX_POLICY_TEXT_LENGTH, type Policy, parsePolicy } from './policy.js';
 
-/** A policy from JSON text (a request body) or YAML text (a file under policies/). */
-export const parsePolicyText = (text: string, format: 'json' | 'yaml'): Policy => {
+// YAML 1.2 core schema: `yes` stays a string, duplicate keys are an error, and aliases are capped
+// so a small document cannot expand into a huge one.
+const YAML_OPTIONS = { prettyErrors: false, uniqueKeys: true, maxAliasCount: 100 } as const;
+
+/**
+ * A policy from JSON text (a request body) or YAML text (a file under policies/). `source` (a
+ * file's path) is named in where a problem is; a caller that names the file itself leaves it out.
+ */
+export const parsePolicyText = (text: string, format: 'json' | 'yaml', source?: string): Policy => {
   if (text.length > MAX_POLICY_TEXT_LENGTH) {
     throw new InvalidRequest(`policy: must be at most ${MAX_POLICY_TEXT_LENGTH} characters`, {
       field: 'policy',
@@ -14,17 +29,24 @@ export const parsePolicyText = (text: string, format: 'json' | 'yaml'): Policy =
   }
   let value: unknown;
   if (format === 'json') {
-    try {
-      value = JSON.parse(text);
-    } catch {
-      throw new InvalidRequest('policy: is not valid JSON', { field: 'policy' });
+    const parsed = parseJsonText(text);
+    if (!parsed.ok) {
+      const { field, message } = jsonTextRefusal(parsed.problem, text, 'policy', source);
+      throw new InvalidRequest(message, { field });
     }
+    value = parsed.value;
   } else {
     try {
-      // YAML 1.2 core schema: `yes` stays a string, duplicate keys are an error, and aliases are
-      // capped so a small document cannot expand into a huge one.
-      value = parseYaml(text, { prettyErrors: false, uniqueKeys: true, maxAliasCount: 100 });
+      value = parseYaml(text, YAML_OPTIONS);
     } catch (error) {
+      const twice = yamlDuplicate(error, text);
+      if (twice !== undefined) {
+        const { field, message } = writtenTwice(
+          twice.path,
+          lineAndColumn(text, twice.offset, source),
+        );
+        throw new InvalidRequest(message, { field });
+      }
       throw new InvalidRequest(`policy: is not valid YAML: ${yamlProblem(error, text)}`, {
         field: 'policy',
       });
@@ -37,12 +59,42 @@ export const parsePolicyText = (text: string, format: 'json' | 'yaml'): Policy =
 const yamlProblem = (error: unknown, text: string): string => {
   if (!(error instanceof Error)) return 'unreadable';
   const firstLine = (error.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '');
-  const offset = (error as { pos?: [number, number] }).pos?.[0];
+  const offset = yamlOffset(error);
   return `${firstLine.slice(0, 200)}${offset === undefined ? '' : ` (${lineAndColumn(text, offset)})`}`;
 };
 
-const lineAndColumn = (text: string, offset: number): string => {
-  const before = text.slice(0, offset);
-  const line = before.split('\n').length;
-  return `line ${line}, column ${offset - before.lastIndexOf('\n')}`;
+const yamlOffset = (error: unknown): number | undefined =>
+  (error as { pos?: [number, number] }).pos?.[0];
+
+/**
+ * For the parser's DUPLICATE_KEY (which gives only an offset), the path of that key: the document
+ * parsed again (on this error only) and walked to the key that starts there.
+ */
+const yamlDuplicate = (
+  error: unknown,
+  text: string,
+): { path: string[]; offset: number } | undefined => {
+  const offset = yamlOffset(error);
+  if ((error as { code?: unknown }).code !== 'DUPLICATE_KEY' || offset === undefined) {
+    return undefined;
+  }
+  const path = keyPathAt(parseDocument(text, YAML_OPTIONS).contents, offset, []);
+  return path === undefined ? undefined : { path, offset };
+};
+
+const keyPathAt = (node: unknown, offset: number, path: string[]): string[] | undefined => {
+  if (isMap(node)) {
+    for (const { key, value } of node.items) {
+      const here = [...path, isScalar(key) ? String(key.value) : String(key)];
+      if (isScalar(key) && key.range?.[0] === offset) return here;
+      const found = keyPathAt(value, offset, here);
+      if (found !== undefined) return found;
+    }
+  } else if (isSeq(node)) {
+    for (const [index, item] of node.items.entries()) {
+      const found = keyPathAt(item, offset, [...path, String(index)]);
+      if (found !== undefined) return found;
+    }
+  }
+  return undefined;
 };

@@ -8,6 +8,7 @@ import { InvalidRequest } from '../errors/errors.js';
 import { regionSchema } from '../images/name-shapes.js';
 import { traceIdOf } from '../runtime/invocation.js';
 import { bounded } from '../runtime/request-line.js';
+import { jsonTextRefusal, parseJsonText } from '../schema/json-text.js';
 import * as z from '../schema/zod.js';
 import { parseInput, queryFlagSchema } from '../validation/inputs.js';
 import { documentedError, SUCCESS_WORD, type TriggerShape } from './pipeline.js';
@@ -127,18 +128,20 @@ export const bodyTextOf = (event: HttpEvent): string => {
   return event.isBase64Encoded === true ? Buffer.from(body, 'base64').toString('utf8') : body;
 };
 
-/** A JSON request body, or InvalidRequest naming `body` (no body, too large, not JSON). */
+/**
+ * A JSON request body (a policy: the plan route's), or InvalidRequest naming `body` (no body, too
+ * large, not JSON) or the path of a key written twice, whose value JSON.parse would have guessed.
+ */
 export const jsonBodyOf = (event: HttpEvent, maxBytes: number): unknown => {
   const text = bodyTextOf(event);
   if (text.trim() === '') throw new InvalidRequest('body: is required', { field: 'body' });
   if (Buffer.byteLength(text, 'utf8') > maxBytes) {
     throw new InvalidRequest(`body: must be at most ${maxBytes} bytes`, { field: 'body' });
   }
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new InvalidRequest('body: is not valid JSON', { field: 'body' });
-  }
+  const parsed = parseJsonText(text);
+  if (parsed.ok) return parsed.value;
+  const { field, message } = jsonTextRefusal(parsed.problem, text, 'body');
+  throw new InvalidRequest(message, { field });
 };
 
 /**

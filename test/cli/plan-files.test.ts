@@ -1,12 +1,14 @@
 // What `cloud-images plan` does around the plan operation: the policy file (JSON or YAML, read and
 // parsed as the API parses policies, every problem an InvalidRequest naming `policy` and the
-// path), the summary people read, and the HTML report written next to it. Real files in a
-// temporary folder; the plan comes from the real planner.
+// path; a key written twice refused alike in both, the command run in a child process), the
+// summary people read, and the HTML report written next to it. Real files in a temporary folder;
+// the plan comes from the real planner.
 
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { exitStatusOfError } from '../../lib/cli/exit-status.js';
 import { paint } from '../../lib/cli/output/colour.js';
 import { planSummary, writePlanReport } from '../../lib/cli/output/plan.js';
 import { readPolicyFile } from '../../lib/cli/policy-file.js';
@@ -14,6 +16,10 @@ import { InvalidRequest } from '../../lib/errors/errors.js';
 import { planRetirement } from '../../lib/retirement/planner.js';
 import { MAX_POLICY_TEXT_LENGTH } from '../../lib/retirement/policy.js';
 import { daysAgo, modelartsImage, NOW, policyOf } from '../retirement/fixtures.js';
+import { useFixture } from '../support/fixture.js';
+import { cloudImages } from './cli-child.js';
+
+const fixture = useFixture({ emulator: {}, demoEnv: false });
 
 let dir: string;
 
@@ -118,6 +124,62 @@ describe('the policy file', () => {
     const error = await refusal(path);
 
     expect(error.message).toBe(`policy: must be at most ${MAX_POLICY_TEXT_LENGTH} characters`);
+  });
+});
+
+describe('cloud-images plan with a key written twice', () => {
+  it('refuses it in JSON as in YAML, naming the path, where the second is and the file; nothing is sent upstream', async () => {
+    const json = await file(
+      'twice.json',
+      `{
+  "name": "stale-training-images",
+  "provider": "modelarts",
+  "regions": ["cn-north-4"],
+  "select": { "kind": "custom" },
+  "limits": { "maxDeletions": 5, "maxPercent": 10, "maxDeletions": 500 }
+}
+`,
+    );
+    const yaml = await file('twice.yaml', `${YAML}  maxDeletions: 500\n`);
+    const plan = (path: string) =>
+      cloudImages([
+        '--emulator',
+        fixture.url,
+        'plan',
+        path,
+        '--json',
+        '--dir',
+        join(dir, 'plans-twice'),
+      ]);
+
+    const [fromJson, fromYaml] = [await plan(json), await plan(yaml)];
+
+    expect(fromJson.code, fromJson.stderr).toBe(exitStatusOfError('InvalidRequest'));
+    expect(fromJson.errorBody().error.message).toBe(
+      `limits.maxDeletions: is written twice (the second at line 6, column 52 of ${json})`,
+    );
+    expect(fromYaml.code, fromYaml.stderr).toBe(exitStatusOfError('InvalidRequest'));
+    expect(fromYaml.errorBody().error.message).toBe(
+      `limits.maxDeletions: is written twice (the second at line 14, column 3 of ${yaml})`,
+    );
+    expect(fixture.emulator.requests).toEqual([]);
+  });
+
+  it('names a nested key by its path, and takes a key written with escapes for the same key', async () => {
+    const path = await file(
+      'nested.json',
+      JSON.stringify({ ...POLICY, exclude: { ids: [] } }).replace(
+        '"ids":[]',
+        '"names":[], "ids":[], "\\u006eames":["*-golden"]',
+      ),
+    );
+
+    const error = await refusal(path);
+
+    expect(error.message).toMatch(
+      /^exclude\.names: is written twice \(the second at line 1, column \d+ of /,
+    );
+    expect(error.field).toBe('exclude.names');
   });
 });
 

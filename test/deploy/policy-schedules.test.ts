@@ -167,6 +167,32 @@ describe('the policy files (scripts/policy-schedules.cjs)', () => {
     );
   });
 
+  it('refuses a key written twice, in JSON as in YAML, naming the file, the path and where the second is', async () => {
+    const dir = await folder('twice', {
+      'json-twice.json': `{
+  "name": "json-twice",
+  "provider": "bcc",
+  "regions": ["bj"],
+  "select": {},
+  "limits": { "maxDeletions": 5, "maxPercent": 10, "maxDeletions": 500 }
+}
+`,
+      'yaml-twice.yml': `${VALID.replace('name: weekly', 'name: yaml-twice')}select: { olderThanDays: 400 }\n`,
+    });
+
+    let message = '';
+    try {
+      read(dir);
+    } catch (error) {
+      message = (error as Error).message;
+    }
+
+    expect(message.split('\n').slice(1)).toEqual([
+      '  - policies/json-twice.json: limits.maxDeletions: is written twice (the second at line 6, column 52)',
+      '  - policies/yaml-twice.yml: select: is written twice (the second at line 7, column 1)',
+    ]);
+  });
+
   it('refuses a file not named after its policy, two files of one policy, and names one schedule id would share', async () => {
     const renamed = await folder('renamed', { 'monday.yml': VALID });
     expect(() => read(renamed)).toThrow(

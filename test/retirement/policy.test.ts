@@ -270,12 +270,27 @@ describe('parsePolicyText', () => {
     expect(error.message).not.toContain('s3cr3t');
   });
 
-  it('refuses YAML with a key written twice (the second would silently win)', () => {
+  it('refuses YAML with a key written twice, naming its path and where the second is', () => {
     const text = `${SPEC_EXAMPLE_YAML}limits:\n  maxDeletions: 5000\n  maxPercent: 100\n`;
 
     const error = refusal(() => parsePolicyText(text, 'yaml'));
 
-    expect(error.message).toMatch(/^policy: is not valid YAML: Map keys must be unique/);
+    expect(error.message).toBe('limits: is written twice (the second at line 19, column 1)');
+    expect(error.field).toBe('limits');
+  });
+
+  it('refuses JSON with a key written twice as it refuses YAML (JSON.parse would keep the last)', () => {
+    const text = JSON.stringify(SPEC_POLICY).replace(
+      '"maxDeletions":50',
+      '"maxDeletions":50,"maxDeletions":5000',
+    );
+
+    const error = refusal(() => parsePolicyText(text, 'json', 'policy.json'));
+
+    expect(error.message).toBe(
+      `limits.maxDeletions: is written twice (the second at line 1, column ${text.lastIndexOf('"maxDeletions"') + 1} of policy.json)`,
+    );
+    expect(error.field).toBe('limits.maxDeletions');
   });
 
   it('reads YAML 1.2: `yes` is a string, not true', () => {

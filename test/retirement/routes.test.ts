@@ -112,6 +112,22 @@ describe('plans', () => {
     expect(fixture.emulator.requests).toEqual([]);
   });
 
+  it('a policy with a key written twice is a 400 naming its path and where; nothing is sent upstream', async () => {
+    const body = JSON.stringify(policy()).replace(
+      '"maxDeletions":5',
+      '"maxDeletions":5,"maxDeletions":500',
+    );
+
+    const response = await createPlan(body);
+
+    expect(response.status).toBe(400);
+    expect(response.body.error).toMatchObject({
+      code: 'INVALID_REQUEST',
+      message: `limits.maxDeletions: is written twice (the second at line 1, column ${body.lastIndexOf('"maxDeletions"') + 1})`,
+    });
+    expect(fixture.emulator.requests).toEqual([]);
+  });
+
   it('GET /retirements/plans/{planId} answers the stored plan, or the HTML report for a browser', async () => {
     const made = (await createPlan(policy())).body as unknown as Plan;
     const get = (headers: Record<string, string> = {}) =>

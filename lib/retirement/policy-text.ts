@@ -47,7 +47,7 @@ export const parsePolicyText = (text: string, format: 'json' | 'yaml', source?: 
         );
         throw new InvalidRequest(message, { field });
       }
-      throw new InvalidRequest(`policy: is not valid YAML: ${yamlProblem(error, text)}`, {
+      throw new InvalidRequest(`policy: is not valid YAML: ${yamlProblem(error, text, source)}`, {
         field: 'policy',
       });
     }
@@ -56,11 +56,11 @@ export const parsePolicyText = (text: string, format: 'json' | 'yaml', source?: 
 };
 
 /** The YAML parser's complaint and where, without echoing the document back. */
-const yamlProblem = (error: unknown, text: string): string => {
+const yamlProblem = (error: unknown, text: string, source: string | undefined): string => {
   if (!(error instanceof Error)) return 'unreadable';
   const firstLine = (error.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '');
   const offset = yamlOffset(error);
-  return `${firstLine.slice(0, 200)}${offset === undefined ? '' : ` (${lineAndColumn(text, offset)})`}`;
+  return `${firstLine.slice(0, 200)}${offset === undefined ? '' : ` (${lineAndColumn(text, offset, source)})`}`;
 };
 
 const yamlOffset = (error: unknown): number | undefined =>

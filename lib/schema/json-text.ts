@@ -67,17 +67,23 @@ export const writtenTwice = (
 
 /**
  * An InvalidRequest's field and message for a problem of `text`: a key written twice names its
- * path, anything else `field` (the whole text: `body`, `policy`); `source` is the file, if any.
+ * path, text that is not JSON `field` (the whole text: `body`, `policy`) and what broke it; both
+ * say where (`source` is the file, if any).
  */
 export const jsonTextRefusal = (
   problem: JsonTextProblem,
   text: string,
   field: string,
   source?: string,
-): { field: string; message: string } =>
-  problem.kind === 'duplicate' && problem.offset !== undefined
-    ? writtenTwice(problem.path, lineAndColumn(text, problem.offset, source))
-    : { field, message: `${field}: is not valid JSON` };
+): { field: string; message: string } => {
+  const where =
+    problem.offset === undefined ? undefined : lineAndColumn(text, problem.offset, source);
+  if (problem.kind === 'duplicate' && where !== undefined) return writtenTwice(problem.path, where);
+  return {
+    field,
+    message: `${field}: is not valid JSON${where === undefined ? '' : `: ${problem.what} (${where})`}`,
+  };
+};
 
 type Frame = { kind: 'object'; keys: Set<string>; key: string } | { kind: 'array'; index: number };
 

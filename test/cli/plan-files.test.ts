@@ -114,8 +114,11 @@ describe('the policy file', () => {
     expect(noLimits.message).toBe('limits: is required');
     expect(noLimits.field).toBe('limits');
     expect(typo.message).toMatch(/unknown field\(s\): exlude/);
-    expect(notYaml.message).toMatch(/^policy: is not valid YAML/);
-    expect(yamlAsJson.message).toBe('policy: is not valid JSON');
+    expect(notYaml.message).toMatch(/^policy: is not valid YAML: .+ \(line 2, column 1 of /);
+    expect(notYaml.message.endsWith(`of ${join(dir, 'broken.yaml')})`)).toBe(true);
+    expect(yamlAsJson.message).toBe(
+      `policy: is not valid JSON: expected a value (line 1, column 1 of ${join(dir, 'yaml.json')})`,
+    );
   });
 
   it('a file too large to be a policy is refused before it is read', async () => {
@@ -124,6 +127,23 @@ describe('the policy file', () => {
     const error = await refusal(path);
 
     expect(error.message).toBe(`policy: must be at most ${MAX_POLICY_TEXT_LENGTH} characters`);
+  });
+});
+
+describe('cloud-images plan with a policy file that is not JSON', () => {
+  it('says what broke it, the line, the column and the file; nothing is sent upstream', async () => {
+    const path = await file(
+      'missing-comma.json',
+      '{\n  "name": "stale-training-images",\n  "provider": "modelarts"\n  "regions": ["cn-north-4"]\n}\n',
+    );
+
+    const run = await cloudImages(['--emulator', fixture.url, 'plan', path, '--json']);
+
+    expect(run.code, run.stderr).toBe(exitStatusOfError('InvalidRequest'));
+    expect(run.errorBody().error.message).toBe(
+      `policy: is not valid JSON: expected ',' or '}' after a value (line 4, column 3 of ${path})`,
+    );
+    expect(fixture.emulator.requests).toEqual([]);
   });
 });
 

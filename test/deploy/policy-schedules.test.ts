@@ -137,6 +137,7 @@ describe('the policy files (scripts/policy-schedules.cjs)', () => {
         exlude: { names: ['keep-*'] },
       }),
       'broken.yaml': 'name: broken\nregions: [bj\n',
+      'broken-json.json': '{\n  "name": "broken-json",\n  "regions": ["bj",]\n}\n',
       'auto.yml': VALID.replace('name: weekly', 'name: auto').replace(
         'schedule: rate(7 days)\n',
         'apply: auto\n',
@@ -155,6 +156,7 @@ describe('the policy files (scripts/policy-schedules.cjs)', () => {
     );
     expect(lines.slice(1)).toEqual([
       '  - policies/auto.yml: apply: `auto` needs a schedule (plans made on request are always applied by a person)',
+      '  - policies/broken-json.json: policy: is not valid JSON: expected a value (line 3, column 20)',
       expect.stringMatching(
         /^ {2}- policies\/broken\.yaml: policy: is not valid YAML: .+\(line \d+/,
       ),

@@ -256,11 +256,19 @@ describe('parsePolicy: each mistake names its field', () => {
 });
 
 describe('parsePolicyText', () => {
-  it('refuses text that is not JSON', () => {
-    const error = refusal(() => parsePolicyText('{"name": ', 'json'));
+  it('refuses text that is not JSON, saying what and where, without echoing the document', () => {
+    const ended = refusal(() => parsePolicyText('{"name": ', 'json'));
+    const secret = refusal(() =>
+      parsePolicyText('{\n  "name": "x",\n  "secret": s3cr3t\n}', 'json', 'policy.json'),
+    );
 
-    expect(error.message).toBe('policy: is not valid JSON');
-    expect(error.field).toBe('policy');
+    expect(ended.message).toBe(
+      'policy: is not valid JSON: the text ends inside the document (line 1, column 10)',
+    );
+    expect(ended.field).toBe('policy');
+    expect(secret.message).toBe(
+      'policy: is not valid JSON: expected a value (line 3, column 13 of policy.json)',
+    );
   });
 
   it('refuses YAML that does not parse, saying where, without echoing the document', () => {

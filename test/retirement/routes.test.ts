@@ -112,6 +112,17 @@ describe('plans', () => {
     expect(fixture.emulator.requests).toEqual([]);
   });
 
+  it('a body that is not JSON is a 400 saying what broke it and where; nothing is sent upstream', async () => {
+    const response = await createPlan('{"name": "stale-bcc-images",\n "provider": bcc}');
+
+    expect(response.status).toBe(400);
+    expect(response.body.error).toMatchObject({
+      code: 'INVALID_REQUEST',
+      message: 'body: is not valid JSON: expected a value (line 2, column 14)',
+    });
+    expect(fixture.emulator.requests).toEqual([]);
+  });
+
   it('a policy with a key written twice is a 400 naming its path and where; nothing is sent upstream', async () => {
     const body = JSON.stringify(policy()).replace(
       '"maxDeletions":5',

@@ -410,6 +410,36 @@ describe('cloud-images apply', () => {
     expect(run.errorBody().error.code).toBe('PLAN_NOT_FOUND');
   });
 
+  it('a delete that failed, then an image changed before the next delivery: skipped, as the stack would record it, and the command ends well', async () => {
+    // Prepare: one decision; its first DELETE answers 503 (one attempt); the image is renamed
+    // while the command waits to deliver it again (the reply of that DELETE said nothing of it).
+    const plan = await planRetiringOne();
+    const [image] = retired(plan);
+    if (image === undefined) throw new Error('the plan retires nothing');
+    fixture.emulator.faults.inject({
+      match: { provider: 'bcc', operation: 'delete' },
+      action: { kind: 'status', status: 503 },
+    });
+    const renameAfterTheDelete = setInterval(() => {
+      if (deletesSent() === 0) return;
+      clearInterval(renameAfterTheDelete);
+      const record = fixture.emulator.state.bcc.get(image.id);
+      fixture.emulator.state.bcc.set({ ...record, id: image.id, name: `${image.name}-renamed` });
+    }, 5);
+
+    // Act
+    const run = await cli(['apply', plan.planId, '--yes', '--json'], {
+      UPSTREAM_MAX_ATTEMPTS: '1',
+    }).finally(() => clearInterval(renameAfterTheDelete));
+
+    // Assess: the decision's outcome is recorded (no crash over the delete it noted sending).
+    expect(run.code, run.stderr).toBe(0);
+    const body = run.json<{ run: Run; outcomes: ImageOutcome[] }>();
+    expect(body.run).toMatchObject({ status: 'completed', counts: { skipped: 1 } });
+    expect(body.outcomes[0]).toMatchObject({ outcome: 'skipped', error: 'ImageChanged' });
+    expect(fixture.emulator.state.bcc.has(image.id)).toBe(true);
+  });
+
   it('a delete that keeps failing is recorded failed and the run ends with its exit status', async () => {
     const plan = await planRetiringOne();
     const [image] = retired(plan);

@@ -14,6 +14,7 @@ import type { Plan } from '../../retirement/plan.js';
 import { alterationOf } from '../../retirement/plan-integrity.js';
 import { imageKey } from '../../retirement/planner.js';
 import type { RunDocument, RunMessage } from '../../retirement/ports.js';
+import { DeleteUnderWay } from '../../retirement/retire-one.js';
 import type { Invocation } from '../../runtime/invocation.js';
 import { applyReported, retireReported } from '../../runtime/reported-retirement.js';
 import { Cancelled, UsageError } from '../cli-errors.js';
@@ -117,10 +118,12 @@ const retire = async (
       );
       return;
     } catch (error) {
-      // Transient: deliver again, as the queue would, until its last receive (on which retireOne
-      // records the outcome itself). Anything else, or the run store failing past that, ends the
-      // command with that error: a queue's dead-letter queue is the stack's, not the terminal's.
-      if (!isImageError(error) || !error.retryable || receive >= MAX_RECEIVES) throw error;
+      // Transient, or a skip or failure not recorded over the delete an earlier receive noted
+      // sending (its reply lost): deliver again, as the queue would, until its last receive (on
+      // which retireOne records the outcome itself). Anything else, or the run store failing past
+      // that, ends the command with that error: a dead-letter queue is the stack's, not the terminal's.
+      const again = error instanceof DeleteUnderWay || (isImageError(error) && error.retryable);
+      if (!again || receive >= MAX_RECEIVES) throw error;
       await sleep(REDELIVERY_PAUSE_MS * receive);
     }
   }

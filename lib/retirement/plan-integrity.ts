@@ -47,7 +47,9 @@ const disagreementWithPolicy = (plan: Plan): string | undefined => {
     const key = imageKey(decision.image);
     const reason = given.get(key)?.reason;
     if (reason !== decision.reason) {
-      return `its decision for ${key} is ${reason ?? 'missing'} where its policy gives ${decision.reason}`;
+      // Not only an edit: a plan stored before the planner changed how it decides (an upgrade)
+      // disagrees in the same way, and the operator's remedy is the same (a new plan).
+      return `its decision for ${key} is ${reason ?? 'missing'} where its policy gives ${decision.reason} (edited, or made by an earlier version of the planner)`;
     }
   }
   return undefined;

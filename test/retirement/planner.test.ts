@@ -6,7 +6,14 @@ import { UpstreamBadResponse } from '../../lib/errors/errors.js';
 import type { Image } from '../../lib/images/image.js';
 import { familyOf } from '../../lib/retirement/family.js';
 import { type Plan, planSchema, REASON_PRECEDENCE } from '../../lib/retirement/plan.js';
-import { allowedDeletions, imageKey, planRetirement } from '../../lib/retirement/planner.js';
+import { planIdOf } from '../../lib/retirement/plan-id.js';
+import { alterationOf } from '../../lib/retirement/plan-integrity.js';
+import {
+  allowedDeletions,
+  countTotals,
+  imageKey,
+  planRetirement,
+} from '../../lib/retirement/planner.js';
 import type { Policy } from '../../lib/retirement/policy.js';
 import {
   bccImage,
@@ -587,5 +594,44 @@ describe('imageKey', () => {
       'cn-north-4/abc-d',
     );
     expect(imageKey({ provider: 'bcc', region: 'bj', id: 'm-AbC' })).toBe('bj/m-AbC');
+  });
+});
+
+describe('a plan made before the planner changed how it decides', () => {
+  it('is refused naming the decision, saying it may be an earlier version’s, not only an edit', () => {
+    // Prepare: the plan an earlier planner made (an unknown status listed by the policy was
+    // retired, taking the one deletion), its ID and totals as that planner stored them.
+    const unknown = modelartsImage({
+      status: 'unknown',
+      providerStatus: 'FROZEN',
+      createdAt: daysAgo(300),
+    });
+    const stale = modelartsImage({ status: 'failed', createdAt: daysAgo(200) });
+    const policy = policyOf({
+      select: { status: ['unknown', 'failed'] },
+      limits: { maxDeletions: 1, maxPercent: 100 },
+    });
+    const now = plan(policy, [unknown, stale]);
+    const decisions = now.decisions.map((decision) =>
+      decision.image.id === unknown.id
+        ? { ...decision, decision: 'retire' as const, reason: 'retire' as const, detail: undefined }
+        : decision.image.id === stale.id
+          ? { ...decision, decision: 'deferred' as const, reason: 'over-limit' as const }
+          : decision,
+    );
+    const earlier: Plan = {
+      ...now,
+      decisions,
+      totals: countTotals(decisions),
+      planId: planIdOf(now.policy, decisions),
+    };
+
+    // Act
+    const altered = alterationOf(earlier);
+
+    // Assess
+    expect(altered).toBe(
+      `its decision for ${imageKey(stale)} is over-limit where its policy gives retire (edited, or made by an earlier version of the planner)`,
+    );
   });
 });

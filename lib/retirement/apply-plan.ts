@@ -149,7 +149,8 @@ export const sendAll = async (
     }
     const cut = cutter?.signal.aborted === true;
     (cut ? sent.late : sent.unsent).push(...unsent);
-    open -= batch.length - (cut ? 0 : unsent.length);
+    // A cut call's messages are still to be recorded: they stay open, and so keep their reserve.
+    if (!cut) open -= batch.length - unsent.length;
   });
   return sent;
 };

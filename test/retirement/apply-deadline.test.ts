@@ -7,7 +7,8 @@
 // Plans, runs and events are on the local stores (only the queue is the subject); the consumer is
 // the stack's (functions/sqs/delete-image.ts), handed what the queue holds as the event source
 // mapping would. With the queue's calls 8 at a time, RETIRE decisions take six waves of DELAY_MS:
-// longer than the function has, with or without calls side by side.
+// longer than the function has, with or without calls side by side. A smaller plan, whose time kept
+// for recording is not capped, shows that calls cut at that time start no more.
 
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -207,6 +208,38 @@ describe.skipIf(skipWithoutMoto('apply deadline'))(
       });
       for (const outcome of first.outcomes)
         expect(deletes(outcome.imageKey), outcome.imageKey).toBe(1);
+    }, 60_000);
+
+    it('starts no send once its calls are cut: the time left is for recording what they held', async () => {
+      // Prepare: a plan of 12 batches (more than the 8 calls in flight) small enough that the
+      // time kept for recording it is not capped; the queue holds each call past the cut.
+      const retire = 120;
+      const created = parseResult(
+        (await service.create(
+          routeEvent({
+            method: 'POST',
+            route: '/retirements/plans',
+            body: retiringUnsharedBcc('apply-cut', retire, fixture.emulator.state.bcc),
+          }),
+          lambdaContext(),
+        )) as never,
+      );
+      const { planId } = created.body as unknown as Plan;
+      proxy.delayMs = 5_000;
+      const passedBefore = proxy.passed;
+
+      // Act: 6 s for apply (8 s left): the first 8 calls are cut after some 4.1 s.
+      const accepted = await apply(planId, 8_000);
+      await new Promise((resolve) => setTimeout(resolve, proxy.delayMs + 200));
+      proxy.delayMs = 0;
+      await drain();
+
+      // Assess: only the first 8 calls were made; every decision has its outcome.
+      expect(accepted.status).toBe(202);
+      expect(proxy.passed - passedBefore).toBe(8);
+      const { runId } = accepted.body as { runId: string };
+      const run = await runOf(runId);
+      expect(run.run).toMatchObject({ status: 'completed', counts: { failed: retire } });
     }, 60_000);
   },
 );

@@ -95,7 +95,7 @@ export const imageDeleteFailedSchema = z
       .string()
       .check(
         z.describe(
-          "The error's name (the error table), or DeadlineReached: a queued request or retire decision given up on its last delivery, which came too close to the timeout to be worked on.",
+          "The error's name (the error table), or DeadlineReached: a queued request or retire decision given up on its last delivery, which came too close to the timeout to be worked on, or a retire decision apply could not queue in its time (apply the plan again).",
         ),
       ),
     message: z.string(),

@@ -346,8 +346,9 @@ const retireFromRecord = async (
       ...(retired.reason === undefined ? {} : { reason: retired.reason }),
       ...(retired.recorded ? {} : { duplicate: true }),
     };
-    if (retired.outcome === 'failed') {
-      // Recorded, not thrown: still a failure to the operator's queries, alarms and levels.
+    if (retired.outcome === 'failed' && retired.recorded) {
+      // Recorded, not thrown: still a failure to the operator's queries, alarms and levels. Once:
+      // a delivery that found it recorded (a duplicate, a send apply cut) did nothing that failed.
       const line = recordedFailure(
         invocation,
         { ...completion, provider: message.provider },

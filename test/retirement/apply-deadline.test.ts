@@ -240,6 +240,12 @@ describe.skipIf(skipWithoutMoto('apply deadline'))(
       const { runId } = accepted.body as { runId: string };
       const run = await runOf(runId);
       expect(run.run).toMatchObject({ status: 'completed', counts: { failed: retire } });
+      // The cut calls' messages reached the consumer, which found each decision recorded and did
+      // nothing: no failure of its own, so no error line and no error dimension for them.
+      const handedOn = fixture.log.linesWhere({ runId, duplicate: true });
+      expect(handedOn).toHaveLength(80);
+      for (const line of handedOn) expect(line).toMatchObject({ level: 'info' });
+      expect(handedOn.filter((line) => line.error !== undefined)).toEqual([]);
     }, 60_000);
   },
 );

@@ -125,6 +125,33 @@ export type FinishResult =
    */
   | { kind: 'already-final'; existing: ImageOutcome; run: Run; completed: boolean };
 
+/** What finishManyUnlessDeleteSent did with one decision (as finishUnlessDeleteSent would). */
+export type FinishEach =
+  /** This call recorded and counted its outcome. */
+  | { kind: 'recorded' }
+  /** An outcome was already recorded (nothing counted): it stands. */
+  | { kind: 'already-final'; existing: ImageOutcome }
+  /** A delivery noted sending its delete: nothing recorded (that delivery records the outcome). */
+  | { kind: 'delete-sent' };
+
+export interface FinishManyResult {
+  /** One per decision, in the order given. */
+  each: FinishEach[];
+  /** The run after this call's last write. */
+  run: Run;
+  /**
+   * This call completed the run (publish its completion once): its last write gave every decision
+   * an outcome, or it found the run done but not completed (a consumer died in between).
+   */
+  completed: boolean;
+}
+
+/**
+ * The most decisions finishManyUnlessDeleteSent records in one write: with the run's counts, one
+ * DynamoDB transaction (100 actions at most). More are written in steps of this many.
+ */
+export const FINISH_BATCH = 99;
+
 /** A run's event that must go out once recorded: a decision's outcome, or the run's completion. */
 export type RunEvent = { imageKey: string } | 'completion';
 
@@ -153,6 +180,18 @@ export interface RunStore {
     imageKey: string,
     result: FinishInput,
   ): Promise<FinishResult | undefined>;
+  /**
+   * finishUnlessDeleteSent for each decision (distinct image keys), in steps of FINISH_BATCH
+   * decisions each written at once (and counted in the same write), so that apply records
+   * thousands of decisions in the time it would take to record a hundred one by one. Counts and
+   * completion end as if each had been finished alone; the decision whose write completed the run
+   * owns its completion event. A failure part-way leaves the steps before it recorded. Throws
+   * PlanNotFound when the run is not stored.
+   */
+  finishManyUnlessDeleteSent(
+    runId: string,
+    decisions: readonly { imageKey: string; result: FinishInput }[],
+  ): Promise<FinishManyResult>;
   /**
    * Marks the run completed when every decision has an outcome (a run of 0 decisions at once).
    * True for exactly one caller: the one that completed it. PlanNotFound when not stored.

@@ -17,7 +17,9 @@
 // TransactWriteItems (the outcome item becomes final on condition it is not final yet, and the
 // run's count of that outcome goes up by 1), so an outcome is counted once whatever the
 // redeliveries and concurrent consumers; completing is a conditional update (status = running),
-// so exactly one caller completes a run. Transactions that lose a race on the run item
+// so exactly one caller completes a run. Many decisions are finished at once (apply's decisions it
+// could not queue) in transactions of up to 99 outcome items and one update of the run's counts;
+// one that a condition refuses is written again without the decisions refused. Transactions that lose a race on the run item
 // (TransactionConflict) are tried again here; the SDK retries throttling and 5xx itself.
 
 import { randomUUID } from 'node:crypto';
@@ -32,7 +34,10 @@ import {
   type ClaimResult,
   countsTotal,
   emptyCounts,
+  FINISH_BATCH,
+  type FinishEach,
   type FinishInput,
+  type FinishManyResult,
   type FinishResult,
   type ImageOutcome,
   imageOutcomeSchema,
@@ -41,11 +46,18 @@ import {
   type Run,
   type RunDocument,
   type RunEvent,
+  type RunOutcome,
   type RunStore,
   runSchema,
 } from '../retirement/ports.js';
 import { createDynamoDBClient, lazily, loadDynamoDB } from './aws-clients.js';
-import { byImageKey, checkImageKey, checkNewRunId, runNotStored } from './run-rules.js';
+import {
+  byImageKey,
+  checkDistinctImageKeys,
+  checkImageKey,
+  checkNewRunId,
+  runNotStored,
+} from './run-rules.js';
 import {
   awsErrorName,
   STORE_RETRY_AFTER_SECONDS,
@@ -268,16 +280,18 @@ export const dynamoRunStore = (options: DynamoRunStoreOptions): RunStore => {
     };
   };
 
-  /** Records the outcome once; with `unlessDeleteSent`, not once a delivery noted its delete. */
-  const finishWith = async (
+  type TransactItem = NonNullable<TransactWriteItemsCommandInput['TransactItems']>[number];
+
+  /**
+   * The write of one decision's outcome: on condition that it is not final yet (and, with
+   * `unlessDeleteSent`, that no delivery noted its delete).
+   */
+  const outcomeUpdate = (
     runId: string,
     imageKey: string,
     result: FinishInput,
     unlessDeleteSent: boolean,
-  ): Promise<FinishResult | undefined> => {
-    if (!RUN_ID_PATTERN.test(runId)) throw notStored(runId);
-    checkImageKey(imageKey);
-    const { TransactWriteItemsCommand } = await loadDynamoDB();
+  ): TransactItem => {
     const values: Item = {
       ':final': S('final'),
       ':claimed': S('claimed'),
@@ -306,61 +320,113 @@ export const dynamoRunStore = (options: DynamoRunStoreOptions): RunStore => {
     }
     const outcomeNames: Record<string, string> = { '#state': 'state' };
     if (result.error !== undefined) outcomeNames['#error'] = 'error';
-    const transaction: Omit<TransactWriteItemsCommandInput, 'ClientRequestToken'> = {
-      TransactItems: [
-        {
-          Update: {
-            TableName: table,
-            Key: { pk: S(runPk(runId)), sk: S(imageSk(imageKey)) },
-            UpdateExpression: `SET ${sets.join(', ')}`,
-            ConditionExpression: unlessDeleteSent
-              ? '(attribute_not_exists(pk) OR #state = :claimed) AND attribute_not_exists(deleteSentAt)'
-              : 'attribute_not_exists(pk) OR #state = :claimed',
-            ExpressionAttributeNames: outcomeNames,
-            ExpressionAttributeValues: values,
-            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-          },
-        },
-        {
-          Update: {
-            TableName: table,
-            Key: { pk: S(runPk(runId)), sk: S(RUN_SK) },
-            UpdateExpression: 'ADD #counts.#outcome :one',
-            ConditionExpression: 'attribute_exists(pk)',
-            ExpressionAttributeNames: { '#counts': 'counts', '#outcome': result.outcome },
-            ExpressionAttributeValues: { ':one': N(1) },
-          },
-        },
-      ],
+    return {
+      Update: {
+        TableName: table,
+        Key: { pk: S(runPk(runId)), sk: S(imageSk(imageKey)) },
+        UpdateExpression: `SET ${sets.join(', ')}`,
+        ConditionExpression: unlessDeleteSent
+          ? '(attribute_not_exists(pk) OR #state = :claimed) AND attribute_not_exists(deleteSentAt)'
+          : 'attribute_not_exists(pk) OR #state = :claimed',
+        ExpressionAttributeNames: outcomeNames,
+        ExpressionAttributeValues: values,
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      },
     };
+  };
+
+  /** The write counting outcomes on the run's item, on condition the run is stored. */
+  const countsUpdate = (runId: string, outcomes: readonly RunOutcome[]): TransactItem => {
+    const tally = new Map<RunOutcome, number>();
+    for (const outcome of outcomes) tally.set(outcome, (tally.get(outcome) ?? 0) + 1);
+    const added = [...tally.entries()];
+    return {
+      Update: {
+        TableName: table,
+        Key: { pk: S(runPk(runId)), sk: S(RUN_SK) },
+        UpdateExpression: `ADD ${added.map((_, index) => `#counts.#o${index} :n${index}`).join(', ')}`,
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeNames: {
+          '#counts': 'counts',
+          ...Object.fromEntries(added.map(([outcome], index) => [`#o${index}`, outcome])),
+        },
+        ExpressionAttributeValues: Object.fromEntries(
+          added.map(([, count], index) => [`:n${index}`, N(count)]),
+        ),
+      },
+    };
+  };
+
+  /** A transaction that kept being cancelled for reasons other than a condition. */
+  const cancelled = (runId: string, what: string, codes: readonly string[]) =>
+    new StoreUnavailable(
+      `Could not write to the runs table (RUNS_TABLE) for now (transaction cancelled: ${codes.join(', ')}); try again later`,
+      {
+        logDetail: `${store.what} ${table}: ${runId} ${what}: ${codes.join(', ')}`,
+        retryAfterSeconds: STORE_RETRY_AFTER_SECONDS,
+      },
+    );
+
+  /** Sends a transaction, a token per attempt; the cancellation reasons, or undefined when written. */
+  const transact = async (
+    transactItems: TransactItem[],
+  ): Promise<CancellationReason[] | undefined> => {
+    const { TransactWriteItemsCommand } = await loadDynamoDB();
+    // A token per attempt: the SDK's own retry of a transaction that did go through (an answer
+    // lost on the way) is then answered as a success, not as "already final", which would lose
+    // this call's event.
+    const command = new TransactWriteItemsCommand({
+      TransactItems: transactItems,
+      ClientRequestToken: randomUUID(),
+    });
+    try {
+      await send(
+        'write to',
+        (dynamodb) => dynamodb.send(command),
+        (error) => cancellationReasons(error) !== undefined,
+      );
+      return undefined;
+    } catch (error) {
+      const reasons = cancellationReasons(error);
+      if (reasons === undefined) throw error;
+      return reasons;
+    }
+  };
+
+  /** The outcome item a cancelled transaction's condition refused (as the refusal carried it). */
+  const refusedOutcome = async (
+    runId: string,
+    imageKey: string,
+    reason: CancellationReason,
+  ): Promise<ImageOutcome> => {
+    const existing =
+      reason.Item === undefined ? await getOutcome(runId, imageKey) : toOutcome(reason.Item);
+    if (existing === undefined) throw corrupt('outcome');
+    return existing;
+  };
+
+  /** Records the outcome once; with `unlessDeleteSent`, not once a delivery noted its delete. */
+  const finishWith = async (
+    runId: string,
+    imageKey: string,
+    result: FinishInput,
+    unlessDeleteSent: boolean,
+  ): Promise<FinishResult | undefined> => {
+    if (!RUN_ID_PATTERN.test(runId)) throw notStored(runId);
+    checkImageKey(imageKey);
+    const transaction = [
+      outcomeUpdate(runId, imageKey, result, unlessDeleteSent),
+      countsUpdate(runId, [result.outcome]),
+    ];
     for (let attempt = 1; ; attempt += 1) {
-      // A token per attempt: the SDK's own retry of a transaction that did go through (an
-      // answer lost on the way) is then answered as a success, not as "already final", which
-      // would lose this call's event.
-      const command = new TransactWriteItemsCommand({
-        ...transaction,
-        ClientRequestToken: randomUUID(),
-      });
-      let reasons: CancellationReason[] | undefined;
-      try {
-        await send(
-          'write to',
-          (dynamodb) => dynamodb.send(command),
-          (error) => cancellationReasons(error) !== undefined,
-        );
+      const reasons = await transact(transaction);
+      if (reasons === undefined) {
         return { kind: 'recorded', ...(await afterFinish(runId, imageKey, result.at)) };
-      } catch (error) {
-        reasons = cancellationReasons(error);
-        if (reasons === undefined) throw error;
       }
       const [outcomeReason, runReason] = reasons;
       if (runReason?.Code === 'ConditionalCheckFailed') throw notStored(runId);
       if (outcomeReason?.Code === 'ConditionalCheckFailed') {
-        const existing =
-          outcomeReason.Item === undefined
-            ? await getOutcome(runId, imageKey)
-            : toOutcome(outcomeReason.Item);
-        if (existing === undefined) throw corrupt('outcome');
+        const existing = await refusedOutcome(runId, imageKey, outcomeReason);
         // Not final: refused because a delivery noted its delete (that delivery records it).
         if (existing.state !== 'final') return undefined;
         return {
@@ -371,16 +437,93 @@ export const dynamoRunStore = (options: DynamoRunStoreOptions): RunStore => {
       }
       const codes = reasons.map((reason) => reason.Code ?? 'None');
       if (!codes.some((code) => RETRY_REASONS.has(code)) || attempt >= TRANSACTION_ATTEMPTS) {
-        throw new StoreUnavailable(
-          `Could not write to the runs table (RUNS_TABLE) for now (transaction cancelled: ${codes.join(', ')}); try again later`,
-          {
-            logDetail: `${store.what} ${table}: ${runId} ${imageKey}: ${codes.join(', ')}`,
-            retryAfterSeconds: STORE_RETRY_AFTER_SECONDS,
-          },
-        );
+        throw cancelled(runId, imageKey, codes);
       }
       await sleep(Math.floor(random() * CONFLICT_BASE_MS * 2 ** attempt));
     }
+  };
+
+  /**
+   * Up to FINISH_BATCH decisions' outcomes and their counts in one transaction, each on its
+   * condition. A condition refuses the whole transaction: the refused decisions take their answer
+   * (already final, or a delete noted) and the rest are written again without them, so each ends
+   * as its own finishUnlessDeleteSent would have. Fills `each` for these decisions.
+   */
+  const finishStep = async (
+    runId: string,
+    decisions: readonly { imageKey: string; result: FinishInput }[],
+    indices: readonly number[],
+    each: FinishEach[],
+  ): Promise<void> => {
+    let pending = indices;
+    let attempt = 1;
+    while (pending.length > 0) {
+      const ofPending = pending.map((index) => decisions[index] as (typeof decisions)[number]);
+      const reasons = await transact([
+        ...ofPending.map(({ imageKey, result }) => outcomeUpdate(runId, imageKey, result, true)),
+        countsUpdate(
+          runId,
+          ofPending.map(({ result }) => result.outcome),
+        ),
+      ]);
+      if (reasons === undefined) {
+        for (const index of pending) each[index] = { kind: 'recorded' };
+        return;
+      }
+      if (reasons[pending.length]?.Code === 'ConditionalCheckFailed') throw notStored(runId);
+      const refused = pending.filter((_, at) => reasons[at]?.Code === 'ConditionalCheckFailed');
+      if (refused.length > 0) {
+        for (const index of refused) {
+          const { imageKey } = decisions[index] as (typeof decisions)[number];
+          const existing = await refusedOutcome(
+            runId,
+            imageKey,
+            reasons[pending.indexOf(index)] ?? {},
+          );
+          each[index] =
+            existing.state === 'final'
+              ? { kind: 'already-final', existing }
+              : { kind: 'delete-sent' };
+        }
+        // Each round answers at least one decision: it ends.
+        pending = pending.filter((index) => !refused.includes(index));
+        continue;
+      }
+      const codes = reasons.map((reason) => reason.Code ?? 'None');
+      if (!codes.some((code) => RETRY_REASONS.has(code)) || attempt >= TRANSACTION_ATTEMPTS) {
+        throw cancelled(runId, `${pending.length} decisions`, codes);
+      }
+      await sleep(Math.floor(random() * CONFLICT_BASE_MS * 2 ** attempt));
+      attempt += 1;
+    }
+  };
+
+  const finishManyUnlessDeleteSent = async (
+    runId: string,
+    decisions: readonly { imageKey: string; result: FinishInput }[],
+  ): Promise<FinishManyResult> => {
+    if (!RUN_ID_PATTERN.test(runId)) throw notStored(runId);
+    checkDistinctImageKeys(decisions.map(({ imageKey }) => imageKey));
+    const each: FinishEach[] = [];
+    let completed = false;
+    let run = decisions.length === 0 ? await getRun(runId) : undefined;
+    if (decisions.length === 0 && run === undefined) throw notStored(runId);
+    for (let start = 0; start < decisions.length; start += FINISH_BATCH) {
+      const indices = Array.from(
+        { length: Math.min(FINISH_BATCH, decisions.length - start) },
+        (_, offset) => start + offset,
+      );
+      await finishStep(runId, decisions, indices, each);
+      // As each finish would: complete the run once every decision has an outcome, owned by the
+      // step's last decision recorded (or, none recorded, its last).
+      const owner =
+        indices.findLast((index) => each[index]?.kind === 'recorded') ?? (indices.at(-1) as number);
+      const last = decisions[owner] as (typeof decisions)[number];
+      const after = await afterFinish(runId, last.imageKey, last.result.at);
+      run = after.run;
+      completed ||= after.completed;
+    }
+    return { each, run: run as Run, completed };
   };
 
   return {
@@ -429,6 +572,8 @@ export const dynamoRunStore = (options: DynamoRunStoreOptions): RunStore => {
       finishWith(runId, imageKey, result, false) as Promise<FinishResult>,
 
     finishUnlessDeleteSent: (runId, imageKey, result) => finishWith(runId, imageKey, result, true),
+
+    finishManyUnlessDeleteSent,
 
     markDeleteSent: async (runId, imageKey, at) => {
       if (!RUN_ID_PATTERN.test(runId)) throw notStored(runId);

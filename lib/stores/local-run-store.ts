@@ -1,9 +1,9 @@
 // Runs in a local directory (npm start, CLI): the same semantics as the DynamoDB store, for one
 // process. Each run is a journal, `run-journals/{runId}.jsonl`: one JSON line per change (create,
 // claim, delete-sent, finish, complete), appended under an in-process mutex per file, so a change
-// is one small append however many outcomes the run has. The journal is folded into memory once
-// and read on from where it was (only what was appended since), so a run of 10,000 decisions stays
-// cheap.
+// is one small append however many outcomes the run has (many finishes at once: one append). The
+// journal is folded into memory once and read on from where it was (only what was appended
+// since), so a run of 10,000 decisions stays cheap.
 
 import { appendFile, mkdir, open, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
@@ -14,7 +14,9 @@ import {
   type ClaimResult,
   countsTotal,
   emptyCounts,
+  type FinishEach,
   type FinishInput,
+  type FinishManyResult,
   type FinishResult,
   type ImageOutcome,
   MAX_REASON_LENGTH,
@@ -28,7 +30,13 @@ import {
 } from '../retirement/ports.js';
 import * as z from '../schema/zod.js';
 import { createMutex } from './local-files.js';
-import { byImageKey, checkImageKey, checkNewRunId, runNotStored } from './run-rules.js';
+import {
+  byImageKey,
+  checkDistinctImageKeys,
+  checkImageKey,
+  checkNewRunId,
+  runNotStored,
+} from './run-rules.js';
 import { fileFailure, type StoreName } from './store-errors.js';
 
 const entrySchema = z.discriminatedUnion('op', [
@@ -140,6 +148,17 @@ const apply = (state: RunState, entry: Entry): void => {
   }
 };
 
+/** The journal entry of a decision's outcome. */
+const finishEntry = (imageKey: string, result: FinishInput): Entry => ({
+  op: 'finish',
+  imageKey,
+  outcome: result.outcome,
+  ...(result.reason === undefined ? {} : { reason: result.reason.slice(0, MAX_REASON_LENGTH) }),
+  ...(result.error === undefined ? {} : { error: result.error }),
+  ...(result.image === undefined ? {} : { image: result.image }),
+  at: result.at,
+});
+
 const isPublished = (state: RunState, event: RunEvent): boolean =>
   event === 'completion' ? state.completionPublished : state.published.has(event.imageKey);
 
@@ -214,16 +233,18 @@ export const localRunStore = (options: LocalRunStoreOptions): RunStore => {
     return journal;
   };
 
-  const append = async (runId: string, journal: Journal, entry: Entry): Promise<void> => {
-    const line = `${JSON.stringify(entry)}\n`;
+  /** Appends the entries in one write (none: nothing written). */
+  const append = async (runId: string, journal: Journal, ...entries: Entry[]): Promise<void> => {
+    if (entries.length === 0) return;
+    const lines = entries.map((entry) => `${JSON.stringify(entry)}\n`).join('');
     try {
       await mkdir(root, { recursive: true });
-      await appendFile(pathOf(runId), line);
+      await appendFile(pathOf(runId), lines);
     } catch (error) {
       throw fileFailure(store, 'write to', error);
     }
-    journal.size += Buffer.byteLength(line);
-    apply(journal.state, entry);
+    journal.size += Buffer.byteLength(lines);
+    for (const entry of entries) apply(journal.state, entry);
   };
 
   /** Runs `work` on the run's journal, one call at a time per run. */
@@ -268,19 +289,40 @@ export const localRunStore = (options: LocalRunStoreOptions): RunStore => {
         };
       }
       if (unlessDeleteSent && (journal.state.deleteSends.get(imageKey) ?? 0) > 0) return undefined;
-      await append(runId, journal, {
-        op: 'finish',
-        imageKey,
-        outcome: result.outcome,
-        ...(result.reason === undefined
-          ? {}
-          : { reason: result.reason.slice(0, MAX_REASON_LENGTH) }),
-        ...(result.error === undefined ? {} : { error: result.error }),
-        ...(result.image === undefined ? {} : { image: result.image }),
-        at: result.at,
-      });
+      await append(runId, journal, finishEntry(imageKey, result));
       const completed = await completeIfDone(runId, journal, result.at, imageKey);
       return { kind: 'recorded', run: structuredClone(existingRun(runId, journal)), completed };
+    });
+  };
+
+  /** finishUnlessDeleteSent for each decision, in one locked step and one append. */
+  const finishManyUnlessDeleteSent = async (
+    runId: string,
+    decisions: readonly { imageKey: string; result: FinishInput }[],
+  ): Promise<FinishManyResult> => {
+    checkIds(runId);
+    checkDistinctImageKeys(decisions.map(({ imageKey }) => imageKey));
+    return locked(runId, async (journal) => {
+      existingRun(runId, journal);
+      const { state } = journal;
+      const entries: Entry[] = [];
+      const each = decisions.map(({ imageKey, result }): FinishEach => {
+        const existing = state.outcomes.get(imageKey);
+        if (existing?.state === 'final') {
+          return { kind: 'already-final', existing: structuredClone(existing) };
+        }
+        if ((state.deleteSends.get(imageKey) ?? 0) > 0) return { kind: 'delete-sent' };
+        entries.push(finishEntry(imageKey, result));
+        return { kind: 'recorded' };
+      });
+      await append(runId, journal, ...entries);
+      // Completed, as by the finish of the last decision recorded (or, none recorded, the last).
+      const owner =
+        decisions.findLast((_, index) => each[index]?.kind === 'recorded') ?? decisions.at(-1);
+      const completed =
+        owner !== undefined &&
+        (await completeIfDone(runId, journal, owner.result.at, owner.imageKey));
+      return { each, run: structuredClone(existingRun(runId, journal)), completed };
     });
   };
 
@@ -312,6 +354,8 @@ export const localRunStore = (options: LocalRunStoreOptions): RunStore => {
       finishWith(runId, imageKey, result, false) as Promise<FinishResult>,
 
     finishUnlessDeleteSent: (runId, imageKey, result) => finishWith(runId, imageKey, result, true),
+
+    finishManyUnlessDeleteSent,
 
     markDeleteSent: async (runId, imageKey, at) => {
       checkIds(runId, imageKey);

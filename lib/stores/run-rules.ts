@@ -23,6 +23,20 @@ export const checkImageKey = (imageKey: string): void => {
   }
 };
 
+/** Each decision of one finishManyUnlessDeleteSent once (a write names an item once). */
+export const checkDistinctImageKeys = (imageKeys: readonly string[]): void => {
+  const seen = new Set<string>();
+  for (const imageKey of imageKeys) {
+    checkImageKey(imageKey);
+    if (seen.has(imageKey)) {
+      throw new InvalidRequest('imageKey: a decision given twice in one call', {
+        field: 'imageKey',
+      });
+    }
+    seen.add(imageKey);
+  }
+};
+
 export const checkNewRunId = (runId: string): void => {
   if (!RUN_ID_PATTERN.test(runId)) {
     throw new InvalidRequest('runId: not a valid id', { field: 'runId' });

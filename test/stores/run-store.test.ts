@@ -167,6 +167,145 @@ const contract = (start: () => Promise<RunStoreHarness>) => {
     ]);
   });
 
+  it('finishManyUnlessDeleteSent records 250 decisions at once as 250 finishUnlessDeleteSent would', async () => {
+    // Prepare: a run of 260 decisions; of the 250 to record, 10 have an outcome already (spread
+    // over them), one a delivery is deleting (it noted its delete), 20 are only claimed; 10 more
+    // decisions of the run are not among them.
+    const run = aNewRun(260);
+    await store().create(run);
+    const keys = Array.from({ length: 250 }, (_, index) => imageKeyOf(index));
+    const final = new Set(keys.filter((_, index) => index % 25 === 3));
+    const deleting = imageKeyOf(150);
+    for (const imageKey of final) {
+      await store().finish(run.runId, imageKey, { outcome: 'deleted', at: AT });
+    }
+    await store().claim(run.runId, deleting, AT);
+    await store().markDeleteSent(run.runId, deleting, AT);
+    for (const imageKey of keys.slice(200, 220)) await store().claim(run.runId, imageKey, AT);
+    const later = '2025-06-01T00:06:00.000Z';
+
+    // Act
+    const many = await store().finishManyUnlessDeleteSent(
+      run.runId,
+      keys.map((imageKey) => ({
+        imageKey,
+        result: { outcome: 'failed', error: 'DeadlineReached', reason: 'not queued', at: later },
+      })),
+    );
+    const deliveryOfDeleting = await store().finish(run.runId, deleting, {
+      outcome: 'deleted',
+      at: later,
+    });
+
+    // Assess: each decision answered as on its own, in the order given.
+    expect(many.each).toHaveLength(250);
+    keys.forEach((imageKey, index) => {
+      const expected = final.has(imageKey)
+        ? { kind: 'already-final', existing: { state: 'final', outcome: 'deleted' } }
+        : imageKey === deleting
+          ? { kind: 'delete-sent' }
+          : { kind: 'recorded' };
+      expect(many.each[index], imageKey).toMatchObject(expected);
+    });
+    // Counted once each; the run waits for the decision being deleted and the 10 others.
+    const counts = { deleted: 10, 'already-absent': 0, skipped: 0, failed: 239 };
+    expect(many).toMatchObject({ completed: false, run: { status: 'running', counts } });
+    expect(deliveryOfDeleting).toMatchObject({ kind: 'recorded', completed: false });
+    const document = await store().read(run.runId);
+    expect(document?.run.counts).toEqual({ ...counts, deleted: 11 });
+    expect(document?.outcomes).toHaveLength(250);
+    for (const outcome of document?.outcomes ?? []) {
+      const claimedBefore = keys.slice(200, 220).includes(outcome.imageKey);
+      expect(outcome, outcome.imageKey).toEqual(
+        final.has(outcome.imageKey) || outcome.imageKey === deleting
+          ? {
+              imageKey: outcome.imageKey,
+              state: 'final',
+              outcome: 'deleted',
+              claimedAt: AT,
+              finishedAt: outcome.imageKey === deleting ? later : AT,
+            }
+          : {
+              imageKey: outcome.imageKey,
+              state: 'final',
+              outcome: 'failed',
+              error: 'DeadlineReached',
+              reason: 'not queued',
+              claimedAt: claimedBefore ? AT : later,
+              finishedAt: later,
+            },
+      );
+    }
+  });
+
+  it('finishManyUnlessDeleteSent completes the run when its writes give the last outcomes, once, owned by its last decision recorded', async () => {
+    // Prepare: a run of 120 decisions (more than one write's worth), 3 recorded by deliveries.
+    const run = aNewRun(120);
+    await store().create(run);
+    const keys = Array.from({ length: 120 }, (_, index) => imageKeyOf(index));
+    for (const imageKey of [keys[0], keys[60], keys[119]] as string[]) {
+      await store().finish(run.runId, imageKey, { outcome: 'skipped', reason: 'in use', at: AT });
+    }
+    const decisions = keys.map((imageKey) => ({
+      imageKey,
+      result: { outcome: 'failed' as const, error: 'StoreUnavailable', at: AT },
+    }));
+
+    // Act
+    const first = await store().finishManyUnlessDeleteSent(run.runId, decisions);
+    const again = await store().finishManyUnlessDeleteSent(run.runId, decisions);
+
+    // Assess
+    expect(first).toMatchObject({
+      completed: true,
+      run: { status: 'completed', completedAt: AT, counts: { skipped: 3, failed: 117 } },
+    });
+    expect(first.each.filter((each) => each.kind === 'recorded')).toHaveLength(117);
+    expect(again.completed).toBe(false);
+    expect(again.each.every((each) => each.kind === 'already-final')).toBe(true);
+    expect(again.run.counts).toEqual(first.run.counts);
+    expect(await store().complete(run.runId, AT)).toBe(false);
+    // The completion event is owed by the last decision this call recorded.
+    expect(await store().unpublished(run.runId, imageKeyOf(118))).toEqual({
+      outcome: true,
+      completion: true,
+    });
+    expect((await store().unpublished(run.runId, imageKeyOf(119))).completion).toBe(false);
+  });
+
+  it('finishManyUnlessDeleteSent completes a run found done but not completed (a consumer died in between)', async () => {
+    const run = aNewRun(1);
+    await store().create(run);
+    await harness.recordWithoutCompleting(run.runId, imageKeyOf(1), 'deleted');
+
+    const many = await store().finishManyUnlessDeleteSent(run.runId, [
+      { imageKey: imageKeyOf(1), result: { outcome: 'failed', at: AT } },
+    ]);
+
+    expect(many).toMatchObject({
+      each: [{ kind: 'already-final', existing: { outcome: 'deleted' } }],
+      completed: true,
+      run: { status: 'completed', counts: { deleted: 1, failed: 0 } },
+    });
+  });
+
+  it('finishManyUnlessDeleteSent refuses a decision given twice, and a run not stored is PlanNotFound', async () => {
+    const run = aNewRun(2);
+    await store().create(run);
+    const twice = [imageKeyOf(1), imageKeyOf(1)].map((imageKey) => ({
+      imageKey,
+      result: { outcome: 'failed' as const, at: AT },
+    }));
+
+    await expect(store().finishManyUnlessDeleteSent(run.runId, twice)).rejects.toBeInstanceOf(
+      InvalidRequest,
+    );
+    await expect(
+      store().finishManyUnlessDeleteSent(newRunId(), twice.slice(1)),
+    ).rejects.toBeInstanceOf(PlanNotFound);
+    expect((await store().read(run.runId))?.outcomes).toEqual([]);
+  });
+
   it('owes the events of recorded outcomes, and the completion to the decision that completed the run, until noted published', async () => {
     // Prepare: a run of two decisions, the first recorded, the second only claimed.
     const run = aNewRun(2);
@@ -474,6 +613,44 @@ describe.skipIf(skipWithoutMoto('run store on DynamoDB'))('run store on DynamoDB
       expect(document?.outcomes).toHaveLength(10);
       expect(document?.run).toMatchObject({ status: 'completed', counts: { deleted: 10 } });
       expect(queries).toBeGreaterThanOrEqual(4);
+      client.destroy();
+    });
+
+    it('finishes 250 decisions in 3 transactions, each written again once without the decisions its conditions refused', async () => {
+      // Prepare: a client counting transactions; a run of 250 decisions, one in each write's
+      // worth (99) recorded already.
+      let transactions = 0;
+      const client = new DynamoDBClient(motoClientConfig(harness.moto.endpoint));
+      client.middlewareStack.add(
+        (next, context) => (args) => {
+          if (context.commandName === 'TransactWriteItemsCommand') transactions += 1;
+          return next(args);
+        },
+        { step: 'initialize', name: 'countTransactions' },
+      );
+      const store = dynamoRunStore({ table: TABLE, client });
+      const run = aNewRun(250);
+      await store.create(run);
+      for (const index of [5, 150, 240]) {
+        await store.finish(run.runId, imageKeyOf(index), { outcome: 'deleted', at: AT });
+      }
+      transactions = 0;
+
+      // Act
+      const many = await store.finishManyUnlessDeleteSent(
+        run.runId,
+        Array.from({ length: 250 }, (_, index) => ({
+          imageKey: imageKeyOf(index),
+          result: { outcome: 'failed' as const, at: AT },
+        })),
+      );
+
+      // Assess
+      expect(transactions).toBe(6);
+      expect(many).toMatchObject({
+        completed: true,
+        run: { status: 'completed', counts: { deleted: 3, failed: 247 } },
+      });
       client.destroy();
     });
 

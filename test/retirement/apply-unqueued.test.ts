@@ -88,12 +88,12 @@ describe('a decision apply could not queue, its run applied again', () => {
     let failOnce = true;
     const failingOnce: RunStore = {
       ...runs,
-      finishUnlessDeleteSent: async (...args) => {
+      finishManyUnlessDeleteSent: async (...args) => {
         if (failOnce) {
           failOnce = false;
           throw new Error('the run store failed');
         }
-        return runs.finishUnlessDeleteSent(...args);
+        return runs.finishManyUnlessDeleteSent(...args);
       },
     };
     const queue = { send: async (): Promise<RunMessage[]> => [] };

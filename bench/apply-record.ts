@@ -13,13 +13,11 @@
 // expressions: some 6 ms each here), which DynamoDB does not: read the step's time as moto's bound,
 // not DynamoDB's.
 
-import { fileURLToPath } from 'node:url';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { FINISH_BATCH, type FinishInput, type RunStore } from '../lib/retirement/ports.js';
 import { dynamoRunStore } from '../lib/stores/dynamodb-run-store.js';
-import { startLatencyProxy } from '../scripts/latency-proxy.js';
-import { startMotoServer } from '../scripts/moto-server.js';
-import { MOTO_AWS_ENV } from './lib/moto.js';
+import { createRunsTable } from '../scripts/runs-table.js';
+import { MOTO_AWS_ENV, startSlowMoto } from './lib/moto.js';
 import { CLIENT_CPU, canPin, pin, UPSTREAM_CPU } from './lib/pin.js';
 import { median, round } from './lib/stats.js';
 
@@ -34,7 +32,6 @@ const LATENCY_MS = option('--latency', 0);
 /** Lanes of the one-by-one path (apply's RECORD_LANES before). */
 const LANES = 4;
 const TABLE = 'bench-runs';
-const SERIALIZED_MOTO = fileURLToPath(new URL('../scripts/serialized-moto.py', import.meta.url));
 
 const failed: FinishInput = {
   outcome: 'failed',
@@ -86,35 +83,16 @@ const many = async (store: RunStore, runId: string): Promise<void> => {
 const main = async (): Promise<void> => {
   Object.assign(process.env, MOTO_AWS_ENV);
   if (canPin()) pin(process.pid, CLIENT_CPU);
-  const moto = await startMotoServer({
-    command: 'python3',
-    args: (port) => [SERIALIZED_MOTO, '127.0.0.1', String(port)],
-    cpu: UPSTREAM_CPU,
-    readyTimeoutMs: 20_000,
-  });
-  const proxy = await startLatencyProxy(moto.endpoint, LATENCY_MS);
+  const moto = await startSlowMoto(UPSTREAM_CPU, LATENCY_MS);
   const client = new DynamoDBClient({
-    endpoint: proxy.endpoint,
+    endpoint: moto.endpoint,
     region: MOTO_AWS_ENV.AWS_REGION,
     credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
   });
   const ways = { 'one by one, 4 at a time': oneByOne, [`${FINISH_BATCH} at once`]: many };
   const times = new Map<string, number[]>(Object.keys(ways).map((name) => [name, []]));
   try {
-    await client.send(
-      new CreateTableCommand({
-        TableName: TABLE,
-        BillingMode: 'PAY_PER_REQUEST',
-        KeySchema: [
-          { AttributeName: 'pk', KeyType: 'HASH' },
-          { AttributeName: 'sk', KeyType: 'RANGE' },
-        ],
-        AttributeDefinitions: [
-          { AttributeName: 'pk', AttributeType: 'S' },
-          { AttributeName: 'sk', AttributeType: 'S' },
-        ],
-      }),
-    );
+    await createRunsTable(client, TABLE);
     const store = dynamoRunStore({ table: TABLE, client });
     // Warm-up: connections, the SDK's first-call costs, moto's.
     await many(store, await newRun(store));
@@ -136,7 +114,6 @@ const main = async (): Promise<void> => {
     }
   } finally {
     client.destroy();
-    await proxy.close();
     await moto.stop();
   }
   console.log(

@@ -12,14 +12,11 @@
 // Loopback moto answers faster than SQS (15-20 ms a call from a Lambda) but costs CPU per call on
 // its own core: compare the ratios, not the absolute rates.
 
-import { fileURLToPath } from 'node:url';
 import { CreateQueueCommand, DeleteQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { sendAll } from '../lib/retirement/apply-plan.js';
 import type { DeleteQueue, RunMessage } from '../lib/retirement/ports.js';
 import { sqsDeleteQueue } from '../lib/stores/sqs-delete-queue.js';
-import { startLatencyProxy } from '../scripts/latency-proxy.js';
-import { startMotoServer } from '../scripts/moto-server.js';
-import { MOTO_AWS_ENV } from './lib/moto.js';
+import { MOTO_AWS_ENV, startSlowMoto } from './lib/moto.js';
 import { CLIENT_CPU, canPin, pin, UPSTREAM_CPU } from './lib/pin.js';
 import { median, round } from './lib/stats.js';
 
@@ -39,11 +36,6 @@ const LANES = [1, 4, 8, 16] as const;
 const PER_QUEUE = 500;
 /** SQS's round trip from a Lambda, added to each call by a proxy in front of moto. */
 const LATENCY_MS = option('--latency', 15);
-/**
- * moto_server's app one request at a time, with SQS's per-message clock reads made flat (plain
- * moto's send grows with the queue's depth: 130 ms a call at a thousand messages, measured).
- */
-const SERIALIZED_MOTO = fileURLToPath(new URL('../scripts/serialized-moto.py', import.meta.url));
 
 const message = (index: number): RunMessage => ({
   provider: 'bcc',
@@ -59,15 +51,9 @@ const message = (index: number): RunMessage => ({
 const main = async (): Promise<void> => {
   Object.assign(process.env, MOTO_AWS_ENV);
   if (canPin()) pin(process.pid, CLIENT_CPU);
-  const moto = await startMotoServer({
-    command: 'python3',
-    args: (port) => [SERIALIZED_MOTO, '127.0.0.1', String(port)],
-    cpu: UPSTREAM_CPU,
-    readyTimeoutMs: 20_000,
-  });
-  const proxy = await startLatencyProxy(moto.endpoint, LATENCY_MS);
+  const moto = await startSlowMoto(UPSTREAM_CPU, LATENCY_MS);
   const config = {
-    endpoint: proxy.endpoint,
+    endpoint: moto.endpoint,
     region: MOTO_AWS_ENV.AWS_REGION,
     credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
   };
@@ -99,7 +85,6 @@ const main = async (): Promise<void> => {
   } finally {
     admin.destroy();
     client.destroy();
-    await proxy.close();
     await moto.stop();
   }
   console.log(

@@ -14,8 +14,8 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parsePolicyText } from '../../lib/retirement/policy-text.js';
+import { RUNS_TABLE_DEFINITION } from '../../scripts/runs-table.js';
 import { runChild } from '../support/child.js';
-import { RUNS_TABLE_DEFINITION } from '../support/runs-table.js';
 import { readZip } from '../support/zip.js';
 import { esbuildWorkFolder, root, runOsls } from './packaging.js';
 import {

@@ -51,10 +51,10 @@ import { EVENT_SOURCE } from '../../lib/events/catalogue.js';
 import type { Plan } from '../../lib/retirement/plan.js';
 import type { RunDocument, RunMessage } from '../../lib/retirement/ports.js';
 import { httpEvent, lambdaContext, parseResult } from '../../scripts/lambda-events.js';
+import { createRunsTable } from '../../scripts/runs-table.js';
 import { sqsRecordFromMessage } from '../support/events.js';
 import { useFixture } from '../support/fixture.js';
 import { MOTO_AWS_ENV, motoClientConfig, skipWithoutMoto } from '../support/moto.js';
-import { createRunsTable } from '../support/runs-table.js';
 
 const BCC_IMAGES = 3_000;
 const BCC_INSTANCES = 300;

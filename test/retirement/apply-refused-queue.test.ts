@@ -17,9 +17,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Plan } from '../../lib/retirement/plan.js';
 import type { RunStore } from '../../lib/retirement/ports.js';
 import { lambdaContext, parseResult, routeEvent } from '../../scripts/lambda-events.js';
+import { createRunsTable } from '../../scripts/runs-table.js';
 import { useFixture } from '../support/fixture.js';
 import { MOTO_AWS_ENV, motoClientConfig, skipWithoutMoto } from '../support/moto.js';
-import { createRunsTable } from '../support/runs-table.js';
 import { retiringUnsharedBcc } from './fixtures.js';
 
 const RETIRE = 2_000;

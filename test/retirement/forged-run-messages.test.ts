@@ -28,11 +28,11 @@ import { runMessageOf } from '../../lib/retirement/apply-plan.js';
 import type { Plan, PlannedImage } from '../../lib/retirement/plan.js';
 import type { RunDocument, RunMessage } from '../../lib/retirement/ports.js';
 import { lambdaContext, parseResult, routeEvent } from '../../scripts/lambda-events.js';
+import { createRunsTable } from '../../scripts/runs-table.js';
 import { type FaultServer, s3Error, startFaultServer } from '../support/aws-fault-server.js';
 import { eventsPublishedLocally, sqsRecordFromMessage } from '../support/events.js';
 import { useFixture } from '../support/fixture.js';
 import { MOTO_AWS_ENV, motoClientConfig, skipWithoutMoto } from '../support/moto.js';
-import { createRunsTable } from '../support/runs-table.js';
 import { retiringUnsharedBcc } from './fixtures.js';
 
 const RETIRE = 3;

@@ -17,9 +17,9 @@ import type { PlanStore, RunMessage, RunStore } from '../../lib/retirement/ports
 import { createRunMessageCheck } from '../../lib/retirement/run-message-check.js';
 import { dynamoRunStore } from '../../lib/stores/dynamodb-run-store.js';
 import { planKey, s3PlanStore } from '../../lib/stores/plan-store.js';
+import { createRunsTable } from '../../scripts/runs-table.js';
 import { useFixture } from '../support/fixture.js';
 import { motoClientConfig, skipWithoutMoto } from '../support/moto.js';
-import { createRunsTable } from '../support/runs-table.js';
 import { daysAgo, modelartsImage, planInput, policyOf } from './fixtures.js';
 
 const DECISIONS = 10_000;

@@ -10,8 +10,8 @@ import { DynamoDBClient, TransactWriteItemsCommand } from '@aws-sdk/client-dynam
 import type { NewRun, RunOutcome, RunStore } from '../../lib/retirement/ports.js';
 import { dynamoRunStore } from '../../lib/stores/dynamodb-run-store.js';
 import { localRunStore } from '../../lib/stores/local-run-store.js';
+import { createRunsTable } from '../../scripts/runs-table.js';
 import { type Moto, motoClientConfig, startMoto } from '../support/moto.js';
-import { createRunsTable } from '../support/runs-table.js';
 
 export const TABLE = 'cif-test-runs';
 

@@ -1,5 +1,5 @@
 // The runs table as serverless.yml's RunsTable declares it (pk/sk strings, on demand), made in
-// moto for the tests that run the DynamoDB run store. test/deploy/template.test.ts checks that the
+// moto for the tests and benches that run the DynamoDB run store. test/deploy/template.test.ts checks that the
 // template declares this same definition.
 
 import { CreateTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';

@@ -176,6 +176,12 @@ export const INTERNAL_ERROR = {
 
 export const specOf = (name: ErrorName): ErrorSpec => ERROR_TABLE[name];
 
+/** The table's row for a name known only as text (a recorded outcome's), or undefined. */
+export const specNamed = (name: string | undefined): ErrorSpec | undefined =>
+  name !== undefined && Object.hasOwn(ERROR_TABLE, name)
+    ? ERROR_TABLE[name as ErrorName]
+    : undefined;
+
 /** The names a workflow or queue should retry: the table's retryable rows. */
 export const RETRYABLE_ERROR_NAMES: readonly ErrorName[] = ERROR_NAMES.filter(
   (name) => ERROR_TABLE[name].retryable,

@@ -2,7 +2,7 @@
 // delete outcome from every trigger (a dry run deletes nothing and says nothing), every plan and
 // every completed run.
 
-import { ERROR_TABLE, type ErrorName } from '../errors/error-table.js';
+import { specNamed } from '../errors/error-table.js';
 import { isImageError } from '../errors/errors.js';
 import type { CatalogueEvent, REFUSALS } from '../events/catalogue.js';
 import type { DeleteResult, Image } from '../images/image.js';
@@ -45,9 +45,7 @@ const REFUSED: ReadonlySet<string> = new Set<Refusal>([
  * outcome): the error table's word; `DeadlineReached` (not worked on) may.
  */
 const retryableByName = (name: string | undefined): boolean =>
-  name !== undefined && Object.hasOwn(ERROR_TABLE, name)
-    ? ERROR_TABLE[name as ErrorName].retryable
-    : name === 'DeadlineReached';
+  specNamed(name)?.retryable ?? name === 'DeadlineReached';
 
 const provenanceOf = (provenance: Provenance) => ({
   trigger: provenance.trigger,

@@ -2,7 +2,7 @@
 // is not validated yet when the line's base is made), what came of it, the upstream summary and
 // the request's EMF metrics.
 
-import { ERROR_TABLE, type ErrorName, type OperationName } from '../errors/error-table.js';
+import { ERROR_TABLE, type OperationName, specNamed } from '../errors/error-table.js';
 import { isImageError } from '../errors/errors.js';
 import type { LogFields } from '../log/log.js';
 import { mappedStack } from '../log/mapped-stack.js';
@@ -105,8 +105,5 @@ export const recordedFailure = (
 ): { level: 'warn' | 'error'; fields: LogFields } => {
   const name = failure.error ?? 'InternalError';
   const { fields } = failed(invocation, completion, new Error(failure.reason ?? 'failed'), name);
-  return {
-    level: Object.hasOwn(ERROR_TABLE, name) ? ERROR_TABLE[name as ErrorName].logLevel : 'error',
-    fields,
-  };
+  return { level: specNamed(name)?.logLevel ?? 'error', fields };
 };

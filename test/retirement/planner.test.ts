@@ -40,6 +40,19 @@ const decisionOf = (result: Plan, image: Image) => {
 
 const reasonOf = (result: Plan, image: Image): string => decisionOf(result, image).reason;
 
+/**
+ * An image in a status this service does not recognise, older than a failed one, and a policy
+ * that lists both statuses with room for one deletion.
+ */
+const unknownStatusListed = () => ({
+  unknown: modelartsImage({ status: 'unknown', providerStatus: 'FROZEN', createdAt: daysAgo(300) }),
+  stale: modelartsImage({ status: 'failed', createdAt: daysAgo(200) }),
+  policy: policyOf({
+    select: { status: ['unknown', 'failed'] },
+    limits: { maxDeletions: 1, maxPercent: 100 },
+  }),
+});
+
 describe('the reasons, in precedence order', () => {
   it('are exactly the spec list, system first and retire last', () => {
     expect(REASON_PRECEDENCE).toEqual([
@@ -144,16 +157,7 @@ describe('each reason', () => {
   });
 
   it('not-selected: status unknown, even when the policy lists it (a delete refuses that state)', () => {
-    const unknown = modelartsImage({
-      status: 'unknown',
-      providerStatus: 'FROZEN',
-      createdAt: daysAgo(300),
-    });
-    const stale = modelartsImage({ status: 'failed', createdAt: daysAgo(200) });
-    const policy = policyOf({
-      select: { status: ['unknown', 'failed'] },
-      limits: { maxDeletions: 1, maxPercent: 100 },
-    });
+    const { unknown, stale, policy } = unknownStatusListed();
 
     const listed = plan(policy, [unknown, stale]);
 
@@ -601,16 +605,7 @@ describe('a plan made before the planner changed how it decides', () => {
   it('is refused naming the decision, saying it may be an earlier version’s, not only an edit', () => {
     // Prepare: the plan an earlier planner made (an unknown status listed by the policy was
     // retired, taking the one deletion), its ID and totals as that planner stored them.
-    const unknown = modelartsImage({
-      status: 'unknown',
-      providerStatus: 'FROZEN',
-      createdAt: daysAgo(300),
-    });
-    const stale = modelartsImage({ status: 'failed', createdAt: daysAgo(200) });
-    const policy = policyOf({
-      select: { status: ['unknown', 'failed'] },
-      limits: { maxDeletions: 1, maxPercent: 100 },
-    });
+    const { unknown, stale, policy } = unknownStatusListed();
     const now = plan(policy, [unknown, stale]);
     const decisions = now.decisions.map((decision) =>
       decision.image.id === unknown.id

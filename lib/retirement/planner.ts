@@ -6,7 +6,7 @@
 //   system → shared → protected (operator) → excluded (policy) → not-selected → busy → in-use →
 //   newest-in-family → too-new → over-limit → retire.
 // Unknown means keep: an unknown kind or status is never selected (even when a policy lists
-// `unknown`), an unknown creation time is too new.
+// `unknown`), an unknown creation time is too new. Only `available` images take a family's places.
 // The cost is one sort per family plus one sort of the candidates and one of the decisions.
 
 import { UpstreamBadResponse } from '../errors/errors.js';
@@ -170,15 +170,18 @@ const decideAlone = (entry: Entry, input: PlanInput, excludedIds: ReadonlySet<st
 };
 
 /**
- * newest-in-family: in each region and family, the N newest selected images not being created.
- * An undated image takes no place among them: it is kept anyway (too-new), and ranking it would
- * retire one of the N newest dated versions whenever it is in fact older than they are.
+ * newest-in-family: in each region and family, the N newest selected `available` images: the
+ * versions people can use. An image of any other status takes no place (a newer failed build
+ * must not leave the last working image retireable); its own rules decide it (unknown: never
+ * selected; creating: busy; failed, error, ...: retired when selected). An undated image takes no
+ * place either: it is kept anyway (too-new), and ranking it would retire one of the N newest dated
+ * versions whenever it is in fact older than they are.
  */
 const keepNewestPerFamily = (entries: readonly Entry[], newest: number): void => {
   if (newest <= 0) return;
   const families = new Map<string, Map<string, Entry[]>>();
   for (const entry of entries) {
-    if (!entry.selected || entry.image.status === 'creating' || Number.isNaN(entry.created)) {
+    if (!entry.selected || entry.image.status !== 'available' || Number.isNaN(entry.created)) {
       continue;
     }
     let byFamily = families.get(entry.image.region);
@@ -196,7 +199,7 @@ const keepNewestPerFamily = (entries: readonly Entry[], newest: number): void =>
       members.slice(0, newest).forEach((entry, index) => {
         if (entry.reason !== undefined) return;
         entry.reason = 'newest-in-family';
-        entry.detail = `${ordinal(index + 1)} newest of family ${entry.family} (keeps ${newest})`;
+        entry.detail = `${ordinal(index + 1)} newest available of family ${entry.family} (keeps ${newest})`;
       });
     }
   }

@@ -91,7 +91,7 @@ const keepSchema = z
       .optional(wholeNumberUpTo(1000))
       .check(
         z.describe(
-          'In each family and region, keep the N newest selected images (images still being created, or of unknown creation time, do not count: they are kept anyway).',
+          'In each family and region, keep the N newest selected images of status `available` (the working versions). Images of any other status (failed, error, creating, unknown, ...) or of unknown creation time take no place: their own rules decide them (unknown: kept; creating: busy; failed, error, ...: retired when selected).',
         ),
       ),
   })

@@ -243,7 +243,7 @@ const policySummary = (plan: Plan): string => {
       'Keeps',
       policy.keep?.newestPerFamily === undefined
         ? undefined
-        : `the ${policy.keep.newestPerFamily} newest of each family, per region`,
+        : `the ${policy.keep.newestPerFamily} newest available images of each family, per region`,
     ),
     item('Excludes IDs', policy.exclude?.ids?.length ? policy.exclude.ids.join(', ') : undefined),
     item(

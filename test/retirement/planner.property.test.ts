@@ -334,23 +334,26 @@ describe('planRetirement, for any generated world', () => {
     );
   });
 
-  it('never retires one of the N newest selected images of a family (per region)', () => {
+  it('never retires one of the N newest selected available images of a family (per region)', () => {
     fc.assert(
       fc.property(world, (generated) => {
         const newest = generated.policy.keep?.newestPerFamily ?? 0;
         const plan = planRetirement(generated.input);
         const image = originalImage(generated);
+        // Only usable images take the N places: a newer failed build must not push out the
+        // last working one.
         const rankable = generated.input.inventory.filter(
           (candidate) =>
             inScope(generated, candidate) &&
             isSelected(generated.policy, candidate) &&
-            candidate.status !== 'creating' &&
+            candidate.status === 'available' &&
             !Number.isNaN(createdMs(candidate)),
         );
 
         for (const decision of plan.decisions) {
           if (decision.decision !== 'retire') continue;
           const retired = image(imageKey(decision.image));
+          if (retired.status !== 'available') continue;
           const newerInFamily = rankable.filter(
             (other) =>
               other.region === retired.region &&

@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { UpstreamBadResponse } from '../../lib/errors/errors.js';
 import type { Image } from '../../lib/images/image.js';
+import { IMAGE_STATUSES } from '../../lib/images/image-fields.js';
 import { familyOf } from '../../lib/retirement/family.js';
 import { type Plan, planSchema, REASON_PRECEDENCE } from '../../lib/retirement/plan.js';
 import { planIdOf } from '../../lib/retirement/plan-id.js';
@@ -218,7 +219,7 @@ describe('each reason', () => {
       'retire',
     ]);
     expect(decisionOf(result, versions[1] as Image).detail).toBe(
-      '2nd newest of family train-resnet (keeps 2)',
+      '2nd newest available of family train-resnet (keeps 2)',
     );
     expect(reasonOf(result, otherFamily)).toBe('newest-in-family');
   });
@@ -288,6 +289,59 @@ describe('each reason', () => {
     expect(reasonOf(result, failedNewest)).toBe('not-selected');
     expect(reasonOf(result, available)).toBe('newest-in-family');
   });
+
+  it('newest-in-family: a newer failed build takes no place (the N kept are the N newest available)', () => {
+    // Prepare: the last working image of a family, an older one, and a newer build that failed.
+    const failedBuild = modelartsImage({
+      status: 'failed',
+      providerStatus: 'CREATE_FAILED',
+      createdAt: daysAgo(10),
+    });
+    const working = modelartsImage({ createdAt: daysAgo(100) });
+    const olderWorking = modelartsImage({ createdAt: daysAgo(200) });
+    const policy = policyOf({
+      select: { status: ['available', 'failed', 'error'] },
+      keep: { newestPerFamily: 1 },
+    });
+
+    // Act
+    const result = plan(policy, [failedBuild, working, olderWorking]);
+
+    // Assess
+    expect(decisionOf(result, working)).toMatchObject({
+      reason: 'newest-in-family',
+      detail: '1st newest available of family train-resnet (keeps 1)',
+    });
+    expect(reasonOf(result, failedBuild)).toBe('retire');
+    expect(reasonOf(result, olderWorking)).toBe('retire');
+  });
+
+  it.each<[Image['status'], string]>([
+    ['failed', 'retire'],
+    ['error', 'retire'],
+    ['unavailable', 'retire'],
+    ['deleted', 'retire'],
+    ['creating', 'busy'],
+    ['unknown', 'not-selected'],
+  ])(
+    'newest-in-family: a newer %s image takes no place; its own rules decide it (%s)',
+    (status, reason) => {
+      // Prepare: a policy that selects every status (unknown too), keeping the newest of the family.
+      const newer = modelartsImage({ status, providerStatus: 'X', createdAt: daysAgo(10) });
+      const working = modelartsImage({ createdAt: daysAgo(100) });
+      const policy = policyOf({
+        select: { status: [...IMAGE_STATUSES] },
+        keep: { newestPerFamily: 1 },
+      });
+
+      // Act
+      const result = plan(policy, [newer, working]);
+
+      // Assess: the working image keeps its place, and an unknown status is still kept.
+      expect(reasonOf(result, working)).toBe('newest-in-family');
+      expect(reasonOf(result, newer)).toBe(reason);
+    },
+  );
 
   it('too-new: younger than olderThanDays is kept; exactly that old is retired', () => {
     const young = modelartsImage({ createdAt: daysAgo(89.9) });

@@ -6,7 +6,7 @@
 //   system → shared → protected (operator) → excluded (policy) → not-selected → busy → in-use →
 //   newest-in-family → too-new → over-limit → retire.
 // Unknown means keep: an unknown kind or status is never selected (even when a policy lists
-// `unknown`), an unknown creation time is too new. Only `available` images take a family's places.
+// `unknown`), nor is an ID outside its cloud's format; an unknown creation time is too new. Only `available` images take a family's places.
 // The cost is one sort per family plus one sort of the candidates and one of the decisions.
 
 import { UpstreamBadResponse } from '../errors/errors.js';
@@ -14,7 +14,7 @@ import { matchesGlob } from '../images/glob.js';
 import type { Image } from '../images/image.js';
 import { withoutDetails } from '../images/image-fields.js';
 import type { UsageReference } from '../images/usage.js';
-import { canonicalId } from '../providers/registry.js';
+import { type Cloud, canonicalId, findCloud } from '../providers/registry.js';
 import { familyOf } from './family.js';
 import {
   type Decision,
@@ -103,8 +103,16 @@ const ordinal = (rank: number): string => {
   return `${rank}${suffix}`;
 };
 
+/** What deciding an image alone needs besides the image: the policy's inputs and ID rules. */
+interface AloneContext {
+  readonly input: PlanInput;
+  readonly excludedIds: ReadonlySet<string>;
+  /** The IDs a delete of this cloud takes (the registry's format); undefined: none is known. */
+  readonly idFormat: Cloud['imageId'] | undefined;
+}
+
 /** The reasons that need no other image: system through in-use, and whether it is selected. */
-const decideAlone = (entry: Entry, input: PlanInput, excludedIds: ReadonlySet<string>): void => {
+const decideAlone = (entry: Entry, { input, excludedIds, idFormat }: AloneContext): void => {
   const { image, key } = entry;
   const { select, exclude } = input.policy;
   // An unknown status is never selected, listed or not: a delete refuses that state (unknown means
@@ -112,9 +120,15 @@ const decideAlone = (entry: Entry, input: PlanInput, excludedIds: ReadonlySet<st
   const statusSelected =
     image.status !== 'unknown' &&
     (select.status === undefined || select.status.includes(image.status));
+  // Likewise an ID outside the cloud's format: the delete queue and apply refuse it, so the run
+  // could only record it failed, and it would take a deletion of the limits. It is not-selected
+  // (the closed list has no other reason for "this service cannot act on it", the same as for an
+  // unknown status), not protected: that reason is the operator's.
+  const idDeletable = idFormat?.pattern.test(image.id) === true;
   entry.selected =
     image.kind === 'custom' &&
     statusSelected &&
+    idDeletable &&
     (select.name === undefined || matchesGlob(select.name, image.name));
 
   if (image.kind === 'system') {
@@ -151,9 +165,11 @@ const decideAlone = (entry: Entry, input: PlanInput, excludedIds: ReadonlySet<st
         ? `kind ${image.kind}: only custom images are retired`
         : image.status === 'unknown'
           ? `status unknown (${image.providerStatus.slice(0, 64)}) is not one this service recognises: kept`
-          : !statusSelected
-            ? `status ${image.status} is not selected`
-            : `name does not match ${select.name}`;
+          : !idDeletable
+            ? `image ID is not ${idFormat?.description ?? 'of a known format'} (the ${image.provider} ID format): no delete could name it, so it is kept`
+            : !statusSelected
+              ? `status ${image.status} is not selected`
+              : `name does not match ${select.name}`;
     return;
   }
   if (image.status === 'creating') {
@@ -275,6 +291,8 @@ export const planRetirement = (input: PlanInput): Plan => {
   if (Number.isNaN(now)) throw new TypeError('planRetirement: `now` is not a valid date');
   const regions = new Set(policy.regions);
   const normaliseId = (id: string): string => canonicalId(policy.provider, id);
+  // The cloud's ID format, as the registry holds it (the queue and apply check the same one).
+  const idFormat = findCloud(policy.provider)?.imageId;
   const excludedIds = new Set<string>();
   for (const region of policy.regions) {
     for (const id of policy.exclude?.ids ?? []) excludedIds.add(`${region}/${normaliseId(id)}`);
@@ -294,7 +312,7 @@ export const planRetirement = (input: PlanInput): Plan => {
     seen.add(key);
     const created = image.createdAt === undefined ? Number.NaN : Date.parse(image.createdAt);
     const entry: Entry = { image, key, family: familyOf(image), created, selected: false };
-    decideAlone(entry, input, excludedIds);
+    decideAlone(entry, { input, excludedIds, idFormat });
     entries.push(entry);
   }
 

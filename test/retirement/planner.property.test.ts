@@ -31,6 +31,8 @@ interface ImageSeed {
   /** Whole days before NOW (ties are common); undefined: no creation time. */
   ageDays: number | undefined;
   upperCaseId: boolean;
+  /** Listed with an ID outside its cloud's format (MALFORMED_ID_PREFIX), which no delete takes. */
+  malformedId: boolean;
   otherProvider: boolean;
   inUse: boolean;
   protect: boolean;
@@ -55,6 +57,7 @@ const imageSeed: fc.Arbitrary<ImageSeed> = fc.record({
   ),
   ageDays: fc.option(fc.integer({ min: 0, max: 800 }), { freq: 12, nil: undefined }),
   upperCaseId: fc.boolean(),
+  malformedId: fc.integer({ min: 0, max: 19 }).map((value) => value === 0),
   otherProvider: fc.integer({ min: 0, max: 9 }).map((value) => value === 0),
   inUse: fc.integer({ min: 0, max: 9 }).map((value) => value === 0),
   protect: fc.integer({ min: 0, max: 9 }).map((value) => value === 0),
@@ -100,7 +103,11 @@ interface World {
 const nameOf = (provider: Provider, seed: ImageSeed): string =>
   provider === 'bcc' ? `${seed.family}-${seed.version}` : `${seed.family}-v${seed.version % 3}`;
 
-const idOf = (provider: Provider, index: number, upper: boolean): string => {
+/** Neither a BCC ID (`m-...`) nor a UUID. */
+const MALFORMED_ID_PREFIX = 'img-';
+
+const idOf = (provider: Provider, index: number, upper: boolean, malformed: boolean): string => {
+  if (malformed) return `${MALFORMED_ID_PREFIX}${index.toString(36)}`;
   if (provider === 'bcc') return `m-i${index.toString(36)}`;
   const uuid = `0000abcd-0000-4000-8000-${index.toString(16).padStart(12, '0')}`;
   return upper ? uuid.toUpperCase() : uuid;
@@ -119,7 +126,7 @@ const buildImage = (seed: ImageSeed, index: number, policyProvider: Provider): I
   return {
     provider,
     region: seed.region,
-    id: idOf(provider, index, seed.upperCaseId),
+    id: idOf(provider, index, seed.upperCaseId, seed.malformedId),
     name: nameOf(provider, seed),
     status: seed.status,
     providerStatus: seed.status.toUpperCase(),
@@ -145,7 +152,8 @@ const buildWorld = (policySeedValue: PolicySeed, seeds: readonly ImageSeed[]): W
     }
     if (seed.protect) protectedIds.add(image.id);
     // Excluded IDs written in the other case: ModelArts compares UUIDs case-insensitively.
-    if (seed.excludeById && image.provider === provider) {
+    // (A policy's excluded ID must have the cloud's format.)
+    if (seed.excludeById && !seed.malformedId && image.provider === provider) {
       excludedIds.add(provider === 'modelarts' ? image.id.toLowerCase() : image.id);
     }
   });
@@ -198,9 +206,10 @@ const inScope = (world: World, image: Image): boolean =>
 const createdMs = (image: Image): number =>
   image.createdAt === undefined ? Number.NaN : Date.parse(image.createdAt);
 
-/** What the selection matches: custom, a selected status (never unknown), the name. */
+/** What the selection matches: custom, an ID a delete takes, a selected status (never unknown), the name. */
 const isSelected = (policy: Policy, image: Image): boolean =>
   image.kind === 'custom' &&
+  !image.id.startsWith(MALFORMED_ID_PREFIX) &&
   image.status !== 'unknown' &&
   (policy.select.status === undefined || policy.select.status.includes(image.status)) &&
   (policy.select.name === undefined || matchesGlob(policy.select.name, image.name));

@@ -172,6 +172,37 @@ describe('each reason', () => {
     expect(reasonOf(listed, stale)).toBe('retire');
   });
 
+  it.each([
+    ['bcc', 'img-7f3a', 'bj', "'m-' followed by 1 to 32 letters and digits"],
+    ['modelarts', 'train-resnet-v3', 'cn-north-4', 'a UUID'],
+  ] as const)(
+    'not-selected: a listed %s image whose ID %s no delete could take is kept, and takes none of the limits',
+    (provider, id, region, format) => {
+      // Prepare: an old image listed with an ID outside its cloud's format (the delete queue and
+      // apply refuse such an ID), an older well-formed one, and room for one deletion.
+      const build = provider === 'bcc' ? bccImage : modelartsImage;
+      const malformed = build({ id, createdAt: daysAgo(300) });
+      const stale = build({ createdAt: daysAgo(200) });
+      const policy = policyOf({
+        provider,
+        regions: [region],
+        limits: { maxDeletions: 1, maxPercent: 100 },
+      });
+
+      // Act
+      const result = plan(policy, [malformed, stale]);
+
+      // Assess
+      expect(decisionOf(result, malformed)).toMatchObject({
+        decision: 'keep',
+        reason: 'not-selected',
+        detail: `image ID is not ${format} (the ${provider} ID format): no delete could name it, so it is kept`,
+      });
+      expect(reasonOf(result, stale)).toBe('retire');
+      expect(result.limits).toEqual({ allowed: 1, wouldRetire: 1, bound: false });
+    },
+  );
+
   it('busy: an image still being created is kept', () => {
     const image = modelartsImage({ status: 'creating' });
 

@@ -168,7 +168,9 @@ export const policySchema = z
         z.minLength(1, 'must list at least one region'),
         z.maxLength(32, 'must list at most 32 regions'),
         z.meta({ uniqueItems: true }),
-        z.describe('The regions whose images the policy looks at.'),
+        z.describe(
+          'The regions whose images the policy looks at: a set (each once; the order written does not matter, a plan lists them sorted).',
+        ),
       ),
     select: selectSchema,
     keep: z.optional(keepSchema),
@@ -263,12 +265,17 @@ const describeIssue = (issue: z.core.$ZodIssue): { field: string; message: strin
 /**
  * A policy from any value (a parsed JSON body, a YAML document), or InvalidRequest whose message
  * names every bad field (`limits.maxDeletions: is required`) and whose `field` is the first.
+ * `regions` is a set: it comes back in code-unit order, so that the plan (whose ID digests the
+ * policy) does not depend on the order they were written in. Here and not in the schema: a stored
+ * plan is read with the schema, and must keep its policy as it was digested (plans made before
+ * this listed the regions as written).
  */
 export const parsePolicy = (value: unknown): Policy => {
   // reportInput: zod 4 leaves `input` out of issues otherwise, and a missing field (input
   // undefined) could not be told from a field of the wrong type.
   const result = policySchema.safeParse(value, { reportInput: true });
-  if (result.success) return result.data;
+  // Default sort: code-unit order, the same on every machine (region names are ASCII anyway).
+  if (result.success) return { ...result.data, regions: [...result.data.regions].sort() };
   const described = result.error.issues.map(describeIssue);
   throw new InvalidRequest(described.map((issue) => issue.message).join('; '), {
     field: described[0]?.field ?? 'policy',

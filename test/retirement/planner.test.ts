@@ -1,6 +1,9 @@
 // The planner, by example: each reason of the spec, the precedence between them, families, the
 // limits and the plan's shape. Every example plans a real policy (parsed) over normalised images.
 
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UpstreamBadResponse } from '../../lib/errors/errors.js';
 import type { Image } from '../../lib/images/image.js';
@@ -16,6 +19,7 @@ import {
   planRetirement,
 } from '../../lib/retirement/planner.js';
 import type { Policy } from '../../lib/retirement/policy.js';
+import { localPlanStore } from '../../lib/stores/plan-store.js';
 import {
   bccImage,
   daysAgo,
@@ -663,6 +667,23 @@ describe('the plan', () => {
     expect(second.decisions).toEqual(first.decisions);
   });
 
+  it('planId: the order in which the policy lists its regions changes nothing', () => {
+    // Prepare: one policy written with its regions in two orders, over the same images.
+    const images = [
+      modelartsImage({ region: 'cn-south-1' }),
+      modelartsImage({ region: 'cn-north-4', createdAt: daysAgo(3) }),
+    ];
+    const exclude = { ids: ['ffffffff-0000-4000-8000-000000000000'] };
+
+    // Act
+    const northFirst = plan(policyOf({ regions: ['cn-north-4', 'cn-south-1'], exclude }), images);
+    const southFirst = plan(policyOf({ regions: ['cn-south-1', 'cn-north-4'], exclude }), images);
+
+    // Assess: the same plan, warnings included.
+    expect(southFirst.planId).toBe(northFirst.planId);
+    expect(southFirst).toEqual(northFirst);
+  });
+
   it('planId: changes with the policy and with any decision', () => {
     const images = [modelartsImage(), modelartsImage({ createdAt: daysAgo(3) })];
     const base = plan(policyOf(), images);
@@ -713,5 +734,35 @@ describe('a plan made before the planner changed how it decides', () => {
     expect(altered).toBe(
       `its decision for ${imageKey(stale)} is over-limit where its policy gives retire (edited, or made by an earlier version of the planner)`,
     );
+  });
+});
+
+describe('a plan stored before policies listed their regions sorted', () => {
+  it('still verifies: its ID is the digest of its policy as stored, and that policy gives its decisions', async () => {
+    // Prepare: the plan an earlier version made of a policy whose regions were kept as written
+    // (not in code-unit order), stored as apply will read it.
+    const images = [
+      modelartsImage({ region: 'cn-south-1' }),
+      modelartsImage({ region: 'cn-north-4', createdAt: daysAgo(3) }),
+    ];
+    const parsed = policyOf({ regions: ['cn-south-1', 'cn-north-4'] });
+    const earlier = plan({ ...parsed, regions: ['cn-south-1', 'cn-north-4'] }, images);
+    const dir = await mkdtemp(join(tmpdir(), 'cif-planner-regions-'));
+    try {
+      const plans = localPlanStore({ dir });
+      await plans.put(earlier);
+
+      // Act
+      const stored = await plans.get(earlier.planId);
+      if (stored === undefined) throw new Error('the plan was not stored');
+
+      // Assess: read as it was written (not re-sorted), not taken for an altered plan, and its
+      // decisions those of the same policy parsed today.
+      expect(stored.policy.regions).toEqual(['cn-south-1', 'cn-north-4']);
+      expect(alterationOf(stored, earlier.planId)).toBeUndefined();
+      expect(stored.decisions).toEqual(plan(parsed, images).decisions);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -85,6 +85,22 @@ describe('parsePolicy: the spec example', () => {
   });
 });
 
+describe('parsePolicy: regions are a set', () => {
+  it('lists them in code-unit order, whatever order they were written in (a plan of either is the same)', () => {
+    // Act
+    const written = parsePolicy(
+      withChanges({ regions: ['cn-south-1', 'ap-southeast-1', 'cn-north-4'] }),
+    );
+    const reordered = parsePolicy(
+      withChanges({ regions: ['cn-north-4', 'cn-south-1', 'ap-southeast-1'] }),
+    );
+
+    // Assess
+    expect(written.regions).toEqual(['ap-southeast-1', 'cn-north-4', 'cn-south-1']);
+    expect(reordered).toEqual(written);
+  });
+});
+
 describe('parsePolicy: each mistake names its field', () => {
   it.each<[string, Record<string, unknown>, string, string]>([
     ['limits missing', { limits: undefined }, 'limits', 'limits: is required'],

@@ -56,14 +56,31 @@ const disagreementWithPolicy = (plan: Plan): string | undefined => {
 };
 
 /**
- * What no longer matches in `plan`, or undefined when it is as it was made. `storedAs`: the ID it
- * was read by (a plan stored under another plan's ID is altered too).
+ * Where `plan`'s policy and decisions are not those its ID (and `storedAs`, the ID it was read by)
+ * was made from, or undefined when they are: then they are the ones any run of that ID was
+ * applied with (the ID is a digest of them), whatever else about the plan no longer checks.
  */
-export const alterationOf = (plan: Plan, storedAs?: string): string | undefined => {
+export const substitutionOf = (plan: Plan, storedAs?: string): string | undefined => {
   if (storedAs !== undefined && plan.planId !== storedAs) return `it is stored as ${plan.planId}`;
   if (planIdOf(plan.policy, plan.decisions) !== plan.planId) {
     return `its policy or decisions do not match ${plan.planId}`;
   }
+  return undefined;
+};
+
+/**
+ * What no longer matches in `plan`, or undefined when it is as it was made. `storedAs`: the ID it
+ * was read by (a plan stored under another plan's ID is altered too).
+ */
+export const alterationOf = (plan: Plan, storedAs?: string): string | undefined =>
+  substitutionOf(plan, storedAs) ?? inconsistencyOf(plan);
+
+/**
+ * What no longer checks in a plan whose decisions are its ID's (see substitutionOf): totals not
+ * counted from its decisions, or decisions its policy does not give its images (edited with a
+ * digest made anew, or made by an earlier version of the planner). Undefined when none.
+ */
+export const inconsistencyOf = (plan: Plan): string | undefined => {
   if (canonicalJson(plan.totals) !== canonicalJson(countTotals(plan.decisions))) {
     return 'its totals do not match its decisions';
   }

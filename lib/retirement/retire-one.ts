@@ -249,32 +249,38 @@ export const DELETE_MAY_HAVE_GONE =
   'an earlier delivery sent its delete and stopped before recording what came of it: the image may be gone';
 
 /**
- * A decision on its last delivery that this delivery cannot work on (no time left): recorded
- * `failed` now, rather than reaching the dead-letter queue with no outcome. An outcome recorded
- * already stays as it was.
+ * A decision this delivery does not work on, recorded `failed` now rather than reaching the
+ * dead-letter queue with no outcome: its last delivery came with no time left, or its plan can no
+ * longer be verified (no delivery would carry it out). No delete is sent. An outcome recorded
+ * already stays as it was. `options`: before the last working receive, nothing is recorded over a
+ * delete another delivery noted sending (DeleteUnderWay: this one comes back for that outcome, as
+ * retireOne does); without them, or on it, the failure is recorded all the same.
  */
 export const abandonOne = async (
   message: RunMessage,
   deps: Pick<RetireDeps, 'runs' | 'now'>,
   failure: { error: string; reason: string },
+  options?: RetireOptions,
 ): Promise<Retired> => {
   const now = () => (deps.now ?? (() => new Date()))().toISOString();
   const claim = await deps.runs.claim(message.runId, message.imageKey, now());
   if (claim.kind === 'already-claimed' && claim.existing.state === 'final') {
     return takeRecorded(deps.runs, message, claim.existing, now);
   }
+  const unlessDeleteSent = options !== undefined && options.receiveCount < options.maxReceiveCount;
   // An earlier delivery that stopped may have sent its delete: `failed` must not read as "kept".
   const mayHaveGone =
+    !unlessDeleteSent &&
     claim.kind === 'already-claimed' &&
     (await deps.runs.deleteSends(message.runId, message.imageKey)) > 0;
   const recorded = mayHaveGone
     ? { ...failure, reason: `${failure.reason}; ${DELETE_MAY_HAVE_GONE}` }
     : failure;
-  const finished = await deps.runs.finish(message.runId, message.imageKey, {
-    outcome: 'failed',
-    ...recorded,
-    at: now(),
-  });
+  const input = { outcome: 'failed' as const, ...recorded, at: now() };
+  const finished = unlessDeleteSent
+    ? await deps.runs.finishUnlessDeleteSent(message.runId, message.imageKey, input)
+    : await deps.runs.finish(message.runId, message.imageKey, input);
+  if (finished === undefined) throw new DeleteUnderWay();
   if (finished.kind === 'already-final') {
     // Recorded by another delivery of this message since the claim: its outcome stands.
     return recordedEarlier(deps.runs, message, finished.existing, finished);

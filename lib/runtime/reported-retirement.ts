@@ -129,17 +129,29 @@ export const retireReported = async (
   return reportRetired(message, invocation, retired, requestId, stores, onNotPublished, owedHeld);
 };
 
-/** A decision given up on its last delivery (recorded `failed`), with its events. */
+/**
+ * A decision recorded `failed` without being worked on (abandonOne: its last delivery with no time
+ * left, or a plan that can no longer be verified), with its events.
+ */
 export const abandonReported = async (
   message: RunMessage,
   invocation: Invocation,
   failure: { error: string; reason: string },
   requestId: string,
   onNotPublished?: OnNotPublished,
+  delivery: { options?: RetireOptions; owedHeld?: boolean } = {},
 ): Promise<Retired> => {
   const stores = retirementServices();
-  const retired = await abandonOne(message, { runs: stores.runs }, failure);
-  return reportRetired(message, invocation, retired, requestId, stores, onNotPublished);
+  const retired = await abandonOne(message, { runs: stores.runs }, failure, delivery.options);
+  return reportRetired(
+    message,
+    invocation,
+    retired,
+    requestId,
+    stores,
+    onNotPublished,
+    delivery.owedHeld,
+  );
 };
 
 /** apply, the events of decisions that could not be queued, and of a run completed at once. */

@@ -11,7 +11,9 @@
 // records are not started, and their upstream work ends, that much before the batch's deadline,
 // which bounds the publish; what the bus has not taken by then is lost like a refused publish.
 // A body shaped like a run's message is worked on only when it is a retire decision its plan made
-// (lib/retirement/run-message-check.ts); any other is refused as an invalid body is.
+// (lib/retirement/run-message-check.ts); any other is refused as an invalid body is. One that is
+// exactly a retire decision of a plan that can no longer be verified (made by an earlier version
+// of the planner) is recorded `failed` with why, deleting nothing: its decision still ends.
 //
 // Retry layers on this path: the in-Lambda retry policy (UPSTREAM_MAX_ATTEMPTS, 3 by default) for
 // transient upstream faults, then the queue's redelivery for what still fails.
@@ -21,7 +23,8 @@ import { isImageError } from '../errors/errors.js';
 import type { DeleteRequest } from '../images/delete-image.js';
 import { createLogger, type Logger } from '../log/log.js';
 import type { RunMessage } from '../retirement/ports.js';
-import { DeleteUnderWay } from '../retirement/retire-one.js';
+import { DeleteUnderWay, type Retired, type RetireOptions } from '../retirement/retire-one.js';
+import { UnverifiablePlan } from '../retirement/run-message-check.js';
 import { queuePacer } from '../runtime/composition.js';
 import { type Invocation, startInvocation, traceIdOf } from '../runtime/invocation.js';
 import { deleteAbandonedReported, deleteReported } from '../runtime/reported-delete.js';
@@ -271,7 +274,8 @@ const failedRecord = (
  * records anything or reaches the cloud. A plan or run the store cannot read now fails the record
  * as any transient failure does: the queue delivers it again (on its last receive it goes to the
  * dead-letter queue without an outcome, for no outcome can be recorded for a decision not known to
- * be its run's; a redrive records it).
+ * be its run's; a redrive records it). Returns why a decision of a plan that can no longer be
+ * verified is to be recorded `failed` (the check's UnverifiablePlan), or undefined to work on it.
  */
 const checkRunMessage = async (
   message: RunMessage,
@@ -279,10 +283,12 @@ const checkRunMessage = async (
   invocation: Invocation,
   completion: Omit<Completion, 'outcome'>,
   log: Logger,
-): Promise<void> => {
+): Promise<UnverifiablePlan | undefined> => {
   try {
     await retirementServices().checkRunMessage(message);
+    return undefined;
   } catch (error) {
+    if (error instanceof UnverifiablePlan) return error;
     if (isImageError(error) && error.name === 'InvalidRequest') {
       rejected(invocation, completion, error, record, {
         why: 'it is not a retire decision its plan made',
@@ -306,9 +312,55 @@ const runMessageLog = (invocation: Invocation, message: RunMessage): Logger =>
     runId: message.runId,
   });
 
+/** The line of a run message whose decision has its outcome (this delivery's, or one found). */
+const processedLine = (
+  log: Logger,
+  invocation: Invocation,
+  completion: Omit<Completion, 'outcome'>,
+  message: RunMessage,
+  retired: Retired,
+): string => {
+  const about = {
+    runOutcome: retired.outcome,
+    ...(retired.reason === undefined ? {} : { reason: retired.reason }),
+    ...(retired.recorded ? {} : { duplicate: true }),
+  };
+  if (retired.outcome === 'failed' && retired.recorded) {
+    // Recorded, not thrown: still a failure to the operator's queries, alarms and levels. Once:
+    // a delivery that found it recorded (a duplicate, a send apply cut) did nothing that failed.
+    const line = recordedFailure(
+      invocation,
+      { ...completion, provider: message.provider },
+      retired,
+    );
+    log[line.level]('message processed: its decision is recorded failed', {
+      ...line.fields,
+      ...about,
+    });
+    return retired.outcome;
+  }
+  log.info('message processed', {
+    ...succeeded(invocation, {
+      ...completion,
+      provider: message.provider,
+      outcome: retired.outcome,
+    }),
+    ...about,
+  });
+  return retired.outcome;
+};
+
+/** The failure a decision of a plan that can no longer be verified is recorded with. */
+const unverifiedFailure = (unverifiable: UnverifiablePlan) => ({
+  error: unverifiable.name,
+  reason: unverifiable.message,
+});
+
 /**
  * A retire decision of a run: exactly one outcome is recorded (and published) for it, whatever
- * the deliveries; a transient failure comes back until the receive before the queue's last.
+ * the deliveries; a transient failure comes back until the receive before the queue's last. One
+ * of a plan that can no longer be verified is recorded `failed` without being worked on (nothing
+ * is sent upstream), through the same store calls and events as every other outcome.
  */
 const retireFromRecord = async (
   record: SQSRecord,
@@ -325,50 +377,35 @@ const retireFromRecord = async (
     throw new RecordFailure('invalid body');
   }
   const log = runMessageLog(invocation, message);
-  await checkRunMessage(message, record, invocation, completion, log);
+  const unverifiable = await checkRunMessage(message, record, invocation, completion, log);
   const decision = `${message.runId}\u0000${message.imageKey}`;
+  const options: RetireOptions = {
+    receiveCount: receiveCountOf(record) ?? 1,
+    maxReceiveCount: lastWorkingReceive(retirementServices().config.maxReceiveCount),
+  };
+  const onNotPublished = () => unpublished.add(record.messageId);
   try {
-    const retired = await retireReported(
-      message,
-      invocation,
-      {
-        receiveCount: receiveCountOf(record) ?? 1,
-        maxReceiveCount: lastWorkingReceive(retirementServices().config.maxReceiveCount),
-      },
-      record.messageId,
-      retirementServices(),
-      () => unpublished.add(record.messageId),
-      held.has(decision),
-    );
+    const retired =
+      unverifiable === undefined
+        ? await retireReported(
+            message,
+            invocation,
+            options,
+            record.messageId,
+            retirementServices(),
+            onNotPublished,
+            held.has(decision),
+          )
+        : await abandonReported(
+            message,
+            invocation,
+            unverifiedFailure(unverifiable),
+            record.messageId,
+            onNotPublished,
+            { options, owedHeld: held.has(decision) },
+          );
     held.add(decision);
-    const about = {
-      runOutcome: retired.outcome,
-      ...(retired.reason === undefined ? {} : { reason: retired.reason }),
-      ...(retired.recorded ? {} : { duplicate: true }),
-    };
-    if (retired.outcome === 'failed' && retired.recorded) {
-      // Recorded, not thrown: still a failure to the operator's queries, alarms and levels. Once:
-      // a delivery that found it recorded (a duplicate, a send apply cut) did nothing that failed.
-      const line = recordedFailure(
-        invocation,
-        { ...completion, provider: message.provider },
-        retired,
-      );
-      log[line.level]('message processed: its decision is recorded failed', {
-        ...line.fields,
-        ...about,
-      });
-      return retired.outcome;
-    }
-    log.info('message processed', {
-      ...succeeded(invocation, {
-        ...completion,
-        provider: message.provider,
-        outcome: retired.outcome,
-      }),
-      ...about,
-    });
-    return retired.outcome;
+    return processedLine(log, invocation, completion, message, retired);
   } catch (error) {
     if (error instanceof DeleteUnderWay) {
       // No fault: the other delivery records the outcome; this one comes back to take it.
@@ -428,8 +465,19 @@ const abandonFromRecord = async (
   unpublished: Unpublished,
 ): Promise<string> => {
   const log = runMessageLog(invocation, message);
-  await checkRunMessage(message, record, invocation, completion, log);
+  const unverifiable = await checkRunMessage(message, record, invocation, completion, log);
   try {
+    if (unverifiable !== undefined) {
+      // Not for lack of time: no delivery would carry it out. Its failure says why.
+      const retired = await abandonReported(
+        message,
+        invocation,
+        unverifiedFailure(unverifiable),
+        record.messageId,
+        () => unpublished.add(record.messageId),
+      );
+      return processedLine(log, invocation, completion, message, retired);
+    }
     const retired = await abandonReported(
       message,
       invocation,

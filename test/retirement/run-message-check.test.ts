@@ -3,7 +3,10 @@
 // 10,000-decision plan passes, and its plan is read once per process however many messages are
 // checked (at once or one after the other); a message that is not exactly what apply queued is
 // refused, naming what differs; a plan or run that could not be read, or that was refused, is read
-// again by the next check; only the last few plans are kept.
+// again by the next check; only the last few plans are kept. A plan whose decisions are still those
+// its ID was made from but that no longer passes its check (made by an earlier version of the
+// planner) gives its genuine messages a failure to record (UnverifiablePlan); one whose decisions
+// are not its ID's refuses them all.
 
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -12,9 +15,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidRequest, StoreUnavailable } from '../../lib/errors/errors.js';
 import { newRunId, runMessageOf } from '../../lib/retirement/apply-plan.js';
 import type { Plan } from '../../lib/retirement/plan.js';
+import { planIdOf } from '../../lib/retirement/plan-id.js';
 import { planRetirement } from '../../lib/retirement/planner.js';
 import type { PlanStore, RunMessage, RunStore } from '../../lib/retirement/ports.js';
-import { createRunMessageCheck } from '../../lib/retirement/run-message-check.js';
+import { createRunMessageCheck, UnverifiablePlan } from '../../lib/retirement/run-message-check.js';
 import { dynamoRunStore } from '../../lib/stores/dynamodb-run-store.js';
 import { planKey, s3PlanStore } from '../../lib/stores/plan-store.js';
 import { createRunsTable } from '../../scripts/runs-table.js';
@@ -290,11 +294,91 @@ describe.skipIf(skipWithoutMoto('run message check'))(
       // Act
       const refusal = await refusalOf(check(messagesOf(edited, runId)[0] as RunMessage));
 
-      // Assess
+      // Assess: its decisions are not those its ID was made from, so none is known to be the
+      // run's: refused, no failure to record.
       expect(refusal).toBeInstanceOf(InvalidRequest);
+      expect(refusal).not.toBeInstanceOf(UnverifiablePlan);
       expect(refusal?.message).toMatch(
         new RegExp(`^planId: plan ${plan.planId} has been altered since it was made`),
       );
+    });
+
+    it('gives the genuine messages of a plan its check no longer passes a failure to record, and refuses the rest', async () => {
+      // Prepare: a run of a plan that keeps one image and retires two; then the stored plan as an
+      // earlier planner would have left it: the same policy and decisions under the same ID (its
+      // digest holds), but today's planner, run again on it, decides otherwise (its clock moved
+      // back 20 years: every image too new).
+      const images = [400, 300, 200].map((days) =>
+        modelartsImage({ name: 'train-earlier', createdAt: daysAgo(days) }),
+      );
+      const plan = planRetirement(
+        planInput(
+          policyOf({
+            name: 'earlier',
+            keep: { newestPerFamily: 1 },
+            select: { olderThanDays: 30 },
+          }),
+          images,
+          { createdBy: CALLER },
+        ),
+      );
+      const runId = await applied(plan);
+      const stored: Plan = { ...plan, createdAt: daysAgo(365 * 20) };
+      expect(planIdOf(stored.policy, stored.decisions)).toBe(plan.planId);
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: planKey(plan.planId),
+          Body: JSON.stringify(stored),
+        }),
+      );
+      const [genuine, second] = messagesOf(plan, runId) as [RunMessage, RunMessage];
+      const kept = plan.decisions.find((decision) => decision.decision === 'keep');
+      if (kept === undefined) throw new Error('the plan keeps no image');
+      const store = countingPlans(plans);
+      const check = createRunMessageCheck({ plans: store.plans, runs });
+
+      // Act
+      const unverifiable = [await refusalOf(check(genuine)), await refusalOf(check(second))];
+      const refused = {
+        kept: await refusalOf(
+          check(
+            runMessageOf(kept.image, {
+              planId: plan.planId,
+              runId,
+              force: false,
+              identity: CALLER,
+            }),
+          ),
+        ),
+        expected: await refusalOf(
+          check({ ...genuine, expected: { ...genuine.expected, name: 'renamed-since' } }),
+        ),
+        identity: await refusalOf(check({ ...genuine, identity: 'arn:aws:iam::1:user/mallory' })),
+        noRun: await refusalOf(check({ ...genuine, runId: newRunId() })),
+      };
+
+      // Assess: each genuine message fails with the reason (an InvalidRequest to a caller that
+      // knows nothing of it); anything not exactly a retire decision of the stored plan is refused
+      // as before; the plan was read once.
+      for (const failure of unverifiable) {
+        expect(failure).toBeInstanceOf(UnverifiablePlan);
+        expect(failure).toBeInstanceOf(InvalidRequest);
+        expect(failure?.message).toMatch(
+          new RegExp(
+            `^planId: plan ${plan.planId} can no longer be verified: its decision for .+ \\(edited, or made by an earlier version of the planner\\); none of its decisions is carried out: make a new plan$`,
+          ),
+        );
+      }
+      for (const refusal of Object.values(refused)) {
+        expect(refusal).toBeInstanceOf(InvalidRequest);
+        expect(refusal).not.toBeInstanceOf(UnverifiablePlan);
+      }
+      expect(refused.kept?.message).toMatch(/^imageKey: /);
+      expect(refused.expected?.message).toMatch(/^expected\.name: /);
+      expect(refused.identity?.message).toMatch(/^identity: /);
+      expect(refused.noRun?.message).toMatch(/^runId: /);
+      expect(store.counted.reads).toBe(1);
     });
   },
 );

@@ -4,7 +4,9 @@
 // message the consumer would refuse (an image ID or name outside what the queue's schema takes),
 // or which cannot be sent, is recorded `failed` at once, so a run never waits for an outcome that
 // cannot come (unless a consumer has sent its delete: the send went through after all, and that
-// delivery records it).
+// delivery records it). A plan that is not as it was made is refused before any run starts; a run
+// of it that had started (a retried schedule firing across an upgrade of the planner) has each
+// decision without an outcome recorded `failed` instead (UnverifiablePlan), nothing queued.
 //
 // Apply ends by its deadline (an HTTP apply has API Gateway's 29 s): it starts no send once the
 // time left is what recording the decisions not yet queued would take (`recordReserveMs`), cuts
@@ -18,7 +20,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { InvalidRequest, PlanNotFound } from '../errors/errors.js';
 import type { Deadline } from '../http/deadline.js';
 import type { PlannedImage } from './plan.js';
-import { alterationOf } from './plan-integrity.js';
+import { inconsistencyOf, substitutionOf, UnverifiablePlan } from './plan-integrity.js';
 import { imageKey } from './planner.js';
 import {
   type DeleteQueue,
@@ -172,7 +174,10 @@ export interface ApplyDeps {
 /** A retire decision that was never queued, recorded `failed` with this error at once. */
 export interface Unqueued {
   message: RunMessage;
-  /** DeadlineReached: not queued in the time apply had (applying the plan again tries it). */
+  /**
+   * InvalidRequest: the queue would refuse it, or its plan can no longer be verified (a started
+   * run's). DeadlineReached: not queued in the time apply had (applying the plan again tries it).
+   */
   error: 'InvalidRequest' | 'StoreUnavailable' | 'DeadlineReached';
   reason: string;
 }
@@ -235,6 +240,13 @@ export const newRunId = (): string => `run-${randomBytes(10).toString('hex')}`;
 export const firingRunId = (firing: string): string =>
   `run-${createHash('sha256').update(`firing:${firing}`).digest('hex').slice(0, 20)}`;
 
+/** Whether a run of this ID was started for this plan (false without an ID). */
+const startedOf = async (
+  runs: ApplyDeps['runs'],
+  runId: string | undefined,
+  planId: string,
+): Promise<boolean> => runId !== undefined && (await runs.readRun(runId))?.planId === planId;
+
 /**
  * A started run (of this plan): who applied it, and the image keys of its final outcomes.
  */
@@ -267,13 +279,24 @@ export const applyPlan = async (
   const now = deps.now ?? (() => new Date());
   const plan = await deps.plans.get(planId);
   if (plan === undefined) throw new PlanNotFound(`no plan ${planId} is stored`);
-  const altered = alterationOf(plan, planId);
-  if (altered !== undefined) {
+  const substituted = substitutionOf(plan, planId);
+  const inconsistent = substituted === undefined ? inconsistencyOf(plan) : undefined;
+  // A plan not as it was made starts no run. A run of it already started (a retried schedule
+  // firing, an upgrade of the planner in between) still has its decisions end: those without an
+  // outcome are recorded `failed` below (UnverifiablePlan), none queued, when the plan's decisions
+  // are still its ID's, and so the run's.
+  const altered = substituted ?? inconsistent;
+  if (
+    altered !== undefined &&
+    (substituted !== undefined || !(await startedOf(deps.runs, options.runId, planId)))
+  ) {
     throw new InvalidRequest(
       `planId: plan ${planId} has been altered since it was made (${altered}); make a new plan`,
       { field: 'planId' },
     );
   }
+  const unverifiable =
+    inconsistent === undefined ? undefined : new UnverifiablePlan(planId, inconsistent);
   if (!plan.complete) {
     throw new InvalidRequest(
       `planId: plan ${planId} is incomplete (${plan.incomplete ?? 'not every image was seen'}) and cannot be applied; make a new plan`,
@@ -312,6 +335,10 @@ export const applyPlan = async (
   const sendable: RunMessage[] = [];
   for (const message of messages) {
     if (done.has(message.imageKey)) continue;
+    if (unverifiable !== undefined) {
+      unqueued.push({ message, error: 'InvalidRequest', reason: unverifiable.message });
+      continue;
+    }
     const refusal = deps.refusal?.(message);
     if (refusal === undefined) sendable.push(message);
     else {

@@ -6,7 +6,14 @@
 // and policy: one edited together with a digest made anew (an `over-limit` or `excluded` image
 // turned `retire`) disagrees with what its policy gives. What only the cloud could tell then (in
 // use, the operator's protection) is taken from the plan; apply looks at both again anyway.
+//
+// Two parts, because a run already started needs to tell them apart: substitutionOf (its ID no
+// longer names its policy and decisions: nothing about them can be trusted) and inconsistencyOf
+// (its decisions are its ID's, and so its runs', but its totals or today's planner disagree, as
+// with a plan made before an upgrade). A started run's decisions of the second kind end `failed`
+// (UnverifiablePlan) rather than wait for an outcome that no delivery would give them.
 
+import { InvalidRequest } from '../errors/errors.js';
 import type { Plan } from './plan.js';
 import { canonicalJson, planIdOf } from './plan-id.js';
 import { countTotals, imageKey, planRetirement } from './planner.js';
@@ -86,3 +93,20 @@ export const inconsistencyOf = (plan: Plan): string | undefined => {
   }
   return disagreementWithPolicy(plan);
 };
+
+/**
+ * Why a retire decision of a started run cannot be carried out: its plan's decisions are still
+ * those its ID was made from, but the plan no longer passes its check (inconsistencyOf: made by
+ * an earlier version of the planner, its totals edited). The decision is recorded `failed` with it
+ * and nothing is deleted: by the queue's consumer for a message that is exactly one apply queued
+ * (run-message-check.ts), by a repeated apply of the run for those it had not queued. An
+ * InvalidRequest: a caller that knows nothing of it refuses, as before.
+ */
+export class UnverifiablePlan extends InvalidRequest {
+  constructor(planId: string, why: string) {
+    super(
+      `planId: plan ${planId} can no longer be verified: ${why}; none of its decisions is carried out: make a new plan`,
+      { field: 'planId' },
+    );
+  }
+}

@@ -44,7 +44,7 @@
 import { InvalidRequest } from '../errors/errors.js';
 import { runMessageOf } from './apply-plan.js';
 import type { PlannedImage } from './plan.js';
-import { inconsistencyOf, substitutionOf } from './plan-integrity.js';
+import { inconsistencyOf, substitutionOf, UnverifiablePlan } from './plan-integrity.js';
 import { imageKey } from './planner.js';
 import type { PlanStore, RunMessage, RunStore } from './ports.js';
 
@@ -81,22 +81,6 @@ const DEFAULT_KEPT_RUNS = 64;
  * `failed` with it), another InvalidRequest when it is none (refuse it).
  */
 export type RunMessageCheck = (message: RunMessage) => Promise<void>;
-
-/**
- * A run message that is exactly what apply queued for a retire decision of its run's plan, a plan
- * whose decisions are still those its ID was made from but which no longer passes its check
- * (made by an earlier version of the planner, its totals edited). Its delivery records the
- * decision `failed` with this error and deletes nothing. An InvalidRequest: a caller that knows
- * nothing of it refuses the message, as it would any other that is not a decision to carry out.
- */
-export class UnverifiablePlan extends InvalidRequest {
-  constructor(planId: string, why: string) {
-    super(
-      `planId: plan ${planId} can no longer be verified: ${why}; none of its decisions is carried out: make a new plan`,
-      { field: 'planId' },
-    );
-  }
-}
 
 /**
  * A bounded most-recently-used cache of loads: checks at the same moment share one read; a read

@@ -632,6 +632,96 @@ describe('a scheduled policy', () => {
     expect(done?.outcomes.map((outcome) => outcome.state)).toEqual(['final', 'final']);
   });
 
+  it('a retried firing whose plan no longer passes its check (an upgrade in between) records what it had not queued failed, and the run completes', async () => {
+    // Prepare: the first attempt dies while queueing (after the run was created); then its stored
+    // plan as an earlier planner would leave it for today's: the same ID and decisions, but other
+    // decisions when planned again (its clock 20 years back: every image too new).
+    const nightly = policy({
+      name: 'nightly-across-upgrade',
+      schedule: 'cron(0 3 * * ? *)',
+      apply: 'auto',
+      limits: { maxDeletions: 2, maxPercent: 50 },
+    });
+    const services = retirementServices();
+    const invocation = startInvocation(lambdaContext(), { capMs: 29_000 }, { trigger: 'test' });
+    const firing = 'nightly-across-upgrade@2026-11-30T03:00:00Z';
+    const dying = {
+      ...services,
+      queue: {
+        send: async () => {
+          throw new Error('the Lambda sandbox stopped');
+        },
+      },
+    };
+    await scheduledReported(parsePolicy(nightly), invocation, 'schedule:x', firing, dying).catch(
+      () => undefined,
+    );
+    const started = (await events()).find(
+      (event) =>
+        event.detailType === 'Retirement Planned' &&
+        event.detail.policyName === 'nightly-across-upgrade',
+    );
+    const planId = String(started?.detail.planId);
+    const path = join(store, 'plans', `${planId}.json`);
+    const stored = JSON.parse(await readFile(path, 'utf8')) as Plan;
+    await writeFile(
+      path,
+      JSON.stringify({
+        ...stored,
+        createdAt: new Date(Date.parse(stored.createdAt) - 20 * 365 * 86_400_000).toISOString(),
+      }),
+    );
+    const deletesBefore = fixture.emulator.requests.filter(
+      (request) => request.operation === 'delete',
+    ).length;
+
+    // Act
+    const retried = await scheduledReported(
+      parsePolicy(nightly),
+      invocation,
+      'schedule:x',
+      firing,
+      services,
+    );
+    const drained = await drainLocalQueue({ dir: store });
+    const newRun = parseResult(
+      await applyHandler(
+        signedEvent({
+          method: 'POST',
+          route: '/retirements/plans/{planId}/apply',
+          pathParameters: { planId },
+        }),
+        lambdaContext(),
+      ),
+    );
+
+    // Assess: nothing queued or deleted; each decision failed with why, its event published. A
+    // new run of the plan is refused, as before (make a new plan).
+    expect(newRun.status).toBe(400);
+    expect(String((newRun.body.error as { message: string }).message)).toMatch(
+      /^planId: plan plan-[0-9a-f]{24} has been altered since it was made \(its decision for .+ \(edited, or made by an earlier version of the planner\)\); make a new plan$/,
+    );
+    expect(retried).toMatchObject({ planId, repeated: true });
+    expect(drained).toMatchObject({ processed: 0 });
+    expect(
+      fixture.emulator.requests.filter((request) => request.operation === 'delete'),
+    ).toHaveLength(deletesBefore);
+    const done = await services.runs.read(String(retried.runId));
+    expect(done?.run).toMatchObject({ status: 'completed', total: 2, counts: { failed: 2 } });
+    for (const outcome of done?.outcomes ?? []) {
+      expect(outcome).toMatchObject({ outcome: 'failed', error: 'InvalidRequest' });
+      expect(outcome.reason).toMatch(
+        new RegExp(`^planId: plan ${planId} can no longer be verified: .+: make a new plan$`),
+      );
+    }
+    const runEvents = (await events()).filter((event) => event.detail.runId === retried.runId);
+    expect(runEvents.map((event) => event.detailType).sort()).toEqual([
+      'Image Delete Failed',
+      'Image Delete Failed',
+      'Retirement Run Completed',
+    ]);
+  });
+
   it("a firing repeated under another identity queues its run's decisions as that run's applier's, and the run completes", async () => {
     // Prepare: the first attempt, by one identity, dies while queueing (after the run was created);
     // the same firing then comes with another identity (a second schedule of the policy's name).

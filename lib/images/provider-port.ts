@@ -37,6 +37,11 @@ export interface CallContext {
   calls: UpstreamCall[];
   /** The region the operation resolved (the one asked for, or the default), for the log line. */
   region?: string | undefined;
+  /**
+   * The cloud the operation works on when the request does not name it (a policy's, a plan's),
+   * for the log line and the metrics' provider dimension.
+   */
+  provider?: string | undefined;
 }
 
 export interface ImageProvider {

@@ -19,6 +19,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { InvalidRequest, PlanNotFound } from '../errors/errors.js';
 import type { Deadline } from '../http/deadline.js';
+import type { CallContext } from '../images/provider-port.js';
 import type { PlannedImage } from './plan.js';
 import { inconsistencyOf, substitutionOf, UnverifiablePlan } from './plan-integrity.js';
 import { imageKey } from './planner.js';
@@ -169,6 +170,8 @@ export interface ApplyDeps {
   now?: () => Date;
   /** When apply's work must end; absent: no limit. */
   deadline?: Deadline | undefined;
+  /** Told the plan's provider once the plan is read, for the log line and metrics. */
+  context?: Pick<CallContext, 'provider'>;
 }
 
 /** A retire decision that was never queued, recorded `failed` with this error at once. */
@@ -279,6 +282,7 @@ export const applyPlan = async (
   const now = deps.now ?? (() => new Date());
   const plan = await deps.plans.get(planId);
   if (plan === undefined) throw new PlanNotFound(`no plan ${planId} is stored`);
+  if (deps.context !== undefined) deps.context.provider = plan.policy.provider;
   const substituted = substitutionOf(plan, planId);
   const inconsistent = substituted === undefined ? inconsistencyOf(plan) : undefined;
   // A plan not as it was made starts no run. A run of it already started (a retried schedule

@@ -42,6 +42,7 @@ export const createPlan = async (
 ): Promise<Plan> => {
   const now = deps.now ?? (() => new Date());
   const provider = deps.providers(policy.provider);
+  deps.context.provider = policy.provider;
   // Every region first: an unknown or unconfigured one is the caller's mistake, before any scan.
   for (const region of policy.regions) {
     await provider.resolveRegion(region, deps.context.deadline);

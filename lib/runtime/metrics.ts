@@ -18,8 +18,10 @@
 //   UpstreamCalls     Count         upstream exchanges (a delete is a show and a delete: 2)
 //   UpstreamRetries   Count         attempts beyond each exchange's first (0 on a normal request:
 //                                   an alarm on it fires on retries, not on every delete)
-// A provider that is not one of ours (a caller's typo) is not a dimension: request input never
-// becomes a metric dimension, so a caller cannot create metrics.
+// `provider` is the cloud the request names (its path, its body) or, for plan and apply, the one the
+// operation found (the policy's, the stored plan's: request-line.ts). A provider that is not one of
+// ours (a caller's typo) is not a dimension: request input never becomes a metric dimension, so a
+// caller cannot create metrics.
 
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { OperationName } from '../errors/error-table.js';

@@ -170,6 +170,7 @@ export const applyReported = async (
       runs,
       queue,
       refusal: runMessageRefusal,
+      context: invocation.context,
       // Apply's own events are published after it, in the time kept back for a publish.
       deadline: deadlineBefore(invocation.deadline, PUBLISH_RESERVE_MS),
     },

@@ -34,7 +34,10 @@ const upstreamSummary = (invocation: Invocation): LogFields => {
 
 export interface Completion {
   operation: OperationName;
-  /** The provider asked for (metrics take it only when it is a registered cloud). */
+  /**
+   * The provider asked for (metrics take it only when it is a registered cloud); the one the
+   * operation found (a policy's, a plan's: the call context's) takes its place.
+   */
   provider: unknown;
   /** The region asked for, when the operation resolved none. */
   region?: unknown;
@@ -48,7 +51,7 @@ export const succeeded = (invocation: Invocation, completion: Completion): LogFi
   durationMs: Math.round(performance.now() - invocation.startedAt),
   ...upstreamSummary(invocation),
   ...metricFields({
-    provider: completion.provider,
+    provider: invocation.context.provider ?? completion.provider,
     operation: completion.operation,
     outcome: completion.outcome,
     calls: invocation.context.calls,
@@ -82,7 +85,7 @@ export const failed = (
       durationMs: Math.round(performance.now() - invocation.startedAt),
       ...upstreamSummary(invocation),
       ...metricFields({
-        provider: completion.provider,
+        provider: invocation.context.provider ?? completion.provider,
         operation: completion.operation,
         outcome: 'failed',
         error: name,

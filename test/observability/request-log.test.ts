@@ -4,9 +4,11 @@
 // correlation ids, and it is at the same time a valid CloudWatch Embedded Metric Format document
 // (upstream latency, calls, retries and outcomes by provider and operation).
 
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { DEMO_BCC, DEMO_MODELARTS, SEEDED } from '../../emulator/demo.js';
 import { handler as httpDelete } from '../../functions/http/delete-image.js';
 import { handler as httpShow } from '../../functions/http/show-image.js';
@@ -14,7 +16,13 @@ import { handler as sqsDelete } from '../../functions/sqs/delete-image.js';
 import { handler as taskShow } from '../../functions/task/show-image.js';
 import { DEFAULT_NAMESPACE } from '../../lib/runtime/metrics.js';
 import { HTTP_TRIGGER, jsonResponse } from '../../lib/triggers/http.js';
-import { httpEvent, lambdaContext, parseResult } from '../../scripts/lambda-events.js';
+import {
+  httpEvent,
+  lambdaContext,
+  parseResult,
+  type RouteRequest,
+  routeEvent,
+} from '../../scripts/lambda-events.js';
 import { sqsRecord } from '../support/events.js';
 import { useFixture } from '../support/fixture.js';
 
@@ -343,6 +351,112 @@ describe('SQS and task invocations', () => {
       upstreamRetries: 0,
     });
     emfOf(line);
+  });
+});
+
+describe('plan and apply: by provider, as every other operation', () => {
+  const store = mkdtemp(join(tmpdir(), 'cif-request-log-'));
+  afterAll(async () => {
+    await rm(await store, { recursive: true, force: true });
+  });
+
+  /** The retirement handlers of a process whose plans and runs are kept in a local folder. */
+  const retirementHandlers = async () =>
+    fixture.fresh({ RETIREMENT_STORE_DIR: await store }, async () => ({
+      create: (await import('../../functions/http/create-plan.js')).handler,
+      apply: (await import('../../functions/http/apply-plan.js')).handler,
+      scheduled: (await import('../../functions/schedule/plan-policy.js')).handler as (
+        event: unknown,
+        context: Context,
+      ) => Promise<unknown>,
+    }));
+  const route = (request: RouteRequest) => routeEvent(request);
+  const policy = {
+    name: 'stale-bcc-images',
+    provider: 'bcc',
+    regions: ['bj'],
+    select: { kind: 'custom', olderThanDays: 0 },
+    limits: { maxDeletions: 1, maxPercent: 100 },
+  };
+  const BY_PROVIDER = [
+    ['service', 'provider', 'operation', 'outcome'],
+    ['service', 'provider', 'operation'],
+  ];
+
+  it("HTTP: a plan and its apply are counted with the policy's provider, their line names it", async () => {
+    // Prepare
+    const { create, apply } = await retirementHandlers();
+
+    // Act
+    const planned = parseResult(
+      await create(
+        route({ method: 'POST', route: '/retirements/plans', body: policy }),
+        lambdaContext(),
+      ),
+    );
+    const planId = String(planned.body.planId);
+    const applied = parseResult(
+      await apply(
+        route({
+          method: 'POST',
+          route: '/retirements/plans/{planId}/apply',
+          pathParameters: { planId },
+        }),
+        lambdaContext(),
+      ),
+    );
+
+    // Assess
+    expect([planned.status, applied.status]).toEqual([201, 202]);
+    for (const operation of ['plan', 'apply']) {
+      const [line] = fixture.log.linesWhere({ message: 'request completed', operation });
+      expect(line, operation).toMatchObject({ provider: 'bcc', Requests: 1 });
+      expect(emfOf(line as Line).Dimensions, operation).toEqual(BY_PROVIDER);
+    }
+  });
+
+  it('HTTP: a plan that fails upstream is counted with its provider and error', async () => {
+    // Prepare
+    const { create } = await retirementHandlers();
+    fixture.emulator.faults.inject({ times: 3, action: { kind: 'status', status: 503 } });
+
+    // Act
+    const response = parseResult(
+      await create(
+        route({ method: 'POST', route: '/retirements/plans', body: policy }),
+        lambdaContext(),
+      ),
+    );
+
+    // Assess
+    expect(response.status).toBe(502);
+    const line = fixture.log.only();
+    expect(line).toMatchObject({
+      operation: 'plan',
+      provider: 'bcc',
+      error: 'UpstreamUnavailable',
+      Requests: 1,
+    });
+    expect(emfOf(line).Dimensions).toEqual([
+      ...BY_PROVIDER,
+      ['service', 'provider', 'operation', 'error'],
+    ]);
+  });
+
+  it('a scheduled firing that plans and applies is counted with its provider', async () => {
+    // Prepare
+    const { scheduled } = await retirementHandlers();
+
+    // Act
+    await scheduled(
+      { policy: { ...policy, schedule: 'rate(1 day)', apply: 'auto' } },
+      lambdaContext(),
+    );
+
+    // Assess
+    const line = fixture.log.only();
+    expect(line).toMatchObject({ trigger: 'schedule', operation: 'plan', provider: 'bcc' });
+    expect(emfOf(line).Dimensions).toEqual(BY_PROVIDER);
   });
 });
 

@@ -128,7 +128,7 @@ export const pipeline = <E, R>(
 });
 
 /** The configured log level, or `info` when the configuration itself is what failed. */
-const safeLogLevel = () => {
+export const safeLogLevel = () => {
   try {
     return serviceConfig().logLevel;
   } catch {

@@ -44,7 +44,7 @@ import {
   parseJsonInput,
   runMessageSchema,
 } from '../validation/inputs.js';
-import { checkConfigurationOnce } from './pipeline.js';
+import { checkConfigurationOnce, safeLogLevel } from './pipeline.js';
 import { batchResponse, processRecords, type RecordResult } from './record-pool.js';
 
 /**
@@ -538,21 +538,26 @@ const envelopeSchema = z.object({
 /**
  * The records of an SQS event. The event source mapping always sends this shape; anything else
  * (a direct invocation with another event) is InvalidRequest, with one line saying so, instead of
- * a TypeError or a silent empty batch.
+ * a TypeError or a silent empty batch: a refused request's line like any other (LOG_LEVEL, the
+ * error table's level, its metrics).
  */
 export const sqsRecordsOf = (event: unknown, context?: Partial<Context>): SQSRecord[] => {
   try {
     parseInput(envelopeSchema, event);
   } catch (error) {
-    createLogger('info', {
-      trigger: 'sqs',
-      operation: 'delete',
-      requestId: context?.awsRequestId,
-    }).warn('batch refused: the event is not an SQS event', {
-      outcome: 'failed',
-      error: 'InvalidRequest',
-      errorMessage: bounded(error instanceof Error ? error.message : String(error)),
-    });
+    const fields = { trigger: 'sqs', operation: 'delete', requestId: context?.awsRequestId };
+    checkConfigurationOnce();
+    let invocation: Invocation | undefined;
+    try {
+      invocation = startInvocation(context, { capMs: SQS_CAP_MS }, fields);
+    } catch {
+      // The configuration is what failed (checkConfigurationOnce said what): the line alone.
+    }
+    const line = failed(invocation, { operation: 'delete', provider: undefined }, error);
+    (invocation?.log ?? createLogger(safeLogLevel(), fields))[line.level](
+      'batch refused: the event is not an SQS event',
+      { ...line.fields, errorMessage: bounded(line.fields.errorMessage) },
+    );
     throw error;
   }
   return (event as { Records: SQSRecord[] }).Records;

@@ -514,6 +514,42 @@ describe('LOG_LEVEL', () => {
     expect(Object.keys(line).filter((key) => !named.has(key))).toEqual([]);
   });
 
+  it('above warn, an event that is not an SQS event is not written: its metrics are, as for any refused request', async () => {
+    // Prepare
+    const { consume, httpDelete } = await fixture.fresh({ LOG_LEVEL: 'error' }, async () => ({
+      consume: (await import('../../functions/sqs/delete-image.js')).handler as unknown as (
+        event: unknown,
+        context: Context,
+      ) => Promise<SQSBatchResponse>,
+      httpDelete: (await import('../../functions/http/delete-image.js')).handler,
+    }));
+
+    // Act
+    const refused = await consume({ records: [] }, lambdaContext(30_000)).then(
+      () => undefined,
+      (error: unknown) => error as Error,
+    );
+    const refusedOverHttp = await httpDelete(httpEvent('DELETE', 'nope', 'm-abc'), lambdaContext());
+
+    // Assess: two refusals below the level, each its metrics alone, counted alike.
+    expect(refused?.name).toBe('InvalidRequest');
+    expect(refusedOverHttp.statusCode).toBe(400);
+    const [batch, request] = fixture.log.lines as [Line, Line];
+    expect(fixture.log.lines).toHaveLength(2);
+    for (const line of [batch, request]) {
+      const emf = emfOf(line);
+      const named = new Set(['_aws', ...emf.Dimensions.flat(), ...metricNames(emf)]);
+      expect(Object.keys(line).filter((key) => !named.has(key))).toEqual([]);
+    }
+    expect(batch).toMatchObject({
+      operation: 'delete',
+      outcome: 'failed',
+      error: 'InvalidRequest',
+      Requests: 1,
+    });
+    expect(emfOf(batch).Dimensions).toEqual(emfOf(request).Dimensions);
+  });
+
   it('silent writes nothing, metrics included', async () => {
     const { handler } = await fixture.fresh(
       { LOG_LEVEL: 'silent' },

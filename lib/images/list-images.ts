@@ -5,6 +5,7 @@
 // A listing that is running out of time stops cleanly with what it has and a cursor to go on.
 
 import { UpstreamTimeout } from '../errors/errors.js';
+import { readIsoInstant } from '../schema/iso-time.js';
 import { type CursorState, cursorBinding, decodeCursor, encodeCursor } from './cursor.js';
 import { matchesGlob } from './glob.js';
 import type { Image, ImageKind, ImageStatus } from './image.js';
@@ -32,7 +33,10 @@ export interface ImageFilter {
   status?: readonly ImageStatus[] | undefined;
   /** A glob: `*` any run of characters, `?` one. */
   name?: string | undefined;
-  /** ISO 8601; images created strictly before / after. An image with no creation time matches neither. */
+  /**
+   * ISO 8601 as lib/schema/iso-time.ts reads it; images created strictly before / after. An image
+   * with no creation time matches neither.
+   */
   createdBefore?: string | undefined;
   createdAfter?: string | undefined;
 }
@@ -54,10 +58,16 @@ export interface ListDeps {
   context: CallContext;
 }
 
+/** A filter's time (validated by the input schema); NaN, which nothing matches, otherwise. */
+const instantOf = (text: string): number => {
+  const read = readIsoInstant(text);
+  return read.ok ? read.ms : Number.NaN;
+};
+
 /** Whether an image passes every filter. */
 export const imageMatcher = (filter: ImageFilter): ((image: Image) => boolean) => {
-  const before = filter.createdBefore === undefined ? undefined : Date.parse(filter.createdBefore);
-  const after = filter.createdAfter === undefined ? undefined : Date.parse(filter.createdAfter);
+  const before = filter.createdBefore === undefined ? undefined : instantOf(filter.createdBefore);
+  const after = filter.createdAfter === undefined ? undefined : instantOf(filter.createdAfter);
   return (image) => {
     if (filter.kind !== undefined && image.kind !== filter.kind) return false;
     if (filter.status !== undefined && !filter.status.includes(image.status)) return false;

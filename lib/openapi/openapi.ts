@@ -20,6 +20,7 @@ import { allClouds } from '../providers/registry.js';
 import { planSchema } from '../retirement/plan.js';
 import { policySchema } from '../retirement/policy.js';
 import { applyAcceptedSchema, runDocumentSchema } from '../retirement/ports.js';
+import { ISO_INSTANT_EXAMPLES } from '../schema/iso-time.js';
 import * as z from '../schema/zod.js';
 import {
   deleteQuerySchema,
@@ -177,6 +178,9 @@ const queryParameters = (
   }));
 };
 
+/** What createdBefore and createdAfter take (lib/schema/iso-time.ts). */
+const ISO_TIME_DESCRIPTION = `an ISO 8601 date (midnight UTC), or date and time of day (hh, hh:mm, hh:mm:ss, fractions of a second; or their basic forms hhmm, hhmmss) with Z or an offset (±hh, ±hh:mm, ±hhmm), e.g. ${ISO_INSTANT_EXAMPLES}. In a URL query, write the + of an offset as %2B.`;
+
 const QUERY_DESCRIPTIONS: Record<string, string> = {
   region:
     "The provider's region; default: the provider's configured default region. Only regions of the provider's endpoint table (or any, with an endpoint override).",
@@ -185,8 +189,8 @@ const QUERY_DESCRIPTIONS: Record<string, string> = {
   kind: 'Only images of this kind.',
   status: 'Only images in one of these statuses (comma-separated, e.g. `available,failed`).',
   name: 'Only images whose name matches this glob (`*` any run of characters, `?` one).',
-  createdBefore: 'Only images created before this time (ISO 8601 date or date-time).',
-  createdAfter: 'Only images created after this time (ISO 8601 date or date-time).',
+  createdBefore: `Only images created before this time: ${ISO_TIME_DESCRIPTION}`,
+  createdAfter: `Only images created after this time: ${ISO_TIME_DESCRIPTION}`,
   limit: 'At most this many images (1 to 1000, default 100).',
   cursor:
     "The previous page's `nextCursor`: valid only with the same provider, region, filter and limit (else 400).",

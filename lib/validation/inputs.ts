@@ -11,6 +11,7 @@ import { cloudKeys, findCloud, registryVersion } from '../providers/registry.js'
 import { PLAN_ID_PATTERN, RUN_ID_PATTERN } from '../retirement/ids.js';
 import type { RunMessage } from '../retirement/ports.js';
 import { shownName, unknownFields } from '../schema/caller-names.js';
+import { ISO_INSTANT_PATTERN, MAX_ISO_INSTANT_LENGTH, readIsoInstant } from '../schema/iso-time.js';
 import * as z from '../schema/zod.js';
 
 /** `true`/`false` as query strings carry them; anything else is refused rather than guessed. */
@@ -90,11 +91,18 @@ const buildDeleteInput = () =>
 // Built only by the schemas that use them (list, usage), on their first use: a show or delete
 // never constructs them.
 
-/** An ISO 8601 date-time with an offset (or Z), or a date (midnight UTC). */
+/**
+ * An ISO 8601 date (midnight UTC), or date and time with Z or an offset, as lib/schema/iso-time.ts
+ * reads them. The text is kept as given (the filter reads it there too, and a cursor is bound to it).
+ */
 const isoTime = () =>
-  z.union([z.iso.datetime({ offset: true }), z.iso.date()], {
-    error: 'must be an ISO 8601 date or date-time (e.g. 2026-01-31 or 2026-01-31T12:00:00Z)',
-  });
+  z.string().check(
+    z.superRefine((text, ctx) => {
+      const read = readIsoInstant(text);
+      if (!read.ok) ctx.addIssue({ code: 'custom', message: read.problem, input: text });
+    }),
+    z.meta({ pattern: ISO_INSTANT_PATTERN.source, maxLength: MAX_ISO_INSTANT_LENGTH }),
+  );
 
 const cursor = () =>
   z

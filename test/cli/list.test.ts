@@ -97,6 +97,29 @@ describe('cloud-images list', () => {
     expect(fixture.emulator.requests).toHaveLength(0);
   });
 
+  it('takes the ISO 8601 times the API takes (no seconds, basic forms, an offset ±hhmm), giving its page', async () => {
+    fixture.emulator.seed({ bcc: { images: 20 } });
+    const query = { createdBefore: '2030-01-01T12:00Z', createdAfter: '20000101T0000+0530' };
+
+    const run = await cli([
+      'list',
+      'bcc',
+      '--created-before',
+      query.createdBefore,
+      '--created-after',
+      query.createdAfter,
+      '--limit',
+      '5',
+      '--json',
+    ]);
+    const answered = await httpPage('bcc', { ...query, limit: '5' });
+
+    expect(run.code, run.stderr).toBe(0);
+    expect(answered.status).toBe(200);
+    expect(run.json<{ images: Image[] }>().images).toEqual(answered.body.images);
+    expect(run.json<{ images: Image[] }>().images).toHaveLength(5);
+  });
+
   it('out of time: prints what it listed with the cursor to go on, and ends as UpstreamTimeout', async () => {
     fixture.emulator.seed({ bcc: { images: 3_000 } });
     fixture.emulator.faults.inject({

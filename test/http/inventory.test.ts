@@ -526,6 +526,85 @@ describe('cursors', () => {
   });
 });
 
+describe('createdBefore and createdAfter: ISO 8601 as people type it', () => {
+  const HOUR = 3_600_000;
+  // An hour among the seeded images' create times (they span the last three years).
+  const at = Math.floor((Date.now() - 365 * 24 * HOUR) / HOUR) * HOUR;
+  /** The wall-clock reading of `at` at this offset from UTC, as toISOString writes it. */
+  const wall = (offsetMinutes: number) =>
+    new Date(at + offsetMinutes * 60_000).toISOString().slice(0, 19);
+  const basic = (reading: string) => reading.replace(/[-:]/g, '');
+  const ids = (answer: { body: Record<string, unknown> }) =>
+    (answer.body.images as Image[]).map((image) => image.id);
+
+  it('each extended and basic form lists what the instant written out in full lists, over HTTP and as a task', async () => {
+    // Prepare
+    const typed = [
+      `${wall(0).slice(0, 16)}Z`,
+      `${wall(0).slice(0, 13)}Z`,
+      `${wall(0)}.000000Z`,
+      `${wall(330).slice(0, 16)}+05:30`,
+      `${basic(wall(330)).slice(0, 13)}+0530`,
+      `${wall(300).slice(0, 13)}+05`,
+      `${wall(-300).slice(0, 16)}-05:00`,
+      `${basic(wall(0))},0Z`,
+    ];
+
+    // Act
+    const expected = await list('bcc', { createdAfter: new Date(at).toISOString(), limit: '20' });
+    const answers = [];
+    for (const time of typed) answers.push(await list('bcc', { createdAfter: time, limit: '20' }));
+    const task = (await taskList(
+      { provider: 'bcc', createdAfter: typed[4], limit: 20 },
+      lambdaContext(),
+    )) as Page;
+
+    // Assess
+    expect(expected.status).toBe(200);
+    expect(ids(expected)).toHaveLength(20);
+    for (const [index, answer] of answers.entries()) {
+      expect(answer.status, `${typed[index]}: ${JSON.stringify(answer.body)}`).toBe(200);
+      expect(ids(answer), typed[index]).toEqual(ids(expected));
+    }
+    expect(task.images.map((image) => image.id)).toEqual(ids(expected));
+  });
+
+  it('a cursor made with a time typed without seconds goes on with the same text', async () => {
+    const query = { createdBefore: `${wall(0).slice(0, 16)}Z`, limit: '5' };
+
+    const first = await list('bcc', query);
+    const next = await list('bcc', { ...query, cursor: String(first.body.nextCursor) });
+
+    expect([first.status, next.status]).toEqual([200, 200]);
+    expect(ids(next)).toHaveLength(5);
+    expect(ids(next).filter((id) => ids(first).includes(id))).toEqual([]);
+  });
+
+  it('what names no instant is a 400 saying why, before any upstream call', async () => {
+    const answers = [];
+    for (const [time, why] of [
+      ['2024-13-01', /month 13/],
+      ['2024-02-30T12:00Z', /day 30/],
+      ['2024-01-01T24:61Z', /hour 24/],
+      ['12:00Z', /ISO 8601/],
+      ['garbage', /ISO 8601/],
+      ['2024-01-01T12:00', /Z or an offset/],
+      // The + of an offset a URL query turned into a space (it must be sent as %2B).
+      ['2024-01-01T17:30 05:30', /%2B/],
+    ] as const) {
+      answers.push([await list('bcc', { createdBefore: time }), why] as const);
+    }
+
+    for (const [answer, why] of answers) {
+      expect(answer.status).toBe(400);
+      const { message } = answer.body.error as { message: string };
+      expect(message).toMatch(/^createdBefore: /);
+      expect(message).toMatch(why);
+    }
+    expect(fixture.emulator.requests).toEqual([]);
+  });
+});
+
 describe('a listing running out of time', () => {
   it('stops with what it has and a cursor to go on, never a timeout with nothing', async () => {
     fixture.emulator.faults.inject({

@@ -82,7 +82,34 @@ const buildProgram = (host: CliHost, version: string, run: Runner): Command => {
   registerUsage(program, run);
   registerPlan(program, run);
   registerApply(program, run);
+  registerHelp(program);
   return program;
+};
+
+/** The commands, as an unknown one's message lists them. */
+const commandNames = (program: Command): string =>
+  program.commands.map((command) => command.name()).join(', ');
+
+/** Said the same whether the command was run (`cloud-images nope`) or asked about (`help nope`). */
+const unknownCommand = (program: Command, message: string): UsageError =>
+  new UsageError(`${message}; the commands: ${commandNames(program)} (see cloud-images --help)`);
+
+/**
+ * `help [command]`, in place of commander's: its `help nope` printed the program's help with no
+ * word about nope. Here that is the unknown command it names.
+ */
+const registerHelp = (program: Command): void => {
+  program.helpCommand(false);
+  program
+    .command('help')
+    .description('display help for command')
+    .argument('[command]', 'the command to show the help of')
+    .action((name: string | undefined) => {
+      if (name === undefined) program.help();
+      const command = program.commands.find((each) => each.name() === name);
+      if (command === undefined) throw unknownCommand(program, `unknown command '${name}'`);
+      command.help();
+    });
 };
 
 /** Runs one command line; resolves with the exit status. */
@@ -112,6 +139,9 @@ export const runCli = async (
       if (error.code === 'commander.help') return EXIT_USAGE;
       // commander's hint ("Did you mean ...?") is on a line of its own: one line here.
       const message = error.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ');
+      if (error.code === 'commander.unknownCommand') {
+        return reportFailure(unknownCommand(program, message), output, requestId, verbose);
+      }
       return reportFailure(
         new UsageError(`${message} (see cloud-images --help)`),
         output,

@@ -59,4 +59,35 @@ describe('cloud-images --help', () => {
     expect(nothing.code).toBe(2);
     expect(nothing.stderr).toMatch(/^Usage: cloud-images /);
   });
+
+  it('help for a command there is not is the unknown command it names: usage status, the commands listed, no help', async () => {
+    // Act
+    const viaHelp = await cloudImages(['help', 'nope']);
+    const direct = await cloudImages(['nope']);
+    const asJson = await cloudImages(['help', 'nope', '--json']);
+
+    // Assess: one line on stderr, the same either way, with what the commands are.
+    const commands = 'show, delete, list, usage, plan, apply, help';
+    for (const run of [viaHelp, direct]) {
+      expect([run.code, run.stdout]).toEqual([2, '']);
+      expect(run.stderr).toBe(
+        `UsageError: unknown command 'nope'; the commands: ${commands} (see cloud-images --help)\n`,
+      );
+    }
+    expect(asJson.code).toBe(2);
+    expect(asJson.errorBody().error).toMatchObject({
+      code: 'USAGE_ERROR',
+      message: expect.stringContaining("unknown command 'nope'"),
+    });
+  });
+
+  it('help, with a command or without, is the help of --help on stdout', async () => {
+    // Act
+    const program = await cloudImages(['help']);
+    const show = await cloudImages(['help', 'show']);
+
+    // Assess
+    expect([program.code, program.stdout]).toEqual([0, (await cloudImages(['--help'])).stdout]);
+    expect([show.code, show.stdout]).toEqual([0, (await cloudImages(['show', '--help'])).stdout]);
+  });
 });

@@ -2,9 +2,9 @@
 // lib/config and the providers, unchanged): where the emulator is, which endpoint a provider uses,
 // how long a command may take upstream.
 
-import { endpointOverride } from '../config/service-config.js';
+import { checkEndpoint, endpointOverride } from '../config/service-config.js';
 import type { OperationName } from '../errors/error-table.js';
-import { ConfigurationError } from '../errors/errors.js';
+import { ConfigurationError, InvalidRequest } from '../errors/errors.js';
 import { findCloud } from '../providers/registry.js';
 
 type Env = Record<string, string | undefined>;
@@ -20,16 +20,31 @@ export interface EmulatorWiring {
 export const EMULATOR_VARIABLE = 'CLOUD_IMAGES_EMULATOR';
 export const TIMEOUT_VARIABLE = 'CLOUD_IMAGES_TIMEOUT_MS';
 
+const EMULATOR_FLAG = '--emulator';
+
 /** The emulator to use: `--emulator`, else CLOUD_IMAGES_EMULATOR; the name says which, for messages. */
 export const emulatorChoice = (
   flag: string | undefined,
   env: Env,
 ): { url: string; source: string } | undefined => {
-  if (flag !== undefined) return { url: flag, source: '--emulator' };
+  if (flag !== undefined) return { url: flag, source: EMULATOR_FLAG };
   const fromEnv = env[EMULATOR_VARIABLE];
   return fromEnv === undefined || fromEnv === ''
     ? undefined
     : { url: fromEnv, source: EMULATOR_VARIABLE };
+};
+
+/**
+ * A base URL given on the command line (--endpoint, --emulator), checked by the rule every
+ * endpoint override follows: a bad one is the caller's input, InvalidRequest naming the flag (in
+ * a variable it is configuration: ConfigurationError, lib/config).
+ */
+const flagOrigin = (flag: string, url: string): string => {
+  const checked = checkEndpoint(url);
+  if ('problem' in checked) {
+    throw new InvalidRequest(`${flag}: ${checked.problem}`, { field: flag });
+  }
+  return checked.origin;
 };
 
 /**
@@ -41,7 +56,10 @@ export const pointAtEmulator = (
   env: Env,
   wiring: EmulatorWiring,
 ): void => {
-  const origin = endpointOverride({ [choice.source]: choice.url }, choice.source);
+  const origin =
+    choice.source === EMULATOR_FLAG
+      ? flagOrigin(EMULATOR_FLAG, choice.url)
+      : endpointOverride({ [choice.source]: choice.url }, choice.source);
   if (origin === undefined) return;
   Object.assign(env, wiring.environment(origin));
   for (const name of wiring.realOnlyVariables) delete env[name];
@@ -52,7 +70,7 @@ export const useEndpoint = (provider: string, url: string | undefined, env: Env)
   if (url === undefined) return;
   const cloud = findCloud(provider);
   if (cloud === undefined) return; // inputs are validated first: an unknown provider never gets here
-  env[cloud.endpointVariable] = endpointOverride({ '--endpoint': url }, '--endpoint');
+  env[cloud.endpointVariable] = flagOrigin('--endpoint', url);
 };
 
 /** Plans and applies walk whole inventories; a show or delete is one or two calls. */

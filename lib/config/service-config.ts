@@ -87,32 +87,42 @@ export const loadConfig = (env: Env): ServiceConfig => {
 const LOOPBACK_HOST = /^(?:localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
 
 /**
- * An operator's endpoint override (`https://host[:port]`, no path) as an origin; undefined when
- * unset. Plain `http://` only for loopback (the emulator): signed requests and session tokens
- * never travel in clear text to another host.
+ * What is wrong with a base URL given as an endpoint (`https://host[:port]`, no path), or its
+ * origin. Plain `http://` only for loopback (the emulator): signed requests and session tokens
+ * never travel in clear text to another host. The words name no value (a URL may carry a secret).
  */
-export const endpointOverride = (env: Env, variable: string): string | undefined => {
-  const value = env[variable];
-  if (value === undefined || value === '') return undefined;
+export const checkEndpoint = (value: string): { origin: string } | { problem: string } => {
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    throw new ConfigurationError(`invalid configuration: ${variable}: must be an https URL`);
+    return { problem: 'must be an https URL (https://host[:port])' };
   }
   const loopback = LOOPBACK_HOST.test(url.hostname);
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
-    throw new ConfigurationError(
-      `invalid configuration: ${variable}: must be an https URL (http only for loopback hosts)`,
-    );
+    return { problem: 'must be an https URL (http only for loopback hosts)' };
   }
   if (!['', '/'].includes(url.pathname) || url.search !== '' || url.hash !== '') {
-    throw new ConfigurationError(`invalid configuration: ${variable}: must have no path`);
+    return { problem: 'must have no path' };
   }
   if (url.username !== '' || url.password !== '') {
-    throw new ConfigurationError(`invalid configuration: ${variable}: must carry no credentials`);
+    return { problem: 'must carry no credentials' };
   }
-  return url.origin;
+  return { origin: url.origin };
+};
+
+/**
+ * An operator's endpoint override in `variable` as an origin; undefined when unset. A bad one is
+ * the operator's configuration: ConfigurationError naming the variable.
+ */
+export const endpointOverride = (env: Env, variable: string): string | undefined => {
+  const value = env[variable];
+  if (value === undefined || value === '') return undefined;
+  const checked = checkEndpoint(value);
+  if ('problem' in checked) {
+    throw new ConfigurationError(`invalid configuration: ${variable}: ${checked.problem}`);
+  }
+  return checked.origin;
 };
 
 let cached: ServiceConfig | undefined;

@@ -105,6 +105,66 @@ describe('cloud-images show', () => {
     expect(fixture.emulator.requests.at(-1)?.headers.authorization).toContain(DEMO_BCC.accessKeyId);
   });
 
+  it('a bad --endpoint is InvalidRequest naming --endpoint and what is wrong; nothing is sent', async () => {
+    // Act: not a URL, another scheme, clear text to a host that is not loopback, empty.
+    const runs = await Promise.all(
+      ['not-a-url', 'ftp://127.0.0.1:21', 'http://images.example.com', 'https://host/v2', ''].map(
+        (url) => cli(['show', 'bcc', SEEDED.bcc.custom, '--endpoint', url, '--json']),
+      ),
+    );
+
+    // Assess
+    const messages = runs.map((run) => {
+      expect(run.code, run.stderr).toBe(exitStatusOfError('InvalidRequest'));
+      return run.errorBody().error.message;
+    });
+    expect(messages).toEqual([
+      '--endpoint: must be an https URL (https://host[:port])',
+      '--endpoint: must be an https URL (http only for loopback hosts)',
+      '--endpoint: must be an https URL (http only for loopback hosts)',
+      '--endpoint: must have no path',
+      '--endpoint: must be an https URL (https://host[:port])',
+    ]);
+    expect(fixture.emulator.requests).toHaveLength(0);
+  });
+
+  it('a bad --emulator is InvalidRequest too; the same URL in a variable stays ConfigurationError', async () => {
+    // Act
+    const flag = await cloudImages([
+      '--emulator',
+      'ftp://127.0.0.1:1',
+      'show',
+      'bcc',
+      SEEDED.bcc.custom,
+      '--json',
+    ]);
+    const variable = await cloudImages(['show', 'bcc', SEEDED.bcc.custom, '--json'], {
+      CLOUD_IMAGES_EMULATOR: 'ftp://127.0.0.1:1',
+    });
+    const endpointVariable = await cloudImages(['show', 'bcc', SEEDED.bcc.custom, '--json'], {
+      BCC_ENDPOINT: 'not-a-url',
+      BCE_ACCESS_KEY_ID: DEMO_BCC.accessKeyId,
+      BCE_SECRET_ACCESS_KEY: DEMO_BCC.secretAccessKey,
+    });
+
+    // Assess
+    expect(flag.code, flag.stderr).toBe(exitStatusOfError('InvalidRequest'));
+    expect(flag.errorBody().error.message).toBe(
+      '--emulator: must be an https URL (http only for loopback hosts)',
+    );
+    expect(variable.code, variable.stderr).toBe(exitStatusOfError('ConfigurationError'));
+    expect(variable.errorBody().error.message).toMatch(
+      /CLOUD_IMAGES_EMULATOR: must be an https URL/,
+    );
+    expect(endpointVariable.code, endpointVariable.stderr).toBe(
+      exitStatusOfError('ConfigurationError'),
+    );
+    expect(endpointVariable.errorBody().error.message).toMatch(
+      /BCC_ENDPOINT: must be an https URL/,
+    );
+    expect(fixture.emulator.requests).toHaveLength(0);
+  });
+
   it("--verbose writes the functions' JSON log lines to stderr; stdout stays the one body", async () => {
     fixture.emulator.faults.inject({
       match: { provider: 'bcc', operation: 'show' },
@@ -364,8 +424,16 @@ const ERROR_CASES: ErrorCase[] = [
     },
   },
   {
+    // The operator's endpoint variable, not a flag: configuration (a bad --endpoint is the
+    // caller's InvalidRequest).
     name: 'ConfigurationError',
-    args: ['show', 'bcc', SEEDED.bcc.custom, '--endpoint', 'http://images.example.com'],
+    args: ['show', 'bcc', SEEDED.bcc.custom],
+    own: true,
+    env: {
+      BCC_ENDPOINT: 'http://images.example.com',
+      BCE_ACCESS_KEY_ID: DEMO_BCC.accessKeyId,
+      BCE_SECRET_ACCESS_KEY: DEMO_BCC.secretAccessKey,
+    },
   },
   {
     // The plan cannot be written: the disk is full (passing: the operator frees space).
@@ -388,7 +456,7 @@ describe('exit statuses', () => {
     '$name: its own exit status and the HTTP error body with --json',
     async (c) => {
       c.prepare?.();
-      const env = c.own ? { ...c.env, BCC_ENDPOINT: fixture.url } : (c.env ?? {});
+      const env = c.own ? { BCC_ENDPOINT: fixture.url, ...c.env } : (c.env ?? {});
       const run =
         c.fullDisk !== undefined
           ? await cloudImagesOnFullDisk(

@@ -34,6 +34,7 @@ import {
   parseStoredPlan,
   writeRun,
 } from '../storage.js';
+import { ENDPOINT_FORM } from './arguments.js';
 import type { Runner } from './runner.js';
 
 export interface ApplyFlags {
@@ -219,7 +220,7 @@ export const registerApply = (program: Command, run: Runner): void => {
       '--dir <dir>',
       `where plans and runs are kept (default: ${DIR_VARIABLE}, or ${DEFAULT_DIR} here)`,
     )
-    .option('--endpoint <url>', "the plan's provider at this base URL (https://host[:port])")
+    .option('--endpoint <url>', `the plan's provider at this base URL (${ENDPOINT_FORM})`)
     .option('-y, --yes', 'do not ask (needed when not on a terminal)')
     .addHelpText(
       'after',

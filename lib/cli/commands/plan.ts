@@ -15,6 +15,7 @@ import { startStatus } from '../output/progress.js';
 import { readPolicyFile } from '../policy-file.js';
 import { cliIdentity, type Session } from '../session.js';
 import { DEFAULT_DIR, DIR_VARIABLE, folderOf, localStorage } from '../storage.js';
+import { ENDPOINT_FORM } from './arguments.js';
 import type { Runner } from './runner.js';
 
 export interface PlanFlags {
@@ -94,7 +95,7 @@ export const registerPlan = (program: Command, run: Runner): void => {
       '--dir <dir>',
       `where plans and runs are kept (default: ${DIR_VARIABLE}, or ${DEFAULT_DIR} here)`,
     )
-    .option('--endpoint <url>', "the policy's provider at this base URL (https://host[:port])")
+    .option('--endpoint <url>', `the policy's provider at this base URL (${ENDPOINT_FORM})`)
     .addHelpText(
       'after',
       examples([

@@ -8,7 +8,7 @@ import { ERROR_NAMES, ERROR_TABLE, type ErrorName } from '../errors/error-table.
 export const EXIT_OK = 0;
 /** A bug: anything that is not one of our errors (InternalError over HTTP). */
 export const EXIT_INTERNAL = 1;
-/** A bad command line: unknown command or flag, missing argument, or `--yes` needed. */
+/** A bad command line: unknown command or flag, a one-value flag given twice, missing argument, or `--yes` needed. */
 export const EXIT_USAGE = 2;
 /** The person answered "no" at the confirmation prompt (or left it): nothing was done. */
 export const EXIT_CANCELLED = 3;
@@ -37,7 +37,7 @@ export const exitStatusTable = (): ExitStatusRow[] => [
     status: EXIT_USAGE,
     name: 'usage',
     meaning:
-      'A bad command line: an unknown command or flag, a missing argument, or a delete from a script without `--yes`.',
+      'A bad command line: an unknown command or flag, a flag that takes one value given twice, a missing argument, or a delete from a script without `--yes`.',
   },
   {
     status: EXIT_CANCELLED,

@@ -14,6 +14,14 @@ export const exitStatusHelp = (): string =>
       '\n',
     )}\n  (10 and up: the error's name, as in the API's error table; the README says what each means)\n`;
 
+/** How a flag given twice is read (commands/arguments.ts). */
+export const flagsHelp = (): string =>
+  `
+Flags:
+  A flag that takes a value takes one: given twice, the command line is refused (status 2).
+  --status takes a list: comma-separated, or the flag again (--status failed --status error).
+`;
+
 export const environmentHelp = (): string =>
   `
 Configuration (the functions' own, from the environment; see the README's Configuration):

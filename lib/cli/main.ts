@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { Command, CommanderError } from 'commander';
 import { UsageError } from './cli-errors.js';
 import { registerApply } from './commands/apply.js';
+import { refuseRepeatedFlags } from './commands/arguments.js';
 import { registerDelete } from './commands/delete.js';
 import { registerList } from './commands/list.js';
 import { registerPlan } from './commands/plan.js';
@@ -13,7 +14,7 @@ import type { Runner } from './commands/runner.js';
 import { registerShow } from './commands/show.js';
 import { registerUsage } from './commands/usage.js';
 import { EXIT_OK, EXIT_USAGE } from './exit-status.js';
-import { environmentHelp, examples, exitStatusHelp } from './help.js';
+import { environmentHelp, examples, exitStatusHelp, flagsHelp } from './help.js';
 import { reportFailure } from './output/failure.js';
 import type { Output } from './output/output.js';
 import { type CliHost, type GlobalFlags, outputFor, startSession } from './session.js';
@@ -74,7 +75,7 @@ const buildProgram = (host: CliHost, version: string, run: Runner): Command => {
           'cloud-images show bcc m-custom01 --region gz --json | jq .image.status',
           "For scripts: the HTTP API's JSON",
         ],
-      ])}${environmentHelp()}${exitStatusHelp()}`,
+      ])}${flagsHelp()}${environmentHelp()}${exitStatusHelp()}`,
     );
   registerShow(program, run);
   registerDelete(program, run);
@@ -83,6 +84,7 @@ const buildProgram = (host: CliHost, version: string, run: Runner): Command => {
   registerPlan(program, run);
   registerApply(program, run);
   registerHelp(program);
+  refuseRepeatedFlags(program);
   return program;
 };
 

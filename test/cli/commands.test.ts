@@ -502,4 +502,61 @@ describe('exit statuses', () => {
     expect(missing.stderr).toContain("missing required argument 'image-id'");
     expect(deletesSent()).toBe(0);
   });
+
+  it('a flag that takes one value, given twice, is a bad command line naming it: status 2, nothing sent', async () => {
+    // Act: a command's flags, in either form, and a global one before and after the command.
+    const region = await cli([
+      'delete',
+      'bcc',
+      SEEDED.bcc.custom,
+      '--region',
+      'bj',
+      '--region=gz',
+      '--yes',
+    ]);
+    const endpoint = await cloudImages([
+      'show',
+      'bcc',
+      SEEDED.bcc.custom,
+      '--endpoint',
+      fixture.url,
+      '--endpoint',
+      fixture.url,
+      '--json',
+    ]);
+    const limit = await cli(['list', 'bcc', '--limit', '5', '--limit', '7']);
+    const dir = await cli([
+      'apply',
+      'plan-000000000000000000000000',
+      '--dir',
+      'a',
+      '--dir',
+      'b',
+      '--yes',
+    ]);
+    const emulator = await cli(['show', 'bcc', SEEDED.bcc.custom, '--emulator', fixture.url]);
+    const sentBefore = fixture.emulator.requests.length;
+    // A flag without a value says the same thing twice: allowed.
+    const twiceJson = await cli(['show', 'bcc', SEEDED.bcc.custom, '--json', '--json']);
+
+    // Assess
+    expect(region.code).toBe(2);
+    expect(region.stderr).toBe(
+      'UsageError: --region is given more than once; it takes one value (see cloud-images delete --help)\n',
+    );
+    expect(endpoint.code).toBe(2);
+    expect(endpoint.errorBody().error).toMatchObject({
+      code: 'USAGE_ERROR',
+      message: expect.stringMatching(/^--endpoint is given more than once; it takes one value/),
+    });
+    expect(limit.stderr).toMatch(/^UsageError: --limit is given more than once/);
+    expect(dir.stderr).toMatch(/^UsageError: --dir is given more than once/);
+    expect(emulator.stderr).toBe(
+      'UsageError: --emulator is given more than once; it takes one value (see cloud-images --help)\n',
+    );
+    for (const run of [limit, dir, emulator]) expect(run.code).toBe(2);
+    expect(sentBefore).toBe(0);
+    expect(twiceJson.code, twiceJson.stderr).toBe(0);
+    expect(twiceJson.json()).toHaveProperty('image.id', SEEDED.bcc.custom);
+  });
 });

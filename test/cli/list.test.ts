@@ -77,6 +77,29 @@ describe('cloud-images list', () => {
     expect(lines.at(-1)).toBe(`${rows.length} image${rows.length === 1 ? '' : 's'} of bcc in bj`);
   });
 
+  it('--status given again adds to the list, as a query parameter given twice reaches the API', async () => {
+    // Prepare: images in either status of the two.
+    fixture.emulator.seed({ bcc: { images: 200 }, random: 7 });
+
+    // Act
+    const repeated = await cli([
+      'list',
+      'bcc',
+      '--status',
+      'failed',
+      '--status',
+      'error',
+      '--json',
+    ]);
+    const commas = await cli(['list', 'bcc', '--status', 'failed,error', '--json']);
+
+    // Assess: both statuses, exactly as the comma-separated form lists them.
+    expect(repeated.code, repeated.stderr).toBe(0);
+    const statuses = repeated.json<{ images: Image[] }>().images.map((image) => image.status);
+    expect(new Set(statuses)).toEqual(new Set(['failed', 'error']));
+    expect(repeated.json()).toEqual(commas.json());
+  });
+
   it('refuses a bad filter as the API does: InvalidRequest naming it, nothing sent upstream', async () => {
     const status = await cli(['list', 'bcc', '--status', 'available,gone', '--json']);
     const limit = await cli(['list', 'bcc', '--limit', '5000', '--json']);

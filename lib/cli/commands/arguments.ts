@@ -1,7 +1,8 @@
-// Arguments and options several commands share.
+// Arguments and options several commands share, and how a flag given twice is read.
 
 import { Argument, type Command } from 'commander';
 import { cloudKeys } from '../../providers/registry.js';
+import { UsageError } from '../cli-errors.js';
 
 export const providerArgument = (): Argument =>
   new Argument('<provider>', `the cloud: ${cloudKeys().join(' or ')}`);
@@ -17,3 +18,34 @@ export const regionOptions = (command: Command): Command =>
       '--endpoint <url>',
       `the provider's base URL instead of MODELARTS_ENDPOINT / BCC_ENDPOINT (${ENDPOINT_FORM})`,
     );
+
+/**
+ * A flag that takes a list (`--status`): given again, its values add to the list, as the API reads
+ * a query parameter given twice (API Gateway joins the values with commas): `--status failed
+ * --status error` is `--status failed,error`.
+ */
+export const addToList = (value: string, previous: string | undefined): string =>
+  previous === undefined ? value : `${previous},${value}`;
+
+/**
+ * Every other flag that takes a value, the global ones included, takes one: given twice it is a
+ * bad command line naming the flag (commander would keep the last value, and `--region bj
+ * --region gz` would act on gz without a word). Called once every command is registered, so that
+ * none is left out; a flag without a value (`--json`, `--yes`) may be given twice.
+ */
+export const refuseRepeatedFlags = (program: Command): void => {
+  for (const command of [program, ...program.commands]) {
+    const help =
+      command === program ? 'cloud-images --help' : `cloud-images ${command.name()} --help`;
+    for (const option of command.options) {
+      if (option.isBoolean() || option.parseArg !== undefined) continue;
+      const flag = option.long ?? option.flags;
+      option.argParser((value: string, previous: string | undefined) => {
+        if (previous !== undefined) {
+          throw new UsageError(`${flag} is given more than once; it takes one value (see ${help})`);
+        }
+        return value;
+      });
+    }
+  }
+};

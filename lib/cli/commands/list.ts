@@ -22,7 +22,7 @@ import { printable } from '../output/printable.js';
 import { startCounter } from '../output/progress.js';
 import { columns } from '../output/table.js';
 import type { Session } from '../session.js';
-import { providerArgument, regionOptions } from './arguments.js';
+import { addToList, providerArgument, regionOptions } from './arguments.js';
 import type { Runner } from './runner.js';
 
 export interface ListFlags {
@@ -132,7 +132,11 @@ export const registerList = (program: Command, run: Runner): void => {
     .addArgument(providerArgument());
   regionOptions(command)
     .option('--kind <kind>', 'custom, system, shared or other')
-    .option('--status <list>', 'one or more statuses, comma-separated (available,failed,...)')
+    .option(
+      '--status <list>',
+      'one or more statuses, comma-separated or the flag again (available,failed,...)',
+      addToList,
+    )
     .option('--name <glob>', 'names matching a glob: * any run of characters, ? one')
     .option('--created-before <time>', 'created before this ISO 8601 date or date-time')
     .option('--created-after <time>', 'created after this ISO 8601 date or date-time')

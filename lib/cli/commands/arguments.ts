@@ -38,7 +38,8 @@ export const refuseRepeatedFlags = (program: Command): void => {
     const help =
       command === program ? 'cloud-images --help' : `cloud-images ${command.name()} --help`;
     for (const option of command.options) {
-      if (option.isBoolean() || option.parseArg !== undefined) continue;
+      // Only flags that take a value: not --json, nor a negation (--no-color, default true).
+      if (!(option.required || option.optional) || option.parseArg !== undefined) continue;
       const flag = option.long ?? option.flags;
       option.argParser((value: string, previous: string | undefined) => {
         if (previous !== undefined) {

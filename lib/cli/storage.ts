@@ -1,13 +1,13 @@
 // Where the command line keeps plans and runs: a folder on this machine (CLOUD_IMAGES_DIR or
 // --dir, default ./.cloud-images), through the same local-directory stores `npm start` uses
-// (lib/stores): plans/<planId>.json (with the HTML report beside it), the run journals, and
-// runs/<runId>.json, the record of a finished run.
+// (lib/stores): plans/<planId>.json (with the HTML report beside it), the run journals
+// (run-journals/<runId>.jsonl), and runs/<runId>.json, the record of a finished run.
 
 import { join, resolve } from 'node:path';
 import { InvalidRequest } from '../errors/errors.js';
 import { type Plan, planSchema } from '../retirement/plan.js';
 import type { PlanStore, RunDocument, RunStore } from '../retirement/ports.js';
-import { localRunStore } from '../stores/local-run-store.js';
+import { localRunStore, runJournalPath } from '../stores/local-run-store.js';
 import { localPlanStore } from '../stores/plan-store.js';
 
 export const DIR_VARIABLE = 'CLOUD_IMAGES_DIR';
@@ -21,6 +21,8 @@ export interface LocalStorage {
   planPath(planId: string): string;
   reportPath(planId: string): string;
   runPath(runId: string): string;
+  /** The journal of a run: its state while it runs, and where one cut short is left. */
+  journalPath(runId: string): string;
 }
 
 /** The folder: --dir, else CLOUD_IMAGES_DIR, else ./.cloud-images; empty is not set (as for the other variables). */
@@ -41,6 +43,7 @@ export const localStorage = (dir: string): LocalStorage => {
     planPath: (planId) => join(root, 'plans', `${planId}.json`),
     reportPath: (planId) => join(root, 'plans', `${planId}.html`),
     runPath: (runId) => join(root, 'runs', `${runId}.json`),
+    journalPath: (runId) => runJournalPath(root, runId),
   };
 };
 

@@ -172,14 +172,20 @@ export interface LocalRunStoreOptions {
   setting?: string;
 }
 
+const journalsUnder = (dir: string): string => resolve(dir, 'run-journals');
+
+/** Where the journal of a run is kept under `dir` (the command line tells it of a run cut short). */
+export const runJournalPath = (dir: string, runId: string): string =>
+  join(journalsUnder(dir), `${runId}.jsonl`);
+
 export const localRunStore = (options: LocalRunStoreOptions): RunStore => {
-  const root = resolve(options.dir, 'run-journals');
+  const root = journalsUnder(options.dir);
   const store: StoreName = {
     what: 'the local store',
     variable: options.setting ?? 'RETIREMENT_STORE_DIR',
     resource: options.dir,
   };
-  const pathOf = (runId: string) => join(root, `${runId}.jsonl`);
+  const pathOf = (runId: string) => runJournalPath(options.dir, runId);
 
   const corrupt = (runId: string): ConfigurationError =>
     new ConfigurationError(

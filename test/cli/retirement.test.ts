@@ -7,16 +7,17 @@
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { exitStatusOfError } from '../../lib/cli/exit-status.js';
 import { type Plan, planSchema } from '../../lib/retirement/plan.js';
 import { planIdOf } from '../../lib/retirement/plan-id.js';
 import { countTotals } from '../../lib/retirement/planner.js';
 import type { ImageOutcome, Run } from '../../lib/retirement/ports.js';
-import { runChild } from '../support/child.js';
+import { runChild, spawnChild } from '../support/child.js';
 import { eventsPublishedLocally } from '../support/events.js';
 import { useFixture } from '../support/fixture.js';
-import { type CliRun, cloudImages } from './cli-child.js';
+import { bareEnv, type CliRun, cloudImages, launcher } from './cli-child.js';
 
 const fixture = useFixture({
   emulator: { seed: { bcc: { images: 30, instances: 4 }, random: 7 } },
@@ -401,6 +402,36 @@ describe('cloud-images apply', () => {
       code: 'CONFIGURATION_ERROR',
       message: expect.stringMatching(/stopped after 0 of 1 decisions/),
     });
+  });
+
+  it('SIGTERM while it retires ends it there, with two lines on stderr: the run, its outcomes so far, where it is kept', async () => {
+    // Prepare: a plan retiring several images; the first delete answers, the second never does.
+    const plan = planOf(await cli(['plan', await policyFile(), '--json']));
+    const total = retired(plan).length;
+    expect(total).toBeGreaterThan(1);
+    const deletes = { provider: 'bcc', operation: 'delete' } as const;
+    fixture.emulator.faults.inject({ match: deletes, action: { kind: 'latency', ms: 1 } });
+    fixture.emulator.faults.inject({ match: deletes, times: 10, action: { kind: 'stall' } });
+    const apply = spawnChild(
+      process.execPath,
+      [launcher, '--emulator', fixture.url, 'apply', plan.planId, '--dir', dir, '--yes'],
+      { env: bareEnv() },
+    );
+    // The second delete sent: the first decision's outcome is recorded.
+    while (deletesSent() < 2) await sleep(20);
+
+    // Act
+    process.kill(apply.pid, 'SIGTERM');
+
+    // Assess: ended by the signal as before, after saying how far the run got.
+    expect(await apply.exited()).toBe('SIGTERM');
+    const [journal] = await readdir(join(dir, 'run-journals'));
+    const runId = journal?.replace(/\.jsonl$/, '');
+    expect(apply.output()).toBe(
+      `apply interrupted (SIGTERM): run ${runId} of plan ${plan.planId} has an outcome for 1 of ${total} decisions (1 deleted, 0 already absent, 0 skipped, 0 failed); the others have none and the run stays running\n` +
+        `  its journal: ${join(dir, 'run-journals', `${runId}.jsonl`)}; to look at each decision again: cloud-images --emulator ${fixture.url} apply ${plan.planId} --dir ${dir}\n`,
+    );
+    expect(deletesSent()).toBe(2);
   });
 
   it('a plan ID not in the folder is PlanNotFound', async () => {

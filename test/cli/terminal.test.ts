@@ -276,27 +276,33 @@ describe('apply on a terminal', () => {
     expect(deletesSent()).toBe(4);
   });
 
-  it('Ctrl-C while it retires ends it there, as Ctrl-C ends any command: no further delete, status 130', async () => {
-    // Prepare: deletes slow enough to press Ctrl-C between the first and the last.
+  it('Ctrl-C while it retires ends it there, as Ctrl-C ends any command (no further delete, status 130), and says how far the run got', async () => {
+    // Prepare: the first delete answers, the second never does: Ctrl-C comes while it waits.
     const dir = join(socketDir, 'interrupted');
     const planId = await planRetiringFour(dir);
-    fixture.emulator.faults.inject({
-      match: { provider: 'bcc', operation: 'delete' },
-      times: 4,
-      action: { kind: 'latency', ms: 1_500 },
-    });
+    const deletes = { provider: 'bcc', operation: 'delete' } as const;
+    fixture.emulator.faults.inject({ match: deletes, action: { kind: 'latency', ms: 1 } });
+    fixture.emulator.faults.inject({ match: deletes, times: 3, action: { kind: 'stall' } });
     const session = await startInTerminal(['apply', planId, '--dir', dir]);
     await waitForScreen(session, /Retire 4 images of bcc\?/);
     await tmux('send-keys', '-t', session, 'y', 'Enter');
     await waitForScreen(session, /retiring .* 1\/4/);
+    while (deletesSent() < 2) await new Promise((resolve) => setTimeout(resolve, 20));
 
     // Act
     await tmux('send-keys', '-t', session, 'C-c');
 
-    // Assess: at most the delete under way when Ctrl-C came was sent after the first.
+    // Assess: the bar stopped (the terminal echoes ^C after it), then on lines of their own the
+    // run, its outcomes, where it is kept.
     const after = await waitForScreen(session, /EXIT:\d+/, 3_000);
     expect(after).toContain('EXIT:130');
-    expect(deletesSent()).toBeLessThanOrEqual(2);
+    expect(after).toMatch(
+      /retiring .* 1\/4(\^C)?\s*\napply interrupted \(SIGINT\): run run-[0-9a-f]{20} /,
+    );
+    expect(after.replace(/\n/g, '')).toMatch(
+      /has an outcome for 1 of 4 decisions \(1 deleted, 0 already absent, 0 skipped, 0 failed\).*its journal: .*interrupted\/run-journals\/run-[0-9a-f]{20}\.jsonl; to look at each decision again: cloud-images --emulator \S+ apply plan-[0-9a-f]{24} --dir /,
+    );
+    expect(deletesSent()).toBe(2);
   });
 });
 

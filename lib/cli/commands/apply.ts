@@ -13,12 +13,20 @@ import { PLAN_ID_PATTERN } from '../../retirement/ids.js';
 import type { Plan } from '../../retirement/plan.js';
 import { alterationOf } from '../../retirement/plan-integrity.js';
 import { imageKey } from '../../retirement/planner.js';
-import type { RunDocument, RunMessage } from '../../retirement/ports.js';
-import { DeleteUnderWay } from '../../retirement/retire-one.js';
+import {
+  countsTotal,
+  emptyCounts,
+  type RunCounts,
+  type RunDocument,
+  type RunMessage,
+} from '../../retirement/ports.js';
+import { DeleteUnderWay, type Retired } from '../../retirement/retire-one.js';
 import type { Invocation } from '../../runtime/invocation.js';
 import { applyReported, retireReported } from '../../runtime/reported-retirement.js';
 import { Cancelled, UsageError } from '../cli-errors.js';
 import { examples } from '../help.js';
+import { beforeSignalEnds } from '../interruption.js';
+import type { Paint } from '../output/colour.js';
 import { planSummary } from '../output/plan.js';
 import { printable } from '../output/printable.js';
 import { startProgress } from '../output/progress.js';
@@ -34,7 +42,7 @@ import {
   parseStoredPlan,
   writeRun,
 } from '../storage.js';
-import { ENDPOINT_FORM } from './arguments.js';
+import { applyArguments, ENDPOINT_FORM } from './arguments.js';
 import type { Runner } from './runner.js';
 
 export interface ApplyFlags {
@@ -71,6 +79,25 @@ const planOf = async (reference: string, storage: LocalStorage): Promise<Plan> =
 
 type RunView = RunDocument;
 
+/** A run's outcomes so far, by outcome. */
+const countsText = (counts: RunCounts, paint: Paint): string =>
+  `${paint.green(`${counts.deleted} deleted`)}, ${counts['already-absent']} already absent, ${paint.yellow(`${counts.skipped} skipped`)}, ${counts.failed > 0 ? paint.red(`${counts.failed} failed`) : '0 failed'}`;
+
+/**
+ * What an apply cut short by Ctrl-C or SIGTERM says on its way out (on stderr, whatever the
+ * flags: the process ends without its result): the run, its outcomes so far, where the run is
+ * kept (no command shows a run) and how to go on. The decisions without an outcome keep none: the
+ * run stays `running` in its journal, and a delete under way may have gone through.
+ */
+const interrupted = (
+  signal: NodeJS.Signals,
+  run: { runId: string; planId: string; total: number; counts: RunCounts },
+  where: { journal: string; again: string },
+  paint: Paint,
+): string =>
+  `apply interrupted (${signal}): run ${run.runId} of plan ${run.planId} has an outcome for ${countsTotal(run.counts)} of ${run.total} decisions (${countsText(run.counts, paint)}); the others have none and the run stays running\n` +
+  `  its journal: ${where.journal}; to look at each decision again: ${where.again}\n`;
+
 const humanRun = (view: RunView, plan: Plan, path: string, session: Session): string => {
   const { out } = session.output;
   const { counts } = view.run;
@@ -79,7 +106,7 @@ const humanRun = (view: RunView, plan: Plan, path: string, session: Session): st
     plan.decisions.map((decision) => [imageKey(decision.image), decision.image.name]),
   );
   const lines = [
-    `${out.bold(`run ${view.run.runId}`)} of plan ${plan.planId}: ${out.green(`${counts.deleted} deleted`)}, ${counts['already-absent']} already absent, ${out.yellow(`${counts.skipped} skipped`)}, ${counts.failed > 0 ? out.red(`${counts.failed} failed`) : '0 failed'}`,
+    `${out.bold(`run ${view.run.runId}`)} of plan ${plan.planId}: ${countsText(counts, out)}`,
   ];
   const notDeleted = view.outcomes.filter((outcome) => outcome.outcome !== 'deleted');
   const table =
@@ -107,17 +134,16 @@ const retire = async (
   invocation: Invocation,
   storage: LocalStorage,
   requestId: string,
-): Promise<void> => {
+): Promise<Retired> => {
   for (let receive = 1; ; receive += 1) {
     try {
-      await retireReported(
+      return await retireReported(
         message,
         invocation,
         { receiveCount: receive, maxReceiveCount: MAX_RECEIVES },
         requestId,
         storage,
       );
-      return;
     } catch (error) {
       // Transient, or a skip or failure not recorded over the delete an earlier receive noted
       // sending (its reply lost): deliver again, as the queue would, until its last receive (on
@@ -168,11 +194,27 @@ export const apply = async (
     },
   });
 
+  // The run's outcomes as the last decision left them, for Ctrl-C or SIGTERM to tell; said after
+  // the bar, which is started after this and so stops first.
+  const soFar = { ...applied, counts: emptyCounts() };
+  const tell = beforeSignalEnds((signal) =>
+    output.streams.stderr.write(
+      interrupted(
+        signal,
+        soFar,
+        {
+          journal: storage.journalPath(applied.runId),
+          again: session.nextCommand(applyArguments(plan.planId, flags)),
+        },
+        output.err,
+      ),
+    ),
+  );
   const progress = startProgress(output, 'retiring', messages.length);
   let done = 0;
   try {
     for (const message of messages) {
-      await retire(message, invocation, storage, session.requestId);
+      soFar.counts = (await retire(message, invocation, storage, session.requestId)).run.counts;
       done += 1;
       progress.increment();
     }
@@ -191,6 +233,7 @@ export const apply = async (
     );
   } finally {
     progress.stop();
+    tell();
   }
 
   const view = await runs.read(applied.runId);
@@ -213,7 +256,7 @@ export const registerApply = (program: Command, run: Runner): void => {
     .command('apply')
     .summary('carry out a plan (asks first)')
     .description(
-      'Carries out a plan: every retire decision is looked at again just before its delete (skipped when the image changed since the plan, became protected or in use), deleted, and given one outcome. Shows progress as deletes complete and a summary at the end; the run record is kept in the local folder. On a terminal it asks first; from a script it needs --yes.',
+      'Carries out a plan: every retire decision is looked at again just before its delete (skipped when the image changed since the plan, became protected or in use), deleted, and given one outcome. Shows progress as deletes complete and a summary at the end; the run record is kept in the local folder. On a terminal it asks first; from a script it needs --yes. Ctrl-C (or SIGTERM) stops it at once (a delete already sent may still go through) and it says the run, its outcomes so far, where its journal is and how to go on.',
     )
     .argument('<plan>', 'a plan ID stored in the folder (plan-...), or a plan file (JSON)')
     .option(

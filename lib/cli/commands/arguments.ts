@@ -10,6 +10,20 @@ export const providerArgument = (): Argument =>
 /** What --endpoint takes (a bad one is InvalidRequest naming it; in the variables, ConfigurationError). */
 export const ENDPOINT_FORM = 'https://host[:port]; http:// only on loopback; no path';
 
+/**
+ * The arguments of `apply` that find a plan and reach its provider as a command with these flags
+ * did (what plan prints next, and an apply cut short to go on).
+ */
+export const applyArguments = (
+  planId: string,
+  flags: { dir?: string | undefined; endpoint?: string | undefined },
+): string[] => [
+  'apply',
+  planId,
+  ...(flags.dir === undefined ? [] : ['--dir', flags.dir]),
+  ...(flags.endpoint === undefined ? [] : ['--endpoint', flags.endpoint]),
+];
+
 /** --region and --endpoint, for commands that talk to one provider. */
 export const regionOptions = (command: Command): Command =>
   command

@@ -15,7 +15,7 @@ import { startStatus } from '../output/progress.js';
 import { readPolicyFile } from '../policy-file.js';
 import { cliIdentity, type Session } from '../session.js';
 import { DEFAULT_DIR, DIR_VARIABLE, folderOf, localStorage } from '../storage.js';
-import { ENDPOINT_FORM } from './arguments.js';
+import { applyArguments, ENDPOINT_FORM } from './arguments.js';
 import type { Runner } from './runner.js';
 
 export interface PlanFlags {
@@ -33,14 +33,6 @@ const stageText = (progress: PlanProgress): string => {
       return `deciding for ${progress.images} images`;
   }
 };
-
-/** What `apply` needs to find this plan and reach its provider as this command did. */
-const applyArguments = (planId: string, flags: PlanFlags): string[] => [
-  'apply',
-  planId,
-  ...(flags.dir === undefined ? [] : ['--dir', flags.dir]),
-  ...(flags.endpoint === undefined ? [] : ['--endpoint', flags.endpoint]),
-];
 
 export const plan = async (
   session: Session,

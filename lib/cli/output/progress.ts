@@ -3,6 +3,7 @@
 // no-op, so commands never ask whether to draw.
 
 import cliProgress from 'cli-progress';
+import { beforeSignalEnds } from '../interruption.js';
 import type { Output } from './output.js';
 
 export interface Progress {
@@ -13,25 +14,12 @@ export interface Progress {
   stop(): void;
 }
 
-const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
-
 /**
- * Ctrl-C (SIGINT) or SIGTERM while a bar is drawn: the bar stops (the cursor shows again), then the
- * signal ends the process as it would with no bar (status 130 for Ctrl-C). Not cli-progress's
- * gracefulExit, which stops the bar and nothing more: its listener kept Node from ending, and an
- * apply went on deleting after Ctrl-C. Returns the bar's stop.
+ * Ctrl-C (SIGINT) or SIGTERM while a bar is drawn: the bar stops (the cursor shows again) before
+ * the signal ends the process (interruption.ts). Returns the bar's stop.
  */
 const endedBySignals = (bar: cliProgress.SingleBar): (() => void) => {
-  const release = (): void => {
-    for (const signal of SIGNALS) process.off(signal, onSignal);
-  };
-  const onSignal = (signal: NodeJS.Signals): void => {
-    release();
-    bar.stop();
-    // No listener left: the signal's default action ends the process.
-    process.kill(process.pid, signal);
-  };
-  for (const signal of SIGNALS) process.on(signal, onSignal);
+  const release = beforeSignalEnds(() => bar.stop());
   return () => {
     release();
     bar.stop();

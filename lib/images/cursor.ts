@@ -1,5 +1,6 @@
-// Opaque list cursors. A cursor carries where the upstream scan stands (the cloud's position and
-// how many of that page's images were already handed out) and is bound to what it was made for
+// Opaque list cursors. A cursor carries where the upstream scan stands (the cloud's position, how
+// many of that page's images were already handed out and the IDs either side of that point) and is
+// bound to what it was made for
 // (provider, region, filter, page size): used with anything else, or altered, it is refused with
 // InvalidRequest naming `cursor`. A cursor is no secret and grants nothing (it only says where a
 // read-only listing resumes); the checksum catches damaged cursors, and a position the cloud's
@@ -17,6 +18,13 @@ export interface CursorState {
   position?: ScanPosition | undefined;
   /** Records from `position` on already handed out (past its page's end: into the next page). */
   skip: number;
+  /**
+   * Inside a page: the ID of the last record looked at, and of the one after it. Read again, the
+   * page may have shifted (images deleted or created ahead): the listing goes on after the first,
+   * else at the second, found by ID, and counts `skip` only when neither is there any more.
+   */
+  after?: string | undefined;
+  before?: string | undefined;
 }
 
 // Built on the first cursor read: functions that never list (show, delete) do not build it at start.
@@ -31,6 +39,8 @@ const buildStateSchema = () =>
       ),
     ),
     s: z.int().check(z.gte(0), z.lte(100_000)),
+    a: z.optional(z.string().check(z.maxLength(256))),
+    n: z.optional(z.string().check(z.maxLength(256))),
   });
 const stateSchema = z.builtOnFirstUse(buildStateSchema);
 
@@ -49,7 +59,14 @@ export const cursorBinding = (identity: Record<string, unknown>): string =>
 
 export const encodeCursor = (state: CursorState, binding: string): string => {
   const payload = Buffer.from(
-    JSON.stringify({ v: 1, b: binding, p: state.position, s: state.skip }),
+    JSON.stringify({
+      v: 1,
+      b: binding,
+      p: state.position,
+      s: state.skip,
+      a: state.after,
+      n: state.before,
+    }),
   ).toString('base64url');
   return `${payload}.${hex16(`cursor:${payload}`)}`;
 };
@@ -86,5 +103,5 @@ export const decodeCursor = (
   if (position !== undefined && !accepts(position)) {
     throw invalid('is not a cursor this service made');
   }
-  return { position, skip: parsed.data.s };
+  return { position, skip: parsed.data.s, after: parsed.data.a, before: parsed.data.n };
 };

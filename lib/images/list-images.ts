@@ -139,6 +139,27 @@ const bindingOf = (provider: ImageProvider, region: string, request: ListRequest
     limit,
   });
 
+/**
+ * Where a cursor resumes inside the page it stood in, read again: the page may have shifted since
+ * (images deleted or created ahead of it), so after the last record it looked at, or else at the
+ * one after that, found by ID; by count only when neither is in the page any more.
+ */
+const resumeIndex = (
+  images: readonly Image[],
+  state: CursorState,
+  provider: ImageProvider,
+): number => {
+  const indexOf = (id: string | undefined) => {
+    if (id === undefined) return -1;
+    const key = provider.canonicalId(id);
+    return images.findIndex((image) => provider.canonicalId(image.id) === key);
+  };
+  const after = indexOf(state.after);
+  if (after >= 0) return after + 1;
+  const before = indexOf(state.before);
+  return before >= 0 ? before : state.skip;
+};
+
 export const listImages = async (request: ListRequest, deps: ListDeps): Promise<ImageList> => {
   const { provider, region } = await providerInRegion(deps, request.provider, request.region);
   const limit = request.limit ?? DEFAULT_LIST_LIMIT;
@@ -172,7 +193,8 @@ export const listImages = async (request: ListRequest, deps: ListDeps): Promise<
       provider.listImages(region, upstream, position, deps.context, options),
     );
     if (page === undefined) return resumeAt(state);
-    for (let index = state.skip; index < page.images.length; index += 1) {
+    const from = pages === 0 ? resumeIndex(page.images, state, provider) : state.skip;
+    for (let index = from; index < page.images.length; index += 1) {
       const image = page.images[index] as Image;
       const key = provider.canonicalId(image.id);
       if (matches(image) && !handedOut.has(key)) {
@@ -181,7 +203,12 @@ export const listImages = async (request: ListRequest, deps: ListDeps): Promise<
       }
       if (images.length === limit) {
         if (index + 1 < page.images.length) {
-          return resumeAt({ position: state.position, skip: index + 1 });
+          return resumeAt({
+            position: state.position,
+            skip: index + 1,
+            after: image.id,
+            before: (page.images[index + 1] as Image).id,
+          });
         }
         return page.next === undefined ? { images } : resumeAt({ position: page.next, skip: 0 });
       }

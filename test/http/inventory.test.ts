@@ -243,6 +243,46 @@ const probeAnswers = (reply: Record<string, unknown>): void => {
   });
 };
 
+describe('BCC images deleted or created between two calls of a listing', () => {
+  const idsOf = (images: readonly Image[]) => images.map((image) => image.id);
+
+  it.each([
+    ['an image handed out already is deleted', 'delete'],
+    ['an image is created ahead of the cursor', 'create'],
+  ] as const)(
+    '%s: every other image is still handed out exactly once',
+    async (_what, change) => {
+      // Prepare: a first page of 100 (read from an upstream page of 200, so its cursor resumes
+      // inside that page), then the change, ahead of where the cursor stands.
+      const query = { limit: '100' };
+      const before = fixture.emulator.state.bcc.list().map((record) => record.id);
+      const first = (await list('bcc', query)).body as unknown as Page;
+      const handedOut = idsOf(first.images);
+      if (change === 'delete') {
+        fixture.emulator.state.bcc.delete(handedOut[5] as string);
+      } else {
+        const template = fixture.emulator.state.bcc.get(handedOut[0] as string);
+        fixture.emulator.state.bcc.set({
+          ...(template as NonNullable<typeof template>),
+          id: 'm-0',
+        });
+      }
+
+      // Act
+      const rest = await pageThrough('bcc', query, first.nextCursor);
+
+      // Assess: each image there from start to end, once (a created one may come or not).
+      const ids = [...handedOut, ...idsOf(rest.images)].filter((id) => id !== 'm-0');
+      expect(ids.length - new Set(ids).size, 'images handed out twice').toBe(0);
+      expect(
+        before.filter((id) => !ids.includes(id)),
+        'images never handed out',
+      ).toEqual([]);
+    },
+    60_000,
+  );
+});
+
 describe('a list that shrinks while it is read', () => {
   it('believes the page-two probe whose own total says nothing is left: an answer, not a 502', async () => {
     // Prepare: the first ModelArts page as seeded; the second request (the probe of what an offset

@@ -13,13 +13,18 @@ export interface OffsetPage<T> {
   total: number;
 }
 
-/** One offset page of `items`; `mode` says whether `offset` counts records or pages. */
+/**
+ * One offset page of `items`; `mode` says whether `offset` counts records or pages. A `limit`
+ * above `maxLimit` is served as `maxLimit`.
+ */
 export const offsetPage = <T>(
   items: readonly T[],
-  limit: number,
+  asked: number,
   offset: number,
   mode: ModelArtsOffsetMode,
+  maxLimit = Number.POSITIVE_INFINITY,
 ): OffsetPage<T> => {
+  const limit = Math.min(asked, maxLimit);
   const start = mode === 'records' ? offset : offset * limit;
   return {
     current: mode === 'records' ? Math.floor(offset / limit) : offset,

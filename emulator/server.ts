@@ -139,6 +139,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
       rateLimiter.set(configured.rateLimit);
       rateLimiter.clearCounters();
       settings.modelartsOffset = configured.modelartsOffset;
+      settings.modelartsMaxLimit = undefined;
     },
     close: () => listener.close(),
   };

@@ -12,6 +12,12 @@ import type { Operation, ProviderKey } from '../types.js';
 /** Behaviour that can change while the emulator runs. */
 export interface EmulatorSettings {
   modelartsOffset: ModelArtsOffsetMode;
+  /**
+   * The most records a ModelArts list page holds: a larger `limit` is served as this many (and
+   * offsets counting pages count pages of this size), as a service that caps its page size does.
+   * Absent: pages as large as asked.
+   */
+  modelartsMaxLimit?: number | undefined;
 }
 
 /** What a route takes from the path. */

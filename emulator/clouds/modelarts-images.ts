@@ -144,5 +144,11 @@ export const listImages = ({
       list.value,
     ),
   );
-  return listReply(requestId, records, list.value, settings.modelartsOffset);
+  return listReply(
+    requestId,
+    records,
+    list.value,
+    settings.modelartsOffset,
+    settings.modelartsMaxLimit,
+  );
 };

@@ -90,5 +90,6 @@ export const listReply = (
   records: readonly unknown[],
   list: Pick<ListQuery, 'limit' | 'offset'>,
   mode: ModelArtsOffsetMode,
+  maxLimit?: number,
 ): EmulatorResponse =>
-  huaweiJson(requestId, 200, offsetPage(records, list.limit, list.offset, mode));
+  huaweiJson(requestId, 200, offsetPage(records, list.limit, list.offset, mode, maxLimit));

@@ -51,7 +51,13 @@ const notebookList =
         list.value,
       ),
     );
-    return listReply(requestId, records, list.value, settings.modelartsOffset);
+    return listReply(
+      requestId,
+      records,
+      list.value,
+      settings.modelartsOffset,
+      settings.modelartsMaxLimit,
+    );
   };
 
 export const listNotebooks = notebookList(false);

@@ -156,6 +156,20 @@ describe('ModelArts ListImage', () => {
     expect(ids(body.data)).toEqual(expected.slice(49, 56));
   });
 
+  it('with a largest page (modelartsMaxLimit): a larger limit is served as that many, pages counting that size, until reset()', async () => {
+    fixture.emulator.settings.modelartsMaxLimit = 100;
+    fixture.emulator.settings.modelartsOffset = 'pages';
+    const expected = newestFirst(fixture.emulator.state.modelarts.list());
+    const { body } = await listModelArts('images', [
+      ['limit', '200'],
+      ['offset', '1'],
+    ]);
+    expect(body).toMatchObject({ current: 1, size: 100, pages: 4, total: 303 });
+    expect(ids(body.data)).toEqual(expected.slice(100, 200));
+    fixture.emulator.reset();
+    expect(fixture.emulator.settings.modelartsMaxLimit).toBeUndefined();
+  });
+
   it('reset() goes back to the offset mode the emulator started with', async () => {
     fixture.emulator.settings.modelartsOffset = 'pages';
     fixture.emulator.reset();

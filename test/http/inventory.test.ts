@@ -283,6 +283,31 @@ describe('BCC images deleted or created between two calls of a listing', () => {
   );
 });
 
+describe('a ModelArts list that serves smaller pages than asked (its first page short, not the last)', () => {
+  it.each(['pages', 'records'] as const)(
+    'offsets counting %s: every image once',
+    async (offsets) => {
+      // Prepare: the service serves at most 100 records a page; listings ask for up to 200.
+      fixture.emulator.settings.modelartsOffset = offsets;
+      fixture.emulator.settings.modelartsMaxLimit = 100;
+
+      // Act
+      const { images } = await pageThrough('modelarts', { limit: '1000' });
+
+      // Assess
+      const ids = images.map((image) => image.id);
+      expect(ids.length - new Set(ids).size, 'images handed out twice').toBe(0);
+      expect([...ids].sort()).toEqual(
+        fixture.emulator.state.modelarts
+          .list()
+          .map((record) => record.id)
+          .sort(),
+      );
+    },
+    60_000,
+  );
+});
+
 describe('a list that shrinks while it is read', () => {
   it('believes the page-two probe whose own total says nothing is left: an answer, not a 502', async () => {
     // Prepare: the first ModelArts page as seeded; the second request (the probe of what an offset

@@ -110,6 +110,30 @@ describe('the ModelArts usage scan', () => {
     },
   );
 
+  it.each(['records', 'pages'] as const)(
+    'reads every notebook once from a service that serves pages of 20 when asked for 50 (offsets count %s)',
+    async (reading) => {
+      // Prepare
+      fixture.emulator.settings.modelartsOffset = reading;
+      fixture.emulator.settings.modelartsMaxLimit = 20;
+      const ids = Array.from(
+        { length: 120 },
+        (_, n) => `b0b0b0b0-0000-4000-8000-${String(n).padStart(12, '0')}`,
+      );
+      for (const id of ids) {
+        fixture.emulator.state.notebooks.set({ id, image: { id: SEEDED.modelarts.custom } });
+      }
+
+      // Act
+      const uses = await scanToTheEnd();
+
+      // Assess
+      const seen = uses.map((use) => use.reference.id);
+      expect(seen.length - new Set(seen).size, 'notebooks read twice').toBe(0);
+      expect([...seen].sort()).toEqual(ids);
+    },
+  );
+
   it("a key refused the list of every user's notebooks (403) fails the scan, naming the permissions to check", async () => {
     // Prepare: the key lacks modelarts:notebook:listAllNotebooks.
     fixture.emulator.faults.inject({

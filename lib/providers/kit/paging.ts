@@ -8,7 +8,9 @@
 // records; otherwise they count pages (and that answer is page two, not wasted). With a page size
 // of 1 both readings agree. The position it hands on carries the reading, so every later page (in
 // this invocation or through a cursor) is asked for the right way. The end is `total` when the
-// reply gives one, else a short page.
+// reply gives one, else a short page. A first page shorter than asked that is not the last (a
+// service serving a limit above its largest as its largest) sets the page size of the scan: pages
+// of the size asked would not line up with the service's when offsets count pages.
 //
 // A listing (never a usage scan: it fails closed) may let the probe wait when time is short
 // (`timeShort`, asked before the probe and again if it times out): the first page is answered
@@ -74,7 +76,7 @@ const offsetPage = async <T>(
   options: ImagePageOptions,
 ): Promise<PagedItems<T>> => {
   // A scan keeps its page size (a page offset only means something for one size).
-  const limit =
+  let limit =
     typeof position?.size === 'number' ? position.size : pageSizeOf(paging, options.pageSize);
   const start = typeof position?.offset === 'number' ? position.offset : 0;
   const reading = position?.reading as OffsetReading | typeof UNPROBED | undefined;
@@ -111,6 +113,10 @@ const offsetPage = async <T>(
   const items = reply.items;
   contradicts(0, items.length, reply.total);
   if (isLast(reply, items.length)) return { items: items.slice(start) };
+  // Shorter than asked, and not the last: the service's pages are this size (a limit above its
+  // largest is served as its largest). Every later page is asked for in this size, or offsets
+  // counting pages would not line up with its pages (its page two of 100 is not records 200 on).
+  limit = Math.min(limit, items.length);
   // The first full page, and more to come: find out what an offset counts.
   if (limit === 1) return { items, next: { offset: 1, reading: 'records', size: limit } };
   const unprobed = { items, next: { offset: items.length, reading: UNPROBED, size: limit } };

@@ -8,7 +8,7 @@
 
 import { InvalidRequest } from '../errors/errors.js';
 import { cursorBinding, decodeCursor, encodeCursor } from './cursor.js';
-import { pageInTime } from './list-images.js';
+import { loopGuard, pageInTime } from './list-images.js';
 import { providerInRegion } from './provider-in-region.js';
 import type { CallContext, ImageProvider, ProviderLookup, ScanPosition } from './provider-port.js';
 import type { ImageRef } from './show-image.js';
@@ -44,6 +44,7 @@ export const scanUsage = async (
 ): Promise<UsageIndex> => {
   const byKey = new Map<string, Map<string, UsageReference>>();
   let position = from;
+  const goingOn = loopGuard(provider, from);
   for (let pages = 0; ; pages += 1) {
     const from = position;
     const page = await pageInTime(pages, context, () => provider.listUsage(region, from, context));
@@ -59,6 +60,7 @@ export const scanUsage = async (
       }
     }
     if (page.next === undefined) return indexOf(byKey, true, undefined);
+    goingOn(page.next);
     position = page.next;
   }
 };

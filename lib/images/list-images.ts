@@ -4,7 +4,7 @@
 // out, also when upstream pages and ours do not line up and when filters drop most of a page.
 // A listing that is running out of time stops cleanly with what it has and a cursor to go on.
 
-import { UpstreamTimeout } from '../errors/errors.js';
+import { UpstreamBadResponse, UpstreamTimeout } from '../errors/errors.js';
 import { readIsoInstant } from '../schema/iso-time.js';
 import { type CursorState, cursorBinding, decodeCursor, encodeCursor } from './cursor.js';
 import { matchesGlob } from './glob.js';
@@ -126,6 +126,27 @@ export const pageInTime = async <T>(
   }
 };
 
+/**
+ * Notes each position a scan goes on to, from `start`; one it read already (a cloud's next markers
+ * in a loop) is UpstreamBadResponse: following it would read the same pages until time ran out,
+ * and a usage scan would never be complete.
+ */
+export const loopGuard = (
+  provider: Pick<ImageProvider, 'label'>,
+  start: ScanPosition | undefined,
+): ((next: ScanPosition) => void) => {
+  const read = new Set([JSON.stringify(start ?? null)]);
+  return (next) => {
+    const key = JSON.stringify(next);
+    if (read.has(key)) {
+      throw new UpstreamBadResponse(
+        `${provider.label} answered a list page whose next page is one it answered already: the list would never end`,
+      );
+    }
+    read.add(key);
+  };
+};
+
 const bindingOf = (provider: ImageProvider, region: string, request: ListRequest, limit: number) =>
   cursorBinding({
     operation: 'list',
@@ -187,6 +208,7 @@ export const listImages = async (request: ListRequest, deps: ListDeps): Promise<
     timeShort: () => !timeForAnotherPage(deps.context),
   };
 
+  const goingOn = loopGuard(provider, state.position);
   for (let pages = 0; ; pages += 1) {
     const position = state.position;
     const page = await pageInTime(pages, deps.context, () =>
@@ -210,10 +232,13 @@ export const listImages = async (request: ListRequest, deps: ListDeps): Promise<
             before: (page.images[index + 1] as Image).id,
           });
         }
-        return page.next === undefined ? { images } : resumeAt({ position: page.next, skip: 0 });
+        if (page.next === undefined) return { images };
+        goingOn(page.next);
+        return resumeAt({ position: page.next, skip: 0 });
       }
     }
     if (page.next === undefined) return { images };
+    goingOn(page.next);
     // A skip past this page's end goes on into the next: ModelArts' first page answered without
     // its probe (a listing short of time) is shorter than the same page read with it, which a
     // cursor made before may be further into.
@@ -233,6 +258,7 @@ export const scanImages = async (
   const upstream = upstreamFilterOf(filter);
   const byId = new Map<string, Image>();
   let position: ScanPosition | undefined;
+  const goingOn = loopGuard(provider, position);
   for (let pages = 0; ; pages += 1) {
     const from = position;
     const page = await pageInTime(pages, context, () =>
@@ -248,6 +274,7 @@ export const scanImages = async (
     if (page.next === undefined) {
       return { images: [...byId.values()], complete: true, upstreamPages: pages + 1 };
     }
+    goingOn(page.next);
     position = page.next;
   }
 };

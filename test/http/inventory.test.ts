@@ -308,6 +308,59 @@ describe('a ModelArts list that serves smaller pages than asked (its first page 
   );
 });
 
+describe('BCC next markers that lead back to a page already read', () => {
+  /** Every BCC `operation` page names the next marker in turn: none, then i-a, i-b, i-a, i-b... */
+  const markersInALoop = (operation: 'list-images' | 'list-instances') => {
+    const member = operation === 'list-images' ? 'images' : 'instances';
+    for (let page = 0; page < 400; page += 1) {
+      fixture.emulator.faults.inject({
+        match: { provider: 'bcc', operation },
+        action: {
+          kind: 'malformed',
+          body: JSON.stringify({
+            [member]: [],
+            isTruncated: true,
+            nextMarker: page % 2 === 0 ? 'i-a' : 'i-b',
+          }),
+        },
+      });
+    }
+  };
+  const pagesRead = (operation: string) =>
+    fixture.emulator.requests.filter((request) => request.operation === operation).length;
+
+  it('a delete fails closed at once (502): the loop is no list, and nothing is deleted', async () => {
+    // Prepare
+    markersInALoop('list-instances');
+
+    // Act
+    const response = parseResult(
+      await deleteHandler(httpEvent('DELETE', 'bcc', SEEDED.bcc.custom, {}), lambdaContext()),
+    );
+
+    // Assess
+    expect([response.status, (response.body.error as { code?: string } | undefined)?.code]).toEqual(
+      [502, 'UPSTREAM_BAD_RESPONSE'],
+    );
+    expect(pagesRead('list-instances'), 'the first page, i-a, i-b; i-a again is the loop').toBe(3);
+    expect(fixture.emulator.state.bcc.has(SEEDED.bcc.custom)).toBe(true);
+  });
+
+  it('a listing is a 502, not pages read until its time runs out', async () => {
+    // Prepare
+    markersInALoop('list-images');
+
+    // Act
+    const response = await list('bcc', { limit: '10' });
+
+    // Assess
+    expect([response.status, (response.body.error as { code?: string } | undefined)?.code]).toEqual(
+      [502, 'UPSTREAM_BAD_RESPONSE'],
+    );
+    expect(pagesRead('list-images')).toBe(3);
+  });
+});
+
 describe('a list that shrinks while it is read', () => {
   it('believes the page-two probe whose own total says nothing is left: an answer, not a 502', async () => {
     // Prepare: the first ModelArts page as seeded; the second request (the probe of what an offset
@@ -858,4 +911,5 @@ describe('delete safety: an image in use is never deleted', () => {
       expect(fixture.emulator.state.bcc.has(SEEDED.bcc.custom)).toBe(true);
     },
   );
+
 });

@@ -912,4 +912,47 @@ describe('delete safety: an image in use is never deleted', () => {
     },
   );
 
+  it.each([
+    ['a ModelArts notebook without its image', 'modelarts', { id: 'nb-1', status: 'RUNNING' }],
+    ['a ModelArts notebook whose image is null', 'modelarts', { id: 'nb-1', image: null }],
+    [
+      'a ModelArts notebook naming its image another way',
+      'modelarts',
+      { id: 'nb-1', image: { image_id: SEEDED.modelarts.custom } },
+    ],
+    [
+      'a ModelArts notebook whose image ID and SWR path are empty',
+      'modelarts',
+      { id: 'nb-1', image: { id: '', swr_path: '' } },
+    ],
+    ['a BCC instance without its imageId', 'bcc', { id: 'i-1', status: 'Running' }],
+    ['a BCC instance whose imageId is null', 'bcc', { id: 'i-1', imageId: null }],
+    ['a BCC instance whose imageId is empty', 'bcc', { id: 'i-1', imageId: '' }],
+  ] as const)(
+    'fails closed on %s (it may run the image): the error, and nothing deleted',
+    async (_what, provider, record) => {
+      // Prepare: the usage list's one page holds that record.
+      const body =
+        provider === 'bcc'
+          ? { instances: [record], isTruncated: false }
+          : { data: [record], total: 1 };
+      fixture.emulator.faults.inject({
+        match: { operation: provider === 'bcc' ? 'list-instances' : 'list-all-notebooks' },
+        times: 10,
+        action: { kind: 'malformed', body: JSON.stringify(body) },
+      });
+      const imageId = SEEDED[provider].custom;
+
+      // Act
+      const response = await remove(provider, imageId);
+
+      // Assess
+      expect([
+        response.status,
+        (response.body.error as { code?: string } | undefined)?.code,
+      ]).toEqual([502, 'UPSTREAM_BAD_RESPONSE']);
+      expect(deletes()).toEqual([]);
+      expect(fixture.emulator.state[provider].has(imageId)).toBe(true);
+    },
+  );
 });

@@ -69,8 +69,7 @@ const instances: UsageListDescription<BccInstance> = {
   path: '/instance',
   paging: MARKER_PAGING,
   replySchema: bccInstanceListSchema,
-  usesOf: (instance) =>
-    useBy('instance', instance, instance.imageId ? [usageIdKey(instance.imageId)] : []),
+  usesOf: (instance) => useBy('instance', instance, [usageIdKey(instance.imageId)]),
 };
 
 export const bccCloud = defineCloud<BccCredentials, BccImageReply>({

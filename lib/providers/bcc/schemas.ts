@@ -113,12 +113,15 @@ export const bccImageListSchema = z.pipe(
   })),
 );
 
-/** An instance as `GET /v2/instance` lists it: what we need to know which image it runs. */
+/**
+ * An instance as `GET /v2/instance` lists it: what we need to know which image it runs. One that
+ * names no image fails validation: it may run any, and usage that cannot be read is not "unused".
+ */
 export const bccInstanceSchema = z.looseObject({
   id: z.string().check(z.minLength(1)),
   name: z.nullish(z.string()),
   status: z.nullish(z.string()),
-  imageId: z.nullish(z.string()),
+  imageId: z.string().check(z.minLength(1)),
 });
 export type BccInstance = z.infer<typeof bccInstanceSchema>;
 

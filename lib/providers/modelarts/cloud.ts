@@ -104,8 +104,8 @@ const notebooks: UsageListDescription<ModelArtsNotebook> = {
   replySchema: modelArtsNotebookListSchema,
   usesOf: (notebook) =>
     useBy('notebook', notebook, [
-      ...(notebook.image?.id ? [usageIdKey(notebook.image.id.toLowerCase())] : []),
-      ...(notebook.image?.swr_path ? [swrKey(notebook.image.swr_path)] : []),
+      ...(notebook.image.id ? [usageIdKey(notebook.image.id.toLowerCase())] : []),
+      ...(notebook.image.swr_path ? [swrKey(notebook.image.swr_path)] : []),
     ]),
 };
 

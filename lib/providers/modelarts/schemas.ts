@@ -119,20 +119,24 @@ export const modelArtsImageListSchema = z.pipe(
 
 /**
  * A notebook as ListNotebooks returns it: what we need to know which image it runs (`image.id`,
- * and its SWR path). A notebook that names its image some other way fails validation: usage that
- * cannot be read is not "unused".
+ * and its SWR path). A notebook that names its image some other way, or not at all (no `image`,
+ * neither an ID nor an SWR path), fails validation: usage that cannot be read is not "unused".
  */
 export const modelArtsNotebookSchema = z.looseObject({
   id: required,
   name: nullableText,
   status: nullableText,
-  image: z.nullish(
-    z.looseObject({
+  image: z
+    .looseObject({
       id: nullableText,
       name: nullableText,
       swr_path: nullableText,
-    }),
-  ),
+    })
+    .check(
+      z.refine((image) => Boolean(image.id) || Boolean(image.swr_path), {
+        message: 'names neither an image ID nor an SWR path',
+      }),
+    ),
 });
 export type ModelArtsNotebook = z.infer<typeof modelArtsNotebookSchema>;
 

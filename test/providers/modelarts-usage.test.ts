@@ -134,6 +134,42 @@ describe('the ModelArts usage scan', () => {
     },
   );
 
+  it.each(['records', 'pages'] as const)(
+    'reads every notebook when one is created between the first page and the offset probe (offsets count %s)',
+    async (reading) => {
+      // Prepare: 200 notebooks, newest first; the oldest runs the custom image. One more is
+      // created at the head of the list just after the first page is read (that page is the list
+      // as it was before).
+      fixture.emulator.settings.modelartsOffset = reading;
+      const notebooks = Array.from({ length: 200 }, (_, n) => ({
+        id: `b0b0b0b0-0000-4000-8000-${String(n).padStart(12, '0')}`,
+        create_at: 1_700_000_000_000 - n,
+        image: { id: n === 199 ? SEEDED.modelarts.custom : SEEDED.modelarts.builtIn },
+      }));
+      for (const notebook of notebooks) fixture.emulator.state.notebooks.set(notebook);
+      fixture.emulator.state.notebooks.set({
+        id: 'c0c0c0c0-0000-4000-8000-000000000000',
+        create_at: 1_700_000_000_001,
+        image: { id: SEEDED.modelarts.builtIn },
+      });
+      fixture.emulator.faults.inject({
+        match: { operation: 'list-all-notebooks' },
+        action: {
+          kind: 'malformed',
+          body: JSON.stringify({ data: notebooks.slice(0, 50), total: 200 }),
+        },
+      });
+
+      // Act
+      const uses = await scanToTheEnd();
+
+      // Assess
+      const seen = new Set(uses.map((use) => use.reference.id));
+      expect(notebooks.filter((notebook) => !seen.has(notebook.id)).map((n) => n.id)).toEqual([]);
+      expect(uses.map((use) => use.imageKeys)).toContainEqual([`id:${SEEDED.modelarts.custom}`]);
+    },
+  );
+
   it("a key refused the list of every user's notebooks (403) fails the scan, naming the permissions to check", async () => {
     // Prepare: the key lacks modelarts:notebook:listAllNotebooks.
     fixture.emulator.faults.inject({

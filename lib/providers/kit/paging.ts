@@ -4,8 +4,9 @@
 // ModelArts documents `offset` only as "the start offset of the paged records" while its replies
 // count pages (`current`, `pages`); no public example shows a second page. So the offset pager
 // finds out which reading the service uses before it relies on either: after a full first page it
-// asks for offset 1. If that page starts with the first page's second record, offsets count
-// records; otherwise they count pages (and that answer is page two, not wasted). With a page size
+// asks for offset 1. If that page starts with the first page's second record, or shares most of
+// the first page's records (the head of the list changed in between), offsets count records;
+// otherwise they count pages (and that answer is page two, not wasted). With a page size
 // of 1 both readings agree. The position it hands on carries the reading, so every later page (in
 // this invocation or through a cursor) is asked for the right way. The end is `total` when the
 // reply gives one, else a short page. A first page shorter than asked that is not the last (a
@@ -63,6 +64,22 @@ const UNPROBED = 'unprobed';
 
 const idOf = (item: unknown): unknown =>
   typeof item === 'object' && item !== null ? (item as { id?: unknown }).id : undefined;
+
+/**
+ * Whether the answer to offset 1 is the list from its second record (offsets count records) rather
+ * than page two: it starts with the first page's second record, or, as a record created or deleted
+ * at the head of the list between the two requests shifts it, shares most of the first page's
+ * records. Page two shares none of them (or as many as were created at the head meanwhile); judged
+ * by its first record alone, one notebook created at that moment made a usage scan read pages of
+ * a records list as pages, and miss most of it.
+ */
+const countsRecords = (first: readonly unknown[], probe: readonly unknown[]): boolean => {
+  const second = idOf(first[1]);
+  if (second !== undefined && idOf(probe[0]) === second) return true;
+  const ids = new Set<unknown>(first.map(idOf).filter((id) => id !== undefined));
+  const shared = probe.filter((item) => ids.has(idOf(item))).length;
+  return shared * 2 > first.length;
+};
 
 /** The page size of a scan: what the caller asks for, within the cloud's largest page. */
 const pageSizeOf = (paging: Paging, asked: number | undefined): number =>
@@ -131,8 +148,7 @@ const offsetPage = async <T>(
     if (error instanceof UpstreamTimeout && timeShort?.() === true) return unprobed;
     throw error;
   }
-  const second = idOf(items[1]);
-  if (second !== undefined && idOf(probe.items[0]) === second) {
+  if (countsRecords(items, probe.items)) {
     if (reading === undefined) {
       return { items, next: { offset: items.length, reading: 'records', size: limit } };
     }

@@ -27,6 +27,9 @@ export interface CursorState {
   before?: string | undefined;
 }
 
+/** The longest ID a cursor carries as where it stands (longer: it resumes by count alone). */
+const MAX_ANCHOR = 256;
+
 // Built on the first cursor read: functions that never list (show, delete) do not build it at start.
 const buildStateSchema = () =>
   z.strictObject({
@@ -39,8 +42,8 @@ const buildStateSchema = () =>
       ),
     ),
     s: z.int().check(z.gte(0), z.lte(100_000)),
-    a: z.optional(z.string().check(z.maxLength(256))),
-    n: z.optional(z.string().check(z.maxLength(256))),
+    a: z.optional(z.string().check(z.maxLength(MAX_ANCHOR))),
+    n: z.optional(z.string().check(z.maxLength(MAX_ANCHOR))),
   });
 const stateSchema = z.builtOnFirstUse(buildStateSchema);
 
@@ -57,6 +60,9 @@ export const cursorBinding = (identity: Record<string, unknown>): string =>
     ),
   );
 
+const anchor = (id: string | undefined): string | undefined =>
+  id !== undefined && id.length <= MAX_ANCHOR ? id : undefined;
+
 export const encodeCursor = (state: CursorState, binding: string): string => {
   const payload = Buffer.from(
     JSON.stringify({
@@ -64,8 +70,8 @@ export const encodeCursor = (state: CursorState, binding: string): string => {
       b: binding,
       p: state.position,
       s: state.skip,
-      a: state.after,
-      n: state.before,
+      a: anchor(state.after),
+      n: anchor(state.before),
     }),
   ).toString('base64url');
   return `${payload}.${hex16(`cursor:${payload}`)}`;

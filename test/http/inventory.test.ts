@@ -283,6 +283,24 @@ describe('BCC images deleted or created between two calls of a listing', () => {
   );
 });
 
+describe('an image whose ID is longer than a cursor carries as where it stands', () => {
+  it('is handed out, and the cursor after it still resumes (by count)', async () => {
+    // Prepare: the first BCC image in id order has an ID of 300 characters.
+    const template = fixture.emulator.state.bcc.get(SEEDED.bcc.custom);
+    const longId = `m-${'0'.repeat(298)}`;
+    fixture.emulator.state.bcc.set({ ...(template as NonNullable<typeof template>), id: longId });
+
+    // Act
+    const first = (await list('bcc', { limit: '1' })).body as unknown as Page;
+    const second = await list('bcc', { limit: '1', cursor: String(first.nextCursor) });
+
+    // Assess
+    expect(first.images.map((image) => image.id)).toEqual([longId]);
+    expect(second.status, JSON.stringify(second.body).slice(0, 300)).toBe(200);
+    expect((second.body as unknown as Page).images.map((image) => image.id)).not.toContain(longId);
+  });
+});
+
 describe('a ModelArts list that serves smaller pages than asked (its first page short, not the last)', () => {
   it.each(['pages', 'records'] as const)(
     'offsets counting %s: every image once',

@@ -1,8 +1,9 @@
 // apply(planId) → a run: one delete per retire decision, through the delete queue (so the deletes
 // run on Lambda's own scaling and the clouds' pacing), each decision ending in exactly one
 // outcome. The messages go out a batch at a time, several batches in flight. A decision whose
-// message the consumer would refuse (an image ID or name outside what the queue's schema takes),
-// or which cannot be sent, is recorded `failed` at once, so a run never waits for an outcome that
+// message the consumer would refuse (the planner retires no image whose message fields the queue's
+// schema refuses, so in a verified plan only an applier's identity over its bound), or which cannot
+// be sent, is recorded `failed` at once, so a run never waits for an outcome that
 // cannot come (unless a consumer has sent its delete: the send went through after all, and that
 // delivery records it). A plan that is not as it was made is refused before any run starts; a run
 // of it that had started (a retried schedule firing across an upgrade of the planner) has each

@@ -6,7 +6,9 @@
 //   system → shared → protected (operator) → excluded (policy) → not-selected → busy → in-use →
 //   newest-in-family → too-new → over-limit → retire.
 // Unknown means keep: an unknown kind or status is never selected (even when a policy lists
-// `unknown`), nor is an ID outside its cloud's format; an unknown creation time is too new. Only `available` images take a family's places.
+// `unknown`), nor is an image the delete queue could not take (an ID outside its cloud's format, a
+// field longer than its run message takes); an unknown creation time is too new. Only `available`
+// images take a family's places.
 // The cost is one sort per family plus one sort of the candidates and one of the decisions.
 
 import { UpstreamBadResponse } from '../errors/errors.js';
@@ -26,6 +28,7 @@ import {
 } from './plan.js';
 import { planIdOf } from './plan-id.js';
 import type { Policy } from './policy.js';
+import { RUN_MESSAGE_MAX_LENGTH } from './run-message-limits.js';
 
 export interface PlanInput {
   readonly policy: Policy;
@@ -103,6 +106,28 @@ const ordinal = (rank: number): string => {
   return `${rank}${suffix}`;
 };
 
+/**
+ * The first field of the image, carried by the run message apply would queue to retire it
+ * (apply-plan.ts runMessageOf), that is longer than the delete queue takes; undefined: none.
+ */
+const overlongField = (
+  image: Image,
+  key: string,
+): { field: string; length: number; max: number } | undefined => {
+  const { imageId, imageKey: keyMax, expected } = RUN_MESSAGE_MAX_LENGTH;
+  const fields: ReadonlyArray<readonly [string, string | undefined, number]> = [
+    ['id', image.id, imageId],
+    ['imageKey', key, keyMax],
+    ['status', image.status, expected.status],
+    ['name', image.name, expected.name],
+    ['updatedAt', image.updatedAt, expected.updatedAt],
+  ];
+  for (const [field, value, max] of fields) {
+    if (value !== undefined && value.length > max) return { field, length: value.length, max };
+  }
+  return undefined;
+};
+
 /** What deciding an image alone needs besides the image: the policy's inputs and ID rules. */
 interface AloneContext {
   readonly input: PlanInput;
@@ -120,15 +145,18 @@ const decideAlone = (entry: Entry, { input, excludedIds, idFormat }: AloneContex
   const statusSelected =
     image.status !== 'unknown' &&
     (select.status === undefined || select.status.includes(image.status));
-  // Likewise an ID outside the cloud's format: the delete queue and apply refuse it, so the run
-  // could only record it failed, and it would take a deletion of the limits. It is not-selected
-  // (the closed list has no other reason for "this service cannot act on it", the same as for an
-  // unknown status), not protected: that reason is the operator's.
+  // Likewise an ID outside the cloud's format, or a field longer than the run message takes: the
+  // delete queue and apply refuse such a message, so the run could only record it failed, and it
+  // would take a deletion of the limits. It is not-selected (the closed list has no other reason
+  // for "this service cannot act on it", the same as for an unknown status), not protected: that
+  // reason is the operator's.
   const idDeletable = idFormat?.pattern.test(image.id) === true;
+  const overlong = overlongField(image, key);
   entry.selected =
     image.kind === 'custom' &&
     statusSelected &&
     idDeletable &&
+    overlong === undefined &&
     (select.name === undefined || matchesGlob(select.name, image.name));
 
   if (image.kind === 'system') {
@@ -167,9 +195,11 @@ const decideAlone = (entry: Entry, { input, excludedIds, idFormat }: AloneContex
           ? `status unknown (${image.providerStatus.slice(0, 64)}) is not one this service recognises: kept`
           : !idDeletable
             ? `image ID is not ${idFormat?.description ?? 'of a known format'} (the ${image.provider} ID format): no delete could name it, so it is kept`
-            : !statusSelected
-              ? `status ${image.status} is not selected`
-              : `name does not match ${select.name}`;
+            : overlong !== undefined
+              ? `${overlong.field} is ${overlong.length} characters, more than the ${overlong.max} the delete queue takes: no delete could be queued for it, so it is kept`
+              : !statusSelected
+                ? `status ${image.status} is not selected`
+                : `name does not match ${select.name}`;
     return;
   }
   if (image.status === 'creating') {

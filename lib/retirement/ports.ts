@@ -228,7 +228,10 @@ export interface RunStore {
   readRun(runId: string): Promise<Run | undefined>;
 }
 
-/** A retire decision on its way to the delete queue consumer. */
+/**
+ * A retire decision on its way to the delete queue consumer. The queue's schema bounds its text
+ * fields to RUN_MESSAGE_MAX_LENGTH (run-message-limits.ts), which the planner heeds too.
+ */
 export interface RunMessage {
   provider: string;
   imageId: string;

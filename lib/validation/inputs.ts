@@ -10,6 +10,7 @@ import { nameGlobSchema, regionSchema } from '../images/name-shapes.js';
 import { cloudKeys, findCloud, registryVersion } from '../providers/registry.js';
 import { PLAN_ID_PATTERN, RUN_ID_PATTERN } from '../retirement/ids.js';
 import type { RunMessage } from '../retirement/ports.js';
+import { RUN_MESSAGE_MAX_LENGTH } from '../retirement/run-message-limits.js';
 import { shownName, unknownFields } from '../schema/caller-names.js';
 import { ISO_INSTANT_PATTERN, MAX_ISO_INSTANT_LENGTH, readIsoInstant } from '../schema/iso-time.js';
 import * as z from '../schema/zod.js';
@@ -133,25 +134,32 @@ const buildListInput = () =>
     ...filterShape(),
   });
 
-/** A retire decision on the delete queue (lib/retirement/ports.ts RunMessage). */
-const buildRunMessage = () =>
-  z
+/**
+ * A retire decision on the delete queue (lib/retirement/ports.ts RunMessage). Its lengths are the
+ * planner's too (run-message-limits.ts): a plan retires no image whose message this refuses.
+ */
+const buildRunMessage = () => {
+  const max = RUN_MESSAGE_MAX_LENGTH;
+  return z
     .strictObject({
       provider: providerSchema(),
-      imageId: z.string().check(z.maxLength(64, 'must be at most 64 characters')),
+      imageId: z
+        .string()
+        .check(z.maxLength(max.imageId, `must be at most ${max.imageId} characters`)),
       region: regionSchema,
       force: z.optional(z.boolean()),
       planId: z.string().check(z.regex(PLAN_ID_PATTERN, 'must be a plan id')),
       runId: z.string().check(z.regex(RUN_ID_PATTERN, 'must be a run id')),
-      imageKey: z.string().check(z.minLength(1), z.maxLength(200)),
+      imageKey: z.string().check(z.minLength(1), z.maxLength(max.imageKey)),
       expected: z.strictObject({
-        status: z.string().check(z.maxLength(64)),
-        name: z.string().check(z.maxLength(1024)),
-        updatedAt: z.optional(z.string().check(z.maxLength(64))),
+        status: z.string().check(z.maxLength(max.expected.status)),
+        name: z.string().check(z.maxLength(max.expected.name)),
+        updatedAt: z.optional(z.string().check(z.maxLength(max.expected.updatedAt))),
       }),
-      identity: z.optional(z.string().check(z.maxLength(2048))),
+      identity: z.optional(z.string().check(z.maxLength(max.identity))),
     })
     .check(z.superRefine(checkImageId));
+};
 
 const buildUsageInput = () =>
   z

@@ -1,8 +1,9 @@
 // Properties of the planner over generated worlds: inventories of up to 300 images of both
 // providers, several regions (some outside the policy), families, kinds, statuses, ages (with ties
-// and unknown creation times), usage, operator protections, exclusions and limits. The checks are
-// written from the spec, independently of the planner's code: what may never be retired, what the
-// limits allow, which images are a family's N newest.
+// and unknown creation times, malformed IDs and fields longer than the delete queue takes), usage,
+// operator protections, exclusions and limits. The checks are written from the spec, independently
+// of the planner's code: what may never be retired (nor queued to be refused), what the limits
+// allow, which images are a family's N newest.
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -10,11 +11,13 @@ import { matchesGlob } from '../../lib/images/glob.js';
 import type { Image, ImageStatus } from '../../lib/images/image.js';
 import { IMAGE_STATUSES } from '../../lib/images/image-fields.js';
 import type { UsageReference } from '../../lib/images/usage.js';
+import { runMessageOf } from '../../lib/retirement/apply-plan.js';
 import { familyOf } from '../../lib/retirement/family.js';
 import { type Plan, planSchema } from '../../lib/retirement/plan.js';
 import { alterationOf } from '../../lib/retirement/plan-integrity.js';
 import { imageKey, type PlanInput, planRetirement } from '../../lib/retirement/planner.js';
 import { type Policy, parsePolicy } from '../../lib/retirement/policy.js';
+import { runMessageRefusal } from '../../lib/validation/inputs.js';
 import { NOW } from './fixtures.js';
 
 const DAY_MS = 86_400_000;
@@ -33,6 +36,8 @@ interface ImageSeed {
   upperCaseId: boolean;
   /** Listed with an ID outside its cloud's format (MALFORMED_ID_PREFIX), which no delete takes. */
   malformedId: boolean;
+  /** Listed with a field longer than the delete queue's run message takes (expected.name, ...). */
+  overlong: 'name' | 'updatedAt' | undefined;
   otherProvider: boolean;
   inUse: boolean;
   protect: boolean;
@@ -58,6 +63,10 @@ const imageSeed: fc.Arbitrary<ImageSeed> = fc.record({
   ageDays: fc.option(fc.integer({ min: 0, max: 800 }), { freq: 12, nil: undefined }),
   upperCaseId: fc.boolean(),
   malformedId: fc.integer({ min: 0, max: 19 }).map((value) => value === 0),
+  overlong: fc.oneof(
+    { weight: 18, arbitrary: fc.constant(undefined) },
+    { weight: 1, arbitrary: fc.constantFrom('name' as const, 'updatedAt' as const) },
+  ),
   otherProvider: fc.integer({ min: 0, max: 9 }).map((value) => value === 0),
   inUse: fc.integer({ min: 0, max: 9 }).map((value) => value === 0),
   protect: fc.integer({ min: 0, max: 9 }).map((value) => value === 0),
@@ -100,8 +109,13 @@ interface World {
   excludedIds: ReadonlySet<string>;
 }
 
-const nameOf = (provider: Provider, seed: ImageSeed): string =>
-  provider === 'bcc' ? `${seed.family}-${seed.version}` : `${seed.family}-v${seed.version % 3}`;
+/** An overlong name keeps its family's start and its version's end, so globs still match it. */
+const nameOf = (provider: Provider, seed: ImageSeed): string => {
+  const padding = seed.overlong === 'name' ? `-${'x'.repeat(1_024)}` : '';
+  return provider === 'bcc'
+    ? `${seed.family}${padding}-${seed.version}`
+    : `${seed.family}${padding}-v${seed.version % 3}`;
+};
 
 /** Neither a BCC ID (`m-...`) nor a UUID. */
 const MALFORMED_ID_PREFIX = 'img-';
@@ -132,7 +146,9 @@ const buildImage = (seed: ImageSeed, index: number, policyProvider: Provider): I
     providerStatus: seed.status.toUpperCase(),
     kind: seed.kind,
     createdAt,
-    updatedAt: createdAt,
+    // A cloud registered at run time may hand over any text as the update time.
+    updatedAt:
+      seed.overlong === 'updatedAt' ? `${createdAt ?? 'undated'} ${'x'.repeat(64)}` : createdAt,
     details: seed.size === undefined ? {} : { size: seed.size },
   };
 };
@@ -206,10 +222,31 @@ const inScope = (world: World, image: Image): boolean =>
 const createdMs = (image: Image): number =>
   image.createdAt === undefined ? Number.NaN : Date.parse(image.createdAt);
 
-/** What the selection matches: custom, an ID a delete takes, a selected status (never unknown), the name. */
+const APPLIER = 'arn:aws:iam::123456789012:user/applier';
+
+/** Why the delete queue's schema would refuse the message apply queues to retire `image`. */
+const queueRefusal = (
+  policy: Policy,
+  image: Omit<Image, 'details'>,
+  planId = 'plan-000000000000000000000000',
+): string | undefined =>
+  runMessageRefusal(
+    runMessageOf(image, {
+      planId,
+      runId: 'run-00000000000000000000',
+      force: policy.force === true,
+      identity: APPLIER,
+    }),
+  );
+
+/**
+ * What the selection matches: custom, an ID and fields the delete queue takes, a selected status
+ * (never unknown), the name.
+ */
 const isSelected = (policy: Policy, image: Image): boolean =>
   image.kind === 'custom' &&
   !image.id.startsWith(MALFORMED_ID_PREFIX) &&
+  queueRefusal(policy, image) === undefined &&
   image.status !== 'unknown' &&
   (policy.select.status === undefined || policy.select.status.includes(image.status)) &&
   (policy.select.name === undefined || matchesGlob(policy.select.name, image.name));
@@ -420,6 +457,23 @@ describe('planRetirement, for any generated world', () => {
         },
       ),
       { numRuns: 300 },
+    );
+  });
+
+  it('retires nothing the delete queue would refuse: each retire decision’s run message passes its schema', () => {
+    fc.assert(
+      fc.property(world, (generated) => {
+        const plan = planRetirement(generated.input);
+
+        for (const decision of plan.decisions) {
+          if (decision.decision !== 'retire') continue;
+          expect(
+            queueRefusal(plan.policy, decision.image, plan.planId),
+            imageKey(decision.image),
+          ).toBeUndefined();
+        }
+      }),
+      { numRuns: 500 },
     );
   });
 

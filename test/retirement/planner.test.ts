@@ -207,6 +207,33 @@ describe('each reason', () => {
     },
   );
 
+  it.each([
+    ['name', 1_025, { name: `train-${'x'.repeat(1_019)}` }, 1_024],
+    // A cloud registered at run time may hand over an update time that is no ISO 8601 time.
+    ['updatedAt', 65, { updatedAt: `2025-01-01T00:00:00.000Z ${'x'.repeat(40)}` }, 64],
+  ] as const)(
+    'not-selected: an image whose %s is longer than the delete queue takes is kept, and takes none of the limits',
+    (field, length, overrides, max) => {
+      // Prepare: an old image whose run message (expected.name, expected.updatedAt) the delete
+      // queue's schema would refuse, an older well-formed one, and room for one deletion.
+      const overlong = modelartsImage({ ...overrides, createdAt: daysAgo(300) });
+      const stale = modelartsImage({ createdAt: daysAgo(200) });
+      const policy = policyOf({ limits: { maxDeletions: 1, maxPercent: 100 } });
+
+      // Act
+      const result = plan(policy, [overlong, stale]);
+
+      // Assess
+      expect(decisionOf(result, overlong)).toMatchObject({
+        decision: 'keep',
+        reason: 'not-selected',
+        detail: `${field} is ${length} characters, more than the ${max} the delete queue takes: no delete could be queued for it, so it is kept`,
+      });
+      expect(reasonOf(result, stale)).toBe('retire');
+      expect(result.limits).toEqual({ allowed: 1, wouldRetire: 1, bound: false });
+    },
+  );
+
   it('busy: an image still being created is kept', () => {
     const image = modelartsImage({ status: 'creating' });
 

@@ -15,6 +15,8 @@ import { handler as getRunHandler } from '../../functions/http/get-run.js';
 import { handler as scheduledHandler } from '../../functions/schedule/plan-policy.js';
 import type { Plan } from '../../lib/retirement/plan.js';
 import { REASON_PRECEDENCE } from '../../lib/retirement/plan.js';
+import { planIdOf } from '../../lib/retirement/plan-id.js';
+import { countTotals } from '../../lib/retirement/planner.js';
 import { parsePolicy } from '../../lib/retirement/policy.js';
 import type { RunDocument, RunMessage } from '../../lib/retirement/ports.js';
 import { startInvocation } from '../../lib/runtime/invocation.js';
@@ -450,15 +452,10 @@ describe('applying a plan', () => {
     expect(message).toMatch(/^policy: unknown field\(s\): k{64}\u2026 \(200000 characters\)$/);
   });
 
-  it('a retire decision the queue would refuse is recorded failed at once, and the run completes; an image whose ID it would refuse is kept', async () => {
-    // Prepare: two old custom images the cloud lists but the queue's message schema refuses, one
-    // with an ID outside BCC's format, one with a name over 1,024 characters.
+  /** Old custom BCC images named `oddball-...` (the cloud lists them as given). */
+  const seedOddballs = (images: ReadonlyArray<readonly [id: string, name: string]>) => {
     const template = fixture.emulator.state.bcc.get('m-custom01') ?? { id: '' };
-    const longName = `oddball-${'x'.repeat(1_100)}`;
-    for (const [id, name] of [
-      ['m-odd_id.1', 'oddball-b'],
-      ['m-oddlong1', longName],
-    ] as const) {
+    for (const [id, name] of images) {
       fixture.emulator.state.bcc.set({
         ...template,
         id,
@@ -468,24 +465,72 @@ describe('applying a plan', () => {
         createTime: '2020-01-01T00:00:00Z',
       });
     }
-    const plan = (
-      await createPlan({
-        name: 'oddballs',
-        provider: 'bcc',
-        regions: ['bj'],
-        select: { kind: 'custom', name: 'oddball-*' },
-        limits: { maxDeletions: 5, maxPercent: 100 },
-      })
-    ).body as unknown as Plan;
-    // The malformed ID no delete could name is kept (not-selected), the long name retired.
-    expect(plan.totals.retire).toBe(1);
-    expect(plan.decisions.find((decision) => decision.image.id === 'm-odd_id.1')).toMatchObject({
-      decision: 'keep',
-      reason: 'not-selected',
-    });
+  };
+  const oddballs = (name: string) => ({
+    name,
+    provider: 'bcc',
+    regions: ['bj'],
+    select: { kind: 'custom', name: 'oddball-*' },
+    limits: { maxDeletions: 5, maxPercent: 100 },
+  });
+  const LONG_NAME = `oddball-${'x'.repeat(1_100)}`;
+
+  it('an image whose ID or name the delete queue would refuse is kept (not-selected), taking no deletion', async () => {
+    // Prepare: old custom images the cloud lists but whose run message the queue's schema would
+    // refuse: one with an ID outside BCC's format, one with a name over 1,024 characters.
+    seedOddballs([
+      ['m-odd_id.1', 'oddball-b'],
+      ['m-oddlong1', LONG_NAME],
+    ]);
 
     // Act
-    const accepted = await apply(plan.planId);
+    const plan = (await createPlan(oddballs('oddballs'))).body as unknown as Plan;
+
+    // Assess: both kept, saying which field; nothing for apply to queue or record failed.
+    expect(plan.totals.retire).toBe(0);
+    expect(
+      plan.decisions
+        .filter((decision) => decision.image.name.startsWith('oddball-'))
+        .map(({ image, decision, reason, detail }) => [image.id, decision, reason, detail]),
+    ).toEqual([
+      [
+        'm-odd_id.1',
+        'keep',
+        'not-selected',
+        expect.stringMatching(/^image ID is not .* no delete could name it, so it is kept$/),
+      ],
+      [
+        'm-oddlong1',
+        'keep',
+        'not-selected',
+        'name is 1108 characters, more than the 1024 the delete queue takes: no delete could be queued for it, so it is kept',
+      ],
+    ]);
+  });
+
+  it('a retire decision the queue would refuse is recorded failed at once, and the run completes', async () => {
+    // Prepare: the planner keeps every image whose run message fields the queue would refuse
+    // (above), so what is left to refuse is what no plan sees: the applier's identity, which the
+    // message carries and the queue's schema bounds (2,048 characters; IAM makes no longer ARN,
+    // but the bound is the queue's to keep). (A plan made before the planner kept such images is
+    // refused at apply as a whole: the next test.)
+    seedOddballs([['m-oddplain1', 'oddball-plain']]);
+    const plan = (await createPlan(oddballs('oddball-plain'))).body as unknown as Plan;
+    expect(plan.totals.retire).toBe(1);
+    const applier = `arn:aws:iam::123456789012:user/${'x'.repeat(2_048)}`;
+
+    // Act
+    const accepted = parseResult(
+      await applyHandler(
+        routeEvent({
+          method: 'POST',
+          route: '/retirements/plans/{planId}/apply',
+          pathParameters: { planId: plan.planId },
+          callerArn: applier,
+        }),
+        lambdaContext(),
+      ),
+    );
 
     // Assess: nothing queued, the retire decision failed with the reason, the run completed, one
     // event.
@@ -495,7 +540,9 @@ describe('applying a plan', () => {
     const document = await run(runId);
     expect(document.run).toMatchObject({ status: 'completed', counts: { failed: 1 } });
     expect(document.outcomes.map((outcome) => outcome.error)).toEqual(['InvalidRequest']);
-    expect(document.outcomes[0]?.reason).toMatch(/expected\.name: /);
+    expect(document.outcomes[0]?.reason).toMatch(
+      /^not queued: the delete queue would refuse it \(identity: /,
+    );
     const failedEvents = (await eventsPublishedLocally(store)).filter(
       (event) => event.detailType === 'Image Delete Failed' && event.detail.runId === runId,
     );
@@ -505,6 +552,42 @@ describe('applying a plan', () => {
     );
     expect(completions).toHaveLength(1);
     expect(await drainLocalQueue({ dir: store })).toMatchObject({ processed: 0 });
+  });
+
+  it('a plan made before the planner kept an image the queue would refuse (one retiring it) is refused at apply: 400, nothing queued', async () => {
+    // Prepare: the plan an earlier planner made, retiring the image whose name is over 1,024
+    // characters, with its ID and totals as that planner stored them.
+    seedOddballs([['m-oddlong2', LONG_NAME]]);
+    const today = (await createPlan(oddballs('oddball-long'))).body as unknown as Plan;
+    const decisions = today.decisions.map((decision) =>
+      decision.image.id === 'm-oddlong2'
+        ? { ...decision, decision: 'retire' as const, reason: 'retire' as const, detail: undefined }
+        : decision,
+    );
+    const earlier: Plan = {
+      ...today,
+      decisions,
+      totals: countTotals(decisions),
+      limits: { ...today.limits, wouldRetire: today.limits.wouldRetire + 1 },
+      planId: planIdOf(today.policy, decisions),
+    };
+    await writeFile(join(store, 'plans', `${earlier.planId}.json`), JSON.stringify(earlier));
+    const deletesBefore = fixture.emulator.requests.filter(
+      (request) => request.operation === 'delete',
+    ).length;
+
+    // Act
+    const response = await apply(earlier.planId);
+
+    // Assess: refused naming the decision; no run to record a `failed` in, nothing queued.
+    expect(response.status).toBe(400);
+    expect(String((response.body.error as { message: string }).message)).toContain(
+      'its decision for bj/m-oddlong2 is retire where its policy gives not-selected (edited, or made by an earlier version of the planner)',
+    );
+    expect(await drainLocalQueue({ dir: store })).toMatchObject({ processed: 0 });
+    expect(
+      fixture.emulator.requests.filter((request) => request.operation === 'delete'),
+    ).toHaveLength(deletesBefore);
   });
 
   it('an unknown or incomplete plan is refused before anything is queued', async () => {

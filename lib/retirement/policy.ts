@@ -72,7 +72,7 @@ const selectSchema = z
       )
       .check(
         z.describe(
-          'Only images in one of these statuses. Absent: every status but `unknown`, which is never selected, listed or not (a state this service does not recognise is kept).',
+          'Only images in one of these statuses: a set (each once; the order written does not matter, a plan lists them sorted). Absent: every status but `unknown`, which is never selected, listed or not (a state this service does not recognise is kept).',
         ),
       ),
     olderThanDays: z
@@ -112,10 +112,18 @@ const excludeSchema = z
           )
           .check(z.maxLength(1000, 'must list at most 1000 IDs')),
       )
-      .check(z.describe('Image IDs never to retire (ModelArts UUIDs compare case-insensitively).')),
+      .check(
+        z.describe(
+          'Image IDs never to retire (ModelArts UUIDs compare case-insensitively). The order written does not matter: a plan lists them sorted.',
+        ),
+      ),
     names: z
       .optional(z.array(globSchema).check(z.maxLength(100, 'must list at most 100 globs')))
-      .check(z.describe('Name globs never to retire.')),
+      .check(
+        z.describe(
+          'Name globs never to retire. The order written does not matter: a plan lists them sorted (an excluded decision names the first that matches).',
+        ),
+      ),
   })
   .check(z.describe('Images never to retire, whatever the selection says.'));
 
@@ -262,20 +270,45 @@ const describeIssue = (issue: z.core.$ZodIssue): { field: string; message: strin
   return { field, message: `${field}: ${issue.message}` };
 };
 
+/** Default sort: code-unit order, the same on every machine and locale. */
+const sorted = <T extends string>(values: readonly T[]): T[] => [...values].sort();
+
+/**
+ * The policy with every list whose order means nothing (`regions`, `select.status`, `exclude.ids`,
+ * `exclude.names`) in code-unit order. Nothing is dropped: what is refused written twice stays
+ * refused, and what is accepted twice stays twice.
+ */
+const canonicalLists = (policy: Policy): Policy => {
+  const { select, exclude } = policy;
+  return {
+    ...policy,
+    regions: sorted(policy.regions),
+    select: select.status === undefined ? select : { ...select, status: sorted(select.status) },
+    ...(exclude === undefined
+      ? {}
+      : {
+          exclude: {
+            ...exclude,
+            ...(exclude.ids === undefined ? {} : { ids: sorted(exclude.ids) }),
+            ...(exclude.names === undefined ? {} : { names: sorted(exclude.names) }),
+          },
+        }),
+  };
+};
+
 /**
  * A policy from any value (a parsed JSON body, a YAML document), or InvalidRequest whose message
  * names every bad field (`limits.maxDeletions: is required`) and whose `field` is the first.
- * `regions` is a set: it comes back in code-unit order, so that the plan (whose ID digests the
- * policy) does not depend on the order they were written in. Here and not in the schema: a stored
- * plan is read with the schema, and must keep its policy as it was digested (plans made before
- * this listed the regions as written).
+ * Its lists whose order means nothing come back in code-unit order (canonicalLists), so that the
+ * plan (whose ID digests the policy) does not depend on the order they were written in. Here and
+ * not in the schema: a stored plan is read with the schema, and must keep its policy as it was
+ * digested (plans made before this listed them as written).
  */
 export const parsePolicy = (value: unknown): Policy => {
   // reportInput: zod 4 leaves `input` out of issues otherwise, and a missing field (input
   // undefined) could not be told from a field of the wrong type.
   const result = policySchema.safeParse(value, { reportInput: true });
-  // Default sort: code-unit order, the same on every machine (region names are ASCII anyway).
-  if (result.success) return { ...result.data, regions: [...result.data.regions].sort() };
+  if (result.success) return canonicalLists(result.data);
   const described = result.error.issues.map(describeIssue);
   throw new InvalidRequest(described.map((issue) => issue.message).join('; '), {
     field: described[0]?.field ?? 'policy',

@@ -16,7 +16,7 @@ import { familyOf } from '../../lib/retirement/family.js';
 import { type Plan, planSchema } from '../../lib/retirement/plan.js';
 import { alterationOf } from '../../lib/retirement/plan-integrity.js';
 import { imageKey, type PlanInput, planRetirement } from '../../lib/retirement/planner.js';
-import { type Policy, parsePolicy } from '../../lib/retirement/policy.js';
+import { type Policy, type PolicyInput, parsePolicy } from '../../lib/retirement/policy.js';
 import { runMessageRefusal } from '../../lib/validation/inputs.js';
 import { NOW } from './fixtures.js';
 
@@ -105,6 +105,8 @@ const policySeed: fc.Arbitrary<PolicySeed> = fc.record({
 interface World {
   input: PlanInput;
   policy: Policy;
+  /** The policy as written, before parsing. */
+  written: PolicyInput;
   protectedIds: ReadonlySet<string>;
   excludedIds: ReadonlySet<string>;
 }
@@ -173,7 +175,7 @@ const buildWorld = (policySeedValue: PolicySeed, seeds: readonly ImageSeed[]): W
       excludedIds.add(provider === 'modelarts' ? image.id.toLowerCase() : image.id);
     }
   });
-  const policy = parsePolicy({
+  const written: PolicyInput = {
     name: 'generated',
     provider,
     regions: policySeedValue.regions,
@@ -195,7 +197,8 @@ const buildWorld = (policySeedValue: PolicySeed, seeds: readonly ImageSeed[]): W
         : { names: policySeedValue.excludeNames }),
     },
     limits: { maxDeletions: policySeedValue.maxDeletions, maxPercent: policySeedValue.maxPercent },
-  });
+  };
+  const policy = parsePolicy(written);
   return {
     input: {
       policy,
@@ -205,6 +208,7 @@ const buildWorld = (policySeedValue: PolicySeed, seeds: readonly ImageSeed[]): W
       now: NOW,
     },
     policy,
+    written,
     protectedIds,
     excludedIds,
   };
@@ -474,6 +478,39 @@ describe('planRetirement, for any generated world', () => {
         }
       }),
       { numRuns: 500 },
+    );
+  });
+
+  it('gives the same plan, plan ID included, for the policy with its lists written in any order', () => {
+    fc.assert(
+      fc.property(
+        world,
+        fc.array(fc.integer(), { minLength: 1, maxLength: 50 }),
+        (generated, order) => {
+          const { written } = generated;
+          const reordered = parsePolicy({
+            ...written,
+            regions: shuffled(written.regions, order),
+            select: {
+              ...written.select,
+              ...(written.select.status === undefined
+                ? {}
+                : { status: shuffled(written.select.status, order) }),
+            },
+            exclude: {
+              ids: shuffled(written.exclude?.ids ?? [], order),
+              ...(written.exclude?.names === undefined
+                ? {}
+                : { names: shuffled(written.exclude.names, order) }),
+            },
+          });
+
+          expect(planRetirement({ ...generated.input, policy: reordered })).toEqual(
+            planRetirement(generated.input),
+          );
+        },
+      ),
+      { numRuns: 300 },
     );
   });
 

@@ -711,6 +711,39 @@ describe('the plan', () => {
     expect(southFirst).toEqual(northFirst);
   });
 
+  it('planId: the order in which the policy lists its statuses, excluded IDs and name globs changes nothing', () => {
+    // Prepare: one policy written with its lists in two orders, over the same images: one image
+    // matches two excluded globs (the detail names one), two excluded IDs match no image (two
+    // warnings).
+    const images = [
+      modelartsImage({ name: 'train-golden' }),
+      modelartsImage({ name: 'train-resnet', status: 'failed' }),
+      modelartsImage({ name: 'train-vit', status: 'error' }),
+    ];
+    const written = (
+      status: Array<'available' | 'failed'>,
+      ids: string[],
+      names: string[],
+    ): Policy => policyOf({ select: { status }, exclude: { ids, names } });
+    const idA = 'aaaaaaaa-0000-4000-8000-000000000000';
+    const idB = 'bbbbbbbb-0000-4000-8000-000000000000';
+
+    // Act
+    const first = plan(
+      written(['available', 'failed'], [idA, idB], ['train-g*', '*-golden']),
+      images,
+    );
+    const second = plan(
+      written(['failed', 'available'], [idB, idA], ['*-golden', 'train-g*']),
+      images,
+    );
+
+    // Assess: the same plan, details and warnings included.
+    expect(second.planId).toBe(first.planId);
+    expect(second).toEqual(first);
+    expect(first.warnings).toHaveLength(2);
+  });
+
   it('planId: changes with the policy and with any decision', () => {
     const images = [modelartsImage(), modelartsImage({ createdAt: daysAgo(3) })];
     const base = plan(policyOf(), images);
@@ -788,6 +821,47 @@ describe('a plan stored before policies listed their regions sorted', () => {
       expect(stored.policy.regions).toEqual(['cn-south-1', 'cn-north-4']);
       expect(alterationOf(stored, earlier.planId)).toBeUndefined();
       expect(stored.decisions).toEqual(plan(parsed, images).decisions);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a plan stored before policies listed their statuses, excluded IDs and name globs sorted', () => {
+  it('still verifies: its ID is the digest of its policy as stored, and that policy gives its decisions', async () => {
+    // Prepare: the plan an earlier version made of a policy whose lists were kept as written (not
+    // in code-unit order), stored as apply will read it. Each image matches one glob at most.
+    const images = [
+      modelartsImage({ name: 'train-golden' }),
+      modelartsImage({ name: 'base-pinned', status: 'failed' }),
+      modelartsImage({ name: 'train-vit', status: 'failed' }),
+      modelartsImage({ name: 'train-resnet', status: 'error' }),
+    ];
+    const asWritten = {
+      select: { status: ['failed', 'available'] as Array<'available' | 'failed'> },
+      exclude: {
+        ids: ['bbbbbbbb-0000-4000-8000-000000000000', 'aaaaaaaa-0000-4000-8000-000000000000'],
+        names: ['train-g*', 'base-*'],
+      },
+    };
+    const parsed = policyOf(asWritten);
+    const earlier = plan({ ...parsed, ...asWritten }, images);
+    const dir = await mkdtemp(join(tmpdir(), 'cif-planner-lists-'));
+    try {
+      const plans = localPlanStore({ dir });
+      await plans.put(earlier);
+
+      // Act
+      const stored = await plans.get(earlier.planId);
+      if (stored === undefined) throw new Error('the plan was not stored');
+
+      // Assess: read as it was written (not re-sorted), not taken for an altered plan, and its
+      // decisions those of the same policy parsed today.
+      expect(stored.policy.select.status).toEqual(['failed', 'available']);
+      expect(stored.policy.exclude).toEqual(asWritten.exclude);
+      expect(alterationOf(stored, earlier.planId)).toBeUndefined();
+      expect(stored.decisions).toEqual(plan(parsed, images).decisions);
+      expect(stored.planId).not.toBe(plan(parsed, images).planId);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -48,7 +48,12 @@ describe('parsePolicy: the spec example', () => {
   it('is accepted, with `apply` defaulting to manual', () => {
     const policy = parsePolicy(SPEC_POLICY);
 
-    expect(policy).toEqual({ ...SPEC_POLICY, apply: 'manual' });
+    // Its statuses in code-unit order (a set: see below).
+    expect(policy).toEqual({
+      ...SPEC_POLICY,
+      select: { ...SPEC_POLICY.select, status: ['available', 'error', 'failed'] },
+      apply: 'manual',
+    });
   });
 
   it('reads the same from YAML as from JSON', () => {
@@ -97,6 +102,38 @@ describe('parsePolicy: regions are a set', () => {
 
     // Assess
     expect(written.regions).toEqual(['ap-southeast-1', 'cn-north-4', 'cn-south-1']);
+    expect(reordered).toEqual(written);
+  });
+});
+
+describe('parsePolicy: every list whose order means nothing', () => {
+  it('comes back in code-unit order, whatever order it was written in: select.status, exclude.ids, exclude.names', () => {
+    // Act
+    const written = parsePolicy(
+      withChanges({
+        select: { ...SPEC_POLICY.select, status: ['failed', 'available', 'error'] },
+        exclude: {
+          ids: ['ffffffff-0000-4000-8000-000000000000', '0000abcd-0000-4000-8000-000000000000'],
+          names: ['*-golden', '*-Pinned', 'base-*'],
+        },
+      }),
+    );
+    const reordered = parsePolicy(
+      withChanges({
+        select: { ...SPEC_POLICY.select, status: ['error', 'failed', 'available'] },
+        exclude: {
+          ids: ['0000abcd-0000-4000-8000-000000000000', 'ffffffff-0000-4000-8000-000000000000'],
+          names: ['base-*', '*-golden', '*-Pinned'],
+        },
+      }),
+    );
+
+    // Assess
+    expect(written.select.status).toEqual(['available', 'error', 'failed']);
+    expect(written.exclude).toEqual({
+      ids: ['0000abcd-0000-4000-8000-000000000000', 'ffffffff-0000-4000-8000-000000000000'],
+      names: ['*-Pinned', '*-golden', 'base-*'],
+    });
     expect(reordered).toEqual(written);
   });
 });

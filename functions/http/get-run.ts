@@ -1,7 +1,7 @@
 // GET /retirements/runs/{runId} → the run (counts, status) and every outcome so far.
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { PlanNotFound } from '../../lib/errors/errors.js';
+import { readRun } from '../../lib/retirement/read-run.js';
 import { retirementServices } from '../../lib/runtime/retirement-services.js';
 import {
   HTTP_TRIGGER,
@@ -18,7 +18,5 @@ export const handler = middy<HttpEvent, HttpResult, Error, Context>()
   .handler(async (event) => {
     refuseQueryAndBody(event);
     const { runId } = parseInput(runRefSchema, { runId: event.pathParameters?.runId });
-    const document = await retirementServices().runs.read(runId);
-    if (document === undefined) throw new PlanNotFound(`no run ${runId} is stored`);
-    return jsonResponse(200, document);
+    return jsonResponse(200, await readRun(runId, retirementServices().runs));
   });

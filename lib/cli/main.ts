@@ -10,6 +10,7 @@ import { refuseRepeatedFlags } from './commands/arguments.js';
 import { registerDelete } from './commands/delete.js';
 import { registerList } from './commands/list.js';
 import { registerPlan } from './commands/plan.js';
+import { registerRun } from './commands/run.js';
 import type { Runner } from './commands/runner.js';
 import { registerShow } from './commands/show.js';
 import { registerUsage } from './commands/usage.js';
@@ -83,6 +84,7 @@ const buildProgram = (host: CliHost, version: string, run: Runner): Command => {
   registerUsage(program, run);
   registerPlan(program, run);
   registerApply(program, run);
+  registerRun(program, run);
   registerHelp(program);
   refuseRepeatedFlags(program);
   return program;

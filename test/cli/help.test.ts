@@ -22,7 +22,7 @@ describe('cloud-images --help', () => {
 
     expect(run.code).toBe(0);
     expect(listedCommands(run.stdout)).toEqual(
-      expect.arrayContaining(['show', 'delete', 'list', 'usage', 'plan', 'apply']),
+      expect.arrayContaining(['show', 'delete', 'list', 'usage', 'plan', 'apply', 'run']),
     );
     expect(run.stdout).toContain('Examples:');
     expect(run.stdout).toContain('CLOUD_IMAGES_EMULATOR');
@@ -67,7 +67,7 @@ describe('cloud-images --help', () => {
     const asJson = await cloudImages(['help', 'nope', '--json']);
 
     // Assess: one line on stderr, the same either way, with what the commands are.
-    const commands = 'show, delete, list, usage, plan, apply, help';
+    const commands = 'show, delete, list, usage, plan, apply, run, help';
     for (const run of [viaHelp, direct]) {
       expect([run.code, run.stdout]).toEqual([2, '']);
       expect(run.stderr).toBe(

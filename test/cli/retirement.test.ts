@@ -283,7 +283,7 @@ describe('cloud-images apply', () => {
       new RegExp(`: ${others.length} deleted, 0 already absent, 1 skipped, 0 failed$`, 'm'),
     );
     expect(run.stdout).toMatch(
-      new RegExp(`^bj/${changed.id} +${changed.name} +skipped +.*changed since the plan`, 'm'),
+      new RegExp(`^${changed.id} +bj +${changed.name} +skipped +.*changed since the plan`, 'm'),
     );
     expect(fixture.emulator.state.bcc.has(changed.id)).toBe(true);
   });

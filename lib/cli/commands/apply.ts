@@ -28,9 +28,8 @@ import { examples } from '../help.js';
 import { beforeSignalEnds } from '../interruption.js';
 import type { Paint } from '../output/colour.js';
 import { planSummary } from '../output/plan.js';
-import { printable } from '../output/printable.js';
 import { startProgress } from '../output/progress.js';
-import { columns } from '../output/table.js';
+import { countsText, outcomesTable } from '../output/run.js';
 import { readTextFile } from '../read-text-file.js';
 import { cliIdentity, type Session } from '../session.js';
 import {
@@ -77,12 +76,6 @@ const planOf = async (reference: string, storage: LocalStorage): Promise<Plan> =
   return plan;
 };
 
-type RunView = RunDocument;
-
-/** A run's outcomes so far, by outcome. */
-const countsText = (counts: RunCounts, paint: Paint): string =>
-  `${paint.green(`${counts.deleted} deleted`)}, ${counts['already-absent']} already absent, ${paint.yellow(`${counts.skipped} skipped`)}, ${counts.failed > 0 ? paint.red(`${counts.failed} failed`) : '0 failed'}`;
-
 /**
  * What an apply cut short by Ctrl-C or SIGTERM says on its way out (on stderr, whatever the
  * flags: the process ends without its result): the run, its outcomes so far, where the run is
@@ -98,7 +91,7 @@ const interrupted = (
   `apply interrupted (${signal}): run ${run.runId} of plan ${run.planId} has an outcome for ${countsTotal(run.counts)} of ${run.total} decisions (${countsText(run.counts, paint)}); the others have none and the run stays running\n` +
   `  its journal: ${where.journal}; to look at each decision again: ${where.again}\n`;
 
-const humanRun = (view: RunView, plan: Plan, path: string, session: Session): string => {
+const humanRun = (view: RunDocument, plan: Plan, path: string, session: Session): string => {
   const { out } = session.output;
   const { counts } = view.run;
   // By the key outcomes carry (the cloud's canonical ID: a UUID in lower case).
@@ -108,20 +101,12 @@ const humanRun = (view: RunView, plan: Plan, path: string, session: Session): st
   const lines = [
     `${out.bold(`run ${view.run.runId}`)} of plan ${plan.planId}: ${countsText(counts, out)}`,
   ];
-  const notDeleted = view.outcomes.filter((outcome) => outcome.outcome !== 'deleted');
-  const table =
-    notDeleted.length === 0
-      ? ''
-      : columns(
-          ['IMAGE', 'NAME', 'OUTCOME', 'WHY'].map((title) => out.bold(title)),
-          notDeleted.map((outcome) => [
-            // region/ID, the ID as the cloud listed it when the plan was made.
-            printable(outcome.imageKey),
-            printable(names.get(outcome.imageKey) ?? ''),
-            outcome.outcome ?? 'unknown',
-            printable(outcome.reason ?? outcome.error ?? ''),
-          ]),
-        );
+  // The name the plan saw (an image skipped as renamed since is shown by that name).
+  const table = outcomesTable(
+    view.outcomes.filter((outcome) => outcome.outcome !== 'deleted'),
+    out,
+    (outcome) => names.get(outcome.imageKey),
+  );
   return `${lines.join('\n')}\n${table}  run record: ${path}\n`;
 };
 
@@ -256,7 +241,7 @@ export const registerApply = (program: Command, run: Runner): void => {
     .command('apply')
     .summary('carry out a plan (asks first)')
     .description(
-      'Carries out a plan: every retire decision is looked at again just before its delete (skipped when the image changed since the plan, became protected or in use), deleted, and given one outcome. Shows progress as deletes complete and a summary at the end; the run record is kept in the local folder. On a terminal it asks first; from a script it needs --yes. Ctrl-C (or SIGTERM) stops it at once (a delete already sent may still go through) and it says the run, its outcomes so far, where its journal is and how to go on.',
+      'Carries out a plan: every retire decision is looked at again just before its delete (skipped when the image changed since the plan, became protected or in use), deleted, and given one outcome. Shows progress as deletes complete and a summary at the end; the run record is kept in the local folder. On a terminal it asks first; from a script it needs --yes. Ctrl-C (or SIGTERM) stops it at once (a delete already sent may still go through) and it says the run, its outcomes so far, where its journal is and how to go on. `cloud-images run RUN_ID` shows a run.',
     )
     .argument('<plan>', 'a plan ID stored in the folder (plan-...), or a plan file (JSON)')
     .option(

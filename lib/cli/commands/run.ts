@@ -1,0 +1,50 @@
+// cloud-images run RUN_ID [--dir DIR]: a run kept in the local folder (an apply's, finished or cut
+// short), as the HTTP API's GET /retirements/runs/{runId} gives it, through the same operation
+// (lib/retirement/read-run.ts): for people its plan, status, counts and outcomes; --json the body.
+
+import type { Command } from 'commander';
+import { readRun } from '../../retirement/read-run.js';
+import { parseInput, runRefSchema } from '../../validation/inputs.js';
+import { examples } from '../help.js';
+import { runText } from '../output/run.js';
+import type { Session } from '../session.js';
+import { DEFAULT_DIR, DIR_VARIABLE, folderOf, localStorage } from '../storage.js';
+import type { Runner } from './runner.js';
+
+export interface RunFlags {
+  dir?: string;
+}
+
+export const showRun = async (session: Session, runId: string, flags: RunFlags): Promise<void> => {
+  const input = parseInput(runRefSchema, { runId });
+  const storage = localStorage(folderOf(flags.dir, session.env));
+  const document = await readRun(input.runId, storage.runs, storage.dir);
+  session.output.result(document, () => runText(document, session.output.out));
+};
+
+export const registerRun = (program: Command, run: Runner): void => {
+  program
+    .command('run')
+    .summary('show a run of a plan (its outcomes so far)')
+    .description(
+      "Shows a run kept in the local folder, finished or cut short: its plan, status, counts by outcome and every outcome (image, region, name, outcome, why), as the API's GET /retirements/runs/{runId} gives it.",
+    )
+    .argument('<run-id>', "the run ID ('run-' and 20 hex digits), as apply printed it")
+    .option(
+      '--dir <dir>',
+      `where plans and runs are kept (default: ${DIR_VARIABLE}, or ${DEFAULT_DIR} here)`,
+    )
+    .addHelpText(
+      'after',
+      examples([
+        ['cloud-images run run-0123456789abcdef0123', 'The run: counts and every outcome'],
+        [
+          'cloud-images run run-0123456789abcdef0123 --json | jq .run.status',
+          "For scripts: the body of the API's GET /retirements/runs/{runId}",
+        ],
+      ]),
+    )
+    .action((runId: string, flags: RunFlags, self: Command) =>
+      run((session) => showRun(session, runId, flags), self),
+    );
+};

@@ -30,6 +30,7 @@ import {
   type NewRun,
   type PlanStore,
   QUEUE_BATCH,
+  type Run,
   type RunMessage,
   type RunStore,
 } from './ports.js';
@@ -252,6 +253,22 @@ const startedOf = async (
 ): Promise<boolean> => runId !== undefined && (await runs.readRun(runId))?.planId === planId;
 
 /**
+ * Refuses a run that is not of this plan: a run ID given to go on with a run (a schedule firing's,
+ * or one an operator resumes) must name a run of the plan applied.
+ */
+export const refuseRunOfAnotherPlan = (
+  run: Pick<Run, 'runId' | 'planId'>,
+  planId: string,
+): void => {
+  if (run.planId !== planId) {
+    throw new InvalidRequest(
+      `runId: run ${run.runId} is a run of plan ${run.planId}, not of plan ${planId}`,
+      { field: 'runId' },
+    );
+  }
+};
+
+/**
  * A started run (of this plan): who applied it, and the image keys of its final outcomes.
  */
 const startedRun = async (
@@ -260,11 +277,8 @@ const startedRun = async (
   planId: string,
 ): Promise<{ createdBy: string | undefined; done: Set<string> }> => {
   const started = await runs.read(runId);
-  if (started === undefined || started.run.planId !== planId) {
-    throw new InvalidRequest(`runId: run ${runId} was started for another plan`, {
-      field: 'runId',
-    });
-  }
+  if (started === undefined) throw new PlanNotFound(`no run ${runId} is stored`);
+  refuseRunOfAnotherPlan(started.run, planId);
   return {
     createdBy: started.run.createdBy,
     done: new Set(

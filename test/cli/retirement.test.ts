@@ -404,7 +404,7 @@ describe('cloud-images apply', () => {
     });
   });
 
-  it('SIGTERM while it retires ends it there, with two lines on stderr: the run, its outcomes so far, where it is kept', async () => {
+  it('SIGTERM while it retires ends it there, with two lines on stderr: the run, its outcomes so far, where it is kept, how to resume it', async () => {
     // Prepare: a plan retiring several images; the first delete answers, the second never does.
     const plan = planOf(await cli(['plan', await policyFile(), '--json']));
     const total = retired(plan).length;
@@ -429,7 +429,7 @@ describe('cloud-images apply', () => {
     const runId = journal?.replace(/\.jsonl$/, '');
     expect(apply.output()).toBe(
       `apply interrupted (SIGTERM): run ${runId} of plan ${plan.planId} has an outcome for 1 of ${total} decisions (1 deleted, 0 already absent, 0 skipped, 0 failed); the others have none and the run stays running\n` +
-        `  its journal: ${join(dir, 'run-journals', `${runId}.jsonl`)}; to look at each decision again: cloud-images --emulator ${fixture.url} apply ${plan.planId} --dir ${dir}\n`,
+        `  its journal: ${join(dir, 'run-journals', `${runId}.jsonl`)}; to resume it: cloud-images --emulator ${fixture.url} apply ${plan.planId} --resume ${runId} --dir ${dir}\n`,
     );
     expect(deletesSent()).toBe(2);
   });

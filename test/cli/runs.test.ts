@@ -1,17 +1,21 @@
-// `cloud-images run` in child processes against the emulator, with a plans folder of the test's
-// own: it shows a run kept in the folder as GET /retirements/runs/{runId} answers it (the same
-// handler read over the same folder), for people as its plan, status, counts and outcomes.
+// `cloud-images run` and `apply --resume` in child processes against the emulator, with a plans
+// folder of the test's own: `run` shows a run kept in the folder as GET /retirements/runs/{runId}
+// answers it (the same handler read over the same folder), for people as its plan, status, counts
+// and outcomes; an apply cut short by a signal says how to resume its run, and resuming it leaves
+// the outcomes recorded alone, works on the rest as apply does, and completes the run.
 
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { exitStatusOfError } from '../../lib/cli/exit-status.js';
 import { type Plan, planSchema } from '../../lib/retirement/plan.js';
 import type { RunDocument } from '../../lib/retirement/ports.js';
 import { lambdaContext, parseResult, routeEvent } from '../../scripts/lambda-events.js';
+import { runChild, spawnChild } from '../support/child.js';
 import { useFixture } from '../support/fixture.js';
-import { type CliRun, cloudImages } from './cli-child.js';
+import { bareEnv, type CliRun, cloudImages, launcher } from './cli-child.js';
 
 const fixture = useFixture({
   emulator: { seed: { bcc: { images: 30, instances: 4 }, random: 7 } },
@@ -49,6 +53,19 @@ const planOf = async (maxDeletions = 6): Promise<Plan> => {
 const retired = (plan: Plan) =>
   plan.decisions.filter((decision) => decision.decision === 'retire').map((d) => d.image);
 
+const deletesSent = (): number =>
+  fixture.emulator.requests.filter((request) => request.method === 'DELETE').length;
+
+/** The DELETE requests sent for each image ID. */
+const deletesByImage = (): Map<string, number> => {
+  const sent = new Map<string, number>();
+  for (const request of fixture.emulator.requests) {
+    if (request.method !== 'DELETE' || request.imageId === undefined) continue;
+    sent.set(request.imageId, (sent.get(request.imageId) ?? 0) + 1);
+  }
+  return sent;
+};
+
 /** What GET /retirements/runs/{runId} answers, its handler keeping runs in `storeDir`. */
 const runOverHttp = async (storeDir: string, runId: string) => {
   const { handler } = await fixture.fresh(
@@ -62,6 +79,12 @@ const runOverHttp = async (storeDir: string, runId: string) => {
     ),
   );
 };
+
+/** The words a POSIX shell reads from a printed command line. */
+const shellWords = async (line: string): Promise<string[]> =>
+  (await runChild('sh', ['-c', `set -- ${line}; printf '%s\\n' "$@"`])).stdout
+    .trimEnd()
+    .split('\n');
 
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'cloud-images-runs-'));
@@ -138,5 +161,115 @@ describe('cloud-images run', () => {
       code: 'INVALID_REQUEST',
       message: "runId: must be a run id ('run-' and 20 hex digits)",
     });
+  });
+});
+
+describe('cloud-images apply --resume', () => {
+  it('resumes a run cut short by SIGTERM: recorded outcomes stand, the others get one, nothing is deleted twice, the run completes', async () => {
+    // Prepare: the first delete answers; the second is carried out but its reply never comes,
+    // and SIGTERM ends the apply while it waits.
+    const plan = await planOf();
+    const toRetire = retired(plan);
+    expect(toRetire.length).toBeGreaterThan(2);
+    const deletes = { provider: 'bcc', operation: 'delete' } as const;
+    fixture.emulator.faults.inject({ match: deletes, action: { kind: 'latency', ms: 1 } });
+    fixture.emulator.faults.inject({
+      match: deletes,
+      times: 1,
+      action: { kind: 'stall', afterHandling: true },
+    });
+    const apply = spawnChild(
+      process.execPath,
+      [launcher, '--emulator', fixture.url, 'apply', plan.planId, '--dir', dir, '--yes'],
+      { env: bareEnv() },
+    );
+    while (deletesSent() < 2) await sleep(20);
+    process.kill(apply.pid, 'SIGTERM');
+    expect(await apply.exited()).toBe('SIGTERM');
+    const runId = /run (run-[0-9a-f]{20}) of plan/.exec(apply.output())?.[1] ?? '';
+    const printed = /; to resume it: (.*)$/m.exec(apply.output())?.[1] ?? '';
+    const cut = (await cli(['run', runId, '--json'])).json<RunDocument>();
+    const shown = await cli(['run', runId]);
+
+    // Act: the command it printed, pasted into a shell (with --yes, from a script).
+    const [program, ...args] = await shellWords(printed);
+    const resumed = await cloudImages([...args, '--yes', '--json']);
+
+    // Assess: the cut run showed running, with how to resume it.
+    expect(program).toBe('cloud-images');
+    expect(cut.run).toMatchObject({ status: 'running', counts: { deleted: 1 } });
+    expect(shown.stdout).toMatch(/: running\n/);
+    expect(shown.stdout).toContain(`  if its apply was cut short, to resume it: ${printed}\n`);
+    // The same run, completed, an outcome for each decision.
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const after = resumed.json<RunDocument>();
+    expect(after.run).toMatchObject({
+      runId,
+      planId: plan.planId,
+      status: 'completed',
+      counts: { deleted: toRetire.length, 'already-absent': 0, skipped: 0, failed: 0 },
+    });
+    expect(after.outcomes.every((outcome) => outcome.state === 'final')).toBe(true);
+    // The outcome recorded before the signal stands as it was.
+    const first = cut.outcomes.find((outcome) => outcome.state === 'final');
+    expect(first).toBeDefined();
+    expect(after.outcomes.find((outcome) => outcome.imageKey === first?.imageKey)).toEqual(first);
+    // Each retired image gone, with one DELETE each: none sent again.
+    for (const image of toRetire) {
+      expect(fixture.emulator.state.bcc.has(image.id), image.id).toBe(false);
+      expect(deletesByImage().get(image.id), image.id).toBe(1);
+    }
+    expect(deletesSent()).toBe(toRetire.length);
+  });
+
+  it('refuses a run of another plan (InvalidRequest naming both) and a run not in the folder (PlanNotFound); nothing is deleted', async () => {
+    // Prepare: a finished run of one plan, and another plan.
+    const first = await planOf(1);
+    const applied = await cli(['apply', first.planId, '--yes', '--json']);
+    expect(applied.code, applied.stderr).toBe(0);
+    const { runId } = applied.json<RunDocument>().run;
+    const other = await planOf(2);
+    const deletes = deletesSent();
+
+    // Act
+    const ofAnother = await cli(['apply', other.planId, '--resume', runId, '--yes', '--json']);
+    const unknown = await cli([
+      'apply',
+      other.planId,
+      '--resume',
+      'run-00000000000000000000',
+      '--yes',
+      '--json',
+    ]);
+    const malformed = await cli(['apply', other.planId, '--resume', 'run-0', '--yes', '--json']);
+
+    // Assess
+    expect(ofAnother.code).toBe(exitStatusOfError('InvalidRequest'));
+    expect(ofAnother.errorBody().error.message).toBe(
+      `runId: run ${runId} is a run of plan ${first.planId}, not of plan ${other.planId}`,
+    );
+    expect(unknown.code).toBe(exitStatusOfError('PlanNotFound'));
+    expect(unknown.errorBody().error.message).toBe(
+      `no run run-00000000000000000000 is stored in ${dir}`,
+    );
+    expect(malformed.code).toBe(exitStatusOfError('InvalidRequest'));
+    expect(deletesSent()).toBe(deletes);
+  });
+
+  it('resuming a run that completed deletes nothing and prints the run as it was', async () => {
+    // Prepare
+    const plan = await planOf(2);
+    const applied = await cli(['apply', plan.planId, '--yes', '--json']);
+    expect(applied.code, applied.stderr).toBe(0);
+    const done = applied.json<RunDocument>();
+    const deletes = deletesSent();
+
+    // Act
+    const resumed = await cli(['apply', plan.planId, '--resume', done.run.runId, '--json']);
+
+    // Assess: no question (nothing is left to do), no delete, the same run.
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.json()).toEqual(done);
+    expect(deletesSent()).toBe(deletes);
   });
 });

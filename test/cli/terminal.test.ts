@@ -276,7 +276,7 @@ describe('apply on a terminal', () => {
     expect(deletesSent()).toBe(4);
   });
 
-  it('Ctrl-C while it retires ends it there, as Ctrl-C ends any command (no further delete, status 130), and says how far the run got', async () => {
+  it('Ctrl-C while it retires ends it there, as Ctrl-C ends any command (no further delete, status 130), and says how far the run got and how to resume it', async () => {
     // Prepare: the first delete answers, the second never does: Ctrl-C comes while it waits.
     const dir = join(socketDir, 'interrupted');
     const planId = await planRetiringFour(dir);
@@ -293,16 +293,51 @@ describe('apply on a terminal', () => {
     await tmux('send-keys', '-t', session, 'C-c');
 
     // Assess: the bar stopped (the terminal echoes ^C after it), then on lines of their own the
-    // run, its outcomes, where it is kept.
+    // run, its outcomes, where it is kept and the command that resumes it.
     const after = await waitForScreen(session, /EXIT:\d+/, 3_000);
     expect(after).toContain('EXIT:130');
     expect(after).toMatch(
       /retiring .* 1\/4(\^C)?\s*\napply interrupted \(SIGINT\): run run-[0-9a-f]{20} /,
     );
     expect(after.replace(/\n/g, '')).toMatch(
-      /has an outcome for 1 of 4 decisions \(1 deleted, 0 already absent, 0 skipped, 0 failed\).*its journal: .*interrupted\/run-journals\/run-[0-9a-f]{20}\.jsonl; to look at each decision again: cloud-images --emulator \S+ apply plan-[0-9a-f]{24} --dir /,
+      /has an outcome for 1 of 4 decisions \(1 deleted, 0 already absent, 0 skipped, 0 failed\).*its journal: .*interrupted\/run-journals\/run-[0-9a-f]{20}\.jsonl; to resume it: cloud-images --emulator \S+ apply plan-[0-9a-f]{24} --resume run-[0-9a-f]{20} --dir /,
     );
     expect(deletesSent()).toBe(2);
+  });
+
+  it('--resume after Ctrl-C shows the plan, asks about the decisions left, then completes the run', async () => {
+    // Prepare: an apply cut short by Ctrl-C while its second delete waits (never carried out).
+    const dir = join(socketDir, 'resumed');
+    const planId = await planRetiringFour(dir);
+    const deletes = { provider: 'bcc', operation: 'delete' } as const;
+    fixture.emulator.faults.inject({ match: deletes, action: { kind: 'latency', ms: 1 } });
+    fixture.emulator.faults.inject({ match: deletes, times: 1, action: { kind: 'stall' } });
+    const cut = await startInTerminal(['apply', planId, '--dir', dir, '--yes']);
+    while (deletesSent() < 2) await new Promise((resolve) => setTimeout(resolve, 20));
+    await tmux('send-keys', '-t', cut, 'C-c');
+    const told = (await waitForScreen(cut, /EXIT:130/, 3_000)).replace(/\n/g, '');
+    const runId = /apply interrupted \(SIGINT\): run (run-[0-9a-f]{20}) /.exec(told)?.[1] ?? '';
+
+    // Act
+    const session = await startInTerminal(['apply', planId, '--resume', runId, '--dir', dir]);
+    const asked = await waitForScreen(session, /\(y\/N\)/);
+    await tmux('send-keys', '-t', session, 'y', 'Enter');
+    const after = await waitForScreen(session, /EXIT:\d+/);
+
+    // Assess: asked about the 3 decisions without an outcome, before any delete; then the same
+    // run with all 4 deleted (the delete cut short sent again: it had not been carried out).
+    expect(asked).toContain(`plan ${planId} of policy old-bcc-images (bcc: bj)`);
+    expect(asked).toContain(
+      `Resume run ${runId}: retire its other 3 images of bcc (1 of 4 have an outcome)?`,
+    );
+    expect(after).toMatch(
+      new RegExp(
+        `^run ${runId} of plan ${planId}: 4 deleted, 0 already absent, 0 skipped, 0 failed$`,
+        'm',
+      ),
+    );
+    expect(after).toContain('EXIT:0');
+    expect(deletesSent()).toBe(5);
   });
 });
 

@@ -1,14 +1,18 @@
-// cloud-images apply PLAN [--dir DIR] [--yes]: carries out a stored plan (its ID) or a plan file,
-// through the operations the service's run uses, with their events: applyReported (a run, one
-// message per retire decision) and retireReported (look again just before the delete: skip what
-// changed since the plan, became protected or in use; delete; one outcome each). The messages are worked through here, one
-// at a time, instead of through the stack's queue, with a progress bar as deletes complete and a
-// summary at the end. Like delete, it asks first on a terminal and needs --yes from a script.
+// cloud-images apply PLAN [--resume RUN_ID] [--dir DIR] [--yes]: carries out a stored plan (its
+// ID) or a plan file, through the operations the service's run uses, with their events:
+// applyReported (a run, one message per retire decision) and retireReported (look again just
+// before the delete: skip what changed since the plan, became protected or in use; delete; one
+// outcome each). The messages are worked through here, one at a time, instead of through the
+// stack's queue, with a progress bar as deletes complete and a summary at the end. Like delete, it
+// asks first on a terminal and needs --yes from a script. --resume goes on with a run of the plan
+// that was cut short (Ctrl-C): apply's own repeat of a started run (as a retried schedule
+// firing's), which works only on the decisions without an outcome.
 
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
 import { ERROR_NAMES, type ErrorName } from '../../errors/error-table.js';
 import { errorNamed, InvalidRequest, isImageError, PlanNotFound } from '../../errors/errors.js';
+import { refuseRunOfAnotherPlan } from '../../retirement/apply-plan.js';
 import { PLAN_ID_PATTERN } from '../../retirement/ids.js';
 import type { Plan } from '../../retirement/plan.js';
 import { alterationOf } from '../../retirement/plan-integrity.js';
@@ -16,13 +20,16 @@ import { imageKey } from '../../retirement/planner.js';
 import {
   countsTotal,
   emptyCounts,
+  type Run,
   type RunCounts,
   type RunDocument,
   type RunMessage,
 } from '../../retirement/ports.js';
+import { readRun } from '../../retirement/read-run.js';
 import { DeleteUnderWay, type Retired } from '../../retirement/retire-one.js';
 import type { Invocation } from '../../runtime/invocation.js';
 import { applyReported, retireReported } from '../../runtime/reported-retirement.js';
+import { parseInput, runRefSchema } from '../../validation/inputs.js';
 import { Cancelled, UsageError } from '../cli-errors.js';
 import { examples } from '../help.js';
 import { beforeSignalEnds } from '../interruption.js';
@@ -48,6 +55,8 @@ export interface ApplyFlags {
   dir?: string;
   endpoint?: string;
   yes?: boolean;
+  /** The run of this plan to go on with (an apply of it cut short). */
+  resume?: string;
 }
 
 /** Deliveries of one decision before its outcome is `failed` (the stack's queue allows as many). */
@@ -77,19 +86,34 @@ const planOf = async (reference: string, storage: LocalStorage): Promise<Plan> =
 };
 
 /**
+ * The run --resume names: one stored in the folder (else PlanNotFound), of this plan (else
+ * InvalidRequest, as apply itself refuses it).
+ */
+const runToResume = async (
+  reference: string,
+  planId: string,
+  storage: LocalStorage,
+): Promise<Run> => {
+  const { runId } = parseInput(runRefSchema, { runId: reference });
+  const { run } = await readRun(runId, storage.runs, storage.dir);
+  refuseRunOfAnotherPlan(run, planId);
+  return run;
+};
+
+/**
  * What an apply cut short by Ctrl-C or SIGTERM says on its way out (on stderr, whatever the
  * flags: the process ends without its result): the run, its outcomes so far, where the run is
- * kept (no command shows a run) and how to go on. The decisions without an outcome keep none: the
- * run stays `running` in its journal, and a delete under way may have gone through.
+ * kept and how to resume it. The decisions without an outcome keep none: the run stays `running`
+ * in its journal, and a delete under way may have gone through (resuming looks again first).
  */
 const interrupted = (
   signal: NodeJS.Signals,
   run: { runId: string; planId: string; total: number; counts: RunCounts },
-  where: { journal: string; again: string },
+  where: { journal: string; resume: string },
   paint: Paint,
 ): string =>
   `apply interrupted (${signal}): run ${run.runId} of plan ${run.planId} has an outcome for ${countsTotal(run.counts)} of ${run.total} decisions (${countsText(run.counts, paint)}); the others have none and the run stays running\n` +
-  `  its journal: ${where.journal}; to look at each decision again: ${where.again}\n`;
+  `  its journal: ${where.journal}; to resume it: ${where.resume}\n`;
 
 const humanRun = (view: RunDocument, plan: Plan, path: string, session: Session): string => {
   const { out } = session.output;
@@ -148,18 +172,27 @@ export const apply = async (
 ): Promise<void> => {
   const storage = localStorage(folderOf(flags.dir, session.env));
   const plan = await planOf(reference, storage);
+  const resumed =
+    flags.resume === undefined ? undefined : await runToResume(flags.resume, plan.planId, storage);
   session.useEndpoint(plan.policy.provider, flags.endpoint);
   const { output } = session;
 
-  if (plan.complete && plan.totals.retire > 0 && flags.yes !== true) {
+  // The decisions this apply works on: the plan's retire decisions, or those of the run resumed
+  // that have no outcome yet.
+  const toRetire =
+    resumed === undefined ? plan.totals.retire : resumed.total - countsTotal(resumed.counts);
+  if (plan.complete && toRetire > 0 && flags.yes !== true) {
     if (!output.interactive) {
       throw new UsageError(
         'apply asks for confirmation and this is not a terminal: pass --yes to apply from a script',
       );
     }
     output.streams.stderr.write(planSummary(plan, output.err));
+    const images = `${toRetire} image${toRetire === 1 ? '' : 's'} of ${plan.policy.provider}`;
     const yes = await session.confirm(
-      `Retire ${plan.totals.retire} image${plan.totals.retire === 1 ? '' : 's'} of ${plan.policy.provider}?`,
+      resumed === undefined
+        ? `Retire ${images}?`
+        : `Resume run ${resumed.runId}: retire its other ${images} (${countsTotal(resumed.counts)} of ${resumed.total} have an outcome)?`,
     );
     if (!yes) throw new Cancelled(`nothing was deleted (plan ${plan.planId})`);
   }
@@ -167,30 +200,42 @@ export const apply = async (
   const { runs } = storage;
   const messages: RunMessage[] = [];
   const invocation = session.invocation('apply');
-  const applied = await applyReported(plan.planId, invocation, cliIdentity(), {
-    plans: storage.plans,
-    runs,
-    // The messages are worked through below, in this process, instead of the stack's queue.
-    queue: {
-      send: async (batch) => {
-        messages.push(...batch);
-        return [];
+  // A run resumed is apply's repeat of a started run: only its decisions without an outcome are
+  // queued (here: worked through below), each as a decision of the run as it was started.
+  const applied = await applyReported(
+    plan.planId,
+    invocation,
+    cliIdentity(),
+    {
+      plans: storage.plans,
+      runs,
+      // The messages are worked through below, in this process, instead of the stack's queue.
+      queue: {
+        send: async (batch) => {
+          messages.push(...batch);
+          return [];
+        },
       },
     },
-  });
+    resumed?.runId,
+  );
+  const resume = session.nextCommand(
+    applyArguments(plan.planId, { ...flags, resume: applied.runId }),
+  );
 
-  // The run's outcomes as the last decision left them, for Ctrl-C or SIGTERM to tell; said after
-  // the bar, which is started after this and so stops first.
-  const soFar = { ...applied, counts: emptyCounts() };
+  // The run's outcomes as the last decision left them (from those it had: a run resumed, or
+  // decisions apply recorded `failed` unqueued), for Ctrl-C or SIGTERM to tell; said after the
+  // bar, which is started after this and so stops first.
+  const soFar = {
+    ...applied,
+    counts: (await runs.readRun(applied.runId))?.counts ?? emptyCounts(),
+  };
   const tell = beforeSignalEnds((signal) =>
     output.streams.stderr.write(
       interrupted(
         signal,
         soFar,
-        {
-          journal: storage.journalPath(applied.runId),
-          again: session.nextCommand(applyArguments(plan.planId, flags)),
-        },
+        { journal: storage.journalPath(applied.runId), resume },
         output.err,
       ),
     ),
@@ -208,7 +253,7 @@ export const apply = async (
     if (!isImageError(error)) throw error;
     throw errorNamed(
       error.name,
-      `${error.message} (run ${applied.runId} stopped after ${done} of ${messages.length} decisions; applying the plan again looks at each decision anew)`,
+      `${error.message} (run ${applied.runId} stopped after ${done} of ${messages.length} decisions; to resume it: ${resume})`,
       {
         field: error.field,
         upstream: error.upstream,
@@ -241,9 +286,13 @@ export const registerApply = (program: Command, run: Runner): void => {
     .command('apply')
     .summary('carry out a plan (asks first)')
     .description(
-      'Carries out a plan: every retire decision is looked at again just before its delete (skipped when the image changed since the plan, became protected or in use), deleted, and given one outcome. Shows progress as deletes complete and a summary at the end; the run record is kept in the local folder. On a terminal it asks first; from a script it needs --yes. Ctrl-C (or SIGTERM) stops it at once (a delete already sent may still go through) and it says the run, its outcomes so far, where its journal is and how to go on. `cloud-images run RUN_ID` shows a run.',
+      'Carries out a plan: every retire decision is looked at again just before its delete (skipped when the image changed since the plan, became protected or in use), deleted, and given one outcome. Shows progress as deletes complete and a summary at the end; the run record is kept in the local folder (`cloud-images run RUN_ID` shows it). On a terminal it asks first; from a script it needs --yes. Ctrl-C (or SIGTERM) stops it at once (a delete already sent may still go through) and it says the run, its outcomes so far, where its journal is and the command that resumes it: --resume RUN_ID goes on with that run, leaving the decisions that have an outcome alone and working on the others as above (a delete cut short is looked at again first), until the run completes.',
     )
     .argument('<plan>', 'a plan ID stored in the folder (plan-...), or a plan file (JSON)')
+    .option(
+      '--resume <run-id>',
+      'go on with this run of the plan (an apply cut short): decisions with an outcome keep it, the others are worked on',
+    )
     .option(
       '--dir <dir>',
       `where plans and runs are kept (default: ${DIR_VARIABLE}, or ${DEFAULT_DIR} here)`,
@@ -260,6 +309,10 @@ export const registerApply = (program: Command, run: Runner): void => {
         [
           'cloud-images apply plan.json --yes --json',
           'From a script: a plan file, and the run with every outcome as JSON',
+        ],
+        [
+          'cloud-images apply plan-0123456789abcdef01234567 --resume run-0123456789abcdef0123',
+          'Resumes a run of the plan that Ctrl-C cut short',
         ],
       ]),
     )

@@ -12,14 +12,16 @@ export const ENDPOINT_FORM = 'https://host[:port]; http:// only on loopback; no 
 
 /**
  * The arguments of `apply` that find a plan and reach its provider as a command with these flags
- * did (what plan prints next, and an apply cut short to go on).
+ * did (what plan prints next), and with `resume` go on with that run of it (what an apply cut
+ * short and `run` print).
  */
 export const applyArguments = (
   planId: string,
-  flags: { dir?: string | undefined; endpoint?: string | undefined },
+  flags: { dir?: string | undefined; endpoint?: string | undefined; resume?: string | undefined },
 ): string[] => [
   'apply',
   planId,
+  ...(flags.resume === undefined ? [] : ['--resume', flags.resume]),
   ...(flags.dir === undefined ? [] : ['--dir', flags.dir]),
   ...(flags.endpoint === undefined ? [] : ['--endpoint', flags.endpoint]),
 ];

@@ -9,6 +9,7 @@ import { examples } from '../help.js';
 import { runText } from '../output/run.js';
 import type { Session } from '../session.js';
 import { DEFAULT_DIR, DIR_VARIABLE, folderOf, localStorage } from '../storage.js';
+import { applyArguments } from './arguments.js';
 import type { Runner } from './runner.js';
 
 export interface RunFlags {
@@ -19,7 +20,14 @@ export const showRun = async (session: Session, runId: string, flags: RunFlags):
   const input = parseInput(runRefSchema, { runId });
   const storage = localStorage(folderOf(flags.dir, session.env));
   const document = await readRun(input.runId, storage.runs, storage.dir);
-  session.output.result(document, () => runText(document, session.output.out));
+  const { run } = document;
+  session.output.result(document, () =>
+    runText(
+      document,
+      session.output.out,
+      session.nextCommand(applyArguments(run.planId, { dir: flags.dir, resume: run.runId })),
+    ),
+  );
 };
 
 export const registerRun = (program: Command, run: Runner): void => {
@@ -27,7 +35,7 @@ export const registerRun = (program: Command, run: Runner): void => {
     .command('run')
     .summary('show a run of a plan (its outcomes so far)')
     .description(
-      "Shows a run kept in the local folder, finished or cut short: its plan, status, counts by outcome and every outcome (image, region, name, outcome, why), as the API's GET /retirements/runs/{runId} gives it.",
+      "Shows a run kept in the local folder, finished or cut short: its plan, status, counts by outcome and every outcome (image, region, name, outcome, why), as the API's GET /retirements/runs/{runId} gives it. A run still running whose apply was cut short (Ctrl-C) is resumed with `cloud-images apply PLAN --resume RUN_ID`.",
     )
     .argument('<run-id>', "the run ID ('run-' and 20 hex digits), as apply printed it")
     .option(

@@ -52,8 +52,11 @@ export const outcomesTable = (
         }),
       );
 
-/** The whole run: its plan and policy, status, counts, who applied it and when, every outcome. */
-export const runText = (document: RunDocument, paint: Paint): string => {
+/**
+ * The whole run: its plan and policy, status, counts, who applied it and when, how to resume it
+ * while it runs (`resume`: the command), and every outcome.
+ */
+export const runText = (document: RunDocument, paint: Paint, resume: string): string => {
   const { run, outcomes } = document;
   const done = countsTotal(run.counts);
   const lines = [
@@ -61,5 +64,8 @@ export const runText = (document: RunDocument, paint: Paint): string => {
     `  ${done} of ${run.total} decisions have an outcome: ${countsText(run.counts, paint)}${done < run.total ? '; the others have none yet' : ''}`,
     `  applied${run.createdBy === undefined ? '' : ` by ${printable(run.createdBy)}`} at ${run.createdAt}${run.completedAt === undefined ? '' : `, completed at ${run.completedAt}`}`,
   ];
+  if (run.status === 'running') {
+    lines.push(`  if its apply was cut short, to resume it: ${resume}`);
+  }
   return `${lines.join('\n')}\n${outcomesTable(outcomes, paint, (outcome) => outcome.image?.name)}`;
 };

@@ -31,6 +31,7 @@ Configuration (the functions' own, from the environment; see the README's Config
   ${EMULATOR_VARIABLE}    the provider emulator's URL (as --emulator)
   ${TIMEOUT_VARIABLE}  the longest a command may take upstream, in ms (default 60000;
                            900000 for list, usage, plan and apply)
-  CLOUD_IMAGES_DIR         where plan and apply keep plans and runs (default .cloud-images)
+  CLOUD_IMAGES_DIR         where plan and apply keep plans and runs, and run reads them
+                           (default .cloud-images)
   NO_COLOR                 no colour (there is none either when output is not a terminal)
 `;

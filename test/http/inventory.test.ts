@@ -324,6 +324,34 @@ describe('a ModelArts list that serves smaller pages than asked (its first page 
     },
     60_000,
   );
+
+  it.each(['pages', 'records'] as const)(
+    'offsets counting %s: a usage scan cut short hands out a cursor that goes on to the end',
+    async (offsets) => {
+      // Prepare: the notebook list serves pages of 20 when asked for its own 50; the scan reads
+      // its first page (and the offset probe), then the cloud stops answering.
+      fixture.emulator.settings.modelartsOffset = offsets;
+      fixture.emulator.settings.modelartsMaxLimit = 20;
+      stallAfterFirst('list-all-notebooks');
+      const cut = parseResult(
+        await usageHandler(usageEvent('modelarts', SEEDED.modelarts.custom), lambdaContext(3_000)),
+      );
+      fixture.emulator.faults.clear();
+
+      // Act
+      const resumed = parseResult(
+        await usageHandler(
+          usageEvent('modelarts', SEEDED.modelarts.custom, { cursor: String(cut.body.nextCursor) }),
+          lambdaContext(),
+        ),
+      );
+
+      // Assess
+      expect(cut.body).toMatchObject({ complete: false });
+      expect(resumed.status, JSON.stringify(resumed.body)).toBe(200);
+      expect(resumed.body).toMatchObject({ complete: true });
+    },
+  );
 });
 
 describe('BCC next markers that lead back to a page already read', () => {
@@ -620,12 +648,12 @@ describe('cursors', () => {
           modelartsUsageBinding,
         ),
       ],
-      // A usage scan asks for the list's own page size (the notebook lists take 10, 20 or 50).
+      // A usage scan asks for a page size its list takes (the notebook lists: 10, 20 or 50).
       [
         'modelarts',
         SEEDED.modelarts.custom,
         encodeCursor(
-          { position: { offset: 20, size: 20, reading: 'records' }, skip: 0 },
+          { position: { offset: 25, size: 25, reading: 'records' }, skip: 0 },
           modelartsUsageBinding,
         ),
       ],

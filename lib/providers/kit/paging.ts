@@ -27,6 +27,12 @@ export type Query = Array<[string, string]>;
 export interface OffsetPaging {
   style: 'offset';
   pageSize: number;
+  /**
+   * The only page sizes the list takes, when its reference names them (pageSize among them): what
+   * a usage cursor's position may carry. A scan asks for pageSize, and goes on in the size the
+   * service serves when that is smaller (a short first page, above).
+   */
+  sizes?: readonly number[] | undefined;
   offsetParam: string;
   limitParam: string;
 }
@@ -215,9 +221,10 @@ export interface PositionRules {
   /** The offset probe may wait for the next call (a listing, never a usage scan). */
   probeMayWait: boolean;
   /**
-   * The scan always asks for the list's own page size (a usage scan): a position with another
-   * size is no position of this pager (and one the cloud may refuse, as ModelArts' notebook lists
-   * refuse sizes but 10, 20 and 50).
+   * The scan asks for the list's own page size (a usage scan), or for the smaller one the service
+   * serves instead, which must be one the list takes (`sizes`): a position with any other size is
+   * no position of this pager (and one the cloud may refuse, as ModelArts' notebook lists refuse
+   * sizes but 10, 20 and 50).
    */
   ownPageSize: boolean;
 }
@@ -242,7 +249,9 @@ export const isPagerPosition = (
     );
   }
   if (keys !== 'offset,reading,size') return false;
-  if (rules.ownPageSize && position.size !== paging.pageSize) return false;
+  if (rules.ownPageSize && !(paging.sizes ?? [paging.pageSize]).includes(position.size as number)) {
+    return false;
+  }
   if (position.reading === UNPROBED) {
     // After a first page no larger than asked, of a page size that probes.
     return (

@@ -99,8 +99,8 @@ const notebooks: UsageListDescription<ModelArtsNotebook> = {
   // permission (modelarts:notebook:listAllNotebooks) the scan fails, and so does the delete.
   path: '/notebooks/all',
   // ListNotebooks / ListAllNotebooks take a limit of 10, 20 or 50 only (Huawei's API reference;
-  // OTC's names no range): the largest.
-  paging: offsetPaging(50),
+  // OTC's names no range): the largest, or a smaller one the service serves instead.
+  paging: { ...offsetPaging(50), sizes: [10, 20, 50] },
   replySchema: modelArtsNotebookListSchema,
   usesOf: (notebook) =>
     useBy('notebook', notebook, [

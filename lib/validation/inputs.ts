@@ -12,7 +12,7 @@ import { PLAN_ID_PATTERN, RUN_ID_PATTERN } from '../retirement/ids.js';
 import type { RunMessage } from '../retirement/ports.js';
 import { RUN_MESSAGE_MAX_LENGTH } from '../retirement/run-message-limits.js';
 import { shownName, unknownFields } from '../schema/caller-names.js';
-import { ISO_INSTANT_PATTERN, MAX_ISO_INSTANT_LENGTH, readIsoInstant } from '../schema/iso-time.js';
+import { ISO_INSTANT_PATTERN, readIsoInstant } from '../schema/iso-time.js';
 import * as z from '../schema/zod.js';
 
 /** `true`/`false` as query strings carry them; anything else is refused rather than guessed. */
@@ -102,7 +102,7 @@ const isoTime = () =>
       const read = readIsoInstant(text);
       if (!read.ok) ctx.addIssue({ code: 'custom', message: read.problem, input: text });
     }),
-    z.meta({ pattern: ISO_INSTANT_PATTERN.source, maxLength: MAX_ISO_INSTANT_LENGTH }),
+    z.meta({ pattern: ISO_INSTANT_PATTERN.source }),
   );
 
 const cursor = () =>

@@ -43,6 +43,9 @@ describe('readIsoInstant', () => {
       '2025-06-01T00:00:00Z',
       '2025-06-01T00:00:00.5+02:00',
       '2025-06-01T23:59:59.999-11:30',
+      // Any number of digits of a fraction, as zod's RFC 3339 date-time took them.
+      `2025-06-01T12:00:00.${'1'.repeat(15)}+05:30`,
+      `2025-06-01T12:00:00.${'0'.repeat(100)}Z`,
     ]) {
       expect(readIsoInstant(text), text).toEqual({ ok: true, ms: Date.parse(text) });
     }
@@ -67,7 +70,6 @@ describe('readIsoInstant', () => {
     ['2024-01-01T12:0000Z', /ISO 8601/],
     ['2024-01-01 12:00Z', /ISO 8601/],
     ['', /ISO 8601/],
-    [`2024-01-01T12:00:00.${'0'.repeat(100)}Z`, /at most/],
   ])('%s is refused: %s', (text, why) => {
     const result = readIsoInstant(text);
 

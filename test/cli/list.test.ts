@@ -160,6 +160,38 @@ describe('cloud-images list', () => {
     expect(run.errorBody().error.message).toContain(`--limit 1000 --cursor ${body.nextCursor}`);
   });
 
+  it('full pages whose next markers lead back to one read already (m-a, m-b, m-a...) end as UpstreamBadResponse, not a listing read until its time runs out', async () => {
+    // Prepare: every page holds as many images as the listing asks for at a time (1,000), so each
+    // of the API's calls ends at a page's end, with a cursor to the next marker.
+    fixture.emulator.seed({ bcc: { images: 1_000 } });
+    const images = fixture.emulator.state.bcc.list().slice(0, 1_000);
+    for (let page = 0; page < 20; page += 1) {
+      fixture.emulator.faults.inject({
+        match: { provider: 'bcc', operation: 'list-images' },
+        action: {
+          kind: 'malformed',
+          body: JSON.stringify({
+            marker: '',
+            isTruncated: true,
+            nextMarker: page % 2 === 0 ? 'm-a' : 'm-b',
+            maxKeys: 1_000,
+            images,
+          }),
+        },
+      });
+    }
+
+    // Act
+    const run = await cli(['list', 'bcc', '--json']);
+
+    // Assess: the first page, m-a, m-b; the way back to m-a is the loop.
+    expect(run.code, run.stderr).toBe(exitStatusOfError('UpstreamBadResponse'));
+    expect(run.errorBody().error.message).toMatch(/leads back to one it read already/);
+    expect(
+      fixture.emulator.requests.filter((request) => request.operation === 'list-images'),
+    ).toHaveLength(3);
+  });
+
   it('read by a pipe that closes early (| head): not a failure of its own, and out of time still UpstreamTimeout', async () => {
     // Prepare: more images than one upstream page; either listing prints far more than a pipe
     // holds, so its write meets a reader that has gone.

@@ -2,10 +2,11 @@
 // the operation the API's list route calls (lib/images/list-images.ts). With --limit or --cursor
 // it is exactly one page of that route (and its nextCursor); without, it pages through to the end
 // with a progress count on a terminal. A listing that runs out of time prints what it has, how to
-// go on, and ends as UpstreamTimeout.
+// go on, and ends as UpstreamTimeout; one whose pages lead back to one read already ends as
+// UpstreamBadResponse.
 
 import type { Command } from 'commander';
-import { UpstreamTimeout } from '../../errors/errors.js';
+import { UpstreamBadResponse, UpstreamTimeout } from '../../errors/errors.js';
 import type { Image } from '../../images/image.js';
 import {
   type ImageList,
@@ -13,6 +14,7 @@ import {
   MAX_LIST_LIMIT,
   SCAN_RESERVE_MS,
 } from '../../images/list-images.js';
+import { findCloud } from '../../providers/registry.js';
 import { listQuerySchema } from '../../triggers/http.js';
 import { type ListInput, listInputSchema, parseInput } from '../../validation/inputs.js';
 import { examples } from '../help.js';
@@ -103,12 +105,22 @@ export const list = async (session: Session, provider: string, flags: ListFlags)
   const counter = startCounter(output, `listing ${input.provider} images`);
   const images: Image[] = [];
   let cursor: string | undefined;
+  // The cursors followed: each call refuses a page it read already (next markers in a loop), but
+  // a loop of pages each ending a call at its end goes from call to call, and a cursor to a page's
+  // start is the same text each time.
+  const followed = new Set<string>();
   try {
     do {
       const page = await listImages({ ...request, cursor }, invocation);
       images.push(...page.images);
       counter.update(images.length);
       cursor = page.nextCursor;
+      if (cursor !== undefined && followed.has(cursor)) {
+        throw new UpstreamBadResponse(
+          `${findCloud(input.provider)?.label ?? input.provider} answered a list whose next page leads back to one it read already: the list would never end`,
+        );
+      }
+      if (cursor !== undefined) followed.add(cursor);
     } while (cursor !== undefined && invocation.deadline.remainingMs() > SCAN_RESERVE_MS);
   } finally {
     counter.stop();

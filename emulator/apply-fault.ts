@@ -1,12 +1,15 @@
 // Applying one injected fault to a provider request: answer instead of handling it, wait first,
-// lose the reply (reset / stall, optionally after handling), or cut the reply short.
+// lose the reply (reset / stall, optionally after handling), cut the reply short, or change the
+// records it reads first.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { CloudDialect } from './clouds/dialect.js';
 import type { FaultAction } from './faults.js';
+import type { RecordStore } from './record-store.js';
 import type { EmulatorResponse } from './response.js';
-import type { RecordedRequest } from './types.js';
+import type { EmulatorState } from './state.js';
+import type { JsonObject, RecordedRequest } from './types.js';
 
 export interface FaultTarget {
   dialect: CloudDialect;
@@ -16,6 +19,8 @@ export interface FaultTarget {
   res: ServerResponse;
   /** Aborted when the emulator closes (ends latency waits). */
   closing: AbortSignal;
+  /** The records a `change` edits. */
+  state: EmulatorState;
   /** Send a complete reply (and record its status). */
   reply(response: EmulatorResponse): void;
   /** Handle the request normally and return the reply without sending it. */
@@ -40,6 +45,15 @@ export const applyFault = async (action: FaultAction, target: FaultTarget): Prom
             : JSON.stringify(action.body);
       target.reply({ status: action.status, headers, body });
       return true;
+    }
+    case 'change': {
+      const records = recordsRead(target.state, target.record);
+      for (const id of action.delete ?? []) records.delete(id);
+      for (const fields of action.update ?? []) {
+        const record = records.get(fields.id);
+        if (record !== undefined) records.set({ ...record, ...(fields as JsonObject) });
+      }
+      return false;
     }
     case 'malformed':
       target.reply({ status: 200, headers: dialect.headers(requestId), body: action.body });
@@ -69,4 +83,18 @@ export const applyFault = async (action: FaultAction, target: FaultTarget): Prom
       return true;
     }
   }
+};
+
+/** The records a request reads: notebooks, instances, or the provider's images. */
+const recordsRead = (
+  state: EmulatorState,
+  record: RecordedRequest,
+): RecordStore<{ id: string } & JsonObject> => {
+  if (record.operation === 'list-notebooks' || record.operation === 'list-all-notebooks') {
+    return state.notebooks as unknown as RecordStore<{ id: string } & JsonObject>;
+  }
+  if (record.operation === 'list-instances') {
+    return state.instances as unknown as RecordStore<{ id: string } & JsonObject>;
+  }
+  return record.provider === 'bcc' ? state.bcc : state.modelarts;
 };

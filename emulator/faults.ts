@@ -1,6 +1,7 @@
 // Fault injection: a queue of faults, each with an optional match, a count or a probability, and one
 // action. The server asks `take()` twice per provider request: before signature verification (only
-// faults with `beforeAuth: true`) and after it and the rate limit (all others).
+// faults with `beforeAuth: true`) and after it and the rate limit (all others). A fault may let the
+// first few matching requests pass (`skip`), so that it acts between two pages of a list.
 
 import * as z from 'zod';
 import { mulberry32 } from './random.js';
@@ -38,7 +39,14 @@ export type FaultAction =
   /** Handle the request, declare the full Content-Length, send half the body, destroy the socket. */
   | { kind: 'truncated' }
   /** Answer 200 with this raw body (Content-Type: application/json). */
-  | { kind: 'malformed'; body: string };
+  | { kind: 'malformed'; body: string }
+  /**
+   * Change the records the request reads (notebooks for a notebook list, instances for the
+   * instance list, the provider's images otherwise), then handle it normally: `delete` removes
+   * records by id, `update` merges fields into existing ones (a notebook moved to the head of the
+   * list by a newer `create_at`). What another client does between two pages of a list.
+   */
+  | { kind: 'change'; delete?: string[]; update?: Array<{ id: string } & Record<string, unknown>> };
 
 export type FaultKind = FaultAction['kind'];
 
@@ -46,6 +54,11 @@ export interface Fault {
   match?: FaultMatch;
   /** How many matching requests it applies to; default 1, or unlimited when `probability` is set. */
   times?: number;
+  /**
+   * How many matching requests it lets pass before it applies (default 0); it counts them whether
+   * or not another fault applies to them.
+   */
+  skip?: number;
   /** Chance (0..1) that it applies to each matching request. */
   probability?: number;
   /** Seed for the probability draws (reproducible); Math.random when absent. */
@@ -67,6 +80,7 @@ export const faultSchema = z
       .strict()
       .optional(),
     times: z.number().int().positive().optional(),
+    skip: z.number().int().min(0).optional(),
     probability: z.number().min(0).max(1).optional(),
     seed: z.number().int().optional(),
     beforeAuth: z.boolean().optional(),
@@ -84,6 +98,13 @@ export const faultSchema = z
       z.object({ kind: z.literal('stall'), afterHandling: z.boolean().optional() }).strict(),
       z.object({ kind: z.literal('truncated') }).strict(),
       z.object({ kind: z.literal('malformed'), body: z.string() }).strict(),
+      z
+        .object({
+          kind: z.literal('change'),
+          delete: z.array(z.string().min(1)).optional(),
+          update: z.array(z.looseObject({ id: z.string().min(1) })).optional(),
+        })
+        .strict(),
     ]),
   })
   .strict();
@@ -110,6 +131,8 @@ export interface FaultContext {
 interface Entry {
   id: number;
   fault: Fault;
+  /** Matching requests still to let pass. */
+  skip: number;
   remaining: number;
   hits: number;
   random: () => number;
@@ -125,6 +148,7 @@ export class FaultController {
     const entry: Entry = {
       id: this.#nextId++,
       fault: parsed,
+      skip: parsed.skip ?? 0,
       remaining: parsed.times ?? (parsed.probability === undefined ? 1 : Number.POSITIVE_INFINITY),
       hits: 0,
       random: parsed.seed === undefined ? Math.random : mulberry32(parsed.seed),
@@ -145,18 +169,27 @@ export class FaultController {
 
   /** The action to apply to this request in this phase, consuming one application; or undefined. */
   take(context: FaultContext, phase: 'beforeAuth' | 'afterAuth'): FaultAction | undefined {
+    let chosen: Entry | undefined;
     for (const entry of this.#entries) {
       if ((entry.fault.beforeAuth === true) !== (phase === 'beforeAuth')) continue;
       if (!matches(entry.fault.match, context)) continue;
+      // Every fault still letting requests pass counts this one, whichever fault applies to it.
+      if (entry.skip > 0) {
+        entry.skip -= 1;
+        continue;
+      }
+      if (chosen !== undefined) continue;
       if (entry.fault.probability !== undefined && entry.random() >= entry.fault.probability) {
         continue;
       }
-      entry.hits += 1;
-      entry.remaining -= 1;
-      if (entry.remaining <= 0) this.#entries = this.#entries.filter((e) => e !== entry);
-      return entry.fault.action;
+      chosen = entry;
     }
-    return undefined;
+    if (chosen === undefined) return undefined;
+    const entry = chosen;
+    entry.hits += 1;
+    entry.remaining -= 1;
+    if (entry.remaining <= 0) this.#entries = this.#entries.filter((e) => e !== entry);
+    return entry.fault.action;
   }
 }
 

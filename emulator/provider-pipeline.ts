@@ -93,6 +93,7 @@ export const handleProviderRequest = async (
     req,
     res,
     closing: deps.closing,
+    state: deps.state,
     reply,
     handle,
   };

@@ -144,6 +144,21 @@ describe('matching and counting', () => {
     expect(fixture.emulator.faults.list()[0]?.hits).toBe(first.filter((s) => s === 503).length);
   });
 
+  it('a fault that lets requests pass counts each matching one, also one another fault took', async () => {
+    fixture.emulator.faults.inject({ skip: 1, action: { kind: 'status', status: 503 } });
+    fixture.emulator.faults.inject({ action: { kind: 'status', status: 500 } });
+    fixture.emulator.faults.inject({
+      match: { provider: 'modelarts' },
+      skip: 1,
+      action: { kind: 'status', status: 502 },
+    });
+    expect((await bcc('GET', SEEDED.bcc.system)).status).toBe(500);
+    expect((await bcc('GET', SEEDED.bcc.system)).status).toBe(503);
+    expect((await bcc('GET', SEEDED.bcc.system)).status).toBe(200);
+    expect((await modelArts('GET', SEEDED.modelarts.builtIn)).status).toBe(200);
+    expect((await modelArts('GET', SEEDED.modelarts.builtIn)).status).toBe(502);
+  });
+
   it('does not spend after-auth faults on badly signed requests', async () => {
     fixture.emulator.faults.inject({ action: { kind: 'status', status: 503 } });
     const bad = await send(

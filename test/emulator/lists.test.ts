@@ -621,3 +621,68 @@ describe('faults on list routes', () => {
     expect(broken).toMatchObject({ status: 200, body: '{"data": [' });
   });
 });
+
+describe('a change between two pages of a list', () => {
+  it('lets the first `skip` matching requests pass, then changes what the next one reads', async () => {
+    // Prepare: the newest notebook first (the default order); the third page request will find the
+    // second notebook deleted and the last one moved to the head of the list.
+    const before = (await listModelArts<NotebookRecord>('notebooks/all', [['limit', '50']])).body
+      .data;
+    const [, deleted, ...rest] = before.map((notebook) => notebook.id);
+    const moved = rest.at(-1) as string;
+    fixture.emulator.faults.inject({
+      match: { operation: 'list-all-notebooks' },
+      skip: 2,
+      action: {
+        kind: 'change',
+        delete: [String(deleted)],
+        update: [{ id: moved, create_at: Date.parse('2030-01-01T00:00:00Z') }],
+      },
+    });
+    const page = () => listModelArts<NotebookRecord>('notebooks/all', [['limit', '50']]);
+
+    // Act
+    const first = await page();
+    const second = await page();
+    const third = await page();
+    const fourth = await page();
+
+    // Assess
+    expect(first.body.data.map((notebook) => notebook.id)).toEqual(before.map((n) => n.id));
+    expect(second.body.data).toEqual(first.body.data);
+    const after = [
+      moved,
+      ...before.map((n) => n.id).filter((id) => id !== deleted && id !== moved),
+    ];
+    expect(third.body.data.map((notebook) => notebook.id)).toEqual(after);
+    expect(third.body.total).toBe(SEED.modelarts.notebooks - 1);
+    expect(fourth.body.data).toEqual(third.body.data);
+    expect(fixture.emulator.requests.slice(1).map((request) => request.fault)).toEqual([
+      undefined,
+      undefined,
+      'change',
+      undefined,
+    ]);
+    expect(fixture.emulator.faults.list()).toEqual([]);
+  });
+
+  it('changes the records the request reads: instances for the instance list; unknown ids are ignored', async () => {
+    // Prepare
+    const [first] = (await listBcc<'instances'>('instance', [['maxKeys', '1']])).body.instances;
+    const id = String(first?.id);
+    await control(fixture.emulator.url, 'POST', 'faults', {
+      match: { operation: 'list-instances' },
+      action: { kind: 'change', delete: [id, 'i-nosuch'], update: [{ id: 'i-nosuch', name: 'x' }] },
+    });
+
+    // Act
+    const listed = await listBcc<'instances'>('instance');
+
+    // Assess
+    expect(listed.status).toBe(200);
+    expect(listed.body.instances.map((instance) => instance.id)).not.toContain(id);
+    expect(fixture.emulator.state.instances.has(id)).toBe(false);
+    expect(fixture.emulator.state.instances.has('i-nosuch')).toBe(false);
+    expect(fixture.emulator.state.notebooks.size).toBe(SEED.modelarts.notebooks);
+  });
+});

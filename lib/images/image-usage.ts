@@ -4,7 +4,9 @@
 // its image (`freshSince`): deletes looking at the same time share one, but an image that came
 // into use while a batch or a run went on is seen by the next delete's scan, not missed by an
 // older one. A scan that runs out of time says so (`complete: false`, with a cursor to go on): it
-// never answers "not in use" for what it did not read.
+// never answers "not in use" for what it did not read. Nor does one whose list moved under it (a
+// notebook behind it deleted, one ahead moved to the head of the list): it reads the list again
+// from the start, a few times at most, and is then incomplete as one out of time is.
 
 import { InvalidRequest } from '../errors/errors.js';
 import { cursorBinding, decodeCursor, encodeCursor } from './cursor.js';
@@ -16,7 +18,10 @@ import type { UsageReference, UsageResult } from './usage.js';
 
 /** Everything one usage scan of a region found, by usage key. */
 export interface UsageIndex {
-  /** False when the scan stopped for time: what it did not read may use any image. */
+  /**
+   * False when the scan stopped for time or as its list kept moving under it: what it did not read
+   * may use any image.
+   */
   complete: boolean;
   /** Where the scan stopped (when not complete). */
   next?: ScanPosition | undefined;
@@ -35,20 +40,39 @@ export type UsageScanner = (
   freshSince?: number,
 ) => Promise<UsageIndex>;
 
-/** Scans the region's usage lists from `from` (the start by default) to the end, or until time runs short. */
+/** How many times a scan reads its list again from the start when it moved under it. */
+export const USAGE_RESCANS = 2;
+
+/**
+ * Scans the region's usage lists from `from` (the start by default) to the end, or until time
+ * runs short or the list keeps moving under it.
+ */
 export const scanUsage = async (
   provider: ImageProvider,
   region: string,
   context: CallContext,
   from?: ScanPosition,
 ): Promise<UsageIndex> => {
-  const byKey = new Map<string, Map<string, UsageReference>>();
+  let byKey = new Map<string, Map<string, UsageReference>>();
   let position = from;
-  const goingOn = loopGuard(provider, from);
+  let goingOn = loopGuard(provider, from);
+  let rescans = 0;
   for (let pages = 0; ; pages += 1) {
     const from = position;
     const page = await pageInTime(pages, context, () => provider.listUsage(region, from, context));
     if (page === undefined) return indexOf(byKey, false, position);
+    if (page.moved === true) {
+      // What this pass read may have skipped a record: read the list again (what it found stays
+      // named when the scan gives up, as by one out of time).
+      if (rescans === USAGE_RESCANS || page.next === undefined) {
+        return indexOf(byKey, false, page.next ?? position);
+      }
+      rescans += 1;
+      byKey = new Map();
+      position = page.next;
+      goingOn = loopGuard(provider, position);
+      continue;
+    }
     for (const use of page.uses) {
       for (const key of use.imageKeys) {
         let references = byKey.get(key);

@@ -133,6 +133,12 @@ export interface ImageUse {
 export interface UsagePage {
   uses: ImageUse[];
   next?: ScanPosition | undefined;
+  /**
+   * The list moved since the page before (a record behind the scan deleted, one ahead moved to its
+   * head), so what the scan read may have skipped one: no uses, and `next` reads it again from its
+   * start.
+   */
+  moved?: true | undefined;
 }
 
 /** The providers an operation may use, by key (keys come validated from the input). */

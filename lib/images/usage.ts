@@ -21,7 +21,10 @@ export type Usage = z.infer<typeof usageSchema>;
 
 /** The usage route's answer: the spec's Usage, and whether the scan read everything. */
 export const usageResultSchema = z.extend(usageSchema, {
-  /** False when the scan stopped for time: `inUse: false` then means "none found so far". */
+  /**
+   * False when the scan stopped for time, or as its list kept moving under it: `inUse: false` then
+   * means "none found so far".
+   */
   complete: z.boolean(),
   /** Goes on where an incomplete scan stopped. */
   nextCursor: z.optional(z.string()),

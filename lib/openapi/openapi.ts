@@ -326,7 +326,7 @@ export const buildOpenApiDocument = (): OpenApiDocument => ({
       get: {
         operationId: 'imageUsage',
         summary: 'What uses an image',
-        description: `ModelArts notebooks or BCC instances running the image, found by scanning their lists. \`complete: false\` (with \`nextCursor\`) when the scan ran out of time: then \`inUse: false\` only means none found so far. ${UNKNOWN_PARAMETERS}`,
+        description: `ModelArts notebooks or BCC instances running the image, found by scanning their lists. \`complete: false\` (with \`nextCursor\`) when the scan ran out of time, or its list kept moving while it read it (a list that moved is read again from its start, twice at most): then \`inUse: false\` only means none found so far. ${UNKNOWN_PARAMETERS}`,
         parameters: queryParameters(usageQuerySchema(), {
           cursor:
             "The previous answer's `nextCursor` (a scan cut short by time): valid only with the same provider, image and region (else 400).",

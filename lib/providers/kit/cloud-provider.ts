@@ -7,7 +7,6 @@ import { UpstreamBadResponse, type UpstreamFacts } from '../../errors/errors.js'
 import type { RawResponse } from '../../http/transport.js';
 import type {
   CallContext,
-  ImagePageOptions,
   ImageProvider,
   ImageUse,
   ScanPosition,
@@ -24,7 +23,7 @@ import type {
 } from './cloud.js';
 import { exchange, type UpstreamProtocol } from './exchange.js';
 import { classifyReply, failureOf, requestIdOf } from './failures.js';
-import { isPagerPosition, type Query, readPage } from './paging.js';
+import { isPagerPosition, type PageOptions, type Query, readPage } from './paging.js';
 import { assertConfiguredRegion, assertUsableDefault, originFor } from './regions.js';
 import { parseOptionalReply, parseReply } from './reply.js';
 
@@ -144,7 +143,7 @@ const createCloudProvider = <C, R>(
     context: CallContext,
     position: ScanPosition | undefined,
     filterQuery: () => Query,
-    options?: ImagePageOptions,
+    options?: PageOptions,
   ) =>
     readPage(
       list.paging,
@@ -221,17 +220,31 @@ const createCloudProvider = <C, R>(
     },
 
     // Only a listing lets the offset probe wait (a usage scan fails closed instead) and asks for
-    // pages of the caller's size.
+    // pages of the caller's size; only a usage scan checks that its list did not move.
     isScanPosition: (list, position) =>
       isPagerPosition(description.lists[list].paging, position, {
         probeMayWait: list === 'images',
         ownPageSize: list === 'usage',
+        checkMoves: list === 'usage',
       }),
 
     async listUsage(region, position, context) {
       const list = description.lists.usage;
-      const { items, next } = await readList(list, 'usage', region, context, position, () => []);
-      return { uses: items.flatMap((item) => list.usesOf(item)), next };
+      // A record it skipped as the list moved under it may use the image: it checks.
+      const { items, next, moved } = await readList(
+        list,
+        'usage',
+        region,
+        context,
+        position,
+        () => [],
+        { checkMoves: true },
+      );
+      return {
+        uses: items.flatMap((item) => list.usesOf(item)),
+        next,
+        ...(moved === true ? { moved } : {}),
+      };
     },
 
     async remove(image, { force }, context) {

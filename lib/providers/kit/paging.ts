@@ -13,12 +13,25 @@
 // service serving a limit above its largest as its largest) sets the page size of the scan: pages
 // of the size asked would not line up with the service's when offsets count pages.
 //
+// A usage scan (`checkMoves`) must not skip a record when the list moves between two of its page
+// reads: a record behind it deleted moves every later one back by one place, one ahead moved to
+// the head of the list (a notebook that starts, where the list is by update time) leaves its reach.
+// Its positions name the last record read and the list's total, and its next page under offsets
+// counting records is asked from that record on (one record more per page, no request more): when
+// that record does not come first, or the total changed, the list moved, and the page answers
+// `moved` with a position at the start, to read it all again. Under offsets counting pages no page
+// can start one record earlier: the last record read coming again (the list moved forward) or the
+// total changing (a record deleted) is the sign; without a total, a record deleted behind the scan
+// cannot be seen there. A position without the last record read (a usage cursor made before scans
+// were checked) is read from the start.
+//
 // A listing (never a usage scan: it fails closed) may let the probe wait when time is short
 // (`timeShort`, asked before the probe and again if it times out): the first page is answered
 // with an `unprobed` position, and the next read from there asks for the first page and the probe
 // again, judges them as it would have at once (the list may have changed in between), and hands
 // out only what follows the records already handed out.
 
+import { createHash } from 'node:crypto';
 import { UpstreamBadResponse, UpstreamTimeout } from '../../errors/errors.js';
 import type { ImagePageOptions, ScanPosition } from '../../images/provider-port.js';
 
@@ -62,6 +75,13 @@ export type FetchPage<T> = (query: Query) => Promise<ListReply<T>>;
 export interface PagedItems<T> {
   items: T[];
   next?: ScanPosition | undefined;
+  /** The list moved since the page before (`checkMoves`): no items, and `next` is its start. */
+  moved?: true | undefined;
+}
+
+export interface PageOptions extends ImagePageOptions {
+  /** Find out whether the list moved between two pages (a usage scan: what it skips may use an image). */
+  checkMoves?: boolean | undefined;
 }
 
 type OffsetReading = 'records' | 'pages';
@@ -70,6 +90,16 @@ const UNPROBED = 'unprobed';
 
 const idOf = (item: unknown): unknown =>
   typeof item === 'object' && item !== null ? (item as { id?: unknown }).id : undefined;
+
+/** The longest record ID a position carries as it is; a longer one is carried as its digest. */
+const MAX_MARK = 256;
+
+/** What a checked scan's position names a record by: its ID (none when it has no ID). */
+const markOf = (item: unknown): string | undefined => {
+  const id = idOf(item);
+  if (typeof id !== 'string' || id === '') return undefined;
+  return id.length <= MAX_MARK ? id : `sha256:${createHash('sha256').update(id).digest('hex')}`;
+};
 
 /**
  * Whether the answer to offset 1 is the list from its second record (offsets count records) rather
@@ -96,13 +126,14 @@ const offsetPage = async <T>(
   fetch: FetchPage<T>,
   position: ScanPosition | undefined,
   label: string,
-  options: ImagePageOptions,
+  options: PageOptions,
 ): Promise<PagedItems<T>> => {
   // A scan keeps its page size (a page offset only means something for one size).
   let limit =
     typeof position?.size === 'number' ? position.size : pageSizeOf(paging, options.pageSize);
   const start = typeof position?.offset === 'number' ? position.offset : 0;
   const reading = position?.reading as OffsetReading | typeof UNPROBED | undefined;
+  const checked = options.checkMoves === true;
   const ask = (offset: number) =>
     fetch([
       [paging.limitParam, String(limit)],
@@ -120,15 +151,53 @@ const offsetPage = async <T>(
   const isLast = (reply: ListReply<T>, seen: number) =>
     reply.items.length === 0 ||
     (reply.total !== undefined ? seen >= reply.total : reply.items.length < limit);
+  /** Where the next page starts; a checked scan's also names the last record read and the total. */
+  const nextAt = (
+    offset: number,
+    read: OffsetReading,
+    last: unknown,
+    total: number | undefined,
+  ): ScanPosition => {
+    if (!checked) return { offset, reading: read, size: limit };
+    const after = markOf(last);
+    if (after === undefined) {
+      throw new UpstreamBadResponse(
+        `${label} answered a list record without an ID: whether the list moved under the scan cannot be told`,
+      );
+    }
+    return { offset, reading: read, size: limit, after, ...(total === undefined ? {} : { total }) };
+  };
+  /** The list moved under a checked scan: it is read again from its start. */
+  const moved = (read: OffsetReading): PagedItems<T> => ({
+    items: [],
+    moved: true,
+    next: { offset: 0, reading: read, size: limit },
+  });
 
   if (reading === 'records' || reading === 'pages') {
-    const reply = await ask(reading === 'pages' ? Math.floor(start / limit) : start);
-    const { items } = reply;
-    contradicts(start, items.length, reply.total);
-    const seen = start + items.length;
+    const after = checked && typeof position?.after === 'string' ? position.after : undefined;
+    const total = typeof position?.total === 'number' ? position.total : undefined;
+    // A checked scan's position that names no record read (a usage cursor made before scans were
+    // checked) cannot tell a moved list: it is read from the start.
+    const from = checked && after === undefined ? 0 : start;
+    // Offsets counting records: from the last record read on, which must come first.
+    const overlap = after !== undefined && reading === 'records' && limit > 1 ? 1 : 0;
+    const first = from - overlap;
+    const reply = await ask(reading === 'pages' ? Math.floor(first / limit) : first);
+    contradicts(first, reply.items.length, reply.total);
+    if (after !== undefined) {
+      const shifted =
+        overlap === 1
+          ? markOf(reply.items[0]) !== after
+          : reply.items.some((item) => markOf(item) === after);
+      const recounted = total !== undefined && reply.total !== undefined && reply.total !== total;
+      if (shifted || recounted) return moved(reading);
+    }
+    const items = reply.items.slice(overlap);
+    const seen = first + reply.items.length;
     return isLast(reply, seen)
       ? { items }
-      : { items, next: { offset: seen, reading, size: limit } };
+      : { items, next: nextAt(seen, reading, reply.items.at(-1), reply.total) };
   }
 
   // The first page; after an unprobed one, its first `start` records were handed out already.
@@ -141,7 +210,7 @@ const offsetPage = async <T>(
   // counting pages would not line up with its pages (its page two of 100 is not records 200 on).
   limit = Math.min(limit, items.length);
   // The first full page, and more to come: find out what an offset counts.
-  if (limit === 1) return { items, next: { offset: 1, reading: 'records', size: limit } };
+  if (limit === 1) return { items, next: nextAt(1, 'records', items[0], reply.total) };
   const unprobed = { items, next: { offset: items.length, reading: UNPROBED, size: limit } };
   // Once only (an unprobed read that runs out of time has nothing new to answer with), and for a
   // page no larger than asked (its length is where the next read starts).
@@ -156,13 +225,15 @@ const offsetPage = async <T>(
   }
   if (countsRecords(items, probe.items)) {
     if (reading === undefined) {
-      return { items, next: { offset: items.length, reading: 'records', size: limit } };
+      return { items, next: nextAt(items.length, 'records', items.at(-1), reply.total) };
     }
     // The probe is the list from record 1: what follows the records handed out is in it.
     const seen = 1 + probe.items.length;
     return {
       items: probe.items.slice(start - 1),
-      next: isLast(probe, seen) ? undefined : { offset: seen, reading: 'records', size: limit },
+      next: isLast(probe, seen)
+        ? undefined
+        : nextAt(seen, 'records', probe.items.at(-1), probe.total),
     };
   }
   // Offsets count pages: the probe was page two.
@@ -175,9 +246,19 @@ const offsetPage = async <T>(
   if (probe.items.length > limit) {
     throw new UpstreamBadResponse(`${label} answered a page larger than the ${limit} asked for`);
   }
+  if (checked) {
+    // Page two comes after page one as a later page after its page before.
+    const last = markOf(items.at(-1));
+    const shifted = last !== undefined && probe.items.some((item) => markOf(item) === last);
+    const recounted =
+      reply.total !== undefined && probe.total !== undefined && probe.total !== reply.total;
+    if (shifted || recounted) return moved('pages');
+  }
   return {
     items: reading === undefined ? [...items, ...probe.items] : probe.items,
-    next: pageTwoIsLast ? undefined : { offset: seen, reading: 'pages', size: limit },
+    next: pageTwoIsLast
+      ? undefined
+      : nextAt(seen, 'pages', probe.items.at(-1), probe.total ?? reply.total),
   };
 };
 
@@ -220,6 +301,8 @@ const MAX_OFFSET = 100_000_000;
 export interface PositionRules {
   /** The offset probe may wait for the next call (a listing, never a usage scan). */
   probeMayWait: boolean;
+  /** The scan checks that the list did not move between pages (a usage scan): see `checkMoves`. */
+  checkMoves: boolean;
   /**
    * The scan asks for the list's own page size (a usage scan), or for the smaller one the service
    * serves instead, which must be one the list takes (`sizes`): a position with any other size is
@@ -248,7 +331,19 @@ export const isPagerPosition = (
       keys === 'marker' && typeof marker === 'string' && marker.length > 0 && marker.length <= 1024
     );
   }
-  if (keys !== 'offset,reading,size') return false;
+  // A checked scan's position names the last record read (and the list's total when it gives one).
+  const names =
+    rules.checkMoves &&
+    (keys === 'after,offset,reading,size' || keys === 'after,offset,reading,size,total');
+  if (keys !== 'offset,reading,size' && !names) return false;
+  if (names) {
+    const { after, total } = position;
+    if (typeof after !== 'string' || after.length === 0 || after.length > MAX_MARK) {
+      return false;
+    }
+    if (total !== undefined && !isCount(total, 0, MAX_OFFSET)) return false;
+    if (!isCount(position.offset, 1, MAX_OFFSET)) return false;
+  }
   if (rules.ownPageSize && !(paging.sizes ?? [paging.pageSize]).includes(position.size as number)) {
     return false;
   }
@@ -273,7 +368,7 @@ export const readPage = <T>(
   fetch: FetchPage<T>,
   position: ScanPosition | undefined,
   label: string,
-  options: ImagePageOptions = {},
+  options: PageOptions = {},
 ): Promise<PagedItems<T>> =>
   paging.style === 'offset'
     ? offsetPage(paging, fetch, position, label, options)

@@ -10,7 +10,7 @@
 // Wait states pause WAIT_MS milliseconds (default 100) instead of their deployed 30 s, and Retry
 // pauses RETRY_MS (default 100): everything else (Choice, Retry matching, Catch, Fail) runs as
 // written. Each task reports to the state machine as Lambda would: a thrown error's `name` is the
-// state's error and the cause is `{"errorType", "errorMessage"}`.
+// state's error and the cause is `{"errorType", "errorMessage", "trace"}`.
 //
 // Output: each state as it is entered (stderr), the task functions' log lines, then `Output:`
 // and the execution's output (exit 0), or `Failed:` and its error and cause (exit 1).
@@ -138,8 +138,13 @@ const main = async (): Promise<number> => {
               return JSON.parse(JSON.stringify(result ?? null)) as Json;
             } catch (thrown) {
               const error = thrown instanceof Error ? thrown : new Error(String(thrown));
+              // As Lambda answers: the stack's lines as `trace` (ours carry no frames).
               const reported = new Error(
-                JSON.stringify({ errorType: error.name, errorMessage: error.message }),
+                JSON.stringify({
+                  errorType: error.name,
+                  errorMessage: error.message,
+                  trace: error.stack?.split('\n'),
+                }),
               );
               reported.name = error.name;
               throw reported;

@@ -22,8 +22,19 @@ export class InternalError extends Error {
   }
 }
 
-/** The error a task handler throws for `error`: ours as they are, middy's early timeout as ours, anything else generic. */
-export const toTaskError = (error: unknown): Error => documentedError(error) ?? new InternalError();
+/**
+ * The error a task handler throws for `error`: ours, middy's early timeout as ours, anything else
+ * generic. The Lambda runtime reports a thrown error's `stack` as the `trace` of its answer, which
+ * Step Functions puts in the failure's Cause (and an async invocation's failure record in the
+ * DLQ): ours leave with their name and message as their whole trace, as InternalError does, so no
+ * stack frame of the bundle reaches a caller. The log line never took our errors' stacks.
+ */
+export const toTaskError = (error: unknown): Error => {
+  const documented = documentedError(error);
+  if (documented === undefined) return new InternalError();
+  documented.stack = `${documented.name}: ${documented.message}`;
+  return documented;
+};
 
 /** What the log line says about the request, read defensively: the input is not validated yet. */
 export const taskLogFields = (input: unknown): LogFields => {

@@ -119,6 +119,8 @@ describe('minified task bundles in a child node process', () => {
   ])('%s throws %j as %s', async (fn, event, name) => {
     const outcome = await invoke(fn, event);
     expect(outcome.error?.name).toBe(name);
+    // The runtime's `trace` (Step Functions' Cause): no stack frame of the bundle.
+    expect(outcome.error?.stack).toBe(`${name}: ${outcome.error?.message}`);
   });
 
   it('keeps UpstreamThrottled through minification, after one attempt', async () => {

@@ -203,6 +203,41 @@ describe('task delete', () => {
   });
 });
 
+describe('what a thrown error carries to the caller', () => {
+  // The Lambda runtime answers a thrown error as {errorType: name, errorMessage: message, trace:
+  // stack lines}, and Step Functions puts that answer in the failure's Cause: the trace must be
+  // the name and message only, no stack frame of the bundle.
+  it.each([
+    ['a bad input', () => show({ provider: 'modelarts', imageId: 'not-a-uuid' }), 'InvalidRequest'],
+    [
+      'a missing image',
+      () => show({ provider: 'modelarts', imageId: '00000000-0000-4000-8000-000000000000' }),
+      'ImageNotFound',
+    ],
+    [
+      'a protected image',
+      () => remove({ provider: 'modelarts', imageId: SEEDED.modelarts.builtIn }),
+      'ImageProtected',
+    ],
+  ])('%s: the name and message, and a trace of that one line', async (_, act, name) => {
+    // Act
+    const error = await thrown(act());
+
+    // Assess
+    expect(error.name).toBe(name);
+    expect(error.stack).toBe(`${name}: ${error.message}`);
+  });
+
+  it('names the field a bad input got wrong, before anything is sent upstream', async () => {
+    // Act
+    const error = await thrown(show({ provider: 'modelarts', imageId: 'not-a-uuid' }));
+
+    // Assess
+    expect(error.message).toMatch(/^imageId: /);
+    expect(fixture.emulator.requests).toHaveLength(0);
+  });
+});
+
 describe('anything that is not one of our errors', () => {
   it('reaches the caller as InternalError with a generic message; the log keeps the detail', async () => {
     const context = lambdaContext();

@@ -61,9 +61,14 @@ const execute = async (input: Json): Promise<Execution> => {
           } catch (thrown) {
             const error = thrown as Error;
             call.error = error.name;
-            // Lambda: errorType = error.name; Step Functions' Cause = the JSON error payload.
+            // Lambda: errorType = error.name, trace = the stack's lines; Step Functions' Cause =
+            // the JSON error payload.
             const reported = new Error(
-              JSON.stringify({ errorType: error.name, errorMessage: error.message }),
+              JSON.stringify({
+                errorType: error.name,
+                errorMessage: error.message,
+                trace: error.stack?.split('\n'),
+              }),
             );
             reported.name = error.name;
             throw reported;
@@ -273,9 +278,11 @@ describe.each(cases)('retire-image on $provider', (c) => {
     const execution = await execute({ provider: c.provider, imageId: c.custom });
 
     expect(execution.error?.name).toBe('UpstreamAuthFailed');
-    const cause = JSON.parse(execution.error?.cause ?? '{}') as Record<string, string>;
+    const cause = JSON.parse(execution.error?.cause ?? '{}') as Record<string, unknown>;
     expect(cause.errorType).toBe('UpstreamAuthFailed');
     expect(cause.errorMessage).toBeTruthy();
+    // No stack frame in the execution's Cause: the trace is the name and message.
+    expect(cause.trace).toEqual([`UpstreamAuthFailed: ${String(cause.errorMessage)}`]);
     // Not retried by the state machine.
     expect(statesRun(execution)).toEqual(['Show']);
     expect(fixture.emulator.state[c.provider].has(c.custom)).toBe(true);

@@ -610,6 +610,33 @@ describe('the packaged template', () => {
       Name: `cloud-image-functions-${STAGE}`,
     });
   });
+
+  it("retries a firing a bounded number of times, then leaves it in the schedules' dead-letter queue", () => {
+    // Scheduler invokes scheduledPlan asynchronously: Scheduler's own retry policy covers an
+    // invocation that could not be made, Lambda's async settings one that failed (a thrown
+    // error), and both end in the same DLQ.
+    const dlq = { 'Fn::GetAtt': ['PolicySchedulesDeadLetterQueue', 'Arn'] };
+    const schedule = template.Resources.PolicyScheduleNightlyBccCleanup?.Properties as {
+      Target: { RetryPolicy: unknown };
+    };
+    const asyncConfigs = Object.values(template.Resources).filter(
+      (resource) => resource.Type === 'AWS::Lambda::EventInvokeConfig',
+    );
+
+    expect(schedule.Target.RetryPolicy).toEqual({
+      MaximumEventAgeInSeconds: 3600,
+      MaximumRetryAttempts: 185,
+    });
+    expect(asyncConfigs.map((config) => config.Properties)).toEqual([
+      {
+        FunctionName: { Ref: 'ScheduledPlanLambdaFunction' },
+        Qualifier: '$LATEST',
+        MaximumRetryAttempts: 2,
+        MaximumEventAgeInSeconds: 3600,
+        DestinationConfig: { OnFailure: { Destination: dlq } },
+      },
+    ]);
+  });
 });
 
 describe('the deployment packages', () => {

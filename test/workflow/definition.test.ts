@@ -95,6 +95,21 @@ describe('workflows/retire-image.asl.json', () => {
     });
   });
 
+  it("gives each Task longer than its function's Lambda timeout, which the function's own deadline ends first", async () => {
+    // A Task timing out first would fail as States.Timeout (no name of the error table) while the
+    // invocation, a delete say, went on without the workflow.
+    const service = (await readServiceDefinition()) as unknown as {
+      functions: Record<string, { timeout?: number }>;
+    };
+
+    for (const [name, state] of tasks) {
+      const fn = taskFunctions[name] ?? '';
+      const lambdaTimeout = service.functions[fn]?.timeout;
+      expect(lambdaTimeout, `${name}: ${fn} has a timeout`).toBeGreaterThan(0);
+      expect(state.TimeoutSeconds, name).toBeGreaterThan(lambdaTimeout ?? Infinity);
+    }
+  }, 60_000);
+
   it('is what serverless.yml deploys (stepFunctions.stateMachines.retireImage, through file())', async () => {
     const service = (await readServiceDefinition()) as unknown as {
       stepFunctions?: { stateMachines?: Record<string, { definition?: unknown }> };

@@ -1,7 +1,7 @@
 // EventBridge Scheduler target: {policy, identity} → plans the policy (stored, `Retirement
-// Planned` on the bus) and, when the policy says `"apply": "auto"` and the plan is complete,
-// applies it within its limits. Failures are thrown with the error's name (the schedule's retry
-// policy and dead-letter queue see it); a firing delivered or retried again whose run had started
+// Planned` on the bus) and, when the policy says `"apply": "auto"`, applies it within its limits.
+// Failures are thrown with the error's name (the schedule's retry policy and dead-letter queue see
+// it), an incomplete plan as UpstreamTimeout; a firing delivered or retried again whose run had started
 // does not plan or apply again (lib/runtime/reported-retirement.ts, scheduledReported).
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';

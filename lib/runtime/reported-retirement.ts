@@ -6,7 +6,7 @@
 // (decisions it could not queue, a run completed at once) have no delivery to come back: a loss
 // there is logged and counted only.
 
-import { InvalidRequest, StoreUnavailable } from '../errors/errors.js';
+import { InvalidRequest, StoreUnavailable, UpstreamTimeout } from '../errors/errors.js';
 import type { CatalogueEvent } from '../events/catalogue.js';
 import { PUBLISH_RESERVE_MS } from '../events/eventbridge-publisher.js';
 import { deadlineBefore } from '../http/deadline.js';
@@ -251,7 +251,8 @@ const failIfUnrecorded = (applied: ApplyResult): void => {
  * from `firing` (the policy and the firing's scheduled time, or the invocation's request ID, which
  * Lambda keeps across its retries). A firing delivered or retried again whose run had started
  * makes no new plan (a fresh plan would pick the next oldest images and delete up to the limits
- * once more); it only queues again what that run had not sent.
+ * once more); it only queues again what that run had not sent. An incomplete plan is stored and
+ * announced, then thrown as UpstreamTimeout (nothing applied; a retry plans again).
  */
 export const scheduledReported = async (
   policy: Policy,
@@ -280,12 +281,21 @@ export const scheduledReported = async (
     { createdBy: identity },
     services.plans,
   );
+  if (!plan.complete) {
+    // Stored and announced (complete: false), but a firing that decided nothing has not done its
+    // work: it fails, as `cloud-images plan` does, so that Lambda tries it again within the hour
+    // and a firing that still cannot plan is kept in the schedules' dead-letter queue, instead of
+    // answering a success while an `auto` policy retired nothing.
+    throw new UpstreamTimeout(
+      `plan ${plan.planId} of policy ${policy.name} is incomplete and decides nothing: ${plan.incomplete ?? 'not every image was seen'}${policy.apply === 'auto' ? '; nothing was applied' : ''}`,
+    );
+  }
   const result: ScheduledResult = {
     planId: plan.planId,
     complete: plan.complete,
     retire: plan.totals.retire,
   };
-  if (policy.apply === 'auto' && plan.complete) {
+  if (policy.apply === 'auto') {
     const applied = await applyReported(plan.planId, invocation, identity, services, runId);
     failIfUnrecorded(applied);
     result.runId = applied.runId;

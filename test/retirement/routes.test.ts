@@ -36,6 +36,7 @@ import {
 import { drainLocalQueue } from '../../scripts/local-queue.js';
 import { eventsPublishedLocally } from '../support/events.js';
 import { useFixture } from '../support/fixture.js';
+import { rejectionOf } from '../support/outcomes.js';
 
 const store = await mkdtemp(join(tmpdir(), 'cif-retirement-'));
 const CALLER = 'arn:aws:iam::123456789012:user/planner';
@@ -639,6 +640,60 @@ describe('a scheduled policy', () => {
         event.detailType === 'Retirement Run Completed' && event.detail.runId === result.runId,
     );
     expect(completed?.detail).toMatchObject({ counts: { deleted: 2 } });
+  });
+
+  it('a firing whose plan could not read everything in time fails as UpstreamTimeout (announced, nothing applied), and its retry applies', async () => {
+    // Prepare: an inventory of many pages, each slow, so that the firing's scan of it runs out of
+    // time (the plan incomplete) and not of the first page (which would be an UpstreamTimeout
+    // of the scan itself).
+    fixture.emulator.seed({ bcc: { images: 3_000 }, random: 7 });
+    const input = {
+      policy: policy({
+        name: 'nightly-incomplete',
+        schedule: 'cron(0 3 * * ? *)',
+        apply: 'auto',
+        limits: { maxDeletions: 2, maxPercent: 50 },
+      }),
+      scheduledTime: '2026-11-30T03:00:00Z',
+    };
+    fixture.emulator.faults.inject({
+      match: { provider: 'bcc', operation: 'list-images' },
+      times: 10,
+      action: { kind: 'latency', ms: 700 },
+    });
+    const deletesBefore = fixture.emulator.requests.filter(
+      (request) => request.operation === 'delete',
+    ).length;
+
+    // Act
+    const failure = await rejectionOf(scheduledHandler(input, lambdaContext(3_100)));
+    fixture.emulator.faults.clear();
+    await drainLocalQueue({ dir: store });
+    const deletesAfterFailure = fixture.emulator.requests.filter(
+      (request) => request.operation === 'delete',
+    ).length;
+    const retried = (await scheduledHandler(input, lambdaContext())) as ScheduledResult;
+
+    // Assess: the firing failed with the table's name, its plan announced as incomplete.
+    expect(failure.name).toBe('UpstreamTimeout');
+    expect(failure.message).toMatch(
+      /^plan plan-\w+ of policy nightly-incomplete is incomplete and decides nothing: .+; nothing was applied$/,
+    );
+    expect(deletesAfterFailure, 'nothing deleted by the failed firing').toBe(deletesBefore);
+    const planned = (await events()).filter(
+      (event) =>
+        event.detailType === 'Retirement Planned' &&
+        event.detail.policyName === 'nightly-incomplete',
+    );
+    expect(planned.map((event) => event.detail.complete)).toEqual([false, true]);
+    expect(fixture.log.lines.find((line) => line.message === 'schedule failed')).toMatchObject({
+      level: 'error',
+      error: 'UpstreamTimeout',
+      policyName: 'nightly-incomplete',
+    });
+    // Lambda's retry of the firing plans again (no run was started) and applies.
+    expect(retried).toMatchObject({ complete: true, retire: 2 });
+    expect(retried.runId).toMatch(/^run-/);
   });
 
   it('a firing delivered twice (the same scheduled time, another request id) applies once', async () => {

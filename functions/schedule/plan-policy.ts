@@ -5,7 +5,7 @@
 // does not plan or apply again (lib/runtime/reported-retirement.ts, scheduledReported).
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { parsePolicy } from '../../lib/retirement/policy.js';
+import { parsePolicy, policySchema } from '../../lib/retirement/policy.js';
 import { type ScheduledResult, scheduledReported } from '../../lib/runtime/reported-retirement.js';
 import * as z from '../../lib/schema/zod.js';
 import { invocationOf, pipeline } from '../../lib/triggers/pipeline.js';
@@ -13,7 +13,9 @@ import { SCHEDULE_TRIGGER } from '../../lib/triggers/task.js';
 import { parseInput } from '../../lib/validation/inputs.js';
 
 const scheduledSchema = z.strictObject({
-  policy: z.unknown(),
+  // Checked here, within the input, so that a refusal names the field as the input has it
+  // (`policy.limits`); parsePolicy then puts its lists in order.
+  policy: policySchema,
   identity: z.optional(z.string().check(z.maxLength(256))),
   /** The firing's scheduled time, which Scheduler writes into the input (one key per firing). */
   scheduledTime: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),

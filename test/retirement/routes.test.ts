@@ -642,6 +642,21 @@ describe('a scheduled policy', () => {
     expect(completed?.detail).toMatchObject({ counts: { deleted: 2 } });
   });
 
+  it('a firing with a bad policy is InvalidRequest naming the field as its input has it, before anything is sent upstream', async () => {
+    // Act
+    const failure = await rejectionOf(
+      scheduledHandler(
+        { policy: policy({ name: 'nightly-bad', limits: undefined }), scheduledTime: 'x' },
+        lambdaContext(),
+      ),
+    );
+
+    // Assess
+    expect(failure.name).toBe('InvalidRequest');
+    expect(failure.message).toBe('policy.limits: is required');
+    expect(fixture.emulator.requests).toHaveLength(0);
+  });
+
   it('a firing whose plan could not read everything in time fails as UpstreamTimeout (announced, nothing applied), and its retry applies', async () => {
     // Prepare: an inventory of many pages, each slow, so that the firing's scan of it runs out of
     // time (the plan incomplete) and not of the first page (which would be an UpstreamTimeout

@@ -3,7 +3,7 @@
 // packages (or deploys, prints, starts offline), and this reads every policy file, checks it with
 // the functions' own policy schema (lib/retirement/policy.ts), and turns each policy with a
 // `schedule` into an EventBridge Scheduler schedule that invokes scheduledPlan with
-// {"policy": <the policy>, "identity": "schedule:<name>"}. One invalid file stops the command
+// {"policy": <the policy>, "identity": <the schedules' role ARN>, "scheduledTime": <the firing's>}. One invalid file stops the command
 // with a message naming the file and the field, before anything is built.
 //
 // Rules beyond the schema: a file is named after its policy (`nightly.yml` holds `name: nightly`),

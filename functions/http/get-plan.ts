@@ -19,16 +19,18 @@ import {
   prefersHtml,
   refuseQueryAndBody,
 } from '../../lib/triggers/http.js';
-import { pipeline } from '../../lib/triggers/pipeline.js';
+import { invocationOf, pipeline } from '../../lib/triggers/pipeline.js';
 import { parseInput, planRefSchema } from '../../lib/validation/inputs.js';
 
 export const handler = middy<HttpEvent, HttpResult, Error, Context>()
   .use(pipeline(HTTP_TRIGGER, 'read-plan'))
-  .handler(async (event) => {
+  .handler(async (event, context) => {
     refuseQueryAndBody(event);
     const { planId } = parseInput(planRefSchema, { planId: event.pathParameters?.planId });
     const plan = await retirementServices().plans.get(planId);
     if (plan === undefined) throw new PlanNotFound(`no plan ${planId} is stored`);
+    // Counted by the plan's cloud, as plan and apply are (the route names none).
+    invocationOf(context).context.provider = plan.policy.provider;
     return compressedFor(
       event,
       prefersHtml(event)

@@ -10,13 +10,16 @@ import {
   jsonResponse,
   refuseQueryAndBody,
 } from '../../lib/triggers/http.js';
-import { pipeline } from '../../lib/triggers/pipeline.js';
+import { invocationOf, pipeline } from '../../lib/triggers/pipeline.js';
 import { parseInput, runRefSchema } from '../../lib/validation/inputs.js';
 
 export const handler = middy<HttpEvent, HttpResult, Error, Context>()
   .use(pipeline(HTTP_TRIGGER, 'read-run'))
-  .handler(async (event) => {
+  .handler(async (event, context) => {
     refuseQueryAndBody(event);
     const { runId } = parseInput(runRefSchema, { runId: event.pathParameters?.runId });
-    return jsonResponse(200, await readRun(runId, retirementServices().runs));
+    const document = await readRun(runId, retirementServices().runs);
+    // Counted by the run's cloud, as plan and apply are (the route names none).
+    invocationOf(context).context.provider = document.run.provider;
+    return jsonResponse(200, document);
   });

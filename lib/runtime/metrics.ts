@@ -18,8 +18,9 @@
 //   UpstreamCalls     Count         upstream exchanges (a delete is a show and a delete: 2)
 //   UpstreamRetries   Count         attempts beyond each exchange's first (0 on a normal request:
 //                                   an alarm on it fires on retries, not on every delete)
-// `provider` is the cloud the request names (its path, its body) or, for plan and apply, the one the
-// operation found (the policy's, the stored plan's: request-line.ts). A provider that is not one of
+// `provider` is the cloud the request names (its path, its body) or, for plan, apply and the reads
+// of plans and runs, the one the operation found (the policy's, the stored plan's or run's:
+// request-line.ts). A provider that is not one of
 // ours (a caller's typo) is not a dimension: request input never becomes a metric dimension, so a
 // caller cannot create metrics.
 

@@ -365,6 +365,8 @@ describe('plan and apply: by provider, as every other operation', () => {
     fixture.fresh({ RETIREMENT_STORE_DIR: await store }, async () => ({
       create: (await import('../../functions/http/create-plan.js')).handler,
       apply: (await import('../../functions/http/apply-plan.js')).handler,
+      readPlan: (await import('../../functions/http/get-plan.js')).handler,
+      readRun: (await import('../../functions/http/get-run.js')).handler,
       scheduled: (await import('../../functions/schedule/plan-policy.js')).handler as (
         event: unknown,
         context: Context,
@@ -457,6 +459,51 @@ describe('plan and apply: by provider, as every other operation', () => {
     const line = fixture.log.only();
     expect(line).toMatchObject({ trigger: 'schedule', operation: 'plan', provider: 'bcc' });
     expect(emfOf(line).Dimensions).toEqual(BY_PROVIDER);
+  });
+
+  it("HTTP: reading a plan and its run is counted with the plan's provider, their line names it", async () => {
+    // Prepare
+    const { create, apply, readPlan, readRun } = await retirementHandlers();
+    const planned = parseResult(
+      await create(
+        route({ method: 'POST', route: '/retirements/plans', body: policy }),
+        lambdaContext(),
+      ),
+    );
+    const planId = String(planned.body.planId);
+    const applied = parseResult(
+      await apply(
+        route({
+          method: 'POST',
+          route: '/retirements/plans/{planId}/apply',
+          pathParameters: { planId },
+        }),
+        lambdaContext(),
+      ),
+    );
+    const runId = String(applied.body.runId);
+
+    // Act
+    const plan = parseResult(
+      await readPlan(
+        route({ method: 'GET', route: '/retirements/plans/{planId}', pathParameters: { planId } }),
+        lambdaContext(),
+      ),
+    );
+    const run = parseResult(
+      await readRun(
+        route({ method: 'GET', route: '/retirements/runs/{runId}', pathParameters: { runId } }),
+        lambdaContext(),
+      ),
+    );
+
+    // Assess
+    expect([plan.status, run.status]).toEqual([200, 200]);
+    for (const operation of ['read-plan', 'read-run']) {
+      const [line] = fixture.log.linesWhere({ message: 'request completed', operation });
+      expect(line, operation).toMatchObject({ provider: 'bcc', Requests: 1 });
+      expect(emfOf(line as Line).Dimensions, operation).toEqual(BY_PROVIDER);
+    }
   });
 });
 

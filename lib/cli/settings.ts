@@ -5,6 +5,7 @@
 import { checkEndpoint, endpointOverride } from '../config/service-config.js';
 import type { OperationName } from '../errors/error-table.js';
 import { ConfigurationError, InvalidRequest } from '../errors/errors.js';
+import { PUBLISH_RESERVE_MS } from '../events/eventbridge-publisher.js';
 import { findCloud } from '../providers/registry.js';
 
 type Env = Record<string, string | undefined>;
@@ -78,6 +79,13 @@ const LONG_OPERATIONS: readonly OperationName[] = ['plan', 'apply', 'list', 'usa
 const DEFAULT_TIMEOUT_MS = 60_000;
 const LONG_TIMEOUT_MS = 15 * 60_000;
 
+/**
+ * The least an apply may be given: its events' publish reserve and a second for its work. With
+ * less, it would start no send and record every decision failed (DeadlineReached), a run that
+ * did nothing: the setting is refused before anything is asked or sent.
+ */
+export const APPLY_MIN_TIMEOUT_MS = PUBLISH_RESERVE_MS + 1_000;
+
 /** The longest a command may spend upstream: CLOUD_IMAGES_TIMEOUT_MS, or 60 s (15 min for the long ones). */
 export const timeoutMsFor = (operation: OperationName, env: Env): number => {
   const raw = env[TIMEOUT_VARIABLE];
@@ -88,6 +96,11 @@ export const timeoutMsFor = (operation: OperationName, env: Env): number => {
   if (!Number.isSafeInteger(value) || value <= 0) {
     throw new ConfigurationError(
       `invalid configuration: ${TIMEOUT_VARIABLE}: must be a positive whole number of milliseconds`,
+    );
+  }
+  if (operation === 'apply' && value < APPLY_MIN_TIMEOUT_MS) {
+    throw new ConfigurationError(
+      `invalid configuration: ${TIMEOUT_VARIABLE}: apply needs at least ${APPLY_MIN_TIMEOUT_MS} ms (${PUBLISH_RESERVE_MS} of them are kept for publishing its events), not ${value}`,
     );
   }
   return value;

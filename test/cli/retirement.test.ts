@@ -298,6 +298,25 @@ describe('cloud-images apply', () => {
     expect(deletesSent()).toBe(0);
   });
 
+  it('a CLOUD_IMAGES_TIMEOUT_MS too short for any apply is ConfigurationError naming it and the least it takes; no run is started', async () => {
+    // Prepare
+    const plan = planOf(await cli(['plan', await policyFile(), '--json']));
+
+    // Act
+    const run = await cli(['apply', plan.planId, '--yes', '--json'], {
+      CLOUD_IMAGES_TIMEOUT_MS: '1500',
+    });
+
+    // Assess: refused before a run was started (no journal, no run), nothing deleted.
+    expect(run.code, run.stderr).toBe(exitStatusOfError('ConfigurationError'));
+    expect(run.errorBody().error.message).toMatch(
+      /CLOUD_IMAGES_TIMEOUT_MS: apply needs at least 2\d{3} ms .*not 1500/,
+    );
+    expect(deletesSent()).toBe(0);
+    const kept = async (folder: string) => readdir(join(dir, folder)).catch(() => []);
+    expect([...(await kept('run-journals')), ...(await kept('runs'))]).toEqual([]);
+  });
+
   it('applies a plan file, and refuses one edited by hand', async () => {
     const plan = planOf(await cli(['plan', await policyFile(), '--json']));
     const copy = join(work, `copy-${tests}.json`);

@@ -39,6 +39,7 @@ import { startProgress } from '../output/progress.js';
 import { countsText, outcomesTable } from '../output/run.js';
 import { readTextFile } from '../read-text-file.js';
 import { cliIdentity, type Session } from '../session.js';
+import { timeoutMsFor } from '../settings.js';
 import {
   DEFAULT_DIR,
   DIR_VARIABLE,
@@ -170,6 +171,8 @@ export const apply = async (
   reference: string,
   flags: ApplyFlags,
 ): Promise<void> => {
+  // A timeout too short for any apply is refused before the plan is read or a question asked.
+  timeoutMsFor('apply', session.env);
   const storage = localStorage(folderOf(flags.dir, session.env));
   const plan = await planOf(reference, storage);
   const resumed =

@@ -3,10 +3,9 @@
 // consumer the stack runs, in batches, redelivering failed records until their last receive.
 
 import { randomUUID } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DeleteQueue } from '../retirement/ports.js';
-import { writeFileAtomic } from './local-files.js';
+import { makeFolder, writeFileAtomic } from './local-files.js';
 
 /** A queued message as the local worker reads it. */
 export interface LocalQueueEntry {
@@ -20,7 +19,7 @@ export const localQueueDir = (dir: string): string => join(dir, 'queue', 'pendin
 export const localDeleteQueue = (options: { dir: string }): DeleteQueue => ({
   async send(messages) {
     const pending = localQueueDir(options.dir);
-    await mkdir(pending, { recursive: true });
+    await makeFolder(pending);
     for (const message of messages) {
       const entry: LocalQueueEntry = {
         messageId: randomUUID(),

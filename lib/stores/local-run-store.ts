@@ -5,7 +5,7 @@
 // journal is folded into memory once and read on from where it was (only what was appended
 // since), so a run of 10,000 decisions stays cheap.
 
-import { appendFile, mkdir, open, stat } from 'node:fs/promises';
+import { appendFile, open, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ConfigurationError } from '../errors/errors.js';
 import { RUN_ID_PATTERN } from '../retirement/ids.js';
@@ -29,7 +29,7 @@ import {
   runSchema,
 } from '../retirement/ports.js';
 import * as z from '../schema/zod.js';
-import { createMutex } from './local-files.js';
+import { createMutex, makeFolder } from './local-files.js';
 import {
   byImageKey,
   checkDistinctImageKeys,
@@ -244,7 +244,7 @@ export const localRunStore = (options: LocalRunStoreOptions): RunStore => {
     if (entries.length === 0) return;
     const lines = entries.map((entry) => `${JSON.stringify(entry)}\n`).join('');
     try {
-      await mkdir(root, { recursive: true });
+      await makeFolder(root);
       await appendFile(pathOf(runId), lines);
     } catch (error) {
       throw fileFailure(store, 'write to', error);

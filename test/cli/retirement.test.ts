@@ -165,6 +165,26 @@ describe('cloud-images plan', () => {
     expect(message).not.toContain('RETIREMENT_STORE_DIR');
   });
 
+  it('a --dir under a folder that cannot hold folders (/proc) ends at once as ConfigurationError, not a hang', async () => {
+    // Prepare: Node's recursive mkdir retries ENOENT there for ever.
+    const unmakeable = '/proc/cloud-images-test/state';
+
+    // Act
+    const run = await cloudImages([
+      '--emulator',
+      fixture.url,
+      'plan',
+      await policyFile(),
+      '--json',
+      '--dir',
+      unmakeable,
+    ]);
+
+    // Assess
+    expect(run.code, run.stderr).toBe(exitStatusOfError('ConfigurationError'));
+    expect(run.errorBody().error.message).toMatch(/--dir.*CLOUD_IMAGES_DIR.*ENOENT/);
+  }, 20_000);
+
   it('CLOUD_IMAGES_DIR set but empty is not set: the plan goes to ./.cloud-images, not into ./plans', async () => {
     // Prepare: a working folder of this test's own.
     const here = join(work, `cwd-${tests}`);

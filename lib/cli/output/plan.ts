@@ -1,10 +1,11 @@
 // A retirement plan for people: what it would retire, defer and keep, why, the limits and the
 // warnings; and its self-contained HTML report (lib/retirement/report-html.ts) written to a file.
 
-import { mkdir, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { type Plan, REASON_PRECEDENCE } from '../../retirement/plan.js';
 import { renderPlanReport } from '../../retirement/report-html.js';
+import { makeFolder } from '../../stores/local-files.js';
 import type { Paint } from './colour.js';
 import { printable } from './printable.js';
 import { columns } from './table.js';
@@ -36,6 +37,6 @@ export const planSummary = (plan: Plan, paint: Paint): string => {
 
 /** Writes the plan's HTML report to `path` (its folder made when missing). */
 export const writePlanReport = async (plan: Plan, path: string): Promise<void> => {
-  await mkdir(dirname(path), { recursive: true });
+  await makeFolder(dirname(path));
   await writeFile(path, renderPlanReport(plan), 'utf8');
 };

@@ -1,7 +1,8 @@
 // The retire-image definition as a document: valid ASL (asl-validator), deployed from this one file
 // by serverless.yml, and written to the rules the handlers rely on: every Task has a timeout, the
-// jittered retrier for transient upstream errors, AWS's retrier for Lambda service exceptions, and
-// a catch-all that keeps the error's name; every error name it matches is one a task can throw.
+// jittered retrier for transient upstream errors, AWS's retrier for Lambda service exceptions, one
+// for an invocation that ended without answering (timed out), and a catch-all that keeps the
+// error's name; every error name it matches is one a task, Lambda or Step Functions can raise.
 
 import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
@@ -43,6 +44,10 @@ const LAMBDA_SERVICE_ERRORS = [
   'Lambda.TooManyRequestsException',
   'Lambda.ClientExecutionTimeoutException',
 ];
+// The invocation ended without an answer of ours: Lambda's own timeout (`Sandbox.Timedout`, or
+// `Lambda.Unknown` through the optimised integration) or the Task's. A Task's retry finds what the
+// first invocation did (a delete sent reads already-absent), so a few attempts are safe.
+const INVOCATION_LOST = ['Sandbox.Timedout', 'Lambda.Unknown', 'States.Timeout'];
 // The error table's retryable rows: the state machine retries exactly those.
 const TRANSIENT = RETRYABLE_ERROR_NAMES;
 
@@ -59,25 +64,38 @@ describe('workflows/retire-image.asl.json', () => {
     );
   });
 
-  it.each(tasks)('Task %s: timeout, both retriers with full jitter, catch-all last', (_, state) => {
-    expect(state.TimeoutSeconds).toBeGreaterThan(0);
-    const retry = state.Retry ?? [];
-    const transient = retry.find((retrier) => retrier.ErrorEquals.includes('UpstreamThrottled'));
-    expect(transient?.ErrorEquals.sort()).toEqual([...TRANSIENT].sort());
-    expect(transient).toMatchObject({ JitterStrategy: 'FULL' });
-    expect(transient?.MaxDelaySeconds).toBeGreaterThan(0);
-    const service = retry.find((retrier) =>
-      retrier.ErrorEquals.includes('Lambda.ServiceException'),
-    );
-    expect(service?.ErrorEquals.sort()).toEqual([...LAMBDA_SERVICE_ERRORS].sort());
-    expect(service).toMatchObject({ JitterStrategy: 'FULL' });
-    expect(service?.MaxDelaySeconds).toBeGreaterThan(0);
-    const catches = state.Catch ?? [];
-    expect(catches.at(-1)).toMatchObject({ ErrorEquals: ['States.ALL'], Next: 'Failed' });
-  });
+  it.each(tasks)(
+    'Task %s: timeout, the three retriers with full jitter, catch-all last',
+    (_, state) => {
+      expect(state.TimeoutSeconds).toBeGreaterThan(0);
+      const retry = state.Retry ?? [];
+      const transient = retry.find((retrier) => retrier.ErrorEquals.includes('UpstreamThrottled'));
+      expect(transient?.ErrorEquals.sort()).toEqual([...TRANSIENT].sort());
+      expect(transient).toMatchObject({ JitterStrategy: 'FULL' });
+      expect(transient?.MaxDelaySeconds).toBeGreaterThan(0);
+      const service = retry.find((retrier) =>
+        retrier.ErrorEquals.includes('Lambda.ServiceException'),
+      );
+      expect(service?.ErrorEquals.sort()).toEqual([...LAMBDA_SERVICE_ERRORS].sort());
+      expect(service).toMatchObject({ JitterStrategy: 'FULL' });
+      expect(service?.MaxDelaySeconds).toBeGreaterThan(0);
+      const lost = retry.find((retrier) => retrier.ErrorEquals.includes('Sandbox.Timedout'));
+      expect(lost?.ErrorEquals.sort()).toEqual([...INVOCATION_LOST].sort());
+      expect(lost).toMatchObject({ JitterStrategy: 'FULL' });
+      // Few: an invocation that keeps timing out will not answer the next time either.
+      expect(lost?.MaxAttempts).toBeLessThanOrEqual(3);
+      const catches = state.Catch ?? [];
+      expect(catches.at(-1)).toMatchObject({ ErrorEquals: ['States.ALL'], Next: 'Failed' });
+    },
+  );
 
   it('matches only error names the tasks throw (or Step Functions and Lambda define)', () => {
-    const known = new Set<string>([...ERROR_NAMES, ...LAMBDA_SERVICE_ERRORS, 'States.ALL']);
+    const known = new Set<string>([
+      ...ERROR_NAMES,
+      ...LAMBDA_SERVICE_ERRORS,
+      ...INVOCATION_LOST,
+      'States.ALL',
+    ]);
     for (const [name, state] of tasks) {
       for (const clause of [...(state.Retry ?? []), ...(state.Catch ?? [])]) {
         for (const error of clause.ErrorEquals) {

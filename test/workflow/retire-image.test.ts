@@ -43,8 +43,18 @@ interface Execution {
   invocations: Array<{ state: string; input: unknown; error?: string }>;
 }
 
+/**
+ * What Lambda reports instead of the handler's answer, for an invocation (by Task state and its
+ * count there, from 1) that ran out of time: `before` it started work, or `after` it.
+ */
+/** Lambda's report of an invocation that outlived its timeout (the answer, if any, is lost). */
+const sandboxTimedOut = (): Error =>
+  Object.assign(new Error('Task timed out after 30.00 seconds'), { name: 'Sandbox.Timedout' });
+
+type TimedOut = Record<string, { invocation: number; when: 'before' | 'after' }>;
+
 /** One execution; the Task states run the real handlers as Lambda would. */
-const execute = async (input: Json): Promise<Execution> => {
+const execute = async (input: Json, timedOut: TimedOut = {}): Promise<Execution> => {
   const invocations: Execution['invocations'] = [];
   const taskResourceLocalHandlers = Object.fromEntries(
     Object.entries(taskFunctions).map(([state, fn]) => {
@@ -55,9 +65,18 @@ const execute = async (input: Json): Promise<Execution> => {
         async (event: Json): Promise<Json> => {
           const call: Execution['invocations'][number] = { state, input: event };
           invocations.push(call);
+          const timeout = timedOut[state];
+          const lost =
+            timeout !== undefined &&
+            invocations.filter((earlier) => earlier.state === state).length === timeout.invocation;
           try {
+            if (lost && timeout.when === 'before') throw sandboxTimedOut();
             // What crosses the Lambda boundary is JSON.
-            return JSON.parse(JSON.stringify(await handler(event, lambdaContext(30_000)))) as Json;
+            const answer = JSON.parse(
+              JSON.stringify(await handler(event, lambdaContext(30_000))),
+            ) as Json;
+            if (lost) throw sandboxTimedOut();
+            return answer;
           } catch (thrown) {
             const error = thrown as Error;
             call.error = error.name;
@@ -239,6 +258,29 @@ describe.each(cases)('retire-image on $provider', (c) => {
     ]);
     expect(fixture.emulator.requests.filter((request) => request.status === 429)).toHaveLength(3);
     expect(fixture.emulator.state.deleteCount(c.provider, c.custom)).toBe(1);
+  });
+
+  it('retries an invocation that timed out, before or after its delete was sent: one delete, the image gone', async () => {
+    // Act: Show's first invocation never starts work; Delete's first deletes, then its answer is
+    // lost to Lambda's timeout.
+    const execution = await execute(
+      { provider: c.provider, imageId: c.custom },
+      { Show: { invocation: 1, when: 'before' }, Delete: { invocation: 1, when: 'after' } },
+    );
+
+    // Assess: the retry of the delete finds the image gone (already-absent), so the workflow
+    // succeeds; without the retrier it failed with Sandbox.Timedout.
+    expect(execution.error).toBeUndefined();
+    expect(execution.invocations.map((call) => [call.state, call.error])).toEqual([
+      ['Show', 'Sandbox.Timedout'],
+      ['Show', undefined],
+      ['CheckDeletable', undefined],
+      ['Delete', 'Sandbox.Timedout'],
+      ['Delete', undefined],
+    ]);
+    expect(execution.output).toMatchObject({ provider: c.provider, outcome: 'already-absent' });
+    expect(fixture.emulator.state.deleteCount(c.provider, c.custom)).toBe(1);
+    expect(fixture.emulator.state[c.provider].has(c.custom)).toBe(false);
   });
 
   it('fails with UpstreamThrottled once the retrier is exhausted', async () => {

@@ -53,6 +53,9 @@ export const applyFault = async (action: FaultAction, target: FaultTarget): Prom
         const record = records.get(fields.id);
         if (record !== undefined) records.set({ ...record, ...(fields as JsonObject) });
       }
+      for (const fields of action.create ?? []) {
+        if (!records.has(fields.id)) records.set(fields as { id: string } & JsonObject);
+      }
       return false;
     }
     case 'malformed':

@@ -44,9 +44,16 @@ export type FaultAction =
    * Change the records the request reads (notebooks for a notebook list, instances for the
    * instance list, the provider's images otherwise), then handle it normally: `delete` removes
    * records by id, `update` merges fields into existing ones (a notebook moved to the head of the
-   * list by a newer `create_at`). What another client does between two pages of a list.
+   * list by a newer `create_at`), `create` adds records whose id is not there yet (an image made
+   * meanwhile: newest first, it comes at the head of the list). What another client does between
+   * two pages of a list.
    */
-  | { kind: 'change'; delete?: string[]; update?: Array<{ id: string } & Record<string, unknown>> };
+  | {
+      kind: 'change';
+      delete?: string[];
+      update?: Array<{ id: string } & Record<string, unknown>>;
+      create?: Array<{ id: string } & Record<string, unknown>>;
+    };
 
 export type FaultKind = FaultAction['kind'];
 
@@ -103,6 +110,7 @@ export const faultSchema = z
           kind: z.literal('change'),
           delete: z.array(z.string().min(1)).optional(),
           update: z.array(z.looseObject({ id: z.string().min(1) })).optional(),
+          create: z.array(z.looseObject({ id: z.string().min(1) })).optional(),
         })
         .strict(),
     ]),

@@ -666,6 +666,34 @@ describe('a change between two pages of a list', () => {
     expect(fixture.emulator.faults.list()).toEqual([]);
   });
 
+  it('creates records whose id is not there yet (an image made meanwhile comes at the head), and leaves one that is', async () => {
+    // Prepare: a new image newer than any, and one with an ID already listed (not overwritten).
+    const [head] = (await listModelArts('images', [['limit', '1']])).body.data;
+    const created = 'c0c0c0c0-0000-4000-8000-000000000001';
+    fixture.emulator.faults.inject({
+      match: { operation: 'list-images' },
+      skip: 1,
+      action: {
+        kind: 'change',
+        create: [
+          { id: created, name: 'new', status: 'ACTIVE', type: 'DEDICATED', create_at: 4e12 },
+          { id: String(head?.id), name: 'overwritten' },
+        ],
+      },
+    });
+    const page = () => listModelArts('images', [['limit', '2']]);
+
+    // Act
+    const first = await page();
+    const second = await page();
+
+    // Assess
+    expect(first.body.data.map((image) => image.id)[0]).toBe(head?.id);
+    expect(second.body.data.map((image) => image.id)).toEqual([created, head?.id]);
+    expect(second.body.total).toBe(first.body.total + 1);
+    expect(fixture.emulator.state.modelarts.get(String(head?.id))?.name).toBe(head?.name);
+  });
+
   it('changes the records the request reads: instances for the instance list; unknown ids are ignored', async () => {
     // Prepare
     const [first] = (await listBcc<'instances'>('instance', [['maxKeys', '1']])).body.instances;

@@ -10,7 +10,7 @@
 
 import { InvalidRequest } from '../errors/errors.js';
 import { cursorBinding, decodeCursor, encodeCursor } from './cursor.js';
-import { loopGuard, pageInTime } from './list-images.js';
+import { type ScanEnd, scanPages } from './list-images.js';
 import { providerInRegion } from './provider-in-region.js';
 import type { CallContext, ImageProvider, ProviderLookup, ScanPosition } from './provider-port.js';
 import type { ImageRef } from './show-image.js';
@@ -25,6 +25,8 @@ export interface UsageIndex {
   complete: boolean;
   /** Where the scan stopped (when not complete). */
   next?: ScanPosition | undefined;
+  /** Not complete because the list kept moving under the scan (not for time). */
+  moving?: boolean | undefined;
   /** The references naming any of these keys, each once. */
   usesOf(keys: readonly string[]): UsageReference[];
 }
@@ -40,12 +42,10 @@ export type UsageScanner = (
   freshSince?: number,
 ) => Promise<UsageIndex>;
 
-/** How many times a scan reads its list again from the start when it moved under it. */
-export const USAGE_RESCANS = 2;
-
 /**
  * Scans the region's usage lists from `from` (the start by default) to the end, or until time
- * runs short or the list keeps moving under it.
+ * runs short or the list keeps moving under it (read again from the start, LIST_RESCANS times at
+ * most: scanPages).
  */
 export const scanUsage = async (
   provider: ImageProvider,
@@ -54,48 +54,37 @@ export const scanUsage = async (
   from?: ScanPosition,
 ): Promise<UsageIndex> => {
   let byKey = new Map<string, Map<string, UsageReference>>();
-  let position = from;
-  let goingOn = loopGuard(provider, from);
-  let rescans = 0;
-  for (let pages = 0; ; pages += 1) {
-    const from = position;
-    const page = await pageInTime(pages, context, () => provider.listUsage(region, from, context));
-    if (page === undefined) return indexOf(byKey, false, position);
-    if (page.moved === true) {
-      // What this pass read may have skipped a record: read the list again (what it found stays
-      // named when the scan gives up, as by one out of time).
-      if (rescans === USAGE_RESCANS || page.next === undefined) {
-        return indexOf(byKey, false, page.next ?? position);
-      }
-      rescans += 1;
-      byKey = new Map();
-      position = page.next;
-      goingOn = loopGuard(provider, position);
-      continue;
-    }
-    for (const use of page.uses) {
-      for (const key of use.imageKeys) {
-        let references = byKey.get(key);
-        if (references === undefined) {
-          references = new Map();
-          byKey.set(key, references);
+  const end = await scanPages(
+    provider,
+    context,
+    from,
+    (position) => provider.listUsage(region, position, context),
+    (page) => {
+      for (const use of page.uses) {
+        for (const key of use.imageKeys) {
+          let references = byKey.get(key);
+          if (references === undefined) {
+            references = new Map();
+            byKey.set(key, references);
+          }
+          references.set(`${use.reference.type}\u0000${use.reference.id}`, use.reference);
         }
-        references.set(`${use.reference.type}\u0000${use.reference.id}`, use.reference);
       }
-    }
-    if (page.next === undefined) return indexOf(byKey, true, undefined);
-    goingOn(page.next);
-    position = page.next;
-  }
+    },
+    () => {
+      byKey = new Map();
+    },
+  );
+  return indexOf(byKey, end);
 };
 
 const indexOf = (
   byKey: ReadonlyMap<string, ReadonlyMap<string, UsageReference>>,
-  complete: boolean,
-  next: ScanPosition | undefined,
+  { complete, next, moving }: ScanEnd,
 ): UsageIndex => ({
   complete,
-  next,
+  next: complete ? undefined : next,
+  moving,
   usesOf: (keys) => {
     const found = new Map<string, UsageReference>();
     for (const key of keys) {

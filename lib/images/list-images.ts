@@ -246,6 +246,63 @@ export const listImages = async (request: ListRequest, deps: ListDeps): Promise<
   }
 };
 
+/** How many times a checked scan reads its list again from the start when it moved under it. */
+export const LIST_RESCANS = 2;
+
+/** How a scan of a whole list ended. */
+export interface ScanEnd {
+  /** False when time ran short or the list kept moving: what was not read may hold anything. */
+  complete: boolean;
+  /** Where to go on (when not complete). */
+  next?: ScanPosition | undefined;
+  /** Not complete because the list kept moving under the scan (read 1 + LIST_RESCANS times). */
+  moving: boolean;
+  /** Upstream pages read (all passes). */
+  pages: number;
+}
+
+/**
+ * Reads a list page by page from `from` (the start by default) to its end, handing each page to
+ * `take`, or until time runs short (pageInTime). A page that answers `moved` (a checked scan whose
+ * list moved under it: what it read may have skipped a record or read one twice) makes it
+ * `restart` what it took and read the list again from its start, at most LIST_RESCANS times and
+ * within the time it has; a list that keeps moving ends the scan incomplete, as time running out
+ * does. Usage scans share it, and so does a plan's scan of every image.
+ */
+export const scanPages = async <P extends { next?: ScanPosition | undefined; moved?: true }>(
+  provider: Pick<ImageProvider, 'label'>,
+  context: CallContext,
+  from: ScanPosition | undefined,
+  read: (position: ScanPosition | undefined) => Promise<P>,
+  take: (page: P) => void,
+  restart: () => void,
+): Promise<ScanEnd> => {
+  let position = from;
+  let goingOn = loopGuard(provider, from);
+  let rescans = 0;
+  for (let pages = 0; ; pages += 1) {
+    const at = position;
+    const page = await pageInTime(pages, context, () => read(at));
+    if (page === undefined) return { complete: false, next: position, moving: false, pages };
+    if (page.moved === true) {
+      // What this pass read may have skipped a record: read the list again (what it took stays
+      // when the scan gives up, as by one out of time).
+      if (rescans === LIST_RESCANS || page.next === undefined) {
+        return { complete: false, next: page.next ?? position, moving: true, pages: pages + 1 };
+      }
+      rescans += 1;
+      restart();
+      position = page.next;
+      goingOn = loopGuard(provider, position);
+      continue;
+    }
+    take(page);
+    if (page.next === undefined) return { complete: true, moving: false, pages: pages + 1 };
+    goingOn(page.next);
+    position = page.next;
+  }
+};
+
 /** Every image of a region that passes the filter, page by page; stops early only for time. */
 export const scanImages = async (
   provider: ImageProvider,
@@ -257,24 +314,18 @@ export const scanImages = async (
   const matches = imageMatcher(filter);
   const upstream = upstreamFilterOf(filter);
   const byId = new Map<string, Image>();
-  let position: ScanPosition | undefined;
-  const goingOn = loopGuard(provider, position);
-  for (let pages = 0; ; pages += 1) {
-    const from = position;
-    const page = await pageInTime(pages, context, () =>
-      provider.listImages(region, upstream, from, context),
-    );
-    if (page === undefined) {
-      return { images: [...byId.values()], complete: false, upstreamPages: pages };
-    }
-    for (const image of page.images) {
-      if (matches(image)) byId.set(provider.canonicalId(image.id), image);
-    }
-    onPage?.(byId.size);
-    if (page.next === undefined) {
-      return { images: [...byId.values()], complete: true, upstreamPages: pages + 1 };
-    }
-    goingOn(page.next);
-    position = page.next;
-  }
+  const end = await scanPages(
+    provider,
+    context,
+    undefined,
+    (position) => provider.listImages(region, upstream, position, context),
+    (page) => {
+      for (const image of page.images) {
+        if (matches(image)) byId.set(provider.canonicalId(image.id), image);
+      }
+      onPage?.(byId.size);
+    },
+    () => byId.clear(),
+  );
+  return { images: [...byId.values()], complete: end.complete, upstreamPages: end.pages };
 };

@@ -267,7 +267,7 @@ export interface ScanEnd {
  * list moved under it: what it read may have skipped a record or read one twice) makes it
  * `restart` what it took and read the list again from its start, at most LIST_RESCANS times and
  * within the time it has; a list that keeps moving ends the scan incomplete, as time running out
- * does. Usage scans share it, and so does a plan's scan of every image.
+ * does. Usage scans and a plan's scan of every image share it.
  */
 export const scanPages = async <P extends { next?: ScanPosition | undefined; moved?: true }>(
   provider: Pick<ImageProvider, 'label'>,
@@ -303,14 +303,19 @@ export const scanPages = async <P extends { next?: ScanPosition | undefined; mov
   }
 };
 
-/** Every image of a region that passes the filter, page by page; stops early only for time. */
+/**
+ * Every image of a region that passes the filter, page by page; stops early only for time or a
+ * list that keeps moving. Each page after the first is checked against the one before (a plan
+ * decides from the whole list: an image it skipped would go undecided and mislead its limits), and
+ * an image met twice is kept once.
+ */
 export const scanImages = async (
   provider: ImageProvider,
   region: string,
   filter: ImageFilter,
   context: CallContext,
   onPage?: (seen: number) => void,
-): Promise<{ images: Image[]; complete: boolean; upstreamPages: number }> => {
+): Promise<{ images: Image[]; complete: boolean; moving: boolean; upstreamPages: number }> => {
   const matches = imageMatcher(filter);
   const upstream = upstreamFilterOf(filter);
   const byId = new Map<string, Image>();
@@ -318,7 +323,7 @@ export const scanImages = async (
     provider,
     context,
     undefined,
-    (position) => provider.listImages(region, upstream, position, context),
+    (position) => provider.listImages(region, upstream, position, context, { checkMoves: true }),
     (page) => {
       for (const image of page.images) {
         if (matches(image)) byId.set(provider.canonicalId(image.id), image);
@@ -327,5 +332,10 @@ export const scanImages = async (
     },
     () => byId.clear(),
   );
-  return { images: [...byId.values()], complete: end.complete, upstreamPages: end.pages };
+  return {
+    images: [...byId.values()],
+    complete: end.complete,
+    moving: end.moving,
+    upstreamPages: end.pages,
+  };
 };

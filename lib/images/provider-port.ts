@@ -115,12 +115,24 @@ export interface ImagePageOptions {
    * its offset probe) may end after the first and hand on a position that does the rest.
    */
   timeShort?: (() => boolean) | undefined;
+  /**
+   * Find out whether the list moved between two pages (a record behind the scan deleted, one
+   * created or moved ahead of it): a scan that must see every record (a plan's of every image, as
+   * a usage scan's) says so; a page then answers `moved`.
+   */
+  checkMoves?: boolean | undefined;
 }
 
 export interface ImagePage {
   images: Image[];
   /** Where the next page starts; absent on the last page. */
   next?: ScanPosition | undefined;
+  /**
+   * The list moved since the page before (`checkMoves`: an image behind the scan deleted, one
+   * created at the head), so what the scan read may have skipped one or read one twice: no images,
+   * and `next` reads it again from its start.
+   */
+  moved?: true | undefined;
 }
 
 /** One use of an image: the keys it names the image by (see `usageKeysOf`) and what uses it. */

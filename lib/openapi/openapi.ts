@@ -313,7 +313,7 @@ export const buildOpenApiDocument = (): OpenApiDocument => ({
       get: {
         operationId: 'listImages',
         summary: 'List images',
-        description: `One page of the provider's images in a region, filtered; follow \`nextCursor\` to page through (each image exactly once). A listing running out of time answers what it has with a cursor to go on. ${UNKNOWN_PARAMETERS}`,
+        description: `One page of the provider's images in a region, filtered; follow \`nextCursor\` to page through (each image exactly once while the list does not change: a listing is consistent page by page, and an image deleted or created on ModelArts between two of its upstream pages may make it miss one or hand one out again). A listing running out of time answers what it has with a cursor to go on. ${UNKNOWN_PARAMETERS}`,
         parameters: listQueryParameters(),
         responses: {
           '200': { description: 'A page of images.', content: json(ref('ImageList')) },
@@ -342,7 +342,7 @@ export const buildOpenApiDocument = (): OpenApiDocument => ({
         operationId: 'createPlan',
         summary: 'Plan a retirement policy',
         description:
-          'Lists the images the policy selects, checks each one for use, and decides per image: `retire`, `keep` or `deferred`, each with its reason. Deletes nothing. The plan is stored (and a `Retirement Planned` event published); `complete: false` when an inventory or usage scan ran out of time (then nothing it could not see is retired).',
+          'Lists the images the policy selects, checks each one for use, and decides per image: `retire`, `keep` or `deferred`, each with its reason. Deletes nothing. The plan is stored (and a `Retirement Planned` event published); `complete: false` when an inventory or usage scan ran out of time, or its list kept moving while it read it (a list that moved is read again from its start, twice at most): then nothing it could not see is retired.',
         requestBody: {
           required: true,
           description: 'The policy (JSON, at most 256 KiB).',

@@ -1,11 +1,14 @@
 // plan(policy) → Plan, stored: reads the whole inventory of the policy's provider in its regions
 // and what uses each image (one usage scan per region), hands both to the pure planner with the
 // operator's protections and the clock, and keeps the result. When the inventory or usage cannot
-// be read in full in the time the call has, the plan says it is incomplete and decides nothing.
+// be read in full in the time the call has, or its list keeps moving under the scan (each page is
+// checked against the one before: an image skipped would go undecided, and the planner's
+// newest-per-family and maxPercent count the whole list), the plan says it is incomplete and
+// decides nothing.
 
 import type { Image } from '../images/image.js';
 import type { UsageScanner } from '../images/image-usage.js';
-import { scanImages } from '../images/list-images.js';
+import { LIST_RESCANS, scanImages } from '../images/list-images.js';
 import type { Protection } from '../images/protection.js';
 import type { CallContext, ProviderLookup } from '../images/provider-port.js';
 import type { UsageReference } from '../images/usage.js';
@@ -58,7 +61,11 @@ export const createPlan = async (
       options.onProgress?.({ stage: 'inventory', region, images: inventory.length + images }),
     );
     if (!scanned.complete) {
-      plan = incomplete(`the inventory of ${region} could not be read in the time left`);
+      plan = incomplete(
+        scanned.moving
+          ? `the inventory of ${region} kept moving while it was read (images deleted or created between two pages, read ${1 + LIST_RESCANS} times)`
+          : `the inventory of ${region} could not be read in the time left`,
+      );
       break;
     }
     options.onProgress?.({
@@ -68,7 +75,11 @@ export const createPlan = async (
     });
     const index = await deps.usage(provider, region, deps.context);
     if (!index.complete) {
-      plan = incomplete(`what uses the images of ${region} could not be read in the time left`);
+      plan = incomplete(
+        index.moving === true
+          ? `what uses the images of ${region} kept moving while it was read (read ${1 + LIST_RESCANS} times)`
+          : `what uses the images of ${region} could not be read in the time left`,
+      );
       break;
     }
     for (const image of scanned.images) {

@@ -117,7 +117,7 @@ export const planSchema = z
       .boolean()
       .check(
         z.describe(
-          'True when every image of the provider in the regions has a decision. An incomplete plan (the inventory or usage could not be read in time) decides nothing and cannot be applied.',
+          'True when every image of the provider in the regions has a decision. An incomplete plan (the inventory or usage could not be read in time, or its list kept moving while it was read) decides nothing and cannot be applied.',
         ),
       ),
     incomplete: z

@@ -4,14 +4,17 @@
 // started, where the list is by update time) leaves the scan's reach; either way the scan would
 // skip a notebook, and an image it runs would be deleted. Scans that decide safety read each page
 // from one record before where they stand and start again when that record is not the last one
-// read; a list that keeps moving fails closed. A BCC instance list is read by marker (IDs): a
-// deleted marker positions the next page at the ID after it, so nothing is skipped.
+// read; a list that keeps moving fails closed. A plan's scan of every ModelArts image is read the
+// same way: an image deleted behind it (an apply running meanwhile) would go undecided, one created
+// at the head would bring the image at the page boundary again; a plan decides every image there
+// exactly once, or is incomplete. A BCC list (instances, images) is read by marker (IDs): a deleted
+// marker positions the next page at the ID after it, so nothing is skipped.
 
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DEMO_MODELARTS, SEEDED } from '../../emulator/demo.js';
+import { DEMO_BCC, DEMO_MODELARTS, SEEDED } from '../../emulator/demo.js';
 import { handler as createPlanHandler } from '../../functions/http/create-plan.js';
 import { handler as deleteHandler } from '../../functions/http/delete-image.js';
 import { handler as usageHandler } from '../../functions/http/image-usage.js';
@@ -52,7 +55,11 @@ const seedNotebooks = (using?: number): void => {
 
 const AHEAD_OF_EVERY_NOTEBOOK = 1_800_000_000_000;
 
-type Change = { delete?: string[]; update?: Array<{ id: string } & Record<string, unknown>> };
+type Change = {
+  delete?: string[];
+  update?: Array<{ id: string } & Record<string, unknown>>;
+  create?: Array<{ id: string } & Record<string, unknown>>;
+};
 
 /** Between the first and the second notebook page request (the offset probe). */
 const beforeSecondPage = (change: Change) =>
@@ -285,6 +292,9 @@ describe('a ModelArts notebook list that moves between two pages of a usage scan
     // Assess
     expect(planned.status).toBe(201);
     expect(planned.body).toMatchObject({ complete: false, decisions: [] });
+    expect(String(planned.body.incomplete)).toContain(
+      `what uses the images of ${DEMO_MODELARTS.region} kept moving while it was read`,
+    );
     expect(first.status).toBe(200);
     expect(first.body).toMatchObject({ complete: false });
     expect(typeof first.body.nextCursor).toBe('string');
@@ -376,5 +386,229 @@ describe('a BCC instance list whose next marker is deleted between two pages of 
         .map((request) => request.query.find(([key]) => key === 'marker')?.[1]),
     ).toEqual([undefined, id(1_000)]);
     expect(deletes()).toEqual([]);
+  });
+});
+
+describe("a ModelArts image list that moves between two pages of a plan's inventory scan", () => {
+  /** More images than two pages of 200 hold, listed newest first: image n is the n-th (from 0). */
+  const IMAGES = 450;
+  const imageId = (n: number) => `a0a0a0a0-0000-4000-8000-${String(n).padStart(12, '0')}`;
+  const NEWEST = 1_800_000_000_000;
+
+  const seedImages = (): void => {
+    for (let n = 0; n < IMAGES; n += 1) {
+      fixture.emulator.state.modelarts.set({
+        id: imageId(n),
+        name: 'train',
+        status: 'ACTIVE',
+        type: 'DEDICATED',
+        create_at: NEWEST - n,
+        update_at: NEWEST - n,
+      });
+    }
+  };
+
+  /** Between the `skip`-th and the next image page request. */
+  const imagesChange = (skip: number, change: Change) =>
+    fixture.emulator.faults.inject({
+      match: { operation: 'list-images' },
+      skip,
+      action: { kind: 'change', ...change },
+    });
+
+  const planImages = async () =>
+    parseResult(
+      await createPlanHandler(
+        routeEvent({
+          method: 'POST',
+          route: '/retirements/plans',
+          body: {
+            name: 'moving-images',
+            provider: 'modelarts',
+            regions: [DEMO_MODELARTS.region],
+            select: { kind: 'custom', olderThanDays: 0 },
+            keep: { newestPerFamily: 3 },
+            limits: { maxDeletions: 1_000, maxPercent: 100 },
+          },
+          callerArn: 'arn:aws:iam::123456789012:user/planner',
+        }),
+        lambdaContext(),
+      ),
+    );
+
+  /** How many decisions the plan made for each image ID. */
+  const decidedIds = (made: Plan): Map<string, number> => {
+    const counts = new Map<string, number>();
+    for (const decision of made.decisions) {
+      counts.set(decision.image.id, (counts.get(decision.image.id) ?? 0) + 1);
+    }
+    return counts;
+  };
+
+  const imageOffsets = () =>
+    fixture.emulator.requests
+      .filter((request) => request.operation === 'list-images')
+      .map((request) => Number(request.query.find(([key]) => key === 'offset')?.[1]));
+
+  it.each(['records', 'pages'] as const)(
+    'offsets counting %s, an image already read is deleted after the first page and its probe: the plan still decides every image there once',
+    async (offsets) => {
+      // Prepare: image 10 (read on the first page) is deleted, as by an apply running meanwhile,
+      // before the third page request; every later image moves back by one place.
+      fixture.emulator.settings.modelartsOffset = offsets;
+      seedImages();
+      imagesChange(2, { delete: [imageId(10)] });
+
+      // Act
+      const response = await planImages();
+
+      // Assess: every image still listed has one decision (image 10 may have one or none).
+      expect(response.status, JSON.stringify(response.body).slice(0, 300)).toBe(201);
+      const made = response.body as unknown as Plan;
+      expect(made.complete).toBe(true);
+      const decided = decidedIds(made);
+      const missed = fixture.emulator.state.modelarts
+        .list()
+        .map((record) => record.id)
+        .filter((id) => decided.get(id) !== 1);
+      expect(missed, 'images still there without exactly one decision').toEqual([]);
+    },
+  );
+
+  it.each(['records', 'pages'] as const)(
+    'offsets counting %s, an image is created at the head of the list after the first page and its probe: the plan reads the list again, deciding the new image and none twice',
+    async (offsets) => {
+      // Prepare: a newer image appears before the third page request; every later image moves
+      // forward by one place, so the image at the page boundary comes again.
+      fixture.emulator.settings.modelartsOffset = offsets;
+      seedImages();
+      const created = imageId(999);
+      imagesChange(2, {
+        create: [
+          {
+            id: created,
+            name: 'train',
+            status: 'ACTIVE',
+            type: 'DEDICATED',
+            create_at: NEWEST + 1,
+            update_at: NEWEST + 1,
+          },
+        ],
+      });
+
+      // Act
+      const response = await planImages();
+
+      // Assess
+      expect(response.status).toBe(201);
+      const made = response.body as unknown as Plan;
+      expect(made.complete).toBe(true);
+      expect([...decidedIds(made).values()].filter((count) => count > 1)).toEqual([]);
+      expect(decidedIds(made).size).toBe(fixture.emulator.state.modelarts.list().length);
+    },
+  );
+
+  it.each(['records', 'pages'] as const)(
+    'offsets counting %s, an image list that keeps moving: the plan is incomplete, decides nothing and says why',
+    async (offsets) => {
+      // Prepare: before every image page request from the third on, another image already read
+      // is deleted (as by an apply running meanwhile).
+      fixture.emulator.settings.modelartsOffset = offsets;
+      seedImages();
+      for (let change = 0; change < 20; change += 1) {
+        imagesChange(2 + change, { delete: [imageId(change)] });
+      }
+
+      // Act
+      const response = await planImages();
+
+      // Assess
+      expect(response.status, JSON.stringify(response.body).slice(0, 300)).toBe(201);
+      expect(response.body).toMatchObject({ complete: false, decisions: [] });
+      expect(String(response.body.incomplete)).toContain(
+        `the inventory of ${DEMO_MODELARTS.region} kept moving while it was read`,
+      );
+    },
+  );
+
+  it.each([
+    ['records', [0, 1, 199, 398]],
+    ['pages', [0, 1, 2]],
+  ] as const)(
+    'an image list that does not move costs one record per page read again, no request more (offsets counting %s)',
+    async (offsets, asked) => {
+      // Prepare
+      fixture.emulator.settings.modelartsOffset = offsets;
+      seedImages();
+
+      // Act
+      const response = await planImages();
+
+      // Assess
+      const made = response.body as unknown as Plan;
+      expect(made.complete).toBe(true);
+      expect(decidedIds(made).size).toBe(IMAGES + 3);
+      expect(imageOffsets()).toEqual(asked);
+    },
+  );
+});
+
+describe("a BCC image list whose next marker is deleted between two pages of a plan's inventory scan", () => {
+  it('goes on at the next image by ID: the plan decides every image there once', async () => {
+    // Prepare: more images than a page (1000) holds, in ID order; the 1001st (the second page's
+    // marker) is deleted after the first page.
+    const id = (n: number) => `m-plan${String(n).padStart(6, '0')}`;
+    for (let n = 0; n < 1_100; n += 1) {
+      fixture.emulator.state.bcc.set({
+        id: id(n),
+        name: `web-${n}`,
+        type: 'Custom',
+        status: 'Available',
+        createTime: '2025-01-01T00:00:00Z',
+      });
+    }
+    const before = fixture.emulator.state.bcc
+      .list()
+      .map((record) => record.id)
+      .sort();
+    const marker = before[1_000] as string;
+    fixture.emulator.faults.inject({
+      match: { operation: 'list-images' },
+      skip: 1,
+      action: { kind: 'change', delete: [marker] },
+    });
+
+    // Act
+    const response = parseResult(
+      await createPlanHandler(
+        routeEvent({
+          method: 'POST',
+          route: '/retirements/plans',
+          body: {
+            name: 'moving-bcc-images',
+            provider: 'bcc',
+            regions: [DEMO_BCC.region],
+            select: { kind: 'custom', olderThanDays: 0 },
+            keep: { newestPerFamily: 0 },
+            limits: { maxDeletions: 2_000, maxPercent: 100 },
+          },
+          callerArn: 'arn:aws:iam::123456789012:user/planner',
+        }),
+        lambdaContext(),
+      ),
+    );
+
+    // Assess
+    expect(response.status, JSON.stringify(response.body).slice(0, 300)).toBe(201);
+    const made = response.body as unknown as Plan;
+    expect(made.complete).toBe(true);
+    const decided = made.decisions.map((decision) => decision.image.id);
+    expect(decided.length).toBe(new Set(decided).size);
+    expect([...decided].sort()).toEqual(before.filter((each) => each !== marker).sort());
+    expect(
+      fixture.emulator.requests
+        .filter((request) => request.operation === 'list-images')
+        .map((request) => request.query.find(([key]) => key === 'marker')?.[1]),
+    ).toEqual([undefined, marker]);
   });
 });

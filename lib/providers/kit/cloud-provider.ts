@@ -207,7 +207,8 @@ const createCloudProvider = <C, R>(
 
     async listImages(region, filter, position, context, options) {
       const list = description.lists.images;
-      const { items, next } = await readList(
+      // A plan's scan of every image checks that the list did not move (options.checkMoves).
+      const { items, next, moved } = await readList(
         list,
         'list',
         region,
@@ -216,11 +217,16 @@ const createCloudProvider = <C, R>(
         () => list.filterQuery(filter),
         options,
       );
-      return { images: items.map((item) => list.normalise(item, region)), next };
+      return {
+        images: items.map((item) => list.normalise(item, region)),
+        next,
+        ...(moved === true ? { moved } : {}),
+      };
     },
 
     // Only a listing lets the offset probe wait (a usage scan fails closed instead) and asks for
-    // pages of the caller's size; only a usage scan checks that its list did not move.
+    // pages of the caller's size; only a usage scan's positions come back in a cursor checked (a
+    // plan's checked scan of the images keeps its positions to itself).
     isScanPosition: (list, position) =>
       isPagerPosition(description.lists[list].paging, position, {
         probeMayWait: list === 'images',

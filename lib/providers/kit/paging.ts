@@ -13,17 +13,18 @@
 // service serving a limit above its largest as its largest) sets the page size of the scan: pages
 // of the size asked would not line up with the service's when offsets count pages.
 //
-// A usage scan (`checkMoves`) must not skip a record when the list moves between two of its page
-// reads: a record behind it deleted moves every later one back by one place, one ahead moved to
-// the head of the list (a notebook that starts, where the list is by update time) leaves its reach.
-// Its positions name the last record read and the list's total, and its next page under offsets
-// counting records is asked from that record on (one record more per page, no request more): when
-// that record does not come first, or the total changed, the list moved, and the page answers
-// `moved` with a position at the start, to read it all again. Under offsets counting pages no page
-// can start one record earlier: the last record read coming again (the list moved forward) or the
-// total changing (a record deleted) is the sign; without a total, a record deleted behind the scan
-// cannot be seen there. A position without the last record read (a usage cursor made before scans
-// were checked) is read from the start.
+// A usage scan, and a plan's scan of every image (`checkMoves`), must not skip a record when the
+// list moves between two of its page reads: a record behind it deleted moves every later one back
+// by one place, one created at the head or moved there (a notebook that starts, where the list is
+// by update time) moves those ahead forward, or leaves its reach. Its positions name the last
+// record read and the list's total, and its next page under offsets counting records is asked
+// from that record on (one record more per page, no request more): when that record does not come
+// first, or the total changed, the list moved, and the page answers `moved` with a position at the
+// start, to read it all again. Under offsets counting pages no page can start one record earlier:
+// the last record read coming again (the list moved forward) or the total changing (a record
+// deleted) is the sign; without a total, a record deleted behind the scan cannot be seen there. A
+// position without the last record read (a usage cursor made before scans were checked) is read
+// from the start. A listing does not check (see docs/contract.md: it is read page by page).
 //
 // A listing (never a usage scan: it fails closed) may let the probe wait when time is short
 // (`timeShort`, asked before the probe and again if it times out): the first page is answered
@@ -79,10 +80,11 @@ export interface PagedItems<T> {
   moved?: true | undefined;
 }
 
-export interface PageOptions extends ImagePageOptions {
-  /** Find out whether the list moved between two pages (a usage scan: what it skips may use an image). */
-  checkMoves?: boolean | undefined;
-}
+/**
+ * How a scan reads its pages: its page size, whether the probe may wait (a listing), whether it
+ * checks that the list did not move (`checkMoves`: a usage scan, and a plan's scan of every image).
+ */
+export type PageOptions = ImagePageOptions;
 
 type OffsetReading = 'records' | 'pages';
 /** What an offset counts is still to be found (the probe waited): a read from the start. */

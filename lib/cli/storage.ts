@@ -1,14 +1,17 @@
 // Where the command line keeps plans and runs: a folder on this machine (CLOUD_IMAGES_DIR or
 // --dir, default ./.cloud-images), through the same local-directory stores `npm start` uses
 // (lib/stores): plans/<planId>.json (with the HTML report beside it), the run journals
-// (run-journals/<runId>.jsonl), and runs/<runId>.json, the record of a finished run.
+// (run-journals/<runId>.jsonl, with <runId>.lock beside it while an apply works the run), and
+// runs/<runId>.json, the record of a finished run.
 
 import { join, resolve } from 'node:path';
-import { InvalidRequest } from '../errors/errors.js';
+import { InvalidRequest, StoreUnavailable } from '../errors/errors.js';
 import { type Plan, planSchema } from '../retirement/plan.js';
 import type { PlanStore, RunDocument, RunStore } from '../retirement/ports.js';
-import { localRunStore, runJournalPath } from '../stores/local-run-store.js';
+import { type HeldLock, type LockHolder, takeFileLock } from '../stores/file-lock.js';
+import { localRunStore, runJournalPath, runLockPath } from '../stores/local-run-store.js';
 import { localPlanStore } from '../stores/plan-store.js';
+import { fileFailure } from '../stores/store-errors.js';
 
 export const DIR_VARIABLE = 'CLOUD_IMAGES_DIR';
 export const DEFAULT_DIR = '.cloud-images';
@@ -23,6 +26,12 @@ export interface LocalStorage {
   runPath(runId: string): string;
   /** The journal of a run: its state while it runs, and where one cut short is left. */
   journalPath(runId: string): string;
+  /**
+   * Takes the run's lock, which an apply holds while it works the run so that no other apply
+   * works it at the same time (a lock left by an apply that is gone is taken over); held by
+   * another apply: StoreUnavailable naming it.
+   */
+  lockRun(runId: string): Promise<HeldLock>;
 }
 
 /** The folder: --dir, else CLOUD_IMAGES_DIR, else ./.cloud-images; empty is not set (as for the other variables). */
@@ -34,6 +43,14 @@ export const folderOf = (
 /** What chooses the folder, as a store's failure names it (not RETIREMENT_STORE_DIR: the events'). */
 const DIR_SETTING = `--dir or ${DIR_VARIABLE}`;
 
+/** Why an apply of a run another apply holds is refused, and what to do. */
+const runHeld = (runId: string, path: string, holder: LockHolder | undefined): StoreUnavailable =>
+  new StoreUnavailable(
+    holder === undefined
+      ? `run ${runId} is locked by another cloud-images apply, whose lock file ${path} cannot be read yet: wait a few seconds and try again (a lock file that stays unreadable is taken over)`
+      : `run ${runId} is being worked by another cloud-images apply (pid ${holder.pid} on host ${holder.host}, started ${holder.startedAt}): wait for it to end, then try again; if that process is gone (on another host, which cannot be checked from here), remove its lock file ${path}`,
+  );
+
 export const localStorage = (dir: string): LocalStorage => {
   const root = resolve(dir);
   return {
@@ -44,6 +61,21 @@ export const localStorage = (dir: string): LocalStorage => {
     reportPath: (planId) => join(root, 'plans', `${planId}.html`),
     runPath: (runId) => join(root, 'runs', `${runId}.json`),
     journalPath: (runId) => runJournalPath(root, runId),
+    lockRun: async (runId) => {
+      const path = runLockPath(root, runId);
+      let attempt: Awaited<ReturnType<typeof takeFileLock>>;
+      try {
+        attempt = await takeFileLock(path);
+      } catch (error) {
+        throw fileFailure(
+          { what: 'the local store', variable: DIR_SETTING, resource: root },
+          'lock a run in',
+          error,
+        );
+      }
+      if (attempt.kind === 'held') throw runHeld(runId, path, attempt.holder);
+      return attempt.lock;
+    },
   };
 };
 

@@ -158,7 +158,7 @@ export const ERROR_TABLE = {
     retryAfter: true,
     raisedBy: ['delete', 'plan', 'read-plan', 'apply', 'read-run'],
     meaning:
-      "The stack's own storage (the plans bucket, the runs table) or the local store could not be reached or throttled, after retries: transient. Try later.",
+      "The stack's own storage (the plans bucket, the runs table) or the local store could not be reached or throttled, after retries, or (cloud-images apply) another apply is working the run: transient. Try later.",
   },
 } as const satisfies Record<string, ErrorSpec>;
 

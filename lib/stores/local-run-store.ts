@@ -178,6 +178,13 @@ const journalsUnder = (dir: string): string => resolve(dir, 'run-journals');
 export const runJournalPath = (dir: string, runId: string): string =>
   join(journalsUnder(dir), `${runId}.jsonl`);
 
+/**
+ * The lock file beside a run's journal: held by the command line's apply while it works the run
+ * (lib/stores/file-lock.ts), since this store's mutex serialises one process only.
+ */
+export const runLockPath = (dir: string, runId: string): string =>
+  join(journalsUnder(dir), `${runId}.lock`);
+
 export const localRunStore = (options: LocalRunStoreOptions): RunStore => {
   const root = journalsUnder(options.dir);
   const store: StoreName = {

@@ -6,13 +6,16 @@
 // stack's queue, with a progress bar as deletes complete and a summary at the end. Like delete, it
 // asks first on a terminal and needs --yes from a script. --resume goes on with a run of the plan
 // that was cut short (Ctrl-C): apply's own repeat of a started run (as a retried schedule
-// firing's), which works only on the decisions without an outcome.
+// firing's), which works only on the decisions without an outcome. While it works a run, an apply
+// holds the run's lock (run-journals/<runId>.lock): another apply of that run (a --resume in a
+// second terminal) is refused as StoreUnavailable before it asks or sends anything, so that no
+// decision gets two deletes and two outcomes. The lock goes when the apply ends, however it ends.
 
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
 import { ERROR_NAMES, type ErrorName } from '../../errors/error-table.js';
 import { errorNamed, InvalidRequest, isImageError, PlanNotFound } from '../../errors/errors.js';
-import { refuseRunOfAnotherPlan } from '../../retirement/apply-plan.js';
+import { newRunId, refuseRunOfAnotherPlan } from '../../retirement/apply-plan.js';
 import { PLAN_ID_PATTERN } from '../../retirement/ids.js';
 import type { Plan } from '../../retirement/plan.js';
 import { alterationOf } from '../../retirement/plan-integrity.js';
@@ -175,8 +178,31 @@ export const apply = async (
   timeoutMsFor('apply', session.env);
   const storage = localStorage(folderOf(flags.dir, session.env));
   const plan = await planOf(reference, storage);
-  const resumed =
+  // A run resumed is checked (stored, of this plan) before its lock is taken, and read again once
+  // it is held: another apply may have worked on it until then.
+  const checked =
     flags.resume === undefined ? undefined : await runToResume(flags.resume, plan.planId, storage);
+  const runId = checked?.runId ?? newRunId();
+  const lock = await storage.lockRun(runId);
+  const unlockOnSignal = beforeSignalEnds(() => lock.release());
+  try {
+    await applyLocked(session, storage, plan, runId, flags);
+  } finally {
+    unlockOnSignal();
+    lock.release();
+  }
+};
+
+/** apply, once the run's lock is held. */
+const applyLocked = async (
+  session: Session,
+  storage: LocalStorage,
+  plan: Plan,
+  runId: string,
+  flags: ApplyFlags,
+): Promise<void> => {
+  const resumed =
+    flags.resume === undefined ? undefined : await runToResume(runId, plan.planId, storage);
   session.useEndpoint(plan.policy.provider, flags.endpoint);
   const { output } = session;
 
@@ -220,7 +246,7 @@ export const apply = async (
         },
       },
     },
-    resumed?.runId,
+    runId,
   );
   const resume = session.nextCommand(
     applyArguments(plan.planId, { ...flags, resume: applied.runId }),
@@ -289,7 +315,7 @@ export const registerApply = (program: Command, run: Runner): void => {
     .command('apply')
     .summary('carry out a plan (asks first)')
     .description(
-      'Carries out a plan: every retire decision is looked at again just before its delete (skipped when the image changed since the plan, became protected or in use), deleted, and given one outcome. Shows progress as deletes complete and a summary at the end; the run record is kept in the local folder (`cloud-images run RUN_ID` shows it). On a terminal it asks first; from a script it needs --yes. Ctrl-C (or SIGTERM) stops it at once (a delete already sent may still go through) and it says the run, its outcomes so far, where its journal is and the command that resumes it: --resume RUN_ID goes on with that run, leaving the decisions that have an outcome alone and working on the others as above (a delete cut short is looked at again first), until the run completes.',
+      'Carries out a plan: every retire decision is looked at again just before its delete (skipped when the image changed since the plan, became protected or in use), deleted, and given one outcome. Shows progress as deletes complete and a summary at the end; the run record is kept in the local folder (`cloud-images run RUN_ID` shows it). On a terminal it asks first; from a script it needs --yes. Ctrl-C (or SIGTERM) stops it at once (a delete already sent may still go through) and it says the run, its outcomes so far, where its journal is and the command that resumes it: --resume RUN_ID goes on with that run, leaving the decisions that have an outcome alone and working on the others as above (a delete cut short is looked at again first), until the run completes. While an apply works a run it holds a lock on it (run-journals/RUN_ID.lock in the folder): another apply of that run is refused (StoreUnavailable, naming the apply that holds it) before it asks or sends anything; a lock left by an apply that was killed is taken over.',
     )
     .argument('<plan>', 'a plan ID stored in the folder (plan-...), or a plan file (JSON)')
     .option(

@@ -4,11 +4,10 @@
 // deletes nothing more, a plan file edited by hand is refused, a plan that could not see everything
 // decides nothing, and a delete that keeps failing ends the run with that error's exit status.
 
-import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { exitStatusOfError } from '../../lib/cli/exit-status.js';
 import { type Plan, planSchema } from '../../lib/retirement/plan.js';
 import { planIdOf } from '../../lib/retirement/plan-id.js';
@@ -18,34 +17,19 @@ import { runChild, spawnChild } from '../support/child.js';
 import { eventsPublishedLocally } from '../support/events.js';
 import { useFixture } from '../support/fixture.js';
 import { bareEnv, type CliRun, cloudImages, launcher } from './cli-child.js';
+import { bccPolicyYaml, retired, useCliFolders } from './cli-folders.js';
 
 const fixture = useFixture({
   emulator: { seed: { bcc: { images: 30, instances: 4 }, random: 7 } },
   demoEnv: false,
 });
 
-let work: string;
-/** A fresh plans folder for each test. */
-let dir: string;
-let tests = 0;
-
-const POLICY_YAML = `name: old-bcc-images
-provider: bcc
-regions: [bj]
-select:
-  olderThanDays: 30
-keep:
-  newestPerFamily: 1
-limits:
-  maxDeletions: 6
-  maxPercent: 50
-`;
-
-const cli = (args: readonly string[], env: Record<string, string> = {}): Promise<CliRun> =>
-  cloudImages(['--emulator', fixture.url, ...args, '--dir', dir], env);
+const folders = useCliFolders(fixture, 'retire');
+const { cli } = folders;
+const POLICY_YAML = bccPolicyYaml(6);
 
 const policyFile = async (text = POLICY_YAML): Promise<string> => {
-  const path = join(work, `policy-${tests}.yaml`);
+  const path = join(folders.work, `policy-${folders.tests}.yaml`);
   await writeFile(path, text);
   return path;
 };
@@ -65,24 +49,8 @@ const planRetiringOne = async (): Promise<Plan> =>
     ]),
   );
 
-const retired = (plan: Plan) =>
-  plan.decisions.filter((decision) => decision.decision === 'retire').map((d) => d.image);
-
 const deletesSent = (): number =>
   fixture.emulator.requests.filter((request) => request.method === 'DELETE').length;
-
-beforeAll(async () => {
-  work = await mkdtemp(join(tmpdir(), 'cloud-images-retire-'));
-});
-
-beforeEach(() => {
-  tests += 1;
-  dir = join(work, `plans-${tests}`);
-});
-
-afterAll(async () => {
-  if (work) await rm(work, { recursive: true, force: true });
-});
 
 describe('cloud-images plan', () => {
   it('--json prints the plan, the one stored in the folder with its HTML report beside it', async () => {
@@ -94,9 +62,11 @@ describe('cloud-images plan', () => {
     expect(plan.createdBy).toMatch(/^cli/);
     expect(plan.decisions).toHaveLength(fixture.emulator.state.bcc.size);
     expect(retired(plan).length).toBeGreaterThan(0);
-    const stored = JSON.parse(await readFile(join(dir, 'plans', `${plan.planId}.json`), 'utf8'));
+    const stored = JSON.parse(
+      await readFile(join(folders.dir, 'plans', `${plan.planId}.json`), 'utf8'),
+    );
     expect(stored).toEqual(plan);
-    const report = await readFile(join(dir, 'plans', `${plan.planId}.html`), 'utf8');
+    const report = await readFile(join(folders.dir, 'plans', `${plan.planId}.html`), 'utf8');
     expect(report).toContain(plan.planId);
     expect(deletesSent()).toBe(0);
   });
@@ -110,15 +80,15 @@ describe('cloud-images plan', () => {
     )?.[1];
     expect(planId).toBeDefined();
     expect(run.stdout).toMatch(/^ {2}\d+ images: \d+ to retire, \d+ deferred, \d+ kept$/m);
-    expect(run.stdout).toContain(`  report: ${join(dir, 'plans', `${planId}.html`)}\n`);
+    expect(run.stdout).toContain(`  report: ${join(folders.dir, 'plans', `${planId}.html`)}\n`);
     expect(run.stdout).toContain(
-      `  apply:  cloud-images --emulator ${fixture.url} apply ${planId} --dir ${dir}\n`,
+      `  apply:  cloud-images --emulator ${fixture.url} apply ${planId} --dir ${folders.dir}\n`,
     );
   });
 
   it('the apply command it prints, pasted into a shell, applies that plan: npx in a checkout, an odd folder quoted', async () => {
     // Prepare: a plans folder whose name a shell would split, the command run through npx.
-    dir = join(work, `plans ${tests} it's`);
+    folders.dir = join(folders.work, `plans ${folders.tests} it's`);
     const run = await cli(['plan', await policyFile()], { npm_command: 'exec' });
     expect(run.code, run.stderr).toBe(0);
     const printed = /^ {2}apply: {2}(.*)$/m.exec(run.stdout)?.[1] ?? '';
@@ -130,7 +100,7 @@ describe('cloud-images plan', () => {
 
     // Assess: npx cloud-images, and the plan applied from the folder the plan was stored in.
     expect([npx, program]).toEqual(['npx', 'cloud-images']);
-    expect(args).toContain(dir);
+    expect(args).toContain(folders.dir);
     expect(applied.code, applied.stderr).toBe(0);
     const planId = /^plan (plan-[0-9a-f]{24}) /m.exec(run.stdout)?.[1];
     expect(applied.json<{ run: Run }>().run.planId).toBe(planId);
@@ -142,7 +112,7 @@ describe('cloud-images plan', () => {
       await policyFile(POLICY_YAML.replace(/limits:[\s\S]*$/, '')),
       '--json',
     ]);
-    const missing = await cli(['plan', join(work, 'no-such-policy.yaml'), '--json']);
+    const missing = await cli(['plan', join(folders.work, 'no-such-policy.yaml'), '--json']);
 
     expect(noLimits.code).toBe(exitStatusOfError('InvalidRequest'));
     expect(noLimits.errorBody().error.message).toBe('limits: is required');
@@ -153,7 +123,7 @@ describe('cloud-images plan', () => {
 
   it('a folder that cannot be written is ConfigurationError naming the settings that chose it (--dir, CLOUD_IMAGES_DIR)', async () => {
     // Prepare: the plans folder is a file.
-    await writeFile(dir, 'not a folder');
+    await writeFile(folders.dir, 'not a folder');
 
     // Act
     const run = await cli(['plan', await policyFile(), '--json']);
@@ -187,7 +157,7 @@ describe('cloud-images plan', () => {
 
   it('CLOUD_IMAGES_DIR set but empty is not set: the plan goes to ./.cloud-images, not into ./plans', async () => {
     // Prepare: a working folder of this test's own.
-    const here = join(work, `cwd-${tests}`);
+    const here = join(folders.work, `cwd-${folders.tests}`);
     await mkdir(here);
 
     // Act
@@ -246,7 +216,7 @@ describe('cloud-images apply', () => {
     for (const { image } of kept)
       expect(fixture.emulator.state.bcc.has(image.id), image.id).toBe(true);
     const record = JSON.parse(
-      await readFile(join(dir, 'runs', `${run.run.runId}.json`), 'utf8'),
+      await readFile(join(folders.dir, 'runs', `${run.run.runId}.json`), 'utf8'),
     ) as unknown;
     expect(record).toEqual(run);
 
@@ -262,7 +232,7 @@ describe('cloud-images apply', () => {
 
   it('plan and apply publish their events as the service does, where the configuration sends events', async () => {
     // Prepare: events to a local folder, as RETIREMENT_STORE_DIR says.
-    const events = join(work, `events-${tests}`);
+    const events = join(folders.work, `events-${folders.tests}`);
     const env = { RETIREMENT_STORE_DIR: events };
 
     // Act
@@ -333,15 +303,15 @@ describe('cloud-images apply', () => {
       /CLOUD_IMAGES_TIMEOUT_MS: apply needs at least 2\d{3} ms .*not 1500/,
     );
     expect(deletesSent()).toBe(0);
-    const kept = async (folder: string) => readdir(join(dir, folder)).catch(() => []);
+    const kept = async (folder: string) => readdir(join(folders.dir, folder)).catch(() => []);
     expect([...(await kept('run-journals')), ...(await kept('runs'))]).toEqual([]);
   });
 
   it('applies a plan file, and refuses one edited by hand', async () => {
     const plan = planOf(await cli(['plan', await policyFile(), '--json']));
-    const copy = join(work, `copy-${tests}.json`);
-    await copyFile(join(dir, 'plans', `${plan.planId}.json`), copy);
-    const edited = join(work, `edited-${tests}.json`);
+    const copy = join(folders.work, `copy-${folders.tests}.json`);
+    await copyFile(join(folders.dir, 'plans', `${plan.planId}.json`), copy);
+    const edited = join(folders.work, `edited-${folders.tests}.json`);
     const widened: Plan = {
       ...plan,
       decisions: plan.decisions.map((decision) =>
@@ -361,7 +331,7 @@ describe('cloud-images apply', () => {
 
   it('refuses a stored plan edited by hand (a decision widened, or its totals lowered to skip the prompt)', async () => {
     // Prepare: two plans in the folder, one with a decision widened, one with totals.retire 0.
-    const stored = (planId: string) => join(dir, 'plans', `${planId}.json`);
+    const stored = (planId: string) => join(folders.dir, 'plans', `${planId}.json`);
     const widenedPlan = planOf(await cli(['plan', await policyFile(), '--json']));
     const keep = widenedPlan.decisions.findIndex((decision) => decision.decision === 'keep');
     const widened: Plan = {
@@ -415,7 +385,7 @@ describe('cloud-images apply', () => {
       totals: countTotals(decisions),
       planId: planIdOf(plan.policy, decisions),
     };
-    const file = join(work, `forged-${tests}.json`);
+    const file = join(folders.work, `forged-${folders.tests}.json`);
     await writeFile(file, JSON.stringify(forged));
 
     // Act
@@ -430,7 +400,7 @@ describe('cloud-images apply', () => {
   it('a run record that cannot be written ends apply with that error (it does not deliver again for ever)', async () => {
     // Prepare: a plan of one decision; then <dir>/runs is a stray file, not a folder.
     const plan = await planRetiringOne();
-    await writeFile(join(dir, 'runs'), 'not a folder');
+    await writeFile(join(folders.dir, 'runs'), 'not a folder');
 
     // Act
     const run = await cli(['apply', plan.planId, '--yes', '--json']);
@@ -453,7 +423,7 @@ describe('cloud-images apply', () => {
     fixture.emulator.faults.inject({ match: deletes, times: 10, action: { kind: 'stall' } });
     const apply = spawnChild(
       process.execPath,
-      [launcher, '--emulator', fixture.url, 'apply', plan.planId, '--dir', dir, '--yes'],
+      [launcher, '--emulator', fixture.url, 'apply', plan.planId, '--dir', folders.dir, '--yes'],
       { env: bareEnv() },
     );
     // The second delete sent: the first decision's outcome is recorded.
@@ -464,11 +434,11 @@ describe('cloud-images apply', () => {
 
     // Assess: ended by the signal as before, after saying how far the run got.
     expect(await apply.exited()).toBe('SIGTERM');
-    const [journal] = await readdir(join(dir, 'run-journals'));
+    const [journal] = await readdir(join(folders.dir, 'run-journals'));
     const runId = journal?.replace(/\.jsonl$/, '');
     expect(apply.output()).toBe(
       `apply interrupted (SIGTERM): run ${runId} of plan ${plan.planId} has an outcome for 1 of ${total} decisions (1 deleted, 0 already absent, 0 skipped, 0 failed); the others have none and the run stays running\n` +
-        `  its journal: ${join(dir, 'run-journals', `${runId}.jsonl`)}; to resume it: cloud-images --emulator ${fixture.url} apply ${plan.planId} --resume ${runId} --dir ${dir}\n`,
+        `  its journal: ${join(folders.dir, 'run-journals', `${runId}.jsonl`)}; to resume it: cloud-images --emulator ${fixture.url} apply ${plan.planId} --resume ${runId} --dir ${folders.dir}\n`,
     );
     expect(deletesSent()).toBe(2);
   });

@@ -5,76 +5,41 @@
 // process gone) is taken over; the lock is gone once an apply ends, however it ends. Each apply is
 // the real CLI in a child process against the emulator, with a plans folder of the test's own.
 
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { hostname, tmpdir } from 'node:os';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { exitStatusOfError } from '../../lib/cli/exit-status.js';
-import { type Plan, planSchema } from '../../lib/retirement/plan.js';
+import type { Plan } from '../../lib/retirement/plan.js';
 import type { RunDocument } from '../../lib/retirement/ports.js';
 import { type Child, spawnChild } from '../support/child.js';
 import { useFixture } from '../support/fixture.js';
-import { bareEnv, type CliRun, cloudImages, launcher } from './cli-child.js';
+import { bareEnv, type CliRun, launcher } from './cli-child.js';
+import { bccPolicyYaml, deletesByImage, retired, useCliFolders } from './cli-folders.js';
 
 const fixture = useFixture({
   emulator: { seed: { bcc: { images: 30, instances: 4 }, random: 7 } },
   demoEnv: false,
 });
 
-let work: string;
-/** A fresh plans folder for each test. */
-let dir: string;
-let tests = 0;
-
-const POLICY_YAML = `name: old-bcc-images
-provider: bcc
-regions: [bj]
-select:
-  olderThanDays: 30
-keep:
-  newestPerFamily: 1
-limits:
-  maxDeletions: 4
-  maxPercent: 50
-`;
-
-const cli = (args: readonly string[], env: Record<string, string> = {}): Promise<CliRun> =>
-  cloudImages(['--emulator', fixture.url, ...args, '--dir', dir], env);
+const folders = useCliFolders(fixture, 'lock');
+const { cli } = folders;
 
 /** `cloud-images apply <args> --yes` started in a child process, not waited for. */
 const startApply = (args: readonly string[]): Child =>
   spawnChild(
     process.execPath,
-    [launcher, '--emulator', fixture.url, 'apply', ...args, '--dir', dir, '--yes'],
+    [launcher, '--emulator', fixture.url, 'apply', ...args, '--dir', folders.dir, '--yes'],
     { env: bareEnv() },
   );
 
-const planOf = async (): Promise<Plan> => {
-  const policy = join(work, `policy-${tests}.yaml`);
-  await writeFile(policy, POLICY_YAML);
-  const run = await cli(['plan', policy, '--json']);
-  expect(run.code, run.stderr).toBe(0);
-  return planSchema.parse(run.json());
-};
-
-const retired = (plan: Plan) =>
-  plan.decisions.filter((decision) => decision.decision === 'retire').map((d) => d.image);
+const planOf = (): Promise<Plan> => folders.plan(bccPolicyYaml(4));
 
 const deletesSent = (): number =>
   fixture.emulator.requests.filter((request) => request.method === 'DELETE').length;
 
-/** The DELETE requests sent for each image ID. */
-const deletesByImage = (): Map<string, number> => {
-  const sent = new Map<string, number>();
-  for (const request of fixture.emulator.requests) {
-    if (request.method !== 'DELETE' || request.imageId === undefined) continue;
-    sent.set(request.imageId, (sent.get(request.imageId) ?? 0) + 1);
-  }
-  return sent;
-};
-
-const journals = () => join(dir, 'run-journals');
+const journals = () => join(folders.dir, 'run-journals');
 
 /** What the folder of run journals holds (nothing when there is none). */
 const journalFolder = async (): Promise<string[]> =>
@@ -100,19 +65,6 @@ const finishesByDecision = async (runId: string): Promise<Map<string, number>> =
   }
   return finishes;
 };
-
-beforeAll(async () => {
-  work = await mkdtemp(join(tmpdir(), 'cloud-images-lock-'));
-});
-
-beforeEach(() => {
-  tests += 1;
-  dir = join(work, `plans-${tests}`);
-});
-
-afterAll(async () => {
-  if (work) await rm(work, { recursive: true, force: true });
-});
 
 describe('two applies of one run', () => {
   it('a second apply --resume of a run another apply is working is StoreUnavailable naming that apply; it sends and records nothing, and the first completes with one outcome per decision', async () => {
@@ -182,7 +134,8 @@ describe('two applies of one run', () => {
       [...finishes.values()].every((count) => count === 1),
       JSON.stringify([...finishes]),
     ).toBe(true);
-    for (const image of toRetire) expect(deletesByImage().get(image.id), image.id).toBe(1);
+    for (const image of toRetire)
+      expect(deletesByImage(fixture.emulator).get(image.id), image.id).toBe(1);
     expect(await journalFolder()).toEqual([`${runId}.jsonl`]);
   });
 
@@ -223,7 +176,7 @@ describe('the lock of a run', () => {
   it('is gone after an apply that ends with an error', async () => {
     // Prepare: the runs folder is a stray file, so the run's record cannot be written.
     const plan = await planOf();
-    await writeFile(join(dir, 'runs'), 'not a folder');
+    await writeFile(join(folders.dir, 'runs'), 'not a folder');
 
     // Act
     const applied = await cli(['apply', plan.planId, '--yes', '--json']);

@@ -4,67 +4,29 @@
 // and outcomes; an apply cut short by a signal says how to resume its run, and resuming it leaves
 // the outcomes recorded alone, works on the rest as apply does, and completes the run.
 
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { exitStatusOfError } from '../../lib/cli/exit-status.js';
-import { type Plan, planSchema } from '../../lib/retirement/plan.js';
+import type { Plan } from '../../lib/retirement/plan.js';
 import type { RunDocument } from '../../lib/retirement/ports.js';
 import { lambdaContext, parseResult, routeEvent } from '../../scripts/lambda-events.js';
 import { runChild, spawnChild } from '../support/child.js';
 import { useFixture } from '../support/fixture.js';
-import { bareEnv, type CliRun, cloudImages, launcher } from './cli-child.js';
+import { bareEnv, cloudImages, launcher } from './cli-child.js';
+import { bccPolicyYaml, deletesByImage, retired, useCliFolders } from './cli-folders.js';
 
 const fixture = useFixture({
   emulator: { seed: { bcc: { images: 30, instances: 4 }, random: 7 } },
   demoEnv: false,
 });
 
-let work: string;
-/** A fresh plans folder for each test. */
-let dir: string;
-let tests = 0;
+const folders = useCliFolders(fixture, 'runs');
+const { cli } = folders;
 
-const POLICY_YAML = `name: old-bcc-images
-provider: bcc
-regions: [bj]
-select:
-  olderThanDays: 30
-keep:
-  newestPerFamily: 1
-limits:
-  maxDeletions: 6
-  maxPercent: 50
-`;
-
-const cli = (args: readonly string[], env: Record<string, string> = {}): Promise<CliRun> =>
-  cloudImages(['--emulator', fixture.url, ...args, '--dir', dir], env);
-
-const planOf = async (maxDeletions = 6): Promise<Plan> => {
-  const policy = join(work, `policy-${tests}-${maxDeletions}.yaml`);
-  await writeFile(policy, POLICY_YAML.replace('maxDeletions: 6', `maxDeletions: ${maxDeletions}`));
-  const run = await cli(['plan', policy, '--json']);
-  expect(run.code, run.stderr).toBe(0);
-  return planSchema.parse(run.json());
-};
-
-const retired = (plan: Plan) =>
-  plan.decisions.filter((decision) => decision.decision === 'retire').map((d) => d.image);
+const planOf = (maxDeletions = 6): Promise<Plan> => folders.plan(bccPolicyYaml(maxDeletions));
 
 const deletesSent = (): number =>
   fixture.emulator.requests.filter((request) => request.method === 'DELETE').length;
-
-/** The DELETE requests sent for each image ID. */
-const deletesByImage = (): Map<string, number> => {
-  const sent = new Map<string, number>();
-  for (const request of fixture.emulator.requests) {
-    if (request.method !== 'DELETE' || request.imageId === undefined) continue;
-    sent.set(request.imageId, (sent.get(request.imageId) ?? 0) + 1);
-  }
-  return sent;
-};
 
 /** What GET /retirements/runs/{runId} answers, its handler keeping runs in `storeDir`. */
 const runOverHttp = async (storeDir: string, runId: string) => {
@@ -86,19 +48,6 @@ const shellWords = async (line: string): Promise<string[]> =>
     .trimEnd()
     .split('\n');
 
-beforeAll(async () => {
-  work = await mkdtemp(join(tmpdir(), 'cloud-images-runs-'));
-});
-
-beforeEach(() => {
-  tests += 1;
-  dir = join(work, `plans-${tests}`);
-});
-
-afterAll(async () => {
-  if (work) await rm(work, { recursive: true, force: true });
-});
-
 describe('cloud-images run', () => {
   it('--json is the body GET /retirements/runs/{runId} answers for the same run; for people, its plan, status, counts and every outcome', async () => {
     // Prepare: a finished run with a deleted and a skipped outcome (one image renamed).
@@ -114,7 +63,7 @@ describe('cloud-images run', () => {
     // Act
     const asJson = await cli(['run', runId, '--json']);
     const forPeople = await cli(['run', runId]);
-    const overHttp = await runOverHttp(dir, runId);
+    const overHttp = await runOverHttp(folders.dir, runId);
 
     // Assess: the route's body exactly; the summary, and a row per outcome.
     expect(overHttp.status).toBe(200);
@@ -148,13 +97,13 @@ describe('cloud-images run', () => {
     // Act
     const unknown = await cli(['run', 'run-00000000000000000000', '--json']);
     const malformed = await cli(['run', 'run-0', '--json']);
-    const overHttp = await runOverHttp(dir, 'run-00000000000000000000');
+    const overHttp = await runOverHttp(folders.dir, 'run-00000000000000000000');
 
     // Assess: the statuses of those names, and the route's error code for the unknown one.
     expect(unknown.code).toBe(exitStatusOfError('PlanNotFound'));
     expect(unknown.errorBody().error).toMatchObject({
       code: (overHttp.body as { error: { code: string } }).error.code,
-      message: `no run run-00000000000000000000 is stored in ${dir}`,
+      message: `no run run-00000000000000000000 is stored in ${folders.dir}`,
     });
     expect(malformed.code).toBe(exitStatusOfError('InvalidRequest'));
     expect(malformed.errorBody().error).toMatchObject({
@@ -180,7 +129,7 @@ describe('cloud-images apply --resume', () => {
     });
     const apply = spawnChild(
       process.execPath,
-      [launcher, '--emulator', fixture.url, 'apply', plan.planId, '--dir', dir, '--yes'],
+      [launcher, '--emulator', fixture.url, 'apply', plan.planId, '--dir', folders.dir, '--yes'],
       { env: bareEnv() },
     );
     while (deletesSent() < 2) await sleep(20);
@@ -217,7 +166,7 @@ describe('cloud-images apply --resume', () => {
     // Each retired image gone, with one DELETE each: none sent again.
     for (const image of toRetire) {
       expect(fixture.emulator.state.bcc.has(image.id), image.id).toBe(false);
-      expect(deletesByImage().get(image.id), image.id).toBe(1);
+      expect(deletesByImage(fixture.emulator).get(image.id), image.id).toBe(1);
     }
     expect(deletesSent()).toBe(toRetire.length);
   });
@@ -250,7 +199,7 @@ describe('cloud-images apply --resume', () => {
     );
     expect(unknown.code).toBe(exitStatusOfError('PlanNotFound'));
     expect(unknown.errorBody().error.message).toBe(
-      `no run run-00000000000000000000 is stored in ${dir}`,
+      `no run run-00000000000000000000 is stored in ${folders.dir}`,
     );
     expect(malformed.code).toBe(exitStatusOfError('InvalidRequest'));
     expect(deletesSent()).toBe(deletes);

@@ -161,25 +161,33 @@ const usage = async (query: Record<string, string> = {}) =>
     ),
   );
 
-const plan = async () =>
+/** POST /retirements/plans of every custom ModelArts image of the demo region. */
+const planModelArts = async (policy: {
+  name: string;
+  newestPerFamily: number;
+  maxDeletions: number;
+}) =>
   parseResult(
     await createPlanHandler(
       routeEvent({
         method: 'POST',
         route: '/retirements/plans',
         body: {
-          name: 'moving-notebooks',
+          name: policy.name,
           provider: 'modelarts',
           regions: [DEMO_MODELARTS.region],
           select: { kind: 'custom', olderThanDays: 0 },
-          keep: { newestPerFamily: 0 },
-          limits: { maxDeletions: 100, maxPercent: 100 },
+          keep: { newestPerFamily: policy.newestPerFamily },
+          limits: { maxDeletions: policy.maxDeletions, maxPercent: 100 },
         },
         callerArn: 'arn:aws:iam::123456789012:user/planner',
       }),
       lambdaContext(),
     ),
   );
+
+const plan = () =>
+  planModelArts({ name: 'moving-notebooks', newestPerFamily: 0, maxDeletions: 100 });
 
 const deletes = () => fixture.emulator.requests.filter((request) => request.method === 'DELETE');
 const notebookOffsets = () =>
@@ -416,25 +424,8 @@ describe("a ModelArts image list that moves between two pages of a plan's invent
       action: { kind: 'change', ...change },
     });
 
-  const planImages = async () =>
-    parseResult(
-      await createPlanHandler(
-        routeEvent({
-          method: 'POST',
-          route: '/retirements/plans',
-          body: {
-            name: 'moving-images',
-            provider: 'modelarts',
-            regions: [DEMO_MODELARTS.region],
-            select: { kind: 'custom', olderThanDays: 0 },
-            keep: { newestPerFamily: 3 },
-            limits: { maxDeletions: 1_000, maxPercent: 100 },
-          },
-          callerArn: 'arn:aws:iam::123456789012:user/planner',
-        }),
-        lambdaContext(),
-      ),
-    );
+  const planImages = () =>
+    planModelArts({ name: 'moving-images', newestPerFamily: 3, maxDeletions: 1_000 });
 
   /** How many decisions the plan made for each image ID. */
   const decidedIds = (made: Plan): Map<string, number> => {

@@ -10,13 +10,16 @@
 // under the lock's breaker (one taker at a time) and only while it is still that stale file (its
 // inode and text), then the link is tried again, so a lock another taker has just taken is never
 // removed. A lock held by a live process, or by another host (whose processes cannot be checked
-// from here), is respected.
+// from here), is respected. A lock naming this very process that this process did not take is
+// stale too: it was left by an earlier process that had the same pid (a container restarted with
+// its hostname and a kept --dir), which signal 0 would call alive. The lock assumes one pid
+// namespace per hostname.
 
 import { randomBytes } from 'node:crypto';
 import { readFileSync, statSync, unlinkSync } from 'node:fs';
 import { link, open, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as z from '../schema/zod.js';
 import { makeFolder } from './local-files.js';
@@ -71,6 +74,9 @@ const MAX_ATTEMPTS = 50;
 const BREAKER_WAIT_MS = 10;
 
 const codeOf = (error: unknown): unknown => (error as { code?: unknown }).code;
+
+/** The locks this process holds (resolved paths): a lock naming this pid and not here is stale. */
+const heldHere = new Set<string>();
 
 /** Alive unless signal 0 says there is no such process (EPERM: it exists, as another user's). */
 export const processIsAlive = (pid: number): boolean => {
@@ -184,10 +190,13 @@ export const takeFileLock = async (
     const isStale = (found: Found): boolean => {
       const named = holderIn(found.text);
       if (named === undefined) return now().getTime() - found.mtimeMs > UNREADABLE_STALE_MS;
-      return named.host === host && !isAlive(named.pid);
+      if (named.host !== host) return false;
+      if (named.pid === holder.pid) return !heldHere.has(resolve(path));
+      return !isAlive(named.pid);
     };
     for (let attempts = 1; ; attempts += 1) {
       if (await linked(temporary, path)) {
+        heldHere.add(resolve(path));
         return { kind: 'taken', lock: heldLock(path, holder, text, ino) };
       }
       const found = await readLock(path);
@@ -214,6 +223,7 @@ const heldLock = (path: string, holder: LockHolder, text: string, ino: number): 
   path,
   holder,
   release: () => {
+    heldHere.delete(resolve(path));
     try {
       if (statSync(path).ino !== ino || readFileSync(path, 'utf8') !== text) return false;
       unlinkSync(path);

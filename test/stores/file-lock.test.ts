@@ -5,9 +5,10 @@
 // and released only by the one that holds it.
 
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { unlinkSync, writeFileSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   type LockAttempt,
@@ -93,6 +94,58 @@ describe('takeFileLock', () => {
     expect(taken(attempt).holder.pid).toBe(process.pid);
     expect(JSON.parse(await readFile(path, 'utf8'))).toMatchObject({ pid: process.pid });
     expect((await readdir(join(path, '..'))).sort()).toEqual(['other.lock', 'run-0.lock']);
+  });
+
+  it('takes over a lock naming this very process that this process did not take (left by an earlier process with the same pid)', async () => {
+    // Prepare: what a container restarted with its hostname and a kept folder finds after a kill:
+    // the lock of its earlier life, whose pid is this process's own (so signal 0 says alive).
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, lockOf(process.pid));
+
+    // Act
+    const attempt = await takeFileLock(path);
+
+    // Assess: taken over (it said held, naming this process, before).
+    const lock = taken(attempt);
+    expect(lock.holder.pid).toBe(process.pid);
+    expect(lock.release()).toBe(true);
+  });
+
+  it('still refuses a lock this process holds to a second take of its own', async () => {
+    // Prepare
+    const first = taken(await takeFileLock(path));
+
+    // Act
+    const second = await takeFileLock(path);
+
+    // Assess
+    expect(second).toMatchObject({ kind: 'held', holder: { pid: process.pid } });
+    expect(first.release()).toBe(true);
+  });
+
+  it('never removes a lock another taker took while this one was judging the stale one before it', async () => {
+    // Prepare: a stale lock; while this taker asks whether its holder is alive, another taker
+    // clears it and takes the lock (pid 7777, alive).
+    const gone = endedPid();
+    await mkdir(dirname(path), { recursive: true });
+    await writeFile(path, lockOf(gone));
+    let replaced = false;
+    const isAlive = (pid: number): boolean => {
+      if (pid === gone && !replaced) {
+        replaced = true;
+        unlinkSync(path);
+        writeFileSync(path, lockOf(7777));
+      }
+      return pid === 7777;
+    };
+
+    // Act
+    const attempt = await takeFileLock(path, { pid: 8888, isAlive });
+
+    // Assess: the other taker's lock stands (removing it without checking its inode and text
+    // passed every other test).
+    expect(attempt).toMatchObject({ kind: 'held', holder: { pid: 7777 } });
+    expect(JSON.parse(await readFile(path, 'utf8'))).toMatchObject({ pid: 7777 });
   });
 
   it('respects a lock of another host, even with a pid not alive here (it cannot be checked)', async () => {

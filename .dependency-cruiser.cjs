@@ -11,6 +11,7 @@ const LAYERS = [
   ['errors', 0],
   ['wire', 0],
   ['schema', 0],
+  ['files', 0],
   ['config', 1],
   ['log', 2],
   ['signing', 3],

@@ -5,10 +5,11 @@
 // and hands a failed one back until its last receive, after which it moves to queue/dead/ (the
 // dead-letter queue). One worker per directory.
 
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { handler } from '../functions/sqs/delete-image.js';
+import { makeFolder } from '../lib/files/make-folder.js';
 import { type LocalQueueEntry, localQueueDir } from '../lib/stores/local-delete-queue.js';
 import { lambdaContext } from './lambda-events.js';
 
@@ -57,7 +58,7 @@ export const drainLocalQueue = async (options: DrainOptions): Promise<DrainResul
   const dead = join(options.dir, 'queue', 'dead');
   const maxReceives = options.maxReceiveCount ?? 5;
   const result: DrainResult = { batches: 0, processed: 0, failed: 0, dead: 0 };
-  await mkdir(pending, { recursive: true });
+  await makeFolder(pending);
   for (let round = 1; ; round += 1) {
     const files = (await readdir(pending)).filter((name) => name.endsWith('.json')).sort();
     if (files.length === 0 || round > (options.rounds ?? Number.POSITIVE_INFINITY)) return result;
@@ -81,7 +82,7 @@ export const drainLocalQueue = async (options: DrainOptions): Promise<DrainResul
           await rm(path, { force: true });
         } else if (entry.receiveCount >= maxReceives) {
           result.dead += 1;
-          await mkdir(dead, { recursive: true });
+          await makeFolder(dead);
           await rename(path, join(dead, `${entry.messageId}.json`));
         } else {
           result.failed += 1;

@@ -3,8 +3,9 @@
 // shaped like EventBridge's envelope (id, time, source, detail-type, detail). Never throws.
 
 import { randomUUID } from 'node:crypto';
-import { appendFile, mkdir } from 'node:fs/promises';
+import { appendFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { makeFolder } from '../files/make-folder.js';
 import type { Logger } from '../log/log.js';
 import { type CatalogueEvent, EVENT_SOURCE } from './catalogue.js';
 import { prepareEntries } from './entries.js';
@@ -42,7 +43,7 @@ export const filePublisher = (options: FilePublisherOptions): EventPublisher => 
         )
         .join('');
       const write = tail.then(async () => {
-        await mkdir(dirname(file), { recursive: true });
+        await makeFolder(dirname(file));
         await appendFile(file, text);
       });
       tail = write.catch(() => undefined);

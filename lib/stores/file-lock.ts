@@ -21,8 +21,8 @@ import { link, open, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { makeFolder } from '../files/make-folder.js';
 import * as z from '../schema/zod.js';
-import { makeFolder } from './local-files.js';
 
 /** Who holds a lock, as its file says. */
 export interface LockHolder {

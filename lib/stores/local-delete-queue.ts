@@ -4,8 +4,9 @@
 
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
+import { makeFolder } from '../files/make-folder.js';
 import type { DeleteQueue } from '../retirement/ports.js';
-import { makeFolder, writeFileAtomic } from './local-files.js';
+import { writeFileAtomic } from './local-files.js';
 
 /** A queued message as the local worker reads it. */
 export interface LocalQueueEntry {

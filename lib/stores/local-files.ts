@@ -2,35 +2,11 @@
 // file and renamed over the old one, so a reader never sees half a document.
 
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { makeFolder } from '../files/make-folder.js';
 
 const codeOf = (error: unknown): unknown => (error as { code?: unknown }).code;
-
-/**
- * Makes a folder and any missing above it, one level at a time. Node's own recursive mkdir never
- * settles where every level answers ENOENT (under /proc: it tries again for ever), so a --dir
- * there hung the command; this fails at once with the error of the first folder it cannot make.
- * A folder that exists costs one call, as with Node's.
- */
-export const makeFolder = async (path: string): Promise<void> => {
-  const missing: string[] = [];
-  for (let folder = resolve(path); ; folder = dirname(folder)) {
-    try {
-      await mkdir(folder);
-      break;
-    } catch (error) {
-      if (codeOf(error) === 'EEXIST') break;
-      if (codeOf(error) !== 'ENOENT' || dirname(folder) === folder) throw error;
-      missing.push(folder);
-    }
-  }
-  for (const folder of missing.reverse()) {
-    await mkdir(folder).catch((error: unknown) => {
-      if (codeOf(error) !== 'EEXIST') throw error;
-    });
-  }
-};
 
 export const writeFileAtomic = async (path: string, text: string): Promise<void> => {
   await makeFolder(dirname(path));

@@ -8,6 +8,7 @@
 import { appendFile, open, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ConfigurationError } from '../errors/errors.js';
+import { makeFolder } from '../files/make-folder.js';
 import { RUN_ID_PATTERN } from '../retirement/ids.js';
 import { plannedImageSchema } from '../retirement/plan.js';
 import {
@@ -29,7 +30,7 @@ import {
   runSchema,
 } from '../retirement/ports.js';
 import * as z from '../schema/zod.js';
-import { createMutex, makeFolder } from './local-files.js';
+import { createMutex } from './local-files.js';
 import {
   byImageKey,
   checkDistinctImageKeys,

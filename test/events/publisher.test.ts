@@ -534,6 +534,22 @@ describe('publishing to a JSON-lines file', () => {
     expect(result).toEqual({ published: 0, notPublished: 2, lost: events });
     expect(lines().filter((line) => line.message === 'event not published')).toHaveLength(2);
   });
+
+  it('a file under a folder that cannot hold folders (/proc) is not published, at once: no publish left pending', async () => {
+    // Prepare: Node's recursive mkdir retries ENOENT there for ever, burning a CPU.
+    const { log } = capturingLog();
+    const events = manyEvents(1);
+    const publisher = filePublisher({ file: '/proc/cloud-images-test/state/events.jsonl', log });
+
+    // Act
+    const result = await Promise.race([
+      publisher.publish(events),
+      sleep(3_000).then(() => 'still pending after 3 s'),
+    ]);
+
+    // Assess
+    expect(result).toEqual({ published: 0, notPublished: 1, lost: events });
+  }, 10_000);
 });
 
 describe('events off', () => {

@@ -3,9 +3,9 @@
 
 import { writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { makeFolder } from '../../files/make-folder.js';
 import { type Plan, REASON_PRECEDENCE } from '../../retirement/plan.js';
 import { renderPlanReport } from '../../retirement/report-html.js';
-import { makeFolder } from '../../stores/local-files.js';
 import type { Paint } from './colour.js';
 import { printable } from './printable.js';
 import { columns } from './table.js';

@@ -423,9 +423,10 @@ describe('publishing to EventBridge: faults (loopback fault server)', () => {
     // Act
     const result = await publisher.publish(manyEvents(12), { deadline: deadlineIn(60_000) });
 
-    // Assess: two PutEvents calls, each with its deadline timer, both cleared.
+    // Assess: two PutEvents calls, each with its deadline timer, both cleared (a timer of the
+    // process's own may end meanwhile: at most as many as before).
     expect(result).toMatchObject({ published: 12, notPublished: 0 });
-    expect(activeTimers()).toBe(timersBefore);
+    expect(activeTimers()).toBeLessThanOrEqual(timersBefore);
   });
 
   it('an event whose detail does not match its schema is not sent and is counted', async () => {

@@ -133,6 +133,23 @@ describe('against the emulator', () => {
     expect(fixture.emulator.requests).toHaveLength(1);
   });
 
+  it('gives up at once when Retry-After asks for longer than it would ever wait, never trying again early', async () => {
+    // Prepare: time enough for the wait, but a longest backoff shorter than the cloud asks.
+    fixture.emulator.faults.inject({
+      action: { kind: 'status', status: 429, headers: { 'Retry-After': '2' } },
+    });
+
+    // Act
+    const error = await provider()
+      .show(SEEDED.modelarts.custom, 'cn-north-4', context(10_000, { maxBackoffMs: 50 }))
+      .catch((caught: unknown) => caught);
+
+    // Assess: before, it waited its longest backoff and sent the throttled call again (3 in all).
+    expect(error).toBeInstanceOf(UpstreamThrottled);
+    expect((error as UpstreamThrottled).retryAfterSeconds).toBe(2);
+    expect(fixture.emulator.requests).toHaveLength(1);
+  });
+
   it('signs every attempt afresh', async () => {
     // Prepare: a signing clock a second on at each reading, so that each attempt has its own time.
     fixture.emulator.faults.inject({ times: 2, action: { kind: 'status', status: 503 } });

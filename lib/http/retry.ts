@@ -193,11 +193,10 @@ export const sendWithRetry = async (options: SendOptions): Promise<SendResult> =
         ? parseRetryAfter(failure.response.headers['retry-after'])
         : undefined;
     if (retries + 1 >= policy.maxAttempts) throw giveUp(failure, hinted);
-    // The cloud asks for a longer wait than this layer ever takes: trying again sooner would be
-    // throttled again (and waste the caller's time), so its hint goes to the caller at once.
-    if (hinted !== undefined && hinted > policy.maxBackoffMs) throw giveUp(failure, hinted);
     const base = failure.kind === 'throttled' ? policy.throttleBaseMs : policy.retryBaseMs;
     const jittered = backoffMs(base, retries, policy.maxBackoffMs, random);
+    // The cloud's Retry-After is waited in full, not capped like our own backoff: trying sooner
+    // would be throttled again. One longer than the time left ends the call at once, with it.
     const delay = Math.max(jittered, hinted ?? 0);
     if (delay + MIN_ATTEMPT_MS > deadline.remainingMs()) throw giveUp(failure, hinted ?? delay);
     options.log?.debug('upstream retry', {

@@ -133,10 +133,11 @@ describe('against the emulator', () => {
     expect(fixture.emulator.requests).toHaveLength(1);
   });
 
-  it('gives up at once when Retry-After asks for longer than it would ever wait, never trying again early', async () => {
-    // Prepare: time enough for the wait, but a longest backoff shorter than the cloud asks.
+  it('gives up at once when Retry-After is beyond the time left, however short its own longest backoff', async () => {
+    // Prepare: a longest backoff far shorter than the cloud asks (as 20 s is, under an HTTP
+    // call's 29 s, against a Retry-After of a minute).
     fixture.emulator.faults.inject({
-      action: { kind: 'status', status: 429, headers: { 'Retry-After': '2' } },
+      action: { kind: 'status', status: 429, headers: { 'Retry-After': '60' } },
     });
 
     // Act
@@ -144,10 +145,30 @@ describe('against the emulator', () => {
       .show(SEEDED.modelarts.custom, 'cn-north-4', context(10_000, { maxBackoffMs: 50 }))
       .catch((caught: unknown) => caught);
 
-    // Assess: before, it waited its longest backoff and sent the throttled call again (3 in all).
+    // Assess: before, the wait was cut to the longest backoff and the throttled call sent again
+    // long before the cloud said (3 requests).
     expect(error).toBeInstanceOf(UpstreamThrottled);
-    expect((error as UpstreamThrottled).retryAfterSeconds).toBe(2);
+    expect((error as UpstreamThrottled).retryAfterSeconds).toBe(60);
     expect(fixture.emulator.requests).toHaveLength(1);
+  });
+
+  it('waits a Retry-After longer than its own longest backoff in full when there is time', async () => {
+    // Prepare
+    fixture.emulator.faults.inject({
+      action: { kind: 'status', status: 429, headers: { 'Retry-After': '1' } },
+    });
+
+    // Act
+    const image = await provider().show(
+      SEEDED.modelarts.custom,
+      'cn-north-4',
+      context(10_000, { maxBackoffMs: 50 }),
+    );
+
+    // Assess: the second attempt came at least the second the cloud asked for after the first.
+    expect(image.id).toBe(SEEDED.modelarts.custom);
+    const [first, second] = fixture.emulator.requests.map((request) => Date.parse(request.time));
+    expect((second ?? 0) - (first ?? 0)).toBeGreaterThanOrEqual(1_000);
   });
 
   it('signs every attempt afresh', async () => {

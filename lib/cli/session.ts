@@ -6,7 +6,9 @@
 import { userInfo } from 'node:os';
 import confirm from '@inquirer/confirm';
 import type { OperationName } from '../errors/error-table.js';
+import { ConfigurationError } from '../errors/errors.js';
 import { setLogSink } from '../log/log.js';
+import { configurationProblems } from '../runtime/composition.js';
 import { type Invocation, startInvocation } from '../runtime/invocation.js';
 import { createOutput, type Output, type Streams } from './output/output.js';
 import {
@@ -69,6 +71,13 @@ export interface Session {
   readonly verbose: boolean;
   /** Applies `--endpoint` to the provider's endpoint variable (before its first call). */
   useEndpoint(provider: string, url: string | undefined): void;
+  /**
+   * The configuration checked as a function checks it at a cold start (every variable, the
+   * retirement ones included): ConfigurationError naming each problem, before anything is sent.
+   * `invocation` checks it first; a command that asks a question before its first call checks it
+   * before asking.
+   */
+  checkConfiguration(): void;
   /** Providers, protection, deadline and retry policy for one operation, as a Lambda gets them. */
   invocation(operation: OperationName): Invocation;
   /** Asks a yes/no question on the terminal (default no); false when it is left with Ctrl-C or Ctrl-D. */
@@ -105,18 +114,31 @@ export const startSession = (
   const emulator = emulatorChoice(flags.emulator, env);
   if (emulator !== undefined) pointAtEmulator(emulator, env, host.emulator);
 
+  // A function with a malformed variable logs it at its cold start and fails its requests; a
+  // command went on without it (a delete was made, its event lost): it stops first instead.
+  let configurationChecked = false;
+  const checkConfiguration = (): void => {
+    if (configurationChecked) return;
+    const problems = configurationProblems();
+    if (problems.length > 0) throw new ConfigurationError(problems.join('; '));
+    configurationChecked = true;
+  };
+
   return {
     output,
     env,
     requestId,
     verbose,
     useEndpoint: (provider, url) => useEndpoint(provider, url, env),
-    invocation: (operation) =>
-      startInvocation(
+    checkConfiguration,
+    invocation: (operation) => {
+      checkConfiguration();
+      return startInvocation(
         undefined,
         { capMs: timeoutMsFor(operation, env) },
         { trigger: 'cli', operation, requestId },
-      ),
+      );
+    },
     nextCommand: (args) =>
       [
         ...(env.npm_command === 'exec' ? ['npx'] : []),

@@ -234,6 +234,26 @@ describe('cloud-images delete', () => {
     expect(error.requestId).toMatch(/^[0-9a-f-]{36}$/);
   });
 
+  it.each([
+    ['UPSTREAM_RATE_LIMITS', 'bcc=abc'],
+    ['SQS_MAX_CONCURRENCY', 'abc'],
+    ['MAX_RECEIVE_COUNT', 'abc'],
+  ])(
+    'a malformed %s (checked by every function at its start) is ConfigurationError naming it; nothing deleted',
+    async (variable, value) => {
+      // Act
+      const run = await cli(['delete', 'bcc', SEEDED.bcc.custom, '--yes', '--json'], {
+        [variable]: value,
+      });
+
+      // Assess: before, the delete went through with exit 0 and its event was lost.
+      expect(run.code, run.stderr).toBe(exitStatusOfError('ConfigurationError'));
+      expect(run.errorBody().error.message).toContain(variable);
+      expect(deletesSent()).toBe(0);
+      expect(fixture.emulator.requests).toHaveLength(0);
+    },
+  );
+
   it('publishes its outcome event as every trigger does (trigger cli, the person), where the configuration sends events', async () => {
     // Prepare: events to a local folder, as RETIREMENT_STORE_DIR says.
     const events = mkdtempSync(join(tmpdir(), 'cloud-images-events-'));

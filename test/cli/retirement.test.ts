@@ -307,6 +307,24 @@ describe('cloud-images apply', () => {
     expect([...(await kept('run-journals')), ...(await kept('runs'))]).toEqual([]);
   });
 
+  it('a malformed configuration (UPSTREAM_RATE_LIMITS) is ConfigurationError before a run is started or anything sent', async () => {
+    // Prepare
+    const plan = planOf(await cli(['plan', await policyFile(), '--json']));
+    const before = fixture.emulator.requests.length;
+
+    // Act
+    const run = await cli(['apply', plan.planId, '--yes', '--json'], {
+      UPSTREAM_RATE_LIMITS: 'bcc=0',
+    });
+
+    // Assess: before, it deleted every retire decision with exit 0.
+    expect(run.code, run.stderr).toBe(exitStatusOfError('ConfigurationError'));
+    expect(run.errorBody().error.message).toContain('UPSTREAM_RATE_LIMITS');
+    expect(fixture.emulator.requests.length).toBe(before);
+    const kept = async (folder: string) => readdir(join(folders.dir, folder)).catch(() => []);
+    expect([...(await kept('run-journals')), ...(await kept('runs'))]).toEqual([]);
+  });
+
   it('applies a plan file, and refuses one edited by hand', async () => {
     const plan = planOf(await cli(['plan', await policyFile(), '--json']));
     const copy = join(folders.work, `copy-${folders.tests}.json`);

@@ -174,8 +174,10 @@ export const apply = async (
   reference: string,
   flags: ApplyFlags,
 ): Promise<void> => {
-  // A timeout too short for any apply is refused before the plan is read or a question asked.
+  // A timeout too short for any apply, or a malformed configuration, is refused before the plan
+  // is read or a question asked.
   timeoutMsFor('apply', session.env);
+  session.checkConfiguration();
   const storage = localStorage(folderOf(flags.dir, session.env));
   const plan = await planOf(reference, storage);
   // A run resumed is checked (stored, of this plan) before its lock is taken, and read again once

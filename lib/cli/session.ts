@@ -5,8 +5,10 @@
 
 import { userInfo } from 'node:os';
 import confirm from '@inquirer/confirm';
+import { deploymentRateLimits } from '../config/retirement-config.js';
 import type { OperationName } from '../errors/error-table.js';
 import { ConfigurationError } from '../errors/errors.js';
+import { createPacer } from '../http/pacer.js';
 import { setLogSink } from '../log/log.js';
 import { configurationProblems } from '../runtime/composition.js';
 import { type Invocation, startInvocation } from '../runtime/invocation.js';
@@ -135,7 +137,12 @@ export const startSession = (
       checkConfiguration();
       return startInvocation(
         undefined,
-        { capMs: timeoutMsFor(operation, env) },
+        {
+          capMs: timeoutMsFor(operation, env),
+          // An apply deletes as the queue's consumer does, paced to UPSTREAM_RATE_LIMITS (the
+          // deployment's rates whole: the one process that sends them).
+          pacer: operation === 'apply' ? createPacer(deploymentRateLimits(env)) : undefined,
+        },
         { trigger: 'cli', operation, requestId },
       );
     },

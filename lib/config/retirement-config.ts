@@ -185,6 +185,10 @@ export const shareOf = (limits: RateLimits, processes: number): RateLimits => {
   return { providers: divide(limits.providers), regions: divide(limits.regions) };
 };
 
+/** The deployment's rates as a whole (UPSTREAM_RATE_LIMITS and the built-in defaults): one process that paces alone, as the command line's apply. */
+export const deploymentRateLimits = (env: Env): RateLimits =>
+  parseEnv(rateEnvSchema, env).UPSTREAM_RATE_LIMITS;
+
 /**
  * What one process may send: UPSTREAM_RATE_LIMITS (and the built-in defaults) divided by
  * SQS_MAX_CONCURRENCY, since that many consumers may pace the same (provider, region) at once.

@@ -325,6 +325,29 @@ describe('cloud-images apply', () => {
     expect([...(await kept('run-journals')), ...(await kept('runs'))]).toEqual([]);
   });
 
+  it('paces its upstream requests to UPSTREAM_RATE_LIMITS, as the queue consumer does', async () => {
+    // Prepare: 10 requests a second to BCC, so each starts at least 100 ms after the one before.
+    const plan = planOf(await cli(['plan', await policyFile(), '--json']));
+    const before = fixture.emulator.requests.length;
+
+    // Act
+    const run = await cli(['apply', plan.planId, '--yes', '--json'], {
+      UPSTREAM_RATE_LIMITS: 'bcc=10',
+    });
+
+    // Assess: before, every request went at once (the exploratory test saw 60 deletes a second).
+    expect(run.code, run.stderr).toBe(0);
+    const times = fixture.emulator.requests
+      .slice(before)
+      .filter((request) => request.provider === 'bcc')
+      .map((request) => Date.parse(request.time));
+    expect(times.length).toBeGreaterThan(retired(plan).length);
+    // Each request is recorded on arrival, some milliseconds after the pacer let it start: the
+    // whole span is what the pacing guarantees (n requests, n - 1 intervals of 100 ms).
+    const span = Math.max(...times) - Math.min(...times);
+    expect(span).toBeGreaterThanOrEqual((times.length - 1) * 100 - 50);
+  });
+
   it('applies a plan file, and refuses one edited by hand', async () => {
     const plan = planOf(await cli(['plan', await policyFile(), '--json']));
     const copy = join(folders.work, `copy-${folders.tests}.json`);

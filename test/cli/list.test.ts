@@ -160,6 +160,40 @@ describe('cloud-images list', () => {
     expect(run.errorBody().error.message).toContain(`--limit 1000 --cursor ${body.nextCursor}`);
   });
 
+  it('a later page that runs out of time in its request: prints what it listed, with the cursor of that page, and ends as UpstreamTimeout', async () => {
+    // Prepare: two upstream pages of the API's largest size; the second one's request stalls
+    // past the command's time.
+    fixture.emulator.seed({ bcc: { images: 1_500 } });
+    fixture.emulator.faults.inject({
+      match: { provider: 'bcc', operation: 'list-images' },
+      skip: 1,
+      times: 1,
+      action: { kind: 'latency', ms: 9_000 },
+    });
+
+    // Act
+    const run = await cli(['list', 'bcc', '--json'], { CLOUD_IMAGES_TIMEOUT_MS: '4000' });
+
+    // Assess: before, stdout was empty (the first 1,000 images thrown away).
+    expect(run.code, run.stderr).toBe(exitStatusOfError('UpstreamTimeout'));
+    const body = run.json<{ images: unknown[]; nextCursor: string }>();
+    expect(body.images).toHaveLength(1_000);
+    expect(run.errorBody().error.message).toContain(`--limit 1000 --cursor ${body.nextCursor}`);
+    const next = await cli([
+      'list',
+      'bcc',
+      '--limit',
+      '1000',
+      '--cursor',
+      body.nextCursor,
+      '--json',
+    ]);
+    expect(next.code, next.stderr).toBe(0);
+    expect(next.json<{ images: unknown[] }>().images).toHaveLength(
+      fixture.emulator.state.bcc.size - 1_000,
+    );
+  });
+
   it('full pages whose next markers lead back to one read already (m-a, m-b, m-a...) end as UpstreamBadResponse, not a listing read until its time runs out', async () => {
     // Prepare: every page holds as many images as the listing asks for at a time (1,000), so each
     // of the API's calls ends at a page's end, with a cursor to the next marker.

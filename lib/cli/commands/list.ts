@@ -111,7 +111,15 @@ export const list = async (session: Session, provider: string, flags: ListFlags)
   const followed = new Set<string>();
   try {
     do {
-      const page = await listImages({ ...request, cursor }, invocation);
+      let page: ImageList;
+      try {
+        page = await listImages({ ...request, cursor }, invocation);
+      } catch (error) {
+        // A later page out of time: what was listed is printed, with the cursor of the page that
+        // did not come (it threw it all away before).
+        if (cursor !== undefined && error instanceof UpstreamTimeout) break;
+        throw error;
+      }
       images.push(...page.images);
       counter.update(images.length);
       cursor = page.nextCursor;

@@ -57,7 +57,13 @@ export const imageOutcomeSchema = z.object({
     ),
   outcome: z.optional(runOutcomeSchema),
   reason: z.optional(z.string()).check(z.describe('Why it was skipped or failed, for people.')),
-  error: z.optional(z.string()).check(z.describe("The error's name, for `failed`.")),
+  error: z
+    .optional(z.string())
+    .check(
+      z.describe(
+        "Why: for `failed`, the error's name (the error table, or DeadlineReached); for `skipped`, the refusal's (ImageProtected, ImageBusy, or ImageChanged: the image changed since the plan).",
+      ),
+    ),
   image: z
     .optional(plannedImageSchema)
     .check(z.describe('The image as last seen, before the delete.')),
@@ -109,7 +115,7 @@ export interface FinishInput {
   outcome: RunOutcome;
   /** Why it was skipped or failed (kept to MAX_REASON_LENGTH characters). */
   reason?: string | undefined;
-  /** The error's name, for `failed`. */
+  /** Why: for `failed`, the error's name; for `skipped`, the refusal's (ImageChanged among them). */
   error?: string | undefined;
   image?: z.infer<typeof plannedImageSchema> | undefined;
   /** ISO 8601. */

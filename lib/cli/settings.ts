@@ -92,7 +92,8 @@ export const timeoutMsFor = (operation: OperationName, env: Env): number => {
   if (raw === undefined || raw === '') {
     return LONG_OPERATIONS.includes(operation) ? LONG_TIMEOUT_MS : DEFAULT_TIMEOUT_MS;
   }
-  const value = Number(raw);
+  // Digits only, as the other whole-number variables are read: Number() alone took 0x10, 1e9, ' 7'.
+  const value = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
   if (!Number.isSafeInteger(value) || value <= 0) {
     throw new ConfigurationError(
       `invalid configuration: ${TIMEOUT_VARIABLE}: must be a positive whole number of milliseconds`,

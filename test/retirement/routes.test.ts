@@ -106,6 +106,8 @@ describe('plans', () => {
       [policy({ select: { kind: 'system' } }), 'select.kind'],
       [policy({ provider: 'aws' }), 'provider'],
       [policy({ regions: ['Mars'] }), 'regions'],
+      // A region the deployment has no project for: named as the policy has it.
+      [policy({ provider: 'modelarts', regions: ['eu-de'] }), "regions: 'eu-de' is not configured"],
       [JSON.stringify('not an object'), 'input'],
     ] as const) {
       const response = await createPlan(body);

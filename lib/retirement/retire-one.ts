@@ -49,6 +49,13 @@ export interface Retired {
 /** A refusal because the image changed since the plan (not protected, not busy as such). */
 export const CHANGED_SINCE_PLAN = 'ImageChanged';
 
+/**
+ * Why a decision found its image gone is `deleted`: an earlier attempt at it sent the delete (a
+ * queue delivery whose reply was lost, or a command-line apply cut short and resumed).
+ */
+export const DELETED_EARLIER =
+  'deleted by an earlier attempt at this decision (its reply lost, or its apply cut short)';
+
 /** Refusals are the image's state, not a failure: the decision is skipped, with the reason. */
 const SKIPPED_BY = new Set(['ImageProtected', 'ImageBusy']);
 
@@ -119,7 +126,7 @@ export const retireOne = async (
       (await deps.runs.deleteSends(message.runId, message.imageKey)) > (removing ? 1 : 0);
     const image = seen ?? deleted.image;
     result = deletedByAnother
-      ? { outcome: 'deleted', image, reason: 'deleted by another delivery of this decision' }
+      ? { outcome: 'deleted', image, reason: DELETED_EARLIER }
       : { outcome: deleted.outcome === 'dry-run' ? 'skipped' : deleted.outcome, image };
   } catch (error) {
     const name = isImageError(error) ? error.name : 'InternalError';

@@ -165,7 +165,8 @@ describe('a retire decision redelivered after a failed delivery', () => {
     expect(run.run.counts).toEqual({ deleted: RETIRE, 'already-absent': 0, skipped: 0, failed: 0 });
     expect(run.outcomes.find((outcome) => outcome.imageKey === `bj/${lost}`)).toMatchObject({
       outcome: 'deleted',
-      reason: 'deleted by another delivery of this decision',
+      reason:
+        'deleted by an earlier attempt at this decision (its reply lost, or its apply cut short)',
     });
   });
 

@@ -52,6 +52,13 @@ export const parsePolicyText = (text: string, format: 'json' | 'yaml', source?: 
       });
     }
   }
+  if (value === null && format === 'yaml' && parseDocument(text).contents === null) {
+    // An empty file (or only spaces and comments) is no document: say so, not "received null".
+    throw new InvalidRequest(
+      `policy: is empty (no YAML document${source === undefined ? '' : ` in ${source}`})`,
+      { field: 'policy' },
+    );
+  }
   return parsePolicy(value);
 };
 

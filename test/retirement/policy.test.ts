@@ -331,6 +331,20 @@ describe('parsePolicyText', () => {
     expect(error.message).not.toContain('s3cr3t');
   });
 
+  it.each(['', '  \n', '# only a comment\n'])(
+    'refuses YAML text %j as empty, naming the file (not "expected object, received null")',
+    (text) => {
+      const error = refusal(() => parsePolicyText(text, 'yaml', 'old.yaml'));
+
+      expect(error.message).toBe('policy: is empty (no YAML document in old.yaml)');
+      expect(error.field).toBe('policy');
+    },
+  );
+
+  it('a YAML document that is null (`~`) is still a policy of the wrong type, not an empty file', () => {
+    expect(refusal(() => parsePolicyText('~\n', 'yaml')).message).toMatch(/expected object/);
+  });
+
   it('refuses YAML with a key written twice, naming its path and where the second is', () => {
     const text = `${SPEC_EXAMPLE_YAML}limits:\n  maxDeletions: 5000\n  maxPercent: 100\n`;
 

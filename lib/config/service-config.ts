@@ -96,14 +96,15 @@ export const checkEndpoint = (value: string): { origin: string } | { problem: st
   try {
     url = new URL(value);
   } catch {
-    return { problem: 'must be an https URL (https://host[:port])' };
+    return { problem: 'is not a URL: must be https://host[:port], a port from 1 to 65535' };
   }
   const loopback = LOOPBACK_HOST.test(url.hostname);
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
     return { problem: 'must be an https URL (http only for loopback hosts)' };
   }
-  if (!['', '/'].includes(url.pathname) || url.search !== '' || url.hash !== '') {
-    return { problem: 'must have no path' };
+  if (!['', '/'].includes(url.pathname)) return { problem: 'must have no path' };
+  if (url.search !== '' || url.hash !== '') {
+    return { problem: 'must have no query or fragment (?, #)' };
   }
   if (url.username !== '' || url.password !== '') {
     return { problem: 'must carry no credentials' };

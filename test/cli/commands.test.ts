@@ -106,11 +106,18 @@ describe('cloud-images show', () => {
   });
 
   it('a bad --endpoint is InvalidRequest naming --endpoint and what is wrong; nothing is sent', async () => {
-    // Act: not a URL, another scheme, clear text to a host that is not loopback, empty.
+    // Act: not a URL, another scheme, clear text to a host that is not loopback, a path, empty, a
+    // port out of range, a query.
     const runs = await Promise.all(
-      ['not-a-url', 'ftp://127.0.0.1:21', 'http://images.example.com', 'https://host/v2', ''].map(
-        (url) => cli(['show', 'bcc', SEEDED.bcc.custom, '--endpoint', url, '--json']),
-      ),
+      [
+        'not-a-url',
+        'ftp://127.0.0.1:21',
+        'http://images.example.com',
+        'https://host/v2',
+        '',
+        'http://127.0.0.1:99999',
+        'http://127.0.0.1:4010?x=1',
+      ].map((url) => cli(['show', 'bcc', SEEDED.bcc.custom, '--endpoint', url, '--json'])),
     );
 
     // Assess
@@ -119,11 +126,13 @@ describe('cloud-images show', () => {
       return run.errorBody().error.message;
     });
     expect(messages).toEqual([
-      '--endpoint: must be an https URL (https://host[:port])',
+      '--endpoint: is not a URL: must be https://host[:port], a port from 1 to 65535',
       '--endpoint: must be an https URL (http only for loopback hosts)',
       '--endpoint: must be an https URL (http only for loopback hosts)',
       '--endpoint: must have no path',
-      '--endpoint: must be an https URL (https://host[:port])',
+      '--endpoint: is not a URL: must be https://host[:port], a port from 1 to 65535',
+      '--endpoint: is not a URL: must be https://host[:port], a port from 1 to 65535',
+      '--endpoint: must have no query or fragment (?, #)',
     ]);
     expect(fixture.emulator.requests).toHaveLength(0);
   });
@@ -160,7 +169,7 @@ describe('cloud-images show', () => {
       exitStatusOfError('ConfigurationError'),
     );
     expect(endpointVariable.errorBody().error.message).toMatch(
-      /BCC_ENDPOINT: must be an https URL/,
+      /BCC_ENDPOINT: is not a URL: must be https:\/\/host/,
     );
     expect(fixture.emulator.requests).toHaveLength(0);
   });

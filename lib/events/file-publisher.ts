@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { appendFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { errorCode } from '../files/error-code.js';
 import { makeFolder } from '../files/make-folder.js';
 import type { Logger } from '../log/log.js';
 import { type CatalogueEvent, EVENT_SOURCE } from './catalogue.js';
@@ -51,7 +52,7 @@ export const filePublisher = (options: FilePublisherOptions): EventPublisher => 
         await write;
         return { published: entries.length, notPublished: rejected.length, lost: [] };
       } catch (error) {
-        const code = (error as { code?: unknown }).code;
+        const code = errorCode(error);
         const reason = `could not append: ${typeof code === 'string' ? code : 'error'}`;
         for (const entry of entries) {
           logNotPublished(log, entry.detailType, reason, entry.summary, destination);

@@ -3,8 +3,7 @@
 
 import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-
-const codeOf = (error: unknown): unknown => (error as { code?: unknown }).code;
+import { errorCode } from './error-code.js';
 
 /**
  * Makes a folder and any missing above it, one level at a time. Node's own recursive mkdir never
@@ -19,14 +18,14 @@ export const makeFolder = async (path: string): Promise<void> => {
       await mkdir(folder);
       break;
     } catch (error) {
-      if (codeOf(error) === 'EEXIST') break;
-      if (codeOf(error) !== 'ENOENT' || dirname(folder) === folder) throw error;
+      if (errorCode(error) === 'EEXIST') break;
+      if (errorCode(error) !== 'ENOENT' || dirname(folder) === folder) throw error;
       missing.push(folder);
     }
   }
   for (const folder of missing.reverse()) {
     await mkdir(folder).catch((error: unknown) => {
-      if (codeOf(error) !== 'EEXIST') throw error;
+      if (errorCode(error) !== 'EEXIST') throw error;
     });
   }
 };

@@ -53,7 +53,7 @@ export const CHANGED_SINCE_PLAN = 'ImageChanged';
  * Why a decision found its image gone is `deleted`: an earlier attempt at it sent the delete (a
  * queue delivery whose reply was lost, or a command-line apply cut short and resumed).
  */
-export const DELETED_EARLIER =
+const DELETED_EARLIER =
   'deleted by an earlier attempt at this decision (its reply lost, or its apply cut short)';
 
 /** Refusals are the image's state, not a failure: the decision is skipped, with the reason. */

@@ -21,6 +21,7 @@ import { link, open, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { errorCode } from '../files/error-code.js';
 import { makeFolder } from '../files/make-folder.js';
 import * as z from '../schema/zod.js';
 
@@ -73,8 +74,6 @@ const MAX_ATTEMPTS = 50;
 /** The pause while another taker clears a stale lock (it takes a few file operations). */
 const BREAKER_WAIT_MS = 10;
 
-const codeOf = (error: unknown): unknown => (error as { code?: unknown }).code;
-
 /** The locks this process holds (resolved paths): a lock naming this pid and not here is stale. */
 const heldHere = new Set<string>();
 
@@ -84,7 +83,7 @@ export const processIsAlive = (pid: number): boolean => {
     process.kill(pid, 0);
     return true;
   } catch (error) {
-    return codeOf(error) !== 'ESRCH';
+    return errorCode(error) !== 'ESRCH';
   }
 };
 
@@ -100,7 +99,7 @@ const readLock = async (path: string): Promise<Found | undefined> => {
   try {
     handle = await open(path, 'r');
   } catch (error) {
-    if (codeOf(error) === 'ENOENT') return undefined;
+    if (errorCode(error) === 'ENOENT') return undefined;
     throw error;
   }
   try {
@@ -126,7 +125,7 @@ const linked = async (from: string, to: string): Promise<boolean> => {
     await link(from, to);
     return true;
   } catch (error) {
-    if (codeOf(error) === 'EEXIST') return false;
+    if (errorCode(error) === 'EEXIST') return false;
     throw error;
   }
 };
@@ -158,7 +157,7 @@ const clearStale = async (
     const current = await readLock(path);
     if (current !== undefined && current.ino === found.ino && current.text === found.text) {
       await unlink(path).catch((error: unknown) => {
-        if (codeOf(error) !== 'ENOENT') throw error;
+        if (errorCode(error) !== 'ENOENT') throw error;
       });
     }
     return true;

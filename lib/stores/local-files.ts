@@ -4,9 +4,8 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { errorCode } from '../files/error-code.js';
 import { makeFolder } from '../files/make-folder.js';
-
-const codeOf = (error: unknown): unknown => (error as { code?: unknown }).code;
 
 export const writeFileAtomic = async (path: string, text: string): Promise<void> => {
   await makeFolder(dirname(path));
@@ -25,7 +24,7 @@ export const readFileIfExists = async (path: string): Promise<string | undefined
   try {
     return await readFile(path, 'utf8');
   } catch (error) {
-    if (codeOf(error) === 'ENOENT') return undefined;
+    if (errorCode(error) === 'ENOENT') return undefined;
     throw error;
   }
 };

@@ -8,6 +8,7 @@
 import { appendFile, open, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ConfigurationError } from '../errors/errors.js';
+import { errorCode } from '../files/error-code.js';
 import { makeFolder } from '../files/make-folder.js';
 import { RUN_ID_PATTERN } from '../retirement/ids.js';
 import { plannedImageSchema } from '../retirement/plan.js';
@@ -209,7 +210,7 @@ export const localRunStore = (options: LocalRunStoreOptions): RunStore => {
     try {
       size = (await stat(path)).size;
     } catch (error) {
-      if ((error as { code?: unknown }).code !== 'ENOENT') throw fileFailure(store, 'read', error);
+      if (errorCode(error) !== 'ENOENT') throw fileFailure(store, 'read', error);
       size = 0;
     }
     if (journal === undefined || size < journal.size) {

@@ -8,6 +8,7 @@
 
 import { awsErrorName, awsLogDetail, classifyAwsFailure } from '../errors/aws-failure.js';
 import { ConfigurationError, StoreUnavailable } from '../errors/errors.js';
+import { errorCode } from '../files/error-code.js';
 
 /** Seconds a caller should wait after a store failed transiently. */
 export const STORE_RETRY_AFTER_SECONDS = 2;
@@ -72,7 +73,7 @@ export const fileFailure = (
   action: string,
   error: unknown,
 ): ConfigurationError | StoreUnavailable => {
-  const code = (error as { code?: unknown } | undefined)?.code;
+  const code = errorCode(error);
   const name = typeof code === 'string' ? code : awsErrorName(error);
   const logDetail = `${store.what} ${store.resource}: ${name}${error instanceof Error ? `: ${error.message.slice(0, 300)}` : ''}`;
   if (name === 'ENOSPC' || name === 'EMFILE' || name === 'ENFILE' || name === 'EBUSY') {

@@ -52,6 +52,12 @@ const planRetiringOne = async (): Promise<Plan> =>
 const deletesSent = (): number =>
   fixture.emulator.requests.filter((request) => request.method === 'DELETE').length;
 
+/** The run journals and run records in the plans folder (none: no run was started). */
+const runFilesKept = async (): Promise<string[]> => {
+  const kept = async (folder: string) => readdir(join(folders.dir, folder)).catch(() => []);
+  return [...(await kept('run-journals')), ...(await kept('runs'))];
+};
+
 describe('cloud-images plan', () => {
   it('--json prints the plan, the one stored in the folder with its HTML report beside it', async () => {
     const run = await cli(['plan', await policyFile(), '--json']);
@@ -303,8 +309,7 @@ describe('cloud-images apply', () => {
       /CLOUD_IMAGES_TIMEOUT_MS: apply needs at least 2\d{3} ms .*not 1500/,
     );
     expect(deletesSent()).toBe(0);
-    const kept = async (folder: string) => readdir(join(folders.dir, folder)).catch(() => []);
-    expect([...(await kept('run-journals')), ...(await kept('runs'))]).toEqual([]);
+    expect(await runFilesKept()).toEqual([]);
   });
 
   it('a malformed configuration (UPSTREAM_RATE_LIMITS) is ConfigurationError before a run is started or anything sent', async () => {
@@ -321,8 +326,7 @@ describe('cloud-images apply', () => {
     expect(run.code, run.stderr).toBe(exitStatusOfError('ConfigurationError'));
     expect(run.errorBody().error.message).toContain('UPSTREAM_RATE_LIMITS');
     expect(fixture.emulator.requests.length).toBe(before);
-    const kept = async (folder: string) => readdir(join(folders.dir, folder)).catch(() => []);
-    expect([...(await kept('run-journals')), ...(await kept('runs'))]).toEqual([]);
+    expect(await runFilesKept()).toEqual([]);
   });
 
   it('paces its upstream requests to UPSTREAM_RATE_LIMITS, as the queue consumer does', async () => {

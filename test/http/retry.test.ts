@@ -49,8 +49,9 @@ describe('the deadline', () => {
   });
 
   it('aborts its signal when the deadline passes, however late the signal is first read', async () => {
-    // Prepare
-    const deadline = deadlineIn(40);
+    // Prepare: the signal first read well into the deadline, with a margin no busy machine's
+    // event loop eats (40 ms with 20 waited failed in a fresh-clone CI: the wait took over 40).
+    const deadline = deadlineIn(1_000);
     await new Promise((resolve) => setTimeout(resolve, 20));
     // Act
     const { signal } = deadline;

@@ -105,21 +105,26 @@ export const refuseQuery = (event: HttpEvent): void => {
 
 /**
  * A route that takes no body refuses one, so that `{"dryRun": true}` sent as a DELETE's body is a
- * 400, never a real delete (its flags are query parameters). Returns nothing to spread.
+ * 400, never a real delete (its flags are query parameters). Returns nothing to spread. `why` says
+ * where the route's input is instead.
  */
-export const refuseBody = (event: HttpEvent): Record<string, never> => {
+export const refuseBody = (
+  event: HttpEvent,
+  why = 'its options are query parameters',
+): Record<string, never> => {
   if (bodyTextOf(event).trim() !== '') {
-    throw new InvalidRequest('body: this route takes no body (its options are query parameters)', {
-      field: 'body',
-    });
+    throw new InvalidRequest(`body: this route takes no body (${why})`, { field: 'body' });
   }
   return {};
 };
 
-/** A route whose input is its path alone (read a plan or run, apply a plan): no query, no body. */
+/**
+ * A route whose input is its path alone (read a plan or run, apply a plan): no query, no body. Its
+ * refusal of a body names no query parameter, since it has none.
+ */
 export const refuseQueryAndBody = (event: HttpEvent): void => {
   refuseQuery(event);
-  refuseBody(event);
+  refuseBody(event, 'its only input is its path');
 };
 
 /** The request body as text (API Gateway may hand it over base64-encoded). */

@@ -48,7 +48,7 @@ export const imageDeletedSchema = z
       .optional(eventImageSchema)
       .check(
         z.describe(
-          'The image as it was before the delete; absent when it was already gone unseen.',
+          "The image as it was before the delete (a run's decision found gone after an earlier attempt sent its delete: as its plan saw it); absent when it was already gone unseen.",
         ),
       ),
     outcome: z.enum(['deleted', 'already-absent']),

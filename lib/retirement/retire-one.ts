@@ -14,6 +14,7 @@ import { isImageError } from '../errors/errors.js';
 import { type DeleteDeps, deleteImage } from '../images/delete-image.js';
 import type { Image } from '../images/image.js';
 import { withoutDetails } from '../images/image-fields.js';
+import type { PlannedImage } from './plan.js';
 import type { ImageOutcome, Run, RunMessage, RunOutcome, RunStore } from './ports.js';
 
 export interface RetireDeps extends DeleteDeps {
@@ -25,6 +26,11 @@ export interface RetireOptions {
   /** This delivery's receive count, and the receive on which a failure is recorded as final. */
   receiveCount: number;
   maxReceiveCount: number;
+  /**
+   * The image as the plan's decision knew it: the outcome's image when this delivery saw none (it
+   * found the image gone after an earlier attempt at the decision sent its delete).
+   */
+  planned?: PlannedImage | undefined;
 }
 
 export interface Retired {
@@ -126,7 +132,11 @@ export const retireOne = async (
       (await deps.runs.deleteSends(message.runId, message.imageKey)) > (removing ? 1 : 0);
     const image = seen ?? deleted.image;
     result = deletedByAnother
-      ? { outcome: 'deleted', image, reason: DELETED_EARLIER }
+      ? {
+          outcome: 'deleted',
+          image: image ?? plannedImage(options.planned),
+          reason: DELETED_EARLIER,
+        }
       : { outcome: deleted.outcome === 'dry-run' ? 'skipped' : deleted.outcome, image };
   } catch (error) {
     const name = isImageError(error) ? error.name : 'InternalError';
@@ -197,6 +207,10 @@ const finishOrTakeRecorded = async (
   }
   return { ...result, recorded: true, completedRun: finished.completed, run: finished.run };
 };
+
+/** The image as the plan's decision knew it (without the provider's details), if given. */
+const plannedImage = (planned: PlannedImage | undefined): Image | undefined =>
+  planned === undefined ? undefined : { ...planned, details: {} };
 
 /** The image as an outcome recorded it (without the provider's details), for its event. */
 const recordedImage = (image: ImageOutcome['image']): Image | undefined =>

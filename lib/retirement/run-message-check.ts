@@ -76,11 +76,11 @@ export const DEFAULT_KEPT_PLANS = 4;
 const DEFAULT_KEPT_RUNS = 64;
 
 /**
- * Resolves when the message is a retire decision of its run's plan; throws otherwise:
- * UnverifiablePlan when it is exactly one but the plan no longer passes its check (record it
- * `failed` with it), another InvalidRequest when it is none (refuse it).
+ * Resolves with the image as the plan's decision knew it when the message is a retire decision of
+ * its run's plan; throws otherwise: UnverifiablePlan when it is exactly one but the plan no longer
+ * passes its check (record it `failed` with it), another InvalidRequest when it is none (refuse it).
  */
-export type RunMessageCheck = (message: RunMessage) => Promise<void>;
+export type RunMessageCheck = (message: RunMessage) => Promise<PlannedImage>;
 
 /**
  * A bounded most-recently-used cache of loads: checks at the same moment share one read; a read
@@ -210,5 +210,6 @@ export const createRunMessageCheck = (
     if (plan.unverifiable !== undefined) {
       throw new UnverifiablePlan(message.planId, plan.unverifiable);
     }
+    return image;
   };
 };

@@ -22,6 +22,7 @@ import type { Context, SQSBatchResponse, SQSRecord } from 'aws-lambda';
 import { isImageError } from '../errors/errors.js';
 import type { DeleteRequest } from '../images/delete-image.js';
 import { createLogger, type Logger } from '../log/log.js';
+import type { PlannedImage } from '../retirement/plan.js';
 import { UnverifiablePlan } from '../retirement/plan-integrity.js';
 import type { RunMessage } from '../retirement/ports.js';
 import { DeleteUnderWay, type Retired, type RetireOptions } from '../retirement/retire-one.js';
@@ -275,7 +276,8 @@ const failedRecord = (
  * as any transient failure does: the queue delivers it again (on its last receive it goes to the
  * dead-letter queue without an outcome, for no outcome can be recorded for a decision not known to
  * be its run's; a redrive records it). Returns why a decision of a plan that can no longer be
- * verified is to be recorded `failed` (the check's UnverifiablePlan), or undefined to work on it.
+ * verified is to be recorded `failed` (the check's UnverifiablePlan), or the image as the plan's
+ * decision knew it, to work on it.
  */
 const checkRunMessage = async (
   message: RunMessage,
@@ -283,12 +285,11 @@ const checkRunMessage = async (
   invocation: Invocation,
   completion: Omit<Completion, 'outcome'>,
   log: Logger,
-): Promise<UnverifiablePlan | undefined> => {
+): Promise<{ planned: PlannedImage } | { unverifiable: UnverifiablePlan }> => {
   try {
-    await retirementServices().checkRunMessage(message);
-    return undefined;
+    return { planned: await retirementServices().checkRunMessage(message) };
   } catch (error) {
-    if (error instanceof UnverifiablePlan) return error;
+    if (error instanceof UnverifiablePlan) return { unverifiable: error };
     if (isImageError(error) && error.name === 'InvalidRequest') {
       rejected(invocation, completion, error, record, {
         why: 'it is not a retire decision its plan made',
@@ -377,7 +378,7 @@ const retireFromRecord = async (
     throw new RecordFailure('invalid body');
   }
   const log = runMessageLog(invocation, message);
-  const unverifiable = await checkRunMessage(message, record, invocation, completion, log);
+  const checked = await checkRunMessage(message, record, invocation, completion, log);
   const decision = `${message.runId}\u0000${message.imageKey}`;
   const options: RetireOptions = {
     receiveCount: receiveCountOf(record) ?? 1,
@@ -386,11 +387,11 @@ const retireFromRecord = async (
   const onNotPublished = () => unpublished.add(record.messageId);
   try {
     const retired =
-      unverifiable === undefined
+      'planned' in checked
         ? await retireReported(
             message,
             invocation,
-            options,
+            { ...options, planned: checked.planned },
             record.messageId,
             retirementServices(),
             onNotPublished,
@@ -399,7 +400,7 @@ const retireFromRecord = async (
         : await abandonReported(
             message,
             invocation,
-            unverifiedFailure(unverifiable),
+            unverifiedFailure(checked.unverifiable),
             record.messageId,
             onNotPublished,
             { options, owedHeld: held.has(decision) },
@@ -465,14 +466,14 @@ const abandonFromRecord = async (
   unpublished: Unpublished,
 ): Promise<string> => {
   const log = runMessageLog(invocation, message);
-  const unverifiable = await checkRunMessage(message, record, invocation, completion, log);
+  const checked = await checkRunMessage(message, record, invocation, completion, log);
   try {
-    if (unverifiable !== undefined) {
+    if ('unverifiable' in checked) {
       // Not for lack of time: no delivery would carry it out. Its failure says why.
       const retired = await abandonReported(
         message,
         invocation,
-        unverifiedFailure(unverifiable),
+        unverifiedFailure(checked.unverifiable),
         record.messageId,
         () => unpublished.add(record.messageId),
       );

@@ -163,11 +163,17 @@ describe('a retire decision redelivered after a failed delivery', () => {
 
     expect(fixture.emulator.state.deleteCount('bcc', String(lost))).toBe(1);
     expect(run.run.counts).toEqual({ deleted: RETIRE, 'already-absent': 0, skipped: 0, failed: 0 });
+    // The redelivery saw the image gone: its outcome and event carry it as the plan's decision did.
+    const asPlanned = plan.decisions.find((decision) => decision.image.id === lost)?.image;
+    expect(asPlanned).toBeDefined();
     expect(run.outcomes.find((outcome) => outcome.imageKey === `bj/${lost}`)).toMatchObject({
       outcome: 'deleted',
       reason:
         'deleted by an earlier attempt at this decision (its reply lost, or its apply cut short)',
+      image: asPlanned,
     });
+    const events = await eventsOf(run.run.runId, 'Image Deleted');
+    expect(events.find((event) => event.imageId === lost)?.image).toEqual(asPlanned);
   });
 
   it('is `already-absent` when the image was gone before and the earlier delivery sent no delete', async () => {

@@ -17,7 +17,7 @@ import { newRunId, runMessageOf } from '../../lib/retirement/apply-plan.js';
 import type { Plan } from '../../lib/retirement/plan.js';
 import { planIdOf } from '../../lib/retirement/plan-id.js';
 import { UnverifiablePlan } from '../../lib/retirement/plan-integrity.js';
-import { planRetirement } from '../../lib/retirement/planner.js';
+import { imageKey, planRetirement } from '../../lib/retirement/planner.js';
 import type { PlanStore, RunMessage, RunStore } from '../../lib/retirement/ports.js';
 import { createRunMessageCheck } from '../../lib/retirement/run-message-check.js';
 import { dynamoRunStore } from '../../lib/stores/dynamodb-run-store.js';
@@ -85,7 +85,7 @@ const countingRuns = (store: RunStore) => {
 };
 
 /** The error a check ends with (undefined when it passes). */
-const refusalOf = (check: Promise<void>): Promise<Error | undefined> =>
+const refusalOf = (check: Promise<unknown>): Promise<Error | undefined> =>
   check.then(
     () => undefined,
     (error: unknown) => error as Error,
@@ -200,6 +200,7 @@ describe.skipIf(skipWithoutMoto('run message check'))(
         noRun: await refusalOf(check({ ...genuine, runId: newRunId() })),
       };
       const passed = await refusalOf(check(genuine));
+      const image = await check(genuine);
 
       // Assess
       for (const refusal of Object.values(refused)) expect(refusal).toBeInstanceOf(InvalidRequest);
@@ -215,6 +216,10 @@ describe.skipIf(skipWithoutMoto('run message check'))(
       expect(refused.otherPlan?.message).toBe(`planId: run ${runId} is of another plan`);
       expect(refused.noRun?.message).toMatch(/^runId: no run run-[0-9a-f]{20} is stored$/);
       expect(passed).toBeUndefined();
+      // The decision as the plan knew it: a delivery that finds it gone records it so.
+      expect(image).toEqual(
+        plan.decisions.find((decision) => imageKey(decision.image) === genuine.imageKey)?.image,
+      );
       expect(store.counted.reads).toBe(1);
     });
 

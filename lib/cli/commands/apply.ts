@@ -17,7 +17,7 @@ import { ERROR_NAMES, type ErrorName } from '../../errors/error-table.js';
 import { errorNamed, InvalidRequest, isImageError, PlanNotFound } from '../../errors/errors.js';
 import { newRunId, refuseRunOfAnotherPlan } from '../../retirement/apply-plan.js';
 import { PLAN_ID_PATTERN } from '../../retirement/ids.js';
-import type { Plan } from '../../retirement/plan.js';
+import type { Plan, PlannedImage } from '../../retirement/plan.js';
 import { alterationOf } from '../../retirement/plan-integrity.js';
 import { imageKey } from '../../retirement/planner.js';
 import {
@@ -140,10 +140,12 @@ const humanRun = (view: RunDocument, plan: Plan, path: string, session: Session)
 
 /**
  * One decision through retireOne (with its outcome event, where the configuration sends events),
- * redelivered as the stack's queue would while it is transient.
+ * redelivered as the stack's queue would while it is transient. `planned`: the image as the plan's
+ * decision knew it.
  */
 const retire = async (
   message: RunMessage,
+  planned: PlannedImage | undefined,
   invocation: Invocation,
   storage: LocalStorage,
   requestId: string,
@@ -153,7 +155,7 @@ const retire = async (
       return await retireReported(
         message,
         invocation,
-        { receiveCount: receive, maxReceiveCount: MAX_RECEIVES },
+        { receiveCount: receive, maxReceiveCount: MAX_RECEIVES, planned },
         requestId,
         storage,
       );
@@ -272,10 +274,16 @@ const applyLocked = async (
     ),
   );
   const progress = startProgress(output, 'retiring', messages.length);
+  const planned = new Map(
+    plan.decisions.map((decision) => [imageKey(decision.image), decision.image]),
+  );
   let done = 0;
   try {
     for (const message of messages) {
-      soFar.counts = (await retire(message, invocation, storage, session.requestId)).run.counts;
+      const image = planned.get(message.imageKey);
+      soFar.counts = (
+        await retire(message, image, invocation, storage, session.requestId)
+      ).run.counts;
       done += 1;
       progress.increment();
     }

@@ -352,6 +352,23 @@ describe('colour', () => {
         .replace(/ +/g, ' '),
     );
   });
+
+  it('NO_COLOR wins over FORCE_COLOR without a word from Node: stderr has only what the CLI says', async () => {
+    // Prepare
+    const env = { FORCE_COLOR: '1', NO_COLOR: '1' };
+
+    // Act
+    const shown = await cli(['show', 'bcc', SEEDED.bcc.custom], env);
+    const missing = await cli(['show', 'bcc', 'm-absent00'], env);
+
+    // Assess
+    expect([shown.code, shown.stderr]).toEqual([0, '']);
+    expect(shown.stdout).not.toMatch(ANSI);
+    expect(missing.code, missing.stderr).not.toBe(0);
+    expect(missing.stderr).toMatch(/^ImageNotFound: /);
+    expect(missing.stderr).not.toMatch(ANSI);
+    expect(missing.stderr).not.toMatch(/Warning|NO_COLOR/);
+  });
 });
 
 interface ErrorCase {

@@ -1,6 +1,8 @@
 // Colour only where a person reads it: a stream that is a terminal, no NO_COLOR (https://no-color.org)
 // and no --no-color; FORCE_COLOR turns it on anywhere (a pager that understands it). Each stream
 // decides on its own: `cloud-images list | less` still has a coloured error on the terminal.
+// NO_COLOR winning over FORCE_COLOR is also applied to the environment by bin/cloud-images.mjs,
+// before Node's own colour checks (which would let FORCE_COLOR win, and warn) can run.
 
 import picocolors from 'picocolors';
 

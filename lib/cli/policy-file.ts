@@ -1,8 +1,8 @@
 // A retirement policy from a file, for `cloud-images plan POLICY_FILE`: JSON or YAML (by the
 // extension, else by the first character), parsed by the same parser as the API's request bodies
 // and the policies/ folder (lib/retirement/policy-text.ts). Every problem is InvalidRequest, before
-// anything is sent upstream: a file that cannot be read names `policy` and the path; text that is
-// not JSON or YAML names `policy`, what broke it, the line, column and path; a key written twice
+// anything is sent upstream: a file that cannot be read, or is not text (a NUL byte, not UTF-8),
+// names `policy` and the path; text that is not JSON or YAML names `policy`, what broke it, the line, column and path; a key written twice
 // its path in the policy (`limits.maxDeletions`), the line, column and path; a field the schema
 // refuses its path in the policy, as the API names it.
 

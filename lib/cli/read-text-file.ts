@@ -1,7 +1,9 @@
 // A file named on the command line (a policy, a plan), read as UTF-8 text. Every problem is
 // InvalidRequest naming the field and the path, before anything is sent upstream; a file larger
-// than the field can be is refused before it is read into memory.
+// than the field can be is refused before it is read into memory, and one that is not text (a NUL
+// byte, or bytes that are not UTF-8) is refused as such, not read as text with its bytes replaced.
 
+import { isUtf8 } from 'node:buffer';
 import { readFile, stat } from 'node:fs/promises';
 import { InvalidRequest } from '../errors/errors.js';
 
@@ -23,18 +25,27 @@ export const readTextFile = async (
 ): Promise<string> => {
   const unreadable = (why: string) =>
     new InvalidRequest(`${field}: cannot read ${path}: ${why}`, { field });
-  let text: string;
+  let bytes: Buffer;
   try {
     const stats = await stat(path);
     if (!stats.isFile()) throw unreadable('it is not a file');
     if (stats.size > limit.maxBytes) {
       throw new InvalidRequest(`${field}: ${limit.tooLarge}`, { field });
     }
-    text = await readFile(path, 'utf8');
+    bytes = await readFile(path);
   } catch (error) {
     if (error instanceof InvalidRequest) throw error;
     const code = (error as NodeJS.ErrnoException).code ?? '';
     throw unreadable(WHY[code] ?? (code === '' ? 'unreadable' : code));
   }
+  const notText = bytes.includes(0)
+    ? 'it holds a NUL byte: a binary file, or UTF-16'
+    : isUtf8(bytes)
+      ? undefined
+      : 'it is not UTF-8';
+  if (notText !== undefined) {
+    throw new InvalidRequest(`${field}: ${path} is not text (${notText})`, { field });
+  }
+  const text = bytes.toString('utf8');
   return text.startsWith('\uFEFF') ? text.slice(1) : text;
 };

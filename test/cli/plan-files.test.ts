@@ -47,7 +47,7 @@ limits:
   maxPercent: 50
 `;
 
-const file = async (name: string, content: string): Promise<string> => {
+const file = async (name: string, content: string | Uint8Array): Promise<string> => {
   const path = join(dir, name);
   await writeFile(path, content);
   return path;
@@ -119,6 +119,26 @@ describe('the policy file', () => {
     expect(yamlAsJson.message).toBe(
       `policy: is not valid JSON: expected a value (line 1, column 1 of ${join(dir, 'yaml.json')})`,
     );
+  });
+
+  it('a file that is not text (a NUL byte, or not UTF-8) is InvalidRequest saying so, naming the path', async () => {
+    // Prepare: a NUL in YAML that would parse, UTF-16 with its byte order mark, and JSON whose
+    // one string holds a byte that is not UTF-8 (read leniently: a U+FFFD the schema refused).
+    const withNul = await file('nul.yaml', `${YAML}\u0000`);
+    const utf16 = await file('utf16.yaml', Buffer.from(`\uFEFF${YAML}`, 'utf16le'));
+    const latin1Bytes = Buffer.from(JSON.stringify({ ...POLICY, name: 'caf?' }));
+    latin1Bytes[latin1Bytes.indexOf('?')] = 0xe9; // é in Latin-1
+    const latin1 = await file('latin1.json', latin1Bytes);
+
+    // Act
+    const refused = await Promise.all([withNul, utf16, latin1].map((path) => refusal(path)));
+
+    // Assess
+    expect(refused.map((error) => [error.field, error.message])).toEqual([
+      ['policy', `policy: ${withNul} is not text (it holds a NUL byte: a binary file, or UTF-16)`],
+      ['policy', `policy: ${utf16} is not text (it holds a NUL byte: a binary file, or UTF-16)`],
+      ['policy', `policy: ${latin1} is not text (it is not UTF-8)`],
+    ]);
   });
 
   it('a file too large to be a policy is refused before it is read', async () => {

@@ -4,7 +4,7 @@
 // progress bar while the delete runs, the result, colour.
 
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -274,6 +274,25 @@ describe('apply on a terminal', () => {
     );
     expect(after).toContain('EXIT:0');
     expect(deletesSent()).toBe(4);
+  });
+
+  it('on "n" starts no run: deletes nothing and leaves the folder as it was (no run-journals/)', async () => {
+    // Prepare
+    const dir = join(socketDir, 'declined');
+    const planId = await planRetiringFour(dir);
+    const before = await readdir(dir);
+    const session = await startInTerminal(['apply', planId, '--dir', dir]);
+    await waitForScreen(session, /Retire 4 images of bcc\?/);
+
+    // Act
+    await tmux('send-keys', '-t', session, 'n', 'Enter');
+
+    // Assess
+    const after = await waitForScreen(session, /EXIT:\d+/);
+    expect(after).toMatch(/Cancelled: nothing was deleted/);
+    expect(after).toContain('EXIT:3');
+    expect(deletesSent()).toBe(0);
+    expect(await readdir(dir)).toEqual(before);
   });
 
   it('Ctrl-C while it retires ends it there, as Ctrl-C ends any command (no further delete, status 130), and says how far the run got and how to resume it', async () => {

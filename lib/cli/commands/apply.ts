@@ -182,31 +182,51 @@ export const apply = async (
   session.checkConfiguration();
   const storage = localStorage(folderOf(flags.dir, session.env));
   const plan = await planOf(reference, storage);
+  if (flags.resume === undefined) {
+    // A fresh run: its ID is new, so no other apply can work it before it starts. It is asked
+    // about before its lock is taken, so that a "no" (or a refusal before the question) leaves
+    // the folder as it was: the lock makes run-journals/.
+    await confirmed(session, plan, undefined, flags);
+    await withRunLock(storage, newRunId(), (runId) =>
+      applyLocked(session, storage, plan, runId, flags),
+    );
+    return;
+  }
   // A run resumed is checked (stored, of this plan) before its lock is taken, and read again once
-  // it is held: another apply may have worked on it until then.
-  const checked =
-    flags.resume === undefined ? undefined : await runToResume(flags.resume, plan.planId, storage);
-  const runId = checked?.runId ?? newRunId();
+  // it is held (another apply may have worked on it until then), before it is asked about.
+  const { runId } = await runToResume(flags.resume, plan.planId, storage);
+  await withRunLock(storage, runId, async () => {
+    await confirmed(session, plan, await runToResume(runId, plan.planId, storage), flags);
+    await applyLocked(session, storage, plan, runId, flags);
+  });
+};
+
+/** `work` on the run, holding its lock (released however it ends, a signal included). */
+const withRunLock = async (
+  storage: LocalStorage,
+  runId: string,
+  work: (runId: string) => Promise<void>,
+): Promise<void> => {
   const lock = await storage.lockRun(runId);
   const unlockOnSignal = beforeSignalEnds(() => lock.release());
   try {
-    await applyLocked(session, storage, plan, runId, flags);
+    await work(runId);
   } finally {
     unlockOnSignal();
     lock.release();
   }
 };
 
-/** apply, once the run's lock is held. */
-const applyLocked = async (
+/**
+ * The endpoint applied, and the question asked where one is (a run resumed: about its decisions
+ * without an outcome); a "no" is Cancelled.
+ */
+const confirmed = async (
   session: Session,
-  storage: LocalStorage,
   plan: Plan,
-  runId: string,
+  resumed: Run | undefined,
   flags: ApplyFlags,
 ): Promise<void> => {
-  const resumed =
-    flags.resume === undefined ? undefined : await runToResume(runId, plan.planId, storage);
   session.useEndpoint(plan.policy.provider, flags.endpoint);
   const { output } = session;
 
@@ -229,7 +249,17 @@ const applyLocked = async (
     );
     if (!yes) throw new Cancelled(`nothing was deleted (plan ${plan.planId})`);
   }
+};
 
+/** apply, once the run's lock is held and the question answered. */
+const applyLocked = async (
+  session: Session,
+  storage: LocalStorage,
+  plan: Plan,
+  runId: string,
+  flags: ApplyFlags,
+): Promise<void> => {
+  const { output } = session;
   const { runs } = storage;
   const messages: RunMessage[] = [];
   const invocation = session.invocation('apply');

@@ -28,9 +28,7 @@ export const handler = async (
   if (names.length === 0 && !hasBody) return response;
   const requestId = context?.awsRequestId ?? event?.requestContext?.requestId ?? 'unknown';
   const message =
-    names.length > 0
-      ? unknownFields(names)
-      : 'body: this route takes no body (its options are query parameters)';
+    names.length > 0 ? unknownFields(names) : 'body: this route takes no body (it has no input)';
   return {
     statusCode: invalid.httpStatus,
     headers: { 'content-type': 'application/json' },

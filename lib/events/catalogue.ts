@@ -118,7 +118,13 @@ export const retirementPlannedSchema = z
     createdBy: z.optional(z.string()).check(z.describe('The identity that made the plan.')),
     createdAt: z.iso.datetime(),
     trigger: z.enum(['http', 'schedule', 'cli']),
-    apply: z.enum(['auto', 'manual']).check(z.describe('`auto`: the plan is applied at once.')),
+    apply: z
+      .enum(['auto', 'manual'])
+      .check(
+        z.describe(
+          '`auto`: a scheduled firing of an `auto` policy, which applies the plan at once (when it is complete); `manual`: the plan waits for a person to apply it (so is every plan made on request, over HTTP or by the command line, whatever its policy says).',
+        ),
+      ),
     truncated: truncatedSchema,
   })
   .check(z.describe('A retirement plan was made and stored.'));

@@ -212,6 +212,8 @@ export const plannedEvent = (plan: Plan, trigger: 'http' | 'schedule' | 'cli'): 
     ...(plan.createdBy === undefined ? {} : { createdBy: plan.createdBy }),
     createdAt: plan.createdAt,
     trigger,
-    apply: plan.policy.apply,
+    // Only a schedule's firing applies an `auto` policy's plan: one made on request (HTTP, the
+    // command line) waits for a person whatever its policy says, and is announced so.
+    apply: trigger === 'schedule' ? plan.policy.apply : 'manual',
   },
 });

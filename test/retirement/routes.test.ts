@@ -100,6 +100,30 @@ describe('plans', () => {
     expect(planned.at(-1)?.detail).toMatchObject({ planId: plan.planId, createdBy: CALLER });
   });
 
+  it('a plan made on request of an "apply": "auto" policy is announced as waiting for a person: nothing applies it', async () => {
+    // Prepare
+    const auto = policy({ name: 'auto-on-request', schedule: 'rate(1 day)', apply: 'auto' });
+
+    // Act
+    const response = await createPlan(auto);
+
+    // Assess
+    expect(response.status).toBe(201);
+    const plan = response.body as unknown as Plan;
+    expect(plan.policy.apply).toBe('auto');
+    expect(plan.totals.retire).toBeGreaterThan(0);
+    const published = await events();
+    const planned = published.find(
+      (event) => event.detailType === 'Retirement Planned' && event.detail.planId === plan.planId,
+    );
+    expect(planned?.detail).toMatchObject({ trigger: 'http', apply: 'manual' });
+    const ofThePlan = published.filter(
+      (event) => 'planId' in event.detail && event.detail.planId === plan.planId,
+    );
+    expect(ofThePlan.map((event) => event.detailType)).toEqual(['Retirement Planned']);
+    expect(fixture.emulator.requests.filter((request) => request.method === 'DELETE')).toEqual([]);
+  });
+
   it('an invalid policy is a 400 naming the field, and nothing is sent upstream', async () => {
     for (const [body, field] of [
       [policy({ limits: undefined }), 'limits'],

@@ -31,12 +31,15 @@ export const handler = middy<HttpEvent, HttpResult, Error, Context>()
     if (plan === undefined) throw new PlanNotFound(`no plan ${planId} is stored`);
     // Counted by the plan's cloud, as plan and apply are (the route names none).
     invocationOf(context).context.provider = plan.policy.provider;
+    // The same URL answers JSON or the report by Accept: a cache must key on it too.
+    const vary = { vary: 'accept' };
     return compressedFor(
       event,
       prefersHtml(event)
         ? htmlResponse(200, renderPlanReport(plan), {
             'content-security-policy': REPORT_CONTENT_SECURITY_POLICY,
+            ...vary,
           })
-        : jsonResponse(200, plan),
+        : jsonResponse(200, plan, vary),
     );
   });

@@ -221,7 +221,14 @@ export const acceptsGzip = (event: HttpEvent): boolean => {
 export const compressedFor = (event: HttpEvent, response: HttpResult): HttpResult => {
   const { body } = response;
   if (typeof body !== 'string' || response.isBase64Encoded === true) return response;
-  const vary = { vary: 'accept-encoding' };
+  // Added to what the response already varies with (the plan route's Accept: JSON or the report).
+  const varies = response.headers?.vary;
+  const vary = {
+    vary:
+      typeof varies === 'string' && varies !== ''
+        ? `${varies}, accept-encoding`
+        : 'accept-encoding',
+  };
   if (Buffer.byteLength(body) <= COMPRESS_ABOVE_BYTES || !acceptsGzip(event)) {
     return { ...response, headers: { ...response.headers, ...vary } };
   }

@@ -214,6 +214,36 @@ describe('plans', () => {
     );
     expect(bad.status).toBe(400);
   });
+
+  it('GET /retirements/plans/{planId} says that its answer varies with Accept (JSON or the report) and Accept-Encoding', async () => {
+    // Prepare
+    const made = (await createPlan(policy())).body as unknown as Plan;
+    const get = (headers: Record<string, string>) =>
+      getPlanHandler(
+        signedEvent({
+          method: 'GET',
+          route: '/retirements/plans/{planId}',
+          pathParameters: { planId: made.planId },
+          headers,
+        }),
+        lambdaContext(),
+      );
+
+    // Act
+    const answers = [
+      await get({ accept: 'application/json' }),
+      await get({ accept: 'text/html' }),
+      await get({ accept: 'text/html', 'accept-encoding': 'gzip' }),
+    ];
+
+    // Assess: a cache that keyed on Accept-Encoding alone could hand the report to a script.
+    for (const answer of answers) {
+      const vary = String(answer.headers?.vary)
+        .split(',')
+        .map((name) => name.trim().toLowerCase());
+      expect(vary.sort()).toEqual(['accept', 'accept-encoding']);
+    }
+  });
 });
 
 describe('applying a plan', () => {

@@ -32,7 +32,7 @@ const flagsFromArgv = (argv: readonly string[]): GlobalFlags => {
   };
 };
 
-const buildProgram = (host: CliHost, version: string, run: Runner): Command => {
+const buildProgram = (host: CliHost, version: string, run: Runner, flags: GlobalFlags): Command => {
   const program = new Command('cloud-images')
     .description(
       'Show, list and delete machine images at Huawei Cloud ModelArts and Baidu BCC, find what uses them, and plan and apply retirement policies: the operations and configuration of the cloud-image-functions API, from a terminal or a script.',
@@ -57,7 +57,9 @@ const buildProgram = (host: CliHost, version: string, run: Runner): Command => {
     .exitOverride()
     .configureOutput({
       writeOut: (text) => host.streams.stdout.write(text),
-      writeErr: (text) => host.streams.stderr.write(text),
+      // Only the help shown for a missing command comes here: with --json, stderr is the error
+      // body alone (runCli reports it).
+      writeErr: (text) => (flags.json === true ? undefined : host.streams.stderr.write(text)),
       // Told by reportFailure instead (with --json as an error body).
       outputError: () => undefined,
     })
@@ -123,7 +125,8 @@ export const runCli = async (
   version: string,
 ): Promise<number> => {
   const requestId = randomUUID();
-  let output: Output = outputFor(host, flagsFromArgv(argv));
+  const written = flagsFromArgv(argv);
+  let output: Output = outputFor(host, written);
   let verbose = false;
   const run: Runner = async (action, command) => {
     const flags = command.optsWithGlobals<GlobalFlags>();
@@ -131,7 +134,7 @@ export const runCli = async (
     verbose = flags.verbose === true;
     await action(startSession(host, flags, requestId, output));
   };
-  const program = buildProgram(host, version, run);
+  const program = buildProgram(host, version, run, written);
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return EXIT_OK;
@@ -139,8 +142,16 @@ export const runCli = async (
     if (error instanceof CommanderError) {
       // --help and --version end this way too, with status 0.
       if (error.exitCode === 0) return EXIT_OK;
-      // No command: the help is already on stderr.
-      if (error.code === 'commander.help') return EXIT_USAGE;
+      // No command: the help is already on stderr, unless --json asks for the error body.
+      if (error.code === 'commander.help') {
+        if (written.json !== true) return EXIT_USAGE;
+        return reportFailure(
+          unknownCommand(program, 'no command given'),
+          output,
+          requestId,
+          verbose,
+        );
+      }
       // commander's hint ("Did you mean ...?") is on a line of its own: one line here.
       const message = error.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ');
       if (error.code === 'commander.unknownCommand') {

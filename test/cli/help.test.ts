@@ -60,6 +60,20 @@ describe('cloud-images --help', () => {
     expect(nothing.stderr).toMatch(/^Usage: cloud-images /);
   });
 
+  it('no command with --json is the usage error body on stderr, and nothing else', async () => {
+    // Act
+    const run = await cloudImages(['--json']);
+
+    // Assess: a script that reads stderr as JSON reads the error, not the help.
+    expect([run.code, run.stdout]).toEqual([2, '']);
+    expect(run.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(run.errorBody().error).toMatchObject({
+      code: 'USAGE_ERROR',
+      message:
+        'no command given; the commands: show, delete, list, usage, plan, apply, run, help (see cloud-images --help)',
+    });
+  });
+
   it('help for a command there is not is the unknown command it names: usage status, the commands listed, no help', async () => {
     // Act
     const viaHelp = await cloudImages(['help', 'nope']);

@@ -547,4 +547,30 @@ describe('cloud-images apply', () => {
     expect(deletesSent()).toBe(3);
     expect(fixture.emulator.state.bcc.has(image.id)).toBe(true);
   });
+
+  it('once its time is up, each decision left is recorded failed at once, not after pauses between deliveries', async () => {
+    // Prepare: six retire decisions, and each look at an image slower than the time apply has.
+    const plan = planOf(await cli(['plan', await policyFile(), '--json']));
+    expect(retired(plan)).toHaveLength(6);
+    fixture.emulator.faults.inject({
+      match: { provider: 'bcc', operation: 'show' },
+      times: 100,
+      action: { kind: 'latency', ms: 700 },
+    });
+
+    // Act: 1,100 ms of work (2,600 less the 1,500 kept for its events).
+    const run = await cli(['apply', plan.planId, '--yes', '--json'], {
+      CLOUD_IMAGES_TIMEOUT_MS: '2600',
+    });
+
+    // Assess: the decisions it had no time for are failed as UpstreamTimeout, and the run ends
+    // soon after the time is up (it paused 1.5 s per such decision, as if another delivery could
+    // still work on it).
+    expect(run.code, run.stderr).toBe(exitStatusOfError('UpstreamTimeout'));
+    const body = run.json<{ run: Run; outcomes: ImageOutcome[] }>();
+    expect(body.run.status).toBe('completed');
+    expect(body.run.counts.failed).toBeGreaterThanOrEqual(4);
+    const took = Date.parse(body.run.completedAt ?? '') - Date.parse(body.run.createdAt);
+    expect(took).toBeLessThan(5_000);
+  });
 });

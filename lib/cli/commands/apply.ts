@@ -166,6 +166,12 @@ const retire = async (
       // that, ends the command with that error: a dead-letter queue is the stack's, not the terminal's.
       const again = error instanceof DeleteUnderWay || (isImageError(error) && error.retryable);
       if (!again || receive >= MAX_RECEIVES) throw error;
+      if (invocation.deadline.remainingMs() <= 0) {
+        // The command's time is up: a later delivery could only fail the same way. The last one
+        // comes now, with no pause, and records the outcome (the queue's would, after its pauses).
+        receive = MAX_RECEIVES - 1;
+        continue;
+      }
       await sleep(REDELIVERY_PAUSE_MS * receive);
     }
   }

@@ -137,9 +137,14 @@ export const sendWithRetry = async (options: SendOptions): Promise<SendResult> =
           },
         );
       case 'timeout':
-        return new UpstreamTimeout(`${provider} did not answer within the time left (${tries})`, {
-          upstream: facts(),
-        });
+        // No attempt: the deadline had passed before any (a run's decision reached late), so
+        // the cloud was never asked and is not to blame.
+        return new UpstreamTimeout(
+          attempts === 0
+            ? `${provider} was not asked: no time was left`
+            : `${provider} did not answer within the time left (${tries})`,
+          { upstream: facts() },
+        );
     }
   };
 

@@ -217,6 +217,22 @@ describe('against the emulator', () => {
     expect(error).toBeInstanceOf(UpstreamTimeout);
   });
 
+  it('with no time left, asks nothing and says so: UpstreamTimeout that does not blame the cloud', async () => {
+    // Prepare: a deadline already passed (a run's decision reached after its command's time).
+    const late = context(1);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+
+    // Act
+    const error = await provider()
+      .show(SEEDED.modelarts.custom, 'cn-north-4', late)
+      .catch((caught: unknown) => caught);
+
+    // Assess: the run records this message as the decision's reason.
+    expect(error).toBeInstanceOf(UpstreamTimeout);
+    expect((error as Error).message).toBe('modelarts was not asked: no time was left');
+    expect(fixture.emulator.requests).toHaveLength(0);
+  });
+
   it('a truncated body is a failed connection, retried', async () => {
     fixture.emulator.faults.inject({ action: { kind: 'truncated' } });
     const image = await provider().show(SEEDED.modelarts.custom, 'cn-north-4', context(5_000));

@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { InvalidRequest, StoreUnavailable } from '../errors/errors.js';
 import { type Plan, planSchema } from '../retirement/plan.js';
 import type { PlanStore, RunDocument, RunStore } from '../retirement/ports.js';
+import { jsonTextRefusal, parseJsonText } from '../schema/json-text.js';
 import { type HeldLock, type LockHolder, takeFileLock } from '../stores/file-lock.js';
 import { localRunStore, runJournalPath, runLockPath } from '../stores/local-run-store.js';
 import { localPlanStore } from '../stores/plan-store.js';
@@ -79,17 +80,30 @@ export const localStorage = (dir: string): LocalStorage => {
   };
 };
 
-/** A plan file as the plan schema reads it; anything else is InvalidRequest naming the file. */
+/**
+ * A plan file as the plan schema reads it; anything else is InvalidRequest naming the file and
+ * what is wrong: where the JSON breaks (line and column), or the first field that is not a plan's.
+ */
 export const parseStoredPlan = (text: string, path: string): Plan => {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch {
-    throw new InvalidRequest(`plan: ${path} is not valid JSON`, { field: 'plan' });
+    const read = parseJsonText(text);
+    const message = read.ok
+      ? `plan: ${path} is not valid JSON`
+      : jsonTextRefusal(read.problem, text, 'plan', path).message;
+    throw new InvalidRequest(message, { field: 'plan' });
   }
-  const parsed = planSchema.safeParse(value);
+  const parsed = planSchema.safeParse(value, { reportInput: true });
   if (!parsed.success) {
-    throw new InvalidRequest(`plan: ${path} is not a plan (${parsed.error.issues[0]?.message})`, {
+    const issue = parsed.error.issues[0];
+    const field = issue === undefined || issue.path.length === 0 ? 'plan' : issue.path.join('.');
+    const what =
+      issue?.code === 'invalid_type' && issue.input === undefined
+        ? 'is required'
+        : (issue?.message ?? 'is not valid');
+    throw new InvalidRequest(`plan: ${path} is not a plan (${field}: ${what})`, {
       field: 'plan',
     });
   }

@@ -12,6 +12,7 @@ import { exitStatusOfError } from '../../lib/cli/exit-status.js';
 import { paint } from '../../lib/cli/output/colour.js';
 import { planSummary, writePlanReport } from '../../lib/cli/output/plan.js';
 import { readPolicyFile } from '../../lib/cli/policy-file.js';
+import { parseStoredPlan } from '../../lib/cli/storage.js';
 import { InvalidRequest } from '../../lib/errors/errors.js';
 import { planRetirement } from '../../lib/retirement/planner.js';
 import { MAX_POLICY_TEXT_LENGTH } from '../../lib/retirement/policy.js';
@@ -147,6 +148,39 @@ describe('the policy file', () => {
     const error = await refusal(path);
 
     expect(error.message).toBe(`policy: must be at most ${MAX_POLICY_TEXT_LENGTH} characters`);
+  });
+});
+
+describe('the plan file given to apply', () => {
+  /** The InvalidRequest parseStoredPlan throws for `text` read from `path`. */
+  const planRefusal = (text: string, path: string): InvalidRequest => {
+    try {
+      parseStoredPlan(text, path);
+    } catch (error) {
+      if (error instanceof InvalidRequest) return error;
+      throw error;
+    }
+    throw new Error('accepted');
+  };
+
+  it('a file that is not JSON is refused saying what broke it, the line, the column and the file', () => {
+    // Act
+    const error = planRefusal('{\n  "planId": "plan-0"\n  "policy": {}\n}\n', '/plans/broken.json');
+
+    // Assess
+    expect(error.field).toBe('plan');
+    expect(error.message).toBe(
+      "plan: is not valid JSON: expected ',' or '}' after a value (line 3, column 3 of /plans/broken.json)",
+    );
+  });
+
+  it('a document that is not a plan (a policy given by mistake) is refused naming the field', () => {
+    // Act
+    const error = planRefusal(JSON.stringify(POLICY), '/plans/policy.json');
+
+    // Assess
+    expect(error.field).toBe('plan');
+    expect(error.message).toBe('plan: /plans/policy.json is not a plan (planId: is required)');
   });
 });
 

@@ -3,7 +3,7 @@
 // A key written twice is refused in both, naming its path: whichever value a parser kept, the
 // limits would be a guess at what the author meant.
 
-import { isMap, isScalar, isSeq, parseDocument, parse as parseYaml } from 'yaml';
+import { isMap, isScalar, isSeq, parseDocument } from 'yaml';
 import { InvalidRequest } from '../errors/errors.js';
 import {
   jsonTextRefusal,
@@ -37,8 +37,21 @@ export const parsePolicyText = (text: string, format: 'json' | 'yaml', source?: 
     value = parsed.value;
   } else {
     try {
-      value = parseYaml(text, YAML_OPTIONS);
+      // parseDocument, not parse: parse prints the document's warnings (a tag it cannot read) as
+      // Node warnings on stderr, and keeps such a value as its text.
+      const document = parseDocument(text, YAML_OPTIONS);
+      const [problem] = document.errors;
+      if (problem !== undefined) throw problem;
+      const [warning] = document.warnings;
+      if (warning !== undefined) {
+        throw new InvalidRequest(
+          `policy: has a YAML tag this service does not read (${unreadTag(warning)}): write the value without it (${lineAndColumn(text, warning.pos[0], source)})`,
+          { field: 'policy' },
+        );
+      }
+      value = document.toJS({ maxAliasCount: YAML_OPTIONS.maxAliasCount });
     } catch (error) {
+      if (error instanceof InvalidRequest) throw error;
       const twice = yamlDuplicate(error, text);
       if (twice !== undefined) {
         const { field, message } = writtenTwice(
@@ -60,6 +73,13 @@ export const parsePolicyText = (text: string, format: 'json' | 'yaml', source?: 
     );
   }
   return parsePolicy(value);
+};
+
+/** The tag a YAML warning names (`Unresolved tag: !percent` → `!percent`), or its message. */
+const unreadTag = (warning: { message: string }): string => {
+  const firstLine = warning.message.split('\n')[0] ?? '';
+  const named = /^Unresolved tag: (\S{1,100})/.exec(firstLine);
+  return named?.[1] ?? firstLine.slice(0, 200);
 };
 
 /** The YAML parser's complaint and where, without echoing the document back. */

@@ -2,7 +2,7 @@
 // (InvalidRequest) whose message and `field` name the bad field. Unknown keys are refused at every
 // level: a typo must never widen a deletion.
 
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { InvalidRequest } from '../../lib/errors/errors.js';
 import { MAX_POLICY_TEXT_LENGTH, parsePolicy } from '../../lib/retirement/policy.js';
 import { parsePolicyText } from '../../lib/retirement/policy-text.js';
@@ -330,6 +330,33 @@ describe('parsePolicyText', () => {
     expect(error.message).toMatch(/^policy: is not valid YAML: .+ \(line \d+, column \d+\)$/);
     expect(error.message).not.toContain('s3cr3t');
   });
+
+  it.each([
+    ['!!float 20', 'tag:yaml.org,2002:float'],
+    ['!percent 20', '!percent'],
+  ])(
+    'refuses a value with a YAML tag it cannot read (%s), saying where, with no warning printed',
+    (tagged, tag) => {
+      // Prepare
+      const text = SPEC_EXAMPLE_YAML.replace('maxPercent: 20', `maxPercent: ${tagged}`);
+      const warnings = vi.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+      try {
+        // Act
+        const error = refusal(() => parsePolicyText(text, 'yaml', 'weekly.yaml'));
+
+        // Assess: not "expected number, received string" (the parser kept the text), nor a
+        // Node warning on stderr beside the command's own error (or --json body).
+        const line = text.split('\n').findIndex((each) => each.includes(tagged)) + 1;
+        expect(error.field).toBe('policy');
+        expect(error.message).toBe(
+          `policy: has a YAML tag this service does not read (${tag}): write the value without it (line ${line}, column 15 of weekly.yaml)`,
+        );
+        expect(warnings).not.toHaveBeenCalled();
+      } finally {
+        warnings.mockRestore();
+      }
+    },
+  );
 
   it.each(['', '  \n', '# only a comment\n'])(
     'refuses YAML text %j as empty, naming the file (not "expected object, received null")',

@@ -174,19 +174,34 @@ const weightOf = (entries: ReturnType<typeof weighted>, values: readonly string[
   Math.max(0, ...entries.filter((entry) => values.includes(entry.value)).map((entry) => entry.q));
 
 /**
- * Whether the caller asked for HTML over JSON (a browser does): text/html with a q-value above
- * application/json's, or equal and listed first; `q=0` means not at all.
+ * The q-value an Accept header gives `type` (`text/html`): that of the most specific range naming
+ * it (`text/html`, else `text/*`, else any type, as RFC 9110 says), with the entry that gave it
+ * (for ties); q 0 when nothing names it.
+ */
+const acceptanceOf = (
+  entries: ReturnType<typeof weighted>,
+  type: string,
+): { q: number; index: number } => {
+  const ranges = [type, `${type.split('/')[0]}/*`, '*/*'];
+  for (const range of ranges) {
+    const index = entries.findIndex((entry) => entry.value === range);
+    if (index >= 0) return { q: entries[index]?.q ?? 0, index };
+  }
+  return { q: 0, index: -1 };
+};
+
+/**
+ * Whether the caller asked for HTML over JSON (a browser does): text/html (or `text/*`) with a
+ * q-value above application/json's, or equal and listed first; `q=0` means not at all, and a caller
+ * that takes anything alike (curl's default, any type) gets JSON.
  */
 export const prefersHtml = (event: HttpEvent): boolean => {
   const entries = weighted(event.headers?.accept ?? event.headers?.Accept ?? '');
-  const html = weightOf(entries, ['text/html']);
-  const json = weightOf(entries, ['application/json']);
-  if (html === 0 || html < json) return false;
-  if (html > json) return true;
-  const first = entries.find(
-    (entry) => entry.q === html && /^(text\/html|application\/json)$/.test(entry.value),
-  );
-  return first?.value === 'text/html';
+  const html = acceptanceOf(entries, 'text/html');
+  const json = acceptanceOf(entries, 'application/json');
+  if (html.q === 0 || html.q < json.q) return false;
+  if (html.q > json.q) return true;
+  return html.index < json.index;
 };
 
 export const htmlResponse = (

@@ -131,6 +131,18 @@ describe('Accept', () => {
     expect(html('application/json, text/html')).toBe(false);
     expect(html('text/html;q=abc')).toBe(false);
   });
+
+  it('reads media ranges as RFC 9110 does: the most specific range naming a type gives its q-value', () => {
+    // text/* takes the report; anything alike (curl's */*) stays JSON.
+    expect(html('text/*')).toBe(true);
+    expect(html('text/*, application/json;q=0.9')).toBe(true);
+    expect(html('text/html, */*')).toBe(true);
+    expect(html('*/*')).toBe(false);
+    expect(html('application/json, text/*')).toBe(false);
+    expect(html('application/*, text/*;q=0.5')).toBe(false);
+    expect(html('text/html;q=0, text/*')).toBe(false);
+    expect(html('text/html;q=0.5, */*')).toBe(false);
+  });
 });
 
 describe('Accept-Encoding', () => {

@@ -107,6 +107,27 @@ describe("a delete's outcome event", () => {
     expect(await eventsPublishedLocally(store)).toEqual([]);
   });
 
+  it('a request refused as malformed publishes nothing; one naming a region the deployment cannot serve is a failed delete', async () => {
+    // Prepare
+    const httpDelete = await loadDelete({ RETIREMENT_STORE_DIR: store });
+
+    // Act
+    const malformed = await deleteOver(httpDelete, 'not-a-uuid');
+    const badRegion = await deleteOver(httpDelete, SEEDED.modelarts.custom, {
+      region: 'Bad_Region',
+    });
+    const beforeUnserved = await eventsPublishedLocally(store);
+    const unserved = await deleteOver(httpDelete, SEEDED.modelarts.custom, { region: 'xx-yy-1' });
+
+    // Assess
+    expect([malformed.status, badRegion.status, unserved.status]).toEqual([400, 400, 400]);
+    expect(beforeUnserved).toEqual([]);
+    const events = await eventsPublishedLocally(store);
+    expect(events.map((event) => [event.detailType, event.detail.error])).toEqual([
+      ['Image Delete Failed', 'InvalidRequest'],
+    ]);
+  });
+
   it('the event keeps the image as it was before the delete; the answer, as the delete left it', async () => {
     // Prepare
     const httpDelete = await loadDelete({ RETIREMENT_STORE_DIR: store });

@@ -346,10 +346,12 @@ describe('cloud-images apply', () => {
       .filter((request) => request.provider === 'bcc')
       .map((request) => Date.parse(request.time));
     expect(times.length).toBeGreaterThan(retired(plan).length);
-    // Each request is recorded on arrival, some milliseconds after the pacer let it start: the
-    // whole span is what the pacing guarantees (n requests, n - 1 intervals of 100 ms).
+    // Each request is recorded on arrival, some milliseconds after the pacer let it start (the
+    // first one's connection, on a loaded machine, up to tens of them): the whole span is what the
+    // pacing guarantees (n requests, n - 1 intervals of 100 ms), less that slack. Unpaced, the
+    // same requests arrived within about 100 ms.
     const span = Math.max(...times) - Math.min(...times);
-    expect(span).toBeGreaterThanOrEqual((times.length - 1) * 100 - 50);
+    expect(span).toBeGreaterThanOrEqual((times.length - 1) * 100 - 250);
   });
 
   it('applies a plan file, and refuses one edited by hand', async () => {

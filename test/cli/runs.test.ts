@@ -4,6 +4,8 @@
 // and outcomes; an apply cut short by a signal says how to resume its run, and resuming it leaves
 // the outcomes recorded alone, works on the rest as apply does, and completes the run.
 
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { exitStatusOfError } from '../../lib/cli/exit-status.js';
@@ -91,6 +93,45 @@ describe('cloud-images run', () => {
       );
     }
     expect(forPeople.stdout.trimEnd().split('\n')).toHaveLength(4 + total);
+  });
+
+  it("names an outcome recorded before its image was seen as its plan's decision did, and leaves the name blank once the plan is gone from the folder", async () => {
+    // Prepare: one decision, whose every look at its image answers 503: it fails before the
+    // image is seen, and its outcome has no image.
+    const plan = await planOf(1);
+    const [image] = retired(plan);
+    if (image === undefined) throw new Error('the plan retires nothing');
+    fixture.emulator.faults.inject({
+      match: { provider: 'bcc', operation: 'show' },
+      times: 10,
+      action: { kind: 'status', status: 503 },
+    });
+    const applied = await cli(['apply', plan.planId, '--yes', '--json'], {
+      UPSTREAM_MAX_ATTEMPTS: '1',
+    });
+    expect(applied.code, applied.stderr).toBe(exitStatusOfError('UpstreamUnavailable'));
+    const { run, outcomes } = applied.json<RunDocument>();
+    expect(outcomes).toEqual([
+      expect.objectContaining({ outcome: 'failed', error: 'UpstreamUnavailable' }),
+    ]);
+    expect(outcomes[0]?.image).toBeUndefined();
+
+    // Act: shown with its plan in the folder, then without it.
+    const withPlan = await cli(['run', run.runId]);
+    const asJson = await cli(['run', run.runId, '--json']);
+    await rm(join(folders.dir, 'plans', `${plan.planId}.json`));
+    const withoutPlan = await cli(['run', run.runId]);
+
+    // Assess: the plan's name for the image; --json the run's body alone; blank, no error, when
+    // the plan is gone.
+    expect(withPlan.code, withPlan.stderr).toBe(0);
+    expect(withPlan.stdout).toMatch(
+      new RegExp(`^${image.id} +bj +${image.name} +failed +\\S`, 'm'),
+    );
+    expect(asJson.code, asJson.stderr).toBe(0);
+    expect(asJson.json()).toEqual((await runOverHttp(folders.dir, run.runId)).body);
+    expect(withoutPlan.code, withoutPlan.stderr).toBe(0);
+    expect(withoutPlan.stdout).toMatch(new RegExp(`^${image.id} +bj +failed +\\S`, 'm'));
   });
 
   it('a run not in the folder is PlanNotFound naming the folder; a malformed run ID is InvalidRequest', async () => {

@@ -19,7 +19,6 @@ import { newRunId, refuseRunOfAnotherPlan } from '../../retirement/apply-plan.js
 import { PLAN_ID_PATTERN } from '../../retirement/ids.js';
 import type { Plan, PlannedImage } from '../../retirement/plan.js';
 import { alterationOf } from '../../retirement/plan-integrity.js';
-import { imageKey } from '../../retirement/planner.js';
 import {
   countsTotal,
   emptyCounts,
@@ -39,7 +38,7 @@ import { beforeSignalEnds } from '../interruption.js';
 import type { Paint } from '../output/colour.js';
 import { planSummary } from '../output/plan.js';
 import { startProgress } from '../output/progress.js';
-import { countsText, outcomesTable } from '../output/run.js';
+import { countsText, outcomesTable, plannedImages } from '../output/run.js';
 import { readTextFile } from '../read-text-file.js';
 import { cliIdentity, type Session } from '../session.js';
 import { timeoutMsFor } from '../settings.js';
@@ -122,10 +121,7 @@ const interrupted = (
 const humanRun = (view: RunDocument, plan: Plan, path: string, session: Session): string => {
   const { out } = session.output;
   const { counts } = view.run;
-  // By the key outcomes carry (the cloud's canonical ID: a UUID in lower case).
-  const names = new Map(
-    plan.decisions.map((decision) => [imageKey(decision.image), decision.image.name]),
-  );
+  const planned = plannedImages(plan);
   const lines = [
     `${out.bold(`run ${view.run.runId}`)} of plan ${plan.planId}: ${countsText(counts, out)}`,
   ];
@@ -133,7 +129,7 @@ const humanRun = (view: RunDocument, plan: Plan, path: string, session: Session)
   const table = outcomesTable(
     view.outcomes.filter((outcome) => outcome.outcome !== 'deleted'),
     out,
-    (outcome) => names.get(outcome.imageKey),
+    (outcome) => planned.get(outcome.imageKey)?.name,
   );
   return `${lines.join('\n')}\n${table}  run record: ${path}\n`;
 };
@@ -310,9 +306,7 @@ const applyLocked = async (
     ),
   );
   const progress = startProgress(output, 'retiring', messages.length);
-  const planned = new Map(
-    plan.decisions.map((decision) => [imageKey(decision.image), decision.image]),
-  );
+  const planned = plannedImages(plan);
   let done = 0;
   try {
     for (const message of messages) {

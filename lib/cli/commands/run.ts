@@ -3,12 +3,20 @@
 // (lib/retirement/read-run.ts): for people its plan, status, counts and outcomes; --json the body.
 
 import type { Command } from 'commander';
+import type { PlannedImage } from '../../retirement/plan.js';
+import type { RunDocument } from '../../retirement/ports.js';
 import { readRun } from '../../retirement/read-run.js';
 import { parseInput, runRefSchema } from '../../validation/inputs.js';
 import { examples } from '../help.js';
-import { runText } from '../output/run.js';
+import { plannedImages, runText } from '../output/run.js';
 import type { Session } from '../session.js';
-import { DEFAULT_DIR, DIR_VARIABLE, folderOf, localStorage } from '../storage.js';
+import {
+  DEFAULT_DIR,
+  DIR_VARIABLE,
+  folderOf,
+  type LocalStorage,
+  localStorage,
+} from '../storage.js';
 import { applyArguments } from './arguments.js';
 import type { Runner } from './runner.js';
 
@@ -16,16 +24,33 @@ export interface RunFlags {
   dir?: string;
 }
 
+/**
+ * The images the run's plan decided on, for the outcomes recorded before their image was seen (a
+ * decision that failed first), as apply's summary names them; none when every outcome has its
+ * image, or the plan is not in the folder (or cannot be read there: the names are left blank).
+ */
+const plannedFor = async (
+  document: RunDocument,
+  storage: LocalStorage,
+): Promise<ReadonlyMap<string, PlannedImage> | undefined> => {
+  if (document.outcomes.every((outcome) => outcome.image !== undefined)) return undefined;
+  const plan = await storage.plans.get(document.run.planId).catch(() => undefined);
+  return plan === undefined ? undefined : plannedImages(plan);
+};
+
 export const showRun = async (session: Session, runId: string, flags: RunFlags): Promise<void> => {
   const input = parseInput(runRefSchema, { runId });
   const storage = localStorage(folderOf(flags.dir, session.env));
   const document = await readRun(input.runId, storage.runs, storage.dir);
   const { run } = document;
+  // --json is the run's body alone: the plan is read only for people.
+  const planned = session.output.json ? undefined : await plannedFor(document, storage);
   session.output.result(document, () =>
     runText(
       document,
       session.output.out,
       session.nextCommand(applyArguments(run.planId, { dir: flags.dir, resume: run.runId })),
+      planned,
     ),
   );
 };

@@ -1,6 +1,8 @@
 // A retirement run for people: its counts by outcome, and its outcomes as a table (what `apply`
 // sums up at its end and `cloud-images run` shows of any run kept in the folder).
 
+import type { Plan, PlannedImage } from '../../retirement/plan.js';
+import { imageKey } from '../../retirement/planner.js';
 import {
   countsTotal,
   type ImageOutcome,
@@ -10,6 +12,13 @@ import {
 import type { Paint } from './colour.js';
 import { printable } from './printable.js';
 import { columns } from './table.js';
+
+/**
+ * The image each decision of a plan saw, by the key its outcome carries (the cloud's canonical ID:
+ * a UUID in lower case): what apply hands each delivery, and the name a run's table shows.
+ */
+export const plannedImages = (plan: Plan): ReadonlyMap<string, PlannedImage> =>
+  new Map(plan.decisions.map((decision) => [imageKey(decision.image), decision.image]));
 
 /** A run's outcomes so far, by outcome. */
 export const countsText = (counts: RunCounts, paint: Paint): string =>
@@ -54,9 +63,16 @@ export const outcomesTable = (
 
 /**
  * The whole run: its plan and policy, status, counts, who applied it and when, how to resume it
- * while it runs (`resume`: the command), and every outcome.
+ * while it runs (`resume`: the command), and every outcome. An outcome recorded before its image
+ * was seen (a decision that failed first) is named as its plan's decision saw it, where the plan
+ * is at hand (`planned`).
  */
-export const runText = (document: RunDocument, paint: Paint, resume: string): string => {
+export const runText = (
+  document: RunDocument,
+  paint: Paint,
+  resume: string,
+  planned?: ReadonlyMap<string, PlannedImage>,
+): string => {
   const { run, outcomes } = document;
   const done = countsTotal(run.counts);
   const lines = [
@@ -67,5 +83,9 @@ export const runText = (document: RunDocument, paint: Paint, resume: string): st
   if (run.status === 'running') {
     lines.push(`  if its apply was cut short, to resume it: ${resume}`);
   }
-  return `${lines.join('\n')}\n${outcomesTable(outcomes, paint, (outcome) => outcome.image?.name)}`;
+  return `${lines.join('\n')}\n${outcomesTable(
+    outcomes,
+    paint,
+    (outcome) => outcome.image?.name ?? planned?.get(outcome.imageKey)?.name,
+  )}`;
 };

@@ -2,6 +2,7 @@
 // lib/config and the providers, unchanged): where the emulator is, which endpoint a provider uses,
 // how long a command may take upstream.
 
+import { setAsideEventBus } from '../config/retirement-config.js';
 import { checkEndpoint, endpointOverride } from '../config/service-config.js';
 import type { OperationName } from '../errors/error-table.js';
 import { ConfigurationError, InvalidRequest } from '../errors/errors.js';
@@ -22,6 +23,7 @@ export const EMULATOR_VARIABLE = 'CLOUD_IMAGES_EMULATOR';
 export const TIMEOUT_VARIABLE = 'CLOUD_IMAGES_TIMEOUT_MS';
 
 const EMULATOR_FLAG = '--emulator';
+const EVENT_BUS_VARIABLE = 'EVENT_BUS_NAME';
 
 /** The emulator to use: `--emulator`, else CLOUD_IMAGES_EMULATOR; the name says which, for messages. */
 export const emulatorChoice = (
@@ -63,6 +65,13 @@ export const pointAtEmulator = (
       : endpointOverride({ [choice.source]: choice.url }, choice.source);
   if (origin === undefined) return;
   Object.assign(env, wiring.environment(origin));
+  const bus = env[EVENT_BUS_VARIABLE];
+  if (wiring.realOnlyVariables.includes(EVENT_BUS_VARIABLE) && bus !== undefined && bus !== '') {
+    // The log's "events are off" line says why, not that the variable was never set.
+    setAsideEventBus(
+      `${choice.source} ignores ${EVENT_BUS_VARIABLE} (demo deletes never reach a real event bus)`,
+    );
+  }
   for (const name of wiring.realOnlyVariables) delete env[name];
 };
 

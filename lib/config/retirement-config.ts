@@ -215,6 +215,17 @@ export interface RetirementBackends {
   queue: QueueBackend;
 }
 
+let eventBusSetAside: string | undefined;
+
+/**
+ * EVENT_BUS_NAME was set and its caller removed it on purpose (the command line pointed at the
+ * emulator: demo deletes never reach a real bus): `why` says so where events are off, instead of
+ * a line saying the variable is not set.
+ */
+export const setAsideEventBus = (why: string): void => {
+  eventBusSetAside = why;
+};
+
 /** Which implementation backs each store: AWS when its variable is set, the local directory else. */
 export const retirementBackends = (config: RetirementConfig): RetirementBackends => ({
   plans:
@@ -230,7 +241,13 @@ export const retirementBackends = (config: RetirementConfig): RetirementBackends
       ? { kind: 'eventbridge', busName: config.eventBusName }
       : config.storeDirSet
         ? { kind: 'local', file: join(config.storeDir, 'events.jsonl') }
-        : { kind: 'off', why: 'neither EVENT_BUS_NAME nor RETIREMENT_STORE_DIR is set' },
+        : {
+            kind: 'off',
+            why:
+              eventBusSetAside === undefined
+                ? 'neither EVENT_BUS_NAME nor RETIREMENT_STORE_DIR is set'
+                : `${eventBusSetAside}, and RETIREMENT_STORE_DIR is not set`,
+          },
   queue:
     config.deleteQueueUrl !== undefined
       ? { kind: 'sqs', url: config.deleteQueueUrl }

@@ -314,6 +314,32 @@ describe('cloud-images delete', () => {
     expect(deleted.stderr).not.toContain('not published');
   });
 
+  it('pointed at the emulator with EVENT_BUS_NAME set, --verbose says events are off because --emulator ignores it, not that it is unset', async () => {
+    // Prepare: the shell names a stage's bus, and no local events folder.
+    const env = { EVENT_BUS_NAME: 'cloud-image-functions-prod' };
+
+    // Act
+    const deleted = await cli(
+      ['delete', 'bcc', SEEDED.bcc.custom, '--yes', '--json', '--verbose'],
+      env,
+    );
+
+    // Assess: one debug line says why events are off, naming the flag and the variable it ignores.
+    expect(deleted.code, deleted.stderr).toBe(0);
+    const off = deleted.stderr
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .filter((line) => String(line.message).startsWith('events are off'));
+    expect(off).toEqual([
+      expect.objectContaining({
+        level: 'debug',
+        message:
+          'events are off: --emulator ignores EVENT_BUS_NAME (demo deletes never reach a real event bus), and RETIREMENT_STORE_DIR is not set',
+      }),
+    ]);
+  });
+
   it('for people: one line saying what was deleted', async () => {
     const name = fixture.emulator.state.modelarts.get(SEEDED.modelarts.custom)?.name;
 

@@ -19,6 +19,18 @@ const FIRST_ERROR_STATUS = 10;
 export const exitStatusOfError = (name: ErrorName): number =>
   FIRST_ERROR_STATUS + ERROR_NAMES.indexOf(name);
 
+/**
+ * The error-table name whose exit status a run outcome's error takes (apply ends with its first
+ * failed decision's): its own; DeadlineReached (a decision given up on, its last delivery with no
+ * time left to work on it) the timeout family's, UpstreamTimeout; anything else none (a bug: 1).
+ */
+export const exitErrorOfOutcome = (error: string): ErrorName | undefined =>
+  error === 'DeadlineReached'
+    ? 'UpstreamTimeout'
+    : (ERROR_NAMES as readonly string[]).includes(error)
+      ? (error as ErrorName)
+      : undefined;
+
 export interface ExitStatusRow {
   status: number;
   name: string;
@@ -48,6 +60,9 @@ export const exitStatusTable = (): ExitStatusRow[] => [
   ...ERROR_NAMES.map((name) => ({
     status: exitStatusOfError(name),
     name,
-    meaning: ERROR_TABLE[name].meaning,
+    meaning:
+      name === 'UpstreamTimeout'
+        ? `${ERROR_TABLE[name].meaning} Also apply's, when its first failed decision is DeadlineReached (given up on with no time left).`
+        : ERROR_TABLE[name].meaning,
   })),
 ];

@@ -9,7 +9,9 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { exitStatusOfError } from '../../lib/cli/exit-status.js';
+import { localStorage } from '../../lib/cli/storage.js';
 import type { Plan } from '../../lib/retirement/plan.js';
+import { imageKey } from '../../lib/retirement/planner.js';
 import type { RunDocument } from '../../lib/retirement/ports.js';
 import { lambdaContext, parseResult, routeEvent } from '../../scripts/lambda-events.js';
 import { runChild, spawnChild } from '../support/child.js';
@@ -244,6 +246,56 @@ describe('cloud-images apply --resume', () => {
     );
     expect(malformed.code).toBe(exitStatusOfError('InvalidRequest'));
     expect(deletesSent()).toBe(deletes);
+  });
+
+  it("ends with the status of the failure recorded first, not of the first by image key; DeadlineReached's is UpstreamTimeout's, not a bug's", async () => {
+    // Prepare: a run of a three-decision plan whose last decision by image key failed first
+    // (DeadlineReached: given up on with no time left), the first by key after it (503s), as
+    // deliveries of the stack's queue record them in a shared folder; the third has no outcome.
+    const plan = await planOf(3);
+    const keys = retired(plan)
+      .map((image) => imageKey(image))
+      .sort();
+    const [byKeyFirst, , byKeyLast] = keys;
+    if (byKeyFirst === undefined || byKeyLast === undefined)
+      throw new Error('the plan retires fewer than 3');
+    const { runs } = localStorage(folders.dir);
+    const runId = 'run-0123456789abcdef0123';
+    await runs.create({
+      runId,
+      planId: plan.planId,
+      provider: 'bcc',
+      policyName: plan.policy.name,
+      createdAt: '2026-01-01T00:00:00.000Z',
+      createdBy: 'cli:someone',
+      total: keys.length,
+    });
+    await runs.finish(runId, byKeyLast, {
+      outcome: 'failed',
+      error: 'DeadlineReached',
+      reason: 'not worked on: its last delivery came with no time left',
+      at: '2026-01-01T00:00:01.000Z',
+    });
+    await runs.finish(runId, byKeyFirst, {
+      outcome: 'failed',
+      error: 'UpstreamUnavailable',
+      reason: 'bcc answered 503',
+      at: '2026-01-01T00:00:02.000Z',
+    });
+
+    // Act
+    const resumed = await cli(['apply', plan.planId, '--resume', runId, '--yes', '--json']);
+
+    // Assess: the third decision was worked on; the status is that of DeadlineReached, recorded
+    // first, and the message names it.
+    expect(resumed.json<RunDocument>().run).toMatchObject({
+      status: 'completed',
+      counts: { deleted: 1, failed: 2 },
+    });
+    expect(resumed.code, resumed.stderr).toBe(exitStatusOfError('UpstreamTimeout'));
+    expect(resumed.errorBody().error.message).toMatch(
+      /^2 of 3 retire decisions failed \(first: DeadlineReached\); the run record has each reason: /,
+    );
   });
 
   it('resuming a run that completed deletes nothing and prints the run as it was', async () => {

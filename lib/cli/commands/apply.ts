@@ -13,7 +13,6 @@
 
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
-import { ERROR_NAMES, type ErrorName } from '../../errors/error-table.js';
 import { errorNamed, InvalidRequest, isImageError, PlanNotFound } from '../../errors/errors.js';
 import { newRunId, refuseRunOfAnotherPlan } from '../../retirement/apply-plan.js';
 import { PLAN_ID_PATTERN } from '../../retirement/ids.js';
@@ -22,6 +21,7 @@ import { alterationOf } from '../../retirement/plan-integrity.js';
 import {
   countsTotal,
   emptyCounts,
+  type ImageOutcome,
   type Run,
   type RunCounts,
   type RunDocument,
@@ -33,6 +33,7 @@ import type { Invocation } from '../../runtime/invocation.js';
 import { applyReported, retireReported } from '../../runtime/reported-retirement.js';
 import { parseInput, runRefSchema } from '../../validation/inputs.js';
 import { Cancelled, UsageError } from '../cli-errors.js';
+import { exitErrorOfOutcome } from '../exit-status.js';
 import { examples } from '../help.js';
 import { beforeSignalEnds } from '../interruption.js';
 import type { Paint } from '../output/colour.js';
@@ -341,12 +342,20 @@ const applyLocked = async (
   output.result(view, () => humanRun(view, plan, path, session));
 
   const failed = view.outcomes.filter((outcome) => outcome.outcome === 'failed');
-  if (failed.length > 0) {
-    const first = failed[0]?.error ?? 'InternalError';
+  // The failure recorded first (the outcomes are in image-key order; on a tie, that order): a run
+  // resumed may hold failures recorded before this apply's.
+  const earliest = failed.reduce<ImageOutcome | undefined>(
+    (first, outcome) =>
+      first === undefined || (outcome.finishedAt ?? '') < (first.finishedAt ?? '')
+        ? outcome
+        : first,
+    undefined,
+  );
+  if (earliest !== undefined) {
+    const first = earliest.error ?? 'InternalError';
     const message = `${failed.length} of ${view.run.total} retire decisions failed (first: ${first}); the run record has each reason: ${path}`;
-    throw (ERROR_NAMES as readonly string[]).includes(first)
-      ? errorNamed(first as ErrorName, message)
-      : new Error(message);
+    const status = exitErrorOfOutcome(first);
+    throw status === undefined ? new Error(message) : errorNamed(status, message);
   }
 };
 

@@ -154,6 +154,17 @@ describe('cloud-images run', () => {
       message: "runId: must be a run id ('run-' and 20 hex digits)",
     });
   });
+
+  it('a malformed configuration is ConfigurationError naming the variable, as the read-run function fails its requests', async () => {
+    // Act
+    const run = await cli(['run', 'run-00000000000000000000', '--json'], {
+      UPSTREAM_RATE_LIMITS: 'bcc=abc',
+    });
+
+    // Assess: before, the run was looked for (here PlanNotFound; a stored one shown, exit 0).
+    expect(run.code, run.stderr).toBe(exitStatusOfError('ConfigurationError'));
+    expect(run.errorBody().error.message).toContain('UPSTREAM_RATE_LIMITS');
+  });
 });
 
 describe('cloud-images apply --resume', () => {

@@ -45,7 +45,7 @@ export const parsePolicyText = (text: string, format: 'json' | 'yaml', source?: 
       const [warning] = document.warnings;
       if (warning !== undefined) {
         throw new InvalidRequest(
-          `policy: has a YAML tag this service does not read (${unreadTag(warning)}): write the value without it (${lineAndColumn(text, warning.pos[0], source)})`,
+          `policy: ${unreadYaml(warning)} (${lineAndColumn(text, warning.pos[0], source)})`,
           { field: 'policy' },
         );
       }
@@ -75,11 +75,20 @@ export const parsePolicyText = (text: string, format: 'json' | 'yaml', source?: 
   return parsePolicy(value);
 };
 
-/** The tag a YAML warning names (`Unresolved tag: !percent` → `!percent`), or its message. */
-const unreadTag = (warning: { message: string }): string => {
+/**
+ * What a YAML warning says the parser could not read: a directive (`%YAML 1.3`, `%FOO`: the
+ * document's), a tag (`Unresolved tag: !percent` → `!percent`: a value's), or else its message.
+ */
+const unreadYaml = (warning: { code: string; message: string }): string => {
   const firstLine = warning.message.split('\n')[0] ?? '';
-  const named = /^Unresolved tag: (\S{1,100})/.exec(firstLine);
-  return named?.[1] ?? firstLine.slice(0, 200);
+  if (warning.code === 'BAD_DIRECTIVE') {
+    return `has a YAML directive this service does not read (${firstLine.slice(0, 200)}): write the document without it`;
+  }
+  if (warning.code === 'TAG_RESOLVE_FAILED' || warning.code === 'BAD_COLLECTION_TYPE') {
+    const named = /^Unresolved tag: (\S{1,100})/.exec(firstLine);
+    return `has a YAML tag this service does not read (${named?.[1] ?? firstLine.slice(0, 200)}): write the value without it`;
+  }
+  return `is not valid YAML: ${firstLine.slice(0, 200)}`;
 };
 
 /** The YAML parser's complaint and where, without echoing the document back. */

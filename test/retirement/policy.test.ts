@@ -358,6 +358,32 @@ describe('parsePolicyText', () => {
     },
   );
 
+  it.each([
+    ['%YAML 1.3', 'Unsupported YAML version 1.3', 7],
+    ['%FOO bar', 'Unknown directive %FOO', 1],
+  ])(
+    'refuses a YAML directive it cannot read (%s) as a directive, not as a tag, with no warning printed',
+    (directive, what, column) => {
+      // Prepare
+      const text = `${directive}\n---\n${SPEC_EXAMPLE_YAML}`;
+      const warnings = vi.spyOn(process, 'emitWarning').mockImplementation(() => undefined);
+      try {
+        // Act
+        const error = refusal(() => parsePolicyText(text, 'yaml', 'weekly.yaml'));
+
+        // Assess: the parser's word for it, and where; not "has a YAML tag ...: write the value
+        // without it", for there is no tag and no value to change.
+        expect(error.field).toBe('policy');
+        expect(error.message).toBe(
+          `policy: has a YAML directive this service does not read (${what}): write the document without it (line 1, column ${column} of weekly.yaml)`,
+        );
+        expect(warnings).not.toHaveBeenCalled();
+      } finally {
+        warnings.mockRestore();
+      }
+    },
+  );
+
   it.each(['', '  \n', '# only a comment\n'])(
     'refuses YAML text %j as empty, naming the file (not "expected object, received null")',
     (text) => {

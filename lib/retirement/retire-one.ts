@@ -134,7 +134,7 @@ export const retireOne = async (
     result = deletedByAnother
       ? {
           outcome: 'deleted',
-          image: image ?? plannedImage(options.planned),
+          image: image ?? keptImage(options.planned),
           reason: DELETED_EARLIER,
         }
       : { outcome: deleted.outcome === 'dry-run' ? 'skipped' : deleted.outcome, image };
@@ -208,12 +208,11 @@ const finishOrTakeRecorded = async (
   return { ...result, recorded: true, completedRun: finished.completed, run: finished.run };
 };
 
-/** The image as the plan's decision knew it (without the provider's details), if given. */
-const plannedImage = (planned: PlannedImage | undefined): Image | undefined =>
-  planned === undefined ? undefined : { ...planned, details: {} };
-
-/** The image as an outcome recorded it (without the provider's details), for its event. */
-const recordedImage = (image: ImageOutcome['image']): Image | undefined =>
+/**
+ * An image kept without the provider's details (as an outcome records it, or as the plan's
+ * decision knew it) as an Image, for an outcome and its event.
+ */
+const keptImage = (image: PlannedImage | undefined): Image | undefined =>
   image === undefined ? undefined : { ...image, details: {} };
 
 /**
@@ -229,7 +228,7 @@ const recordedEarlier = async (
   outcome: existing.outcome ?? 'failed',
   reason: existing.reason,
   error: existing.error,
-  image: recordedImage(existing.image),
+  image: keptImage(existing.image),
   recorded: false,
   completedRun: finished.completed,
   run: finished.run,

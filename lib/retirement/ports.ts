@@ -66,7 +66,11 @@ export const imageOutcomeSchema = z.object({
     ),
   image: z
     .optional(plannedImageSchema)
-    .check(z.describe('The image as last seen, before the delete.')),
+    .check(
+      z.describe(
+        "The image as last seen, before the delete; for a decision found gone after an earlier attempt at it sent its delete, as its plan's decision saw it.",
+      ),
+    ),
   claimedAt: z.iso.datetime(),
   finishedAt: z.optional(z.iso.datetime()),
 });

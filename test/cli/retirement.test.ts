@@ -294,6 +294,24 @@ describe('cloud-images apply', () => {
     expect(deletesSent()).toBe(0);
   });
 
+  it('a plan file refused from a script without --yes is not kept: the folder is left as it was', async () => {
+    // Prepare: the plan as a file outside the folder, and a folder apply has not used yet.
+    const plan = planOf(await cli(['plan', await policyFile(), '--json']));
+    const copy = join(folders.work, `unasked-${folders.tests}.json`);
+    await copyFile(join(folders.dir, 'plans', `${plan.planId}.json`), copy);
+    folders.dir = join(folders.work, `untouched-${folders.tests}`);
+
+    // Act
+    const run = await cli(['apply', copy]);
+
+    // Assess: refused before the question, as a "no" there: nothing deleted, nothing stored (the
+    // plan is kept in the folder once its run starts).
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/^UsageError: apply asks for confirmation/);
+    expect(deletesSent()).toBe(0);
+    expect(await readdir(folders.dir).catch(() => 'no folder')).toBe('no folder');
+  });
+
   it('a CLOUD_IMAGES_TIMEOUT_MS too short for any apply is ConfigurationError naming it and the least it takes; no run is started', async () => {
     // Prepare
     const plan = planOf(await cli(['plan', await policyFile(), '--json']));

@@ -68,10 +68,14 @@ export const MAX_RECEIVES = 3;
 const REDELIVERY_PAUSE_MS = 500;
 
 /**
- * The plan to apply: a stored one by ID, or a plan file (then kept in the folder). Either is
- * refused when it was edited since it was made, before anything is asked or stored.
+ * The plan to apply: a stored one by ID, or a plan file (kept in the folder once the question is
+ * answered: `keep`). Either is refused when it was edited since it was made, before anything is
+ * asked or stored.
  */
-const planOf = async (reference: string, storage: LocalStorage): Promise<Plan> => {
+const planOf = async (
+  reference: string,
+  storage: LocalStorage,
+): Promise<{ plan: Plan; keep: () => Promise<void> }> => {
   const byId = PLAN_ID_PATTERN.test(reference);
   const plan = byId
     ? await storage.plans.get(reference)
@@ -85,8 +89,10 @@ const planOf = async (reference: string, storage: LocalStorage): Promise<Plan> =
       { field: 'plan' },
     );
   }
-  if (!byId) await storage.plans.put(plan);
-  return plan;
+  const keep = async (): Promise<void> => {
+    if (!byId) await storage.plans.put(plan);
+  };
+  return { plan, keep };
 };
 
 /**
@@ -184,12 +190,13 @@ export const apply = async (
   timeoutMsFor('apply', session.env);
   session.checkConfiguration();
   const storage = localStorage(folderOf(flags.dir, session.env));
-  const plan = await planOf(reference, storage);
+  const { plan, keep } = await planOf(reference, storage);
   if (flags.resume === undefined) {
     // A fresh run: its ID is new, so no other apply can work it before it starts. It is asked
-    // about before its lock is taken, so that a "no" (or a refusal before the question) leaves
-    // the folder as it was: the lock makes run-journals/.
+    // about before its lock is taken and a plan file kept, so that a "no" (or a refusal before
+    // the question) leaves the folder as it was: the lock makes run-journals/, the plan plans/.
     await confirmed(session, plan, undefined, flags);
+    await keep();
     await withRunLock(storage, newRunId(), (runId) =>
       applyLocked(session, storage, plan, runId, flags),
     );
@@ -200,6 +207,7 @@ export const apply = async (
   const { runId } = await runToResume(flags.resume, plan.planId, storage);
   await withRunLock(storage, runId, async () => {
     await confirmed(session, plan, await runToResume(runId, plan.planId, storage), flags);
+    await keep();
     await applyLocked(session, storage, plan, runId, flags);
   });
 };

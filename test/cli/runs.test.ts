@@ -217,6 +217,15 @@ describe('cloud-images apply --resume', () => {
     const first = cut.outcomes.find((outcome) => outcome.state === 'final');
     expect(first).toBeDefined();
     expect(after.outcomes.find((outcome) => outcome.imageKey === first?.imageKey)).toEqual(first);
+    // The decision whose delete went through unanswered is deleted by that attempt, its image as
+    // the plan's decision saw it (the resumed apply found it gone and never saw it).
+    const earlier = after.outcomes.filter((outcome) =>
+      outcome.reason?.startsWith('deleted by an earlier attempt'),
+    );
+    expect(earlier).toHaveLength(1);
+    expect(earlier[0]?.image).toEqual(
+      toRetire.find((image) => imageKey(image) === earlier[0]?.imageKey),
+    );
     // Each retired image gone, with one DELETE each: none sent again.
     for (const image of toRetire) {
       expect(fixture.emulator.state.bcc.has(image.id), image.id).toBe(false);

@@ -107,6 +107,10 @@ describe('large plans', () => {
     expect(bodyText(html)).toContain(plan.planId);
     expect(refused.isBase64Encoded ?? false).toBe(false);
     expect(JSON.parse(refused.body ?? '')).toEqual(plan);
+    // Gzipped or not, JSON or the report: a cache keys each on both headers.
+    for (const answer of [json, html, refused]) {
+      expect(answer.headers?.vary).toBe('accept, accept-encoding');
+    }
   });
 });
 

@@ -13,8 +13,9 @@ import {
 } from '../schema/json-text.js';
 import { MAX_POLICY_TEXT_LENGTH, type Policy, parsePolicy } from './policy.js';
 
-// YAML 1.2 core schema: `yes` stays a string, duplicate keys are an error, and aliases are capped
-// so a small document cannot expand into a huge one.
+// YAML 1.2 core schema (a `%YAML 1.1` directive, which would change that, is refused): `yes` stays
+// a string, duplicate keys are an error, and aliases are capped so a small document cannot expand
+// into a huge one.
 const YAML_OPTIONS = { prettyErrors: false, uniqueKeys: true, maxAliasCount: 100 } as const;
 
 /**
@@ -46,6 +47,15 @@ export const parsePolicyText = (text: string, format: 'json' | 'yaml', source?: 
       if (warning !== undefined) {
         throw new InvalidRequest(
           `policy: ${unreadYaml(warning)} (${lineAndColumn(text, warning.pos[0], source)})`,
+          { field: 'policy' },
+        );
+      }
+      const { version } = document.directives?.yaml ?? { version: '1.2' };
+      if (version !== '1.2') {
+        // `%YAML 1.1` would read the rest by YAML 1.1's rules (`yes` true, `0020` octal, `<<`
+        // merged): not what this service documents, nor what a reader of the file expects.
+        throw new InvalidRequest(
+          `policy: has a YAML directive this service does not read (%YAML ${version}: it reads YAML 1.2): write the document without it (${lineAndColumn(text, Math.max(0, text.indexOf('%YAML')), source)})`,
           { field: 'policy' },
         );
       }

@@ -384,6 +384,22 @@ describe('parsePolicyText', () => {
     },
   );
 
+  it('refuses a %YAML 1.1 directive, which would read the document by other rules (yes is true, 0755 is 493), and reads an explicit %YAML 1.2', () => {
+    // Prepare: under YAML 1.1, `maxDeletions: 0755` would be 493, and `1:30` would be 90.
+    const text = SPEC_EXAMPLE_YAML.replace('maxPercent: 20', 'maxPercent: 0020');
+
+    // Act
+    const error = refusal(() => parsePolicyText(`%YAML 1.1\n---\n${text}`, 'yaml', 'weekly.yaml'));
+    const explicit = parsePolicyText(`%YAML 1.2\n---\n${text}`, 'yaml', 'weekly.yaml');
+
+    // Assess
+    expect(error.field).toBe('policy');
+    expect(error.message).toBe(
+      'policy: has a YAML directive this service does not read (%YAML 1.1: it reads YAML 1.2): write the document without it (line 1, column 1 of weekly.yaml)',
+    );
+    expect(explicit).toEqual(parsePolicyText(SPEC_EXAMPLE_YAML, 'yaml'));
+  });
+
   it.each(['', '  \n', '# only a comment\n'])(
     'refuses YAML text %j as empty, naming the file (not "expected object, received null")',
     (text) => {

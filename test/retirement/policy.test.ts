@@ -455,6 +455,26 @@ describe('parsePolicyText', () => {
     );
   });
 
+  it('refuses YAML whose aliases would expand into far more than it holds (aliases of aliases), without expanding it', () => {
+    // Prepare: four levels of ten aliases of the level below: 10,000 values from 200 characters.
+    const levels = ['a0: &a0 [x, x, x, x, x, x, x, x, x, x]'];
+    for (let level = 1; level < 4; level += 1) {
+      const aliases = Array(10)
+        .fill(`*a${level - 1}`)
+        .join(', ');
+      levels.push(`a${level}: &a${level} [${aliases}]`);
+    }
+
+    // Act
+    const error = refusal(() => parsePolicyText(`${levels.join('\n')}\n`, 'yaml'));
+
+    // Assess: the parser's cap, not the schema refusing the expanded document.
+    expect(error.field).toBe('policy');
+    expect(error.message).toBe(
+      'policy: is not valid YAML: Excessive alias count indicates a resource exhaustion attack',
+    );
+  });
+
   it('refuses a YAML stream of several documents', () => {
     const error = refusal(() =>
       parsePolicyText(`${SPEC_EXAMPLE_YAML}---\n${SPEC_EXAMPLE_YAML}`, 'yaml'),

@@ -18,7 +18,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 // Colour is the CLI's to decide (lib/cli/output/colour.ts): NO_COLOR turns it off, FORCE_COLOR
 // included. Node decides otherwise for its own colour checks (FORCE_COLOR wins), and the first
 // module to load node:util makes one, warning on stderr that NO_COLOR is ignored. So with NO_COLOR
-// set, FORCE_COLOR is taken out of this process's environment before anything else is loaded: Node
+// set, FORCE_COLOR is taken out of this process's environment before the command line is loaded: Node
 // then agrees with the CLI, and says nothing.
 if ((process.env.NO_COLOR ?? '') !== '') delete process.env.FORCE_COLOR;
 

@@ -5,12 +5,13 @@
 // and hands a failed one back until its last receive, after which it moves to queue/dead/ (the
 // dead-letter queue). One worker per directory.
 
-import { readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { handler } from '../functions/sqs/delete-image.js';
 import { makeFolder } from '../lib/files/make-folder.js';
 import { type LocalQueueEntry, localQueueDir } from '../lib/stores/local-delete-queue.js';
+import { writeFileAtomic } from '../lib/stores/local-files.js';
 import { lambdaContext } from './lambda-events.js';
 
 export interface DrainOptions {
@@ -50,6 +51,26 @@ const recordOf = (entry: LocalQueueEntry): SQSRecord => ({
   awsRegion: 'local',
 });
 
+/** A queue file's message, or undefined when the file does not hold one. */
+const entryOf = (text: string): LocalQueueEntry | undefined => {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (value === null || typeof value !== 'object') return undefined;
+  const { messageId, body, receiveCount } = value as Record<string, unknown>;
+  return typeof messageId === 'string' &&
+    messageId !== '' &&
+    typeof body === 'string' &&
+    typeof receiveCount === 'number' &&
+    Number.isInteger(receiveCount) &&
+    receiveCount >= 0
+    ? { messageId, body, receiveCount }
+    : undefined;
+};
+
 const consume = handler as (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>;
 
 /** Works through every message waiting now (and those that come back), until none is left. */
@@ -64,29 +85,42 @@ export const drainLocalQueue = async (options: DrainOptions): Promise<DrainResul
     if (files.length === 0 || round > (options.rounds ?? Number.POSITIVE_INFINITY)) return result;
     for (let start = 0; start < files.length; start += options.batchSize ?? 10) {
       const batch = files.slice(start, start + (options.batchSize ?? 10));
-      const entries: LocalQueueEntry[] = [];
+      // Each entry with the file it came from: what is done with it is done to that file.
+      const entries: Array<LocalQueueEntry & { file: string }> = [];
       for (const file of batch) {
-        const entry = JSON.parse(await readFile(join(pending, file), 'utf8')) as LocalQueueEntry;
-        entries.push({ ...entry, receiveCount: entry.receiveCount + 1 });
+        const entry = entryOf(await readFile(join(pending, file), 'utf8'));
+        if (entry === undefined) {
+          // Not a message (a file cut short, or written by hand): SQS holds no such thing, so it
+          // goes to the dead-letter folder at once instead of stopping the queue at every poll.
+          console.error(
+            `Delete queue: ${file} is not a queued message ({messageId, body, receiveCount}); moved to queue/dead/`,
+          );
+          result.dead += 1;
+          await makeFolder(dead);
+          await rename(join(pending, file), join(dead, file));
+          continue;
+        }
+        entries.push({ ...entry, receiveCount: entry.receiveCount + 1, file });
       }
+      if (entries.length === 0) continue;
       const response = await consume(
         { Records: entries.map(recordOf) },
         lambdaContext(options.remainingMs ?? 60_000),
       );
       result.batches += 1;
       const failed = new Set(response.batchItemFailures.map((item) => item.itemIdentifier));
-      for (const entry of entries) {
-        const path = join(pending, `${entry.messageId}.json`);
+      for (const { file, ...entry } of entries) {
+        const path = join(pending, file);
         result.processed += 1;
         if (!failed.has(entry.messageId)) {
           await rm(path, { force: true });
         } else if (entry.receiveCount >= maxReceives) {
           result.dead += 1;
           await makeFolder(dead);
-          await rename(path, join(dead, `${entry.messageId}.json`));
+          await rename(path, join(dead, file));
         } else {
           result.failed += 1;
-          await writeFile(path, JSON.stringify(entry));
+          await writeFileAtomic(path, JSON.stringify(entry));
         }
       }
     }

@@ -16,8 +16,6 @@
 // `Error:` and the error as Lambda reports it, `{"errorType", "errorMessage"}` (exit 1).
 
 import { randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
 import { startEmulator } from '../emulator/server.js';
 import {
   emulatorEnvironment,
@@ -32,6 +30,7 @@ import {
   loadHandler,
   localContext,
   localFunctions,
+  readJsonFile,
   readStack,
   ruleMatches,
   rulesFeeding,
@@ -85,7 +84,12 @@ const main = async (): Promise<number> => {
     return 2;
   }
 
-  const file = JSON.parse(await readFile(resolve(eventFile), 'utf8')) as Json;
+  const read = await readJsonFile(eventFile);
+  if ('problem' in read) {
+    console.error(`invoke: ${read.problem}`);
+    return 2;
+  }
+  const file = read.json;
   let event: unknown = file;
   if (fn.queue !== undefined && isEventBridgeEvent(file)) {
     const rule = rulesFeeding(stack, fn.queue).find((candidate) => ruleMatches(candidate, file));

@@ -3,7 +3,7 @@
 // rules that feed that queue. serverless.yml stays the one place these are written.
 
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
 import { parse } from 'yaml';
@@ -38,6 +38,27 @@ const isObject = (value: Json | undefined): value is JsonObject =>
 const getAttOf = (value: Json | undefined): string | undefined => {
   const getAtt = isObject(value) ? value['Fn::GetAtt'] : undefined;
   return Array.isArray(getAtt) && typeof getAtt[0] === 'string' ? getAtt[0] : undefined;
+};
+
+/**
+ * An event or input file given on the command line, as JSON; a file that cannot be read or is not
+ * JSON is a one-line message naming it (no stack trace), for the script to print before it exits 2.
+ */
+export const readJsonFile = async (file: string): Promise<{ json: Json } | { problem: string }> => {
+  let text: string;
+  try {
+    text = await readFile(resolve(file), 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return {
+      problem: `cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a folder' : (error as Error).message}`,
+    };
+  }
+  try {
+    return { json: JSON.parse(text) as Json };
+  } catch (error) {
+    return { problem: `${file} is not JSON: ${(error as Error).message}` };
+  }
 };
 
 export const readStack = async (): Promise<JsonObject> =>

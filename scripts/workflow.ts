@@ -16,7 +16,7 @@
 // and the execution's output (exit 0), or `Failed:` and its error and cause (exit 1).
 
 import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { ExecutionError, StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { startEmulator } from '../emulator/server.js';
 import { root } from './build.js';
@@ -30,6 +30,7 @@ import {
   loadHandler,
   localContext,
   localFunctions,
+  readJsonFile,
   readStack,
 } from './local-stack.js';
 
@@ -100,7 +101,12 @@ const main = async (): Promise<number> => {
     state.Resource = functionArn(fn);
   }
 
-  const input = JSON.parse(await readFile(resolve(inputFile), 'utf8')) as Json;
+  const read = await readJsonFile(inputFile);
+  if ('problem' in read) {
+    console.error(`workflow: ${read.problem}`);
+    return 2;
+  }
+  const input = read.json;
   const configuredBy = realConfigurationIn(process.env);
   const emulator = configuredBy.length === 0 ? await startEmulator() : undefined;
   if (emulator !== undefined) {

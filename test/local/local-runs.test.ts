@@ -170,6 +170,24 @@ describe('npm run invoke with the sample events', () => {
     expect(run.stderr).toContain('invoke: no function "noSuchFunction" in serverless.yml');
     expect(run.stderr).toMatch(/functions: httpShowImage, httpDeleteImage, .*sqsDeleteImage/);
   });
+
+  it('says in one line, with no stack trace, that the event file is missing or not JSON, and exits 2', async () => {
+    // Prepare
+    const notJson = join(work, 'not-json.json');
+    await writeFile(notJson, '{"provider": "bcc",');
+    const missing = join(work, 'missing.json');
+
+    // Act
+    const broken = await invoke('taskShowImage', notJson);
+    const absent = await invoke('taskShowImage', missing);
+
+    // Assess
+    expect(broken.code).toBe(2);
+    expect(broken.stderr.trim()).toMatch(new RegExp(`^invoke: ${notJson} is not JSON: [^\\n]+$`));
+    expect(absent.code).toBe(2);
+    expect(absent.stderr.trim()).toBe(`invoke: cannot read ${missing}: no such file`);
+    expect(`${broken.stdout}${absent.stdout}`).toBe('');
+  });
 });
 
 describe('npm run workflow', () => {
@@ -184,6 +202,24 @@ describe('npm run workflow', () => {
     });
     const tasks = [...run.stderr.matchAll(/-> (\w+) \(Task: (\w+)\)/g)].map((m) => m[1]);
     expect(tasks).toEqual(['Show', 'CheckDeletable', 'Delete', 'ConfirmGone']);
+  });
+
+  it('says in one line, with no stack trace, that the input file is not JSON, and exits 2', async () => {
+    // Prepare
+    const notJson = join(work, 'not-json-input.json');
+    await writeFile(notJson, '{not json');
+
+    // Act
+    const run = await runChild(
+      process.execPath,
+      ['--import', 'tsx', 'scripts/workflow.ts', notJson],
+      { cwd: root, env: bareEnv(), timeoutMs: 60_000 },
+    );
+
+    // Assess
+    expect(run.code).toBe(2);
+    expect(run.stderr.trim()).toMatch(new RegExp(`^workflow: ${notJson} is not JSON: [^\\n]+$`));
+    expect(run.stdout).toBe('');
   });
 });
 

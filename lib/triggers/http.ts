@@ -154,8 +154,10 @@ export const jsonBodyOf = (event: HttpEvent, maxBytes: number): unknown => {
  * an IAM-authorized route (absent locally, where serverless-offline authorizes nothing).
  */
 export const callerOf = (event: HttpEvent): string | undefined => {
-  const authorizer = (event.requestContext as { authorizer?: { iam?: { userArn?: unknown } } })
-    .authorizer;
+  // Optional as everywhere else here: a direct invocation need not carry a request context.
+  const authorizer = (
+    event.requestContext as { authorizer?: { iam?: { userArn?: unknown } } } | undefined
+  )?.authorizer;
   const arn = authorizer?.iam?.userArn;
   return typeof arn === 'string' && arn !== '' ? arn : undefined;
 };

@@ -188,6 +188,24 @@ describe('bad input: 400 naming the field, no upstream request', () => {
     expect(error.message).toContain('region');
     expect(fixture.emulator.requests).toHaveLength(0);
   });
+
+  it('an event with no request context (invoked directly, not through API Gateway) is a 400 naming the missing fields, not a TypeError', async () => {
+    // Prepare
+    const { requestContext: _left, ...event } = httpEvent('DELETE', 'bcc', SEEDED.bcc.custom);
+
+    // Act
+    const response = parseResult(
+      await deleteHandler(
+        { ...event, pathParameters: {} } as unknown as Parameters<typeof deleteHandler>[0],
+        lambdaContext(),
+      ),
+    );
+
+    // Assess
+    const error = expectError(response, 400, 'INVALID_REQUEST');
+    expect(error.message).toBe('provider: is required; imageId: is required');
+    expect(fixture.emulator.requests).toHaveLength(0);
+  });
 });
 
 describe('faults upstream', () => {

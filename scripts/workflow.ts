@@ -40,12 +40,14 @@ type JsonObject = { [key: string]: Json };
 const isObject = (value: unknown): value is JsonObject =>
   value !== null && typeof value === 'object' && !Array.isArray(value);
 
-const millisecondsFrom = (name: string, fallback: number): number => {
+/** A variable's whole milliseconds, or a one-line problem naming it and what it holds. */
+const millisecondsFrom = (name: string, fallback: number): number | string => {
   const text = process.env[name];
   if (text === undefined || text === '') return fallback;
   const value = Number(text);
-  if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be milliseconds`);
-  return value;
+  return Number.isInteger(value) && value >= 0
+    ? value
+    : `${name} must be whole milliseconds (0 or more), got ${JSON.stringify(text)}`;
 };
 
 const ACCOUNT = '000000000000';
@@ -101,6 +103,13 @@ const main = async (): Promise<number> => {
     state.Resource = functionArn(fn);
   }
 
+  // Checked before anything starts, so that a typo stops the run at once with one line.
+  const waitMs = millisecondsFrom('WAIT_MS', 100);
+  const retryMs = millisecondsFrom('RETRY_MS', 100);
+  if (typeof waitMs === 'string' || typeof retryMs === 'string') {
+    console.error(`workflow: ${typeof waitMs === 'string' ? waitMs : retryMs}`);
+    return 2;
+  }
   const read = await readJsonFile(inputFile);
   if ('problem' in read) {
     console.error(`workflow: ${read.problem}`);
@@ -160,8 +169,6 @@ const main = async (): Promise<number> => {
       }),
     );
 
-    const waitMs = millisecondsFrom('WAIT_MS', 100);
-    const retryMs = millisecondsFrom('RETRY_MS', 100);
     const run = new StateMachine(definition as unknown as StateMachineDefinition, {
       validationOptions: { checkArn: true, checkPaths: true },
     }).run(input as never, {

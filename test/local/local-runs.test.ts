@@ -221,6 +221,22 @@ describe('npm run workflow', () => {
     expect(run.stderr.trim()).toMatch(new RegExp(`^workflow: ${notJson} is not JSON: [^\\n]+$`));
     expect(run.stdout).toBe('');
   });
+
+  it('says in one line, with no stack trace, that WAIT_MS is not milliseconds, and exits 2 before starting anything', async () => {
+    // Act
+    const run = await runChild(
+      process.execPath,
+      ['--import', 'tsx', 'scripts/workflow.ts', 'events/retire-image.json'],
+      { cwd: root, env: { ...bareEnv(), WAIT_MS: '30s' }, timeoutMs: 60_000 },
+    );
+
+    // Assess
+    expect(run.code).toBe(2);
+    expect(run.stderr.trim()).toBe(
+      'workflow: WAIT_MS must be whole milliseconds (0 or more), got "30s"',
+    );
+    expect(run.stdout).toBe('');
+  });
 });
 
 describe('events/', () => {

@@ -16,7 +16,11 @@
 // `Error:` and the error as Lambda reports it, `{"errorType", "errorMessage"}` (exit 1).
 
 import { randomUUID } from 'node:crypto';
+import { readdir } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { startEmulator } from '../emulator/server.js';
+import { DEFAULT_STORE_DIR } from '../lib/config/retirement-config.js';
+import { localQueueDir } from '../lib/stores/local-delete-queue.js';
 import {
   emulatorEnvironment,
   REAL_ONLY_VARIABLES,
@@ -117,6 +121,7 @@ const main = async (): Promise<number> => {
     }`,
   );
 
+  const queuedBefore = await pendingDeletes();
   try {
     // Imported only now: the function reads its configuration from the environment set above.
     const handler = await loadHandler(fn);
@@ -132,7 +137,29 @@ const main = async (): Promise<number> => {
     }
   } finally {
     await emulator?.close();
+    await tellQueuedDeletes(queuedBefore);
   }
+};
+
+/** The local delete queue's folder (npm start's), where an applied plan leaves its deletes. */
+const pendingFolder = (): string =>
+  localQueueDir(resolve(process.env.RETIREMENT_STORE_DIR || DEFAULT_STORE_DIR));
+
+/** The messages waiting in the local delete queue (none when there is no such folder). */
+const pendingDeletes = async (): Promise<ReadonlySet<string>> =>
+  new Set(await readdir(pendingFolder()).catch(() => []));
+
+/**
+ * A function that applied a plan (a scheduled firing of an `"apply": "auto"` policy) queued its
+ * deletes in the local queue, which only npm start works: said, so the run left `running` is not a
+ * mystery, and so nobody is surprised when a later npm start carries them out.
+ */
+const tellQueuedDeletes = async (before: ReadonlySet<string>): Promise<void> => {
+  const added = [...(await pendingDeletes())].filter((file) => !before.has(file)).length;
+  if (added === 0) return;
+  console.error(
+    `invoke: ${added} delete${added === 1 ? '' : 's'} queued in ${pendingFolder()}, not carried out: invoke runs one function; \`npm start\` (with the same RETIREMENT_STORE_DIR) works that queue, against its own emulator, and completes the run`,
+  );
 };
 
 main().then(

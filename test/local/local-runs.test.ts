@@ -42,10 +42,10 @@ const npmRun = (script: string, ...args: string[]): Promise<RunResult> =>
   });
 
 /** The same script run directly (what `npm run invoke` runs, without npm's start-up). */
-const invoke = (fn: string, eventFile: string): Promise<RunResult> =>
+const invoke = (fn: string, eventFile: string, env: NodeJS.ProcessEnv = {}): Promise<RunResult> =>
   runChild(process.execPath, ['--import', 'tsx', 'scripts/invoke.ts', fn, eventFile], {
     cwd: root,
-    env: bareEnv(),
+    env: { ...bareEnv(), ...env },
     timeoutMs: 60_000,
   });
 
@@ -187,6 +187,41 @@ describe('npm run invoke with the sample events', () => {
     expect(absent.code).toBe(2);
     expect(absent.stderr.trim()).toBe(`invoke: cannot read ${missing}: no such file`);
     expect(`${broken.stdout}${absent.stdout}`).toBe('');
+  });
+
+  it('says how many deletes a scheduled "apply": "auto" firing left in the local queue, which only npm start works', async () => {
+    // Prepare: a firing of an auto policy retiring two of the demo BCC custom images.
+    const store = join(work, 'store');
+    const firing = join(work, 'auto-firing.json');
+    await writeFile(
+      firing,
+      JSON.stringify({
+        policy: {
+          name: 'invoke-auto',
+          provider: 'bcc',
+          regions: ['bj'],
+          select: { kind: 'custom' },
+          limits: { maxDeletions: 2, maxPercent: 100 },
+          schedule: 'rate(1 day)',
+          apply: 'auto',
+        },
+      }),
+    );
+
+    // Act
+    const run = await invoke('scheduledPlan', firing, { RETIREMENT_STORE_DIR: store });
+
+    // Assess: the run is applied, its deletes wait in the folder, and the operator is told.
+    expect(run.code, run.stderr).toBe(0);
+    const pending = await readdir(join(store, 'queue', 'pending'));
+    expect(pending.length).toBeGreaterThan(0);
+    expect(run.stderr).toContain(
+      `invoke: ${pending.length} delete${pending.length === 1 ? '' : 's'} queued in ${join(store, 'queue', 'pending')}, not carried out`,
+    );
+    const quiet = await invoke('taskShowImage', 'events/task-show-image.json', {
+      RETIREMENT_STORE_DIR: store,
+    });
+    expect(quiet.stderr).not.toContain('queued in');
   });
 });
 

@@ -8,7 +8,9 @@
 //
 // Per request (HTTP request, task invocation, SQS record), namespace POWERTOOLS_METRICS_NAMESPACE
 // (default CloudImageFunctions), dimension sets
-//   [service, provider, operation, outcome]   outcome: shown | deleted | already-absent | dry-run | failed
+//   [service, provider, operation, outcome]   outcome: shown | deleted | already-absent | dry-run |
+//                                             skipped | failed | duplicate (a run message whose
+//                                             decision had its outcome already) | ...
 //   [service, provider, operation]
 //   [service, provider, operation, error]     failures only: the error's name
 // and the metrics

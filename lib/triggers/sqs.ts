@@ -344,12 +344,17 @@ const processedLine = (
     ...succeeded(invocation, {
       ...completion,
       provider: message.provider,
-      outcome: retired.outcome,
+      // A delivery that found its decision recorded counts as `duplicate`, not as the outcome
+      // again: Requests by outcome `deleted` then counts images deleted, not deliveries.
+      outcome: retired.recorded ? retired.outcome : DUPLICATE,
     }),
     ...about,
   });
   return retired.outcome;
 };
+
+/** The outcome of a delivery whose decision had its outcome already (its `runOutcome`). */
+const DUPLICATE = 'duplicate';
 
 /** The failure a decision of a plan that can no longer be verified is recorded with. */
 const unverifiedFailure = (unverifiable: UnverifiablePlan) => ({
@@ -489,6 +494,8 @@ const abandonFromRecord = async (
       record.messageId,
       () => unpublished.add(record.messageId),
     );
+    // Found recorded (by another delivery): nothing of this one failed.
+    if (!retired.recorded) return processedLine(log, invocation, completion, message, retired);
     log.warn('message not processed on its last receive: its decision is recorded failed', {
       ...failed(
         invocation,
@@ -497,7 +504,6 @@ const abandonFromRecord = async (
         'DeadlineReached',
       ).fields,
       runOutcome: retired.outcome,
-      ...(retired.recorded ? {} : { duplicate: true }),
     });
     return retired.outcome;
   } catch (error) {

@@ -244,7 +244,9 @@ describe.skipIf(skipWithoutMoto('apply deadline'))(
       // nothing: no failure of its own, so no error line and no error dimension for them.
       const handedOn = fixture.log.linesWhere({ runId, duplicate: true });
       expect(handedOn).toHaveLength(80);
-      for (const line of handedOn) expect(line).toMatchObject({ level: 'info' });
+      for (const line of handedOn) {
+        expect(line).toMatchObject({ level: 'info', outcome: 'duplicate', runOutcome: 'failed' });
+      }
       expect(handedOn.filter((line) => line.error !== undefined)).toEqual([]);
     }, 60_000);
   },

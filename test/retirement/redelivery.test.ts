@@ -324,8 +324,17 @@ describe('a retire decision whose events did not go out', () => {
     await requeue(queued, 2);
     const again = await drainLocalQueue({ dir: store });
 
-    // Assess: acknowledged, nothing published twice.
+    // Assess: acknowledged, nothing published twice, and counted as duplicates: Requests by
+    // outcome `deleted` counts each image once, not once per delivery.
     expect(again).toMatchObject({ processed: RETIRE, failed: 0 });
+    const lines = fixture.log.linesWhere({ runId, message: 'message processed' });
+    expect(lines.filter((line) => line.outcome === 'deleted')).toHaveLength(RETIRE);
+    expect(lines.filter((line) => line.outcome === 'duplicate')).toHaveLength(RETIRE);
+    expect(
+      lines
+        .filter((line) => line.duplicate === true)
+        .every((line) => line.outcome === 'duplicate' && line.runOutcome === 'deleted'),
+    ).toBe(true);
     expect(eventsBefore).toBe(RETIRE);
     expect(await eventsOf(runId, 'Image Deleted')).toHaveLength(RETIRE);
     expect(await eventsOf(runId, 'Retirement Run Completed')).toHaveLength(1);
@@ -361,6 +370,29 @@ describe('a retire decision whose last delivery comes with no time left', () => 
     expect(await eventsOf(run.run.runId, 'Image Delete Failed')).toEqual(
       Array(RETIRE).fill(expect.objectContaining({ error: 'DeadlineReached', retryable: true })),
     );
+  });
+});
+
+describe('a retire decision delivered again on its last receive with no time left, its outcome recorded', () => {
+  it('is a duplicate: no failure logged or counted, the recorded outcome stands', async () => {
+    // Prepare: a run worked off (every decision deleted); its messages as they were queued.
+    const { plan } = await planned();
+    const runId = await applyOnly(plan.planId);
+    const queued = await queuedMessages();
+    await drainLocalQueue({ dir: store });
+
+    // Act: each delivered again on the queue's last receive, with too little time to work.
+    await requeue(queued, 4);
+    await drainLocalQueue({ dir: store, remainingMs: 600 });
+
+    // Assess: before, each was logged and counted failed (DeadlineReached) though nothing failed.
+    const again = fixture.log.linesWhere({ runId, duplicate: true });
+    expect(again).toHaveLength(RETIRE);
+    for (const line of again) {
+      expect(line).toMatchObject({ level: 'info', outcome: 'duplicate', runOutcome: 'deleted' });
+    }
+    expect(fixture.log.linesWhere({ runId, error: 'DeadlineReached' })).toEqual([]);
+    expect((await runOf(runId)).run.counts).toMatchObject({ deleted: RETIRE, failed: 0 });
   });
 });
 

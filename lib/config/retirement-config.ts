@@ -20,6 +20,7 @@
 import { join } from 'node:path';
 import { ConfigurationError } from '../errors/errors.js';
 import * as z from '../schema/zod.js';
+import { emptyAsUnset, wholeNumber } from './env-values.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -46,9 +47,6 @@ export const rateLimitFor = (
   region: string,
 ): number | undefined =>
   limits.regions.get(`${provider}:${region}`) ?? limits.providers.get(provider);
-
-const emptyAsUnset = (value: unknown): unknown =>
-  typeof value === 'string' && value.trim() === '' ? undefined : value;
 
 const PROVIDER = /^[a-z][a-z0-9-]{0,31}$/;
 const REGION = /^[a-z0-9][a-z0-9-]{0,63}$/;
@@ -101,12 +99,6 @@ const rateLimitsSchema = z.preprocess(
   ),
 );
 
-const count = (fallback: number, min: number, max: number) =>
-  z.preprocess(
-    emptyAsUnset,
-    z._default(z.coerce.number().check(z.int(), z.gte(min), z.lte(max)), fallback),
-  );
-
 /** A bucket, table or bus name as AWS spells them (or an ARN, for a bus): no spaces, no slashes of paths. */
 const resourceName = z.preprocess(
   emptyAsUnset,
@@ -120,7 +112,7 @@ const resourceName = z.preprocess(
 const rateEnvSchema = z.object({
   UPSTREAM_RATE_LIMITS: rateLimitsSchema,
   // AWS allows maximumConcurrency 2..1000; 1 is "not a queue consumer" (one process).
-  SQS_MAX_CONCURRENCY: count(1, 1, 1000),
+  SQS_MAX_CONCURRENCY: wholeNumber(1, 1, 1000),
 });
 
 const envSchema = z.extend(rateEnvSchema, {
@@ -132,7 +124,7 @@ const envSchema = z.extend(rateEnvSchema, {
     z.optional(z.url({ protocol: /^https?$/, message: 'must be the queue URL' })),
   ),
   RETIREMENT_STORE_DIR: z.preprocess(emptyAsUnset, z.optional(z.string())),
-  MAX_RECEIVE_COUNT: count(5, 1, 1000),
+  MAX_RECEIVE_COUNT: wholeNumber(5, 1, 1000),
 });
 
 /** The parsed variables, or a ConfigurationError naming every bad one (never its value). */

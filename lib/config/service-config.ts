@@ -5,8 +5,7 @@
 
 import { ConfigurationError } from '../errors/errors.js';
 import * as z from '../schema/zod.js';
-
-const emptyAsUnset = (value: unknown): unknown => (value === '' ? undefined : value);
+import { emptyAsUnset, wholeNumber } from './env-values.js';
 
 const listSchema = z.preprocess(
   emptyAsUnset,
@@ -21,8 +20,7 @@ const listSchema = z.preprocess(
   ),
 );
 
-const millis = (fallback: number) =>
-  z.preprocess(emptyAsUnset, z._default(z.coerce.number().check(z.int(), z.positive()), fallback));
+const millis = (fallback: number) => wholeNumber(fallback, 1);
 
 const envSchema = z.object({
   PROTECTED_IMAGE_IDS: listSchema,
@@ -33,10 +31,7 @@ const envSchema = z.object({
   ),
   UPSTREAM_CONNECT_TIMEOUT_MS: millis(3_000),
   UPSTREAM_ATTEMPT_TIMEOUT_MS: millis(10_000),
-  UPSTREAM_MAX_ATTEMPTS: z.preprocess(
-    emptyAsUnset,
-    z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(5)), 3),
-  ),
+  UPSTREAM_MAX_ATTEMPTS: wholeNumber(3, 1, 5),
   UPSTREAM_RETRY_BASE_MS: millis(100),
   UPSTREAM_THROTTLE_BASE_MS: millis(500),
 });

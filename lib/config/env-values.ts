@@ -1,0 +1,33 @@
+// How a variable's text becomes a value, for every variable the functions read: the one reading of
+// "unset" and of a number, so that each variable refuses the same things with the same words.
+
+import * as z from '../schema/zod.js';
+
+/** An empty (or blank) variable counts as unset: its default applies. */
+export const emptyAsUnset = (value: unknown): unknown =>
+  typeof value === 'string' && value.trim() === '' ? undefined : value;
+
+/**
+ * A whole number written in digits, from `min` to `max` (`fallback` when unset). Digits only:
+ * `Number()` would also read `0x10` as 16, `1e3` as 1000 and `abc` as NaN ("expected number,
+ * received NaN", which names neither what was wrong nor what is wanted).
+ */
+export const wholeNumber = (fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) => {
+  const wanted =
+    max === Number.MAX_SAFE_INTEGER
+      ? `must be a whole number of at least ${min}, in digits`
+      : `must be a whole number from ${min} to ${max}, in digits`;
+  return z.preprocess(
+    emptyAsUnset,
+    z._default(
+      z.pipe(
+        z.pipe(
+          z.string().check(z.regex(/^\s*\d{1,15}\s*$/, wanted)),
+          z.transform((text: string) => Number(text.trim())),
+        ),
+        z.number().check(z.gte(min, wanted), z.lte(max, wanted)),
+      ),
+      fallback,
+    ),
+  );
+};

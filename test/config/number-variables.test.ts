@@ -1,0 +1,65 @@
+// The variables that hold numbers (timeouts, attempts, receives, processes), in the functions'
+// configuration and the retirement's: written in digits or refused with what is wanted, the same
+// words for each; unset or blank takes the default.
+
+import { describe, expect, it } from 'vitest';
+import { loadRetirementConfig } from '../../lib/config/retirement-config.js';
+import { loadConfig } from '../../lib/config/service-config.js';
+import { ConfigurationError } from '../../lib/errors/errors.js';
+
+/** The message of the ConfigurationError `load` throws, or 'accepted'. */
+const refusal = (load: () => unknown): string => {
+  try {
+    load();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigurationError);
+    return (error as Error).message;
+  }
+  return 'accepted';
+};
+
+describe('a number variable', () => {
+  it.each([
+    ['abc', 'a word'],
+    ['0x10', 'hexadecimal, which Number() reads as 16'],
+    ['1e3', 'an exponent, which Number() reads as 1000'],
+    ['2.5', 'a fraction'],
+    ['-1', 'a sign'],
+    ['9', 'out of range'],
+    ['0', 'below the least'],
+  ])('refuses %s (%s), saying what is wanted', (value) => {
+    // Act
+    const message = refusal(() => loadConfig({ UPSTREAM_MAX_ATTEMPTS: value }));
+
+    // Assess: before, 'abc' was "expected number, received NaN" and 0x10 went through as 16.
+    expect(message).toBe(
+      'invalid configuration: UPSTREAM_MAX_ATTEMPTS: must be a whole number from 1 to 5, in digits',
+    );
+  });
+
+  it('names the least a timeout takes, and reads digits with spaces around them', () => {
+    expect(refusal(() => loadConfig({ UPSTREAM_ATTEMPT_TIMEOUT_MS: '0x10' }))).toBe(
+      'invalid configuration: UPSTREAM_ATTEMPT_TIMEOUT_MS: must be a whole number of at least 1, in digits',
+    );
+    expect(loadConfig({ UPSTREAM_ATTEMPT_TIMEOUT_MS: ' 500 ' }).upstream.attemptTimeoutMs).toBe(
+      500,
+    );
+  });
+
+  it('takes its default when unset, empty or blank', () => {
+    for (const value of [undefined, '', '   ']) {
+      expect(loadConfig({ UPSTREAM_MAX_ATTEMPTS: value }).upstream.maxAttempts).toBe(3);
+      expect(loadRetirementConfig({ MAX_RECEIVE_COUNT: value }).maxReceiveCount).toBe(5);
+    }
+  });
+
+  it('reads the retirement variables alike', () => {
+    expect(refusal(() => loadRetirementConfig({ MAX_RECEIVE_COUNT: '0x10' }))).toBe(
+      'invalid configuration: MAX_RECEIVE_COUNT: must be a whole number from 1 to 1000, in digits',
+    );
+    expect(refusal(() => loadRetirementConfig({ SQS_MAX_CONCURRENCY: '2000' }))).toBe(
+      'invalid configuration: SQS_MAX_CONCURRENCY: must be a whole number from 1 to 1000, in digits',
+    );
+    expect(loadRetirementConfig({ SQS_MAX_CONCURRENCY: '7' }).sqsMaxConcurrency).toBe(7);
+  });
+});

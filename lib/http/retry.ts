@@ -139,10 +139,14 @@ export const sendWithRetry = async (options: SendOptions): Promise<SendResult> =
       case 'timeout':
         // No attempt: the deadline had passed before any (a run's decision reached late), so
         // the cloud was never asked and is not to blame.
+        // Every attempt cut at its own limit with time still left: the attempt limit, not the
+        // deadline, is what the cloud did not meet.
         return new UpstreamTimeout(
           attempts === 0
             ? `${provider} was not asked: no time was left`
-            : `${provider} did not answer within the time left (${tries})`,
+            : attempts >= policy.maxAttempts && deadline.remainingMs() > 0
+              ? `${provider} did not answer any attempt within its ${policy.attemptTimeoutMs} ms (${tries})`
+              : `${provider} did not answer within the time left (${tries})`,
           { upstream: facts() },
         );
     }

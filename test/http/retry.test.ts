@@ -217,6 +217,23 @@ describe('against the emulator', () => {
     expect(error).toBeInstanceOf(UpstreamTimeout);
   });
 
+  it('every attempt cut at its own limit with time left: UpstreamTimeout naming the attempt limit, not the time left', async () => {
+    // Prepare
+    fixture.emulator.faults.inject({ times: 10, action: { kind: 'stall' } });
+
+    // Act
+    const error = await provider()
+      .show(SEEDED.modelarts.custom, 'cn-north-4', context(10_000, { attemptTimeoutMs: 100 }))
+      .catch((caught: unknown) => caught);
+
+    // Assess: before, 'did not answer within the time left', with 9.6 s of it still there.
+    expect(error).toBeInstanceOf(UpstreamTimeout);
+    expect((error as Error).message).toBe(
+      'modelarts did not answer any attempt within its 100 ms (after 3 attempts)',
+    );
+    expect(fixture.emulator.requests).toHaveLength(3);
+  });
+
   it('with no time left, asks nothing and says so: UpstreamTimeout that does not blame the cloud', async () => {
     // Prepare: a deadline already passed (a run's decision reached after its command's time).
     const late = context(1);

@@ -72,6 +72,18 @@ const createPlan = async (body: unknown) =>
     ),
   );
 
+/** GET /retirements/plans/{planId}, signed, with these request headers. */
+const getPlan = (planId: string, headers: Record<string, string> = {}) =>
+  getPlanHandler(
+    signedEvent({
+      method: 'GET',
+      route: '/retirements/plans/{planId}',
+      pathParameters: { planId },
+      headers,
+    }),
+    lambdaContext(),
+  );
+
 const events = () => eventsPublishedLocally(store);
 
 describe('plans', () => {
@@ -170,16 +182,7 @@ describe('plans', () => {
 
   it('GET /retirements/plans/{planId} answers the stored plan, or the HTML report for a browser', async () => {
     const made = (await createPlan(policy())).body as unknown as Plan;
-    const get = (headers: Record<string, string> = {}) =>
-      getPlanHandler(
-        signedEvent({
-          method: 'GET',
-          route: '/retirements/plans/{planId}',
-          pathParameters: { planId: made.planId },
-          headers,
-        }),
-        lambdaContext(),
-      );
+    const get = (headers: Record<string, string> = {}) => getPlan(made.planId, headers);
     const json = parseResult(await get());
     expect(json.body).toEqual(made);
     const html = await get({ accept: 'text/html,application/xhtml+xml' });
@@ -218,16 +221,7 @@ describe('plans', () => {
   it('GET /retirements/plans/{planId} says that its answer varies with Accept (JSON or the report) and Accept-Encoding', async () => {
     // Prepare
     const made = (await createPlan(policy())).body as unknown as Plan;
-    const get = (headers: Record<string, string>) =>
-      getPlanHandler(
-        signedEvent({
-          method: 'GET',
-          route: '/retirements/plans/{planId}',
-          pathParameters: { planId: made.planId },
-          headers,
-        }),
-        lambdaContext(),
-      );
+    const get = (headers: Record<string, string>) => getPlan(made.planId, headers);
 
     // Act
     const answers = [

@@ -101,7 +101,8 @@ export const timeoutMsFor = (operation: OperationName, env: Env): number => {
   if (raw === undefined || raw === '') {
     return LONG_OPERATIONS.includes(operation) ? LONG_TIMEOUT_MS : DEFAULT_TIMEOUT_MS;
   }
-  // Digits only, as the other whole-number variables are read: Number() alone took 0x10, 1e9, ' 7'.
+  // Digits only (Number() alone took 0x10, 1e9, ' 7'). Stricter than the functions' number
+  // variables (lib/config/env-values.ts), which allow spaces around the digits.
   const value = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
   if (!Number.isSafeInteger(value) || value <= 0) {
     throw new ConfigurationError(

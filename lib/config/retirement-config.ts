@@ -16,6 +16,8 @@
 //   SQS_MAX_CONCURRENCY    the queue consumer's maximumConcurrency: each process gets rate/M
 //   MAX_RECEIVE_COUNT      the delete queue's redrive maxReceiveCount (a run records failed one
 //                          receive before it, a request publishes its failure event on it)
+//   SQS_RECORD_CONCURRENCY the queue consumer's records of one batch worked on at once (1 to 10,
+//                          default 4)
 
 import { join } from 'node:path';
 import { ConfigurationError } from '../errors/errors.js';
@@ -25,6 +27,9 @@ import { emptyAsUnset, wholeNumber } from './env-values.js';
 type Env = Readonly<Record<string, string | undefined>>;
 
 export const DEFAULT_STORE_DIR = '.local/retirement';
+
+/** The queue consumer's records worked on at once when SQS_RECORD_CONCURRENCY is unset. */
+export const DEFAULT_RECORD_CONCURRENCY = 4;
 
 /** Requests per second for the whole deployment when the operator says nothing. */
 export const BUILT_IN_RATE_LIMITS: ReadonlyMap<string, number> = new Map([
@@ -125,6 +130,7 @@ const envSchema = z.extend(rateEnvSchema, {
   ),
   RETIREMENT_STORE_DIR: z.preprocess(emptyAsUnset, z.optional(z.string())),
   MAX_RECEIVE_COUNT: wholeNumber(5, 1, 1000),
+  SQS_RECORD_CONCURRENCY: wholeNumber(DEFAULT_RECORD_CONCURRENCY, 1, 10),
 });
 
 /** The parsed variables, or a ConfigurationError naming every bad one (never its value). */
@@ -152,6 +158,8 @@ export interface RetirementConfig {
   rateLimits: RateLimits;
   sqsMaxConcurrency: number;
   maxReceiveCount: number;
+  /** The records of one queue batch worked on at once. */
+  sqsRecordConcurrency: number;
 }
 
 /** Every retirement variable, checked at once; a ConfigurationError naming each bad variable. */
@@ -167,6 +175,7 @@ export const loadRetirementConfig = (env: Env): RetirementConfig => {
     rateLimits: parsed.UPSTREAM_RATE_LIMITS,
     sqsMaxConcurrency: parsed.SQS_MAX_CONCURRENCY,
     maxReceiveCount: parsed.MAX_RECEIVE_COUNT,
+    sqsRecordConcurrency: parsed.SQS_RECORD_CONCURRENCY,
   };
 };
 

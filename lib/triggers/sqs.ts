@@ -57,16 +57,6 @@ export const MIN_RECORD_MS = 250;
 /** The longest a batch may spend upstream when the context does not say. */
 const SQS_CAP_MS = 900_000;
 
-export const DEFAULT_RECORD_CONCURRENCY = 4;
-
-/** SQS_RECORD_CONCURRENCY (1 to 10); the default when unset or empty. */
-export const recordConcurrency = (env: Record<string, string | undefined>): number => {
-  const value = env.SQS_RECORD_CONCURRENCY;
-  if (value === undefined || value === '') return DEFAULT_RECORD_CONCURRENCY;
-  const parsed = z.coerce.number().check(z.int(), z.gte(1), z.lte(10)).safeParse(value);
-  return parsed.success ? parsed.data : DEFAULT_RECORD_CONCURRENCY;
-};
-
 /** Why a record failed, for the pool (kept out of the batch response). */
 class RecordFailure extends Error {
   override readonly name = 'RecordFailure';
@@ -534,7 +524,8 @@ const comeBackToPublish = (batch: Invocation, record: SQSRecord): RecordResult =
 };
 
 export interface DeleteBatchOptions {
-  concurrency: number;
+  /** Records worked on at once; SQS_RECORD_CONCURRENCY (retirement configuration) by default. */
+  concurrency?: number;
 }
 
 // Only what the consumer reads of each record is checked; the records themselves are kept whole.
@@ -592,7 +583,7 @@ const onePerMessage = (records: readonly SQSRecord[]): SQSRecord[] => {
 export const deleteBatch = async (
   records: readonly SQSRecord[],
   context: Partial<Context> | undefined,
-  options: DeleteBatchOptions,
+  options: DeleteBatchOptions = {},
 ): Promise<SQSBatchResponse> => {
   const baseFields = { trigger: 'sqs', operation: 'delete', requestId: context?.awsRequestId };
   checkConfigurationOnce();
@@ -634,7 +625,10 @@ export const deleteBatch = async (
   const processed = await processRecords(
     unique,
     (record) => deleteOne(record, batch, unpublished, held),
-    { concurrency: options.concurrency, keyOf: imageKeyOf },
+    {
+      concurrency: options.concurrency ?? retirementServices().config.sqsRecordConcurrency,
+      keyOf: imageKeyOf,
+    },
   );
   await publishHeld();
   const results = processed.map((result, index) =>

@@ -247,6 +247,7 @@ describe('cloud-images delete', () => {
     ['UPSTREAM_RATE_LIMITS', 'bcc=abc'],
     ['SQS_MAX_CONCURRENCY', 'abc'],
     ['MAX_RECEIVE_COUNT', 'abc'],
+    ['SQS_RECORD_CONCURRENCY', 'abc'],
   ])(
     'a malformed %s (checked by every function at its start) is ConfigurationError naming it; nothing deleted',
     async (variable, value) => {

@@ -62,4 +62,17 @@ describe('a number variable', () => {
     );
     expect(loadRetirementConfig({ SQS_MAX_CONCURRENCY: '7' }).sqsMaxConcurrency).toBe(7);
   });
+
+  it("reads the queue consumer's SQS_RECORD_CONCURRENCY alike (1 to 10, default 4)", () => {
+    // Before, it was read apart, with Number(), and a malformed value silently became 4.
+    for (const value of ['lots', '0x4', '0', '11', '2.5']) {
+      expect(refusal(() => loadRetirementConfig({ SQS_RECORD_CONCURRENCY: value }))).toBe(
+        'invalid configuration: SQS_RECORD_CONCURRENCY: must be a whole number from 1 to 10, in digits',
+      );
+    }
+    expect(loadRetirementConfig({ SQS_RECORD_CONCURRENCY: ' 7 ' }).sqsRecordConcurrency).toBe(7);
+    for (const value of [undefined, '', '   ']) {
+      expect(loadRetirementConfig({ SQS_RECORD_CONCURRENCY: value }).sqsRecordConcurrency).toBe(4);
+    }
+  });
 });

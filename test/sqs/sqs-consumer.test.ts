@@ -5,7 +5,7 @@ import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { describe, expect, it, vi } from 'vitest';
 import { SEEDED } from '../../emulator/demo.js';
 import { handler } from '../../functions/sqs/delete-image.js';
-import { deleteBatch, recordConcurrency } from '../../lib/triggers/sqs.js';
+import { deleteBatch } from '../../lib/triggers/sqs.js';
 import { lambdaContext } from '../../scripts/lambda-events.js';
 import { sqsRecord } from '../support/events.js';
 import { useFixture } from '../support/fixture.js';
@@ -229,11 +229,59 @@ describe('SQS delete consumer', () => {
     expect(await consume({ Records: [] })).toEqual({ batchItemFailures: [] });
   });
 
-  it('reads SQS_RECORD_CONCURRENCY (1 to 10), else 4', () => {
-    expect(recordConcurrency({})).toBe(4);
-    expect(recordConcurrency({ SQS_RECORD_CONCURRENCY: '' })).toBe(4);
-    expect(recordConcurrency({ SQS_RECORD_CONCURRENCY: '7' })).toBe(7);
-    expect(recordConcurrency({ SQS_RECORD_CONCURRENCY: '0' })).toBe(4);
-    expect(recordConcurrency({ SQS_RECORD_CONCURRENCY: 'lots' })).toBe(4);
+  /** The consumer as a new sandbox loads it, with `env` set. */
+  const loadConsumer = (env: Record<string, string>) =>
+    fixture.fresh(env, async () => {
+      const loaded = (await import('../../functions/sqs/delete-image.js')).handler;
+      return loaded as unknown as (e: SQSEvent, c: Context) => Promise<SQSBatchResponse>;
+    });
+
+  it('works on SQS_RECORD_CONCURRENCY records of a batch at once', async () => {
+    // Prepare: no request is ever answered, so each record holds its lane to the deadline.
+    const consumeWithTwo = await loadConsumer({ SQS_RECORD_CONCURRENCY: ' 2 ' });
+    fixture.emulator.faults.inject({ times: 8, action: { kind: 'stall' } });
+    const records = Array.from({ length: 8 }, (_, index) =>
+      sqsRecord(`m${index}`, body({ provider: 'bcc', imageId: `m-absent${index}` })),
+    );
+
+    // Act
+    const response = await consumeWithTwo({ Records: records }, lambdaContext(2_500));
+
+    // Assess
+    expect(fixture.emulator.requests, 'requests in flight at once').toHaveLength(2);
+    expect(failedIds(response)).toHaveLength(8);
   });
+
+  it.each([['lots'], ['0'], ['11'], ['0x4']])(
+    'a malformed SQS_RECORD_CONCURRENCY (%s) fails every record, saying so; nothing is sent',
+    async (value) => {
+      // Prepare
+      const consumeMisconfigured = await loadConsumer({ SQS_RECORD_CONCURRENCY: value });
+      const records = [SEEDED.bcc.custom, SEEDED.modelarts.custom].map((imageId, index) =>
+        sqsRecord(`m${index}`, body({ provider: index === 0 ? 'bcc' : 'modelarts', imageId })),
+      );
+
+      // Act
+      const response = await consumeMisconfigured({ Records: records }, lambdaContext(30_000));
+
+      // Assess: before, the value was dropped for the default of 4 and both images were deleted,
+      // with no line naming it.
+      expect(failedIds(response)).toEqual(['m0', 'm1']);
+      const refusal =
+        'invalid configuration: SQS_RECORD_CONCURRENCY: must be a whole number from 1 to 10, in digits';
+      expect(fixture.log.linesWhere({ source: 'configuration' })).toEqual([
+        expect.objectContaining({
+          level: 'error',
+          message: 'configuration invalid: every request will fail until it is fixed',
+          problems: [refusal],
+        }),
+      ]);
+      expect(
+        fixture.log.linesWhere({ message: 'batch not processed: the invocation could not start' }),
+      ).toEqual([
+        expect.objectContaining({ error: 'ConfigurationError', errorMessage: refusal, records: 2 }),
+      ]);
+      expect(fixture.emulator.requests).toEqual([]);
+    },
+  );
 });

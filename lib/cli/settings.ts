@@ -2,6 +2,7 @@
 // lib/config and the providers, unchanged): where the emulator is, which endpoint a provider uses,
 // how long a command may take upstream.
 
+import { wholeNumber } from '../config/env-values.js';
 import { setAsideEventBus } from '../config/retirement-config.js';
 import { checkEndpoint, endpointOverride } from '../config/service-config.js';
 import type { OperationName } from '../errors/error-table.js';
@@ -97,18 +98,17 @@ export const APPLY_MIN_TIMEOUT_MS = PUBLISH_RESERVE_MS + 1_000;
 
 /** The longest a command may spend upstream: CLOUD_IMAGES_TIMEOUT_MS, or 60 s (15 min for the long ones). */
 export const timeoutMsFor = (operation: OperationName, env: Env): number => {
-  const raw = env[TIMEOUT_VARIABLE];
-  if (raw === undefined || raw === '') {
-    return LONG_OPERATIONS.includes(operation) ? LONG_TIMEOUT_MS : DEFAULT_TIMEOUT_MS;
-  }
-  // Digits only (Number() alone took 0x10, 1e9, ' 7'). Stricter than the functions' number
-  // variables (lib/config/env-values.ts), which allow spaces around the digits.
-  const value = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
-  if (!Number.isSafeInteger(value) || value <= 0) {
+  const fallback = LONG_OPERATIONS.includes(operation) ? LONG_TIMEOUT_MS : DEFAULT_TIMEOUT_MS;
+  // Read as the functions' number variables are (lib/config/env-values.ts: digits, spaces around
+  // them allowed, unset or blank for the default; Number() alone took 0x10, 1e9), refused in the
+  // command line's words, which say the unit.
+  const read = wholeNumber(fallback, 1).safeParse(env[TIMEOUT_VARIABLE]);
+  if (!read.success) {
     throw new ConfigurationError(
       `invalid configuration: ${TIMEOUT_VARIABLE}: must be a positive whole number of milliseconds`,
     );
   }
+  const value = read.data;
   if (operation === 'apply' && value < APPLY_MIN_TIMEOUT_MS) {
     throw new ConfigurationError(
       `invalid configuration: ${TIMEOUT_VARIABLE}: apply needs at least ${APPLY_MIN_TIMEOUT_MS} ms (${PUBLISH_RESERVE_MS} of them are kept for publishing its events), not ${value}`,

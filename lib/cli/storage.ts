@@ -8,6 +8,7 @@ import { join, resolve } from 'node:path';
 import { InvalidRequest, StoreUnavailable } from '../errors/errors.js';
 import { type Plan, planSchema } from '../retirement/plan.js';
 import type { PlanStore, RunDocument, RunStore } from '../retirement/ports.js';
+import { describeIssue } from '../schema/issues.js';
 import { jsonTextRefusal, parseJsonText } from '../schema/json-text.js';
 import { type HeldLock, type LockHolder, takeFileLock } from '../stores/file-lock.js';
 import { localRunStore, runJournalPath, runLockPath } from '../stores/local-run-store.js';
@@ -97,15 +98,11 @@ export const parseStoredPlan = (text: string, path: string): Plan => {
   }
   const parsed = planSchema.safeParse(value, { reportInput: true });
   if (!parsed.success) {
+    // The first issue, in zod's own words but for a missing field (plan files have always read so).
     const issue = parsed.error.issues[0];
-    const field = issue === undefined || issue.path.length === 0 ? 'plan' : issue.path.join('.');
     const what =
-      issue?.code === 'invalid_type' && issue.input === undefined
-        ? 'is required'
-        : (issue?.message ?? 'is not valid');
-    throw new InvalidRequest(`plan: ${path} is not a plan (${field}: ${what})`, {
-      field: 'plan',
-    });
+      issue === undefined ? 'plan: is not valid' : describeIssue(issue, { root: 'plan' }).message;
+    throw new InvalidRequest(`plan: ${path} is not a plan (${what})`, { field: 'plan' });
   }
   return parsed.data;
 };

@@ -7,7 +7,7 @@ import { InvalidRequest } from '../errors/errors.js';
 import { IMAGE_STATUSES } from '../images/image-fields.js';
 import { nameGlobSchema, regionSchema } from '../images/name-shapes.js';
 import { cloudKeys, findCloud } from '../providers/registry.js';
-import { shownName, unknownFields } from '../schema/caller-names.js';
+import { describeIssue, type IssueWording } from '../schema/issues.js';
 import * as z from '../schema/zod.js';
 
 /** The largest policy document (JSON or YAML text) accepted, in characters. */
@@ -248,26 +248,11 @@ export type Policy = z.output<typeof policySchema>;
 /** A policy as written (what callers send and files hold). */
 export type PolicyInput = z.input<typeof policySchema>;
 
-const fieldOf = (path: readonly PropertyKey[]): string =>
-  path.length > 0 ? path.map(String).join('.') : 'policy';
-
-const describeIssue = (issue: z.core.$ZodIssue): { field: string; message: string } => {
-  const field = fieldOf(issue.path);
-  if (issue.code === 'unrecognized_keys') {
-    const first = fieldOf([...issue.path, shownName(issue.keys[0] ?? '')]);
-    return { field: first, message: `${field}: ${unknownFields(issue.keys)}` };
-  }
-  if (issue.code === 'invalid_type' && issue.input === undefined) {
-    return { field, message: `${field}: is required` };
-  }
-  if (issue.code === 'invalid_value') {
-    const allowed = issue.values.map((value) => String(value)).join(', ');
-    return {
-      field,
-      message: `${field}: must be ${issue.values.length > 1 ? 'one of ' : ''}${allowed}`,
-    };
-  }
-  return { field, message: `${field}: ${issue.message}` };
+/** A policy's words: unknown fields named with where they are (`policy: ...` at the top); choices listed. */
+const POLICY_WORDING: IssueWording = {
+  root: 'policy',
+  unknownKeys: { nameRoot: true },
+  choices: true,
 };
 
 /** Default sort: code-unit order, the same on every machine and locale. */
@@ -309,7 +294,7 @@ export const parsePolicy = (value: unknown): Policy => {
   // undefined) could not be told from a field of the wrong type.
   const result = policySchema.safeParse(value, { reportInput: true });
   if (result.success) return canonicalLists(result.data);
-  const described = result.error.issues.map(describeIssue);
+  const described = result.error.issues.map((issue) => describeIssue(issue, POLICY_WORDING));
   throw new InvalidRequest(described.map((issue) => issue.message).join('; '), {
     field: described[0]?.field ?? 'policy',
   });

@@ -11,8 +11,8 @@ import { cloudKeys, findCloud, registryVersion } from '../providers/registry.js'
 import { PLAN_ID_PATTERN, RUN_ID_PATTERN } from '../retirement/ids.js';
 import type { RunMessage } from '../retirement/ports.js';
 import { RUN_MESSAGE_MAX_LENGTH } from '../retirement/run-message-limits.js';
-import { shownName, unknownFields } from '../schema/caller-names.js';
 import { ISO_INSTANT_PATTERN, readIsoInstant } from '../schema/iso-time.js';
+import { describeIssue, type IssueWording } from '../schema/issues.js';
 import * as z from '../schema/zod.js';
 
 /** `true`/`false` as query strings carry them; anything else is refused rather than guessed. */
@@ -206,28 +206,15 @@ export const runRefSchema = z.lazy(() =>
 );
 export type UsageInput = z.infer<ReturnType<typeof buildUsageInput>>;
 
-const describeIssue = (issue: z.core.$ZodIssue): { field: string; message: string } => {
-  const field = issue.path.length > 0 ? issue.path.map(String).join('.') : 'input';
-  if (issue.code === 'unrecognized_keys') {
-    const where = issue.path.length > 0 ? `${field}: ` : '';
-    const first = issue.keys[0];
-    return {
-      field: first === undefined ? field : shownName(first),
-      message: `${where}${unknownFields(issue.keys)}`,
-    };
-  }
-  if (issue.code === 'invalid_type' && issue.input === undefined) {
-    return { field, message: `${field}: is required` };
-  }
-  return { field, message: `${field}: ${issue.message}` };
-};
+/** The inputs' words: unknown fields unnamed at the top (`unknown field(s): x`), choices as zod words them. */
+const INPUT_WORDING: IssueWording = { root: 'input', unknownKeys: { nameRoot: false } };
 
 /** Parses or throws InvalidRequest whose message names every bad field; `field` is the first. */
 export const parseInput = <T>(schema: z.ZodMiniType<T>, input: unknown): T => {
   // reportInput: zod 4 leaves `input` out of issues otherwise, and a wrong type would read as missing.
   const result = schema.safeParse(input, { reportInput: true });
   if (result.success) return result.data;
-  const described = result.error.issues.map(describeIssue);
+  const described = result.error.issues.map((issue) => describeIssue(issue, INPUT_WORDING));
   throw new InvalidRequest(described.map((issue) => issue.message).join('; '), {
     field: described[0]?.field ?? 'input',
   });
@@ -238,7 +225,7 @@ export const runMessageRefusal = (message: RunMessage): string | undefined => {
   const result = runMessageSchema().safeParse(message, { reportInput: true });
   return result.success
     ? undefined
-    : result.error.issues.map((issue) => describeIssue(issue).message).join('; ');
+    : result.error.issues.map((issue) => describeIssue(issue, INPUT_WORDING).message).join('; ');
 };
 
 /** Parses JSON text (an SQS body) and then the schema; bad JSON is InvalidRequest too. */

@@ -1,0 +1,75 @@
+// The one wording of a zod issue (lib/schema/issues.ts), which the inputs of every trigger, a
+// policy and a plan file each read their refusals through: the field and its message, and what
+// each of them words its own way (the root's name, unknown fields, a value outside a set).
+
+import { describe, expect, it } from 'vitest';
+import { describeIssue, type IssueWording } from '../../lib/schema/issues.js';
+import * as z from '../../lib/schema/zod.js';
+
+const schema = z.strictObject({
+  name: z.string(),
+  kind: z.optional(z.enum(['machine', 'disk'])),
+  version: z.optional(z.literal(1)),
+  limits: z.optional(z.strictObject({ max: z.number() })),
+});
+
+/** Each issue of `value` against the schema, worded as `wording` says. */
+const described = (value: unknown, wording: IssueWording) => {
+  const result = schema.safeParse(value, { reportInput: true });
+  if (result.success) throw new Error('accepted');
+  return result.error.issues.map((issue) => describeIssue(issue, wording));
+};
+
+const INPUT: IssueWording = { root: 'input', unknownKeys: { nameRoot: false } };
+const POLICY: IssueWording = { root: 'policy', unknownKeys: { nameRoot: true }, choices: true };
+const PLAN: IssueWording = { root: 'plan' };
+
+describe('describeIssue', () => {
+  it('names the field by its path, the root by its name, and a missing value as required', () => {
+    expect(described({ name: 'a', limits: { max: 'ten' } }, PLAN)).toEqual([
+      {
+        field: 'limits.max',
+        message: 'limits.max: Invalid input: expected number, received string',
+      },
+    ]);
+    expect(described({ limits: {} }, PLAN)).toEqual([
+      { field: 'name', message: 'name: is required' },
+      { field: 'limits.max', message: 'limits.max: is required' },
+    ]);
+    expect(described([], POLICY)).toEqual([
+      { field: 'policy', message: 'policy: Invalid input: expected object, received array' },
+    ]);
+  });
+
+  it('words unknown fields bounded, naming the root only where asked; the field is the first of them', () => {
+    const value = { name: 'a', extra: 1, other: 2, limits: { max: 1, maxx: 2 } };
+    expect(described(value, INPUT)).toEqual([
+      { field: 'limits.maxx', message: 'limits: unknown field(s): maxx' },
+      { field: 'extra', message: 'unknown field(s): extra, other' },
+    ]);
+    expect(described(value, POLICY).map((issue) => issue.message)).toEqual([
+      'limits: unknown field(s): maxx',
+      'policy: unknown field(s): extra, other',
+    ]);
+    expect(described({ name: 'a', ['k'.repeat(100)]: 1 }, INPUT)[0]?.message).toBe(
+      `unknown field(s): ${'k'.repeat(64)}… (100 characters)`,
+    );
+  });
+
+  it("keeps zod's words for unknown fields and choices where the reader does not replace them", () => {
+    expect(described({ name: 'a', kind: 'tape', extra: 1 }, PLAN).map((i) => i.message)).toEqual([
+      'kind: Invalid option: expected one of "machine"|"disk"',
+      'plan: Unrecognized key: "extra"',
+    ]);
+    expect(described({ name: 'a', kind: 'tape' }, INPUT)[0]?.message).toBe(
+      'kind: Invalid option: expected one of "machine"|"disk"',
+    );
+  });
+
+  it('lists the allowed values where asked', () => {
+    expect(described({ name: 'a', kind: 'tape', version: 2 }, POLICY)).toEqual([
+      { field: 'kind', message: 'kind: must be one of machine, disk' },
+      { field: 'version', message: 'version: must be 1' },
+    ]);
+  });
+});

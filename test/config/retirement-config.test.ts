@@ -12,16 +12,9 @@ import {
   retirementBackends,
 } from '../../lib/config/retirement-config.js';
 import { ConfigurationError } from '../../lib/errors/errors.js';
+import { thrownBy } from '../support/outcomes.js';
 
-const configError = (run: () => unknown): ConfigurationError => {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigurationError);
-    return error as ConfigurationError;
-  }
-  throw new Error('expected a ConfigurationError');
-};
+const configError = (run: () => unknown): ConfigurationError => thrownBy(run, ConfigurationError);
 
 describe('loadRetirementConfig', () => {
   it('with nothing set: local directory, built-in rates, one process, five receives', () => {

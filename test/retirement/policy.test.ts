@@ -6,6 +6,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { InvalidRequest } from '../../lib/errors/errors.js';
 import { MAX_POLICY_TEXT_LENGTH, parsePolicy } from '../../lib/retirement/policy.js';
 import { parsePolicyText } from '../../lib/retirement/policy-text.js';
+import { thrownBy } from '../support/outcomes.js';
 import { SPEC_POLICY } from './fixtures.js';
 
 const SPEC_EXAMPLE_YAML = `# yaml-language-server: $schema=../docs/policy.schema.json
@@ -29,15 +30,7 @@ force: false
 `;
 
 /** The InvalidRequest a bad policy throws (fails the test when it parses). */
-const refusal = (run: () => unknown): InvalidRequest => {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(InvalidRequest);
-    return error as InvalidRequest;
-  }
-  throw new Error('expected the policy to be refused');
-};
+const refusal = (run: () => unknown): InvalidRequest => thrownBy(run, InvalidRequest);
 
 const withChanges = (changes: Record<string, unknown>): Record<string, unknown> => ({
   ...SPEC_POLICY,

@@ -6,16 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { SEEDED } from '../../emulator/demo.js';
 import { InvalidRequest } from '../../lib/errors/errors.js';
 import { listInputSchema, parseInput, runMessageSchema } from '../../lib/validation/inputs.js';
+import { thrownBy } from '../support/outcomes.js';
 
-const refusal = (run: () => unknown): InvalidRequest => {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(InvalidRequest);
-    return error as InvalidRequest;
-  }
-  throw new Error('accepted');
-};
+const refusal = (run: () => unknown): InvalidRequest => thrownBy(run, InvalidRequest);
 
 const runMessage = {
   provider: 'bcc',

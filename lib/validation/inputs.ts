@@ -127,12 +127,36 @@ const filterShape = () => ({
   cursor: z.optional(cursor()),
 });
 
+/**
+ * Both bounds are exclusive: a createdAfter at or after createdBefore leaves no instant between
+ * them, and would list nothing whatever the cloud holds (most often the two dates swapped).
+ */
+const checkCreatedRange = (
+  filter: { createdBefore?: string | undefined; createdAfter?: string | undefined },
+  ctx: z.core.$RefinementCtx,
+): void => {
+  if (filter.createdBefore === undefined || filter.createdAfter === undefined) return;
+  const before = readIsoInstant(filter.createdBefore);
+  const after = readIsoInstant(filter.createdAfter);
+  if (before.ok && after.ok && after.ms >= before.ms) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['createdAfter'],
+      message:
+        'must be earlier than createdBefore (both bounds are exclusive: no image is created between them)',
+      input: filter.createdAfter,
+    });
+  }
+};
+
 const buildListInput = () =>
-  z.strictObject({
-    provider: providerSchema(),
-    region: z.optional(regionSchema),
-    ...filterShape(),
-  });
+  z
+    .strictObject({
+      provider: providerSchema(),
+      region: z.optional(regionSchema),
+      ...filterShape(),
+    })
+    .check(z.superRefine(checkCreatedRange));
 
 /**
  * A retire decision on the delete queue (lib/retirement/ports.ts RunMessage). Its lengths are the

@@ -769,6 +769,34 @@ describe('createdBefore and createdAfter: ISO 8601 as people type it', () => {
   });
 });
 
+describe('createdAfter and createdBefore together', () => {
+  it('a range with no instant in it (createdAfter at or after createdBefore) is a 400 naming both, before any upstream call', async () => {
+    // Prepare: the dates swapped, one instant written two ways, and a createdAfter whose date
+    // reads later but whose offset puts it half an hour after createdBefore.
+    const empty = [
+      { createdAfter: '2026-06-01', createdBefore: '2026-01-01' },
+      { createdAfter: '2026-01-01T00:00Z', createdBefore: '2026-01-01' },
+      { createdAfter: '2026-01-01T02:00+03:00', createdBefore: '2025-12-31T22:30Z' },
+    ];
+
+    // Act
+    const answers = [];
+    for (const query of empty) answers.push(await list('bcc', query));
+    const sentForTheRefused = fixture.emulator.requests.length;
+    const open = await list('bcc', { createdAfter: '2025-12-31T23:59Z', createdBefore: '2026-01-01' });
+
+    // Assess
+    for (const [index, answer] of answers.entries()) {
+      expect(answer.status, JSON.stringify(empty[index])).toBe(400);
+      expect((answer.body.error as { message: string }).message).toBe(
+        'createdAfter: must be earlier than createdBefore (both bounds are exclusive: no image is created between them)',
+      );
+    }
+    expect(sentForTheRefused, 'nothing sent for a refused range').toBe(0);
+    expect(open.status, 'a minute between them is a range').toBe(200);
+  });
+});
+
 describe('a listing running out of time', () => {
   it('stops with what it has and a cursor to go on, never a timeout with nothing', async () => {
     fixture.emulator.faults.inject({

@@ -783,7 +783,10 @@ describe('createdAfter and createdBefore together', () => {
     const answers = [];
     for (const query of empty) answers.push(await list('bcc', query));
     const sentForTheRefused = fixture.emulator.requests.length;
-    const open = await list('bcc', { createdAfter: '2025-12-31T23:59Z', createdBefore: '2026-01-01' });
+    const open = await list('bcc', {
+      createdAfter: '2025-12-31T23:59Z',
+      createdBefore: '2026-01-01',
+    });
 
     // Assess
     for (const [index, answer] of answers.entries()) {

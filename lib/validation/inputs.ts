@@ -231,7 +231,13 @@ export const runRefSchema = z.lazy(() =>
 export type UsageInput = z.infer<ReturnType<typeof buildUsageInput>>;
 
 /** The inputs' words: unknown fields unnamed at the top (`unknown field(s): x`), choices as zod words them. */
-const INPUT_WORDING: IssueWording = { root: 'input', unknownKeys: { nameRoot: false } };
+// A value outside a set lists the set in plain words (`kind: must be one of custom, system, ...`),
+// as a policy's does: zod's own (`Invalid option: expected one of "custom"|...`) reads as code.
+const INPUT_WORDING: IssueWording = {
+  root: 'input',
+  unknownKeys: { nameRoot: false },
+  choices: true,
+};
 
 /** Parses or throws InvalidRequest whose message names every bad field; `field` is the first. */
 export const parseInput = <T>(schema: z.ZodMiniType<T>, input: unknown): T => {

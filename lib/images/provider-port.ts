@@ -57,9 +57,14 @@ export interface ImageProvider {
   usageKeysOf(image: Image): string[];
   /**
    * The region to use: the one asked for (checked against the endpoint table and the configured
-   * regions) or the configured default, within the call's deadline.
+   * regions) or the configured default, within the call's deadline. A region refused is
+   * InvalidRequest on `field`, the caller's name for it (default `region`; a policy's `regions`).
    */
-  resolveRegion(region: string | undefined, within?: Pick<Deadline, 'signal'>): Promise<string>;
+  resolveRegion(
+    region: string | undefined,
+    within?: Pick<Deadline, 'signal'>,
+    field?: string,
+  ): Promise<string>;
   /** Throws ImageNotFound when the provider says it does not have it. */
   show(imageId: string, region: string, context: CallContext): Promise<Image>;
   /** Deletes; returns the provider's final record when it sends one. Throws ImageNotFound when absent. */

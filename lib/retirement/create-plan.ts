@@ -6,7 +6,6 @@
 // newest-per-family and maxPercent count the whole list), the plan says it is incomplete and
 // decides nothing.
 
-import { InvalidRequest } from '../errors/errors.js';
 import type { Image } from '../images/image.js';
 import type { UsageScanner } from '../images/image-usage.js';
 import { LIST_RESCANS, scanImages } from '../images/list-images.js';
@@ -49,15 +48,8 @@ export const createPlan = async (
   deps.context.provider = policy.provider;
   // Every region first: an unknown or unconfigured one is the caller's mistake, before any scan.
   for (const region of policy.regions) {
-    await provider.resolveRegion(region, deps.context.deadline).catch((error: unknown) => {
-      // Named as the policy has it (its `regions`), not as a request's `region`.
-      if (error instanceof InvalidRequest && error.field === 'region') {
-        throw new InvalidRequest(error.message.replace(/^region:/, 'regions:'), {
-          field: 'regions',
-        });
-      }
-      throw error;
-    });
+    // Named as the policy has it (its `regions`), not as a request's `region`.
+    await provider.resolveRegion(region, deps.context.deadline, 'regions');
   }
   const inventory: Image[] = [];
   const usage = new Map<string, readonly UsageReference[]>();

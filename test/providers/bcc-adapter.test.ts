@@ -666,6 +666,12 @@ describe('regions', () => {
     expect(error.message).toContain('bj, gz, su, hkg, fwh, bd, sin, fsh');
     const resolved = await rejection(provider.resolveRegion('mars-1'));
     expect(resolved).toBeInstanceOf(InvalidRequest);
+    // Named as the caller has it: a policy's `regions`.
+    const inPolicy = await rejection(provider.resolveRegion('mars-1', undefined, 'regions'));
+    expect([inPolicy.field, inPolicy.message.split(' (')[0]]).toEqual([
+      'regions',
+      "regions: 'mars-1' is not a known bcc region",
+    ]);
     expect(sent).toEqual([]);
     expect(fixture.emulator.requests).toEqual([]);
   });

@@ -173,12 +173,12 @@ const createCloudProvider = <C, R>(
     canonicalId,
     usageKeysOf: (image) => description.usageKeysOf?.(image) ?? [usageIdKey(canonicalId(image.id))],
 
-    async resolveRegion(region, within) {
+    async resolveRegion(region, within, field) {
       const credentials = await deps.credentials.get(description.credentials, within);
       const configured = description.configuredRegions?.(credentials);
       if (region !== undefined) {
-        originFor(key, region, description.endpoints, deps.endpointOverride);
-        assertConfiguredRegion(key, region, configured);
+        originFor(key, region, description.endpoints, deps.endpointOverride, field);
+        assertConfiguredRegion(key, region, configured, field);
         return region;
       }
       const fallback = description.defaultRegion(credentials);

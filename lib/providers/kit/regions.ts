@@ -4,20 +4,24 @@
 
 import { ConfigurationError, InvalidRequest } from '../../errors/errors.js';
 
-/** The base URL for a region; an unknown region is InvalidRequest, reported before any call. */
+/**
+ * The base URL for a region; an unknown region is InvalidRequest, reported before any call, on
+ * `field`: the caller's name for it (a request's `region`, a policy's `regions`).
+ */
 export const originFor = (
   key: string,
   region: string,
   table: Readonly<Record<string, string>>,
   override: string | undefined,
+  field = 'region',
 ): string => {
   if (override !== undefined) return override;
   // Own entries only: `constructor` is a well-formed region name, and no endpoint.
   const origin = Object.hasOwn(table, region) ? table[region] : undefined;
   if (origin === undefined) {
     throw new InvalidRequest(
-      `region: '${region}' is not a known ${key} region (known: ${Object.keys(table).join(', ')})`,
-      { field: 'region' },
+      `${field}: '${region}' is not a known ${key} region (known: ${Object.keys(table).join(', ')})`,
+      { field },
     );
   }
   return origin;
@@ -28,11 +32,12 @@ export const assertConfiguredRegion = (
   key: string,
   region: string,
   configured: readonly string[] | undefined,
+  field = 'region',
 ): void => {
   if (configured === undefined || configured.includes(region)) return;
   throw new InvalidRequest(
-    `region: '${region}' is not configured for ${key} (configured: ${configured.join(', ')})`,
-    { field: 'region' },
+    `${field}: '${region}' is not configured for ${key} (configured: ${configured.join(', ')})`,
+    { field },
   );
 };
 

@@ -1,11 +1,11 @@
 // Huawei Cloud / Open Telekom Cloud ModelArts images: ShowImage and DeleteImage as the seeds
 // document them, over the Huawei API Gateway, signed with SDK-HMAC-SHA256.
 
-import { InvalidRequest } from '../../errors/errors.js';
 import { signSdkHmacSha256 } from '../../signing/huawei-sdk-hmac.js';
 import type { FailureRule, ImageListDescription, UsageListDescription } from '../kit/cloud.js';
 import { defineCloud, usageIdKey, useBy } from '../kit/cloud-provider.js';
 import type { OffsetPaging } from '../kit/paging.js';
+import { assertConfiguredRegion } from '../kit/regions.js';
 import { type ModelArtsCredentials, modelArtsCredentials } from './credentials.js';
 import { MODELARTS_ENDPOINTS } from './endpoints.js';
 import {
@@ -48,19 +48,14 @@ const RULES: readonly FailureRule[] = [
   { error: 'UpstreamAuthFailed', status: [403] },
 ];
 
-/** The project of a region; a region without one is the caller's choice, not a deployment fault. */
+/**
+ * The project of a region. The provider's resolveRegion has refused a region without one (the
+ * caller's choice, not a deployment fault); this says the same should a request reach it anyway.
+ */
 const projectOf = (credentials: ModelArtsCredentials, region: string): string => {
-  // Own entries only: a region named `constructor` must not find Object's.
-  const projectId = Object.hasOwn(credentials.projects, region)
-    ? credentials.projects[region]
-    : undefined;
-  if (projectId === undefined) {
-    throw new InvalidRequest(
-      `region: '${region}' is not configured for modelarts (configured: ${Object.keys(credentials.projects).join(', ')})`,
-      { field: 'region' },
-    );
-  }
-  return projectId;
+  assertConfiguredRegion('modelarts', region, Object.keys(credentials.projects));
+  // Own entries only (checked above): a region named `constructor` must not find Object's.
+  return credentials.projects[region] as string;
 };
 
 /** ListImage's documented default page size (no maximum is documented). */

@@ -53,16 +53,26 @@ export interface SendResult {
 /** Below this much time left, another attempt cannot succeed; report now instead. */
 const MIN_ATTEMPT_MS = 200;
 
-/** `Retry-After` as seconds or an HTTP date, in ms from now; undefined when absent or unreadable. */
+/**
+ * The longest wait a cloud's `Retry-After` is taken to ask for. Beyond it the hint says nothing a
+ * caller can use (a date years away, from a broken clock or a misread header, would stall any
+ * caller that honours the `Retry-After` passed on); no call waits that long anyway.
+ */
+export const MAX_RETRY_AFTER_MS = 3_600_000;
+
+/**
+ * `Retry-After` as seconds or an HTTP date, in ms from now, at most MAX_RETRY_AFTER_MS; undefined
+ * when absent or unreadable.
+ */
 export const parseRetryAfter = (
   value: string | undefined,
   now = Date.now(),
 ): number | undefined => {
   if (value === undefined || value.trim() === '') return undefined;
   const trimmed = value.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  if (/^\d+$/.test(trimmed)) return Math.min(Number(trimmed) * 1000, MAX_RETRY_AFTER_MS);
   const date = Date.parse(trimmed);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+  return Number.isNaN(date) ? undefined : Math.min(Math.max(0, date - now), MAX_RETRY_AFTER_MS);
 };
 
 /** Full jitter: uniform in [0, min(cap, base * 2^retry)). */

@@ -307,6 +307,23 @@ describe('faults upstream get the documented error', () => {
     },
   );
 
+  it('a Retry-After years away is passed on as an hour, at once, not as the years', async () => {
+    fixture.emulator.faults.inject({
+      times: 10,
+      action: {
+        kind: 'status',
+        status: 429,
+        headers: { 'Retry-After': 'Thu, 01 Jan 2099 00:00:00 GMT' },
+      },
+    });
+
+    const response = await show(SEEDED.modelarts.custom);
+
+    expectError(response, 503, 'UPSTREAM_THROTTLED');
+    expect(response.headers['retry-after']).toBe('3600');
+    expect(fixture.emulator.requests, 'no wait, no second attempt').toHaveLength(1);
+  });
+
   it('throttling that clears within the retries succeeds', async () => {
     fixture.emulator.faults.inject({ times: 2, action: { kind: 'status', status: 429 } });
     expect((await show(SEEDED.modelarts.custom)).status).toBe(200);

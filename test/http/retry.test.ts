@@ -28,6 +28,14 @@ describe('backoff arithmetic', () => {
     const now = Date.parse('2026-01-01T00:00:00Z');
     expect(parseRetryAfter('Thu, 01 Jan 2026 00:00:05 GMT', now)).toBe(5_000);
   });
+
+  it('takes a Retry-After beyond an hour as an hour: a date years away asks for nothing usable', () => {
+    const now = Date.parse('2026-01-01T00:00:00Z');
+    expect(parseRetryAfter('Thu, 01 Jan 2099 00:00:00 GMT', now)).toBe(3_600_000);
+    expect(parseRetryAfter('99999999999999999999999', now)).toBe(3_600_000);
+    expect(parseRetryAfter('3600', now)).toBe(3_600_000);
+    expect(parseRetryAfter('3599', now)).toBe(3_599_000);
+  });
 });
 
 describe('the deadline', () => {

@@ -2,8 +2,9 @@
 // (`limits.maxDeletions`, `select.status.1`) or, for the value as a whole, the root's name; a
 // missing value `is required` (zod would say `expected string, received undefined`). Each reader
 // of callers' documents (the inputs of every trigger, a policy, a plan file) words its issues here,
-// with what sets them apart as options: the root's name, and which of zod's own wordings they
-// replace (as their callers have always read them).
+// with what sets them apart as options: the root's name, which of zod's own wordings they
+// replace (as their callers have always read them), and the names the caller gave the fields (the
+// command line's flags and arguments: `--created-before`, `IMAGE_ID`).
 
 import { shownName, unknownFields } from './caller-names.js';
 import type * as z from './zod.js';
@@ -20,11 +21,60 @@ export interface IssueWording {
   unknownKeys?: { nameRoot: boolean };
   /** A value outside a fixed set as `must be one of a, b`; unset: zod's own words. */
   choices?: boolean;
+  /**
+   * What the caller calls the top-level fields, where that is not their key (the command line:
+   * `createdBefore` is `--created-before`, `imageId` is `IMAGE_ID`). A field named here is the
+   * issue's field, whatever lies under it: an item of a list is told by its value
+   * (`--status: "weird" must be one of ...`), else by its place (`item 2`). A custom issue names
+   * in `params.mentions` the other fields its message speaks of, which are called so too wherever
+   * their key stands as a word in it (keys are identifiers such as `createdBefore`, never words
+   * the message uses otherwise).
+   * Unset (the HTTP API, tasks, queues): the keys, as the contract names them.
+   */
+  fields?: Readonly<Record<string, string>>;
 }
 
 /** The dotted field of `path`, or the root's name at the top. */
 const issueField = (path: readonly PropertyKey[], root: string): string =>
   path.length > 0 ? path.map(String).join('.') : root;
+
+/** The field the caller named, and the item under it when the issue is deeper (its value or place). */
+const calledField = (
+  issue: z.core.$ZodIssue,
+  fields: Readonly<Record<string, string>>,
+): { field: string; item: string } | undefined => {
+  const [head, ...under] = issue.path;
+  const field = head === undefined ? undefined : fields[String(head)];
+  if (field === undefined) return undefined;
+  if (under.length === 0) return { field, item: '' };
+  if (typeof issue.input === 'string') return { field, item: `${JSON.stringify(issue.input)} ` };
+  const place = under.map((step) => (typeof step === 'number' ? String(step + 1) : String(step)));
+  return { field, item: `item ${place.join('.')} ` };
+};
+
+/** The message with the fields it mentions (a custom issue's `params.mentions`) as the caller calls them. */
+const withMentions = (
+  issue: z.core.$ZodIssue,
+  message: string,
+  fields: Readonly<Record<string, string>>,
+): string => {
+  const mentions: unknown = issue.code === 'custom' ? issue.params?.mentions : undefined;
+  if (!Array.isArray(mentions)) return message;
+  return mentions.reduce<string>((text, key) => {
+    const called = typeof key === 'string' ? fields[key] : undefined;
+    return called === undefined ? text : text.replace(new RegExp(`\\b${key}\\b`, 'g'), called);
+  }, message);
+};
+
+/** What is wrong, without the field: a missing value `is required`, a choice as asked, else zod's words. */
+const problemOf = (issue: z.core.$ZodIssue, wording: IssueWording): string => {
+  if (issue.code === 'invalid_type' && issue.input === undefined) return 'is required';
+  if (issue.code === 'invalid_value' && wording.choices === true) {
+    const allowed = issue.values.map((value) => String(value)).join(', ');
+    return `must be ${issue.values.length > 1 ? 'one of ' : ''}${allowed}`;
+  }
+  return issue.message;
+};
 
 /** The issue's field (where a refusal points) and its message. */
 export const describeIssue = (
@@ -39,15 +89,10 @@ export const describeIssue = (
       message: `${named ? `${field}: ` : ''}${unknownFields(issue.keys)}`,
     };
   }
-  if (issue.code === 'invalid_type' && issue.input === undefined) {
-    return { field, message: `${field}: is required` };
-  }
-  if (issue.code === 'invalid_value' && wording.choices === true) {
-    const allowed = issue.values.map((value) => String(value)).join(', ');
-    return {
-      field,
-      message: `${field}: must be ${issue.values.length > 1 ? 'one of ' : ''}${allowed}`,
-    };
-  }
-  return { field, message: `${field}: ${issue.message}` };
+  const fields = wording.fields ?? {};
+  const problem = withMentions(issue, problemOf(issue, wording), fields);
+  const called = calledField(issue, fields);
+  return called === undefined
+    ? { field, message: `${field}: ${problem}` }
+    : { field: called.field, message: `${called.field}: ${called.item}${problem}` };
 };

@@ -145,6 +145,8 @@ const checkCreatedRange = (
       message:
         'must be earlier than createdBefore (both bounds are exclusive: no image is created between them)',
       input: filter.createdAfter,
+      // The command line calls them --created-after and --created-before.
+      params: { mentions: ['createdBefore'] },
     });
   }
 };
@@ -239,12 +241,21 @@ const INPUT_WORDING: IssueWording = {
   choices: true,
 };
 
-/** Parses or throws InvalidRequest whose message names every bad field; `field` is the first. */
-export const parseInput = <T>(schema: z.ZodMiniType<T>, input: unknown): T => {
+/**
+ * Parses or throws InvalidRequest whose message names every bad field; `field` is the first.
+ * `fields`: what the caller calls the fields where that is not their key (the command line's flags
+ * and arguments, lib/cli/commands/arguments.ts); without it, the keys (the contract's names).
+ */
+export const parseInput = <T>(
+  schema: z.ZodMiniType<T>,
+  input: unknown,
+  fields?: Readonly<Record<string, string>>,
+): T => {
   // reportInput: zod 4 leaves `input` out of issues otherwise, and a wrong type would read as missing.
   const result = schema.safeParse(input, { reportInput: true });
   if (result.success) return result.data;
-  const described = result.error.issues.map((issue) => describeIssue(issue, INPUT_WORDING));
+  const wording = fields === undefined ? INPUT_WORDING : { ...INPUT_WORDING, fields };
+  const described = result.error.issues.map((issue) => describeIssue(issue, wording));
   throw new InvalidRequest(described.map((issue) => issue.message).join('; '), {
     field: described[0]?.field ?? 'input',
   });

@@ -137,6 +137,31 @@ describe('cloud-images show', () => {
     expect(fixture.emulator.requests).toHaveLength(0);
   });
 
+  it('a bad argument or flag is InvalidRequest naming it as typed (PROVIDER, IMAGE_ID, --region), where the API names its field; nothing is sent', async () => {
+    // Act: show, delete and usage, each refusing what was typed; the same show over HTTP.
+    const badId = await cli(['show', 'bcc', 'bad id!', '--json']);
+    const badProvider = await cli(['usage', 'nope', SEEDED.bcc.custom, '--json']);
+    const badRegion = await cli(['delete', 'bcc', SEEDED.bcc.custom, '--region', 'B J', '--yes']);
+    const overHttp = await http(httpShow, 'GET', 'bcc', 'bad-id');
+
+    // Assess
+    for (const run of [badId, badProvider, badRegion]) {
+      expect(run.code, run.stderr).toBe(exitStatusOfError('InvalidRequest'));
+    }
+    expect(badId.errorBody().error.message).toBe(
+      "IMAGE_ID: must be 'm-' followed by 1 to 32 letters and digits for provider bcc",
+    );
+    expect(badProvider.errorBody().error.message).toBe('PROVIDER: must be one of modelarts, bcc');
+    expect(badRegion.stderr.split('\n')[0]).toBe(
+      'InvalidRequest: --region: must be lowercase letters, digits and single hyphens',
+    );
+    expect(overHttp.body).toHaveProperty(
+      'error.message',
+      "imageId: must be 'm-' followed by 1 to 32 letters and digits for provider bcc",
+    );
+    expect(fixture.emulator.requests).toHaveLength(0);
+  });
+
   it('a bad --emulator is InvalidRequest too; the same URL in a variable stays ConfigurationError', async () => {
     // Act
     const flag = await cloudImages([

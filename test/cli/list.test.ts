@@ -111,12 +111,74 @@ describe('cloud-images list', () => {
     for (const run of [status, limit, time, ...notWhole]) {
       expect(run.code, run.stderr).toBe(exitStatusOfError('InvalidRequest'));
     }
-    expect(status.errorBody().error.message).toMatch(/^status\.1: /);
-    expect(limit.errorBody().error.message).toMatch(/^limit: /);
+    expect(status.errorBody().error.message).toMatch(/^--status: "gone" must be one of /);
+    expect(limit.errorBody().error.message).toMatch(/^--limit: /);
     for (const run of notWhole) {
-      expect(run.errorBody().error.message).toBe('limit: must be a whole number');
+      expect(run.errorBody().error.message).toBe('--limit: must be a whole number');
     }
-    expect(time.errorBody().error.message).toMatch(/^createdBefore: /);
+    expect(time.errorBody().error.message).toMatch(/^--created-before: /);
+    expect(fixture.emulator.requests).toHaveLength(0);
+  });
+
+  it('names a bad flag as the person typed it, where the API names its field: for people and in --json alike', async () => {
+    // Act: each flag the command line refuses, and the same query to the list route.
+    const cases: { args: string[]; query: Record<string, string>; cli: string; http: string }[] = [
+      {
+        args: ['--created-before', 'yesterday'],
+        query: { createdBefore: 'yesterday' },
+        cli: '--created-before: must be an ISO 8601 date',
+        http: 'createdBefore: must be an ISO 8601 date',
+      },
+      {
+        args: ['--limit', 'abc'],
+        query: { limit: 'abc' },
+        cli: '--limit: must be a whole number',
+        http: 'limit: must be a whole number',
+      },
+      {
+        args: ['--status', 'weird'],
+        query: { status: 'weird' },
+        cli: '--status: "weird" must be one of available, creating, failed,',
+        http: 'status.0: must be one of available, creating, failed,',
+      },
+      {
+        args: ['--created-after', '2027-01-01', '--created-before', '2026-01-01'],
+        query: { createdAfter: '2027-01-01', createdBefore: '2026-01-01' },
+        cli: '--created-after: must be earlier than --created-before (both bounds are exclusive',
+        http: 'createdAfter: must be earlier than createdBefore (both bounds are exclusive',
+      },
+      {
+        args: ['--kind', 'foo', '--name', '', '--region', 'B J'],
+        query: { kind: 'foo', name: '', region: 'B J' },
+        cli: '--region: must be lowercase letters',
+        http: 'region: must be lowercase letters',
+      },
+    ];
+    const runs = await Promise.all(
+      cases.map(async (c) => ({
+        json: await cli(['list', 'bcc', ...c.args, '--json']),
+        human: await cli(['list', 'bcc', ...c.args]),
+        http: await httpPage('bcc', c.query),
+      })),
+    );
+
+    // Assess
+    runs.forEach((run, index) => {
+      const c = cases[index] ?? { cli: '?', http: '?' };
+      // The message's opening, as long as the one expected (each goes on to say what it takes).
+      const opening = (text: string, expected: string) => text.slice(0, expected.length);
+      expect(run.json.code, run.json.stderr).toBe(exitStatusOfError('InvalidRequest'));
+      expect(opening(run.json.errorBody().error.message, c.cli)).toBe(c.cli);
+      const human = `InvalidRequest: ${c.cli}`;
+      expect(opening(run.human.stderr, human)).toBe(human);
+      expect(run.http.status).toBe(400);
+      const answered = (run.http.body.error as { message: string }).message;
+      expect(opening(answered, c.http)).toBe(c.http);
+    });
+    // Every bad flag of one command line, each by its name.
+    expect(runs.at(-1)?.json.errorBody().error.message).toBe(
+      '--region: must be lowercase letters, digits and single hyphens; --kind: must be one of custom, system, shared, other; --name: must not be empty',
+    );
     expect(fixture.emulator.requests).toHaveLength(0);
   });
 

@@ -151,7 +151,7 @@ describe('cloud-images run', () => {
     expect(malformed.code).toBe(exitStatusOfError('InvalidRequest'));
     expect(malformed.errorBody().error).toMatchObject({
       code: 'INVALID_REQUEST',
-      message: "runId: must be a run id ('run-' and 20 hex digits)",
+      message: "RUN_ID: must be a run id ('run-' and 20 hex digits)",
     });
   });
 
@@ -265,6 +265,9 @@ describe('cloud-images apply --resume', () => {
       `no run run-00000000000000000000 is stored in ${folders.dir}`,
     );
     expect(malformed.code).toBe(exitStatusOfError('InvalidRequest'));
+    expect(malformed.errorBody().error.message).toBe(
+      "--resume: must be a run id ('run-' and 20 hex digits)",
+    );
     expect(deletesSent()).toBe(deletes);
   });
 

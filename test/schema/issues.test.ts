@@ -72,4 +72,53 @@ describe('describeIssue', () => {
       'kind: must be one of machine, disk',
     );
   });
+
+  it('names the fields as the caller calls them where asked: an item by its value or place, and the fields a message mentions', () => {
+    const ranged = z
+      .strictObject({
+        fromDay: z.optional(z.number()),
+        toDay: z.optional(z.number()),
+        tags: z.optional(z.array(z.enum(['a', 'b']))),
+        sizes: z.optional(z.array(z.number())),
+      })
+      .check(
+        z.superRefine((value, ctx) => {
+          if ((value.fromDay ?? 0) > (value.toDay ?? Infinity)) {
+            const message = 'must not be after toDay (from and to are kept)';
+            ctx.addIssue({
+              code: 'custom',
+              path: ['fromDay'],
+              message,
+              params: { mentions: ['toDay'] },
+            });
+          }
+        }),
+      );
+    const FLAGS: IssueWording = {
+      ...INPUT,
+      fields: { fromDay: '--from', toDay: '--to', tags: '--tag', sizes: 'SIZES' },
+    };
+    const issues = (value: unknown, wording: IssueWording) => {
+      const result = ranged.safeParse(value, { reportInput: true });
+      if (result.success) throw new Error('accepted');
+      return result.error.issues.map((issue) => describeIssue(issue, wording));
+    };
+    const value = { fromDay: 3, toDay: 2, tags: ['a', 'c'], sizes: [1, 'x'] };
+
+    expect(issues(value, FLAGS)).toEqual([
+      { field: '--tag', message: '--tag: "c" must be one of a, b' },
+      { field: 'SIZES', message: 'SIZES: "x" Invalid input: expected number, received string' },
+    ]);
+    expect(issues({ fromDay: 3, toDay: 2, sizes: [1, null] }, FLAGS)).toEqual([
+      { field: 'SIZES', message: 'SIZES: item 2 Invalid input: expected number, received null' },
+    ]);
+    expect(issues({ fromDay: 3, toDay: 2 }, FLAGS)).toEqual([
+      { field: '--from', message: '--from: must not be after --to (from and to are kept)' },
+    ]);
+    // Without the option: the keys, and the message as written.
+    expect(issues({ fromDay: 3, toDay: 2 }, INPUT)).toEqual([
+      { field: 'fromDay', message: 'fromDay: must not be after toDay (from and to are kept)' },
+    ]);
+    expect(issues({ tags: ['c'] }, INPUT)[0]?.message).toBe('tags.0: must be one of a, b');
+  });
 });

@@ -104,7 +104,7 @@ const runToResume = async (
   planId: string,
   storage: LocalStorage,
 ): Promise<Run> => {
-  const { runId } = parseInput(runRefSchema, { runId: reference });
+  const { runId } = parseInput(runRefSchema, { runId: reference }, { runId: '--resume' });
   const { run } = await readRun(runId, storage.runs, storage.dir);
   refuseRunOfAnotherPlan(run, planId);
   return run;

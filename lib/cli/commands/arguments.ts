@@ -7,6 +7,26 @@ import { UsageError } from '../cli-errors.js';
 export const providerArgument = (): Argument =>
   new Argument('<provider>', `the cloud: ${cloudKeys().join(' or ')}`);
 
+/**
+ * The input's fields as the command line calls them: a refusal names the flag or argument the
+ * person typed (`--created-before: must be ...`, `IMAGE_ID: must be ...`), not the API's field
+ * (lib/schema/issues.ts `fields`). Every field the image commands put in their input is here.
+ */
+export const COMMAND_LINE_NAMES: Readonly<Record<string, string>> = {
+  provider: 'PROVIDER',
+  imageId: 'IMAGE_ID',
+  region: '--region',
+  force: '--force',
+  dryRun: '--dry-run',
+  kind: '--kind',
+  status: '--status',
+  name: '--name',
+  createdBefore: '--created-before',
+  createdAfter: '--created-after',
+  limit: '--limit',
+  cursor: '--cursor',
+};
+
 /** What --endpoint takes (a bad one is InvalidRequest naming it; in the variables, ConfigurationError). */
 export const ENDPOINT_FORM = 'https://host[:port]; http:// only on loopback; no path';
 

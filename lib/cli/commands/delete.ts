@@ -16,7 +16,7 @@ import { examples } from '../help.js';
 import { imageLabel, imageRecord, statusText } from '../output/image.js';
 import { startProgress } from '../output/progress.js';
 import { cliIdentity, type Session } from '../session.js';
-import { providerArgument, regionOptions } from './arguments.js';
+import { COMMAND_LINE_NAMES, providerArgument, regionOptions } from './arguments.js';
 import type { Runner } from './runner.js';
 
 export interface DeleteFlags {
@@ -52,13 +52,17 @@ export const remove = async (
   imageId: string,
   flags: DeleteFlags,
 ): Promise<void> => {
-  const input = parseInput(deleteInputSchema(), {
-    provider,
-    imageId,
-    region: flags.region,
-    force: flags.force === true ? true : undefined,
-    dryRun: flags.dryRun === true ? true : undefined,
-  });
+  const input = parseInput(
+    deleteInputSchema(),
+    {
+      provider,
+      imageId,
+      region: flags.region,
+      force: flags.force === true ? true : undefined,
+      dryRun: flags.dryRun === true ? true : undefined,
+    },
+    COMMAND_LINE_NAMES,
+  );
   session.useEndpoint(input.provider, flags.endpoint);
   const { output } = session;
 

@@ -24,7 +24,7 @@ import { printable } from '../output/printable.js';
 import { startCounter } from '../output/progress.js';
 import { columns } from '../output/table.js';
 import type { Session } from '../session.js';
-import { addToList, providerArgument, regionOptions } from './arguments.js';
+import { addToList, COMMAND_LINE_NAMES, providerArgument, regionOptions } from './arguments.js';
 import type { Runner } from './runner.js';
 
 export interface ListFlags {
@@ -80,12 +80,12 @@ const inputOf = (provider: string, flags: ListFlags): Record<string, unknown> =>
   limit:
     flags.limit === undefined
       ? undefined
-      : parseInput(listQuerySchema(), { limit: flags.limit }).limit,
+      : parseInput(listQuerySchema(), { limit: flags.limit }, COMMAND_LINE_NAMES).limit,
   cursor: flags.cursor,
 });
 
 export const list = async (session: Session, provider: string, flags: ListFlags): Promise<void> => {
-  const input = parseInput(listInputSchema(), inputOf(provider, flags));
+  const input = parseInput(listInputSchema(), inputOf(provider, flags), COMMAND_LINE_NAMES);
   session.useEndpoint(input.provider, flags.endpoint);
   const invocation = session.invocation('list');
   const { output } = session;

@@ -41,7 +41,7 @@ const plannedFor = async (
 export const showRun = async (session: Session, runId: string, flags: RunFlags): Promise<void> => {
   // As the read-run function, which fails its requests when a variable is malformed.
   session.checkConfiguration();
-  const input = parseInput(runRefSchema, { runId });
+  const input = parseInput(runRefSchema, { runId }, { runId: 'RUN_ID' });
   const storage = localStorage(folderOf(flags.dir, session.env));
   const document = await readRun(input.runId, storage.runs, storage.dir);
   const { run } = document;

@@ -7,7 +7,7 @@ import { parseInput, showInputSchema } from '../../validation/inputs.js';
 import { examples } from '../help.js';
 import { imageRecord } from '../output/image.js';
 import type { Session } from '../session.js';
-import { providerArgument, regionOptions } from './arguments.js';
+import { COMMAND_LINE_NAMES, providerArgument, regionOptions } from './arguments.js';
 import type { Runner } from './runner.js';
 
 export interface ShowFlags {
@@ -21,7 +21,11 @@ export const show = async (
   imageId: string,
   flags: ShowFlags,
 ): Promise<void> => {
-  const input = parseInput(showInputSchema(), { provider, imageId, region: flags.region });
+  const input = parseInput(
+    showInputSchema(),
+    { provider, imageId, region: flags.region },
+    COMMAND_LINE_NAMES,
+  );
   session.useEndpoint(input.provider, flags.endpoint);
   const image = await showImage(input, session.invocation('show'));
   session.output.result({ image }, () => imageRecord(image, session.output.out));

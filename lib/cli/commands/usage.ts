@@ -12,7 +12,7 @@ import { printable } from '../output/printable.js';
 import { startActivity } from '../output/progress.js';
 import { columns } from '../output/table.js';
 import type { Session } from '../session.js';
-import { providerArgument, regionOptions } from './arguments.js';
+import { COMMAND_LINE_NAMES, providerArgument, regionOptions } from './arguments.js';
 import type { Runner } from './runner.js';
 
 export interface UsageFlags {
@@ -45,7 +45,11 @@ export const usage = async (
   imageId: string,
   flags: UsageFlags,
 ): Promise<void> => {
-  const input = parseInput(usageInputSchema(), { provider, imageId, region: flags.region });
+  const input = parseInput(
+    usageInputSchema(),
+    { provider, imageId, region: flags.region },
+    COMMAND_LINE_NAMES,
+  );
   session.useEndpoint(input.provider, flags.endpoint);
   const activity = startActivity(session.output, `scanning what uses ${input.imageId}`);
   let result: UsageResult;

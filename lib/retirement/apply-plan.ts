@@ -254,16 +254,18 @@ const startedOf = async (
 
 /**
  * Refuses a run that is not of this plan: a run ID given to go on with a run (a schedule firing's,
- * or one an operator resumes) must name a run of the plan applied.
+ * or one an operator resumes) must name a run of the plan applied. `field`: what the caller calls
+ * the run ID (the command line's `--resume`); the input's `runId` otherwise.
  */
 export const refuseRunOfAnotherPlan = (
   run: Pick<Run, 'runId' | 'planId'>,
   planId: string,
+  field = 'runId',
 ): void => {
   if (run.planId !== planId) {
     throw new InvalidRequest(
-      `runId: run ${run.runId} is a run of plan ${run.planId}, not of plan ${planId}`,
-      { field: 'runId' },
+      `${field}: run ${run.runId} is a run of plan ${run.planId}, not of plan ${planId}`,
+      { field },
     );
   }
 };

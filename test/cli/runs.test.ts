@@ -234,7 +234,7 @@ describe('cloud-images apply --resume', () => {
     expect(deletesSent()).toBe(toRetire.length);
   });
 
-  it('refuses a run of another plan (InvalidRequest naming both) and a run not in the folder (PlanNotFound); nothing is deleted', async () => {
+  it('refuses a run of another plan (InvalidRequest naming --resume and both plans) and a run not in the folder (PlanNotFound); nothing is deleted', async () => {
     // Prepare: a finished run of one plan, and another plan.
     const first = await planOf(1);
     const applied = await cli(['apply', first.planId, '--yes', '--json']);
@@ -258,7 +258,7 @@ describe('cloud-images apply --resume', () => {
     // Assess
     expect(ofAnother.code).toBe(exitStatusOfError('InvalidRequest'));
     expect(ofAnother.errorBody().error.message).toBe(
-      `runId: run ${runId} is a run of plan ${first.planId}, not of plan ${other.planId}`,
+      `--resume: run ${runId} is a run of plan ${first.planId}, not of plan ${other.planId}`,
     );
     expect(unknown.code).toBe(exitStatusOfError('PlanNotFound'));
     expect(unknown.errorBody().error.message).toBe(

@@ -106,7 +106,7 @@ const runToResume = async (
 ): Promise<Run> => {
   const { runId } = parseInput(runRefSchema, { runId: reference }, { runId: '--resume' });
   const { run } = await readRun(runId, storage.runs, storage.dir);
-  refuseRunOfAnotherPlan(run, planId);
+  refuseRunOfAnotherPlan(run, planId, '--resume');
   return run;
 };
 

@@ -47,7 +47,10 @@ const calledField = (
   const field = head === undefined ? undefined : fields[String(head)];
   if (field === undefined) return undefined;
   if (under.length === 0) return { field, item: '' };
-  if (typeof issue.input === 'string') return { field, item: `${JSON.stringify(issue.input)} ` };
+  // Bounded and printable, as any name a caller chose (caller-names.ts): not repeated back whole.
+  if (typeof issue.input === 'string') {
+    return { field, item: `${JSON.stringify(shownName(issue.input))} ` };
+  }
   const place = under.map((step) => (typeof step === 'number' ? String(step + 1) : String(step)));
   return { field, item: `item ${place.join('.')} ` };
 };

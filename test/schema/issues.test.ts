@@ -109,6 +109,9 @@ describe('describeIssue', () => {
       { field: '--tag', message: '--tag: "c" must be one of a, b' },
       { field: 'SIZES', message: 'SIZES: "x" Invalid input: expected number, received string' },
     ]);
+    expect(issues({ tags: ['c'.repeat(100)] }, FLAGS)[0]?.message).toBe(
+      `--tag: "${'c'.repeat(64)}… (100 characters)" must be one of a, b`,
+    );
     expect(issues({ fromDay: 3, toDay: 2, sizes: [1, null] }, FLAGS)).toEqual([
       { field: 'SIZES', message: 'SIZES: item 2 Invalid input: expected number, received null' },
     ]);

@@ -4,7 +4,7 @@
 // The same schema generates docs/policy.schema.json (scripts/schemas.ts).
 
 import { InvalidRequest } from '../errors/errors.js';
-import { IMAGE_STATUSES } from '../images/image-fields.js';
+import { IMAGE_STATUSES, TOO_MANY_STATUSES } from '../images/image-fields.js';
 import { nameGlobSchema, regionSchema } from '../images/name-shapes.js';
 import { cloudKeys, findCloud } from '../providers/registry.js';
 import { describeIssue, type IssueWording } from '../schema/issues.js';
@@ -66,7 +66,7 @@ const selectSchema = z
           .array(z.enum(IMAGE_STATUSES))
           .check(
             z.minLength(1, 'must list at least one status'),
-            z.maxLength(IMAGE_STATUSES.length),
+            z.maxLength(IMAGE_STATUSES.length, TOO_MANY_STATUSES),
             z.meta({ uniqueItems: true }),
           ),
       )

@@ -4,7 +4,7 @@
 // whether they take `force` come from the cloud registry.
 
 import { InvalidRequest } from '../errors/errors.js';
-import { IMAGE_KINDS, IMAGE_STATUSES } from '../images/image-fields.js';
+import { IMAGE_KINDS, IMAGE_STATUSES, TOO_MANY_STATUSES } from '../images/image-fields.js';
 import { MAX_LIST_LIMIT } from '../images/list-images.js';
 import { nameGlobSchema, regionSchema } from '../images/name-shapes.js';
 import { cloudKeys, findCloud, registryVersion } from '../providers/registry.js';
@@ -118,12 +118,22 @@ const filterShape = () => ({
   status: z.optional(
     z
       .array(z.enum(IMAGE_STATUSES))
-      .check(z.minLength(1, 'must list at least one status'), z.maxLength(IMAGE_STATUSES.length)),
+      .check(
+        z.minLength(1, 'must list at least one status'),
+        z.maxLength(IMAGE_STATUSES.length, TOO_MANY_STATUSES),
+      ),
   ),
   name: z.optional(nameGlobSchema()),
   createdBefore: z.optional(isoTime()),
   createdAfter: z.optional(isoTime()),
-  limit: z.optional(z.int().check(z.gte(1), z.lte(MAX_LIST_LIMIT))),
+  limit: z.optional(
+    z
+      .int()
+      .check(
+        z.gte(1, 'must be at least 1'),
+        z.lte(MAX_LIST_LIMIT, `must be at most ${MAX_LIST_LIMIT}`),
+      ),
+  ),
   cursor: z.optional(cursor()),
 });
 

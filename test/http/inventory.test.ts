@@ -688,6 +688,24 @@ describe('cursors', () => {
     }
     expect(fixture.emulator.requests).toEqual([]);
   });
+
+  it('a number or list out of bounds says its bounds in words, not zod’s', async () => {
+    const answers = [];
+    for (const query of [
+      { limit: '0' },
+      { limit: '1001' },
+      { status: Array(8).fill('available').join(',') },
+    ]) {
+      answers.push(await list('bcc', query));
+    }
+
+    expect(answers.map((answer) => (answer.body.error as { message: string }).message)).toEqual([
+      'limit: must be at least 1',
+      'limit: must be at most 1000',
+      'status: must list at most 7 statuses, each once',
+    ]);
+    expect(fixture.emulator.requests).toEqual([]);
+  });
 });
 
 describe('createdBefore and createdAfter: ISO 8601 as people type it', () => {

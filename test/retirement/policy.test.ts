@@ -190,6 +190,12 @@ describe('parsePolicy: each mistake names its field', () => {
       'select.status: lists failed twice',
     ],
     [
+      'more statuses than there are',
+      { select: { status: Array(8).fill('failed') } },
+      'select.status',
+      'select.status: must list at most 7 statuses, each once',
+    ],
+    [
       'olderThanDays fractional',
       { select: { olderThanDays: 1.5 } },
       'select.olderThanDays',

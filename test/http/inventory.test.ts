@@ -691,11 +691,12 @@ describe('cursors', () => {
 
   it('a number or list out of bounds says its bounds in words, not zod’s', async () => {
     const answers = [];
-    for (const query of [
+    const queries: Record<string, string>[] = [
       { limit: '0' },
       { limit: '1001' },
       { status: Array(8).fill('available').join(',') },
-    ]) {
+    ];
+    for (const query of queries) {
       answers.push(await list('bcc', query));
     }
 

@@ -68,6 +68,22 @@ export const MAX_RECEIVES = 3;
 const REDELIVERY_PAUSE_MS = 500;
 
 /**
+ * What follows delivery `receive` of a decision that failed transiently: the pause before the
+ * next (the queue's: 0.5 s, then 1 s), or the last delivery at once when the pause would use up
+ * the time left. Once the time is up a later delivery can only fail the same way; the last one
+ * records the outcome (the queue's would, after its pauses).
+ */
+export const nextDelivery = (
+  receive: number,
+  remainingMs: number,
+): { receive: number; pauseMs: number } => {
+  const pauseMs = REDELIVERY_PAUSE_MS * receive;
+  return remainingMs <= pauseMs
+    ? { receive: MAX_RECEIVES, pauseMs: 0 }
+    : { receive: receive + 1, pauseMs };
+};
+
+/**
  * The plan to apply: a stored one by ID, or a plan file (kept in the folder once the question is
  * answered: `keep`). Either is refused when it was edited since it was made, before anything is
  * asked or stored.
@@ -153,7 +169,7 @@ const retire = async (
   storage: LocalStorage,
   requestId: string,
 ): Promise<Retired> => {
-  for (let receive = 1; ; receive += 1) {
+  for (let receive = 1; ; ) {
     try {
       return await retireReported(
         message,
@@ -169,13 +185,9 @@ const retire = async (
       // that, ends the command with that error: a dead-letter queue is the stack's, not the terminal's.
       const again = error instanceof DeleteUnderWay || (isImageError(error) && error.retryable);
       if (!again || receive >= MAX_RECEIVES) throw error;
-      if (invocation.deadline.remainingMs() <= 0) {
-        // The command's time is up: a later delivery could only fail the same way. The last one
-        // comes now, with no pause, and records the outcome (the queue's would, after its pauses).
-        receive = MAX_RECEIVES - 1;
-        continue;
-      }
-      await sleep(REDELIVERY_PAUSE_MS * receive);
+      const next = nextDelivery(receive, invocation.deadline.remainingMs());
+      if (next.pauseMs > 0) await sleep(next.pauseMs);
+      receive = next.receive;
     }
   }
 };

@@ -248,11 +248,15 @@ export type Policy = z.output<typeof policySchema>;
 /** A policy as written (what callers send and files hold). */
 export type PolicyInput = z.input<typeof policySchema>;
 
-/** A policy's words: unknown fields named with where they are (`policy: ...` at the top); choices listed. */
+/**
+ * A policy's words: unknown fields named with where they are (`policy: ...` at the top); choices
+ * listed; a wrong type as what the value must be (`force: must be true or false`).
+ */
 const POLICY_WORDING: IssueWording = {
   root: 'policy',
   unknownKeys: { nameRoot: true },
   choices: true,
+  types: true,
 };
 
 /** Default sort: code-unit order, the same on every machine and locale. */

@@ -7,7 +7,7 @@
 // command line's flags and arguments: `--created-before`, `IMAGE_ID`).
 
 import { shownName, unknownFields } from './caller-names.js';
-import type * as z from './zod.js';
+import * as z from './zod.js';
 
 export interface IssueWording {
   /** The value as a whole, for an issue at the top: `input`, `policy`, `plan`. */
@@ -21,6 +21,12 @@ export interface IssueWording {
   unknownKeys?: { nameRoot: boolean };
   /** A value outside a fixed set as `must be one of a, b`; unset: zod's own words. */
   choices?: boolean;
+  /**
+   * A value of the wrong type as what it must be (`must be a string`, `a number`, `a whole number`,
+   * `true or false`, `a list`, `an object`), where the schema gave no message of its own; unset:
+   * zod's own words (`Invalid input: expected string, received number`).
+   */
+  types?: boolean;
   /**
    * What the caller calls the top-level fields, where that is not their key (the command line:
    * `createdBefore` is `--created-before`, `imageId` is `IMAGE_ID`). A field named here is the
@@ -69,9 +75,28 @@ const withMentions = (
   }, message);
 };
 
-/** What is wrong, without the field: a missing value `is required`, a choice as asked, else zod's words. */
+/** What a value of each type zod names is, as a caller reads it (`must be ...`). */
+const TYPE_WORDS: Readonly<Record<string, string>> = {
+  string: 'a string',
+  number: 'a number',
+  int: 'a whole number',
+  boolean: 'true or false',
+  array: 'a list',
+  object: 'an object',
+};
+
+/** A wrong type as what the value must be, when zod worded it and the type has words here. */
+const wrongTypeOf = (issue: z.core.$ZodIssue): string | undefined => {
+  if (issue.code !== 'invalid_type' || issue.message !== z.zodsOwnWords(issue)) return undefined;
+  const words = TYPE_WORDS[issue.expected];
+  return words === undefined ? undefined : `must be ${words}`;
+};
+
+/** What is wrong, without the field: a missing value `is required`, a choice or type as asked, else zod's words. */
 const problemOf = (issue: z.core.$ZodIssue, wording: IssueWording): string => {
   if (issue.code === 'invalid_type' && issue.input === undefined) return 'is required';
+  const wrongType = wording.types === true ? wrongTypeOf(issue) : undefined;
+  if (wrongType !== undefined) return wrongType;
   if (issue.code === 'invalid_value' && wording.choices === true) {
     const allowed = issue.values.map((value) => String(value)).join(', ');
     return `must be ${issue.values.length > 1 ? 'one of ' : ''}${allowed}`;

@@ -15,7 +15,17 @@ import {
   type ZodMiniTransform,
 } from 'zod/mini';
 
-config(en());
+const english = en();
+config(english);
+
+/**
+ * What zod's English says of `issue` (an issue of a parse with `reportInput`): equal to its message
+ * when the schema gave none of its own, so that a reader can tell zod's words from the schema's.
+ */
+export const zodsOwnWords = (issue: core.$ZodIssue): string | undefined => {
+  const said = english.localeError?.(issue as unknown as core.$ZodRawIssue);
+  return typeof said === 'string' ? said : said?.message;
+};
 
 export * from 'zod/mini';
 

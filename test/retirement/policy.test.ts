@@ -244,12 +244,7 @@ describe('parsePolicy: each mistake names its field', () => {
       'force',
       'force: is not supported for provider bcc',
     ],
-    [
-      'force that is not a boolean',
-      { force: 'yes' },
-      'force',
-      'force: Invalid input: expected boolean, received string',
-    ],
+    ['force that is not a boolean', { force: 'yes' }, 'force', 'force: must be true or false'],
     [
       'a bad policy name',
       { name: 'stale images!' },
@@ -303,7 +298,7 @@ describe('parsePolicy: each mistake names its field', () => {
     const error = refusal(() => parsePolicy(['a policy']));
 
     expect(error.field).toBe('policy');
-    expect(error.message).toBe('policy: Invalid input: expected object, received array');
+    expect(error.message).toBe('policy: must be an object');
   });
 });
 
@@ -410,7 +405,7 @@ describe('parsePolicyText', () => {
   );
 
   it('a YAML document that is null (`~`) is still a policy of the wrong type, not an empty file', () => {
-    expect(refusal(() => parsePolicyText('~\n', 'yaml')).message).toMatch(/expected object/);
+    expect(refusal(() => parsePolicyText('~\n', 'yaml')).message).toBe('policy: must be an object');
   });
 
   it('refuses YAML with a key written twice, naming its path and where the second is', () => {
@@ -442,6 +437,18 @@ describe('parsePolicyText', () => {
     );
 
     expect(error.field).toBe('force');
+    expect(error.message).toBe('force: must be true or false');
+  });
+
+  it('says in words what a value of the wrong type must be (a quoted number, a region not in a list)', () => {
+    const text = SPEC_EXAMPLE_YAML.replace('  maxPercent: 20\n', '  maxPercent: "20"\n').replace(
+      'regions: [cn-north-4]',
+      'regions: cn-north-4',
+    );
+
+    const error = refusal(() => parsePolicyText(text, 'yaml'));
+
+    expect(error.message).toBe('regions: must be a list; limits.maxPercent: must be a number');
   });
 
   it('names nested fields from YAML the same way', () => {

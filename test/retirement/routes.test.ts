@@ -144,12 +144,31 @@ describe('plans', () => {
       [policy({ regions: ['Mars'] }), 'regions'],
       // A region the deployment has no project for: named as the policy has it.
       [policy({ provider: 'modelarts', regions: ['eu-de'] }), "regions: 'eu-de' is not configured"],
-      [JSON.stringify('not an object'), 'input'],
+      [JSON.stringify('not an object'), 'policy: must be an object'],
     ] as const) {
       const response = await createPlan(body);
       expect(response.status, field).toBe(400);
       expect((response.body.error as { message: string }).message).toContain(field);
     }
+    expect(fixture.emulator.requests).toEqual([]);
+  });
+
+  it('a policy value of the wrong type is a 400 saying in words what it must be, not zod', async () => {
+    const response = await createPlan(
+      policy({
+        name: 7,
+        regions: 'bj',
+        select: { kind: 'custom', olderThanDays: '30' },
+        keep: [],
+        limits: { maxDeletions: 2.5, maxPercent: 50 },
+        force: 'yes',
+      }),
+    );
+
+    expect(response.status).toBe(400);
+    expect((response.body.error as { message: string }).message).toBe(
+      'name: must be a string; regions: must be a list; select.olderThanDays: must be a number; keep: must be an object; limits.maxDeletions: must be a whole number; force: must be true or false',
+    );
     expect(fixture.emulator.requests).toEqual([]);
   });
 

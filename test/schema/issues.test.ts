@@ -63,6 +63,51 @@ describe('describeIssue', () => {
     ]);
   });
 
+  it('says what a value of the wrong type must be where asked, keeping a message the schema gave', () => {
+    const typed = z.strictObject({
+      name: z.optional(z.string()),
+      count: z.optional(z.number()),
+      whole: z.optional(z.int()),
+      days: z.optional(z.int('must be a whole number of days')),
+      on: z.optional(z.boolean()),
+      tags: z.optional(z.array(z.string())),
+      limits: z.optional(z.strictObject({})),
+    });
+    const TYPES: IssueWording = { ...POLICY, types: true };
+    const messages = (value: unknown, wording: IssueWording) => {
+      const result = typed.safeParse(value, { reportInput: true });
+      if (result.success) throw new Error('accepted');
+      return result.error.issues.map((issue) => describeIssue(issue, wording).message);
+    };
+    const value = {
+      name: 5,
+      count: '5',
+      whole: 1.5,
+      days: 'ten',
+      on: 'yes',
+      tags: 'a',
+      limits: [],
+    };
+
+    expect(messages(value, TYPES)).toEqual([
+      'name: must be a string',
+      'count: must be a number',
+      'whole: must be a whole number',
+      'days: must be a whole number of days',
+      'on: must be true or false',
+      'tags: must be a list',
+      'limits: must be an object',
+    ]);
+    expect(messages(null, TYPES)).toEqual(['policy: must be an object']);
+    expect(messages({ tags: [1] }, { ...TYPES, fields: { tags: '--tag' } })).toEqual([
+      '--tag: item 1 must be a string',
+    ]);
+    // Without the option (a plan file): zod's words.
+    expect(messages({ on: 'yes' }, POLICY)).toEqual([
+      'on: Invalid input: expected boolean, received string',
+    ]);
+  });
+
   it('lists the allowed values where asked', () => {
     expect(described({ name: 'a', kind: 'tape', version: 2 }, POLICY)).toEqual([
       { field: 'kind', message: 'kind: must be one of machine, disk' },

@@ -56,7 +56,7 @@ describe('task show', () => {
 
     expect(shown).toEqual(await show(input));
     expect(notAFlag).toMatchObject({ name: 'InvalidRequest' });
-    expect(notAFlag.message).toMatch(/^dryRun: /);
+    expect(notAFlag.message).toBe('dryRun: must be true or false');
     expect(deletesReceived()).toEqual([]);
   });
 

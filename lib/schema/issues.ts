@@ -28,6 +28,13 @@ export interface IssueWording {
    */
   types?: boolean;
   /**
+   * A bound zod words (`Too small: expected string to have >=1 characters`, where the schema gave
+   * no message of its own) as the bound in words: text `must not be empty`, `must be at most 64
+   * characters`; a list `must list at least one item`, `must list at most 7 items`; a number
+   * `must be at least 1`, `must be less than 5`. Unset: zod's own words.
+   */
+  bounds?: boolean;
+  /**
    * What the caller calls the top-level fields, where that is not their key (the command line:
    * `createdBefore` is `--created-before`, `imageId` is `IMAGE_ID`). A field named here is the
    * issue's field, whatever lies under it: an item of a list is told by its value
@@ -92,11 +99,44 @@ const wrongTypeOf = (issue: z.core.$ZodIssue): string | undefined => {
   return words === undefined ? undefined : `must be ${words}`;
 };
 
-/** What is wrong, without the field: a missing value `is required`, a choice or type as asked, else zod's words. */
+/** `1 item`, `7 items`. */
+const counted = (count: number | bigint, unit: string): string =>
+  `${count} ${unit}${Number(count) === 1 ? '' : 's'}`;
+
+/** A size or number out of bounds, in words, when zod worded it and its kind has words here. */
+const outOfBoundsOf = (issue: z.core.$ZodIssue): string | undefined => {
+  if (issue.code !== 'too_small' && issue.code !== 'too_big') return undefined;
+  if (issue.message !== z.zodsOwnWords(issue)) return undefined;
+  const small = issue.code === 'too_small';
+  const bound = small ? issue.minimum : issue.maximum;
+  const exact = issue.exact === true;
+  const atLeastOne = small && !exact && Number(bound) === 1;
+  const side = exact ? 'exactly' : small ? 'at least' : 'at most';
+  switch (issue.origin) {
+    case 'string':
+      return atLeastOne ? 'must not be empty' : `must be ${side} ${counted(bound, 'character')}`;
+    case 'array':
+      return atLeastOne
+        ? 'must list at least one item'
+        : `must list ${side} ${counted(bound, 'item')}`;
+    case 'number':
+    case 'int':
+    case 'bigint':
+      if (issue.inclusive === false && !exact)
+        return `must be ${small ? 'more' : 'less'} than ${bound}`;
+      return `must be ${side} ${bound}`;
+    default:
+      return undefined;
+  }
+};
+
+/** What is wrong, without the field: a missing value `is required`, a choice, type or bound as asked, else zod's words. */
 const problemOf = (issue: z.core.$ZodIssue, wording: IssueWording): string => {
   if (issue.code === 'invalid_type' && issue.input === undefined) return 'is required';
   const wrongType = wording.types === true ? wrongTypeOf(issue) : undefined;
   if (wrongType !== undefined) return wrongType;
+  const outOfBounds = wording.bounds === true ? outOfBoundsOf(issue) : undefined;
+  if (outOfBounds !== undefined) return outOfBounds;
   if (issue.code === 'invalid_value' && wording.choices === true) {
     const allowed = issue.values.map((value) => String(value)).join(', ');
     return `must be ${issue.values.length > 1 ? 'one of ' : ''}${allowed}`;

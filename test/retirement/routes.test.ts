@@ -728,6 +728,25 @@ describe('a scheduled policy', () => {
     expect(fixture.emulator.requests).toHaveLength(0);
   });
 
+  it("a firing whose input is out of bounds is refused in words, not zod's", async () => {
+    const failure = await rejectionOf(
+      scheduledHandler(
+        {
+          policy: policy({ name: 'nightly-bounds' }),
+          scheduledTime: '',
+          identity: 'i'.repeat(257),
+        },
+        lambdaContext(),
+      ),
+    );
+
+    expect(failure.name).toBe('InvalidRequest');
+    expect(failure.message).toBe(
+      'identity: must be at most 256 characters; scheduledTime: must not be empty',
+    );
+    expect(fixture.emulator.requests).toHaveLength(0);
+  });
+
   it('a firing whose plan could not read everything in time fails as UpstreamTimeout (announced, nothing applied), and its retry applies', async () => {
     // Prepare: an inventory of many pages, each slow, so that the firing's scan of it runs out of
     // time (the plan incomplete) and not of the first page (which would be an UpstreamTimeout

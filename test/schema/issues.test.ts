@@ -108,6 +108,51 @@ describe('describeIssue', () => {
     ]);
   });
 
+  it('says a bound zod words in words where asked, keeping a message the schema gave', () => {
+    const bounded = z.strictObject({
+      key: z.optional(z.string().check(z.minLength(1))),
+      code: z.optional(z.string().check(z.minLength(3), z.maxLength(8))),
+      sizes: z.optional(z.array(z.number()).check(z.minLength(1), z.maxLength(2))),
+      pair: z.optional(z.array(z.number()).check(z.length(2))),
+      count: z.optional(z.int().check(z.gte(1), z.lte(1000))),
+      share: z.optional(z.number().check(z.gt(0), z.lt(1))),
+      regions: z.optional(z.array(z.string()).check(z.maxLength(1, 'must list at most 1 region'))),
+    });
+    const BOUNDS: IssueWording = { ...POLICY, bounds: true };
+    const messages = (value: unknown, wording: IssueWording) => {
+      const result = bounded.safeParse(value, { reportInput: true });
+      if (result.success) throw new Error('accepted');
+      return result.error.issues.map((issue) => describeIssue(issue, wording).message);
+    };
+
+    expect(
+      messages(
+        { key: '', code: 'ab', sizes: [], pair: [1], count: 0, share: 0, regions: ['a', 'b'] },
+        BOUNDS,
+      ),
+    ).toEqual([
+      'key: must not be empty',
+      'code: must be at least 3 characters',
+      'sizes: must list at least one item',
+      'pair: must list exactly 2 items',
+      'count: must be at least 1',
+      'share: must be more than 0',
+      'regions: must list at most 1 region',
+    ]);
+    expect(
+      messages({ code: 'abcdefghi', sizes: [1, 2, 3], count: 1001, share: 1 }, BOUNDS),
+    ).toEqual([
+      'code: must be at most 8 characters',
+      'sizes: must list at most 2 items',
+      'count: must be at most 1000',
+      'share: must be less than 1',
+    ]);
+    // Without the option (a plan file): zod's words.
+    expect(messages({ key: '' }, POLICY)).toEqual([
+      'key: Too small: expected string to have >=1 characters',
+    ]);
+  });
+
   it('lists the allowed values where asked', () => {
     expect(described({ name: 'a', kind: 'tape', version: 2 }, POLICY)).toEqual([
       { field: 'kind', message: 'kind: must be one of machine, disk' },

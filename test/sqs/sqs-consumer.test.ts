@@ -79,6 +79,31 @@ describe('SQS delete consumer', () => {
     });
   });
 
+  it("refuses a body with a value out of bounds or of the wrong type in words, not zod's", async () => {
+    const decision = {
+      provider: 'bcc',
+      imageId: SEEDED.bcc.custom,
+      region: 'bj',
+      planId: `plan-${'0'.repeat(24)}`,
+      runId: `run-${'0'.repeat(20)}`,
+      imageKey: '',
+      expected: { status: 'available', name: 'n'.repeat(1025) },
+    };
+    const response = await consume({
+      Records: [
+        sqsRecord('decision', body(decision)),
+        sqsRecord('request', body({ provider: 'bcc', imageId: SEEDED.bcc.custom, dryRun: 'true' })),
+      ],
+    });
+
+    expect(failedIds(response)).toEqual(['decision', 'request']);
+    expect(lineFor('decision')[0]?.errorMessage).toBe(
+      'imageKey: must not be empty; expected.name: must be at most 1024 characters',
+    );
+    expect(lineFor('request')[0]?.errorMessage).toBe('dryRun: must be true or false');
+    expect(fixture.emulator.requests).toEqual([]);
+  });
+
   it('retries transient faults in the Lambda (3 attempts) before reporting anything', async () => {
     fixture.emulator.faults.inject({ times: 2, action: { kind: 'status', status: 429 } });
 

@@ -7,7 +7,7 @@ import { InvalidRequest } from '../errors/errors.js';
 import { IMAGE_STATUSES, TOO_MANY_STATUSES } from '../images/image-fields.js';
 import { nameGlobSchema, regionSchema } from '../images/name-shapes.js';
 import { cloudKeys, findCloud } from '../providers/registry.js';
-import { describeIssue, type IssueWording } from '../schema/issues.js';
+import { describeIssues, type IssueWording } from '../schema/issues.js';
 import * as z from '../schema/zod.js';
 
 /** The largest policy document (JSON or YAML text) accepted, in characters. */
@@ -300,7 +300,7 @@ export const parsePolicy = (value: unknown): Policy => {
   // undefined) could not be told from a field of the wrong type.
   const result = policySchema.safeParse(value, { reportInput: true });
   if (result.success) return canonicalLists(result.data);
-  const described = result.error.issues.map((issue) => describeIssue(issue, POLICY_WORDING));
+  const described = describeIssues(result.error.issues, POLICY_WORDING);
   throw new InvalidRequest(described.map((issue) => issue.message).join('; '), {
     field: described[0]?.field ?? 'policy',
   });

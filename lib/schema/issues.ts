@@ -164,3 +164,26 @@ export const describeIssue = (
     ? { field, message: `${field}: ${problem}` }
     : { field: called.field, message: `${called.field}: ${called.item}${problem}` };
 };
+
+/** Whether `path` is `under` or lies beneath it. */
+const within = (path: readonly PropertyKey[], under: readonly PropertyKey[]): boolean =>
+  under.length <= path.length && under.every((step, index) => path[index] === step);
+
+/**
+ * Every issue of a parse, described, but for those at or under a value of the wrong type: zod
+ * checks the length of anything that has one, so a string where a list goes (`regions: "bj"`) or a
+ * list where text goes would also be told a list's or a text's bounds (`must list at most 7
+ * statuses`, `must list at least one item` of a string), which say nothing true of it.
+ */
+export const describeIssues = (
+  issues: readonly z.core.$ZodIssue[],
+  wording: IssueWording,
+): Array<{ field: string; message: string }> => {
+  const wrongTyped: Array<readonly PropertyKey[]> = [];
+  const kept = issues.filter((issue) => {
+    if (wrongTyped.some((path) => within(issue.path, path))) return false;
+    if (issue.code === 'invalid_type') wrongTyped.push(issue.path);
+    return true;
+  });
+  return kept.map((issue) => describeIssue(issue, wording));
+};

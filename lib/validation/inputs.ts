@@ -12,7 +12,7 @@ import { PLAN_ID_PATTERN, RUN_ID_PATTERN } from '../retirement/ids.js';
 import type { RunMessage } from '../retirement/ports.js';
 import { RUN_MESSAGE_MAX_LENGTH } from '../retirement/run-message-limits.js';
 import { ISO_INSTANT_PATTERN, readIsoInstant } from '../schema/iso-time.js';
-import { describeIssue, type IssueWording } from '../schema/issues.js';
+import { describeIssues, type IssueWording } from '../schema/issues.js';
 import * as z from '../schema/zod.js';
 
 /** `true`/`false` as query strings carry them; anything else is refused rather than guessed. */
@@ -269,7 +269,7 @@ export const parseInput = <T>(
   const result = schema.safeParse(input, { reportInput: true });
   if (result.success) return result.data;
   const wording = fields === undefined ? INPUT_WORDING : { ...INPUT_WORDING, fields };
-  const described = result.error.issues.map((issue) => describeIssue(issue, wording));
+  const described = describeIssues(result.error.issues, wording);
   throw new InvalidRequest(described.map((issue) => issue.message).join('; '), {
     field: described[0]?.field ?? 'input',
   });
@@ -280,7 +280,9 @@ export const runMessageRefusal = (message: RunMessage): string | undefined => {
   const result = runMessageSchema().safeParse(message, { reportInput: true });
   return result.success
     ? undefined
-    : result.error.issues.map((issue) => describeIssue(issue, INPUT_WORDING).message).join('; ');
+    : describeIssues(result.error.issues, INPUT_WORDING)
+        .map((issue) => issue.message)
+        .join('; ');
 };
 
 /** Parses JSON text (an SQS body) and then the schema; bad JSON is InvalidRequest too. */

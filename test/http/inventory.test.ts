@@ -707,6 +707,28 @@ describe('cursors', () => {
     ]);
     expect(fixture.emulator.requests).toEqual([]);
   });
+  it('a task input of the wrong type says only what it must be, not the bounds of what it is not', async () => {
+    const refusals = [];
+    for (const input of [
+      { provider: 'bcc', status: 'available,failed' },
+      { provider: 'bcc', cursor: [] },
+      { provider: 'bcc', limit: '10' },
+    ]) {
+      refusals.push(
+        await taskList(input, lambdaContext()).then(
+          () => undefined,
+          (error) => error,
+        ),
+      );
+    }
+
+    expect(refusals.map((error) => (error as Error).message)).toEqual([
+      'status: must be a list',
+      'cursor: must be a string',
+      'limit: must be a number',
+    ]);
+    expect(fixture.emulator.requests).toEqual([]);
+  });
 });
 
 describe('createdBefore and createdAfter: ISO 8601 as people type it', () => {

@@ -451,6 +451,17 @@ describe('parsePolicyText', () => {
     expect(error.message).toBe('regions: must be a list; limits.maxPercent: must be a number');
   });
 
+  it('says of a status list written as one string only that it must be a list (not that it has too many statuses)', () => {
+    const text = SPEC_EXAMPLE_YAML.replace(
+      'status: [available, failed, error]',
+      'status: available, failed, error',
+    );
+
+    const error = refusal(() => parsePolicyText(text, 'yaml'));
+
+    expect(error.message).toBe('select.status: must be a list');
+  });
+
   it('names nested fields from YAML the same way', () => {
     const text = SPEC_EXAMPLE_YAML.replace('  maxDeletions: 50\n', '  maxDeletion: 50\n');
 

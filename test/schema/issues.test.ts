@@ -3,7 +3,7 @@
 // each of them words its own way (the root's name, unknown fields, a value outside a set).
 
 import { describe, expect, it } from 'vitest';
-import { describeIssue, type IssueWording } from '../../lib/schema/issues.js';
+import { describeIssue, describeIssues, type IssueWording } from '../../lib/schema/issues.js';
 import * as z from '../../lib/schema/zod.js';
 
 const schema = z.strictObject({
@@ -150,6 +150,25 @@ describe('describeIssue', () => {
     // Without the option (a plan file): zod's words.
     expect(messages({ key: '' }, POLICY)).toEqual([
       'key: Too small: expected string to have >=1 characters',
+    ]);
+  });
+
+  it('describes every issue but those at or under a value of the wrong type (zod checks the length of anything that has one)', () => {
+    const lists = z.strictObject({
+      regions: z.array(z.string()).check(z.minLength(1, 'must list at least one region')),
+      name: z.string().check(z.minLength(1), z.maxLength(3)),
+      limits: z.strictObject({ max: z.number() }),
+    });
+    const result = lists.safeParse(
+      { regions: '', name: ['a', 'b', 'c', 'd'], limits: { max: 'x' } },
+      { reportInput: true },
+    );
+    if (result.success) throw new Error('accepted');
+
+    expect(describeIssues(result.error.issues, { ...POLICY, types: true, bounds: true })).toEqual([
+      { field: 'regions', message: 'regions: must be a list' },
+      { field: 'name', message: 'name: must be a string' },
+      { field: 'limits.max', message: 'limits.max: must be a number' },
     ]);
   });
 

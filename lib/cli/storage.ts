@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { InvalidRequest, StoreUnavailable } from '../errors/errors.js';
 import { type Plan, planSchema } from '../retirement/plan.js';
 import type { PlanStore, RunDocument, RunStore } from '../retirement/ports.js';
-import { describeIssue } from '../schema/issues.js';
+import { describeIssue, type IssueWording } from '../schema/issues.js';
 import { jsonTextRefusal, parseJsonText } from '../schema/json-text.js';
 import { type HeldLock, type LockHolder, takeFileLock } from '../stores/file-lock.js';
 import { localRunStore, runJournalPath, runLockPath } from '../stores/local-run-store.js';
@@ -85,6 +85,14 @@ export const localStorage = (dir: string): LocalStorage => {
  * A plan file as the plan schema reads it; anything else is InvalidRequest naming the file and
  * what is wrong: where the JSON breaks (line and column), or the first field that is not a plan's.
  */
+const PLAN_WORDING: IssueWording = {
+  root: 'plan',
+  unknownKeys: { nameRoot: true },
+  choices: true,
+  types: true,
+  bounds: true,
+};
+
 export const parseStoredPlan = (text: string, path: string): Plan => {
   let value: unknown;
   try {
@@ -98,10 +106,11 @@ export const parseStoredPlan = (text: string, path: string): Plan => {
   }
   const parsed = planSchema.safeParse(value, { reportInput: true });
   if (!parsed.success) {
-    // The first issue, in zod's own words but for a missing field (plan files have always read so).
+    // The first issue, in the words of the inputs and policies (a plan edited by hand is read by
+    // a person): a wrong type as what it must be, unknown fields named, choices and bounds listed.
     const issue = parsed.error.issues[0];
     const what =
-      issue === undefined ? 'plan: is not valid' : describeIssue(issue, { root: 'plan' }).message;
+      issue === undefined ? 'plan: is not valid' : describeIssue(issue, PLAN_WORDING).message;
     throw new InvalidRequest(`plan: ${path} is not a plan (${what})`, { field: 'plan' });
   }
   return parsed.data;

@@ -182,6 +182,19 @@ describe('the plan file given to apply', () => {
     expect(error.field).toBe('plan');
     expect(error.message).toBe('plan: /plans/policy.json is not a plan (planId: is required)');
   });
+
+  it('a plan edited into a wrong type or an unknown field is refused in the words of the inputs and policies', () => {
+    // Act
+    const wrongType = planRefusal(JSON.stringify({ planId: 7 }), '/plans/typed.json');
+    const unknown = planRefusal(JSON.stringify({ planId: 'x', extra: 1 }), '/plans/extra.json');
+
+    // Assess: not zod's 'Invalid input: expected string, received number' or 'Unrecognized key'.
+    expect(wrongType.message).toBe(
+      'plan: /plans/typed.json is not a plan (planId: must be a string)',
+    );
+    expect(unknown.message).toMatch(/^plan: \/plans\/extra\.json is not a plan \(/);
+    expect(unknown.message).not.toMatch(/Unrecognized key|Invalid input/);
+  });
 });
 
 describe('cloud-images plan with a policy file that is not JSON', () => {

@@ -22,17 +22,18 @@ const described = (value: unknown, wording: IssueWording) => {
 
 const INPUT: IssueWording = { root: 'input', unknownKeys: { nameRoot: false }, choices: true };
 const POLICY: IssueWording = { root: 'policy', unknownKeys: { nameRoot: true }, choices: true };
-const PLAN: IssueWording = { root: 'plan' };
+// A reader that replaces none of zod's words.
+const BARE: IssueWording = { root: 'plan' };
 
 describe('describeIssue', () => {
   it('names the field by its path, the root by its name, and a missing value as required', () => {
-    expect(described({ name: 'a', limits: { max: 'ten' } }, PLAN)).toEqual([
+    expect(described({ name: 'a', limits: { max: 'ten' } }, BARE)).toEqual([
       {
         field: 'limits.max',
         message: 'limits.max: Invalid input: expected number, received string',
       },
     ]);
-    expect(described({ limits: {} }, PLAN)).toEqual([
+    expect(described({ limits: {} }, BARE)).toEqual([
       { field: 'name', message: 'name: is required' },
       { field: 'limits.max', message: 'limits.max: is required' },
     ]);
@@ -56,8 +57,8 @@ describe('describeIssue', () => {
     );
   });
 
-  it("keeps zod's words for unknown fields and choices where the reader does not replace them (a plan file)", () => {
-    expect(described({ name: 'a', kind: 'tape', extra: 1 }, PLAN).map((i) => i.message)).toEqual([
+  it("keeps zod's words for unknown fields and choices where the reader does not replace them", () => {
+    expect(described({ name: 'a', kind: 'tape', extra: 1 }, BARE).map((i) => i.message)).toEqual([
       'kind: Invalid option: expected one of "machine"|"disk"',
       'plan: Unrecognized key: "extra"',
     ]);
@@ -102,7 +103,7 @@ describe('describeIssue', () => {
     expect(messages({ tags: [1] }, { ...TYPES, fields: { tags: '--tag' } })).toEqual([
       '--tag: item 1 must be a string',
     ]);
-    // Without the option (a plan file): zod's words.
+    // Without the option: zod's words.
     expect(messages({ on: 'yes' }, POLICY)).toEqual([
       'on: Invalid input: expected boolean, received string',
     ]);
@@ -147,7 +148,7 @@ describe('describeIssue', () => {
       'count: must be at most 1000',
       'share: must be less than 1',
     ]);
-    // Without the option (a plan file): zod's words.
+    // Without the option: zod's words.
     expect(messages({ key: '' }, POLICY)).toEqual([
       'key: Too small: expected string to have >=1 characters',
     ]);

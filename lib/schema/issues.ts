@@ -179,11 +179,16 @@ export const describeIssues = (
   issues: readonly z.core.$ZodIssue[],
   wording: IssueWording,
 ): Array<{ field: string; message: string }> => {
-  const wrongTyped: Array<readonly PropertyKey[]> = [];
-  const kept = issues.filter((issue) => {
-    if (wrongTyped.some((path) => within(issue.path, path))) return false;
-    if (issue.code === 'invalid_type') wrongTyped.push(issue.path);
-    return true;
-  });
+  // Whatever order the issues come in (zod's own puts a value's type first; a caller may not).
+  const wrongTyped = issues.filter((issue) => issue.code === 'invalid_type');
+  const kept = issues.filter(
+    (issue) =>
+      !wrongTyped.some(
+        (typed) =>
+          typed !== issue &&
+          within(issue.path, typed.path) &&
+          (issue.code !== 'invalid_type' || typed.path.length < issue.path.length),
+      ),
+  );
   return kept.map((issue) => describeIssue(issue, wording));
 };

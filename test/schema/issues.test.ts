@@ -171,6 +171,14 @@ describe('describeIssue', () => {
       { field: 'name', message: 'name: must be a string' },
       { field: 'limits.max', message: 'limits.max: must be a number' },
     ]);
+    // In any order: a bound told before the wrong type it lies under is left out all the same.
+    expect(
+      describeIssues([...result.error.issues].reverse(), { ...POLICY, types: true, bounds: true }),
+    ).toEqual([
+      { field: 'limits.max', message: 'limits.max: must be a number' },
+      { field: 'name', message: 'name: must be a string' },
+      { field: 'regions', message: 'regions: must be a list' },
+    ]);
   });
 
   it('lists the allowed values where asked', () => {

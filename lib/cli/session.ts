@@ -25,6 +25,9 @@ import {
  * The confirmation prompt without colour. @inquirer colours it through util.styleText, which
  * knows NO_COLOR but not --no-color: the prompt follows the colour of stderr, where it is drawn.
  */
+/** The commands whose region is the person's --region (lib/cli/commands/arguments.ts regionOptions). */
+const REGION_FLAG_OPERATIONS: readonly OperationName[] = ['show', 'delete', 'list', 'usage'];
+
 const PLAIN_PROMPT_THEME = {
   prefix: { idle: '?', done: '\u2714' },
   style: {
@@ -135,7 +138,7 @@ export const startSession = (
     checkConfiguration,
     invocation: (operation) => {
       checkConfiguration();
-      return startInvocation(
+      const invocation = startInvocation(
         undefined,
         {
           capMs: timeoutMsFor(operation, env),
@@ -145,6 +148,10 @@ export const startSession = (
         },
         { trigger: 'cli', operation, requestId },
       );
+      // The image commands' region is the one typed as --region: a region refused (not known, not
+      // configured) names it so. An apply's regions are its plan's, named as the input's.
+      if (REGION_FLAG_OPERATIONS.includes(operation)) invocation.context.regionField = '--region';
+      return invocation;
     },
     nextCommand: (args) =>
       [

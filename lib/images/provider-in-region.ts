@@ -9,7 +9,11 @@ export const providerInRegion = async (
   requestedRegion: string | undefined,
 ): Promise<{ provider: ImageProvider; region: string }> => {
   const provider = deps.providers(providerKey);
-  const region = await provider.resolveRegion(requestedRegion, deps.context.deadline);
+  const region = await provider.resolveRegion(
+    requestedRegion,
+    deps.context.deadline,
+    deps.context.regionField,
+  );
   deps.context.region = region;
   return { provider, region };
 };

@@ -38,6 +38,11 @@ export interface CallContext {
   /** The region the operation resolved (the one asked for, or the default), for the log line. */
   region?: string | undefined;
   /**
+   * What the caller calls the region it asked for, for a refusal (the command line's `--region`);
+   * absent: `region`, the input's field.
+   */
+  regionField?: string | undefined;
+  /**
    * The cloud the operation works on when the request does not name it (a policy's, a plan's),
    * for the log line and the metrics' provider dimension.
    */

@@ -162,6 +162,31 @@ describe('cloud-images show', () => {
     expect(fixture.emulator.requests).toHaveLength(0);
   });
 
+  it('a region the cloud refuses (not configured) names --region too, where the API names region; nothing is sent', async () => {
+    // Act: ModelArts is configured for cn-north-4 only; the same show over HTTP.
+    const shown = await cli(['show', 'modelarts', SEEDED.modelarts.custom, '--region', 'eu-de']);
+    const listed = await cli(['list', 'modelarts', '--region', 'eu-de', '--json']);
+    const overHttp = await http(httpShow, 'GET', 'modelarts', SEEDED.modelarts.custom, {
+      region: 'eu-de',
+    });
+
+    // Assess
+    for (const run of [shown, listed]) {
+      expect(run.code, run.stderr).toBe(exitStatusOfError('InvalidRequest'));
+    }
+    expect(shown.stderr.split('\n')[0]).toBe(
+      "InvalidRequest: --region: 'eu-de' is not configured for modelarts (configured: cn-north-4)",
+    );
+    expect(listed.errorBody().error.message).toBe(
+      "--region: 'eu-de' is not configured for modelarts (configured: cn-north-4)",
+    );
+    expect(overHttp.body).toHaveProperty(
+      'error.message',
+      "region: 'eu-de' is not configured for modelarts (configured: cn-north-4)",
+    );
+    expect(fixture.emulator.requests).toHaveLength(0);
+  });
+
   it('a bad --emulator is InvalidRequest too; the same URL in a variable stays ConfigurationError', async () => {
     // Act
     const flag = await cloudImages([

@@ -107,7 +107,7 @@ export const planSchema = z
     planId: z
       .string()
       .check(
-        z.regex(PLAN_ID_PATTERN),
+        z.regex(PLAN_ID_PATTERN, "must be a plan id ('plan-' and 24 hex digits)"),
         z.describe('Derived from the policy and the decisions: the same inputs give the same ID.'),
       ),
     policy: policySchema,

@@ -81,18 +81,13 @@ export const localStorage = (dir: string): LocalStorage => {
   };
 };
 
+/** A plan file's words (lib/schema/issues.ts), as a policy's: a person who edited it reads them. */
+const PLAN_WORDING: IssueWording = { root: 'plan', nameRootWithUnknownKeys: true };
+
 /**
  * A plan file as the plan schema reads it; anything else is InvalidRequest naming the file and
  * what is wrong: where the JSON breaks (line and column), or the first field that is not a plan's.
  */
-const PLAN_WORDING: IssueWording = {
-  root: 'plan',
-  unknownKeys: { nameRoot: true },
-  choices: true,
-  types: true,
-  bounds: true,
-};
-
 export const parseStoredPlan = (text: string, path: string): Plan => {
   let value: unknown;
   try {

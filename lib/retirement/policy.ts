@@ -248,18 +248,8 @@ export type Policy = z.output<typeof policySchema>;
 /** A policy as written (what callers send and files hold). */
 export type PolicyInput = z.input<typeof policySchema>;
 
-/**
- * A policy's words: unknown fields named with where they are (`policy: ...` at the top); choices
- * listed; a wrong type as what the value must be (`force: must be true or false`), a bound zod
- * would word as the bound in words (`must not be empty`).
- */
-const POLICY_WORDING: IssueWording = {
-  root: 'policy',
-  unknownKeys: { nameRoot: true },
-  choices: true,
-  types: true,
-  bounds: true,
-};
+/** A policy's words (lib/schema/issues.ts): unknown fields named with where they are (`policy: ...` at the top). */
+const POLICY_WORDING: IssueWording = { root: 'policy', nameRootWithUnknownKeys: true };
 
 /** Default sort: code-unit order, the same on every machine and locale. */
 const sorted = <T extends string>(values: readonly T[]): T[] => [...values].sort();

@@ -1,10 +1,13 @@
 // One zod issue in the words a caller reads: `<field>: <what is wrong>`, the field its path
-// (`limits.maxDeletions`, `select.status.1`) or, for the value as a whole, the root's name; a
-// missing value `is required` (zod would say `expected string, received undefined`). Each reader
-// of callers' documents (the inputs of every trigger, a policy, a plan file) words its issues here,
-// with what sets them apart as options: the root's name, which of zod's own wordings they
-// replace (as their callers have always read them), and the names the caller gave the fields (the
-// command line's flags and arguments: `--created-before`, `IMAGE_ID`).
+// (`limits.maxDeletions`, `select.status.1`) or, for the value as a whole, the root's name. Where
+// the schema gave no message of its own, zod's English is put in plain words: a missing value
+// `is required`, a wrong type as what the value must be (`must be a string`, `true or false`, `a
+// list`, `an object`), a value outside a set `must be one of a, b`, a bound as the bound (`must not
+// be empty`, `must be at most 64 characters`, `must list at most 7 items`, `must be at least 1`),
+// unknown keys `unknown field(s): a, b` (names bounded, lib/schema/caller-names.ts). Every reader
+// of callers' documents (the inputs of every trigger, a policy, a plan file) words its issues here;
+// what sets them apart is the root's name, whether it is named with unknown fields at the top, and
+// the names the caller gave the fields (the command line's flags and arguments).
 
 import { shownName, unknownFields } from './caller-names.js';
 import * as z from './zod.js';
@@ -13,27 +16,10 @@ export interface IssueWording {
   /** The value as a whole, for an issue at the top: `input`, `policy`, `plan`. */
   root: string;
   /**
-   * Unknown keys as `unknown field(s): a, b` (names bounded, lib/schema/caller-names.ts), their
-   * field the first of them; `nameRoot` false leaves the root's name out of the message at the top
-   * (the inputs: `unknown field(s): x`, where a policy says `policy: unknown field(s): x`). Unset:
-   * zod's own words (`Unrecognized key: "x"`).
+   * Whether unknown keys at the top are named with the root (a policy: `policy: unknown field(s):
+   * x`) or alone (the inputs: `unknown field(s): x`); further in, always with where they are.
    */
-  unknownKeys?: { nameRoot: boolean };
-  /** A value outside a fixed set as `must be one of a, b`; unset: zod's own words. */
-  choices?: boolean;
-  /**
-   * A value of the wrong type as what it must be (`must be a string`, `a number`, `a whole number`,
-   * `true or false`, `a list`, `an object`), where the schema gave no message of its own; unset:
-   * zod's own words (`Invalid input: expected string, received number`).
-   */
-  types?: boolean;
-  /**
-   * A bound zod words (`Too small: expected string to have >=1 characters`, where the schema gave
-   * no message of its own) as the bound in words: text `must not be empty`, `must be at most 64
-   * characters`; a list `must list at least one item`, `must list at most 7 items`; a number
-   * `must be at least 1`, `must be less than 5`. Unset: zod's own words.
-   */
-  bounds?: boolean;
+  nameRootWithUnknownKeys: boolean;
   /**
    * What the caller calls the top-level fields, where that is not their key (the command line:
    * `createdBefore` is `--created-before`, `imageId` is `IMAGE_ID`). A field named here is the
@@ -131,13 +117,13 @@ const outOfBoundsOf = (issue: z.core.$ZodIssue): string | undefined => {
 };
 
 /** What is wrong, without the field: a missing value `is required`, a choice, type or bound as asked, else zod's words. */
-const problemOf = (issue: z.core.$ZodIssue, wording: IssueWording): string => {
+const problemOf = (issue: z.core.$ZodIssue): string => {
   if (issue.code === 'invalid_type' && issue.input === undefined) return 'is required';
-  const wrongType = wording.types === true ? wrongTypeOf(issue) : undefined;
+  const wrongType = wrongTypeOf(issue);
   if (wrongType !== undefined) return wrongType;
-  const outOfBounds = wording.bounds === true ? outOfBoundsOf(issue) : undefined;
+  const outOfBounds = outOfBoundsOf(issue);
   if (outOfBounds !== undefined) return outOfBounds;
-  if (issue.code === 'invalid_value' && wording.choices === true) {
+  if (issue.code === 'invalid_value') {
     const allowed = issue.values.map((value) => String(value)).join(', ');
     return `must be ${issue.values.length > 1 ? 'one of ' : ''}${allowed}`;
   }
@@ -150,15 +136,15 @@ export const describeIssue = (
   wording: IssueWording,
 ): { field: string; message: string } => {
   const field = issueField(issue.path, wording.root);
-  if (issue.code === 'unrecognized_keys' && wording.unknownKeys !== undefined) {
-    const named = issue.path.length > 0 || wording.unknownKeys.nameRoot;
+  if (issue.code === 'unrecognized_keys') {
+    const named = issue.path.length > 0 || wording.nameRootWithUnknownKeys;
     return {
       field: issueField([...issue.path, shownName(issue.keys[0] ?? '')], wording.root),
       message: `${named ? `${field}: ` : ''}${unknownFields(issue.keys)}`,
     };
   }
   const fields = wording.fields ?? {};
-  const problem = withMentions(issue, problemOf(issue, wording), fields);
+  const problem = withMentions(issue, problemOf(issue), fields);
   const called = calledField(issue, fields);
   return called === undefined
     ? { field, message: `${field}: ${problem}` }

@@ -242,18 +242,8 @@ export const runRefSchema = z.lazy(() =>
 );
 export type UsageInput = z.infer<ReturnType<typeof buildUsageInput>>;
 
-/** The inputs' words: unknown fields unnamed at the top (`unknown field(s): x`), choices, types and bounds in words. */
-// A value outside a set lists the set in plain words (`kind: must be one of custom, system, ...`),
-// and a value of the wrong type says what it must be (`dryRun: must be true or false`), as a
-// policy's do: zod's own (`Invalid option: expected one of "custom"|...`, `Invalid input: expected
-// boolean, received string`, `Too small: expected string to have >=1 characters`) reads as code.
-const INPUT_WORDING: IssueWording = {
-  root: 'input',
-  unknownKeys: { nameRoot: false },
-  choices: true,
-  types: true,
-  bounds: true,
-};
+/** The inputs' words (lib/schema/issues.ts): unknown fields at the top named alone (`unknown field(s): x`). */
+const INPUT_WORDING: IssueWording = { root: 'input', nameRootWithUnknownKeys: false };
 
 /**
  * Parses or throws InvalidRequest whose message names every bad field; `field` is the first.

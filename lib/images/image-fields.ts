@@ -14,7 +14,7 @@ export const IMAGE_STATUSES = [
 export const IMAGE_KINDS = ['custom', 'system', 'shared', 'other'] as const;
 
 /** A list of statuses longer than there are statuses names one twice at least. */
-export const TOO_MANY_STATUSES = `must list at most ${IMAGE_STATUSES.length} statuses, each once`;
+export const TOO_MANY_STATUSES = `must list at most ${IMAGE_STATUSES.length} statuses`;
 
 /** Epoch milliseconds or an ISO-ish date string to ISO 8601; undefined for anything else. */
 export const toIsoTime = (value: unknown): string | undefined => {

@@ -148,7 +148,8 @@ const checkCreatedRange = (
   if (filter.createdBefore === undefined || filter.createdAfter === undefined) return;
   const before = readIsoInstant(filter.createdBefore);
   const after = readIsoInstant(filter.createdAfter);
-  if (before.ok && after.ok && after.ms >= before.ms) {
+  // Creation times are whole milliseconds: bounds a millisecond apart leave none between them.
+  if (before.ok && after.ok && before.ms - after.ms <= 1) {
     ctx.addIssue({
       code: 'custom',
       path: ['createdAfter'],

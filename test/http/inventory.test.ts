@@ -703,7 +703,7 @@ describe('cursors', () => {
     expect(answers.map((answer) => (answer.body.error as { message: string }).message)).toEqual([
       'limit: must be at least 1',
       'limit: must be at most 1000',
-      'status: must list at most 7 statuses, each once',
+      'status: must list at most 7 statuses',
     ]);
     expect(fixture.emulator.requests).toEqual([]);
   });
@@ -818,6 +818,8 @@ describe('createdAfter and createdBefore together', () => {
       { createdAfter: '2026-06-01', createdBefore: '2026-01-01' },
       { createdAfter: '2026-01-01T00:00Z', createdBefore: '2026-01-01' },
       { createdAfter: '2026-01-01T02:00+03:00', createdBefore: '2025-12-31T22:30Z' },
+      // A millisecond apart: creation times are whole milliseconds, none lies strictly between.
+      { createdAfter: '2026-01-01T00:00:00.000Z', createdBefore: '2026-01-01T00:00:00.001Z' },
     ];
 
     // Act
@@ -825,7 +827,7 @@ describe('createdAfter and createdBefore together', () => {
     for (const query of empty) answers.push(await list('bcc', query));
     const sentForTheRefused = fixture.emulator.requests.length;
     const open = await list('bcc', {
-      createdAfter: '2025-12-31T23:59Z',
+      createdAfter: '2025-12-31T23:59:59.998Z',
       createdBefore: '2026-01-01',
     });
 
@@ -837,7 +839,7 @@ describe('createdAfter and createdBefore together', () => {
       );
     }
     expect(sentForTheRefused, 'nothing sent for a refused range').toBe(0);
-    expect(open.status, 'a minute between them is a range').toBe(200);
+    expect(open.status, 'two milliseconds apart leave one between them').toBe(200);
   });
 });
 

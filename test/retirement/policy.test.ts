@@ -193,7 +193,7 @@ describe('parsePolicy: each mistake names its field', () => {
       'more statuses than there are',
       { select: { status: Array(8).fill('failed') } },
       'select.status',
-      'select.status: must list at most 7 statuses, each once',
+      'select.status: must list at most 7 statuses',
     ],
     [
       'olderThanDays fractional',

@@ -9,14 +9,14 @@ import { loadConfig } from '../../lib/config/service-config.js';
 import { ConfigurationError } from '../../lib/errors/errors.js';
 
 const REFUSAL =
-  'invalid configuration: CLOUD_IMAGES_TIMEOUT_MS: must be a positive whole number of milliseconds';
+  'invalid configuration: CLOUD_IMAGES_TIMEOUT_MS: must be a positive whole number of milliseconds, at most 2147483647';
 
 describe('CLOUD_IMAGES_TIMEOUT_MS', () => {
   it.each(['1', '2500', '900000'])('%s is taken as it is', (raw) => {
     expect(timeoutMsFor('show', { CLOUD_IMAGES_TIMEOUT_MS: raw })).toBe(Number(raw));
   });
 
-  it.each(['0x10', '1e3', '+100', '1.5', '0', '-5', 'abc', '1 00'])(
+  it.each(['0x10', '1e3', '+100', '1.5', '0', '-5', 'abc', '1 00', '2147483648', '5000000000'])(
     '%j is ConfigurationError naming it (Number() took hex and exponents)',
     (raw) => {
       expect(() => timeoutMsFor('show', { CLOUD_IMAGES_TIMEOUT_MS: raw })).toThrow(

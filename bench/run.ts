@@ -21,6 +21,7 @@ import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DEFAULT_RECORD_CONCURRENCY } from '../lib/config/retirement-config.js';
 import { makeCertificate } from '../scripts/loopback-certificate.js';
 import { type Built, buildAll } from './build.js';
 import {
@@ -365,7 +366,7 @@ const deployedQueue = (built: Built) => {
   return {
     batchSize: sqs?.batchSize ?? 10,
     maxConcurrency: sqs?.maximumConcurrency ?? 1000,
-    recordConcurrency: Number(text('SQS_RECORD_CONCURRENCY') ?? 4),
+    recordConcurrency: Number(text('SQS_RECORD_CONCURRENCY') ?? DEFAULT_RECORD_CONCURRENCY),
     rateLimits: text('UPSTREAM_RATE_LIMITS'),
     sqsMaxConcurrency:
       text('SQS_MAX_CONCURRENCY') === undefined ? undefined : Number(text('SQS_MAX_CONCURRENCY')),

@@ -78,6 +78,14 @@ const TYPE_WORDS: Readonly<Record<string, string>> = {
   object: 'an object',
 };
 
+/** A date-time zod refused, when zod worded it: what one looks like (plans, runs and events hold them). */
+const badDateTimeOf = (issue: z.core.$ZodIssue): string | undefined =>
+  issue.code === 'invalid_format' &&
+  issue.format === 'datetime' &&
+  issue.message === z.zodsOwnWords(issue)
+    ? 'must be an ISO 8601 date and time in UTC, such as 2026-01-31T12:00:00.000Z'
+    : undefined;
+
 /** A wrong type as what the value must be, when zod worded it and the type has words here. */
 const wrongTypeOf = (issue: z.core.$ZodIssue): string | undefined => {
   if (issue.code !== 'invalid_type' || issue.message !== z.zodsOwnWords(issue)) return undefined;
@@ -123,6 +131,8 @@ const problemOf = (issue: z.core.$ZodIssue): string => {
   if (wrongType !== undefined) return wrongType;
   const outOfBounds = outOfBoundsOf(issue);
   if (outOfBounds !== undefined) return outOfBounds;
+  const badDateTime = badDateTimeOf(issue);
+  if (badDateTime !== undefined) return badDateTime;
   if (issue.code === 'invalid_value') {
     const allowed = issue.values.map((value) => String(value)).join(', ');
     return `must be ${issue.values.length > 1 ? 'one of ' : ''}${allowed}`;

@@ -199,6 +199,19 @@ describe('the plan file given to apply', () => {
       "plan: /plans/extra.json is not a plan (planId: must be a plan id ('plan-' and 24 hex digits))",
     );
   });
+
+  it('a plan whose createdAt was edited into something else says what a date and time looks like', () => {
+    // Act
+    const error = planRefusal(
+      JSON.stringify({ planId: `plan-${'0'.repeat(24)}`, policy: POLICY, createdAt: 'yesterday' }),
+      '/plans/dated.json',
+    );
+
+    // Assess: not zod's 'Invalid ISO datetime'.
+    expect(error.message).toMatch(
+      /^plan: \/plans\/dated\.json is not a plan \(.*: must be an ISO 8601 date and time in UTC, such as 2026-01-31T12:00:00\.000Z/,
+    );
+  });
 });
 
 describe('cloud-images plan with a policy file that is not JSON', () => {

@@ -154,7 +154,7 @@ const checkCreatedRange = (
       code: 'custom',
       path: ['createdAfter'],
       message:
-        'must be earlier than createdBefore (both bounds are exclusive: no image is created between them)',
+        'must be earlier than createdBefore by more than a millisecond (both bounds are exclusive: no image is created between them)',
       input: filter.createdAfter,
       // The command line calls them --created-after and --created-before.
       params: { mentions: ['createdBefore'] },

@@ -144,8 +144,8 @@ describe('cloud-images list', () => {
       {
         args: ['--created-after', '2027-01-01', '--created-before', '2026-01-01'],
         query: { createdAfter: '2027-01-01', createdBefore: '2026-01-01' },
-        cli: '--created-after: must be earlier than --created-before (both bounds are exclusive',
-        http: 'createdAfter: must be earlier than createdBefore (both bounds are exclusive',
+        cli: '--created-after: must be earlier than --created-before by more than a millisecond (both bounds are exclusive',
+        http: 'createdAfter: must be earlier than createdBefore by more than a millisecond (both bounds are exclusive',
       },
       {
         args: ['--kind', 'foo', '--name', '', '--region', 'B J'],

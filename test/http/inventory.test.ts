@@ -835,7 +835,7 @@ describe('createdAfter and createdBefore together', () => {
     for (const [index, answer] of answers.entries()) {
       expect(answer.status, JSON.stringify(empty[index])).toBe(400);
       expect((answer.body.error as { message: string }).message).toBe(
-        'createdAfter: must be earlier than createdBefore (both bounds are exclusive: no image is created between them)',
+        'createdAfter: must be earlier than createdBefore by more than a millisecond (both bounds are exclusive: no image is created between them)',
       );
     }
     expect(sentForTheRefused, 'nothing sent for a refused range').toBe(0);

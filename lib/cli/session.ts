@@ -12,6 +12,7 @@ import { createPacer } from '../http/pacer.js';
 import { setLogSink } from '../log/log.js';
 import { configurationProblems } from '../runtime/composition.js';
 import { type Invocation, startInvocation } from '../runtime/invocation.js';
+import { COMMAND_LINE_NAMES } from './commands/arguments.js';
 import { createOutput, type Output, type Streams } from './output/output.js';
 import {
   type EmulatorWiring,
@@ -150,7 +151,9 @@ export const startSession = (
       );
       // The image commands' region is the one typed as --region: a region refused (not known, not
       // configured) names it so. An apply's regions are its plan's, named as the input's.
-      if (REGION_FLAG_OPERATIONS.includes(operation)) invocation.context.regionField = '--region';
+      if (REGION_FLAG_OPERATIONS.includes(operation)) {
+        invocation.context.regionField = COMMAND_LINE_NAMES.region;
+      }
       return invocation;
     },
     nextCommand: (args) =>

@@ -138,8 +138,9 @@ const filterShape = () => ({
 });
 
 /**
- * Both bounds are exclusive: a createdAfter at or after createdBefore leaves no instant between
- * them, and would list nothing whatever the cloud holds (most often the two dates swapped).
+ * Both bounds are exclusive and creation times are whole milliseconds: a createdAfter less than two
+ * milliseconds before createdBefore leaves no creation time between them, and would list nothing
+ * whatever the cloud holds (most often the two dates swapped).
  */
 const checkCreatedRange = (
   filter: { createdBefore?: string | undefined; createdAfter?: string | undefined },

@@ -2,7 +2,7 @@
 // lib/config and the providers, unchanged): where the emulator is, which endpoint a provider uses,
 // how long a command may take upstream.
 
-import { wholeNumber } from '../config/env-values.js';
+import { milliseconds } from '../config/env-values.js';
 import { setAsideEventBus } from '../config/retirement-config.js';
 import { checkEndpoint, endpointOverride } from '../config/service-config.js';
 import type { OperationName } from '../errors/error-table.js';
@@ -96,21 +96,16 @@ const LONG_TIMEOUT_MS = 15 * 60_000;
  */
 export const APPLY_MIN_TIMEOUT_MS = PUBLISH_RESERVE_MS + 1_000;
 
-/** The longest a Node timer (and so a deadline's abort signal) can wait: 2^31 - 1 ms. */
-const MAX_TIMER_MS = 2_147_483_647;
-
 /** The longest a command may spend upstream: CLOUD_IMAGES_TIMEOUT_MS, or 60 s (15 min for the long ones). */
 export const timeoutMsFor = (operation: OperationName, env: Env): number => {
   const fallback = LONG_OPERATIONS.includes(operation) ? LONG_TIMEOUT_MS : DEFAULT_TIMEOUT_MS;
-  // Read as the functions' number variables are (lib/config/env-values.ts: digits, spaces around
-  // them allowed, unset or blank for the default; Number() alone took 0x10, 1e9), refused in the
-  // command line's words, which say the unit.
-  // At most the longest a Node timer waits (about 24.8 days): past it, AbortSignal.timeout warns
-  // and fires after 1 ms, or throws.
-  const read = wholeNumber(fallback, 1, MAX_TIMER_MS).safeParse(env[TIMEOUT_VARIABLE]);
+  // Read as the functions' millisecond variables are (lib/config/env-values.ts: digits, spaces
+  // around them allowed, unset or blank for the default, at most the longest a timer waits; Number()
+  // alone took 0x10, 1e9), refused in the same words.
+  const read = milliseconds(fallback).safeParse(env[TIMEOUT_VARIABLE]);
   if (!read.success) {
     throw new ConfigurationError(
-      `invalid configuration: ${TIMEOUT_VARIABLE}: must be a positive whole number of milliseconds, at most ${MAX_TIMER_MS}`,
+      `invalid configuration: ${TIMEOUT_VARIABLE}: ${read.error.issues[0]?.message ?? 'must be a whole number of milliseconds'}`,
     );
   }
   const value = read.data;

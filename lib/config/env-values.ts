@@ -12,11 +12,17 @@ export const emptyAsUnset = (value: unknown): unknown =>
  * `Number()` would also read `0x10` as 16, `1e3` as 1000 and `abc` as NaN ("expected number,
  * received NaN", which names neither what was wrong nor what is wanted).
  */
-export const wholeNumber = (fallback: number, min: number, max = Number.MAX_SAFE_INTEGER) => {
+export const wholeNumber = (
+  fallback: number,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+  unit?: string,
+) => {
+  const number = unit === undefined ? 'a whole number' : `a whole number of ${unit}`;
   const wanted =
     max === Number.MAX_SAFE_INTEGER
-      ? `must be a whole number of at least ${min}, in digits`
-      : `must be a whole number from ${min} to ${max}, in digits`;
+      ? `must be ${number} of at least ${min}, in digits`
+      : `must be ${number} from ${min} to ${max}, in digits`;
   return z.preprocess(
     emptyAsUnset,
     z._default(
@@ -31,3 +37,13 @@ export const wholeNumber = (fallback: number, min: number, max = Number.MAX_SAFE
     ),
   );
 };
+
+/** The longest a Node timer waits (about 24.8 days): past it, a timer fires after 1 ms. */
+export const MAX_TIMER_MS = 2_147_483_647;
+
+/**
+ * A duration in milliseconds, from 1 to the longest a timer can wait (`fallback` when unset): a
+ * timeout past that limit would fire at once, failing every attempt it was meant to allow.
+ */
+export const milliseconds = (fallback: number) =>
+  wholeNumber(fallback, 1, MAX_TIMER_MS, 'milliseconds');

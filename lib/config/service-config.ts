@@ -5,7 +5,7 @@
 
 import { ConfigurationError } from '../errors/errors.js';
 import * as z from '../schema/zod.js';
-import { emptyAsUnset, wholeNumber } from './env-values.js';
+import { emptyAsUnset, milliseconds, wholeNumber } from './env-values.js';
 
 const listSchema = z.preprocess(
   emptyAsUnset,
@@ -20,8 +20,6 @@ const listSchema = z.preprocess(
   ),
 );
 
-const millis = (fallback: number) => wholeNumber(fallback, 1);
-
 const envSchema = z.object({
   PROTECTED_IMAGE_IDS: listSchema,
   PROTECTED_IMAGE_NAME_PATTERNS: listSchema,
@@ -29,11 +27,11 @@ const envSchema = z.object({
     emptyAsUnset,
     z._default(z.enum(['debug', 'info', 'warn', 'error', 'silent']), 'info'),
   ),
-  UPSTREAM_CONNECT_TIMEOUT_MS: millis(3_000),
-  UPSTREAM_ATTEMPT_TIMEOUT_MS: millis(10_000),
+  UPSTREAM_CONNECT_TIMEOUT_MS: milliseconds(3_000),
+  UPSTREAM_ATTEMPT_TIMEOUT_MS: milliseconds(10_000),
   UPSTREAM_MAX_ATTEMPTS: wholeNumber(3, 1, 5),
-  UPSTREAM_RETRY_BASE_MS: millis(100),
-  UPSTREAM_THROTTLE_BASE_MS: millis(500),
+  UPSTREAM_RETRY_BASE_MS: milliseconds(100),
+  UPSTREAM_THROTTLE_BASE_MS: milliseconds(500),
 });
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';

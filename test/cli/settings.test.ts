@@ -1,7 +1,7 @@
 // CLOUD_IMAGES_TIMEOUT_MS as the command line reads it (lib/cli/settings.ts): a positive whole
-// number of milliseconds written in digits, read as the functions' own whole-number variables are
-// (lib/config/env-values.ts: spaces around the digits allowed, blank for the default), refused in
-// the command line's words.
+// number of milliseconds written in digits, read and refused as the functions' own millisecond
+// variables are (lib/config/env-values.ts: spaces around the digits allowed, blank for the default,
+// at most the longest a timer waits).
 
 import { describe, expect, it } from 'vitest';
 import { timeoutMsFor } from '../../lib/cli/settings.js';
@@ -9,7 +9,7 @@ import { loadConfig } from '../../lib/config/service-config.js';
 import { ConfigurationError } from '../../lib/errors/errors.js';
 
 const REFUSAL =
-  'invalid configuration: CLOUD_IMAGES_TIMEOUT_MS: must be a positive whole number of milliseconds, at most 2147483647';
+  'invalid configuration: CLOUD_IMAGES_TIMEOUT_MS: must be a whole number of milliseconds from 1 to 2147483647, in digits';
 
 describe('CLOUD_IMAGES_TIMEOUT_MS', () => {
   it.each(['1', '2500', '900000'])('%s is taken as it is', (raw) => {

@@ -37,13 +37,34 @@ describe('a number variable', () => {
     );
   });
 
-  it('names the least a timeout takes, and reads digits with spaces around them', () => {
+  it('names the unit and bounds a timeout takes, and reads digits with spaces around them', () => {
     expect(refusal(() => loadConfig({ UPSTREAM_ATTEMPT_TIMEOUT_MS: '0x10' }))).toBe(
-      'invalid configuration: UPSTREAM_ATTEMPT_TIMEOUT_MS: must be a whole number of at least 1, in digits',
+      'invalid configuration: UPSTREAM_ATTEMPT_TIMEOUT_MS: must be a whole number of milliseconds from 1 to 2147483647, in digits',
     );
     expect(loadConfig({ UPSTREAM_ATTEMPT_TIMEOUT_MS: ' 500 ' }).upstream.attemptTimeoutMs).toBe(
       500,
     );
+  });
+
+  it.each([
+    'UPSTREAM_CONNECT_TIMEOUT_MS',
+    'UPSTREAM_ATTEMPT_TIMEOUT_MS',
+    'UPSTREAM_RETRY_BASE_MS',
+    'UPSTREAM_THROTTLE_BASE_MS',
+  ])('%s refuses a time longer than a timer can wait, which would fire at once', (variable) => {
+    // Prepare: one millisecond past the longest a Node timer waits (2^31 - 1 ms), and the longest.
+    const tooLong = '2147483648';
+    const longest = '2147483647';
+
+    // Act
+    const refused = refusal(() => loadConfig({ [variable]: tooLong }));
+    const accepted = refusal(() => loadConfig({ [variable]: longest }));
+
+    // Assess: before, any 15 digits were taken, and such a timer fired after 1 ms.
+    expect(refused).toBe(
+      `invalid configuration: ${variable}: must be a whole number of milliseconds from 1 to 2147483647, in digits`,
+    );
+    expect(accepted).toBe('accepted');
   });
 
   it('takes its default when unset, empty or blank', () => {

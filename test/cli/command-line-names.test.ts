@@ -3,8 +3,13 @@
 // command's input and not named there would be refused by the API's key, which is what this
 // catches.
 
+import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { COMMAND_LINE_NAMES } from '../../lib/cli/commands/arguments.js';
+import { registerDelete } from '../../lib/cli/commands/delete.js';
+import { registerList } from '../../lib/cli/commands/list.js';
+import { registerShow } from '../../lib/cli/commands/show.js';
+import { registerUsage } from '../../lib/cli/commands/usage.js';
 import {
   deleteInputSchema,
   listInputSchema,
@@ -33,5 +38,27 @@ describe('COMMAND_LINE_NAMES', () => {
     expect(keys.length).toBeGreaterThan(1);
     expect(keys.filter((key) => !Object.hasOwn(COMMAND_LINE_NAMES, key))).toEqual([]);
     for (const key of keys) expect(COMMAND_LINE_NAMES[key]).toMatch(/^(--[a-z-]+|[A-Z_]+)$/);
+  });
+});
+
+describe('the help of the image commands', () => {
+  it.each([
+    ['show', registerShow],
+    ['delete', registerDelete],
+    ['list', registerList],
+    ['usage', registerUsage],
+  ] as const)('names the arguments of %s as its refusals name them', (name, register) => {
+    // Prepare: the command as the CLI registers it (it runs nothing here).
+    const program = new Command();
+    register(program, async () => {});
+
+    // Act
+    const command = program.commands.find((each) => each.name() === name);
+    const argumentNames = command?.registeredArguments.map((argument) => argument.name()) ?? [];
+
+    // Assess: before, the help said <provider> <image-id> where a refusal said PROVIDER, IMAGE_ID.
+    expect(argumentNames.length).toBeGreaterThan(0);
+    const refusalNames = Object.values(COMMAND_LINE_NAMES);
+    expect(argumentNames.filter((each) => !refusalNames.includes(each))).toEqual([]);
   });
 });

@@ -623,7 +623,7 @@ describe('exit statuses', () => {
       message: expect.stringContaining("unknown option '--dryrun'"),
     });
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toContain("missing required argument 'image-id'");
+    expect(missing.stderr).toContain("missing required argument 'IMAGE_ID'");
     expect(deletesSent()).toBe(0);
   });
 

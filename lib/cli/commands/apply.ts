@@ -386,7 +386,7 @@ export const registerApply = (program: Command, run: Runner): void => {
     .description(
       'Carries out a plan: every retire decision is looked at again just before its delete (skipped when the image changed since the plan, became protected or in use), deleted, and given one outcome. Shows progress as deletes complete and a summary at the end; the run record is kept in the local folder (`cloud-images run RUN_ID` shows it). On a terminal it asks first; from a script it needs --yes. Ctrl-C (or SIGTERM) stops it at once (a delete already sent may still go through) and it says the run, its outcomes so far, where its journal is and the command that resumes it: --resume RUN_ID goes on with that run, leaving the decisions that have an outcome alone and working on the others as above (a delete cut short is looked at again first), until the run completes. While an apply works a run it holds a lock on it (run-journals/RUN_ID.lock in the folder): another apply of that run is refused (StoreUnavailable, naming the apply that holds it) before it asks or sends anything; a lock left by an apply that was killed is taken over.',
     )
-    .argument('<plan>', 'a plan ID stored in the folder (plan-...), or a plan file (JSON)')
+    .argument('<PLAN>', 'a plan ID stored in the folder (plan-...), or a plan file (JSON)')
     .option(
       '--resume <run-id>',
       'go on with this run of the plan (an apply cut short): decisions with an outcome keep it, the others are worked on',

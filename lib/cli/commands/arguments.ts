@@ -5,7 +5,7 @@ import { cloudKeys } from '../../providers/registry.js';
 import { UsageError } from '../cli-errors.js';
 
 export const providerArgument = (): Argument =>
-  new Argument('<provider>', `the cloud: ${cloudKeys().join(' or ')}`);
+  new Argument('<PROVIDER>', `the cloud: ${cloudKeys().join(' or ')}`);
 
 /**
  * The input's fields as the command line calls them: a refusal names the flag or argument the

@@ -119,7 +119,7 @@ export const registerDelete = (program: Command, run: Runner): void => {
       'Deletes one image, with the safety rules of the API: system, shared, operator-protected and unknown kinds are refused, and so are images still being created. On a terminal it shows the image and asks first; from a script it needs --yes.',
     )
     .addArgument(providerArgument())
-    .argument('<image-id>', 'the image ID (ModelArts: a UUID; BCC: m-...)');
+    .argument('<IMAGE_ID>', 'the image ID (ModelArts: a UUID; BCC: m-...)');
   regionOptions(command)
     .option('--dry-run', 'run every check and delete nothing')
     .option('--force', 'ModelArts only: also delete the image content in SWR')

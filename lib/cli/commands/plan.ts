@@ -82,7 +82,7 @@ export const registerPlan = (program: Command, run: Runner): void => {
     .description(
       'Plans a retirement policy kept in a JSON or YAML file: for every image of its provider in its regions, what would happen and why. The plan is stored in the local folder with its HTML report; `cloud-images apply` carries it out.',
     )
-    .argument('<policy-file>', 'the policy, JSON or YAML (see docs/policy.schema.json)')
+    .argument('<POLICY_FILE>', 'the policy, JSON or YAML (see docs/policy.schema.json)')
     .option(
       '--dir <dir>',
       `where plans and runs are kept (default: ${DIR_VARIABLE}, or ${DEFAULT_DIR} here)`,

@@ -64,7 +64,7 @@ export const registerRun = (program: Command, run: Runner): void => {
     .description(
       "Shows a run kept in the local folder, finished or cut short: its plan, status, counts by outcome and every outcome (image, region, name, outcome, why), as the API's GET /retirements/runs/{runId} gives it. A run still running whose apply was cut short (Ctrl-C) is resumed with `cloud-images apply PLAN --resume RUN_ID`.",
     )
-    .argument('<run-id>', "the run ID ('run-' and 20 hex digits), as apply printed it")
+    .argument('<RUN_ID>', "the run ID ('run-' and 20 hex digits), as apply printed it")
     .option(
       '--dir <dir>',
       `where plans and runs are kept (default: ${DIR_VARIABLE}, or ${DEFAULT_DIR} here)`,

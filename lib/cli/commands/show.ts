@@ -37,7 +37,7 @@ export const registerShow = (program: Command, run: Runner): void => {
     .summary('show one image')
     .description('Shows one image: its status, kind, dates and the provider record.')
     .addArgument(providerArgument())
-    .argument('<image-id>', 'the image ID (ModelArts: a UUID; BCC: m-...)');
+    .argument('<IMAGE_ID>', 'the image ID (ModelArts: a UUID; BCC: m-...)');
   regionOptions(command)
     .addHelpText(
       'after',

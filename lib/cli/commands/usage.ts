@@ -75,7 +75,7 @@ export const registerUsage = (program: Command, run: Runner): void => {
       'Lists what uses one image: ModelArts notebooks, BCC instances (found by scanning their lists; an image in use is never deleted).',
     )
     .addArgument(providerArgument())
-    .argument('<image-id>', 'the image ID (ModelArts: a UUID; BCC: m-...)');
+    .argument('<IMAGE_ID>', 'the image ID (ModelArts: a UUID; BCC: m-...)');
   regionOptions(command)
     .addHelpText(
       'after',

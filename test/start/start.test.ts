@@ -1,5 +1,6 @@
 // `npm start` end to end: scripts/start.ts in a child process (serverless-offline serving the
-// esbuild bundles, backed by the emulator it starts), driven over HTTP on loopback.
+// esbuild bundles, backed by the emulator it starts), driven over HTTP on loopback; the first suite
+// runs it as the README does, through `npm start`.
 
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SEEDED } from '../../emulator/demo.js';
 import { emulatorEnvironment } from '../../scripts/local-environment.js';
-import { type Child, freePort, spawnChild } from '../support/child.js';
+import { type Child, freePort, groupRunning, spawnChild } from '../support/child.js';
 import { useFixture } from '../support/fixture.js';
 
 const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -87,10 +88,7 @@ describe('npm start with no configuration: the emulator', () => {
       EMULATOR_PORT: String(emulatorPort),
       RETIREMENT_STORE_DIR: store,
     };
-    child = spawnChild(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
-      cwd: root,
-      env,
-    });
+    child = spawnChild('npm', ['start'], { cwd: root, env });
     const [, emulator] = await child.waitFor(/Emulator: (http:\/\/\S+)/, 30_000);
     const [, ready] = await child.waitFor(/Ready: (http:\/\/\S+)/, 60_000);
     emulatorUrl = emulator ?? '';
@@ -335,6 +333,22 @@ describe('npm start with no configuration: the emulator', () => {
     const events = readFileSync(join(store, 'events.jsonl'), 'utf8');
     expect(events).toContain('"Retirement Run Completed"');
     expect(child.output()).toMatch(/Delete queue: \d+ deletes handled/);
+  });
+
+  it('stops, servers and emulator too, when npm alone is told to stop (SIGTERM, as a process manager or `timeout` sends)', async () => {
+    // Act: the signal to npm only, not to its process group.
+    process.kill(child.pid, 'SIGTERM');
+    await child.exited();
+    const deadline = Date.now() + 15_000;
+    while (groupRunning(child.pid) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+
+    // Assess: before, npm's shell went and start.ts with serverless-offline stayed, holding the
+    // port, so the next `npm start` could not listen.
+    expect(groupRunning(child.pid)).toBe(false);
+    await expect(fetch(`${api}/images/bcc/${SEEDED.bcc.custom}`)).rejects.toThrow();
+    await expect(fetch(`${emulatorUrl}/`)).rejects.toThrow();
   });
 });
 

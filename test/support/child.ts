@@ -42,6 +42,16 @@ process.once('exit', () => {
   for (const pid of running) killGroup(pid, 'SIGKILL');
 });
 
+/** Whether any process of the group `pid` leads (spawnChild's children lead one each) still runs. */
+export const groupRunning = (pid: number): boolean => {
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
 /** Starts `command` in a new process group (so that stopping it stops its children too). */
 export const spawnChild = (
   command: string,

@@ -6,9 +6,9 @@
 
 import { join, resolve } from 'node:path';
 import { InvalidRequest, StoreUnavailable } from '../errors/errors.js';
-import { type Plan, planSchema } from '../retirement/plan.js';
+import { PLAN_WORDING, type Plan, planSchema } from '../retirement/plan.js';
 import type { PlanStore, RunDocument, RunStore } from '../retirement/ports.js';
-import { describeIssue, type IssueWording } from '../schema/issues.js';
+import { describeIssue } from '../schema/issues.js';
 import { jsonTextRefusal, parseJsonText } from '../schema/json-text.js';
 import { type HeldLock, type LockHolder, takeFileLock } from '../stores/file-lock.js';
 import { localRunStore, runJournalPath, runLockPath } from '../stores/local-run-store.js';
@@ -80,9 +80,6 @@ export const localStorage = (dir: string): LocalStorage => {
     },
   };
 };
-
-/** A plan file's words (lib/schema/issues.ts), as a policy's: a person who edited it reads them. */
-const PLAN_WORDING: IssueWording = { root: 'plan', nameRootWithUnknownKeys: true };
 
 /**
  * A plan file as the plan schema reads it; anything else is InvalidRequest naming the file and

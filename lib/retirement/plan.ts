@@ -3,6 +3,7 @@
 
 import { imageSchema } from '../images/image.js';
 import { usageReferenceSchema } from '../images/usage.js';
+import type { IssueWording } from '../schema/issues.js';
 import * as z from '../schema/zod.js';
 import { PLAN_ID_PATTERN } from './ids.js';
 import { policySchema } from './policy.js';
@@ -102,8 +103,11 @@ export const planLimitsSchema = z.object({
 });
 export type PlanLimits = z.infer<typeof planLimitsSchema>;
 
+// Strict at the top: a field no plan has (a hand edit, or another version's) is refused by name,
+// never dropped, so no plan is read half understood. No build has written a top-level field this
+// schema lacks (fields were only ever added), so every stored plan still reads.
 export const planSchema = z
-  .object({
+  .strictObject({
     planId: z
       .string()
       .check(
@@ -136,3 +140,6 @@ export const planSchema = z
   })
   .check(z.describe('A retirement plan (cloud-image-functions).'));
 export type Plan = z.infer<typeof planSchema>;
+
+/** A plan's issues in words (lib/schema/issues.ts), as a policy's: a person may have edited it. */
+export const PLAN_WORDING: IssueWording = { root: 'plan', nameRootWithUnknownKeys: true };

@@ -9,8 +9,9 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { PlanBackend } from '../config/retirement-config.js';
 import { ConfigurationError, InvalidRequest } from '../errors/errors.js';
 import { PLAN_ID_PATTERN, RUN_ID_PATTERN } from '../retirement/ids.js';
-import { type Plan, planSchema } from '../retirement/plan.js';
+import { PLAN_WORDING, type Plan, planSchema } from '../retirement/plan.js';
 import type { PlanStore, RunDocument } from '../retirement/ports.js';
+import { describeIssue } from '../schema/issues.js';
 import { createS3Client, lazily, loadS3 } from './aws-clients.js';
 import { readFileIfExists, writeFileAtomic } from './local-files.js';
 import { awsErrorName, fileFailure, type StoreName, storeFailure } from './store-errors.js';
@@ -40,7 +41,10 @@ const parseStoredPlan = (store: StoreName, key: string, text: string): Plan => {
   }
   const result = planSchema.safeParse(value);
   if (!result.success) {
-    const fields = [...new Set(result.error.issues.map((issue) => issue.path.join('.')))];
+    // The describer's field: an unknown key at the top is named, where its path alone is empty.
+    const fields = [
+      ...new Set(result.error.issues.map((issue) => describeIssue(issue, PLAN_WORDING).field)),
+    ];
     throw new ConfigurationError(
       `The stored plan ${key} does not match the plan schema (written by another version?): ${fields.slice(0, 5).join(', ')}`,
       { logDetail: `${store.what} ${store.resource}: ${key}` },

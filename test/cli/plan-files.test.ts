@@ -192,11 +192,33 @@ describe('the plan file given to apply', () => {
     expect(wrongType.message).toBe(
       'plan: /plans/typed.json is not a plan (planId: must be a string)',
     );
-    // A field the plan does not have is dropped (the plan's object is not strict); what is refused
-    // here is the ID, in the words of the apply route's planId, not zod's 'Invalid string: must
-    // match pattern /^plan-[0-9a-f]{24}$/'.
+    // The first issue is the ID's (zod reports the plan's own fields before unknown ones), in the
+    // words of the apply route's planId, not zod's 'Invalid string: must match pattern
+    // /^plan-[0-9a-f]{24}$/'.
     expect(unknown.message).toBe(
       "plan: /plans/extra.json is not a plan (planId: must be a plan id ('plan-' and 24 hex digits))",
+    );
+  });
+
+  it('a plan with a field a plan does not have is refused naming it, not read without it', () => {
+    // Prepare: a whole plan as the planner writes it, then a key added at the top by hand.
+    const plan = planRetirement({
+      policy: policyOf(),
+      inventory: [modelartsImage({ name: 'train-a', createdAt: daysAgo(300) })],
+      usage: new Map(),
+      protection: () => undefined,
+      now: NOW,
+    });
+
+    // Act
+    const kept = parseStoredPlan(JSON.stringify(plan), '/plans/as-written.json');
+    const error = planRefusal(JSON.stringify({ ...plan, extra: 1 }), '/plans/extra.json');
+
+    // Assess: the plan as written still loads; the edited one names the key as a policy would.
+    expect(kept).toEqual(plan);
+    expect(error.field).toBe('plan');
+    expect(error.message).toBe(
+      'plan: /plans/extra.json is not a plan (plan: unknown field(s): extra)',
     );
   });
 

@@ -138,6 +138,24 @@ const contract = (name: string, harness: () => Harness) => {
       expect((error as Error).message).toContain('totals');
     });
 
+    it('a stored plan with a field a plan does not have is a ConfigurationError naming it, not a plan read without it', async () => {
+      // Prepare
+      const { store, writeRaw } = harness();
+      const plan = aPlan('extra-field');
+      await writeRaw(`plans/${plan.planId}.json`, JSON.stringify({ ...plan, extra: 1 }));
+
+      // Act
+      const error = await store()
+        .get(plan.planId)
+        .catch((caught: unknown) => caught);
+
+      // Assess
+      expect(error).toBeInstanceOf(ConfigurationError);
+      expect((error as Error).message).toBe(
+        `The stored plan plans/${plan.planId}.json does not match the plan schema (written by another version?): extra`,
+      );
+    });
+
     it('a stored document that is not JSON is a ConfigurationError', async () => {
       const { store, writeRaw } = harness();
       const plan = aPlan('not-json');

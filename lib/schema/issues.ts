@@ -54,6 +54,9 @@ const calledField = (
   return { field, item: `item ${place.join('.')} ` };
 };
 
+/** `text` as a RegExp source that matches it and nothing else. */
+const literalPattern = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
 /** The message with the fields it mentions (a custom issue's `params.mentions`) as the caller calls them. */
 const withMentions = (
   issue: z.core.$ZodIssue,
@@ -64,7 +67,11 @@ const withMentions = (
   if (!Array.isArray(mentions)) return message;
   return mentions.reduce<string>((text, key) => {
     const called = typeof key === 'string' ? fields[key] : undefined;
-    return called === undefined ? text : text.replace(new RegExp(`\\b${key}\\b`, 'g'), called);
+    if (called === undefined) return text;
+    // The key as a whole word (not inside a longer one), taken literally; the name by a function,
+    // which String.replace leaves as it is (a string's `$&` or `$1` would be expanded).
+    const word = new RegExp(`(?<!\\w)${literalPattern(key)}(?!\\w)`, 'g');
+    return text.replace(word, () => called);
   }, message);
 };
 

@@ -219,4 +219,23 @@ describe('describeIssue', () => {
     ]);
     expect(issues({ tags: ['c'] }, INPUT)[0]?.message).toBe('tags.0: must be one of a, b');
   });
+
+  it('takes a mentioned key and the name it is called by literally: no pattern in the one, no $ substitution in the other', () => {
+    // Prepare: a key with pattern characters, a look-alike the unescaped pattern would match, and
+    // a name with the replacement patterns String.replace expands ($& the match, $$ a dollar).
+    const issue: z.core.$ZodIssue = {
+      code: 'custom',
+      path: ['size'],
+      message: 'must be less than size.max+ (not sizeXmax+, size.max+1)',
+      input: 3,
+      params: { mentions: ['size.max+'] },
+    };
+    const wording: IssueWording = { ...INPUT, fields: { 'size.max+': '--max-$&-$$-$1' } };
+
+    // Act
+    const { message } = describeIssue(issue, wording);
+
+    // Assess
+    expect(message).toBe('size: must be less than --max-$&-$$-$1 (not sizeXmax+, size.max+1)');
+  });
 });

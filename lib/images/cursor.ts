@@ -2,7 +2,9 @@
 // many of that page's images were already handed out and the IDs either side of that point) and is
 // bound to what it was made for
 // (provider, region, filter, page size): used with anything else, or altered, it is refused with
-// InvalidRequest naming `cursor`. A cursor is no secret and grants nothing (it only says where a
+// InvalidRequest naming `cursor`. It is read in two steps, because the region is resolved from the
+// configuration (the credentials) and a bad cursor is bad input, refused before that is consulted:
+// readCursor checks all but the region (its listing, bound apart), checkCursorBinding the region. A cursor is no secret and grants nothing (it only says where a
 // read-only listing resumes); the checksum catches damaged cursors, and a position the cloud's
 // pager could not have made (other keys, wrong types, out of range) is refused when the cursor is
 // read (the port's isScanPosition), never sent upstream. The checksum is not keyed: an edited
@@ -35,6 +37,8 @@ const buildStateSchema = () =>
   z.strictObject({
     v: z.literal(1),
     b: z.string().check(z.regex(/^[0-9a-f]{16}$/)),
+    // Absent from cursors made before it was carried: their listing is checked with their region.
+    l: z.optional(z.string().check(z.regex(/^[0-9a-f]{16}$/))),
     p: z.optional(
       z.record(
         z.string().check(z.maxLength(64)),
@@ -63,11 +67,17 @@ export const cursorBinding = (identity: Record<string, unknown>): string =>
 const anchor = (id: string | undefined): string | undefined =>
   id !== undefined && id.length <= MAX_ANCHOR ? id : undefined;
 
-export const encodeCursor = (state: CursorState, binding: string): string => {
+/**
+ * The cursor of `state`, bound to `binding` (the listing's identity with its region) and to
+ * `listing` (the same without the region), which lets readCursor refuse one made for another
+ * provider, filter or limit before the region is resolved.
+ */
+export const encodeCursor = (state: CursorState, binding: string, listing?: string): string => {
   const payload = Buffer.from(
     JSON.stringify({
       v: 1,
       b: binding,
+      l: listing,
       p: state.position,
       s: state.skip,
       a: anchor(state.after),
@@ -80,15 +90,26 @@ export const encodeCursor = (state: CursorState, binding: string): string => {
 const invalid = (why: string) =>
   new InvalidRequest(`cursor: ${why}; start again without a cursor`, { field: 'cursor' });
 
+/** A cursor read as far as it can be without its region: its state, and what it is bound to. */
+export interface ReadCursor {
+  readonly state: CursorState;
+  /** The binding it was made with (its listing in its region). */
+  readonly binding: string;
+}
+
+/** Where a cursor was made for another use. */
+const ANOTHER_USE = 'was made for another provider, region, filter or limit';
+
 /**
- * The cursor's state, when it is one this service made for `binding` and its position is one the
- * cloud's pager hands on (`accepts`); else InvalidRequest naming `cursor`.
+ * The cursor, when it is one this service made for `listing` (the listing's identity without its
+ * region) and its position is one the cloud's pager hands on (`accepts`); else InvalidRequest
+ * naming `cursor`. Its region is checked by checkCursorBinding once the region is resolved.
  */
-export const decodeCursor = (
+export const readCursor = (
   cursor: string,
-  binding: string,
+  listing: string,
   accepts: (position: ScanPosition) => boolean,
-): CursorState => {
+): ReadCursor => {
   const [payload, check, ...rest] = cursor.split('.');
   if (payload === undefined || check === undefined || rest.length > 0 || payload === '') {
     throw invalid('is not a cursor this service made');
@@ -102,12 +123,18 @@ export const decodeCursor = (
   }
   const parsed = stateSchema().safeParse(value);
   if (!parsed.success) throw invalid('is not a cursor this service made');
-  if (parsed.data.b !== binding) {
-    throw invalid('was made for another provider, region, filter or limit');
-  }
+  if (parsed.data.l !== undefined && parsed.data.l !== listing) throw invalid(ANOTHER_USE);
   const position = parsed.data.p;
   if (position !== undefined && !accepts(position)) {
     throw invalid('is not a cursor this service made');
   }
-  return { position, skip: parsed.data.s, after: parsed.data.a, before: parsed.data.n };
+  return {
+    state: { position, skip: parsed.data.s, after: parsed.data.a, before: parsed.data.n },
+    binding: parsed.data.b,
+  };
+};
+
+/** Refuses a cursor read by readCursor that was made for another region (or, made before cursors carried their listing, another use). */
+export const checkCursorBinding = (cursor: ReadCursor, binding: string): void => {
+  if (cursor.binding !== binding) throw invalid(ANOTHER_USE);
 };

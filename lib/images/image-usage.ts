@@ -9,9 +9,15 @@
 // from the start, a few times at most, and is then incomplete as one out of time is.
 
 import { InvalidRequest } from '../errors/errors.js';
-import { cursorBinding, decodeCursor, encodeCursor } from './cursor.js';
+import {
+  checkCursorBinding,
+  cursorBinding,
+  encodeCursor,
+  type ReadCursor,
+  readCursor,
+} from './cursor.js';
 import { type ScanEnd, scanPages } from './list-images.js';
-import { providerInRegion } from './provider-in-region.js';
+import { regionOf } from './provider-in-region.js';
 import type { CallContext, ImageProvider, ProviderLookup, ScanPosition } from './provider-port.js';
 import type { ImageRef } from './show-image.js';
 import type { UsageReference, UsageResult } from './usage.js';
@@ -153,16 +159,21 @@ export interface UsageDeps {
 }
 
 export const imageUsage = async (request: UsageRequest, deps: UsageDeps): Promise<UsageResult> => {
-  const { provider, region } = await providerInRegion(deps, request.provider, request.region);
-  const binding = cursorBinding({
+  const provider = deps.providers(request.provider);
+  const identity = {
     operation: 'usage',
     provider: provider.key,
-    region,
     imageId: provider.canonicalId(request.imageId),
-  });
-  // A cursor that is not one of ours is a 400 before anything is sent.
-  const resumeAt =
-    request.cursor === undefined ? undefined : resumeFrom(request.cursor, binding, provider);
+  };
+  const listing = cursorBinding(identity);
+  // A cursor that is not one of ours is a 400 before the region is resolved from the
+  // configuration, and before anything is sent.
+  const cursor =
+    request.cursor === undefined ? undefined : resumeFrom(request.cursor, listing, provider);
+  const region = await regionOf(deps, provider, request.region);
+  const binding = cursorBinding({ ...identity, region });
+  if (cursor !== undefined) checkCursorBinding(cursor.read, binding);
+  const resumeAt = cursor?.position;
   // The image first: a missing one is a 404, and its record names its usage keys (an SWR path).
   const image = await provider.show(request.imageId, region, deps.context);
   const index =
@@ -176,16 +187,21 @@ export const imageUsage = async (request: UsageRequest, deps: UsageDeps): Promis
     complete: index.complete,
     ...(index.complete
       ? {}
-      : { nextCursor: encodeCursor({ position: index.next, skip: 0 }, binding) }),
+      : { nextCursor: encodeCursor({ position: index.next, skip: 0 }, binding, listing) }),
   };
 };
 
-const resumeFrom = (cursor: string, binding: string, provider: ImageProvider): ScanPosition => {
-  const state = decodeCursor(cursor, binding, (position) =>
+/** The usage cursor read (its region not yet checked), and where its scan resumes. */
+const resumeFrom = (
+  cursor: string,
+  listing: string,
+  provider: ImageProvider,
+): { read: ReadCursor; position: ScanPosition } => {
+  const read = readCursor(cursor, listing, (position) =>
     provider.isScanPosition('usage', position),
   );
-  if (state.position === undefined) {
+  if (read.state.position === undefined) {
     throw new InvalidRequest('cursor: is not a usage cursor', { field: 'cursor' });
   }
-  return state.position;
+  return { read, position: read.state.position };
 };

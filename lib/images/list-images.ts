@@ -6,10 +6,16 @@
 
 import { UpstreamBadResponse, UpstreamTimeout } from '../errors/errors.js';
 import { readIsoInstant } from '../schema/iso-time.js';
-import { type CursorState, cursorBinding, decodeCursor, encodeCursor } from './cursor.js';
+import {
+  type CursorState,
+  checkCursorBinding,
+  cursorBinding,
+  encodeCursor,
+  readCursor,
+} from './cursor.js';
 import { matchesGlob } from './glob.js';
 import type { Image, ImageKind, ImageStatus } from './image.js';
-import { providerInRegion } from './provider-in-region.js';
+import { regionOf } from './provider-in-region.js';
 import type {
   CallContext,
   ImagePageOptions,
@@ -147,18 +153,17 @@ export const loopGuard = (
   };
 };
 
-const bindingOf = (provider: ImageProvider, region: string, request: ListRequest, limit: number) =>
-  cursorBinding({
-    operation: 'list',
-    provider: provider.key,
-    region,
-    kind: request.kind,
-    status: request.status === undefined ? undefined : [...request.status].sort(),
-    name: request.name,
-    createdBefore: request.createdBefore,
-    createdAfter: request.createdAfter,
-    limit,
-  });
+/** What a cursor of this listing is bound to, but for its region. */
+const identityOf = (provider: ImageProvider, request: ListRequest, limit: number) => ({
+  operation: 'list',
+  provider: provider.key,
+  kind: request.kind,
+  status: request.status === undefined ? undefined : [...request.status].sort(),
+  name: request.name,
+  createdBefore: request.createdBefore,
+  createdAfter: request.createdAfter,
+  limit,
+});
 
 /**
  * Where a cursor resumes inside the page it stood in, read again: the page may have shifted since
@@ -182,15 +187,21 @@ const resumeIndex = (
 };
 
 export const listImages = async (request: ListRequest, deps: ListDeps): Promise<ImageList> => {
-  const { provider, region } = await providerInRegion(deps, request.provider, request.region);
+  const provider = deps.providers(request.provider);
   const limit = request.limit ?? DEFAULT_LIST_LIMIT;
-  const binding = bindingOf(provider, region, request, limit);
-  let state: CursorState =
+  const identity = identityOf(provider, request, limit);
+  const listing = cursorBinding(identity);
+  // A bad cursor is bad input: refused before the region is resolved from the configuration.
+  const cursor =
     request.cursor === undefined
-      ? { skip: 0 }
-      : decodeCursor(request.cursor, binding, (position) =>
+      ? undefined
+      : readCursor(request.cursor, listing, (position) =>
           provider.isScanPosition('images', position),
         );
+  const region = await regionOf(deps, provider, request.region);
+  const binding = cursorBinding({ ...identity, region });
+  if (cursor !== undefined) checkCursorBinding(cursor, binding);
+  let state: CursorState = cursor?.state ?? { skip: 0 };
   const matches = imageMatcher(request);
   const upstream = upstreamFilterOf(request);
   const images: Image[] = [];
@@ -198,7 +209,7 @@ export const listImages = async (request: ListRequest, deps: ListDeps): Promise<
   const handedOut = new Set<string>();
   const resumeAt = (next: CursorState): ImageList => ({
     images,
-    nextCursor: encodeCursor(next, binding),
+    nextCursor: encodeCursor(next, binding, listing),
   });
 
   const options: ImagePageOptions = {

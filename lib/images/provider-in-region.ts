@@ -3,17 +3,26 @@
 
 import type { CallContext, ImageProvider, ProviderLookup } from './provider-port.js';
 
-export const providerInRegion = async (
-  deps: { providers: ProviderLookup; context: CallContext },
-  providerKey: string,
+/** The provider's region for this call, resolved from its configuration (its credentials). */
+export const regionOf = async (
+  deps: { context: CallContext },
+  provider: ImageProvider,
   requestedRegion: string | undefined,
-): Promise<{ provider: ImageProvider; region: string }> => {
-  const provider = deps.providers(providerKey);
+): Promise<string> => {
   const region = await provider.resolveRegion(
     requestedRegion,
     deps.context.deadline,
     deps.context.regionField,
   );
   deps.context.region = region;
-  return { provider, region };
+  return region;
+};
+
+export const providerInRegion = async (
+  deps: { providers: ProviderLookup; context: CallContext },
+  providerKey: string,
+  requestedRegion: string | undefined,
+): Promise<{ provider: ImageProvider; region: string }> => {
+  const provider = deps.providers(providerKey);
+  return { provider, region: await regionOf(deps, provider, requestedRegion) };
 };

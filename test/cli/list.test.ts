@@ -120,6 +120,26 @@ describe('cloud-images list', () => {
     expect(fixture.emulator.requests).toHaveLength(0);
   });
 
+  it('refuses a cursor that is not one it made as bad input before it reads the configuration: InvalidRequest with no credentials', async () => {
+    // Prepare: no --emulator, so neither cloud has credentials (the child's environment is bare).
+    const args = ['list', 'bcc', '--cursor', 'zzz'];
+
+    // Act
+    const json = await cloudImages([...args, '--json']);
+    const forPeople = await cloudImages(args);
+
+    // Assess: not ConfigurationError for the missing BCE_ACCESS_KEY_ID, which a good cursor meets.
+    for (const run of [json, forPeople]) {
+      expect(run.code, run.stderr).toBe(exitStatusOfError('InvalidRequest'));
+    }
+    expect(json.errorBody().error).toMatchObject({
+      code: 'INVALID_REQUEST',
+      message: expect.stringMatching(/cursor: is not a cursor this service made/),
+    });
+    expect(forPeople.stderr).toMatch(/cursor: is not a cursor this service made/);
+    expect(fixture.emulator.requests).toHaveLength(0);
+  });
+
   it('names a bad flag as the person typed it, where the API names its field: for people and in --json alike', async () => {
     // Act: each flag the command line refuses, and the same query to the list route.
     const cases: { args: string[]; query: Record<string, string>; cli: string; http: string }[] = [

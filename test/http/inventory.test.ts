@@ -579,6 +579,55 @@ describe('cursors', () => {
     expect(otherProvider.status).toBe(400);
   });
 
+  it('are refused as bad input before the configuration is read: with no credentials, one not ours or for another filter is a 400 naming the cursor', async () => {
+    // Prepare: a cursor for custom images, a usage scan's cursor, then no BCC credentials.
+    const first = await list('bcc', { limit: '5', kind: 'custom' });
+    const cursor = String(first.body.nextCursor);
+    fixture.setEnv({ BCE_ACCESS_KEY_ID: undefined });
+    fixture.emulator.requests.length = 0;
+
+    // Act
+    const notOurs = await list('bcc', { limit: '5', cursor: 'zzz' });
+    const otherFilter = await list('bcc', { limit: '5', kind: 'system', cursor });
+    const usage = parseResult(
+      await usageHandler(usageEvent('bcc', SEEDED.bcc.custom, { cursor: 'zzz' }), lambdaContext()),
+    );
+    const itsOwn = await list('bcc', { limit: '5', kind: 'custom', cursor });
+
+    // Assess: the cursor first; a good one goes on to meet the configuration (500).
+    for (const answer of [notOurs, otherFilter, usage]) {
+      expect(answer.status, JSON.stringify(answer.body)).toBe(400);
+      expect(answer.body.error).toMatchObject({ code: 'INVALID_REQUEST' });
+    }
+    const messageOf = (answer: typeof notOurs) =>
+      (answer.body.error as { message: string }).message;
+    expect(messageOf(notOurs)).toMatch(/^cursor: is not a cursor this service made/);
+    expect(messageOf(usage)).toMatch(/^cursor: is not a cursor this service made/);
+    expect(messageOf(otherFilter)).toMatch(
+      /^cursor: was made for another provider, region, filter or limit/,
+    );
+    expect(itsOwn.status).toBe(500);
+    expect(itsOwn.body.error).toMatchObject({ code: 'CONFIGURATION_ERROR' });
+    expect(fixture.emulator.requests).toEqual([]);
+  });
+
+  it('are bound to the region, checked once it is resolved: another region is a 400 naming the cursor, and nothing is sent upstream', async () => {
+    // Prepare
+    const first = await list('bcc', { limit: '5' });
+    const cursor = String(first.body.nextCursor);
+    fixture.emulator.requests.length = 0;
+
+    // Act
+    const elsewhere = await list('bcc', { limit: '5', region: 'gz', cursor });
+
+    // Assess
+    expect(elsewhere.status, JSON.stringify(elsewhere.body)).toBe(400);
+    expect((elsewhere.body.error as { message: string }).message).toMatch(
+      /^cursor: was made for another provider, region, filter or limit/,
+    );
+    expect(fixture.emulator.requests).toEqual([]);
+  });
+
   it('that are altered or not ours are a 400, and nothing is sent upstream', async () => {
     const first = await list('bcc', { limit: '5' });
     const cursor = String(first.body.nextCursor);

@@ -26,8 +26,8 @@ import {
  * The confirmation prompt without colour. @inquirer colours it through util.styleText, which
  * knows NO_COLOR but not --no-color: the prompt follows the colour of stderr, where it is drawn.
  */
-/** The commands whose region is the person's --region (lib/cli/commands/arguments.ts regionOptions). */
-const REGION_FLAG_OPERATIONS: readonly OperationName[] = ['show', 'delete', 'list', 'usage'];
+/** The commands whose input is the person's flags (lib/cli/commands/arguments.ts COMMAND_LINE_NAMES). */
+const FLAG_NAMED_OPERATIONS: readonly OperationName[] = ['show', 'delete', 'list', 'usage'];
 
 const PLAIN_PROMPT_THEME = {
   prefix: { idle: '?', done: '\u2714' },
@@ -149,10 +149,11 @@ export const startSession = (
         },
         { trigger: 'cli', operation, requestId },
       );
-      // The image commands' region is the one typed as --region: a region refused (not known, not
-      // configured) names it so. An apply's regions are its plan's, named as the input's.
-      if (REGION_FLAG_OPERATIONS.includes(operation)) {
-        invocation.context.regionField = COMMAND_LINE_NAMES.region;
+      // The image commands' region and cursor are the ones typed as --region and --cursor: a
+      // region refused (not known, not configured) or a cursor refused names the flag. An apply's
+      // regions are its plan's, named as the input's.
+      if (FLAG_NAMED_OPERATIONS.includes(operation)) {
+        invocation.context.fieldNames = COMMAND_LINE_NAMES;
       }
       return invocation;
     },

@@ -1,15 +1,16 @@
 // Opaque list cursors. A cursor carries where the upstream scan stands (the cloud's position, how
 // many of that page's images were already handed out and the IDs either side of that point) and is
-// bound to what it was made for
-// (provider, region, filter, page size): used with anything else, or altered, it is refused with
-// InvalidRequest naming `cursor`. It is read in two steps, because the region is resolved from the
-// configuration (the credentials) and a bad cursor is bad input, refused before that is consulted:
-// readCursor checks all but the region (its listing, bound apart), checkCursorBinding the region. A cursor is no secret and grants nothing (it only says where a
-// read-only listing resumes); the checksum catches damaged cursors, and a position the cloud's
-// pager could not have made (other keys, wrong types, out of range) is refused when the cursor is
-// read (the port's isScanPosition), never sent upstream. The checksum is not keyed: an edited
-// cursor that names a well-formed position resumes the same read-only listing there, which the
-// caller could reach by paging anyway (a marker is sent URI-encoded, as the cloud's own).
+// bound to what it was made for (provider, region, filter, page size): used with anything else, or
+// altered, it is refused with InvalidRequest naming the cursor as the caller calls it. It is read
+// in two steps, because the region is resolved from the configuration (the credentials) and a bad
+// cursor is bad input, refused before that is consulted: readCursor checks all but the region (its
+// listing, bound apart), checkCursorBinding the region. A cursor is no secret and grants nothing
+// (it only says where a read-only listing resumes); the checksum catches damaged cursors, and a
+// position the cloud's pager could not have made (other keys, wrong types, out of range) is refused
+// when the cursor is read (the port's isScanPosition), never sent upstream. The checksum is not
+// keyed: an edited cursor that names a well-formed position resumes the same read-only listing
+// there, which the caller could reach by paging anyway (a marker is sent URI-encoded, as the
+// cloud's own).
 
 import { createHash } from 'node:crypto';
 import { InvalidRequest } from '../errors/errors.js';
@@ -87,14 +88,16 @@ export const encodeCursor = (state: CursorState, binding: string, listing?: stri
   return `${payload}.${hex16(`cursor:${payload}`)}`;
 };
 
-const invalid = (why: string) =>
-  new InvalidRequest(`cursor: ${why}; start again without a cursor`, { field: 'cursor' });
+const invalid = (called: string, why: string) =>
+  new InvalidRequest(`${called}: ${why}; start again without a cursor`, { field: 'cursor' });
 
 /** A cursor read as far as it can be without its region: its state, and what it is bound to. */
 export interface ReadCursor {
   readonly state: CursorState;
   /** The binding it was made with (its listing in its region). */
   readonly binding: string;
+  /** What the caller calls the cursor, for a refusal (CallContext.fieldNames). */
+  readonly called: string;
 }
 
 /** Where a cursor was made for another use. */
@@ -109,32 +112,37 @@ export const readCursor = (
   cursor: string,
   listing: string,
   accepts: (position: ScanPosition) => boolean,
+  called = 'cursor',
 ): ReadCursor => {
   const [payload, check, ...rest] = cursor.split('.');
   if (payload === undefined || check === undefined || rest.length > 0 || payload === '') {
-    throw invalid('is not a cursor this service made');
+    throw invalid(called, 'is not a cursor this service made');
   }
-  if (hex16(`cursor:${payload}`) !== check) throw invalid('has been altered or damaged');
+  if (hex16(`cursor:${payload}`) !== check) throw invalid(called, 'has been altered or damaged');
   let value: unknown;
   try {
     value = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
   } catch {
-    throw invalid('is not a cursor this service made');
+    throw invalid(called, 'is not a cursor this service made');
   }
   const parsed = stateSchema().safeParse(value);
-  if (!parsed.success) throw invalid('is not a cursor this service made');
-  if (parsed.data.l !== undefined && parsed.data.l !== listing) throw invalid(ANOTHER_USE);
+  if (!parsed.success) throw invalid(called, 'is not a cursor this service made');
+  if (parsed.data.l !== undefined && parsed.data.l !== listing) throw invalid(called, ANOTHER_USE);
   const position = parsed.data.p;
   if (position !== undefined && !accepts(position)) {
-    throw invalid('is not a cursor this service made');
+    throw invalid(called, 'is not a cursor this service made');
   }
   return {
     state: { position, skip: parsed.data.s, after: parsed.data.a, before: parsed.data.n },
     binding: parsed.data.b,
+    called,
   };
 };
 
-/** Refuses a cursor read by readCursor that was made for another region (or, made before cursors carried their listing, another use). */
+/**
+ * Refuses a cursor read by readCursor that was made for another region (or, made before cursors
+ * carried their listing, for another use).
+ */
 export const checkCursorBinding = (cursor: ReadCursor, binding: string): void => {
-  if (cursor.binding !== binding) throw invalid(ANOTHER_USE);
+  if (cursor.binding !== binding) throw invalid(cursor.called, ANOTHER_USE);
 };

@@ -18,7 +18,13 @@ import {
 } from './cursor.js';
 import { type ScanEnd, scanPages } from './list-images.js';
 import { regionOf } from './provider-in-region.js';
-import type { CallContext, ImageProvider, ProviderLookup, ScanPosition } from './provider-port.js';
+import {
+  type CallContext,
+  fieldCalled,
+  type ImageProvider,
+  type ProviderLookup,
+  type ScanPosition,
+} from './provider-port.js';
 import type { ImageRef } from './show-image.js';
 import type { UsageReference, UsageResult } from './usage.js';
 
@@ -169,7 +175,9 @@ export const imageUsage = async (request: UsageRequest, deps: UsageDeps): Promis
   // A cursor that is not one of ours is a 400 before the region is resolved from the
   // configuration, and before anything is sent.
   const cursor =
-    request.cursor === undefined ? undefined : resumeFrom(request.cursor, listing, provider);
+    request.cursor === undefined
+      ? undefined
+      : resumeFrom(request.cursor, listing, provider, fieldCalled(deps.context, 'cursor'));
   const region = await regionOf(deps, provider, request.region);
   const binding = cursorBinding({ ...identity, region });
   if (cursor !== undefined) checkCursorBinding(cursor.read, binding);
@@ -196,12 +204,16 @@ const resumeFrom = (
   cursor: string,
   listing: string,
   provider: ImageProvider,
+  called: string,
 ): { read: ReadCursor; position: ScanPosition } => {
-  const read = readCursor(cursor, listing, (position) =>
-    provider.isScanPosition('usage', position),
+  const read = readCursor(
+    cursor,
+    listing,
+    (position) => provider.isScanPosition('usage', position),
+    called,
   );
   if (read.state.position === undefined) {
-    throw new InvalidRequest('cursor: is not a usage cursor', { field: 'cursor' });
+    throw new InvalidRequest(`${called}: is not a usage cursor`, { field: 'cursor' });
   }
   return { read, position: read.state.position };
 };

@@ -16,13 +16,14 @@ import {
 import { matchesGlob } from './glob.js';
 import type { Image, ImageKind, ImageStatus } from './image.js';
 import { regionOf } from './provider-in-region.js';
-import type {
-  CallContext,
-  ImagePageOptions,
-  ImageProvider,
-  ProviderLookup,
-  ScanPosition,
-  UpstreamImageFilter,
+import {
+  type CallContext,
+  fieldCalled,
+  type ImagePageOptions,
+  type ImageProvider,
+  type ProviderLookup,
+  type ScanPosition,
+  type UpstreamImageFilter,
 } from './provider-port.js';
 
 export const DEFAULT_LIST_LIMIT = 100;
@@ -195,8 +196,11 @@ export const listImages = async (request: ListRequest, deps: ListDeps): Promise<
   const cursor =
     request.cursor === undefined
       ? undefined
-      : readCursor(request.cursor, listing, (position) =>
-          provider.isScanPosition('images', position),
+      : readCursor(
+          request.cursor,
+          listing,
+          (position) => provider.isScanPosition('images', position),
+          fieldCalled(deps.context, 'cursor'),
         );
   const region = await regionOf(deps, provider, request.region);
   const binding = cursorBinding({ ...identity, region });

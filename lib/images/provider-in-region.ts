@@ -1,7 +1,12 @@
 // Where an operation's upstream calls go: the provider of the requested cloud and the region
 // (the one asked for, or the provider's default), recorded on the call context for the log line.
 
-import type { CallContext, ImageProvider, ProviderLookup } from './provider-port.js';
+import {
+  type CallContext,
+  fieldCalled,
+  type ImageProvider,
+  type ProviderLookup,
+} from './provider-port.js';
 
 /** The provider's region for this call, resolved from its configuration (its credentials). */
 export const regionOf = async (
@@ -12,7 +17,7 @@ export const regionOf = async (
   const region = await provider.resolveRegion(
     requestedRegion,
     deps.context.deadline,
-    deps.context.regionField,
+    fieldCalled(deps.context, 'region'),
   );
   deps.context.region = region;
   return region;

@@ -38,10 +38,10 @@ export interface CallContext {
   /** The region the operation resolved (the one asked for, or the default), for the log line. */
   region?: string | undefined;
   /**
-   * What the caller calls the region it asked for, for a refusal (the command line's `--region`);
-   * absent: `region`, the input's field.
+   * What the caller calls the request's fields, for a refusal made past its validation (the
+   * command line's `--region` and `--cursor`); a field absent here is named as the input names it.
    */
-  regionField?: string | undefined;
+  fieldNames?: Readonly<Record<string, string>> | undefined;
   /**
    * The cloud the operation works on when the request does not name it (a policy's, a plan's),
    * for the log line and the metrics' provider dimension.
@@ -165,3 +165,7 @@ export interface UsagePage {
 
 /** The providers an operation may use, by key (keys come validated from the input). */
 export type ProviderLookup = (key: string) => ImageProvider;
+
+/** What the caller of `context` calls the request's `field` (fieldNames), for a refusal. */
+export const fieldCalled = (context: CallContext, field: string): string =>
+  context.fieldNames?.[field] ?? field;

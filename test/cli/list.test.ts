@@ -134,9 +134,11 @@ describe('cloud-images list', () => {
     }
     expect(json.errorBody().error).toMatchObject({
       code: 'INVALID_REQUEST',
-      message: expect.stringMatching(/cursor: is not a cursor this service made/),
+      message: expect.stringMatching(/^--cursor: is not a cursor this service made/),
     });
-    expect(forPeople.stderr).toMatch(/cursor: is not a cursor this service made/);
+    expect(forPeople.stderr).toMatch(
+      /^InvalidRequest: --cursor: is not a cursor this service made/,
+    );
     expect(fixture.emulator.requests).toHaveLength(0);
   });
 
@@ -166,6 +168,12 @@ describe('cloud-images list', () => {
         query: { createdAfter: '2027-01-01', createdBefore: '2026-01-01' },
         cli: '--created-after: must be earlier than --created-before by more than a millisecond (both bounds are exclusive',
         http: 'createdAfter: must be earlier than createdBefore by more than a millisecond (both bounds are exclusive',
+      },
+      {
+        args: ['--cursor', 'zzz'],
+        query: { cursor: 'zzz' },
+        cli: '--cursor: is not a cursor this service made; start again without a cursor',
+        http: 'cursor: is not a cursor this service made; start again without a cursor',
       },
       {
         args: ['--kind', 'foo', '--name', '', '--region', 'B J'],

@@ -424,6 +424,27 @@ describe('faults upstream get the documented error', () => {
     expect(error.message).toMatch(/region: 'cn-north-1' is not configured for modelarts/);
     expect(fixture.emulator.requests).toHaveLength(0);
   });
+
+  it('500 CONFIGURATION_ERROR for a default region outside the endpoint table, naming where it is set but not its value (the log line has it)', async () => {
+    // Prepare: no endpoint override, and a default region (from the deployment's configuration,
+    // which may be the credentials secret) that no ModelArts endpoint serves.
+    const handler = await fixture.fresh(
+      { MODELARTS_ENDPOINT: undefined, HUAWEICLOUD_REGION: 'xx-secret-region-9' },
+      async () => (await import('../../functions/http/show-image.js')).handler,
+    );
+
+    // Act
+    const response = parseResult(
+      await handler(httpEvent('GET', 'modelarts', SEEDED.modelarts.custom), lambdaContext()),
+    );
+
+    // Assess: the operator's mistake; the caller is told what, never the configured value.
+    const error = expectError(response, 500, 'CONFIGURATION_ERROR');
+    expect(error.message).toMatch(/default modelarts region/);
+    expect(error.message).not.toContain('xx-secret-region-9');
+    expect(JSON.stringify(fixture.log.lines.at(-1))).toContain('xx-secret-region-9');
+    expect(fixture.emulator.requests).toHaveLength(0);
+  });
 });
 
 describe('logging', () => {

@@ -41,7 +41,11 @@ export const assertConfiguredRegion = (
   );
 };
 
-/** The default region must itself be usable: a bad default is the operator's, not the caller's. */
+/**
+ * The default region must itself be usable: a bad default is the operator's, not the caller's. It
+ * comes from the deployment's configuration (the credentials secret, or a variable): the caller's
+ * message names what is wrong and the regions that would do, never the value (the log line has it).
+ */
 export const assertUsableDefault = (
   key: string,
   region: string,
@@ -49,6 +53,9 @@ export const assertUsableDefault = (
   override: string | undefined,
 ): void => {
   if (override === undefined && !Object.hasOwn(table, region)) {
-    throw new ConfigurationError(`the default ${key} region ${region} is not a known region`);
+    throw new ConfigurationError(
+      `the default ${key} region (the secret's defaultRegion, or the region variable without a secret) is not a known ${key} region (known: ${Object.keys(table).join(', ')}) and no endpoint override is set`,
+      { logDetail: `default ${key} region ${region}` },
+    );
   }
 };

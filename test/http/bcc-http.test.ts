@@ -215,12 +215,37 @@ describe('faults upstream', () => {
     [403, 'InvalidAccessKeyId'],
     [403, 'AccessDenied'],
     [403, 'RequestTimeTooSkewed'],
+    // BCC's documented answer to an Authorization header it cannot read: our signature, rejected.
+    [400, 'InvalidHTTPAuthHeader'],
   ])('%i %s is 502 UPSTREAM_AUTH_FAILED after one re-signed retry', async (status, code) => {
     fixture.emulator.faults.inject({ times: 5, action: bceError(status, code) });
     const error = expectError(await show(SEEDED.bcc.custom), 502, 'UPSTREAM_AUTH_FAILED');
     expect(error.message).toContain(code);
     expect(fixture.emulator.requests).toHaveLength(2);
   });
+
+  it.each([
+    ['OptInRequired', 'The service has not been opened for this account.'],
+    ['QualifyNotPass', 'The User has not pass qualify.'],
+  ])(
+    '403 %s (BCC refusing the account the call: documented, not credentials) is 502 UPSTREAM_AUTH_FAILED at once, not UPSTREAM_BAD_RESPONSE',
+    async (code, message) => {
+      // Prepare: BCC refuses the key the call, with its own error body and a documented code.
+      fixture.emulator.faults.inject({ times: 5, action: bceError(403, code, message) });
+
+      // Act
+      const shown = await show(SEEDED.bcc.custom);
+      const deleted = await remove(SEEDED.bcc.custom);
+
+      // Assess: the key was refused (a documented reply, not an undocumented one); nothing retried
+      // (the same key would be refused again), nothing deleted.
+      const error = expectError(shown, 502, 'UPSTREAM_AUTH_FAILED');
+      expect(error.message).toContain(code);
+      expectError(deleted, 502, 'UPSTREAM_AUTH_FAILED');
+      expect(fixture.emulator.requests).toHaveLength(2);
+      expect(deletesReceived()).toEqual([]);
+    },
+  );
 
   it('a real signature rejection (wrong secret key) is 502 UPSTREAM_AUTH_FAILED', async () => {
     fixture.setEnv({ BCE_SECRET_ACCESS_KEY: 'not-the-right-secret-key-000000' });

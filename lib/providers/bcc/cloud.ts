@@ -18,13 +18,15 @@ import {
   parseBceError,
 } from './schemas.js';
 
-// A rejected signature, key or clock (BCE common error codes; RequestTimeTooSkewed from BCE-JS).
+// A rejected signature, key or clock (BCE common error codes; RequestTimeTooSkewed from BCE-JS;
+// InvalidHTTPAuthHeader, 400: an Authorization header BCC cannot read, i.e. our signature).
 const AUTH_CODES = new Set([
   'SignatureDoesNotMatch',
   'RequestExpired',
   'InvalidAccessKeyId',
   'AccessDenied',
   'RequestTimeTooSkewed',
+  'InvalidHTTPAuthHeader',
 ]);
 
 const RULES: readonly FailureRule[] = [
@@ -45,6 +47,10 @@ const RULES: readonly FailureRule[] = [
     codes: new Set(['Image.CreatingImageCannotBeDeleted', 'Image.ImageHasBeenSharedToOthers']),
     quote: true,
   },
+  // Any other 403 in BCC's own error body refuses the key the call, documented (OptInRequired:
+  // the service is not opened; QualifyNotPass: the account is not verified): not retried, the same
+  // key would be refused again. A 403 that is not BCC's body stays undocumented.
+  { error: 'UpstreamAuthFailed', status: [403], codePattern: /./ },
 ];
 
 /** maxKeys: default and documented maximum 1000. */

@@ -1,6 +1,7 @@
 // How a variable's text becomes a value, for every variable the functions read: the one reading of
 // "unset" and of a number, so that each variable refuses the same things with the same words.
 
+import { describeIssues } from '../schema/issues.js';
 import * as z from '../schema/zod.js';
 
 /** An empty (or blank) variable counts as unset: its default applies. */
@@ -47,3 +48,12 @@ export const MAX_TIMER_MS = 2_147_483_647;
  */
 export const milliseconds = (fallback: number) =>
   wholeNumber(fallback, 1, MAX_TIMER_MS, 'milliseconds');
+
+/**
+ * The problems of a parse of the environment, each `VARIABLE: what it must be`, in the describer's
+ * plain words (never the value: a variable may hold a secret).
+ */
+export const environmentProblems = (error: z.core.$ZodError): string =>
+  describeIssues(error.issues, { root: 'environment', nameRootWithUnknownKeys: false })
+    .map((described) => described.message)
+    .join('; ');

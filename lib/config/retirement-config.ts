@@ -22,7 +22,7 @@
 import { join } from 'node:path';
 import { ConfigurationError } from '../errors/errors.js';
 import * as z from '../schema/zod.js';
-import { emptyAsUnset, wholeNumber } from './env-values.js';
+import { emptyAsUnset, environmentProblems, wholeNumber } from './env-values.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -137,10 +137,7 @@ const envSchema = z.extend(rateEnvSchema, {
 const parseEnv = <S extends z.ZodMiniType>(schema: S, env: Env): z.output<S> => {
   const result = schema.safeParse(env);
   if (!result.success) {
-    const problems = result.error.issues.map(
-      (issue) => `${issue.path.join('.') || 'environment'}: ${issue.message}`,
-    );
-    throw new ConfigurationError(`invalid configuration: ${problems.join('; ')}`);
+    throw new ConfigurationError(`invalid configuration: ${environmentProblems(result.error)}`);
   }
   return result.data;
 };

@@ -5,7 +5,7 @@
 
 import { ConfigurationError } from '../errors/errors.js';
 import * as z from '../schema/zod.js';
-import { emptyAsUnset, milliseconds, wholeNumber } from './env-values.js';
+import { emptyAsUnset, environmentProblems, milliseconds, wholeNumber } from './env-values.js';
 
 const listSchema = z.preprocess(
   emptyAsUnset,
@@ -52,13 +52,10 @@ export interface ServiceConfig {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-const describe = (error: z.core.$ZodError): string =>
-  error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
-
 export const loadConfig = (env: Env): ServiceConfig => {
   const result = envSchema.safeParse(env);
   if (!result.success) {
-    throw new ConfigurationError(`invalid configuration: ${describe(result.error)}`);
+    throw new ConfigurationError(`invalid configuration: ${environmentProblems(result.error)}`);
   }
   const parsed = result.data;
   return {

@@ -91,29 +91,39 @@ export const encodeCursor = (state: CursorState, binding: string, listing?: stri
 const invalid = (called: string, why: string) =>
   new InvalidRequest(`${called}: ${why}; start again without a cursor`, { field: 'cursor' });
 
+/** What a cursor is read for: the listing it must have been made for, and how a refusal says so. */
+export interface CursorUse {
+  /** The listing's identity without its region (cursorBinding of it). */
+  readonly listing: string;
+  /** What a cursor of another listing was made for: `another provider, filter or limit`. */
+  readonly otherListing: string;
+  /** The same with the region, for a cursor made before cursors carried their listing. */
+  readonly otherUse: string;
+  /** What the caller calls the cursor (CallContext.fieldNames). */
+  readonly called: string;
+}
+
 /** A cursor read as far as it can be without its region: its state, and what it is bound to. */
 export interface ReadCursor {
   readonly state: CursorState;
   /** The binding it was made with (its listing in its region). */
   readonly binding: string;
-  /** What the caller calls the cursor, for a refusal (CallContext.fieldNames). */
-  readonly called: string;
+  readonly use: CursorUse;
+  /** Whether it carried its listing, found the same: then only its region can differ. */
+  readonly listingChecked: boolean;
 }
 
-/** Where a cursor was made for another use. */
-const ANOTHER_USE = 'was made for another provider, region, filter or limit';
-
 /**
- * The cursor, when it is one this service made for `listing` (the listing's identity without its
- * region) and its position is one the cloud's pager hands on (`accepts`); else InvalidRequest
- * naming `cursor`. Its region is checked by checkCursorBinding once the region is resolved.
+ * The cursor, when it is one this service made for the use's listing and its position is one the
+ * cloud's pager hands on (`accepts`); else InvalidRequest naming the cursor as the caller calls
+ * it. Its region is checked by checkCursorBinding once the region is resolved.
  */
 export const readCursor = (
   cursor: string,
-  listing: string,
+  use: CursorUse,
   accepts: (position: ScanPosition) => boolean,
-  called = 'cursor',
 ): ReadCursor => {
+  const { called } = use;
   const [payload, check, ...rest] = cursor.split('.');
   if (payload === undefined || check === undefined || rest.length > 0 || payload === '') {
     throw invalid(called, 'is not a cursor this service made');
@@ -127,7 +137,9 @@ export const readCursor = (
   }
   const parsed = stateSchema().safeParse(value);
   if (!parsed.success) throw invalid(called, 'is not a cursor this service made');
-  if (parsed.data.l !== undefined && parsed.data.l !== listing) throw invalid(called, ANOTHER_USE);
+  if (parsed.data.l !== undefined && parsed.data.l !== use.listing) {
+    throw invalid(called, `was made for ${use.otherListing}`);
+  }
   const position = parsed.data.p;
   if (position !== undefined && !accepts(position)) {
     throw invalid(called, 'is not a cursor this service made');
@@ -135,7 +147,8 @@ export const readCursor = (
   return {
     state: { position, skip: parsed.data.s, after: parsed.data.a, before: parsed.data.n },
     binding: parsed.data.b,
-    called,
+    use,
+    listingChecked: parsed.data.l !== undefined,
   };
 };
 
@@ -144,5 +157,7 @@ export const readCursor = (
  * carried their listing, for another use).
  */
 export const checkCursorBinding = (cursor: ReadCursor, binding: string): void => {
-  if (cursor.binding !== binding) throw invalid(cursor.called, ANOTHER_USE);
+  if (cursor.binding === binding) return;
+  const madeFor = cursor.listingChecked ? 'another region' : cursor.use.otherUse;
+  throw invalid(cursor.use.called, `was made for ${madeFor}`);
 };

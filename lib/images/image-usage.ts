@@ -208,9 +208,8 @@ const resumeFrom = (
 ): { read: ReadCursor; position: ScanPosition } => {
   const read = readCursor(
     cursor,
-    listing,
+    { listing, otherListing: 'another image', otherUse: 'another image or region', called },
     (position) => provider.isScanPosition('usage', position),
-    called,
   );
   if (read.state.position === undefined) {
     throw new InvalidRequest(`${called}: is not a usage cursor`, { field: 'cursor' });

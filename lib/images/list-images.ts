@@ -198,9 +198,13 @@ export const listImages = async (request: ListRequest, deps: ListDeps): Promise<
       ? undefined
       : readCursor(
           request.cursor,
-          listing,
+          {
+            listing,
+            otherListing: 'another provider, filter or limit',
+            otherUse: 'another provider, region, filter or limit',
+            called: fieldCalled(deps.context, 'cursor'),
+          },
           (position) => provider.isScanPosition('images', position),
-          fieldCalled(deps.context, 'cursor'),
         );
   const region = await regionOf(deps, provider, request.region);
   const binding = cursorBinding({ ...identity, region });

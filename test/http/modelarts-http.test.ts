@@ -197,17 +197,53 @@ describe('DELETE /images/modelarts/{imageId}', () => {
     expect(error.message).toMatch(/another operation/);
   });
 
-  it('403 IMAGE_PROTECTED when ModelArts itself refuses the delete', async () => {
+  it('403 IMAGE_PROTECTED when ModelArts itself refuses the delete with a 403 it does not document', async () => {
+    // ModelArts.6999 is in no version of the error-code appendix.
     fixture.emulator.faults.inject({
       match: { method: 'DELETE' },
       action: {
         kind: 'status',
         status: 403,
-        body: { error_code: 'ModelArts.6653', error_msg: 'no' },
+        body: { error_code: 'ModelArts.6999', error_msg: 'no' },
       },
     });
     expectError(await remove(SEEDED.modelarts.custom), 403, 'IMAGE_PROTECTED');
   });
+
+  // The error-code appendix (OTC ModelArts api-ref appendix/error_codes.rst) documents these 403s
+  // as refusals of the caller, not of the image: 6653 "You are not authorized to operate the
+  // project", 0108 "You are not authorized to perform the ({0}) operation", 0206 "Invalid AK/SK", ...
+  it.each([
+    ['ModelArts.6653', 'Contact the project owner.'],
+    ['ModelArts.0108', 'You are not authorized to perform the (delete) operation.'],
+    ['ModelArts.0112', "Policy doesn't allow delete image to be performed."],
+    ['ModelArts.0210', 'The project id in the request URL does not match the token.'],
+    ['ModelArts.2785', 'AuthorizationNotFound'],
+    ['ModelArts.4336', "The user hasn't permission"],
+    ['ModelArts.5014', 'Permission deny'],
+    ['ModelArts.4116', 'User has been owed, please check the account status and balance.'],
+    ['ModelArts.4118', 'User has been suspended, please check the account balance.'],
+    ['ModelArts.5017', 'Account suspended.'],
+    ['ModelArts.0203', 'Invalid token.'],
+    ['ModelArts.0206', 'Invalid AK/SK.'],
+    ['ModelArts.2784', 'InvalidToken'],
+  ])(
+    '502 UPSTREAM_AUTH_FAILED, not IMAGE_PROTECTED, when ModelArts refuses the delete with the documented 403 %s',
+    async (code, message) => {
+      // Prepare: every DELETE answered with the documented 403 (a re-signed retry gets it again).
+      fixture.emulator.faults.inject({
+        match: { method: 'DELETE' },
+        times: 5,
+        action: { kind: 'status', status: 403, body: { error_code: code, error_msg: message } },
+      });
+      // Act
+      const response = await remove(SEEDED.modelarts.custom);
+      // Assess: the key (or its account) was refused, which says nothing about the image.
+      const error = expectError(response, 502, 'UPSTREAM_AUTH_FAILED');
+      expect(error.message).toContain(code);
+      expect(seededModelArts(SEEDED.modelarts.custom)).toBeDefined();
+    },
+  );
 
   it('succeeds on 204 No Content', async () => {
     fixture.emulator.faults.inject({

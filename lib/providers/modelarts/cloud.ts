@@ -18,8 +18,37 @@ import {
   parseHuaweiError,
 } from './schemas.js';
 
-// Gateway codes for a rejected signature or credentials (APIGW: shared gateway, APIG: dedicated).
-const AUTH_CODES = new Set(['APIGW.0301', 'APIG.0301', 'APIG.0303', 'APIG.0307', 'ModelArts.6620']);
+// Codes for a rejected signature or credentials: the gateway's (APIGW: shared gateway, APIG:
+// dedicated) and ModelArts' own (error-code appendix: 401 6620 "Please refresh the user token";
+// 403 0203 "Invalid token", 0206 "Invalid AK/SK", 2784 "InvalidToken").
+const AUTH_CODES = new Set([
+  'APIGW.0301',
+  'APIG.0301',
+  'APIG.0303',
+  'APIG.0307',
+  'ModelArts.6620',
+  'ModelArts.0203',
+  'ModelArts.0206',
+  'ModelArts.2784',
+]);
+// The appendix's 403s that refuse the caller, not the image: no permission (0108 "You are not
+// authorized to perform the ({0}) operation", 0112 "Policy doesn't allow {} {} to be performed",
+// 4336 "The user hasn't permission", 5014 "Permission deny", 6653 "You are not authorized to
+// operate the project"), a project or authorisation the key lacks (0210 "The project id in the
+// request URL does not match the token", 2785 "You have not authorized ModelArts"), an account that
+// may not act (4116 owed, 4118 and 5017 suspended). On a delete they say nothing about the image.
+const REFUSED_CODES = new Set([
+  'ModelArts.0108',
+  'ModelArts.0112',
+  'ModelArts.0210',
+  'ModelArts.2785',
+  'ModelArts.4116',
+  'ModelArts.4118',
+  'ModelArts.4336',
+  'ModelArts.5014',
+  'ModelArts.5017',
+  'ModelArts.6653',
+]);
 const THROTTLE_CODES = new Set(['APIGW.0308', 'APIG.0308', 'ModelArts.6101']);
 // ModelArts.6797 is the documented "image cannot be found"; 6404 is what the service sends for a
 // missing image in the wild (terraform-provider-huaweicloud treats it as gone). They come with
@@ -42,6 +71,7 @@ const RULES: readonly FailureRule[] = [
   { error: 'UpstreamAuthFailed', status: [401] },
   { error: 'UpstreamAuthFailed', codes: AUTH_CODES },
   { error: 'UpstreamAuthFailed', status: [403], codePattern: /^APIG/ },
+  { error: 'UpstreamAuthFailed', status: [403], codes: REFUSED_CODES },
   { error: 'ImageBusy', operations: ['delete'], status: [409], quote: true },
   { error: 'ImageBusy', operations: ['delete'], codes: BUSY_CODES, quote: true },
   { error: 'ImageProtected', operations: ['delete'], status: [403], quote: true },

@@ -346,6 +346,39 @@ describe('ModelArts ListNotebooks', () => {
 });
 
 describe('ModelArts ListAllNotebooks', () => {
+  it('answers billed instances only (feature NOTEBOOK, the documented default), a CodeLab instance only when asked for feature=DEFAULT', async () => {
+    // Prepare: a free CodeLab instance (feature DEFAULT) besides the seeded billed ones.
+    const codeLab: NotebookRecord = {
+      ...colleagueNotebook(SEEDED.modelarts.custom),
+      id: 'a7e2c1d0-0000-4000-8000-00000000c0de',
+      feature: 'DEFAULT',
+    };
+    fixture.emulator.state.notebooks.set(codeLab);
+    const everyLimit: Query = [['limit', '50']];
+
+    // Act
+    const byDefault = await listModelArts<NotebookRecord>('notebooks/all', everyLimit);
+    const billed = await listModelArts<NotebookRecord>('notebooks/all', [
+      ...everyLimit,
+      ['feature', 'NOTEBOOK'],
+    ]);
+    const free = await listModelArts<NotebookRecord>('notebooks/all', [
+      ...everyLimit,
+      ['feature', 'DEFAULT'],
+    ]);
+    const bad = await listModelArts<NotebookRecord>('notebooks/all', [['feature', 'CODELAB']]);
+
+    // Assess
+    expect(byDefault.body.total).toBe(SEED.modelarts.notebooks);
+    expect(ids(byDefault.body.data)).not.toContain(codeLab.id);
+    expect(billed.body.total).toBe(SEED.modelarts.notebooks);
+    expect(free.body).toMatchObject({ total: 1, data: [{ id: codeLab.id, feature: 'DEFAULT' }] });
+    expect([bad.status, (bad.body as unknown as { error_code: string }).error_code]).toEqual([
+      400,
+      'ModelArts.6400',
+    ]);
+  });
+
   it("answers every IAM user's notebooks of the project, where ListNotebooks answers the caller's own", async () => {
     // Prepare: one notebook of another IAM user, besides the seeded ones (the caller's).
     const colleagues: NotebookRecord = {

@@ -5,8 +5,9 @@
 import { describe, expect, it } from 'vitest';
 import { DEMO_MODELARTS, SEEDED } from '../../emulator/demo.js';
 import { handler as deleteHandler } from '../../functions/http/delete-image.js';
+import { handler as listHandler } from '../../functions/http/list-images.js';
 import { handler as showHandler } from '../../functions/http/show-image.js';
-import { httpEvent, lambdaContext, parseResult } from '../../scripts/lambda-events.js';
+import { httpEvent, lambdaContext, parseResult, routeEvent } from '../../scripts/lambda-events.js';
 import { useFixture } from '../support/fixture.js';
 
 const fixture = useFixture({
@@ -256,6 +257,45 @@ describe('DELETE /images/modelarts/{imageId}', () => {
       outcome: 'deleted',
       image: { id: SEEDED.modelarts.custom },
     });
+  });
+});
+
+describe('GET /images/modelarts', () => {
+  const list = async (query: Record<string, string>) =>
+    parseResult(
+      await listHandler(
+        routeEvent({
+          method: 'GET',
+          route: '/images/{provider}',
+          pathParameters: { provider: 'modelarts' },
+          query,
+        }),
+        lambdaContext(),
+      ),
+    );
+  const listQueries = () =>
+    fixture.emulator.requests
+      .filter((request) => request.operation === 'list-images')
+      .map((request) => Object.fromEntries(request.query));
+
+  // ListImage documents its `name` as "Image name, which contains a maximum of 512 characters,
+  // including lowercase letters, digits, hyphens (-), underscores (_), and periods (.)".
+  it('narrows upstream by a name only in the range ListImage documents for it; any other name glob is matched here alone', async () => {
+    // Prepare: the emulator as the service documents it holds the built-in pytorch image.
+    // Act
+    const documented = await list({ name: 'pytorch1.8*' });
+    const outside = await list({ name: 'PyTorch 1.8*' });
+    // Assess
+    expect(documented.status).toBe(200);
+    expect(outside.status).toBe(200);
+    expect((documented.body.images as Array<{ id: string }>).map((image) => image.id)).toEqual([
+      SEEDED.modelarts.builtIn,
+    ]);
+    expect(outside.body.images).toEqual([]);
+    const [narrowed, whole] = listQueries();
+    expect(narrowed).toMatchObject({ name: 'pytorch1.8', name_fuzzy_match: 'true' });
+    expect(whole).not.toHaveProperty('name');
+    expect(whole).not.toHaveProperty('name_fuzzy_match');
   });
 });
 

@@ -96,6 +96,14 @@ const offsetPaging = (pageSize: number): OffsetPaging => ({
   limitParam: 'limit',
 });
 
+/**
+ * What ListImage takes as `name`: "Image name, which contains a maximum of 512 characters,
+ * including lowercase letters, digits, hyphens (-), underscores (_), and periods (.)". A name glob
+ * whose literal text is anything else names no ModelArts image: it is not sent (the service's
+ * answer to it is not documented) and the glob, applied here, matches none.
+ */
+const LIST_NAME = /^[a-z0-9._-]{1,512}$/;
+
 /** A notebook may name its image by SWR path as well as by ID: both are usage keys. */
 const swrKey = (path: string): string => `swr:${path}`;
 
@@ -108,7 +116,7 @@ const images: ImageListDescription<ModelArtsImage> = {
       ...(filter.kind === 'system' ? ([['type', 'BUILD_IN']] as const) : []),
       ...(filter.kind === 'custom' ? ([['type', 'DEDICATED']] as const) : []),
       // A fuzzy name match narrows; the glob is applied again on our side.
-      ...(filter.nameContains
+      ...(filter.nameContains !== undefined && LIST_NAME.test(filter.nameContains)
         ? ([
             ['name', filter.nameContains],
             ['name_fuzzy_match', 'true'],

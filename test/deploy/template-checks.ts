@@ -408,10 +408,10 @@ export const queuesWithoutTlsDeny = (template: Template): string[] => {
 };
 
 /**
- * Dead-letter queues (a queue's redrive target, an EventBridge target's DLQ) that the stack's
- * removal or a replacement would delete along with the messages they keep.
+ * The logical IDs of the template's dead-letter queues: a queue's redrive target, an EventBridge
+ * target's or a schedule's DLQ, a Lambda async invocation's failure destination that is a queue.
  */
-export const deadLetterQueuesNotRetained = (template: Template): string[] => {
+export const deadLetterQueues = (template: Template): string[] => {
   const dlqs = new Set<string>();
   const add = (arn: unknown): void => {
     const id = referenced(arn);
@@ -436,13 +436,104 @@ export const deadLetterQueuesNotRetained = (template: Template): string[] => {
     const id = referenced(failure?.Destination);
     if (id !== undefined && template.Resources[id]?.Type === 'AWS::SQS::Queue') dlqs.add(id);
   }
-  return [...dlqs].sort().flatMap((id) => {
+  return [...dlqs].sort();
+};
+
+/**
+ * Dead-letter queues that the stack's removal or a replacement would delete along with the
+ * messages they keep.
+ */
+export const deadLetterQueuesNotRetained = (template: Template): string[] =>
+  deadLetterQueues(template).flatMap((id) => {
     const queue = template.Resources[id];
     if (queue === undefined) return [`${id}: a dead-letter queue not in this template`];
     return (['DeletionPolicy', 'UpdateReplacePolicy'] as const)
       .filter((policy) => queue[policy] !== 'Retain')
       .map((policy) => `${id}: ${policy} is ${queue[policy] ?? 'Delete (the default)'}`);
   });
+
+// --- alarms ------------------------------------------------------------------------------------------
+
+/** What the functions' metrics are called, as they write them (lib/runtime/metrics.ts). */
+export interface WrittenMetrics {
+  namespace: string;
+  service: string;
+  /** The dimension set of a count outside a request (EventsNotPublished). */
+  countDimensions: readonly string[];
+  /** The dimension set of a failed request's `Requests` that names its error. */
+  failureDimensions: readonly string[];
+}
+
+const same = (a: readonly string[], b: readonly string[]): boolean =>
+  JSON.stringify([...a].sort()) === JSON.stringify([...b].sort());
+
+/**
+ * What is wrong with the stack's alarms: each must notify an SNS topic of the stack (and tell it
+ * when it is OK again) and treat missing data as no alarm; every dead-letter queue must have one on
+ * any message visible; `EventsNotPublished` one on any count, with the namespace and dimensions the
+ * functions write; and the credentials one, a Metrics Insights query of failed `Requests` naming
+ * `UpstreamAuthFailed`, over the dimension set the functions write for a failure.
+ */
+export const alarmProblems = (template: Template, written: WrittenMetrics): string[] => {
+  const alarms = resourcesOfType(template, 'AWS::CloudWatch::Alarm');
+  const topics = new Set(resourcesOfType(template, 'AWS::SNS::Topic').map(([id]) => id));
+  const problems = alarms.flatMap(([id, alarm]) => {
+    const p = alarm.Properties ?? {};
+    const found: string[] = [];
+    for (const actions of ['AlarmActions', 'OKActions'] as const) {
+      const targets = list(p[actions]).map(referenced);
+      if (targets.length === 0 || !targets.every((t) => t !== undefined && topics.has(t))) {
+        found.push(`${id}: its ${actions} are not a topic of the stack`);
+      }
+    }
+    if (p.TreatMissingData !== 'notBreaching')
+      found.push(`${id}: missing data is not 'notBreaching'`);
+    if (p.ComparisonOperator !== 'GreaterThanThreshold' || p.Threshold !== 0) {
+      found.push(`${id}: does not fire on any count above 0`);
+    }
+    return found;
+  });
+  const dimensionsOf = (alarm: Resource) =>
+    list(alarm.Properties?.Dimensions).map((d) => d as { Name: string; Value: unknown });
+  for (const queue of deadLetterQueues(template)) {
+    const watching = alarms.some(([, alarm]) => {
+      const p = alarm.Properties ?? {};
+      const [dimension, ...others] = dimensionsOf(alarm);
+      return (
+        p.Namespace === 'AWS/SQS' &&
+        p.MetricName === 'ApproximateNumberOfMessagesVisible' &&
+        others.length === 0 &&
+        dimension?.Name === 'QueueName' &&
+        text(dimension.Value) === JSON.stringify({ 'Fn::GetAtt': [queue, 'QueueName'] })
+      );
+    });
+    if (!watching) problems.push(`${queue}: a dead-letter queue no alarm watches`);
+  }
+  const notPublished = alarms.filter(([, a]) => a.Properties?.MetricName === 'EventsNotPublished');
+  if (notPublished.length === 0) problems.push('no alarm on EventsNotPublished');
+  for (const [id, alarm] of notPublished) {
+    const dimensions = dimensionsOf(alarm);
+    if (
+      alarm.Properties?.Namespace !== written.namespace ||
+      alarm.Properties?.Statistic !== 'Sum' ||
+      !same(
+        dimensions.map((d) => d.Name),
+        written.countDimensions,
+      ) ||
+      dimensions.find((d) => d.Name === 'service')?.Value !== written.service
+    ) {
+      problems.push(
+        `${id}: not the EventsNotPublished the functions write (namespace, dimensions)`,
+      );
+    }
+  }
+  const schema = `SCHEMA("${written.namespace}", ${[...written.failureDimensions].sort().join(', ')})`;
+  const query = `SELECT SUM(Requests) FROM ${schema} WHERE error = 'UpstreamAuthFailed' AND service = '${written.service}'`;
+  const authAlarm = alarms.some(([, alarm]) =>
+    list(alarm.Properties?.Metrics).some((metric) => (metric as Json).Expression === query),
+  );
+  if (!authAlarm) problems.push(`no alarm on the query ${query}`);
+  return problems;
 };
 
 // --- the credentials secret's customer managed key ------------------------------------------------

@@ -14,11 +14,13 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parsePolicyText } from '../../lib/retirement/policy-text.js';
+import { countFields, metricFields } from '../../lib/runtime/metrics.js';
 import { RUNS_TABLE_DEFINITION } from '../../scripts/runs-table.js';
 import { runChild } from '../support/child.js';
 import { readZip } from '../support/zip.js';
 import { esbuildWorkFolder, root, runOsls } from './packaging.js';
 import {
+  alarmProblems,
   auditStoreProblems,
   bucketsWithoutTlsDeny,
   consumerSettingsProblems,
@@ -42,6 +44,7 @@ import {
   stateMachinesWithoutLogging,
   type Template,
   UNSCOPABLE_ACTIONS,
+  type WrittenMetrics,
   wildcardGrants,
 } from './template-checks.js';
 
@@ -51,6 +54,8 @@ const SECRET_ID = 'cloud-image-functions/ci';
 /** Stage parameters of the HTTP API throttle, other than the defaults: they reach the template. */
 const THROTTLE = { rate: 40, burst: 80 };
 const KMS_KEY = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+/** The address the alarms topic mails (stage parameter alarmEmail). */
+const ALARM_EMAIL = 'ops@example.com';
 /** Retirement stage parameters, none of them the default: each must reach the template. */
 const RETIREMENT = {
   queueMaximumConcurrency: 7,
@@ -88,6 +93,8 @@ beforeAll(async () => {
       `httpApiThrottlingBurstLimit=${THROTTLE.burst}`,
       '--param',
       `imageCredentialsKmsKeyArn=${KMS_KEY}`,
+      '--param',
+      `alarmEmail=${ALARM_EMAIL}`,
       ...Object.entries(RETIREMENT).flatMap(([name, value]) => ['--param', `${name}=${value}`]),
     ],
     'package',
@@ -512,6 +519,61 @@ describe('the packaged template', () => {
     expect(template.Resources.ImageDeleteQueue?.DeletionPolicy).toBeUndefined();
   });
 
+  it('alarms to one topic on every dead-letter queue, on events not published and on a cloud refusing the credentials, over the metrics the functions write', () => {
+    // Prepare: the metrics as the functions' own code writes them (the stack's namespace and
+    // service are the defaults here, as in this process).
+    const count = countFields('EventsNotPublished', 1)._aws as {
+      CloudWatchMetrics: Array<{ Namespace: string; Dimensions: string[][] }>;
+    };
+    const failure = metricFields({
+      provider: 'bcc',
+      operation: 'delete',
+      outcome: 'failed',
+      error: 'UpstreamAuthFailed',
+      calls: [],
+    })._aws as { CloudWatchMetrics: Array<{ Dimensions: string[][] }> };
+    const [directive] = count.CloudWatchMetrics;
+    const written: WrittenMetrics = {
+      namespace: directive?.Namespace ?? '?',
+      service: 'cloud-image-functions',
+      countDimensions: directive?.Dimensions[0] ?? [],
+      failureDimensions:
+        failure.CloudWatchMetrics[0]?.Dimensions.find((set) => set.includes('error')) ?? [],
+    };
+
+    // Act
+    const problems = alarmProblems(template, written);
+
+    // Assess: before, the README named what was worth an alarm and the stack made none.
+    expect(problems).toEqual([]);
+    const alarms = Object.entries(template.Resources).filter(
+      ([, resource]) => resource.Type === 'AWS::CloudWatch::Alarm',
+    );
+    expect(alarms.map(([id]) => id).sort()).toEqual([
+      'EventsNotPublishedAlarm',
+      'ImageDeleteDeadLetterQueueAlarm',
+      'ImageEventsDeadLetterQueueAlarm',
+      'PolicySchedulesDeadLetterQueueAlarm',
+      'UpstreamAuthFailedAlarm',
+    ]);
+  });
+
+  it('mails the alarms topic at the alarmEmail stage parameter, and nowhere without one', () => {
+    expect(template.Parameters?.AlarmEmail).toMatchObject({ Default: ALARM_EMAIL });
+    expect(template.Conditions?.AlarmEmailGiven).toEqual({
+      'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'AlarmEmail' }, ''] }],
+    });
+    expect(template.Resources.AlarmEmailSubscription).toEqual({
+      Type: 'AWS::SNS::Subscription',
+      Condition: 'AlarmEmailGiven',
+      Properties: {
+        TopicArn: { Ref: 'AlarmTopic' },
+        Protocol: 'email',
+        Endpoint: { Ref: 'AlarmEmail' },
+      },
+    });
+  });
+
   it('outputs what operators look up with `osls info --verbose` (README): the API, the queues, the bus, the state machine', () => {
     const outputs = template.Outputs ?? {};
     expect(Object.keys(outputs)).toEqual(
@@ -526,6 +588,7 @@ describe('the packaged template', () => {
         'PlansBucketName',
         'RunsTableName',
         'PolicySchedulesDeadLetterQueueUrl',
+        'AlarmTopicArn',
       ]),
     );
     expect(outputs.ImageEventsDeadLetterQueueUrl).toEqual({
@@ -1161,6 +1224,32 @@ describe('the checks fail on a wrong template', () => {
     }
     expect(deadLetterQueuesNotRetained(t)).toEqual([
       'PolicySchedulesDeadLetterQueue: DeletionPolicy is Delete (the default)',
+    ]);
+  });
+
+  it('a dead-letter queue no alarm watches, an alarm on another namespace, with no topic or missing data as an alarm, no credentials alarm', () => {
+    // Prepare
+    const written: WrittenMetrics = {
+      namespace: 'CloudImageFunctions',
+      service: 'cloud-image-functions',
+      countDimensions: ['service'],
+      failureDimensions: ['service', 'provider', 'operation', 'error'],
+    };
+    const t = planted();
+    delete t.Resources.ImageEventsDeadLetterQueueAlarm;
+    properties(t, 'EventsNotPublishedAlarm').Namespace = 'SomethingElse';
+    properties(t, 'ImageDeleteDeadLetterQueueAlarm').AlarmActions = [];
+    properties(t, 'PolicySchedulesDeadLetterQueueAlarm').TreatMissingData = 'breaching';
+    delete t.Resources.UpstreamAuthFailedAlarm;
+
+    // Act and assess
+    expect(alarmProblems(template, written)).toEqual([]);
+    expect(alarmProblems(t, written)).toEqual([
+      'ImageDeleteDeadLetterQueueAlarm: its AlarmActions are not a topic of the stack',
+      "PolicySchedulesDeadLetterQueueAlarm: missing data is not 'notBreaching'",
+      'ImageEventsDeadLetterQueue: a dead-letter queue no alarm watches',
+      'EventsNotPublishedAlarm: not the EventsNotPublished the functions write (namespace, dimensions)',
+      `no alarm on the query SELECT SUM(Requests) FROM SCHEMA("CloudImageFunctions", error, operation, provider, service) WHERE error = 'UpstreamAuthFailed' AND service = 'cloud-image-functions'`,
     ]);
   });
 });

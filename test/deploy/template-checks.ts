@@ -472,7 +472,8 @@ const same = (a: readonly string[], b: readonly string[]): boolean =>
  * when it is OK again) and treat missing data as no alarm; every dead-letter queue must have one on
  * any message visible; `EventsNotPublished` one on any count, with the namespace and dimensions the
  * functions write; and the credentials one, a Metrics Insights query of failed `Requests` naming
- * `UpstreamAuthFailed`, over the dimension set the functions write for a failure.
+ * `UpstreamAuthFailed`, over the dimension set the functions write for a failure, its label keys
+ * quoted.
  */
 export const alarmProblems = (template: Template, written: WrittenMetrics): string[] => {
   const alarms = resourcesOfType(template, 'AWS::CloudWatch::Alarm');
@@ -527,8 +528,11 @@ export const alarmProblems = (template: Template, written: WrittenMetrics): stri
       );
     }
   }
-  const schema = `SCHEMA("${written.namespace}", ${[...written.failureDimensions].sort().join(', ')})`;
-  const query = `SELECT SUM(Requests) FROM ${schema} WHERE error = 'UpstreamAuthFailed' AND service = '${written.service}'`;
+  // Every label key double-quoted: ERROR and OPERATION are Metrics Insights reserved keywords, which
+  // a query must quote when a label key is one (CloudWatch User Guide, "Reserved keywords").
+  const key = (name: string) => `"${name}"`;
+  const schema = `SCHEMA("${written.namespace}", ${[...written.failureDimensions].sort().map(key).join(', ')})`;
+  const query = `SELECT SUM(Requests) FROM ${schema} WHERE ${key('error')} = 'UpstreamAuthFailed' AND ${key('service')} = '${written.service}'`;
   const authAlarm = alarms.some(([, alarm]) =>
     list(alarm.Properties?.Metrics).some((metric) => (metric as Json).Expression === query),
   );

@@ -1227,14 +1227,16 @@ describe('the checks fail on a wrong template', () => {
     ]);
   });
 
+  /** The metrics as lib/runtime/metrics.ts writes them with the default namespace and service. */
+  const written: WrittenMetrics = {
+    namespace: 'CloudImageFunctions',
+    service: 'cloud-image-functions',
+    countDimensions: ['service'],
+    failureDimensions: ['service', 'provider', 'operation', 'error'],
+  };
+
   it('a dead-letter queue no alarm watches, an alarm on another namespace, with no topic or missing data as an alarm, no credentials alarm', () => {
     // Prepare
-    const written: WrittenMetrics = {
-      namespace: 'CloudImageFunctions',
-      service: 'cloud-image-functions',
-      countDimensions: ['service'],
-      failureDimensions: ['service', 'provider', 'operation', 'error'],
-    };
     const t = planted();
     delete t.Resources.ImageEventsDeadLetterQueueAlarm;
     properties(t, 'EventsNotPublishedAlarm').Namespace = 'SomethingElse';
@@ -1249,7 +1251,30 @@ describe('the checks fail on a wrong template', () => {
       "PolicySchedulesDeadLetterQueueAlarm: missing data is not 'notBreaching'",
       'ImageEventsDeadLetterQueue: a dead-letter queue no alarm watches',
       'EventsNotPublishedAlarm: not the EventsNotPublished the functions write (namespace, dimensions)',
-      `no alarm on the query SELECT SUM(Requests) FROM SCHEMA("CloudImageFunctions", error, operation, provider, service) WHERE error = 'UpstreamAuthFailed' AND service = 'cloud-image-functions'`,
+      `no alarm on the query SELECT SUM(Requests) FROM SCHEMA("CloudImageFunctions", "error", "operation", "provider", "service") WHERE "error" = 'UpstreamAuthFailed' AND "service" = 'cloud-image-functions'`,
+    ]);
+  });
+
+  it('a credentials alarm whose query leaves the reserved keywords error and operation unquoted', () => {
+    // Prepare: the query with its label keys bare. ERROR and OPERATION are Metrics Insights
+    // reserved keywords, which must be double-quoted as label keys (CloudWatch User Guide,
+    // "Reserved keywords"): PutMetricAlarm refuses the query or it matches nothing.
+    const t = planted();
+    properties(t, 'UpstreamAuthFailedAlarm').Metrics = [
+      {
+        Id: 'authFailures',
+        Expression: `SELECT SUM(Requests) FROM SCHEMA("CloudImageFunctions", error, operation, provider, service) WHERE error = 'UpstreamAuthFailed' AND service = 'cloud-image-functions'`,
+        Period: 300,
+        ReturnData: true,
+      },
+    ];
+
+    // Act
+    const problems = alarmProblems(t, written);
+
+    // Assess: before, the check asked for this very query, bare keys and all.
+    expect(problems).toEqual([
+      `no alarm on the query SELECT SUM(Requests) FROM SCHEMA("CloudImageFunctions", "error", "operation", "provider", "service") WHERE "error" = 'UpstreamAuthFailed' AND "service" = 'cloud-image-functions'`,
     ]);
   });
 });

@@ -111,7 +111,7 @@ export const timeoutMsFor = (operation: OperationName, env: Env): number => {
   const value = read.data;
   if (operation === 'apply' && value < APPLY_MIN_TIMEOUT_MS) {
     throw new ConfigurationError(
-      `invalid configuration: ${TIMEOUT_VARIABLE}: apply needs at least ${APPLY_MIN_TIMEOUT_MS} ms (${PUBLISH_RESERVE_MS} of them are kept for publishing its events), not ${value}`,
+      `invalid configuration: ${TIMEOUT_VARIABLE}: apply needs at least ${APPLY_MIN_TIMEOUT_MS} ms (${PUBLISH_RESERVE_MS} of them are kept for publishing its events)`,
     );
   }
   return value;

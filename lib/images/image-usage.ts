@@ -208,7 +208,12 @@ const resumeFrom = (
 ): { read: ReadCursor; position: ScanPosition } => {
   const read = readCursor(
     cursor,
-    { listing, otherListing: 'another image', otherUse: 'another image or region', called },
+    {
+      listing,
+      otherListing: "another image's usage scan, or a listing",
+      otherUse: "another image's usage scan or region, or a listing",
+      called,
+    },
     (position) => provider.isScanPosition('usage', position),
   );
   if (read.state.position === undefined) {

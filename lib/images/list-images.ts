@@ -200,7 +200,7 @@ export const listImages = async (request: ListRequest, deps: ListDeps): Promise<
           request.cursor,
           {
             listing,
-            otherListing: 'another provider, filter or limit',
+            otherListing: 'another listing (another provider, filter or limit), or a usage scan',
             otherUse: 'another provider, region, filter or limit',
             called: fieldCalled(deps.context, 'cursor'),
           },

@@ -359,7 +359,7 @@ describe('a ModelArts list that serves smaller pages than asked (its first page 
       expect(resumed.body).toMatchObject({ complete: true });
       expect(forAnother.status).toBe(400);
       expect((forAnother.body.error as { message: string }).message).toMatch(
-        /^cursor: was made for another image; start again without a cursor/,
+        /^cursor: was made for another image's usage scan, or a listing; start again without a cursor/,
       );
     },
   );
@@ -584,10 +584,18 @@ describe('cursors', () => {
     expect(other.status).toBe(400);
     expect(other.body.error).toMatchObject({ code: 'INVALID_REQUEST' });
     expect(String((other.body.error as { message: string }).message)).toMatch(
-      /^cursor: was made for another provider, filter or limit/,
+      /^cursor: was made for another listing \(another provider, filter or limit\), or a usage scan;/,
     );
     const otherProvider = await list('modelarts', { limit: '5', kind: 'custom', cursor });
     expect(otherProvider.status).toBe(400);
+    // A list cursor is no usage cursor: the refusal says what it is for, not "another image".
+    const usage = parseResult(
+      await usageHandler(usageEvent('bcc', SEEDED.bcc.custom, { cursor }), lambdaContext()),
+    );
+    expect(usage.status).toBe(400);
+    expect((usage.body.error as { message: string }).message).toMatch(
+      /^cursor: was made for another image's usage scan, or a listing;/,
+    );
   });
 
   it('are refused as bad input before the configuration is read: with no credentials, one not ours or for another filter is a 400 naming the cursor', async () => {
@@ -615,7 +623,7 @@ describe('cursors', () => {
     expect(messageOf(notOurs)).toMatch(/^cursor: is not a cursor this service made/);
     expect(messageOf(usage)).toMatch(/^cursor: is not a cursor this service made/);
     expect(messageOf(otherFilter)).toMatch(
-      /^cursor: was made for another provider, filter or limit/,
+      /^cursor: was made for another listing \(another provider, filter or limit\), or a usage scan;/,
     );
     expect(itsOwn.status).toBe(500);
     expect(itsOwn.body.error).toMatchObject({ code: 'CONFIGURATION_ERROR' });

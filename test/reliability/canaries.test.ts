@@ -10,6 +10,7 @@
 // check reach them too).
 
 import { randomUUID } from 'node:crypto';
+import { createServer, request as httpRequest } from 'node:http';
 import { inspect } from 'node:util';
 import type { Context } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -403,6 +404,85 @@ describe('secret canaries', () => {
       }
     }
     expect(unhandled.seen).toEqual([]);
+  });
+
+  it('an upstream that quotes our Authorization header back in a delete refusal it documents: no signature goes on', async () => {
+    // Prepare: a loopback proxy in front of the emulator that answers each DELETE itself, with the
+    // refusal each cloud documents for an image in use (quoted into our message), quoting the
+    // request's own Authorization header back; everything else reaches the emulator.
+    const echoed = new Set<string>();
+    const proxy = createServer((incoming, outgoing) => {
+      const chunks: Buffer[] = [];
+      incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
+      incoming.on('end', () => {
+        const authorization = incoming.headers.authorization ?? '';
+        if (incoming.method === 'DELETE') {
+          const signature =
+            /Signature=([0-9a-f]+)/.exec(authorization)?.[1] ?? authorization.split('/').at(-1);
+          if (signature !== undefined) echoed.add(signature);
+          const modelarts = !authorization.startsWith('bce-auth-v1/');
+          const text = `request signed ${authorization} refused`;
+          outgoing.writeHead(409, { 'Content-Type': 'application/json' });
+          outgoing.end(
+            JSON.stringify(
+              modelarts
+                ? { error_code: 'ModelArts.6357', error_msg: text }
+                : { requestId: 'r-1', code: 'Image.ImageHasBeenSharedToOthers', message: text },
+            ),
+          );
+          return;
+        }
+        const target = new URL(fixture.url);
+        const onward = httpRequest(
+          {
+            host: target.hostname,
+            port: target.port,
+            method: incoming.method,
+            path: incoming.url,
+            headers: incoming.headers,
+          },
+          (answer) => {
+            outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
+            answer.pipe(outgoing);
+          },
+        );
+        onward.on('error', () => outgoing.destroy());
+        onward.end(Buffer.concat(chunks));
+      });
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const address = proxy.address();
+    if (address === null || typeof address === 'string') throw new Error('no proxy address');
+    const echoing = await loadFunctions(fixture, baseEnv(`http://127.0.0.1:${address.port}`));
+    const seen: string[] = [];
+    const before = artefacts.length;
+    try {
+      // Act: each delete handler, for both clouds.
+      for (const provider of ['modelarts', 'bcc'] as const) {
+        for (const handler of ['http delete', 'task delete', 'queue delete'] as const) {
+          fixture.emulator.reset();
+          await invoke(echoing, handler, provider, custom(provider), {
+            name: 'echo',
+            image: custom,
+          });
+        }
+      }
+      for (const line of fixture.log.raw) capture(line);
+      seen.push(...artefacts.slice(before));
+    } finally {
+      await echoing.agent().close();
+      await new Promise<void>((resolve) => {
+        proxy.closeAllConnections();
+        proxy.close(() => resolve());
+      });
+    }
+
+    // Assess: the refusals were quoted (the message names the cloud's words), without the signature.
+    expect(echoed.size).toBeGreaterThanOrEqual(2);
+    expect(seen.join('\n')).toContain('refused');
+    const leaked = [...echoed].filter((signature) => seen.some((text) => text.includes(signature)));
+    expect(leaked).toEqual([]);
+    for (const signature of echoed) computed.add(signature);
   });
 
   it('no artefact contains a key, token, signature or signing key', () => {

@@ -47,6 +47,21 @@ export interface CloudClient<C, R> {
   fail(call: CloudCall, operation: OperationName, imageId?: string): never;
 }
 
+/**
+ * The signatures a signer's headers carry (an Authorization header whole, and each hex run in it
+ * long enough to be a MAC): a cloud that quotes the request's headers back in an error text it
+ * documents must not make us repeat a signature, which can be replayed while it is valid.
+ */
+const SIGNATURE_RUN = /[0-9A-Fa-f]{32,}/g;
+const signaturesIn = (headers: Readonly<Record<string, string>>): string[] => {
+  const found: string[] = [];
+  for (const [name, value] of Object.entries(headers)) {
+    if (name.toLowerCase() !== 'authorization') continue;
+    found.push(value, ...(value.match(SIGNATURE_RUN) ?? []));
+  }
+  return found;
+};
+
 export const createCloudClient = <C, R>(
   description: CloudDescription<C, R>,
   deps: ProviderDeps,
@@ -82,6 +97,7 @@ export const createCloudClient = <C, R>(
           body: request.body ?? '',
         };
         const signed = description.sign(unsigned, credentials, region, now());
+        secrets.push(...signaturesIn(signed));
         return { ...unsigned, headers: { ...unsigned.headers, ...signed } };
       });
       return { ...result, secrets };

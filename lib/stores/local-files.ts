@@ -2,7 +2,8 @@
 // file and renamed over the old one, so a reader never sees half a document.
 
 import { randomBytes } from 'node:crypto';
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { type FileHandle, open, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { errorCode } from '../files/error-code.js';
 import { makeFolder } from '../files/make-folder.js';
@@ -19,13 +20,41 @@ export const writeFileAtomic = async (path: string, text: string): Promise<void>
   }
 };
 
-/** The file's text, or undefined when it does not exist. */
-export const readFileIfExists = async (path: string): Promise<string | undefined> => {
+/** The most a stored document (a plan, a run) read back from the folder may be. */
+export const MAX_STORED_DOCUMENT_BYTES = 256 * 1024 * 1024;
+
+/** Why a stored document was not read: not a regular file (a FIFO, a device), or too large. */
+export class UnreadableDocument extends Error {
+  override readonly name = 'UnreadableDocument';
+  constructor(readonly why: 'not-a-file' | 'too-large') {
+    super(why === 'not-a-file' ? 'not a regular file' : 'too large');
+  }
+}
+
+/**
+ * The file's text, or undefined when it does not exist; UnreadableDocument for what is no stored
+ * document: anything but a regular file (opened without waiting, so a FIFO no one writes to does
+ * not hold the read forever, and never read, so a device is not read without end), or a file
+ * larger than `maxBytes` (never read into memory).
+ */
+export const readFileIfExists = async (
+  path: string,
+  maxBytes = MAX_STORED_DOCUMENT_BYTES,
+): Promise<string | undefined> => {
+  let handle: FileHandle;
   try {
-    return await readFile(path, 'utf8');
+    handle = await open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   } catch (error) {
     if (errorCode(error) === 'ENOENT') return undefined;
     throw error;
+  }
+  try {
+    const stats = await handle.stat();
+    if (!stats.isFile()) throw new UnreadableDocument('not-a-file');
+    if (stats.size > maxBytes) throw new UnreadableDocument('too-large');
+    return await handle.readFile('utf8');
+  } finally {
+    await handle.close();
   }
 };
 

@@ -13,7 +13,12 @@ import { PLAN_WORDING, type Plan, planSchema } from '../retirement/plan.js';
 import type { PlanStore, RunDocument } from '../retirement/ports.js';
 import { describeIssue } from '../schema/issues.js';
 import { createS3Client, lazily, loadS3 } from './aws-clients.js';
-import { readFileIfExists, writeFileAtomic } from './local-files.js';
+import {
+  MAX_STORED_DOCUMENT_BYTES,
+  readFileIfExists,
+  UnreadableDocument,
+  writeFileAtomic,
+} from './local-files.js';
 import { awsErrorName, fileFailure, type StoreName, storeFailure } from './store-errors.js';
 
 export const planKey = (planId: string): string => `plans/${planId}.json`;
@@ -143,6 +148,14 @@ export const localPlanStore = (options: LocalPlanStoreOptions): PlanStore => {
       try {
         text = await readFileIfExists(join(dir, key));
       } catch (error) {
+        if (error instanceof UnreadableDocument) {
+          throw new ConfigurationError(
+            error.why === 'not-a-file'
+              ? `The stored plan ${key} is not a regular file`
+              : `The stored plan ${key} is larger than ${MAX_STORED_DOCUMENT_BYTES} bytes, more than any plan`,
+            { logDetail: `${store.what} ${store.resource}: ${key}` },
+          );
+        }
         throw fileFailure(store, 'read from', error);
       }
       return text === undefined ? undefined : parseStoredPlan(store, key, text);

@@ -3,7 +3,9 @@
 // faults (a missing bucket, access denied, 5xx and throttling from a loopback fault server) and
 // the client made lazily from AWS_ENDPOINT_URL_S3; local files on disk.
 
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { constants } from 'node:fs';
+import { mkdtemp, open, readFile, rm, symlink, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -17,6 +19,7 @@ import { ConfigurationError, InvalidRequest, StoreUnavailable } from '../../lib/
 import type { Plan } from '../../lib/retirement/plan.js';
 import { planRetirement } from '../../lib/retirement/planner.js';
 import type { PlanStore, RunDocument } from '../../lib/retirement/ports.js';
+import { MAX_STORED_DOCUMENT_BYTES } from '../../lib/stores/local-files.js';
 import { localPlanStore, s3PlanStore } from '../../lib/stores/plan-store.js';
 import { daysAgo, modelartsImage, planInput, policyOf } from '../retirement/fixtures.js';
 import {
@@ -351,6 +354,50 @@ describe('plan store in a local directory', () => {
     const text = await readFile(join(dir, 'plans', `${plan.planId}.json`), 'utf8');
     expect(text).toContain('\n  "planId"');
     expect(JSON.parse(text)).toEqual(plan);
+  });
+
+  it('a stored plan that is not a regular file (a FIFO, a device) or is too large to be one is a ConfigurationError naming it, without waiting on it or reading it', async () => {
+    // Prepare: where three plans would be, a FIFO no one writes to, a link to an endless device,
+    // and a (sparse) file larger than any plan.
+    const store = localPlanStore({ dir });
+    await store.put(aPlan('placeholder-to-create-dirs'));
+    const fifo = 'plan-000000000000000000000f1f';
+    const device = 'plan-000000000000000000000de5';
+    const huge = 'plan-0000000000000000000b1663';
+    execFileSync('mkfifo', [join(dir, 'plans', `${fifo}.json`)]);
+    await symlink('/dev/zero', join(dir, 'plans', `${device}.json`));
+    await writeFile(join(dir, 'plans', `${huge}.json`), '');
+    await truncate(join(dir, 'plans', `${huge}.json`), MAX_STORED_DOCUMENT_BYTES + 1);
+
+    // Act: each read, given two seconds (a read that waits on the FIFO never ends).
+    const outcome = (planId: string) =>
+      Promise.race([
+        store.get(planId).catch((caught: unknown) => caught),
+        new Promise((resolve) => setTimeout(() => resolve('still waiting'), 2_000).unref()),
+      ]);
+    const [fromFifo, fromDevice, fromHuge] = await Promise.all([
+      outcome(fifo),
+      outcome(device),
+      outcome(huge),
+    ]);
+    // A read still waiting on the FIFO is let go (a writer opens and closes it: the end of it).
+    await open(join(dir, 'plans', `${fifo}.json`), constants.O_WRONLY | constants.O_NONBLOCK)
+      .then((handle) => handle.close())
+      .catch(() => undefined);
+
+    // Assess: each refused, naming the file and why.
+    expect(fromFifo).toBeInstanceOf(ConfigurationError);
+    expect((fromFifo as Error).message).toBe(
+      `The stored plan plans/${fifo}.json is not a regular file`,
+    );
+    expect(fromDevice).toBeInstanceOf(ConfigurationError);
+    expect((fromDevice as Error).message).toBe(
+      `The stored plan plans/${device}.json is not a regular file`,
+    );
+    expect(fromHuge).toBeInstanceOf(ConfigurationError);
+    expect((fromHuge as Error).message).toBe(
+      `The stored plan plans/${huge}.json is larger than ${MAX_STORED_DOCUMENT_BYTES} bytes, more than any plan`,
+    );
   });
 
   it('a directory that cannot be written is a ConfigurationError naming RETIREMENT_STORE_DIR', async () => {

@@ -16,7 +16,7 @@
 // namespace per hostname.
 
 import { randomBytes } from 'node:crypto';
-import { readFileSync, statSync, unlinkSync } from 'node:fs';
+import { constants, readFileSync, statSync, unlinkSync } from 'node:fs';
 import { link, open, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
@@ -94,17 +94,27 @@ interface Found {
   mtimeMs: number;
 }
 
+/** More than any holder's text: a larger file at the lock's path is no holder, and is not read. */
+const MAX_LOCK_BYTES = 64 * 1024;
+
+/**
+ * The lock at `path` as found. Opened without waiting, and read only when it is a regular file of
+ * a holder's size: anything else there (a FIFO, on which a plain open waits for a writer for ever;
+ * a device; a huge file) reads as no holder, so it is held while new and cleared once old.
+ */
 const readLock = async (path: string): Promise<Found | undefined> => {
   let handle: Awaited<ReturnType<typeof open>>;
   try {
-    handle = await open(path, 'r');
+    handle = await open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   } catch (error) {
     if (errorCode(error) === 'ENOENT') return undefined;
     throw error;
   }
   try {
-    const { ino, mtimeMs } = await handle.stat();
-    return { text: await handle.readFile('utf8'), ino, mtimeMs };
+    const stats = await handle.stat();
+    const holder = stats.isFile() && stats.size <= MAX_LOCK_BYTES;
+    const text = holder ? await handle.readFile('utf8') : '';
+    return { text, ino: stats.ino, mtimeMs: stats.mtimeMs };
   } finally {
     await handle.close();
   }

@@ -4,7 +4,7 @@
 // not new), respected from another host, taken by one of several takers of a stale lock at once,
 // and released only by the one that holds it.
 
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { unlinkSync, writeFileSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
@@ -174,6 +174,27 @@ describe('takeFileLock', () => {
     // Assess
     expect(whileNew).toEqual({ kind: 'held', path, holder: undefined });
     expect(taken(once).holder.pid).toBe(process.pid);
+  });
+
+  it('a lock path that is no file (a FIFO) is read without waiting on it: held while new, taken over once old', async () => {
+    // Prepare: a FIFO no one writes to where the lock goes (a reader that opens it waits forever).
+    await takeFileLock(join(path, '..', 'other.lock'));
+    execFileSync('mkfifo', [path]);
+
+    // Act: each take, given two seconds.
+    const within = (attempt: Promise<LockAttempt>) =>
+      Promise.race([
+        attempt,
+        new Promise<string>((resolve) => setTimeout(() => resolve('still waiting'), 2_000).unref()),
+      ]);
+    const whileNew = await within(takeFileLock(path));
+    const old = new Date(Date.now() - UNREADABLE_STALE_MS - 1_000);
+    await utimes(path, old, old);
+    const once = await within(takeFileLock(path));
+
+    // Assess: before, the first take waited on the FIFO for ever.
+    expect(whileNew).toEqual({ kind: 'held', path, holder: undefined });
+    expect(typeof once === 'string' ? once : taken(once).holder.pid).toBe(process.pid);
   });
 
   it('of several takers of one stale lock at once, exactly one takes it; the others find it held by that one', async () => {

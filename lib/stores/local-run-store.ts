@@ -31,7 +31,7 @@ import {
   runSchema,
 } from '../retirement/ports.js';
 import * as z from '../schema/zod.js';
-import { createMutex } from './local-files.js';
+import { createMutex, MAX_STORED_DOCUMENT_BYTES } from './local-files.js';
 import {
   byImageKey,
   checkDistinctImageKeys,
@@ -172,6 +172,8 @@ export interface LocalRunStoreOptions {
   dir: string;
   /** What chose the folder, for messages (the CLI's --dir); RETIREMENT_STORE_DIR by default. */
   setting?: string;
+  /** The most a journal may hold (tests set less); MAX_STORED_DOCUMENT_BYTES by default. */
+  maxJournalBytes?: number;
 }
 
 const journalsUnder = (dir: string): string => resolve(dir, 'run-journals');
@@ -217,6 +219,9 @@ export const localRunStore = (options: LocalRunStoreOptions): RunStore => {
       journal = { size: 0, partial: '', state: emptyState() };
       journals.set(path, journal);
     }
+    // A journal grows by a line per outcome: one past the bound (a sparse or foreign file) is no
+    // journal, and is not read into memory (allocating it whole failed as a bug, or exhausted it).
+    if (size > (options.maxJournalBytes ?? MAX_STORED_DOCUMENT_BYTES)) throw corrupt(runId);
     if (size > journal.size) {
       const buffer = Buffer.alloc(size - journal.size);
       try {

@@ -3,6 +3,8 @@
 // outcome, runs that are not stored. Then what only DynamoDB has: paging, TransactionConflict
 // retries, AWS faults, the lazily made client.
 
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
@@ -13,6 +15,7 @@ import {
 } from '../../lib/errors/errors.js';
 import { MAX_REASON_LENGTH } from '../../lib/retirement/ports.js';
 import { dynamoRunStore } from '../../lib/stores/dynamodb-run-store.js';
+import { localRunStore } from '../../lib/stores/local-run-store.js';
 import { jsonError, startFaultServer } from '../support/aws-fault-server.js';
 import { MOTO_AWS_ENV, motoClientConfig, skipWithoutMoto } from '../support/moto.js';
 import { SAMPLE_IMAGE } from '../support/sample-image.js';
@@ -831,4 +834,25 @@ describe('run store on DynamoDB: faults (loopback fault server)', () => {
 
 describe('run store in a local directory', () => {
   contract(startLocalHarness);
+
+  it('refuses a journal larger than any run writes as damaged, without reading it into memory', async () => {
+    // Prepare: a store that takes journals of 1 KiB at most, and a 2 KiB one (blank lines, which a
+    // journal read whole would skip).
+    const harness = await startLocalHarness();
+    const runId = 'run-00000000000000000b16';
+    await mkdir(join(harness.dir, 'run-journals'), { recursive: true });
+    await writeFile(join(harness.dir, 'run-journals', `${runId}.jsonl`), '\n'.repeat(2_048));
+    const store = localRunStore({ dir: harness.dir, maxJournalBytes: 1_024 });
+
+    // Act
+    const read = await store.readRun(runId).catch((caught: unknown) => caught);
+    await harness.close();
+
+    // Assess: before, any size was allocated and read whole (a sparse file of some GB failed as
+    // a bug, or exhausted the memory).
+    expect(read).toBeInstanceOf(ConfigurationError);
+    expect((read as Error).message).toBe(
+      `The local journal of run ${runId} (RETIREMENT_STORE_DIR) is damaged or from another version`,
+    );
+  });
 });

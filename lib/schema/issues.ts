@@ -10,6 +10,7 @@
 // the names the caller gave the fields (the command line's flags and arguments).
 
 import { shownName, unknownFields } from './caller-names.js';
+import { literalPattern } from './literal-pattern.js';
 import * as z from './zod.js';
 
 export interface IssueWording {
@@ -53,9 +54,6 @@ const calledField = (
   const place = under.map((step) => (typeof step === 'number' ? String(step + 1) : String(step)));
   return { field, item: `item ${place.join('.')} ` };
 };
-
-/** `text` as a RegExp source that matches it and nothing else. */
-const literalPattern = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** The message with the fields it mentions (a custom issue's `params.mentions`) as the caller calls them. */
 const withMentions = (

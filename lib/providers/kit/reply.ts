@@ -2,6 +2,7 @@
 // UpstreamBadResponse, naming what was wrong but never echoing the body.
 
 import { UpstreamBadResponse, type UpstreamFacts } from '../../errors/errors.js';
+import { literalPattern } from '../../schema/literal-pattern.js';
 import type * as z from '../../schema/zod.js';
 
 export const parseReply = <T>(
@@ -49,7 +50,9 @@ export const parseOptionalReply = <T>(schema: z.ZodMiniType<T>, body: string): T
 
 /**
  * Upstream text kept in our messages is bounded and single-line, and never repeats the
- * credentials the request was signed with (a cloud that echoes them must not make us log them).
+ * credentials the request was signed with (a cloud that echoes them must not make us log them):
+ * as sent, URL-encoded (as a query string or a form carries them) and in any case (a hex MAC in
+ * upper case is the same MAC).
  */
 export const quote = (
   message: string | undefined,
@@ -58,7 +61,10 @@ export const quote = (
   if (!message) return '';
   let text = message;
   for (const secret of secrets) {
-    if (secret !== undefined && secret !== '') text = text.split(secret).join('[redacted]');
+    if (secret === undefined || secret === '') continue;
+    const forms = new Set([secret, encodeURIComponent(secret)]);
+    const pattern = new RegExp([...forms].map(literalPattern).join('|'), 'gi');
+    text = text.replace(pattern, () => '[redacted]');
   }
   return `: ${text.replace(/\s+/g, ' ').slice(0, 200)}`;
 };

@@ -1,9 +1,17 @@
-// A loopback HTTP proxy in front of an AWS endpoint (moto) that holds each request `delayMs` (which
-// a test may change at any time) before passing it on, and passes the answer back as it came: a
-// real service made slow. A request the client gives up on while it is held still goes through,
-// as one whose answer was lost would.
+// A loopback HTTP proxy in front of an endpoint (moto, the emulator) that holds each request
+// `delayMs` (which a test may change at any time) before passing it on, and passes the answer back
+// as it came: a real service made slow. A request the client gives up on while it is held still
+// goes through, as one whose answer was lost would. A test may answer some requests itself
+// (`answer`): a service that misbehaves in one way and is real in every other.
 
-import { createServer, request as httpRequest, type Server } from 'node:http';
+import { createServer, request as httpRequest, type IncomingMessage, type Server } from 'node:http';
+
+/** A reply the proxy gives itself instead of passing the request on. */
+export interface ProxyReply {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
 
 export interface LatencyProxy {
   endpoint: string;
@@ -14,7 +22,11 @@ export interface LatencyProxy {
   close(): Promise<void>;
 }
 
-export const startLatencyProxy = async (target: string, delayMs = 0): Promise<LatencyProxy> => {
+export const startLatencyProxy = async (
+  target: string,
+  delayMs = 0,
+  answer: (request: IncomingMessage) => ProxyReply | undefined = () => undefined,
+): Promise<LatencyProxy> => {
   const to = new URL(target);
   let passed = 0;
   const proxy: LatencyProxy = {
@@ -34,6 +46,12 @@ export const startLatencyProxy = async (target: string, delayMs = 0): Promise<La
     incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
     incoming.on('end', () => {
       setTimeout(() => {
+        const reply = answer(incoming);
+        if (reply !== undefined) {
+          outgoing.writeHead(reply.status, reply.headers);
+          outgoing.end(reply.body);
+          return;
+        }
         passed += 1;
         const onward = httpRequest(
           {

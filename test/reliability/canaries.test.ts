@@ -10,7 +10,6 @@
 // check reach them too).
 
 import { randomUUID } from 'node:crypto';
-import { createServer, request as httpRequest } from 'node:http';
 import { inspect } from 'node:util';
 import type { Context } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -18,6 +17,7 @@ import { DEMO_BCC, DEMO_MODELARTS, SEEDED } from '../../emulator/demo.js';
 import type { RunningEmulator } from '../../emulator/server.js';
 import { bceSigningKey } from '../../lib/signing/bce-auth-v1.js';
 import { httpEvent, lambdaContext } from '../../scripts/lambda-events.js';
+import { startLatencyProxy } from '../../scripts/latency-proxy.js';
 import { emulatorEnvironment } from '../../scripts/local-environment.js';
 import { sqsEvent, sqsRecord } from '../support/events.js';
 import { useFixture } from '../support/fixture.js';
@@ -411,49 +411,25 @@ describe('secret canaries', () => {
     // refusal each cloud documents for an image in use (quoted into our message), quoting the
     // request's own Authorization header back; everything else reaches the emulator.
     const echoed = new Set<string>();
-    const proxy = createServer((incoming, outgoing) => {
-      const chunks: Buffer[] = [];
-      incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
-      incoming.on('end', () => {
-        const authorization = incoming.headers.authorization ?? '';
-        if (incoming.method === 'DELETE') {
-          const signature =
-            /Signature=([0-9a-f]+)/.exec(authorization)?.[1] ?? authorization.split('/').at(-1);
-          if (signature !== undefined) echoed.add(signature);
-          const modelarts = !authorization.startsWith('bce-auth-v1/');
-          const text = `request signed ${authorization} refused`;
-          outgoing.writeHead(409, { 'Content-Type': 'application/json' });
-          outgoing.end(
-            JSON.stringify(
-              modelarts
-                ? { error_code: 'ModelArts.6357', error_msg: text }
-                : { requestId: 'r-1', code: 'Image.ImageHasBeenSharedToOthers', message: text },
-            ),
-          );
-          return;
-        }
-        const target = new URL(fixture.url);
-        const onward = httpRequest(
-          {
-            host: target.hostname,
-            port: target.port,
-            method: incoming.method,
-            path: incoming.url,
-            headers: incoming.headers,
-          },
-          (answer) => {
-            outgoing.writeHead(answer.statusCode ?? 502, answer.headers);
-            answer.pipe(outgoing);
-          },
-        );
-        onward.on('error', () => outgoing.destroy());
-        onward.end(Buffer.concat(chunks));
-      });
+    const proxy = await startLatencyProxy(fixture.url, 0, (incoming) => {
+      if (incoming.method !== 'DELETE') return undefined;
+      const authorization = incoming.headers.authorization ?? '';
+      const signature =
+        /Signature=([0-9a-f]+)/.exec(authorization)?.[1] ?? authorization.split('/').at(-1);
+      if (signature !== undefined) echoed.add(signature);
+      const modelarts = !authorization.startsWith('bce-auth-v1/');
+      const text = `request signed ${authorization} refused`;
+      return {
+        status: 409,
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(
+          modelarts
+            ? { error_code: 'ModelArts.6357', error_msg: text }
+            : { requestId: 'r-1', code: 'Image.ImageHasBeenSharedToOthers', message: text },
+        ),
+      };
     });
-    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-    const address = proxy.address();
-    if (address === null || typeof address === 'string') throw new Error('no proxy address');
-    const echoing = await loadFunctions(fixture, baseEnv(`http://127.0.0.1:${address.port}`));
+    const echoing = await loadFunctions(fixture, baseEnv(proxy.endpoint));
     const seen: string[] = [];
     const before = artefacts.length;
     try {
@@ -471,10 +447,7 @@ describe('secret canaries', () => {
       seen.push(...artefacts.slice(before));
     } finally {
       await echoing.agent().close();
-      await new Promise<void>((resolve) => {
-        proxy.closeAllConnections();
-        proxy.close(() => resolve());
-      });
+      await proxy.close();
     }
 
     // Assess: the refusals were quoted (the message names the cloud's words), without the signature.

@@ -2,7 +2,7 @@
 // table and each error of the spec that a BCC call can produce, with the documented status and body.
 
 import { describe, expect, it } from 'vitest';
-import { SEEDED } from '../../emulator/demo.js';
+import { DEMO_BCC, SEEDED } from '../../emulator/demo.js';
 import { handler as deleteHandler } from '../../functions/http/delete-image.js';
 import { handler as showHandler } from '../../functions/http/show-image.js';
 import {
@@ -246,6 +246,28 @@ describe('faults upstream', () => {
       expect(deletesReceived()).toEqual([]);
     },
   );
+
+  it('a cloud that puts our access key in its error code or request id: neither is repeated in the answer', async () => {
+    // Prepare: an error code and a request id in the shape BCC gives them, each holding the key.
+    const key = DEMO_BCC.accessKeyId;
+    fixture.emulator.faults.inject({
+      times: 5,
+      action: {
+        kind: 'status' as const,
+        status: 403,
+        body: { requestId: `req-${key.toUpperCase()}`, code: `Denied.${key}`, message: 'denied' },
+      },
+    });
+
+    // Act
+    const shown = await show(SEEDED.bcc.custom);
+
+    // Assess: before, the code went into the message and the request id into the answer whole.
+    const error = expectError(shown, 502, 'UPSTREAM_AUTH_FAILED');
+    const answer = JSON.stringify(shown.body);
+    expect(answer.toLowerCase()).not.toContain(key.toLowerCase());
+    expect(error.message).toContain('Denied.[redacted]');
+  });
 
   it('a real signature rejection (wrong secret key) is 502 UPSTREAM_AUTH_FAILED', async () => {
     fixture.setEnv({ BCE_SECRET_ACCESS_KEY: 'not-the-right-secret-key-000000' });

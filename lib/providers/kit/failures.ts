@@ -8,7 +8,7 @@ import { errorNamed, type ImageError, type UpstreamFacts } from '../../errors/er
 import type { Verdict } from '../../http/retry.js';
 import type { RawResponse } from '../../http/transport.js';
 import type { CloudDescription, FailureRule, ProviderError } from './cloud.js';
-import { quote } from './reply.js';
+import { quote, redacted } from './reply.js';
 
 /** Statuses the retry layer retries (other 5xx answers are final: retrying 501 changes nothing). */
 export const RETRIED_SERVER_STATUSES: ReadonlySet<number> = new Set([500, 502, 503, 504]);
@@ -129,13 +129,18 @@ export const failureOf = (
   response: RawResponse,
   subject: FailureSubject,
 ): ImageError => {
-  const error = errorOf(protocol, response.body);
+  const raw = errorOf(protocol, response.body);
+  // The cloud's code and request id go into our message, answer and log line: a cloud that put a
+  // credential or signature of ours there must not make us repeat it (their shape alone allows it).
+  const clean = (value: string | undefined) =>
+    value === undefined ? undefined : redacted(value, subject.secrets);
+  const error = { ...raw, code: clean(raw.code) };
   const { status } = response;
   const upstream: UpstreamFacts = {
     provider: subject.key,
     status,
     code: error.code,
-    requestId: requestIdIn(protocol, response, () => error),
+    requestId: clean(requestIdIn(protocol, response, () => raw)),
     attempts: subject.attempts,
   };
   const rule = protocol.rules.find((candidate) =>

@@ -49,22 +49,26 @@ export const parseOptionalReply = <T>(schema: z.ZodMiniType<T>, body: string): T
 };
 
 /**
- * Upstream text kept in our messages is bounded and single-line, and never repeats the
- * credentials the request was signed with (a cloud that echoes them must not make us log them):
- * as sent, URL-encoded (as a query string or a form carries them) and in any case (a hex MAC in
- * upper case is the same MAC).
+ * Upstream text without the credentials and signatures the request carried (a cloud that echoes
+ * them must not make us repeat them): each taken out as sent, URL-encoded (as a query string or a
+ * form carries it) and in any case (a hex MAC in upper case is the same MAC).
  */
+export const redacted = (text: string, secrets: readonly (string | undefined)[]): string => {
+  let kept = text;
+  for (const secret of secrets) {
+    if (secret === undefined || secret === '') continue;
+    const forms = new Set([secret, encodeURIComponent(secret)]);
+    const pattern = new RegExp([...forms].map(literalPattern).join('|'), 'gi');
+    kept = kept.replace(pattern, () => '[redacted]');
+  }
+  return kept;
+};
+
+/** Upstream text kept in our messages: redacted, bounded and single-line. */
 export const quote = (
   message: string | undefined,
   secrets: readonly (string | undefined)[] = [],
 ): string => {
   if (!message) return '';
-  let text = message;
-  for (const secret of secrets) {
-    if (secret === undefined || secret === '') continue;
-    const forms = new Set([secret, encodeURIComponent(secret)]);
-    const pattern = new RegExp([...forms].map(literalPattern).join('|'), 'gi');
-    text = text.replace(pattern, () => '[redacted]');
-  }
-  return `: ${text.replace(/\s+/g, ' ').slice(0, 200)}`;
+  return `: ${redacted(message, secrets).replace(/\s+/g, ' ').slice(0, 200)}`;
 };

@@ -38,10 +38,18 @@ const httpStatusOf = (error: unknown): number | undefined => {
   return typeof status === 'number' ? status : undefined;
 };
 
-/** `<subject>: <name> (HTTP <status>): <AWS text>`: for the log line only (it may quote ARNs). */
+/**
+ * `<subject>: <name> (HTTP <status>): <AWS text>`: for the log line only (it may quote ARNs). A
+ * reply the SDK could not parse is said so without its text: JSON.parse quotes the reply around
+ * the fault, and a GetSecretValue reply holds the secret.
+ */
 export const awsLogDetail = (subject: string, error: unknown): string => {
   const status = httpStatusOf(error);
-  const text = error instanceof Error ? error.message.replace(/\s+/g, ' ').slice(0, 300) : '';
+  const text = !(error instanceof Error)
+    ? ''
+    : error.name === 'SyntaxError'
+      ? 'the reply is not JSON it could read'
+      : error.message.replace(/\s+/g, ' ').slice(0, 300);
   return `${subject}: ${awsErrorName(error)}${status === undefined ? '' : ` (HTTP ${status})`}${text ? `: ${text}` : ''}`;
 };
 

@@ -4,8 +4,8 @@
 // byte, or bytes that are not UTF-8) is refused as such, not read as text with its bytes replaced.
 
 import { isUtf8 } from 'node:buffer';
-import { readFile, stat } from 'node:fs/promises';
 import { InvalidRequest } from '../errors/errors.js';
+import { readRegularFile } from '../files/regular-file.js';
 
 const WHY: Record<string, string> = {
   ENOENT: 'there is no such file',
@@ -25,19 +25,19 @@ export const readTextFile = async (
 ): Promise<string> => {
   const unreadable = (why: string) =>
     new InvalidRequest(`${field}: cannot read ${path}: ${why}`, { field });
-  let bytes: Buffer;
+  // Checked through the handle it is read by (lib/files/regular-file.ts): a FIFO is not waited
+  // on, and nothing can be swapped in between the check and the read.
+  let file: Awaited<ReturnType<typeof readRegularFile>>;
   try {
-    const stats = await stat(path);
-    if (!stats.isFile()) throw unreadable('it is not a file');
-    if (stats.size > limit.maxBytes) {
-      throw new InvalidRequest(`${field}: ${limit.tooLarge}`, { field });
-    }
-    bytes = await readFile(path);
+    file = await readRegularFile(path, limit.maxBytes);
   } catch (error) {
-    if (error instanceof InvalidRequest) throw error;
     const code = (error as NodeJS.ErrnoException).code ?? '';
     throw unreadable(WHY[code] ?? (code === '' ? 'unreadable' : code));
   }
+  if (file.kind === 'absent') throw unreadable(WHY.ENOENT ?? 'there is no such file');
+  if (file.kind === 'not-a-file') throw unreadable('it is not a file');
+  if (file.kind === 'too-large') throw new InvalidRequest(`${field}: ${limit.tooLarge}`, { field });
+  const { bytes } = file;
   const notText = bytes.includes(0)
     ? 'it holds a NUL byte: a binary file, or UTF-16'
     : isUtf8(bytes)

@@ -16,13 +16,14 @@
 // namespace per hostname.
 
 import { randomBytes } from 'node:crypto';
-import { constants, readFileSync, statSync, unlinkSync } from 'node:fs';
-import { link, open, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { readFileSync, statSync, unlinkSync } from 'node:fs';
+import { link, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { errorCode } from '../files/error-code.js';
 import { makeFolder } from '../files/make-folder.js';
+import { readRegularFile } from '../files/regular-file.js';
 import * as z from '../schema/zod.js';
 
 /** Who holds a lock, as its file says. */
@@ -98,26 +99,16 @@ interface Found {
 const MAX_LOCK_BYTES = 64 * 1024;
 
 /**
- * The lock at `path` as found. Opened without waiting, and read only when it is a regular file of
- * a holder's size: anything else there (a FIFO, on which a plain open waits for a writer for ever;
- * a device; a huge file) reads as no holder, so it is held while new and cleared once old.
+ * The lock at `path` as found, read only when it is a regular file of a holder's size
+ * (lib/files/regular-file.ts): anything else there (a FIFO, on which a plain open waits for a
+ * writer for ever; a device; a huge file) reads as no holder, so it is held while new and cleared
+ * once old.
  */
 const readLock = async (path: string): Promise<Found | undefined> => {
-  let handle: Awaited<ReturnType<typeof open>>;
-  try {
-    handle = await open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
-  } catch (error) {
-    if (errorCode(error) === 'ENOENT') return undefined;
-    throw error;
-  }
-  try {
-    const stats = await handle.stat();
-    const holder = stats.isFile() && stats.size <= MAX_LOCK_BYTES;
-    const text = holder ? await handle.readFile('utf8') : '';
-    return { text, ino: stats.ino, mtimeMs: stats.mtimeMs };
-  } finally {
-    await handle.close();
-  }
+  const file = await readRegularFile(path, MAX_LOCK_BYTES);
+  if (file.kind === 'absent') return undefined;
+  const text = file.kind === 'read' ? file.bytes.toString('utf8') : '';
+  return { text, ino: file.ino, mtimeMs: file.mtimeMs };
 };
 
 const holderIn = (text: string): LockHolder | undefined => {

@@ -2,11 +2,10 @@
 // file and renamed over the old one, so a reader never sees half a document.
 
 import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
-import { type FileHandle, open, rename, rm, writeFile } from 'node:fs/promises';
+import { rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { errorCode } from '../files/error-code.js';
 import { makeFolder } from '../files/make-folder.js';
+import { readRegularFile } from '../files/regular-file.js';
 
 export const writeFileAtomic = async (path: string, text: string): Promise<void> => {
   await makeFolder(dirname(path));
@@ -33,29 +32,17 @@ export class UnreadableDocument extends Error {
 
 /**
  * The file's text, or undefined when it does not exist; UnreadableDocument for what is no stored
- * document: anything but a regular file (opened without waiting, so a FIFO no one writes to does
- * not hold the read forever, and never read, so a device is not read without end), or a file
+ * document: anything but a regular file (a FIFO, a device: lib/files/regular-file.ts), or a file
  * larger than `maxBytes` (never read into memory).
  */
 export const readFileIfExists = async (
   path: string,
   maxBytes = MAX_STORED_DOCUMENT_BYTES,
 ): Promise<string | undefined> => {
-  let handle: FileHandle;
-  try {
-    handle = await open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
-  } catch (error) {
-    if (errorCode(error) === 'ENOENT') return undefined;
-    throw error;
-  }
-  try {
-    const stats = await handle.stat();
-    if (!stats.isFile()) throw new UnreadableDocument('not-a-file');
-    if (stats.size > maxBytes) throw new UnreadableDocument('too-large');
-    return await handle.readFile('utf8');
-  } finally {
-    await handle.close();
-  }
+  const file = await readRegularFile(path, maxBytes);
+  if (file.kind === 'absent') return undefined;
+  if (file.kind !== 'read') throw new UnreadableDocument(file.kind);
+  return file.bytes.toString('utf8');
 };
 
 /** Runs `work` after every earlier call with the same key has settled (one process only). */

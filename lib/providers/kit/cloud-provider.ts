@@ -48,18 +48,15 @@ export interface CloudClient<C, R> {
 }
 
 /**
- * The signatures a signer's headers carry (an Authorization header whole, and each hex run in it
- * long enough to be a MAC): a cloud that quotes the request's headers back in an error text it
- * documents must not make us repeat a signature, which can be replayed while it is valid.
+ * The Authorization header a signer's headers carry: a cloud that quotes the request's headers back
+ * in an error text it documents must not make us repeat a signature, which can be replayed while it
+ * is valid (redacted() in reply.ts takes it out, and each MAC in it, on the error path only).
  */
-const SIGNATURE_RUN = /[0-9A-Fa-f]{32,}/g;
-const signaturesIn = (headers: Readonly<Record<string, string>>): string[] => {
-  const found: string[] = [];
+const authorizationIn = (headers: Readonly<Record<string, string>>): string | undefined => {
   for (const [name, value] of Object.entries(headers)) {
-    if (name.toLowerCase() !== 'authorization') continue;
-    found.push(value, ...(value.match(SIGNATURE_RUN) ?? []));
+    if (name.toLowerCase() === 'authorization') return value;
   }
-  return found;
+  return undefined;
 };
 
 export const createCloudClient = <C, R>(
@@ -97,7 +94,7 @@ export const createCloudClient = <C, R>(
           body: request.body ?? '',
         };
         const signed = description.sign(unsigned, credentials, region, now());
-        secrets.push(...signaturesIn(signed));
+        secrets.push(authorizationIn(signed));
         return { ...unsigned, headers: { ...unsigned.headers, ...signed } };
       });
       return { ...result, secrets };

@@ -48,16 +48,20 @@ export const parseOptionalReply = <T>(schema: z.ZodMiniType<T>, body: string): T
   return result.success ? result.data : undefined;
 };
 
+/** A hex run long enough to be a MAC (an Authorization header's signature). */
+const MAC_RUN = /[0-9A-Fa-f]{32,}/g;
+
 /**
  * Upstream text without the credentials and signatures the request carried (a cloud that echoes
  * them must not make us repeat them): each taken out as sent, URL-encoded (as a query string or a
- * form carries it) and in any case (a hex MAC in upper case is the same MAC).
+ * form carries it), in any case (a hex MAC in upper case is the same MAC), and each MAC in it
+ * alone (a signature quoted without the rest of its header).
  */
 export const redacted = (text: string, secrets: readonly (string | undefined)[]): string => {
   let kept = text;
   for (const secret of secrets) {
     if (secret === undefined || secret === '') continue;
-    const forms = new Set([secret, encodeURIComponent(secret)]);
+    const forms = new Set([secret, encodeURIComponent(secret), ...(secret.match(MAC_RUN) ?? [])]);
     const pattern = new RegExp([...forms].map(literalPattern).join('|'), 'gi');
     kept = kept.replace(pattern, () => '[redacted]');
   }

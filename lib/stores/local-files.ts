@@ -5,7 +5,6 @@ import { randomBytes } from 'node:crypto';
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { makeFolder } from '../files/make-folder.js';
-import { readRegularFile } from '../files/regular-file.js';
 
 export const writeFileAtomic = async (path: string, text: string): Promise<void> => {
   await makeFolder(dirname(path));
@@ -21,29 +20,6 @@ export const writeFileAtomic = async (path: string, text: string): Promise<void>
 
 /** The most a stored document (a plan, a run) read back from the folder may be. */
 export const MAX_STORED_DOCUMENT_BYTES = 256 * 1024 * 1024;
-
-/** Why a stored document was not read: not a regular file (a FIFO, a device), or too large. */
-export class UnreadableDocument extends Error {
-  override readonly name = 'UnreadableDocument';
-  constructor(readonly why: 'not-a-file' | 'too-large') {
-    super(why === 'not-a-file' ? 'not a regular file' : 'too large');
-  }
-}
-
-/**
- * The file's text, or undefined when it does not exist; UnreadableDocument for what is no stored
- * document: anything but a regular file (a FIFO, a device: lib/files/regular-file.ts), or a file
- * larger than `maxBytes` (never read into memory).
- */
-export const readFileIfExists = async (
-  path: string,
-  maxBytes = MAX_STORED_DOCUMENT_BYTES,
-): Promise<string | undefined> => {
-  const file = await readRegularFile(path, maxBytes);
-  if (file.kind === 'absent') return undefined;
-  if (file.kind !== 'read') throw new UnreadableDocument(file.kind);
-  return file.bytes.toString('utf8');
-};
 
 /** Runs `work` after every earlier call with the same key has settled (one process only). */
 export const createMutex = () => {

@@ -8,17 +8,13 @@ import { join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { PlanBackend } from '../config/retirement-config.js';
 import { ConfigurationError, InvalidRequest } from '../errors/errors.js';
+import { type RegularFile, readRegularFile } from '../files/regular-file.js';
 import { PLAN_ID_PATTERN, RUN_ID_PATTERN } from '../retirement/ids.js';
 import { PLAN_WORDING, type Plan, planSchema } from '../retirement/plan.js';
 import type { PlanStore, RunDocument } from '../retirement/ports.js';
 import { describeIssue } from '../schema/issues.js';
 import { createS3Client, lazily, loadS3 } from './aws-clients.js';
-import {
-  MAX_STORED_DOCUMENT_BYTES,
-  readFileIfExists,
-  UnreadableDocument,
-  writeFileAtomic,
-} from './local-files.js';
+import { MAX_STORED_DOCUMENT_BYTES, writeFileAtomic } from './local-files.js';
 import { awsErrorName, fileFailure, type StoreName, storeFailure } from './store-errors.js';
 
 export const planKey = (planId: string): string => `plans/${planId}.json`;
@@ -144,21 +140,24 @@ export const localPlanStore = (options: LocalPlanStoreOptions): PlanStore => {
     get: async (planId) => {
       if (!PLAN_ID_PATTERN.test(planId)) return undefined;
       const key = planKey(planId);
-      let text: string | undefined;
+      // Only a regular file of a plan's size is read (lib/files/regular-file.ts): a FIFO there is
+      // not waited on, a device not read without end.
+      let file: RegularFile;
       try {
-        text = await readFileIfExists(join(dir, key));
+        file = await readRegularFile(join(dir, key), MAX_STORED_DOCUMENT_BYTES);
       } catch (error) {
-        if (error instanceof UnreadableDocument) {
-          throw new ConfigurationError(
-            error.why === 'not-a-file'
-              ? `The stored plan ${key} is not a regular file`
-              : `The stored plan ${key} is larger than ${MAX_STORED_DOCUMENT_BYTES} bytes, more than any plan`,
-            { logDetail: `${store.what} ${store.resource}: ${key}` },
-          );
-        }
         throw fileFailure(store, 'read from', error);
       }
-      return text === undefined ? undefined : parseStoredPlan(store, key, text);
+      if (file.kind === 'absent') return undefined;
+      if (file.kind !== 'read') {
+        throw new ConfigurationError(
+          file.kind === 'not-a-file'
+            ? `The stored plan ${key} is not a regular file`
+            : `The stored plan ${key} is larger than ${MAX_STORED_DOCUMENT_BYTES} bytes, more than any plan`,
+          { logDetail: `${store.what} ${store.resource}: ${key}` },
+        );
+      }
+      return parseStoredPlan(store, key, file.bytes.toString('utf8'));
     },
     putRun: async (document) => {
       checkId('runId', document.run.runId);

@@ -17,6 +17,7 @@ import type { Plan } from '../../lib/retirement/plan.js';
 import { planRetirement } from '../../lib/retirement/planner.js';
 import {
   REPORT_CONTENT_SECURITY_POLICY,
+  REPORT_PAGE_ROWS,
   renderPlanReport,
 } from '../../lib/retirement/report-html.js';
 import { variedPlanInput } from './fixtures.js';
@@ -26,10 +27,16 @@ const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 const SCREENSHOT = join(root, 'test-results', 'plan-report.png');
 
 const plan: Plan = planRetirement(variedPlanInput(150));
-const html = renderPlanReport(plan);
+/** A plan with more decisions than the table shows at first. */
+const large: Plan = planRetirement(variedPlanInput(REPORT_PAGE_ROWS * 5 + 37));
+const documents: Record<string, string> = {
+  '/plan': renderPlanReport(plan),
+  '/large': renderPlanReport(large),
+};
 
 let browser: Browser;
 let server: Server;
+let origin: string;
 let reportUrl: string;
 /** Every path the server was asked for, by anyone. */
 const served: string[] = [];
@@ -42,7 +49,10 @@ beforeAll(async () => {
   }
   server = createServer((request, response) => {
     served.push(request.url ?? '');
-    if (request.url !== '/plan') {
+    const html = Object.hasOwn(documents, request.url ?? '')
+      ? documents[request.url ?? '']
+      : undefined;
+    if (html === undefined) {
       response.writeHead(404).end();
       return;
     }
@@ -54,7 +64,8 @@ beforeAll(async () => {
       .end(html);
   });
   await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening));
-  reportUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/plan`;
+  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  reportUrl = `${origin}/plan`;
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: [
@@ -87,7 +98,7 @@ interface Opened {
 }
 
 /** The report in a fresh page, with everything it says or asks for recorded. */
-const openReport = async (): Promise<Opened> => {
+const openReport = async (path = '/plan'): Promise<Opened> => {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   const opened: Opened = { page, console: [], errors: [], requests: [], dialogs: [] };
   page.on('console', (message) => opened.console.push(`${message.type()}: ${message.text()}`));
@@ -97,7 +108,7 @@ const openReport = async (): Promise<Opened> => {
     opened.dialogs.push(dialog.message());
     void dialog.dismiss();
   });
-  await page.goto(reportUrl, { waitUntil: 'load' });
+  await page.goto(`${origin}${path}`, { waitUntil: 'load' });
   return opened;
 };
 
@@ -116,7 +127,7 @@ describe('the plan report in Chromium', () => {
     expect(opened.errors).toEqual([]);
     expect(opened.dialogs).toEqual([]);
     expect(opened.requests).toEqual([reportUrl]);
-    expect(served.filter((path) => path !== '/plan')).toEqual([]);
+    expect(served.filter((path) => !Object.hasOwn(documents, path))).toEqual([]);
     expect(await opened.page.title()).toBe(`Retirement plan ${plan.planId} (test-policy)`);
     await opened.page.close();
   });
@@ -218,6 +229,122 @@ describe('the plan report in Chromium', () => {
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
 
     expect(statSync(SCREENSHOT).size).toBeGreaterThan(10_000);
+    await page.close();
+  });
+});
+
+describe('a plan larger than a page of the table', () => {
+  const rowCount = (page: Page): Promise<number> =>
+    page.$$eval('#decisions tbody tr', (rows) => rows.length);
+
+  it('shows a page of rows at first, the next page and then all on request', async () => {
+    const { page, console, errors } = await openReport('/large');
+
+    const first = await rowCount(page);
+    const firstCounts = [await page.textContent('#shown'), await page.textContent('#matching')];
+    await page.click('#more');
+    const second = await rowCount(page);
+    await page.click('#all');
+    const rowsByDecision = await page.$$eval('#decisions tbody tr', (rows) =>
+      rows.reduce<Record<string, number>>((counts, row) => {
+        counts[row.className] = (counts[row.className] ?? 0) + 1;
+        return counts;
+      }, {}),
+    );
+    const buttonsHidden = await page.$$eval('#more, #all', (buttons) =>
+      buttons.map((button) => button.hasAttribute('hidden')),
+    );
+
+    expect(first).toBe(REPORT_PAGE_ROWS);
+    expect(firstCounts).toEqual([String(REPORT_PAGE_ROWS), String(large.decisions.length)]);
+    expect(second).toBe(2 * REPORT_PAGE_ROWS);
+    expect(rowsByDecision).toEqual({
+      retire: large.totals.retire,
+      keep: large.totals.keep,
+      deferred: large.totals.deferred,
+    });
+    expect(buttonsHidden).toEqual([true, true]);
+    expect([...console, ...errors]).toEqual([]);
+    await page.close();
+  });
+
+  it('filters every decision, not only the page shown', async () => {
+    // Prepare: a decision far beyond the first page.
+    const last = large.decisions.at(-1);
+    if (last === undefined) throw new Error('the large plan has no decisions');
+    const { page } = await openReport('/large');
+
+    await page.fill('#filter', last.image.id);
+    const ids = await page.$$eval('#decisions tbody tr td:nth-child(3) code', (codes) =>
+      codes.map((code) => code.textContent),
+    );
+    await page.fill('#filter', '');
+    await page.selectOption('#only', 'retire');
+    const retired = await columnTexts(page, 1);
+    const matching = await page.textContent('#matching');
+
+    expect(ids).toEqual([last.image.id]);
+    expect(matching).toBe(String(large.totals.retire));
+    expect(retired).toHaveLength(Math.min(REPORT_PAGE_ROWS, large.totals.retire));
+    expect(new Set(retired)).toEqual(new Set(['retire']));
+    await page.close();
+  });
+
+  it('sorts every decision: the first page after a sort is the first of the whole plan', async () => {
+    const ages = large.decisions
+      .map((decision) => decision.image.createdAt)
+      .filter((created) => created !== undefined)
+      .map((created) =>
+        Math.floor((Date.parse(large.createdAt) - Date.parse(created)) / 86_400_000),
+      )
+      .sort((left, right) => left - right);
+    const { page } = await openReport('/large');
+
+    await page.click('#decisions th:nth-child(8) button');
+    const youngestFirst = (await columnTexts(page, 8)).map(Number);
+
+    expect(youngestFirst).toEqual(ages.slice(0, REPORT_PAGE_ROWS));
+    await page.close();
+  });
+
+  it("writes each chart's counts inside the chart", async () => {
+    const { page } = await openReport('/large');
+
+    const overflows = await page.$$eval('svg.chart', (charts) =>
+      charts.flatMap((chart) => {
+        const svg = chart as unknown as {
+          viewBox: { baseVal: { width: number } };
+          querySelectorAll: (selector: string) => ArrayLike<unknown>;
+        };
+        const width = svg.viewBox.baseVal.width;
+        return Array.from(svg.querySelectorAll('text.count'), (text) => {
+          const box = (text as { getBBox: () => { x: number; width: number } }).getBBox();
+          return {
+            text: (text as { textContent: string }).textContent,
+            right: box.x + box.width,
+            width,
+          };
+        }).filter((count) => count.right > count.width);
+      }),
+    );
+
+    expect(overflows).toEqual([]);
+    await page.close();
+  });
+
+  it('shows a hostile name as the text it is', async () => {
+    const hostile = '<script>alert("name")</script>';
+    expect(large.decisions.some((decision) => decision.image.name === hostile)).toBe(true);
+    const { page, dialogs } = await openReport('/large');
+
+    await page.fill('#filter', 'alert("name")');
+    const names = await page.$$eval('#decisions tbody tr td:nth-child(3)', (cells) =>
+      cells.map((cell) => cell.firstChild?.textContent),
+    );
+
+    expect(names.length).toBeGreaterThan(0);
+    expect(new Set(names)).toEqual(new Set([hostile]));
+    expect(dialogs).toEqual([]);
     await page.close();
   });
 });

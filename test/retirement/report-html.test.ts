@@ -23,6 +23,12 @@ const between = (text: string, open: string, close: string): string[] =>
     .slice(1)
     .map((part) => part.slice(0, part.indexOf(close)));
 
+const DATA_OPEN = '<script type="application/json" id="decisions-data">';
+
+/** The decisions' data block as the page's script reads it. */
+const decisionsData = (text: string): unknown[][] =>
+  JSON.parse(between(text, DATA_OPEN, '</script>')[0] ?? 'null') as unknown[][];
+
 const hashOf = (text: string): string =>
   `'sha256-${createHash('sha256').update(text).digest('base64')}'`;
 
@@ -46,29 +52,38 @@ describe('renderPlanReport', () => {
   it('escapes every name, ID and detail: a hostile name stays text', () => {
     const hostile = plan.decisions.filter((decision) => /[<>"]/.test(decision.image.name));
     const pinned = plan.decisions.find((decision) => decision.reason === 'protected');
+    const block = between(html, DATA_OPEN, '</script>')[0] ?? '';
+    const data = decisionsData(html);
 
     expect(hostile.length).toBeGreaterThan(0);
     expect(html).not.toContain('<script>alert');
     expect(html).not.toContain('"><img');
     expect(html).not.toContain('<b>"bold"</b>');
-    expect(html).toContain(escapeHtml('<script>alert("name")</script>'));
+    // Nothing in the data block can end it or open a comment; the texts read back whole.
+    expect(block).not.toContain('<');
+    expect(data.map((cells) => cells[2])).toEqual(plan.decisions.map((d) => d.image.name));
+    expect(data.map((cells) => cells[3])).toEqual(plan.decisions.map((d) => d.image.id));
+    expect(data.map((cells) => cells[4])).toEqual(plan.decisions.map((d) => d.family));
     expect(pinned?.detail).toBe('operator pin <prod>');
-    expect(html).toContain('operator pin &lt;prod&gt;');
+    expect(data.map((cells) => cells[11])).toContain('operator pin <prod>');
+    // The policy, in the markup, is escaped as HTML.
+    expect(
+      renderPlanReport(planRetirement(planInput(policyOf({ description: '<i>x</i>' }), []))),
+    ).toContain(escapeHtml('<i>x</i>'));
   });
 
-  it('carries the totals in data attributes, and a row per decision with its decision as class', () => {
+  it('carries the totals in data attributes, and every decision in its data block', () => {
     const totals = /<section id="totals" ([^>]*)>/.exec(html)?.[1] ?? '';
     const attribute = (name: string): number =>
       Number(new RegExp(`${name}="(\\d+)"`).exec(totals)?.[1] ?? Number.NaN);
-    const rows = html.match(/<tr class="(retire|deferred|keep)">/g) ?? [];
+    const decisionOfEach = decisionsData(html).map((cells) => cells[0]);
 
     expect(attribute('data-total-images')).toBe(plan.totals.images);
     expect(attribute('data-total-retire')).toBe(plan.totals.retire);
     expect(attribute('data-total-keep')).toBe(plan.totals.keep);
     expect(attribute('data-total-deferred')).toBe(plan.totals.deferred);
     expect(attribute('data-reason-over-limit')).toBe(plan.totals.byReason['over-limit']);
-    expect(rows).toHaveLength(plan.decisions.length);
-    expect(rows.filter((row) => row.includes('"retire"'))).toHaveLength(plan.totals.retire);
+    expect(decisionOfEach).toEqual(plan.decisions.map((decision) => decision.decision));
   });
 
   it('charts every decision once by age, and every reason that occurs', () => {

@@ -27,5 +27,6 @@ export const handler = middy<HttpEvent, HttpResult, Error, Context>()
     return compressedFor(
       event,
       jsonResponse(201, plan, { location: `/retirements/plans/${plan.planId}` }),
+      `plan ${plan.planId} is stored`,
     );
   });

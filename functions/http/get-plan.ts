@@ -41,5 +41,6 @@ export const handler = middy<HttpEvent, HttpResult, Error, Context>()
             ...vary,
           })
         : jsonResponse(200, plan, vary),
+      `plan ${planId}`,
     );
   });

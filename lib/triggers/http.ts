@@ -234,8 +234,25 @@ export const acceptsGzip = (event: HttpEvent): boolean => {
   return weightOf(entries, [named ? 'gzip' : '*']) > 0;
 };
 
-/** A large response gzipped (base64, as API Gateway expects binary bodies) for a caller that accepts it. */
-export const compressedFor = (event: HttpEvent, response: HttpResult): HttpResult => {
+/**
+ * Lambda refuses to return a response larger than this (the whole result as JSON, its body a string
+ * in it): API Gateway would answer a bare 500 and the caller learn nothing.
+ */
+export const LAMBDA_RESPONSE_LIMIT_BYTES = 6_291_456;
+
+/** MiB with one decimal, for messages. */
+const mebibytes = (bytes: number): string => `${(bytes / 1_048_576).toFixed(1)} MiB`;
+
+/**
+ * A large response gzipped (base64, as API Gateway expects binary bodies) for a caller that accepts
+ * it. `subject` names what the answer holds, for the refusal of one Lambda could not return (too
+ * large as it is, or even gzipped): `InvalidRequest` saying how to ask for it.
+ */
+export const compressedFor = (
+  event: HttpEvent,
+  response: HttpResult,
+  subject: string,
+): HttpResult => {
   const { body } = response;
   if (typeof body !== 'string' || response.isBase64Encoded === true) return response;
   // Added to what the response already varies with (the plan route's Accept: JSON or the report).
@@ -246,16 +263,30 @@ export const compressedFor = (event: HttpEvent, response: HttpResult): HttpResul
         ? `${varies}, accept-encoding`
         : 'accept-encoding',
   };
-  if (Buffer.byteLength(body) <= COMPRESS_ABOVE_BYTES || !acceptsGzip(event)) {
-    return { ...response, headers: { ...response.headers, ...vary } };
+  const gzip = Buffer.byteLength(body) > COMPRESS_ABOVE_BYTES && acceptsGzip(event);
+  const answer: HttpResult = gzip
+    ? {
+        ...response,
+        headers: { ...response.headers, ...vary, 'content-encoding': 'gzip' },
+        // zlib is loaded only when a body is this large, not during every function's INIT.
+        body: process.getBuiltinModule('node:zlib').gzipSync(body).toString('base64'),
+        isBase64Encoded: true,
+      }
+    : { ...response, headers: { ...response.headers, ...vary } };
+  // Serialising the whole result costs a copy of the body: only near the limit (escapes and UTF-8
+  // can make the result up to three bytes a character of the body).
+  const size =
+    (answer.body?.length ?? 0) * 3 < LAMBDA_RESPONSE_LIMIT_BYTES
+      ? 0
+      : Buffer.byteLength(JSON.stringify(answer));
+  if (size > LAMBDA_RESPONSE_LIMIT_BYTES) {
+    throw new InvalidRequest(
+      gzip
+        ? `${subject}: the answer is ${mebibytes(size)} even gzipped, more than a function may return (${mebibytes(LAMBDA_RESPONSE_LIMIT_BYTES)})`
+        : `${subject}: the answer is ${mebibytes(size)}, more than a function may return (${mebibytes(LAMBDA_RESPONSE_LIMIT_BYTES)}); ask for it gzipped (Accept-Encoding: gzip, as curl --compressed sends)`,
+    );
   }
-  return {
-    ...response,
-    headers: { ...response.headers, ...vary, 'content-encoding': 'gzip' },
-    // zlib is loaded only when a body is this large, not during every function's INIT.
-    body: process.getBuiltinModule('node:zlib').gzipSync(body).toString('base64'),
-    isBase64Encoded: true,
-  };
+  return answer;
 };
 
 /**

@@ -70,14 +70,40 @@ const DEMO_POLICY = {
 const stageGiven = (args: readonly string[]): boolean =>
   args.some((arg) => arg === '--stage' || arg === '-s' || arg.startsWith('--stage='));
 
+/** A mistake in how `npm start` was started: printed as its message alone, no stack. */
+class StartError extends Error {}
+
 const portFrom = (name: string, fallback: number): number => {
   const text = process.env[name];
   if (text === undefined || text === '') return fallback;
   const port = Number(text);
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {
-    throw new Error(`${name} must be a port number, not ${JSON.stringify(text)}`);
+    throw new StartError(`${name} must be a port number, not ${JSON.stringify(text)}`);
   }
   return port;
+};
+
+const portTaken = (name: string, port: number): StartError =>
+  new StartError(
+    `${name}: ${HOST}:${port} is already in use (another npm start, or npm run emulator?): stop that, or set ${name} to a free port`,
+  );
+
+/**
+ * Fails at once when a port given is taken: serverless-offline would find out only after building
+ * every function (a minute or more), and then with a stack trace.
+ */
+const ensureFree = async (name: string, port: number): Promise<void> => {
+  if (port === 0) return;
+  const server = createServer();
+  try {
+    server.listen(port, HOST);
+    await once(server, 'listening');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw portTaken(name, port);
+    throw error;
+  }
+  server.close();
+  await once(server, 'close');
 };
 
 const freePort = async (): Promise<number> => {
@@ -189,12 +215,18 @@ interface Ports {
 }
 
 /** PORT and LAMBDA_PORT as given; serverless-offline's other listeners on free ports. */
-const choosePorts = async (): Promise<Ports> => ({
-  http: portFrom('PORT', 3000),
-  lambda: portFrom('LAMBDA_PORT', 0) || (await freePort()),
-  websocket: await freePort(),
-  alb: await freePort(),
-});
+const choosePorts = async (): Promise<Ports> => {
+  const http = portFrom('PORT', 3000);
+  const lambda = portFrom('LAMBDA_PORT', 0);
+  await ensureFree('PORT', http);
+  await ensureFree('LAMBDA_PORT', lambda);
+  return {
+    http,
+    lambda: lambda || (await freePort()),
+    websocket: await freePort(),
+    alb: await freePort(),
+  };
+};
 
 interface Upstream {
   /** The handlers' environment. */
@@ -215,10 +247,16 @@ const startUpstream = async (): Promise<Upstream> => {
     );
     return { env, emulator: undefined, ids: PLACEHOLDER_IDS };
   }
+  const emulatorPort = portFrom('EMULATOR_PORT', 0);
   const emulator = await startEmulator({
     host: HOST,
-    port: portFrom('EMULATOR_PORT', 0),
+    port: emulatorPort,
     ...emulatorOptionsFromEnv(process.env, START_SEED),
+  }).catch((error: unknown) => {
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw portTaken('EMULATOR_PORT', emulatorPort);
+    }
+    throw error;
   });
   const url = emulator.url.replace(/\/+$/, '');
   Object.assign(env, emulatorEnvironment(url));
@@ -393,6 +431,6 @@ const main = async (): Promise<void> => {
 };
 
 main().catch((error: unknown) => {
-  console.error(error);
+  console.error(error instanceof StartError ? `npm start: ${error.message}` : error);
   process.exit(1);
 });

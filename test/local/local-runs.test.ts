@@ -189,24 +189,10 @@ describe('npm run invoke with the sample events', () => {
     expect(`${broken.stdout}${absent.stdout}`).toBe('');
   });
 
-  it('says how many deletes a scheduled "apply": "auto" firing left in the local queue, which only npm start works', async () => {
-    // Prepare: a firing of an auto policy retiring two of the demo BCC custom images.
+  it('says how many deletes a scheduled "apply": "auto" firing left in the local queue, which only npm start works (events/scheduled-plan.json)', async () => {
+    // Prepare: the README's sample firing of an auto policy, retiring two of the demo BCC custom images.
     const store = join(work, 'store');
-    const firing = join(work, 'auto-firing.json');
-    await writeFile(
-      firing,
-      JSON.stringify({
-        policy: {
-          name: 'invoke-auto',
-          provider: 'bcc',
-          regions: ['bj'],
-          select: { kind: 'custom' },
-          limits: { maxDeletions: 2, maxPercent: 100 },
-          schedule: 'rate(1 day)',
-          apply: 'auto',
-        },
-      }),
-    );
+    const firing = 'events/scheduled-plan.json';
 
     // Act
     const run = await invoke('scheduledPlan', firing, { RETIREMENT_STORE_DIR: store });
@@ -281,6 +267,7 @@ describe('events/', () => {
       'http-delete-image.json',
       'http-show-image.json',
       'retire-image.json',
+      'scheduled-plan.json',
       'sqs-delete-batch.json',
       'task-delete-image.json',
       'task-show-image.json',

@@ -65,6 +65,30 @@ export const usageQuerySchema = z.builtOnFirstUse(() =>
   }),
 );
 
+/**
+ * The query's parameters, once it is known that none the route takes one value of came twice.
+ * API Gateway joins a repeated parameter's values with commas (`dryRun=true&dryRun=true` arrives
+ * as `"true,true"`), which the schema would then refuse as a bad value the caller never typed; a
+ * repeat is named as such instead. `status`, a list, takes a repeat as more of it; a parameter the
+ * route does not take is left to the schema, which names it as unknown.
+ */
+const queryOf = (
+  event: HttpEvent,
+  schema: { shape: Record<string, unknown> },
+): Record<string, string | undefined> => {
+  const seen = new Set<string>();
+  for (const name of new URLSearchParams(event.rawQueryString ?? '').keys()) {
+    if (name === 'status' || !Object.hasOwn(schema.shape, name)) continue;
+    if (seen.has(name)) {
+      throw new InvalidRequest(`${name}: is given more than once; it takes one value`, {
+        field: name,
+      });
+    }
+    seen.add(name);
+  }
+  return event.queryStringParameters ?? {};
+};
+
 const pathOf = (event: HttpEvent) => ({
   provider: event.pathParameters?.provider,
   imageId: event.pathParameters?.imageId,
@@ -73,26 +97,26 @@ const pathOf = (event: HttpEvent) => ({
 export const showRequestFromHttp = (event: HttpEvent): Record<string, unknown> => ({
   ...pathOf(event),
   ...refuseBody(event),
-  ...parseInput(showQuerySchema(), event.queryStringParameters ?? {}),
+  ...parseInput(showQuerySchema(), queryOf(event, showQuerySchema())),
 });
 
 export const deleteRequestFromHttp = (event: HttpEvent): Record<string, unknown> => ({
   ...pathOf(event),
   ...refuseBody(event),
-  ...parseInput(deleteQuerySchema(), event.queryStringParameters ?? {}),
+  ...parseInput(deleteQuerySchema(), queryOf(event, deleteQuerySchema())),
 });
 
 /** The query's shape only; the values are validated with the task input's schema next. */
 export const listRequestFromHttp = (event: HttpEvent): Record<string, unknown> => ({
   provider: event.pathParameters?.provider,
   ...refuseBody(event),
-  ...parseInput(listQuerySchema(), event.queryStringParameters ?? {}),
+  ...parseInput(listQuerySchema(), queryOf(event, listQuerySchema())),
 });
 
 export const usageRequestFromHttp = (event: HttpEvent): Record<string, unknown> => ({
   ...pathOf(event),
   ...refuseBody(event),
-  ...parseInput(usageQuerySchema(), event.queryStringParameters ?? {}),
+  ...parseInput(usageQuerySchema(), queryOf(event, usageQuerySchema())),
 });
 
 /** The retirement routes take no query parameter: `?dryRun=true` on apply must be a 400, not a run. */

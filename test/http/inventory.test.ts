@@ -243,6 +243,44 @@ const probeAnswers = (reply: Record<string, unknown>): void => {
   });
 };
 
+describe('a list query parameter given twice', () => {
+  /** The event API Gateway makes of `?<raw>`: a repeated parameter's values joined by commas. */
+  const listRaw = async (raw: string) => {
+    const joined: Record<string, string> = {};
+    for (const [name, value] of new URLSearchParams(raw)) {
+      joined[name] = name in joined ? `${joined[name]},${value}` : value;
+    }
+    const event = { ...listEvent('bcc', joined), rawQueryString: raw };
+    return parseResult(await listHandler(event, lambdaContext()));
+  };
+
+  it('limit twice is a 400 saying so, not "must be a whole number"', async () => {
+    // Act
+    const response = await listRaw('limit=5&limit=6');
+
+    // Assess
+    expect(response.status).toBe(400);
+    expect(response.body).toMatchObject({
+      error: {
+        code: 'INVALID_REQUEST',
+        message: 'limit: is given more than once; it takes one value',
+      },
+    });
+    expect(fixture.emulator.requests).toHaveLength(0);
+  });
+
+  it('status twice is more statuses, as documented', async () => {
+    // Act
+    const response = await listRaw('status=failed&status=error&limit=1000');
+
+    // Assess
+    expect(response.status).toBe(200);
+    const { images } = response.body as { images: Image[] };
+    expect(images.length).toBeGreaterThan(0);
+    expect(new Set(images.map((image) => image.status))).toEqual(new Set(['failed', 'error']));
+  });
+});
+
 describe('BCC images deleted or created between two calls of a listing', () => {
   const idsOf = (images: readonly Image[]) => images.map((image) => image.id);
 

@@ -321,6 +321,50 @@ describe('bad input: 400 naming the field, and no upstream request', () => {
   });
 });
 
+describe('a query parameter given twice (API Gateway joins the values with commas)', () => {
+  /** The event API Gateway makes of `?<raw>`: each repeated parameter's values joined by commas. */
+  const withRawQuery = (method: 'GET' | 'DELETE', raw: string): ReturnType<typeof httpEvent> => {
+    const joined: Record<string, string> = {};
+    for (const [name, value] of new URLSearchParams(raw)) {
+      joined[name] = name in joined ? `${joined[name]},${value}` : value;
+    }
+    return {
+      ...httpEvent(method, 'modelarts', SEEDED.modelarts.custom, joined),
+      rawQueryString: raw,
+    };
+  };
+
+  it.each([
+    ['dryRun', 'DELETE', 'dryRun=true&dryRun=true'],
+    ['force', 'DELETE', 'force=false&dryRun=true&force=false'],
+    ['region', 'GET', 'region=cn-north-4&region=cn-north-4'],
+  ] as const)(
+    '%s twice (%s ?%s) is a 400 saying so, and nothing is sent upstream',
+    async (field, method, raw) => {
+      // Act
+      const run = method === 'GET' ? showHandler : deleteHandler;
+      const response = parseResult(await run(withRawQuery(method, raw), lambdaContext()));
+
+      // Assess: named as given twice, not as a bad value ("must be one of true, false") never typed.
+      const error = expectError(response, 400, 'INVALID_REQUEST');
+      expect(error.message).toBe(`${field}: is given more than once; it takes one value`);
+      expect(fixture.emulator.requests).toHaveLength(0);
+    },
+  );
+
+  it('an unknown parameter given twice is still named as unknown', async () => {
+    // Act
+    const response = parseResult(
+      await deleteHandler(withRawQuery('DELETE', 'dryrun=true&dryrun=true'), lambdaContext()),
+    );
+
+    // Assess
+    const error = expectError(response, 400, 'INVALID_REQUEST');
+    expect(error.message).toContain('unknown field(s): dryrun');
+    expect(fixture.emulator.requests).toHaveLength(0);
+  });
+});
+
 describe('faults upstream get the documented error', () => {
   it('502 UPSTREAM_AUTH_FAILED after exactly one re-signed retry (APIGW.0301)', async () => {
     fixture.emulator.faults.inject({

@@ -69,10 +69,13 @@ const rateLimitsSchema = z.preprocess(
       };
       const providers = new Map(BUILT_IN_RATE_LIMITS);
       const regions = new Map<string, number>();
-      const seen = new Set<string>();
-      for (const item of (text ?? '').split(',')) {
+      // Where each provider[:region] was set, by entry number. Problems name entries by number,
+      // never quoting them: a ConfigurationError reaches callers, and carries no value.
+      const seen = new Map<string, number>();
+      for (const [index, item] of (text ?? '').split(',').entries()) {
         const entry = item.trim();
         if (entry === '') continue;
+        const number = index + 1;
         const match = /^([^=:\s]+)(?::([^=\s]+))?\s*=\s*(\S+)$/.exec(entry);
         const [, provider = '', region, rateText = ''] = match ?? [];
         const problem =
@@ -88,15 +91,16 @@ const rateLimitsSchema = z.preprocess(
                   ? `the rate must be a number of requests per second above 0 and at most ${MAX_RATE}`
                   : undefined;
         const key = region === undefined ? provider : `${provider}:${region}`;
-        if (problem === undefined && seen.has(key)) {
-          problemWith(`'${entry}': ${key} is given twice`);
+        const earlier = seen.get(key);
+        if (problem === undefined && earlier !== undefined) {
+          problemWith(`entries ${earlier} and ${number} set the same provider and region`);
           continue;
         }
         if (problem !== undefined) {
-          problemWith(`'${entry.slice(0, 80)}': ${problem}`);
+          problemWith(`entry ${number}: ${problem}`);
           continue;
         }
-        seen.add(key);
+        seen.set(key, number);
         (region === undefined ? providers : regions).set(key, Number(rateText));
       }
       return { providers, regions };

@@ -71,7 +71,7 @@ export const checkConfigurationOnce = (): void => {
   const problems = configurationProblems();
   if (problems.length > 0) {
     createLogger('error', { source: 'configuration' }).error(
-      'configuration invalid: every request will fail until it is fixed',
+      'configuration invalid: requests that read what is wrong fail until it is fixed',
       { problems },
     );
   }

@@ -140,11 +140,16 @@ describe('UPSTREAM_RATE_LIMITS', () => {
     ['an uppercase provider', 'ModelArts=3'],
     ['a bad region', 'modelarts:CN_NORTH=3'],
     ['a key given twice', 'bcc=3,bcc=4'],
-  ])('refuses %s with a ConfigurationError naming the variable', (_case, value) => {
-    const error = configError(() => limits(value));
+  ])(
+    'refuses %s with a ConfigurationError naming the variable and entry, not the value',
+    (_case, value) => {
+      const error = configError(() => limits(value));
 
-    expect(error.message).toContain('UPSTREAM_RATE_LIMITS');
-  });
+      expect(error.message).toContain('UPSTREAM_RATE_LIMITS');
+      expect(error.message).toMatch(/UPSTREAM_RATE_LIMITS: entr(y 1|ies 1 and 2)\b/);
+      for (const entry of value.split(',')) expect(error.message).not.toContain(entry);
+    },
+  );
 });
 
 describe('processRateLimits', () => {

@@ -170,8 +170,11 @@ describe('the retirement parameters (scripts/stack-params.cjs)', () => {
   it("checks upstreamRateLimits with the functions' own parser, naming the bad entry", async () => {
     expect(await params.upstreamRateLimitsProblem('modelarts=10,bcc=20')).toBeUndefined();
     expect(await params.upstreamRateLimitsProblem('modelarts:cn-north-4=2.5')).toBeUndefined();
+    expect(await params.upstreamRateLimitsProblem('bcc=20,modelarts=10,bcc:bj=x')).toBe(
+      'Parameter upstreamRateLimits is not valid: UPSTREAM_RATE_LIMITS: entry 3: the rate must be a number of requests per second above 0 and at most 10000.',
+    );
     expect(await params.upstreamRateLimitsProblem('modelarts=fast')).toBe(
-      "Parameter upstreamRateLimits is not valid: UPSTREAM_RATE_LIMITS: 'modelarts=fast': the rate must be a number of requests per second above 0 and at most 10000.",
+      'Parameter upstreamRateLimits is not valid: UPSTREAM_RATE_LIMITS: entry 1: the rate must be a number of requests per second above 0 and at most 10000.',
     );
   });
 
@@ -256,7 +259,7 @@ describe('osls with serverless.yml', () => {
 
       expect(result.code, output).not.toBe(0);
       expect(output).toContain(
-        "Parameter upstreamRateLimits is not valid: UPSTREAM_RATE_LIMITS: 'bcc': each entry must be provider=rate or provider:region=rate.",
+        'Parameter upstreamRateLimits is not valid: UPSTREAM_RATE_LIMITS: entry 2: each entry must be provider=rate or provider:region=rate.',
       );
       expect(existsSync(join(packageDir, 'cloudformation-template-update-stack.json'))).toBe(false);
     } finally {

@@ -297,7 +297,7 @@ describe('SQS delete consumer', () => {
       expect(fixture.log.linesWhere({ source: 'configuration' })).toEqual([
         expect.objectContaining({
           level: 'error',
-          message: 'configuration invalid: every request will fail until it is fixed',
+          message: 'configuration invalid: requests that read what is wrong fail until it is fixed',
           problems: [refusal],
         }),
       ]);

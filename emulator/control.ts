@@ -79,6 +79,41 @@ const withBody = <T>(
   return parsed.success ? act(parsed.data) : badRequest(`invalid ${what}`, parsed.error.issues);
 };
 
+/** The control routes, as the index at `GET /_emulator/` lists them (the header above explains each). */
+export const CONTROL_ROUTES: readonly string[] = [
+  'GET /_emulator/health',
+  'POST /_emulator/reset',
+  'GET /_emulator/settings',
+  'GET /_emulator/modelarts-offset',
+  'PUT /_emulator/modelarts-offset',
+  'POST /_emulator/seed',
+  'GET /_emulator/rate-limit',
+  'PUT /_emulator/rate-limit',
+  'DELETE /_emulator/rate-limit/counters',
+  'GET /_emulator/faults',
+  'POST /_emulator/faults',
+  'DELETE /_emulator/faults',
+  'GET /_emulator/requests',
+  'DELETE /_emulator/requests',
+  'GET /_emulator/images/{provider}',
+  'GET /_emulator/images/{provider}/{id}',
+  'PUT /_emulator/images/{provider}/{id}',
+  'DELETE /_emulator/images/{provider}/{id}',
+  'GET /_emulator/images/{provider}/{id}/delete-count',
+  'POST /_emulator/images/{provider}/{id}/ready-after',
+  'PUT /_emulator/images/bcc/{id}/shares',
+  'GET /_emulator/images/{provider}/{id}/references',
+  'POST /_emulator/images/{provider}/{id}/references',
+  'GET /_emulator/notebooks',
+  'GET /_emulator/notebooks/{id}',
+  'PUT /_emulator/notebooks/{id}',
+  'DELETE /_emulator/notebooks/{id}',
+  'GET /_emulator/instances',
+  'GET /_emulator/instances/{id}',
+  'PUT /_emulator/instances/{id}',
+  'DELETE /_emulator/instances/{id}',
+];
+
 export const handleControl = (
   emulator: RunningEmulator,
   method: string,
@@ -89,6 +124,9 @@ export const handleControl = (
   const body = parseJson(bodyText);
 
   switch (`${method} ${resource ?? ''}${rest.length > 0 ? `/${rest.join('/')}` : ''}`) {
+    case 'GET ':
+      // What the banner names as the control API: the routes, so that the address leads somewhere.
+      return { status: 200, body: { routes: CONTROL_ROUTES } };
     case 'GET health':
       return { status: 200, body: { ok: true } };
     case 'POST reset':

@@ -20,6 +20,20 @@ describe('control API (in process)', () => {
   const bcc = (method: 'GET' | 'DELETE', id: string) =>
     send(signedBcc(bccRequest(fixture.emulator.url, method, id), new Date()));
 
+  it('answers its own address (the one the banner prints) with the routes it serves', async () => {
+    const index = await control(fixture.emulator.url, 'GET', '');
+    const routes = (index.body as { routes: string[] }).routes;
+    const plainGets = routes.filter((route) => route.startsWith('GET ') && !route.includes('{'));
+
+    expect(index.status).toBe(200);
+    expect(routes).toContain('POST /_emulator/faults');
+    expect(plainGets.length).toBeGreaterThan(4);
+    for (const route of plainGets) {
+      const path = route.slice('GET /_emulator/'.length);
+      expect((await control(fixture.emulator.url, 'GET', path)).status, route).toBe(200);
+    }
+  });
+
   it('health answers without a signature and is not recorded', async () => {
     expect(await control(fixture.emulator.url, 'GET', 'health')).toEqual({
       status: 200,

@@ -99,7 +99,27 @@ describe('DELETE /images/bcc/{imageId}', () => {
   it('refuses an image shared with us by another account (Sharing) before any delete is sent', async () => {
     const base = fixture.emulator.state.bcc.get(SEEDED.bcc.custom);
     fixture.emulator.state.bcc.set({ ...base, id: 'm-sharing01', name: 'theirs', type: 'Sharing' });
-    expectError(await remove('m-sharing01'), 403, 'IMAGE_PROTECTED');
+    const error = expectError(await remove('m-sharing01'), 403, 'IMAGE_PROTECTED');
+    // Named for what it is (only its owner can delete it), not as a kind this service does not know.
+    expect(error.message).toMatch(/shared with this account by another/);
+    expect(deletesReceived()).toHaveLength(0);
+  });
+
+  it('keeps an image whose status is the name of an Object method (constructor): unknown, not known', async () => {
+    // Prepare: a custom image in a state BCC does not document, spelt like Object's own keys.
+    const base = fixture.emulator.state.bcc.get(SEEDED.bcc.custom);
+    fixture.emulator.state.bcc.set({
+      ...base,
+      id: 'm-oddstate01',
+      name: 'odd',
+      status: 'constructor',
+    });
+
+    // Act
+    const error = expectError(await remove('m-oddstate01'), 403, 'IMAGE_PROTECTED');
+
+    // Assess: an unknown state is kept.
+    expect(error.message).toMatch(/state this service does not recognise/);
     expect(deletesReceived()).toHaveLength(0);
   });
 

@@ -9,6 +9,7 @@ import { handler as listHandler } from '../../functions/http/list-images.js';
 import { handler as showHandler } from '../../functions/http/show-image.js';
 import { httpEvent, lambdaContext, parseResult, routeEvent } from '../../scripts/lambda-events.js';
 import { useFixture } from '../support/fixture.js';
+import { colleagueNotebook } from '../support/sample-notebook.js';
 
 const fixture = useFixture({
   env: {
@@ -129,6 +130,21 @@ describe('DELETE /images/modelarts/{imageId}', () => {
     expect(fixture.emulator.state.deleteCount('modelarts', SEEDED.modelarts.custom)).toBe(1);
   });
 
+  it('answers 404 for an image ModelArts still shows as DELETED, sending no delete', async () => {
+    // Prepare: the service still shows a deleted image (status DELETED) for a while.
+    const base = seededModelArts(SEEDED.modelarts.custom);
+    fixture.emulator.state.modelarts.set({ ...base, status: 'DELETED' });
+
+    // Act
+    const response = await remove(SEEDED.modelarts.custom);
+
+    // Assess: gone already (already-absent, a 404 over HTTP): no delete sent, nothing reported
+    // as deleted by this call.
+    expectError(response, 404, 'IMAGE_NOT_FOUND');
+    expect(deletesReceived()).toHaveLength(0);
+    expect(fixture.emulator.state.deleteCount('modelarts', SEEDED.modelarts.custom)).toBe(0);
+  });
+
   it("sends force both as the documented query and as the SDKs' is_force body", async () => {
     expect((await remove(SEEDED.modelarts.custom, { force: 'true' })).status).toBe(200);
     const [received] = deletesReceived();
@@ -151,6 +167,18 @@ describe('DELETE /images/modelarts/{imageId}', () => {
     const error = expectError(await remove(SEEDED.modelarts.builtIn), 403, 'IMAGE_PROTECTED');
     expect(error.message).toMatch(/built-in/);
     expect(deletesReceived()).toHaveLength(0);
+  });
+
+  it('refuses a built-in image a notebook runs as protected (403), not as in use, with no usage scan', async () => {
+    // Prepare: a notebook runs the built-in image.
+    fixture.emulator.state.notebooks.set(colleagueNotebook(SEEDED.modelarts.builtIn));
+
+    // Act
+    const error = expectError(await remove(SEEDED.modelarts.builtIn), 403, 'IMAGE_PROTECTED');
+
+    // Assess: what the image is decides first; its usage is not even read.
+    expect(error.message).toMatch(/built-in/);
+    expect(fixture.emulator.requests.map((request) => request.operation)).toEqual(['show']);
   });
 
   it('refuses operator-protected IDs and name patterns', async () => {

@@ -203,6 +203,21 @@ describe('operator protection', () => {
     expect(deletesSent()).toEqual([]);
   });
 
+  it('protects a ModelArts image the cloud records with its UUID in capitals, listed in lower case', async () => {
+    // Prepare: the cloud's record spells the UUID in capitals; the operator listed it in lower case.
+    const upper = 'A5B0A1C2-0000-4000-8000-0000000000AB';
+    const base = fixture.emulator.state.modelarts.get(SEEDED.modelarts.custom);
+    fixture.emulator.state.modelarts.set({ ...base, id: upper, name: 'upper-case-id' });
+    const functions = await load({ PROTECTED_IMAGE_IDS: upper.toLowerCase() });
+
+    // Act
+    const response = await http(functions.httpDelete, 'DELETE', 'modelarts', upper);
+
+    // Assess
+    expect([response.status, errorCode(response)]).toEqual([403, 'IMAGE_PROTECTED']);
+    expect(deletesSent()).toEqual([]);
+  });
+
   it('refuses a pattern longer than 256 characters as a configuration error', async () => {
     const functions = await load({ PROTECTED_IMAGE_NAME_PATTERNS: `${'*a'.repeat(129)}` });
     const response = await http(functions.httpShow, 'GET', 'bcc', SEEDED.bcc.custom);
@@ -466,6 +481,50 @@ describe('what counts as in use', () => {
     expect(String((response.body.error as { message?: string }).message)).toContain(
       'colleague-notebook',
     );
+    expect(deletesSent()).toEqual([]);
+  });
+});
+
+describe('what counts as in use, whatever the case of the ID a notebook names', () => {
+  it('ModelArts: a notebook naming the image by its UUID in capitals still uses it (409 IMAGE_BUSY)', async () => {
+    // Prepare: ModelArts IDs are UUIDs, compared without case; a notebook names ours in capitals.
+    fixture.emulator.state.notebooks.set(colleagueNotebook(SEEDED.modelarts.custom.toUpperCase()));
+    const functions = await load();
+
+    // Act
+    const response = await http(
+      functions.httpDelete,
+      'DELETE',
+      'modelarts',
+      SEEDED.modelarts.custom,
+    );
+
+    // Assess
+    expect([response.status, errorCode(response)]).toEqual([409, 'IMAGE_BUSY']);
+    expect(deletesSent()).toEqual([]);
+  });
+});
+
+describe('what counts as in use, by SWR path', () => {
+  it('ModelArts: a notebook naming the image only by its SWR path uses it (409 IMAGE_BUSY)', async () => {
+    // Prepare: the notebook names no image ID, only the custom image's SWR path.
+    const image = fixture.emulator.state.modelarts.get(SEEDED.modelarts.custom);
+    const swrPath = String(image?.swr_path ?? '');
+    expect(swrPath).not.toBe('');
+    const notebook = colleagueNotebook('');
+    fixture.emulator.state.notebooks.set({ ...notebook, image: { id: '', swr_path: swrPath } });
+    const functions = await load();
+
+    // Act
+    const response = await http(
+      functions.httpDelete,
+      'DELETE',
+      'modelarts',
+      SEEDED.modelarts.custom,
+    );
+
+    // Assess
+    expect([response.status, errorCode(response)]).toEqual([409, 'IMAGE_BUSY']);
     expect(deletesSent()).toEqual([]);
   });
 });

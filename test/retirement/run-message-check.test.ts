@@ -194,6 +194,15 @@ describe.skipIf(skipWithoutMoto('run message check'))(
         expected: await refusalOf(
           check({ ...genuine, expected: { ...genuine.expected, name: 'renamed-since' } }),
         ),
+        updatedAt: await refusalOf(
+          check({
+            ...genuine,
+            expected: { ...genuine.expected, updatedAt: '2099-01-01T00:00:00.000Z' },
+          }),
+        ),
+        status: await refusalOf(
+          check({ ...genuine, expected: { ...genuine.expected, status: 'failed' } }),
+        ),
         force: await refusalOf(check({ ...genuine, force: true })),
         identity: await refusalOf(check({ ...genuine, identity: 'arn:aws:iam::1:user/mallory' })),
         otherPlan: await refusalOf(check({ ...genuine, planId: otherPlan.planId })),
@@ -211,6 +220,8 @@ describe.skipIf(skipWithoutMoto('run message check'))(
         `imageId: not as plan ${plan.planId} decided to retire ${genuine.imageKey}`,
       );
       expect(refused.expected?.message).toMatch(/^expected\.name: /);
+      expect(refused.updatedAt?.message).toMatch(/^expected\.updatedAt: /);
+      expect(refused.status?.message).toMatch(/^expected\.status: /);
       expect(refused.force?.message).toMatch(/^force: /);
       expect(refused.identity?.message).toMatch(/^identity: /);
       expect(refused.otherPlan?.message).toBe(`planId: run ${runId} is of another plan`);

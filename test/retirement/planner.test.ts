@@ -797,6 +797,57 @@ describe('a plan made before the planner changed how it decides', () => {
   });
 });
 
+describe('a plan edited with its ID and totals made anew, or stored under another ID', () => {
+  it('is refused when it retires an image outside its policy (another region)', () => {
+    // Prepare: a plan of cn-north-4 given one more retire decision, for an image of another
+    // region, its totals and digest made anew (the recipe is no secret).
+    const policy = policyOf();
+    const made = plan(policy, [modelartsImage({ createdAt: daysAgo(300) })]);
+    const outside = modelartsImage({ region: 'ap-southeast-1', createdAt: daysAgo(300) });
+    const [first] = made.decisions;
+    if (first === undefined) throw new Error('the plan decides no image');
+    const decisions = [...made.decisions, { ...first, image: { ...first.image, ...outside } }];
+    const edited: Plan = {
+      ...made,
+      decisions,
+      totals: countTotals(decisions),
+      planId: planIdOf(made.policy, decisions),
+    };
+
+    // Act
+    const altered = alterationOf(edited);
+
+    // Assess
+    expect(altered).toBe('its decisions name images outside its policy');
+  });
+
+  it('is refused when only its totals were edited (fewer deletions to confirm than it makes)', () => {
+    // Prepare: the digest covers the policy and decisions, not the totals.
+    const made = plan(policyOf(), [modelartsImage({ createdAt: daysAgo(300) })]);
+    expect(made.totals.retire).toBe(1);
+    const edited: Plan = { ...made, totals: { ...made.totals, retire: 0, keep: 1 } };
+
+    // Act
+    const altered = alterationOf(edited);
+
+    // Assess
+    expect(altered).toBe('its totals do not match its decisions');
+  });
+
+  it('is refused when read by another plan\u2019s ID, though it is itself as it was made', () => {
+    // Prepare: two plans; one of them stored under the other's ID.
+    const one = plan(policyOf({ name: 'one' }), [modelartsImage({ createdAt: daysAgo(300) })]);
+    const other = plan(policyOf({ name: 'other' }), [modelartsImage({ createdAt: daysAgo(300) })]);
+    expect(alterationOf(one)).toBeUndefined();
+
+    // Act
+    const altered = alterationOf(one, other.planId);
+
+    // Assess
+    expect(altered).toBe(`it is stored as ${one.planId}`);
+  });
+});
+
 describe('a plan stored before policies listed their regions sorted', () => {
   it('still verifies: its ID is the digest of its policy as stored, and that policy gives its decisions', async () => {
     // Prepare: the plan an earlier version made of a policy whose regions were kept as written

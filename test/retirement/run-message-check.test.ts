@@ -234,6 +234,30 @@ describe.skipIf(skipWithoutMoto('run message check'))(
       expect(store.counted.reads).toBe(1);
     });
 
+    it("takes the genuine messages of a force policy's run, and refuses them without force", async () => {
+      // Prepare: a policy that deletes with force (ModelArts: its SWR content too).
+      const plan = planRetirement(
+        planInput(
+          policyOf({ name: 'with-force', force: true }),
+          [modelartsImage({ name: 'train-forced', createdAt: daysAgo(400) })],
+          { createdBy: CALLER },
+        ),
+      );
+      const runId = await applied(plan);
+      const [genuine] = messagesOf(plan, runId) as [RunMessage];
+      expect(genuine.force).toBe(true);
+      const check = createRunMessageCheck({ plans, runs });
+
+      // Act
+      const passed = await refusalOf(check(genuine));
+      const { force: _force, ...withoutForce } = genuine;
+      const refused = await refusalOf(check(withoutForce));
+
+      // Assess
+      expect(passed).toBeUndefined();
+      expect(refused?.message).toMatch(/^force: /);
+    });
+
     it('reads again after a read that failed, or a plan it refused; keeps only the last few plans', async () => {
       // Prepare: three plans, each with a run; one plan not stored yet.
       const [a, b, c] = ['lru-a', 'lru-b', 'lru-c'].map((name) => retiringPlan(2, name)) as [

@@ -185,7 +185,7 @@ export type DeployedDefinition = ServiceDefinition & {
   >;
 };
 
-const slug = (name: string): string =>
+export const slug = (name: string): string =>
   name
     .replace(/[^a-z0-9]+/gi, '-')
     .replace(/^-|-$/g, '')
@@ -208,9 +208,12 @@ const buildOne = async (
   return { file: join(dir, 'index.mjs'), metafile: result.metafile };
 };
 
+/** Where `ref`'s tree is checked out (with this tree's node_modules) for the bench. */
+export const refTree = (ref: string, workDir: string): string => join(workDir, 'refs', slug(ref));
+
 /** The show and delete functions of `ref`, built by that commit's own scripts/build.ts. */
 const buildRef = async (ref: string, workDir: string): Promise<Bundle[]> => {
-  const tree = join(workDir, 'refs', slug(ref));
+  const tree = refTree(ref, workDir);
   await mkdir(tree, { recursive: true });
   await run('sh', ['-c', `git -C "${root}" archive "${ref}" | tar -x -C "${tree}"`]);
   await symlink(join(root, 'node_modules'), join(tree, 'node_modules'));

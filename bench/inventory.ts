@@ -28,6 +28,7 @@ export const inventory = async (
   emulator: Emulator,
   runnerFile: string,
   mode: 'list' | 'plan',
+  storeDir?: string,
 ): Promise<InventoryRun> => {
   await emulatorControl(emulator.origin, 'POST', 'reset');
   // A limit far above what is sent: only so that the emulator counts every request.
@@ -37,7 +38,7 @@ export const inventory = async (
   const env = {
     PATH: process.env.PATH ?? '',
     ...functionEnv(emulator.origin),
-    RETIREMENT_STORE_DIR: await mkdtemp(join(tmpdir(), 'cif-bench-plans-')),
+    RETIREMENT_STORE_DIR: storeDir ?? (await mkdtemp(join(tmpdir(), 'cif-bench-plans-'))),
     LOG_LEVEL: 'warn',
   };
   const result = (await runPinnedChild(runnerFile, [mode], env, '@@inventory')) as Omit<

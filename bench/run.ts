@@ -2,12 +2,13 @@
 // same run. Prints the targets (met / missed) and the other figures, and writes everything to
 // bench/results/latest.json (and a copy named by date).
 //
-//   npm run bench [-- --quick] [-- --only cold,warm,signing,queue,inventory] [-- --refs REF,...]
+//   npm run bench [-- --quick] [-- --only cold,warm,signing,queue,inventory,report] [-- --refs REF,...]
 //                 [-- --rounds N] [-- --dist DIR] [-- --no-profile | --profile] [-- --keep]
 //
 //   --quick      few samples: a smoke test of every section (CI), not figures to report
 //   --only       run only these sections
-//   --refs       also cold-start the show and delete functions of these commits (a change's share)
+//   --refs       also cold-start the show and delete functions of these commits (a change's share),
+//                and open their plan reports beside this tree's
 //   --rounds N   cold-start rounds (default 20: each subject N processes)
 //   --dist DIR   measure the function bundles in DIR (dist/<function>/index.mjs + metafile.json)
 //   --no-profile skip the CPU profiles
@@ -23,7 +24,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_RECORD_CONCURRENCY } from '../lib/config/retirement-config.js';
 import { makeCertificate } from '../scripts/loopback-certificate.js';
-import { type Built, buildAll } from './build.js';
+import { type Built, buildAll, refTree } from './build.js';
 import {
   coldPlan,
   EMPTY,
@@ -48,6 +49,7 @@ import {
   runQueueScenario,
   startEmulatorProcess,
 } from './queue.js';
+import { type ReportRenderer, rendererAt, reportSection, storedPlan } from './report.js';
 import { SIGNING_TARGET, type SigningSummary, signing } from './signing.js';
 import {
   WARM_TARGETS,
@@ -67,7 +69,7 @@ const option = (name: string): string | undefined => {
   return at >= 0 ? args[at + 1] : undefined;
 };
 
-const SECTIONS = ['signing', 'cold', 'warm', 'queue', 'inventory'] as const;
+const SECTIONS = ['signing', 'cold', 'warm', 'queue', 'inventory', 'report'] as const;
 type Section = (typeof SECTIONS)[number];
 const only = option('--only')?.split(',') as Section[] | undefined;
 const runs = (section: Section): boolean => only === undefined || only.includes(section);
@@ -95,6 +97,7 @@ const settings = {
         notebooks: 50,
       },
   inventory: { images: quick ? 2_000 : 10_000, notebooks: quick ? 100 : 500 },
+  report: { rounds: quick ? 2 : 5 },
 };
 
 const log = (message: string): void => {
@@ -518,11 +521,13 @@ const inventorySection = async (
   built: Built,
   emulator: Emulator,
   info: Array<[string, string]>,
+  modes: ReadonlyArray<'list' | 'plan'>,
+  planStoreDir: string,
 ) => {
   const results: InventoryRun[] = [];
-  for (const mode of ['list', 'plan'] as const) {
+  for (const mode of modes) {
     log(`inventory: ${mode} of ${settings.inventory.images} images…`);
-    const result = await inventory(emulator, built.inventoryRunner, mode);
+    const result = await inventory(emulator, built.inventoryRunner, mode, planStoreDir);
     results.push(result);
     info.push([
       `inventory: ${mode} ${settings.inventory.images} images`,
@@ -596,13 +601,49 @@ const main = async (): Promise<void> => {
       await emulator.stop();
       emulator = undefined;
     }
-    if (runs('inventory')) {
+    const planStoreDir = join(workDir, 'plans');
+    if (runs('inventory') || runs('report')) {
       log('starting the emulator (seeded for the inventory)…');
       emulator = await startEmulatorProcess({
         images: settings.inventory.images,
         notebooks: settings.inventory.notebooks,
       });
-      sections.inventory = await inventorySection(built, emulator, info);
+      // The report section opens the plan the inventory's plan run stores.
+      const inventoryResults = await inventorySection(
+        built,
+        emulator,
+        info,
+        runs('inventory') ? ['list', 'plan'] : ['plan'],
+        planStoreDir,
+      );
+      if (runs('inventory')) sections.inventory = inventoryResults;
+    }
+    if (runs('report')) {
+      const renderers: ReportRenderer[] = [await rendererAt('this-tree', resolve(benchDir, '..'))];
+      for (const ref of option('--refs')?.split(',').filter(Boolean) ?? []) {
+        renderers.push(await rendererAt(ref, refTree(ref, workDir)));
+      }
+      const figures = await reportSection(
+        await storedPlan(planStoreDir),
+        renderers,
+        settings.report.rounds,
+        log,
+      );
+      sections.report = figures;
+      const [own, ...others] = figures.renderers;
+      for (const timing of figures.renderers) {
+        info.push([
+          `report: ${figures.decisions} decisions, ${timing.renderer}`,
+          `${kib(timing.htmlBytes)}, ${timing.rowsShown} rows at first; open ${ms(timing.openMs)} (${x(timing.openMs / figures.blank.openMs)} a blank page), sort by age ${ms(timing.sortMs)}, filter ${ms(timing.filterMs)} (${x(timing.sortMs / figures.blank.clickMs)}, ${x(timing.filterMs / figures.blank.clickMs)} a click on a blank page)`,
+        ]);
+      }
+      for (const other of others) {
+        if (own === undefined) break;
+        info.push([
+          `report: this tree / ${other.renderer}`,
+          `open ${x(own.openMs / other.openMs)}, sort ${x(own.sortMs / other.sortMs)}, filter ${x(own.filterMs / other.filterMs)}`,
+        ]);
+      }
     }
 
     const loadAfter = loadavg();

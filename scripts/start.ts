@@ -265,6 +265,8 @@ const startUpstream = async (): Promise<Upstream> => {
   console.log(
     `Emulator: ${url} (control API ${url}/_emulator/; ${counts.modelarts.images} ModelArts and ${counts.bcc.images} BCC images, the demo ones included)`,
   );
+  // The command line reaches this emulator by its address: the line to paste in another terminal.
+  console.log(`The command line against it: export CLOUD_IMAGES_EMULATOR=${url}`);
   const inUse = emulator.state.instances.list()[0]?.imageId;
   const ids: ExampleIds = {
     modelartsBuiltIn: SEEDED.modelarts.builtIn,

@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SEEDED } from '../../emulator/demo.js';
 import { emulatorEnvironment } from '../../scripts/local-environment.js';
+import { cloudImages } from '../cli/cli-child.js';
 import { type Child, freePort, groupRunning, spawnChild } from '../support/child.js';
 import { useFixture } from '../support/fixture.js';
 
@@ -100,6 +101,20 @@ describe('npm start with no configuration: the emulator', () => {
   afterAll(async () => {
     await child?.stop();
     rmSync(store, { recursive: true, force: true });
+  });
+
+  it('prints the line that points the command line at its emulator, and the line works', async () => {
+    const [, variable, value] =
+      /The command line against it: export (CLOUD_IMAGES_EMULATOR)=(\S+)/.exec(child.output()) ??
+      [];
+
+    const shown = await cloudImages(['show', 'bcc', SEEDED.bcc.system, '--json'], {
+      [variable ?? 'CLOUD_IMAGES_EMULATOR']: value ?? '',
+    });
+
+    expect(value).toBe(emulatorUrl);
+    expect(shown.code, shown.stderr).toBe(0);
+    expect(shown.json()).toMatchObject({ image: { id: SEEDED.bcc.system, kind: 'system' } });
   });
 
   it('prints ready-to-paste curl commands for the seeded images of both providers', () => {

@@ -252,7 +252,7 @@ const failedRecord = (
     log.warn('message failed (transient); it will be redelivered', line.fields);
   } else {
     log.error(
-      'message failed (not retryable); it will be redelivered and reach the dead-letter queue after maxReceiveCount receives',
+      'message failed with an error a retry does not mend; SQS delivers it again until maxReceiveCount, then moves it to the dead-letter queue',
       line.fields,
     );
   }

@@ -250,8 +250,8 @@ describe("a delete's outcome event", () => {
       requestId: 'request-1',
     });
     expect(fixture.log.linesWhere({ messageId: 'request-1' }).map((line) => line.message)).toEqual([
-      'message failed (not retryable); it will be redelivered and reach the dead-letter queue after maxReceiveCount receives',
-      'message failed (not retryable); it will be redelivered and reach the dead-letter queue after maxReceiveCount receives',
+      'message failed with an error a retry does not mend; SQS delivers it again until maxReceiveCount, then moves it to the dead-letter queue',
+      'message failed with an error a retry does not mend; SQS delivers it again until maxReceiveCount, then moves it to the dead-letter queue',
       'message failed on its last receive; the queue moves it to the dead-letter queue',
     ]);
   });

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SEEDED } from '../../emulator/demo.js';
 import { buildOpenApiDocument } from '../../lib/openapi/openapi.js';
-import { type Child, freePort, spawnChild } from '../support/child.js';
+import { type Child, freePort, NPM_START_READY_MS, spawnChild } from '../support/child.js';
 import { openApiConformance } from './conformance.js';
 
 const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -35,9 +35,9 @@ beforeAll(async () => {
     cwd: root,
     env: { ...bareEnv(), PORT: String(port) },
   });
-  const [, ready] = await child.waitFor(/Ready: (http:\/\/\S+)/, 60_000);
+  const [, ready] = await child.waitFor(/Ready: (http:\/\/\S+)/, NPM_START_READY_MS);
   api = ready ?? '';
-}, 90_000);
+}, NPM_START_READY_MS + 30_000);
 
 afterAll(async () => {
   await child?.stop();

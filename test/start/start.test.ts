@@ -10,7 +10,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SEEDED } from '../../emulator/demo.js';
 import { emulatorEnvironment } from '../../scripts/local-environment.js';
 import { cloudImages } from '../cli/cli-child.js';
-import { type Child, freePort, groupRunning, spawnChild } from '../support/child.js';
+import {
+  type Child,
+  freePort,
+  groupRunning,
+  NPM_START_READY_MS,
+  spawnChild,
+} from '../support/child.js';
 import { useFixture } from '../support/fixture.js';
 
 const root = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -91,12 +97,12 @@ describe('npm start with no configuration: the emulator', () => {
     };
     child = spawnChild('npm', ['start'], { cwd: root, env });
     const [, emulator] = await child.waitFor(/Emulator: (http:\/\/\S+)/, 30_000);
-    const [, ready] = await child.waitFor(/Ready: (http:\/\/\S+)/, 60_000);
+    const [, ready] = await child.waitFor(/Ready: (http:\/\/\S+)/, NPM_START_READY_MS);
     emulatorUrl = emulator ?? '';
     api = ready ?? '';
     expect(api).toBe(`http://127.0.0.1:${port}`);
     expect(emulatorUrl).toBe(`http://127.0.0.1:${emulatorPort}`);
-  }, 90_000);
+  }, NPM_START_READY_MS + 30_000);
 
   afterAll(async () => {
     await child?.stop();
@@ -382,9 +388,9 @@ describe('npm start with the configuration in the environment', () => {
       PROTECTED_IMAGE_IDS: SEEDED.bcc.custom,
     };
     own = spawnChild(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], { cwd: root, env });
-    const [, ready] = await own.waitFor(/Ready: (http:\/\/\S+)/, 60_000);
+    const [, ready] = await own.waitFor(/Ready: (http:\/\/\S+)/, NPM_START_READY_MS);
     ownApi = ready ?? '';
-  }, 90_000);
+  }, NPM_START_READY_MS + 30_000);
 
   afterAll(async () => {
     await own?.stop();

@@ -227,3 +227,9 @@ export const waitForPort = async (
     await sleep(100);
   }
 };
+
+/**
+ * How long a test waits for `npm start` to say Ready: it builds every function first, about a
+ * minute on a quiet 2-core machine and more on a busy one.
+ */
+export const NPM_START_READY_MS = 180_000;

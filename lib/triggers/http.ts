@@ -264,6 +264,9 @@ export const acceptsGzip = (event: HttpEvent): boolean => {
  */
 export const LAMBDA_RESPONSE_LIMIT_BYTES = 6_291_456;
 
+/** More than a result's status and headers take, beside its body. */
+const RESULT_HEADROOM_BYTES = 65_536;
+
 /** MiB with one decimal, for messages. */
 const mebibytes = (bytes: number): string => `${(bytes / 1_048_576).toFixed(1)} MiB`;
 
@@ -297,10 +300,11 @@ export const compressedFor = (
         isBase64Encoded: true,
       }
     : { ...response, headers: { ...response.headers, ...vary } };
-  // Serialising the whole result costs a copy of the body: only near the limit (escapes and UTF-8
-  // can make the result up to three bytes a character of the body).
+  // Serialising the whole result costs a copy of the body: only near the limit. A character of the
+  // body takes up to six bytes in the result (a control character or a lone surrogate is written
+  // `\u0001`; CJK takes three), and the status and headers take room of their own.
   const size =
-    (answer.body?.length ?? 0) * 3 < LAMBDA_RESPONSE_LIMIT_BYTES
+    (answer.body?.length ?? 0) * 6 + RESULT_HEADROOM_BYTES < LAMBDA_RESPONSE_LIMIT_BYTES
       ? 0
       : Buffer.byteLength(JSON.stringify(answer));
   if (size > LAMBDA_RESPONSE_LIMIT_BYTES) {

@@ -88,6 +88,12 @@ const portTaken = (name: string, port: number): StartError =>
     `${name}: ${HOST}:${port} is already in use (another npm start, or npm run emulator?): stop that, or set ${name} to a free port`,
   );
 
+/** Two variables naming one port: the second listener would fail only after the build. */
+const portShared = (name: string, port: number, other: string): StartError =>
+  new StartError(
+    `${name}: ${port} is ${other} too; each needs a port of its own (unset ${name} for a free one)`,
+  );
+
 /**
  * Fails at once when a port given is taken: serverless-offline would find out only after building
  * every function (a minute or more), and then with a stack trace.
@@ -218,6 +224,7 @@ interface Ports {
 const choosePorts = async (): Promise<Ports> => {
   const http = portFrom('PORT', 3000);
   const lambda = portFrom('LAMBDA_PORT', 0);
+  if (lambda !== 0 && lambda === http) throw portShared('LAMBDA_PORT', lambda, 'PORT');
   await ensureFree('PORT', http);
   await ensureFree('LAMBDA_PORT', lambda);
   return {
@@ -238,7 +245,7 @@ interface Upstream {
 }
 
 /** The emulator and the demo credentials, unless the environment configures the real clouds. */
-const startUpstream = async (): Promise<Upstream> => {
+const startUpstream = async (ports: Ports): Promise<Upstream> => {
   const configuredBy = realConfigurationIn(process.env);
   const env: NodeJS.ProcessEnv = { ...process.env };
   if (configuredBy.length > 0) {
@@ -248,6 +255,12 @@ const startUpstream = async (): Promise<Upstream> => {
     return { env, emulator: undefined, ids: PLACEHOLDER_IDS };
   }
   const emulatorPort = portFrom('EMULATOR_PORT', 0);
+  if (emulatorPort !== 0 && emulatorPort === ports.http) {
+    throw portShared('EMULATOR_PORT', emulatorPort, 'PORT');
+  }
+  if (emulatorPort !== 0 && emulatorPort === ports.lambda) {
+    throw portShared('EMULATOR_PORT', emulatorPort, 'LAMBDA_PORT');
+  }
   const emulator = await startEmulator({
     host: HOST,
     port: emulatorPort,
@@ -399,7 +412,7 @@ const superviseOffline = async (
 
 const main = async (): Promise<void> => {
   const ports = await choosePorts();
-  const { env, emulator, ids } = await startUpstream();
+  const { env, emulator, ids } = await startUpstream(ports);
   const storeDir = resolve(root, env.RETIREMENT_STORE_DIR || DEFAULT_STORE_DIR);
   env.RETIREMENT_STORE_DIR = storeDir;
 

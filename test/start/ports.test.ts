@@ -87,3 +87,29 @@ describe('npm start with a port already in use', () => {
     expect(result.stderr).not.toMatch(/\n\s+at /);
   }, 60_000);
 });
+
+describe('npm start told to use one port twice', () => {
+  it.each([
+    ['EMULATOR_PORT', 'PORT'],
+    ['LAMBDA_PORT', 'PORT'],
+  ] as const)(
+    '%s the same as %s: says so, naming both, and exits 1 at once',
+    async (name, other) => {
+      // Prepare: a free port, given to both variables (each check alone finds it free).
+      const port = await freePort();
+
+      // Act
+      const result = await start(
+        bareEnv({ EMULATOR_PORT: '0', [other]: String(port), [name]: String(port) }),
+      );
+
+      // Assess
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(
+        `npm start: ${name}: ${port} is ${other} too; each needs a port of its own (unset ${name} for a free one)`,
+      );
+      expect(result.stderr).not.toMatch(/\n\s+at /);
+    },
+    60_000,
+  );
+});

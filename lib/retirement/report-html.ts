@@ -131,8 +131,20 @@ const SCRIPT = `
   };
   filter.addEventListener('input', refilter);
   only.addEventListener('change', refilter);
-  more.addEventListener('click', () => { limit += PAGE; render(); });
-  all.addEventListener('click', () => { limit = Math.max(limit, matched.length); render(); });
+  // The button pressed may hide itself (nothing left to show): focus then moves to the first row it
+  // added, not to the page's top, where a keyboard's next Tab would start again.
+  const showing = (next) => {
+    const from = body.rows.length;
+    limit = next;
+    render();
+    const first = body.rows[from];
+    if (more.hidden && first !== undefined) {
+      first.tabIndex = -1;
+      first.focus();
+    }
+  };
+  more.addEventListener('click', () => showing(limit + PAGE));
+  all.addEventListener('click', () => showing(Math.max(limit, matched.length)));
   // A column's sort key: the image by name, then ID; age and size as numbers, unknown last.
   const keyOf = [
     (d) => d[0], (d) => d[1], (d) => d[2] + '\\u0000' + d[3], (d) => d[4], (d) => d[5], (d) => d[6], (d) => d[7],
@@ -441,7 +453,7 @@ ${legend}
 <div class="controls">
 <label>Filter <input id="filter" type="search" placeholder="name, ID, family, reason..." autocomplete="off"></label>
 <label>Decision <select id="only"><option value="">all</option>${DECISIONS.map((kind) => `<option value="${kind}">${kind}</option>`).join('')}</select></label>
-<span>Showing <b id="shown">0</b> of <b id="matching">${plan.decisions.length}</b> matching, of ${plan.decisions.length} decisions</span>
+<span role="status">Showing <b id="shown">0</b> of <b id="matching">${plan.decisions.length}</b> matching, of ${plan.decisions.length} decisions</span>
 </div>
 <div class="scroll"><table id="decisions">
 <thead><tr>${HEADERS.map((label) => `<th scope="col"><button type="button">${label}</button></th>`).join('')}</tr></thead>

@@ -268,6 +268,30 @@ describe('a plan larger than a page of the table', () => {
     await page.close();
   });
 
+  it('keeps keyboard focus on the rows a last Show more or Show all added, not the page top', async () => {
+    // Prepare: the keyboard on the buttons (a plan of five pages and a bit).
+    const { page } = await openReport('/large');
+    /** The index of the focused row, -1 when focus is on no row. */
+    const focusedRow = () =>
+      page.$$eval('#decisions tbody tr', (rows) => rows.findIndex((row) => row.matches(':focus')));
+    await page.focus('#more');
+
+    // Act: Show more once (the button stays), then Show all (the buttons go).
+    await page.keyboard.press('Enter');
+    const afterMore = await page.$eval('#more', (more) => more.matches(':focus'));
+    await page.focus('#all');
+    await page.keyboard.press('Enter');
+    const afterAll = await focusedRow();
+
+    // Assess
+    expect(afterMore).toBe(true);
+    expect(afterAll).toBe(2 * REPORT_PAGE_ROWS);
+    expect(await page.$eval('#shown', (shown) => shown.closest('[role=status]') !== null)).toBe(
+      true,
+    );
+    await page.close();
+  });
+
   it('filters every decision, not only the page shown', async () => {
     // Prepare: a decision far beyond the first page.
     const last = large.decisions.at(-1);

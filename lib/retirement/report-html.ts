@@ -145,10 +145,11 @@ const SCRIPT = `
   };
   more.addEventListener('click', () => showing(limit + PAGE));
   all.addEventListener('click', () => showing(Math.max(limit, matched.length)));
-  // A column's sort key: the image by name, then ID; age and size as numbers, unknown last.
+  // A column's sort key: the image by name, then ID; age and size as numbers, unknown (null) last
+  // in either direction.
   const keyOf = [
     (d) => d[0], (d) => d[1], (d) => d[2] + '\\u0000' + d[3], (d) => d[4], (d) => d[5], (d) => d[6], (d) => d[7],
-    (d) => (d[8] === null ? Infinity : d[8]), (d) => (d[10] === null ? Infinity : d[10]), (d) => d[11],
+    (d) => d[8], (d) => d[10], (d) => d[11],
   ];
   headers.forEach((header, column) => {
     header.querySelector('button').addEventListener('click', () => {
@@ -158,7 +159,11 @@ const SCRIPT = `
       const keys = decisions.map(keyOf[column]);
       const direction = ascending ? 1 : -1;
       order = decisions.map((_, index) => index);
-      order.sort((a, b) => (keys[a] < keys[b] ? -direction : keys[a] > keys[b] ? direction : a - b));
+      order.sort((a, b) =>
+        keys[a] === null || keys[b] === null
+          ? (keys[a] === null) - (keys[b] === null) || a - b
+          : keys[a] < keys[b] ? -direction : keys[a] > keys[b] ? direction : a - b,
+      );
       refilter();
     });
   });

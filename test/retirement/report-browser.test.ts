@@ -331,6 +331,35 @@ describe('a plan larger than a page of the table', () => {
     await page.close();
   });
 
+  it.each([
+    ['age', 8, 'unknown'],
+    ['size', 9, ''],
+  ] as const)(
+    'sorts by %s descending with the unknown ones last, as ascending does',
+    async (_column, column, unknown) => {
+      // Prepare: the plan has decisions of unknown age and of unknown size.
+      const { page } = await openReport('/large');
+
+      // Act: the column sorted ascending, then descending; every row shown.
+      await page.click(`#decisions th:nth-child(${column}) button`);
+      await page.click(`#decisions th:nth-child(${column}) button`);
+      const firstPage = await columnTexts(page, column);
+      await page.click('#all');
+      const every = await columnTexts(page, column);
+
+      // Assess
+      const known = every.filter((text) => text !== unknown);
+      expect(known.length).toBeLessThan(every.length);
+      expect(every.slice(known.length).every((text) => text === unknown)).toBe(true);
+      expect(firstPage).not.toContain(unknown);
+      if (column === 8) {
+        const ages = known.map(Number);
+        expect(ages).toEqual([...ages].sort((left, right) => right - left));
+      }
+      await page.close();
+    },
+  );
+
   it("writes each chart's counts inside the chart", async () => {
     const { page } = await openReport('/large');
 

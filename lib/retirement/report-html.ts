@@ -121,7 +121,10 @@ const SCRIPT = `
     more.textContent = 'Show ' + Math.min(PAGE, left) + ' more';
     all.textContent = 'Show all ' + matched.length;
   };
+  // A new filter or sort starts again at the first page: one kept at "Show all" laid out every
+  // matching row at each keystroke (6 s a keystroke at 10,000 decisions).
   const refilter = () => {
+    limit = PAGE;
     const query = filter.value.trim().toLowerCase();
     if (query !== '' && texts === undefined) {
       texts = decisions.map((d) => [d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7], d[8] === null ? 'unknown' : d[8], d[9], d[11]].join('\\n').toLowerCase());

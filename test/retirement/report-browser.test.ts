@@ -292,6 +292,30 @@ describe('a plan larger than a page of the table', () => {
     await page.close();
   });
 
+  it('starts again at the first page on a new filter or sort after Show all', async () => {
+    // Prepare: every row shown.
+    const { page } = await openReport('/large');
+    await page.click('#all');
+    const allShown = await rowCount(page);
+
+    // Act
+    await page.fill('#filter', 'train');
+    const matching = Number(await page.textContent('#matching'));
+    const filtered = [await rowCount(page), await page.textContent('#shown')];
+    // Show all again (a click on the element: the button is hidden when all are shown already).
+    await page.$eval('#all', (all) => (all as unknown as { click: () => void }).click());
+    await page.click('#decisions th:nth-child(8) button');
+    const sorted = await rowCount(page);
+
+    // Assess: the filter matches more than a page (else the page would hide nothing).
+    expect(allShown).toBe(large.decisions.length);
+    expect(matching).toBeGreaterThan(REPORT_PAGE_ROWS);
+    expect(filtered).toEqual([REPORT_PAGE_ROWS, String(REPORT_PAGE_ROWS)]);
+    expect(sorted).toBe(REPORT_PAGE_ROWS);
+    expect(await page.isVisible('#more')).toBe(true);
+    await page.close();
+  });
+
   it('filters every decision, not only the page shown', async () => {
     // Prepare: a decision far beyond the first page.
     const last = large.decisions.at(-1);

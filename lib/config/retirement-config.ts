@@ -93,7 +93,9 @@ const rateLimitsSchema = z.preprocess(
         const key = region === undefined ? provider : `${provider}:${region}`;
         const earlier = seen.get(key);
         if (problem === undefined && earlier !== undefined) {
-          problemWith(`entries ${earlier} and ${number} set the same provider and region`);
+          problemWith(
+            `entries ${earlier} and ${number} set the same ${region === undefined ? 'provider' : 'provider and region'}`,
+          );
           continue;
         }
         if (problem !== undefined) {

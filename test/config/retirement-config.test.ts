@@ -140,6 +140,7 @@ describe('UPSTREAM_RATE_LIMITS', () => {
     ['an uppercase provider', 'ModelArts=3'],
     ['a bad region', 'modelarts:CN_NORTH=3'],
     ['a key given twice', 'bcc=3,bcc=4'],
+    ['a region given twice', 'bcc:bj=3,bcc:bj=4'],
   ])(
     'refuses %s with a ConfigurationError naming the variable and entry, not the value',
     (_case, value) => {
@@ -150,6 +151,16 @@ describe('UPSTREAM_RATE_LIMITS', () => {
       for (const entry of value.split(',')) expect(error.message).not.toContain(entry);
     },
   );
+
+  it('says which entries repeat, and what they repeat', () => {
+    expect(configError(() => limits('bcc=3,bcc=4')).message).toContain(
+      'UPSTREAM_RATE_LIMITS: entries 1 and 2 set the same provider',
+    );
+    expect(configError(() => limits('bcc=3,bcc:bj=4,bcc:bj=5')).message).toContain(
+      'UPSTREAM_RATE_LIMITS: entries 2 and 3 set the same provider and region',
+    );
+    expect(configError(() => limits('bcc=3,bcc=4')).message).not.toContain('and region');
+  });
 });
 
 describe('processRateLimits', () => {

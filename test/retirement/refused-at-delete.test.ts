@@ -14,11 +14,7 @@ import { handler as createHandler } from '../../functions/http/create-plan.js';
 import { handler as getRunHandler } from '../../functions/http/get-run.js';
 import type { Plan } from '../../lib/retirement/plan.js';
 import type { RunDocument } from '../../lib/retirement/ports.js';
-import {
-  lambdaContext,
-  parseResult,
-  routeEvent as sharedRouteEvent,
-} from '../../scripts/lambda-events.js';
+import { lambdaContext, parseResult, routeEvent } from '../../scripts/lambda-events.js';
 import { drainLocalQueue } from '../../scripts/local-queue.js';
 import { useFixture } from '../support/fixture.js';
 import { colleagueNotebook } from '../support/sample-notebook.js';
@@ -33,13 +29,6 @@ afterAll(async () => {
   await rm(store, { recursive: true, force: true });
 });
 
-const routeEvent = (
-  method: 'GET' | 'POST',
-  route: string,
-  pathParameters: Record<string, string>,
-  body?: unknown,
-) => sharedRouteEvent({ method, route, pathParameters, body });
-
 const CUSTOM = SEEDED.modelarts.custom;
 const KEY = `${DEMO_MODELARTS.region}/${CUSTOM}`;
 
@@ -47,18 +36,17 @@ const KEY = `${DEMO_MODELARTS.region}/${CUSTOM}`;
 const appliedRun = async (): Promise<string> => {
   const created = parseResult(
     await createHandler(
-      routeEvent(
-        'POST',
-        '/retirements/plans',
-        {},
-        {
+      routeEvent({
+        method: 'POST',
+        route: '/retirements/plans',
+        body: {
           name: 'refused-at-delete',
           provider: 'modelarts',
           regions: [DEMO_MODELARTS.region],
           select: { kind: 'custom', status: ['available'] },
           limits: { maxDeletions: 10, maxPercent: 100 },
         },
-      ),
+      }),
       lambdaContext(),
     ),
   );
@@ -70,7 +58,11 @@ const appliedRun = async (): Promise<string> => {
   ).toBe('retire');
   const accepted = parseResult(
     await applyHandler(
-      routeEvent('POST', '/retirements/plans/{planId}/apply', { planId: plan.planId }),
+      routeEvent({
+        method: 'POST',
+        route: '/retirements/plans/{planId}/apply',
+        pathParameters: { planId: plan.planId },
+      }),
       lambdaContext(),
     ),
   );
@@ -80,7 +72,10 @@ const appliedRun = async (): Promise<string> => {
 
 const runOf = async (runId: string): Promise<RunDocument> =>
   parseResult(
-    await getRunHandler(routeEvent('GET', '/retirements/runs/{runId}', { runId }), lambdaContext()),
+    await getRunHandler(
+      routeEvent({ method: 'GET', route: '/retirements/runs/{runId}', pathParameters: { runId } }),
+      lambdaContext(),
+    ),
   ).body as unknown as RunDocument;
 
 const seededCustom = () => {

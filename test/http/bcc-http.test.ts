@@ -267,6 +267,23 @@ describe('faults upstream', () => {
     },
   );
 
+  it('a 403 that is not BCC’s error body (a proxy’s HTML page) is 502 UPSTREAM_BAD_RESPONSE, not UPSTREAM_AUTH_FAILED', async () => {
+    // Prepare: something in front of BCC refuses every call with a page of its own.
+    fixture.emulator.faults.inject({
+      times: 5,
+      action: { kind: 'status', status: 403, body: '<html><body>403 Forbidden</body></html>' },
+    });
+
+    // Act
+    const shown = await show(SEEDED.bcc.custom);
+    const deleted = await remove(SEEDED.bcc.custom);
+
+    // Assess: an undocumented reply, not our key refused; nothing deleted.
+    expectError(shown, 502, 'UPSTREAM_BAD_RESPONSE');
+    expectError(deleted, 502, 'UPSTREAM_BAD_RESPONSE');
+    expect(deletesReceived()).toEqual([]);
+  });
+
   it('a cloud that puts our access key in its error code or request id: neither is repeated in the answer', async () => {
     // Prepare: an error code and a request id in the shape BCC gives them, each holding the key.
     const key = DEMO_BCC.accessKeyId;

@@ -7,6 +7,7 @@ import { DEMO_MODELARTS, SEEDED } from '../../emulator/demo.js';
 import { handler as deleteHandler } from '../../functions/http/delete-image.js';
 import { handler as listHandler } from '../../functions/http/list-images.js';
 import { handler as showHandler } from '../../functions/http/show-image.js';
+import { MAX_RESPONSE_BYTES } from '../../lib/http/transport.js';
 import { httpEvent, lambdaContext, parseResult, routeEvent } from '../../scripts/lambda-events.js';
 import { useFixture } from '../support/fixture.js';
 import { colleagueNotebook } from '../support/sample-notebook.js';
@@ -226,6 +227,26 @@ describe('DELETE /images/modelarts/{imageId}', () => {
     expect(error.message).toMatch(/another operation/);
   });
 
+  it('409 IMAGE_BUSY, not IMAGE_PROTECTED, when ModelArts answers the delete with HTTP 409 under a code of its own', async () => {
+    // Prepare: a conflict with a code no rule names (only its status says what it is).
+    fixture.emulator.faults.inject({
+      match: { method: 'DELETE' },
+      action: {
+        kind: 'status',
+        status: 409,
+        body: { error_code: 'ModelArts.6998', error_msg: 'the image is referenced by a job' },
+      },
+    });
+
+    // Act
+    const response = await remove(SEEDED.modelarts.custom);
+
+    // Assess: in use, the cloud's words kept, and the image still there.
+    const error = expectError(response, 409, 'IMAGE_BUSY');
+    expect(error.message).toMatch(/referenced by a job/);
+    expect(seededModelArts(SEEDED.modelarts.custom)).toBeDefined();
+  });
+
   it('403 IMAGE_PROTECTED when ModelArts itself refuses the delete with a 403 it does not document', async () => {
     // ModelArts.6999 is in no version of the error-code appendix.
     fixture.emulator.faults.inject({
@@ -394,6 +415,22 @@ describe('a query parameter given twice (API Gateway joins the values with comma
 });
 
 describe('faults upstream get the documented error', () => {
+  it('502 UPSTREAM_BAD_RESPONSE, at once, for a reply larger than any ModelArts documents', async () => {
+    // Prepare: a 200 whose body runs past what is read of a reply.
+    fixture.emulator.faults.inject({
+      times: 5,
+      action: { kind: 'malformed', body: `"${'x'.repeat(MAX_RESPONSE_BYTES + 1)}"` },
+    });
+
+    // Act
+    const response = await show(SEEDED.modelarts.custom);
+
+    // Assess: an undocumented reply, not an unavailable cloud; not asked again.
+    const error = expectError(response, 502, 'UPSTREAM_BAD_RESPONSE');
+    expect(error.message).toContain(`larger than ${MAX_RESPONSE_BYTES} bytes`);
+    expect(fixture.emulator.requests).toHaveLength(1);
+  });
+
   it('502 UPSTREAM_AUTH_FAILED after exactly one re-signed retry (APIGW.0301)', async () => {
     fixture.emulator.faults.inject({
       times: 5,

@@ -813,6 +813,19 @@ describe('cursors', () => {
     ]);
     expect(fixture.emulator.requests).toEqual([]);
   });
+  it('a task input with an empty status list is refused, not listed as matching nothing', async () => {
+    // Prepare / Act
+    const refusal = await taskList({ provider: 'bcc', status: [] }, lambdaContext()).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+
+    // Assess
+    expect((refusal as Error).name).toBe('InvalidRequest');
+    expect((refusal as Error).message).toBe('status: must list at least one status');
+    expect(fixture.emulator.requests).toEqual([]);
+  });
+
   it('a task input of the wrong type says only what it must be, not the bounds of what it is not', async () => {
     const refusals = [];
     for (const input of [

@@ -42,6 +42,24 @@ describe('an input refused', () => {
     ]);
   });
 
+  it('a region longer than 64 characters is refused by its length, whatever its shape', () => {
+    // Prepare: the longest region taken, and one character more (both lowercase letters).
+    const longest = 'r'.repeat(64);
+
+    // Act
+    const taken = parseInput(listInputSchema(), { provider: 'bcc', region: longest });
+    const refused = refusal(() =>
+      parseInput(listInputSchema(), { provider: 'bcc', region: `${longest}r` }),
+    );
+
+    // Assess
+    expect(taken.region).toBe(longest);
+    expect([refused.message, refused.field]).toEqual([
+      'region: must be at most 64 characters',
+      'region',
+    ]);
+  });
+
   it('a missing field is required; a value outside a set lists the set', () => {
     const { provider: _, ...noProvider } = runMessage;
     expect(refusal(() => parseInput(runMessageSchema(), noProvider)).message).toBe(

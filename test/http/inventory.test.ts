@@ -782,6 +782,10 @@ describe('cursors', () => {
       [{ limit: '0' }, 'limit'],
       [{ limit: '1001' }, 'limit'],
       [{ limit: 'ten' }, 'limit'],
+      // Numbers JavaScript would read, but not whole numbers as written: refused, not guessed.
+      [{ limit: '1e3' }, 'limit'],
+      [{ limit: '0x10' }, 'limit'],
+      [{ limit: '5 ' }, 'limit'],
       [{ kind: 'golden' }, 'kind'],
       [{ status: 'available,gone' }, 'status'],
       [{ createdBefore: 'yesterday' }, 'createdBefore'],

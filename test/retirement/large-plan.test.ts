@@ -135,6 +135,8 @@ describe('Accept', () => {
     expect(html(undefined)).toBe(false);
     expect(html('application/json')).toBe(false);
     expect(html('text/html;q=0')).toBe(false);
+    // Neither taken (q=0 both): JSON, the default, even with text/html named first.
+    expect(html('text/html;q=0, application/json;q=0')).toBe(false);
     expect(html('text/html;q=0.5, application/json')).toBe(false);
     expect(html('application/json, text/html')).toBe(false);
     expect(html('text/html;q=abc')).toBe(false);

@@ -175,6 +175,32 @@ describe("what a cloud's error reply says", () => {
   });
 });
 
+describe('a short error code that is not shaped like one', () => {
+  it('a code within 64 characters but with a space or line break is not repeated either', async () => {
+    // Prepare: short enough that only its characters, not its length, give it away.
+    const functions = await load();
+    fixture.emulator.faults.inject({
+      match: { provider: 'bcc' },
+      times: 100,
+      action: {
+        kind: 'status',
+        status: 400,
+        body: { code: 'Bad\nInjected: line', message: 'no', requestId: 'r-1' },
+      },
+    });
+
+    // Act
+    const shown = await http(functions.httpShow, 'GET', 'bcc', SEEDED.bcc.custom);
+
+    // Assess
+    expect([shown.status, errorCode(shown)]).toEqual([502, 'UPSTREAM_BAD_RESPONSE']);
+    expect(String((shown.body.error as { message: string }).message)).toBe(
+      'BCC answered show with HTTP 400, which it does not document',
+    );
+    expect([JSON.stringify(shown), ...fixture.log.raw].join('\n')).not.toContain('Injected');
+  });
+});
+
 describe('operator protection', () => {
   it('compares ModelArts IDs case-insensitively, as the cloud does (UUIDs)', async () => {
     const functions = await load({ PROTECTED_IMAGE_IDS: SEEDED.modelarts.custom.toUpperCase() });

@@ -66,16 +66,17 @@ export const usageQuerySchema = z.builtOnFirstUse(() =>
 );
 
 /**
- * The query's parameters, once it is known that none the route takes one value of came twice.
- * API Gateway joins a repeated parameter's values with commas (`dryRun=true&dryRun=true` arrives
- * as `"true,true"`), which the schema would then refuse as a bad value the caller never typed; a
- * repeat is named as such instead. `status`, a list, takes a repeat as more of it; a parameter the
- * route does not take is left to the schema, which names it as unknown.
+ * The query read with the route's schema, once it is known that no parameter the route takes one
+ * value of came twice. API Gateway joins a repeated parameter's values with commas
+ * (`dryRun=true&dryRun=true` arrives as `"true,true"`), which the schema would then refuse as a bad
+ * value the caller never typed; a repeat is named as such instead. `status`, a list, takes a repeat
+ * as more of it; a parameter the route does not take is left to the schema, which names it as
+ * unknown.
  */
-const queryOf = (
+const parseQuery = <T>(
+  schema: z.ZodMiniType<T> & { shape: Record<string, unknown> },
   event: HttpEvent,
-  schema: { shape: Record<string, unknown> },
-): Record<string, string | undefined> => {
+): T => {
   const seen = new Set<string>();
   for (const name of new URLSearchParams(event.rawQueryString ?? '').keys()) {
     if (name === 'status' || !Object.hasOwn(schema.shape, name)) continue;
@@ -86,7 +87,7 @@ const queryOf = (
     }
     seen.add(name);
   }
-  return event.queryStringParameters ?? {};
+  return parseInput(schema, event.queryStringParameters ?? {});
 };
 
 const pathOf = (event: HttpEvent) => ({
@@ -97,26 +98,26 @@ const pathOf = (event: HttpEvent) => ({
 export const showRequestFromHttp = (event: HttpEvent): Record<string, unknown> => ({
   ...pathOf(event),
   ...refuseBody(event),
-  ...parseInput(showQuerySchema(), queryOf(event, showQuerySchema())),
+  ...parseQuery(showQuerySchema(), event),
 });
 
 export const deleteRequestFromHttp = (event: HttpEvent): Record<string, unknown> => ({
   ...pathOf(event),
   ...refuseBody(event),
-  ...parseInput(deleteQuerySchema(), queryOf(event, deleteQuerySchema())),
+  ...parseQuery(deleteQuerySchema(), event),
 });
 
 /** The query's shape only; the values are validated with the task input's schema next. */
 export const listRequestFromHttp = (event: HttpEvent): Record<string, unknown> => ({
   provider: event.pathParameters?.provider,
   ...refuseBody(event),
-  ...parseInput(listQuerySchema(), queryOf(event, listQuerySchema())),
+  ...parseQuery(listQuerySchema(), event),
 });
 
 export const usageRequestFromHttp = (event: HttpEvent): Record<string, unknown> => ({
   ...pathOf(event),
   ...refuseBody(event),
-  ...parseInput(usageQuerySchema(), queryOf(event, usageQuerySchema())),
+  ...parseQuery(usageQuerySchema(), event),
 });
 
 /** The retirement routes take no query parameter: `?dryRun=true` on apply must be a 400, not a run. */

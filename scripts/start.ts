@@ -94,34 +94,33 @@ const portShared = (name: string, port: number, other: string): StartError =>
     `${name}: ${port} is ${other} too; each needs a port of its own (unset ${name} for a free one)`,
   );
 
+/** Listens on `port` (0: any free one) and lets it go again: the port it had. */
+const listenAndRelease = async (port: number): Promise<number> => {
+  const server = createServer();
+  server.listen(port, HOST);
+  await once(server, 'listening');
+  const address = server.address();
+  server.close();
+  await once(server, 'close');
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+};
+
 /**
  * Fails at once when a port given is taken: serverless-offline would find out only after building
  * every function (a minute or more), and then with a stack trace.
  */
 const ensureFree = async (name: string, port: number): Promise<void> => {
   if (port === 0) return;
-  const server = createServer();
   try {
-    server.listen(port, HOST);
-    await once(server, 'listening');
+    await listenAndRelease(port);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw portTaken(name, port);
     throw error;
   }
-  server.close();
-  await once(server, 'close');
 };
 
-const freePort = async (): Promise<number> => {
-  const server = createServer();
-  server.listen(0, HOST);
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  await once(server, 'close');
-  if (address === null || typeof address === 'string') throw new Error('no free port');
-  return address.port;
-};
+const freePort = (): Promise<number> => listenAndRelease(0);
 
 /** Image IDs for the examples: the emulator's, or placeholders for a real cloud. */
 interface ExampleIds {

@@ -6,8 +6,9 @@
 // attempt is bounded, by the SDK's timeouts and by the invocation's deadline (the first has at
 // least half the response margin): a bus that does not answer must not keep a delete's answer, or
 // a queue batch's, past the time the function has left. An attempt cut there is a lost attempt
-// like any other. The SDK is loaded on the first publish
-// only.
+// like any other. An attempt without an answer (cut, or a 5xx) may still have put its entries, and
+// PutEvents takes no deduplication key: such entries are counted (`uncertain`), as each may arrive
+// twice once sent again. The SDK is loaded on the first publish only.
 
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { RESPONSE_MARGIN_MS } from '../http/deadline.js';
@@ -95,7 +96,19 @@ interface Pending {
   /** Why the last attempt failed. */
   failure: string;
   permanent: boolean;
+  /** The attempt got no answer that says the entry was not put: it may have been. */
+  uncertain: boolean;
 }
+
+/**
+ * Whether a failed call may still have put its entries: only a 4xx answer (access denied, a
+ * throttled or malformed call) says it did not. A timeout, a cut connection or a 5xx leaves it open.
+ */
+const mayHaveBeenPut = (error: unknown): boolean => {
+  const status = (error as { $metadata?: { httpStatusCode?: unknown } } | undefined)?.$metadata
+    ?.httpStatusCode;
+  return !(typeof status === 'number' && status >= 400 && status < 500);
+};
 
 export interface EventBridgePublisherOptions {
   busName: string;
@@ -150,15 +163,23 @@ export const eventBridgePublisher = (options: EventBridgePublisherOptions): Even
         if (result !== undefined && result.ErrorCode === undefined && result.EventId) return [];
         const code = result?.ErrorCode ?? 'NoResult';
         return [
-          { entry, failure: `PutEvents entry failed: ${code}`, permanent: PERMANENT.has(code) },
+          {
+            entry,
+            failure: `PutEvents entry failed: ${code}`,
+            permanent: PERMANENT.has(code),
+            // EventBridge answered for the entry; without an answer for it, it may have been put.
+            uncertain: result === undefined,
+          },
         ];
       });
     } catch (error) {
       const name = controller.signal.aborted ? 'DeadlineReached' : errorName(error);
+      const uncertain = controller.signal.aborted || mayHaveBeenPut(error);
       return batch.map((entry) => ({
         entry,
         failure: `PutEvents failed: ${name}`,
         permanent: PERMANENT.has(name),
+        uncertain,
       }));
     } finally {
       clearTimeout(timer);
@@ -171,6 +192,7 @@ export const eventBridgePublisher = (options: EventBridgePublisherOptions): Even
       const { entries, rejected } = prepareEntries(events);
       logRejected(log, rejected, destination);
       const notPublished: Pending[] = [];
+      let uncertain = 0;
       let pending: PreparedEntry[] = entries;
       const remainingMs = () => publishOptions.deadline?.remainingMs() ?? Number.POSITIVE_INFINITY;
       for (let attempt = 1; pending.length > 0; attempt += 1) {
@@ -179,6 +201,7 @@ export const eventBridgePublisher = (options: EventBridgePublisherOptions): Even
         const failed = (
           await Promise.all(batchesOf(pending).map((batch) => send(batch, withinMs)))
         ).flat();
+        uncertain += failed.filter((failure) => failure.uncertain).length;
         notPublished.push(...failed.filter((failure) => failure.permanent));
         const retryable = failed.filter((failure) => !failure.permanent);
         if (retryable.length === 0) break;
@@ -207,6 +230,7 @@ export const eventBridgePublisher = (options: EventBridgePublisherOptions): Even
         lost: notPublished
           .filter((failure) => !ENTRY_REFUSED.has(failure.failure))
           .map((failure) => failure.entry.event),
+        uncertain,
       };
       return result;
     },

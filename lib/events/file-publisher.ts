@@ -35,7 +35,8 @@ export const filePublisher = (options: FilePublisherOptions): EventPublisher => 
       const log = publishOptions.log ?? options.log;
       const { entries, rejected } = prepareEntries(events);
       logRejected(log, rejected, destination);
-      if (entries.length === 0) return { published: 0, notPublished: rejected.length, lost: [] };
+      if (entries.length === 0)
+        return { published: 0, notPublished: rejected.length, lost: [], uncertain: 0 };
       const time = now().toISOString();
       const text = entries
         .map(
@@ -50,7 +51,7 @@ export const filePublisher = (options: FilePublisherOptions): EventPublisher => 
       tail = write.catch(() => undefined);
       try {
         await write;
-        return { published: entries.length, notPublished: rejected.length, lost: [] };
+        return { published: entries.length, notPublished: rejected.length, lost: [], uncertain: 0 };
       } catch (error) {
         const code = errorCode(error);
         const reason = `could not append: ${typeof code === 'string' ? code : 'error'}`;
@@ -61,6 +62,7 @@ export const filePublisher = (options: FilePublisherOptions): EventPublisher => 
           published: 0,
           notPublished: events.length,
           lost: entries.map((entry) => entry.event),
+          uncertain: 0,
         };
       }
     },

@@ -20,6 +20,11 @@ export interface PublishResult {
    * those refused before sending (a detail off its schema or too large): another try is refused too.
    */
   lost: readonly CatalogueEvent[];
+  /**
+   * Entries of failed attempts that may still have been put (no answer, a cut connection, a 5xx),
+   * one per such attempt: each may arrive twice once sent again, here or by whoever tries again.
+   */
+  uncertain: number;
 }
 
 export interface PublishOptions {
@@ -76,7 +81,7 @@ export const disabledPublisher = (log: Logger, why: string): EventPublisher => {
         // Normal on this machine (tests, a script); the stack always sets EVENT_BUS_NAME.
         log.debug(`events are off: ${why}`);
       }
-      return { published: 0, notPublished: 0, lost: [] };
+      return { published: 0, notPublished: 0, lost: [], uncertain: 0 };
     },
     prepare: () => {},
     reserveMs: 0,

@@ -98,6 +98,10 @@ const publishNow = async (
       const { retirementServices } = await retirementModule;
       const result = await retirementServices().events.publish(events, { deadline, log });
       lost = result.lost;
+      if (result.uncertain > 0) {
+        // What explains a duplicate event downstream (keyed on runId and imageId, as documented).
+        log.warn('events may arrive twice', { eventsUncertain: result.uncertain });
+      }
       if (result.notPublished > 0) {
         log.error('events not published', {
           notPublished: result.notPublished,

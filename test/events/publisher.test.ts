@@ -109,7 +109,7 @@ describe.skipIf(skipWithoutMoto('EventBridge publisher'))(
         events,
       );
 
-      expect(result).toEqual({ published: 5, notPublished: 0, lost: [] });
+      expect(result).toEqual({ published: 5, notPublished: 0, lost: [], uncertain: 0 });
       const delivered = await drain(5);
       expect(delivered).toHaveLength(5);
       for (const event of events) {
@@ -126,7 +126,7 @@ describe.skipIf(skipWithoutMoto('EventBridge publisher'))(
         manyEvents(12),
       );
 
-      expect(result).toEqual({ published: 12, notPublished: 0, lost: [] });
+      expect(result).toEqual({ published: 12, notPublished: 0, lost: [], uncertain: 0 });
       expect(putEventsCalls).toBe(2);
       const delivered = await drain(12);
       expect(
@@ -159,7 +159,7 @@ describe.skipIf(skipWithoutMoto('EventBridge publisher'))(
         log,
       }).publish(events);
 
-      expect(result).toEqual({ published: 0, notPublished: 2, lost: events });
+      expect(result).toEqual({ published: 0, notPublished: 2, lost: events, uncertain: 0 });
       expect(putEventsCalls).toBe(1);
       expect(lines().filter((line) => line.message === 'event not published')).toHaveLength(2);
     });
@@ -174,7 +174,7 @@ describe.skipIf(skipWithoutMoto('EventBridge publisher'))(
         { log },
       ).publish([imageDeleted('lazy')]);
 
-      expect(result).toEqual({ published: 1, notPublished: 0, lost: [] });
+      expect(result).toEqual({ published: 1, notPublished: 0, lost: [], uncertain: 0 });
       expect((await drain(1))[0]?.detail).toMatchObject({ requestId: 'lazy' });
     });
   },
@@ -223,7 +223,7 @@ describe('publishing to EventBridge: faults (loopback fault server)', () => {
     const events = manyEvents(12);
     const result = await publisher.publish(events);
 
-    expect(result).toEqual({ published: 0, notPublished: 12, lost: events });
+    expect(result).toEqual({ published: 0, notPublished: 12, lost: events, uncertain: 36 });
     expect(requests()).toHaveLength(6); // 2 batches x 3 attempts
     expect(sleeps).toEqual([100, 200]);
     const errors = lines().filter((line) => line.message === 'event not published');
@@ -247,8 +247,53 @@ describe('publishing to EventBridge: faults (loopback fault server)', () => {
       published: 0,
       notPublished: 1,
       lost: events,
+      uncertain: 3,
     });
     expect(requests()).toHaveLength(3);
+  });
+
+  it('an attempt that got no answer is sent again and counted uncertain: its entries may have been put, and may arrive twice', async () => {
+    // Prepare: the bus reads the first call and cuts the connection; it answers the second.
+    const { publisher, requests } = await publisherAt((request, index) =>
+      index === 0
+        ? 'destroy'
+        : {
+            status: 200,
+            body: JSON.stringify({
+              FailedEntryCount: 0,
+              Entries: entriesOf(request).map(() => ({ EventId: 'ok' })),
+            }),
+          },
+    );
+
+    // Act
+    const result = await publisher.publish(manyEvents(3));
+
+    // Assess
+    expect(result).toEqual({ published: 3, notPublished: 0, lost: [], uncertain: 3 });
+    expect(requests()).toHaveLength(2);
+  });
+
+  it('a call EventBridge refused (400 ThrottlingException) is sent again, and is not uncertain: none of it was put', async () => {
+    // Prepare
+    const { publisher, requests } = await publisherAt((request, index) =>
+      index === 0
+        ? { status: 400, body: jsonError('ThrottlingException', 'Rate exceeded') }
+        : {
+            status: 200,
+            body: JSON.stringify({
+              FailedEntryCount: 0,
+              Entries: entriesOf(request).map(() => ({ EventId: 'ok' })),
+            }),
+          },
+    );
+
+    // Act
+    const result = await publisher.publish(manyEvents(2));
+
+    // Assess
+    expect(result).toEqual({ published: 2, notPublished: 0, lost: [], uncertain: 0 });
+    expect(requests()).toHaveLength(2);
   });
 
   it('entries EventBridge failed (FailedEntryCount) are sent again, and only they', async () => {
@@ -269,7 +314,7 @@ describe('publishing to EventBridge: faults (loopback fault server)', () => {
 
     const result = await publisher.publish(manyEvents(5));
 
-    expect(result).toEqual({ published: 5, notPublished: 0, lost: [] });
+    expect(result).toEqual({ published: 5, notPublished: 0, lost: [], uncertain: 0 });
     expect(requests()).toHaveLength(2);
     const resent = entriesOf(requests()[1] as RecordedRequest).map(
       (entry) => (JSON.parse(entry.Detail) as { requestId: string }).requestId,
@@ -294,7 +339,7 @@ describe('publishing to EventBridge: faults (loopback fault server)', () => {
 
     const result = await publisher.publish(events);
 
-    expect(result).toEqual({ published: 2, notPublished: 1, lost: [events[1]] });
+    expect(result).toEqual({ published: 2, notPublished: 1, lost: [events[1]], uncertain: 0 });
     expect(result.lost[0]).toBe(events[1]);
     expect(requests()).toHaveLength(3);
   });
@@ -314,7 +359,7 @@ describe('publishing to EventBridge: faults (loopback fault server)', () => {
     const result = await publisher.publish(events);
 
     // Refused as malformed: no later try can publish it, so it is not among the lost.
-    expect(result).toEqual({ published: 2, notPublished: 1, lost: [] });
+    expect(result).toEqual({ published: 2, notPublished: 1, lost: [], uncertain: 0 });
     expect(requests()).toHaveLength(1);
     expect(lines().filter((line) => line.message === 'event not published')[0]).toMatchObject({
       reason: 'PutEvents entry failed: MalformedDetail',
@@ -333,7 +378,7 @@ describe('publishing to EventBridge: faults (loopback fault server)', () => {
     const events = manyEvents(1);
     const result = await publisher.publish(events);
 
-    expect(result).toEqual({ published: 0, notPublished: 1, lost: events });
+    expect(result).toEqual({ published: 0, notPublished: 1, lost: events, uncertain: 0 });
     expect(requests()).toHaveLength(1);
     expect(JSON.stringify(lines())).not.toContain('123456789012');
   });
@@ -348,7 +393,7 @@ describe('publishing to EventBridge: faults (loopback fault server)', () => {
     const events = manyEvents(1);
     const result = await publisher.publish(events, { deadline: { remainingMs: () => 350 } });
 
-    expect(result).toEqual({ published: 0, notPublished: 1, lost: events });
+    expect(result).toEqual({ published: 0, notPublished: 1, lost: events, uncertain: 1 });
     expect(requests()).toHaveLength(1);
     expect(sleeps).toEqual([]);
   });
@@ -365,7 +410,7 @@ describe('publishing to EventBridge: faults (loopback fault server)', () => {
 
     // Assess
     expect(performance.now() - started).toBeLessThan(1_000);
-    expect(result).toEqual({ published: 0, notPublished: 1, lost: events });
+    expect(result).toEqual({ published: 0, notPublished: 1, lost: events, uncertain: 1 });
     expect(requests()).toHaveLength(1);
     expect(lines().filter((line) => line.message === 'event not published')).toEqual([
       expect.objectContaining({ reason: 'PutEvents failed: DeadlineReached' }),
@@ -390,7 +435,7 @@ describe('publishing to EventBridge: faults (loopback fault server)', () => {
     const result = await publisher.publish(events, { deadline: { remainingMs: () => 0 } });
 
     // Assess
-    expect(result).toEqual({ published: 1, notPublished: 0, lost: [] });
+    expect(result).toEqual({ published: 1, notPublished: 0, lost: [], uncertain: 0 });
     expect(requests()).toHaveLength(1);
   });
 
@@ -405,7 +450,7 @@ describe('publishing to EventBridge: faults (loopback fault server)', () => {
 
     // Assess: given up before the margin (500 ms) the function keeps for its answer is used up.
     expect(performance.now() - started).toBeLessThan(RESPONSE_MARGIN_MS);
-    expect(result).toEqual({ published: 0, notPublished: 1, lost: events });
+    expect(result).toEqual({ published: 0, notPublished: 1, lost: events, uncertain: 1 });
   });
 
   it('a publish done well before its deadline leaves no timer behind', async () => {
@@ -445,7 +490,7 @@ describe('publishing to EventBridge: faults (loopback fault server)', () => {
     const result = await publisher.publish([bad, imageDeleted()]);
 
     // Refused before sending: another try would be refused too, so it is not among the lost.
-    expect(result).toEqual({ published: 1, notPublished: 1, lost: [] });
+    expect(result).toEqual({ published: 1, notPublished: 1, lost: [], uncertain: 0 });
     expect(entriesOf(requests()[0] as RecordedRequest)).toHaveLength(1);
   });
 
@@ -472,14 +517,19 @@ describe('publishing to EventBridge: faults (loopback fault server)', () => {
 
     // Assess
     expect(sentBefore).toBe(0);
-    expect(result).toEqual({ published: 1, notPublished: 0, lost: [] });
+    expect(result).toEqual({ published: 1, notPublished: 0, lost: [], uncertain: 0 });
     expect(server.requests).toHaveLength(1);
   });
 
   it('nothing to publish sends nothing', async () => {
     const { publisher, requests } = await publisherAt(() => 'destroy');
 
-    expect(await publisher.publish([])).toEqual({ published: 0, notPublished: 0, lost: [] });
+    expect(await publisher.publish([])).toEqual({
+      published: 0,
+      notPublished: 0,
+      lost: [],
+      uncertain: 0,
+    });
     expect(requests()).toHaveLength(0);
   });
 });
@@ -506,8 +556,8 @@ describe('publishing to a JSON-lines file', () => {
     ]);
 
     expect(results).toEqual([
-      { published: 5, notPublished: 0, lost: [] },
-      { published: 20, notPublished: 0, lost: [] },
+      { published: 5, notPublished: 0, lost: [], uncertain: 0 },
+      { published: 20, notPublished: 0, lost: [], uncertain: 0 },
     ]);
     const lines = (await readFile(file, 'utf8'))
       .trimEnd()
@@ -532,7 +582,7 @@ describe('publishing to a JSON-lines file', () => {
       events,
     );
 
-    expect(result).toEqual({ published: 0, notPublished: 2, lost: events });
+    expect(result).toEqual({ published: 0, notPublished: 2, lost: events, uncertain: 0 });
     expect(lines().filter((line) => line.message === 'event not published')).toHaveLength(2);
   });
 
@@ -549,7 +599,7 @@ describe('publishing to a JSON-lines file', () => {
     ]);
 
     // Assess
-    expect(result).toEqual({ published: 0, notPublished: 1, lost: events });
+    expect(result).toEqual({ published: 0, notPublished: 1, lost: events, uncertain: 0 });
   }, 10_000);
 });
 
@@ -564,8 +614,8 @@ describe('events off', () => {
     ];
 
     expect(results).toEqual([
-      { published: 0, notPublished: 0, lost: [] },
-      { published: 0, notPublished: 0, lost: [] },
+      { published: 0, notPublished: 0, lost: [], uncertain: 0 },
+      { published: 0, notPublished: 0, lost: [], uncertain: 0 },
     ]);
     expect(lines().map((line) => line.message)).toEqual(['events are off: no bus']);
   });

@@ -213,6 +213,15 @@ describe('publishing to EventBridge: faults (loopback fault server)', () => {
   const entriesOf = (request: RecordedRequest): { Detail: string; EventBusName: string }[] =>
     (JSON.parse(request.body) as { Entries: { Detail: string; EventBusName: string }[] }).Entries;
 
+  /** EventBridge's answer putting every entry of the call. */
+  const everyEntryPut = (request: RecordedRequest): FaultReply => ({
+    status: 200,
+    body: JSON.stringify({
+      FailedEntryCount: 0,
+      Entries: entriesOf(request).map((_, index) => ({ EventId: `e-${index}` })),
+    }),
+  });
+
   it('an endpoint that always fails: publish resolves, counts every event lost, tried 3 times per batch', async () => {
     const sleeps: number[] = [];
     const { publisher, lines, requests } = await publisherAt(
@@ -255,15 +264,7 @@ describe('publishing to EventBridge: faults (loopback fault server)', () => {
   it('an attempt that got no answer is sent again and counted uncertain: its entries may have been put, and may arrive twice', async () => {
     // Prepare: the bus reads the first call and cuts the connection; it answers the second.
     const { publisher, requests } = await publisherAt((request, index) =>
-      index === 0
-        ? 'destroy'
-        : {
-            status: 200,
-            body: JSON.stringify({
-              FailedEntryCount: 0,
-              Entries: entriesOf(request).map(() => ({ EventId: 'ok' })),
-            }),
-          },
+      index === 0 ? 'destroy' : everyEntryPut(request),
     );
 
     // Act
@@ -279,13 +280,7 @@ describe('publishing to EventBridge: faults (loopback fault server)', () => {
     const { publisher, requests } = await publisherAt((request, index) =>
       index === 0
         ? { status: 400, body: jsonError('ThrottlingException', 'Rate exceeded') }
-        : {
-            status: 200,
-            body: JSON.stringify({
-              FailedEntryCount: 0,
-              Entries: entriesOf(request).map(() => ({ EventId: 'ok' })),
-            }),
-          },
+        : everyEntryPut(request),
     );
 
     // Act
@@ -421,13 +416,7 @@ describe('publishing to EventBridge: faults (loopback fault server)', () => {
     // Prepare: a delete that used its time up to the deadline; the bus answers in 50 ms.
     const { publisher, requests } = await publisherAt(async (request) => {
       await sleep(50);
-      return {
-        status: 200,
-        body: JSON.stringify({
-          FailedEntryCount: 0,
-          Entries: entriesOf(request).map(() => ({ EventId: 'ok' })),
-        }),
-      };
+      return everyEntryPut(request);
     });
     const events = manyEvents(1);
 
@@ -455,13 +444,7 @@ describe('publishing to EventBridge: faults (loopback fault server)', () => {
 
   it('a publish done well before its deadline leaves no timer behind', async () => {
     // Prepare
-    const { publisher } = await publisherAt((request) => ({
-      status: 200,
-      body: JSON.stringify({
-        FailedEntryCount: 0,
-        Entries: entriesOf(request).map(() => ({ EventId: 'ok' })),
-      }),
-    }));
+    const { publisher } = await publisherAt(everyEntryPut);
     await publisher.publish(manyEvents(1));
     const timersBefore = activeTimers();
 
@@ -475,13 +458,7 @@ describe('publishing to EventBridge: faults (loopback fault server)', () => {
   });
 
   it('an event whose detail does not match its schema is not sent and is counted', async () => {
-    const { publisher, requests } = await publisherAt((request) => ({
-      status: 200,
-      body: JSON.stringify({
-        FailedEntryCount: 0,
-        Entries: entriesOf(request).map(() => ({ EventId: 'ok' })),
-      }),
-    }));
+    const { publisher, requests } = await publisherAt(everyEntryPut);
     const bad = {
       detailType: 'Image Deleted',
       detail: { provider: 'modelarts' },
@@ -496,13 +473,7 @@ describe('publishing to EventBridge: faults (loopback fault server)', () => {
 
   it('prepare() loads the SDK and its client and sends nothing; the publish after it sends once', async () => {
     // Prepare: no client handed in, so the publisher makes its own from the environment.
-    server = await startFaultServer((request) => ({
-      status: 200,
-      body: JSON.stringify({
-        FailedEntryCount: 0,
-        Entries: entriesOf(request).map((_, index) => ({ EventId: `e-${index}` })),
-      }),
-    }));
+    server = await startFaultServer(everyEntryPut);
     for (const [name, value] of Object.entries(MOTO_AWS_ENV)) vi.stubEnv(name, value);
     vi.stubEnv('AWS_ENDPOINT_URL_EVENTBRIDGE', server.endpoint);
     const { log } = capturingLog();
